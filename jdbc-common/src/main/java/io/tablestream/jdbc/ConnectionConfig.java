@@ -1,0 +1,92 @@
+package io.tablestream.jdbc;
+
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigDef.Width;
+import org.apache.kafka.common.config.types.Password;
+import org.jdbi.v3.core.Jdbi;
+
+import java.util.Properties;
+
+/** The {@code connection.*} settings both connectors share, named as in Confluent's JDBC connectors. */
+public final class ConnectionConfig {
+
+    public static final String GROUP = "Connection";
+
+    public static final String CONNECTION_URL_CONFIG = "connection.url";
+    private static final String CONNECTION_URL_DOC =
+            "JDBC URL of the PostgreSQL database, e.g. jdbc:postgresql://localhost:5432/shop.";
+    public static final String CONNECTION_USER_CONFIG = "connection.user";
+    private static final String CONNECTION_USER_DOC = "Database user name.";
+    public static final String CONNECTION_PASSWORD_CONFIG = "connection.password";
+    private static final String CONNECTION_PASSWORD_DOC =
+            "Database password. Never logged; prefer a config provider such as ${file:/secrets.properties:pg.password}.";
+    public static final String CONNECTION_ATTEMPTS_CONFIG = "connection.attempts";
+    private static final String CONNECTION_ATTEMPTS_DOC = "How many times to try to open a connection before failing.";
+    public static final String CONNECTION_BACKOFF_MS_CONFIG = "connection.backoff.ms";
+    private static final String CONNECTION_BACKOFF_MS_DOC = "Wait between connection attempts, in milliseconds.";
+
+    private ConnectionConfig() {
+    }
+
+    /** Adds the connection settings to a connector's {@link ConfigDef}. */
+    public static ConfigDef define(ConfigDef def) {
+        int order = 0;
+        return def
+                .define(CONNECTION_URL_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new JdbcUrlValidator(),
+                        Importance.HIGH, CONNECTION_URL_DOC, GROUP, ++order, Width.LONG, "JDBC URL")
+                .define(CONNECTION_USER_CONFIG, Type.STRING, null, Importance.HIGH, CONNECTION_USER_DOC,
+                        GROUP, ++order, Width.MEDIUM, "User")
+                .define(CONNECTION_PASSWORD_CONFIG, Type.PASSWORD, null, Importance.HIGH, CONNECTION_PASSWORD_DOC,
+                        GROUP, ++order, Width.MEDIUM, "Password")
+                .define(CONNECTION_ATTEMPTS_CONFIG, Type.INT, 3, ConfigDef.Range.atLeast(1), Importance.LOW,
+                        CONNECTION_ATTEMPTS_DOC, GROUP, ++order, Width.SHORT, "Connection attempts")
+                .define(CONNECTION_BACKOFF_MS_CONFIG, Type.LONG, 10_000L, ConfigDef.Range.atLeast(0), Importance.LOW,
+                        CONNECTION_BACKOFF_MS_DOC, GROUP, ++order, Width.SHORT, "Connection backoff (ms)");
+    }
+
+    /** One {@link Jdbi} per task: it opens a connection per handle through the PostgreSQL driver. */
+    public static Jdbi jdbi(AbstractConfig config) {
+        Properties props = new Properties();
+        String user = config.getString(CONNECTION_USER_CONFIG);
+        Password password = config.getPassword(CONNECTION_PASSWORD_CONFIG);
+        if (user != null) {
+            props.setProperty("user", user);
+        }
+        if (password != null && password.value() != null) {
+            props.setProperty("password", password.value());
+        }
+        // Loaded through our own class loader: under Connect's plugin isolation DriverManager may not see the driver.
+        org.postgresql.Driver driver = new org.postgresql.Driver();
+        String url = config.getString(CONNECTION_URL_CONFIG);
+        return Jdbi.create(() -> {
+            java.sql.Connection c = driver.connect(url, props);
+            if (c == null) {
+                throw new java.sql.SQLException("connection.url '" + url + "' is not a PostgreSQL JDBC URL");
+            }
+            return c;
+        });
+    }
+
+    /** Rejects URLs the PostgreSQL driver will not accept, naming the field and the expected form. */
+    static final class JdbcUrlValidator implements ConfigDef.Validator {
+        @Override
+        public void ensureValid(String name, Object value) {
+            if (value == null) {
+                return; // NO_DEFAULT_VALUE already reports the missing value
+            }
+            String url = value.toString();
+            if (!url.startsWith("jdbc:postgresql:")) {
+                throw new org.apache.kafka.common.config.ConfigException(name, value,
+                        "Expected a PostgreSQL JDBC URL such as jdbc:postgresql://host:5432/database");
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "jdbc:postgresql://host:port/database";
+        }
+    }
+}
