@@ -7,6 +7,7 @@ import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigDef.Width;
 import org.apache.kafka.common.config.types.Password;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.TemplateEngine;
 
 import java.util.Properties;
 
@@ -61,13 +62,18 @@ public final class ConnectionConfig {
         // Loaded through our own class loader: under Connect's plugin isolation DriverManager may not see the driver.
         org.postgresql.Driver driver = new org.postgresql.Driver();
         String url = config.getString(CONNECTION_URL_CONFIG);
-        return Jdbi.create(() -> {
+        Jdbi jdbi = Jdbi.create(() -> {
             java.sql.Connection c = driver.connect(url, props);
             if (c == null) {
                 throw new java.sql.SQLException("connection.url '" + url + "' is not a PostgreSQL JDBC URL");
             }
             return c;
         });
+        // Our SQL is complete as built and uses only '?' placeholders; quoted names may contain '<', ':' or '?',
+        // which jdbi's template engine and colon parser would otherwise rewrite.
+        jdbi.setTemplateEngine(TemplateEngine.NOP);
+        jdbi.setSqlParser(new PositionalSqlParser());
+        return jdbi;
     }
 
     /** Rejects URLs the PostgreSQL driver will not accept, naming the field and the expected form. */

@@ -1,0 +1,91 @@
+package io.tablestream.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.tablestream.testkit.Stack;
+import io.tablestream.testkit.TablestreamStack;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.StreamSupport;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Bad connector configs get their error on the exact field, through the worker's validate endpoint. */
+@ExtendWith(TablestreamStack.class)
+class ConnectorValidationIT {
+
+    private final Stack stack;
+
+    ConnectorValidationIT(Stack stack) {
+        this.stack = stack;
+    }
+
+    private Map<String, String> validSource() {
+        Map<String, String> config = new HashMap<>();
+        config.put("connector.class", "io.tablestream.source.PostgresSourceConnector");
+        config.put("connection.url", "jdbc:postgresql://localhost:5432/shop");
+        config.put("table.include.list", "orders");
+        config.put("mode", "incrementing");
+        config.put("incrementing.column.name", "id");
+        return config;
+    }
+
+    @Test
+    void aValidSourceConfigHasNoErrors() {
+        JsonNode result = stack.rest().validate("PostgresSourceConnector", validSource());
+        assertEquals(0, result.get("error_count").asInt(), result.toPrettyString());
+    }
+
+    @Test
+    void missingConnectionUrlIsReportedOnThatField() {
+        Map<String, String> config = validSource();
+        config.remove("connection.url");
+        JsonNode result = stack.rest().validate("PostgresSourceConnector", config);
+        assertEquals(1, result.get("error_count").asInt(), result.toPrettyString());
+        assertTrue(errors(result, "connection.url").get(0).contains("connection.url"), result.toPrettyString());
+    }
+
+    @Test
+    void unknownModeIsReportedOnModeWithTheAllowedValues() {
+        Map<String, String> config = validSource();
+        config.put("mode", "sometimes");
+        JsonNode result = stack.rest().validate("PostgresSourceConnector", config);
+        assertEquals(1, result.get("error_count").asInt(), result.toPrettyString());
+        String error = errors(result, "mode").get(0);
+        assertTrue(error.contains("sometimes") && error.contains("timestamp+incrementing"), error);
+    }
+
+    @Test
+    void aModeWithoutItsColumnIsReportedOnTheColumnField() {
+        Map<String, String> config = validSource();
+        config.put("mode", "timestamp+incrementing");
+        JsonNode result = stack.rest().validate("PostgresSourceConnector", config);
+        assertEquals(1, result.get("error_count").asInt(), result.toPrettyString());
+        assertTrue(errors(result, "timestamp.column.name").get(0).contains("updated_at"), result.toPrettyString());
+    }
+
+    @Test
+    void upsertWithoutPrimaryKeyIsReportedOnInsertMode() {
+        Map<String, String> config = new HashMap<>();
+        config.put("connector.class", "io.tablestream.sink.PostgresSinkConnector");
+        config.put("topics", "orders");
+        config.put("connection.url", "jdbc:postgresql://localhost:5432/shop");
+        config.put("insert.mode", "upsert");
+        config.put("pk.mode", "none");
+        JsonNode result = stack.rest().validate("PostgresSinkConnector", config);
+        assertEquals(1, result.get("error_count").asInt(), result.toPrettyString());
+        assertTrue(errors(result, "insert.mode").get(0).contains("pk.mode"), result.toPrettyString());
+    }
+
+    private static List<String> errors(JsonNode validation, String field) {
+        JsonNode entry = StreamSupport.stream(validation.get("configs").spliterator(), false)
+                .map(c -> c.get("value"))
+                .filter(v -> field.equals(v.get("name").asText()))
+                .findFirst().orElseThrow(() -> new AssertionError("no field " + field + " in " + validation));
+        return StreamSupport.stream(entry.get("errors").spliterator(), false).map(JsonNode::asText).toList();
+    }
+}

@@ -1,0 +1,42 @@
+package io.tablestream.jdbc;
+
+import java.sql.SQLException;
+import java.util.Optional;
+
+/** Sorts database failures into transient (retry) and permanent, by SQLState class. */
+public final class SqlErrors {
+
+    private SqlErrors() {
+    }
+
+    /** The first SQLException in a cause chain (jdbi wraps them in its own exceptions). */
+    public static Optional<SQLException> sqlCause(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql) {
+                return Optional.of(sql);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Connection failures (08), serialization failures and deadlocks (40001, 40P01), insufficient resources (53)
+     * and operator intervention such as an admin shutdown (57P) go away on their own: retry them.
+     */
+    public static boolean isTransient(Throwable error) {
+        return sqlCause(error).map(SQLException::getSQLState).map(SqlErrors::isTransientState).orElse(false);
+    }
+
+    static boolean isTransientState(String state) {
+        if (state == null) {
+            return false;
+        }
+        return state.startsWith("08") || state.startsWith("53") || state.startsWith("57P")
+                || state.equals("40001") || state.equals("40P01");
+    }
+
+    /** Invalid authorization (28*): retrying never helps; the user must fix the credentials. */
+    public static boolean isAuthenticationFailure(Throwable error) {
+        return sqlCause(error).map(SQLException::getSQLState).map(s -> s.startsWith("28")).orElse(false);
+    }
+}

@@ -1,0 +1,27 @@
+package io.tablestream.jdbc.types;
+
+import org.apache.kafka.connect.data.SchemaBuilder;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.Set;
+
+/** boolean. */
+final class BooleanType implements PgType {
+
+    @Override
+    public Set<String> typeNames() {
+        return Set.of("bool");
+    }
+
+    @Override
+    public SchemaBuilder schema(PgColumn column) {
+        return SchemaBuilder.bool();
+    }
+
+    @Override
+    public Object read(ResultSet rs, int index, PgColumn column) throws SQLException {
+        boolean value = rs.getBoolean(index);
+        return rs.wasNull() ? null : value;
+    }
+}

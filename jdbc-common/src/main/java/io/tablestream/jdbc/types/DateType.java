@@ -1,0 +1,30 @@
+package io.tablestream.jdbc.types;
+
+import org.apache.kafka.connect.data.SchemaBuilder;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.Date;
+import java.util.Set;
+
+/** date, as Connect's Date (midnight UTC of that day). */
+final class DateType implements PgType {
+
+    @Override
+    public Set<String> typeNames() {
+        return Set.of("date");
+    }
+
+    @Override
+    public SchemaBuilder schema(PgColumn column) {
+        return org.apache.kafka.connect.data.Date.builder();
+    }
+
+    @Override
+    public Object read(ResultSet rs, int index, PgColumn column) throws SQLException {
+        LocalDate value = rs.getObject(index, LocalDate.class);
+        return value == null ? null : Date.from(value.atStartOfDay(ZoneOffset.UTC).toInstant());
+    }
+}

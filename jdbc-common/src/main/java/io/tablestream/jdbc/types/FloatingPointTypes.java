@@ -1,0 +1,27 @@
+package io.tablestream.jdbc.types;
+
+import org.apache.kafka.connect.data.SchemaBuilder;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.Set;
+
+/** real, double precision. */
+final class FloatingPointTypes implements PgType {
+
+    @Override
+    public Set<String> typeNames() {
+        return Set.of("float4", "float8");
+    }
+
+    @Override
+    public SchemaBuilder schema(PgColumn column) {
+        return "float4".equals(column.typeName()) ? SchemaBuilder.float32() : SchemaBuilder.float64();
+    }
+
+    @Override
+    public Object read(ResultSet rs, int index, PgColumn column) throws SQLException {
+        Object value = "float4".equals(column.typeName()) ? (Object) rs.getFloat(index) : (Object) rs.getDouble(index);
+        return rs.wasNull() ? null : value;
+    }
+}

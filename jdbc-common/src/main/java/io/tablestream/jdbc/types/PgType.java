@@ -1,0 +1,20 @@
+package io.tablestream.jdbc.types;
+
+import org.apache.kafka.connect.data.SchemaBuilder;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.Set;
+
+/** One family of PostgreSQL types and how its values become Connect values. */
+public interface PgType {
+
+    /** The {@code pg_type.typname}s this family reads. */
+    Set<String> typeNames();
+
+    /** The Connect schema for a column of this family (the caller sets optionality). */
+    SchemaBuilder schema(PgColumn column);
+
+    /** Reads the column at {@code index} as a Connect value, or null for SQL NULL. */
+    Object read(ResultSet rs, int index, PgColumn column) throws SQLException;
+}

@@ -1,0 +1,50 @@
+package io.tablestream.sink;
+
+import io.tablestream.jdbc.TableId;
+import org.apache.kafka.connect.data.Schema;
+import org.jdbi.v3.core.Handle;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The write plans of a task, one per (table, key schema, value schema), least recently used dropped beyond
+ * {@link #MAX_PLANS}. A new plan first makes sure its table exists, so that happens once per table and schema.
+ */
+final class WritePlans {
+
+    static final int MAX_PLANS = 1000;
+
+    private record Key(TableId table, Schema keySchema, Schema valueSchema) {
+    }
+
+    private final PostgresSinkConfig config;
+    private final TableWriter writer;
+    private final Map<Key, WritePlan> plans = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Key, WritePlan> eldest) {
+            return size() > MAX_PLANS;
+        }
+    };
+
+    WritePlans(PostgresSinkConfig config, TableWriter writer) {
+        this.config = config;
+        this.writer = writer;
+    }
+
+    WritePlan planFor(Handle handle, RecordChunker.Chunk chunk) {
+        Schema keySchema = config.pkMode() == PkMode.RECORD_KEY ? chunk.first().keySchema() : null;
+        Key key = new Key(chunk.table(), keySchema, chunk.first().valueSchema());
+        WritePlan plan = plans.get(key);
+        if (plan == null) {
+            plan = WritePlan.create(config, chunk.table(), chunk.first());
+            writer.ensureTable(handle, plan, chunk.records());
+            plans.put(key, plan);
+        }
+        return plan;
+    }
+
+    void clear() {
+        plans.clear();
+    }
+}

@@ -1,0 +1,125 @@
+package io.tablestream.sink;
+
+import io.tablestream.jdbc.TableId;
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.data.SchemaBuilder;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.errors.ConnectException;
+import org.apache.kafka.connect.sink.SinkRecord;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class RecordChunkerTest {
+
+    private static final Schema V1 = SchemaBuilder.struct().name("V").version(1)
+            .field("id", Schema.INT32_SCHEMA).build();
+    private static final Schema V2 = SchemaBuilder.struct().name("V").version(2)
+            .field("id", Schema.INT32_SCHEMA).field("note", Schema.OPTIONAL_STRING_SCHEMA).build();
+
+    private final TableNameFormat tables = new TableNameFormat("${topic}");
+
+    private static SinkRecord rec(String topic, long offset, Schema schema) {
+        return TestRecords.record(topic, 0, offset, Schema.STRING_SCHEMA, "k" + offset, schema,
+                new Struct(schema).put("id", (int) offset));
+    }
+
+    private static List<Long> offsets(RecordChunker.Chunk chunk) {
+        return chunk.records().stream().map(SinkRecord::kafkaOffset).toList();
+    }
+
+    @Test
+    void groupsByTableKeepingOrderAndSplitsAtBatchSize() {
+        List<SinkRecord> records = new ArrayList<>();
+        for (long i = 0; i < 5; i++) {
+            records.add(rec("orders", i, V1));
+            records.add(rec("customers", 100 + i, V1));
+        }
+
+        List<RecordChunker.Chunk> chunks = new RecordChunker(tables::tableFor, 2, false).chunk(records);
+
+        assertEquals(6, chunks.size());
+        assertEquals(TableId.parse("orders"), chunks.get(0).table());
+        assertEquals(List.of(0L, 1L), offsets(chunks.get(0)));
+        assertEquals(List.of(2L, 3L), offsets(chunks.get(1)));
+        assertEquals(List.of(4L), offsets(chunks.get(2)));
+        assertEquals(TableId.parse("customers"), chunks.get(3).table());
+        assertEquals(List.of(100L, 101L), offsets(chunks.get(3)));
+    }
+
+    @Test
+    void topicsMappedToOneTableShareChunks() {
+        TableNameFormat single = new TableNameFormat("sales.all_events");
+        List<RecordChunker.Chunk> chunks = new RecordChunker(single::tableFor, 10, false)
+                .chunk(List.of(rec("a", 1, V1), rec("b", 2, V1)));
+        assertEquals(1, chunks.size());
+        assertEquals(new TableId("sales", "all_events"), chunks.get(0).table());
+    }
+
+    @Test
+    void aSchemaChangeStartsANewChunk() {
+        List<SinkRecord> records = List.of(rec("orders", 1, V1), rec("orders", 2, V1), rec("orders", 3, V2),
+                rec("orders", 4, V1));
+
+        List<RecordChunker.Chunk> chunks = new RecordChunker(tables::tableFor, 100, false).chunk(records);
+
+        assertEquals(List.of(List.of(1L, 2L), List.of(3L), List.of(4L)),
+                chunks.stream().map(RecordChunkerTest::offsets).toList());
+    }
+
+    @Test
+    void aKeySchemaChangeMattersOnlyForRecordKey() {
+        SinkRecord stringKey = rec("orders", 1, V1);
+        SinkRecord intKey = TestRecords.record("orders", 0, 2, Schema.INT32_SCHEMA, 2, V1,
+                new Struct(V1).put("id", 2));
+
+        assertEquals(1, new RecordChunker(tables::tableFor, 100, false).chunk(List.of(stringKey, intKey)).size());
+        assertEquals(2, new RecordChunker(tables::tableFor, 100, true).chunk(List.of(stringKey, intKey)).size());
+    }
+
+    @Test
+    void tombstonesAreSkipped() {
+        SinkRecord tombstone = TestRecords.record("orders", 0, 2, Schema.STRING_SCHEMA, "k2", V1, null);
+
+        List<RecordChunker.Chunk> chunks = new RecordChunker(tables::tableFor, 100, false)
+                .chunk(List.of(rec("orders", 1, V1), tombstone, rec("orders", 3, V1)));
+
+        assertEquals(List.of(List.of(1L, 3L)), chunks.stream().map(RecordChunkerTest::offsets).toList());
+        assertTrue(new RecordChunker(tables::tableFor, 100, false).chunk(List.of(tombstone)).isEmpty());
+    }
+
+    @Test
+    void schemalessRecordsAreRejectedNamingTheRecordAndTheFix() {
+        SinkRecord schemaless = TestRecords.record("orders", 3, 77, null, null, null, Map.of("id", 1));
+
+        ConnectException e = assertThrows(ConnectException.class,
+                () -> new RecordChunker(tables::tableFor, 100, false).chunk(List.of(schemaless)));
+
+        assertTrue(e.getMessage().contains("topic 'orders' partition 3 offset 77"), e.getMessage());
+        assertTrue(e.getMessage().contains("JsonConverter with value.converter.schemas.enable=true"), e.getMessage());
+    }
+
+    @Test
+    void primitiveValuesAreRejected() {
+        SinkRecord primitive = TestRecords.record("orders", 0, 5, null, null, Schema.STRING_SCHEMA, "x");
+        ConnectException e = assertThrows(ConnectException.class,
+                () -> new RecordChunker(tables::tableFor, 100, false).chunk(List.of(primitive)));
+        assertTrue(e.getMessage().contains("schema type STRING"), e.getMessage());
+    }
+
+    @Test
+    void offsetRangesArePerPartition() {
+        List<SinkRecord> records = List.of(
+                TestRecords.record("orders", 0, 10, null, null, V1, null),
+                TestRecords.record("orders", 1, 4, null, null, V1, null),
+                TestRecords.record("orders", 0, 12, null, null, V1, null));
+        assertEquals("topic 'orders' partition 0 offsets 10..12, topic 'orders' partition 1 offsets 4..4",
+                Records.offsetRanges(records));
+    }
+}

@@ -1,0 +1,48 @@
+package io.tablestream.source;
+
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+/** How the source finds new and changed rows; the names are those of Confluent's JDBC source. */
+public enum Mode {
+    INCREMENTING("incrementing", true, false),
+    TIMESTAMP("timestamp", false, true),
+    TIMESTAMP_INCREMENTING("timestamp+incrementing", true, true);
+
+    private final String configValue;
+    private final boolean usesIncrementing;
+    private final boolean usesTimestamp;
+
+    Mode(String configValue, boolean usesIncrementing, boolean usesTimestamp) {
+        this.configValue = configValue;
+        this.usesIncrementing = usesIncrementing;
+        this.usesTimestamp = usesTimestamp;
+    }
+
+    public String configValue() {
+        return configValue;
+    }
+
+    public boolean usesIncrementing() {
+        return usesIncrementing;
+    }
+
+    public boolean usesTimestamp() {
+        return usesTimestamp;
+    }
+
+    public static Mode fromConfig(String value) {
+        String wanted = value.trim().toLowerCase(Locale.ROOT);
+        return Arrays.stream(values()).filter(m -> m.configValue.equals(wanted)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("Unknown mode '" + value + "'; expected one of " + names()));
+    }
+
+    public static String[] configValues() {
+        return Arrays.stream(values()).map(Mode::configValue).toArray(String[]::new);
+    }
+
+    static String names() {
+        return Arrays.stream(values()).map(Mode::configValue).collect(Collectors.joining(", "));
+    }
+}

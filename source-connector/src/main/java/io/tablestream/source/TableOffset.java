@@ -1,0 +1,66 @@
+package io.tablestream.source;
+
+import org.apache.kafka.connect.errors.ConnectException;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Where polling of one table stands: the last incrementing value and/or timestamp (microseconds since the epoch, UTC)
+ * whose rows have all been emitted. Stored by Connect as a versioned map so later versions can read older offsets.
+ */
+public record TableOffset(Long incrementing, Long timestampMicros) {
+
+    static final int VERSION = 1;
+    static final String VERSION_KEY = "v";
+    static final String INCREMENTING_KEY = "inc";
+    static final String TIMESTAMP_KEY = "ts_us";
+    static final String TABLE_PARTITION_KEY = "table";
+
+    public static final TableOffset START = new TableOffset(null, null);
+
+    public boolean isStart() {
+        return incrementing == null && timestampMicros == null;
+    }
+
+    public Map<String, Object> toMap() {
+        Map<String, Object> map = new HashMap<>();
+        map.put(VERSION_KEY, VERSION);
+        if (incrementing != null) {
+            map.put(INCREMENTING_KEY, incrementing);
+        }
+        if (timestampMicros != null) {
+            map.put(TIMESTAMP_KEY, timestampMicros);
+        }
+        return map;
+    }
+
+    /** Reads a stored offset; null (nothing stored, or reset by the user) means start from the beginning. */
+    public static TableOffset fromMap(Map<String, ?> map) {
+        if (map == null) {
+            return START;
+        }
+        Object version = map.get(VERSION_KEY);
+        if (!(version instanceof Number n) || n.intValue() != VERSION) {
+            throw new ConnectException("Unsupported source offset version " + version + " in " + map
+                    + "; expected {\"v\":" + VERSION + ", \"inc\":<long>, \"ts_us\":<epoch microseconds>}");
+        }
+        return new TableOffset(asLong(map, INCREMENTING_KEY), asLong(map, TIMESTAMP_KEY));
+    }
+
+    private static Long asLong(Map<String, ?> map, String key) {
+        Object value = map.get(key);
+        if (value == null) {
+            return null;
+        }
+        if (value instanceof Number n) {
+            return n.longValue();
+        }
+        throw new ConnectException("Source offset field '" + key + "' must be a whole number, got '" + value + "' in " + map);
+    }
+
+    /** The Connect source partition of a table. */
+    public static Map<String, String> partition(io.tablestream.jdbc.TableId table) {
+        return Map.of(TABLE_PARTITION_KEY, table.toString());
+    }
+}

