@@ -51,6 +51,10 @@ class PipelineIT {
                                      status text NOT NULL, updated_at timestamptz NOT NULL DEFAULT now());
                 """));
 
+        // As in production, the topics exist before the enricher starts (Kafka Streams needs its input topics).
+        for (String topic : List.of("customers", "orders", "enriched_orders")) {
+            stack.kafka().createTopic(PREFIX + topic, 1);
+        }
         stack.rest().createOrUpdateConnector("pipeline-source", Map.ofEntries(
                 Map.entry("connector.class", "io.tablestream.source.PostgresSourceConnector"),
                 Map.entry("tasks.max", "1"),

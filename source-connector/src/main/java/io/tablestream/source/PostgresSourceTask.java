@@ -24,6 +24,8 @@ public class PostgresSourceTask extends SourceTask {
 
     private static final Logger log = LoggerFactory.getLogger(PostgresSourceTask.class);
 
+    private static final long MAX_IDLE_WAIT_MS = 500;
+
     private final CountDownLatch stopping = new CountDownLatch(1);
     private PostgresSourceConfig config;
     private Jdbi jdbi;
@@ -47,22 +49,26 @@ public class PostgresSourceTask extends SourceTask {
         }
     }
 
+    /**
+     * Polls the due tables, most overdue first, and returns the first non-empty batch. With nothing to return it
+     * waits for the next due table, at most {@link #MAX_IDLE_WAIT_MS}, and returns null: the worker checks for a
+     * stop request only between calls (it calls {@link #stop()} after the last one).
+     */
     @Override
     public List<SourceRecord> poll() throws InterruptedException {
-        while (stopping.getCount() > 0) {
-            long now = System.currentTimeMillis();
-            List<TableQuerier> due = queriers.stream().filter(q -> q.nextPollAtMs() <= now)
-                    .sorted(Comparator.comparingLong(TableQuerier::nextPollAtMs)).toList();
-            for (TableQuerier querier : due) {
-                List<SourceRecord> records = pollOne(querier, now);
-                if (!records.isEmpty()) {
-                    return records;
-                }
+        long now = System.currentTimeMillis();
+        List<TableQuerier> due = queriers.stream().filter(q -> q.nextPollAtMs() <= now)
+                .sorted(Comparator.comparingLong(TableQuerier::nextPollAtMs)).toList();
+        for (TableQuerier querier : due) {
+            List<SourceRecord> records = pollOne(querier, now);
+            if (!records.isEmpty()) {
+                return records;
             }
-            long next = queriers.stream().mapToLong(TableQuerier::nextPollAtMs).min().orElse(now + config.pollIntervalMs());
-            if (stopping.await(Math.max(1, next - System.currentTimeMillis()), TimeUnit.MILLISECONDS)) {
-                break;
-            }
+        }
+        long next = queriers.stream().mapToLong(TableQuerier::nextPollAtMs).min().orElse(now + config.pollIntervalMs());
+        long wait = Math.min(MAX_IDLE_WAIT_MS, next - System.currentTimeMillis());
+        if (wait > 0) {
+            stopping.await(wait, TimeUnit.MILLISECONDS);
         }
         return null;
     }

@@ -1,8 +1,10 @@
 package io.tablestream.enricher;
 
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.slf4j.Logger;
@@ -15,6 +17,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
@@ -45,6 +52,7 @@ public final class EnricherApp {
             return;
         }
         log.info("Effective configuration: {}", masked(effectiveConfig(config)));
+        awaitInputTopics(config);
         KafkaStreams streams = create(config);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> streams.close(CLOSE_TIMEOUT), "enricher-shutdown"));
         streams.start();
@@ -62,6 +70,36 @@ public final class EnricherApp {
         // Kafka's own logs are at WARN; state changes are how an operator sees the app become RUNNING.
         streams.setStateListener((newState, oldState) -> log.info("Enricher state {} -> {}", oldState, newState));
         return streams;
+    }
+
+    /**
+     * Kafka Streams fails its assignment while an input topic is missing and only retries after a metadata refresh
+     * (minutes). Source connectors create their topics with the first row, so wait for them here instead.
+     */
+    static void awaitInputTopics(EnricherConfig config) {
+        Set<String> wanted = Set.of(config.inputTopic(), config.lookupTopic());
+        Map<String, Object> adminConfig = new StreamsConfig(config.streamsProperties()).getAdminConfigs("enricher-startup");
+        try (Admin admin = Admin.create(adminConfig)) {
+            long lastLog = 0;
+            while (true) {
+                Set<String> missing = new TreeSet<>(wanted);
+                missing.removeAll(admin.listTopics().names().get(30, TimeUnit.SECONDS));
+                if (missing.isEmpty()) {
+                    return;
+                }
+                if (System.currentTimeMillis() - lastLog > 10_000) {
+                    log.info("Waiting for topics {} to exist (a source connector creates them with its first row)", missing);
+                    lastLog = System.currentTimeMillis();
+                }
+                Thread.sleep(1000);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while waiting for the input topics", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("Cannot list topics at bootstrap.servers="
+                    + config.streamsProperties().get("bootstrap.servers") + ": " + e.getMessage(), e);
+        }
     }
 
     static Properties load(Path file) throws IOException {
