@@ -119,6 +119,14 @@ public final class ConnectWorker implements AutoCloseable {
      * answers. Its output goes to {@link #logFile()}. The child dies with this JVM (it watches its stdin).
      */
     public static ConnectWorker startForked(String bootstrapServers, Map<String, String> overrides) {
+        return startForked(bootstrapServers, overrides, System.getProperty("java.class.path"));
+    }
+
+    /**
+     * As {@link #startForked(String, Map)}, with the child's classpath given: e.g. the test classpath without the
+     * connectors, so that they can only come from {@code plugin.path}, as on a user's worker.
+     */
+    public static ConnectWorker startForked(String bootstrapServers, Map<String, String> overrides, String classpath) {
         long t0 = System.nanoTime();
         Map<String, String> props = workerProperties(bootstrapServers, overrides);
         Path propsFile;
@@ -142,7 +150,7 @@ public final class ConnectWorker implements AutoCloseable {
             String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
             List<String> cmd = new ArrayList<>(List.of(java, "-Xmx512m", "-XX:+UseSerialGC",
                     "-Dlog4j2.configurationFile=" + log4jFile.toAbsolutePath(),
-                    "-cp", System.getProperty("java.class.path"),
+                    "-cp", classpath,
                     ForkedConnectWorkerMain.class.getName(), propsFile.toString()));
             process = new ProcessBuilder(cmd)
                     .redirectErrorStream(true)
