@@ -8,7 +8,11 @@ import java.util.stream.Collectors;
 public enum Mode {
     INCREMENTING("incrementing", true, false),
     TIMESTAMP("timestamp", false, true),
-    TIMESTAMP_INCREMENTING("timestamp+incrementing", true, true);
+    TIMESTAMP_INCREMENTING("timestamp+incrementing", true, true),
+    /** Every poll reads each whole table again; no offsets. */
+    BULK("bulk", false, false),
+    /** Every poll runs the custom {@code query} and writes all its rows to the topic {@code topic.prefix}. */
+    QUERY("query", false, false);
 
     private final String configValue;
     private final boolean usesIncrementing;
@@ -30,6 +34,11 @@ public enum Mode {
 
     public boolean usesTimestamp() {
         return usesTimestamp;
+    }
+
+    /** Whether the mode reads from offsets it can resume exactly (incrementing and/or timestamp columns). */
+    public boolean incremental() {
+        return usesIncrementing || usesTimestamp;
     }
 
     public static Mode fromConfig(String value) {

@@ -32,14 +32,33 @@ public final class PollQuery {
      */
     public static String sql(TableSchema schema, Mode mode, String incrementingColumn, String timestampColumn,
                              boolean fromOffset, boolean limited) {
+        return sql(schema, mode, incrementingColumn, timestampColumn, fromOffset, limited, Options.DEFAULTS);
+    }
+
+    /**
+     * Settings that shape the SQL beyond the mode.
+     *
+     * @param timestampDelayMs timestamp.delay.interval.ms: rows must be this much older than the database's clock
+     * @param dbTimeZone       db.timezone: the zone of timestamp-without-time-zone values
+     * @param suffix           query.suffix, appended to the statement
+     */
+    public record Options(long timestampDelayMs, String dbTimeZone, String suffix) {
+        public static final Options DEFAULTS = new Options(0, "UTC", "");
+    }
+
+    /** As {@link #sql(TableSchema, Mode, String, String, boolean, boolean)}, shaped by {@code options}. */
+    public static String sql(TableSchema schema, Mode mode, String incrementingColumn, String timestampColumn,
+                             boolean fromOffset, boolean limited, Options options) {
         String columns = schema.columns().stream().map(ColumnReader::column)
                 .map(c -> Identifiers.quote(c.name())).collect(Collectors.joining(", "));
         StringBuilder sql = new StringBuilder("SELECT ").append(columns)
-                .append(", xmin::text::bigint AS ").append(XMIN_COLUMN)
+                // Views have no xmin: their rows count as old (no gap-free guarantee for views, see README).
+                .append(schema.rowVersions() && mode != Mode.BULK ? ", xmin::text::bigint AS " : ", NULL::bigint AS ")
+                .append(XMIN_COLUMN)
                 .append(" FROM ").append(schema.table().quoted());
         String inc = mode.usesIncrementing() ? Identifiers.quote(incrementingColumn) : null;
         String ts = mode.usesTimestamp() ? Identifiers.quote(timestampColumn) : null;
-        String now = mode.usesTimestamp() ? nowFor(schema, timestampColumn) : null;
+        String now = mode.usesTimestamp() ? upperBound(schema, timestampColumn, options) : null;
         switch (mode) {
             case INCREMENTING -> {
                 if (fromOffset) {
@@ -54,6 +73,9 @@ public final class PollQuery {
                 }
                 sql.append(" ORDER BY ").append(ts);
             }
+            case BULK -> {
+                // the whole table, every time; no order needed
+            }
             case TIMESTAMP_INCREMENTING -> {
                 sql.append(" WHERE ").append(ts).append(" < ").append(now);
                 if (fromOffset) {
@@ -62,20 +84,34 @@ public final class PollQuery {
                 }
                 sql.append(" ORDER BY ").append(ts).append(", ").append(inc);
             }
+            default -> throw new IllegalArgumentException("No table query for mode " + mode.configValue());
         }
         if (limited) {
             sql.append(" LIMIT ?");
+        }
+        if (!options.suffix().isEmpty()) {
+            sql.append(' ').append(options.suffix());
         }
         return sql.toString();
     }
 
     /**
      * The upper bound for timestamps: rows stamped in the future would otherwise move the offset past rows that
-     * are committed later with an earlier stamp. A timestamp without time zone is read as UTC everywhere.
+     * are committed later with an earlier stamp. A timestamp without time zone is compared in db.timezone.
      */
-    private static String nowFor(TableSchema schema, String timestampColumn) {
+    private static String upperBound(TableSchema schema, String timestampColumn, Options options) {
         ColumnReader column = schema.column(timestampColumn);
         boolean withTimeZone = column != null && "timestamptz".equals(column.column().typeName());
-        return withTimeZone ? "now()" : "(now() AT TIME ZONE 'UTC')";
+        String now = withTimeZone ? "now()" : "(now() AT TIME ZONE " + zoneLiteral(options.dbTimeZone()) + ")";
+        return options.timestampDelayMs() > 0 ? "(" + now + " - interval '" + options.timestampDelayMs() + " milliseconds')" : now;
+    }
+
+    /** A zone for AT TIME ZONE: names as text; offsets as an interval (PostgreSQL reads '+02:00' as POSIX, sign inverted). */
+    static String zoneLiteral(String zoneId) {
+        java.time.ZoneId zone = java.time.ZoneId.of(zoneId);
+        if (zone instanceof java.time.ZoneOffset offset) {
+            return offset.getTotalSeconds() == 0 ? "'UTC'" : "interval '" + offset.getId() + "'";
+        }
+        return "'" + zone.getId().replace("'", "''") + "'";
     }
 }

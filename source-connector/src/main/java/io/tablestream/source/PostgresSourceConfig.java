@@ -3,6 +3,9 @@ package io.tablestream.source;
 import io.tablestream.jdbc.ConnectionConfig;
 import io.tablestream.jdbc.OneOf;
 import io.tablestream.jdbc.TableId;
+import io.tablestream.jdbc.types.NumericMapping;
+import io.tablestream.jdbc.types.PgTypeOptions;
+import io.tablestream.jdbc.types.TimePrecisionMode;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -10,6 +13,8 @@ import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigDef.Width;
 import org.apache.kafka.common.config.ConfigException;
 
+import java.time.DateTimeException;
+import java.time.ZoneId;
 import java.util.List;
 import java.util.Map;
 
@@ -22,7 +27,25 @@ public class PostgresSourceConfig extends AbstractConfig {
 
     public static final String TABLE_INCLUDE_LIST_CONFIG = "table.include.list";
     private static final String TABLE_INCLUDE_LIST_DOC =
-            "Comma-separated tables to capture, e.g. orders,customers or sales.orders; bare names are in schema public.";
+            "Comma-separated tables to capture: names (orders, sales.orders, \"Mixed Case\") or regular expressions"
+            + " matched against schema.table and, for tables in public, against the bare name (e.g. sales\\..*)."
+            + " Empty: every table allowed by schema.pattern and table.types.";
+    public static final String TABLE_EXCLUDE_LIST_CONFIG = "table.exclude.list";
+    private static final String TABLE_EXCLUDE_LIST_DOC =
+            "Comma-separated names or regular expressions of tables to leave out, matched like table.include.list.";
+    public static final String TABLE_WHITELIST_CONFIG = "table.whitelist";
+    public static final String TABLE_BLACKLIST_CONFIG = "table.blacklist";
+    private static final String ALIAS_DOC = "Alias of %s (Confluent's older name); both lists are combined.";
+    public static final String SCHEMA_PATTERN_CONFIG = "schema.pattern";
+    private static final String SCHEMA_PATTERN_DOC =
+            "SQL LIKE pattern of the schemas to look for tables in (e.g. sales or sales%); empty: every schema except"
+            + " pg_catalog, information_schema and pg_toast.";
+    public static final String TABLE_TYPES_CONFIG = "table.types";
+    private static final String TABLE_TYPES_DOC =
+            "Kinds of relations to capture: TABLE, VIEW, MATERIALIZED VIEW, PARTITIONED TABLE.";
+    public static final String TABLE_POLL_INTERVAL_MS_CONFIG = "table.poll.interval.ms";
+    private static final String TABLE_POLL_INTERVAL_MS_DOC =
+            "How often the connector re-reads the catalog for tables that appeared or disappeared, in milliseconds.";
 
     public static final String MODE_CONFIG = "mode";
     private static final String MODE_DOC = "How new and changed rows are found: " + Mode.names()
@@ -45,6 +68,34 @@ public class PostgresSourceConfig extends AbstractConfig {
     private static final String BATCH_MAX_ROWS_DOC =
             "Most rows read from one table in one poll; rows stream through a cursor, never a whole table in memory.";
 
+    public static final String QUERY_CONFIG = "query";
+    private static final String QUERY_DOC =
+            "mode=query: the SELECT to run on every poll; all its rows go to the topic named topic.prefix.";
+    public static final String QUERY_SUFFIX_CONFIG = "query.suffix";
+    private static final String QUERY_SUFFIX_DOC = "Text appended to every query the connector runs, e.g. a locking clause.";
+    public static final String TIMESTAMP_INITIAL_CONFIG = "timestamp.initial";
+    private static final String TIMESTAMP_INITIAL_DOC =
+            "Timestamp modes, when no offset is stored: start after this time (epoch milliseconds; -1 = now)."
+            + " Empty: from the first row.";
+    public static final String TIMESTAMP_DELAY_INTERVAL_MS_CONFIG = "timestamp.delay.interval.ms";
+    private static final String TIMESTAMP_DELAY_INTERVAL_MS_DOC =
+            "Timestamp modes: read a row only once its timestamp is this much older than the database's clock.";
+    public static final String VALIDATE_NON_NULL_CONFIG = "validate.non.null";
+    private static final String VALIDATE_NON_NULL_DOC =
+            "Require the incrementing and timestamp columns to be NOT NULL (rows where they are NULL are never read).";
+    public static final String TIME_PRECISION_MODE_CONFIG = "time.precision.mode";
+    private static final String TIME_PRECISION_MODE_DOC =
+            "microseconds: timestamp/timestamptz/time as int64 microseconds under named schemas (no precision lost);"
+            + " connect: Connect's Timestamp/Time (milliseconds).";
+    public static final String NUMERIC_MAPPING_CONFIG = "numeric.mapping";
+    private static final String NUMERIC_MAPPING_DOC =
+            "none: numeric(p,s) as Decimal; precision_only: numeric(p,0) with p < 19 as INT16/32/64; best_fit: also"
+            + " numeric(p,s) with p <= 15 as FLOAT64. Unconstrained numeric is always exact text.";
+    public static final String DB_TIMEZONE_CONFIG = "db.timezone";
+    private static final String DB_TIMEZONE_DOC =
+            "Time zone of the values in timestamp (without time zone) columns, e.g. Europe/Berlin; used for the"
+            + " timestamp-mode upper bound and for time.precision.mode=connect.";
+
     /** Set by the connector for each task: the tables that task polls. */
     public static final String TASK_TABLES_CONFIG = "task.tables";
 
@@ -53,19 +104,20 @@ public class PostgresSourceConfig extends AbstractConfig {
     private static ConfigDef configDef() {
         ConfigDef def = ConnectionConfig.define(new ConfigDef());
         int order = 0;
-        def.define(TABLE_INCLUDE_LIST_CONFIG, Type.LIST, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString() {
-                    @Override
-                    public void ensureValid(String name, Object value) {
-                        if (value instanceof List<?> list && list.isEmpty()) {
-                            throw new ConfigException(name, value, "List at least one table, e.g. orders,customers");
-                        }
-                    }
-
-                    @Override
-                    public String toString() {
-                        return "comma-separated table names";
-                    }
-                }, Importance.HIGH, TABLE_INCLUDE_LIST_DOC, TABLES_GROUP, ++order, Width.LONG, "Tables");
+        def.define(TABLE_INCLUDE_LIST_CONFIG, Type.LIST, "", TableSelector.PATTERN_LIST_VALIDATOR, Importance.HIGH,
+                        TABLE_INCLUDE_LIST_DOC, TABLES_GROUP, ++order, Width.LONG, "Tables")
+                .define(TABLE_EXCLUDE_LIST_CONFIG, Type.LIST, "", TableSelector.PATTERN_LIST_VALIDATOR, Importance.MEDIUM,
+                        TABLE_EXCLUDE_LIST_DOC, TABLES_GROUP, ++order, Width.LONG, "Excluded tables")
+                .define(TABLE_WHITELIST_CONFIG, Type.LIST, "", TableSelector.PATTERN_LIST_VALIDATOR, Importance.LOW,
+                        ALIAS_DOC.formatted(TABLE_INCLUDE_LIST_CONFIG), TABLES_GROUP, ++order, Width.LONG, "Whitelist")
+                .define(TABLE_BLACKLIST_CONFIG, Type.LIST, "", TableSelector.PATTERN_LIST_VALIDATOR, Importance.LOW,
+                        ALIAS_DOC.formatted(TABLE_EXCLUDE_LIST_CONFIG), TABLES_GROUP, ++order, Width.LONG, "Blacklist")
+                .define(SCHEMA_PATTERN_CONFIG, Type.STRING, "", Importance.MEDIUM, SCHEMA_PATTERN_DOC,
+                        TABLES_GROUP, ++order, Width.MEDIUM, "Schema pattern")
+                .define(TABLE_TYPES_CONFIG, Type.LIST, "TABLE", TableSelector.TABLE_TYPES_VALIDATOR, Importance.LOW,
+                        TABLE_TYPES_DOC, TABLES_GROUP, ++order, Width.MEDIUM, "Table types")
+                .define(TABLE_POLL_INTERVAL_MS_CONFIG, Type.LONG, 60_000L, ConfigDef.Range.atLeast(100), Importance.LOW,
+                        TABLE_POLL_INTERVAL_MS_DOC, TABLES_GROUP, ++order, Width.SHORT, "Table poll interval (ms)");
         order = 0;
         def.define(MODE_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE,
                         OneOf.of(Mode.configValues()), Importance.HIGH, MODE_DOC,
@@ -73,7 +125,17 @@ public class PostgresSourceConfig extends AbstractConfig {
                 .define(INCREMENTING_COLUMN_NAME_CONFIG, Type.STRING, "", Importance.MEDIUM,
                         INCREMENTING_COLUMN_NAME_DOC, MODE_GROUP, ++order, Width.MEDIUM, "Incrementing column")
                 .define(TIMESTAMP_COLUMN_NAME_CONFIG, Type.STRING, "", Importance.MEDIUM,
-                        TIMESTAMP_COLUMN_NAME_DOC, MODE_GROUP, ++order, Width.MEDIUM, "Timestamp column");
+                        TIMESTAMP_COLUMN_NAME_DOC, MODE_GROUP, ++order, Width.MEDIUM, "Timestamp column")
+                .define(QUERY_CONFIG, Type.STRING, "", Importance.MEDIUM, QUERY_DOC,
+                        MODE_GROUP, ++order, Width.LONG, "Query")
+                .define(QUERY_SUFFIX_CONFIG, Type.STRING, "", Importance.LOW, QUERY_SUFFIX_DOC,
+                        MODE_GROUP, ++order, Width.MEDIUM, "Query suffix")
+                .define(TIMESTAMP_INITIAL_CONFIG, Type.LONG, null, Importance.LOW, TIMESTAMP_INITIAL_DOC,
+                        MODE_GROUP, ++order, Width.MEDIUM, "Initial timestamp")
+                .define(TIMESTAMP_DELAY_INTERVAL_MS_CONFIG, Type.LONG, 0L, ConfigDef.Range.atLeast(0), Importance.LOW,
+                        TIMESTAMP_DELAY_INTERVAL_MS_DOC, MODE_GROUP, ++order, Width.SHORT, "Timestamp delay (ms)")
+                .define(VALIDATE_NON_NULL_CONFIG, Type.BOOLEAN, true, Importance.LOW, VALIDATE_NON_NULL_DOC,
+                        MODE_GROUP, ++order, Width.SHORT, "Validate non-null");
         order = 0;
         def.define(TOPIC_PREFIX_CONFIG, Type.STRING, "", Importance.HIGH, TOPIC_PREFIX_DOC,
                         CONNECTOR_GROUP, ++order, Width.MEDIUM, "Topic prefix")
@@ -81,13 +143,21 @@ public class PostgresSourceConfig extends AbstractConfig {
                         POLL_INTERVAL_MS_DOC, CONNECTOR_GROUP, ++order, Width.SHORT, "Poll interval (ms)")
                 .define(BATCH_MAX_ROWS_CONFIG, Type.INT, 100, ConfigDef.Range.atLeast(1), Importance.LOW,
                         BATCH_MAX_ROWS_DOC, CONNECTOR_GROUP, ++order, Width.SHORT, "Max rows per batch")
+                .define(DB_TIMEZONE_CONFIG, Type.STRING, "UTC", new TimeZoneValidator(), Importance.MEDIUM,
+                        DB_TIMEZONE_DOC, CONNECTOR_GROUP, ++order, Width.MEDIUM, "Database time zone")
+                .define(TIME_PRECISION_MODE_CONFIG, Type.STRING, TimePrecisionMode.MICROSECONDS.configValue(),
+                        OneOf.of(TimePrecisionMode.configValues()), Importance.MEDIUM, TIME_PRECISION_MODE_DOC,
+                        CONNECTOR_GROUP, ++order, Width.SHORT, "Time precision")
+                .define(NUMERIC_MAPPING_CONFIG, Type.STRING, NumericMapping.NONE.configValue(),
+                        OneOf.of(NumericMapping.configValues()), Importance.LOW, NUMERIC_MAPPING_DOC,
+                        CONNECTOR_GROUP, ++order, Width.SHORT, "Numeric mapping")
                 .defineInternal(TASK_TABLES_CONFIG, Type.LIST, "", Importance.LOW);
         return def;
     }
 
     public PostgresSourceConfig(Map<String, String> props) {
         super(CONFIG_DEF, props);
-        for (String key : List.of(INCREMENTING_COLUMN_NAME_CONFIG, TIMESTAMP_COLUMN_NAME_CONFIG)) {
+        for (String key : List.of(INCREMENTING_COLUMN_NAME_CONFIG, TIMESTAMP_COLUMN_NAME_CONFIG, QUERY_CONFIG)) {
             String problem = missingModeColumn(mode(), key, getString(key));
             if (problem != null) {
                 throw new ConfigException(key, getString(key), problem);
@@ -104,6 +174,9 @@ public class PostgresSourceConfig extends AbstractConfig {
         if (key.equals(TIMESTAMP_COLUMN_NAME_CONFIG) && mode.usesTimestamp() && empty) {
             return "mode=" + mode.configValue() + " needs the name of a timestamp column set on insert and update, e.g. updated_at";
         }
+        if (key.equals(QUERY_CONFIG) && mode == Mode.QUERY && empty) {
+            return "mode=query needs the SELECT to run, e.g. SELECT o.id, c.name FROM orders o JOIN customers c ON ...";
+        }
         return null;
     }
 
@@ -119,18 +192,64 @@ public class PostgresSourceConfig extends AbstractConfig {
         return getString(TIMESTAMP_COLUMN_NAME_CONFIG).trim();
     }
 
-    public List<TableId> includedTables() {
-        return getList(TABLE_INCLUDE_LIST_CONFIG).stream().map(String::trim).filter(s -> !s.isEmpty()).map(TableId::parse).toList();
+    /** Which tables to capture, from the include/exclude lists (and their aliases), schema pattern and table types. */
+    public TableSelector tableSelector() {
+        return new TableSelector(concat(TABLE_INCLUDE_LIST_CONFIG, TABLE_WHITELIST_CONFIG),
+                concat(TABLE_EXCLUDE_LIST_CONFIG, TABLE_BLACKLIST_CONFIG), getString(SCHEMA_PATTERN_CONFIG),
+                getList(TABLE_TYPES_CONFIG));
     }
 
-    /** The tables this task polls (the connector sets them); all included tables when unset. */
+    private List<String> concat(String key, String aliasKey) {
+        return java.util.stream.Stream.concat(getList(key).stream(), getList(aliasKey).stream())
+                .map(String::trim).filter(s -> !s.isEmpty()).toList();
+    }
+
+    /** The tables this task polls, as the connector assigned them. */
     public List<TableId> taskTables() {
-        List<String> assigned = getList(TASK_TABLES_CONFIG);
-        return assigned.isEmpty() ? includedTables() : assigned.stream().map(TableId::parse).toList();
+        return getList(TASK_TABLES_CONFIG).stream().map(TableId::parse).toList();
     }
 
     public String topicFor(TableId table) {
         return getString(TOPIC_PREFIX_CONFIG) + table.shortName();
+    }
+
+    /** mode=query: the one topic, named by the prefix. */
+    public String queryTopic() {
+        return getString(TOPIC_PREFIX_CONFIG);
+    }
+
+    /** The custom query with query.suffix appended, or empty outside mode=query. */
+    public String query() {
+        return (getString(QUERY_CONFIG).trim() + " " + querySuffix()).trim();
+    }
+
+    public String querySuffix() {
+        return getString(QUERY_SUFFIX_CONFIG).trim();
+    }
+
+    public Long timestampInitialMs() {
+        return getLong(TIMESTAMP_INITIAL_CONFIG);
+    }
+
+    public long timestampDelayMs() {
+        return getLong(TIMESTAMP_DELAY_INTERVAL_MS_CONFIG);
+    }
+
+    public boolean validateNonNull() {
+        return getBoolean(VALIDATE_NON_NULL_CONFIG);
+    }
+
+    public long tablePollIntervalMs() {
+        return getLong(TABLE_POLL_INTERVAL_MS_CONFIG);
+    }
+
+    public ZoneId dbTimeZone() {
+        return ZoneId.of(getString(DB_TIMEZONE_CONFIG));
+    }
+
+    public PgTypeOptions typeOptions() {
+        return new PgTypeOptions(TimePrecisionMode.fromConfig(getString(TIME_PRECISION_MODE_CONFIG)),
+                NumericMapping.fromConfig(getString(NUMERIC_MAPPING_CONFIG)), dbTimeZone());
     }
 
     public int pollIntervalMs() {
@@ -139,5 +258,22 @@ public class PostgresSourceConfig extends AbstractConfig {
 
     public int batchMaxRows() {
         return getInt(BATCH_MAX_ROWS_CONFIG);
+    }
+
+    /** Accepts the zone ids Java knows (Europe/Berlin, UTC, +02:00). */
+    static final class TimeZoneValidator implements ConfigDef.Validator {
+        @Override
+        public void ensureValid(String name, Object value) {
+            try {
+                ZoneId.of(String.valueOf(value).trim());
+            } catch (DateTimeException e) {
+                throw new ConfigException(name, value, "Not a time zone; use a region id such as UTC or Europe/Berlin");
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "a time zone id, e.g. UTC or Europe/Berlin";
+        }
     }
 }

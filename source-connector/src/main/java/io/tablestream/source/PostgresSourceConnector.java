@@ -1,15 +1,18 @@
 package io.tablestream.source;
 
+import io.tablestream.jdbc.ConnectionConfig;
 import io.tablestream.jdbc.TableId;
 import io.tablestream.jdbc.Version;
 import org.apache.kafka.common.config.Config;
 import org.apache.kafka.common.config.ConfigDef;
-import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.config.ConfigValue;
 import org.apache.kafka.connect.connector.Task;
 import org.apache.kafka.connect.source.ExactlyOnceSupport;
 import org.apache.kafka.connect.source.SourceConnector;
+import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.util.ConnectorUtils;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -20,8 +23,11 @@ import java.util.stream.Collectors;
 /** Imports PostgreSQL table changes into Kafka topics, one topic per table. */
 public class PostgresSourceConnector extends SourceConnector {
 
+    private static final Logger log = LoggerFactory.getLogger(PostgresSourceConnector.class);
+
     private Map<String, String> props;
     private PostgresSourceConfig config;
+    private TableMonitor monitor;
 
     @Override
     public String version() {
@@ -32,6 +38,11 @@ public class PostgresSourceConnector extends SourceConnector {
     public void start(Map<String, String> props) {
         this.props = Map.copyOf(props);
         this.config = new PostgresSourceConfig(props);
+        if (config.mode() != Mode.QUERY) {
+            monitor = new TableMonitor(ConnectionConfig.jdbi(config), config.tableSelector(), config.tablePollIntervalMs(),
+                    context::requestTaskReconfiguration);
+            monitor.start();
+        }
     }
 
     @Override
@@ -41,7 +52,14 @@ public class PostgresSourceConnector extends SourceConnector {
 
     @Override
     public List<Map<String, String>> taskConfigs(int maxTasks) {
-        List<TableId> tables = config.includedTables();
+        if (config.mode() == Mode.QUERY) {
+            return List.of(new HashMap<>(props));
+        }
+        List<TableId> tables = monitor.tables();
+        if (tables.isEmpty()) {
+            log.warn("No table matches the table selection yet; the connector runs no task until one appears");
+            return List.of();
+        }
         List<Map<String, String>> configs = new ArrayList<>();
         for (List<TableId> group : ConnectorUtils.groupPartitions(tables, Math.min(maxTasks, tables.size()))) {
             Map<String, String> task = new HashMap<>(props);
@@ -54,6 +72,10 @@ public class PostgresSourceConnector extends SourceConnector {
 
     @Override
     public void stop() {
+        if (monitor != null) {
+            monitor.stop();
+            monitor = null;
+        }
     }
 
     @Override
@@ -61,7 +83,10 @@ public class PostgresSourceConnector extends SourceConnector {
         return PostgresSourceConfig.CONFIG_DEF;
     }
 
-    /** Beyond each field's own checks, pins the mode's required columns to their fields. */
+    /**
+     * Beyond each field's own checks, pins the mode's required settings to their fields and, when the config is
+     * otherwise valid, checks it against the database (see {@link DatabaseChecks}).
+     */
     @Override
     public Config validate(Map<String, String> connectorConfigs) {
         Config result = super.validate(connectorConfigs);
@@ -73,31 +98,47 @@ public class PostgresSourceConnector extends SourceConnector {
         }
         Mode chosen = Mode.fromConfig(mode.value().toString());
         for (String key : List.of(PostgresSourceConfig.INCREMENTING_COLUMN_NAME_CONFIG,
-                PostgresSourceConfig.TIMESTAMP_COLUMN_NAME_CONFIG)) {
+                PostgresSourceConfig.TIMESTAMP_COLUMN_NAME_CONFIG, PostgresSourceConfig.QUERY_CONFIG)) {
             ConfigValue field = values.get(key);
             String problem = PostgresSourceConfig.missingModeColumn(chosen, key, (String) field.value());
             if (problem != null) {
                 field.addErrorMessage(key + ": " + problem);
             }
         }
+        boolean staticErrors = result.configValues().stream().anyMatch(v -> !v.errorMessages().isEmpty());
+        if (!staticErrors) {
+            DatabaseChecks.check(new PostgresSourceConfig(connectorConfigs), values);
+        }
         return result;
     }
 
-    /** Offsets are committed with the records in one Kafka transaction; every mode resumes from exact positions. */
+    /**
+     * SUPPORTED where a mode's offsets name an exact, replayable position (incrementing, timestamp+incrementing):
+     * the worker commits them in one Kafka transaction with the records. bulk and query keep no offsets (every poll
+     * re-reads), and timestamp can only resume at whole timestamp groups, so those are UNSUPPORTED.
+     */
     @Override
     public ExactlyOnceSupport exactlyOnceSupport(Map<String, String> connectorConfig) {
-        return ExactlyOnceSupport.SUPPORTED;
+        String mode = connectorConfig.get(PostgresSourceConfig.MODE_CONFIG);
+        if (mode == null) {
+            return ExactlyOnceSupport.UNSUPPORTED;
+        }
+        try {
+            return Mode.fromConfig(mode).usesIncrementing() ? ExactlyOnceSupport.SUPPORTED : ExactlyOnceSupport.UNSUPPORTED;
+        } catch (IllegalArgumentException e) {
+            return ExactlyOnceSupport.UNSUPPORTED;
+        }
     }
 
     /** Lets users reset (null) or move a table's offset with PATCH /connectors/{name}/offsets. */
     @Override
     public boolean alterOffsets(Map<String, String> connectorConfig, Map<Map<String, ?>, Map<String, ?>> offsets) {
+        Mode mode = Mode.fromConfig(connectorConfig.getOrDefault(PostgresSourceConfig.MODE_CONFIG, ""));
         for (Map.Entry<Map<String, ?>, Map<String, ?>> entry : offsets.entrySet()) {
-            Object table = entry.getKey().get(TableOffset.TABLE_PARTITION_KEY);
-            if (!(table instanceof String name) || name.isBlank()) {
-                throw new ConfigException("Source partition " + entry.getKey() + " must be {\"table\": \"<schema>.<table>\"}");
+            String problem = TableOffset.alterProblem(mode, entry.getKey(), entry.getValue());
+            if (problem != null) {
+                throw new ConnectException(problem);
             }
-            TableOffset.fromMap(entry.getValue()); // throws with the expected shape when malformed
         }
         return true;
     }

@@ -63,4 +63,35 @@ public record TableOffset(Long incrementing, Long timestampMicros) {
     public static Map<String, String> partition(io.tablestream.jdbc.TableId table) {
         return Map.of(TABLE_PARTITION_KEY, table.toString());
     }
+
+    /**
+     * Why a user's {@code PATCH /connectors/{name}/offsets} entry does not fit {@code mode}, or null when it does.
+     * A null offset resets the partition (the next start reads from the beginning, or from timestamp.initial).
+     */
+    static String alterProblem(Mode mode, Map<String, ?> partition, Map<String, ?> offset) {
+        String partitionKey = mode == Mode.QUERY ? BulkQuerier.QUERY_PARTITION_KEY : TABLE_PARTITION_KEY;
+        Object name = partition == null ? null : partition.get(partitionKey);
+        if (!(name instanceof String s) || s.isBlank() || partition.size() != 1) {
+            return "Source partition " + partition + " must be {\"" + partitionKey + "\": \""
+                    + (mode == Mode.QUERY ? "<topic.prefix>" : "<schema>.<table>") + "\"}, e.g. {\"table\": \"public.orders\"}";
+        }
+        if (offset == null) {
+            return null;
+        }
+        if (!mode.incremental()) {
+            return "mode=" + mode.configValue() + " keeps no offsets; only null (reset) is accepted for " + partition;
+        }
+        TableOffset parsed;
+        try {
+            parsed = fromMap(offset);
+        } catch (ConnectException e) {
+            return e.getMessage();
+        }
+        String expected = "{\"v\":" + VERSION + (mode.usesIncrementing() ? ", \"inc\":<long>" : "")
+                + (mode.usesTimestamp() ? ", \"ts_us\":<epoch microseconds>" : "") + "}";
+        if (mode.usesIncrementing() != (parsed.incrementing() != null) || mode.usesTimestamp() != (parsed.timestampMicros() != null)) {
+            return "Offset " + offset + " for " + partition + " does not fit mode=" + mode.configValue() + "; expected " + expected;
+        }
+        return null;
+    }
 }

@@ -7,6 +7,7 @@ import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.Query;
+import org.jdbi.v3.core.transaction.TransactionIsolationLevel;
 
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -31,10 +32,10 @@ import java.util.Set;
  * stop at the first row written by such a recent transaction and read it again on a later poll, when the older
  * transactions have ended.
  */
-final class TableQuerier {
+final class TableQuerier implements Querier {
 
-    private static final Set<String> INCREMENTING_TYPES = Set.of("int2", "int4", "int8");
-    private static final Set<String> TIMESTAMP_TYPES = Set.of("timestamp", "timestamptz");
+    static final Set<String> INCREMENTING_TYPES = Set.of("int2", "int4", "int8");
+    static final Set<String> TIMESTAMP_TYPES = Set.of("timestamp", "timestamptz");
 
     private final TableSchema schema;
     private final Mode mode;
@@ -47,59 +48,112 @@ final class TableQuerier {
     private final String nextSql;
     private TableOffset offset;
     private long nextPollAtMs;
+    private boolean hasMore;
 
-    TableQuerier(TableSchema schema, PostgresSourceConfig config, TableOffset offset) {
+    TableQuerier(TableSchema schema, PostgresSourceConfig config, TableOffset storedOffset) {
         this.schema = schema;
         this.mode = config.mode();
         this.topic = config.topicFor(schema.table());
         this.partition = TableOffset.partition(schema.table());
         this.incrementingIndex = mode.usesIncrementing()
-                ? checkedColumn(config.incrementingColumn(), INCREMENTING_TYPES, PostgresSourceConfig.INCREMENTING_COLUMN_NAME_CONFIG)
+                ? checkedColumn(config.incrementingColumn(), INCREMENTING_TYPES, PostgresSourceConfig.INCREMENTING_COLUMN_NAME_CONFIG,
+                config.validateNonNull())
                 : -1;
         this.timestampIndex = mode.usesTimestamp()
-                ? checkedColumn(config.timestampColumn(), TIMESTAMP_TYPES, PostgresSourceConfig.TIMESTAMP_COLUMN_NAME_CONFIG)
+                ? checkedColumn(config.timestampColumn(), TIMESTAMP_TYPES, PostgresSourceConfig.TIMESTAMP_COLUMN_NAME_CONFIG,
+                config.validateNonNull())
                 : -1;
         this.timestampWithTimeZone = timestampIndex >= 0
                 && "timestamptz".equals(schema.columns().get(timestampIndex).column().typeName());
         boolean limited = mode != Mode.TIMESTAMP;
-        this.firstSql = PollQuery.sql(schema, mode, config.incrementingColumn(), config.timestampColumn(), false, limited);
-        this.nextSql = PollQuery.sql(schema, mode, config.incrementingColumn(), config.timestampColumn(), true, limited);
-        this.offset = offset;
+        PollQuery.Options options = new PollQuery.Options(config.timestampDelayMs(), config.dbTimeZone().getId(),
+                config.querySuffix());
+        this.firstSql = PollQuery.sql(schema, mode, config.incrementingColumn(), config.timestampColumn(), false, limited, options);
+        this.nextSql = PollQuery.sql(schema, mode, config.incrementingColumn(), config.timestampColumn(), true, limited, options);
+        this.offset = storedOffset.isStart() ? initialOffset(mode, config) : storedOffset;
     }
 
-    private int checkedColumn(String name, Set<String> allowedTypes, String configKey) {
-        int index = schema.indexOf(name);
-        if (index < 0) {
-            throw new ConnectException(configKey + "=" + name + ": table " + schema.table()
-                    + " has no such column; its columns are "
-                    + schema.columns().stream().map(c -> c.column().name()).toList());
+    /** Where to start without a stored offset: the beginning, or after timestamp.initial (-1 = now). */
+    static TableOffset initialOffset(Mode mode, PostgresSourceConfig config) {
+        Long initialMs = config.timestampInitialMs();
+        if (!mode.usesTimestamp() || initialMs == null) {
+            return TableOffset.START;
         }
-        String type = schema.columns().get(index).column().typeName();
-        if (!allowedTypes.contains(type)) {
-            throw new ConnectException(configKey + "=" + name + ": column " + name + " of " + schema.table()
-                    + " has type " + type + "; it must be one of " + allowedTypes);
+        long micros = initialMs == -1
+                ? ChronoUnit.MICROS.between(Instant.EPOCH, LocalDateTime.now(config.dbTimeZone()).toInstant(ZoneOffset.UTC))
+                : initialMs * 1000L;
+        return new TableOffset(mode.usesIncrementing() ? Long.MIN_VALUE : null, micros);
+    }
+
+    /** The problem with a table's incrementing or timestamp column, or null when it is usable. */
+    static String columnProblem(TableSchema schema, String name, Set<String> allowedTypes, String configKey,
+                                boolean requireNotNull) {
+        ColumnReader column = schema.column(name);
+        if (column == null) {
+            return configKey + "=" + name + ": table " + schema.table() + " has no such column; its columns are "
+                    + schema.columns().stream().map(c -> c.column().name()).toList();
         }
-        return index;
+        String type = column.column().typeName();
+        if (!allowedTypes.contains(type) || column.column().kind() != io.tablestream.jdbc.types.PgColumn.Kind.BASE) {
+            return configKey + "=" + name + ": column " + name + " of " + schema.table() + " has type " + type
+                    + "; it must be one of " + allowedTypes + ": choose another column";
+        }
+        if (requireNotNull && !column.column().notNull()) {
+            return configKey + "=" + name + ": column " + name + " of " + schema.table() + " is nullable, and rows"
+                    + " where it is NULL are never read; declare it NOT NULL or set validate.non.null=false";
+        }
+        return null;
+    }
+
+    private int checkedColumn(String name, Set<String> allowedTypes, String configKey, boolean requireNotNull) {
+        String problem = columnProblem(schema, name, allowedTypes, configKey, requireNotNull);
+        if (problem != null) {
+            throw new ConnectException(problem);
+        }
+        return schema.indexOf(name);
     }
 
     TableId table() {
         return schema.table();
     }
 
-    long nextPollAtMs() {
+    @Override
+    public String name() {
+        return schema.table().toString();
+    }
+
+    @Override
+    public long nextPollAtMs() {
         return nextPollAtMs;
     }
 
-    void scheduleNextPoll(long atMs) {
+    @Override
+    public void scheduleNextPoll(long atMs) {
         this.nextPollAtMs = atMs;
+    }
+
+    @Override
+    public boolean hasMoreNow() {
+        return hasMore;
     }
 
     TableOffset offset() {
         return offset;
     }
 
-    /** One poll, at most {@code maxRows} rows (timestamp mode may finish the group of rows sharing the last stamp). */
-    List<SourceRecord> poll(Handle handle, int maxRows) {
+    /**
+     * One poll in one repeatable-read snapshot, at most {@code maxRows} rows (timestamp mode may finish the group
+     * of rows sharing the last stamp). The offset moves only after the transaction ended well.
+     */
+    @Override
+    public List<SourceRecord> poll(Handle handle, int maxRows) {
+        Batch batch = handle.inTransaction(TransactionIsolationLevel.REPEATABLE_READ, h -> read(h, maxRows));
+        offset = batch.after();
+        hasMore = batch.records().size() >= maxRows;
+        return batch.records();
+    }
+
+    private Batch read(Handle handle, int maxRows) {
         long snapshotXmin = handle.createQuery("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
                 .mapTo(Long.class).one();
         Query query = handle.createQuery(offset.isStart() ? firstSql : nextSql)
@@ -120,7 +174,8 @@ final class TableQuerier {
         if (mode != Mode.TIMESTAMP) {
             query.bind(position, maxRows);
         }
-        return query.scanResultSet((rows, ctx) -> read(rows.get(), maxRows, (int) snapshotXmin));
+        List<Row> rows = query.scanResultSet((rs, ctx) -> readRows(rs.get(), maxRows, (int) snapshotXmin));
+        return toRecords(rows);
     }
 
     private Object timestampParameter(long micros) {
@@ -129,7 +184,7 @@ final class TableQuerier {
                 : LocalDateTime.ofInstant(instant, ZoneOffset.UTC);
     }
 
-    private List<SourceRecord> read(ResultSet rs, int maxRows, int snapshotXmin) throws SQLException {
+    private List<Row> readRows(ResultSet rs, int maxRows, int snapshotXmin) throws SQLException {
         List<Row> rows = new ArrayList<>();
         int xminIndex = schema.columns().size() + 1;
         Long blockedAtTimestamp = null;
@@ -149,7 +204,7 @@ final class TableQuerier {
             long blocked = blockedAtTimestamp;
             rows.removeIf(r -> r.timestampMicros == blocked);
         }
-        return toRecords(rows);
+        return rows;
     }
 
     /** Transaction ids are 32-bit and wrap around: compare them as PostgreSQL does, by signed difference. */
@@ -177,7 +232,8 @@ final class TableQuerier {
         return ChronoUnit.MICROS.between(Instant.EPOCH, instant);
     }
 
-    private List<SourceRecord> toRecords(List<Row> rows) {
+    private Batch toRecords(List<Row> rows) {
+        TableOffset position = offset;
         List<SourceRecord> records = new ArrayList<>(rows.size());
         for (int i = 0; i < rows.size(); i++) {
             Row row = rows.get(i);
@@ -187,16 +243,20 @@ final class TableQuerier {
                 case INCREMENTING -> new TableOffset(row.incrementing, null);
                 case TIMESTAMP_INCREMENTING -> new TableOffset(row.incrementing, row.timestampMicros);
                 // Only the last row of a stamp group may claim the stamp: a crash mid-group then replays the group.
-                case TIMESTAMP -> lastOfStampGroup ? new TableOffset(null, row.timestampMicros) : offset;
+                case TIMESTAMP -> lastOfStampGroup ? new TableOffset(null, row.timestampMicros) : position;
+                default -> throw new IllegalStateException("TableQuerier does not poll in mode " + mode);
             };
             records.add(new SourceRecord(partition, after.toMap(), topic, null,
                     schema.keySchema(), key(row.value), schema.valueSchema(), row.value));
-            offset = after;
+            position = after;
         }
-        return records;
+        return new Batch(records, position);
     }
 
-    private Struct key(Struct value) {
+    private record Batch(List<SourceRecord> records, TableOffset after) {
+    }
+
+    Struct key(Struct value) {
         if (schema.keySchema() == null) {
             return null;
         }

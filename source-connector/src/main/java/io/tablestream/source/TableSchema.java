@@ -4,6 +4,7 @@ import io.tablestream.jdbc.TableId;
 import io.tablestream.jdbc.types.ColumnReader;
 import io.tablestream.jdbc.types.PgColumn;
 import io.tablestream.jdbc.types.PgTypeCatalog;
+import io.tablestream.jdbc.types.PgTypeOptions;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaBuilder;
 import org.apache.kafka.connect.errors.ConnectException;
@@ -20,20 +21,20 @@ import java.util.Optional;
  * and the key schema (the primary key, if any). Read once per table from the catalog.
  */
 public record TableSchema(TableId table, List<ColumnReader> columns, List<String> keyColumns,
-                          Schema keySchema, Schema valueSchema) {
+                          Schema keySchema, Schema valueSchema, boolean rowVersions) {
 
     private static final Logger log = LoggerFactory.getLogger(TableSchema.class);
 
     static final String COLUMNS_SQL = """
-            SELECT a.attname AS name,
-                   CASE WHEN t.typtype = 'd' THEN bt.typname ELSE t.typname END AS type_name,
-                   CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END AS typmod,
-                   a.attnotnull AS not_null
+            SELECT a.attname, a.atttypid, a.atttypmod, a.attnotnull
             FROM pg_attribute a
-            JOIN pg_type t ON t.oid = a.atttypid
-            LEFT JOIN pg_type bt ON bt.oid = t.typbasetype
             WHERE a.attrelid = ?::regclass AND a.attnum > 0 AND NOT a.attisdropped
             ORDER BY a.attnum""";
+
+    static final String TYPE_SQL = """
+            SELECT t.typname, n.nspname, t.typtype, t.typbasetype, t.typtypmod, t.typnotnull, t.typelem, t.typcategory
+            FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+            WHERE t.oid = ?""";
 
     static final String PRIMARY_KEY_SQL = """
             SELECT a.attname
@@ -43,35 +44,87 @@ public record TableSchema(TableId table, List<ColumnReader> columns, List<String
             WHERE i.indrelid = ?::regclass AND i.indisprimary
             ORDER BY k.pos""";
 
-    /** Reads a table's schema; a missing table is an error naming the config key that listed it. */
+    /** Reads a table's schema with the default type options. */
     public static TableSchema read(Handle handle, TableId table) {
+        return read(handle, table, PgTypeCatalog.of(PgTypeOptions.DEFAULTS));
+    }
+
+    /** Reads a table's schema; a missing table is an error naming the config key that listed it. */
+    public static TableSchema read(Handle handle, TableId table, PgTypeCatalog catalog) {
         Optional<String> exists = handle.createQuery("SELECT to_regclass(?)::text").bind(0, table.quoted())
                 .mapTo(String.class).findOne();
         if (exists.isEmpty()) {
             throw new ConnectException("Table " + table + " listed in " + PostgresSourceConfig.TABLE_INCLUDE_LIST_CONFIG
                     + " does not exist (or the connector's user cannot see it); create it or fix the list");
         }
-        List<PgColumn> pgColumns = handle.createQuery(COLUMNS_SQL).bind(0, table.quoted())
-                .map((rs, ctx) -> new PgColumn(rs.getString("name"), rs.getString("type_name"), rs.getInt("typmod"),
-                        rs.getBoolean("not_null")))
-                .list();
+        List<PgColumn> pgColumns = columns(handle, table.quoted());
         List<String> keyColumns = handle.createQuery(PRIMARY_KEY_SQL).bind(0, table.quoted())
                 .mapTo(String.class).list();
 
         List<ColumnReader> readers = new ArrayList<>();
         for (PgColumn column : pgColumns) {
-            Optional<ColumnReader> reader = PgTypeCatalog.reader(column);
+            Optional<ColumnReader> reader = catalog.readerFor(column);
             if (reader.isPresent()) {
                 readers.add(reader.get());
             } else {
-                log.warn("Table {} column {} has type {}, which tablestream does not map yet; the column is skipped",
-                        table, column.name(), column.typeName());
+                log.warn("Table {} column {} has type {}, which tablestream does not map; the column is skipped",
+                        table, column.name(), describe(column));
             }
         }
-        return of(table, readers, keyColumns);
+        boolean rowVersions = handle.createQuery("SELECT relkind::text IN ('r', 'p', 'm') FROM pg_class WHERE oid = ?::regclass")
+                .bind(0, table.quoted()).mapTo(Boolean.class).one();
+        return of(table, readers, keyColumns, rowVersions);
+    }
+
+    private static String describe(PgColumn column) {
+        return column.kind() == PgColumn.Kind.ARRAY ? describe(column.element()) + "[]" : column.typeName();
+    }
+
+    /** The columns of a relation (quoted name, resolvable by regclass), domains resolved to their base types. */
+    static List<PgColumn> columns(Handle handle, String quotedRelation) {
+        record Attribute(String name, long typeOid, int typmod, boolean notNull) {
+        }
+        List<Attribute> attributes = handle.createQuery(COLUMNS_SQL).bind(0, quotedRelation)
+                .map((rs, ctx) -> new Attribute(rs.getString(1), rs.getLong(2), rs.getInt(3), rs.getBoolean(4)))
+                .list();
+        List<PgColumn> columns = new ArrayList<>();
+        for (Attribute a : attributes) {
+            columns.add(resolve(handle, a.name(), a.typeOid(), a.typmod(), a.notNull()));
+        }
+        return columns;
+    }
+
+    /** Follows domains to their base type and arrays to their element type. */
+    static PgColumn resolve(Handle handle, String name, long typeOid, int typmod, boolean notNull) {
+        record PgTypeRow(String name, String schema, String typtype, long baseType, int baseTypmod, boolean notNull,
+                         long element, String category) {
+        }
+        PgTypeRow type = handle.createQuery(TYPE_SQL).bind(0, typeOid)
+                .map((rs, ctx) -> new PgTypeRow(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4),
+                        rs.getInt(5), rs.getBoolean(6), rs.getLong(7), rs.getString(8)))
+                .one();
+        if ("d".equals(type.typtype())) {
+            return resolve(handle, name, type.baseType(), typmod >= 0 ? typmod : type.baseTypmod(),
+                    notNull || type.notNull());
+        }
+        if ("A".equals(type.category()) && type.element() != 0) {
+            return PgColumn.ofArray(name, type.name(), notNull, resolve(handle, name, type.element(), typmod, false));
+        }
+        if ("e".equals(type.typtype())) {
+            return PgColumn.ofEnum(name, type.schema(), type.name(), notNull);
+        }
+        return new PgColumn(name, type.name(), typmod, notNull);
     }
 
     static TableSchema of(TableId table, List<ColumnReader> readers, List<String> keyColumns) {
+        return of(table, readers, keyColumns, true);
+    }
+
+    /**
+     * @param rowVersions whether rows carry {@code xmin} (tables, partitioned tables and materialized views do,
+     *                    views do not)
+     */
+    static TableSchema of(TableId table, List<ColumnReader> readers, List<String> keyColumns, boolean rowVersions) {
         String schemaName = table.schema() + "." + table.table();
         SchemaBuilder value = SchemaBuilder.struct().name(schemaName + ".Value").optional();
         readers.forEach(r -> value.field(r.column().name(), r.schema()));
@@ -86,7 +139,8 @@ public record TableSchema(TableId table, List<ColumnReader> columns, List<String
             }
             keySchema = key.build();
         }
-        return new TableSchema(table, List.copyOf(readers), List.copyOf(keyColumns), keySchema, value.build());
+        return new TableSchema(table, List.copyOf(readers), List.copyOf(keyColumns), keySchema, value.build(),
+                rowVersions);
     }
 
     public ColumnReader column(String name) {

@@ -48,4 +48,21 @@ class PollQueryTest {
         assertTrue(TableQuerier.writtenByRecentTransaction(6, (int) 4_294_967_290L));
         assertFalse(TableQuerier.writtenByRecentTransaction(2, 1000), "frozen");
     }
+
+    @Test
+    void bulkReadsEverythingAndOptionsShapeTheBound() {
+        assertEquals("SELECT \"id\", \"updated at\", \"note\", NULL::bigint AS __tablestream_xmin FROM \"shop\".\"Orders\"",
+                PollQuery.sql(orders, Mode.BULK, "", "", false, false));
+        String delayed = PollQuery.sql(orders, Mode.TIMESTAMP, "", "updated at", true, false,
+                new PollQuery.Options(5000, "UTC", "FOR SHARE"));
+        assertTrue(delayed.contains("\"updated at\" < (now() - interval '5000 milliseconds')"), delayed);
+        assertTrue(delayed.endsWith(" FOR SHARE"), delayed);
+    }
+
+    @Test
+    void zonesBecomeLiteralsPostgresReadsTheSameWay() {
+        assertEquals("'Europe/Berlin'", PollQuery.zoneLiteral("Europe/Berlin"));
+        assertEquals("'UTC'", PollQuery.zoneLiteral("Z"));
+        assertEquals("interval '+02:00'", PollQuery.zoneLiteral("+02:00"));
+    }
 }

@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -35,5 +36,17 @@ class TableOffsetTest {
         ConnectException notNumber = assertThrows(ConnectException.class,
                 () -> TableOffset.fromMap(Map.of("v", 1, "inc", "abc")));
         assertTrue(notNumber.getMessage().contains("'inc'"), notNumber.getMessage());
+    }
+
+    @Test
+    void alteredOffsetsMustFitTheMode() {
+        Map<String, String> partition = Map.of("table", "public.orders");
+        assertNull(TableOffset.alterProblem(Mode.INCREMENTING, partition, Map.of("v", 1, "inc", 5)));
+        assertNull(TableOffset.alterProblem(Mode.TIMESTAMP_INCREMENTING, partition, Map.of("v", 1, "inc", 5, "ts_us", 7)));
+        assertNull(TableOffset.alterProblem(Mode.TIMESTAMP, partition, null), "null resets");
+        assertTrue(TableOffset.alterProblem(Mode.INCREMENTING, partition, Map.of("v", 1, "ts_us", 5)).contains("\"inc\""));
+        assertTrue(TableOffset.alterProblem(Mode.INCREMENTING, Map.of("tbl", "x"), null).contains("{\"table\""));
+        assertTrue(TableOffset.alterProblem(Mode.BULK, partition, Map.of("v", 1)).contains("keeps no offsets"));
+        assertNull(TableOffset.alterProblem(Mode.QUERY, Map.of("query", "topic"), null));
     }
 }

@@ -10,12 +10,39 @@ import java.sql.SQLException;
 import java.util.Set;
 
 /**
- * numeric: {@code numeric(p,s)} becomes a Connect Decimal of scale s carrying its precision;
- * unconstrained numeric has no fixed scale, so it travels as its exact text under {@link SchemaNames#NUMERIC}.
+ * numeric: {@code numeric(p,s)} becomes a Connect Decimal of scale s carrying its precision (or, by
+ * {@link NumericMapping}, an integer or double that holds it exactly); unconstrained numeric has no fixed scale, so it
+ * travels as its exact text under {@link SchemaNames#NUMERIC}.
  */
 final class NumericType implements PgType {
 
     static final String PRECISION_PARAMETER = "connect.decimal.precision";
+
+    /** Decimal digits a double keeps through a text round trip. */
+    private static final int DOUBLE_DIGITS = 15;
+
+    private final NumericMapping mapping;
+
+    NumericType(NumericMapping mapping) {
+        this.mapping = mapping;
+    }
+
+    private enum Target { TEXT, DECIMAL, INT16, INT32, INT64, FLOAT64 }
+
+    private Target target(PgColumn column) {
+        int precision = column.numericPrecision();
+        int scale = column.numericScale();
+        if (scale < 0) {
+            return Target.TEXT;
+        }
+        if (mapping != NumericMapping.NONE && scale == 0 && precision < 19) {
+            return precision < 5 ? Target.INT16 : precision < 10 ? Target.INT32 : Target.INT64;
+        }
+        if (mapping == NumericMapping.BEST_FIT && scale > 0 && precision <= DOUBLE_DIGITS) {
+            return Target.FLOAT64;
+        }
+        return Target.DECIMAL;
+    }
 
     @Override
     public Set<String> typeNames() {
@@ -24,20 +51,35 @@ final class NumericType implements PgType {
 
     @Override
     public SchemaBuilder schema(PgColumn column) {
-        if (column.numericScale() < 0) {
-            return SchemaBuilder.string().name(SchemaNames.NUMERIC);
-        }
-        return Decimal.builder(column.numericScale())
-                .parameter(PRECISION_PARAMETER, Integer.toString(column.numericPrecision()));
+        return switch (target(column)) {
+            case TEXT -> SchemaBuilder.string().name(SchemaNames.NUMERIC);
+            case DECIMAL -> Decimal.builder(column.numericScale())
+                    .parameter(PRECISION_PARAMETER, Integer.toString(column.numericPrecision()));
+            case INT16 -> SchemaBuilder.int16();
+            case INT32 -> SchemaBuilder.int32();
+            case INT64 -> SchemaBuilder.int64();
+            case FLOAT64 -> SchemaBuilder.float64();
+        };
     }
 
     @Override
     public Object read(ResultSet rs, int index, PgColumn column) throws SQLException {
-        if (column.numericScale() < 0) {
+        Target target = target(column);
+        if (target == Target.TEXT) {
             return rs.getString(index); // exact, and keeps NaN/Infinity readable
         }
         BigDecimal value = rs.getBigDecimal(index);
-        // PostgreSQL already stores the declared scale; setScale only normalises, it never rounds here.
-        return value == null ? null : value.setScale(column.numericScale(), RoundingMode.UNNECESSARY);
+        if (value == null) {
+            return null;
+        }
+        return switch (target) {
+            // PostgreSQL already stores the declared scale; setScale only normalises, it never rounds here.
+            case DECIMAL -> value.setScale(column.numericScale(), RoundingMode.UNNECESSARY);
+            case INT16 -> value.shortValueExact();
+            case INT32 -> value.intValueExact();
+            case INT64 -> value.longValueExact();
+            case FLOAT64 -> value.doubleValue();
+            case TEXT -> throw new IllegalStateException("handled above");
+        };
     }
 }

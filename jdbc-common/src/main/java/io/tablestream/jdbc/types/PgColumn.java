@@ -1,14 +1,40 @@
 package io.tablestream.jdbc.types;
 
 /**
- * A column as the PostgreSQL catalog describes it.
+ * A column as the PostgreSQL catalog describes it, with domains already resolved to their base type.
  *
- * @param name     column name, unquoted
- * @param typeName {@code pg_type.typname} of the column's type, or of the base type for a domain (e.g. {@code int4}, {@code timestamptz})
- * @param typmod   {@code pg_attribute.atttypmod}: precision/scale for numeric, length for varchar, -1 when unconstrained
- * @param notNull  whether the column is declared NOT NULL
+ * @param name       column name, unquoted
+ * @param typeName   {@code pg_type.typname} of the column's type, or of the base type for a domain (e.g. {@code int4},
+ *                   {@code timestamptz}); for an enum the enum type's name, for an array the array type's (e.g. {@code _int4})
+ * @param typmod     {@code pg_attribute.atttypmod} (or the domain's): precision/scale for numeric, length for varchar,
+ *                   -1 when unconstrained; for an array it applies to the elements
+ * @param notNull    whether the column (or its domain) is declared NOT NULL
+ * @param kind       plain type, enum or array
+ * @param typeSchema schema of the type (names enums, e.g. {@code public} for {@code public.mood})
+ * @param element    for an array, its element as a nullable column of the same name; otherwise null
  */
-public record PgColumn(String name, String typeName, int typmod, boolean notNull) {
+public record PgColumn(String name, String typeName, int typmod, boolean notNull, Kind kind, String typeSchema,
+                       PgColumn element) {
+
+    /** How a type is built: {@code pg_type.typtype} 'b'ase, 'e'num, or an array of another type. */
+    public enum Kind { BASE, ENUM, ARRAY }
+
+    /** A plain (non-enum, non-array) column. */
+    public PgColumn(String name, String typeName, int typmod, boolean notNull) {
+        this(name, typeName, typmod, notNull, Kind.BASE, "pg_catalog", null);
+    }
+
+    /** An enum column of type {@code typeSchema.typeName}. */
+    public static PgColumn ofEnum(String name, String typeSchema, String typeName, boolean notNull) {
+        return new PgColumn(name, typeName, -1, notNull, Kind.ENUM, typeSchema, null);
+    }
+
+    /** An array column whose elements are described by {@code element} (its name and nullability are replaced). */
+    public static PgColumn ofArray(String name, String arrayTypeName, boolean notNull, PgColumn element) {
+        PgColumn nullableElement = new PgColumn(name, element.typeName, element.typmod, false, element.kind,
+                element.typeSchema, element.element);
+        return new PgColumn(name, arrayTypeName, element.typmod, notNull, Kind.ARRAY, "pg_catalog", nullableElement);
+    }
 
     /** Precision of a {@code numeric(p,s)} column, or -1 when unconstrained. */
     public int numericPrecision() {

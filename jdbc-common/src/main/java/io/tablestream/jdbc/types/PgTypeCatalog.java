@@ -7,36 +7,56 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** Finds the type family for a PostgreSQL column; one small class per family. */
+/** Finds the type family for a PostgreSQL column; one small class per family, configured by {@link PgTypeOptions}. */
 public final class PgTypeCatalog {
 
-    private static final List<PgType> FAMILIES = List.of(
-            new IntegerTypes(), new FloatingPointTypes(), new NumericType(), new BooleanType(), new TextTypes(),
-            new ByteaType(), new DateType(), new TimeType(), new TimestampTypes(), new UuidType(), new JsonTypes());
+    private static final PgTypeCatalog DEFAULT = new PgTypeCatalog(PgTypeOptions.DEFAULTS);
 
-    private static final Map<String, PgType> BY_NAME = new HashMap<>();
+    private final Map<String, PgType> byName = new HashMap<>();
+    private final PgType enumType = new EnumType();
+    private final PgType arrayType;
 
-    static {
-        for (PgType family : FAMILIES) {
+    private PgTypeCatalog(PgTypeOptions options) {
+        List<PgType> families = List.of(
+                new IntegerTypes(), new FloatingPointTypes(), new NumericType(options.numericMapping()),
+                new BooleanType(), new TextTypes(), new ByteaType(), new DateType(),
+                new TimeType(options.timePrecision()), new TimetzType(),
+                new TimestampTypes(options.timePrecision(), options.dbTimeZone()), new IntervalType(),
+                new UuidType(), new JsonTypes());
+        for (PgType family : families) {
             for (String name : family.typeNames()) {
-                BY_NAME.put(name, family);
+                byName.put(name, family);
             }
         }
+        arrayType = new ArrayType(this);
     }
 
-    private PgTypeCatalog() {
+    /** The catalog for these options. */
+    public static PgTypeCatalog of(PgTypeOptions options) {
+        return options.equals(PgTypeOptions.DEFAULTS) ? DEFAULT : new PgTypeCatalog(options);
     }
 
-    /** A reader for the column, or empty when tablestream does not know the type yet. */
+    /** A reader for the column under the default options, or empty when tablestream does not know the type. */
     public static Optional<ColumnReader> reader(PgColumn column) {
-        PgType family = BY_NAME.get(column.typeName());
-        if (family == null) {
-            return Optional.empty();
-        }
-        SchemaBuilder schema = family.schema(column);
-        if (!column.notNull()) {
-            schema.optional();
-        }
-        return Optional.of(new ColumnReader(column, family, schema.build()));
+        return DEFAULT.readerFor(column);
+    }
+
+    /** A reader for the column, or empty when tablestream does not know the type (or an array's element type). */
+    public Optional<ColumnReader> readerFor(PgColumn column) {
+        return family(column).map(family -> {
+            SchemaBuilder schema = family.schema(column);
+            if (!column.notNull()) {
+                schema.optional();
+            }
+            return new ColumnReader(column, family, schema.build());
+        });
+    }
+
+    Optional<PgType> family(PgColumn column) {
+        return switch (column.kind()) {
+            case ENUM -> Optional.of(enumType);
+            case ARRAY -> family(column.element()).map(elementFamily -> arrayType);
+            case BASE -> Optional.ofNullable(byName.get(column.typeName()));
+        };
     }
 }

@@ -9,8 +9,17 @@ import java.time.LocalTime;
 import java.util.Date;
 import java.util.Set;
 
-/** time without time zone, as Connect's Time (milliseconds since midnight). */
+/**
+ * time without time zone: int64 microseconds since midnight under {@link SchemaNames#TIME_MICROS}, or with
+ * {@link TimePrecisionMode#CONNECT} Connect's Time (milliseconds since midnight).
+ */
 final class TimeType implements PgType {
+
+    private final TimePrecisionMode mode;
+
+    TimeType(TimePrecisionMode mode) {
+        this.mode = mode;
+    }
 
     @Override
     public Set<String> typeNames() {
@@ -19,12 +28,23 @@ final class TimeType implements PgType {
 
     @Override
     public SchemaBuilder schema(PgColumn column) {
-        return Time.builder();
+        return mode == TimePrecisionMode.CONNECT ? Time.builder() : SchemaBuilder.int64().name(SchemaNames.TIME_MICROS);
     }
 
     @Override
     public Object read(ResultSet rs, int index, PgColumn column) throws SQLException {
-        LocalTime value = rs.getObject(index, LocalTime.class);
-        return value == null ? null : new Date(value.toNanoOfDay() / 1_000_000L);
+        if (mode == TimePrecisionMode.CONNECT) {
+            LocalTime value = rs.getObject(index, LocalTime.class);
+            return value == null ? null : new Date(value.toNanoOfDay() / 1_000_000L);
+        }
+        // Read as text: PostgreSQL's 24:00:00 is a valid time that LocalTime cannot hold.
+        String text = rs.getString(index);
+        if (text == null) {
+            return null;
+        }
+        if (text.startsWith("24:00:00")) {
+            return 86_400_000_000L;
+        }
+        return LocalTime.parse(text).toNanoOfDay() / 1_000L;
     }
 }

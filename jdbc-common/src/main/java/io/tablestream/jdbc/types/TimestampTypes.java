@@ -5,14 +5,30 @@ import org.apache.kafka.connect.data.Timestamp;
 
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
+import java.time.ZoneId;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.Date;
 import java.util.Set;
 
-/** timestamp (read as UTC) and timestamptz, as Connect's Timestamp. */
+/**
+ * timestamp and timestamptz. By default int64 microseconds since the epoch under
+ * {@link SchemaNames#TIMESTAMP_MICROS} (the wall-clock value read as UTC) or {@link SchemaNames#TIMESTAMPTZ_MICROS};
+ * with {@link TimePrecisionMode#CONNECT} Connect's Timestamp (milliseconds; a timestamp without time zone is taken in
+ * {@code db.timezone}). PostgreSQL's {@code infinity}/{@code -infinity} become the largest/smallest value.
+ */
 final class TimestampTypes implements PgType {
+
+    private final TimePrecisionMode mode;
+    private final ZoneId dbTimeZone;
+
+    TimestampTypes(TimePrecisionMode mode, ZoneId dbTimeZone) {
+        this.mode = mode;
+        this.dbTimeZone = dbTimeZone;
+    }
 
     @Override
     public Set<String> typeNames() {
@@ -21,16 +37,40 @@ final class TimestampTypes implements PgType {
 
     @Override
     public SchemaBuilder schema(PgColumn column) {
-        return Timestamp.builder();
+        if (mode == TimePrecisionMode.CONNECT) {
+            return Timestamp.builder();
+        }
+        return SchemaBuilder.int64().name("timestamptz".equals(column.typeName())
+                ? SchemaNames.TIMESTAMPTZ_MICROS : SchemaNames.TIMESTAMP_MICROS);
     }
 
     @Override
     public Object read(ResultSet rs, int index, PgColumn column) throws SQLException {
+        Instant instant;
         if ("timestamptz".equals(column.typeName())) {
             OffsetDateTime value = rs.getObject(index, OffsetDateTime.class);
-            return value == null ? null : Date.from(value.toInstant());
+            if (value == null) {
+                return null;
+            }
+            if (value.equals(OffsetDateTime.MAX) || value.equals(OffsetDateTime.MIN)) {
+                return infinity(value.equals(OffsetDateTime.MAX));
+            }
+            instant = value.toInstant();
+        } else {
+            LocalDateTime value = rs.getObject(index, LocalDateTime.class);
+            if (value == null) {
+                return null;
+            }
+            if (value.equals(LocalDateTime.MAX) || value.equals(LocalDateTime.MIN)) {
+                return infinity(value.equals(LocalDateTime.MAX));
+            }
+            instant = mode == TimePrecisionMode.CONNECT ? value.atZone(dbTimeZone).toInstant() : value.toInstant(ZoneOffset.UTC);
         }
-        LocalDateTime value = rs.getObject(index, LocalDateTime.class);
-        return value == null ? null : Date.from(value.toInstant(ZoneOffset.UTC));
+        return mode == TimePrecisionMode.CONNECT ? Date.from(instant) : ChronoUnit.MICROS.between(Instant.EPOCH, instant);
+    }
+
+    private Object infinity(boolean positive) {
+        long value = positive ? Long.MAX_VALUE : Long.MIN_VALUE;
+        return mode == TimePrecisionMode.CONNECT ? new Date(value) : value;
     }
 }

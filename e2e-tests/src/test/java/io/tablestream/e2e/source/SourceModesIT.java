@@ -1,0 +1,192 @@
+package io.tablestream.e2e.source;
+
+import io.tablestream.testkit.ConnectRestException;
+import io.tablestream.testkit.Stack;
+import io.tablestream.testkit.TablestreamStack;
+import org.apache.kafka.connect.data.Struct;
+import org.jdbi.v3.core.Jdbi;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.LongStream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** bulk and query modes, table discovery, several tasks, stop/resume and moving offsets, through the REST API. */
+@ExtendWith(TablestreamStack.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class SourceModesIT {
+
+    private static final String DB = "source_modes_it";
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+
+    private final Stack stack;
+    private Jdbi db;
+    private String url;
+
+    SourceModesIT(Stack stack) {
+        this.stack = stack;
+    }
+
+    @BeforeAll
+    void createDatabase() {
+        url = stack.postgres().createDatabase(DB);
+        db = Jdbi.create(() -> stack.postgres().connect(DB));
+    }
+
+    private Map<String, String> config(String prefix, Map<String, String> extra) {
+        Map<String, String> config = new HashMap<>(extra);
+        config.put("connector.class", "io.tablestream.source.PostgresSourceConnector");
+        config.putIfAbsent("tasks.max", "1");
+        config.put("connection.url", url);
+        config.put("connection.user", stack.postgres().user());
+        config.put("connection.password", stack.postgres().passwordOrEmpty());
+        config.put("topic.prefix", prefix);
+        config.put("poll.interval.ms", "200");
+        return config;
+    }
+
+    private void deploy(String name, Map<String, String> config) {
+        stack.rest().createOrUpdateConnector(name, config);
+        stack.rest().awaitRunning(name, TIMEOUT);
+    }
+
+    private String bootstrap() {
+        return stack.kafka().bootstrapServers();
+    }
+
+    @Test
+    void bulkModeReadsTheWholeTableOnEveryPoll() {
+        db.useHandle(h -> h.execute("""
+                CREATE TABLE bulk_rows (id int PRIMARY KEY, name text);
+                INSERT INTO bulk_rows VALUES (1, 'one'), (2, 'two'), (3, 'three')"""));
+        deploy("modes-bulk", config("bulk.", Map.of("mode", "bulk", "table.include.list", "bulk_rows",
+                "batch.max.rows", "2")));
+        List<Struct> values = SourceTopic.readUntil(bootstrap(), "bulk.bulk_rows", v -> v.size() >= 6, TIMEOUT);
+        stack.rest().deleteConnector("modes-bulk");
+        for (List<Struct> scan : List.of(values.subList(0, 3), values.subList(3, 6))) {
+            assertEquals(Map.of(1, "one", 2, "two", 3, "three"), byId(scan));
+        }
+    }
+
+    @Test
+    void queryModeWritesTheQueryRowsToThePrefixTopic() {
+        db.useHandle(h -> h.execute("""
+                CREATE TABLE q_customers (id int PRIMARY KEY, name text NOT NULL);
+                CREATE TABLE q_orders (id int PRIMARY KEY, customer_id int NOT NULL, amount numeric(8,2) NOT NULL);
+                INSERT INTO q_customers VALUES (1, 'Ada'), (2, 'Grace');
+                INSERT INTO q_orders VALUES (10, 1, 5.25), (11, 2, 7.00)"""));
+        deploy("modes-query", config("query_topic", Map.of("mode", "query",
+                "query", "SELECT o.id, c.name, o.amount FROM q_orders o JOIN q_customers c ON c.id = o.customer_id",
+                "query.suffix", "ORDER BY o.id")));
+        List<Struct> values = SourceTopic.readUntil(bootstrap(), "query_topic", v -> v.size() >= 2, TIMEOUT);
+        stack.rest().deleteConnector("modes-query");
+        assertEquals(List.of(10, 11), SourceTopic.ids(values.subList(0, 2)));
+        assertEquals("Ada", values.get(0).get("name"));
+        assertEquals(new java.math.BigDecimal("7.00"), values.get(1).get("amount"));
+    }
+
+    @Test
+    void aTableCreatedWhileTheConnectorRunsIsPickedUpWithoutARestart() {
+        db.useHandle(h -> h.execute("""
+                CREATE TABLE disc_a (id bigint PRIMARY KEY);
+                INSERT INTO disc_a VALUES (1)"""));
+        deploy("modes-discovery", config("disc.", Map.of("mode", "incrementing", "incrementing.column.name", "id",
+                "table.include.list", "disc_.*", "table.poll.interval.ms", "500", "tasks.max", "2")));
+        SourceTopic.readUntilId(bootstrap(), "disc.disc_a", 1L, TIMEOUT);
+        db.useHandle(h -> h.execute("""
+                CREATE TABLE disc_b (id bigint PRIMARY KEY, label text);
+                INSERT INTO disc_b VALUES (1, 'new table'), (2, 'second row')"""));
+        List<Struct> values = SourceTopic.readUntilId(bootstrap(), "disc.disc_b", 2L, TIMEOUT);
+        assertEquals(List.of(1L, 2L), SourceTopic.ids(values));
+        assertEquals("new table", values.get(0).get("label"));
+        // two tables over tasks.max=2: one task each
+        awaitTaskCount("modes-discovery", 2);
+        stack.rest().deleteConnector("modes-discovery");
+    }
+
+    @Test
+    void stopResumeAndPatchedOffsetsResumeExactlyWhereTold() {
+        db.useHandle(h -> h.execute("""
+                CREATE TABLE resume_rows (id bigint PRIMARY KEY, note text);
+                INSERT INTO resume_rows SELECT g, 'n' || g FROM generate_series(1, 5) g"""));
+        String name = "modes-resume";
+        String topic = "resume.resume_rows";
+        deploy(name, config("resume.", Map.of("mode", "incrementing", "incrementing.column.name", "id",
+                "table.include.list", "resume_rows")));
+        SourceTopic.readUntilId(bootstrap(), topic, 5L, TIMEOUT);
+
+        stack.rest().stopConnector(name);
+        awaitState(name, "STOPPED");
+        db.useHandle(h -> h.execute("INSERT INTO resume_rows SELECT g, 'n' || g FROM generate_series(6, 8) g"));
+        // a malformed offset is refused with the expected shape
+        ConnectRestException bad = assertThrows(ConnectRestException.class, () -> patchOffsets(name,
+                Map.of("table", "public.resume_rows"), Map.of("v", 1, "ts_us", 5)));
+        assertTrue(bad.getMessage().contains("\"inc\""), bad.getMessage());
+        stack.rest().resumeConnector(name);
+        List<Object> ids = SourceTopic.ids(SourceTopic.readUntilId(bootstrap(), topic, 8L, TIMEOUT));
+        assertEquals(LongStream.rangeClosed(1, 8).boxed().toList(), ids, "no gap, no duplicate after stop/resume");
+
+        // move the offset back to 6: rows 7 and 8 are read again
+        stack.rest().stopConnector(name);
+        awaitState(name, "STOPPED");
+        patchOffsets(name, Map.of("table", "public.resume_rows"), Map.of("v", 1, "inc", 6));
+        stack.rest().resumeConnector(name);
+        ids = SourceTopic.ids(SourceTopic.readUntil(bootstrap(), topic, v -> v.size() >= 10, TIMEOUT));
+        assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 7L, 8L), ids);
+        stack.rest().deleteConnector(name);
+    }
+
+    private void patchOffsets(String name, Map<String, Object> partition, Map<String, Object> offset) {
+        stack.rest().send("PATCH", "/connectors/" + name + "/offsets",
+                Map.of("offsets", List.of(Map.of("partition", partition, "offset", offset))), TIMEOUT);
+    }
+
+    @SuppressWarnings("unchecked")
+    private void awaitState(String name, String state) {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (true) {
+            Map<String, Object> connector = (Map<String, Object>) stack.rest().status(name).get("connector");
+            if (state.equals(connector.get("state"))) {
+                return;
+            }
+            assertTrue(System.nanoTime() < deadline, name + " did not reach " + state + ": " + connector);
+            pause();
+        }
+    }
+
+    private void awaitTaskCount(String name, int count) {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (true) {
+            List<?> tasks = (List<?>) stack.rest().status(name).get("tasks");
+            if (tasks.size() == count) {
+                return;
+            }
+            assertTrue(System.nanoTime() < deadline, name + " has tasks " + tasks + ", expected " + count);
+            pause();
+        }
+    }
+
+    private static Map<Object, Object> byId(List<Struct> values) {
+        Map<Object, Object> map = new HashMap<>();
+        values.forEach(v -> map.put(v.get("id"), v.get("name")));
+        return map;
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(100);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+}

@@ -1,0 +1,61 @@
+package io.tablestream.e2e.source;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.connect.data.SchemaAndValue;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.json.JsonConverter;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Predicate;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+/** Reads a source connector's topic from the start, as a downstream consumer with Connect's JsonConverter would. */
+final class SourceTopic {
+
+    private SourceTopic() {
+    }
+
+    /** Every record value (as a Struct with its schema) once {@code done} holds for them; fails at the deadline. */
+    static List<Struct> readUntil(String bootstrapServers, String topic, Predicate<List<Struct>> done, Duration timeout) {
+        JsonConverter converter = new JsonConverter();
+        converter.configure(Map.of("schemas.enable", "true"), false);
+        List<Struct> values = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                ConsumerConfig.GROUP_ID_CONFIG, "source-it-" + UUID.randomUUID(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(topic));
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (System.nanoTime() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    SchemaAndValue value = converter.toConnectData(topic, record.value());
+                    values.add((Struct) value.value());
+                }
+                if (done.test(values)) {
+                    return values;
+                }
+            }
+        }
+        fail("Topic " + topic + " did not reach the expected records within " + timeout + "; saw " + values);
+        return values;
+    }
+
+    /** Waits until some record's {@code id} equals {@code id}; returns all values read. */
+    static List<Struct> readUntilId(String bootstrapServers, String topic, Object id, Duration timeout) {
+        return readUntil(bootstrapServers, topic, values -> values.stream().anyMatch(v -> id.equals(v.get("id"))), timeout);
+    }
+
+    static List<Object> ids(List<Struct> values) {
+        return values.stream().map(v -> v.get("id")).toList();
+    }
+}

@@ -1,0 +1,209 @@
+package io.tablestream.e2e.source;
+
+import io.tablestream.jdbc.types.SchemaNames;
+import io.tablestream.testkit.Stack;
+import io.tablestream.testkit.TablestreamStack;
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.data.Struct;
+import org.jdbi.v3.core.Jdbi;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.LocalTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.Arrays;
+import java.util.Date;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+/** Every mapped PostgreSQL type reaches the topic with its exact value: extremes, NULLs, non-ASCII, old and far dates. */
+@ExtendWith(TablestreamStack.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class SourceTypesIT {
+
+    private static final String DB = "source_types_it";
+    private static final java.time.Duration TIMEOUT = java.time.Duration.ofSeconds(60);
+
+    private final Stack stack;
+    private String url;
+    private List<Struct> micros;
+    private List<Struct> connect;
+
+    SourceTypesIT(Stack stack) {
+        this.stack = stack;
+    }
+
+    @BeforeAll
+    void createTableAndCapture() {
+        url = stack.postgres().createDatabase(DB);
+        Jdbi db = Jdbi.create(() -> stack.postgres().connect(DB));
+        db.useHandle(h -> h.execute("""
+                CREATE TYPE mood AS ENUM ('happy', 'sad', 'ünïcödé');
+                CREATE DOMAIN positive_int AS integer CHECK (VALUE > 0);
+                CREATE DOMAIN short_text AS varchar(20);
+                CREATE TABLE all_types (
+                  id int PRIMARY KEY,
+                  c_int2 smallint, c_int4 integer, c_int8 bigint, c_float4 real, c_float8 double precision,
+                  c_numeric numeric(20,5), c_numeric_free numeric, c_num_int numeric(9,0), c_num_small numeric(10,2),
+                  c_bool boolean, c_text text, c_varchar varchar(10), c_char char(3), c_bytea bytea,
+                  c_date date, c_time time, c_timetz timetz, c_ts timestamp, c_tstz timestamptz, c_interval interval,
+                  c_uuid uuid, c_json json, c_jsonb jsonb, c_enum mood,
+                  c_int_array int[], c_text_array text[], c_numeric_array numeric(10,2)[], c_enum_array mood[],
+                  c_tstz_array timestamptz[], c_domain positive_int, c_domain_text short_text);
+                INSERT INTO all_types VALUES
+                 (1, 32767, 2147483647, 9223372036854775807, 3.4028235e38, 1.7976931348623157e308,
+                  999999999999999.99999, -12345678901234567890.123456789012345, 999999999, 12345678.99,
+                  true, 'Grüße, 世界 🚀', 'ñandú', 'abc', '\\x00ff10',
+                  '2099-12-31', '23:59:59.999999', '13:45:30.123456+02:00', '2262-04-11 23:47:16.854775',
+                  '2099-12-31 23:59:59.999999+00', '1 year 2 mons 3 days 04:05:06.000007',
+                  'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '{"a": [1, 2.5, "x"]}', '{"ключ": null}', 'ünïcödé',
+                  '{1,NULL,-3}', '{"a","b c",NULL}', '{1.50,-2.25}', '{happy,sad}',
+                  '{"1969-07-20 20:17:40.000001+00"}', 42, 'domain text'),
+                 (2, -32768, -2147483648, -9223372036854775808, -1.5, -2.2250738585072014e-308,
+                  -999999999999999.99999, 0.000000000000000000001, -999999999, -0.01,
+                  false, '', '', '   ', '\\x',
+                  '1900-01-01', '00:00:00', '00:00:00-05:30', '1969-07-20 20:17:40.000001',
+                  '1900-01-01 00:00:00.5+00', '-1 days -00:00:01.5',
+                  '00000000-0000-0000-0000-000000000000', '[]', '{}', 'happy',
+                  '{}', '{}', '{}', '{}', '{}', 1, ''),
+                 (3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+                  NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)"""));
+        deploy("types-micros", "types.", Map.of());
+        deploy("types-connect", "types_connect.", Map.of("time.precision.mode", "connect", "numeric.mapping", "best_fit"));
+        micros = SourceTopic.readUntilId(stack.kafka().bootstrapServers(), "types.all_types", 3, TIMEOUT);
+        connect = SourceTopic.readUntilId(stack.kafka().bootstrapServers(), "types_connect.all_types", 3, TIMEOUT);
+        stack.rest().deleteConnector("types-micros");
+        stack.rest().deleteConnector("types-connect");
+    }
+
+    private void deploy(String name, String prefix, Map<String, String> extra) {
+        Map<String, String> config = new HashMap<>(extra);
+        config.put("connector.class", "io.tablestream.source.PostgresSourceConnector");
+        config.put("connection.url", url);
+        config.put("connection.user", stack.postgres().user());
+        config.put("connection.password", stack.postgres().passwordOrEmpty());
+        config.put("table.include.list", "all_types");
+        config.put("mode", "incrementing");
+        config.put("incrementing.column.name", "id");
+        config.put("topic.prefix", prefix);
+        config.put("poll.interval.ms", "200");
+        stack.rest().createOrUpdateConnector(name, config);
+        stack.rest().awaitRunning(name, TIMEOUT);
+    }
+
+    private static long micros(Instant instant) {
+        return ChronoUnit.MICROS.between(Instant.EPOCH, instant);
+    }
+
+    @Test
+    void extremesAndNonAsciiArriveExactly() {
+        Struct row = micros.get(0);
+        assertEquals(1, row.get("id"));
+        assertEquals((short) 32767, row.get("c_int2"));
+        assertEquals(2147483647, row.get("c_int4"));
+        assertEquals(Long.MAX_VALUE, row.get("c_int8"));
+        assertEquals(3.4028235e38f, row.get("c_float4"));
+        assertEquals(1.7976931348623157e308, row.get("c_float8"));
+        assertEquals(new BigDecimal("999999999999999.99999"), row.get("c_numeric"));
+        assertEquals("-12345678901234567890.123456789012345", row.get("c_numeric_free"));
+        assertEquals(new BigDecimal("999999999"), row.get("c_num_int"));
+        assertEquals(new BigDecimal("12345678.99"), row.get("c_num_small"));
+        assertEquals(true, row.get("c_bool"));
+        assertEquals("Grüße, 世界 🚀", row.get("c_text"));
+        assertEquals("ñandú", row.get("c_varchar"));
+        assertEquals("abc", row.get("c_char"));
+        assertArrayEquals(new byte[]{0x00, (byte) 0xff, 0x10}, (byte[]) row.get("c_bytea"));
+        assertEquals(Date.from(LocalDate.parse("2099-12-31").atStartOfDay(ZoneOffset.UTC).toInstant()), row.get("c_date"));
+        assertEquals(LocalTime.parse("23:59:59.999999").toNanoOfDay() / 1000, row.get("c_time"));
+        assertEquals("13:45:30.123456+02:00", row.get("c_timetz"));
+        assertEquals(micros(LocalDateTime.parse("2262-04-11T23:47:16.854775").toInstant(ZoneOffset.UTC)), row.get("c_ts"));
+        assertEquals(micros(Instant.parse("2099-12-31T23:59:59.999999Z")), row.get("c_tstz"));
+        assertEquals("P1Y2M3DT4H5M6.000007S", row.get("c_interval"));
+        assertEquals("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", row.get("c_uuid"));
+        assertEquals("{\"a\": [1, 2.5, \"x\"]}", row.get("c_json"));
+        assertEquals("{\"ключ\": null}", row.get("c_jsonb"));
+        assertEquals("ünïcödé", row.get("c_enum"));
+        assertEquals(Arrays.asList(1, null, -3), row.get("c_int_array"));
+        assertEquals(Arrays.asList("a", "b c", null), row.get("c_text_array"));
+        assertEquals(List.of(new BigDecimal("1.50"), new BigDecimal("-2.25")), row.get("c_numeric_array"));
+        assertEquals(List.of("happy", "sad"), row.get("c_enum_array"));
+        assertEquals(List.of(micros(Instant.parse("1969-07-20T20:17:40.000001Z"))), row.get("c_tstz_array"));
+        assertEquals(42, row.get("c_domain"));
+        assertEquals("domain text", row.get("c_domain_text"));
+    }
+
+    @Test
+    void minimaNegativesEmptiesAndDatesBefore1970ArriveExactly() {
+        Struct row = micros.get(1);
+        assertEquals((short) -32768, row.get("c_int2"));
+        assertEquals(Integer.MIN_VALUE, row.get("c_int4"));
+        assertEquals(Long.MIN_VALUE, row.get("c_int8"));
+        assertEquals(-1.5f, row.get("c_float4"));
+        assertEquals(-2.2250738585072014e-308, row.get("c_float8"));
+        assertEquals(new BigDecimal("-999999999999999.99999"), row.get("c_numeric"));
+        assertEquals("0.000000000000000000001", row.get("c_numeric_free"));
+        assertEquals(new BigDecimal("-0.01"), row.get("c_num_small"));
+        assertEquals(false, row.get("c_bool"));
+        assertEquals("", row.get("c_text"));
+        assertEquals("   ", row.get("c_char"));
+        assertArrayEquals(new byte[0], (byte[]) row.get("c_bytea"));
+        assertEquals(Date.from(LocalDate.parse("1900-01-01").atStartOfDay(ZoneOffset.UTC).toInstant()), row.get("c_date"));
+        assertEquals(0L, row.get("c_time"));
+        assertEquals("00:00:00.000000-05:30", row.get("c_timetz"));
+        assertEquals(micros(LocalDateTime.parse("1969-07-20T20:17:40.000001").toInstant(ZoneOffset.UTC)), row.get("c_ts"));
+        assertEquals(micros(Instant.parse("1900-01-01T00:00:00.5Z")), row.get("c_tstz"));
+        assertEquals("P0Y0M-1DT0H0M-1.5S", row.get("c_interval"));
+        assertEquals("[]", row.get("c_json"));
+        assertEquals(List.of(), row.get("c_int_array"));
+        assertEquals(1, row.get("c_domain"));
+    }
+
+    @Test
+    void nullsStayNullAndSchemasCarryTheirNames() {
+        Struct row = micros.get(2);
+        for (var field : row.schema().fields()) {
+            if (!field.name().equals("id")) {
+                assertNull(row.get(field), field.name());
+            }
+        }
+        Schema schema = row.schema();
+        assertEquals(SchemaNames.TIMESTAMPTZ_MICROS, schema.field("c_tstz").schema().name());
+        assertEquals(SchemaNames.TIMESTAMP_MICROS, schema.field("c_ts").schema().name());
+        assertEquals(SchemaNames.TIME_MICROS, schema.field("c_time").schema().name());
+        assertEquals(SchemaNames.TIMETZ, schema.field("c_timetz").schema().name());
+        assertEquals(SchemaNames.INTERVAL, schema.field("c_interval").schema().name());
+        assertEquals(SchemaNames.UUID, schema.field("c_uuid").schema().name());
+        assertEquals(SchemaNames.JSON, schema.field("c_jsonb").schema().name());
+        assertEquals(SchemaNames.NUMERIC, schema.field("c_numeric_free").schema().name());
+        assertEquals(SchemaNames.ENUM, schema.field("c_enum").schema().name());
+        assertEquals(Map.of(SchemaNames.ENUM_TYPE_PARAMETER, "public.mood"), schema.field("c_enum").schema().parameters());
+        assertEquals(Schema.Type.ARRAY, schema.field("c_enum_array").schema().type());
+        assertEquals(SchemaNames.ENUM, schema.field("c_enum_array").schema().valueSchema().name());
+        assertEquals("20", schema.field("c_numeric").schema().parameters().get("connect.decimal.precision"));
+    }
+
+    @Test
+    void connectTimePrecisionAndBestFitNumerics() {
+        Struct row = connect.get(0);
+        assertEquals(Date.from(Instant.parse("2099-12-31T23:59:59.999Z")), row.get("c_tstz"));
+        assertEquals(Date.from(LocalDateTime.parse("2262-04-11T23:47:16.854").toInstant(ZoneOffset.UTC)), row.get("c_ts"));
+        assertEquals(new Date(LocalTime.parse("23:59:59.999").toNanoOfDay() / 1_000_000), row.get("c_time"));
+        assertEquals(org.apache.kafka.connect.data.Timestamp.LOGICAL_NAME, row.schema().field("c_tstz").schema().name());
+        assertEquals(999999999, row.get("c_num_int"));
+        assertEquals(12345678.99, row.get("c_num_small"));
+        assertEquals(new BigDecimal("999999999999999.99999"), row.get("c_numeric"), "precision 20 stays Decimal");
+        assertEquals(Date.from(Instant.parse("1900-01-01T00:00:00.500Z")), connect.get(1).get("c_tstz"));
+    }
+}

@@ -1,0 +1,146 @@
+package io.tablestream.e2e.source;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.tablestream.testkit.Stack;
+import io.tablestream.testkit.TablestreamStack;
+import org.jdbi.v3.core.Jdbi;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.StreamSupport;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** validate() asks the database and pins each problem to the field to change, saying what to do. */
+@ExtendWith(TablestreamStack.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class SourceValidationIT {
+
+    private static final String DB = "source_validation_it";
+    private static final String PLUGIN = "PostgresSourceConnector";
+
+    private final Stack stack;
+    private String url;
+
+    SourceValidationIT(Stack stack) {
+        this.stack = stack;
+    }
+
+    @BeforeAll
+    void createTables() {
+        url = stack.postgres().createDatabase(DB);
+        Jdbi.create(() -> stack.postgres().connect(DB)).useHandle(h -> h.execute("""
+                CREATE TABLE orders (id bigserial PRIMARY KEY, note text, updated_at timestamptz NOT NULL DEFAULT now(),
+                                     loose_id int);
+                CREATE SCHEMA sales;
+                CREATE TABLE sales.invoices (id int PRIMARY KEY, updated_at timestamptz NOT NULL)"""));
+    }
+
+    private Map<String, String> valid() {
+        Map<String, String> config = new HashMap<>();
+        config.put("connection.url", url);
+        config.put("connection.user", stack.postgres().user());
+        config.put("connection.password", stack.postgres().passwordOrEmpty());
+        config.put("table.include.list", "orders,sales.invoices");
+        config.put("mode", "timestamp+incrementing");
+        config.put("incrementing.column.name", "id");
+        config.put("timestamp.column.name", "updated_at");
+        return config;
+    }
+
+    private JsonNode validate(Map<String, String> config) {
+        return stack.rest().validate(PLUGIN, config);
+    }
+
+    @Test
+    void aConfigThatFitsTheDatabaseHasNoErrors() {
+        JsonNode result = validate(valid());
+        assertEquals(0, result.get("error_count").asInt(), result.toPrettyString());
+        Map<String, String> regex = valid();
+        regex.put("table.include.list", "sales\\..*,ord.*");
+        assertEquals(0, validate(regex).get("error_count").asInt());
+    }
+
+    @Test
+    void anUnreachableDatabaseIsReportedOnTheUrl() {
+        Map<String, String> config = valid();
+        config.put("connection.url", "jdbc:postgresql://127.0.0.1:1/nowhere");
+        String error = onlyError(validate(config), "connection.url");
+        assertTrue(error.contains("Cannot connect") && error.contains("check the host, port"), error);
+    }
+
+    @Test
+    void refusedCredentialsAreReportedOnThePassword() {
+        Map<String, String> config = valid();
+        config.put("connection.user", "no_such_role");
+        String error = onlyError(validate(config), "connection.password");
+        assertTrue(error.contains("no_such_role") && error.contains("fix connection.user"), error);
+    }
+
+    @Test
+    void aMissingTableIsReportedOnTheIncludeList() {
+        Map<String, String> config = valid();
+        config.put("table.include.list", "orders,nosuch");
+        String error = onlyError(validate(config), "table.include.list");
+        assertTrue(error.contains("public.nosuch does not exist") && error.contains("remove it from the list"), error);
+    }
+
+    @Test
+    void anIncludeListMatchingNothingIsReportedWithTheVisibleTables() {
+        Map<String, String> config = valid();
+        config.put("table.include.list", "archive_.*");
+        String error = onlyError(validate(config), "table.include.list");
+        assertTrue(error.contains("matches no table") && error.contains("public.orders"), error);
+    }
+
+    @Test
+    void missingAndUnusableColumnsAreReportedOnTheirFields() {
+        Map<String, String> missing = valid();
+        missing.put("incrementing.column.name", "nope");
+        String error = onlyError(validate(missing), "incrementing.column.name");
+        assertTrue(error.contains("has no such column"), error);
+
+        Map<String, String> wrongType = valid();
+        wrongType.put("table.include.list", "orders");
+        wrongType.put("timestamp.column.name", "note");
+        error = onlyError(validate(wrongType), "timestamp.column.name");
+        assertTrue(error.contains("has type text") && error.contains("choose another column"), error);
+
+        Map<String, String> nullable = valid();
+        nullable.put("table.include.list", "orders");
+        nullable.put("incrementing.column.name", "loose_id");
+        error = onlyError(validate(nullable), "incrementing.column.name");
+        assertTrue(error.contains("validate.non.null=false"), error);
+    }
+
+    @Test
+    void queryModeNeedsAQueryThatParses() {
+        Map<String, String> config = valid();
+        config.put("mode", "query");
+        String error = onlyError(validate(config), "query");
+        assertTrue(error.contains("mode=query needs the SELECT"), error);
+        config.put("query", "SELECT id, nosuch FROM orders");
+        error = onlyError(validate(config), "query");
+        assertTrue(error.contains("nosuch") && error.contains("fix the SELECT"), error);
+        config.put("query", "SELECT o.id, o.note FROM orders o;");
+        assertEquals(0, validate(config).get("error_count").asInt());
+    }
+
+    /** The one error of the whole validation, which must be on {@code field}. */
+    private static String onlyError(JsonNode validation, String field) {
+        assertEquals(1, validation.get("error_count").asInt(), validation.toPrettyString());
+        JsonNode entry = StreamSupport.stream(validation.get("configs").spliterator(), false)
+                .map(c -> c.get("value"))
+                .filter(v -> field.equals(v.get("name").asText()))
+                .findFirst().orElseThrow(() -> new AssertionError("no field " + field + " in " + validation));
+        List<String> errors = StreamSupport.stream(entry.get("errors").spliterator(), false).map(JsonNode::asText).toList();
+        assertEquals(1, errors.size(), validation.toPrettyString());
+        return errors.get(0);
+    }
+}

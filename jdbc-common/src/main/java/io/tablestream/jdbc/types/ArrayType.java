@@ -1,0 +1,57 @@
+package io.tablestream.jdbc.types;
+
+import org.apache.kafka.connect.data.SchemaBuilder;
+
+import java.sql.Array;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * One-dimensional arrays of any mapped type, as a Connect ARRAY of the element's schema (elements may be NULL).
+ * Elements are read through the element type's own family, from the driver's row-per-element view of the array.
+ */
+final class ArrayType implements PgType {
+
+    private final PgTypeCatalog catalog;
+
+    ArrayType(PgTypeCatalog catalog) {
+        this.catalog = catalog;
+    }
+
+    @Override
+    public Set<String> typeNames() {
+        return Set.of(); // found by the element type (pg_type.typelem), not by name
+    }
+
+    @Override
+    public SchemaBuilder schema(PgColumn column) {
+        return SchemaBuilder.array(elementReader(column).schema());
+    }
+
+    @Override
+    public Object read(ResultSet rs, int index, PgColumn column) throws SQLException {
+        Array array = rs.getArray(index);
+        if (array == null) {
+            return null;
+        }
+        ColumnReader element = elementReader(column);
+        List<Object> values = new ArrayList<>();
+        try (ResultSet elements = array.getResultSet()) {
+            while (elements.next()) {
+                values.add(element.read(elements, 2)); // column 1 is the element's index, column 2 its value
+            }
+        } finally {
+            array.free();
+        }
+        return values;
+    }
+
+    private ColumnReader elementReader(PgColumn column) {
+        return catalog.readerFor(column.element()).orElseThrow(() -> new IllegalStateException(
+                "No mapping for the element type " + column.element().typeName() + " of column " + column.name()));
+    }
+
+}

@@ -1,0 +1,34 @@
+package io.tablestream.jdbc.types;
+
+import java.util.Arrays;
+import java.util.Locale;
+
+/** How {@code numeric} columns become Connect values ({@code numeric.mapping}, as in Confluent's JDBC source). */
+public enum NumericMapping {
+    /** {@code numeric(p,s)} as Decimal of scale s; unconstrained numeric as exact text under {@link SchemaNames#NUMERIC}. */
+    NONE("none"),
+    /** As {@code none}, but {@code numeric(p,0)} with p &lt; 19 as the smallest integer type holding p digits. */
+    PRECISION_ONLY("precision_only"),
+    /** As {@code precision_only}, and {@code numeric(p,s)} with s &gt; 0 and p &lt;= 15 as FLOAT64 (15 digits round-trip a double exactly). */
+    BEST_FIT("best_fit");
+
+    private final String configValue;
+
+    NumericMapping(String configValue) {
+        this.configValue = configValue;
+    }
+
+    public String configValue() {
+        return configValue;
+    }
+
+    public static NumericMapping fromConfig(String value) {
+        String wanted = value.trim().toLowerCase(Locale.ROOT);
+        return Arrays.stream(values()).filter(m -> m.configValue.equals(wanted)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("Unknown numeric.mapping '" + value + "'"));
+    }
+
+    public static String[] configValues() {
+        return Arrays.stream(values()).map(NumericMapping::configValue).toArray(String[]::new);
+    }
+}

@@ -1,0 +1,85 @@
+package io.tablestream.source;
+
+import io.tablestream.jdbc.TableId;
+import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Re-reads the catalog every {@code table.poll.interval.ms} and tells the connector when the selected tables change,
+ * so tables created (or dropped) while the connector runs are picked up without a restart.
+ */
+final class TableMonitor implements Runnable {
+
+    private static final Logger log = LoggerFactory.getLogger(TableMonitor.class);
+
+    private final Jdbi jdbi;
+    private final TableSelector selector;
+    private final long intervalMs;
+    private final Runnable onChange;
+    private final CountDownLatch stopping = new CountDownLatch(1);
+    private final Thread thread;
+    private volatile List<TableId> tables = List.of();
+
+    TableMonitor(Jdbi jdbi, TableSelector selector, long intervalMs, Runnable onChange) {
+        this.jdbi = jdbi;
+        this.selector = selector;
+        this.intervalMs = intervalMs;
+        this.onChange = onChange;
+        this.thread = new Thread(this, "tablestream-table-monitor");
+        this.thread.setDaemon(true);
+    }
+
+    /** Reads the tables once, then watches them in the background. */
+    void start() {
+        refresh();
+        thread.start();
+    }
+
+    List<TableId> tables() {
+        return tables;
+    }
+
+    @Override
+    public void run() {
+        try {
+            while (!stopping.await(intervalMs, TimeUnit.MILLISECONDS)) {
+                if (refresh()) {
+                    onChange.run();
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Whether the selected tables changed; a failed read keeps the last known tables (the next round retries). */
+    boolean refresh() {
+        try {
+            List<TableId> now = jdbi.withHandle(selector::select);
+            if (now.equals(tables)) {
+                return false;
+            }
+            log.info("Selected tables changed from {} to {}", tables, now);
+            tables = List.copyOf(now);
+            return true;
+        } catch (RuntimeException e) {
+            log.warn("Reading the table list failed; keeping {} and retrying in {} ms: {}", tables, intervalMs,
+                    e.getMessage());
+            return false;
+        }
+    }
+
+    void stop() {
+        stopping.countDown();
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

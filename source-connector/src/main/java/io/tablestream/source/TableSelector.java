@@ -1,0 +1,133 @@
+package io.tablestream.source;
+
+import io.tablestream.jdbc.TableId;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigException;
+import org.jdbi.v3.core.Handle;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+import java.util.stream.Collectors;
+
+/**
+ * Which tables the connector captures: include and exclude entries, each a plain name (exact, as
+ * {@link TableId#parse} reads it) or a regular expression matched against {@code schema.table} and, for tables in
+ * {@code public}, the bare name; restricted to schemas matching {@code schema.pattern} and to {@code table.types}.
+ */
+public final class TableSelector {
+
+    /** Plain names need no regex: letters, digits, _, $ and one schema dot (a dot would otherwise match any character). */
+    private static final Pattern PLAIN_NAME = Pattern.compile("[\\p{L}\\p{N}_$]+(\\.[\\p{L}\\p{N}_$]+)?");
+
+    static final Map<String, Character> RELKINDS = Map.of(
+            "TABLE", 'r', "VIEW", 'v', "MATERIALIZED VIEW", 'm', "PARTITIONED TABLE", 'p');
+
+    private final List<String> include;
+    private final List<Predicate<TableId>> includeMatchers;
+    private final List<Predicate<TableId>> excludeMatchers;
+    private final String schemaPattern;
+    private final Set<Character> relkinds;
+
+    public TableSelector(List<String> include, List<String> exclude, String schemaPattern, List<String> tableTypes) {
+        this.include = List.copyOf(include);
+        this.includeMatchers = include.stream().map(TableSelector::matcher).toList();
+        this.excludeMatchers = exclude.stream().map(TableSelector::matcher).toList();
+        this.schemaPattern = schemaPattern == null ? "" : schemaPattern.trim();
+        this.relkinds = tableTypes.stream().map(t -> RELKINDS.get(normalType(t))).collect(Collectors.toSet());
+    }
+
+    private static String normalType(String type) {
+        return type.trim().toUpperCase(Locale.ROOT).replaceAll("\\s+", " ");
+    }
+
+    static boolean isPlainName(String entry) {
+        return entry.startsWith("\"") || PLAIN_NAME.matcher(entry).matches();
+    }
+
+    private static Predicate<TableId> matcher(String entry) {
+        if (isPlainName(entry)) {
+            TableId exact = TableId.parse(entry);
+            return exact::equals;
+        }
+        Pattern regex = Pattern.compile(entry);
+        return table -> regex.matcher(table.toString()).matches()
+                || (TableId.DEFAULT_SCHEMA.equals(table.schema()) && regex.matcher(table.table()).matches());
+    }
+
+    /** Whether the lists select this table (schema pattern and types are applied by the catalog query). */
+    public boolean matches(TableId table) {
+        boolean included = includeMatchers.isEmpty() || includeMatchers.stream().anyMatch(m -> m.test(table));
+        return included && excludeMatchers.stream().noneMatch(m -> m.test(table));
+    }
+
+    /** The include entries that name one table exactly (a missing one is a user error worth reporting). */
+    public List<TableId> namedTables() {
+        return include.stream().filter(TableSelector::isPlainName).map(TableId::parse).toList();
+    }
+
+    /** The selected tables the connector's user can read, sorted by schema and name. */
+    public List<TableId> select(Handle handle) {
+        return candidates(handle).stream().filter(this::matches).toList();
+    }
+
+    /** Every readable relation of the configured schemas and types, before the include/exclude lists. */
+    public List<TableId> candidates(Handle handle) {
+        String kinds = relkinds.stream().map(k -> "'" + k + "'").sorted().collect(Collectors.joining(", "));
+        String sql = "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                + " WHERE c.relkind IN (" + kinds + ")"
+                + " AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%'"
+                + " AND n.nspname NOT LIKE 'pg\\_temp\\_%' AND (? = '' OR n.nspname LIKE ?)"
+                + " AND has_table_privilege(c.oid, 'SELECT') ORDER BY 1, 2";
+        return handle.createQuery(sql).bind(0, schemaPattern).bind(1, schemaPattern)
+                .map((rs, ctx) -> new TableId(rs.getString(1), rs.getString(2))).list();
+    }
+
+    /** Checks each list entry: a quoted or plain name, or a regular expression that compiles. */
+    static final ConfigDef.Validator PATTERN_LIST_VALIDATOR = new ConfigDef.Validator() {
+        @Override
+        public void ensureValid(String name, Object value) {
+            for (Object item : (List<?>) value) {
+                String entry = item.toString().trim();
+                if (entry.isEmpty() || isPlainName(entry)) {
+                    continue;
+                }
+                try {
+                    Pattern.compile(entry);
+                } catch (PatternSyntaxException e) {
+                    throw new ConfigException(name, value, "'" + entry + "' is neither a table name nor a valid regular"
+                            + " expression (" + e.getDescription() + "); quote names with special characters, e.g. \"my table\"");
+                }
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "comma-separated table names or regular expressions";
+        }
+    };
+
+    static final ConfigDef.Validator TABLE_TYPES_VALIDATOR = new ConfigDef.Validator() {
+        @Override
+        public void ensureValid(String name, Object value) {
+            List<?> types = (List<?>) value;
+            if (types.isEmpty()) {
+                throw new ConfigException(name, value, "List at least one of " + RELKINDS.keySet());
+            }
+            for (Object type : types) {
+                if (!RELKINDS.containsKey(normalType(type.toString()))) {
+                    throw new ConfigException(name, value, "Unknown table type '" + type + "'; use " + RELKINDS.keySet());
+                }
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "TABLE, VIEW, MATERIALIZED VIEW, PARTITIONED TABLE";
+        }
+    };
+}
