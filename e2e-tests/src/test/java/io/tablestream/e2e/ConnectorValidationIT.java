@@ -36,7 +36,15 @@ class ConnectorValidationIT {
 
     @Test
     void aValidSourceConfigHasNoErrors() {
-        JsonNode result = stack.rest().validate("PostgresSourceConnector", validSource());
+        // A config without static errors is also checked against the database, so it must name a real one.
+        String url = stack.postgres().createDatabase("connector_validation_it");
+        org.jdbi.v3.core.Jdbi.create(() -> stack.postgres().connect("connector_validation_it"))
+                .useHandle(h -> h.execute("CREATE TABLE orders (id bigserial PRIMARY KEY)"));
+        Map<String, String> config = validSource();
+        config.put("connection.url", url);
+        config.put("connection.user", stack.postgres().user());
+        config.put("connection.password", stack.postgres().passwordOrEmpty());
+        JsonNode result = stack.rest().validate("PostgresSourceConnector", config);
         assertEquals(0, result.get("error_count").asInt(), result.toPrettyString());
     }
 
