@@ -91,7 +91,8 @@ final class TableQuerier implements Querier {
         ColumnReader column = schema.column(name);
         if (column == null) {
             return configKey + "=" + name + ": table " + schema.table() + " has no such column; its columns are "
-                    + schema.columns().stream().map(c -> c.column().name()).toList();
+                    + schema.columns().stream().map(c -> c.column().name()).toList()
+                    + ". Name a column every selected table has, or leave this table out of the selection";
         }
         String type = column.column().typeName();
         if (!allowedTypes.contains(type) || column.column().kind() != io.tablestream.jdbc.types.PgColumn.Kind.BASE) {

@@ -102,9 +102,10 @@ class SourceValidationIT {
     @Test
     void missingAndUnusableColumnsAreReportedOnTheirFields() {
         Map<String, String> missing = valid();
+        missing.put("table.include.list", "orders");
         missing.put("incrementing.column.name", "nope");
         String error = onlyError(validate(missing), "incrementing.column.name");
-        assertTrue(error.contains("has no such column"), error);
+        assertTrue(error.contains("public.orders has no such column") && error.contains("leave this table out"), error);
 
         Map<String, String> wrongType = valid();
         wrongType.put("table.include.list", "orders");
