@@ -204,6 +204,11 @@ public class PostgresSourceConfig extends AbstractConfig {
                 .map(String::trim).filter(s -> !s.isEmpty()).toList();
     }
 
+    /** The include-list entries that name one table exactly (regular expressions need the catalog: {@link #tableSelector()}). */
+    public List<TableId> includedTables() {
+        return tableSelector().namedTables();
+    }
+
     /** The tables this task polls, as the connector assigned them. */
     public List<TableId> taskTables() {
         return getList(TASK_TABLES_CONFIG).stream().map(TableId::parse).toList();
