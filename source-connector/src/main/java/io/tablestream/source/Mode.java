@@ -8,7 +8,9 @@ import java.util.stream.Collectors;
 public enum Mode {
     INCREMENTING("incrementing", true, false),
     TIMESTAMP("timestamp", false, true),
-    TIMESTAMP_INCREMENTING("timestamp+incrementing", true, true);
+    TIMESTAMP_INCREMENTING("timestamp+incrementing", true, true),
+    /** Log-based change data capture (io.tablestream.source.cdc): every insert, update and delete, from the WAL. */
+    CDC("cdc", false, false);
 
     private final String configValue;
     private final boolean usesIncrementing;

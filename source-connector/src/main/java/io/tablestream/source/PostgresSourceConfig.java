@@ -82,7 +82,7 @@ public class PostgresSourceConfig extends AbstractConfig {
                 .define(BATCH_MAX_ROWS_CONFIG, Type.INT, 100, ConfigDef.Range.atLeast(1), Importance.LOW,
                         BATCH_MAX_ROWS_DOC, CONNECTOR_GROUP, ++order, Width.SHORT, "Max rows per batch")
                 .defineInternal(TASK_TABLES_CONFIG, Type.LIST, "", Importance.LOW);
-        return def;
+        return io.tablestream.source.cdc.CdcConfig.define(def);
     }
 
     public PostgresSourceConfig(Map<String, String> props) {

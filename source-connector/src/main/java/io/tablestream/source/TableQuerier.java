@@ -188,6 +188,7 @@ final class TableQuerier {
                 case TIMESTAMP_INCREMENTING -> new TableOffset(row.incrementing, row.timestampMicros);
                 // Only the last row of a stamp group may claim the stamp: a crash mid-group then replays the group.
                 case TIMESTAMP -> lastOfStampGroup ? new TableOffset(null, row.timestampMicros) : offset;
+                case CDC -> throw new IllegalStateException("mode=cdc does not poll tables");
             };
             records.add(new SourceRecord(partition, after.toMap(), topic, null,
                     schema.keySchema(), key(row.value), schema.valueSchema(), row.value));

@@ -71,7 +71,7 @@ public record TableSchema(TableId table, List<ColumnReader> columns, List<String
         return of(table, readers, keyColumns);
     }
 
-    static TableSchema of(TableId table, List<ColumnReader> readers, List<String> keyColumns) {
+    public static TableSchema of(TableId table, List<ColumnReader> readers, List<String> keyColumns) {
         String schemaName = table.schema() + "." + table.table();
         SchemaBuilder value = SchemaBuilder.struct().name(schemaName + ".Value").optional();
         readers.forEach(r -> value.field(r.column().name(), r.schema()));
