@@ -107,7 +107,8 @@ class CdcIT {
 
         Map<Object, Long> createdPerId = changes.stream().filter(c -> "r".equals(c.op()) || "c".equals(c.op()))
                 .collect(Collectors.groupingBy(c -> c.keyField("id"), Collectors.counting()));
-        assertEquals(2040, createdPerId.size());
+        // Rows deleted before the slot existed never show; every row still in the table shows exactly once.
+        assertTrue(createdPerId.keySet().containsAll(expected.keySet()), "rows missing from the topic");
         assertTrue(createdPerId.values().stream().allMatch(n -> n == 1), "a row was read twice: " +
                 createdPerId.entrySet().stream().filter(e -> e.getValue() > 1).toList());
     }

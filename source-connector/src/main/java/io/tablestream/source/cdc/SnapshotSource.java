@@ -129,6 +129,15 @@ final class SnapshotSource implements ChangeSource {
 
     @Override
     public void close() {
+        try {
+            // The snapshot only read: end its transaction, so the handle closes cleanly.
+            Connection connection = handle.getConnection();
+            connection.rollback();
+            connection.setAutoCommit(true);
+        } catch (SQLException e) {
+            org.slf4j.LoggerFactory.getLogger(SnapshotSource.class).warn("Ending the snapshot transaction failed: {}",
+                    e.getMessage());
+        }
         handle.close();
     }
 }
