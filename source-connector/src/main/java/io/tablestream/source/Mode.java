@@ -12,7 +12,9 @@ public enum Mode {
     /** Every poll reads each whole table again; no offsets. */
     BULK("bulk", false, false),
     /** Every poll runs the custom {@code query} and writes all its rows to the topic {@code topic.prefix}. */
-    QUERY("query", false, false);
+    QUERY("query", false, false),
+    /** Log-based change data capture (io.tablestream.source.cdc): every insert, update and delete, from the WAL. */
+    CDC("cdc", false, false);
 
     private final String configValue;
     private final boolean usesIncrementing;

@@ -152,7 +152,7 @@ public class PostgresSourceConfig extends AbstractConfig {
                         OneOf.of(NumericMapping.configValues()), Importance.LOW, NUMERIC_MAPPING_DOC,
                         CONNECTOR_GROUP, ++order, Width.SHORT, "Numeric mapping")
                 .defineInternal(TASK_TABLES_CONFIG, Type.LIST, "", Importance.LOW);
-        return def;
+        return io.tablestream.source.cdc.CdcConfig.define(def);
     }
 
     public PostgresSourceConfig(Map<String, String> props) {

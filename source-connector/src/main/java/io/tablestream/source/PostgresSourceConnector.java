@@ -7,6 +7,9 @@ import org.apache.kafka.common.config.Config;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigValue;
 import org.apache.kafka.connect.connector.Task;
+import io.tablestream.source.cdc.CdcSourceTask;
+import io.tablestream.source.cdc.CdcValidation;
+import org.apache.kafka.connect.source.ConnectorTransactionBoundaries;
 import org.apache.kafka.connect.source.ExactlyOnceSupport;
 import org.apache.kafka.connect.source.SourceConnector;
 import org.apache.kafka.connect.errors.ConnectException;
@@ -47,11 +50,14 @@ public class PostgresSourceConnector extends SourceConnector {
 
     @Override
     public Class<? extends Task> taskClass() {
-        return PostgresSourceTask.class;
+        return config.mode() == Mode.CDC ? CdcSourceTask.class : PostgresSourceTask.class;
     }
 
     @Override
     public List<Map<String, String>> taskConfigs(int maxTasks) {
+        if (config.mode() == Mode.CDC) {
+            return List.of(props); // one slot, one ordered stream, one task
+        }
         if (config.mode() == Mode.QUERY) {
             return List.of(new HashMap<>(props));
         }
@@ -97,6 +103,9 @@ public class PostgresSourceConnector extends SourceConnector {
             return result;
         }
         Mode chosen = Mode.fromConfig(mode.value().toString());
+        if (chosen == Mode.CDC) {
+            CdcValidation.check(values);
+        }
         for (String key : List.of(PostgresSourceConfig.INCREMENTING_COLUMN_NAME_CONFIG,
                 PostgresSourceConfig.TIMESTAMP_COLUMN_NAME_CONFIG, PostgresSourceConfig.QUERY_CONFIG)) {
             ConfigValue field = values.get(key);
@@ -128,6 +137,13 @@ public class PostgresSourceConnector extends SourceConnector {
         } catch (IllegalArgumentException e) {
             return ExactlyOnceSupport.UNSUPPORTED;
         }
+    }
+
+    /** In mode=cdc, with transaction.boundary=connector, each database transaction is one Kafka transaction. */
+    @Override
+    public ConnectorTransactionBoundaries canDefineTransactionBoundaries(Map<String, String> connectorConfig) {
+        return Mode.CDC.configValue().equals(connectorConfig.get(PostgresSourceConfig.MODE_CONFIG))
+                ? ConnectorTransactionBoundaries.SUPPORTED : ConnectorTransactionBoundaries.UNSUPPORTED;
     }
 
     /** Lets users reset (null) or move a table's offset with PATCH /connectors/{name}/offsets. */

@@ -116,7 +116,7 @@ public record TableSchema(TableId table, List<ColumnReader> columns, List<String
         return new PgColumn(name, type.name(), typmod, notNull);
     }
 
-    static TableSchema of(TableId table, List<ColumnReader> readers, List<String> keyColumns) {
+    public static TableSchema of(TableId table, List<ColumnReader> readers, List<String> keyColumns) {
         return of(table, readers, keyColumns, true);
     }
 

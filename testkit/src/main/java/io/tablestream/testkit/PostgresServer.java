@@ -75,16 +75,22 @@ public final class PostgresServer implements AutoCloseable {
 
     /** Always starts an embedded server, ignoring {@value #URL_ENV}. */
     public static PostgresServer startEmbedded() {
+        return startEmbedded(java.util.Map.of());
+    }
+
+    /** An embedded server with {@code serverConfig} overriding the defaults, e.g. {@code wal_level=replica}. */
+    public static PostgresServer startEmbedded(java.util.Map<String, String> serverConfig) {
         long t0 = System.nanoTime();
         EmbeddedPostgres pg;
         try {
-            pg = EmbeddedPostgres.builder()
+            EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                     .setServerConfig("wal_level", "logical")
                     .setServerConfig("max_replication_slots", "10")
                     .setServerConfig("max_wal_senders", "10")
                     // The default 10 s is too tight on a loaded 2-core CI box (initdb + start run on it).
-                    .setPGStartupWait(Duration.ofSeconds(60))
-                    .start();
+                    .setPGStartupWait(Duration.ofSeconds(60));
+            serverConfig.forEach(builder::setServerConfig);
+            pg = builder.start();
         } catch (IOException e) {
             throw new UncheckedIOException("Could not start embedded PostgreSQL", e);
         }

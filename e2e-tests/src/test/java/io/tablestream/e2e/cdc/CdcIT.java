@@ -1,0 +1,187 @@
+package io.tablestream.e2e.cdc;
+
+import io.tablestream.e2e.cdc.ChangeLog.Change;
+import io.tablestream.testkit.Stack;
+import io.tablestream.testkit.TablestreamStack;
+import org.apache.kafka.connect.data.Struct;
+import org.jdbi.v3.core.Jdbi;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** mode=cdc through the real worker: snapshot, then inserts, updates, deletes and a schema change from the WAL. */
+@ExtendWith(TablestreamStack.class)
+class CdcIT {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+
+    private final Stack stack;
+    private final List<String> connectors = new ArrayList<>();
+    private final List<String> databases = new ArrayList<>();
+    private final List<ChangeLog> logs = new ArrayList<>();
+
+    CdcIT(Stack stack) {
+        this.stack = stack;
+    }
+
+    @AfterEach
+    void cleanUp() {
+        logs.forEach(ChangeLog::close);
+        connectors.forEach(stack.rest()::deleteConnectorIfExists);
+        databases.forEach(stack.postgres()::dropDatabase); // drops the slots too: left behind they would pin WAL
+    }
+
+    private Jdbi database(String name) {
+        stack.postgres().createDatabase(name);
+        databases.add(name);
+        return Jdbi.create(() -> stack.postgres().connect(name));
+    }
+
+    private void deploy(String name, String database, String tables, Map<String, String> extra) {
+        Map<String, String> config = new HashMap<>(Map.of(
+                "connector.class", "io.tablestream.source.PostgresSourceConnector",
+                "tasks.max", "1",
+                "connection.url", stack.postgres().jdbcUrl(database),
+                "connection.user", stack.postgres().user(),
+                "connection.password", stack.postgres().passwordOrEmpty(),
+                "mode", "cdc",
+                "table.include.list", tables,
+                "topic.prefix", name + ".",
+                "slot.name", name.replace('-', '_'),
+                "publication.name", name.replace('-', '_')));
+        config.putAll(extra);
+        stack.rest().createOrUpdateConnector(name, config);
+        connectors.add(name);
+        stack.rest().awaitRunning(name, TIMEOUT);
+    }
+
+    private ChangeLog changeLog(String... topics) {
+        ChangeLog log = new ChangeLog(stack.kafka().bootstrapServers(), List.of(topics));
+        logs.add(log);
+        return log;
+    }
+
+    @Test
+    void snapshotAndConcurrentWritesMeetWithoutGapOrDuplicate() throws Exception {
+        Jdbi db = database("cdc_snapshot_it");
+        db.useHandle(h -> h.execute("""
+                CREATE TABLE customers (id int PRIMARY KEY, name text NOT NULL, city text);
+                INSERT INTO customers SELECT g, 'customer ' || g, 'city ' || (g % 7) FROM generate_series(1, 2000) g;
+                """));
+
+        // Writes race the snapshot: each must show exactly once, either in the snapshot or in the stream.
+        CompletableFuture<Void> writes = CompletableFuture.runAsync(() -> {
+            for (int i = 0; i < 40; i++) {
+                int id = 2001 + i;
+                db.useHandle(h -> h.execute("INSERT INTO customers VALUES (?, ?, 'late')", id, "customer " + id));
+                int updated = 1 + i * 10;
+                db.useHandle(h -> h.execute("UPDATE customers SET city = 'moved' WHERE id = ?", updated));
+                int deleted = 1000 + i;
+                db.useHandle(h -> h.execute("DELETE FROM customers WHERE id = ?", deleted));
+            }
+        });
+        deploy("cdc-snapshot", "cdc_snapshot_it", "customers", Map.of("batch.max.rows", "100"));
+        writes.get();
+
+        Map<Object, List<Object>> expected = db.withHandle(h -> h.createQuery("SELECT id, name, city FROM customers")
+                .map((rs, ctx) -> List.<Object>of(rs.getInt(1), rs.getString(2), rs.getString(3))).list())
+                .stream().collect(Collectors.toMap(r -> r.get(0), r -> r.subList(1, 3), (a, b) -> a, TreeMap::new));
+        List<Change> changes = changeLog("cdc-snapshot.customers").await(
+                c -> asRows(ChangeLog.finalState(c, "cdc-snapshot.customers", "id")).equals(expected),
+                TIMEOUT, "the topic's final state to equal the table");
+
+        Map<Object, Long> createdPerId = changes.stream().filter(c -> "r".equals(c.op()) || "c".equals(c.op()))
+                .collect(Collectors.groupingBy(c -> c.keyField("id"), Collectors.counting()));
+        // Rows deleted before the slot existed never show; every row still in the table shows exactly once.
+        assertTrue(createdPerId.keySet().containsAll(expected.keySet()), "rows missing from the topic");
+        assertTrue(createdPerId.values().stream().allMatch(n -> n == 1), "a row was read twice: " +
+                createdPerId.entrySet().stream().filter(e -> e.getValue() > 1).toList());
+    }
+
+    @Test
+    void updatesDeletesAndAnAddedColumnStream() {
+        Jdbi db = database("cdc_stream_it");
+        db.useHandle(h -> h.execute("""
+                CREATE TABLE orders (id int PRIMARY KEY, amount numeric(12,2) NOT NULL, note text,
+                                     placed_at timestamptz NOT NULL DEFAULT '2024-05-01 10:00:00+00');
+                ALTER TABLE orders REPLICA IDENTITY FULL;
+                CREATE TABLE customers (id int PRIMARY KEY, name text NOT NULL);
+                INSERT INTO orders (id, amount, note) VALUES (1, 10.50, 'first');
+                """));
+        deploy("cdc-stream", "cdc_stream_it", "orders,customers", Map.of());
+        ChangeLog log = changeLog("cdc-stream.orders", "cdc-stream.customers");
+        log.await(c -> c.size() == 1, TIMEOUT, "the snapshot row");
+
+        db.useHandle(h -> h.execute("""
+                INSERT INTO orders (id, amount, note) VALUES (2, 20.00, NULL);
+                UPDATE orders SET amount = 11.00, note = 'changed' WHERE id = 1;
+                INSERT INTO customers VALUES (7, 'Ada');
+                DELETE FROM customers WHERE id = 7;
+                """));
+        List<Change> all = log.await(c -> c.size() == 6, TIMEOUT, "insert, update, insert, delete + tombstone");
+        // Topics are ordered each on its own, not among each other.
+        List<Change> changes = only(all, "cdc-stream.orders");
+        List<Change> customerChanges = only(all, "cdc-stream.customers");
+
+        Change snapshot = changes.get(0);
+        assertEquals("r", snapshot.op());
+        assertEquals(new BigDecimal("10.50"), snapshot.value().get("amount"));
+        assertEquals(java.util.Date.from(java.time.Instant.parse("2024-05-01T10:00:00Z")), snapshot.value().get("placed_at"));
+
+        Change insert = changes.get(1);
+        assertEquals(List.of("c", 2, new BigDecimal("20.00")),
+                List.of(insert.op(), insert.keyField("id"), insert.value().get("amount")));
+        assertNull(insert.value().get("note"));
+        // The stream's values match the snapshot's, type for type.
+        assertEquals(snapshot.value().get("placed_at"), insert.value().get("placed_at"));
+        assertEquals(snapshot.value().schema(), insert.value().schema());
+
+        Change update = changes.get(2);
+        assertEquals(List.of("u", 1, new BigDecimal("11.00"), "changed"),
+                List.of(update.op(), update.keyField("id"), update.value().get("amount"), update.value().get("note")));
+        assertNotNull(update.headers().get("lsn"));
+        assertEquals(insert.headers().get("txid"), update.headers().get("txid"), "one database transaction");
+        assertTrue(Long.parseLong(update.headers().get("commit_ts_ms")) > 0);
+
+        assertEquals(List.of("c", "Ada"), List.of(customerChanges.get(0).op(), customerChanges.get(0).value().get("name")));
+        Change delete = customerChanges.get(1);
+        assertEquals("d", delete.op());
+        assertEquals(7, delete.keyField("id"));
+        assertEquals(7, delete.value().get("id"), "the delete record's value carries the old key");
+        Change tombstone = customerChanges.get(2);
+        assertEquals(7, tombstone.keyField("id"));
+        assertNull(tombstone.value());
+
+        // A column added while streaming: the next records carry it.
+        db.useHandle(h -> h.execute("ALTER TABLE customers ADD COLUMN email text"));
+        db.useHandle(h -> h.execute("INSERT INTO customers VALUES (8, 'Grace', 'grace@example.com')"));
+        Change withEmail = log.await(c -> c.size() == 7, TIMEOUT, "the insert after ADD COLUMN").get(6);
+        assertEquals(List.of("Grace", "grace@example.com"),
+                List.of(withEmail.value().get("name"), withEmail.value().get("email")));
+    }
+
+    private static List<Change> only(List<Change> changes, String topic) {
+        return changes.stream().filter(c -> c.topic().equals(topic)).toList();
+    }
+
+    private static Map<Object, List<Object>> asRows(Map<Object, Struct> state) {
+        Map<Object, List<Object>> rows = new TreeMap<>();
+        state.forEach((id, value) -> rows.put(id, java.util.Arrays.asList(value.get("name"), value.get("city"))));
+        return rows;
+    }
+}

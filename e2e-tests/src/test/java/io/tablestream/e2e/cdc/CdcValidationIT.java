@@ -1,0 +1,74 @@
+package io.tablestream.e2e.cdc;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.tablestream.testkit.PostgresServer;
+import io.tablestream.testkit.Stack;
+import io.tablestream.testkit.TablestreamStack;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** validate() checks the server prerequisites of mode=cdc and pins each failure to its field. */
+@ExtendWith(TablestreamStack.class)
+class CdcValidationIT {
+
+    private final Stack stack;
+
+    CdcValidationIT(Stack stack) {
+        this.stack = stack;
+    }
+
+    private Map<String, String> config(PostgresServer server, String database) {
+        Map<String, String> config = new HashMap<>();
+        config.put("connector.class", "io.tablestream.source.PostgresSourceConnector");
+        config.put("connection.url", server.jdbcUrl(database));
+        config.put("connection.user", server.user());
+        config.put("connection.password", server.passwordOrEmpty());
+        config.put("table.include.list", "orders");
+        config.put("mode", "cdc");
+        return config;
+    }
+
+    @Test
+    void aServerReadyForLogicalDecodingHasNoErrors() {
+        JsonNode result = stack.rest().validate("PostgresSourceConnector", config(stack.postgres(), "postgres"));
+        assertEquals(0, result.get("error_count").asInt(), result.toPrettyString());
+    }
+
+    @Test
+    void aDisabledPublicationThatDoesNotExistIsReportedOnPublicationName() {
+        Map<String, String> config = config(stack.postgres(), "postgres");
+        config.put("publication.autocreate.mode", "disabled");
+        config.put("publication.name", "no_such_publication");
+        JsonNode result = stack.rest().validate("PostgresSourceConnector", config);
+        assertEquals(1, result.get("error_count").asInt(), result.toPrettyString());
+        assertTrue(errors(result, "publication.name").get(0).contains("CREATE PUBLICATION"), result.toPrettyString());
+    }
+
+    @Test
+    void walLevelReplicaIsReportedOnConnectionUrl() {
+        try (PostgresServer replicaOnly = PostgresServer.startEmbedded(Map.of("wal_level", "replica"))) {
+            JsonNode result = stack.rest().validate("PostgresSourceConnector", config(replicaOnly, "postgres"));
+            assertEquals(1, result.get("error_count").asInt(), result.toPrettyString());
+            String error = errors(result, "connection.url").get(0);
+            assertTrue(error.contains("wal_level=replica") && error.contains("wal_level = logical"), error);
+        }
+    }
+
+    private static List<String> errors(JsonNode result, String field) {
+        List<String> errors = new ArrayList<>();
+        for (JsonNode config : result.get("configs")) {
+            if (config.get("value").get("name").asText().equals(field)) {
+                config.get("value").get("errors").forEach(e -> errors.add(e.asText()));
+            }
+        }
+        return errors;
+    }
+}

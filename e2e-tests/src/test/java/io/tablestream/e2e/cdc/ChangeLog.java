@@ -1,0 +1,93 @@
+package io.tablestream.e2e.cdc;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.json.JsonConverter;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Predicate;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+/** The records of CDC topics as a read_committed consumer sees them, decoded from Connect JSON. */
+final class ChangeLog {
+
+    /** One record: key and value as Connect data (value null for a tombstone), headers as text. */
+    record Change(String topic, Struct key, Struct value, Map<String, String> headers) {
+        String op() {
+            return headers.get("op");
+        }
+
+        Object keyField(String name) {
+            return key.get(name);
+        }
+    }
+
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final JsonConverter keys = new JsonConverter();
+    private final JsonConverter values = new JsonConverter();
+    private final List<Change> changes = new ArrayList<>();
+
+    ChangeLog(String bootstrapServers, List<String> topics) {
+        keys.configure(Map.of("schemas.enable", "true"), true);
+        values.configure(Map.of("schemas.enable", "true"), false);
+        consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                ConsumerConfig.GROUP_ID_CONFIG, "cdc-it-" + UUID.randomUUID(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        consumer.subscribe(topics);
+    }
+
+    /** Reads until {@code done} holds for everything read so far; fails with what was read on timeout. */
+    List<Change> await(Predicate<List<Change>> done, Duration timeout, String what) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (done.test(changes)) {
+                return changes;
+            }
+            for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                Map<String, String> headers = new HashMap<>();
+                for (Header header : record.headers()) {
+                    headers.put(header.key(), header.value() == null ? null : new String(header.value(), StandardCharsets.UTF_8));
+                }
+                changes.add(new Change(record.topic(), (Struct) keys.toConnectData(record.topic(), record.key()).value(),
+                        (Struct) values.toConnectData(record.topic(), record.value()).value(), headers));
+            }
+        }
+        return fail("Timed out after " + timeout + " waiting for " + what + "; read " + changes.size() + " records: "
+                + changes.subList(Math.max(0, changes.size() - 20), changes.size()));
+    }
+
+    /** The topic's final state as a compacted topic keeps it: last value per key, tombstones remove. */
+    static Map<Object, Struct> finalState(List<Change> changes, String topic, String keyField) {
+        Map<Object, Struct> state = new LinkedHashMap<>();
+        for (Change change : changes) {
+            if (!change.topic().equals(topic)) {
+                continue;
+            }
+            if (change.value() == null) {
+                state.remove(change.keyField(keyField));
+            } else if (!"d".equals(change.op())) {
+                state.put(change.keyField(keyField), change.value());
+            }
+        }
+        return state;
+    }
+
+    void close() {
+        consumer.close();
+    }
+}

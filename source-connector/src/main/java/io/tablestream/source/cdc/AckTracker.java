@@ -1,0 +1,47 @@
+package io.tablestream.source.cdc;
+
+import org.apache.kafka.connect.source.SourceRecord;
+
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.IdentityHashMap;
+import java.util.Map;
+
+/**
+ * Which LSN the slot may confirm: the offset LSN of the last record in the longest prefix of sent records that
+ * Kafka has acknowledged. Records of different topics are acknowledged out of order, so one acknowledgement alone
+ * says nothing about earlier records. Thread-safe: records are added by the poll thread and acknowledged by the
+ * producer's callback thread.
+ */
+final class AckTracker {
+
+    private final Deque<SourceRecord> inFlight = new ArrayDeque<>();
+    private final Map<SourceRecord, Long> lsnOf = new IdentityHashMap<>();
+    private final Map<SourceRecord, Boolean> acked = new IdentityHashMap<>();
+    private long flushableLsn;
+
+    synchronized void sent(SourceRecord record, long lsn) {
+        inFlight.addLast(record);
+        lsnOf.put(record, lsn);
+    }
+
+    synchronized void acknowledged(SourceRecord record) {
+        if (!lsnOf.containsKey(record)) {
+            return; // a snapshot record: the slot already stands at the snapshot's consistent point
+        }
+        acked.put(record, Boolean.TRUE);
+        while (!inFlight.isEmpty() && acked.containsKey(inFlight.peekFirst())) {
+            SourceRecord done = inFlight.removeFirst();
+            acked.remove(done);
+            flushableLsn = Math.max(flushableLsn, lsnOf.remove(done));
+        }
+    }
+
+    synchronized long flushableLsn() {
+        return flushableLsn;
+    }
+
+    synchronized boolean allAcknowledged() {
+        return inFlight.isEmpty();
+    }
+}

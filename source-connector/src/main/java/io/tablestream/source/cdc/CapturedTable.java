@@ -1,0 +1,106 @@
+package io.tablestream.source.cdc;
+
+import io.tablestream.jdbc.TableId;
+import io.tablestream.jdbc.types.ColumnReader;
+import io.tablestream.jdbc.types.PgColumn;
+import io.tablestream.jdbc.types.PgTypeCatalog;
+import io.tablestream.source.TableSchema;
+import io.tablestream.source.cdc.PgOutputMessage.Relation;
+import io.tablestream.source.cdc.PgOutputMessage.TupleData;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.errors.ConnectException;
+import org.jdbi.v3.core.Handle;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * A captured table as the latest relation message describes it: the column list comes from the WAL (so a column
+ * added or dropped shows in the records after the change), types, NOT NULL and the primary key from the catalog,
+ * so the schema is the query modes' schema.
+ *
+ * @param readers one per relation column, null where tablestream does not map the column's type
+ */
+record CapturedTable(TableSchema schema, String topic, List<ColumnReader> readers) {
+
+    private static final Logger log = LoggerFactory.getLogger(CapturedTable.class);
+
+    private static final String TYPE_NAME_SQL = """
+            SELECT CASE WHEN t.typtype = 'd' THEN bt.typname ELSE t.typname END
+            FROM pg_type t LEFT JOIN pg_type bt ON bt.oid = t.typbasetype WHERE t.oid = ?""";
+
+    static CapturedTable of(Relation relation, Handle handle, String topic) {
+        TableId table = new TableId(relation.namespace(), relation.name());
+        TableSchema current = TableSchema.read(handle, table);
+        Map<String, ColumnReader> catalog = current.columns().stream()
+                .collect(Collectors.toMap(r -> r.column().name(), Function.identity()));
+        List<ColumnReader> readers = new ArrayList<>();
+        for (PgOutputMessage.Column column : relation.columns()) {
+            ColumnReader reader = catalog.get(column.name());
+            if (reader == null) { // dropped again since: fall back to what the WAL says
+                String typeName = handle.createQuery(TYPE_NAME_SQL).bind(0, column.typeOid()).mapTo(String.class)
+                        .findOne().orElse("unknown");
+                reader = PgTypeCatalog.reader(new PgColumn(column.name(), typeName, column.typmod(), false)).orElse(null);
+            }
+            if (reader == null) {
+                log.warn("Table {} column {} has a type tablestream does not map yet; the column is skipped",
+                        table, column.name());
+            }
+            readers.add(reader);
+        }
+        List<ColumnReader> mapped = readers.stream().filter(r -> r != null).toList();
+        List<String> keys = current.keyColumns().stream()
+                .filter(k -> mapped.stream().anyMatch(r -> r.column().name().equals(k))).toList();
+        return new CapturedTable(TableSchema.of(table, mapped, keys), topic, readers);
+    }
+
+    TableId table() {
+        return schema.table();
+    }
+
+    /**
+     * The row of a tuple. A TOASTed value the change left unchanged is taken from {@code old} when the replica
+     * identity sent it; otherwise it cannot be known from the WAL, and emitting a placeholder would corrupt the
+     * row downstream.
+     */
+    Struct row(TupleData tuple, TupleData old) {
+        Struct row = new Struct(schema.valueSchema());
+        for (int i = 0; i < readers.size(); i++) {
+            ColumnReader reader = readers.get(i);
+            if (reader == null) {
+                continue;
+            }
+            String text = tuple.values().get(i);
+            if (tuple.isUnchangedToast(i)) {
+                if (old == null || old.isUnchangedToast(i) || old.values().get(i) == null && reader.column().notNull()) {
+                    throw new ConnectException("Table " + table() + ": an update left the large (TOASTed) value of"
+                            + " column " + reader.column().name() + " unchanged, and the table's REPLICA IDENTITY"
+                            + " does not send it. Run ALTER TABLE " + table().quoted() + " REPLICA IDENTITY FULL.");
+                }
+                text = old.values().get(i);
+            }
+            row.put(reader.column().name(), TextValues.convert(reader.column(), text));
+        }
+        return row;
+    }
+
+    /** The primary key of a tuple that carries at least the key columns (a new row, or an old key or row). */
+    Struct key(TupleData tuple) {
+        if (schema.keySchema() == null) {
+            return null;
+        }
+        Struct key = new Struct(schema.keySchema());
+        for (int i = 0; i < readers.size(); i++) {
+            ColumnReader reader = readers.get(i);
+            if (reader != null && schema.keyColumns().contains(reader.column().name())) {
+                key.put(reader.column().name(), TextValues.convert(reader.column(), tuple.values().get(i)));
+            }
+        }
+        return key;
+    }
+}

@@ -1,0 +1,102 @@
+package io.tablestream.source.cdc;
+
+import io.tablestream.jdbc.OneOf;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigDef.Width;
+
+/** The settings of {@code mode=cdc}, named as in Debezium's PostgreSQL connector where the meaning is the same. */
+public final class CdcConfig {
+
+    public static final String GROUP = "Change data capture (mode=cdc)";
+
+    public static final String PUBLICATION_NAME_CONFIG = "publication.name";
+    private static final String PUBLICATION_NAME_DOC = "PostgreSQL publication the slot streams (pgoutput).";
+    public static final String PUBLICATION_AUTOCREATE_MODE_CONFIG = "publication.autocreate.mode";
+    private static final String PUBLICATION_AUTOCREATE_MODE_DOC = "filtered: create the publication for the tables"
+            + " in table.include.list, or set its table list to them; all_tables: create it FOR ALL TABLES (needs a"
+            + " superuser); disabled: the publication must exist.";
+    public static final String SLOT_NAME_CONFIG = "slot.name";
+    private static final String SLOT_NAME_DOC =
+            "Logical replication slot; created with an exported snapshot on first start. One connector per slot.";
+    public static final String SLOT_DROP_ON_STOP_CONFIG = "slot.drop.on.stop";
+    private static final String SLOT_DROP_ON_STOP_DOC = "Drop the slot when the task stops: for throwaway setups"
+            + " only, changes made while the connector is down are then lost.";
+    public static final String SNAPSHOT_MODE_CONFIG = "snapshot.mode";
+    private static final String SNAPSHOT_MODE_DOC = "initial: copy the tables once, in the snapshot the slot was"
+            + " created at, then stream; never: stream only; initial_only: copy the tables and stop streaming.";
+    public static final String ENVELOPE_CONFIG = "envelope";
+    private static final String ENVELOPE_DOC = "flat: the value is the row after the change (the query modes'"
+            + " schema), the change metadata is in headers; debezium: the value is {before, after, op, source, ts_ms}.";
+    public static final String HEARTBEAT_INTERVAL_MS_CONFIG = "heartbeat.interval.ms";
+    private static final String HEARTBEAT_INTERVAL_MS_DOC = "When every record sent has been acknowledged, confirm"
+            + " the server's latest WAL position to the slot this often, so WAL of other tables or databases does"
+            + " not pile up while the captured tables are idle. 0 disables.";
+
+    public static final String SNAPSHOT_INITIAL = "initial";
+    public static final String SNAPSHOT_NEVER = "never";
+    public static final String SNAPSHOT_INITIAL_ONLY = "initial_only";
+    public static final String ENVELOPE_FLAT = "flat";
+    public static final String ENVELOPE_DEBEZIUM = "debezium";
+    public static final String PUBLICATION_FILTERED = "filtered";
+    public static final String PUBLICATION_ALL_TABLES = "all_tables";
+    public static final String PUBLICATION_DISABLED = "disabled";
+
+    private final AbstractConfig config;
+
+    public CdcConfig(AbstractConfig config) {
+        this.config = config;
+    }
+
+    /** Adds the CDC settings to the source connector's {@link ConfigDef}. */
+    public static ConfigDef define(ConfigDef def) {
+        int order = 0;
+        return def
+                .define(PUBLICATION_NAME_CONFIG, Type.STRING, "tablestream", new ConfigDef.NonEmptyString(),
+                        Importance.MEDIUM, PUBLICATION_NAME_DOC, GROUP, ++order, Width.MEDIUM, "Publication")
+                .define(PUBLICATION_AUTOCREATE_MODE_CONFIG, Type.STRING, PUBLICATION_FILTERED,
+                        OneOf.of(PUBLICATION_FILTERED, PUBLICATION_ALL_TABLES, PUBLICATION_DISABLED), Importance.LOW,
+                        PUBLICATION_AUTOCREATE_MODE_DOC, GROUP, ++order, Width.SHORT, "Publication auto-create")
+                .define(SLOT_NAME_CONFIG, Type.STRING, "tablestream", new ConfigDef.NonEmptyString(),
+                        Importance.MEDIUM, SLOT_NAME_DOC, GROUP, ++order, Width.MEDIUM, "Replication slot")
+                .define(SLOT_DROP_ON_STOP_CONFIG, Type.BOOLEAN, false, Importance.LOW, SLOT_DROP_ON_STOP_DOC,
+                        GROUP, ++order, Width.SHORT, "Drop slot on stop")
+                .define(SNAPSHOT_MODE_CONFIG, Type.STRING, SNAPSHOT_INITIAL,
+                        OneOf.of(SNAPSHOT_INITIAL, SNAPSHOT_NEVER, SNAPSHOT_INITIAL_ONLY), Importance.MEDIUM,
+                        SNAPSHOT_MODE_DOC, GROUP, ++order, Width.SHORT, "Snapshot mode")
+                .define(ENVELOPE_CONFIG, Type.STRING, ENVELOPE_FLAT, OneOf.of(ENVELOPE_FLAT, ENVELOPE_DEBEZIUM),
+                        Importance.MEDIUM, ENVELOPE_DOC, GROUP, ++order, Width.SHORT, "Envelope")
+                .define(HEARTBEAT_INTERVAL_MS_CONFIG, Type.LONG, 10_000L, ConfigDef.Range.atLeast(0), Importance.LOW,
+                        HEARTBEAT_INTERVAL_MS_DOC, GROUP, ++order, Width.SHORT, "Heartbeat interval (ms)");
+    }
+
+    public String publicationName() {
+        return config.getString(PUBLICATION_NAME_CONFIG);
+    }
+
+    public String publicationAutocreateMode() {
+        return config.getString(PUBLICATION_AUTOCREATE_MODE_CONFIG);
+    }
+
+    public String slotName() {
+        return config.getString(SLOT_NAME_CONFIG);
+    }
+
+    public boolean dropSlotOnStop() {
+        return config.getBoolean(SLOT_DROP_ON_STOP_CONFIG);
+    }
+
+    public String snapshotMode() {
+        return config.getString(SNAPSHOT_MODE_CONFIG);
+    }
+
+    public boolean debeziumEnvelope() {
+        return ENVELOPE_DEBEZIUM.equals(config.getString(ENVELOPE_CONFIG));
+    }
+
+    public long heartbeatIntervalMs() {
+        return config.getLong(HEARTBEAT_INTERVAL_MS_CONFIG);
+    }
+}

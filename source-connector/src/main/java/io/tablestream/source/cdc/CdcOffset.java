@@ -1,0 +1,55 @@
+package io.tablestream.source.cdc;
+
+import org.apache.kafka.connect.errors.ConnectException;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Where the CDC stream stands, stored as the Connect source offset of the slot's partition.
+ *
+ * @param lsn          end LSN of the last database transaction whose every record is in Kafka (during the
+ *                     snapshot: the slot's consistent point); streaming resumes there
+ * @param txid         id of that transaction, 0 when none yet
+ * @param snapshotDone whether the initial snapshot has been read completely
+ */
+public record CdcOffset(long lsn, long txid, boolean snapshotDone) {
+
+    static final int VERSION = 1;
+    static final String SLOT_PARTITION_KEY = "slot";
+    private static final String VERSION_KEY = "v";
+    private static final String LSN_KEY = "lsn";
+    private static final String TXID_KEY = "txid";
+    private static final String SNAPSHOT_DONE_KEY = "snapshot_done";
+
+    public Map<String, Object> toMap() {
+        Map<String, Object> map = new HashMap<>();
+        map.put(VERSION_KEY, VERSION);
+        map.put(LSN_KEY, lsn);
+        map.put(TXID_KEY, txid);
+        map.put(SNAPSHOT_DONE_KEY, snapshotDone);
+        return map;
+    }
+
+    /** The stored offset, or null when the connector has none yet. */
+    public static CdcOffset fromMap(Map<String, ?> map) {
+        if (map == null || map.isEmpty()) {
+            return null;
+        }
+        Object version = map.get(VERSION_KEY);
+        if (!(version instanceof Number n) || n.intValue() != VERSION) {
+            throw new ConnectException("CDC source offset has version " + version + ", this connector reads version "
+                    + VERSION + ": " + map);
+        }
+        if (!(map.get(LSN_KEY) instanceof Number lsn) || !(map.get(TXID_KEY) instanceof Number txid)
+                || !(map.get(SNAPSHOT_DONE_KEY) instanceof Boolean done)) {
+            throw new ConnectException("CDC source offset must be {\"v\":1, \"lsn\":<long>, \"txid\":<long>,"
+                    + " \"snapshot_done\":<boolean>}, got " + map);
+        }
+        return new CdcOffset(lsn.longValue(), txid.longValue(), done);
+    }
+
+    public static Map<String, String> partition(String slotName) {
+        return Map.of(SLOT_PARTITION_KEY, slotName);
+    }
+}

@@ -1,0 +1,149 @@
+package io.tablestream.source.cdc;
+
+import io.tablestream.jdbc.ConnectionConfig;
+import io.tablestream.jdbc.SqlErrors;
+import io.tablestream.jdbc.TableId;
+import io.tablestream.jdbc.Version;
+import io.tablestream.source.PostgresSourceConfig;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.connect.errors.ConnectException;
+import org.apache.kafka.connect.source.SourceRecord;
+import org.apache.kafka.connect.source.SourceTask;
+import org.apache.kafka.connect.source.TransactionContext;
+import org.jdbi.v3.core.Jdbi;
+import org.postgresql.replication.LogSequenceNumber;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * {@code mode=cdc}: reads the initial snapshot, then streams the slot. The only task of its connector (one slot
+ * is one ordered stream).
+ */
+public class CdcSourceTask extends SourceTask {
+
+    private static final Logger log = LoggerFactory.getLogger(CdcSourceTask.class);
+
+    /** What the snapshot and the stream share. */
+    record Settings(Jdbi jdbi, CdcConfig cdc, List<TableId> tables, Function<TableId, String> topics,
+                    Map<String, String> partition, TransactionContext transactions, AckTracker acks) {
+    }
+
+    private final AckTracker acks = new AckTracker();
+    private PostgresSourceConfig config;
+    private Settings settings;
+    private ChangeSource source;
+    private boolean finished;
+
+    @Override
+    public String version() {
+        return Version.get();
+    }
+
+    @Override
+    public void start(Map<String, String> props) {
+        config = new PostgresSourceConfig(props);
+        CdcConfig cdc = new CdcConfig(config);
+        Jdbi jdbi = ConnectionConfig.jdbi(config);
+        settings = new Settings(jdbi, cdc, config.includedTables(), config::topicFor,
+                CdcOffset.partition(cdc.slotName()), context.transactionContext(), acks);
+        CdcOffset offset = CdcOffset.fromMap(context.offsetStorageReader().offset(settings.partition()));
+        try {
+            jdbi.useHandle(h -> Replication.ensurePublication(h, cdc, settings.tables()));
+            source = open(offset);
+        } catch (SQLException | RuntimeException e) {
+            throw failure("Starting change data capture", e);
+        }
+    }
+
+    private ChangeSource open(CdcOffset offset) throws SQLException {
+        CdcConfig cdc = settings.cdc();
+        boolean slotExists = settings.jdbi().withHandle(h -> Replication.slotExists(h, cdc.slotName()));
+        boolean wantsSnapshot = !CdcConfig.SNAPSHOT_NEVER.equals(cdc.snapshotMode());
+        if (wantsSnapshot && (offset == null || !offset.snapshotDone())) {
+            if (slotExists) {
+                // A snapshot must be read at the slot's creation point; an unfinished one starts over on a new slot.
+                log.warn("Slot {} exists but the initial snapshot is not complete; dropping and re-creating the slot"
+                        + " to read the snapshot again", cdc.slotName());
+                settings.jdbi().useHandle(h -> Replication.dropSlot(h, cdc.slotName()));
+            }
+            Replication.NewSlot slot = Replication.createSlotWithSnapshot(config, cdc.slotName());
+            try {
+                log.info("Created slot {} at {}; reading the snapshot of {}", cdc.slotName(),
+                        slot.consistentPoint().asString(), settings.tables());
+                return new SnapshotSource(settings.jdbi(), slot, settings.tables(), settings.topics(),
+                        settings.partition(), cdc.debeziumEnvelope());
+            } finally {
+                slot.connection().close(); // the snapshot is imported: its exporter may go
+            }
+        }
+        if (CdcConfig.SNAPSHOT_INITIAL_ONLY.equals(cdc.snapshotMode())) {
+            finished = true;
+            return null;
+        }
+        LogSequenceNumber start = offset == null ? LogSequenceNumber.INVALID_LSN : LogSequenceNumber.valueOf(offset.lsn());
+        if (!slotExists) {
+            Replication.NewSlot slot = Replication.createSlotWithSnapshot(config, cdc.slotName());
+            slot.connection().close();
+            start = slot.consistentPoint();
+        }
+        return new StreamSource(settings, Replication.open(config), start, offset);
+    }
+
+    @Override
+    public synchronized List<SourceRecord> poll() throws InterruptedException {
+        if (finished) {
+            Thread.sleep(500); // initial_only: the snapshot is done, nothing more to do
+            return null;
+        }
+        try {
+            List<SourceRecord> records = source.poll(config.batchMaxRows());
+            if (source instanceof SnapshotSource snapshot && snapshot.done()) {
+                snapshot.close();
+                log.info("Snapshot of {} complete", settings.tables());
+                if (CdcConfig.SNAPSHOT_INITIAL_ONLY.equals(settings.cdc().snapshotMode())) {
+                    finished = true;
+                } else {
+                    CdcOffset end = new CdcOffset(snapshot.consistentLsn(), 0, true);
+                    source = open(end);
+                }
+                if (settings.transactions() != null && !records.isEmpty()) {
+                    settings.transactions().commitTransaction(records.get(records.size() - 1));
+                }
+            }
+            return records.isEmpty() ? null : records;
+        } catch (SQLException | RuntimeException e) {
+            throw failure("Reading changes", e);
+        }
+    }
+
+    @Override
+    public void commitRecord(SourceRecord record, RecordMetadata metadata) {
+        acks.acknowledged(record);
+    }
+
+    @Override
+    public synchronized void stop() {
+        if (source != null) {
+            source.close();
+            source = null;
+        }
+        if (settings != null && settings.cdc().dropSlotOnStop()) {
+            settings.jdbi().useHandle(h -> Replication.dropSlot(h, settings.cdc().slotName()));
+            log.info("Dropped slot {} (slot.drop.on.stop=true)", settings.cdc().slotName());
+        }
+    }
+
+    private RuntimeException failure(String what, Exception e) {
+        if (SqlErrors.isAuthenticationFailure(e)) {
+            return new ConnectException("PostgreSQL refused the credentials in connection.user/connection.password: "
+                    + e.getMessage(), e);
+        }
+        // Also for a lost connection: the task fails and, restarted, resumes from the last committed offset.
+        return e instanceof ConnectException ce ? ce : new ConnectException(what + " failed: " + e.getMessage(), e);
+    }
+}

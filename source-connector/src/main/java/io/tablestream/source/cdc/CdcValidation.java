@@ -1,0 +1,79 @@
+package io.tablestream.source.cdc;
+
+import io.tablestream.jdbc.ConnectionConfig;
+import org.apache.kafka.common.config.ConfigValue;
+import org.apache.kafka.common.config.types.Password;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.Map;
+import java.util.Properties;
+
+/** The server-side prerequisites of {@code mode=cdc}, each failure pinned to the field to fix. */
+public final class CdcValidation {
+
+    private CdcValidation() {
+    }
+
+    /** Adds an error to the responsible field for every prerequisite the server does not meet. */
+    public static void check(Map<String, ConfigValue> values) {
+        ConfigValue url = values.get(ConnectionConfig.CONNECTION_URL_CONFIG);
+        if (url == null || url.value() == null || !url.errorMessages().isEmpty()) {
+            return;
+        }
+        Properties props = new Properties();
+        Object user = values.get(ConnectionConfig.CONNECTION_USER_CONFIG).value();
+        Object password = values.get(ConnectionConfig.CONNECTION_PASSWORD_CONFIG).value();
+        if (user != null) {
+            props.setProperty("user", user.toString());
+        }
+        if (password instanceof Password p && p.value() != null) {
+            props.setProperty("password", p.value());
+        }
+        try (Connection c = new org.postgresql.Driver().connect(url.value().toString(), props)) {
+            String walLevel = single(c, "SHOW wal_level", null);
+            if (!"logical".equals(walLevel)) {
+                url.addErrorMessage("mode=cdc needs logical decoding, but the server has wal_level=" + walLevel
+                        + ". Set wal_level = logical in postgresql.conf (ALTER SYSTEM SET wal_level = logical) and"
+                        + " restart PostgreSQL.");
+            }
+            String canReplicate = single(c, "SELECT (rolreplication OR rolsuper)::text FROM pg_roles WHERE rolname = current_user", null);
+            if (!"true".equals(canReplicate)) {
+                values.get(ConnectionConfig.CONNECTION_USER_CONFIG).addErrorMessage("mode=cdc needs a user with the"
+                        + " REPLICATION attribute: ALTER ROLE " + user + " WITH REPLICATION");
+            }
+            ConfigValue slot = values.get(CdcConfig.SLOT_NAME_CONFIG);
+            String slotName = String.valueOf(slot.value());
+            boolean slotExists = "1".equals(single(c, "SELECT count(*)::text FROM pg_replication_slots WHERE slot_name = ?", slotName));
+            String free = single(c, "SELECT (current_setting('max_replication_slots')::int - count(*))::text FROM pg_replication_slots", null);
+            if (!slotExists && Integer.parseInt(free) <= 0) {
+                slot.addErrorMessage("slot.name=" + slotName + " does not exist and the server has no free"
+                        + " replication slot: raise max_replication_slots or drop an unused slot"
+                        + " (SELECT slot_name, active FROM pg_replication_slots)");
+            }
+            ConfigValue mode = values.get(CdcConfig.PUBLICATION_AUTOCREATE_MODE_CONFIG);
+            ConfigValue publication = values.get(CdcConfig.PUBLICATION_NAME_CONFIG);
+            if (CdcConfig.PUBLICATION_DISABLED.equals(mode.value())
+                    && "0".equals(single(c, "SELECT count(*)::text FROM pg_publication WHERE pubname = ?", String.valueOf(publication.value())))) {
+                publication.addErrorMessage("publication.name=" + publication.value() + " does not exist and"
+                        + " publication.autocreate.mode=disabled: create it (CREATE PUBLICATION ... FOR TABLE ...)"
+                        + " or set publication.autocreate.mode=filtered");
+            }
+        } catch (SQLException e) {
+            url.addErrorMessage("Cannot check the CDC prerequisites: " + e.getMessage());
+        }
+    }
+
+    private static String single(Connection c, String sql, String parameter) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            if (parameter != null) {
+                ps.setString(1, parameter);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) : null;
+            }
+        }
+    }
+}

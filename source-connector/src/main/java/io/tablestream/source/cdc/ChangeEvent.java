@@ -1,0 +1,136 @@
+package io.tablestream.source.cdc;
+
+import io.tablestream.jdbc.Version;
+import io.tablestream.source.TableSchema;
+import org.apache.kafka.connect.data.Field;
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.data.SchemaBuilder;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.header.ConnectHeaders;
+import org.apache.kafka.connect.source.SourceRecord;
+import org.postgresql.replication.LogSequenceNumber;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * One row change and the records it becomes: the row after the change (flat) or a Debezium-style envelope, with
+ * the change metadata in headers; a delete becomes a delete record followed by a tombstone.
+ *
+ * @param op     c (insert), u (update), d (delete) or r (read by the snapshot)
+ * @param key    the primary key, null for a table without one
+ * @param before the row before the change, when the replica identity sends it (deletes: at least the key)
+ * @param after  the row after the change, null for a delete
+ */
+record ChangeEvent(TableSchema schema, String topic, char op, Struct key, Struct before, Struct after,
+                   long lsn, long txid, long commitTimeMs) {
+
+    static final String OP_HEADER = "op";
+    static final String LSN_HEADER = "lsn";
+    static final String TXID_HEADER = "txid";
+    static final String COMMIT_TIME_HEADER = "commit_ts_ms";
+
+    private static final Map<Schema, Schema> ENVELOPES = new ConcurrentHashMap<>();
+    private static final Schema SOURCE_SCHEMA = SchemaBuilder.struct().name("io.tablestream.source.cdc.Source")
+            .field("version", Schema.STRING_SCHEMA)
+            .field("connector", Schema.STRING_SCHEMA)
+            .field("schema", Schema.STRING_SCHEMA)
+            .field("table", Schema.STRING_SCHEMA)
+            .field("snapshot", Schema.BOOLEAN_SCHEMA)
+            .field("lsn", Schema.INT64_SCHEMA)
+            .field("txId", Schema.INT64_SCHEMA)
+            .field("ts_ms", Schema.INT64_SCHEMA)
+            .build();
+
+    List<SourceRecord> toRecords(Map<String, ?> partition, Map<String, ?> offset, boolean debeziumEnvelope) {
+        List<SourceRecord> records = new ArrayList<>(2);
+        Schema keySchema = schema.keySchema();
+        if (debeziumEnvelope) {
+            Schema envelope = envelopeSchema(schema.valueSchema());
+            records.add(new SourceRecord(partition, offset, topic, null, keySchema, key, envelope, envelope(envelope),
+                    commitTimeMs, headers(true)));
+        } else if (op == 'd') {
+            // The value carries the old key: the row itself may be only partly known (REPLICA IDENTITY DEFAULT).
+            records.add(new SourceRecord(partition, offset, topic, null, keySchema, key, keySchema, key,
+                    commitTimeMs, headers(true)));
+        } else {
+            records.add(new SourceRecord(partition, offset, topic, null, keySchema, key, schema.valueSchema(), after,
+                    commitTimeMs, headers(true)));
+        }
+        if (op == 'd' && key != null) {
+            records.add(new SourceRecord(partition, offset, topic, null, keySchema, key, null, null,
+                    commitTimeMs, headers(false)));
+        }
+        return records;
+    }
+
+    private ConnectHeaders headers(boolean withOp) {
+        ConnectHeaders headers = new ConnectHeaders();
+        if (withOp) {
+            headers.addString(OP_HEADER, String.valueOf(op));
+        }
+        headers.addString(LSN_HEADER, LogSequenceNumber.valueOf(lsn).asString());
+        headers.addLong(TXID_HEADER, txid);
+        headers.addLong(COMMIT_TIME_HEADER, commitTimeMs);
+        return headers;
+    }
+
+    private Struct envelope(Schema envelopeSchema) {
+        Schema rowSchema = envelopeSchema.field("before").schema();
+        Struct source = new Struct(SOURCE_SCHEMA)
+                .put("version", Version.get())
+                .put("connector", "tablestream")
+                .put("schema", schema.table().schema())
+                .put("table", schema.table().table())
+                .put("snapshot", op == 'r')
+                .put("lsn", lsn)
+                .put("txId", txid)
+                .put("ts_ms", commitTimeMs);
+        return new Struct(envelopeSchema)
+                .put("before", copy(before != null ? before : op == 'd' ? key : null, rowSchema))
+                .put("after", copy(after, rowSchema))
+                .put("op", String.valueOf(op))
+                .put("source", source)
+                .put("ts_ms", System.currentTimeMillis());
+    }
+
+    /** before/after use the row schema with every field optional: a before image may hold only the key. */
+    private static Schema envelopeSchema(Schema valueSchema) {
+        return ENVELOPES.computeIfAbsent(valueSchema, v -> {
+            SchemaBuilder row = SchemaBuilder.struct().name(v.name()).optional();
+            for (Field field : v.fields()) {
+                row.field(field.name(), optionalCopy(field.schema()));
+            }
+            Schema rowSchema = row.build();
+            String base = v.name().endsWith(".Value") ? v.name().substring(0, v.name().length() - 6) : v.name();
+            return SchemaBuilder.struct().name(base + ".Envelope")
+                    .field("before", rowSchema)
+                    .field("after", rowSchema)
+                    .field("op", Schema.STRING_SCHEMA)
+                    .field("source", SOURCE_SCHEMA)
+                    .field("ts_ms", Schema.OPTIONAL_INT64_SCHEMA)
+                    .build();
+        });
+    }
+
+    private static Schema optionalCopy(Schema schema) {
+        SchemaBuilder copy = new SchemaBuilder(schema.type()).name(schema.name()).version(schema.version()).optional();
+        if (schema.parameters() != null) {
+            copy.parameters(schema.parameters());
+        }
+        return copy.build();
+    }
+
+    private static Struct copy(Struct row, Schema rowSchema) {
+        if (row == null) {
+            return null;
+        }
+        Struct copy = new Struct(rowSchema);
+        for (Field field : rowSchema.fields()) {
+            copy.put(field.name(), row.schema().field(field.name()) == null ? null : row.get(field.name()));
+        }
+        return copy;
+    }
+}

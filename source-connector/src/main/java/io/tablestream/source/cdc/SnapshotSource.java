@@ -1,0 +1,143 @@
+package io.tablestream.source.cdc;
+
+import io.tablestream.jdbc.Identifiers;
+import io.tablestream.jdbc.TableId;
+import io.tablestream.jdbc.types.ColumnReader;
+import io.tablestream.source.TableSchema;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.source.SourceRecord;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * Reads the captured tables in the snapshot exported when the slot was created, so the stream that follows starts
+ * exactly where the snapshot ends: no gap, no duplicate. One table at a time, through a cursor.
+ */
+final class SnapshotSource implements ChangeSource {
+
+    private final Handle handle;
+    private final List<TableId> tables;
+    private final Function<TableId, String> topics;
+    private final Map<String, String> partition;
+    private final long consistentLsn;
+    private final boolean debeziumEnvelope;
+    private int tableIndex = -1;
+    private TableSchema schema;
+    private Statement statement;
+    private ResultSet rows;
+    private boolean done;
+
+    SnapshotSource(Jdbi jdbi, Replication.NewSlot slot, List<TableId> tables, Function<TableId, String> topics,
+                   Map<String, String> partition, boolean debeziumEnvelope) throws SQLException {
+        this.tables = tables;
+        this.topics = topics;
+        this.partition = partition;
+        this.consistentLsn = slot.consistentPoint().asLong();
+        this.debeziumEnvelope = debeziumEnvelope;
+        this.handle = jdbi.open();
+        Connection connection = handle.getConnection();
+        connection.setAutoCommit(false);
+        connection.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+        try (Statement s = connection.createStatement()) {
+            s.execute("SET TRANSACTION SNAPSHOT " + quoteLiteral(slot.snapshotName()));
+        }
+    }
+
+    @Override
+    public List<SourceRecord> poll(int maxRecords) throws SQLException {
+        List<ChangeEvent> events = new ArrayList<>();
+        while (events.size() < maxRecords && !done) {
+            if (rows == null) {
+                openNextTable();
+                continue;
+            }
+            if (!rows.next()) {
+                closeTable();
+                continue;
+            }
+            events.add(event(rows));
+        }
+        List<SourceRecord> records = new ArrayList<>();
+        for (int i = 0; i < events.size(); i++) {
+            // The very last snapshot record says so: after it is committed a restart streams instead of re-reading.
+            boolean last = done && i == events.size() - 1;
+            records.addAll(events.get(i).toRecords(partition, new CdcOffset(consistentLsn, 0, last).toMap(),
+                    debeziumEnvelope));
+        }
+        return records;
+    }
+
+    long consistentLsn() {
+        return consistentLsn;
+    }
+
+    boolean done() {
+        return done;
+    }
+
+    private void openNextTable() throws SQLException {
+        tableIndex++;
+        if (tableIndex >= tables.size()) {
+            done = true;
+            handle.getConnection().commit();
+            return;
+        }
+        schema = TableSchema.read(handle, tables.get(tableIndex));
+        String columns = schema.columns().stream().map(c -> Identifiers.quote(c.column().name()))
+                .collect(Collectors.joining(", "));
+        statement = handle.getConnection().createStatement();
+        statement.setFetchSize(1000); // a cursor: large tables never sit in memory
+        rows = statement.executeQuery("SELECT " + columns + " FROM " + schema.table().quoted());
+    }
+
+    private void closeTable() throws SQLException {
+        rows.close();
+        statement.close();
+        rows = null;
+    }
+
+    private ChangeEvent event(ResultSet rs) throws SQLException {
+        Struct value = new Struct(schema.valueSchema());
+        List<ColumnReader> columns = schema.columns();
+        for (int i = 0; i < columns.size(); i++) {
+            value.put(columns.get(i).column().name(), columns.get(i).read(rs, i + 1));
+        }
+        Struct key = null;
+        if (schema.keySchema() != null) {
+            key = new Struct(schema.keySchema());
+            for (String column : schema.keyColumns()) {
+                key.put(column, value.get(column));
+            }
+        }
+        return new ChangeEvent(schema, topics.apply(schema.table()), 'r', key, null, value, consistentLsn, 0,
+                System.currentTimeMillis());
+    }
+
+    private static String quoteLiteral(String text) {
+        return "'" + text.replace("'", "''") + "'";
+    }
+
+    @Override
+    public void close() {
+        try {
+            // The snapshot only read: end its transaction, so the handle closes cleanly.
+            Connection connection = handle.getConnection();
+            connection.rollback();
+            connection.setAutoCommit(true);
+        } catch (SQLException e) {
+            org.slf4j.LoggerFactory.getLogger(SnapshotSource.class).warn("Ending the snapshot transaction failed: {}",
+                    e.getMessage());
+        }
+        handle.close();
+    }
+}

@@ -1,0 +1,254 @@
+package io.tablestream.source.cdc;
+
+import io.tablestream.jdbc.TableId;
+import io.tablestream.source.cdc.PgOutputMessage.Begin;
+import io.tablestream.source.cdc.PgOutputMessage.Commit;
+import io.tablestream.source.cdc.PgOutputMessage.Delete;
+import io.tablestream.source.cdc.PgOutputMessage.Insert;
+import io.tablestream.source.cdc.PgOutputMessage.Relation;
+import io.tablestream.source.cdc.PgOutputMessage.Truncate;
+import io.tablestream.source.cdc.PgOutputMessage.Update;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.source.SourceRecord;
+import org.apache.kafka.connect.source.TransactionContext;
+import org.jdbi.v3.core.Jdbi;
+import org.postgresql.PGConnection;
+import org.postgresql.replication.LogSequenceNumber;
+import org.postgresql.replication.PGReplicationStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.ByteBuffer;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * Streams the slot's changes. The last change seen is held back until the next message shows whether it ends its
+ * database transaction: only the record ending a transaction carries that transaction's LSN as offset (earlier
+ * ones carry the previous transaction's), so the slot never confirms a transaction Kafka has only partly, and with
+ * {@code transaction.boundary=connector} the Kafka transaction commits exactly at that record.
+ */
+final class StreamSource implements ChangeSource {
+
+    private static final Logger log = LoggerFactory.getLogger(StreamSource.class);
+    /** PostgreSQL timestamps count from 2000-01-01. */
+    private static final Instant PG_EPOCH = Instant.parse("2000-01-01T00:00:00Z");
+    private static final long IDLE_WAIT_MS = 500;
+
+    private final Jdbi jdbi;
+    private final Connection connection;
+    private final PGReplicationStream stream;
+    private final Set<TableId> captured;
+    private final Function<TableId, String> topics;
+    private final Map<String, String> partition;
+    private final boolean debeziumEnvelope;
+    private final TransactionContext transactions; // null unless transaction.boundary=connector
+    private final AckTracker acks;
+    private final long heartbeatIntervalMs;
+    private final Map<Integer, CapturedTable> relations = new HashMap<>();
+
+    private long lastCompletedLsn;
+    private long lastCompletedTxid;
+    private Begin transaction;
+    private ChangeEvent held;
+    private long flushedLsn;
+    private long lastHeartbeatMs = System.currentTimeMillis();
+
+    StreamSource(CdcSourceTask.Settings settings, Connection connection, LogSequenceNumber start, CdcOffset offset)
+            throws SQLException {
+        this.jdbi = settings.jdbi();
+        this.connection = connection;
+        this.captured = Set.copyOf(settings.tables());
+        this.topics = settings.topics();
+        this.partition = settings.partition();
+        this.debeziumEnvelope = settings.cdc().debeziumEnvelope();
+        this.transactions = settings.transactions();
+        this.acks = settings.acks();
+        this.heartbeatIntervalMs = settings.cdc().heartbeatIntervalMs();
+        this.lastCompletedLsn = start.asLong();
+        this.lastCompletedTxid = offset == null ? 0 : offset.txid();
+        this.stream = connection.unwrap(PGConnection.class).getReplicationAPI().replicationStream().logical()
+                .withSlotName(settings.cdc().slotName())
+                .withSlotOption("proto_version", "1")
+                .withSlotOption("publication_names", settings.cdc().publicationName())
+                .withStartPosition(start)
+                .withStatusInterval(10, TimeUnit.SECONDS)
+                .start();
+        log.info("Streaming slot {} from LSN {}", settings.cdc().slotName(), start.asString());
+    }
+
+    @Override
+    public List<SourceRecord> poll(int maxRecords) throws SQLException, InterruptedException {
+        confirmAcknowledged();
+        List<SourceRecord> out = new ArrayList<>();
+        long idleDeadline = System.currentTimeMillis() + IDLE_WAIT_MS;
+        while (out.size() < maxRecords) {
+            ByteBuffer message = stream.readPending();
+            if (message == null) {
+                if (!out.isEmpty() || System.currentTimeMillis() >= idleDeadline) {
+                    break;
+                }
+                TimeUnit.MILLISECONDS.sleep(10);
+                continue;
+            }
+            handle(PgOutputDecoder.decode(message), out);
+        }
+        if (out.isEmpty()) {
+            heartbeat();
+        }
+        return out;
+    }
+
+    private void handle(PgOutputMessage message, List<SourceRecord> out) {
+        if (message instanceof Begin begin) {
+            transaction = begin;
+        } else if (message instanceof Commit commit) {
+            lastCompletedLsn = commit.endLsn();
+            lastCompletedTxid = transaction == null ? lastCompletedTxid : transaction.xid();
+            if (held != null) {
+                SourceRecord last = emit(held, out);
+                held = null;
+                if (transactions != null) {
+                    transactions.commitTransaction(last);
+                }
+            }
+            transaction = null;
+        } else if (message instanceof Relation relation) {
+            relation(relation);
+        } else if (message instanceof Insert insert) {
+            CapturedTable table = relations.get(insert.relationId());
+            if (table != null) {
+                hold(event(table, 'c', table.key(insert.newTuple()), null, table.row(insert.newTuple(), null)), out);
+            }
+        } else if (message instanceof Update update) {
+            CapturedTable table = relations.get(update.relationId());
+            if (table != null) {
+                update(table, update, out);
+            }
+        } else if (message instanceof Delete delete) {
+            CapturedTable table = relations.get(delete.relationId());
+            if (table != null) {
+                Struct before = delete.oldIsKeyOnly() ? null : table.row(delete.oldTuple(), null);
+                hold(event(table, 'd', table.key(delete.oldTuple()), before, null), out);
+            }
+        } else if (message instanceof Truncate truncate) {
+            truncate.relationIds().stream().map(relations::get).filter(Objects::nonNull)
+                    .forEach(t -> log.warn("Table {} was truncated; tablestream does not emit truncates, so its"
+                            + " topic still holds the old rows", t.table()));
+        }
+    }
+
+    private void update(CapturedTable table, Update update, List<SourceRecord> out) {
+        Struct key = table.key(update.newTuple());
+        Struct before = null;
+        if (update.oldTuple() != null) {
+            Struct oldKey = table.key(update.oldTuple());
+            if (oldKey != null && !oldKey.equals(key)) {
+                // The primary key changed: the old key's row is gone, downstream must delete it.
+                Struct oldRow = update.oldIsKeyOnly() ? null : table.row(update.oldTuple(), null);
+                hold(event(table, 'd', oldKey, oldRow, null), out);
+            } else if (!update.oldIsKeyOnly()) {
+                before = table.row(update.oldTuple(), null);
+            }
+        }
+        PgOutputMessage.TupleData oldRow = update.oldIsKeyOnly() ? null : update.oldTuple();
+        hold(event(table, 'u', key, before, table.row(update.newTuple(), oldRow)), out);
+    }
+
+    private void relation(Relation relation) {
+        TableId table = new TableId(relation.namespace(), relation.name());
+        if (!captured.contains(table)) {
+            return; // a publication FOR ALL TABLES also sends tables we do not capture
+        }
+        CapturedTable previous = relations.get(relation.relationId());
+        CapturedTable current = jdbi.withHandle(h -> CapturedTable.of(relation, h, topics.apply(table)));
+        if (previous != null && !previous.schema().valueSchema().equals(current.schema().valueSchema())) {
+            log.info("Table {} changed its columns; the next records carry the new schema", table);
+        }
+        relations.put(relation.relationId(), current);
+    }
+
+    private ChangeEvent event(CapturedTable table, char op, Struct key, Struct before, Struct after) {
+        long xid = transaction == null ? 0 : transaction.xid();
+        long commitMs = transaction == null ? System.currentTimeMillis()
+                : PG_EPOCH.plus(transaction.commitTimeMicros(), ChronoUnit.MICROS).toEpochMilli();
+        long lsn = transaction == null ? stream.getLastReceiveLSN().asLong() : transaction.finalLsn();
+        return new ChangeEvent(table.schema(), table.topic(), op, key, before, after, lsn, xid, commitMs);
+    }
+
+    private void hold(ChangeEvent event, List<SourceRecord> out) {
+        if (held != null) {
+            emit(held, out);
+        }
+        held = event;
+    }
+
+    /** Emits with the offset of the last complete transaction; at a commit that is the one just ended. */
+    private SourceRecord emit(ChangeEvent event, List<SourceRecord> out) {
+        Map<String, Object> offset = new CdcOffset(lastCompletedLsn, lastCompletedTxid, true).toMap();
+        List<SourceRecord> records = event.toRecords(partition, offset, debeziumEnvelope);
+        for (SourceRecord record : records) {
+            acks.sent(record, lastCompletedLsn);
+        }
+        out.addAll(records);
+        return records.get(records.size() - 1);
+    }
+
+    /** Lets the slot release WAL up to what Kafka has acknowledged. */
+    private void confirmAcknowledged() throws SQLException {
+        long lsn = acks.flushableLsn();
+        if (lsn > flushedLsn) {
+            confirm(lsn);
+        }
+    }
+
+    /**
+     * With every record acknowledged and no transaction open, all WAL the server has sent so far is done with, even
+     * where it holds only other tables' or databases' changes: confirm it, or the slot would hold it back.
+     */
+    private void heartbeat() throws SQLException {
+        long now = System.currentTimeMillis();
+        if (heartbeatIntervalMs <= 0 || now - lastHeartbeatMs < heartbeatIntervalMs) {
+            return;
+        }
+        lastHeartbeatMs = now;
+        if (transaction == null && held == null && acks.allAcknowledged()) {
+            long received = stream.getLastReceiveLSN().asLong();
+            if (received > flushedLsn) {
+                confirm(received);
+            }
+        }
+    }
+
+    private void confirm(long lsn) throws SQLException {
+        LogSequenceNumber position = LogSequenceNumber.valueOf(lsn);
+        stream.setFlushedLSN(position);
+        stream.setAppliedLSN(position);
+        stream.forceUpdateStatus();
+        flushedLsn = lsn;
+    }
+
+    @Override
+    public void close() {
+        try {
+            stream.close();
+        } catch (SQLException e) {
+            log.warn("Closing the replication stream failed: {}", e.getMessage());
+        }
+        try {
+            connection.close();
+        } catch (SQLException e) {
+            log.warn("Closing the replication connection failed: {}", e.getMessage());
+        }
+    }
+}
