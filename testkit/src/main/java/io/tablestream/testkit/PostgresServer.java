@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -75,10 +76,22 @@ public final class PostgresServer implements AutoCloseable {
 
     /** Always starts an embedded server, ignoring {@value #URL_ENV}. */
     public static PostgresServer startEmbedded() {
+        return startEmbedded(null);
+    }
+
+    /**
+     * Starts an embedded server whose cluster lives in {@code dataDirectory} and is kept when the server stops,
+     * so a restart finds its databases again; {@code null} means a fresh temporary cluster, deleted on close.
+     */
+    public static PostgresServer startEmbedded(Path dataDirectory) {
         long t0 = System.nanoTime();
         EmbeddedPostgres pg;
         try {
-            pg = EmbeddedPostgres.builder()
+            EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder();
+            if (dataDirectory != null) {
+                builder.setDataDirectory(dataDirectory).setCleanDataDirectory(false);
+            }
+            pg = builder
                     .setServerConfig("wal_level", "logical")
                     .setServerConfig("max_replication_slots", "10")
                     .setServerConfig("max_wal_senders", "10")
