@@ -81,7 +81,10 @@ public final class LocalStack implements AutoCloseable {
                 : PostgresServer.startEmbedded(options.dataDir().resolve("postgres"));
         databaseUrl = createDatabaseIfAbsent(postgres, DATABASE);
 
-        kafka = KafkaBroker.start();
+        // Topics do not survive a restart yet: the broker starts on a fresh directory each time.
+        Path kafkaDir = options.dataDir().resolve("kafka");
+        deleteRecursively(kafkaDir);
+        kafka = KafkaBroker.start(Map.of(), kafkaDir);
 
         workerConfig.put("bootstrap.servers", kafka.bootstrapServers());
         workerConfig.put("listeners", "http://localhost:" + options.restPort());
@@ -167,6 +170,19 @@ public final class LocalStack implements AutoCloseable {
         if (postgres != null) {
             postgres.close();
             postgres = null;
+        }
+    }
+
+    private static void deleteRecursively(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot clear the broker directory " + dir, e);
         }
     }
 
