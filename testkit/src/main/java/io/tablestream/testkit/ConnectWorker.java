@@ -127,6 +127,15 @@ public final class ConnectWorker implements AutoCloseable {
      * connectors, so that they can only come from {@code plugin.path}, as on a user's worker.
      */
     public static ConnectWorker startForked(String bootstrapServers, Map<String, String> overrides, String classpath) {
+        return startForked(bootstrapServers, overrides, classpath, Map.of());
+    }
+
+    /**
+     * As {@link #startForked(String, Map, String)}, with {@code environment} added to the child's environment:
+     * e.g. the values a connector config reads through {@code ${env:NAME}} (Kafka's EnvVarConfigProvider).
+     */
+    public static ConnectWorker startForked(String bootstrapServers, Map<String, String> overrides, String classpath,
+                                            Map<String, String> environment) {
         long t0 = System.nanoTime();
         Map<String, String> props = workerProperties(bootstrapServers, overrides);
         Path propsFile;
@@ -152,10 +161,11 @@ public final class ConnectWorker implements AutoCloseable {
                     "-Dlog4j2.configurationFile=" + log4jFile.toAbsolutePath(),
                     "-cp", classpath,
                     ForkedConnectWorkerMain.class.getName(), propsFile.toString()));
-            process = new ProcessBuilder(cmd)
+            ProcessBuilder builder = new ProcessBuilder(cmd)
                     .redirectErrorStream(true)
-                    .redirectOutput(logFile.toFile())
-                    .start();
+                    .redirectOutput(logFile.toFile());
+            builder.environment().putAll(environment);
+            process = builder.start();
         } catch (IOException e) {
             throw new UncheckedIOException("Could not fork a Connect worker", e);
         }

@@ -11,6 +11,7 @@ import org.apache.kafka.server.common.MetadataVersion;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,6 +46,15 @@ public final class KafkaBroker implements AutoCloseable {
     }
 
     public static KafkaBroker start(Map<String, String> overrides) {
+        return start(overrides, null);
+    }
+
+    /**
+     * As {@link #start(Map)}, with the broker's log and metadata directories under {@code baseDirectory} (deleted on
+     * {@link #close()}) instead of a temporary directory that a JVM shutdown hook deletes: a program that stops the
+     * broker from its own shutdown hook needs this, or the files vanish under the stopping broker.
+     */
+    public static KafkaBroker start(Map<String, String> overrides, Path baseDirectory) {
         ExitGuard.install();
         long t0 = System.nanoTime();
         MetadataVersion mv = MetadataVersion.latestProduction();
@@ -52,7 +62,11 @@ public final class KafkaBroker implements AutoCloseable {
         for (Feature feature : Feature.PRODUCTION_FEATURES) {
             features.put(feature.featureName(), feature.defaultLevel(mv));
         }
-        TestKitNodes nodes = new TestKitNodes.Builder(BootstrapMetadata.fromVersions(mv, features, "tablestream-testkit"))
+        TestKitNodes.Builder nodesBuilder = new TestKitNodes.Builder(BootstrapMetadata.fromVersions(mv, features, "tablestream-testkit"));
+        if (baseDirectory != null) {
+            nodesBuilder.setBaseDirectory(baseDirectory);
+        }
+        TestKitNodes nodes = nodesBuilder
                 .setCombined(true)
                 .setNumBrokerNodes(1)
                 .setNumControllerNodes(1)

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -75,11 +76,23 @@ public final class PostgresServer implements AutoCloseable {
 
     /** Always starts an embedded server, ignoring {@value #URL_ENV}. */
     public static PostgresServer startEmbedded() {
-        return startEmbedded(java.util.Map.of());
+        return startEmbedded((Path) null, java.util.Map.of());
     }
 
     /** An embedded server with {@code serverConfig} overriding the defaults, e.g. {@code wal_level=replica}. */
     public static PostgresServer startEmbedded(java.util.Map<String, String> serverConfig) {
+        return startEmbedded((Path) null, serverConfig);
+    }
+
+    /**
+     * Starts an embedded server whose cluster lives in {@code dataDirectory} and is kept when the server stops,
+     * so a restart finds its databases again; {@code null} means a fresh temporary cluster, deleted on close.
+     */
+    public static PostgresServer startEmbedded(Path dataDirectory) {
+        return startEmbedded(dataDirectory, java.util.Map.of());
+    }
+
+    private static PostgresServer startEmbedded(Path dataDirectory, java.util.Map<String, String> serverConfig) {
         long t0 = System.nanoTime();
         EmbeddedPostgres pg;
         try {
@@ -89,6 +102,9 @@ public final class PostgresServer implements AutoCloseable {
                     .setServerConfig("max_wal_senders", "10")
                     // The default 10 s is too tight on a loaded 2-core CI box (initdb + start run on it).
                     .setPGStartupWait(Duration.ofSeconds(60));
+            if (dataDirectory != null) {
+                builder.setDataDirectory(dataDirectory).setCleanDataDirectory(false);
+            }
             serverConfig.forEach(builder::setServerConfig);
             pg = builder.start();
         } catch (IOException e) {

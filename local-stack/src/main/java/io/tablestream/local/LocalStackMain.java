@@ -1,0 +1,88 @@
+package io.tablestream.local;
+
+import java.io.PrintStream;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code java -jar local-stack/target/local-stack-<version>.jar [--demo] ...} (or the {@code tablestream-local}
+ * script): starts the stack, prints where each part listens, runs the demo if asked, and on Ctrl-C / SIGTERM
+ * stops every part before the JVM exits.
+ */
+public final class LocalStackMain {
+
+    private LocalStackMain() {
+    }
+
+    public static void main(String[] args) throws InterruptedException {
+        PrintStream out = System.out;
+        if (java.util.Arrays.asList(args).contains("--help") || java.util.Arrays.asList(args).contains("-h")) {
+            out.println(LocalStackOptions.USAGE);
+            return;
+        }
+        LocalStackOptions options;
+        try {
+            options = LocalStackOptions.parse(args, defaultPluginsDir());
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.exit(2);
+            return;
+        }
+        // Before the first logger exists: log4j2-test.properties from testkit would otherwise win.
+        System.setProperty("log4j2.configurationFile", "classpath:tablestream-local-log4j2.properties");
+        System.setProperty("tablestream.local.log", options.dataDir().resolve("local-stack.log").toString());
+
+        Running running = new Running();
+        Thread shutdown = new Thread(() -> {
+            out.println("\nStopping the local stack...");
+            running.close();
+            out.println("Stopped: enricher, Connect worker, Kafka broker and PostgreSQL are down.");
+        }, "tablestream-local-shutdown");
+        Runtime.getRuntime().addShutdownHook(shutdown);
+
+        out.println("Starting PostgreSQL, a Kafka broker, a Connect worker and the enricher (data in " + options.dataDir() + ")...");
+        try {
+            running.stack = LocalStack.start(options);
+            out.println(running.stack.describe());
+            if (options.demo()) {
+                running.demo = Demo.start(running.stack, options, out);
+            } else {
+                out.println("No --demo: the stack is empty. Deploy connectors with e.g. curl -X POST -H 'Content-Type: application/json' "
+                        + "--data @config/source-shop.json " + running.stack.connect().restUrl() + "/connectors. Ctrl-C stops everything.");
+            }
+        } catch (RuntimeException e) {
+            System.err.println("The local stack could not start: " + e.getMessage());
+            System.err.println("Details: " + options.dataDir().resolve("local-stack.log"));
+            System.exit(1);
+        }
+        new CountDownLatch(1).await(); // until Ctrl-C / SIGTERM; the shutdown hook does the stopping
+    }
+
+    /** plugins/ next to the jar this class was loaded from (local-stack/target/plugins after mvn package). */
+    static Path defaultPluginsDir() {
+        try {
+            Path codeSource = Path.of(LocalStackMain.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            // target/classes (IDE) or target/local-stack-<version>.jar: either way target/ holds plugins/.
+            Path dir = codeSource.getParent();
+            return dir.resolve("plugins");
+        } catch (URISyntaxException e) {
+            return Path.of("local-stack", "target", "plugins");
+        }
+    }
+
+    /** What is running, for the shutdown hook. */
+    private static final class Running {
+        volatile LocalStack stack;
+        volatile Demo demo;
+
+        synchronized void close() {
+            if (demo != null) {
+                demo.close();
+            }
+            if (stack != null) {
+                stack.close();
+            }
+        }
+    }
+}
