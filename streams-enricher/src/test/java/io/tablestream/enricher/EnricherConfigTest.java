@@ -1,6 +1,7 @@
 package io.tablestream.enricher;
 
-import io.tablestream.enricher.EnricherConfig.JoinType;
+import io.tablestream.enricher.LookupSpec.JoinType;
+import io.tablestream.enricher.LookupSpec.Semantics;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.DefaultProductionExceptionHandler;
@@ -34,9 +35,10 @@ class EnricherConfigTest {
         EnricherConfig config = new EnricherConfig(required());
 
         assertEquals("tablestream-enricher", config.applicationId());
-        assertEquals(JoinType.INNER, config.joinType());
-        assertEquals(List.of(), config.lookupFields());
-        assertEquals("customers_", config.lookupPrefix());
+        assertEquals(List.of(new LookupSpec("customers", "customers", "customer_id", List.of(), "customers_",
+                JoinType.INNER, Semantics.STREAM, 0, 3_600_000)), config.lookups());
+        assertEquals(-1, config.httpPort());
+        assertEquals(null, config.deadLetterTopic());
         assertEquals("exactly_once_v2", config.processingGuarantee());
 
         Properties streams = config.streamsProperties();
@@ -77,9 +79,10 @@ class EnricherConfigTest {
 
         EnricherConfig config = new EnricherConfig(props);
 
-        assertEquals(JoinType.LEFT, config.joinType());
-        assertEquals(List.of("name", "city"), config.lookupFields());
-        assertEquals("cust_", config.lookupPrefix());
+        LookupSpec lookup = config.lookups().get(0);
+        assertEquals(JoinType.LEFT, lookup.joinType());
+        assertEquals(List.of("name", "city"), lookup.fields());
+        assertEquals("cust_", lookup.prefix());
         assertEquals("orders-enricher", config.streamsProperties().get(StreamsConfig.APPLICATION_ID_CONFIG));
         assertEquals("at_least_once", config.streamsProperties().get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));
     }
