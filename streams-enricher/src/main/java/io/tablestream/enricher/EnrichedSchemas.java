@@ -79,7 +79,8 @@ final class EnrichedSchemas {
                 if (inputSchema.field(target) != null) {
                     throw new DataException("Lookup field '" + source + "' would be written as '" + target
                             + "', which is already a field of input topic '" + inputTopic
-                            + "' (or was added by an earlier lookup). Set another prefix or leave the field out of the lookup's fields");
+                            + "' (or was added by an earlier lookup). Set another prefix or leave the field out of "
+                            + "the lookup's fields");
                 }
                 builder.field(target, optionalWithoutDefault(field.schema()));
                 sources.add(source);

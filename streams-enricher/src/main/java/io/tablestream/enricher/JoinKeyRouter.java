@@ -78,7 +78,8 @@ final class JoinKeyRouter implements ProcessorSupplier<Object, OriginalRecord, S
                 context.forward(record.withKey(lastRoute != null ? lastRoute : fallbackRoute(key)));
                 return;
             }
-            String joinKey = JoinKeys.ofStreamValue(JoinKeys.streamStruct(record.value().value(), inputTopic), joinField, inputTopic);
+            String joinKey = JoinKeys.ofStreamValue(JoinKeys.streamStruct(record.value().value(), inputTopic),
+                    joinField, inputTopic);
             if (joinKey == null && joinType == JoinType.INNER) {
                 log.debug("Dropping a record of topic '{}' whose {} is null: an inner join needs a lookup row",
                         inputTopic, joinField);

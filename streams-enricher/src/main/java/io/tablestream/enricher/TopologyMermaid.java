@@ -21,6 +21,7 @@ final class TopologyMermaid {
     }
 
     static String render(TopologyDescription description) {
+        // Each edge once: a store shared by two processors would otherwise be linked twice from one of them.
         Set<String> lines = new LinkedHashSet<>();
         lines.add("flowchart LR");
         for (Subtopology subtopology : description.subtopologies()) {
@@ -28,7 +29,8 @@ final class TopologyMermaid {
             for (Node node : subtopology.nodes()) {
                 lines.add("    " + id("node", node.name()) + "[" + node.name() + "]");
             }
-            lines.add("  end");
+            // Unique, so the set keeps it; Mermaid reads "end" followed by a comment line.
+            lines.add("  end\n  %% end of sub-topology " + subtopology.id());
             for (Node node : subtopology.nodes()) {
                 addEdges(lines, node);
             }
