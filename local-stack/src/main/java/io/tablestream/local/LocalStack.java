@@ -103,7 +103,9 @@ public final class LocalStack implements AutoCloseable {
         enricherConfig = new EnricherConfig(props);
         // Kafka Streams fails its assignment while an input topic is missing; the source creates them only
         // with its first row, so create all three up front.
-        for (String topic : List.of(enricherConfig.inputTopic(), enricherConfig.lookupTopic(), enricherConfig.outputTopic())) {
+        List<String> topics = new java.util.ArrayList<>(List.of(enricherConfig.inputTopic(), enricherConfig.outputTopic()));
+        enricherConfig.lookups().forEach(lookup -> topics.add(lookup.topic()));
+        for (String topic : topics) {
             if (!kafka.topics().contains(topic)) {
                 kafka.createTopic(topic, 1);
             }
@@ -122,7 +124,8 @@ public final class LocalStack implements AutoCloseable {
                 "  PostgreSQL    " + databaseUrl + "  (user " + postgres.user() + ", " + pg + ")",
                 "  Kafka broker  " + kafka.bootstrapServers() + "  (KRaft, single node)",
                 "  Connect REST  " + connect.restUrl() + "  (plugin.path " + options.pluginsDir() + ", log " + connect.logFile() + ")",
-                "  Enricher      " + enricherConfig.inputTopic() + " + " + enricherConfig.lookupTopic() + " -> "
+                "  Enricher      " + enricherConfig.inputTopic() + " + "
+                        + enricherConfig.lookups().stream().map(l -> l.topic()).collect(java.util.stream.Collectors.joining(" + ")) + " -> "
                         + enricherConfig.outputTopic() + "  (application.id " + enricherProperty("application.id") + ")",
                 "  Logs          " + options.dataDir().resolve("local-stack.log"));
     }

@@ -10,7 +10,7 @@ import org.apache.kafka.connect.json.JsonConverterConfig;
 import java.util.Map;
 
 /**
- * Kafka Connect's JSON format with embedded schemas, as the Connect workers write and read it, wrapped as a
+ * Kafka Connect's JSON format with embedded schemas, the format of the enricher's internal topics, wrapped as a
  * Serde. A null record (tombstone) maps to a null {@link SchemaAndValue}, not to {@link SchemaAndValue#NULL},
  * so KTables see it as a delete. One instance may serve all stream threads: JsonConverter's schema caches are
  * synchronized and its Jackson mapper is thread-safe.

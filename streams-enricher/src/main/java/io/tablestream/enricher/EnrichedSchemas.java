@@ -39,11 +39,11 @@ final class EnrichedSchemas {
     private final String prefix;
     private final Map<SchemaPair, Layout> cache = new ConcurrentHashMap<>();
 
-    EnrichedSchemas(EnricherConfig config) {
-        this.inputTopic = config.inputTopic();
-        this.lookupTopic = config.lookupTopic();
-        this.selectedFields = List.copyOf(config.lookupFields());
-        this.prefix = config.lookupPrefix();
+    EnrichedSchemas(String inputTopic, LookupSpec lookup) {
+        this.inputTopic = inputTopic;
+        this.lookupTopic = lookup.topic();
+        this.selectedFields = lookup.fields();
+        this.prefix = lookup.prefix();
     }
 
     /** The layout for these schemas; a null lookup schema (never seen one yet) yields the input fields only. */
@@ -71,15 +71,16 @@ final class EnrichedSchemas {
             for (String source : selectedFields.isEmpty() ? fieldNames(lookupSchema) : selectedFields) {
                 Field field = lookupSchema.field(source);
                 if (field == null) {
-                    throw new DataException("lookup.fields names '" + source + "', which is not a field of the "
+                    throw new DataException("The lookup fields name '" + source + "', which is not a field of the "
                             + "values in lookup topic '" + lookupTopic + "'; its fields are "
-                            + fieldNames(lookupSchema) + ". Fix lookup.fields");
+                            + fieldNames(lookupSchema) + ". Fix lookup.fields (lookup.<name>.fields)");
                 }
                 String target = prefix + source;
                 if (inputSchema.field(target) != null) {
                     throw new DataException("Lookup field '" + source + "' would be written as '" + target
                             + "', which is already a field of input topic '" + inputTopic
-                            + "'. Set lookup.prefix to another prefix or leave the field out of lookup.fields");
+                            + "' (or was added by an earlier lookup). Set another prefix or leave the field out of "
+                            + "the lookup's fields");
                 }
                 builder.field(target, optionalWithoutDefault(field.schema()));
                 sources.add(source);

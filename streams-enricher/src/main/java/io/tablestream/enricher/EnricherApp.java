@@ -6,6 +6,7 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyDescription;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
@@ -26,36 +28,89 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
 
-/** Runs the enricher: {@code java -jar streams-enricher-*-app.jar config/enricher.properties}. */
+/**
+ * Runs the enricher: {@code java -jar streams-enricher-*-app.jar [--describe[=mermaid]] enricher.properties}.
+ */
 public final class EnricherApp {
 
     private static final Logger log = LoggerFactory.getLogger(EnricherApp.class);
-    private static final String USAGE = "Usage: java -jar streams-enricher-<version>-app.jar <enricher.properties>\n"
-            + "  The properties file needs at least bootstrap.servers, input.topic, lookup.topic, output.topic"
-            + " and join.field.";
+    private static final String USAGE = "Usage: java -jar streams-enricher-<version>-app.jar [--describe"
+            + "[=mermaid]] <enricher.properties>\n"
+            + "  The properties file needs at least bootstrap.servers, input.topic, output.topic and one lookup"
+            + " (lookup.topic + join.field, or lookups=a,b with lookup.a.topic, lookup.a.join.field, ...).\n"
+            + "  Environment variables TABLESTREAM_ENRICHER_<KEY> override the file (input.topic ="
+            + " TABLESTREAM_ENRICHER_INPUT_TOPIC).\n"
+            + "  --describe prints the topology and exits; --describe=mermaid prints it as a Mermaid flowchart.";
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
     private EnricherApp() {
     }
 
     public static void main(String[] args) {
-        if (args.length != 1) {
-            System.err.println(USAGE);
-            System.exit(2);
+        String describe = null;
+        String file = null;
+        for (String arg : args) {
+            if (arg.equals("--describe") || arg.startsWith("--describe=")) {
+                describe = arg.equals("--describe") ? "text" : arg.substring("--describe=".length());
+            } else if (file == null && !arg.startsWith("--")) {
+                file = arg;
+            } else {
+                exitWithUsage("unexpected argument '" + arg + "'");
+            }
+        }
+        if (file == null || (describe != null && !describe.equals("text") && !describe.equals("mermaid"))) {
+            exitWithUsage(file == null ? "no properties file given" : "--describe takes 'mermaid' or nothing");
         }
         EnricherConfig config;
         try {
-            config = new EnricherConfig(load(Path.of(args[0])));
+            Map<Object, Object> props = new HashMap<>(load(Path.of(file)));
+            props.putAll(EnricherConfig.environmentOverrides(System.getenv()));
+            config = new EnricherConfig(props);
         } catch (IOException | ConfigException e) {
-            System.err.println("Cannot start the enricher: " + e.getMessage() + "\n" + USAGE);
-            System.exit(2);
+            exitWithUsage(e.getMessage());
+            return;
+        }
+        if (describe != null) {
+            System.out.print(describe(config, describe.equals("mermaid")));
             return;
         }
         log.info("Effective configuration: {}", masked(effectiveConfig(config)));
         awaitInputTopics(config);
         KafkaStreams streams = create(config);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> streams.close(CLOSE_TIMEOUT), "enricher-shutdown"));
+        HealthServer health = startHealthServer(config, streams);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            streams.close(CLOSE_TIMEOUT);
+            if (health != null) {
+                health.close();
+            }
+        }, "enricher-shutdown"));
         streams.start();
+    }
+
+    private static void exitWithUsage(String problem) {
+        System.err.println("Cannot start the enricher: " + problem + "\n" + USAGE);
+        System.exit(2);
+    }
+
+    /** The topology as Kafka Streams describes it, or as a Mermaid flowchart. */
+    static String describe(EnricherConfig config, boolean mermaid) {
+        TopologyDescription description = EnricherTopology.build(new StreamsBuilder(), config).describe();
+        return mermaid ? TopologyMermaid.render(description) : description.toString();
+    }
+
+    /** Starts the /health and /metrics endpoint unless http.port is -1; null when off. */
+    static HealthServer startHealthServer(EnricherConfig config, KafkaStreams streams) {
+        if (config.httpPort() < 0) {
+            return null;
+        }
+        try {
+            HealthServer server = HealthServer.start(config.httpPort(), streams);
+            log.info("Serving /health and /metrics on port {}", server.port());
+            return server;
+        } catch (IOException e) {
+            throw new ConfigException(EnricherConfig.HTTP_PORT_CONFIG, config.httpPort(),
+                    "cannot listen on it: " + e.getMessage() + ". Choose a free port, or -1 to turn it off");
+        }
     }
 
     /** A configured, not yet started KafkaStreams; the caller starts and closes it. */
@@ -64,6 +119,7 @@ public final class EnricherApp {
         log.info("Topology:\n{}", topology.describe());
         KafkaStreams streams = new KafkaStreams(topology, config.streamsProperties());
         streams.setUncaughtExceptionHandler(error -> {
+            // Streams wraps processing failures with the task, processor, topic, partition and offset.
             log.error("A stream thread failed; replacing it", error);
             return StreamThreadExceptionResponse.REPLACE_THREAD;
         });
@@ -77,7 +133,8 @@ public final class EnricherApp {
      * (minutes). Source connectors create their topics with the first row, so wait for them here instead.
      */
     static void awaitInputTopics(EnricherConfig config) {
-        Set<String> wanted = Set.of(config.inputTopic(), config.lookupTopic());
+        Set<String> wanted = new TreeSet<>(Set.of(config.inputTopic()));
+        config.lookups().forEach(lookup -> wanted.add(lookup.topic()));
         Map<String, Object> adminConfig = new StreamsConfig(config.streamsProperties()).getAdminConfigs("enricher-startup");
         try (Admin admin = Admin.create(adminConfig)) {
             long lastLog = 0;
@@ -110,16 +167,16 @@ public final class EnricherApp {
         return props;
     }
 
+    /** Every key the enricher uses, defaults included, plus the settings handed to Kafka Streams. */
     private static Map<String, Object> effectiveConfig(EnricherConfig config) {
         Map<String, Object> effective = new TreeMap<>();
+        config.values().forEach((key, value) -> {
+            if (value != null) {
+                effective.put(key, value instanceof Class<?> type ? type.getName() : value);
+            }
+        });
         config.streamsProperties().forEach((key, value) -> effective.put(key.toString(), value));
-        effective.put(EnricherConfig.INPUT_TOPIC_CONFIG, config.inputTopic());
-        effective.put(EnricherConfig.LOOKUP_TOPIC_CONFIG, config.lookupTopic());
-        effective.put(EnricherConfig.OUTPUT_TOPIC_CONFIG, config.outputTopic());
-        effective.put(EnricherConfig.JOIN_FIELD_CONFIG, config.joinField());
-        effective.put(EnricherConfig.JOIN_TYPE_CONFIG, config.joinType().name().toLowerCase(Locale.ROOT));
-        effective.put(EnricherConfig.LOOKUP_FIELDS_CONFIG, config.lookupFields());
-        effective.put(EnricherConfig.LOOKUP_PREFIX_CONFIG, config.lookupPrefix());
+        config.lookups().forEach(lookup -> effective.put("lookup[" + lookup.name() + "]", lookup));
         return effective;
     }
 

@@ -1,6 +1,7 @@
 package io.tablestream.enricher;
 
-import io.tablestream.enricher.EnricherConfig.JoinType;
+import io.tablestream.enricher.LookupSpec.JoinType;
+import io.tablestream.enricher.LookupSpec.Semantics;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
@@ -8,7 +9,6 @@ import org.apache.kafka.connect.data.SchemaAndValue;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
-import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Joined;
 import org.apache.kafka.streams.kstream.KStream;
@@ -17,79 +17,160 @@ import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.kstream.TableJoined;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
 
-import java.util.Map;
+import java.time.Duration;
+import java.util.function.Function;
 
 /**
+ * Builds the enricher: the input stream joined with each lookup in turn, written under its original key.
  * <pre>
- * input topic  --route by join key--> [input-by-join-key] --+-- tombstones -------------+
- *                                                           +-- join lookup-table ------+--> original key --> output
- * lookup topic --key by join key----> [lookup-by-join-key] --> lookup-table
+ * stream:  input --route by join key--> [NAME-input-by-join-key] --join NAME-lookup-table (versioned)--> ...
+ *          lookup --key by join key---> [NAME-lookup-by-join-key] --> NAME-lookup-table
+ * global:  input --look up NAME-global-lookup-table in place--> ...
+ * table:   input-table --foreign-key join NAME-lookup-table--> NAME-enriched-table --> ...
  * </pre>
- * A KStream-KTable join: each input record is enriched with the lookup row current at that moment; a later
- * change of the lookup row does not rewrite earlier output. Processor, topic and store names are fixed so
- * the topology (and so the internal topics and state of a running app) stays the same across releases.
+ * Processor, topic and store names derive from the lookup's name, so the topology (and so the internal
+ * topics and state of a running app) stays the same across releases.
  */
 public final class EnricherTopology {
 
-    static final String INPUT_REPARTITION = "input-by-join-key";
-    static final String LOOKUP_REPARTITION = "lookup-by-join-key";
-    static final String LOOKUP_STORE = "lookup-table";
-    private static final String BRANCH_PREFIX = "split-input-";
-    private static final String TOMBSTONES = "tombstones";
-    private static final String UPSERTS = "upserts";
+    static final String INPUT_REPARTITION_SUFFIX = "-input-by-join-key";
+    static final String LOOKUP_REPARTITION_SUFFIX = "-lookup-by-join-key";
+    static final String LOOKUP_STORE_SUFFIX = "-lookup-table";
+    static final String INPUT_TABLE_STORE = "input-table";
 
     private EnricherTopology() {
     }
 
     public static Topology build(StreamsBuilder builder, EnricherConfig config) {
-        Serde<String> joinKeys = Serdes.String();
-        ConnectJsonSerde values = ConnectJsonSerde.forValues();
-        OriginalRecordSerde originalRecords = new OriginalRecordSerde(values);
-        EnrichingJoiner joiner = new EnrichingJoiner(config);
+        TopicSerdes serdes = new TopicSerdes(new ConverterSerde(config.keyConverter()),
+                new ConverterSerde(config.valueConverter()), ConnectJsonSerde.forValues());
+        boolean table = config.lookups().get(0).semantics() == Semantics.TABLE;
+        if (table) {
+            buildTable(builder, config, serdes);
+        } else {
+            buildStream(builder, config, serdes);
+        }
+        return builder.build(config.streamsProperties());
+    }
 
-        KTable<String, SchemaAndValue> lookupTable = builder
-                .stream(config.lookupTopic(), Consumed.with(ConnectJsonSerde.forKeys(), values)
-                        .withName("read-lookup-topic"))
+    /** External topics go through the configured converters; internal ones always hold Connect JSON. */
+    private record TopicSerdes(ConverterSerde keys, ConverterSerde values, ConnectJsonSerde internal) {
+    }
+
+    private static void buildStream(StreamsBuilder builder, EnricherConfig config, TopicSerdes serdes) {
+        String inputTopic = config.inputTopic();
+        // Input keys stay raw bytes end to end, so the output key is exactly the input key.
+        KStream<?, OriginalRecord> records = builder
+                .stream(inputTopic, Consumed.with(Serdes.ByteArray(),
+                        serdes.values()).withName("read-input-topic"))
+                .mapValues((key, value) -> new OriginalRecord(key, value == null || value.value() == null
+                        ? null : value), Named.as("wrap-input-record"));
+        for (LookupSpec lookup : config.lookups()) {
+            EnrichingJoiner joiner = new EnrichingJoiner(inputTopic, lookup);
+            records = lookup.semantics() == Semantics.GLOBAL
+                    ? joinGlobal(builder, records, lookup, joiner, serdes, inputTopic)
+                    : joinVersioned(builder, records, lookup, joiner, serdes, inputTopic);
+        }
+        records.map((key, record) -> KeyValue.pair(record.key(), record.value()), Named.as("restore-original-key"))
+                .to(config.outputTopic(), Produced.with(Serdes.ByteArray(),
+                        serdes.values()).withName("write-output-topic"));
+    }
+
+    /**
+     * KStream-KTable join against a versioned table (KIP-914): each record joins the lookup row as of the
+     * record's timestamp, and with a grace period (KIP-923) waits for rows that arrive late. Tombstones and
+     * inner-join misses go through the same join, so nothing overtakes a record still in the grace buffer.
+     */
+    private static KStream<String, OriginalRecord> joinVersioned(StreamsBuilder builder,
+                                                                 KStream<?, OriginalRecord> records,
+                                                                 LookupSpec lookup, EnrichingJoiner joiner,
+                                                                 TopicSerdes serdes, String inputTopic) {
+        String name = lookup.name();
+        Serde<String> joinKeys = Serdes.String();
+        OriginalRecordSerde originalRecords = new OriginalRecordSerde(serdes.internal());
+        KTable<String, SchemaAndValue> lookupTable = lookupByJoinKey(builder, lookup, joiner, serdes)
+                .toTable(Named.as(name + "-to-lookup-table"),
+                        Materialized.<String, SchemaAndValue>as(Stores.persistentVersionedKeyValueStore(
+                                        name + LOOKUP_STORE_SUFFIX, Duration.ofMillis(lookup.historyRetentionMs())))
+                                .withKeySerde(joinKeys).withValueSerde(serdes.internal()));
+        Joined<String, OriginalRecord, SchemaAndValue> joined =
+                Joined.with(joinKeys, originalRecords, serdes.internal()).withName(name + "-join-lookup-table");
+        if (lookup.graceMs() > 0) {
+            joined = joined.withGracePeriod(Duration.ofMillis(lookup.graceMs()));
+        }
+        return records
+                .process(new JoinKeyRouter(inputTopic, lookup), Named.as(name + "-route-by-join-key"))
+                .repartition(Repartitioned.<String, OriginalRecord>as(name + INPUT_REPARTITION_SUFFIX)
+                        .withKeySerde(joinKeys).withValueSerde(originalRecords))
+                .leftJoin(lookupTable, joiner::joinRecord, joined)
+                .filter((joinKey, record) -> record != null, Named.as(name + "-drop-inner-join-misses"));
+    }
+
+    private static <K> KStream<K, OriginalRecord> joinGlobal(StreamsBuilder builder,
+                                                             KStream<K, OriginalRecord> records,
+                                                         LookupSpec lookup, EnrichingJoiner joiner, TopicSerdes serdes,
+                                                         String inputTopic) {
+        builder.addGlobalStore(GlobalLookup.store(lookup, serdes.internal()), lookup.topic(),
+                Consumed.with(serdes.keys(), serdes.values()).withName(lookup.name() + "-read-lookup-topic"),
+                () -> new GlobalLookup.Updater(lookup, joiner));
+        return records.processValues(() -> new GlobalLookup.Join<>(inputTopic, lookup, joiner),
+                Named.as(lookup.name() + "-join-global-lookup-table"));
+    }
+
+    /**
+     * Foreign-key KTable-KTable joins (KIP-213): the output is a materialized view, so a changed or deleted
+     * lookup row re-emits (left) or deletes (inner) every row that points to it.
+     */
+    private static void buildTable(StreamsBuilder builder, EnricherConfig config, TopicSerdes serdes) {
+        String inputTopic = config.inputTopic();
+        Serde<Bytes> inputKeys = Serdes.Bytes();
+        KTable<Bytes, SchemaAndValue> rows = builder
+                .stream(inputTopic, Consumed.with(inputKeys, serdes.values()).withName("read-input-topic"))
+                .mapValues(value -> value == null || value.value() == null ? null : value,
+                        Named.as("json-null-to-tombstone"))
+                .toTable(Named.as("to-input-table"),
+                        Materialized.<Bytes, SchemaAndValue, KeyValueStore<Bytes, byte[]>>as(INPUT_TABLE_STORE)
+                                .withKeySerde(inputKeys).withValueSerde(serdes.internal()));
+        for (LookupSpec lookup : config.lookups()) {
+            String name = lookup.name();
+            EnrichingJoiner joiner = new EnrichingJoiner(inputTopic, lookup);
+            KTable<String, SchemaAndValue> lookupTable = lookupByJoinKey(builder, lookup, joiner, serdes)
+                    .toTable(Named.as(name + "-to-lookup-table"),
+                            Materialized.<String, SchemaAndValue, KeyValueStore<Bytes, byte[]>>as(
+                                            name + LOOKUP_STORE_SUFFIX)
+                                    .withKeySerde(Serdes.String())
+                                    .withValueSerde(serdes.internal()));
+            Function<SchemaAndValue, String> foreignKey = value -> JoinKeys.ofStreamValue(
+                    JoinKeys.streamStruct(value, inputTopic), lookup.joinField(), inputTopic);
+            TableJoined<Bytes, String> tableJoined = TableJoined.as(name + "-fk-join");
+            Materialized<Bytes, SchemaAndValue, KeyValueStore<Bytes, byte[]>> enriched =
+                    Materialized.<Bytes, SchemaAndValue, KeyValueStore<Bytes, byte[]>>as(name + "-enriched-table")
+                            .withKeySerde(inputKeys).withValueSerde(serdes.internal());
+            rows = lookup.joinType() == JoinType.LEFT
+                    ? rows.leftJoin(lookupTable, foreignKey, joiner::join, tableJoined, enriched)
+                    : rows.join(lookupTable, foreignKey, joiner::join, tableJoined, enriched);
+        }
+        rows.toStream(Named.as("to-output-stream"))
+                .to(config.outputTopic(), Produced.with(inputKeys, serdes.values()).withName("write-output-topic"));
+    }
+
+    /** The lookup topic re-keyed by canonical join key; a JSON null payload becomes a tombstone. */
+    private static KStream<String, SchemaAndValue> lookupByJoinKey(StreamsBuilder builder, LookupSpec lookup,
+                                                                   EnrichingJoiner joiner, TopicSerdes serdes) {
+        return builder
+                .stream(lookup.topic(), Consumed.with(serdes.keys(), serdes.values())
+                        .withName(lookup.name() + "-read-lookup-topic"))
                 .map((key, value) -> {
                     joiner.rememberLookupSchema(value);
-                    // A JSON null payload is a deletion too; the table must see it as a tombstone.
                     SchemaAndValue row = value == null || value.value() == null ? null : value;
-                    return KeyValue.pair(JoinKeys.ofLookupKey(key, config.lookupTopic()), row);
-                }, Named.as("key-lookup-by-join-key"))
-                .filter((joinKey, row) -> joinKey != null, Named.as("drop-lookup-without-key"))
-                .repartition(Repartitioned.<String, SchemaAndValue>as(LOOKUP_REPARTITION)
-                        .withKeySerde(joinKeys).withValueSerde(values))
-                .toTable(Named.as("to-lookup-table"),
-                        Materialized.<String, SchemaAndValue, KeyValueStore<Bytes, byte[]>>as(LOOKUP_STORE)
-                                .withKeySerde(joinKeys).withValueSerde(values));
-
-        // Input keys stay raw bytes end to end, so the output key is exactly the input key.
-        Map<String, KStream<String, OriginalRecord>> byKind = builder
-                .stream(config.inputTopic(), Consumed.with(Serdes.ByteArray(), values).withName("read-input-topic"))
-                .process(new JoinKeyRouter(config), Named.as("route-by-join-key"))
-                .repartition(Repartitioned.<String, OriginalRecord>as(INPUT_REPARTITION)
-                        .withKeySerde(joinKeys).withValueSerde(originalRecords))
-                .split(Named.as(BRANCH_PREFIX))
-                .branch((joinKey, record) -> record.isTombstone(), Branched.as(TOMBSTONES))
-                .defaultBranch(Branched.as(UPSERTS));
-
-        Joined<String, OriginalRecord, SchemaAndValue> joined =
-                Joined.with(joinKeys, originalRecords, values).withName("join-lookup-table");
-        KStream<String, OriginalRecord> upserts = byKind.get(BRANCH_PREFIX + UPSERTS);
-        KStream<String, OriginalRecord> enriched = config.joinType() == JoinType.LEFT
-                ? upserts.leftJoin(lookupTable, joiner, joined)
-                : upserts.join(lookupTable, joiner, joined);
-
-        // A tombstone travels through the same repartition partition as the earlier records of its input key
-        // (see JoinKeyRouter) and both branches run in the same task, so the output keeps their order.
-        byKind.get(BRANCH_PREFIX + TOMBSTONES)
-                .merge(enriched, Named.as("merge-tombstones-and-enriched"))
-                .map((joinKey, record) -> KeyValue.pair(record.key(), record.value()),
-                        Named.as("restore-original-key"))
-                .to(config.outputTopic(), Produced.with(Serdes.ByteArray(), values).withName("write-output-topic"));
-
-        return builder.build(config.streamsProperties());
+                    return KeyValue.pair(JoinKeys.ofLookupKey(key, lookup.topic()), row);
+                }, Named.as(lookup.name() + "-key-lookup-by-join-key"))
+                .filter((joinKey, row) -> joinKey != null, Named.as(lookup.name() + "-drop-lookup-without-key"))
+                .repartition(Repartitioned.<String, SchemaAndValue>as(lookup.name() + LOOKUP_REPARTITION_SUFFIX)
+                        .withKeySerde(Serdes.String()).withValueSerde(serdes.internal()));
     }
 }

@@ -2,26 +2,25 @@ package io.tablestream.enricher;
 
 import io.tablestream.enricher.EnrichedSchemas.Layout;
 import io.tablestream.enricher.EnrichedSchemas.LookupField;
+import io.tablestream.enricher.LookupSpec.JoinType;
 import org.apache.kafka.connect.data.Field;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaAndValue;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.errors.DataException;
-import org.apache.kafka.streams.kstream.ValueJoiner;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Merges an input record with its lookup row (null when there is none, under a left join) into the output
- * value, keeping the record's original key. One instance serves all stream threads.
+ * Merges a stream value with its lookup row (null when there is none) into the output value of one lookup.
+ * One instance serves all stream threads.
  */
-final class EnrichingJoiner implements ValueJoiner<OriginalRecord, SchemaAndValue, OriginalRecord> {
+final class EnrichingJoiner {
 
     private static final Logger log = LoggerFactory.getLogger(EnrichingJoiner.class);
 
     private final String inputTopic;
-    private final String lookupTopic;
-    private final String joinField;
+    private final LookupSpec lookup;
     private final EnrichedSchemas schemas;
 
     /**
@@ -30,34 +29,48 @@ final class EnrichingJoiner implements ValueJoiner<OriginalRecord, SchemaAndValu
      */
     private volatile Schema lastLookupSchema;
 
-    EnrichingJoiner(EnricherConfig config) {
-        this.inputTopic = config.inputTopic();
-        this.lookupTopic = config.lookupTopic();
-        this.joinField = config.joinField();
-        this.schemas = new EnrichedSchemas(config);
+    EnrichingJoiner(String inputTopic, LookupSpec lookup) {
+        this.inputTopic = inputTopic;
+        this.lookup = lookup;
+        this.schemas = new EnrichedSchemas(inputTopic, lookup);
     }
 
     /** Called for each lookup row read, so left-join misses can carry typed null lookup fields early. */
-    void rememberLookupSchema(SchemaAndValue lookup) {
-        if (lookup != null && lookup.value() instanceof Struct struct) {
+    void rememberLookupSchema(SchemaAndValue row) {
+        if (row != null && row.value() instanceof Struct struct) {
             lastLookupSchema = struct.schema();
         }
     }
 
-    @Override
-    public OriginalRecord apply(OriginalRecord record, SchemaAndValue lookup) {
-        Struct input = JoinKeys.streamStruct(record.value(), inputTopic);
+    /**
+     * Joins a record that went through the stream-side repartition (or a global lookup). A tombstone passes
+     * unchanged; an inner join without lookup row returns null, which the topology drops.
+     */
+    OriginalRecord joinRecord(OriginalRecord record, SchemaAndValue lookupRow) {
+        if (record.isTombstone()) {
+            return record;
+        }
+        SchemaAndValue enriched = join(record.value(), lookupRow);
+        return enriched == null ? null : new OriginalRecord(record.key(), enriched);
+    }
+
+    /** The enriched value, or null under an inner join without lookup row. */
+    SchemaAndValue join(SchemaAndValue value, SchemaAndValue lookupValue) {
+        Struct input = JoinKeys.streamStruct(value, inputTopic);
         // A record with a null join field is routed by its previous join key to keep its order; any row
         // found under that key is not its lookup row.
-        boolean hasJoinKey = JoinKeys.ofStreamValue(input, joinField, inputTopic) != null;
-        Struct lookupRow = hasJoinKey ? lookupStruct(lookup) : null;
+        boolean hasJoinKey = JoinKeys.ofStreamValue(input, lookup.joinField(), inputTopic) != null;
+        Struct lookupRow = hasJoinKey ? lookupStruct(lookupValue) : null;
+        if (lookupRow == null && lookup.joinType() == JoinType.INNER) {
+            return null;
+        }
         if (lookupRow != null) {
             lastLookupSchema = lookupRow.schema();
         }
         Schema lookupSchema = lookupRow != null ? lookupRow.schema() : lastLookupSchema;
         if (lookupSchema == null) {
             log.debug("No lookup row and no lookup schema seen yet: writing a record of '{}' without the fields "
-                    + "of '{}'", inputTopic, lookupTopic);
+                    + "of '{}'", inputTopic, lookup.topic());
         }
         Layout layout = schemas.layout(input.schema(), lookupSchema);
         Struct output = new Struct(layout.schema());
@@ -70,17 +83,17 @@ final class EnrichingJoiner implements ValueJoiner<OriginalRecord, SchemaAndValu
                 output.put(field.target(), EnrichedSchemas.adapt(lookupRow.getWithoutDefault(field.source()), target));
             }
         }
-        return new OriginalRecord(record.key(), new SchemaAndValue(layout.schema(), output));
+        return new SchemaAndValue(layout.schema(), output);
     }
 
-    private Struct lookupStruct(SchemaAndValue lookup) {
-        if (lookup == null || lookup.value() == null) {
+    private Struct lookupStruct(SchemaAndValue row) {
+        if (row == null || row.value() == null) {
             return null;
         }
-        if (lookup.value() instanceof Struct struct) {
+        if (row.value() instanceof Struct struct) {
             return struct;
         }
-        throw new DataException("Values in lookup topic '" + lookupTopic + "' must be Connect Structs (JSON with "
-                + "an embedded struct schema), got " + lookup.value().getClass().getSimpleName());
+        throw new DataException("Values in lookup topic '" + lookup.topic() + "' must be Connect Structs (records "
+                + "with a struct schema), got " + row.value().getClass().getSimpleName());
     }
 }

@@ -1,9 +1,8 @@
 package io.tablestream.enricher;
 
-import io.tablestream.enricher.EnricherConfig.JoinType;
+import io.tablestream.enricher.LookupSpec.JoinType;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
-import org.apache.kafka.connect.data.SchemaAndValue;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.ProcessorSupplier;
@@ -27,59 +26,60 @@ import java.util.Set;
  * router remembers, per input key, the repartition key it used last and sends such records the same way.
  * The store holds one entry per live input key (its key bytes and join key); a tombstone removes it.
  */
-final class JoinKeyRouter implements ProcessorSupplier<byte[], SchemaAndValue, String, OriginalRecord> {
+final class JoinKeyRouter implements ProcessorSupplier<Object, OriginalRecord, String, OriginalRecord> {
 
-    static final String STORE_NAME = "last-route-by-input-key";
+    static final String STORE_SUFFIX = "-last-route-by-input-key";
 
     private static final Logger log = LoggerFactory.getLogger(JoinKeyRouter.class);
 
     private final String inputTopic;
     private final String joinField;
     private final JoinType joinType;
+    private final String storeName;
 
-    JoinKeyRouter(EnricherConfig config) {
-        this.inputTopic = config.inputTopic();
-        this.joinField = config.joinField();
-        this.joinType = config.joinType();
+    JoinKeyRouter(String inputTopic, LookupSpec lookup) {
+        this.inputTopic = inputTopic;
+        this.joinField = lookup.joinField();
+        this.joinType = lookup.joinType();
+        this.storeName = lookup.name() + STORE_SUFFIX;
     }
 
     @Override
     public Set<StoreBuilder<?>> stores() {
         return Set.of(Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(STORE_NAME), Serdes.Bytes(), Serdes.String()));
+                Stores.persistentKeyValueStore(storeName), Serdes.Bytes(), Serdes.String()));
     }
 
     @Override
-    public Processor<byte[], SchemaAndValue, String, OriginalRecord> get() {
+    public Processor<Object, OriginalRecord, String, OriginalRecord> get() {
         return new Router();
     }
 
-    private final class Router implements Processor<byte[], SchemaAndValue, String, OriginalRecord> {
+    private final class Router implements Processor<Object, OriginalRecord, String, OriginalRecord> {
         private ProcessorContext<String, OriginalRecord> context;
         private KeyValueStore<Bytes, String> lastRoutes;
 
         @Override
         public void init(ProcessorContext<String, OriginalRecord> context) {
             this.context = context;
-            this.lastRoutes = context.getStateStore(STORE_NAME);
+            this.lastRoutes = context.getStateStore(storeName);
         }
 
         @Override
-        public void process(Record<byte[], SchemaAndValue> record) {
-            byte[] key = record.key();
+        public void process(Record<Object, OriginalRecord> record) {
+            byte[] key = record.value().key();
             Bytes storeKey = key == null ? null : Bytes.wrap(key);
-            SchemaAndValue value = record.value();
-            if (value == null || value.value() == null) {
+            if (record.value().isTombstone()) {
                 if (key == null) {
                     log.debug("Dropping a tombstone without key from topic '{}': nothing to delete", inputTopic);
                     return;
                 }
                 String lastRoute = lastRoutes.delete(storeKey);
-                context.forward(record.withKey(lastRoute != null ? lastRoute : fallbackRoute(key))
-                        .withValue(new OriginalRecord(key, null)));
+                context.forward(record.withKey(lastRoute != null ? lastRoute : fallbackRoute(key)));
                 return;
             }
-            String joinKey = JoinKeys.ofStreamValue(JoinKeys.streamStruct(value, inputTopic), joinField, inputTopic);
+            String joinKey = JoinKeys.ofStreamValue(JoinKeys.streamStruct(record.value().value(), inputTopic),
+                    joinField, inputTopic);
             if (joinKey == null && joinType == JoinType.INNER) {
                 log.debug("Dropping a record of topic '{}' whose {} is null: an inner join needs a lookup row",
                         inputTopic, joinField);
@@ -90,7 +90,7 @@ final class JoinKeyRouter implements ProcessorSupplier<byte[], SchemaAndValue, S
             if (storeKey != null && !route.equals(lastRoute)) {
                 lastRoutes.put(storeKey, route);
             }
-            context.forward(record.withKey(route).withValue(new OriginalRecord(key, value)));
+            context.forward(record.withKey(route));
         }
     }
 

@@ -52,8 +52,9 @@ final class JoinKeys {
         if (value.value() instanceof Struct struct) {
             return struct;
         }
-        throw new DataException("Values in input topic '" + inputTopic + "' must be Connect Structs (JSON with "
-                + "an embedded struct schema), got " + value.value().getClass().getSimpleName());
+        throw new DataException("Values in input topic '" + inputTopic + "' must be Connect Structs (records with "
+                + "a struct schema, e.g. JSON with schemas.enable=true), got "
+                + value.value().getClass().getSimpleName());
     }
 
     private static String canonical(Object value, String where) {

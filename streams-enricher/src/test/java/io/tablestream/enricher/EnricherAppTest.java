@@ -4,6 +4,10 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -11,6 +15,7 @@ import java.util.Map;
 import java.util.Properties;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class EnricherAppTest {
 
@@ -46,5 +51,30 @@ class EnricherAppTest {
 
         assertEquals(Map.of("ssl.keystore.password", "[hidden]", "sasl.jaas.config", "[hidden]",
                 "state.dir", "/var/lib/enricher"), masked);
+    }
+
+    @Test
+    void healthIsServiceUnavailableUntilStreamsRuns() throws Exception {
+        KafkaStreams streams = EnricherApp.create(new EnricherConfig(Map.of(
+                "bootstrap.servers", "localhost:9092", "input.topic", "orders", "lookup.topic", "customers",
+                "output.topic", "enriched_orders", "join.field", "customer_id", "state.dir",
+                dir.resolve("state").toString())));
+        try (HealthServer server = HealthServer.start(0, streams)) {
+            HttpClient client = HttpClient.newHttpClient();
+            HttpResponse<String> health = client.send(HttpRequest.newBuilder(
+                    URI.create("http://localhost:" + server.port() + "/health")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> metrics = client.send(HttpRequest.newBuilder(
+                    URI.create("http://localhost:" + server.port() + "/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+
+            assertEquals(503, health.statusCode());
+            assertEquals("CREATED\n", health.body());
+            assertEquals(200, metrics.statusCode());
+            assertTrue(metrics.body().contains("tablestream_enricher_up 0\n"), metrics.body());
+            assertTrue(metrics.body().contains("tablestream_enricher_dead_lettered_total 0\n"), metrics.body());
+        } finally {
+            streams.close(Duration.ofSeconds(10));
+        }
     }
 }

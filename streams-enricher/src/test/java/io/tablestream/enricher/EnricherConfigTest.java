@@ -1,9 +1,11 @@
 package io.tablestream.enricher;
 
-import io.tablestream.enricher.EnricherConfig.JoinType;
+import io.tablestream.enricher.LookupSpec.JoinType;
+import io.tablestream.enricher.LookupSpec.Semantics;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.DefaultProductionExceptionHandler;
+import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
 import org.apache.kafka.streams.errors.LogAndFailExceptionHandler;
 import org.junit.jupiter.api.Test;
 
@@ -34,9 +36,10 @@ class EnricherConfigTest {
         EnricherConfig config = new EnricherConfig(required());
 
         assertEquals("tablestream-enricher", config.applicationId());
-        assertEquals(JoinType.INNER, config.joinType());
-        assertEquals(List.of(), config.lookupFields());
-        assertEquals("customers_", config.lookupPrefix());
+        assertEquals(List.of(new LookupSpec("customers", "customers", "customer_id", List.of(), "customers_",
+                JoinType.INNER, Semantics.STREAM, 0, 3_600_000)), config.lookups());
+        assertEquals(-1, config.httpPort());
+        assertEquals(null, config.deadLetterTopic());
         assertEquals("exactly_once_v2", config.processingGuarantee());
 
         Properties streams = config.streamsProperties();
@@ -77,9 +80,10 @@ class EnricherConfigTest {
 
         EnricherConfig config = new EnricherConfig(props);
 
-        assertEquals(JoinType.LEFT, config.joinType());
-        assertEquals(List.of("name", "city"), config.lookupFields());
-        assertEquals("cust_", config.lookupPrefix());
+        LookupSpec lookup = config.lookups().get(0);
+        assertEquals(JoinType.LEFT, lookup.joinType());
+        assertEquals(List.of("name", "city"), lookup.fields());
+        assertEquals("cust_", lookup.prefix());
         assertEquals("orders-enricher", config.streamsProperties().get(StreamsConfig.APPLICATION_ID_CONFIG));
         assertEquals("at_least_once", config.streamsProperties().get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));
     }
@@ -124,5 +128,121 @@ class EnricherConfigTest {
         ConfigException error = assertThrows(ConfigException.class, () -> new EnricherConfig(props));
 
         assertTrue(error.getMessage().contains("output.topic"), error.getMessage());
+    }
+
+    @Test
+    void indexedLookupsAreParsedInOrder() {
+        Map<String, String> props = required();
+        props.remove("lookup.topic");
+        props.remove("join.field");
+        props.put("lookups", "customers, regions");
+        props.put("lookup.customers.topic", "customers");
+        props.put("lookup.customers.join.field", "customer_id");
+        props.put("lookup.customers.semantics", "GLOBAL");
+        props.put("lookup.regions.topic", "regions");
+        props.put("lookup.regions.join.field", "customers_region_id");
+        props.put("lookup.regions.join.type", "left");
+        props.put("lookup.regions.fields", "label");
+        props.put("lookup.regions.prefix", "region_");
+        props.put("lookup.regions.grace.ms", "7200000");
+
+        EnricherConfig config = new EnricherConfig(props);
+
+        assertEquals(List.of(
+                new LookupSpec("customers", "customers", "customer_id", List.of(), "customers_", JoinType.INNER,
+                        Semantics.GLOBAL, 0, 3_600_000),
+                new LookupSpec("regions", "regions", "customers_region_id", List.of("label"), "region_",
+                        JoinType.LEFT, Semantics.STREAM, 7_200_000, 7_200_000)), config.lookups());
+        assertFalse(config.streamsProperties().containsKey("lookup.regions.topic"));
+        assertFalse(config.streamsProperties().containsKey("lookups"));
+    }
+
+    @Test
+    void indexedLookupWithoutTopicIsRejectedNamingTheIndexedKey() {
+        Map<String, String> props = required();
+        props.remove("lookup.topic");
+        props.remove("join.field");
+        props.put("lookups", "customers");
+        props.put("lookup.customers.join.field", "customer_id");
+
+        ConfigException error = assertThrows(ConfigException.class, () -> new EnricherConfig(props));
+
+        assertTrue(error.getMessage().contains("lookup.customers.topic"), error.getMessage());
+    }
+
+    @Test
+    void lookupsAndShorthandTogetherAreRejected() {
+        Map<String, String> props = required();
+        props.put("lookups", "customers");
+
+        ConfigException error = assertThrows(ConfigException.class, () -> new EnricherConfig(props));
+
+        assertTrue(error.getMessage().contains("lookups") && error.getMessage().contains("lookup.<name>.topic"),
+                error.getMessage());
+    }
+
+    @Test
+    void tableSemanticsCannotBeMixedWithStreamSemantics() {
+        Map<String, String> props = required();
+        props.remove("lookup.topic");
+        props.remove("join.field");
+        props.put("lookups", "customers,regions");
+        props.put("lookup.customers.topic", "customers");
+        props.put("lookup.customers.join.field", "customer_id");
+        props.put("lookup.customers.semantics", "table");
+        props.put("lookup.regions.topic", "regions");
+        props.put("lookup.regions.join.field", "region_id");
+
+        ConfigException error = assertThrows(ConfigException.class, () -> new EnricherConfig(props));
+
+        assertTrue(error.getMessage().contains("lookup.regions.semantics"), error.getMessage());
+    }
+
+    @Test
+    void historyShorterThanGraceIsRejected() {
+        Map<String, String> props = required();
+        props.put("lookup.grace.ms", "5000");
+        props.put("lookup.history.retention.ms", "1000");
+
+        ConfigException error = assertThrows(ConfigException.class, () -> new EnricherConfig(props));
+
+        assertTrue(error.getMessage().contains("lookup.history.retention.ms"), error.getMessage());
+    }
+
+    @Test
+    void deadLetterTopicSwitchesTheHandlersToContinue() {
+        Map<String, String> props = required();
+        props.put("errors.deadletter.topic", "enricher_dlq");
+
+        Properties streams = new EnricherConfig(props).streamsProperties();
+
+        assertEquals("enricher_dlq", streams.get(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG));
+        assertEquals(LogAndContinueExceptionHandler.class.getName(),
+                streams.get(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG));
+        assertFalse(streams.containsKey("errors.deadletter.topic"));
+    }
+
+    @Test
+    void environmentVariablesMapToKeys() {
+        Map<String, String> overrides = EnricherConfig.environmentOverrides(Map.of(
+                "TABLESTREAM_ENRICHER_INPUT_TOPIC", "orders",
+                "TABLESTREAM_ENRICHER_LOOKUP_CUSTOMERS__EU_JOIN_FIELD", "customer_id",
+                "TABLESTREAM_ENRICHER_APPLICATION_ID", "enricher___eu",
+                "PATH", "/usr/bin"));
+
+        assertEquals(Map.of("input.topic", "orders", "lookup.customers_eu.join.field", "customer_id",
+                "application.id", "enricher___eu"), overrides);
+    }
+
+    @Test
+    void valueConverterIsConfiguredFromItsPrefixedKeys() {
+        Map<String, String> props = required();
+        props.put("value.converter.schemas.enable", "false");
+
+        EnricherConfig config = new EnricherConfig(props);
+        byte[] json = config.valueConverter().fromConnectData("orders", null, Map.of("id", 1));
+
+        assertEquals("{\"id\":1}", new String(json, java.nio.charset.StandardCharsets.UTF_8));
+        assertFalse(config.streamsProperties().containsKey("value.converter.schemas.enable"));
     }
 }

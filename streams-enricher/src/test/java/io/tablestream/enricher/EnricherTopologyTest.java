@@ -23,6 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.Date;
 import java.util.HashMap;
@@ -47,6 +49,7 @@ class EnricherTopologyTest {
     private static final Schema ORDER_WITH_INT64_CUSTOMER = orderSchema(Schema.INT64_SCHEMA);
     private static final Schema ORDER_WITH_OPTIONAL_CUSTOMER = orderSchema(Schema.OPTIONAL_INT32_SCHEMA);
     private static final Date CREATED_AT = new Date(1_700_000_000_123L);
+    private static final Instant START = Instant.ofEpochMilli(1_700_000_000_000L);
 
     private static final JsonConverter KEYS = converter(true);
     private static final JsonConverter VALUES = converter(false);
@@ -209,7 +212,7 @@ class EnricherTopologyTest {
         orders.pipeInput(orderKey, (byte[]) null);
         // Read what went through the internal topic: a tombstone routed elsewhere could overtake its upsert.
         TestOutputTopic<String, byte[]> repartition = driver.createOutputTopic(
-                "tablestream-enricher-" + EnricherTopology.INPUT_REPARTITION + "-repartition",
+                "tablestream-enricher-customers" + EnricherTopology.INPUT_REPARTITION_SUFFIX + "-repartition",
                 new StringDeserializer(), new ByteArrayDeserializer());
 
         assertEquals(List.of("1", "1"), repartition.readKeyValuesToList().stream().map(kv -> kv.key).toList());
@@ -284,9 +287,10 @@ class EnricherTopologyTest {
 
         String description = topology.describe().toString();
 
-        for (String name : List.of("read-input-topic", "route-by-join-key", "input-by-join-key-repartition",
-                "read-lookup-topic", "lookup-by-join-key-repartition", "to-lookup-table", "lookup-table",
-                "last-route-by-input-key", "join-lookup-table", "write-output-topic")) {
+        for (String name : List.of("read-input-topic", "customers-route-by-join-key",
+                "customers-input-by-join-key-repartition", "customers-read-lookup-topic",
+                "customers-lookup-by-join-key-repartition", "customers-to-lookup-table", "customers-lookup-table",
+                "customers-last-route-by-input-key", "customers-join-lookup-table", "write-output-topic")) {
             assertTrue(description.contains(name), name + " missing from\n" + description);
         }
     }
@@ -296,8 +300,9 @@ class EnricherTopologyTest {
         driver = new TopologyTestDriver(EnricherTopology.build(new StreamsBuilder(), config),
                 config.streamsProperties());
         ByteArraySerializer bytes = new ByteArraySerializer();
-        orders = driver.createInputTopic("orders", bytes, bytes);
-        customers = driver.createInputTopic("customers", bytes, bytes);
+        // One fixed timestamp: the versioned lookup table then answers with the row current at processing time.
+        orders = driver.createInputTopic("orders", bytes, bytes, START, Duration.ZERO);
+        customers = driver.createInputTopic("customers", bytes, bytes, START, Duration.ZERO);
         ByteArrayDeserializer fromBytes = new ByteArrayDeserializer();
         enriched = driver.createOutputTopic("enriched_orders", fromBytes, fromBytes);
     }

@@ -1,0 +1,101 @@
+package io.tablestream.enricher;
+
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.connect.data.SchemaAndValue;
+import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
+import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
+import org.apache.kafka.streams.processor.api.FixedKeyRecord;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * A lookup with {@code global} semantics: every instance keeps the whole lookup table, keyed by canonical join
+ * key, in a global store, and stream records look their row up in place, without a repartition. The store is
+ * filled by {@link Updater}, which Kafka Streams also runs while restoring, so restored rows get the same
+ * canonical keys. The lookup is not time-aware: a record joins the row current when it is processed.
+ */
+final class GlobalLookup {
+
+    static final String STORE_SUFFIX = "-global-lookup-table";
+
+    private GlobalLookup() {
+    }
+
+    static StoreBuilder<KeyValueStore<String, SchemaAndValue>> store(LookupSpec lookup, ConnectJsonSerde values) {
+        // Global stores are restored from the lookup topic itself, so they have no changelog.
+        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(lookup.name() + STORE_SUFFIX),
+                Serdes.String(), values).withLoggingDisabled();
+    }
+
+    /** Puts each lookup row under its canonical join key; a tombstone deletes it. */
+    static final class Updater implements Processor<SchemaAndValue, SchemaAndValue, Void, Void> {
+        private final LookupSpec lookup;
+        private final EnrichingJoiner joiner;
+        private KeyValueStore<String, SchemaAndValue> rows;
+
+        Updater(LookupSpec lookup, EnrichingJoiner joiner) {
+            this.lookup = lookup;
+            this.joiner = joiner;
+        }
+
+        @Override
+        public void init(ProcessorContext<Void, Void> context) {
+            rows = context.getStateStore(lookup.name() + STORE_SUFFIX);
+        }
+
+        @Override
+        public void process(Record<SchemaAndValue, SchemaAndValue> record) {
+            String joinKey = JoinKeys.ofLookupKey(record.key(), lookup.topic());
+            if (joinKey == null) {
+                return;
+            }
+            SchemaAndValue row = record.value();
+            if (row == null || row.value() == null) {
+                rows.delete(joinKey);
+            } else {
+                joiner.rememberLookupSchema(row);
+                rows.put(joinKey, row);
+            }
+        }
+    }
+
+    /** Enriches each record with the current row of its join key; drops inner-join misses. */
+    static final class Join<K> implements FixedKeyProcessor<K, OriginalRecord, OriginalRecord> {
+        private final String inputTopic;
+        private final LookupSpec lookup;
+        private final EnrichingJoiner joiner;
+        private FixedKeyProcessorContext<K, OriginalRecord> context;
+        private KeyValueStore<String, SchemaAndValue> rows;
+
+        Join(String inputTopic, LookupSpec lookup, EnrichingJoiner joiner) {
+            this.inputTopic = inputTopic;
+            this.lookup = lookup;
+            this.joiner = joiner;
+        }
+
+        @Override
+        public void init(FixedKeyProcessorContext<K, OriginalRecord> context) {
+            this.context = context;
+            rows = context.getStateStore(lookup.name() + STORE_SUFFIX);
+        }
+
+        @Override
+        public void process(FixedKeyRecord<K, OriginalRecord> record) {
+            OriginalRecord original = record.value();
+            SchemaAndValue row = null;
+            if (!original.isTombstone()) {
+                String joinKey = JoinKeys.ofStreamValue(JoinKeys.streamStruct(original.value(), inputTopic),
+                        lookup.joinField(), inputTopic);
+                row = joinKey == null ? null : rows.get(joinKey);
+            }
+            OriginalRecord joined = joiner.joinRecord(original, row);
+            if (joined != null) {
+                context.forward(record.withValue(joined));
+            }
+        }
+    }
+}

@@ -1,0 +1,307 @@
+package io.tablestream.enricher;
+
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.data.SchemaBuilder;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.json.JsonConverter;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Each lookup semantics, late lookups, chains and dead letters, with explicit record timestamps. */
+class EnricherSemanticsTest {
+
+    private static final Schema ID_KEY = SchemaBuilder.struct().field("id", Schema.INT32_SCHEMA).build();
+    private static final Schema ORDER = SchemaBuilder.struct()
+            .field("id", Schema.INT32_SCHEMA).field("customer_id", Schema.INT32_SCHEMA).build();
+    private static final Schema ORDER_WITHOUT_CUSTOMER = SchemaBuilder.struct()
+            .field("id", Schema.INT32_SCHEMA).build();
+    private static final Schema CUSTOMER = SchemaBuilder.struct()
+            .field("id", Schema.INT32_SCHEMA).field("name", Schema.STRING_SCHEMA)
+            .field("region_id", Schema.INT32_SCHEMA).build();
+    private static final Schema REGION = SchemaBuilder.struct()
+            .field("id", Schema.INT32_SCHEMA).field("label", Schema.STRING_SCHEMA).build();
+
+    private static final JsonConverter KEYS = converter(true);
+    private static final JsonConverter VALUES = converter(false);
+
+    @TempDir
+    Path stateDir;
+
+    private TopologyTestDriver driver;
+    private TestInputTopic<byte[], byte[]> orders;
+    private TestInputTopic<byte[], byte[]> customers;
+    private TestInputTopic<byte[], byte[]> regions;
+    private TestOutputTopic<byte[], byte[]> enriched;
+
+    @AfterEach
+    void closeDriver() {
+        if (driver != null) {
+            driver.close();
+        }
+    }
+
+    @Test
+    void streamRecordJoinsTheLookupRowAsOfItsTimestamp() {
+        start(Map.of());
+        customer(1, "Alice", 1, 1_000);
+        customer(1, "Alicia", 1, 3_000);
+        order(100, 1, 2_000);
+        order(101, 1, 3_000);
+
+        assertEquals(List.of("100:Alice", "101:Alicia"), readIdsAndNames());
+    }
+
+    @Test
+    void lateLookupWithinGraceStillJoins() {
+        start(Map.of(EnricherConfig.LOOKUP_GRACE_MS_CONFIG, "1000"));
+        order(100, 1, 1_000);
+        // The customer row is older than the order but read after it: the order waits in the grace buffer.
+        customer(1, "Alice", 1, 900);
+        assertEquals(List.of(), readIdsAndNames());
+        // Stream time passes the order's timestamp + grace: the order is joined and written.
+        order(101, 2, 2_000);
+
+        assertEquals(List.of("100:Alice"), readIdsAndNames());
+    }
+
+    @Test
+    void lateLookupBeyondGraceIsMissed() {
+        start(Map.of(EnricherConfig.LOOKUP_GRACE_MS_CONFIG, "1000", EnricherConfig.JOIN_TYPE_CONFIG, "left"));
+        order(100, 1, 1_000);
+        order(101, 2, 2_500);
+        customer(1, "Alice", 1, 900);
+        order(102, 1, 4_000);
+        order(103, 1, 5_500);
+
+        // 100 was released before its customer arrived; 102, joined later, finds it.
+        assertEquals(List.of("100:null", "101:null", "102:Alice"), readIdsAndNames());
+    }
+
+    @Test
+    void deletedLookupRowStopsJoiningLaterRecordsInStreamSemantics() {
+        start(Map.of());
+        customer(1, "Alice", 1, 1_000);
+        order(100, 1, 1_000);
+        customers.pipeInput(customerKey(1), null, 2_000);
+        order(101, 1, 2_000);
+
+        assertEquals(List.of("100:Alice"), readIdsAndNames());
+    }
+
+    @Test
+    void tableSemanticsReEmitsDependentRowsWhenTheLookupRowChanges() {
+        start(Map.of(EnricherConfig.LOOKUP_SEMANTICS_CONFIG, "table"));
+        customer(1, "Alice", 1, 1_000);
+        order(100, 1, 1_000);
+        order(101, 1, 1_000);
+        customer(1, "Alicia", 1, 2_000);
+
+        assertEquals(List.of("100:Alice", "101:Alice", "100:Alicia", "101:Alicia"), readIdsAndNames());
+    }
+
+    @Test
+    void tableSemanticsInnerJoinDeletesDependentRowsWhenTheLookupRowIsDeleted() {
+        start(Map.of(EnricherConfig.LOOKUP_SEMANTICS_CONFIG, "table"));
+        customer(1, "Alice", 1, 1_000);
+        order(100, 1, 1_000);
+        customers.pipeInput(customerKey(1), null, 2_000);
+
+        assertEquals(List.of("100:Alice", "100:tombstone"), readIdsAndNames());
+    }
+
+    @Test
+    void tableSemanticsLeftJoinNullsTheLookupFieldsWhenTheLookupRowIsDeleted() {
+        start(Map.of(EnricherConfig.LOOKUP_SEMANTICS_CONFIG, "table", EnricherConfig.JOIN_TYPE_CONFIG, "left"));
+        customer(1, "Alice", 1, 1_000);
+        order(100, 1, 1_000);
+        customers.pipeInput(customerKey(1), null, 2_000);
+
+        assertEquals(List.of("100:Alice", "100:null"), readIdsAndNames());
+    }
+
+    @Test
+    void tableSemanticsWritesATombstoneForADeletedStreamRow() {
+        start(Map.of(EnricherConfig.LOOKUP_SEMANTICS_CONFIG, "table"));
+        customer(1, "Alice", 1, 1_000);
+        order(100, 1, 1_000);
+        orders.pipeInput(orderKey(100), null, 2_000);
+
+        assertEquals(List.of("100:Alice", "100:tombstone"), readIdsAndNames());
+    }
+
+    @Test
+    void chainedLookupsJoinOnAFieldAddedByTheEarlierLookup() {
+        for (String semantics : List.of("stream", "global", "table")) {
+            Map<String, String> props = new HashMap<>();
+            props.put(EnricherConfig.LOOKUPS_CONFIG, "customers,regions");
+            props.put("lookup.customers.topic", "customers");
+            props.put("lookup.customers.join.field", "customer_id");
+            props.put("lookup.customers.fields", "name,region_id");
+            props.put("lookup.customers.semantics", semantics);
+            props.put("lookup.regions.topic", "regions");
+            props.put("lookup.regions.join.field", "customers_region_id");
+            props.put("lookup.regions.fields", "label");
+            props.put("lookup.regions.prefix", "region_");
+            props.put("lookup.regions.semantics", semantics);
+            start(props);
+            region(7, "Europe", 1_000);
+            customer(1, "Alice", 7, 1_000);
+            order(100, 1, 1_000);
+
+            Struct out = value(enriched.readValue());
+            assertEquals(List.of("id", "customer_id", "customers_name", "customers_region_id", "region_label"),
+                    out.schema().fields().stream().map(f -> f.name()).toList(), semantics);
+            assertEquals("100:Alice:7:Europe", out.get("id") + ":" + out.get("customers_name") + ":"
+                    + out.get("customers_region_id") + ":" + out.get("region_label"), semantics);
+            driver.close();
+            driver = null;
+        }
+    }
+
+    @Test
+    void globalSemanticsJoinsTheCurrentRowWithoutRepartitioning() {
+        start(Map.of(EnricherConfig.LOOKUP_SEMANTICS_CONFIG, "global"));
+        customer(1, "Alice", 1, 5_000);
+        order(100, 1, 1_000);
+        order(101, 2, 1_000);
+        orders.pipeInput(orderKey(100), null, 2_000);
+
+        // Not time-aware: the order older than the customer row still finds it.
+        assertEquals(List.of("100:Alice", "100:tombstone"), readIdsAndNames());
+        assertFalse(EnricherApp.describe(config(Map.of(EnricherConfig.LOOKUP_SEMANTICS_CONFIG, "global")), false)
+                .contains("repartition"));
+    }
+
+    @Test
+    void badRecordsGoToTheDeadLetterTopicAndProcessingContinues() {
+        start(Map.of(EnricherConfig.DEADLETTER_TOPIC_CONFIG, "enricher_dlq"));
+        TestOutputTopic<byte[], byte[]> deadLetters = driver.createOutputTopic("enricher_dlq",
+                new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        customer(1, "Alice", 1, 1_000);
+        byte[] notJson = "not json".getBytes(StandardCharsets.UTF_8);
+        orders.pipeInput(orderKey(100), notJson, 1_000);
+        orders.pipeInput(orderKey(101), VALUES.fromConnectData("orders", ORDER_WITHOUT_CUSTOMER,
+                new Struct(ORDER_WITHOUT_CUSTOMER).put("id", 101)), 1_000);
+        order(102, 1, 1_000);
+
+        // Both bad records are skipped. TopologyTestDriver does not capture the dead letter of a deserialization
+        // error (DeadLetterIT checks it on a real broker); the record without join field is dead-lettered here.
+        assertEquals(List.of("102:Alice"), readIdsAndNames());
+        List<TestRecord<byte[], byte[]>> dead = deadLetters.readRecordsToList();
+        TestRecord<byte[], byte[]> missingJoinField = dead.get(dead.size() - 1);
+        assertEquals("orders", header(missingJoinField.headers(), "__streams.errors.topic"));
+        assertEquals("1", header(missingJoinField.headers(), "__streams.errors.offset"));
+        assertTrue(header(missingJoinField.headers(), "__streams.errors.message")
+                .contains("join.field 'customer_id' is not a field"), header(missingJoinField.headers(),
+                "__streams.errors.message"));
+        assertEquals(101, ((Struct) VALUES.toConnectData("orders", missingJoinField.value()).value()).get("id"));
+    }
+
+    @Test
+    void mermaidShowsTopicsProcessorsAndStores() {
+        String mermaid = EnricherApp.describe(config(Map.of()), true);
+
+        assertTrue(mermaid.startsWith("flowchart LR\n"), mermaid);
+        for (String part : List.of("topic_orders([orders])", "topic_customers([customers])",
+                "topic_enriched_orders([enriched_orders])", "customers-lookup-table)]",
+                "customers-input-by-join-key-repartition")) {
+            assertTrue(mermaid.contains(part), part + " missing from\n" + mermaid);
+        }
+    }
+
+    private void start(Map<String, String> overrides) {
+        EnricherConfig config = config(overrides);
+        driver = new TopologyTestDriver(EnricherTopology.build(new StreamsBuilder(), config),
+                config.streamsProperties());
+        ByteArraySerializer bytes = new ByteArraySerializer();
+        orders = driver.createInputTopic("orders", bytes, bytes);
+        customers = driver.createInputTopic("customers", bytes, bytes);
+        regions = driver.createInputTopic("regions", bytes, bytes);
+        enriched = driver.createOutputTopic("enriched_orders", new ByteArrayDeserializer(),
+                new ByteArrayDeserializer());
+    }
+
+    private EnricherConfig config(Map<String, String> overrides) {
+        Map<String, String> props = new HashMap<>();
+        props.put(EnricherConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        props.put(EnricherConfig.INPUT_TOPIC_CONFIG, "orders");
+        props.put(EnricherConfig.OUTPUT_TOPIC_CONFIG, "enriched_orders");
+        if (!overrides.containsKey(EnricherConfig.LOOKUPS_CONFIG)) {
+            props.put(EnricherConfig.LOOKUP_TOPIC_CONFIG, "customers");
+            props.put(EnricherConfig.JOIN_FIELD_CONFIG, "customer_id");
+            props.put(EnricherConfig.LOOKUP_FIELDS_CONFIG, "name");
+        }
+        props.put("state.dir", stateDir.toString());
+        props.putAll(overrides);
+        return new EnricherConfig(props);
+    }
+
+    private void customer(int id, String name, int regionId, long timestamp) {
+        customers.pipeInput(customerKey(id), VALUES.fromConnectData("customers", CUSTOMER,
+                new Struct(CUSTOMER).put("id", id).put("name", name).put("region_id", regionId)), timestamp);
+    }
+
+    private void region(int id, String label, long timestamp) {
+        regions.pipeInput(KEYS.fromConnectData("regions", ID_KEY, new Struct(ID_KEY).put("id", id)),
+                VALUES.fromConnectData("regions", REGION, new Struct(REGION).put("id", id).put("label", label)),
+                timestamp);
+    }
+
+    private void order(int id, int customerId, long timestamp) {
+        orders.pipeInput(orderKey(id), VALUES.fromConnectData("orders", ORDER,
+                new Struct(ORDER).put("id", id).put("customer_id", customerId)), timestamp);
+    }
+
+    private static byte[] customerKey(int id) {
+        return KEYS.fromConnectData("customers", ID_KEY, new Struct(ID_KEY).put("id", id));
+    }
+
+    private static byte[] orderKey(int id) {
+        return KEYS.fromConnectData("orders", ID_KEY, new Struct(ID_KEY).put("id", id));
+    }
+
+    /** Each output record as "orderId:customerName", "orderId:null" or "orderId:tombstone". */
+    private List<String> readIdsAndNames() {
+        return enriched.readKeyValuesToList().stream().map(record -> {
+            Object id = ((Struct) KEYS.toConnectData("orders", record.key).value()).get("id");
+            if (record.value == null) {
+                return id + ":tombstone";
+            }
+            Struct value = value(record.value);
+            return id + ":" + (value.schema().field("customers_name") == null ? null : value.get("customers_name"));
+        }).toList();
+    }
+
+    private static Struct value(byte[] bytes) {
+        return (Struct) VALUES.toConnectData("enriched_orders", bytes).value();
+    }
+
+    private static String header(Headers headers, String name) {
+        return new String(headers.lastHeader(name).value(), StandardCharsets.UTF_8);
+    }
+
+    private static JsonConverter converter(boolean isKey) {
+        JsonConverter converter = new JsonConverter();
+        converter.configure(Map.of("schemas.enable", "true"), isKey);
+        return converter;
+    }
+}
