@@ -14,8 +14,9 @@ import java.util.Map;
 
 /**
  * Writes a chunk and, when the database rejects it, isolates the bad record by splitting the chunk in halves (in
- * order, so stored offsets only move forward). With errors.tolerance=all a bad record goes to the dead-letter queue
- * through the {@link ErrantRecordReporter} and the good ones are written; otherwise the task fails naming the record.
+ * order, so stored offsets only move forward). With the worker's {@link ErrantRecordReporter} (errors.tolerance=all
+ * and a dead-letter queue) a bad record goes to the queue and the good ones are written; otherwise the task fails
+ * naming the record.
  */
 final class ChunkWriter {
 
@@ -23,7 +24,7 @@ final class ChunkWriter {
     private final OffsetStore offsetStore;
     private final ErrantRecordReporter reporter;
 
-    /** {@code offsetStore} null without exactly.once; {@code reporter} null unless errors.tolerance=all. */
+    /** {@code offsetStore} null without exactly.once; {@code reporter} null when the worker offers none. */
     ChunkWriter(TableWriter writer, OffsetStore offsetStore, ErrantRecordReporter reporter) {
         this.writer = writer;
         this.offsetStore = offsetStore;

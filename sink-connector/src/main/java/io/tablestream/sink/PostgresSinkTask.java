@@ -60,8 +60,9 @@ public class PostgresSinkTask extends SinkTask {
         if (config.exactlyOnce()) {
             offsetStore = new OffsetStore(props.getOrDefault("name", ""), offsetsTable());
         }
-        boolean tolerateAll = "all".equalsIgnoreCase(props.get("errors.tolerance"));
-        ErrantRecordReporter reporter = tolerateAll && context != null ? context.errantRecordReporter() : null;
+        // The worker offers a reporter when a dead-letter queue or error logging is configured; it applies
+        // errors.tolerance itself (with "none" it fails the task).
+        ErrantRecordReporter reporter = context == null ? null : context.errantRecordReporter();
         chunkWriter = new ChunkWriter(writer, offsetStore, reporter);
         remainingRetries = config.maxRetries();
     }
