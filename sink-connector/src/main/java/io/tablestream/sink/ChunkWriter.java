@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * Writes a chunk and, when the database rejects it, isolates the bad record by splitting the chunk in halves (in
@@ -22,13 +23,13 @@ final class ChunkWriter {
 
     private final TableWriter writer;
     private final OffsetStore offsetStore;
-    private final ErrantRecordReporter reporter;
+    private final Supplier<ErrantRecordReporter> reporters;
 
     /** {@code offsetStore} null without exactly.once; {@code reporter} null when the worker offers none. */
-    ChunkWriter(TableWriter writer, OffsetStore offsetStore, ErrantRecordReporter reporter) {
+    ChunkWriter(TableWriter writer, OffsetStore offsetStore, Supplier<ErrantRecordReporter> reporters) {
         this.writer = writer;
         this.offsetStore = offsetStore;
-        this.reporter = reporter;
+        this.reporters = reporters;
     }
 
     /** Writes the operations; {@code written} gets each partition's last written offset after each commit. */
@@ -44,6 +45,7 @@ final class ChunkWriter {
             try {
                 return writer.prepare(plan, ops);
             } catch (BadRecordException e) {
+                ErrantRecordReporter reporter = reporters.get();
                 if (reporter == null) {
                     throw e;
                 }
@@ -63,6 +65,7 @@ final class ChunkWriter {
             throw e;
         } catch (ConnectException e) {
             if (rows.size() == 1) {
+                ErrantRecordReporter reporter = reporters.get();
                 if (reporter == null) {
                     throw e; // its message names the one record, the table, the column and the database's error
                 }

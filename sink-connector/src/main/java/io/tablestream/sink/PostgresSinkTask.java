@@ -61,10 +61,13 @@ public class PostgresSinkTask extends SinkTask {
             offsetStore = new OffsetStore(props.getOrDefault("name", ""), offsetsTable());
         }
         // The worker offers a reporter when a dead-letter queue or error logging is configured; it applies
-        // errors.tolerance itself (with "none" it fails the task).
-        ErrantRecordReporter reporter = context == null ? null : context.errantRecordReporter();
-        chunkWriter = new ChunkWriter(writer, offsetStore, reporter);
+        // errors.tolerance itself (with "none" it fails the task). Asked when needed, not cached at start.
+        chunkWriter = new ChunkWriter(writer, offsetStore, this::errantRecordReporter);
         remainingRetries = config.maxRetries();
+    }
+
+    private ErrantRecordReporter errantRecordReporter() {
+        return context == null ? null : context.errantRecordReporter();
     }
 
     private TableId offsetsTable() {
