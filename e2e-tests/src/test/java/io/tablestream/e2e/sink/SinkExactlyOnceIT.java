@@ -33,7 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @ExtendWith(TablestreamStack.class)
 class SinkExactlyOnceIT {
 
-    private static final int RECORDS = 100_000;
+    private static final int RECORDS = 200_000;
     private static final int PARTITIONS = 2;
     private static final String TOPIC = "eos_events";
     private static final Duration LOAD_TIMEOUT = Duration.ofSeconds(120);
