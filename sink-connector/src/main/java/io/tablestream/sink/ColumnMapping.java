@@ -1,6 +1,5 @@
 package io.tablestream.sink;
 
-import io.tablestream.jdbc.types.ConnectToPostgres;
 import org.apache.kafka.connect.data.Field;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.Struct;
@@ -24,15 +23,22 @@ final class ColumnMapping {
     private ColumnMapping() {
     }
 
-    static List<SinkColumn> columns(PkMode pkMode, List<String> pkFields, SinkRecord sample) {
+    /** The key columns, then the value fields ({@code fields.include.list} only, when set); {@code keysOnly} for deletes. */
+    static List<SinkColumn> columns(PkMode pkMode, List<String> pkFields, List<String> includedFields,
+                                    SinkRecord sample, boolean keysOnly) {
         List<SinkColumn> columns = new ArrayList<>(switch (pkMode) {
             case NONE -> List.<SinkColumn>of();
+            case KAFKA -> kafkaColumns();
             case RECORD_KEY -> recordKeyColumns(pkFields, sample);
             case RECORD_VALUE -> recordValueKeyColumns(pkFields, sample);
         });
+        if (keysOnly) {
+            return List.copyOf(columns);
+        }
         Set<String> keyNames = columns.stream().map(SinkColumn::name).collect(Collectors.toSet());
+        Set<String> included = Set.copyOf(includedFields);
         for (Field field : sample.valueSchema().fields()) {
-            if (!keyNames.contains(field.name())) {
+            if (!keyNames.contains(field.name()) && (included.isEmpty() || included.contains(field.name()))) {
                 columns.add(column(field.name(), field.schema(), false, valueSource(field), "value", sample));
             }
         }
@@ -41,6 +47,14 @@ final class ColumnMapping {
                     + " gives no columns: its value Struct has no fields and pk.mode is none");
         }
         return List.copyOf(columns);
+    }
+
+    /** The record's Kafka coordinates, which identify it uniquely. */
+    private static List<SinkColumn> kafkaColumns() {
+        return List.of(
+                SinkColumn.of("__connect_topic", Schema.STRING_SCHEMA, true, SinkRecord::topic),
+                SinkColumn.of("__connect_partition", Schema.INT32_SCHEMA, true, SinkRecord::kafkaPartition),
+                SinkColumn.of("__connect_offset", Schema.INT64_SCHEMA, true, SinkRecord::kafkaOffset));
     }
 
     private static List<SinkColumn> recordKeyColumns(List<String> pkFields, SinkRecord sample) {
@@ -119,12 +133,6 @@ final class ColumnMapping {
     private static SinkColumn column(String name, Schema schema, boolean primaryKey,
                                      Function<SinkRecord, Object> source, String part,
                                      SinkRecord sample) {
-        if (!ConnectToPostgres.isSupported(schema)) {
-            throw new ConnectException("The " + part + " field '" + name + "' of topic '" + sample.topic()
-                    + "' has Connect type " + schema.type() + ", which the PostgreSQL sink cannot write yet (only "
-                    + "primitive types and the Decimal, Date, Time and Timestamp logical types): drop or flatten it "
-                    + "with a transform such as ReplaceField or Flatten");
-        }
         try {
             return SinkColumn.of(name, schema, primaryKey, source);
         } catch (IllegalArgumentException e) {

@@ -3,10 +3,11 @@ package io.tablestream.sink;
 import java.util.Arrays;
 import java.util.Locale;
 
-/** How records become rows: {@code insert} fails on a duplicate key, {@code upsert} overwrites it. */
+/** How records become rows: {@code insert} fails on a duplicate key, {@code upsert} overwrites it, {@code update} only changes existing rows. */
 public enum InsertMode {
     INSERT,
-    UPSERT;
+    UPSERT,
+    UPDATE;
 
     /** Parses a value already checked by the case-insensitive validator. */
     static InsertMode parse(String value) {

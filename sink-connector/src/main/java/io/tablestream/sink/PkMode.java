@@ -3,9 +3,10 @@ package io.tablestream.sink;
 import java.util.Arrays;
 import java.util.Locale;
 
-/** Where a row's primary key columns come from: nowhere, the record key, or fields of the record value. */
+/** Where a row's primary key columns come from: nowhere, the Kafka coordinates, the record key, or fields of the record value. */
 public enum PkMode {
     NONE,
+    KAFKA,
     RECORD_KEY,
     RECORD_VALUE;
 

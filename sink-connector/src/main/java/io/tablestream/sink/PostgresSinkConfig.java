@@ -22,11 +22,22 @@ public final class PostgresSinkConfig extends AbstractConfig {
     private static final String WRITES_GROUP = "Writes";
     private static final String DATA_MAPPING_GROUP = "Data Mapping";
     private static final String DDL_GROUP = "DDL Support";
+    private static final String DELIVERY_GROUP = "Delivery";
 
     public static final String INSERT_MODE_CONFIG = "insert.mode";
     private static final String INSERT_MODE_DOC = "How records are written. 'insert': plain INSERT, a duplicate key "
             + "fails the task. 'upsert': INSERT ... ON CONFLICT (primary key) DO UPDATE, so replayed records overwrite "
-            + "their rows; needs pk.mode record_key or record_value.";
+            + "their rows. 'update': UPDATE of existing rows by primary key; records without a row change nothing. "
+            + "upsert and update need a primary key (pk.mode other than none).";
+    public static final String WRITE_METHOD_CONFIG = "write.method";
+    private static final String WRITE_METHOD_DOC = "'copy': stream each chunk with PostgreSQL COPY, straight into the "
+            + "table for insert.mode=insert, else into a temporary staging table followed by one INSERT ... SELECT "
+            + "... ON CONFLICT, UPDATE ... FROM or DELETE ... USING in the same transaction. 'batch': a JDBC batch of "
+            + "single-row statements.";
+    public static final String DELETE_ENABLED_CONFIG = "delete.enabled";
+    private static final String DELETE_ENABLED_DOC = "Delete the row of a record's key when the record is a tombstone "
+            + "(null value) or a change envelope with op=d. Needs pk.mode=record_key. When false, such records are "
+            + "skipped.";
     public static final String BATCH_SIZE_CONFIG = "batch.size";
     private static final String BATCH_SIZE_DOC = "Most records written to one table in one database transaction.";
 
@@ -43,21 +54,49 @@ public final class PostgresSinkConfig extends AbstractConfig {
             + "to use (empty = all). record_key with a primitive key: the one column name (required). record_value: "
             + "the value fields forming the key (required).";
 
+    public static final String FIELDS_INCLUDE_LIST_CONFIG = "fields.include.list";
+    public static final String FIELDS_WHITELIST_CONFIG = "fields.whitelist";
+    private static final String FIELDS_INCLUDE_LIST_DOC = "Value fields to write; empty means all. Key columns are "
+            + "always written. Alias: " + FIELDS_WHITELIST_CONFIG + ".";
+    private static final String FIELDS_WHITELIST_DOC = "Deprecated alias of " + FIELDS_INCLUDE_LIST_CONFIG + ".";
+
     public static final String AUTO_CREATE_CONFIG = "auto.create";
     private static final String AUTO_CREATE_DOC = "Create a missing table (CREATE TABLE IF NOT EXISTS) from the record "
             + "schema, with a PRIMARY KEY on the pk.mode columns.";
+
+    public static final String AUTO_EVOLVE_CONFIG = "auto.evolve";
+    private static final String AUTO_EVOLVE_DOC = "Add a column for a record field the table lacks (nullable), and "
+            + "widen a column when a field needs more room (smallint -> integer -> bigint, real -> double precision, "
+            + "varchar(n) -> text). Never drops or narrows a column.";
+
+    public static final String EXACTLY_ONCE_CONFIG = "exactly.once";
+    private static final String EXACTLY_ONCE_DOC = "Store the last written offset of each topic partition in "
+            + "offsets.table.name, in the same transaction as the rows, and resume from it: every record is written "
+            + "exactly once across crashes, rebalances and restarts. When false, delivery is at least once.";
+    public static final String OFFSETS_TABLE_NAME_CONFIG = "offsets.table.name";
+    private static final String OFFSETS_TABLE_NAME_DOC = "Table holding the written offsets when exactly.once=true; "
+            + "created if missing. May be schema-qualified.";
+    public static final String MAX_RETRIES_CONFIG = "max.retries";
+    private static final String MAX_RETRIES_DOC = "How many times in a row a transient database error (connection "
+            + "loss, serialization failure, deadlock, shutdown, out of resources) is retried before the task fails.";
+    public static final String RETRY_BACKOFF_MS_CONFIG = "retry.backoff.ms";
+    private static final String RETRY_BACKOFF_MS_DOC = "Wait before retrying after a transient database error, in "
+            + "milliseconds.";
 
     public static final ConfigDef CONFIG_DEF = define(ConnectionConfig.define(new ConfigDef()));
 
     private final InsertMode insertMode;
     private final PkMode pkMode;
+    private final WriteMethod writeMethod;
 
     /** Parses and checks the settings, cross-field rules included; a {@link ConfigException} names the key at fault. */
     public PostgresSinkConfig(Map<String, String> props) {
         super(CONFIG_DEF, props);
         insertMode = InsertMode.parse(getString(INSERT_MODE_CONFIG));
         pkMode = PkMode.parse(getString(PK_MODE_CONFIG));
-        Map<String, String> problems = crossFieldProblems(insertMode, pkMode, pkFields());
+        writeMethod = WriteMethod.parse(getString(WRITE_METHOD_CONFIG));
+        Map<String, String> problems = crossFieldProblems(insertMode, pkMode, pkFields(),
+                getBoolean(DELETE_ENABLED_CONFIG));
         if (!problems.isEmpty()) {
             Map.Entry<String, String> first = problems.entrySet().iterator().next();
             throw new ConfigException(first.getKey(), originals().get(first.getKey()), first.getValue());
@@ -68,10 +107,16 @@ public final class PostgresSinkConfig extends AbstractConfig {
         int writes = 0;
         int mapping = 0;
         int ddl = 0;
+        int delivery = 0;
         return def
                 .define(INSERT_MODE_CONFIG, Type.STRING, InsertMode.INSERT.toString(),
                         OneOf.of(InsertMode.configValues()), Importance.HIGH,
                         INSERT_MODE_DOC, WRITES_GROUP, ++writes, Width.SHORT, "Insert mode")
+                .define(WRITE_METHOD_CONFIG, Type.STRING, WriteMethod.COPY.toString(),
+                        OneOf.of(WriteMethod.configValues()), Importance.MEDIUM,
+                        WRITE_METHOD_DOC, WRITES_GROUP, ++writes, Width.SHORT, "Write method")
+                .define(DELETE_ENABLED_CONFIG, Type.BOOLEAN, false, Importance.MEDIUM, DELETE_ENABLED_DOC,
+                        WRITES_GROUP, ++writes, Width.SHORT, "Enable deletes")
                 .define(BATCH_SIZE_CONFIG, Type.INT, 3000, ConfigDef.Range.atLeast(1), Importance.MEDIUM,
                         BATCH_SIZE_DOC, WRITES_GROUP, ++writes, Width.SHORT, "Batch size")
                 .define(TABLE_NAME_FORMAT_CONFIG, Type.STRING, TOPIC_PLACEHOLDER, new ConfigDef.NonEmptyString(),
@@ -82,19 +127,39 @@ public final class PostgresSinkConfig extends AbstractConfig {
                         DATA_MAPPING_GROUP, ++mapping, Width.MEDIUM, "Primary key mode")
                 .define(PK_FIELDS_CONFIG, Type.LIST, Collections.emptyList(), Importance.MEDIUM, PK_FIELDS_DOC,
                         DATA_MAPPING_GROUP, ++mapping, Width.LONG, "Primary key fields")
+                .define(FIELDS_INCLUDE_LIST_CONFIG, Type.LIST, Collections.emptyList(), Importance.MEDIUM,
+                        FIELDS_INCLUDE_LIST_DOC, DATA_MAPPING_GROUP, ++mapping, Width.LONG, "Fields to write")
+                .define(FIELDS_WHITELIST_CONFIG, Type.LIST, Collections.emptyList(), Importance.LOW,
+                        FIELDS_WHITELIST_DOC, DATA_MAPPING_GROUP, ++mapping, Width.LONG, "Fields to write (alias)")
                 .define(AUTO_CREATE_CONFIG, Type.BOOLEAN, false, Importance.MEDIUM, AUTO_CREATE_DOC, DDL_GROUP,
-                        ++ddl, Width.SHORT, "Auto-create tables");
+                        ++ddl, Width.SHORT, "Auto-create tables")
+                .define(AUTO_EVOLVE_CONFIG, Type.BOOLEAN, false, Importance.MEDIUM, AUTO_EVOLVE_DOC, DDL_GROUP,
+                        ++ddl, Width.SHORT, "Auto-evolve tables")
+                .define(EXACTLY_ONCE_CONFIG, Type.BOOLEAN, true, Importance.HIGH, EXACTLY_ONCE_DOC, DELIVERY_GROUP,
+                        ++delivery, Width.SHORT, "Exactly once")
+                .define(OFFSETS_TABLE_NAME_CONFIG, Type.STRING, "tablestream_sink_offsets",
+                        new ConfigDef.NonEmptyString(), Importance.LOW, OFFSETS_TABLE_NAME_DOC, DELIVERY_GROUP,
+                        ++delivery, Width.MEDIUM, "Offsets table")
+                .define(MAX_RETRIES_CONFIG, Type.INT, 10, ConfigDef.Range.atLeast(0), Importance.MEDIUM,
+                        MAX_RETRIES_DOC, DELIVERY_GROUP, ++delivery, Width.SHORT, "Maximum retries")
+                .define(RETRY_BACKOFF_MS_CONFIG, Type.LONG, 3000L, ConfigDef.Range.atLeast(0), Importance.MEDIUM,
+                        RETRY_BACKOFF_MS_DOC, DELIVERY_GROUP, ++delivery, Width.SHORT, "Retry backoff (ms)");
     }
 
     /**
      * The rules that involve more than one key, as config key to error message; empty when the settings fit together.
      * The connector's validate() pins each message to its key; the task's constructor throws for the first.
      */
-    static Map<String, String> crossFieldProblems(InsertMode insertMode, PkMode pkMode, List<String> pkFields) {
+    static Map<String, String> crossFieldProblems(InsertMode insertMode, PkMode pkMode, List<String> pkFields,
+                                                  boolean deleteEnabled) {
         Map<String, String> problems = new LinkedHashMap<>();
-        if (insertMode == InsertMode.UPSERT && pkMode == PkMode.NONE) {
-            problems.put(INSERT_MODE_CONFIG, "insert.mode=upsert needs a primary key to detect conflicts: set "
-                    + PK_MODE_CONFIG + " to " + PkMode.RECORD_KEY + " or " + PkMode.RECORD_VALUE);
+        if (insertMode != InsertMode.INSERT && pkMode == PkMode.NONE) {
+            problems.put(INSERT_MODE_CONFIG, "insert.mode=" + insertMode + " needs a primary key to find rows: set "
+                    + PK_MODE_CONFIG + " to " + PkMode.RECORD_KEY + ", " + PkMode.RECORD_VALUE + " or " + PkMode.KAFKA);
+        }
+        if (deleteEnabled && pkMode != PkMode.RECORD_KEY) {
+            problems.put(DELETE_ENABLED_CONFIG, DELETE_ENABLED_CONFIG + "=true deletes rows by the record key: set "
+                    + PK_MODE_CONFIG + "=" + PkMode.RECORD_KEY);
         }
         if (pkMode == PkMode.RECORD_VALUE && pkFields.isEmpty()) {
             problems.put(PK_FIELDS_CONFIG, "pk.mode=record_value needs " + PK_FIELDS_CONFIG
@@ -115,6 +180,36 @@ public final class PostgresSinkConfig extends AbstractConfig {
         return getList(PK_FIELDS_CONFIG);
     }
 
+    public WriteMethod writeMethod() {
+        return writeMethod;
+    }
+
+    public boolean deleteEnabled() {
+        return getBoolean(DELETE_ENABLED_CONFIG);
+    }
+
+    /** fields.include.list, or its alias fields.whitelist when only that is set; empty means every field. */
+    public List<String> fieldsIncludeList() {
+        List<String> fields = getList(FIELDS_INCLUDE_LIST_CONFIG);
+        return fields.isEmpty() ? getList(FIELDS_WHITELIST_CONFIG) : fields;
+    }
+
+    public boolean autoEvolve() {
+        return getBoolean(AUTO_EVOLVE_CONFIG);
+    }
+
+    public boolean exactlyOnce() {
+        return getBoolean(EXACTLY_ONCE_CONFIG);
+    }
+
+    public String offsetsTableName() {
+        return getString(OFFSETS_TABLE_NAME_CONFIG);
+    }
+
+    public int maxRetries() {
+        return getInt(MAX_RETRIES_CONFIG);
+    }
+
     public String tableNameFormat() {
         return getString(TABLE_NAME_FORMAT_CONFIG);
     }
@@ -129,6 +224,6 @@ public final class PostgresSinkConfig extends AbstractConfig {
 
     /** How long Connect waits before redelivering records after a transient database error. */
     public long retryBackoffMs() {
-        return getLong(ConnectionConfig.CONNECTION_BACKOFF_MS_CONFIG);
+        return getLong(RETRY_BACKOFF_MS_CONFIG);
     }
 }

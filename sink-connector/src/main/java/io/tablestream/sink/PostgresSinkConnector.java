@@ -64,12 +64,13 @@ public class PostgresSinkConnector extends SinkConnector {
         ConfigValue insertMode = values.get(PostgresSinkConfig.INSERT_MODE_CONFIG);
         ConfigValue pkMode = values.get(PostgresSinkConfig.PK_MODE_CONFIG);
         ConfigValue pkFields = values.get(PostgresSinkConfig.PK_FIELDS_CONFIG);
-        if (hasErrors(insertMode) || hasErrors(pkMode) || hasErrors(pkFields)) {
+        ConfigValue deleteEnabled = values.get(PostgresSinkConfig.DELETE_ENABLED_CONFIG);
+        if (hasErrors(insertMode) || hasErrors(pkMode) || hasErrors(pkFields) || hasErrors(deleteEnabled)) {
             return config; // a key is already invalid on its own: that error is the one to fix first
         }
         List<String> fields = ((List<?>) pkFields.value()).stream().map(String::valueOf).toList();
         PostgresSinkConfig.crossFieldProblems(InsertMode.parse((String) insertMode.value()),
-                        PkMode.parse((String) pkMode.value()), fields)
+                        PkMode.parse((String) pkMode.value()), fields, (Boolean) deleteEnabled.value())
                 .forEach((key, message) -> values.get(key).addErrorMessage(message));
         return config;
     }
@@ -78,7 +79,10 @@ public class PostgresSinkConnector extends SinkConnector {
         return value == null || value.value() == null || !value.errorMessages().isEmpty();
     }
 
-    /** Sink offsets live in the consumer group in this version, so Connect may alter them freely. */
+    /**
+     * Connect may alter the consumer group's offsets; with exactly.once the offsets table wins on the next start, so
+     * to replay records also delete their partitions' rows from offsets.table.name.
+     */
     @Override
     public boolean alterOffsets(Map<String, String> connectorConfig, Map<TopicPartition, Long> offsets) {
         return true;

@@ -1,31 +1,47 @@
 package io.tablestream.sink;
 
 import io.tablestream.jdbc.ConnectionConfig;
+import io.tablestream.jdbc.TableId;
 import io.tablestream.jdbc.Version;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.errors.RetriableException;
+import org.apache.kafka.connect.sink.ErrantRecordReporter;
 import org.apache.kafka.connect.sink.SinkRecord;
 import org.apache.kafka.connect.sink.SinkTask;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.JdbiException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Writes each {@code put} synchronously, one transaction per chunk of at most {@code batch.size} records of one table
- * and schema. Connect commits offsets only after {@code put} returns, so delivery is at least once; upsert makes
- * replays idempotent.
+ * Writes each {@code put} synchronously, one transaction per chunk of at most {@code batch.size} operations of one
+ * table and schema. With exactly.once each transaction also stores the partitions' offsets, {@link #open} resumes
+ * from them and {@link #preCommit} reports only what is written.
  */
 public class PostgresSinkTask extends SinkTask {
 
+    private static final Logger log = LoggerFactory.getLogger(PostgresSinkTask.class);
+
     private PostgresSinkConfig config;
     private Jdbi jdbi;
+    private Handle handle;
+    private RecordUnwrapper unwrapper;
     private RecordChunker chunker;
-    private TableWriter writer;
     private WritePlans plans;
+    private ChunkWriter chunkWriter;
+    private OffsetStore offsetStore;
+    private final Map<TopicPartition, Long> written = new HashMap<>();
+    private boolean reloadOffsets;
+    private int remainingRetries;
 
     @Override
     public String version() {
@@ -36,42 +52,159 @@ public class PostgresSinkTask extends SinkTask {
     public void start(Map<String, String> props) {
         config = new PostgresSinkConfig(props);
         jdbi = ConnectionConfig.jdbi(config);
+        unwrapper = new RecordUnwrapper(config.deleteEnabled());
         TableNameFormat tables = new TableNameFormat(config.tableNameFormat());
         chunker = new RecordChunker(tables::tableFor, config.batchSize(), config.pkMode() == PkMode.RECORD_KEY);
-        writer = new TableWriter(config.autoCreate());
+        TableWriter writer = new TableWriter(config.autoCreate(), config.writeMethod());
         plans = new WritePlans(config, writer);
+        if (config.exactlyOnce()) {
+            offsetStore = new OffsetStore(props.getOrDefault("name", ""), offsetsTable());
+        }
+        // The worker offers a reporter when a dead-letter queue or error logging is configured; it applies
+        // errors.tolerance itself (with "none" it fails the task). Asked when needed, not cached at start.
+        chunkWriter = new ChunkWriter(writer, offsetStore, this::errantRecordReporter);
+        remainingRetries = config.maxRetries();
+    }
+
+    private ErrantRecordReporter errantRecordReporter() {
+        return context == null ? null : context.errantRecordReporter();
+    }
+
+    private TableId offsetsTable() {
+        try {
+            return TableId.parse(config.offsetsTableName());
+        } catch (IllegalArgumentException e) {
+            throw new ConnectException(PostgresSinkConfig.OFFSETS_TABLE_NAME_CONFIG + "='"
+                    + config.offsetsTableName() + "' is not a usable table name: " + e.getMessage(), e);
+        }
+    }
+
+    /** With exactly.once: seek each partition to the offset after the last one this connector wrote. */
+    @Override
+    public void open(Collection<TopicPartition> partitions) {
+        if (offsetStore == null) {
+            return;
+        }
+        Map<TopicPartition, Long> stored = loadOffsets(partitions);
+        stored.forEach((tp, offset) -> context.offset(tp, offset + 1));
+        log.info("Resuming {} of {} partitions from {}", stored.size(), partitions.size(), offsetStore.table());
+    }
+
+    private Map<TopicPartition, Long> loadOffsets(Collection<TopicPartition> partitions) {
+        try {
+            Handle h = handle();
+            offsetStore.ensureTable(h);
+            Map<TopicPartition, Long> stored = offsetStore.load(h, partitions);
+            partitions.forEach(written::remove);
+            written.putAll(stored);
+            return stored;
+        } catch (JdbiException e) {
+            closeHandle();
+            throw WriteErrors.translate(e, "Failed to read the written offsets from " + offsetStore.table());
+        }
+    }
+
+    @Override
+    public void close(Collection<TopicPartition> partitions) {
+        partitions.forEach(written::remove);
     }
 
     @Override
     public void put(Collection<SinkRecord> records) {
-        List<RecordChunker.Chunk> chunks = chunker.chunk(records);
-        if (chunks.isEmpty()) {
+        if (records.isEmpty()) {
             return;
         }
         try {
-            jdbi.useHandle(handle -> {
-                for (RecordChunker.Chunk chunk : chunks) {
-                    writer.write(handle, plans.planFor(handle, chunk), chunk.records());
-                }
-            });
+            if (reloadOffsets && offsetStore != null) {
+                // The last commit may have succeeded although its acknowledgement was lost: ask the database.
+                loadOffsets(context.assignment());
+            }
+            reloadOffsets = false;
+            write(records);
+            remainingRetries = config.maxRetries();
         } catch (RetriableException e) {
-            throw backOff(e);
-        } catch (JdbiException e) { // opening or closing the connection
-            throw backOff(WriteErrors.translate(e, "Failed to use the database for "
-                    + Records.offsetRanges(new ArrayList<>(records))));
+            closeHandle();
+            reloadOffsets = true;
+            if (remainingRetries-- <= 0) {
+                throw new ConnectException("Giving up after " + config.maxRetries() + " retries ("
+                        + PostgresSinkConfig.MAX_RETRIES_CONFIG + "): " + e.getMessage(), e);
+            }
+            log.warn("{}; retrying in {} ms, {} retries left", e.getMessage(), config.retryBackoffMs(),
+                    remainingRetries);
+            context.timeout(config.retryBackoffMs());
+            throw e;
+        } catch (JdbiException e) { // opening the connection
+            closeHandle();
+            throw WriteErrors.translate(e, "Failed to use the database for "
+                    + Records.offsetRanges(new ArrayList<>(records)));
         }
     }
 
-    /** Makes Connect wait connection.backoff.ms before redelivering after a transient failure. */
-    private ConnectException backOff(ConnectException e) {
-        if (e instanceof RetriableException && context != null) {
-            context.timeout(config.retryBackoffMs());
+    private void write(Collection<SinkRecord> records) {
+        List<SinkOp> ops = new ArrayList<>(records.size());
+        Map<TopicPartition, Long> handled = new HashMap<>();
+        for (SinkRecord record : records) {
+            TopicPartition tp = new TopicPartition(record.topic(), record.kafkaPartition());
+            Long done = written.get(tp);
+            if (done != null && record.kafkaOffset() <= done) {
+                continue; // already in the database: a redelivery after a retry or a rebalance
+            }
+            handled.merge(tp, record.kafkaOffset(), Math::max);
+            SinkOp op = unwrapper.unwrap(record);
+            if (op != null) {
+                ops.add(op);
+            }
         }
-        return e;
+        Handle h = handle();
+        for (RecordChunker.Chunk chunk : chunker.chunk(ops)) {
+            chunkWriter.write(h, plans.planFor(h, chunk), chunk.ops(), written);
+        }
+        // Records that wrote nothing (skipped deletes, dead-lettered records) still move the position on.
+        Map<TopicPartition, Long> behind = new HashMap<>();
+        handled.forEach((tp, offset) -> {
+            if (written.getOrDefault(tp, -1L) < offset) {
+                behind.put(tp, offset);
+            }
+        });
+        if (!behind.isEmpty()) {
+            chunkWriter.saveOffsets(h, behind);
+            written.putAll(behind);
+        }
+    }
+
+    @Override
+    public Map<TopicPartition, OffsetAndMetadata> preCommit(Map<TopicPartition, OffsetAndMetadata> currentOffsets) {
+        Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
+        currentOffsets.keySet().forEach(tp -> {
+            Long offset = written.get(tp);
+            if (offset != null) {
+                commit.put(tp, new OffsetAndMetadata(offset + 1));
+            }
+        });
+        return commit;
+    }
+
+    private Handle handle() {
+        if (handle == null) {
+            handle = jdbi.open();
+        }
+        return handle;
+    }
+
+    private void closeHandle() {
+        if (handle != null) {
+            try {
+                handle.close();
+            } catch (JdbiException e) {
+                log.debug("Ignoring a failure to close a broken connection", e);
+            }
+            handle = null;
+        }
     }
 
     @Override
     public void stop() {
+        closeHandle();
         if (plans != null) {
             plans.clear();
         }

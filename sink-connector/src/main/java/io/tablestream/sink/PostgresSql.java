@@ -20,7 +20,18 @@ final class PostgresSql {
      * {@code INSERT INTO t (cols) VALUES (?, ...)}; for upsert followed by {@code ON CONFLICT (keys) DO UPDATE SET c =
      * EXCLUDED.c, ...}, or {@code DO NOTHING} when every column is a key column.
      */
+    static String insertOrUpdate(TableId table, List<SinkColumn> columns, InsertMode mode) {
+        if (mode != InsertMode.UPDATE) {
+            return insert(table, columns, mode);
+        }
+        return update(table, columns.stream().filter(SinkColumn::primaryKey).toList(),
+                columns.stream().filter(c -> !c.primaryKey()).toList());
+    }
+
     static String insert(TableId table, List<SinkColumn> columns, InsertMode mode) {
+        if (mode == InsertMode.UPDATE) {
+            throw new IllegalArgumentException("insert.mode=update writes with update(), not insert()");
+        }
         StringBuilder sql = new StringBuilder("INSERT INTO ").append(table.quoted())
                 .append(" (").append(join(columns)).append(") VALUES (")
                 .append(columns.stream().map(c -> "?").collect(Collectors.joining(", "))).append(')');
@@ -42,10 +53,68 @@ final class PostgresSql {
         return sql.toString();
     }
 
+    /** {@code UPDATE t SET v = ?, ... WHERE k = ? AND ...}: binds the value columns first, then the keys. */
+    static String update(TableId table, List<SinkColumn> keys, List<SinkColumn> values) {
+        return "UPDATE " + table.quoted() + " SET " + values.stream().map(c -> c.quotedName() + " = ?")
+                .collect(Collectors.joining(", ")) + " WHERE " + keys.stream().map(c -> c.quotedName() + " = ?")
+                .collect(Collectors.joining(" AND "));
+    }
+
+    /** {@code DELETE FROM t WHERE k = ? AND ...}. */
+    static String delete(TableId table, List<SinkColumn> keys) {
+        return "DELETE FROM " + table.quoted() + " WHERE " + keys.stream().map(c -> c.quotedName() + " = ?")
+                .collect(Collectors.joining(" AND "));
+    }
+
+    /** {@code COPY t (cols) FROM STDIN}, text format: tab-separated, \N for null. */
+    static String copyFrom(String quotedTable, List<SinkColumn> columns) {
+        return "COPY " + quotedTable + " (" + join(columns) + ") FROM STDIN";
+    }
+
+    /** A temporary table with the target's column types, dropped when the transaction ends. */
+    static String createStage(String stage, TableId table, List<SinkColumn> columns) {
+        return "CREATE TEMP TABLE " + stage + " ON COMMIT DROP AS SELECT " + join(columns) + " FROM "
+                + table.quoted() + " WITH NO DATA";
+    }
+
+    /** Moves the staged rows into the table: INSERT ... SELECT [ON CONFLICT ...] or UPDATE ... FROM. */
+    static String mergeStage(String stage, TableId table, List<SinkColumn> columns, InsertMode mode) {
+        List<SinkColumn> keys = columns.stream().filter(SinkColumn::primaryKey).toList();
+        List<SinkColumn> others = columns.stream().filter(c -> !c.primaryKey()).toList();
+        if (mode == InsertMode.UPDATE) {
+            return "UPDATE " + table.quoted() + " t SET " + others.stream()
+                    .map(c -> c.quotedName() + " = s." + c.quotedName()).collect(Collectors.joining(", "))
+                    + " FROM " + stage + " s WHERE " + keyMatch(keys);
+        }
+        String insert = "INSERT INTO " + table.quoted() + " (" + join(columns) + ") SELECT " + join(columns)
+                + " FROM " + stage;
+        return mode == InsertMode.UPSERT ? insert + onConflict(keys, others) : insert;
+    }
+
+    /** {@code DELETE FROM t USING stage s WHERE t.k = s.k AND ...}. */
+    static String deleteUsingStage(String stage, TableId table, List<SinkColumn> keys) {
+        return "DELETE FROM " + table.quoted() + " t USING " + stage + " s WHERE " + keyMatch(keys);
+    }
+
+    private static String keyMatch(List<SinkColumn> keys) {
+        return keys.stream().map(c -> "t." + c.quotedName() + " = s." + c.quotedName())
+                .collect(Collectors.joining(" AND "));
+    }
+
+    private static String onConflict(List<SinkColumn> keys, List<SinkColumn> others) {
+        return " ON CONFLICT (" + join(keys) + ")" + (others.isEmpty() ? " DO NOTHING" : " DO UPDATE SET "
+                + others.stream().map(c -> c.quotedName() + " = EXCLUDED." + c.quotedName())
+                .collect(Collectors.joining(", ")));
+    }
+
     /** {@code CREATE TABLE IF NOT EXISTS t (c type [NOT NULL], ..., PRIMARY KEY (keys))}. */
     static String createTable(TableId table, List<SinkColumn> columns) {
+        return createTable(table, columns, columns.stream().map(SinkColumn::definition).toList());
+    }
+
+    static String createTable(TableId table, List<SinkColumn> columns, List<String> definitions) {
         StringBuilder sql = new StringBuilder("CREATE TABLE IF NOT EXISTS ").append(table.quoted()).append(" (")
-                .append(columns.stream().map(SinkColumn::definition).collect(Collectors.joining(", ")));
+                .append(String.join(", ", definitions));
         List<SinkColumn> keys = columns.stream().filter(SinkColumn::primaryKey).toList();
         if (!keys.isEmpty()) {
             sql.append(", PRIMARY KEY (").append(join(keys)).append(')');

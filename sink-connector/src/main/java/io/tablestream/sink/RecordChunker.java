@@ -1,9 +1,8 @@
 package io.tablestream.sink;
 
 import io.tablestream.jdbc.TableId;
+import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.sink.SinkRecord;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -14,17 +13,25 @@ import java.util.Objects;
 import java.util.function.Function;
 
 /**
- * Splits the records of one {@code put} into chunks, each written in one transaction: records are grouped by target
- * table in their original order, and a chunk ends at {@code batch.size} records or where the schema changes.
+ * Splits the operations of one {@code put} into per-table buffers, each flushed in chunks written in one transaction:
+ * operations are grouped by target table in their original order, and a chunk ends at {@code batch.size} operations
+ * or where the schema of the written rows changes. Deletes need only the key, so they do not end a chunk.
  */
 final class RecordChunker {
 
-    private static final Logger log = LoggerFactory.getLogger(RecordChunker.class);
+    /** Operations for one table that share their schemas, in Kafka order. */
+    record Chunk(TableId table, List<SinkOp> ops) {
+        /** A row-writing operation to derive the columns from, or the first delete when the chunk only deletes. */
+        SinkRecord sample() {
+            return ops.stream().filter(op -> !op.delete()).findFirst().orElse(ops.get(0)).row();
+        }
 
-    /** Records for one table that share their schemas, in Kafka order. */
-    record Chunk(TableId table, List<SinkRecord> records) {
-        SinkRecord first() {
-            return records.get(0);
+        boolean deletesOnly() {
+            return ops.stream().allMatch(SinkOp::delete);
+        }
+
+        List<SinkRecord> originals() {
+            return ops.stream().map(SinkOp::original).toList();
         }
     }
 
@@ -39,33 +46,35 @@ final class RecordChunker {
         this.keySchemaMatters = keySchemaMatters;
     }
 
-    List<Chunk> chunk(Collection<SinkRecord> records) {
-        Map<TableId, List<SinkRecord>> byTable = new LinkedHashMap<>();
-        for (SinkRecord record : records) {
-            if (record.value() == null) {
-                log.debug("Skipping the tombstone at {}: deletes are not supported yet", Records.position(record));
-                continue;
-            }
-            Records.requireStructValue(record);
-            byTable.computeIfAbsent(tableForTopic.apply(record.topic()), t -> new ArrayList<>()).add(record);
+    List<Chunk> chunk(Collection<SinkOp> ops) {
+        Map<TableId, List<SinkOp>> byTable = new LinkedHashMap<>();
+        for (SinkOp op : ops) {
+            byTable.computeIfAbsent(tableForTopic.apply(op.original().topic()), t -> new ArrayList<>()).add(op);
         }
         List<Chunk> chunks = new ArrayList<>();
-        byTable.forEach((table, tableRecords) -> split(table, tableRecords, chunks));
+        byTable.forEach((table, tableOps) -> split(table, tableOps, chunks));
         return chunks;
     }
 
-    private void split(TableId table, List<SinkRecord> records, List<Chunk> chunks) {
+    private void split(TableId table, List<SinkOp> ops, List<Chunk> chunks) {
         int start = 0;
-        for (int i = 1; i <= records.size(); i++) {
-            if (i == records.size() || i - start == batchSize || !sameSchemas(records.get(i - 1), records.get(i))) {
-                chunks.add(new Chunk(table, List.copyOf(records.subList(start, i))));
+        Schema valueSchema = null;
+        for (int i = 0; i < ops.size(); i++) {
+            SinkOp op = ops.get(i);
+            boolean newSchema = !op.delete() && valueSchema != null && !Objects.equals(valueSchema, op.row().valueSchema());
+            boolean newKey = keySchemaMatters && i > start
+                    && !Objects.equals(ops.get(i - 1).row().keySchema(), op.row().keySchema());
+            if (i - start == batchSize || newSchema || newKey) {
+                chunks.add(new Chunk(table, List.copyOf(ops.subList(start, i))));
                 start = i;
+                valueSchema = null;
+            }
+            if (!op.delete() && valueSchema == null) {
+                valueSchema = op.row().valueSchema();
             }
         }
-    }
-
-    private boolean sameSchemas(SinkRecord a, SinkRecord b) {
-        return Objects.equals(a.valueSchema(), b.valueSchema())
-                && (!keySchemaMatters || Objects.equals(a.keySchema(), b.keySchema()));
+        if (start < ops.size()) {
+            chunks.add(new Chunk(table, List.copyOf(ops.subList(start, ops.size()))));
+        }
     }
 }

@@ -2,30 +2,39 @@ package io.tablestream.sink;
 
 import io.tablestream.jdbc.Identifiers;
 import io.tablestream.jdbc.types.ConnectToPostgres;
+import io.tablestream.jdbc.types.ConnectType;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.sink.SinkRecord;
 
 import java.util.function.Function;
 
 /**
- * One column of a target table: its name, the Connect schema of its values, whether it is part of the primary key,
- * and where a record's value for it comes from (a key field, the whole key, or a value field).
+ * One column of a target table: its name, the Connect schema of its values (resolved once to its PostgreSQL
+ * {@link ConnectType}), whether it is part of the primary key, and where a record's value for it comes from (a key
+ * field, the whole key, a value field or the Kafka coordinates).
  */
 record SinkColumn(String name, Schema schema, boolean primaryKey, Function<SinkRecord, Object> source,
-                  String quotedName, int jdbcType) {
+                  String quotedName, ConnectType type) {
 
     static SinkColumn of(String name, Schema schema, boolean primaryKey, Function<SinkRecord, Object> source) {
-        return new SinkColumn(name, schema, primaryKey, source, Identifiers.quote(name),
-                ConnectToPostgres.jdbcType(schema));
+        return new SinkColumn(name, schema, primaryKey, source, Identifiers.quote(name), ConnectToPostgres.of(schema));
     }
 
-    /** {@code "name" type [NOT NULL]} for CREATE TABLE. */
+    int jdbcType() {
+        return type.jdbcType();
+    }
+
+    /** {@code "name" type [NOT NULL]} for CREATE TABLE; {@code columnType} may be an existing enum type's name. */
+    String definition(String columnType) {
+        return quotedName + " " + columnType + (schema.isOptional() ? "" : " NOT NULL");
+    }
+
     String definition() {
-        return quotedName + " " + ConnectToPostgres.columnType(schema) + (schema.isOptional() ? "" : " NOT NULL");
+        return definition(type.columnType());
     }
 
     /** The record's value for this column, ready to bind. */
     JdbcArgument argument(SinkRecord record) {
-        return new JdbcArgument(ConnectToPostgres.toJdbc(schema, source.apply(record)), jdbcType);
+        return new JdbcArgument(type.toJdbc(source.apply(record)), type.jdbcType());
     }
 }

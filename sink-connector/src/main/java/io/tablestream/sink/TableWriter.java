@@ -1,31 +1,51 @@
 package io.tablestream.sink;
 
 import io.tablestream.jdbc.TableId;
+import io.tablestream.jdbc.types.ConnectToPostgres;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.sink.SinkRecord;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.JdbiException;
 import org.jdbi.v3.core.statement.PreparedBatch;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.charset.StandardCharsets;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
 
-/** Runs a write plan's SQL through jdbi: makes sure the table is there, then writes chunks of records. */
+/**
+ * Runs a write plan's SQL: makes sure the table is there, then writes a chunk of operations in one transaction, by
+ * COPY (into the table, or a staging table merged with one statement) or by JDBC batch. Within a chunk, upsert and
+ * update keep only the last operation per key; insert starts a new segment when a key repeats, so a delete and a
+ * re-insert of one key still apply in order.
+ */
 final class TableWriter {
 
     private static final Logger log = LoggerFactory.getLogger(TableWriter.class);
+    private static final char KEY_SEPARATOR = '\u0000'; // cannot occur in PostgreSQL text
 
     private final boolean autoCreate;
+    private final WriteMethod method;
+    private int stageCount;
 
-    TableWriter(boolean autoCreate) {
+    TableWriter(boolean autoCreate, WriteMethod method) {
         this.autoCreate = autoCreate;
+        this.method = method;
     }
 
     /** Creates the table (auto.create) or checks that it exists; {@code records} only name the cause in errors. */
     void ensureTable(Handle handle, WritePlan plan, List<SinkRecord> records) {
         TableId table = plan.table();
-        if (!autoCreate) {
+        if (!autoCreate || plan.deletesOnly()) {
             if (!exists(handle, table, records)) {
                 throw new ConnectException("Table " + table + " for " + Records.offsetRanges(records)
                         + " does not exist: create it, or set " + PostgresSinkConfig.AUTO_CREATE_CONFIG
@@ -34,7 +54,7 @@ final class TableWriter {
             return;
         }
         try {
-            handle.execute(plan.createTableSql());
+            handle.execute(createTableSql(handle, plan));
             log.debug("Ensured table {} exists", table);
         } catch (JdbiException e) {
             // Another task may have created it at the same moment: IF NOT EXISTS does not cover that race.
@@ -45,22 +65,167 @@ final class TableWriter {
         }
     }
 
-    /** Writes one chunk in one transaction, all rows or none. */
-    void write(Handle handle, WritePlan plan, List<SinkRecord> records) {
+    /** The plan's CREATE TABLE, with enum columns typed as their enum when the database has that type. */
+    private static String createTableSql(Handle handle, WritePlan plan) {
+        if (plan.columns().stream().noneMatch(c -> ConnectToPostgres.enumTypeName(c.schema()) != null)) {
+            return plan.createTableSql();
+        }
+        List<String> definitions = new ArrayList<>();
+        for (SinkColumn column : plan.columns()) {
+            String enumType = ConnectToPostgres.enumTypeName(column.schema());
+            String existing = enumType == null ? null : handle.createQuery("SELECT to_regtype(?)::text")
+                    .bind(0, enumType).mapTo(String.class).findOne().orElse(null);
+            definitions.add(existing == null ? column.definition() : column.definition(existing));
+        }
+        return PostgresSql.createTable(plan.table(), plan.columns(), definitions);
+    }
+
+    /**
+     * Converts every operation's values; throws {@link BadRecordException} naming the first record and column whose
+     * value does not convert, before anything reaches the database.
+     */
+    List<PreparedRow> prepare(WritePlan plan, List<SinkOp> ops) {
+        boolean copy = method == WriteMethod.COPY;
+        List<PreparedRow> rows = new ArrayList<>(ops.size());
+        for (SinkOp op : ops) {
+            List<SinkColumn> columns = op.delete() ? plan.keys() : copy ? plan.columns() : plan.bindOrder();
+            Object[] values = copy ? null : new Object[columns.size()];
+            StringBuilder line = copy ? new StringBuilder(64) : null;
+            StringBuilder key = plan.keys().isEmpty() ? null : new StringBuilder();
+            for (int i = 0; i < columns.size(); i++) {
+                SinkColumn column = columns.get(i);
+                try {
+                    Object raw = column.source().apply(op.row());
+                    if (copy) {
+                        if (i > 0) {
+                            line.append('\t');
+                        }
+                        CopyText.appendValue(line, column.type().toText(raw));
+                    } else {
+                        values[i] = new JdbcArgument(column.type().toJdbc(raw), column.jdbcType());
+                    }
+                    if (key != null && column.primaryKey()) {
+                        key.append(column.type().toText(raw)).append(KEY_SEPARATOR);
+                    }
+                } catch (RuntimeException e) { // DataException, ClassCastException: the value does not fit
+                    throw new BadRecordException(op, plan.table(), column.name(), e);
+                }
+            }
+            rows.add(new PreparedRow(op, key == null ? null : key.toString(), values,
+                    copy ? line.append('\n').toString() : null));
+        }
+        return rows;
+    }
+
+    /**
+     * Writes the rows in one transaction, all or none; {@code alsoInTransaction} runs last inside it (the offsets).
+     * Throws a {@link org.apache.kafka.connect.errors.RetriableException} for a transient database condition.
+     */
+    void write(Handle handle, WritePlan plan, List<PreparedRow> rows, Consumer<Handle> alsoInTransaction) {
+        List<List<PreparedRow>> segments = segments(plan, rows);
+        stageCount = 0;
         try {
             handle.useTransaction(tx -> {
-                try (PreparedBatch batch = tx.prepareBatch(plan.insertSql())) {
-                    for (SinkRecord record : records) {
-                        plan.addRow(batch, record);
-                    }
-                    batch.execute();
+                for (List<PreparedRow> segment : segments) {
+                    writeSegment(tx, plan, segment);
                 }
+                alsoInTransaction.accept(tx);
             });
-        } catch (JdbiException e) {
-            throw WriteErrors.translate(e, "Failed to write " + Records.offsetRanges(records) + " to table "
-                    + plan.table());
+        } catch (JdbiException | SQLException e) {
+            throw WriteErrors.translate(e, "Failed to write " + Records.offsetRanges(
+                    rows.stream().map(r -> r.op().original()).toList()) + " to table " + plan.table());
         }
-        log.debug("Wrote {} records to table {}", records.size(), plan.table());
+        log.debug("Wrote {} records to table {}", rows.size(), plan.table());
+    }
+
+    /** Segments whose keys are distinct, so their statements may run in any order. */
+    static List<List<PreparedRow>> segments(WritePlan plan, List<PreparedRow> rows) {
+        if (plan.keys().isEmpty()) {
+            return List.of(rows);
+        }
+        if (plan.mode() != InsertMode.INSERT) {
+            Map<String, PreparedRow> last = new LinkedHashMap<>();
+            for (PreparedRow row : rows) {
+                last.remove(row.key());
+                last.put(row.key(), row);
+            }
+            return List.of(new ArrayList<>(last.values()));
+        }
+        List<List<PreparedRow>> segments = new ArrayList<>();
+        List<PreparedRow> current = new ArrayList<>();
+        Set<String> keys = new HashSet<>();
+        for (PreparedRow row : rows) {
+            if (!keys.add(row.key())) {
+                segments.add(current);
+                current = new ArrayList<>();
+                keys.clear();
+                keys.add(row.key());
+            }
+            current.add(row);
+        }
+        segments.add(current);
+        return segments;
+    }
+
+    private void writeSegment(Handle tx, WritePlan plan, List<PreparedRow> segment) throws SQLException {
+        List<PreparedRow> writes = segment.stream().filter(r -> !r.op().delete()).toList();
+        List<PreparedRow> deletes = segment.stream().filter(r -> r.op().delete()).toList();
+        if (!writes.isEmpty() && plan.insertSql() != null) {
+            if (method == WriteMethod.BATCH) {
+                batch(tx, plan.insertSql(), writes);
+            } else if (plan.mode() == InsertMode.INSERT) {
+                copy(tx, PostgresSql.copyFrom(plan.table().quoted(), plan.columns()), writes);
+            } else {
+                String stage = nextStage();
+                tx.execute(PostgresSql.createStage(stage, plan.table(), plan.columns()));
+                copy(tx, PostgresSql.copyFrom(stage, plan.columns()), writes);
+                tx.execute(PostgresSql.mergeStage(stage, plan.table(), plan.columns(), plan.mode()));
+            }
+        }
+        if (!deletes.isEmpty()) {
+            if (method == WriteMethod.BATCH) {
+                batch(tx, plan.deleteSql(), deletes);
+            } else {
+                String stage = nextStage();
+                tx.execute(PostgresSql.createStage(stage, plan.table(), plan.keys()));
+                copy(tx, PostgresSql.copyFrom(stage, plan.keys()), deletes);
+                tx.execute(PostgresSql.deleteUsingStage(stage, plan.table(), plan.keys()));
+            }
+        }
+    }
+
+    private String nextStage() {
+        return "tablestream_stage_" + (++stageCount);
+    }
+
+    private static void batch(Handle tx, String sql, List<PreparedRow> rows) {
+        try (PreparedBatch batch = tx.prepareBatch(sql)) {
+            for (PreparedRow row : rows) {
+                Object[] values = row.values();
+                for (int i = 0; i < values.length; i++) {
+                    batch.bind(i, (JdbcArgument) values[i]);
+                }
+                batch.add();
+            }
+            batch.execute();
+        }
+    }
+
+    private static void copy(Handle tx, String sql, List<PreparedRow> rows) throws SQLException {
+        StringBuilder text = new StringBuilder(rows.size() * 64);
+        for (PreparedRow row : rows) {
+            text.append(row.copyLine());
+        }
+        byte[] bytes = text.toString().getBytes(StandardCharsets.UTF_8);
+        CopyIn in = tx.getConnection().unwrap(PGConnection.class).getCopyAPI().copyIn(sql);
+        try {
+            in.writeToCopy(bytes, 0, bytes.length);
+            in.endCopy();
+        } finally {
+            if (in.isActive()) {
+                in.cancelCopy();
+            }
+        }
     }
 
     private static boolean exists(Handle handle, TableId table, List<SinkRecord> records) {

@@ -2,27 +2,36 @@ package io.tablestream.sink;
 
 import io.tablestream.jdbc.TableId;
 import org.apache.kafka.connect.sink.SinkRecord;
-import org.jdbi.v3.core.statement.PreparedBatch;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * How records of one schema are written to one table: the columns and the SQL, built once per (table, schemas) so
- * writing a record only extracts and binds its values.
+ * writing a record only extracts and converts its values. {@code bindOrder} is the columns in the order the batch
+ * statement binds them (for update: values, then keys).
  */
-record WritePlan(TableId table, List<SinkColumn> columns, String insertSql, String createTableSql) {
+record WritePlan(TableId table, InsertMode mode, List<SinkColumn> columns, List<SinkColumn> keys,
+                 List<SinkColumn> bindOrder, String insertSql, String deleteSql, String createTableSql,
+                 boolean deletesOnly) {
 
     static WritePlan create(PostgresSinkConfig config, TableId table, SinkRecord sample) {
-        List<SinkColumn> columns = ColumnMapping.columns(config.pkMode(), config.pkFields(), sample);
-        return new WritePlan(table, columns, PostgresSql.insert(table, columns, config.insertMode()),
-                PostgresSql.createTable(table, columns));
+        return create(config, table, sample, false);
     }
 
-    /** Binds the record's column values and adds them to the batch as one row. */
-    void addRow(PreparedBatch batch, SinkRecord record) {
-        for (int i = 0; i < columns.size(); i++) {
-            batch.bind(i, columns.get(i).argument(record));
-        }
-        batch.add();
+    static WritePlan create(PostgresSinkConfig config, TableId table, SinkRecord sample, boolean deletesOnly) {
+        List<SinkColumn> columns = ColumnMapping.columns(config.pkMode(), config.pkFields(),
+                config.fieldsIncludeList(), sample, deletesOnly);
+        List<SinkColumn> keys = columns.stream().filter(SinkColumn::primaryKey).toList();
+        List<SinkColumn> values = columns.stream().filter(c -> !c.primaryKey()).toList();
+        InsertMode mode = config.insertMode();
+        boolean nothingToUpdate = mode == InsertMode.UPDATE && values.isEmpty();
+        List<SinkColumn> bindOrder = mode == InsertMode.UPDATE
+                ? Stream.concat(values.stream(), keys.stream()).toList() : columns;
+        String write = deletesOnly || nothingToUpdate ? null : PostgresSql.insertOrUpdate(table, columns, mode);
+        return new WritePlan(table, mode, columns, keys, new ArrayList<>(bindOrder), write,
+                keys.isEmpty() ? null : PostgresSql.delete(table, keys), PostgresSql.createTable(table, columns),
+                deletesOnly);
     }
 }

@@ -2,6 +2,7 @@ package io.tablestream.sink;
 
 import io.tablestream.jdbc.TableId;
 import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.sink.SinkRecord;
 import org.jdbi.v3.core.Handle;
 
 import java.util.LinkedHashMap;
@@ -15,7 +16,7 @@ final class WritePlans {
 
     static final int MAX_PLANS = 1000;
 
-    private record Key(TableId table, Schema keySchema, Schema valueSchema) {
+    private record Key(TableId table, Schema keySchema, Schema valueSchema, boolean deletesOnly) {
     }
 
     private final PostgresSinkConfig config;
@@ -33,12 +34,14 @@ final class WritePlans {
     }
 
     WritePlan planFor(Handle handle, RecordChunker.Chunk chunk) {
-        Schema keySchema = config.pkMode() == PkMode.RECORD_KEY ? chunk.first().keySchema() : null;
-        Key key = new Key(chunk.table(), keySchema, chunk.first().valueSchema());
+        SinkRecord sample = chunk.sample();
+        boolean deletesOnly = chunk.deletesOnly();
+        Schema keySchema = config.pkMode() == PkMode.RECORD_KEY ? sample.keySchema() : null;
+        Key key = new Key(chunk.table(), keySchema, deletesOnly ? null : sample.valueSchema(), deletesOnly);
         WritePlan plan = plans.get(key);
         if (plan == null) {
-            plan = WritePlan.create(config, chunk.table(), chunk.first());
-            writer.ensureTable(handle, plan, chunk.records());
+            plan = WritePlan.create(config, chunk.table(), sample, deletesOnly);
+            writer.ensureTable(handle, plan, chunk.originals());
             plans.put(key, plan);
         }
         return plan;

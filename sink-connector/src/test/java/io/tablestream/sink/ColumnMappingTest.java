@@ -34,14 +34,14 @@ class ColumnMappingTest {
 
     @Test
     void noKeyWritesTheValueFields() {
-        assertEquals(List.of("id", "name"), names(ColumnMapping.columns(PkMode.NONE, List.of(), keyed("x"))));
+        assertEquals(List.of("id", "name"), names(ColumnMapping.columns(PkMode.NONE, List.of(), List.of(), keyed("x"), false)));
     }
 
     @Test
     void structKeyGivesAllKeyFieldsAndWinsOverSameNamedValueFields() {
         SinkRecord record = keyed(new Struct(KEY).put("id", 1L).put("region", "eu"));
 
-        List<SinkColumn> columns = ColumnMapping.columns(PkMode.RECORD_KEY, List.of(), record);
+        List<SinkColumn> columns = ColumnMapping.columns(PkMode.RECORD_KEY, List.of(), List.of(), record, false);
 
         assertEquals(List.of("id*", "region*", "name"), names(columns));
         assertEquals(1L, columns.get(0).argument(record).value(), "id comes from the key, not the value");
@@ -51,16 +51,16 @@ class ColumnMappingTest {
     void structKeyWithPkFieldsUsesOnlyThoseFields() {
         SinkRecord record = keyed(new Struct(KEY).put("id", 1L).put("region", "eu"));
         assertEquals(List.of("region*", "id", "name"),
-                names(ColumnMapping.columns(PkMode.RECORD_KEY, List.of("region"), record)));
+                names(ColumnMapping.columns(PkMode.RECORD_KEY, List.of("region"), List.of(), record, false)));
     }
 
     @Test
     void primitiveKeyNeedsExactlyOneName() {
         assertEquals(List.of("customer_key*", "id", "name"),
-                names(ColumnMapping.columns(PkMode.RECORD_KEY, List.of("customer_key"), keyed("k-1"))));
+                names(ColumnMapping.columns(PkMode.RECORD_KEY, List.of("customer_key"), List.of(), keyed("k-1"), false)));
 
         ConnectException e = assertThrows(ConnectException.class,
-                () -> ColumnMapping.columns(PkMode.RECORD_KEY, List.of(), keyed("k-1")));
+                () -> ColumnMapping.columns(PkMode.RECORD_KEY, List.of(), List.of(), keyed("k-1"), false));
         assertTrue(e.getMessage().contains("pk.fields must name exactly one column"), e.getMessage());
         assertTrue(e.getMessage().contains("STRING"), e.getMessage());
     }
@@ -69,7 +69,7 @@ class ColumnMappingTest {
     void recordKeyWithoutKeySchemaSaysWhichRecord() {
         SinkRecord record = TestRecords.record("customers", 2, 9, null, "k", VALUE, new Struct(VALUE));
         ConnectException e = assertThrows(ConnectException.class,
-                () -> ColumnMapping.columns(PkMode.RECORD_KEY, List.of("id"), record));
+                () -> ColumnMapping.columns(PkMode.RECORD_KEY, List.of("id"), List.of(), record, false));
         assertTrue(e.getMessage().contains("topic 'customers' partition 2 offset 9"), e.getMessage());
         assertTrue(e.getMessage().contains("key converter with schemas"), e.getMessage());
     }
@@ -77,21 +77,21 @@ class ColumnMappingTest {
     @Test
     void nullKeyFailsWhenItsValueIsRead() {
         SinkRecord record = TestRecords.record("customers", 2, 9, KEY, null, VALUE, new Struct(VALUE));
-        List<SinkColumn> columns = ColumnMapping.columns(PkMode.RECORD_KEY, List.of(), record);
+        List<SinkColumn> columns = ColumnMapping.columns(PkMode.RECORD_KEY, List.of(), List.of(), record, false);
         ConnectException e = assertThrows(ConnectException.class, () -> columns.get(0).argument(record));
         assertTrue(e.getMessage().contains("null key"), e.getMessage());
     }
 
     @Test
     void recordValueKeyComesFirstInPkFieldsOrder() {
-        List<SinkColumn> columns = ColumnMapping.columns(PkMode.RECORD_VALUE, List.of("name", "id"), keyed("k"));
+        List<SinkColumn> columns = ColumnMapping.columns(PkMode.RECORD_VALUE, List.of("name", "id"), List.of(), keyed("k"), false);
         assertEquals(List.of("name*", "id*"), names(columns));
     }
 
     @Test
     void unknownPkFieldIsNamed() {
         ConnectException e = assertThrows(ConnectException.class,
-                () -> ColumnMapping.columns(PkMode.RECORD_VALUE, List.of("email"), keyed("k")));
+                () -> ColumnMapping.columns(PkMode.RECORD_VALUE, List.of("email"), List.of(), keyed("k"), false));
         assertTrue(e.getMessage().contains("pk.fields names 'email'"), e.getMessage());
         assertTrue(e.getMessage().contains("[id, name]"), e.getMessage());
     }
@@ -99,19 +99,26 @@ class ColumnMappingTest {
     @Test
     void duplicatePkFieldIsRejected() {
         ConnectException e = assertThrows(ConnectException.class,
-                () -> ColumnMapping.columns(PkMode.RECORD_VALUE, List.of("id", "id"), keyed("k")));
+                () -> ColumnMapping.columns(PkMode.RECORD_VALUE, List.of("id", "id"), List.of(), keyed("k"), false));
         assertTrue(e.getMessage().contains("twice"), e.getMessage());
     }
 
     @Test
-    void unsupportedFieldTypeIsNamed() {
+    void kafkaCoordinatesAndIncludedFields() {
         Schema value = SchemaBuilder.struct().field("id", Schema.INT32_SCHEMA)
-                .field("items", SchemaBuilder.array(Schema.STRING_SCHEMA).build()).build();
-        SinkRecord record = TestRecords.record("orders", 0, 1, null, null, value, new Struct(value).put("id", 1));
-        ConnectException e = assertThrows(ConnectException.class,
-                () -> ColumnMapping.columns(PkMode.NONE, List.of(), record));
-        assertTrue(e.getMessage().contains("'items'"), e.getMessage());
-        assertTrue(e.getMessage().contains("ARRAY"), e.getMessage());
+                .field("items", SchemaBuilder.array(Schema.STRING_SCHEMA).build())
+                .field("note", Schema.OPTIONAL_STRING_SCHEMA).build();
+        SinkRecord record = TestRecords.record("orders", 2, 9, null, null, value, new Struct(value).put("id", 1)
+                .put("items", List.of("a")));
+        List<SinkColumn> columns = ColumnMapping.columns(PkMode.KAFKA, List.of(), List.of("items", "id"), record,
+                false);
+        assertEquals(List.of("__connect_topic*", "__connect_partition*", "__connect_offset*", "id", "items"),
+                names(columns));
+        assertEquals(List.of("orders", 2, 9L), columns.subList(0, 3).stream().map(c -> c.source().apply(record))
+                .toList());
+        assertEquals("\"items\" text[] NOT NULL", columns.get(4).definition());
+        assertEquals(List.of("__connect_topic*", "__connect_partition*", "__connect_offset*"),
+                names(ColumnMapping.columns(PkMode.KAFKA, List.of(), List.of(), record, true)));
     }
 
     @Test
@@ -120,14 +127,14 @@ class ColumnMappingTest {
         Schema value = SchemaBuilder.struct().field(name, Schema.INT32_SCHEMA).build();
         SinkRecord record = TestRecords.record("orders", 0, 1, null, null, value, new Struct(value).put(name, 1));
         ConnectException e = assertThrows(ConnectException.class,
-                () -> ColumnMapping.columns(PkMode.NONE, List.of(), record));
+                () -> ColumnMapping.columns(PkMode.NONE, List.of(), List.of(), record, false));
         assertTrue(e.getMessage().contains(name), e.getMessage());
     }
 
     @Test
     void nullsAreBoundWithTheColumnsType() {
         SinkRecord record = TestRecords.record("customers", 0, 1, null, null, VALUE, new Struct(VALUE));
-        SinkColumn name = ColumnMapping.columns(PkMode.NONE, List.of(), record).get(1);
+        SinkColumn name = ColumnMapping.columns(PkMode.NONE, List.of(), List.of(), record, false).get(1);
         JdbcArgument argument = name.argument(record);
         assertNull(argument.value());
         assertEquals(Types.VARCHAR, argument.sqlType());

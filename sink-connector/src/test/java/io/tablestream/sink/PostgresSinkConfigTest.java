@@ -21,7 +21,29 @@ class PostgresSinkConfigTest {
         assertEquals(List.of(), config.pkFields());
         assertFalse(config.autoCreate());
         assertEquals(3000, config.batchSize());
-        assertEquals(10_000L, config.retryBackoffMs());
+        assertEquals(3000L, config.retryBackoffMs());
+        assertEquals(10, config.maxRetries());
+        assertEquals(WriteMethod.COPY, config.writeMethod());
+        assertTrue(config.exactlyOnce());
+        assertEquals("tablestream_sink_offsets", config.offsetsTableName());
+        assertFalse(config.deleteEnabled());
+        assertFalse(config.autoEvolve());
+        assertEquals(List.of(), config.fieldsIncludeList());
+    }
+
+    @Test
+    void fieldsWhitelistIsAnAlias() {
+        assertEquals(List.of("a", "b"), TestRecords.config("fields.whitelist", "a,b").fieldsIncludeList());
+        assertEquals(List.of("c"), TestRecords.config("fields.whitelist", "a,b", "fields.include.list", "c")
+                .fieldsIncludeList());
+    }
+
+    @Test
+    void deletesNeedTheRecordKey() {
+        ConfigException e = assertThrows(ConfigException.class, () -> TestRecords.config("delete.enabled", "true",
+                "pk.mode", "record_value", "pk.fields", "id"));
+        assertTrue(e.getMessage().contains("configuration delete.enabled"), e.getMessage());
+        TestRecords.config("delete.enabled", "true", "pk.mode", "record_key");
     }
 
     @Test
@@ -37,7 +59,7 @@ class PostgresSinkConfigTest {
     void taskConfigRejectsUpsertWithoutKey() {
         ConfigException e = assertThrows(ConfigException.class, () -> TestRecords.config("insert.mode", "upsert"));
         assertTrue(e.getMessage().contains("configuration insert.mode"), e.getMessage());
-        assertTrue(e.getMessage().contains("record_key or record_value"), e.getMessage());
+        assertTrue(e.getMessage().contains("record_key, record_value or kafka"), e.getMessage());
     }
 
     @Test

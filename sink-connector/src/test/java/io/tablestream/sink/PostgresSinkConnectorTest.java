@@ -35,7 +35,7 @@ class PostgresSinkConnectorTest {
         List<String> errors = errors(config, PostgresSinkConfig.INSERT_MODE_CONFIG);
         assertEquals(1, errors.size(), errors.toString());
         assertTrue(errors.get(0).contains("upsert needs a primary key"), errors.get(0));
-        assertTrue(errors.get(0).contains("pk.mode to record_key or record_value"), errors.get(0));
+        assertTrue(errors.get(0).contains("pk.mode to record_key, record_value or kafka"), errors.get(0));
         assertEquals(1, errorCount(config), "no other key is blamed");
     }
 

@@ -11,8 +11,10 @@ import org.junit.jupiter.api.Test;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -22,6 +24,10 @@ class RecordChunkerTest {
             .field("id", Schema.INT32_SCHEMA).build();
     private static final Schema V2 = SchemaBuilder.struct().name("V").version(2)
             .field("id", Schema.INT32_SCHEMA).field("note", Schema.OPTIONAL_STRING_SCHEMA).build();
+    private static final Schema ENVELOPE = SchemaBuilder.struct().name("server.public.orders.Envelope")
+            .field("before", SchemaBuilder.struct().name("Value").optional().field("id", Schema.INT32_SCHEMA).build())
+            .field("after", SchemaBuilder.struct().name("Value").optional().field("id", Schema.INT32_SCHEMA).build())
+            .field("op", Schema.STRING_SCHEMA).build();
 
     private final TableNameFormat tables = new TableNameFormat("${topic}");
 
@@ -30,8 +36,17 @@ class RecordChunkerTest {
                 new Struct(schema).put("id", (int) offset));
     }
 
+    private static List<SinkOp> ops(boolean deleteEnabled, List<SinkRecord> records) {
+        RecordUnwrapper unwrapper = new RecordUnwrapper(deleteEnabled);
+        return records.stream().map(unwrapper::unwrap).filter(Objects::nonNull).toList();
+    }
+
     private static List<Long> offsets(RecordChunker.Chunk chunk) {
-        return chunk.records().stream().map(SinkRecord::kafkaOffset).toList();
+        return chunk.ops().stream().map(op -> op.original().kafkaOffset()).toList();
+    }
+
+    private List<RecordChunker.Chunk> chunk(int batchSize, List<SinkRecord> records) {
+        return new RecordChunker(tables::tableFor, batchSize, false).chunk(ops(true, records));
     }
 
     @Test
@@ -42,7 +57,7 @@ class RecordChunkerTest {
             records.add(rec("customers", 100 + i, V1));
         }
 
-        List<RecordChunker.Chunk> chunks = new RecordChunker(tables::tableFor, 2, false).chunk(records);
+        List<RecordChunker.Chunk> chunks = chunk(2, records);
 
         assertEquals(6, chunks.size());
         assertEquals(TableId.parse("orders"), chunks.get(0).table());
@@ -57,17 +72,15 @@ class RecordChunkerTest {
     void topicsMappedToOneTableShareChunks() {
         TableNameFormat single = new TableNameFormat("sales.all_events");
         List<RecordChunker.Chunk> chunks = new RecordChunker(single::tableFor, 10, false)
-                .chunk(List.of(rec("a", 1, V1), rec("b", 2, V1)));
+                .chunk(ops(false, List.of(rec("a", 1, V1), rec("b", 2, V1))));
         assertEquals(1, chunks.size());
         assertEquals(new TableId("sales", "all_events"), chunks.get(0).table());
     }
 
     @Test
     void aSchemaChangeStartsANewChunk() {
-        List<SinkRecord> records = List.of(rec("orders", 1, V1), rec("orders", 2, V1), rec("orders", 3, V2),
-                rec("orders", 4, V1));
-
-        List<RecordChunker.Chunk> chunks = new RecordChunker(tables::tableFor, 100, false).chunk(records);
+        List<RecordChunker.Chunk> chunks = chunk(100, List.of(rec("orders", 1, V1), rec("orders", 2, V1),
+                rec("orders", 3, V2), rec("orders", 4, V1)));
 
         assertEquals(List.of(List.of(1L, 2L), List.of(3L), List.of(4L)),
                 chunks.stream().map(RecordChunkerTest::offsets).toList());
@@ -78,28 +91,49 @@ class RecordChunkerTest {
         SinkRecord stringKey = rec("orders", 1, V1);
         SinkRecord intKey = TestRecords.record("orders", 0, 2, Schema.INT32_SCHEMA, 2, V1,
                 new Struct(V1).put("id", 2));
+        List<SinkOp> ops = ops(false, List.of(stringKey, intKey));
 
-        assertEquals(1, new RecordChunker(tables::tableFor, 100, false).chunk(List.of(stringKey, intKey)).size());
-        assertEquals(2, new RecordChunker(tables::tableFor, 100, true).chunk(List.of(stringKey, intKey)).size());
+        assertEquals(1, new RecordChunker(tables::tableFor, 100, false).chunk(ops).size());
+        assertEquals(2, new RecordChunker(tables::tableFor, 100, true).chunk(ops).size());
     }
 
     @Test
-    void tombstonesAreSkipped() {
+    void tombstonesAreSkippedUnlessDeletesAreEnabled() {
         SinkRecord tombstone = TestRecords.record("orders", 0, 2, Schema.STRING_SCHEMA, "k2", V1, null);
+        List<SinkRecord> records = List.of(rec("orders", 1, V1), tombstone, rec("orders", 3, V1));
 
-        List<RecordChunker.Chunk> chunks = new RecordChunker(tables::tableFor, 100, false)
-                .chunk(List.of(rec("orders", 1, V1), tombstone, rec("orders", 3, V1)));
+        assertEquals(List.of(1L, 3L), ops(false, records).stream().map(op -> op.original().kafkaOffset()).toList());
+        List<RecordChunker.Chunk> chunks = chunk(100, records);
+        assertEquals(List.of(List.of(1L, 2L, 3L)), chunks.stream().map(RecordChunkerTest::offsets).toList(),
+                "a delete needs only the key, so it does not end the chunk");
+        assertTrue(chunks.get(0).ops().get(1).delete());
+        assertFalse(chunks.get(0).deletesOnly());
+        assertTrue(chunk(100, List.of(tombstone)).get(0).deletesOnly());
+    }
 
-        assertEquals(List.of(List.of(1L, 3L)), chunks.stream().map(RecordChunkerTest::offsets).toList());
-        assertTrue(new RecordChunker(tables::tableFor, 100, false).chunk(List.of(tombstone)).isEmpty());
+    @Test
+    void changeEnvelopesAreUnwrapped() {
+        Schema row = ENVELOPE.field("after").schema();
+        SinkRecord create = TestRecords.record("orders", 0, 1, Schema.STRING_SCHEMA, "k1", ENVELOPE,
+                new Struct(ENVELOPE).put("after", new Struct(row).put("id", 1)).put("op", "c"));
+        SinkRecord delete = TestRecords.record("orders", 0, 2, Schema.STRING_SCHEMA, "k1", ENVELOPE,
+                new Struct(ENVELOPE).put("before", new Struct(row).put("id", 1)).put("op", "d"));
+
+        List<SinkOp> ops = ops(true, List.of(create, delete));
+
+        assertEquals(row, ops.get(0).row().valueSchema());
+        assertEquals(1, ((Struct) ops.get(0).row().value()).getInt32("id"));
+        assertFalse(ops.get(0).delete());
+        assertTrue(ops.get(1).delete());
+        assertEquals(delete, ops.get(1).original());
+        assertEquals(List.of(create), ops(false, List.of(create, delete)).stream().map(SinkOp::original).toList());
     }
 
     @Test
     void schemalessRecordsAreRejectedNamingTheRecordAndTheFix() {
         SinkRecord schemaless = TestRecords.record("orders", 3, 77, null, null, null, Map.of("id", 1));
 
-        ConnectException e = assertThrows(ConnectException.class,
-                () -> new RecordChunker(tables::tableFor, 100, false).chunk(List.of(schemaless)));
+        ConnectException e = assertThrows(ConnectException.class, () -> ops(false, List.of(schemaless)));
 
         assertTrue(e.getMessage().contains("topic 'orders' partition 3 offset 77"), e.getMessage());
         assertTrue(e.getMessage().contains("JsonConverter with value.converter.schemas.enable=true"), e.getMessage());
@@ -108,8 +142,7 @@ class RecordChunkerTest {
     @Test
     void primitiveValuesAreRejected() {
         SinkRecord primitive = TestRecords.record("orders", 0, 5, null, null, Schema.STRING_SCHEMA, "x");
-        ConnectException e = assertThrows(ConnectException.class,
-                () -> new RecordChunker(tables::tableFor, 100, false).chunk(List.of(primitive)));
+        ConnectException e = assertThrows(ConnectException.class, () -> ops(false, List.of(primitive)));
         assertTrue(e.getMessage().contains("schema type STRING"), e.getMessage());
     }
 

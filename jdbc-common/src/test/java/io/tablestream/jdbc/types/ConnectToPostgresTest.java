@@ -6,7 +6,6 @@ import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaBuilder;
 import org.apache.kafka.connect.data.Time;
 import org.apache.kafka.connect.data.Timestamp;
-import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.errors.DataException;
 import org.junit.jupiter.api.Test;
 import org.postgresql.util.PGobject;
@@ -22,7 +21,6 @@ import java.util.UUID;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -133,15 +131,100 @@ class ConnectToPostgresTest {
     }
 
     @Test
-    void containersAreNotSupportedYet() {
-        Schema array = SchemaBuilder.array(Schema.STRING_SCHEMA).build();
-        Schema map = SchemaBuilder.map(Schema.STRING_SCHEMA, Schema.STRING_SCHEMA).build();
-        Schema struct = SchemaBuilder.struct().field("a", Schema.INT32_SCHEMA).build();
-        for (Schema schema : new Schema[] {array, map, struct}) {
-            assertFalse(ConnectToPostgres.isSupported(schema));
-            ConnectException e = assertThrows(ConnectException.class, () -> ConnectToPostgres.columnType(schema));
-            assertTrue(e.getMessage().contains(schema.type().toString()), e.getMessage());
-        }
-        assertTrue(ConnectToPostgres.isSupported(Schema.STRING_SCHEMA));
+    void sourceNamedSchemasMapBackToTheOriginalTypes() {
+        Schema tsMicros = SchemaBuilder.int64().name(SchemaNames.TIMESTAMP_MICROS).build();
+        Schema tstzMicros = SchemaBuilder.int64().name(SchemaNames.TIMESTAMPTZ_MICROS).build();
+        Schema timeMicros = SchemaBuilder.int64().name(SchemaNames.TIME_MICROS).build();
+        Schema timetz = SchemaBuilder.string().name(SchemaNames.TIMETZ).build();
+        Schema interval = SchemaBuilder.string().name(SchemaNames.INTERVAL).build();
+        Schema mood = SchemaBuilder.string().name(SchemaNames.ENUM).parameter(SchemaNames.ENUM_TYPE_PARAMETER, "mood")
+                .build();
+        assertEquals("timestamp", ConnectToPostgres.columnType(tsMicros));
+        assertEquals("timestamptz", ConnectToPostgres.columnType(tstzMicros));
+        assertEquals("time", ConnectToPostgres.columnType(timeMicros));
+        assertEquals("timetz", ConnectToPostgres.columnType(timetz));
+        assertEquals("interval", ConnectToPostgres.columnType(interval));
+        assertEquals("text", ConnectToPostgres.columnType(mood), "the sink swaps in the enum type when it exists");
+        assertEquals("mood", ConnectToPostgres.enumTypeName(mood));
+        assertNull(ConnectToPostgres.enumTypeName(Schema.STRING_SCHEMA));
+
+        long micros = OffsetDateTime.of(2024, 2, 29, 23, 30, 15, 123_456_000, ZoneOffset.UTC).toInstant()
+                .toEpochMilli() * 1000 + 456;
+        assertEquals("2024-02-29 23:30:15.123456", ConnectToPostgres.toText(tsMicros, micros));
+        assertEquals("2024-02-29 23:30:15.123456+00", ConnectToPostgres.toText(tstzMicros, micros));
+        assertEquals("1969-12-31 23:59:59.999999", ConnectToPostgres.toText(tsMicros, -1L));
+        assertEquals("0001-01-01 00:00:00.000000 BC", ConnectToPostgres.toText(tsMicros,
+                LocalDate.of(0, 1, 1).toEpochDay() * 86_400_000_000L));
+        assertEquals("13:05:07.000250", ConnectToPostgres.toText(timeMicros, (13 * 3600 + 5 * 60 + 7) * 1_000_000L + 250));
+        assertEquals("24:00:00", ConnectToPostgres.toText(timeMicros, 86_400_000_000L));
+        assertEquals(Types.OTHER, ConnectToPostgres.jdbcType(tsMicros));
+        assertEquals("2024-02-29 23:30:15.123456", ConnectToPostgres.toJdbc(tsMicros, micros),
+                "bound as untyped text so the column's own type parses it, to the microsecond");
+        assertEquals("P1DT2H", ConnectToPostgres.toText(interval, "P1DT2H"));
+    }
+
+    @Test
+    void arraysBecomePostgresArraysWithQuotedElements() {
+        Schema ints = SchemaBuilder.array(Schema.OPTIONAL_INT32_SCHEMA).build();
+        Schema texts = SchemaBuilder.array(Schema.OPTIONAL_STRING_SCHEMA).build();
+        Schema uuids = SchemaBuilder.array(UUID_SCHEMA).build();
+        Schema grid = SchemaBuilder.array(ints).build();
+        assertEquals("integer[]", ConnectToPostgres.columnType(ints));
+        assertEquals("uuid[]", ConnectToPostgres.columnType(uuids));
+        assertEquals("integer[]", ConnectToPostgres.columnType(grid), "PostgreSQL arrays carry no dimension count");
+        assertEquals("{\"1\",NULL,\"3\"}", ConnectToPostgres.toText(ints, java.util.Arrays.asList(1, null, 3)));
+        assertEquals("{\"a\\\"b\",\"c\\\\d\",\"NULL\"}",
+                ConnectToPostgres.toText(texts, java.util.List.of("a\"b", "c\\d", "NULL")));
+        assertEquals("{{\"1\"},{\"2\"}}", ConnectToPostgres.toText(grid, java.util.List.of(java.util.List.of(1),
+                java.util.List.of(2))));
+    }
+
+    @Test
+    void mapsAndStructsBecomeJsonb() {
+        Schema map = SchemaBuilder.map(Schema.STRING_SCHEMA, Schema.OPTIONAL_INT64_SCHEMA).build();
+        Schema struct = SchemaBuilder.struct().field("a", Schema.INT32_SCHEMA).field("b", Schema.OPTIONAL_STRING_SCHEMA)
+                .field("raw", Schema.OPTIONAL_BYTES_SCHEMA).build();
+        assertEquals("jsonb", ConnectToPostgres.columnType(map));
+        assertEquals("jsonb", ConnectToPostgres.columnType(struct));
+        java.util.Map<String, Long> values = new java.util.LinkedHashMap<>();
+        values.put("x", 1L);
+        values.put("y\"", null);
+        assertEquals("{\"x\":1,\"y\\\"\":null}", ConnectToPostgres.toText(map, values));
+        org.apache.kafka.connect.data.Struct value = new org.apache.kafka.connect.data.Struct(struct).put("a", 1)
+                .put("b", "line\nbreak").put("raw", new byte[] {1});
+        assertEquals("{\"a\":1,\"b\":\"line\\nbreak\",\"raw\":\"AQ==\"}", ConnectToPostgres.toText(struct, value));
+        assertInstanceOf(PGobject.class, ConnectToPostgres.toJdbc(struct, value));
+    }
+
+    @Test
+    void debeziumNamedTypes() {
+        Schema zoned = SchemaBuilder.string().name("io.debezium.time.ZonedTimestamp").build();
+        Schema microTs = SchemaBuilder.int64().name("io.debezium.time.MicroTimestamp").build();
+        Schema date = SchemaBuilder.int32().name("io.debezium.time.Date").build();
+        Schema json = SchemaBuilder.string().name("io.debezium.data.Json").build();
+        Schema uuid = SchemaBuilder.string().name("io.debezium.data.Uuid").build();
+        Schema vsd = SchemaBuilder.struct().name("io.debezium.data.VariableScaleDecimal")
+                .field("scale", Schema.INT32_SCHEMA).field("value", Schema.BYTES_SCHEMA).build();
+        assertEquals("timestamptz", ConnectToPostgres.columnType(zoned));
+        assertEquals("timestamp", ConnectToPostgres.columnType(microTs));
+        assertEquals("date", ConnectToPostgres.columnType(date));
+        assertEquals("jsonb", ConnectToPostgres.columnType(json));
+        assertEquals("uuid", ConnectToPostgres.columnType(uuid));
+        assertEquals("numeric", ConnectToPostgres.columnType(vsd));
+        assertEquals("2024-02-29", ConnectToPostgres.toText(date, (int) LocalDate.of(2024, 2, 29).toEpochDay()));
+        assertEquals("1970-01-01 00:00:01.000002", ConnectToPostgres.toText(microTs, 1_000_002L));
+        org.apache.kafka.connect.data.Struct amount = new org.apache.kafka.connect.data.Struct(vsd).put("scale", 3)
+                .put("value", java.math.BigInteger.valueOf(-12345).toByteArray());
+        assertEquals(new BigDecimal("-12.345"), ConnectToPostgres.toJdbc(vsd, amount));
+    }
+
+    @Test
+    void textFormsOfPrimitives() {
+        assertEquals("\\x00ff10", ConnectToPostgres.toText(Schema.BYTES_SCHEMA, new byte[] {0, (byte) 0xff, 16}));
+        assertEquals("t", ConnectToPostgres.toText(Schema.BOOLEAN_SCHEMA, true));
+        assertEquals("NaN", ConnectToPostgres.toText(Schema.FLOAT64_SCHEMA, Double.NaN));
+        assertEquals("12.30", ConnectToPostgres.toText(Decimal.schema(2), new BigDecimal("12.30")));
+        assertNull(ConnectToPostgres.toText(Schema.OPTIONAL_STRING_SCHEMA, null));
+        assertTrue(ConnectToPostgres.isSupported(SchemaBuilder.array(Schema.STRING_SCHEMA).build()));
     }
 }

@@ -1,0 +1,122 @@
+package io.tablestream.e2e.sink;
+
+import io.tablestream.testkit.ConnectWorker;
+import io.tablestream.testkit.Stack;
+import io.tablestream.testkit.TablestreamStack;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.data.SchemaBuilder;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.json.JsonConverter;
+import org.jdbi.v3.core.Jdbi;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+
+import static io.tablestream.e2e.sink.SinkTopics.await;
+import static io.tablestream.e2e.sink.SinkTopics.rows;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * exactly.once: a worker SIGKILLed in the middle of loading a topic into a table without a primary key (insert mode,
+ * so a replayed record would be a duplicate row) is replaced, and the table ends with every record exactly once.
+ */
+@ExtendWith(TablestreamStack.class)
+class SinkExactlyOnceIT {
+
+    private static final int RECORDS = 200_000;
+    private static final int PARTITIONS = 2;
+    private static final String TOPIC = "eos_events";
+    private static final Duration LOAD_TIMEOUT = Duration.ofSeconds(120);
+    // A replacement can only take over once the killed worker's group sessions expire: use the broker's minimum.
+    private static final Map<String, String> WORKER = Map.of("group.id", "sink-eos-it",
+            "session.timeout.ms", "6000", "heartbeat.interval.ms", "1000",
+            "consumer.session.timeout.ms", "6000", "consumer.heartbeat.interval.ms", "1000");
+
+    private final Stack stack;
+
+    SinkExactlyOnceIT(Stack stack) {
+        this.stack = stack;
+    }
+
+    @Test
+    void aKilledWorkerLeavesEveryRecordWrittenExactlyOnce() {
+        String url = stack.postgres().createDatabase("sink_eos_it");
+        Jdbi db = Jdbi.create(() -> stack.postgres().connect("sink_eos_it"));
+        stack.kafka().createTopic(TOPIC, PARTITIONS);
+        produce();
+
+        ConnectWorker first = ConnectWorker.startForked(stack.kafka().bootstrapServers(), WORKER);
+        try {
+            first.rest().createOrUpdateConnector("eos-sink", SinkTopics.sinkConfig(stack, url, TOPIC,
+                    "auto.create", "true", "batch.size", "2000", "consumer.override.max.poll.records", "2000"));
+            await("the load has started", true, () -> count(db) > 0, LOAD_TIMEOUT);
+        } finally {
+            first.kill();
+        }
+        long atKill = count(db);
+        assertTrue(atKill < RECORDS, "the worker was killed mid-load (" + atKill + " of " + RECORDS + " rows)");
+
+        ConnectWorker second = ConnectWorker.startForked(stack.kafka().bootstrapServers(), WORKER);
+        try {
+            await("rows after the restart", (long) RECORDS, () -> count(db), LOAD_TIMEOUT);
+            SinkTopics.sleep(2_000); // a duplicate would show up now: nothing is left to read
+            long n = RECORDS;
+            assertEquals(List.of(List.of(String.valueOf(n), String.valueOf(n), String.valueOf(n * (n - 1) / 2),
+                            expectedChecksum())),
+                    rows(db, "SELECT count(*), count(DISTINCT id), sum(id), "
+                            + "md5(string_agg(payload, ',' ORDER BY id)) FROM " + TOPIC));
+            assertEquals(List.of(List.of("0", String.valueOf(RECORDS / PARTITIONS - 1)),
+                            List.of("1", String.valueOf(RECORDS / PARTITIONS - 1))),
+                    rows(db, "SELECT kafka_partition, kafka_offset FROM tablestream_sink_offsets "
+                            + "WHERE connector_name = 'eos-sink' ORDER BY kafka_partition"));
+            second.rest().deleteConnector("eos-sink");
+        } finally {
+            second.stop();
+        }
+    }
+
+    private static long count(Jdbi db) {
+        return db.withHandle(h -> h.createQuery("SELECT count(*) FROM " + TOPIC).mapTo(Long.class).one());
+    }
+
+    private static String payload(long id) {
+        return "event-" + id + "-" + Long.toHexString(id * 0x9E3779B97F4A7C15L);
+    }
+
+    private void produce() {
+        Schema value = SchemaBuilder.struct().name("EosEvent").field("id", Schema.INT64_SCHEMA)
+                .field("payload", Schema.STRING_SCHEMA).build();
+        JsonConverter converter = SinkTopics.converter(false);
+        try (KafkaProducer<byte[], byte[]> producer = SinkTopics.producer(stack.kafka().bootstrapServers())) {
+            for (long id = 0; id < RECORDS; id++) {
+                byte[] bytes = converter.fromConnectData(TOPIC, value,
+                        new Struct(value).put("id", id).put("payload", payload(id)));
+                producer.send(new ProducerRecord<>(TOPIC, (int) (id % PARTITIONS), null, bytes));
+            }
+            producer.flush();
+        }
+    }
+
+    private static String expectedChecksum() {
+        StringBuilder all = new StringBuilder();
+        for (long id = 0; id < RECORDS; id++) {
+            all.append(id == 0 ? "" : ",").append(payload(id));
+        }
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("MD5")
+                    .digest(all.toString().getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new AssertionError(e);
+        }
+    }
+}

@@ -1,0 +1,111 @@
+package io.tablestream.e2e.sink;
+
+import io.tablestream.testkit.Stack;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.json.JsonConverter;
+import org.jdbi.v3.core.Jdbi;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** Shared by the sink ITs: produce Connect-JSON records, build sink configs, poll the database. */
+final class SinkTopics {
+
+    static final Duration TIMEOUT = Duration.ofSeconds(60);
+
+    /** One record to produce; a null value is a tombstone. */
+    record Rec(Schema keySchema, Object key, Schema valueSchema, Object value) {
+    }
+
+    private SinkTopics() {
+    }
+
+    /** Produces the records in order to partition 0 through the worker's converter (JsonConverter with schemas). */
+    static void produce(String bootstrapServers, String topic, List<Rec> records) {
+        JsonConverter keys = converter(true);
+        JsonConverter values = converter(false);
+        try (KafkaProducer<byte[], byte[]> producer = producer(bootstrapServers)) {
+            for (Rec r : records) {
+                producer.send(new ProducerRecord<>(topic, 0, keys.fromConnectData(topic, r.keySchema(), r.key()),
+                        r.value() == null ? null : values.fromConnectData(topic, r.valueSchema(), r.value())));
+            }
+            producer.flush();
+        }
+    }
+
+    static KafkaProducer<byte[], byte[]> producer(String bootstrapServers) {
+        return new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                ProducerConfig.LINGER_MS_CONFIG, "20", ProducerConfig.BATCH_SIZE_CONFIG, "262144"),
+                new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    static JsonConverter converter(boolean isKey) {
+        JsonConverter converter = new JsonConverter();
+        converter.configure(Map.of("schemas.enable", "true"), isKey);
+        return converter;
+    }
+
+    /** A sink config for the database at {@code url}, with {@code extra} key/value pairs on top. */
+    static Map<String, String> sinkConfig(Stack stack, String url, String topics, String... extra) {
+        Map<String, String> config = new HashMap<>();
+        config.put("connector.class", "io.tablestream.sink.PostgresSinkConnector");
+        config.put("tasks.max", "1");
+        config.put("topics", topics);
+        config.put("connection.url", url);
+        config.put("connection.user", stack.postgres().user());
+        config.put("connection.password", stack.postgres().passwordOrEmpty());
+        config.put("consumer.override.auto.offset.reset", "earliest");
+        for (int i = 0; i < extra.length; i += 2) {
+            config.put(extra[i], extra[i + 1]);
+        }
+        return config;
+    }
+
+    /** Polls until {@code actual} equals {@code expected}; on timeout fails showing the last value. */
+    static <T> void await(String what, T expected, Supplier<T> actual, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        T last = null;
+        while (System.nanoTime() < deadline) {
+            try {
+                last = actual.get();
+            } catch (RuntimeException e) { // e.g. the table does not exist yet
+                last = null;
+            }
+            if (expected.equals(last)) {
+                return;
+            }
+            sleep(200);
+        }
+        assertEquals(expected, last, what + " within " + timeout);
+    }
+
+    /** Every row of a query as text columns. */
+    static List<List<String>> rows(Jdbi db, String sql) {
+        return db.withHandle(h -> h.createQuery(sql).map((rs, ctx) -> {
+            int n = rs.getMetaData().getColumnCount();
+            java.util.ArrayList<String> row = new java.util.ArrayList<>(n);
+            for (int i = 1; i <= n; i++) {
+                row.add(rs.getString(i));
+            }
+            return (List<String>) row;
+        }).list());
+    }
+
+    static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+}

@@ -1,0 +1,189 @@
+package io.tablestream.jdbc.types;
+
+import org.apache.kafka.connect.data.Date;
+import org.apache.kafka.connect.data.Decimal;
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.data.Time;
+import org.apache.kafka.connect.data.Timestamp;
+import org.apache.kafka.connect.errors.DataException;
+
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.sql.Types;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.LocalTime;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.function.Function;
+
+/** Builds the {@link ConnectType} of a schema: names first (Connect, tablestream, Debezium), then the primitive type. */
+final class ConnectTypes {
+
+    private static final long MICROS_PER_DAY = 86_400_000_000L;
+    private static final char[] HEX = "0123456789abcdef".toCharArray();
+
+    private ConnectTypes() {
+    }
+
+    static ConnectType resolve(Schema schema) {
+        ConnectType named = schema.name() == null ? null : named(schema);
+        return named != null ? named : primitive(schema);
+    }
+
+    private static ConnectType named(Schema schema) {
+        return switch (schema.name()) {
+            case Decimal.LOGICAL_NAME -> new ConnectType(ConnectToPostgres.decimalType(schema), Types.NUMERIC,
+                    v -> (BigDecimal) v, v -> ((BigDecimal) v).toPlainString());
+            case Date.LOGICAL_NAME -> new ConnectType("date", Types.DATE, v -> utc(v).toLocalDate(),
+                    v -> date(utc(v).toLocalDate()));
+            case Time.LOGICAL_NAME -> new ConnectType("time", Types.TIME, v -> utc(v).toLocalTime(),
+                    v -> timeOfDayMicros(utc(v).toLocalTime().toNanoOfDay() / 1000));
+            case Timestamp.LOGICAL_NAME -> new ConnectType("timestamptz", Types.TIMESTAMP_WITH_TIMEZONE,
+                    v -> utc(v).atOffset(ZoneOffset.UTC), v -> timestamp(utc(v)) + "+00");
+            case SchemaNames.JSON, "io.debezium.data.Json" -> new ConnectType("jsonb", Types.OTHER,
+                    v -> ConnectToPostgres.jsonb((String) v), v -> (String) v);
+            case SchemaNames.UUID, "io.debezium.data.Uuid" -> new ConnectType("uuid", Types.OTHER,
+                    v -> ConnectToPostgres.uuid((String) v), v -> ConnectToPostgres.uuid((String) v).toString());
+            case SchemaNames.NUMERIC -> new ConnectType("numeric", Types.NUMERIC,
+                    v -> ConnectToPostgres.numeric((String) v), v -> ConnectToPostgres.numeric((String) v).toPlainString());
+            case SchemaNames.ENUM, "io.debezium.data.Enum", "io.debezium.data.EnumSet" ->
+                    ConnectType.textual("text", v -> (String) v);
+            case SchemaNames.TIMESTAMP_MICROS, "io.debezium.time.MicroTimestamp" ->
+                    ConnectType.textual("timestamp", v -> timestamp(micros((Long) v)));
+            case "io.debezium.time.Timestamp" -> ConnectType.textual("timestamp", v -> timestamp(micros((Long) v * 1000)));
+            case "io.debezium.time.NanoTimestamp" ->
+                    ConnectType.textual("timestamp", v -> timestamp(micros(Math.floorDiv((Long) v, 1000L))));
+            case SchemaNames.TIMESTAMPTZ_MICROS -> ConnectType.textual("timestamptz",
+                    v -> timestamp(micros((Long) v)) + "+00");
+            case "io.debezium.time.ZonedTimestamp" -> ConnectType.textual("timestamptz", v -> (String) v);
+            case SchemaNames.TIME_MICROS, "io.debezium.time.MicroTime" ->
+                    ConnectType.textual("time", v -> timeOfDayMicros((Long) v));
+            case "io.debezium.time.Time" -> ConnectType.textual("time", v -> timeOfDayMicros((Integer) v * 1000L));
+            case "io.debezium.time.NanoTime" -> ConnectType.textual("time", v -> timeOfDayMicros((Long) v / 1000));
+            case SchemaNames.TIMETZ, "io.debezium.time.ZonedTime" -> ConnectType.textual("timetz", v -> (String) v);
+            case "io.debezium.time.Date" -> ConnectType.textual("date", v -> date(LocalDate.ofEpochDay((Integer) v)));
+            case SchemaNames.INTERVAL, "io.debezium.time.Interval" -> ConnectType.textual("interval", v -> (String) v);
+            case "io.debezium.time.MicroDuration" -> ConnectType.textual("interval", v -> v + " microseconds");
+            case "io.debezium.data.Xml" -> ConnectType.textual("xml", v -> (String) v);
+            case "io.debezium.data.VariableScaleDecimal" -> new ConnectType("numeric", Types.NUMERIC,
+                    ConnectTypes::variableScaleDecimal, v -> variableScaleDecimal(v).toPlainString());
+            default -> null; // an unknown name: the primitive type decides
+        };
+    }
+
+    private static ConnectType primitive(Schema schema) {
+        return switch (schema.type()) {
+            case INT8 -> new ConnectType("smallint", Types.SMALLINT, v -> ((Byte) v).shortValue(), String::valueOf);
+            case INT16 -> new ConnectType("smallint", Types.SMALLINT, v -> v, String::valueOf);
+            case INT32 -> new ConnectType("integer", Types.INTEGER, v -> v, String::valueOf);
+            case INT64 -> new ConnectType("bigint", Types.BIGINT, v -> v, String::valueOf);
+            case FLOAT32 -> new ConnectType("real", Types.REAL, v -> v, String::valueOf);
+            case FLOAT64 -> new ConnectType("double precision", Types.DOUBLE, v -> v, String::valueOf);
+            case BOOLEAN -> new ConnectType("boolean", Types.BOOLEAN, v -> v, v -> (Boolean) v ? "t" : "f");
+            case STRING -> new ConnectType("text", Types.VARCHAR, v -> v, v -> (String) v);
+            case BYTES -> new ConnectType("bytea", Types.BINARY, ConnectTypes::bytes, v -> hex(bytes(v)));
+            case ARRAY -> array(schema);
+            case MAP, STRUCT -> new ConnectType("jsonb", Types.OTHER,
+                    v -> ConnectToPostgres.jsonb(JsonText.write(schema, v)), v -> JsonText.write(schema, v));
+        };
+    }
+
+    /** Arrays of any element type: {@code element[]}, written as a PostgreSQL array literal. */
+    private static ConnectType array(Schema schema) {
+        ConnectType element = resolve(schema.valueSchema());
+        String base = element.columnType().endsWith("[]") ? element.columnType() : element.columnType() + "[]";
+        boolean nested = schema.valueSchema().type() == Schema.Type.ARRAY;
+        Function<Object, String> text = v -> arrayLiteral((List<?>) v, element, nested);
+        return ConnectType.textual(base, text);
+    }
+
+    private static String arrayLiteral(List<?> values, ConnectType element, boolean nested) {
+        StringBuilder out = new StringBuilder("{");
+        for (int i = 0; i < values.size(); i++) {
+            if (i > 0) {
+                out.append(',');
+            }
+            String text = element.toText(values.get(i));
+            if (text == null) {
+                out.append("NULL");
+            } else if (nested) {
+                out.append(text); // a sub-array literal is not quoted
+            } else {
+                out.append('"');
+                for (int c = 0; c < text.length(); c++) {
+                    char ch = text.charAt(c);
+                    if (ch == '"' || ch == '\\') {
+                        out.append('\\');
+                    }
+                    out.append(ch);
+                }
+                out.append('"');
+            }
+        }
+        return out.append('}').toString();
+    }
+
+    private static LocalDateTime utc(Object value) {
+        return LocalDateTime.ofInstant(Instant.ofEpochMilli(((java.util.Date) value).getTime()), ZoneOffset.UTC);
+    }
+
+    private static LocalDateTime micros(long micros) {
+        return LocalDateTime.ofEpochSecond(Math.floorDiv(micros, 1_000_000L),
+                (int) Math.floorMod(micros, 1_000_000L) * 1000, ZoneOffset.UTC);
+    }
+
+    /** {@code 2024-02-29 23:30:15.123456}, with PostgreSQL's BC suffix for years before 1. */
+    static String timestamp(LocalDateTime t) {
+        return date(t.toLocalDate()).replace(" BC", "") + " " + timeOfDayMicros(t.toLocalTime().toNanoOfDay() / 1000)
+                + (t.getYear() <= 0 ? " BC" : "");
+    }
+
+    static String date(LocalDate d) {
+        int year = d.getYear() <= 0 ? 1 - d.getYear() : d.getYear();
+        return String.format("%04d-%02d-%02d", year, d.getMonthValue(), d.getDayOfMonth())
+                + (d.getYear() <= 0 ? " BC" : "");
+    }
+
+    /** {@code 13:45:30.123456}; PostgreSQL's {@code time} also holds 24:00:00, which LocalTime cannot. */
+    static String timeOfDayMicros(long micros) {
+        if (micros == MICROS_PER_DAY) {
+            return "24:00:00";
+        }
+        if (micros < 0 || micros > MICROS_PER_DAY) {
+            throw new DataException("A time of day of " + micros + " microseconds is outside 00:00..24:00");
+        }
+        LocalTime t = LocalTime.ofNanoOfDay(micros * 1000);
+        return String.format("%02d:%02d:%02d.%06d", t.getHour(), t.getMinute(), t.getSecond(), micros % 1_000_000);
+    }
+
+    private static BigDecimal variableScaleDecimal(Object value) {
+        Struct struct = (Struct) value;
+        return new BigDecimal(new BigInteger(bytes(struct.get("value"))), struct.getInt32("scale"));
+    }
+
+    static byte[] bytes(Object value) {
+        if (value instanceof byte[] array) {
+            return array;
+        }
+        ByteBuffer buffer = ((ByteBuffer) value).duplicate();
+        byte[] array = new byte[buffer.remaining()];
+        buffer.get(array);
+        return array;
+    }
+
+    /** bytea's hex input form, {@code \x0a1b}. */
+    private static String hex(byte[] bytes) {
+        char[] out = new char[2 + bytes.length * 2];
+        out[0] = '\\';
+        out[1] = 'x';
+        for (int i = 0; i < bytes.length; i++) {
+            out[2 + 2 * i] = HEX[(bytes[i] >> 4) & 0xf];
+            out[3 + 2 * i] = HEX[bytes[i] & 0xf];
+        }
+        return new String(out);
+    }
+}

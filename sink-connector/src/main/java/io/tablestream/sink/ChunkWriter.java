@@ -1,0 +1,107 @@
+package io.tablestream.sink;
+
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.connect.errors.ConnectException;
+import org.apache.kafka.connect.errors.RetriableException;
+import org.apache.kafka.connect.sink.ErrantRecordReporter;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.JdbiException;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * Writes a chunk and, when the database rejects it, isolates the bad record by splitting the chunk in halves (in
+ * order, so stored offsets only move forward). With the worker's {@link ErrantRecordReporter} (errors.tolerance=all
+ * and a dead-letter queue) a bad record goes to the queue and the good ones are written; otherwise the task fails
+ * naming the record.
+ */
+final class ChunkWriter {
+
+    private final TableWriter writer;
+    private final OffsetStore offsetStore;
+    private final Supplier<ErrantRecordReporter> reporters;
+
+    /** {@code offsetStore} null without exactly.once; {@code reporter} null when the worker offers none. */
+    ChunkWriter(TableWriter writer, OffsetStore offsetStore, Supplier<ErrantRecordReporter> reporters) {
+        this.writer = writer;
+        this.offsetStore = offsetStore;
+        this.reporters = reporters;
+    }
+
+    /** Writes the operations; {@code written} gets each partition's last written offset after each commit. */
+    void write(Handle handle, WritePlan plan, List<SinkOp> ops, Map<TopicPartition, Long> written) {
+        List<PreparedRow> rows = prepareReportingBadValues(plan, new ArrayList<>(ops));
+        if (!rows.isEmpty()) {
+            writeIsolating(handle, plan, rows, written);
+        }
+    }
+
+    private List<PreparedRow> prepareReportingBadValues(WritePlan plan, List<SinkOp> ops) {
+        while (true) {
+            try {
+                return writer.prepare(plan, ops);
+            } catch (BadRecordException e) {
+                ErrantRecordReporter reporter = reporters.get();
+                if (reporter == null) {
+                    throw e;
+                }
+                reporter.report(e.op().original(), e);
+                ops.remove(e.op());
+            }
+        }
+    }
+
+    private void writeIsolating(Handle handle, WritePlan plan, List<PreparedRow> rows,
+                                Map<TopicPartition, Long> written) {
+        Map<TopicPartition, Long> offsets = lastOffsets(rows);
+        try {
+            writer.write(handle, plan, rows, tx -> saveInTransaction(tx, offsets));
+            written.putAll(offsets);
+        } catch (RetriableException e) {
+            throw e;
+        } catch (ConnectException e) {
+            if (rows.size() == 1) {
+                ErrantRecordReporter reporter = reporters.get();
+                if (reporter == null) {
+                    throw e; // its message names the one record, the table, the column and the database's error
+                }
+                reporter.report(rows.get(0).op().original(), e);
+                return;
+            }
+            int half = rows.size() / 2;
+            writeIsolating(handle, plan, rows.subList(0, half), written);
+            writeIsolating(handle, plan, rows.subList(half, rows.size()), written);
+        }
+    }
+
+    /** Stores offsets alone, for records that wrote no row. */
+    void saveOffsets(Handle handle, Map<TopicPartition, Long> offsets) {
+        if (offsetStore == null) {
+            return;
+        }
+        try {
+            handle.useTransaction(tx -> offsetStore.save(tx, offsets));
+        } catch (JdbiException e) {
+            throw WriteErrors.translate(e, "Failed to store the written offsets in " + offsetStore.table());
+        }
+    }
+
+    private void saveInTransaction(Handle tx, Map<TopicPartition, Long> offsets) {
+        if (offsetStore != null) {
+            offsetStore.save(tx, offsets);
+        }
+    }
+
+    private static Map<TopicPartition, Long> lastOffsets(List<PreparedRow> rows) {
+        Map<TopicPartition, Long> offsets = new HashMap<>();
+        for (PreparedRow row : rows) {
+            offsets.merge(new TopicPartition(row.op().original().topic(), row.op().original().kafkaPartition()),
+                    row.op().original().kafkaOffset(), Math::max);
+        }
+        return offsets;
+    }
+}
