@@ -260,6 +260,11 @@ public final class ConnectWorker implements AutoCloseable {
     }
 
     /** A REST client for this worker. */
+    /** The forked worker's process id (for heap sampling with jstat), or empty for an in-process worker. */
+    public java.util.OptionalLong pid() {
+        return process == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(process.pid());
+    }
+
     public ConnectRestClient rest() {
         return new ConnectRestClient(restUrl);
     }

@@ -1,0 +1,204 @@
+package io.tablestream.benchmarks;
+
+import io.tablestream.testkit.ConnectRestClient;
+import io.tablestream.testkit.ConnectWorker;
+import io.tablestream.testkit.KafkaBroker;
+import io.tablestream.testkit.PostgresServer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.json.JsonConverter;
+import org.jdbi.v3.core.Jdbi;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+
+/**
+ * The real stack a benchmark runs on: PostgreSQL, a KRaft broker, and a Connect worker in its own JVM that loads the
+ * packaged plugin jars through plugin.path, as on a user's machine.
+ */
+final class BenchEnvironment implements AutoCloseable {
+
+    static final String DATABASE = "bench";
+    private static final Pattern NOT_ON_A_WORKER =
+            Pattern.compile(".*(source-connector|sink-connector|jdbc-common|jdbi3-|postgresql-|geantyref|checker-qual).*");
+
+    final PostgresServer postgres;
+    final KafkaBroker kafka;
+    final ConnectWorker worker;
+    final String url;
+    final Jdbi db;
+    final Admin admin;
+
+    private BenchEnvironment(PostgresServer postgres, KafkaBroker kafka, ConnectWorker worker, String url) {
+        this.postgres = postgres;
+        this.kafka = kafka;
+        this.worker = worker;
+        this.url = url;
+        this.db = Jdbi.create(() -> postgres.connect(DATABASE));
+        this.admin = kafka.admin();
+    }
+
+    static BenchEnvironment start(Path repoRoot) {
+        Path pluginDir = pluginDir(repoRoot);
+        PostgresServer postgres = PostgresServer.start();
+        KafkaBroker kafka = KafkaBroker.start();
+        String url = postgres.createDatabase(DATABASE);
+        String classpath = Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+                .filter(entry -> !NOT_ON_A_WORKER.matcher(entry).matches())
+                .collect(Collectors.joining(File.pathSeparator));
+        ConnectWorker worker = ConnectWorker.startForked(kafka.bootstrapServers(), Map.of(
+                "plugin.path", pluginDir.toString(),
+                "offset.flush.interval.ms", "10000"), classpath);
+        return new BenchEnvironment(postgres, kafka, worker, url);
+    }
+
+    /** A directory holding just the two packaged plugin jars. */
+    private static Path pluginDir(Path repoRoot) {
+        try {
+            Path dir = Files.createTempDirectory("tablestream-bench-plugins");
+            for (String module : new String[] {"source-connector", "sink-connector"}) {
+                Path target = repoRoot.resolve(module).resolve("target");
+                Path jar;
+                try (Stream<Path> files = Files.exists(target) ? Files.list(target) : Stream.empty()) {
+                    jar = files.filter(f -> f.getFileName().toString().endsWith("-plugin.jar")).findFirst()
+                            .orElseThrow(() -> new IllegalStateException("No plugin jar in " + target
+                                    + "; build first: mvn -B -pl benchmarks -am package -DskipTests"));
+                }
+                Files.copy(jar, dir.resolve(jar.getFileName()));
+            }
+            return dir;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    String bootstrap() {
+        return kafka.bootstrapServers();
+    }
+
+    ConnectRestClient rest() {
+        return worker.rest();
+    }
+
+    Map<String, String> connection() {
+        return Map.of("connection.url", url, "connection.user", postgres.user(),
+                "connection.password", postgres.passwordOrEmpty());
+    }
+
+    static JsonConverter converter(boolean isKey) {
+        JsonConverter converter = new JsonConverter();
+        converter.configure(Map.of("schemas.enable", "true"), isKey);
+        return converter;
+    }
+
+    /** The producer settings the performance notes recommend: batching matters 2x. */
+    static KafkaProducer<byte[], byte[]> producer(String bootstrap) {
+        return new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ProducerConfig.LINGER_MS_CONFIG, 20,
+                ProducerConfig.BATCH_SIZE_CONFIG, 262_144,
+                ProducerConfig.COMPRESSION_TYPE_CONFIG, "none"),
+                new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    /** Writes orders 0..n-1 to a new topic as the worker's JsonConverter would. */
+    void produceOrders(String topic, int partitions, long n, int customers, String note) {
+        kafka.createTopic(topic, partitions);
+        JsonConverter keys = converter(true);
+        JsonConverter values = converter(false);
+        try (KafkaProducer<byte[], byte[]> producer = producer(bootstrap())) {
+            for (long id = 0; id < n; id++) {
+                producer.send(new ProducerRecord<>(topic,
+                        keys.fromConnectData(topic, OrderRows.KEY_SCHEMA, OrderRows.key(id)),
+                        values.fromConnectData(topic, OrderRows.VALUE_SCHEMA, OrderRows.value(id, customers, note))));
+            }
+        }
+    }
+
+    void produceCustomers(String topic, int customers) {
+        kafka.createTopic(topic, 1);
+        JsonConverter keys = converter(true);
+        JsonConverter values = converter(false);
+        try (KafkaProducer<byte[], byte[]> producer = producer(bootstrap())) {
+            for (int id = 0; id < customers; id++) {
+                Struct customer = OrderRows.customer(id);
+                producer.send(new ProducerRecord<>(topic,
+                        keys.fromConnectData(topic, OrderRows.CUSTOMER_KEY_SCHEMA, OrderRows.customerKey(id)),
+                        values.fromConnectData(topic, OrderRows.CUSTOMER_SCHEMA, customer)));
+            }
+        }
+    }
+
+    /** Sum of the latest offsets of a topic's partitions: its record count for a non-transactional producer. */
+    long endOffsets(String topic) {
+        try {
+            int partitions = admin.describeTopics(java.util.List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS)
+                    .get(topic).partitions().size();
+            Map<TopicPartition, OffsetSpec> request = IntStream.range(0, partitions).boxed()
+                    .collect(Collectors.toMap(p -> new TopicPartition(topic, p), p -> OffsetSpec.latest()));
+            return admin.listOffsets(request).all().get(30, TimeUnit.SECONDS).values().stream()
+                    .mapToLong(info -> info.offset()).sum();
+        } catch (java.util.concurrent.ExecutionException e) {
+            return 0; // the topic does not exist yet
+        } catch (Exception e) {
+            throw new IllegalStateException("Cannot read the end offsets of " + topic, e);
+        }
+    }
+
+    long count(String sql) {
+        return db.withHandle(h -> h.createQuery(sql).mapTo(Long.class).one());
+    }
+
+    /** Polls {@code progress} until it reaches {@code target}; returns the nanoTime at which it was seen there. */
+    static long awaitProgress(LongSupplier progress, long target, Duration timeout, String what) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long last = -1;
+        while (System.nanoTime() < deadline) {
+            last = progress.getAsLong();
+            if (last >= target) {
+                return System.nanoTime();
+            }
+            sleep(50);
+        }
+        throw new IllegalStateException(what + " reached " + last + " of " + target + " within " + timeout);
+    }
+
+    /** Generous for the machine's limits (a few thousand rows/s at worst), but bounded. */
+    static Duration timeoutFor(long rows) {
+        return Duration.ofSeconds(60 + rows / 2_000);
+    }
+
+    static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        worker.stop();
+        kafka.close();
+        postgres.close();
+    }
+}

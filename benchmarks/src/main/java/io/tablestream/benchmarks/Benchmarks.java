@@ -1,0 +1,105 @@
+package io.tablestream.benchmarks;
+
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Runs every stage on the real stack and prints a markdown table, each tablestream figure beside a reference loop
+ * measured in the same run on the same data.
+ *
+ * <pre>benchmarks/run.sh [--smoke] [--rows N] [--runs R] [--customers C] [--e2e-rate R] [--e2e-seconds S]</pre>
+ */
+public final class Benchmarks {
+
+    /** What to run; the defaults are the full benchmark of BENCHMARKS.md. */
+    public record Options(long rows, int runs, int customers, int e2eRate, int e2eSeconds) {
+
+        static final Options FULL = new Options(1_000_000, 3, 100_000, 1_000, 60);
+        public static final Options SMOKE = new Options(5_000, 1, 1_000, 200, 5);
+
+        static Options parse(String[] args) {
+            Options o = List.of(args).contains("--smoke") ? SMOKE : FULL;
+            for (int i = 0; i < args.length; i++) {
+                String value = i + 1 < args.length ? args[i + 1] : null;
+                switch (args[i]) {
+                    case "--smoke" -> { }
+                    case "--rows" -> o = new Options(Long.parseLong(value), o.runs, o.customers, o.e2eRate, o.e2eSeconds);
+                    case "--runs" -> o = new Options(o.rows, Integer.parseInt(value), o.customers, o.e2eRate, o.e2eSeconds);
+                    case "--customers" -> o = new Options(o.rows, o.runs, Integer.parseInt(value), o.e2eRate, o.e2eSeconds);
+                    case "--e2e-rate" -> o = new Options(o.rows, o.runs, o.customers, Integer.parseInt(value), o.e2eSeconds);
+                    case "--e2e-seconds" -> o = new Options(o.rows, o.runs, o.customers, o.e2eRate, Integer.parseInt(value));
+                    default -> {
+                        if (args[i].startsWith("--")) {
+                            throw new IllegalArgumentException("Unknown option " + args[i]
+                                    + "; use --smoke, --rows N, --runs R, --customers C, --e2e-rate R, --e2e-seconds S");
+                        }
+                    }
+                }
+            }
+            return o;
+        }
+    }
+
+    private Benchmarks() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Options options = Options.parse(args);
+        String report = run(options, Path.of(System.getProperty("tablestream.repo", ".")));
+        System.out.println(report);
+        Path out = Path.of("benchmarks", "target", "benchmark-results.md");
+        if (Files.isDirectory(out.getParent())) {
+            Files.writeString(out, report);
+        }
+        System.exit(0); // Kafka's and PostgreSQL's shutdown hooks have run; don't wait for stray non-daemon threads
+    }
+
+    /** Runs everything and returns the report (machine, options, table). */
+    public static String run(Options options, Path repoRoot) throws Exception {
+        List<Result> results = new ArrayList<>();
+        long heapMb;
+        String pgVersion;
+        try (BenchEnvironment env = BenchEnvironment.start(repoRoot)) {
+            pgVersion = env.db.withHandle(h -> h.createQuery("SHOW server_version").mapTo(String.class).one());
+
+            env.db.useHandle(h -> h.execute(OrderRows.createTable("copy_raw")));
+            double copy = CopyBenchmark.copyOrders(env, "copy_raw", 0, options.rows(), options.customers(), OrderRows.NOTE);
+            results.add(new Result("raw COPY FROM STDIN", String.format("%,d rows into a table with a primary key"
+                    + " (the database's own limit)", options.rows()), List.of(copy), List.of(), "rows/s", "—", ""));
+
+            SinkBenchmark sink = new SinkBenchmark(env, options.rows(), options.customers());
+            results.add(sink.run(false, 1, options.runs()));
+            results.add(sink.run(false, 4, options.runs()));
+            results.add(sink.run(true, 1, options.runs()));
+            results.add(sink.run(true, 4, options.runs()));
+            heapMb = sink.peakHeapMb();
+
+            results.add(new SourceBenchmark(env, options.rows(), options.customers()).run(options.runs()));
+            results.add(notLanded("CDC snapshot, then stream", "mode=cdc (issue 5)"));
+            results.add(notLanded("CDC latency", "mode=cdc (issue 5)"));
+            results.add(new EnricherBenchmark(env, options.rows(), options.customers()).run(options.runs()));
+            results.add(new EndToEndBenchmark(env, options.e2eRate(), options.e2eSeconds()).run());
+        }
+        return String.format(Locale.ROOT, """
+                        tablestream benchmark, %s
+                        machine: %d cores, %,d MB max heap for this JVM, PostgreSQL %s, Kafka 4.3.1 (KRaft, 1 broker in this JVM),
+                        Connect worker in its own JVM (-Xmx512m) loading the plugin jars from plugin.path
+                        options: %,d rows, %d run(s) per figure (median shown, runs in brackets), %,d customers
+
+                        %s
+                        Peak heap used by the Connect worker during the sink runs: %s (target: flat, under 512 MB)
+                        """, Instant.now(), Runtime.getRuntime().availableProcessors(),
+                ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getMax() / (1024 * 1024), pgVersion,
+                options.rows(), options.runs(), options.customers(), ResultTable.markdown(results),
+                heapMb < 0 ? "not sampled" : heapMb + " MB");
+    }
+
+    private static Result notLanded(String stage, String what) {
+        return new Result(stage, "—", List.of(), List.of(), "", "—", "not measured: " + what + " has not landed");
+    }
+}

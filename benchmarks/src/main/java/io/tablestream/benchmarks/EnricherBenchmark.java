@@ -1,0 +1,168 @@
+package io.tablestream.benchmarks;
+
+import io.tablestream.enricher.EnricherApp;
+import io.tablestream.enricher.EnricherConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.data.SchemaBuilder;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.json.JsonConverter;
+import org.apache.kafka.streams.KafkaStreams;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Enricher throughput with exactly_once_v2: orders joined with customers, beside a plain consume-convert-lookup-
+ * produce loop over the same topic (an in-memory map for the lookup, no Kafka Streams).
+ */
+final class EnricherBenchmark {
+
+    private static final String ORDERS = "bench.enr.orders";
+    private static final String CUSTOMERS = "bench.enr.customers";
+    private static final Schema ENRICHED = enrichedSchema();
+
+    private final BenchEnvironment env;
+    private final long rows;
+    private final int customers;
+
+    EnricherBenchmark(BenchEnvironment env, long rows, int customers) {
+        this.env = env;
+        this.rows = rows;
+        this.customers = customers;
+    }
+
+    private static Schema enrichedSchema() {
+        SchemaBuilder builder = SchemaBuilder.struct();
+        OrderRows.VALUE_SCHEMA.fields().forEach(f -> builder.field(f.name(), f.schema()));
+        return builder.field("customer_name", Schema.OPTIONAL_STRING_SCHEMA)
+                .field("customer_city", Schema.OPTIONAL_STRING_SCHEMA).build();
+    }
+
+    Result run(int runs) throws Exception {
+        env.produceCustomers(CUSTOMERS, customers);
+        env.produceOrders(ORDERS, 4, rows, customers, OrderRows.NOTE);
+        List<Double> ours = new ArrayList<>();
+        List<Double> reference = new ArrayList<>();
+        for (int run = 0; run < runs; run++) {
+            reference.add(referenceLoop("bench.enr.ref." + run));
+            env.kafka.deleteTopics("bench.enr.ref." + run);
+            ours.add(enricher(run));
+        }
+        return new Result("enricher", String.format("%,d orders ⋈ %,d customers, exactly_once_v2, 4 partitions;"
+                + " reference: consume + convert + map lookup + produce", rows, customers), ours, reference,
+                "records/s", ">= 0.5", "");
+    }
+
+    private double enricher(int run) throws Exception {
+        String output = "bench.enr.out." + run;
+        env.kafka.createTopic(output, 4);
+        Path stateDir = Files.createTempDirectory("bench-enricher");
+        Map<String, Object> config = new HashMap<>(Map.of(
+                "application.id", "bench-enricher-" + run + "-" + UUID.randomUUID().toString().substring(0, 6),
+                "bootstrap.servers", env.bootstrap(),
+                "input.topic", ORDERS,
+                "lookup.topic", CUSTOMERS,
+                "output.topic", output,
+                "join.field", "customer_id",
+                "lookup.fields", "name,city",
+                "lookup.prefix", "customer_",
+                // Left, not inner: an order processed before its customer reached the lookup table is still counted
+                // (an inner join would drop it: the stream-table join's bootstrap race, see BENCHMARKS.md).
+                "join.type", "left",
+                "state.dir", stateDir.toString()));
+        KafkaStreams streams = EnricherApp.create(new EnricherConfig(config));
+        long start = System.nanoTime();
+        streams.start();
+        try {
+            countCommitted(output, rows);
+            return rows / CopyBenchmark.seconds(start);
+        } finally {
+            streams.close(Duration.ofSeconds(60));
+            streams.cleanUp();
+            env.kafka.deleteTopics(output);
+        }
+    }
+
+    /** Reads the output as a read_committed consumer until it has seen {@code expected} records. */
+    private void countCommitted(String topic, long expected) {
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, env.bootstrap(),
+                ConsumerConfig.GROUP_ID_CONFIG, "bench-count-" + UUID.randomUUID(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(topic));
+            long seen = 0;
+            Duration timeout = BenchEnvironment.timeoutFor(expected);
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (seen < expected) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("The enricher wrote " + seen + " of " + expected + " within " + timeout);
+                }
+                seen += consumer.poll(Duration.ofMillis(100)).count();
+            }
+        }
+    }
+
+    private double referenceLoop(String output) {
+        JsonConverter keys = BenchEnvironment.converter(true);
+        JsonConverter values = BenchEnvironment.converter(false);
+        Map<Object, Struct> customersById = new HashMap<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = consumer()) {
+            drain(consumer, CUSTOMERS, record -> {
+                Struct customer = (Struct) values.toConnectData(CUSTOMERS, record.value()).value();
+                customersById.put(customer.get("id"), customer);
+            });
+        }
+        long start = System.nanoTime();
+        try (KafkaConsumer<byte[], byte[]> consumer = consumer();
+             KafkaProducer<byte[], byte[]> producer = BenchEnvironment.producer(env.bootstrap())) {
+            drain(consumer, ORDERS, record -> {
+                Struct order = (Struct) values.toConnectData(ORDERS, record.value()).value();
+                Struct customer = customersById.get(order.getInt32("customer_id"));
+                Struct enriched = new Struct(ENRICHED);
+                OrderRows.VALUE_SCHEMA.fields().forEach(f -> enriched.put(f.name(), order.get(f)));
+                if (customer != null) {
+                    enriched.put("customer_name", customer.get("name")).put("customer_city", customer.get("city"));
+                }
+                producer.send(new ProducerRecord<>(output, record.key(), values.fromConnectData(output, ENRICHED, enriched)));
+            });
+            producer.flush();
+        }
+        keys.close();
+        return rows / CopyBenchmark.seconds(start);
+    }
+
+    private KafkaConsumer<byte[], byte[]> consumer() {
+        return new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, env.bootstrap(),
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5_000,
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    private static void drain(KafkaConsumer<byte[], byte[]> consumer, String topic,
+                              java.util.function.Consumer<ConsumerRecord<byte[], byte[]>> action) {
+        List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                .map(p -> new TopicPartition(topic, p.partition())).toList();
+        consumer.assign(partitions);
+        consumer.seekToBeginning(partitions);
+        Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+        while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
+            consumer.poll(Duration.ofMillis(200)).forEach(action);
+        }
+    }
+}

@@ -1,0 +1,195 @@
+package io.tablestream.benchmarks;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.json.JsonConverter;
+import org.postgresql.PGConnection;
+
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * Sink throughput: the connector draining a topic of orders into a table, beside a plain consumer + COPY loop using the
+ * same converter (no Connect) on the same records.
+ */
+final class SinkBenchmark {
+
+    private static final int REFERENCE_BATCH = 5_000;
+
+    private final BenchEnvironment env;
+    private final long rows;
+    private final int customers;
+    private long peakHeapMb = -1;
+
+    SinkBenchmark(BenchEnvironment env, long rows, int customers) {
+        this.env = env;
+        this.rows = rows;
+        this.customers = customers;
+    }
+
+    long peakHeapMb() {
+        return peakHeapMb;
+    }
+
+    Result run(boolean upsert, int partitions, int runs) {
+        String topic = "bench.sink.p" + partitions;
+        if (env.endOffsets(topic) < rows) {
+            env.produceOrders(topic, partitions, rows, customers, OrderRows.NOTE);
+        }
+        List<Double> ours = new ArrayList<>();
+        List<Double> reference = new ArrayList<>();
+        String mode = upsert ? "upsert" : "insert";
+        for (int run = 0; run < runs; run++) {
+            String refTable = "sink_ref_" + mode + "_p" + partitions + "_" + run;
+            prepare(refTable, upsert);
+            reference.add(referenceLoop(topic, partitions, refTable, upsert));
+            String table = "sink_" + mode + "_p" + partitions + "_" + run;
+            prepare(table, upsert);
+            ours.add(connector(topic, partitions, table, upsert, run));
+            env.db.useHandle(h -> h.execute("DROP TABLE " + refTable + "; DROP TABLE " + table));
+        }
+        String workload = String.format("%,d records in a topic, %d partition%s%s", rows, partitions,
+                partitions == 1 ? "" : "s", upsert ? ", half of the keys already in the table" : "");
+        String referenceName = upsert ? "consumer + COPY into staging + INSERT ... ON CONFLICT" : "consumer + COPY";
+        return new Result("sink " + mode, workload + "; reference: " + referenceName, ours, reference, "rows/s",
+                ">= 0.8", "");
+    }
+
+    private void prepare(String table, boolean upsert) {
+        env.db.useHandle(h -> h.execute(OrderRows.createTable(table)));
+        if (upsert) {
+            // Half of the keys (the even ids) already exist with an older note.
+            env.db.useHandle(h -> h.execute("INSERT INTO " + table + " SELECT id, 0, 0, 'old', now(), 'old'"
+                    + " FROM generate_series(0, " + (rows - 1) + ", 2) AS id"));
+        }
+    }
+
+    private double connector(String topic, int partitions, String table, boolean upsert, int run) {
+        String name = "bench-sink-" + table + "-" + run;
+        Map<String, String> config = new HashMap<>(env.connection());
+        config.putAll(Map.of(
+                "connector.class", "io.tablestream.sink.PostgresSinkConnector",
+                "tasks.max", Integer.toString(Math.min(partitions, 2)),
+                "topics", topic,
+                "table.name.format", table,
+                "insert.mode", upsert ? "upsert" : "insert",
+                "pk.mode", "record_key",
+                "batch.size", "5000",
+                "consumer.override.max.poll.records", "5000"));
+        String done = upsert ? "SELECT count(*) FROM " + table + " WHERE note <> 'old'" : "SELECT count(*) FROM " + table;
+        long start = System.nanoTime();
+        try (HeapSampler heap = env.worker.pid().isPresent() ? new HeapSampler(env.worker.pid().getAsLong(), 250) : null) {
+            env.rest().createOrUpdateConnector(name, config);
+            awaitRows(table, done, upsert);
+            long end = System.nanoTime();
+            if (heap != null) {
+                peakHeapMb = Math.max(peakHeapMb, heap.peakMb());
+            }
+            return rows / ((end - start) / 1e9);
+        } finally {
+            env.rest().deleteConnector(name);
+        }
+    }
+
+    /** Cheap progress from the statistics counters first; an exact count only near the end. */
+    private void awaitRows(String table, String exactCount, boolean upsert) {
+        long prefilled = upsert ? (rows + 1) / 2 : 0;
+        BenchEnvironment.awaitProgress(() -> env.count(
+                        "SELECT coalesce(sum(n_tup_ins + n_tup_upd), 0) FROM pg_stat_user_tables WHERE relname = '" + table + "'")
+                        - prefilled, (long) (rows * 0.9), BenchEnvironment.timeoutFor(rows), table + " (statistics)");
+        BenchEnvironment.awaitProgress(() -> env.count(exactCount), rows, BenchEnvironment.timeoutFor(rows), table);
+    }
+
+    /** The same work without Connect: consume, convert with JsonConverter, COPY; one thread per two partitions. */
+    private double referenceLoop(String topic, int partitions, String table, boolean upsert) {
+        int threads = Math.min(partitions, 2);
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        long start = System.nanoTime();
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                List<TopicPartition> assigned = new ArrayList<>();
+                for (int p = t; p < partitions; p += threads) {
+                    assigned.add(new TopicPartition(topic, p));
+                }
+                done.add(pool.submit(() -> {
+                    consumeAndCopy(assigned, table, upsert);
+                    return null;
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get();
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("Sink reference loop failed", e);
+        } finally {
+            pool.shutdown();
+        }
+        return rows / CopyBenchmark.seconds(start);
+    }
+
+    private void consumeAndCopy(List<TopicPartition> partitions, String table, boolean upsert) throws Exception {
+        JsonConverter converter = BenchEnvironment.converter(false);
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, env.bootstrap(),
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, REFERENCE_BATCH,
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer());
+             Connection db = env.postgres.connect(BenchEnvironment.DATABASE)) {
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            String target = upsert ? "bench_stage" : table;
+            if (upsert) {
+                try (Statement s = db.createStatement()) {
+                    s.execute("CREATE TEMP TABLE bench_stage (LIKE " + table + ")");
+                }
+                db.setAutoCommit(false);
+            }
+            StringBuilder lines = new StringBuilder();
+            int buffered = 0;
+            while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
+                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    OrderRows.appendCopyLine(lines, (Struct) converter.toConnectData(record.topic(), record.value()).value());
+                    if (++buffered == REFERENCE_BATCH) {
+                        flush(db, target, table, lines, upsert);
+                        buffered = 0;
+                    }
+                }
+            }
+            if (buffered > 0) {
+                flush(db, target, table, lines, upsert);
+            }
+        }
+    }
+
+    private static void flush(Connection db, String copyTarget, String table, StringBuilder lines, boolean upsert)
+            throws Exception {
+        byte[] bytes = lines.toString().getBytes(StandardCharsets.UTF_8);
+        db.unwrap(PGConnection.class).getCopyAPI().copyIn("COPY " + copyTarget + " FROM STDIN",
+                new java.io.ByteArrayInputStream(bytes));
+        lines.setLength(0);
+        if (upsert) {
+            try (Statement s = db.createStatement()) {
+                s.execute("INSERT INTO " + table + " SELECT * FROM bench_stage ON CONFLICT (id) DO UPDATE SET"
+                        + " customer_id = EXCLUDED.customer_id, amount = EXCLUDED.amount, status = EXCLUDED.status,"
+                        + " created_at = EXCLUDED.created_at, note = EXCLUDED.note");
+                s.execute("TRUNCATE bench_stage");
+            }
+            db.commit();
+        }
+    }
+}
