@@ -28,4 +28,9 @@ final class TimetzType implements PgType {
         OffsetTime value = rs.getObject(index, OffsetTime.class);
         return value == null ? null : FORMAT.format(value);
     }
+
+    @Override
+    public Object readText(String text, PgColumn column) {
+        return FORMAT.format(PgText.timetz(text));
+    }
 }
