@@ -85,6 +85,8 @@ class ReadTextTest {
 
         assertEquals("13:45:30.123456+02:00", micros("timetz", -1, "13:45:30.123456+02"));
         assertEquals("00:00:00.000000-05:30", micros("timetz", -1, "00:00:00-05:30"));
+        assertEquals("24:00:00.000000+00:00", micros("timetz", -1, "24:00:00+00"));
+        assertEquals("12:00:00.000000+00:53:28", micros("timetz", -1, "12:00:00+00:53:28"));
         assertEquals("P1Y2M3DT4H5M6.000007S", micros("interval", -1, "1 year 2 mons 3 days 04:05:06.000007"));
     }
 
