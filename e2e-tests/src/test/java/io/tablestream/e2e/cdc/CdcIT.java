@@ -141,7 +141,9 @@ class CdcIT {
         Change snapshot = changes.get(0);
         assertEquals("r", snapshot.op());
         assertEquals(new BigDecimal("10.50"), snapshot.value().get("amount"));
-        assertEquals(java.util.Date.from(java.time.Instant.parse("2024-05-01T10:00:00Z")), snapshot.value().get("placed_at"));
+        // time.precision.mode=microseconds (the default): microseconds since the epoch.
+        assertEquals(java.time.Instant.parse("2024-05-01T10:00:00Z").getEpochSecond() * 1_000_000L,
+                snapshot.value().get("placed_at"));
 
         Change insert = changes.get(1);
         assertEquals(List.of("c", 2, new BigDecimal("20.00")),

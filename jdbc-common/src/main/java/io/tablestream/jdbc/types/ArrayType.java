@@ -54,4 +54,14 @@ final class ArrayType implements PgType {
                 "No mapping for the element type " + column.element().typeName() + " of column " + column.name()));
     }
 
+    /** PostgreSQL's array literal, e.g. {@code {1,NULL,"b c"}}; each element is read by its type's own family. */
+    @Override
+    public Object readText(String text, PgColumn column) {
+        ColumnReader element = elementReader(column);
+        List<Object> values = new ArrayList<>();
+        for (String elementText : PgText.arrayElements(text)) {
+            values.add(element.readText(elementText));
+        }
+        return values;
+    }
 }

@@ -24,4 +24,13 @@ final class BooleanType implements PgType {
         boolean value = rs.getBoolean(index);
         return rs.wasNull() ? null : value;
     }
+
+    @Override
+    public Object readText(String text, PgColumn column) {
+        return switch (text) {
+            case "t" -> true;
+            case "f" -> false;
+            default -> throw new IllegalArgumentException("a boolean prints as t or f");
+        };
+    }
 }

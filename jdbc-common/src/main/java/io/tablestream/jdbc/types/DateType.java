@@ -25,6 +25,15 @@ final class DateType implements PgType {
     @Override
     public Object read(ResultSet rs, int index, PgColumn column) throws SQLException {
         LocalDate value = rs.getObject(index, LocalDate.class);
-        return value == null ? null : Date.from(value.atStartOfDay(ZoneOffset.UTC).toInstant());
+        return value == null ? null : connect(value);
+    }
+
+    @Override
+    public Object readText(String text, PgColumn column) {
+        return connect(PgText.date(text));
+    }
+
+    private static Date connect(LocalDate value) {
+        return Date.from(value.atStartOfDay(ZoneOffset.UTC).toInstant());
     }
 }

@@ -24,4 +24,9 @@ final class EnumType implements PgType {
     public Object read(ResultSet rs, int index, PgColumn column) throws SQLException {
         return rs.getString(index);
     }
+
+    @Override
+    public Object readText(String text, PgColumn column) {
+        return text; // the label
+    }
 }

@@ -24,4 +24,10 @@ final class FloatingPointTypes implements PgType {
         Object value = "float4".equals(column.typeName()) ? (Object) rs.getFloat(index) : (Object) rs.getDouble(index);
         return rs.wasNull() ? null : value;
     }
+
+    @Override
+    public Object readText(String text, PgColumn column) {
+        // PostgreSQL prints NaN, Infinity and -Infinity as Java spells them.
+        return "float4".equals(column.typeName()) ? (Object) Float.parseFloat(text) : (Object) Double.parseDouble(text);
+    }
 }

@@ -32,4 +32,13 @@ final class IntegerTypes implements PgType {
         };
         return rs.wasNull() ? null : value;
     }
+
+    @Override
+    public Object readText(String text, PgColumn column) {
+        return switch (column.typeName()) {
+            case "int2" -> Short.parseShort(text);
+            case "int4" -> Integer.parseInt(text);
+            default -> Long.parseLong(text);
+        };
+    }
 }

@@ -39,4 +39,14 @@ final class IntervalType implements PgType {
         return "P" + interval.getYears() + "Y" + interval.getMonths() + "M" + interval.getDays() + "DT"
                 + hours + "H" + minutes + "M" + seconds.toPlainString() + "S";
     }
+
+    /** The server's default IntervalStyle {@code postgres}, as the driver reads it too. */
+    @Override
+    public Object readText(String text, PgColumn column) {
+        try {
+            return iso8601(new PGInterval(text));
+        } catch (SQLException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+    }
 }

@@ -69,9 +69,16 @@ final class NumericType implements PgType {
             return rs.getString(index); // exact, and keeps NaN/Infinity readable
         }
         BigDecimal value = rs.getBigDecimal(index);
-        if (value == null) {
-            return null;
-        }
+        return value == null ? null : convert(value, column, target);
+    }
+
+    @Override
+    public Object readText(String text, PgColumn column) {
+        Target target = target(column);
+        return target == Target.TEXT ? text : convert(new BigDecimal(text), column, target);
+    }
+
+    private static Object convert(BigDecimal value, PgColumn column, Target target) {
         return switch (target) {
             // PostgreSQL already stores the declared scale; setScale only normalises, it never rounds here.
             case DECIMAL -> value.setScale(column.numericScale(), RoundingMode.UNNECESSARY);
@@ -79,7 +86,7 @@ final class NumericType implements PgType {
             case INT32 -> value.intValueExact();
             case INT64 -> value.longValueExact();
             case FLOAT64 -> value.doubleValue();
-            case TEXT -> throw new IllegalStateException("handled above");
+            case TEXT -> throw new IllegalStateException("exact text is not converted");
         };
     }
 }

@@ -17,4 +17,10 @@ public interface PgType {
 
     /** Reads the column at {@code index} as a Connect value, or null for SQL NULL. */
     Object read(ResultSet rs, int index, PgColumn column) throws SQLException;
+
+    /**
+     * The Connect value of PostgreSQL's text output of this type (as logical replication sends it); null stays null.
+     * Equal to what {@link #read} returns for the same value under the same options.
+     */
+    Object readText(String text, PgColumn column);
 }

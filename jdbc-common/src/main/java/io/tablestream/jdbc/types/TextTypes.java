@@ -23,4 +23,9 @@ final class TextTypes implements PgType {
     public Object read(ResultSet rs, int index, PgColumn column) throws SQLException {
         return rs.getString(index);
     }
+
+    @Override
+    public Object readText(String text, PgColumn column) {
+        return text; // the driver reads the same text
+    }
 }

@@ -39,9 +39,18 @@ final class TimeType implements PgType {
         }
         // Read as text: PostgreSQL's 24:00:00 is a valid time that LocalTime cannot hold.
         String text = rs.getString(index);
-        if (text == null) {
-            return null;
+        return text == null ? null : micros(text);
+    }
+
+    @Override
+    public Object readText(String text, PgColumn column) {
+        if (mode == TimePrecisionMode.CONNECT) {
+            return new Date(PgText.time(text).toNanoOfDay() / 1_000_000L);
         }
+        return micros(text);
+    }
+
+    private static long micros(String text) {
         if (text.startsWith("24:00:00")) {
             return 86_400_000_000L;
         }

@@ -10,7 +10,6 @@ import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
-import java.time.temporal.ChronoUnit;
 import java.util.Date;
 import java.util.Set;
 
@@ -46,31 +45,43 @@ final class TimestampTypes implements PgType {
 
     @Override
     public Object read(ResultSet rs, int index, PgColumn column) throws SQLException {
-        Instant instant;
         if ("timestamptz".equals(column.typeName())) {
             OffsetDateTime value = rs.getObject(index, OffsetDateTime.class);
-            if (value == null) {
-                return null;
-            }
-            if (value.equals(OffsetDateTime.MAX) || value.equals(OffsetDateTime.MIN)) {
-                return infinity(value.equals(OffsetDateTime.MAX));
-            }
-            instant = value.toInstant();
-        } else {
-            LocalDateTime value = rs.getObject(index, LocalDateTime.class);
-            if (value == null) {
-                return null;
-            }
-            if (value.equals(LocalDateTime.MAX) || value.equals(LocalDateTime.MIN)) {
-                return infinity(value.equals(LocalDateTime.MAX));
-            }
-            instant = mode == TimePrecisionMode.CONNECT ? value.atZone(dbTimeZone).toInstant() : value.toInstant(ZoneOffset.UTC);
+            return value == null ? null : connect(value);
         }
-        return mode == TimePrecisionMode.CONNECT ? Date.from(instant) : ChronoUnit.MICROS.between(Instant.EPOCH, instant);
+        LocalDateTime value = rs.getObject(index, LocalDateTime.class);
+        return value == null ? null : connect(value);
     }
 
     private Object infinity(boolean positive) {
         long value = positive ? Long.MAX_VALUE : Long.MIN_VALUE;
         return mode == TimePrecisionMode.CONNECT ? new Date(value) : value;
+    }
+
+    @Override
+    public Object readText(String text, PgColumn column) {
+        return "timestamptz".equals(column.typeName()) ? connect(PgText.timestamptz(text)) : connect(PgText.timestamp(text));
+    }
+
+    private Object connect(OffsetDateTime value) {
+        if (value.equals(OffsetDateTime.MAX) || value.equals(OffsetDateTime.MIN)) {
+            return infinity(value.equals(OffsetDateTime.MAX));
+        }
+        return connect(value.toInstant());
+    }
+
+    private Object connect(LocalDateTime value) {
+        if (value.equals(LocalDateTime.MAX) || value.equals(LocalDateTime.MIN)) {
+            return infinity(value.equals(LocalDateTime.MAX));
+        }
+        return connect(mode == TimePrecisionMode.CONNECT ? value.atZone(dbTimeZone).toInstant() : value.toInstant(ZoneOffset.UTC));
+    }
+
+    private Object connect(Instant instant) {
+        if (mode == TimePrecisionMode.CONNECT) {
+            return Date.from(instant);
+        }
+        // Not ChronoUnit.MICROS.between: it counts in nanoseconds and overflows outside 1677..2262.
+        return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000L), instant.getNano() / 1_000L);
     }
 }

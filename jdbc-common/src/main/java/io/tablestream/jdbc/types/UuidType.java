@@ -23,4 +23,9 @@ final class UuidType implements PgType {
     public Object read(ResultSet rs, int index, PgColumn column) throws SQLException {
         return rs.getString(index);
     }
+
+    @Override
+    public Object readText(String text, PgColumn column) {
+        return text; // PostgreSQL prints the canonical form
+    }
 }

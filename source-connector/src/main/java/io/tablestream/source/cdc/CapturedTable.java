@@ -34,9 +34,9 @@ record CapturedTable(TableSchema schema, String topic, List<ColumnReader> reader
             SELECT CASE WHEN t.typtype = 'd' THEN bt.typname ELSE t.typname END
             FROM pg_type t LEFT JOIN pg_type bt ON bt.oid = t.typbasetype WHERE t.oid = ?""";
 
-    static CapturedTable of(Relation relation, Handle handle, String topic) {
+    static CapturedTable of(Relation relation, Handle handle, String topic, PgTypeCatalog types) {
         TableId table = new TableId(relation.namespace(), relation.name());
-        TableSchema current = TableSchema.read(handle, table);
+        TableSchema current = TableSchema.read(handle, table, types);
         Map<String, ColumnReader> catalog = current.columns().stream()
                 .collect(Collectors.toMap(r -> r.column().name(), Function.identity()));
         List<ColumnReader> readers = new ArrayList<>();
@@ -45,7 +45,7 @@ record CapturedTable(TableSchema schema, String topic, List<ColumnReader> reader
             if (reader == null) { // dropped again since: fall back to what the WAL says
                 String typeName = handle.createQuery(TYPE_NAME_SQL).bind(0, column.typeOid()).mapTo(String.class)
                         .findOne().orElse("unknown");
-                reader = PgTypeCatalog.reader(new PgColumn(column.name(), typeName, column.typmod(), false)).orElse(null);
+                reader = types.readerFor(new PgColumn(column.name(), typeName, column.typmod(), false)).orElse(null);
             }
             if (reader == null) {
                 log.warn("Table {} column {} has a type tablestream does not map yet; the column is skipped",
@@ -84,7 +84,7 @@ record CapturedTable(TableSchema schema, String topic, List<ColumnReader> reader
                 }
                 text = old.values().get(i);
             }
-            row.put(reader.column().name(), TextValues.convert(reader.column(), text));
+            row.put(reader.column().name(), reader.readText(text));
         }
         return row;
     }
@@ -98,7 +98,7 @@ record CapturedTable(TableSchema schema, String topic, List<ColumnReader> reader
         for (int i = 0; i < readers.size(); i++) {
             ColumnReader reader = readers.get(i);
             if (reader != null && schema.keyColumns().contains(reader.column().name())) {
-                key.put(reader.column().name(), TextValues.convert(reader.column(), tuple.values().get(i)));
+                key.put(reader.column().name(), reader.readText(tuple.values().get(i)));
             }
         }
         return key;

@@ -4,6 +4,7 @@ import io.tablestream.jdbc.ConnectionConfig;
 import io.tablestream.jdbc.SqlErrors;
 import io.tablestream.jdbc.TableId;
 import io.tablestream.jdbc.Version;
+import io.tablestream.jdbc.types.PgTypeCatalog;
 import io.tablestream.source.PostgresSourceConfig;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.connect.errors.ConnectException;
@@ -30,7 +31,8 @@ public class CdcSourceTask extends SourceTask {
 
     /** What the snapshot and the stream share. */
     record Settings(Jdbi jdbi, CdcConfig cdc, List<TableId> tables, Function<TableId, String> topics,
-                    Map<String, String> partition, TransactionContext transactions, AckTracker acks) {
+                    Map<String, String> partition, TransactionContext transactions, AckTracker acks,
+                    PgTypeCatalog types) {
     }
 
     private final AckTracker acks = new AckTracker();
@@ -50,7 +52,8 @@ public class CdcSourceTask extends SourceTask {
         CdcConfig cdc = new CdcConfig(config);
         Jdbi jdbi = ConnectionConfig.jdbi(config);
         settings = new Settings(jdbi, cdc, config.includedTables(), config::topicFor,
-                CdcOffset.partition(cdc.slotName()), context.transactionContext(), acks);
+                CdcOffset.partition(cdc.slotName()), context.transactionContext(), acks,
+                PgTypeCatalog.of(config.typeOptions()));
         CdcOffset offset = CdcOffset.fromMap(context.offsetStorageReader().offset(settings.partition()));
         try {
             jdbi.useHandle(h -> Replication.ensurePublication(h, cdc, settings.tables()));
@@ -76,7 +79,7 @@ public class CdcSourceTask extends SourceTask {
                 log.info("Created slot {} at {}; reading the snapshot of {}", cdc.slotName(),
                         slot.consistentPoint().asString(), settings.tables());
                 return new SnapshotSource(settings.jdbi(), slot, settings.tables(), settings.topics(),
-                        settings.partition(), cdc.debeziumEnvelope());
+                        settings.partition(), cdc.debeziumEnvelope(), settings.types());
             } finally {
                 slot.connection().close(); // the snapshot is imported: its exporter may go
             }

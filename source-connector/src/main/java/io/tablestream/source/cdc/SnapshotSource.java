@@ -3,6 +3,7 @@ package io.tablestream.source.cdc;
 import io.tablestream.jdbc.Identifiers;
 import io.tablestream.jdbc.TableId;
 import io.tablestream.jdbc.types.ColumnReader;
+import io.tablestream.jdbc.types.PgTypeCatalog;
 import io.tablestream.source.TableSchema;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.source.SourceRecord;
@@ -31,6 +32,7 @@ final class SnapshotSource implements ChangeSource {
     private final Map<String, String> partition;
     private final long consistentLsn;
     private final boolean debeziumEnvelope;
+    private final PgTypeCatalog types;
     private int tableIndex = -1;
     private TableSchema schema;
     private Statement statement;
@@ -38,12 +40,14 @@ final class SnapshotSource implements ChangeSource {
     private boolean done;
 
     SnapshotSource(Jdbi jdbi, Replication.NewSlot slot, List<TableId> tables, Function<TableId, String> topics,
-                   Map<String, String> partition, boolean debeziumEnvelope) throws SQLException {
+                   Map<String, String> partition, boolean debeziumEnvelope, PgTypeCatalog types)
+            throws SQLException {
         this.tables = tables;
         this.topics = topics;
         this.partition = partition;
         this.consistentLsn = slot.consistentPoint().asLong();
         this.debeziumEnvelope = debeziumEnvelope;
+        this.types = types;
         this.handle = jdbi.open();
         Connection connection = handle.getConnection();
         connection.setAutoCommit(false);
@@ -92,7 +96,7 @@ final class SnapshotSource implements ChangeSource {
             handle.getConnection().commit();
             return;
         }
-        schema = TableSchema.read(handle, tables.get(tableIndex));
+        schema = TableSchema.read(handle, tables.get(tableIndex), types);
         String columns = schema.columns().stream().map(c -> Identifiers.quote(c.column().name()))
                 .collect(Collectors.joining(", "));
         statement = handle.getConnection().createStatement();

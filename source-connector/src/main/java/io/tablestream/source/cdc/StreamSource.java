@@ -1,6 +1,7 @@
 package io.tablestream.source.cdc;
 
 import io.tablestream.jdbc.TableId;
+import io.tablestream.jdbc.types.PgTypeCatalog;
 import io.tablestream.source.cdc.PgOutputMessage.Begin;
 import io.tablestream.source.cdc.PgOutputMessage.Commit;
 import io.tablestream.source.cdc.PgOutputMessage.Delete;
@@ -46,6 +47,7 @@ final class StreamSource implements ChangeSource {
     private static final long IDLE_WAIT_MS = 500;
 
     private final Jdbi jdbi;
+    private final PgTypeCatalog types;
     private final Connection connection;
     private final PGReplicationStream stream;
     private final Set<TableId> captured;
@@ -67,6 +69,7 @@ final class StreamSource implements ChangeSource {
     StreamSource(CdcSourceTask.Settings settings, Connection connection, LogSequenceNumber start, CdcOffset offset)
             throws SQLException {
         this.jdbi = settings.jdbi();
+        this.types = settings.types();
         this.connection = connection;
         this.captured = Set.copyOf(settings.tables());
         this.topics = settings.topics();
@@ -171,7 +174,7 @@ final class StreamSource implements ChangeSource {
             return; // a publication FOR ALL TABLES also sends tables we do not capture
         }
         CapturedTable previous = relations.get(relation.relationId());
-        CapturedTable current = jdbi.withHandle(h -> CapturedTable.of(relation, h, topics.apply(table)));
+        CapturedTable current = jdbi.withHandle(h -> CapturedTable.of(relation, h, topics.apply(table), types));
         if (previous != null && !previous.schema().valueSchema().equals(current.schema().valueSchema())) {
             log.info("Table {} changed its columns; the next records carry the new schema", table);
         }
