@@ -19,10 +19,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @ExtendWith(TablestreamStack.class)
 class CdcValidationIT {
 
+    private static final String DATABASE = "cdc_validation_it";
+
     private final Stack stack;
 
-    CdcValidationIT(Stack stack) {
+    CdcValidationIT(Stack stack) throws Exception {
         this.stack = stack;
+        // validate() checks that every listed table exists, so the listed table must be there.
+        stack.postgres().createDatabase(DATABASE);
+        try (java.sql.Connection c = stack.postgres().connect(DATABASE); java.sql.Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE orders (id int PRIMARY KEY, amount numeric(12,2))");
+        }
     }
 
     private Map<String, String> config(PostgresServer server, String database) {
@@ -38,13 +45,13 @@ class CdcValidationIT {
 
     @Test
     void aServerReadyForLogicalDecodingHasNoErrors() {
-        JsonNode result = stack.rest().validate("PostgresSourceConnector", config(stack.postgres(), "postgres"));
+        JsonNode result = stack.rest().validate("PostgresSourceConnector", config(stack.postgres(), DATABASE));
         assertEquals(0, result.get("error_count").asInt(), result.toPrettyString());
     }
 
     @Test
     void aDisabledPublicationThatDoesNotExistIsReportedOnPublicationName() {
-        Map<String, String> config = config(stack.postgres(), "postgres");
+        Map<String, String> config = config(stack.postgres(), DATABASE);
         config.put("publication.autocreate.mode", "disabled");
         config.put("publication.name", "no_such_publication");
         JsonNode result = stack.rest().validate("PostgresSourceConnector", config);
