@@ -119,32 +119,67 @@ final class BenchEnvironment implements AutoCloseable {
                 new ByteArraySerializer(), new ByteArraySerializer());
     }
 
-    /** Writes orders 0..n-1 to a new topic as the worker's JsonConverter would. */
+    /** Writes orders 0..n-1 to a new topic as the worker's JsonConverter would; checks that all of them landed. */
     void produceOrders(String topic, int partitions, long n, int customers, String note) {
-        kafka.createTopic(topic, partitions);
+        createTopicWithLeaders(topic, partitions);
         JsonConverter keys = converter(true);
         JsonConverter values = converter(false);
-        try (KafkaProducer<byte[], byte[]> producer = producer(bootstrap())) {
+        produceChecked(topic, n, producer -> {
             for (long id = 0; id < n; id++) {
-                producer.send(new ProducerRecord<>(topic,
+                producer.accept(new ProducerRecord<>(topic,
                         keys.fromConnectData(topic, OrderRows.KEY_SCHEMA, OrderRows.key(id)),
                         values.fromConnectData(topic, OrderRows.VALUE_SCHEMA, OrderRows.value(id, customers, note))));
             }
-        }
+        });
     }
 
     void produceCustomers(String topic, int customers) {
-        kafka.createTopic(topic, 1);
+        createTopicWithLeaders(topic, 1);
         JsonConverter keys = converter(true);
         JsonConverter values = converter(false);
-        try (KafkaProducer<byte[], byte[]> producer = producer(bootstrap())) {
+        produceChecked(topic, customers, producer -> {
             for (int id = 0; id < customers; id++) {
-                Struct customer = OrderRows.customer(id);
-                producer.send(new ProducerRecord<>(topic,
+                producer.accept(new ProducerRecord<>(topic,
                         keys.fromConnectData(topic, OrderRows.CUSTOMER_KEY_SCHEMA, OrderRows.customerKey(id)),
-                        values.fromConnectData(topic, OrderRows.CUSTOMER_SCHEMA, customer)));
+                        values.fromConnectData(topic, OrderRows.CUSTOMER_SCHEMA, OrderRows.customer(id))));
             }
+        });
+    }
+
+    /**
+     * Producing into a topic whose leaders are not known yet made the broker reject batches as out of sequence:
+     * wait for the leaders, count failed sends, and check the topic holds exactly what was sent.
+     */
+    private void produceChecked(String topic, long expected,
+                                java.util.function.Consumer<java.util.function.Consumer<ProducerRecord<byte[], byte[]>>> records) {
+        java.util.concurrent.atomic.AtomicReference<Exception> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        try (KafkaProducer<byte[], byte[]> producer = producer(bootstrap())) {
+            records.accept(record -> producer.send(record, (metadata, error) -> {
+                if (error != null) {
+                    failure.compareAndSet(null, error);
+                }
+            }));
+            producer.flush();
         }
+        if (failure.get() != null) {
+            throw new IllegalStateException("Producing the workload into " + topic + " failed", failure.get());
+        }
+        long written = endOffsets(topic);
+        if (written != expected) {
+            throw new IllegalStateException(topic + " holds " + written + " records, expected " + expected);
+        }
+    }
+
+    private void createTopicWithLeaders(String topic, int partitions) {
+        kafka.createTopic(topic, partitions);
+        awaitProgress(() -> {
+            try {
+                return admin.describeTopics(java.util.List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS)
+                        .get(topic).partitions().stream().filter(p -> p.leader() != null && !p.leader().isEmpty()).count();
+            } catch (Exception e) {
+                return 0;
+            }
+        }, partitions, Duration.ofSeconds(30), topic + " partition leaders");
     }
 
     /** Sum of the latest offsets of a topic's partitions: its record count for a non-transactional producer. */

@@ -68,22 +68,22 @@ public final class Benchmarks {
             pgVersion = env.db.withHandle(h -> h.createQuery("SHOW server_version").mapTo(String.class).one());
 
             env.db.useHandle(h -> h.execute(OrderRows.createTable("copy_raw")));
-            double copy = CopyBenchmark.copyOrders(env, "copy_raw", 0, options.rows(), options.customers(), OrderRows.NOTE);
-            results.add(new Result("raw COPY FROM STDIN", String.format("%,d rows into a table with a primary key"
-                    + " (the database's own limit)", options.rows()), List.of(copy), List.of(), "rows/s", "—", ""));
+            stage(results, () -> new Result("raw COPY FROM STDIN", String.format("%,d rows into a table with a primary"
+                    + " key (the database's own limit)", options.rows()), List.of(CopyBenchmark.copyOrders(env,
+                    "copy_raw", 0, options.rows(), options.customers(), OrderRows.NOTE)), List.of(), "rows/s", "—", ""));
 
             SinkBenchmark sink = new SinkBenchmark(env, options.rows(), options.customers());
-            results.add(sink.run(false, 1, options.runs()));
-            results.add(sink.run(false, 4, options.runs()));
-            results.add(sink.run(true, 1, options.runs()));
-            results.add(sink.run(true, 4, options.runs()));
+            stage(results, () -> sink.run(false, 1, options.runs()));
+            stage(results, () -> sink.run(false, 4, options.runs()));
+            stage(results, () -> sink.run(true, 1, options.runs()));
+            stage(results, () -> sink.run(true, 4, options.runs()));
             heapMb = sink.peakHeapMb();
 
-            results.add(new SourceBenchmark(env, options.rows(), options.customers()).run(options.runs()));
-            results.add(notLanded("CDC snapshot, then stream", "mode=cdc (issue 5)"));
-            results.add(notLanded("CDC latency", "mode=cdc (issue 5)"));
-            results.add(new EnricherBenchmark(env, options.rows(), options.customers()).run(options.runs()));
-            results.add(new EndToEndBenchmark(env, options.e2eRate(), options.e2eSeconds()).run());
+            stage(results, () -> new SourceBenchmark(env, options.rows(), options.customers()).run(options.runs()));
+            results.add(notLanded("CDC snapshot, then stream", "mode=cdc benchmark stage"));
+            results.add(notLanded("CDC latency", "mode=cdc benchmark stage"));
+            stage(results, () -> new EnricherBenchmark(env, options.rows(), options.customers()).run(options.runs()));
+            stage(results, () -> new EndToEndBenchmark(env, options.e2eRate(), options.e2eSeconds()).run());
         }
         return String.format(Locale.ROOT, """
                         tablestream benchmark, %s
@@ -100,6 +100,23 @@ public final class Benchmarks {
     }
 
     private static Result notLanded(String stage, String what) {
-        return new Result(stage, "—", List.of(), List.of(), "", "—", "not measured: " + what + " has not landed");
+        return new Result(stage, "—", List.of(), List.of(), "", "—", "not measured: the " + what + " is not written yet");
+    }
+
+    interface Stage {
+        Result run() throws Exception;
+    }
+
+    /** Runs one stage; a failure becomes its row (the other stages still run) and each row is printed as it lands. */
+    private static void stage(List<Result> results, Stage stage) {
+        Result result;
+        try {
+            result = stage.run();
+        } catch (Exception | AssertionError e) {
+            e.printStackTrace();
+            result = new Result("(failed stage)", "—", List.of(), List.of(), "", "—", "failed: " + e);
+        }
+        results.add(result);
+        System.out.println("BENCHMARK ROW " + ResultTable.markdown(List.of(result)).lines().skip(2).findFirst().orElse(""));
     }
 }
