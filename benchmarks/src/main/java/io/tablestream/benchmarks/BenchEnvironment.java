@@ -119,6 +119,21 @@ final class BenchEnvironment implements AutoCloseable {
                 new ByteArraySerializer(), new ByteArraySerializer());
     }
 
+    /**
+     * For writing the workload only: one request in flight and no idempotence, because the in-JVM broker rejected
+     * an idempotent producer's retried first batch as out of sequence right after topic creation.
+     */
+    private KafkaProducer<byte[], byte[]> workloadProducer() {
+        return new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap(),
+                ProducerConfig.LINGER_MS_CONFIG, 20,
+                ProducerConfig.BATCH_SIZE_CONFIG, 262_144,
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false,
+                ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1,
+                ProducerConfig.ACKS_CONFIG, "all"),
+                new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
     /** Writes orders 0..n-1 to a new topic as the worker's JsonConverter would; checks that all of them landed. */
     void produceOrders(String topic, int partitions, long n, int customers, String note) {
         createTopicWithLeaders(topic, partitions);
@@ -153,7 +168,7 @@ final class BenchEnvironment implements AutoCloseable {
     private void produceChecked(String topic, long expected,
                                 java.util.function.Consumer<java.util.function.Consumer<ProducerRecord<byte[], byte[]>>> records) {
         java.util.concurrent.atomic.AtomicReference<Exception> failure = new java.util.concurrent.atomic.AtomicReference<>();
-        try (KafkaProducer<byte[], byte[]> producer = producer(bootstrap())) {
+        try (KafkaProducer<byte[], byte[]> producer = workloadProducer()) {
             records.accept(record -> producer.send(record, (metadata, error) -> {
                 if (error != null) {
                     failure.compareAndSet(null, error);

@@ -17,10 +17,15 @@ import java.util.Locale;
 public final class Benchmarks {
 
     /** What to run; the defaults are the full benchmark of BENCHMARKS.md. */
-    public record Options(long rows, int runs, int customers, int e2eRate, int e2eSeconds) {
+    public record Options(long rows, int runs, int customers, int e2eRate, int e2eSeconds, List<String> stages) {
 
-        static final Options FULL = new Options(1_000_000, 3, 100_000, 1_000, 60);
-        public static final Options SMOKE = new Options(5_000, 1, 1_000, 200, 5);
+        static final List<String> ALL_STAGES = List.of("copy", "sink", "source", "enricher", "e2e");
+        static final Options FULL = new Options(1_000_000, 3, 100_000, 1_000, 60, ALL_STAGES);
+        public static final Options SMOKE = new Options(5_000, 1, 1_000, 200, 5, ALL_STAGES);
+
+        boolean runs(String stage) {
+            return stages.contains(stage);
+        }
 
         static Options parse(String[] args) {
             Options o = List.of(args).contains("--smoke") ? SMOKE : FULL;
@@ -28,15 +33,18 @@ public final class Benchmarks {
                 String value = i + 1 < args.length ? args[i + 1] : null;
                 switch (args[i]) {
                     case "--smoke" -> { }
-                    case "--rows" -> o = new Options(Long.parseLong(value), o.runs, o.customers, o.e2eRate, o.e2eSeconds);
-                    case "--runs" -> o = new Options(o.rows, Integer.parseInt(value), o.customers, o.e2eRate, o.e2eSeconds);
-                    case "--customers" -> o = new Options(o.rows, o.runs, Integer.parseInt(value), o.e2eRate, o.e2eSeconds);
-                    case "--e2e-rate" -> o = new Options(o.rows, o.runs, o.customers, Integer.parseInt(value), o.e2eSeconds);
-                    case "--e2e-seconds" -> o = new Options(o.rows, o.runs, o.customers, o.e2eRate, Integer.parseInt(value));
+                    case "--rows" -> o = new Options(Long.parseLong(value), o.runs, o.customers, o.e2eRate, o.e2eSeconds, o.stages);
+                    case "--runs" -> o = new Options(o.rows, Integer.parseInt(value), o.customers, o.e2eRate, o.e2eSeconds, o.stages);
+                    case "--customers" -> o = new Options(o.rows, o.runs, Integer.parseInt(value), o.e2eRate, o.e2eSeconds, o.stages);
+                    case "--e2e-rate" -> o = new Options(o.rows, o.runs, o.customers, Integer.parseInt(value), o.e2eSeconds, o.stages);
+                    case "--e2e-seconds" -> o = new Options(o.rows, o.runs, o.customers, o.e2eRate, Integer.parseInt(value), o.stages);
+                    case "--stages" -> o = new Options(o.rows, o.runs, o.customers, o.e2eRate, o.e2eSeconds,
+                            List.of(value.split(",")));
                     default -> {
                         if (args[i].startsWith("--")) {
                             throw new IllegalArgumentException("Unknown option " + args[i]
-                                    + "; use --smoke, --rows N, --runs R, --customers C, --e2e-rate R, --e2e-seconds S");
+                                    + "; use --smoke, --rows N, --runs R, --customers C, --e2e-rate R, --e2e-seconds S,"
+                                    + " --stages copy,sink,source,enricher,e2e");
                         }
                     }
                 }
@@ -67,35 +75,44 @@ public final class Benchmarks {
         try (BenchEnvironment env = BenchEnvironment.start(repoRoot)) {
             pgVersion = env.db.withHandle(h -> h.createQuery("SHOW server_version").mapTo(String.class).one());
 
-            env.db.useHandle(h -> h.execute(OrderRows.createTable("copy_raw")));
-            stage(results, () -> new Result("raw COPY FROM STDIN", String.format("%,d rows into a table with a primary"
-                    + " key (the database's own limit)", options.rows()), List.of(CopyBenchmark.copyOrders(env,
-                    "copy_raw", 0, options.rows(), options.customers(), OrderRows.NOTE)), List.of(), "rows/s", "—", ""));
-
+            if (options.runs("copy")) {
+                env.db.useHandle(h -> h.execute(OrderRows.createTable("copy_raw")));
+                stage(results, () -> new Result("raw COPY FROM STDIN", String.format("%,d rows into a table with a"
+                        + " primary key (the database's own limit)", options.rows()), List.of(CopyBenchmark.copyOrders(env,
+                        "copy_raw", 0, options.rows(), options.customers(), OrderRows.NOTE)), List.of(), "rows/s", "—", ""));
+            }
             SinkBenchmark sink = new SinkBenchmark(env, options.rows(), options.customers());
-            stage(results, () -> sink.run(false, 1, options.runs()));
-            stage(results, () -> sink.run(false, 4, options.runs()));
-            stage(results, () -> sink.run(true, 1, options.runs()));
-            stage(results, () -> sink.run(true, 4, options.runs()));
+            if (options.runs("sink")) {
+                stage(results, () -> sink.run(false, 1, options.runs()));
+                stage(results, () -> sink.run(false, 4, options.runs()));
+                stage(results, () -> sink.run(true, 1, options.runs()));
+                stage(results, () -> sink.run(true, 4, options.runs()));
+            }
             heapMb = sink.peakHeapMb();
-
-            stage(results, () -> new SourceBenchmark(env, options.rows(), options.customers()).run(options.runs()));
-            results.add(notLanded("CDC snapshot, then stream", "mode=cdc benchmark stage"));
-            results.add(notLanded("CDC latency", "mode=cdc benchmark stage"));
-            stage(results, () -> new EnricherBenchmark(env, options.rows(), options.customers()).run(options.runs()));
-            stage(results, () -> new EndToEndBenchmark(env, options.e2eRate(), options.e2eSeconds()).run());
+            if (options.runs("source")) {
+                stage(results, () -> new SourceBenchmark(env, options.rows(), options.customers()).run(options.runs()));
+                results.add(notLanded("CDC snapshot, then stream", "mode=cdc benchmark stage"));
+                results.add(notLanded("CDC latency", "mode=cdc benchmark stage"));
+            }
+            if (options.runs("enricher")) {
+                stage(results, () -> new EnricherBenchmark(env, options.rows(), options.customers()).run(options.runs()));
+            }
+            if (options.runs("e2e")) {
+                stage(results, () -> new EndToEndBenchmark(env, options.e2eRate(), options.e2eSeconds()).run());
+            }
         }
         return String.format(Locale.ROOT, """
                         tablestream benchmark, %s
                         machine: %d cores, %,d MB max heap for this JVM, PostgreSQL %s, Kafka 4.3.1 (KRaft, 1 broker in this JVM),
                         Connect worker in its own JVM (-Xmx512m) loading the plugin jars from plugin.path
-                        options: %,d rows, %d run(s) per figure (median shown, runs in brackets), %,d customers
+                        options: %,d rows, %d run(s) per figure (median shown, runs in brackets), %,d customers, stages %s
 
                         %s
                         Peak heap used by the Connect worker during the sink runs: %s (target: flat, under 512 MB)
                         """, Instant.now(), Runtime.getRuntime().availableProcessors(),
                 ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getMax() / (1024 * 1024), pgVersion,
-                options.rows(), options.runs(), options.customers(), ResultTable.markdown(results),
+                options.rows(), options.runs(), options.customers(), String.join(",", options.stages()),
+                ResultTable.markdown(results),
                 heapMb < 0 ? "not sampled" : heapMb + " MB");
     }
 
