@@ -22,6 +22,11 @@ final class SinkTaskMetrics implements AutoCloseable {
 
     private final Metrics privateRegistry;
     private final PluginMetrics metrics;
+    /**
+     * Sensor names are shared by the whole worker's registry (PluginMetricsImpl does not scope them), so two tasks
+     * using the same name would share one sensor: prefix them with this task's tags.
+     */
+    private final String sensorScope;
     private final Sensor records;
     private final Sensor inserted;
     private final Sensor upserted;
@@ -37,15 +42,16 @@ final class SinkTaskMetrics implements AutoCloseable {
     SinkTaskMetrics(PluginMetrics pluginMetrics) {
         this.privateRegistry = pluginMetrics == null ? new Metrics() : null;
         this.metrics = pluginMetrics != null ? pluginMetrics : new PluginMetricsImpl(privateRegistry, Map.of());
+        sensorScope = "tablestream" + metrics.metricName("scope", "", new LinkedHashMap<>()).tags() + ".";
         records = meter("records", "records handed to the task by the worker");
         inserted = meter("rows-inserted", "records written with insert.mode=insert");
         upserted = meter("rows-upserted", "records written with insert.mode=upsert");
         updated = meter("rows-updated", "records written with insert.mode=update");
         deleted = meter("rows-deleted", "tombstones and delete events applied");
-        flushDuration = metrics.addSensor("flush-duration");
+        flushDuration = metrics.addSensor(sensorScope + "flush-duration");
         flushDuration.add(name("flush-duration-avg", "average time of one write transaction, ms"), new Avg());
         flushDuration.add(name("flush-duration-max", "longest write transaction, ms"), new Max());
-        batchSize = metrics.addSensor("batch-size");
+        batchSize = metrics.addSensor(sensorScope + "batch-size");
         batchSize.add(name("batch-size-avg", "average records per write transaction"), new Avg());
         batchSize.add(name("batch-size-max", "most records in one write transaction"), new Max());
         copyWrites = total("copy-writes-total", "write transactions that used COPY");
@@ -85,14 +91,14 @@ final class SinkTaskMetrics implements AutoCloseable {
     }
 
     private Sensor meter(String name, String description) {
-        Sensor sensor = metrics.addSensor(name);
+        Sensor sensor = metrics.addSensor(sensorScope + name);
         sensor.add(new Meter(name(name + "-rate", description + ", per second"),
                 name(name + "-total", description + ", since the task started")));
         return sensor;
     }
 
     private Sensor total(String name, String description) {
-        Sensor sensor = metrics.addSensor(name);
+        Sensor sensor = metrics.addSensor(sensorScope + name);
         sensor.add(name(name, description), new CumulativeSum());
         return sensor;
     }

@@ -53,6 +53,17 @@ class SinkTaskMetricsTest {
     }
 
     @Test
+    void twoTasksOnOneWorkerCountSeparately() {
+        Map<String, String> other = new LinkedHashMap<>(Map.of("connector", "orders-sink", "task", "1"));
+        SinkTaskMetrics second = new SinkTaskMetrics(new PluginMetricsImpl(registry, other));
+        metrics.recordsReceived(5);
+        second.recordsReceived(7);
+
+        assertEquals(5.0, value("records-total"));
+        assertEquals(7.0, (double) registry.metric(registry.metricName("records-total", "plugins", other)).metricValue());
+    }
+
+    @Test
     void registersUnderThePluginsGroupWithTheTaskTags() {
         KafkaMetric metric = registry.metric(registry.metricName("records-total", "plugins", TASK));
         assertEquals(Map.of("connector", "orders-sink", "task", "0"), metric.metricName().tags());

@@ -25,6 +25,11 @@ public final class SourceTaskMetrics implements AutoCloseable {
 
     private final Metrics privateRegistry;
     private final PluginMetrics metrics;
+    /**
+     * Sensor names are shared by the whole worker's registry (PluginMetricsImpl does not scope them), so two tasks
+     * using the same name would share one sensor: prefix them with this task's tags.
+     */
+    private final String sensorScope;
     private final Sensor rowsRead;
     private final Sensor pollDuration;
     private final LongAdder produced = new LongAdder();
@@ -33,10 +38,11 @@ public final class SourceTaskMetrics implements AutoCloseable {
     public SourceTaskMetrics(PluginMetrics pluginMetrics) {
         this.privateRegistry = pluginMetrics == null ? new Metrics() : null;
         this.metrics = pluginMetrics != null ? pluginMetrics : new PluginMetricsImpl(privateRegistry, Map.of());
-        rowsRead = metrics.addSensor("rows-read");
+        sensorScope = "tablestream" + metrics.metricName("scope", "", new LinkedHashMap<>()).tags() + ".";
+        rowsRead = metrics.addSensor(sensorScope + "rows-read");
         rowsRead.add(new Meter(name("rows-read-rate", "rows read from PostgreSQL per second", Map.of()),
                 name("rows-read-total", "rows read from PostgreSQL since the task started", Map.of())));
-        pollDuration = metrics.addSensor("poll-duration");
+        pollDuration = metrics.addSensor(sensorScope + "poll-duration");
         pollDuration.add(name("poll-duration-avg", "average time of one query against PostgreSQL, ms", Map.of()), new Avg());
         pollDuration.add(name("poll-duration-max", "longest query against PostgreSQL, ms", Map.of()), new Max());
         metrics.addMetric(name("records-produced-total", "records the broker acknowledged since the task started",
