@@ -24,12 +24,15 @@ final class ChunkWriter {
     private final TableWriter writer;
     private final OffsetStore offsetStore;
     private final Supplier<ErrantRecordReporter> reporters;
+    private final SinkTaskMetrics metrics;
 
     /** {@code offsetStore} null without exactly.once; {@code reporter} null when the worker offers none. */
-    ChunkWriter(TableWriter writer, OffsetStore offsetStore, Supplier<ErrantRecordReporter> reporters) {
+    ChunkWriter(TableWriter writer, OffsetStore offsetStore, Supplier<ErrantRecordReporter> reporters,
+                SinkTaskMetrics metrics) {
         this.writer = writer;
         this.offsetStore = offsetStore;
         this.reporters = reporters;
+        this.metrics = metrics;
     }
 
     /** Writes the operations; {@code written} gets each partition's last written offset after each commit. */
@@ -50,6 +53,7 @@ final class ChunkWriter {
                     throw e;
                 }
                 reporter.report(e.op().original(), e);
+                metrics.deadLettered();
                 ops.remove(e.op());
             }
         }
@@ -59,8 +63,11 @@ final class ChunkWriter {
                                 Map<TopicPartition, Long> written) {
         Map<TopicPartition, Long> offsets = lastOffsets(rows);
         try {
+            long start = System.nanoTime();
             writer.write(handle, plan, rows, tx -> saveInTransaction(tx, offsets));
             written.putAll(offsets);
+            metrics.written(plan.mode(), writer.method(), rows.size(), deletes(rows),
+                    (System.nanoTime() - start) / 1_000_000);
         } catch (RetriableException e) {
             throw e;
         } catch (ConnectException e) {
@@ -70,6 +77,7 @@ final class ChunkWriter {
                     throw e; // its message names the one record, the table, the column and the database's error
                 }
                 reporter.report(rows.get(0).op().original(), e);
+                metrics.deadLettered();
                 return;
             }
             int half = rows.size() / 2;
@@ -94,6 +102,16 @@ final class ChunkWriter {
         if (offsetStore != null) {
             offsetStore.save(tx, offsets);
         }
+    }
+
+    private static int deletes(List<PreparedRow> rows) {
+        int deletes = 0;
+        for (PreparedRow row : rows) {
+            if (row.op().delete()) {
+                deletes++;
+            }
+        }
+        return deletes;
     }
 
     private static Map<TopicPartition, Long> lastOffsets(List<PreparedRow> rows) {

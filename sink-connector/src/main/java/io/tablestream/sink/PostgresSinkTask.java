@@ -42,6 +42,7 @@ public class PostgresSinkTask extends SinkTask {
     private final Map<TopicPartition, Long> written = new HashMap<>();
     private boolean reloadOffsets;
     private int remainingRetries;
+    private SinkTaskMetrics metrics;
 
     @Override
     public String version() {
@@ -51,6 +52,7 @@ public class PostgresSinkTask extends SinkTask {
     @Override
     public void start(Map<String, String> props) {
         config = new PostgresSinkConfig(props);
+        metrics = new SinkTaskMetrics(context == null ? null : context.pluginMetrics());
         jdbi = ConnectionConfig.jdbi(config);
         unwrapper = new RecordUnwrapper(config.deleteEnabled());
         TableNameFormat tables = new TableNameFormat(config.tableNameFormat());
@@ -62,7 +64,7 @@ public class PostgresSinkTask extends SinkTask {
         }
         // The worker offers a reporter when a dead-letter queue or error logging is configured; it applies
         // errors.tolerance itself (with "none" it fails the task). Asked when needed, not cached at start.
-        chunkWriter = new ChunkWriter(writer, offsetStore, this::errantRecordReporter);
+        chunkWriter = new ChunkWriter(writer, offsetStore, this::errantRecordReporter, metrics);
         remainingRetries = config.maxRetries();
     }
 
@@ -114,6 +116,7 @@ public class PostgresSinkTask extends SinkTask {
         if (records.isEmpty()) {
             return;
         }
+        metrics.recordsReceived(records.size());
         try {
             if (reloadOffsets && offsetStore != null) {
                 // The last commit may have succeeded although its acknowledgement was lost: ask the database.
@@ -129,6 +132,7 @@ public class PostgresSinkTask extends SinkTask {
                 throw new ConnectException("Giving up after " + config.maxRetries() + " retries ("
                         + PostgresSinkConfig.MAX_RETRIES_CONFIG + "): " + e.getMessage(), e);
             }
+            metrics.retried();
             log.warn("{}; retrying in {} ms, {} retries left", e.getMessage(), config.retryBackoffMs(),
                     remainingRetries);
             context.timeout(config.retryBackoffMs());
@@ -207,6 +211,9 @@ public class PostgresSinkTask extends SinkTask {
         closeHandle();
         if (plans != null) {
             plans.clear();
+        }
+        if (metrics != null) {
+            metrics.close();
         }
     }
 }

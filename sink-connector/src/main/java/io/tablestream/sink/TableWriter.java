@@ -117,6 +117,10 @@ final class TableWriter {
         return rows;
     }
 
+    WriteMethod method() {
+        return method;
+    }
+
     /**
      * Writes the rows in one transaction, all or none; {@code alsoInTransaction} runs last inside it (the offsets).
      * Throws a {@link org.apache.kafka.connect.errors.RetriableException} for a transient database condition.

@@ -4,6 +4,8 @@ import io.tablestream.jdbc.TableId;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.sink.SinkRecord;
 import org.jdbi.v3.core.Handle;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -13,6 +15,8 @@ import java.util.Map;
  * {@link #MAX_PLANS}. A new plan first makes sure its table exists, so that happens once per table and schema.
  */
 final class WritePlans {
+
+    private static final Logger log = LoggerFactory.getLogger(WritePlans.class);
 
     static final int MAX_PLANS = 1000;
 
@@ -43,6 +47,10 @@ final class WritePlans {
             plan = WritePlan.create(config, chunk.table(), sample, deletesOnly);
             writer.ensureTable(handle, plan, chunk.originals());
             plans.put(key, plan);
+            // Column names only: never values.
+            log.info("Writing topic {} to table {} ({} {}, columns {})", sample.topic(), plan.table(),
+                    deletesOnly ? "deletes" : plan.mode(), writer.method(),
+                    plan.columns().stream().map(SinkColumn::name).toList());
         }
         return plan;
     }

@@ -5,6 +5,8 @@ import io.tablestream.jdbc.SqlErrors;
 import io.tablestream.jdbc.TableId;
 import io.tablestream.jdbc.Version;
 import io.tablestream.jdbc.types.PgTypeCatalog;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.metrics.Measurable;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.errors.RetriableException;
 import org.apache.kafka.connect.source.SourceRecord;
@@ -39,6 +41,7 @@ public class PostgresSourceTask extends SourceTask {
     private Jdbi jdbi;
     private Handle handle;
     private List<Querier> queriers;
+    private SourceTaskMetrics metrics;
 
     @Override
     public String version() {
@@ -49,6 +52,7 @@ public class PostgresSourceTask extends SourceTask {
     public void start(Map<String, String> props) {
         config = new PostgresSourceConfig(props);
         jdbi = ConnectionConfig.jdbi(config);
+        metrics = new SourceTaskMetrics(context == null ? null : context.pluginMetrics());
         PgTypeCatalog catalog = PgTypeCatalog.of(config.typeOptions());
         queriers = new ArrayList<>();
         Mode mode = config.mode();
@@ -66,6 +70,9 @@ public class PostgresSourceTask extends SourceTask {
                 TableOffset offset = TableOffset.fromMap(context.offsetStorageReader().offset(TableOffset.partition(table)));
                 TableQuerier querier = new TableQuerier(schema, config, offset);
                 queriers.add(querier);
+                if (mode.usesTimestamp()) {
+                    metrics.addTableLag(table, (Measurable) (metricConfig, nowMs) -> querier.newestRowAgeMs(nowMs));
+                }
                 log.info("Polling {} in mode {} from offset {}", table, mode.configValue(), querier.offset().toMap());
             }
         }
@@ -97,7 +104,12 @@ public class PostgresSourceTask extends SourceTask {
 
     private List<SourceRecord> pollOne(Querier querier, long now) {
         try {
+            long start = System.nanoTime();
             List<SourceRecord> records = querier.poll(connection(), config.batchMaxRows());
+            metrics.polled(records.size(), (System.nanoTime() - start) / 1_000_000, System.currentTimeMillis());
+            if (!records.isEmpty()) {
+                log.debug("Read {} rows from {}", records.size(), querier.name());
+            }
             // More rows waiting: come back at once, after the other overdue sources.
             querier.scheduleNextPoll(querier.hasMoreNow() ? now : now + config.pollIntervalMs());
             return records;
@@ -117,6 +129,7 @@ public class PostgresSourceTask extends SourceTask {
                     && querier instanceof TableQuerier) {
                 log.warn("{} no longer exists; it is skipped until the connector re-reads the catalog", querier.name());
                 queriers.remove(querier);
+                metrics.removeTableLag(((TableQuerier) querier).table());
                 querier.close();
                 closeConnection();
                 return List.of();
@@ -185,6 +198,11 @@ public class PostgresSourceTask extends SourceTask {
         }
     }
 
+    @Override
+    public void commitRecord(SourceRecord record, RecordMetadata metadata) {
+        metrics.produced();
+    }
+
     /** The worker calls this after the last {@link #poll()} has returned, so the connections are ours to close. */
     @Override
     public void stop() {
@@ -193,5 +211,8 @@ public class PostgresSourceTask extends SourceTask {
             queriers.forEach(Querier::close);
         }
         closeConnection();
+        if (metrics != null) {
+            metrics.close();
+        }
     }
 }

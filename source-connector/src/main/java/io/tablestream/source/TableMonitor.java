@@ -4,8 +4,10 @@ import io.tablestream.jdbc.TableId;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -24,6 +26,8 @@ final class TableMonitor implements Runnable {
     private final CountDownLatch stopping = new CountDownLatch(1);
     private final Thread thread;
     private volatile List<TableId> tables = List.of();
+    /** Connect's connector context (MDC) of the thread that started us, so our log lines carry it too. */
+    private volatile Map<String, String> logContext;
 
     TableMonitor(Jdbi jdbi, TableSelector selector, long intervalMs, Runnable onChange) {
         this.jdbi = jdbi;
@@ -37,6 +41,7 @@ final class TableMonitor implements Runnable {
     /** Reads the tables once, then watches them in the background. */
     void start() {
         refresh();
+        logContext = MDC.getCopyOfContextMap();
         thread.start();
     }
 
@@ -46,6 +51,9 @@ final class TableMonitor implements Runnable {
 
     @Override
     public void run() {
+        if (logContext != null) {
+            MDC.setContextMap(logContext);
+        }
         try {
             while (!stopping.await(intervalMs, TimeUnit.MILLISECONDS)) {
                 if (refresh()) {

@@ -14,6 +14,7 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
+import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -44,6 +45,8 @@ final class TableQuerier implements Querier {
     private final int incrementingIndex;
     private final int timestampIndex;
     private final boolean timestampWithTimeZone;
+    /** The zone whose wall clock a timestamp column's values follow: UTC for timestamptz, db.timezone otherwise. */
+    private final ZoneId wallClock;
     private final String firstSql;
     private final String nextSql;
     private TableOffset offset;
@@ -65,6 +68,7 @@ final class TableQuerier implements Querier {
                 : -1;
         this.timestampWithTimeZone = timestampIndex >= 0
                 && "timestamptz".equals(schema.columns().get(timestampIndex).column().typeName());
+        this.wallClock = timestampWithTimeZone ? ZoneOffset.UTC : config.dbTimeZone();
         boolean limited = mode != Mode.TIMESTAMP;
         PollQuery.Options options = new PollQuery.Options(config.timestampDelayMs(), config.dbTimeZone().getId(),
                 config.querySuffix());
@@ -140,6 +144,17 @@ final class TableQuerier implements Querier {
 
     TableOffset offset() {
         return offset;
+    }
+
+    /** For the lag metric: ms from the newest timestamp read to {@code nowMs}; NaN before one was read. */
+    double newestRowAgeMs(long nowMs) {
+        Long newest = offset.timestampMicros();
+        if (newest == null) {
+            return Double.NaN;
+        }
+        long nowMicros = ChronoUnit.MICROS.between(Instant.EPOCH,
+                LocalDateTime.ofInstant(Instant.ofEpochMilli(nowMs), wallClock).toInstant(ZoneOffset.UTC));
+        return (nowMicros - newest) / 1000.0;
     }
 
     /**

@@ -6,6 +6,7 @@ import io.tablestream.jdbc.TableId;
 import io.tablestream.jdbc.Version;
 import io.tablestream.jdbc.types.PgTypeCatalog;
 import io.tablestream.source.PostgresSourceConfig;
+import io.tablestream.source.SourceTaskMetrics;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.source.SourceRecord;
@@ -40,6 +41,7 @@ public class CdcSourceTask extends SourceTask {
     private Settings settings;
     private ChangeSource source;
     private boolean finished;
+    private SourceTaskMetrics metrics;
 
     @Override
     public String version() {
@@ -49,6 +51,9 @@ public class CdcSourceTask extends SourceTask {
     @Override
     public void start(Map<String, String> props) {
         config = new PostgresSourceConfig(props);
+        metrics = new SourceTaskMetrics(context.pluginMetrics());
+        metrics.addGauge("acknowledged-lsn", "the last LSN Kafka acknowledged, which the slot may confirm (0: none yet)",
+                (metricConfig, nowMs) -> acks.flushableLsn());
         CdcConfig cdc = new CdcConfig(config);
         Jdbi jdbi = ConnectionConfig.jdbi(config);
         settings = new Settings(jdbi, cdc, config.includedTables(), config::topicFor,
@@ -104,7 +109,9 @@ public class CdcSourceTask extends SourceTask {
             return null;
         }
         try {
+            long start = System.nanoTime();
             List<SourceRecord> records = source.poll(config.batchMaxRows());
+            metrics.polled(records.size(), (System.nanoTime() - start) / 1_000_000, System.currentTimeMillis());
             if (source instanceof SnapshotSource snapshot && snapshot.done()) {
                 snapshot.close();
                 log.info("Snapshot of {} complete", settings.tables());
@@ -127,6 +134,7 @@ public class CdcSourceTask extends SourceTask {
     @Override
     public void commitRecord(SourceRecord record, RecordMetadata metadata) {
         acks.acknowledged(record);
+        metrics.produced();
     }
 
     @Override
@@ -138,6 +146,9 @@ public class CdcSourceTask extends SourceTask {
         if (settings != null && settings.cdc().dropSlotOnStop()) {
             settings.jdbi().useHandle(h -> Replication.dropSlot(h, settings.cdc().slotName()));
             log.info("Dropped slot {} (slot.drop.on.stop=true)", settings.cdc().slotName());
+        }
+        if (metrics != null) {
+            metrics.close();
         }
     }
 

@@ -1,0 +1,220 @@
+package io.tablestream.e2e;
+
+import io.tablestream.testkit.Stack;
+import io.tablestream.testkit.TablestreamStack;
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.core.LogEvent;
+import org.apache.logging.log4j.core.LoggerContext;
+import org.apache.logging.log4j.core.appender.AbstractAppender;
+import org.apache.logging.log4j.core.config.Property;
+import org.jdbi.v3.core.Jdbi;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Supplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A source and a sink through the real worker (in this JVM), then their plugin metrics read from the platform MBean
+ * server, as a JMX exporter would, and compared with the rows actually read and written. Also checks the connectors'
+ * log lines: they carry Connect's connector/task context, name the table, and contain no row values.
+ */
+@ExtendWith(TablestreamStack.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class MetricsIT {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+    private static final String SOURCE = "metrics-source";
+    private static final String SINK = "metrics-sink";
+    private static final String TOPIC = "metrics.metrics_src";
+    private static final int ROWS = 40;
+    /** The sink table rejects a negative amount: this row goes to the dead-letter queue. */
+    private static final int BAD_ROW = 13;
+    /** Every row's label starts so; no log line may contain it. */
+    private static final String ROW_VALUE_MARKER = "row-value-";
+
+    private final Stack stack;
+    private final MBeanServer jmx = ManagementFactory.getPlatformMBeanServer();
+    private final CapturingAppender logs = new CapturingAppender();
+    private Jdbi db;
+
+    MetricsIT(Stack stack) {
+        this.stack = stack;
+    }
+
+    @BeforeAll
+    void deploy() {
+        logs.attach();
+        String url = stack.postgres().createDatabase("metrics_it");
+        db = Jdbi.create(() -> stack.postgres().connect("metrics_it"));
+        db.useHandle(h -> {
+            h.execute("""
+                    CREATE TABLE metrics_src (id serial PRIMARY KEY, label text NOT NULL, amount int NOT NULL,
+                                              updated_at timestamptz NOT NULL DEFAULT now());
+                    CREATE TABLE metrics_dst (id int PRIMARY KEY, label text NOT NULL,
+                                              amount int NOT NULL CHECK (amount >= 0), updated_at timestamptz NOT NULL)""");
+            h.execute("INSERT INTO metrics_src (label, amount) SELECT '" + ROW_VALUE_MARKER
+                    + "' || i, CASE WHEN i = " + BAD_ROW + " THEN -i ELSE i END FROM generate_series(1, " + ROWS + ") i");
+        });
+        stack.kafka().createTopic(TOPIC, 1);
+        stack.rest().createOrUpdateConnector(SOURCE, Map.ofEntries(
+                Map.entry("connector.class", "io.tablestream.source.PostgresSourceConnector"),
+                Map.entry("tasks.max", "1"),
+                Map.entry("connection.url", url),
+                Map.entry("connection.user", stack.postgres().user()),
+                Map.entry("connection.password", stack.postgres().passwordOrEmpty()),
+                Map.entry("table.include.list", "metrics_src"),
+                Map.entry("mode", "timestamp+incrementing"),
+                Map.entry("incrementing.column.name", "id"),
+                Map.entry("timestamp.column.name", "updated_at"),
+                Map.entry("topic.prefix", "metrics."),
+                Map.entry("poll.interval.ms", "200")));
+        stack.rest().createOrUpdateConnector(SINK, Map.ofEntries(
+                Map.entry("connector.class", "io.tablestream.sink.PostgresSinkConnector"),
+                Map.entry("tasks.max", "1"),
+                Map.entry("topics", TOPIC),
+                Map.entry("table.name.format", "metrics_dst"),
+                Map.entry("connection.url", url),
+                Map.entry("connection.user", stack.postgres().user()),
+                Map.entry("connection.password", stack.postgres().passwordOrEmpty()),
+                Map.entry("insert.mode", "upsert"),
+                Map.entry("pk.mode", "record_key"),
+                Map.entry("consumer.override.auto.offset.reset", "earliest"),
+                Map.entry("errors.tolerance", "all"),
+                Map.entry("errors.deadletterqueue.topic.name", "metrics.dlq"),
+                Map.entry("errors.deadletterqueue.topic.replication.factor", "1")));
+        stack.rest().awaitRunning(SOURCE, TIMEOUT);
+        stack.rest().awaitRunning(SINK, TIMEOUT);
+    }
+
+    @AfterAll
+    void undeploy() {
+        stack.rest().deleteConnectorIfExists(SOURCE);
+        stack.rest().deleteConnectorIfExists(SINK);
+        logs.detach();
+    }
+
+    @Test
+    void countersEqualTheRowsReadAndWrittenAndLogsCarryContextButNoValues() throws Exception {
+        await("rows in metrics_dst", (long) ROWS - 1,
+                () -> db.withHandle(h -> h.createQuery("SELECT count(*) FROM metrics_dst").mapTo(Long.class).one()));
+        assertEquals(List.of(), db.withHandle(h -> h.createQuery(
+                "SELECT id FROM metrics_src EXCEPT SELECT id FROM metrics_dst").mapTo(Integer.class).list()
+                .stream().filter(id -> id != BAD_ROW).toList()), "rows missing in metrics_dst");
+
+        ObjectName source = new ObjectName("kafka.connect:type=plugins,connector=" + SOURCE + ",task=0");
+        await("source rows-read-total", (double) ROWS, () -> attribute(source, "rows-read-total"));
+        await("source records-produced-total", (double) ROWS, () -> attribute(source, "records-produced-total"));
+        assertTrue(attribute(source, "last-poll-time") > 0, "last-poll-time");
+        assertTrue(attribute(source, "poll-duration-max") >= attribute(source, "poll-duration-avg"), "poll-duration");
+        double age = attribute(new ObjectName(source + ",table=public.metrics_src"), "newest-row-age-ms");
+        assertTrue(Double.isFinite(age) && age >= 0, "newest-row-age-ms is " + age);
+
+        ObjectName sink = new ObjectName("kafka.connect:type=plugins,connector=" + SINK + ",task=0");
+        await("sink rows-upserted-total", (double) ROWS - 1, () -> attribute(sink, "rows-upserted-total"));
+        assertEquals(1.0, attribute(sink, "dead-letter-records-total"), "dead-letter-records-total");
+        assertEquals((double) ROWS, attribute(sink, "records-total"), "records-total");
+        assertEquals(0.0, attribute(sink, "rows-inserted-total"), "rows-inserted-total");
+        assertEquals(0.0, attribute(sink, "rows-deleted-total"), "rows-deleted-total");
+        assertEquals(0.0, attribute(sink, "retries-total"), "retries-total");
+        assertTrue(attribute(sink, "copy-writes-total") + attribute(sink, "batch-writes-total") >= 1, "write counts");
+        assertTrue(attribute(sink, "batch-size-max") >= 1, "batch-size-max");
+
+        List<LogEvent> ours = logs.events.stream()
+                .filter(e -> e.getLoggerName().startsWith("io.tablestream.source")
+                        || e.getLoggerName().startsWith("io.tablestream.sink"))
+                .filter(e -> e.getLevel().isMoreSpecificThan(Level.INFO))
+                .filter(e -> message(e).contains("metrics_src") || message(e).contains("metrics_dst"))
+                .toList();
+        assertTrue(ours.stream().anyMatch(e -> message(e).contains("metrics_src")), "a source line names the table");
+        assertTrue(ours.stream().anyMatch(e -> message(e).contains("metrics_dst")), "a sink line names the table");
+        for (LogEvent event : ours) {
+            String context = event.getContextData().getValue("connector.context");
+            assertTrue(context != null && (context.startsWith("[" + SOURCE + "|") || context.startsWith("[" + SINK + "|")),
+                    () -> "no connector context on: " + message(event));
+        }
+        String password = stack.postgres().passwordOrEmpty();
+        for (LogEvent event : logs.events) {
+            assertFalse(message(event).contains(ROW_VALUE_MARKER), () -> "row value logged: " + message(event));
+            assertFalse(!password.isEmpty() && message(event).contains(password), "password logged");
+        }
+    }
+
+    private double attribute(ObjectName name, String attribute) {
+        try {
+            return ((Number) jmx.getAttribute(name, attribute)).doubleValue();
+        } catch (Exception e) {
+            throw new IllegalStateException(name + " " + attribute + ": " + e, e);
+        }
+    }
+
+    private static String message(LogEvent event) {
+        return event.getMessage().getFormattedMessage();
+    }
+
+    /** Polls until {@code actual} equals {@code expected}; on timeout fails showing the last value or error. */
+    private static <T> void await(String what, T expected, Supplier<T> actual) {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        Object last = null;
+        while (System.nanoTime() < deadline) {
+            try {
+                last = actual.get();
+            } catch (RuntimeException e) { // e.g. the MBean is not registered yet
+                last = e.toString();
+            }
+            if (expected.equals(last)) {
+                return;
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+        assertEquals(expected, last, what + " within " + TIMEOUT);
+    }
+
+    /** Keeps every tablestream log event of the worker in this JVM, with its context data (MDC). */
+    private static final class CapturingAppender extends AbstractAppender {
+
+        final List<LogEvent> events = new CopyOnWriteArrayList<>();
+
+        CapturingAppender() {
+            super("metrics-it-capture", null, null, true, Property.EMPTY_ARRAY);
+        }
+
+        @Override
+        public void append(LogEvent event) {
+            events.add(event.toImmutable());
+        }
+
+        void attach() {
+            start();
+            LoggerContext context = (LoggerContext) LogManager.getContext(false);
+            context.getConfiguration().getLoggerConfig("io.tablestream").addAppender(this, Level.INFO, null);
+            context.updateLoggers();
+        }
+
+        void detach() {
+            LoggerContext context = (LoggerContext) LogManager.getContext(false);
+            context.getConfiguration().getLoggerConfig("io.tablestream").removeAppender(getName());
+            context.updateLoggers();
+            stop();
+        }
+    }
+}
