@@ -15,7 +15,8 @@ import java.util.function.Function;
 /**
  * Splits the operations of one {@code put} into per-table buffers, each flushed in chunks written in one transaction:
  * operations are grouped by target table in their original order, and a chunk ends at {@code batch.size} operations
- * or where the schema of the written rows changes (for schemaless maps: their entry names). Deletes need only the key, so they do not end a chunk.
+ * or where the schema of the written rows changes (for schemaless maps: their entry names). Deletes need only the
+ * key, so they do not end a chunk.
  */
 final class RecordChunker {
 

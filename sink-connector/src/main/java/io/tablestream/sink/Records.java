@@ -45,7 +45,8 @@ final class Records {
             throw new ConnectException("The record at " + position(record) + " has "
                     + (schema == null ? "no value schema" : "a value of schema type " + schema.type())
                     + "; the PostgreSQL sink needs a Struct value with a Connect schema: use a value converter with "
-                    + "schemas, e.g. JsonConverter with value.converter.schemas.enable=true, or Avro/Protobuf/JSON Schema; or a JSON object without a schema, written to an existing table by column name");
+                    + "schemas, e.g. JsonConverter with value.converter.schemas.enable=true, or Avro/Protobuf/JSON Schema; "
+                    + "or a JSON object without a schema, written to an existing table by column name");
         }
     }
 }

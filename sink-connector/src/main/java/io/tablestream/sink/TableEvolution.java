@@ -54,8 +54,8 @@ final class TableEvolution {
                 handle.useTransaction(tx -> changes.forEach(tx::execute));
             }
         } catch (JdbiException e) {
-            throw WriteErrors.translate(e, "Failed to evolve table " + table + " (" + PostgresSinkConfig.AUTO_EVOLVE_CONFIG
-                    + ")");
+            throw WriteErrors.translate(e, "Failed to evolve table " + table + " ("
+                    + PostgresSinkConfig.AUTO_EVOLVE_CONFIG + ")");
         }
         if (!changes.isEmpty()) {
             log.info("Evolved table {}: {}", table, changes);
@@ -69,7 +69,8 @@ final class TableEvolution {
             String newType = column.type().columnType();
             String oldType = existing.get(column.name());
             if (oldType == null) {
-                changes.add("ALTER TABLE " + table.quoted() + " ADD COLUMN " + column.quotedName() + " " + newType);
+                changes.add("ALTER TABLE " + table.quoted() + " ADD COLUMN IF NOT EXISTS " + column.quotedName()
+                        + " " + newType);
             } else if (needsWidening(table, column.name(), oldType, newType)) {
                 changes.add("ALTER TABLE " + table.quoted() + " ALTER COLUMN " + column.quotedName() + " TYPE "
                         + newType);

@@ -36,7 +36,7 @@ class TableEvolutionTest {
                 "ALTER TABLE \"public\".\"orders\" ALTER COLUMN \"qty\" TYPE bigint",
                 "ALTER TABLE \"public\".\"orders\" ALTER COLUMN \"price\" TYPE double precision",
                 "ALTER TABLE \"public\".\"orders\" ALTER COLUMN \"note\" TYPE text",
-                "ALTER TABLE \"public\".\"orders\" ADD COLUMN \"new \"\"col\"\"\" text"), changes);
+                "ALTER TABLE \"public\".\"orders\" ADD COLUMN IF NOT EXISTS \"new \"\"col\"\"\" text"), changes);
     }
 
     @Test
