@@ -99,10 +99,10 @@ class SinkSchemaEvolutionIT {
                         Arrays.asList("3", "cy", "5000000000", "gold"),
                         Arrays.asList("4", "dee", "1", null)),
                 () -> rows(db, "SELECT id, name, score, \"Loyalty Tier\" FROM customers ORDER BY id"), TIMEOUT);
-        assertEquals(List.of(List.of("id", "bigint", "t"), List.of("name", "text", "t"), List.of("score", "bigint", "f"),
-                List.of("Loyalty Tier", "text", "f")), rows(db, "SELECT attname, format_type(atttypid, atttypmod), "
-                + "attnotnull FROM pg_attribute WHERE attrelid = 'customers'::regclass AND attnum > 0 "
-                + "AND NOT attisdropped ORDER BY attnum"));
+        assertEquals(List.of(List.of("id", "bigint", "true"), List.of("name", "text", "true"),
+                List.of("score", "bigint", "false"), List.of("Loyalty Tier", "text", "false")),
+                rows(db, "SELECT attname, format_type(atttypid, atttypmod), attnotnull::text FROM pg_attribute "
+                        + "WHERE attrelid = 'customers'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum"));
     }
 
     private List<List<String>> columns() {
