@@ -50,7 +50,7 @@ final class ColumnMapping {
     }
 
     /** The record's Kafka coordinates, which identify it uniquely. */
-    private static List<SinkColumn> kafkaColumns() {
+    static List<SinkColumn> kafkaColumns() {
         return List.of(
                 SinkColumn.of("__connect_topic", Schema.STRING_SCHEMA, true, SinkRecord::topic),
                 SinkColumn.of("__connect_partition", Schema.INT32_SCHEMA, true, SinkRecord::kafkaPartition),

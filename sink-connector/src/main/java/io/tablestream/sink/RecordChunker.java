@@ -1,7 +1,6 @@
 package io.tablestream.sink;
 
 import io.tablestream.jdbc.TableId;
-import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.sink.SinkRecord;
 
 import java.util.ArrayList;
@@ -10,12 +9,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
  * Splits the operations of one {@code put} into per-table buffers, each flushed in chunks written in one transaction:
  * operations are grouped by target table in their original order, and a chunk ends at {@code batch.size} operations
- * or where the schema of the written rows changes. Deletes need only the key, so they do not end a chunk.
+ * or where the schema of the written rows changes (for schemaless maps: their entry names). Deletes need only the
+ * key, so they do not end a chunk.
  */
 final class RecordChunker {
 
@@ -58,23 +59,35 @@ final class RecordChunker {
 
     private void split(TableId table, List<SinkOp> ops, List<Chunk> chunks) {
         int start = 0;
-        Schema valueSchema = null;
+        Object valueShape = null;
         for (int i = 0; i < ops.size(); i++) {
             SinkOp op = ops.get(i);
-            boolean newSchema = !op.delete() && valueSchema != null && !Objects.equals(valueSchema, op.row().valueSchema());
+            boolean newSchema = !op.delete() && valueShape != null && !Objects.equals(valueShape, valueShape(op.row()));
             boolean newKey = keySchemaMatters && i > start
-                    && !Objects.equals(ops.get(i - 1).row().keySchema(), op.row().keySchema());
+                    && !Objects.equals(keyShape(ops.get(i - 1).row()), keyShape(op.row()));
             if (i - start == batchSize || newSchema || newKey) {
                 chunks.add(new Chunk(table, List.copyOf(ops.subList(start, i))));
                 start = i;
-                valueSchema = null;
+                valueShape = null;
             }
-            if (!op.delete() && valueSchema == null) {
-                valueSchema = op.row().valueSchema();
+            if (!op.delete() && valueShape == null) {
+                valueShape = valueShape(op.row());
             }
         }
         if (start < ops.size()) {
             chunks.add(new Chunk(table, List.copyOf(ops.subList(start, ops.size()))));
         }
+    }
+
+    /** The value's schema, or for a schemaless map the names of its entries: what decides the written columns. */
+    static Object valueShape(SinkRecord row) {
+        return row.valueSchema() == null && row.value() instanceof Map<?, ?> map ? Set.copyOf(map.keySet())
+                : row.valueSchema();
+    }
+
+    /** The key's schema, or for a schemaless map the names of its entries. */
+    static Object keyShape(SinkRecord row) {
+        return row.keySchema() == null && row.key() instanceof Map<?, ?> map ? Set.copyOf(map.keySet())
+                : row.keySchema();
     }
 }

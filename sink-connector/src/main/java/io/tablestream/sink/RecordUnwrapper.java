@@ -27,9 +27,9 @@ final class RecordUnwrapper {
         if (record.value() == null) {
             return deleteOrSkip(record, record);
         }
-        Records.requireStructValue(record);
+        Records.requireWritableValue(record);
         Schema schema = record.valueSchema();
-        if (!isEnvelope(schema)) {
+        if (schema == null || !isEnvelope(schema)) { // a schemaless map is a row as it is
             return new SinkOp(record, record, false);
         }
         Struct envelope = (Struct) record.value();

@@ -35,14 +35,18 @@ final class Records {
                 .collect(Collectors.joining(", "));
     }
 
-    /** This version writes only records whose value is a Struct with a Connect schema. */
-    static void requireStructValue(SinkRecord record) {
+    /** The sink writes a Struct value with a Connect schema, or a schemaless map to an existing table. */
+    static void requireWritableValue(SinkRecord record) {
         Schema schema = record.valueSchema();
+        if (schema == null && record.value() instanceof Map<?, ?>) {
+            return;
+        }
         if (schema == null || schema.type() != Schema.Type.STRUCT || !(record.value() instanceof Struct)) {
             throw new ConnectException("The record at " + position(record) + " has "
                     + (schema == null ? "no value schema" : "a value of schema type " + schema.type())
                     + "; the PostgreSQL sink needs a Struct value with a Connect schema: use a value converter with "
-                    + "schemas, e.g. JsonConverter with value.converter.schemas.enable=true, or Avro/Protobuf/JSON Schema");
+                    + "schemas, e.g. JsonConverter with value.converter.schemas.enable=true, or Avro/Protobuf/JSON Schema; "
+                    + "or a JSON object without a schema, written to an existing table by column name");
         }
     }
 }

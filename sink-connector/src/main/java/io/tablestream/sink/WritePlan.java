@@ -23,15 +23,19 @@ record WritePlan(TableId table, InsertMode mode, List<SinkColumn> columns, List<
     static WritePlan create(PostgresSinkConfig config, TableId table, SinkRecord sample, boolean deletesOnly) {
         List<SinkColumn> columns = ColumnMapping.columns(config.pkMode(), config.pkFields(),
                 config.fieldsIncludeList(), sample, deletesOnly);
+        return of(config.insertMode(), table, columns, deletesOnly, PostgresSql.createTable(table, columns));
+    }
+
+    /** A plan for given columns; {@code createTableSql} null where the table must exist (schemaless records). */
+    static WritePlan of(InsertMode mode, TableId table, List<SinkColumn> columns, boolean deletesOnly,
+                        String createTableSql) {
         List<SinkColumn> keys = columns.stream().filter(SinkColumn::primaryKey).toList();
         List<SinkColumn> values = columns.stream().filter(c -> !c.primaryKey()).toList();
-        InsertMode mode = config.insertMode();
         boolean nothingToUpdate = mode == InsertMode.UPDATE && values.isEmpty();
         List<SinkColumn> bindOrder = mode == InsertMode.UPDATE
                 ? Stream.concat(values.stream(), keys.stream()).toList() : columns;
         String write = deletesOnly || nothingToUpdate ? null : PostgresSql.insertOrUpdate(table, columns, mode);
         return new WritePlan(table, mode, columns, keys, new ArrayList<>(bindOrder), write,
-                keys.isEmpty() ? null : PostgresSql.delete(table, keys), PostgresSql.createTable(table, columns),
-                deletesOnly);
+                keys.isEmpty() ? null : PostgresSql.delete(table, keys), createTableSql, deletesOnly);
     }
 }

@@ -1,26 +1,31 @@
 package io.tablestream.sink;
 
 import io.tablestream.jdbc.TableId;
-import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.sink.SinkRecord;
 import org.jdbi.v3.core.Handle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.jdbi.v3.core.JdbiException;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * The write plans of a task, one per (table, key schema, value schema), least recently used dropped beyond
- * {@link #MAX_PLANS}. A new plan first makes sure its table exists, so that happens once per table and schema.
+ * {@link #MAX_PLANS}. A new plan first makes sure its table exists and, with auto.evolve, has the plan's columns,
+ * so that happens once per table and schema.
  */
 final class WritePlans {
 
     private static final Logger log = LoggerFactory.getLogger(WritePlans.class);
 
     static final int MAX_PLANS = 1000;
+    private static final String AUTO_CREATE = PostgresSinkConfig.AUTO_CREATE_CONFIG;
 
-    private record Key(TableId table, Schema keySchema, Schema valueSchema, boolean deletesOnly) {
+    /** A shape is a Connect schema, or for a schemaless map the set of its entry names. */
+    private record Key(TableId table, Object keyShape, Object valueShape, boolean deletesOnly) {
     }
 
     private final PostgresSinkConfig config;
@@ -40,12 +45,12 @@ final class WritePlans {
     WritePlan planFor(Handle handle, RecordChunker.Chunk chunk) {
         SinkRecord sample = chunk.sample();
         boolean deletesOnly = chunk.deletesOnly();
-        Schema keySchema = config.pkMode() == PkMode.RECORD_KEY ? sample.keySchema() : null;
-        Key key = new Key(chunk.table(), keySchema, deletesOnly ? null : sample.valueSchema(), deletesOnly);
+        Object keyShape = config.pkMode() == PkMode.RECORD_KEY ? RecordChunker.keyShape(sample) : null;
+        Key key = new Key(chunk.table(), keyShape, deletesOnly ? null : RecordChunker.valueShape(sample), deletesOnly);
         WritePlan plan = plans.get(key);
         if (plan == null) {
-            plan = WritePlan.create(config, chunk.table(), sample, deletesOnly);
-            writer.ensureTable(handle, plan, chunk.originals());
+            plan = SchemalessMapping.applies(sample, deletesOnly) ? schemalessPlan(handle, chunk)
+                    : schemaPlan(handle, chunk);
             plans.put(key, plan);
             // Column names only: never values.
             log.info("Writing topic {} to table {} ({} {}, columns {})", sample.topic(), plan.table(),
@@ -53,6 +58,36 @@ final class WritePlans {
                     plan.columns().stream().map(SinkColumn::name).toList());
         }
         return plan;
+    }
+
+    private WritePlan schemaPlan(Handle handle, RecordChunker.Chunk chunk) {
+        WritePlan plan = WritePlan.create(config, chunk.table(), chunk.sample(), chunk.deletesOnly());
+        writer.ensureTable(handle, plan, chunk.originals());
+        if (config.autoEvolve() && !chunk.deletesOnly()) {
+            TableEvolution.evolve(handle, plan); // reads the table's columns once per (table, schemas)
+        }
+        return plan;
+    }
+
+    /** Schemaless records go to an existing table, by column name, bound with the catalog's column types. */
+    private WritePlan schemalessPlan(Handle handle, RecordChunker.Chunk chunk) {
+        TableId table = chunk.table();
+        Map<String, String> tableColumns;
+        try {
+            tableColumns = TableEvolution.columns(handle, table);
+        } catch (JdbiException e) {
+            throw WriteErrors.translate(e, "Failed to read the columns of table " + table + " for "
+                    + Records.offsetRanges(chunk.originals()));
+        }
+        if (tableColumns.isEmpty()) {
+            throw new ConnectException("Table " + table + " for the schemaless records of topic '"
+                    + chunk.sample().topic() + "' does not exist: records without a schema are written to an "
+                    + "existing table, matching columns by name, so create the table first (" + AUTO_CREATE
+                    + " needs records with a schema)");
+        }
+        List<SinkColumn> columns = SchemalessMapping.columns(config, table, tableColumns, chunk.sample(),
+                chunk.deletesOnly());
+        return WritePlan.of(config.insertMode(), table, columns, chunk.deletesOnly(), null);
     }
 
     void clear() {

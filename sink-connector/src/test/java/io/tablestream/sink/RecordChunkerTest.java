@@ -130,8 +130,21 @@ class RecordChunkerTest {
     }
 
     @Test
-    void schemalessRecordsAreRejectedNamingTheRecordAndTheFix() {
-        SinkRecord schemaless = TestRecords.record("orders", 3, 77, null, null, null, Map.of("id", 1));
+    void schemalessMapsAreRowsChunkedWhereTheirEntryNamesChange() {
+        List<SinkRecord> records = List.of(
+                TestRecords.record("orders", 0, 1, null, null, null, Map.of("id", 1, "note", "a")),
+                TestRecords.record("orders", 0, 2, null, null, null, Map.of("note", "b", "id", 2)),
+                TestRecords.record("orders", 0, 3, null, null, null, Map.of("id", 3)));
+
+        List<RecordChunker.Chunk> chunks = chunk(10, records);
+
+        assertEquals(List.of(List.of(1L, 2L), List.of(3L)), chunks.stream().map(RecordChunkerTest::offsets).toList());
+        assertFalse(chunks.get(0).ops().get(0).delete());
+    }
+
+    @Test
+    void schemalessValuesOtherThanMapsAreRejectedNamingTheRecordAndTheFix() {
+        SinkRecord schemaless = TestRecords.record("orders", 3, 77, null, null, null, List.of(1));
 
         ConnectException e = assertThrows(ConnectException.class, () -> ops(false, List.of(schemaless)));
 

@@ -1,0 +1,167 @@
+package io.tablestream.e2e.sink;
+
+import io.tablestream.e2e.sink.SinkTopics.Rec;
+import io.tablestream.testkit.Stack;
+import io.tablestream.testkit.TablestreamStack;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.data.SchemaBuilder;
+import org.apache.kafka.connect.data.Struct;
+import org.jdbi.v3.core.Jdbi;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+import static io.tablestream.e2e.sink.SinkTopics.TIMEOUT;
+import static io.tablestream.e2e.sink.SinkTopics.await;
+import static io.tablestream.e2e.sink.SinkTopics.rows;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * How the sink meets a table whose shape differs from the records, through the real worker: auto.evolve adds a field
+ * that appears mid-stream as a column and widens a smallint to bigint; schemaless JSON goes to an existing table by
+ * column name, and to a missing table fails naming topic and table.
+ */
+@ExtendWith(TablestreamStack.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class SinkSchemaEvolutionIT {
+
+    private static final String DB = "sink_evolve_it";
+
+    private final Stack stack;
+    private final List<String> connectors = new ArrayList<>();
+    private Jdbi db;
+    private String url;
+
+    SinkSchemaEvolutionIT(Stack stack) {
+        this.stack = stack;
+    }
+
+    @BeforeAll
+    void createDatabase() {
+        url = stack.postgres().createDatabase(DB);
+        db = Jdbi.create(() -> stack.postgres().connect(DB));
+    }
+
+    @AfterAll
+    void deleteConnectors() {
+        connectors.forEach(stack.rest()::deleteConnectorIfExists);
+    }
+
+    private void deploy(String name, Map<String, String> config) {
+        connectors.add(name);
+        stack.rest().createOrUpdateConnector(name, config);
+        stack.rest().awaitRunning(name, TIMEOUT);
+    }
+
+    @Test
+    void aFieldAddedMidStreamBecomesANullableColumnAndASmallintWidens() {
+        Schema v1 = SchemaBuilder.struct().name("Customer").version(1)
+                .field("id", Schema.INT64_SCHEMA)
+                .field("name", Schema.STRING_SCHEMA)
+                .field("score", Schema.OPTIONAL_INT16_SCHEMA)
+                .build();
+        Schema v2 = SchemaBuilder.struct().name("Customer").version(2)
+                .field("id", Schema.INT64_SCHEMA)
+                .field("name", Schema.STRING_SCHEMA)
+                .field("score", Schema.OPTIONAL_INT64_SCHEMA)
+                .field("Loyalty Tier", Schema.OPTIONAL_STRING_SCHEMA)
+                .build();
+        stack.kafka().createTopic("customers", 1);
+        SinkTopics.produce(stack.kafka().bootstrapServers(), "customers", List.of(
+                new Rec(null, null, v1, new Struct(v1).put("id", 1L).put("name", "ann").put("score", (short) 7)),
+                new Rec(null, null, v1, new Struct(v1).put("id", 2L).put("name", "bob").put("score", null))));
+        deploy("customers-sink", SinkTopics.sinkConfig(stack, url, "customers", "auto.create", "true",
+                "auto.evolve", "true", "pk.mode", "record_value", "pk.fields", "id", "insert.mode", "upsert"));
+        await("first schema's rows", 2L, () -> db.withHandle(h -> h.createQuery("SELECT count(*) FROM customers")
+                .mapTo(Long.class).one()), TIMEOUT);
+        assertEquals(List.of(List.of("id", "bigint"), List.of("name", "text"), List.of("score", "smallint")),
+                columns());
+
+        SinkTopics.produce(stack.kafka().bootstrapServers(), "customers", List.of(
+                new Rec(null, null, v2, new Struct(v2).put("id", 3L).put("name", "cy").put("score", 5_000_000_000L)
+                        .put("Loyalty Tier", "gold")),
+                new Rec(null, null, v2, new Struct(v2).put("id", 1L).put("name", "ann").put("score", 8L)
+                        .put("Loyalty Tier", null)),
+                new Rec(null, null, v1, new Struct(v1).put("id", 4L).put("name", "dee").put("score", (short) 1))));
+        await("rows after the schema change", List.of(
+                        Arrays.asList("1", "ann", "8", null),
+                        Arrays.asList("2", "bob", null, null),
+                        Arrays.asList("3", "cy", "5000000000", "gold"),
+                        Arrays.asList("4", "dee", "1", null)),
+                () -> rows(db, "SELECT id, name, score, \"Loyalty Tier\" FROM customers ORDER BY id"), TIMEOUT);
+        assertEquals(List.of(List.of("id", "bigint", "true"), List.of("name", "text", "true"),
+                List.of("score", "bigint", "false"), List.of("Loyalty Tier", "text", "false")),
+                rows(db, "SELECT attname, format_type(atttypid, atttypmod), attnotnull::text FROM pg_attribute "
+                        + "WHERE attrelid = 'customers'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum"));
+    }
+
+    private List<List<String>> columns() {
+        return rows(db, "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = "
+                + "'customers'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum");
+    }
+
+    @Test
+    void schemalessJsonGoesToAnExistingTableByColumnNameWithTheCatalogsTypes() {
+        db.useHandle(h -> h.execute("CREATE TABLE inventory (sku text PRIMARY KEY, qty integer NOT NULL, "
+                + "price numeric(10,2), tags text[], attrs jsonb, seen timestamptz, active boolean, "
+                + "note text DEFAULT 'none')"));
+        stack.kafka().createTopic("inventory", 1);
+        produceJson("inventory", List.of(
+                new String[] {"{\"sku\": \"a-1\"}", "{\"sku\": \"a-1\", \"qty\": 5, \"price\": 12.5, "
+                        + "\"tags\": [\"x\", \"y,z\"], \"attrs\": {\"k\": [1, 2]}, "
+                        + "\"seen\": \"2024-02-29T23:30:15.123456Z\", \"active\": true}"},
+                new String[] {"{\"sku\": \"b-2\"}", "{\"sku\": \"b-2\", \"qty\": 1}"},
+                new String[] {"{\"sku\": \"a-1\"}", "{\"sku\": \"a-1\", \"qty\": 6, \"price\": 12.5, "
+                        + "\"tags\": [], \"attrs\": {\"k\": null}, \"seen\": \"2024-02-29T23:30:15.123456Z\", "
+                        + "\"active\": false}"},
+                new String[] {"{\"sku\": \"c-3\"}", "{\"qty\": 3, \"sku\": \"c-3\", \"note\": \"tab\\there\"}"},
+                new String[] {"{\"sku\": \"b-2\"}", null}));
+        deploy("inventory-sink", SinkTopics.sinkConfig(stack, url, "inventory", "pk.mode", "record_key",
+                "insert.mode", "upsert", "delete.enabled", "true",
+                "key.converter", "org.apache.kafka.connect.json.JsonConverter", "key.converter.schemas.enable", "false",
+                "value.converter", "org.apache.kafka.connect.json.JsonConverter",
+                "value.converter.schemas.enable", "false"));
+        await("schemaless rows", List.of(
+                        Arrays.asList("a-1", "6", "12.50", "{}", "{\"k\": null}", "2024-02-29 23:30:15.123456", "false",
+                                "none"),
+                        Arrays.asList("c-3", "3", null, null, null, null, null, "tab\there")),
+                () -> rows(db, "SELECT sku, qty, price, tags::text, attrs::text, (seen AT TIME ZONE 'UTC')::text, "
+                        + "active::text, note FROM inventory ORDER BY sku"), TIMEOUT);
+
+        stack.kafka().createTopic("ghost", 1);
+        produceJson("ghost", List.<String[]>of(new String[] {null, "{\"id\": 1}"}));
+        connectors.add("ghost-sink");
+        stack.rest().createOrUpdateConnector("ghost-sink", SinkTopics.sinkConfig(stack, url, "ghost",
+                "value.converter", "org.apache.kafka.connect.json.JsonConverter",
+                "value.converter.schemas.enable", "false"));
+        await("the missing table named in the task's failure", true, () -> {
+            Object trace = ((Map<?, ?>) ((List<?>) stack.rest().status("ghost-sink").get("tasks")).get(0)).get("trace");
+            return trace != null && trace.toString().contains("Table public.ghost for the schemaless records of "
+                    + "topic 'ghost' does not exist");
+        }, TIMEOUT);
+    }
+
+    /** Produces {key, value} JSON texts (null for a null key or a tombstone) to partition 0. */
+    private void produceJson(String topic, List<String[]> records) {
+        try (KafkaProducer<byte[], byte[]> producer = SinkTopics.producer(stack.kafka().bootstrapServers())) {
+            for (String[] r : records) {
+                producer.send(new ProducerRecord<>(topic, 0, bytes(r[0]), bytes(r[1])));
+            }
+            producer.flush();
+        }
+    }
+
+    private static byte[] bytes(String text) {
+        return text == null ? null : text.getBytes(StandardCharsets.UTF_8);
+    }
+}
