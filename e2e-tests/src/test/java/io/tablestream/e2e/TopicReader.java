@@ -14,20 +14,27 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.function.Predicate;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
-/** Reads a topic of Connect-JSON records the way a downstream consumer would. */
-final class TopicReader {
+/** Reads a topic of Connect-JSON records from the start, as a downstream read_committed consumer would. */
+public final class TopicReader {
 
     private TopicReader() {
     }
 
     /** Waits until some record's value has {@code field} equal to {@code expected}. */
     static void awaitValue(String bootstrapServers, String topic, String field, Object expected, Duration timeout) {
+        readUntil(bootstrapServers, topic, values -> values.stream().anyMatch(v -> v != null && Objects.equals(expected, v.get(field))),
+                timeout);
+    }
+
+    /** Every record value (as a Struct with its schema) once {@code done} holds for them; fails at the deadline. */
+    public static List<Struct> readUntil(String bootstrapServers, String topic, Predicate<List<Struct>> done, Duration timeout) {
         JsonConverter converter = new JsonConverter();
         converter.configure(Map.of("schemas.enable", "true"), false);
-        List<Object> seen = new ArrayList<>();
+        List<Struct> values = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ConsumerConfig.GROUP_ID_CONFIG, "topic-reader-" + UUID.randomUUID(),
@@ -39,16 +46,23 @@ final class TopicReader {
             while (System.nanoTime() < deadline) {
                 for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
                     SchemaAndValue value = converter.toConnectData(topic, record.value());
-                    if (value.value() instanceof Struct struct) {
-                        Object actual = struct.get(field);
-                        seen.add(actual);
-                        if (Objects.equals(expected, actual)) {
-                            return;
-                        }
-                    }
+                    values.add((Struct) value.value());
+                }
+                if (done.test(values)) {
+                    return values;
                 }
             }
         }
-        fail("No record in " + topic + " had " + field + "=" + expected + " within " + timeout + "; saw " + seen);
+        fail("Topic " + topic + " did not reach the expected records within " + timeout + "; saw " + values);
+        return values;
+    }
+
+    /** Waits until some record's {@code id} equals {@code id}; returns all values read. */
+    public static List<Struct> readUntilId(String bootstrapServers, String topic, Object id, Duration timeout) {
+        return readUntil(bootstrapServers, topic, values -> values.stream().anyMatch(v -> id.equals(v.get("id"))), timeout);
+    }
+
+    public static List<Object> ids(List<Struct> values) {
+        return values.stream().map(v -> v.get("id")).toList();
     }
 }

@@ -1,5 +1,7 @@
 package io.tablestream.e2e.source;
 
+import io.tablestream.e2e.TopicReader;
+
 import io.tablestream.testkit.Stack;
 import io.tablestream.testkit.TablestreamStack;
 import org.jdbi.v3.core.Handle;
@@ -51,20 +53,20 @@ class GapFreePollingIT {
                 INSERT INTO inc_rows SELECT g, 'row ' || g FROM generate_series(1, 4) g"""));
         deploy("gap-inc", Map.of("mode", "incrementing", "incrementing.column.name", "id", "table.include.list", "inc_rows"));
         String topic = "gap.inc_rows";
-        SourceTopic.readUntilId(stack.kafka().bootstrapServers(), topic, 4L, TIMEOUT);
+        TopicReader.readUntilId(stack.kafka().bootstrapServers(), topic, 4L, TIMEOUT);
 
         try (Handle a = db.open()) {
             a.begin();
             a.execute("INSERT INTO inc_rows VALUES (5, 'early id, late commit')");
             db.useHandle(b -> b.execute("INSERT INTO inc_rows VALUES (6, 'committed first')"));
             awaitPolls("inc_rows", 2);
-            List<Object> whileOpen = SourceTopic.ids(SourceTopic.readUntil(stack.kafka().bootstrapServers(), topic,
+            List<Object> whileOpen = TopicReader.ids(TopicReader.readUntil(stack.kafka().bootstrapServers(), topic,
                     values -> values.size() >= 4, TIMEOUT));
             assertFalse(whileOpen.contains(6L), "row 6 must wait for the older transaction: " + whileOpen);
             a.commit();
         }
         db.useHandle(h -> h.execute("INSERT INTO inc_rows VALUES (7, 'marker')"));
-        List<Object> ids = SourceTopic.ids(SourceTopic.readUntilId(stack.kafka().bootstrapServers(), topic, 7L, TIMEOUT));
+        List<Object> ids = TopicReader.ids(TopicReader.readUntilId(stack.kafka().bootstrapServers(), topic, 7L, TIMEOUT));
         assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L), ids);
         stack.rest().deleteConnector("gap-inc");
     }
@@ -76,20 +78,20 @@ class GapFreePollingIT {
                 INSERT INTO ts_rows SELECT g, now() - interval '1 hour' + g * interval '1 second' FROM generate_series(1, 4) g"""));
         deploy("gap-ts", Map.of("mode", "timestamp", "timestamp.column.name", "updated_at", "table.include.list", "ts_rows"));
         String topic = "gap.ts_rows";
-        SourceTopic.readUntil(stack.kafka().bootstrapServers(), topic, values -> values.size() >= 4, TIMEOUT);
+        TopicReader.readUntil(stack.kafka().bootstrapServers(), topic, values -> values.size() >= 4, TIMEOUT);
 
         try (Handle a = db.open()) {
             a.begin();
             a.execute("INSERT INTO ts_rows VALUES (5, now() - interval '10 minutes')"); // stamped earlier than 6
             db.useHandle(b -> b.execute("INSERT INTO ts_rows VALUES (6, now())"));
             awaitPolls("ts_rows", 2);
-            List<Object> whileOpen = SourceTopic.ids(SourceTopic.readUntil(stack.kafka().bootstrapServers(), topic,
+            List<Object> whileOpen = TopicReader.ids(TopicReader.readUntil(stack.kafka().bootstrapServers(), topic,
                     values -> values.size() >= 4, TIMEOUT));
             assertFalse(whileOpen.contains(6), "row 6 must wait for the older transaction: " + whileOpen);
             a.commit();
         }
         db.useHandle(h -> h.execute("INSERT INTO ts_rows VALUES (7, now())"));
-        List<Object> ids = SourceTopic.ids(SourceTopic.readUntilId(stack.kafka().bootstrapServers(), topic, 7, TIMEOUT));
+        List<Object> ids = TopicReader.ids(TopicReader.readUntilId(stack.kafka().bootstrapServers(), topic, 7, TIMEOUT));
         assertEquals(List.of(1, 2, 3, 4, 5, 6, 7), ids);
         stack.rest().deleteConnector("gap-ts");
     }

@@ -1,5 +1,7 @@
 package io.tablestream.e2e.source;
 
+import io.tablestream.e2e.TopicReader;
+
 import io.tablestream.testkit.ConnectRestException;
 import io.tablestream.testkit.Stack;
 import io.tablestream.testkit.TablestreamStack;
@@ -70,7 +72,7 @@ class SourceModesIT {
                 INSERT INTO bulk_rows VALUES (1, 'one'), (2, 'two'), (3, 'three')"""));
         deploy("modes-bulk", config("bulk.", Map.of("mode", "bulk", "table.include.list", "bulk_rows",
                 "batch.max.rows", "2")));
-        List<Struct> values = SourceTopic.readUntil(bootstrap(), "bulk.bulk_rows", v -> v.size() >= 6, TIMEOUT);
+        List<Struct> values = TopicReader.readUntil(bootstrap(), "bulk.bulk_rows", v -> v.size() >= 6, TIMEOUT);
         stack.rest().deleteConnector("modes-bulk");
         for (List<Struct> scan : List.of(values.subList(0, 3), values.subList(3, 6))) {
             assertEquals(Map.of(1, "one", 2, "two", 3, "three"), byId(scan));
@@ -87,9 +89,9 @@ class SourceModesIT {
         deploy("modes-query", config("query_topic", Map.of("mode", "query",
                 "query", "SELECT o.id, c.name, o.amount FROM q_orders o JOIN q_customers c ON c.id = o.customer_id",
                 "query.suffix", "ORDER BY o.id")));
-        List<Struct> values = SourceTopic.readUntil(bootstrap(), "query_topic", v -> v.size() >= 2, TIMEOUT);
+        List<Struct> values = TopicReader.readUntil(bootstrap(), "query_topic", v -> v.size() >= 2, TIMEOUT);
         stack.rest().deleteConnector("modes-query");
-        assertEquals(List.of(10, 11), SourceTopic.ids(values.subList(0, 2)));
+        assertEquals(List.of(10, 11), TopicReader.ids(values.subList(0, 2)));
         assertEquals("Ada", values.get(0).get("name"));
         assertEquals(new java.math.BigDecimal("7.00"), values.get(1).get("amount"));
     }
@@ -101,12 +103,12 @@ class SourceModesIT {
                 INSERT INTO disc_a VALUES (1)"""));
         deploy("modes-discovery", config("disc.", Map.of("mode", "incrementing", "incrementing.column.name", "id",
                 "table.include.list", "disc_.*", "table.poll.interval.ms", "500", "tasks.max", "2")));
-        SourceTopic.readUntilId(bootstrap(), "disc.disc_a", 1L, TIMEOUT);
+        TopicReader.readUntilId(bootstrap(), "disc.disc_a", 1L, TIMEOUT);
         db.useHandle(h -> h.execute("""
                 CREATE TABLE disc_b (id bigint PRIMARY KEY, label text);
                 INSERT INTO disc_b VALUES (1, 'new table'), (2, 'second row')"""));
-        List<Struct> values = SourceTopic.readUntilId(bootstrap(), "disc.disc_b", 2L, TIMEOUT);
-        assertEquals(List.of(1L, 2L), SourceTopic.ids(values));
+        List<Struct> values = TopicReader.readUntilId(bootstrap(), "disc.disc_b", 2L, TIMEOUT);
+        assertEquals(List.of(1L, 2L), TopicReader.ids(values));
         assertEquals("new table", values.get(0).get("label"));
         // two tables over tasks.max=2: one task each
         awaitTaskCount("modes-discovery", 2);
@@ -122,7 +124,7 @@ class SourceModesIT {
         String topic = "resume.resume_rows";
         deploy(name, config("resume.", Map.of("mode", "incrementing", "incrementing.column.name", "id",
                 "table.include.list", "resume_rows")));
-        SourceTopic.readUntilId(bootstrap(), topic, 5L, TIMEOUT);
+        TopicReader.readUntilId(bootstrap(), topic, 5L, TIMEOUT);
 
         stack.rest().stopConnector(name);
         awaitState(name, "STOPPED");
@@ -133,7 +135,7 @@ class SourceModesIT {
         assertTrue(bad.getMessage().contains("does not fit mode=incrementing") && bad.getMessage().contains("inc"),
                 bad.getMessage());
         stack.rest().resumeConnector(name);
-        List<Object> ids = SourceTopic.ids(SourceTopic.readUntilId(bootstrap(), topic, 8L, TIMEOUT));
+        List<Object> ids = TopicReader.ids(TopicReader.readUntilId(bootstrap(), topic, 8L, TIMEOUT));
         assertEquals(LongStream.rangeClosed(1, 8).boxed().toList(), ids, "no gap, no duplicate after stop/resume");
 
         // move the offset back to 6: rows 7 and 8 are read again
@@ -141,7 +143,7 @@ class SourceModesIT {
         awaitState(name, "STOPPED");
         patchOffsets(name, Map.of("table", "public.resume_rows"), Map.of("v", 1, "inc", 6));
         stack.rest().resumeConnector(name);
-        ids = SourceTopic.ids(SourceTopic.readUntil(bootstrap(), topic, v -> v.size() >= 10, TIMEOUT));
+        ids = TopicReader.ids(TopicReader.readUntil(bootstrap(), topic, v -> v.size() >= 10, TIMEOUT));
         assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 7L, 8L), ids);
         stack.rest().deleteConnector(name);
     }

@@ -1,5 +1,7 @@
 package io.tablestream.e2e.source;
 
+import io.tablestream.e2e.TopicReader;
+
 import io.tablestream.testkit.Stack;
 import io.tablestream.testkit.TablestreamStack;
 import org.jdbi.v3.core.Jdbi;
@@ -47,7 +49,7 @@ class SourceRetryIT {
                 "connection.backoff.ms", "200"));
         stack.rest().awaitRunning("retry-source", TIMEOUT);
         String topic = "retry.events";
-        SourceTopic.readUntilId(stack.kafka().bootstrapServers(), topic, 10L, TIMEOUT);
+        TopicReader.readUntilId(stack.kafka().bootstrapServers(), topic, 10L, TIMEOUT);
 
         int terminated = db.withHandle(h -> h.createQuery("""
                 SELECT count(*) FILTER (WHERE pg_terminate_backend(pid))::int FROM pg_stat_activity
@@ -56,7 +58,7 @@ class SourceRetryIT {
         assertTrue(terminated >= 1, "the connector's session should have been terminated");
         db.useHandle(h -> h.execute("INSERT INTO events SELECT g, 'e' || g FROM generate_series(11, 20) g"));
 
-        List<Object> ids = SourceTopic.ids(SourceTopic.readUntilId(stack.kafka().bootstrapServers(), topic, 20L, TIMEOUT));
+        List<Object> ids = TopicReader.ids(TopicReader.readUntilId(stack.kafka().bootstrapServers(), topic, 20L, TIMEOUT));
         assertEquals(LongStream.rangeClosed(1, 20).boxed().toList(), ids);
         assertEquals("RUNNING", ((List<Map<String, Object>>) (List<?>) stack.rest().status("retry-source").get("tasks"))
                 .get(0).get("state"));

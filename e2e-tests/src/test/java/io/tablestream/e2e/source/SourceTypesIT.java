@@ -1,5 +1,7 @@
 package io.tablestream.e2e.source;
 
+import io.tablestream.e2e.TopicReader;
+
 import io.tablestream.jdbc.types.SchemaNames;
 import io.tablestream.testkit.Stack;
 import io.tablestream.testkit.TablestreamStack;
@@ -82,8 +84,8 @@ class SourceTypesIT {
                   NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)"""));
         deploy("types-micros", "types.", Map.of());
         deploy("types-connect", "types_connect.", Map.of("time.precision.mode", "connect", "numeric.mapping", "best_fit"));
-        micros = SourceTopic.readUntilId(stack.kafka().bootstrapServers(), "types.all_types", 3, TIMEOUT);
-        connect = SourceTopic.readUntilId(stack.kafka().bootstrapServers(), "types_connect.all_types", 3, TIMEOUT);
+        micros = TopicReader.readUntilId(stack.kafka().bootstrapServers(), "types.all_types", 3, TIMEOUT);
+        connect = TopicReader.readUntilId(stack.kafka().bootstrapServers(), "types_connect.all_types", 3, TIMEOUT);
         stack.rest().deleteConnector("types-micros");
         stack.rest().deleteConnector("types-connect");
     }
