@@ -6,8 +6,6 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaBuilder;
 import org.apache.kafka.connect.data.Struct;
-import org.apache.kafka.connect.json.JsonConverter;
-import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
@@ -22,6 +20,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import static io.tablestream.enricher.EnricherFixtures.KEYS;
+import static io.tablestream.enricher.EnricherFixtures.VALUES;
+import static io.tablestream.enricher.EnricherFixtures.baseConfig;
+import static io.tablestream.enricher.EnricherFixtures.driver;
+import static io.tablestream.enricher.EnricherFixtures.enrichedValue;
+import static io.tablestream.enricher.EnricherFixtures.idKey;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -29,7 +33,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Each lookup semantics, late lookups, chains and dead letters, with explicit record timestamps. */
 class EnricherSemanticsTest {
 
-    private static final Schema ID_KEY = SchemaBuilder.struct().field("id", Schema.INT32_SCHEMA).build();
     private static final Schema ORDER = SchemaBuilder.struct()
             .field("id", Schema.INT32_SCHEMA).field("customer_id", Schema.INT32_SCHEMA).build();
     private static final Schema ORDER_WITHOUT_CUSTOMER = SchemaBuilder.struct()
@@ -39,9 +42,6 @@ class EnricherSemanticsTest {
             .field("region_id", Schema.INT32_SCHEMA).build();
     private static final Schema REGION = SchemaBuilder.struct()
             .field("id", Schema.INT32_SCHEMA).field("label", Schema.STRING_SCHEMA).build();
-
-    private static final JsonConverter KEYS = converter(true);
-    private static final JsonConverter VALUES = converter(false);
 
     @TempDir
     Path stateDir;
@@ -167,7 +167,7 @@ class EnricherSemanticsTest {
             customer(1, "Alice", 7, 1_000);
             order(100, 1, 1_000);
 
-            Struct out = value(enriched.readValue());
+            Struct out = enrichedValue(enriched.readValue());
             assertEquals(List.of("id", "customer_id", "customers_name", "customers_region_id", "region_label"),
                     out.schema().fields().stream().map(f -> f.name()).toList(), semantics);
             assertEquals("100:Alice:7:Europe", out.get("id") + ":" + out.get("customers_name") + ":"
@@ -230,8 +230,7 @@ class EnricherSemanticsTest {
 
     private void start(Map<String, String> overrides) {
         EnricherConfig config = config(overrides);
-        driver = new TopologyTestDriver(EnricherTopology.build(new StreamsBuilder(), config),
-                config.streamsProperties());
+        driver = driver(config);
         ByteArraySerializer bytes = new ByteArraySerializer();
         orders = driver.createInputTopic("orders", bytes, bytes);
         customers = driver.createInputTopic("customers", bytes, bytes);
@@ -241,16 +240,12 @@ class EnricherSemanticsTest {
     }
 
     private EnricherConfig config(Map<String, String> overrides) {
-        Map<String, String> props = new HashMap<>();
-        props.put(EnricherConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        props.put(EnricherConfig.INPUT_TOPIC_CONFIG, "orders");
-        props.put(EnricherConfig.OUTPUT_TOPIC_CONFIG, "enriched_orders");
+        Map<String, String> props = baseConfig(stateDir);
         if (!overrides.containsKey(EnricherConfig.LOOKUPS_CONFIG)) {
             props.put(EnricherConfig.LOOKUP_TOPIC_CONFIG, "customers");
             props.put(EnricherConfig.JOIN_FIELD_CONFIG, "customer_id");
             props.put(EnricherConfig.LOOKUP_FIELDS_CONFIG, "name");
         }
-        props.put("state.dir", stateDir.toString());
         props.putAll(overrides);
         return new EnricherConfig(props);
     }
@@ -261,7 +256,7 @@ class EnricherSemanticsTest {
     }
 
     private void region(int id, String label, long timestamp) {
-        regions.pipeInput(KEYS.fromConnectData("regions", ID_KEY, new Struct(ID_KEY).put("id", id)),
+        regions.pipeInput(idKey("regions", id),
                 VALUES.fromConnectData("regions", REGION, new Struct(REGION).put("id", id).put("label", label)),
                 timestamp);
     }
@@ -272,11 +267,11 @@ class EnricherSemanticsTest {
     }
 
     private static byte[] customerKey(int id) {
-        return KEYS.fromConnectData("customers", ID_KEY, new Struct(ID_KEY).put("id", id));
+        return idKey("customers", id);
     }
 
     private static byte[] orderKey(int id) {
-        return KEYS.fromConnectData("orders", ID_KEY, new Struct(ID_KEY).put("id", id));
+        return idKey("orders", id);
     }
 
     /** Each output record as "orderId:customerName", "orderId:null" or "orderId:tombstone". */
@@ -286,22 +281,12 @@ class EnricherSemanticsTest {
             if (record.value == null) {
                 return id + ":tombstone";
             }
-            Struct value = value(record.value);
+            Struct value = enrichedValue(record.value);
             return id + ":" + (value.schema().field("customers_name") == null ? null : value.get("customers_name"));
         }).toList();
     }
 
-    private static Struct value(byte[] bytes) {
-        return (Struct) VALUES.toConnectData("enriched_orders", bytes).value();
-    }
-
     private static String header(Headers headers, String name) {
         return new String(headers.lastHeader(name).value(), StandardCharsets.UTF_8);
-    }
-
-    private static JsonConverter converter(boolean isKey) {
-        JsonConverter converter = new JsonConverter();
-        converter.configure(Map.of("schemas.enable", "true"), isKey);
-        return converter;
     }
 }

@@ -9,7 +9,6 @@ import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaBuilder;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.data.Timestamp;
-import org.apache.kafka.connect.json.JsonConverter;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.TestInputTopic;
@@ -31,6 +30,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import static io.tablestream.enricher.EnricherFixtures.KEYS;
+import static io.tablestream.enricher.EnricherFixtures.VALUES;
+import static io.tablestream.enricher.EnricherFixtures.baseConfig;
+import static io.tablestream.enricher.EnricherFixtures.driver;
+import static io.tablestream.enricher.EnricherFixtures.enrichedValue;
+import static io.tablestream.enricher.EnricherFixtures.idKey;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -39,7 +44,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class EnricherTopologyTest {
 
-    private static final Schema ID_KEY = SchemaBuilder.struct().field("id", Schema.INT32_SCHEMA).build();
     private static final Schema CUSTOMER = SchemaBuilder.struct()
             .field("id", Schema.INT32_SCHEMA)
             .field("name", Schema.STRING_SCHEMA)
@@ -50,9 +54,6 @@ class EnricherTopologyTest {
     private static final Schema ORDER_WITH_OPTIONAL_CUSTOMER = orderSchema(Schema.OPTIONAL_INT32_SCHEMA);
     private static final Date CREATED_AT = new Date(1_700_000_000_123L);
     private static final Instant START = Instant.ofEpochMilli(1_700_000_000_000L);
-
-    private static final JsonConverter KEYS = converter(true);
-    private static final JsonConverter VALUES = converter(false);
 
     @TempDir
     Path stateDir;
@@ -225,7 +226,7 @@ class EnricherTopologyTest {
         pipeOrderWithoutCustomer(100);
         order(101, 1, "3.00");
 
-        List<Object> ids = enriched.readValuesToList().stream().map(v -> value(v).get("id")).toList();
+        List<Object> ids = enriched.readValuesToList().stream().map(v -> enrichedValue(v).get("id")).toList();
 
         assertEquals(List.of(101), ids);
     }
@@ -241,7 +242,7 @@ class EnricherTopologyTest {
         pipeOrderWithoutCustomer(100);
 
         List<String> out = enriched.readValuesToList().stream()
-                .map(EnricherTopologyTest::value)
+                .map(EnricherFixtures::enrichedValue)
                 .map(v -> v.get("id") + ":" + v.get("customer_id") + ":" + v.get("customers_name"))
                 .toList();
 
@@ -297,8 +298,7 @@ class EnricherTopologyTest {
 
     private void start(Map<String, String> overrides) {
         EnricherConfig config = config(overrides);
-        driver = new TopologyTestDriver(EnricherTopology.build(new StreamsBuilder(), config),
-                config.streamsProperties());
+        driver = driver(config);
         ByteArraySerializer bytes = new ByteArraySerializer();
         // One fixed timestamp: the versioned lookup table then answers with the row current at processing time.
         orders = driver.createInputTopic("orders", bytes, bytes, START, Duration.ZERO);
@@ -308,20 +308,16 @@ class EnricherTopologyTest {
     }
 
     private EnricherConfig config(Map<String, String> overrides) {
-        Map<String, String> props = new HashMap<>();
-        props.put(EnricherConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        props.put(EnricherConfig.INPUT_TOPIC_CONFIG, "orders");
+        Map<String, String> props = baseConfig(stateDir);
         props.put(EnricherConfig.LOOKUP_TOPIC_CONFIG, "customers");
-        props.put(EnricherConfig.OUTPUT_TOPIC_CONFIG, "enriched_orders");
         props.put(EnricherConfig.JOIN_FIELD_CONFIG, "customer_id");
-        props.put("state.dir", stateDir.toString());
         props.putAll(overrides);
         return new EnricherConfig(props);
     }
 
     private void customer(int id, String name, String city) {
         Struct customer = new Struct(CUSTOMER).put("id", id).put("name", name).put("city", city);
-        customers.pipeInput(KEYS.fromConnectData("customers", ID_KEY, new Struct(ID_KEY).put("id", id)),
+        customers.pipeInput(idKey("customers", id),
                 VALUES.fromConnectData("customers", CUSTOMER, customer));
     }
 
@@ -344,15 +340,11 @@ class EnricherTopologyTest {
     }
 
     private static byte[] key(int id) {
-        return KEYS.fromConnectData("orders", ID_KEY, new Struct(ID_KEY).put("id", id));
+        return idKey("orders", id);
     }
 
     private static Struct value(KeyValue<byte[], byte[]> record) {
-        return value(record.value);
-    }
-
-    private static Struct value(byte[] bytes) {
-        return (Struct) VALUES.toConnectData("enriched_orders", bytes).value();
+        return enrichedValue(record.value);
     }
 
     private static List<String> fieldNames(Schema schema) {
@@ -374,11 +366,5 @@ class EnricherTopologyTest {
                 .field("amount", Decimal.schema(2))
                 .field("created_at", Timestamp.SCHEMA)
                 .build();
-    }
-
-    private static JsonConverter converter(boolean isKey) {
-        JsonConverter converter = new JsonConverter();
-        converter.configure(Map.of("schemas.enable", "true"), isKey);
-        return converter;
     }
 }
