@@ -113,15 +113,7 @@ final class ConnectTypes {
             } else if (nested) {
                 out.append(text); // a sub-array literal is not quoted
             } else {
-                out.append('"');
-                for (int c = 0; c < text.length(); c++) {
-                    char ch = text.charAt(c);
-                    if (ch == '"' || ch == '\\') {
-                        out.append('\\');
-                    }
-                    out.append(ch);
-                }
-                out.append('"');
+                ArrayLiteral.appendQuoted(out, text);
             }
         }
         return out.append('}').toString();

@@ -40,16 +40,7 @@ public final class SchemalessTypes {
             } else if (value instanceof List<?> nested) {
                 out.append(arrayLiteral(nested));
             } else {
-                String text = scalar(value);
-                out.append('"');
-                for (int c = 0; c < text.length(); c++) {
-                    char ch = text.charAt(c);
-                    if (ch == '"' || ch == '\\') {
-                        out.append('\\');
-                    }
-                    out.append(ch);
-                }
-                out.append('"');
+                ArrayLiteral.appendQuoted(out, scalar(value));
             }
         }
         return out.append('}').toString();
