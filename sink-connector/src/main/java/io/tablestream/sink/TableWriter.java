@@ -77,7 +77,7 @@ final class TableWriter {
                     .bind(0, enumType).mapTo(String.class).findOne().orElse(null);
             definitions.add(existing == null ? column.definition() : column.definition(existing));
         }
-        return PostgresSql.createTable(plan.table(), plan.columns(), definitions);
+        return PostgresSql.createTable(plan.tableSql(), plan.columns(), definitions);
     }
 
     /**
@@ -178,12 +178,12 @@ final class TableWriter {
             if (method == WriteMethod.BATCH) {
                 batch(tx, plan.insertSql(), writes);
             } else if (plan.mode() == InsertMode.INSERT) {
-                copy(tx, PostgresSql.copyFrom(plan.table().quoted(), plan.columns()), writes);
+                copy(tx, PostgresSql.copyFrom(plan.tableSql(), plan.columns()), writes);
             } else {
                 String stage = nextStage();
-                tx.execute(PostgresSql.createStage(stage, plan.table(), plan.columns()));
+                tx.execute(PostgresSql.createStage(stage, plan.tableSql(), plan.columns()));
                 copy(tx, PostgresSql.copyFrom(stage, plan.columns()), writes);
-                tx.execute(PostgresSql.mergeStage(stage, plan.table(), plan.columns(), plan.mode()));
+                tx.execute(PostgresSql.mergeStage(stage, plan.tableSql(), plan.columns(), plan.mode()));
             }
         }
         if (!deletes.isEmpty()) {
@@ -191,9 +191,9 @@ final class TableWriter {
                 batch(tx, plan.deleteSql(), deletes);
             } else {
                 String stage = nextStage();
-                tx.execute(PostgresSql.createStage(stage, plan.table(), plan.keys()));
+                tx.execute(PostgresSql.createStage(stage, plan.tableSql(), plan.keys()));
                 copy(tx, PostgresSql.copyFrom(stage, plan.keys()), deletes);
-                tx.execute(PostgresSql.deleteUsingStage(stage, plan.table(), plan.keys()));
+                tx.execute(PostgresSql.deleteUsingStage(stage, plan.tableSql(), plan.keys()));
             }
         }
     }
