@@ -12,6 +12,16 @@ final class PostgresSql {
             + " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
             + " WHERE n.nspname = ? AND c.relname = ? AND c.relkind IN ('r', 'p', 'v', 'f'))";
 
+    /**
+     * Whether the table ({@code to_regclass} text) has a unique index ON CONFLICT can use for exactly these columns
+     * (distinct names, bound twice as text[]): not partial, not on expressions, not deferrable, no INCLUDE columns.
+     */
+    static final String HAS_UNIQUE_INDEX_ON = "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_index i"
+            + " WHERE i.indrelid = to_regclass(?) AND i.indisunique AND i.indimmediate AND i.indpred IS NULL"
+            + " AND i.indexprs IS NULL AND i.indnatts = i.indnkeyatts AND i.indnkeyatts = cardinality(?::text[])"
+            + " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a WHERE a.attrelid = i.indrelid"
+            + " AND a.attnum = ANY (i.indkey) AND a.attname::text <> ALL (?::text[])))";
+
     private PostgresSql() {
     }
 

@@ -96,4 +96,22 @@ class TableWriterTest {
                 PostgresSql.deleteUsingStage("s", ITEMS.quoted(), upsert.keys()));
         assertEquals("UPDATE \"public\".\"items\" SET \"note\" = ? WHERE \"id\" = ?", plan("update").insertSql());
     }
+
+    @Test
+    void theNewKeysCopyOfAnUpsertPausesLongerAfterEachConflict() {
+        TableWriter.NewKeyCopies copies = new TableWriter.NewKeyCopies(true);
+        assertTrue(copies.worthTrying());
+        copies.conflicted();
+        assertEquals(List.of(false, true), List.of(copies.worthTrying(), copies.worthTrying()));
+        copies.conflicted();
+        assertEquals(List.of(false, false, true), List.of(copies.worthTrying(), copies.worthTrying(),
+                copies.worthTrying()));
+        copies.succeeded();
+        assertTrue(copies.worthTrying());
+        assertTrue(copies.worthTrying(), "tried every time while the keys are new");
+
+        TableWriter.NewKeyCopies withoutKeyIndex = new TableWriter.NewKeyCopies(false);
+        assertEquals(List.of(false, false), List.of(withoutKeyIndex.worthTrying(), withoutKeyIndex.worthTrying()),
+                "never without a unique index on the key: a COPY would add duplicates");
+    }
 }
