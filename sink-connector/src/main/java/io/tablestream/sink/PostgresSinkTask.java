@@ -91,6 +91,7 @@ public class PostgresSinkTask extends SinkTask {
         }
         Map<TopicPartition, Long> stored = loadOffsets(partitions);
         stored.forEach((tp, offset) -> context.offset(tp, offset + 1));
+        metrics.committedOffsets(stored);
         log.info("Resuming {} of {} partitions from {}: {} (the others start at the consumer's committed offset)",
                 stored.size(), partitions.size(), offsetStore.table(), stored);
     }
@@ -113,6 +114,7 @@ public class PostgresSinkTask extends SinkTask {
     public void close(Collection<TopicPartition> partitions) {
         log.info("Closing partitions {}", partitions);
         partitions.forEach(written::remove);
+        metrics.partitionsClosed(partitions);
     }
 
     @Override
@@ -128,6 +130,7 @@ public class PostgresSinkTask extends SinkTask {
             }
             reloadOffsets = false;
             write(records);
+            metrics.committedOffsets(written);
             remainingRetries = config.maxRetries();
         } catch (RetriableException e) {
             closeHandle();
