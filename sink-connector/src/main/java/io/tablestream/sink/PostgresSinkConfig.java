@@ -32,8 +32,8 @@ public final class PostgresSinkConfig extends AbstractConfig {
     public static final String WRITE_METHOD_CONFIG = "write.method";
     private static final String WRITE_METHOD_DOC = "'copy': stream each chunk with PostgreSQL COPY, straight into the "
             + "table for insert.mode=insert, else into a temporary staging table followed by one INSERT ... SELECT "
-            + "... ON CONFLICT, UPDATE ... FROM or DELETE ... USING in the same transaction. 'batch': a JDBC batch of "
-            + "single-row statements.";
+            + "... ON CONFLICT, UPDATE ... FROM or DELETE ... USING in the same transaction (an upsert first tries "
+            + "COPY into the table, kept only when every key is new). 'batch': a JDBC batch of single-row statements.";
     public static final String DELETE_ENABLED_CONFIG = "delete.enabled";
     private static final String DELETE_ENABLED_DOC = "Delete the row of a record's key when the record is a tombstone "
             + "(null value) or a change envelope with op=d. Needs pk.mode=record_key. When false, such records are "
