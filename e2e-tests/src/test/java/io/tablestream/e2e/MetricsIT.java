@@ -133,6 +133,13 @@ class MetricsIT {
         assertEquals(0.0, attribute(sink, "retries-total"), "retries-total");
         assertTrue(attribute(sink, "copy-writes-total") + attribute(sink, "batch-writes-total") >= 1, "write counts");
         assertTrue(attribute(sink, "batch-size-max") >= 1, "batch-size-max");
+        // The last offset of the partition in the database (the dead-lettered record moves it on too) is the gauge.
+        await("the sink's stored offset", (long) ROWS - 1, () -> db.withHandle(h -> h.createQuery(
+                "SELECT kafka_offset FROM tablestream_sink_offsets WHERE connector_name = ? AND topic = ?"
+                        + " AND kafka_partition = 0").bind(0, SINK).bind(1, TOPIC).mapTo(Long.class).one()));
+        ObjectName sinkPartition = new ObjectName(sink + ",topic=" + TOPIC + ",partition=0");
+        await("sink last-committed-offset", (double) ROWS - 1,
+                () -> attribute(sinkPartition, "last-committed-offset"));
 
         List<LogEvent> ours = logs.events.stream()
                 .filter(e -> e.getLoggerName().startsWith("io.tablestream.source")

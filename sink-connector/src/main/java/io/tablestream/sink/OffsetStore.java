@@ -17,10 +17,13 @@ final class OffsetStore {
 
     private final String connectorName;
     private final TableId table;
+    private final String tableSql;
 
-    OffsetStore(String connectorName, TableId table) {
+    /** {@code tableSql}: the table's name as quote.sql.identifiers writes it. */
+    OffsetStore(String connectorName, TableId table, String tableSql) {
         this.connectorName = connectorName;
         this.table = table;
+        this.tableSql = tableSql;
     }
 
     TableId table() {
@@ -28,7 +31,7 @@ final class OffsetStore {
     }
 
     void ensureTable(Handle handle) {
-        handle.execute("CREATE TABLE IF NOT EXISTS " + table.quoted() + " (connector_name text NOT NULL, "
+        handle.execute("CREATE TABLE IF NOT EXISTS " + tableSql + " (connector_name text NOT NULL, "
                 + "topic text NOT NULL, kafka_partition integer NOT NULL, kafka_offset bigint NOT NULL, "
                 + "updated_at timestamptz NOT NULL DEFAULT now(), "
                 + "PRIMARY KEY (connector_name, topic, kafka_partition))");
@@ -37,7 +40,7 @@ final class OffsetStore {
     /** The stored offsets of these partitions; partitions never written are absent. */
     Map<TopicPartition, Long> load(Handle handle, Collection<TopicPartition> partitions) {
         Map<TopicPartition, Long> stored = new HashMap<>();
-        handle.createQuery("SELECT topic, kafka_partition, kafka_offset FROM " + table.quoted()
+        handle.createQuery("SELECT topic, kafka_partition, kafka_offset FROM " + tableSql
                         + " WHERE connector_name = ?")
                 .bind(0, connectorName)
                 .map((rs, ctx) -> Map.entry(new TopicPartition(rs.getString(1), rs.getInt(2)), rs.getLong(3)))
@@ -54,7 +57,7 @@ final class OffsetStore {
         if (offsets.isEmpty()) {
             return;
         }
-        try (PreparedBatch batch = handle.prepareBatch("INSERT INTO " + table.quoted()
+        try (PreparedBatch batch = handle.prepareBatch("INSERT INTO " + tableSql
                 + " (connector_name, topic, kafka_partition, kafka_offset) VALUES (?, ?, ?, ?)"
                 + " ON CONFLICT (connector_name, topic, kafka_partition)"
                 + " DO UPDATE SET kafka_offset = EXCLUDED.kafka_offset, updated_at = now()")) {

@@ -32,8 +32,8 @@ public final class PostgresSinkConfig extends AbstractConfig {
     public static final String WRITE_METHOD_CONFIG = "write.method";
     private static final String WRITE_METHOD_DOC = "'copy': stream each chunk with PostgreSQL COPY, straight into the "
             + "table for insert.mode=insert, else into a temporary staging table followed by one INSERT ... SELECT "
-            + "... ON CONFLICT, UPDATE ... FROM or DELETE ... USING in the same transaction. 'batch': a JDBC batch of "
-            + "single-row statements.";
+            + "... ON CONFLICT, UPDATE ... FROM or DELETE ... USING in the same transaction (an upsert first tries "
+            + "COPY into the table, kept only when every key is new). 'batch': a JDBC batch of single-row statements.";
     public static final String DELETE_ENABLED_CONFIG = "delete.enabled";
     private static final String DELETE_ENABLED_DOC = "Delete the row of a record's key when the record is a tombstone "
             + "(null value) or a change envelope with op=d. Needs pk.mode=record_key. When false, such records are "
@@ -45,6 +45,11 @@ public final class PostgresSinkConfig extends AbstractConfig {
     private static final String TABLE_NAME_FORMAT_DOC = "Target table for a topic; " + TOPIC_PLACEHOLDER
             + " is replaced by the topic name. May be schema-qualified (sales.${topic}); a bare name goes to the "
             + "public schema. The name is split at its first dot unless quoted: \"${topic}\" keeps dots of topic names.";
+    public static final String QUOTE_SQL_IDENTIFIERS_CONFIG = "quote.sql.identifiers";
+    private static final String QUOTE_SQL_IDENTIFIERS_DOC = "'always': double-quote every table and column name in "
+            + "SQL, so mixed case, spaces and reserved words are kept as written. 'never': write names unquoted; a "
+            + "name that would then change meaning (upper case letters, which PostgreSQL folds, characters outside "
+            + "a-z 0-9 _ $, a reserved word) fails the task with an error naming it.";
     public static final String PK_MODE_CONFIG = "pk.mode";
     private static final String PK_MODE_DOC = "Where the primary key columns come from. 'none': no key. 'record_key': "
             + "the record key (all fields of a Struct key, or one column named by pk.fields for a primitive key). "
@@ -88,6 +93,7 @@ public final class PostgresSinkConfig extends AbstractConfig {
     private final InsertMode insertMode;
     private final PkMode pkMode;
     private final WriteMethod writeMethod;
+    private final QuoteIdentifiers quoteIdentifiers;
 
     /** Parses and checks the settings, cross-field rules included; a {@link ConfigException} names the key at fault. */
     public PostgresSinkConfig(Map<String, String> props) {
@@ -95,6 +101,7 @@ public final class PostgresSinkConfig extends AbstractConfig {
         insertMode = InsertMode.parse(getString(INSERT_MODE_CONFIG));
         pkMode = PkMode.parse(getString(PK_MODE_CONFIG));
         writeMethod = WriteMethod.parse(getString(WRITE_METHOD_CONFIG));
+        quoteIdentifiers = QuoteIdentifiers.parse(getString(QUOTE_SQL_IDENTIFIERS_CONFIG));
         Map<String, String> problems = crossFieldProblems(insertMode, pkMode, pkFields(),
                 getBoolean(DELETE_ENABLED_CONFIG));
         if (!problems.isEmpty()) {
@@ -122,6 +129,9 @@ public final class PostgresSinkConfig extends AbstractConfig {
                 .define(TABLE_NAME_FORMAT_CONFIG, Type.STRING, TOPIC_PLACEHOLDER, new ConfigDef.NonEmptyString(),
                         Importance.MEDIUM, TABLE_NAME_FORMAT_DOC, DATA_MAPPING_GROUP, ++mapping, Width.LONG,
                         "Table name format")
+                .define(QUOTE_SQL_IDENTIFIERS_CONFIG, Type.STRING, QuoteIdentifiers.ALWAYS.toString(),
+                        OneOf.of(QuoteIdentifiers.configValues()), Importance.LOW, QUOTE_SQL_IDENTIFIERS_DOC,
+                        DATA_MAPPING_GROUP, ++mapping, Width.SHORT, "Quote SQL identifiers")
                 .define(PK_MODE_CONFIG, Type.STRING, PkMode.NONE.toString(),
                         OneOf.of(PkMode.configValues()), Importance.HIGH, PK_MODE_DOC,
                         DATA_MAPPING_GROUP, ++mapping, Width.MEDIUM, "Primary key mode")
@@ -182,6 +192,10 @@ public final class PostgresSinkConfig extends AbstractConfig {
 
     public WriteMethod writeMethod() {
         return writeMethod;
+    }
+
+    public QuoteIdentifiers quoteIdentifiers() {
+        return quoteIdentifiers;
     }
 
     public boolean deleteEnabled() {

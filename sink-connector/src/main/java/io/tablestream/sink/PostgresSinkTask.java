@@ -60,7 +60,9 @@ public class PostgresSinkTask extends SinkTask {
         TableWriter writer = new TableWriter(config.autoCreate(), config.writeMethod());
         plans = new WritePlans(config, writer);
         if (config.exactlyOnce()) {
-            offsetStore = new OffsetStore(props.getOrDefault("name", ""), offsetsTable());
+            TableId offsetsTable = offsetsTable();
+            offsetStore = new OffsetStore(props.getOrDefault("name", ""), offsetsTable,
+                    config.quoteIdentifiers().table(offsetsTable, PostgresSinkConfig.OFFSETS_TABLE_NAME_CONFIG));
         }
         // The worker offers a reporter when a dead-letter queue or error logging is configured; it applies
         // errors.tolerance itself (with "none" it fails the task). Asked when needed, not cached at start.
@@ -89,7 +91,9 @@ public class PostgresSinkTask extends SinkTask {
         }
         Map<TopicPartition, Long> stored = loadOffsets(partitions);
         stored.forEach((tp, offset) -> context.offset(tp, offset + 1));
-        log.info("Resuming {} of {} partitions from {}", stored.size(), partitions.size(), offsetStore.table());
+        metrics.committedOffsets(stored);
+        log.info("Resuming {} of {} partitions from {}: {} (the others start at the consumer's committed offset)",
+                stored.size(), partitions.size(), offsetStore.table(), stored);
     }
 
     private Map<TopicPartition, Long> loadOffsets(Collection<TopicPartition> partitions) {
@@ -108,7 +112,9 @@ public class PostgresSinkTask extends SinkTask {
 
     @Override
     public void close(Collection<TopicPartition> partitions) {
+        log.info("Closing partitions {}", partitions);
         partitions.forEach(written::remove);
+        metrics.partitionsClosed(partitions);
     }
 
     @Override
@@ -124,6 +130,7 @@ public class PostgresSinkTask extends SinkTask {
             }
             reloadOffsets = false;
             write(records);
+            metrics.committedOffsets(written);
             remainingRetries = config.maxRetries();
         } catch (RetriableException e) {
             closeHandle();

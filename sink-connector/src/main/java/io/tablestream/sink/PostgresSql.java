@@ -1,17 +1,26 @@
 package io.tablestream.sink;
 
-import io.tablestream.jdbc.TableId;
 
 import java.util.List;
 import java.util.stream.Collectors;
 
-/** The SQL text the sink runs; every identifier in it is quoted. */
+/** The SQL text the sink runs; table and column names come as {@link QuoteIdentifiers} writes them. */
 final class PostgresSql {
 
     /** Whether a relation rows can be inserted into exists, by exact (unquoted) schema and table name. */
     static final String TABLE_EXISTS = "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class c"
             + " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
             + " WHERE n.nspname = ? AND c.relname = ? AND c.relkind IN ('r', 'p', 'v', 'f'))";
+
+    /**
+     * Whether the table ({@code to_regclass} text) has a unique index ON CONFLICT can use for exactly these columns
+     * (distinct names, bound twice as text[]): not partial, not on expressions, not deferrable, no INCLUDE columns.
+     */
+    static final String HAS_UNIQUE_INDEX_ON = "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_index i"
+            + " WHERE i.indrelid = to_regclass(?) AND i.indisunique AND i.indimmediate AND i.indpred IS NULL"
+            + " AND i.indexprs IS NULL AND i.indnatts = i.indnkeyatts AND i.indnkeyatts = cardinality(?::text[])"
+            + " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a WHERE a.attrelid = i.indrelid"
+            + " AND a.attnum = ANY (i.indkey) AND a.attname::text <> ALL (?::text[])))";
 
     private PostgresSql() {
     }
@@ -20,7 +29,7 @@ final class PostgresSql {
      * {@code INSERT INTO t (cols) VALUES (?, ...)}; for upsert followed by {@code ON CONFLICT (keys) DO UPDATE SET c =
      * EXCLUDED.c, ...}, or {@code DO NOTHING} when every column is a key column.
      */
-    static String insertOrUpdate(TableId table, List<SinkColumn> columns, InsertMode mode) {
+    static String insertOrUpdate(String table, List<SinkColumn> columns, InsertMode mode) {
         if (mode != InsertMode.UPDATE) {
             return insert(table, columns, mode);
         }
@@ -28,11 +37,11 @@ final class PostgresSql {
                 columns.stream().filter(c -> !c.primaryKey()).toList());
     }
 
-    static String insert(TableId table, List<SinkColumn> columns, InsertMode mode) {
+    static String insert(String table, List<SinkColumn> columns, InsertMode mode) {
         if (mode == InsertMode.UPDATE) {
             throw new IllegalArgumentException("insert.mode=update writes with update(), not insert()");
         }
-        StringBuilder sql = new StringBuilder("INSERT INTO ").append(table.quoted())
+        StringBuilder sql = new StringBuilder("INSERT INTO ").append(table)
                 .append(" (").append(join(columns)).append(") VALUES (")
                 .append(columns.stream().map(c -> "?").collect(Collectors.joining(", "))).append(')');
         if (mode == InsertMode.UPSERT) {
@@ -46,7 +55,7 @@ final class PostgresSql {
                 sql.append(" DO NOTHING");
             } else {
                 sql.append(" DO UPDATE SET ").append(others.stream()
-                        .map(c -> c.quotedName() + " = EXCLUDED." + c.quotedName())
+                        .map(c -> c.sqlName() + " = EXCLUDED." + c.sqlName())
                         .collect(Collectors.joining(", ")));
             }
         }
@@ -54,15 +63,15 @@ final class PostgresSql {
     }
 
     /** {@code UPDATE t SET v = ?, ... WHERE k = ? AND ...}: binds the value columns first, then the keys. */
-    static String update(TableId table, List<SinkColumn> keys, List<SinkColumn> values) {
-        return "UPDATE " + table.quoted() + " SET " + values.stream().map(c -> c.quotedName() + " = ?")
-                .collect(Collectors.joining(", ")) + " WHERE " + keys.stream().map(c -> c.quotedName() + " = ?")
+    static String update(String table, List<SinkColumn> keys, List<SinkColumn> values) {
+        return "UPDATE " + table + " SET " + values.stream().map(c -> c.sqlName() + " = ?")
+                .collect(Collectors.joining(", ")) + " WHERE " + keys.stream().map(c -> c.sqlName() + " = ?")
                 .collect(Collectors.joining(" AND "));
     }
 
     /** {@code DELETE FROM t WHERE k = ? AND ...}. */
-    static String delete(TableId table, List<SinkColumn> keys) {
-        return "DELETE FROM " + table.quoted() + " WHERE " + keys.stream().map(c -> c.quotedName() + " = ?")
+    static String delete(String table, List<SinkColumn> keys) {
+        return "DELETE FROM " + table + " WHERE " + keys.stream().map(c -> c.sqlName() + " = ?")
                 .collect(Collectors.joining(" AND "));
     }
 
@@ -72,48 +81,48 @@ final class PostgresSql {
     }
 
     /** A temporary table with the target's column types, dropped when the transaction ends. */
-    static String createStage(String stage, TableId table, List<SinkColumn> columns) {
+    static String createStage(String stage, String table, List<SinkColumn> columns) {
         return "CREATE TEMP TABLE " + stage + " ON COMMIT DROP AS SELECT " + join(columns) + " FROM "
-                + table.quoted() + " WITH NO DATA";
+                + table + " WITH NO DATA";
     }
 
     /** Moves the staged rows into the table: INSERT ... SELECT [ON CONFLICT ...] or UPDATE ... FROM. */
-    static String mergeStage(String stage, TableId table, List<SinkColumn> columns, InsertMode mode) {
+    static String mergeStage(String stage, String table, List<SinkColumn> columns, InsertMode mode) {
         List<SinkColumn> keys = columns.stream().filter(SinkColumn::primaryKey).toList();
         List<SinkColumn> others = columns.stream().filter(c -> !c.primaryKey()).toList();
         if (mode == InsertMode.UPDATE) {
-            return "UPDATE " + table.quoted() + " t SET " + others.stream()
-                    .map(c -> c.quotedName() + " = s." + c.quotedName()).collect(Collectors.joining(", "))
+            return "UPDATE " + table + " t SET " + others.stream()
+                    .map(c -> c.sqlName() + " = s." + c.sqlName()).collect(Collectors.joining(", "))
                     + " FROM " + stage + " s WHERE " + keyMatch(keys);
         }
-        String insert = "INSERT INTO " + table.quoted() + " (" + join(columns) + ") SELECT " + join(columns)
+        String insert = "INSERT INTO " + table + " (" + join(columns) + ") SELECT " + join(columns)
                 + " FROM " + stage;
         return mode == InsertMode.UPSERT ? insert + onConflict(keys, others) : insert;
     }
 
     /** {@code DELETE FROM t USING stage s WHERE t.k = s.k AND ...}. */
-    static String deleteUsingStage(String stage, TableId table, List<SinkColumn> keys) {
-        return "DELETE FROM " + table.quoted() + " t USING " + stage + " s WHERE " + keyMatch(keys);
+    static String deleteUsingStage(String stage, String table, List<SinkColumn> keys) {
+        return "DELETE FROM " + table + " t USING " + stage + " s WHERE " + keyMatch(keys);
     }
 
     private static String keyMatch(List<SinkColumn> keys) {
-        return keys.stream().map(c -> "t." + c.quotedName() + " = s." + c.quotedName())
+        return keys.stream().map(c -> "t." + c.sqlName() + " = s." + c.sqlName())
                 .collect(Collectors.joining(" AND "));
     }
 
     private static String onConflict(List<SinkColumn> keys, List<SinkColumn> others) {
         return " ON CONFLICT (" + join(keys) + ")" + (others.isEmpty() ? " DO NOTHING" : " DO UPDATE SET "
-                + others.stream().map(c -> c.quotedName() + " = EXCLUDED." + c.quotedName())
+                + others.stream().map(c -> c.sqlName() + " = EXCLUDED." + c.sqlName())
                 .collect(Collectors.joining(", ")));
     }
 
     /** {@code CREATE TABLE IF NOT EXISTS t (c type [NOT NULL], ..., PRIMARY KEY (keys))}. */
-    static String createTable(TableId table, List<SinkColumn> columns) {
+    static String createTable(String table, List<SinkColumn> columns) {
         return createTable(table, columns, columns.stream().map(SinkColumn::definition).toList());
     }
 
-    static String createTable(TableId table, List<SinkColumn> columns, List<String> definitions) {
-        StringBuilder sql = new StringBuilder("CREATE TABLE IF NOT EXISTS ").append(table.quoted()).append(" (")
+    static String createTable(String table, List<SinkColumn> columns, List<String> definitions) {
+        StringBuilder sql = new StringBuilder("CREATE TABLE IF NOT EXISTS ").append(table).append(" (")
                 .append(String.join(", ", definitions));
         List<SinkColumn> keys = columns.stream().filter(SinkColumn::primaryKey).toList();
         if (!keys.isEmpty()) {
@@ -123,6 +132,6 @@ final class PostgresSql {
     }
 
     private static String join(List<SinkColumn> columns) {
-        return columns.stream().map(SinkColumn::quotedName).collect(Collectors.joining(", "));
+        return columns.stream().map(SinkColumn::sqlName).collect(Collectors.joining(", "));
     }
 }

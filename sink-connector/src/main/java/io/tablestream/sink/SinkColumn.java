@@ -1,6 +1,7 @@
 package io.tablestream.sink;
 
 import io.tablestream.jdbc.Identifiers;
+import io.tablestream.jdbc.TableId;
 import io.tablestream.jdbc.types.ConnectToPostgres;
 import io.tablestream.jdbc.types.ConnectType;
 import org.apache.kafka.connect.data.Schema;
@@ -9,15 +10,20 @@ import org.apache.kafka.connect.sink.SinkRecord;
 import java.util.function.Function;
 
 /**
- * One column of a target table: its name, the Connect schema of its values (resolved once to its PostgreSQL
+ * One column of a target table: its name (and how SQL text writes it), the Connect schema of its values (resolved once to its PostgreSQL
  * {@link ConnectType}), whether it is part of the primary key, and where a record's value for it comes from (a key
  * field, the whole key, a value field or the Kafka coordinates).
  */
 record SinkColumn(String name, Schema schema, boolean primaryKey, Function<SinkRecord, Object> source,
-                  String quotedName, ConnectType type) {
+                  String sqlName, ConnectType type) {
 
     static SinkColumn of(String name, Schema schema, boolean primaryKey, Function<SinkRecord, Object> source) {
         return new SinkColumn(name, schema, primaryKey, source, Identifiers.quote(name), ConnectToPostgres.of(schema));
+    }
+
+    /** This column with its name as {@code quoting} writes it in SQL; {@code table} only names it in errors. */
+    SinkColumn writtenWith(QuoteIdentifiers quoting, TableId table) {
+        return new SinkColumn(name, schema, primaryKey, source, quoting.column(name, table), type);
     }
 
     int jdbcType() {
@@ -26,7 +32,7 @@ record SinkColumn(String name, Schema schema, boolean primaryKey, Function<SinkR
 
     /** {@code "name" type [NOT NULL]} for CREATE TABLE; {@code columnType} may be an existing enum type's name. */
     String definition(String columnType) {
-        return quotedName + " " + columnType + (schema.isOptional() ? "" : " NOT NULL");
+        return sqlName + " " + columnType + (schema.isOptional() ? "" : " NOT NULL");
     }
 
     String definition() {

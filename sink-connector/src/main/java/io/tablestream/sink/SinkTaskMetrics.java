@@ -1,6 +1,8 @@
 package io.tablestream.sink;
 
 import org.apache.kafka.common.MetricName;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.metrics.Gauge;
 import org.apache.kafka.common.metrics.Metrics;
 import org.apache.kafka.common.metrics.PluginMetrics;
 import org.apache.kafka.common.metrics.Sensor;
@@ -10,8 +12,10 @@ import org.apache.kafka.common.metrics.stats.CumulativeSum;
 import org.apache.kafka.common.metrics.stats.Max;
 import org.apache.kafka.common.metrics.stats.Meter;
 
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The sink task's metrics, registered through Connect's plugin metrics (KIP-877), so the worker publishes them in
@@ -38,6 +42,8 @@ final class SinkTaskMetrics implements AutoCloseable {
     private final Sensor batchWrites;
     private final Sensor deadLetters;
     private final Sensor retries;
+    /** Read by JMX threads: the last offset written to the database per assigned partition. */
+    private final Map<TopicPartition, Long> committedOffsets = new ConcurrentHashMap<>();
 
     SinkTaskMetrics(PluginMetrics pluginMetrics) {
         this.privateRegistry = pluginMetrics == null ? new Metrics() : null;
@@ -88,6 +94,36 @@ final class SinkTaskMetrics implements AutoCloseable {
 
     void retried() {
         retries.record(1);
+    }
+
+    /**
+     * The partitions' last offsets in the database (written rows and their stored offsets commit together): a
+     * {@code last-committed-offset} gauge tagged topic and partition appears on a partition's first offset and
+     * follows the map; call after every put and every partition open.
+     */
+    void committedOffsets(Map<TopicPartition, Long> offsets) {
+        offsets.forEach((tp, offset) -> {
+            if (committedOffsets.put(tp, offset) == null) {
+                metrics.addMetric(offsetName(tp), (Gauge<Long>) (config, now) -> committedOffsets.getOrDefault(tp, -1L));
+            }
+        });
+    }
+
+    /** The partitions left this task: their gauges go, a new owner reports them. */
+    void partitionsClosed(Collection<TopicPartition> partitions) {
+        for (TopicPartition tp : partitions) {
+            if (committedOffsets.remove(tp) != null) {
+                metrics.removeMetric(offsetName(tp));
+            }
+        }
+    }
+
+    private MetricName offsetName(TopicPartition tp) {
+        LinkedHashMap<String, String> tags = new LinkedHashMap<>();
+        tags.put("topic", tp.topic());
+        tags.put("partition", String.valueOf(tp.partition()));
+        return metrics.metricName("last-committed-offset", "the last offset of this partition written to the "
+                + "database, as stored in offsets.table.name with exactly.once", tags);
     }
 
     private Sensor meter(String name, String description) {

@@ -49,7 +49,7 @@ final class TableEvolution {
         TableId table = plan.table();
         List<String> changes;
         try {
-            changes = changes(table, columns(handle, table), plan.columns());
+            changes = changes(plan.tableSql(), table, columns(handle, table), plan.columns());
             if (!changes.isEmpty()) {
                 handle.useTransaction(tx -> changes.forEach(tx::execute));
             }
@@ -63,16 +63,17 @@ final class TableEvolution {
     }
 
     /** The ALTER TABLE statements that make {@code wanted} fit {@code existing}; throws for a narrowing change. */
-    static List<String> changes(TableId table, Map<String, String> existing, List<SinkColumn> wanted) {
+    static List<String> changes(String tableSql, TableId table, Map<String, String> existing,
+                                List<SinkColumn> wanted) {
         List<String> changes = new ArrayList<>();
         for (SinkColumn column : wanted) {
             String newType = column.type().columnType();
             String oldType = existing.get(column.name());
             if (oldType == null) {
-                changes.add("ALTER TABLE " + table.quoted() + " ADD COLUMN IF NOT EXISTS " + column.quotedName()
+                changes.add("ALTER TABLE " + tableSql + " ADD COLUMN IF NOT EXISTS " + column.sqlName()
                         + " " + newType);
             } else if (needsWidening(table, column.name(), oldType, newType)) {
-                changes.add("ALTER TABLE " + table.quoted() + " ALTER COLUMN " + column.quotedName() + " TYPE "
+                changes.add("ALTER TABLE " + tableSql + " ALTER COLUMN " + column.sqlName() + " TYPE "
                         + newType);
             }
         }

@@ -15,6 +15,7 @@ import org.slf4j.LoggerFactory;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,7 +25,8 @@ import java.util.function.Consumer;
 
 /**
  * Runs a write plan's SQL: makes sure the table is there, then writes a chunk of operations in one transaction, by
- * COPY (into the table, or a staging table merged with one statement) or by JDBC batch. Within a chunk, upsert and
+ * COPY (into the table, or a staging table merged with one statement; an upsert first tries the table itself, see
+ * {@link #copiedAsNewKeys}) or by JDBC batch. Within a chunk, upsert and
  * update keep only the last operation per key; insert starts a new segment when a key repeats, so a delete and a
  * re-insert of one key still apply in order.
  */
@@ -32,9 +34,12 @@ final class TableWriter {
 
     private static final Logger log = LoggerFactory.getLogger(TableWriter.class);
     private static final char KEY_SEPARATOR = '\u0000'; // cannot occur in PostgreSQL text
+    private static final String NEW_KEYS_SAVEPOINT = "tablestream_new_keys";
+    private static final String UNIQUE_VIOLATION = "23505";
 
     private final boolean autoCreate;
     private final WriteMethod method;
+    private final Map<String, NewKeyCopies> newKeyCopies = new HashMap<>();
     private int stageCount;
 
     TableWriter(boolean autoCreate, WriteMethod method) {
@@ -77,7 +82,7 @@ final class TableWriter {
                     .bind(0, enumType).mapTo(String.class).findOne().orElse(null);
             definitions.add(existing == null ? column.definition() : column.definition(existing));
         }
-        return PostgresSql.createTable(plan.table(), plan.columns(), definitions);
+        return PostgresSql.createTable(plan.tableSql(), plan.columns(), definitions);
     }
 
     /**
@@ -178,12 +183,14 @@ final class TableWriter {
             if (method == WriteMethod.BATCH) {
                 batch(tx, plan.insertSql(), writes);
             } else if (plan.mode() == InsertMode.INSERT) {
-                copy(tx, PostgresSql.copyFrom(plan.table().quoted(), plan.columns()), writes);
+                copy(tx, PostgresSql.copyFrom(plan.tableSql(), plan.columns()), writes);
+            } else if (plan.mode() == InsertMode.UPSERT && copiedAsNewKeys(tx, plan, writes)) {
+                log.trace("Upserted {} rows with new keys into {} by COPY", writes.size(), plan.table());
             } else {
                 String stage = nextStage();
-                tx.execute(PostgresSql.createStage(stage, plan.table(), plan.columns()));
+                tx.execute(PostgresSql.createStage(stage, plan.tableSql(), plan.columns()));
                 copy(tx, PostgresSql.copyFrom(stage, plan.columns()), writes);
-                tx.execute(PostgresSql.mergeStage(stage, plan.table(), plan.columns(), plan.mode()));
+                tx.execute(PostgresSql.mergeStage(stage, plan.tableSql(), plan.columns(), plan.mode()));
             }
         }
         if (!deletes.isEmpty()) {
@@ -191,10 +198,79 @@ final class TableWriter {
                 batch(tx, plan.deleteSql(), deletes);
             } else {
                 String stage = nextStage();
-                tx.execute(PostgresSql.createStage(stage, plan.table(), plan.keys()));
+                tx.execute(PostgresSql.createStage(stage, plan.tableSql(), plan.keys()));
                 copy(tx, PostgresSql.copyFrom(stage, plan.keys()), deletes);
-                tx.execute(PostgresSql.deleteUsingStage(stage, plan.table(), plan.keys()));
+                tx.execute(PostgresSql.deleteUsingStage(stage, plan.tableSql(), plan.keys()));
             }
+        }
+    }
+
+    /**
+     * Upsert fast path: COPY the rows straight into the table, as if their keys were all new, behind a savepoint. A
+     * key already there fails the COPY with a unique violation on the key's own index; the savepoint undoes it all
+     * and the caller merges through the staging table as usual, so the table ends the same either way. Only tried
+     * where the table has a unique index on exactly the key columns (without one the merge fails as before, and a
+     * COPY would add duplicates), and after a conflict not for a while, so update-heavy topics pay little.
+     */
+    private boolean copiedAsNewKeys(Handle tx, WritePlan plan, List<PreparedRow> writes) throws SQLException {
+        NewKeyCopies copies = newKeyCopies.computeIfAbsent(plan.insertSql(),
+                sql -> new NewKeyCopies(hasKeyIndex(tx, plan)));
+        if (!copies.worthTrying()) {
+            return false;
+        }
+        tx.savepoint(NEW_KEYS_SAVEPOINT);
+        try {
+            copy(tx, PostgresSql.copyFrom(plan.tableSql(), plan.columns()), writes);
+        } catch (SQLException e) {
+            if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
+                throw e;
+            }
+            tx.rollbackToSavepoint(NEW_KEYS_SAVEPOINT);
+            copies.conflicted();
+            return false;
+        }
+        tx.releaseSavepoint(NEW_KEYS_SAVEPOINT);
+        copies.succeeded();
+        return true;
+    }
+
+    /** Whether the table has a unique, immediate, non-partial index on exactly the plan's key columns. */
+    private static boolean hasKeyIndex(Handle tx, WritePlan plan) {
+        List<String> keys = plan.keys().stream().map(SinkColumn::name).toList();
+        return tx.createQuery(PostgresSql.HAS_UNIQUE_INDEX_ON)
+                .bind(0, plan.table().quoted())
+                .bindArray(1, String.class, keys)
+                .bindArray(2, String.class, keys)
+                .mapTo(Boolean.class)
+                .one();
+    }
+
+    /** When the new-keys COPY of one plan is worth trying: always until a conflict, then after a growing pause. */
+    static final class NewKeyCopies {
+        private static final int MAX_PAUSE = 1024;
+        private final boolean possible;
+        private int pause;
+        private int skipped;
+
+        NewKeyCopies(boolean possible) {
+            this.possible = possible;
+        }
+
+        boolean worthTrying() {
+            if (!possible || skipped < pause) {
+                skipped++;
+                return false;
+            }
+            return true;
+        }
+
+        void conflicted() {
+            pause = Math.min(MAX_PAUSE, Math.max(1, pause * 2));
+            skipped = 0;
+        }
+
+        void succeeded() {
+            pause = 0;
         }
     }
 

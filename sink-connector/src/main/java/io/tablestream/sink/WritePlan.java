@@ -9,10 +9,11 @@ import java.util.stream.Stream;
 
 /**
  * How records of one schema are written to one table: the columns and the SQL, built once per (table, schemas) so
- * writing a record only extracts and converts its values. {@code bindOrder} is the columns in the order the batch
- * statement binds them (for update: values, then keys).
+ * writing a record only extracts and converts its values. {@code tableSql} and the columns' {@code sqlName} are the
+ * names as quote.sql.identifiers writes them. {@code bindOrder} is the columns in the order the batch statement binds
+ * them (for update: values, then keys).
  */
-record WritePlan(TableId table, InsertMode mode, List<SinkColumn> columns, List<SinkColumn> keys,
+record WritePlan(TableId table, String tableSql, InsertMode mode, List<SinkColumn> columns, List<SinkColumn> keys,
                  List<SinkColumn> bindOrder, String insertSql, String deleteSql, String createTableSql,
                  boolean deletesOnly) {
 
@@ -23,19 +24,24 @@ record WritePlan(TableId table, InsertMode mode, List<SinkColumn> columns, List<
     static WritePlan create(PostgresSinkConfig config, TableId table, SinkRecord sample, boolean deletesOnly) {
         List<SinkColumn> columns = ColumnMapping.columns(config.pkMode(), config.pkFields(),
                 config.fieldsIncludeList(), sample, deletesOnly);
-        return of(config.insertMode(), table, columns, deletesOnly, PostgresSql.createTable(table, columns));
+        return of(config, table, columns, deletesOnly, true);
     }
 
-    /** A plan for given columns; {@code createTableSql} null where the table must exist (schemaless records). */
-    static WritePlan of(InsertMode mode, TableId table, List<SinkColumn> columns, boolean deletesOnly,
-                        String createTableSql) {
+    /** A plan for given columns; {@code creatable} false where the table must exist (schemaless records). */
+    static WritePlan of(PostgresSinkConfig config, TableId table, List<SinkColumn> namedColumns, boolean deletesOnly,
+                        boolean creatable) {
+        QuoteIdentifiers quoting = config.quoteIdentifiers();
+        InsertMode mode = config.insertMode();
+        String tableSql = quoting.table(table, PostgresSinkConfig.TABLE_NAME_FORMAT_CONFIG);
+        List<SinkColumn> columns = namedColumns.stream().map(c -> c.writtenWith(quoting, table)).toList();
         List<SinkColumn> keys = columns.stream().filter(SinkColumn::primaryKey).toList();
         List<SinkColumn> values = columns.stream().filter(c -> !c.primaryKey()).toList();
         boolean nothingToUpdate = mode == InsertMode.UPDATE && values.isEmpty();
         List<SinkColumn> bindOrder = mode == InsertMode.UPDATE
                 ? Stream.concat(values.stream(), keys.stream()).toList() : columns;
-        String write = deletesOnly || nothingToUpdate ? null : PostgresSql.insertOrUpdate(table, columns, mode);
-        return new WritePlan(table, mode, columns, keys, new ArrayList<>(bindOrder), write,
-                keys.isEmpty() ? null : PostgresSql.delete(table, keys), createTableSql, deletesOnly);
+        String write = deletesOnly || nothingToUpdate ? null : PostgresSql.insertOrUpdate(tableSql, columns, mode);
+        return new WritePlan(table, tableSql, mode, columns, keys, new ArrayList<>(bindOrder), write,
+                keys.isEmpty() ? null : PostgresSql.delete(tableSql, keys),
+                creatable ? PostgresSql.createTable(tableSql, columns) : null, deletesOnly);
     }
 }

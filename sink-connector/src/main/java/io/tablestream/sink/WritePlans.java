@@ -87,7 +87,7 @@ final class WritePlans {
         }
         List<SinkColumn> columns = SchemalessMapping.columns(config, table, tableColumns, chunk.sample(),
                 chunk.deletesOnly());
-        return WritePlan.of(config.insertMode(), table, columns, chunk.deletesOnly(), null);
+        return WritePlan.of(config, table, columns, chunk.deletesOnly(), false);
     }
 
     void clear() {

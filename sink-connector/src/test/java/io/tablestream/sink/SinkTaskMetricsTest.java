@@ -1,5 +1,7 @@
 package io.tablestream.sink;
 
+import org.apache.kafka.common.MetricName;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.metrics.KafkaMetric;
 import org.apache.kafka.common.metrics.Metrics;
 import org.apache.kafka.common.metrics.internals.PluginMetricsImpl;
@@ -7,9 +9,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 class SinkTaskMetricsTest {
 
@@ -67,6 +71,33 @@ class SinkTaskMetricsTest {
     void registersUnderThePluginsGroupWithTheTaskTags() {
         KafkaMetric metric = registry.metric(registry.metricName("records-total", "plugins", TASK));
         assertEquals(Map.of("connector", "orders-sink", "task", "0"), metric.metricName().tags());
+    }
+
+    @Test
+    void lastCommittedOffsetPerPartitionFollowsTheWrittenOffsetsUntilThePartitionCloses() {
+        TopicPartition orders0 = new TopicPartition("orders", 0);
+        TopicPartition orders1 = new TopicPartition("orders", 1);
+        metrics.committedOffsets(Map.of(orders0, 41L));
+        metrics.committedOffsets(Map.of(orders0, 99L, orders1, 7L));
+
+        assertEquals(99L, offset(orders0));
+        assertEquals(7L, offset(orders1));
+        metrics.partitionsClosed(List.of(orders0));
+        assertNull(registry.metric(offsetName(orders0)), "a closed partition's gauge is removed");
+        assertEquals(7L, offset(orders1));
+        metrics.committedOffsets(Map.of(orders0, 120L));
+        assertEquals(120L, offset(orders0), "reopened");
+    }
+
+    private MetricName offsetName(TopicPartition tp) {
+        Map<String, String> tags = new LinkedHashMap<>(TASK);
+        tags.put("topic", tp.topic());
+        tags.put("partition", String.valueOf(tp.partition()));
+        return registry.metricName("last-committed-offset", "plugins", tags);
+    }
+
+    private long offset(TopicPartition tp) {
+        return (long) registry.metric(offsetName(tp)).metricValue();
     }
 
     private double value(String name) {

@@ -25,7 +25,7 @@ class TableEvolutionTest {
     void addsMissingColumnsAsNullableAndWidensSafely() {
         Map<String, String> existing = Map.of("id", "bigint", "qty", "smallint", "price", "real",
                 "note", "character varying(20)", "Big Name", "integer");
-        List<String> changes = TableEvolution.changes(TABLE, existing, List.of(
+        List<String> changes = TableEvolution.changes(TABLE.quoted(), TABLE, existing, List.of(
                 column("id", Schema.INT32_SCHEMA), // narrower record type: the column already holds it
                 column("qty", Schema.INT64_SCHEMA),
                 column("price", Schema.FLOAT64_SCHEMA),
@@ -41,7 +41,7 @@ class TableEvolutionTest {
 
     @Test
     void refusesANarrowingOrKindChangeNamingTableColumnAndTypes() {
-        ConnectException e = assertThrows(ConnectException.class, () -> TableEvolution.changes(TABLE,
+        ConnectException e = assertThrows(ConnectException.class, () -> TableEvolution.changes(TABLE.quoted(), TABLE,
                 Map.of("amount", "integer"), List.of(column("amount", Schema.FLOAT64_SCHEMA))));
         assertTrue(e.getMessage().contains("'amount'") && e.getMessage().contains("public.orders")
                 && e.getMessage().contains("from integer to double precision"), e.getMessage());

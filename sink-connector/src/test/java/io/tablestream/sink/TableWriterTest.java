@@ -86,14 +86,32 @@ class TableWriterTest {
     void stagedStatements() {
         WritePlan upsert = plan("upsert");
         assertEquals("CREATE TEMP TABLE s ON COMMIT DROP AS SELECT \"id\", \"note\" FROM \"public\".\"items\" WITH NO DATA",
-                PostgresSql.createStage("s", ITEMS, upsert.columns()));
+                PostgresSql.createStage("s", ITEMS.quoted(), upsert.columns()));
         assertEquals("INSERT INTO \"public\".\"items\" (\"id\", \"note\") SELECT \"id\", \"note\" FROM s ON CONFLICT "
                 + "(\"id\") DO UPDATE SET \"note\" = EXCLUDED.\"note\"",
-                PostgresSql.mergeStage("s", ITEMS, upsert.columns(), InsertMode.UPSERT));
+                PostgresSql.mergeStage("s", ITEMS.quoted(), upsert.columns(), InsertMode.UPSERT));
         assertEquals("UPDATE \"public\".\"items\" t SET \"note\" = s.\"note\" FROM s s WHERE t.\"id\" = s.\"id\"",
-                PostgresSql.mergeStage("s", ITEMS, upsert.columns(), InsertMode.UPDATE));
+                PostgresSql.mergeStage("s", ITEMS.quoted(), upsert.columns(), InsertMode.UPDATE));
         assertEquals("DELETE FROM \"public\".\"items\" t USING s s WHERE t.\"id\" = s.\"id\"",
-                PostgresSql.deleteUsingStage("s", ITEMS, upsert.keys()));
+                PostgresSql.deleteUsingStage("s", ITEMS.quoted(), upsert.keys()));
         assertEquals("UPDATE \"public\".\"items\" SET \"note\" = ? WHERE \"id\" = ?", plan("update").insertSql());
+    }
+
+    @Test
+    void theNewKeysCopyOfAnUpsertPausesLongerAfterEachConflict() {
+        TableWriter.NewKeyCopies copies = new TableWriter.NewKeyCopies(true);
+        assertTrue(copies.worthTrying());
+        copies.conflicted();
+        assertEquals(List.of(false, true), List.of(copies.worthTrying(), copies.worthTrying()));
+        copies.conflicted();
+        assertEquals(List.of(false, false, true), List.of(copies.worthTrying(), copies.worthTrying(),
+                copies.worthTrying()));
+        copies.succeeded();
+        assertTrue(copies.worthTrying());
+        assertTrue(copies.worthTrying(), "tried every time while the keys are new");
+
+        TableWriter.NewKeyCopies withoutKeyIndex = new TableWriter.NewKeyCopies(false);
+        assertEquals(List.of(false, false), List.of(withoutKeyIndex.worthTrying(), withoutKeyIndex.worthTrying()),
+                "never without a unique index on the key: a COPY would add duplicates");
     }
 }

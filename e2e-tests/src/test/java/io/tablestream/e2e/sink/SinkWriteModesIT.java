@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.stream.IntStream;
 
 import static io.tablestream.e2e.sink.SinkTopics.TIMEOUT;
 import static io.tablestream.e2e.sink.SinkTopics.await;
@@ -186,6 +187,41 @@ class SinkWriteModesIT {
                 "insert.mode", "update"));
         await("updated rows", List.of(List.of("1", "new"), List.of("5", "untouched")),
                 () -> rows(db, "SELECT id, name FROM items_upd ORDER BY id"), TIMEOUT);
+    }
+
+    /**
+     * An upsert by COPY first copies a chunk straight into the table, as if its keys were new, and merges through the
+     * staging table when one is not: chunks of new keys, of existing keys and of both, against rows already there,
+     * end the same as by batch.
+     */
+    @Test
+    void upsertsOfNewAndExistingKeysGiveTheSameTableByCopyAndBatch() {
+        Schema value = SchemaBuilder.struct().name("Stock").field("id", Schema.INT32_SCHEMA)
+                .field("note", Schema.OPTIONAL_STRING_SCHEMA).build();
+        List<Rec> records = new ArrayList<>();
+        IntStream.range(100, 130).forEach(i -> records.add(new Rec(null, null, value,
+                new Struct(value).put("id", i).put("note", "new " + i))));
+        IntStream.range(0, 30).forEach(i -> records.add(new Rec(null, null, value,
+                new Struct(value).put("id", i).put("note", "updated " + i))));
+        IntStream.range(125, 140).forEach(i -> records.add(new Rec(null, null, value,
+                new Struct(value).put("id", i).put("note", "again " + i))));
+        stack.kafka().createTopic("stock", 1);
+        SinkTopics.produce(stack.kafka().bootstrapServers(), "stock", records);
+        for (String method : List.of("copy", "batch")) {
+            db.useHandle(h -> h.execute("CREATE TABLE stock_" + method + " (id int PRIMARY KEY, note text)"));
+            db.useHandle(h -> h.execute("INSERT INTO stock_" + method
+                    + " SELECT i, 'old ' || i FROM generate_series(0, 49) i"));
+            deploy("stock-" + method, SinkTopics.sinkConfig(stack, url, "stock", "write.method", method,
+                    "table.name.format", "${topic}_" + method, "pk.mode", "record_value", "pk.fields", "id",
+                    "insert.mode", "upsert", "batch.size", "10"));
+        }
+        List<List<String>> expected = new ArrayList<>();
+        IntStream.range(0, 50).forEach(i -> expected.add(List.of(String.valueOf(i), (i < 30 ? "updated " : "old ") + i)));
+        IntStream.range(100, 140).forEach(i -> expected.add(List.of(String.valueOf(i), (i < 125 ? "new " : "again ") + i)));
+        for (String method : List.of("copy", "batch")) {
+            await("stock via " + method, expected,
+                    () -> rows(db, "SELECT id, note FROM stock_" + method + " ORDER BY id"), TIMEOUT);
+        }
     }
 
     @Test
