@@ -124,7 +124,8 @@ public class PostgresSourceConnector extends SourceConnector {
     /**
      * SUPPORTED where a mode's offsets name an exact, replayable position (incrementing, timestamp+incrementing):
      * the worker commits them in one Kafka transaction with the records. bulk and query keep no offsets (every poll
-     * re-reads), and timestamp can only resume at whole timestamp groups, so those are UNSUPPORTED.
+     * re-reads), and timestamp can only resume at whole timestamp groups, so those are UNSUPPORTED. cdc offsets name
+     * the end LSN of the last transaction fully written, which the slot replays from exactly: SUPPORTED.
      */
     @Override
     public ExactlyOnceSupport exactlyOnceSupport(Map<String, String> connectorConfig) {
@@ -133,7 +134,9 @@ public class PostgresSourceConnector extends SourceConnector {
             return ExactlyOnceSupport.UNSUPPORTED;
         }
         try {
-            return Mode.fromConfig(mode).usesIncrementing() ? ExactlyOnceSupport.SUPPORTED : ExactlyOnceSupport.UNSUPPORTED;
+            Mode chosen = Mode.fromConfig(mode);
+            return chosen.usesIncrementing() || chosen == Mode.CDC
+                    ? ExactlyOnceSupport.SUPPORTED : ExactlyOnceSupport.UNSUPPORTED;
         } catch (IllegalArgumentException e) {
             return ExactlyOnceSupport.UNSUPPORTED;
         }
