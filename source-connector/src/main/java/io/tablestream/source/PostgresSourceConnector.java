@@ -7,6 +7,8 @@ import org.apache.kafka.common.config.Config;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigValue;
 import org.apache.kafka.connect.connector.Task;
+import io.tablestream.source.cdc.CdcConfig;
+import io.tablestream.source.cdc.CdcOffset;
 import io.tablestream.source.cdc.CdcSourceTask;
 import io.tablestream.source.cdc.CdcValidation;
 import org.apache.kafka.connect.source.ConnectorTransactionBoundaries;
@@ -149,12 +151,18 @@ public class PostgresSourceConnector extends SourceConnector {
                 ? ConnectorTransactionBoundaries.SUPPORTED : ConnectorTransactionBoundaries.UNSUPPORTED;
     }
 
-    /** Lets users reset (null) or move a table's offset with PATCH /connectors/{name}/offsets. */
+    /**
+     * Lets users reset (null) or move a table's offset, or in mode=cdc the slot's LSN, with
+     * PATCH /connectors/{name}/offsets.
+     */
     @Override
     public boolean alterOffsets(Map<String, String> connectorConfig, Map<Map<String, ?>, Map<String, ?>> offsets) {
         Mode mode = Mode.fromConfig(connectorConfig.getOrDefault(PostgresSourceConfig.MODE_CONFIG, ""));
         for (Map.Entry<Map<String, ?>, Map<String, ?>> entry : offsets.entrySet()) {
-            String problem = TableOffset.alterProblem(mode, entry.getKey(), entry.getValue());
+            String problem = mode == Mode.CDC
+                    ? CdcOffset.alterProblem(connectorConfig.getOrDefault(CdcConfig.SLOT_NAME_CONFIG, "tablestream"),
+                            entry.getKey(), entry.getValue())
+                    : TableOffset.alterProblem(mode, entry.getKey(), entry.getValue());
             if (problem != null) {
                 throw new ConnectException(problem);
             }
