@@ -35,7 +35,9 @@ final class AckTracker {
             SourceRecord done = inFlight.removeFirst();
             acked.remove(done);
             flushableLsn = Math.max(flushableLsn, lsnOf.remove(done));
-            lastAcknowledgedCommitMs = Math.max(lastAcknowledgedCommitMs, done.timestamp()); // the commit time
+            if (done.timestamp() != null) { // our records' timestamp is their transaction's commit time
+                lastAcknowledgedCommitMs = Math.max(lastAcknowledgedCommitMs, done.timestamp());
+            }
         }
     }
 
