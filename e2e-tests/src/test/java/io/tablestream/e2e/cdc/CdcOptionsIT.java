@@ -107,7 +107,7 @@ class CdcOptionsIT {
         assertEquals(List.of("tablestream", "public", "items", false, Long.parseLong(items.get(1).headers().get("txid"))),
                 Arrays.asList(source.get("connector"), source.get("schema"), source.get("table"), source.get("snapshot"),
                         source.get("txId")));
-        assertEquals(items.get(5).headers().get("op"), "t");
+        assertEquals("t", items.get(5).headers().get("op"));
 
         List<Change> notes = changeLog("cdc-flat.notes").await(c -> c.size() >= 3, TIMEOUT, "3 note records");
         assertEquals("c", notes.get(0).op());
