@@ -46,8 +46,8 @@ class AckTrackerTest {
     @Test
     void keepsTheCommitTimeOfTheAcknowledgedPrefix() {
         AckTracker tracker = new AckTracker();
-        SourceRecord first = new SourceRecord(Map.of(), Map.of(), "a", null, null, null, null, 1_000L);
-        SourceRecord second = new SourceRecord(Map.of(), Map.of(), "b", null, null, null, null, 2_000L);
+        SourceRecord first = new SourceRecord(Map.of(), Map.of(), "a", null, null, null, null, null, 1_000L);
+        SourceRecord second = new SourceRecord(Map.of(), Map.of(), "b", null, null, null, null, null, 2_000L);
         tracker.sent(first, 100);
         tracker.sent(second, 200);
         assertEquals(-1, tracker.lastAcknowledgedCommitMs());
