@@ -161,6 +161,58 @@ class MetricsIT {
         }
     }
 
+    /** mode=cdc: snapshot progress against pg_class's estimate, then slot lag and the last acknowledged commit. */
+    @Test
+    void cdcMetricsShowSnapshotProgressAndSlotLag() throws Exception {
+        String connector = "metrics-cdc";
+        String url = stack.postgres().createDatabase("metrics_cdc_it");
+        Jdbi cdcDb = Jdbi.create(() -> stack.postgres().connect("metrics_cdc_it"));
+        cdcDb.useHandle(h -> h.execute("""
+                CREATE TABLE cdc_rows (id int PRIMARY KEY, label text NOT NULL);
+                INSERT INTO cdc_rows SELECT i, 'label ' || i FROM generate_series(1, 300) i;
+                ANALYZE cdc_rows"""));
+        try {
+            stack.rest().createOrUpdateConnector(connector, Map.ofEntries(
+                    Map.entry("connector.class", "io.tablestream.source.PostgresSourceConnector"),
+                    Map.entry("tasks.max", "1"),
+                    Map.entry("connection.url", url),
+                    Map.entry("connection.user", stack.postgres().user()),
+                    Map.entry("connection.password", stack.postgres().passwordOrEmpty()),
+                    Map.entry("mode", "cdc"),
+                    Map.entry("table.include.list", "cdc_rows"),
+                    Map.entry("topic.prefix", "metrics-cdc."),
+                    Map.entry("slot.name", "metrics_cdc"),
+                    Map.entry("publication.name", "metrics_cdc"),
+                    Map.entry("heartbeat.interval.ms", "300")));
+            stack.rest().awaitRunning(connector, TIMEOUT);
+            ObjectName task = new ObjectName("kafka.connect:type=plugins,connector=" + connector + ",task=0");
+            await("snapshot-rows-read", 300.0, () -> attribute(task, "snapshot-rows-read"));
+            assertEquals(300.0, attribute(task, "snapshot-rows-estimated"), "reltuples after ANALYZE");
+
+            long before = epochMillis(cdcDb);
+            cdcDb.useHandle(h -> h.execute("INSERT INTO cdc_rows SELECT i, 'label ' || i FROM generate_series(301, 303) i"));
+            long after = epochMillis(cdcDb);
+            await("records-produced-total", 303.0, () -> attribute(task, "records-produced-total"));
+            double commit = attribute(task, "last-acknowledged-commit-time");
+            assertTrue(commit >= before && commit <= after, "commit time " + commit + " not in [" + before + ", " + after + "]");
+            assertTrue(attribute(task, "acknowledged-lsn") > 0, "acknowledged-lsn");
+            // Idle, with the heartbeat confirming the server's position: no lag, in bytes as PostgreSQL reports it.
+            await("slot-lag-ms once caught up", 0.0, () -> attribute(task, "slot-lag-ms"));
+            await("slot lag from pg_replication_slots", 0L, () -> cdcDb.withHandle(h -> h.createQuery(
+                    "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint FROM pg_replication_slots"
+                            + " WHERE slot_name = 'metrics_cdc'").mapTo(Long.class).one()));
+            await("slot-lag-bytes", 0.0, () -> attribute(task, "slot-lag-bytes"));
+        } finally {
+            stack.rest().deleteConnectorIfExists(connector);
+            stack.postgres().dropDatabase("metrics_cdc_it");
+        }
+    }
+
+    private static long epochMillis(Jdbi db) {
+        return db.withHandle(h -> h.createQuery("SELECT floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint")
+                .mapTo(Long.class).one());
+    }
+
     private double attribute(ObjectName name, String attribute) {
         try {
             return ((Number) jmx.getAttribute(name, attribute)).doubleValue();

@@ -25,6 +25,10 @@ final class RecordUnwrapper {
     /** The operation, or null when the record asks for nothing this sink does (a delete with deletes disabled). */
     SinkOp unwrap(SinkRecord record) {
         if (record.value() == null) {
+            if (record.key() == null) { // no row to delete, e.g. our CDC source's truncate record
+                log.debug("Skipping the record without key and value at {}", Records.position(record));
+                return null;
+            }
             return deleteOrSkip(record, record);
         }
         Records.requireWritableValue(record);

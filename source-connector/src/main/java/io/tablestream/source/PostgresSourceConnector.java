@@ -7,6 +7,8 @@ import org.apache.kafka.common.config.Config;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigValue;
 import org.apache.kafka.connect.connector.Task;
+import io.tablestream.source.cdc.CdcConfig;
+import io.tablestream.source.cdc.CdcOffset;
 import io.tablestream.source.cdc.CdcSourceTask;
 import io.tablestream.source.cdc.CdcValidation;
 import org.apache.kafka.connect.source.ConnectorTransactionBoundaries;
@@ -124,7 +126,8 @@ public class PostgresSourceConnector extends SourceConnector {
     /**
      * SUPPORTED where a mode's offsets name an exact, replayable position (incrementing, timestamp+incrementing):
      * the worker commits them in one Kafka transaction with the records. bulk and query keep no offsets (every poll
-     * re-reads), and timestamp can only resume at whole timestamp groups, so those are UNSUPPORTED.
+     * re-reads), and timestamp can only resume at whole timestamp groups, so those are UNSUPPORTED. cdc offsets name
+     * the end LSN of the last transaction fully written, which the slot replays from exactly: SUPPORTED.
      */
     @Override
     public ExactlyOnceSupport exactlyOnceSupport(Map<String, String> connectorConfig) {
@@ -133,7 +136,9 @@ public class PostgresSourceConnector extends SourceConnector {
             return ExactlyOnceSupport.UNSUPPORTED;
         }
         try {
-            return Mode.fromConfig(mode).usesIncrementing() ? ExactlyOnceSupport.SUPPORTED : ExactlyOnceSupport.UNSUPPORTED;
+            Mode chosen = Mode.fromConfig(mode);
+            return chosen.usesIncrementing() || chosen == Mode.CDC
+                    ? ExactlyOnceSupport.SUPPORTED : ExactlyOnceSupport.UNSUPPORTED;
         } catch (IllegalArgumentException e) {
             return ExactlyOnceSupport.UNSUPPORTED;
         }
@@ -146,12 +151,18 @@ public class PostgresSourceConnector extends SourceConnector {
                 ? ConnectorTransactionBoundaries.SUPPORTED : ConnectorTransactionBoundaries.UNSUPPORTED;
     }
 
-    /** Lets users reset (null) or move a table's offset with PATCH /connectors/{name}/offsets. */
+    /**
+     * Lets users reset (null) or move a table's offset, or in mode=cdc the slot's LSN, with
+     * PATCH /connectors/{name}/offsets.
+     */
     @Override
     public boolean alterOffsets(Map<String, String> connectorConfig, Map<Map<String, ?>, Map<String, ?>> offsets) {
         Mode mode = Mode.fromConfig(connectorConfig.getOrDefault(PostgresSourceConfig.MODE_CONFIG, ""));
         for (Map.Entry<Map<String, ?>, Map<String, ?>> entry : offsets.entrySet()) {
-            String problem = TableOffset.alterProblem(mode, entry.getKey(), entry.getValue());
+            String problem = mode == Mode.CDC
+                    ? CdcOffset.alterProblem(connectorConfig.getOrDefault(CdcConfig.SLOT_NAME_CONFIG, "tablestream"),
+                            entry.getKey(), entry.getValue())
+                    : TableOffset.alterProblem(mode, entry.getKey(), entry.getValue());
             if (problem != null) {
                 throw new ConnectException(problem);
             }

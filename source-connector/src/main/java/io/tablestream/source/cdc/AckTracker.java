@@ -19,6 +19,7 @@ final class AckTracker {
     private final Map<SourceRecord, Long> lsnOf = new IdentityHashMap<>();
     private final Map<SourceRecord, Boolean> acked = new IdentityHashMap<>();
     private long flushableLsn;
+    private long lastAcknowledgedCommitMs = -1;
 
     synchronized void sent(SourceRecord record, long lsn) {
         inFlight.addLast(record);
@@ -34,11 +35,19 @@ final class AckTracker {
             SourceRecord done = inFlight.removeFirst();
             acked.remove(done);
             flushableLsn = Math.max(flushableLsn, lsnOf.remove(done));
+            if (done.timestamp() != null) { // our records' timestamp is their transaction's commit time
+                lastAcknowledgedCommitMs = Math.max(lastAcknowledgedCommitMs, done.timestamp());
+            }
         }
     }
 
     synchronized long flushableLsn() {
         return flushableLsn;
+    }
+
+    /** Commit time (epoch ms) of the newest change in that prefix, -1 before the first. */
+    synchronized long lastAcknowledgedCommitMs() {
+        return lastAcknowledgedCommitMs;
     }
 
     synchronized boolean allAcknowledged() {

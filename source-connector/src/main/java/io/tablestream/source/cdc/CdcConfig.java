@@ -35,6 +35,11 @@ public final class CdcConfig {
             + " the server's latest WAL position to the slot this often, so WAL of other tables or databases does"
             + " not pile up while the captured tables are idle. 0 disables.";
 
+    public static final String SKIPPED_OPERATIONS_CONFIG = "skipped.operations";
+    private static final String SKIPPED_OPERATIONS_DOC = "Changes not to emit: any of c (insert), u (update), d (delete),"
+            + " t (truncate), or none. Truncates are skipped by default, as in Debezium: their record has no key, which"
+            + " a compacted topic rejects.";
+
     public static final String SNAPSHOT_INITIAL = "initial";
     public static final String SNAPSHOT_NEVER = "never";
     public static final String SNAPSHOT_INITIAL_ONLY = "initial_only";
@@ -69,7 +74,9 @@ public final class CdcConfig {
                 .define(ENVELOPE_CONFIG, Type.STRING, ENVELOPE_FLAT, OneOf.of(ENVELOPE_FLAT, ENVELOPE_DEBEZIUM),
                         Importance.MEDIUM, ENVELOPE_DOC, GROUP, ++order, Width.SHORT, "Envelope")
                 .define(HEARTBEAT_INTERVAL_MS_CONFIG, Type.LONG, 10_000L, ConfigDef.Range.atLeast(0), Importance.LOW,
-                        HEARTBEAT_INTERVAL_MS_DOC, GROUP, ++order, Width.SHORT, "Heartbeat interval (ms)");
+                        HEARTBEAT_INTERVAL_MS_DOC, GROUP, ++order, Width.SHORT, "Heartbeat interval (ms)")
+                .define(SKIPPED_OPERATIONS_CONFIG, Type.LIST, "t", ConfigDef.ValidList.in(false, "c", "u", "d", "t", "none"),
+                        Importance.LOW, SKIPPED_OPERATIONS_DOC, GROUP, ++order, Width.SHORT, "Skipped operations");
     }
 
     public String publicationName() {
@@ -94,6 +101,12 @@ public final class CdcConfig {
 
     public boolean debeziumEnvelope() {
         return ENVELOPE_DEBEZIUM.equals(config.getString(ENVELOPE_CONFIG));
+    }
+
+    /** The operation letters (c, u, d, t) not to emit. */
+    public java.util.Set<Character> skippedOperations() {
+        return config.getList(SKIPPED_OPERATIONS_CONFIG).stream().filter(op -> !op.equals("none"))
+                .map(op -> op.charAt(0)).collect(java.util.stream.Collectors.toUnmodifiableSet());
     }
 
     public long heartbeatIntervalMs() {

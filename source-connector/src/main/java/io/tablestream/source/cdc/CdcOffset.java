@@ -49,6 +49,31 @@ public record CdcOffset(long lsn, long txid, boolean snapshotDone) {
         return new CdcOffset(lsn.longValue(), txid.longValue(), done);
     }
 
+    /**
+     * Why {@code PATCH /connectors/{name}/offsets} may not store {@code offset} for {@code partition}, or null when
+     * it may: the partition must be this connector's slot; null resets (the next start reads the snapshot again,
+     * on a new slot, unless snapshot.mode=never).
+     */
+    public static String alterProblem(String slotName, Map<String, ?> partition, Map<String, ?> offset) {
+        if (partition == null || partition.size() != 1 || !slotName.equals(partition.get(SLOT_PARTITION_KEY))) {
+            return "Source partition " + partition + " must be {\"" + SLOT_PARTITION_KEY + "\": \"" + slotName
+                    + "\"} (the connector's " + CdcConfig.SLOT_NAME_CONFIG + ")";
+        }
+        if (offset == null) {
+            return null;
+        }
+        try {
+            CdcOffset parsed = fromMap(offset);
+            if (parsed == null) {
+                return "Offset " + offset + " must be {\"v\":1, \"lsn\":<long>, \"txid\":<long>, \"snapshot_done\":<boolean>}";
+            }
+            return parsed.lsn() < 0 || parsed.txid() < 0
+                    ? "Offset " + offset + ": lsn and txid must not be negative" : null;
+        } catch (ConnectException e) {
+            return e.getMessage();
+        }
+    }
+
     public static Map<String, String> partition(String slotName) {
         return Map.of(SLOT_PARTITION_KEY, slotName);
     }

@@ -36,12 +36,21 @@ public class CdcSourceTask extends SourceTask {
                     PgTypeCatalog types) {
     }
 
+    private static final long SERVER_WAL_CHECK_MS = 5_000;
+
     private final AckTracker acks = new AckTracker();
     private PostgresSourceConfig config;
     private Settings settings;
     private ChangeSource source;
     private boolean finished;
     private SourceTaskMetrics metrics;
+    // Read by the metrics (JMX threads), written by the poll thread.
+    private volatile long snapshotRowsRead = -1;
+    private volatile long snapshotRowsEstimated = -1;
+    private volatile long confirmedLsn;
+    private volatile long serverWalLsn;
+    private volatile boolean caughtUp;
+    private long serverWalCheckedMs;
 
     @Override
     public String version() {
@@ -54,6 +63,7 @@ public class CdcSourceTask extends SourceTask {
         metrics = new SourceTaskMetrics(context.pluginMetrics());
         metrics.addGauge("acknowledged-lsn", "the last LSN Kafka acknowledged, which the slot may confirm (0: none yet)",
                 (metricConfig, nowMs) -> acks.flushableLsn());
+        registerLagAndProgressMetrics();
         CdcConfig cdc = new CdcConfig(config);
         Jdbi jdbi = ConnectionConfig.jdbi(config);
         settings = new Settings(jdbi, cdc, config.includedTables(), config::topicFor,
@@ -65,6 +75,40 @@ public class CdcSourceTask extends SourceTask {
             source = open(offset);
         } catch (SQLException | RuntimeException e) {
             throw failure("Starting change data capture", e);
+        }
+    }
+
+    private void registerLagAndProgressMetrics() {
+        metrics.addGauge("slot-lag-bytes", "WAL the slot holds: the server's WAL position (checked every "
+                        + SERVER_WAL_CHECK_MS / 1000 + " s) minus the LSN confirmed to the slot (NaN: not streaming yet)",
+                (metricConfig, nowMs) -> serverWalLsn == 0 || confirmedLsn == 0 ? Double.NaN
+                        : Math.max(0, serverWalLsn - confirmedLsn));
+        metrics.addGauge("slot-lag-ms", "0 when caught up (every change read is acknowledged and the last poll found"
+                        + " nothing new), else now minus the commit time of the last acknowledged change (NaN: none yet)",
+                (metricConfig, nowMs) -> caughtUp ? 0 : acks.lastAcknowledgedCommitMs() < 0 ? Double.NaN
+                        : Math.max(0, nowMs - acks.lastAcknowledgedCommitMs()));
+        metrics.addGauge("last-acknowledged-commit-time", "commit time of the last change Kafka acknowledged,"
+                + " epoch ms (-1: none yet)", (metricConfig, nowMs) -> acks.lastAcknowledgedCommitMs());
+        metrics.addGauge("snapshot-rows-read", "rows the initial snapshot has read (-1: no snapshot in this task run)",
+                (metricConfig, nowMs) -> snapshotRowsRead);
+        metrics.addGauge("snapshot-rows-estimated", "rows of the snapshot's tables as pg_class.reltuples estimates"
+                + " them (-1: no snapshot in this task run)", (metricConfig, nowMs) -> snapshotRowsEstimated);
+    }
+
+    /** After a poll: what the lag and progress metrics read. The server's WAL position costs a query: seldom. */
+    private void updateLagAndProgress(List<SourceRecord> records) {
+        if (source instanceof SnapshotSource snapshot) {
+            snapshotRowsRead = snapshot.rowsRead();
+            snapshotRowsEstimated = snapshot.estimatedRows();
+        } else if (source instanceof StreamSource stream) {
+            confirmedLsn = stream.confirmedLsn();
+            caughtUp = records.isEmpty() && acks.allAcknowledged();
+            long now = System.currentTimeMillis();
+            if (now - serverWalCheckedMs >= SERVER_WAL_CHECK_MS) {
+                serverWalCheckedMs = now;
+                serverWalLsn = settings.jdbi().withHandle(h -> h.createQuery(
+                        "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint").mapTo(Long.class).one());
+            }
         }
     }
 
@@ -112,6 +156,7 @@ public class CdcSourceTask extends SourceTask {
             long start = System.nanoTime();
             List<SourceRecord> records = source.poll(config.batchMaxRows());
             metrics.polled(records.size(), (System.nanoTime() - start) / 1_000_000, System.currentTimeMillis());
+            updateLagAndProgress(records);
             if (source instanceof SnapshotSource snapshot && snapshot.done()) {
                 snapshot.close();
                 log.info("Snapshot of {} complete", settings.tables());

@@ -17,9 +17,10 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One row change and the records it becomes: the row after the change (flat) or a Debezium-style envelope, with
- * the change metadata in headers; a delete becomes a delete record followed by a tombstone.
+ * the change metadata in headers; a delete becomes a delete record followed by a tombstone; a truncate becomes one
+ * record without key (flat: without value either) per truncated table.
  *
- * @param op     c (insert), u (update), d (delete) or r (read by the snapshot)
+ * @param op     c (insert), u (update), d (delete), t (truncate) or r (read by the snapshot)
  * @param key    the primary key, null for a table without one
  * @param before the row before the change, when the replica identity sends it (deletes: at least the key)
  * @param after  the row after the change, null for a delete
@@ -46,10 +47,13 @@ record ChangeEvent(TableSchema schema, String topic, char op, Struct key, Struct
 
     List<SourceRecord> toRecords(Map<String, ?> partition, Map<String, ?> offset, boolean debeziumEnvelope) {
         List<SourceRecord> records = new ArrayList<>(2);
-        Schema keySchema = schema.keySchema();
+        Schema keySchema = op == 't' ? null : schema.keySchema();
         if (debeziumEnvelope) {
             Schema envelope = envelopeSchema(schema.valueSchema());
             records.add(new SourceRecord(partition, offset, topic, null, keySchema, key, envelope, envelope(envelope),
+                    commitTimeMs, headers(true)));
+        } else if (op == 't') {
+            records.add(new SourceRecord(partition, offset, topic, null, null, null, null, null,
                     commitTimeMs, headers(true)));
         } else if (op == 'd') {
             // The value carries the old key: the row itself may be only partly known (REPLICA IDENTITY DEFAULT).

@@ -57,6 +57,7 @@ final class StreamSource implements ChangeSource {
     private final TransactionContext transactions; // null unless transaction.boundary=connector
     private final AckTracker acks;
     private final long heartbeatIntervalMs;
+    private final Set<Character> skippedOperations;
     private final Map<Integer, CapturedTable> relations = new HashMap<>();
 
     private long lastCompletedLsn;
@@ -78,7 +79,9 @@ final class StreamSource implements ChangeSource {
         this.transactions = settings.transactions();
         this.acks = settings.acks();
         this.heartbeatIntervalMs = settings.cdc().heartbeatIntervalMs();
+        this.skippedOperations = settings.cdc().skippedOperations();
         this.lastCompletedLsn = start.asLong();
+        this.flushedLsn = start.asLong(); // the slot never streams from before its confirmed position
         this.lastCompletedTxid = offset == null ? 0 : offset.txid();
         this.stream = connection.unwrap(PGConnection.class).getReplicationAPI().replicationStream().logical()
                 .withSlotName(settings.cdc().slotName())
@@ -145,9 +148,13 @@ final class StreamSource implements ChangeSource {
                 hold(event(table, 'd', table.key(delete.oldTuple()), before, null), out);
             }
         } else if (message instanceof Truncate truncate) {
-            truncate.relationIds().stream().map(relations::get).filter(Objects::nonNull)
-                    .forEach(t -> log.warn("Table {} was truncated; tablestream does not emit truncates, so its"
-                            + " topic still holds the old rows", t.table()));
+            truncate.relationIds().stream().map(relations::get).filter(Objects::nonNull).forEach(t -> {
+                if (skippedOperations.contains('t')) {
+                    log.warn("Table {} was truncated; with {} containing t the truncate is not emitted, so its topic"
+                            + " still holds the old rows", t.table(), CdcConfig.SKIPPED_OPERATIONS_CONFIG);
+                }
+                hold(event(t, 't', null, null, null), out);
+            });
         }
     }
 
@@ -190,6 +197,9 @@ final class StreamSource implements ChangeSource {
     }
 
     private void hold(ChangeEvent event, List<SourceRecord> out) {
+        if (skippedOperations.contains(event.op())) {
+            return;
+        }
         if (held != null) {
             emit(held, out);
         }
@@ -231,6 +241,11 @@ final class StreamSource implements ChangeSource {
                 confirm(received);
             }
         }
+    }
+
+    /** The LSN last confirmed to the slot (its confirmed_flush_lsn, once the server has the status update). */
+    long confirmedLsn() {
+        return flushedLsn;
     }
 
     private void confirm(long lsn) throws SQLException {

@@ -42,4 +42,18 @@ class AckTrackerTest {
         assertEquals(0, tracker.flushableLsn());
         assertTrue(tracker.allAcknowledged());
     }
+
+    @Test
+    void keepsTheCommitTimeOfTheAcknowledgedPrefix() {
+        AckTracker tracker = new AckTracker();
+        SourceRecord first = new SourceRecord(Map.of(), Map.of(), "a", null, null, null, null, null, 1_000L);
+        SourceRecord second = new SourceRecord(Map.of(), Map.of(), "b", null, null, null, null, null, 2_000L);
+        tracker.sent(first, 100);
+        tracker.sent(second, 200);
+        assertEquals(-1, tracker.lastAcknowledgedCommitMs());
+        tracker.acknowledged(second);
+        assertEquals(-1, tracker.lastAcknowledgedCommitMs(), "the first change is still in flight");
+        tracker.acknowledged(first);
+        assertEquals(2_000, tracker.lastAcknowledgedCommitMs());
+    }
 }

@@ -24,4 +24,27 @@ class CdcOffsetTest {
         ConnectException e = assertThrows(ConnectException.class, () -> CdcOffset.fromMap(Map.of("v", 1, "lsn", "x")));
         assertEquals(true, e.getMessage().contains("snapshot_done"));
     }
+
+    @Test
+    void alteringAcceptsTheSlotPartitionWithAValidOffsetOrNull() {
+        Map<String, String> slot = Map.of("slot", "shop_cdc");
+        assertNull(CdcOffset.alterProblem("shop_cdc", slot, new CdcOffset(0x16B3748L, 0, true).toMap()));
+        assertNull(CdcOffset.alterProblem("shop_cdc", slot, null));
+        assertEquals("Source partition {slot=other} must be {\"slot\": \"shop_cdc\"} (the connector's slot.name)",
+                CdcOffset.alterProblem("shop_cdc", Map.of("slot", "other"), null));
+        assertEquals(true, CdcOffset.alterProblem("shop_cdc", Map.of("table", "public.orders"), null) != null);
+        assertEquals(true, CdcOffset.alterProblem("shop_cdc", slot, Map.of("v", 1, "lsn", "0/16B3748")).contains("lsn"));
+        assertEquals(true, CdcOffset.alterProblem("shop_cdc", slot, Map.of()).contains("snapshot_done"));
+        assertEquals("Offset {v=1, lsn=-1, txid=0, snapshot_done=true}: lsn and txid must not be negative",
+                CdcOffset.alterProblem("shop_cdc", slot, orderedOffset(-1)));
+    }
+
+    private static Map<String, Object> orderedOffset(long lsn) {
+        Map<String, Object> offset = new java.util.LinkedHashMap<>();
+        offset.put("v", 1);
+        offset.put("lsn", lsn);
+        offset.put("txid", 0L);
+        offset.put("snapshot_done", true);
+        return offset;
+    }
 }

@@ -1,0 +1,288 @@
+package io.tablestream.e2e.cdc;
+
+import io.tablestream.e2e.cdc.ChangeLog.Change;
+import io.tablestream.testkit.ConnectWorker;
+import io.tablestream.testkit.Stack;
+import io.tablestream.testkit.TablestreamStack;
+import org.apache.kafka.connect.data.Struct;
+import org.jdbi.v3.core.Jdbi;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * mode=cdc on a worker with {@code exactly.once.source.support=enabled} and the connector's
+ * {@code transaction.boundary=connector}: each database transaction is one Kafka transaction, and a worker
+ * SIGKILLed while transactions stream in is replaced without losing or duplicating a change. The workers are
+ * forked (so they can be killed) with their own group and internal topics; the shared worker is not used.
+ */
+@ExtendWith(TablestreamStack.class)
+class CdcExactlyOnceIT {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+    private static final int ROWS_PER_TRANSACTION = 5;
+
+    private final Stack stack;
+
+    CdcExactlyOnceIT(Stack stack) {
+        this.stack = stack;
+    }
+
+    /** An exactly-once worker; a replacement can take over once a killed one's group session expires (6 s). */
+    private ConnectWorker eosWorker(String groupId) {
+        return ConnectWorker.startForked(stack.kafka().bootstrapServers(), Map.of(
+                "group.id", groupId,
+                "exactly.once.source.support", "enabled",
+                "session.timeout.ms", "6000", "heartbeat.interval.ms", "1000"));
+    }
+
+    private Map<String, String> connector(String name, String database, String tables) {
+        return Map.ofEntries(
+                Map.entry("connector.class", "io.tablestream.source.PostgresSourceConnector"),
+                Map.entry("tasks.max", "1"),
+                Map.entry("connection.url", stack.postgres().jdbcUrl(database)),
+                Map.entry("connection.user", stack.postgres().user()),
+                Map.entry("connection.password", stack.postgres().passwordOrEmpty()),
+                Map.entry("mode", "cdc"),
+                Map.entry("table.include.list", tables),
+                Map.entry("topic.prefix", name + "."),
+                Map.entry("slot.name", name.replace('-', '_')),
+                Map.entry("publication.name", name.replace('-', '_')),
+                Map.entry("exactly.once.support", "required"),
+                Map.entry("transaction.boundary", "connector"));
+    }
+
+    @Test
+    void eachDatabaseTransactionIsOneKafkaTransaction() {
+        String database = "cdc_eos_tx_it";
+        stack.postgres().createDatabase(database);
+        Jdbi db = Jdbi.create(() -> stack.postgres().connect(database));
+        db.useHandle(h -> h.execute("""
+                CREATE TABLE orders (id int PRIMARY KEY, amount int NOT NULL, note text);
+                CREATE TABLE order_lines (order_id int, line int, sku text NOT NULL, PRIMARY KEY (order_id, line));
+                INSERT INTO orders VALUES (0, 5, 'before the slot');
+                """));
+        ConnectWorker worker = eosWorker("cdc-eos-tx-it");
+        ChangeLog log = new ChangeLog(stack.kafka().bootstrapServers(),
+                List.of("cdc-eos-tx.orders", "cdc-eos-tx.order_lines"));
+        try {
+            worker.rest().createOrUpdateConnector("cdc-eos-tx", connector("cdc-eos-tx", database, "orders,order_lines"));
+            worker.rest().awaitRunning("cdc-eos-tx", TIMEOUT);
+
+            // txid (32 bits, as pgoutput sends it) -> what the transaction changed
+            Map<Long, List<String>> expected = new TreeMap<>();
+            expected.put(0L, List.of("orders r id=0 id=0,amount=5,note=before the slot"));
+            for (int t = 1; t <= 12; t++) {
+                int order = t;
+                List<String> changes = new ArrayList<>();
+                long xid = db.inTransaction(h -> {
+                    h.execute("INSERT INTO orders VALUES (?, ?, ?)", order, order * 10, "order " + order);
+                    changes.add("orders c id=" + order + " id=" + order + ",amount=" + order * 10 + ",note=order " + order);
+                    for (int line = 1; line <= 1 + order % 4; line++) {
+                        h.execute("INSERT INTO order_lines VALUES (?, ?, ?)", order, line, "sku-" + order + "-" + line);
+                        changes.add("order_lines c order_id=" + order + ",line=" + line + " order_id=" + order
+                                + ",line=" + line + ",sku=sku-" + order + "-" + line);
+                    }
+                    if (order % 3 == 0) { // touch the previous order: an update and a delete in the same transaction
+                        int previous = order - 1;
+                        h.execute("UPDATE orders SET amount = amount + 1 WHERE id = ?", previous);
+                        changes.add("orders u id=" + previous + " id=" + previous + ",amount=" + (previous * 10 + 1)
+                                + ",note=order " + previous);
+                        h.execute("DELETE FROM order_lines WHERE order_id = ? AND line = 1", previous);
+                        String key = "order_id=" + previous + ",line=1";
+                        changes.add("order_lines d " + key + " " + key);
+                        changes.add("order_lines null " + key + " null");
+                    }
+                    return h.createQuery("SELECT txid_current() % 4294967296").mapTo(Long.class).one();
+                });
+                expected.put(xid, changes.stream().sorted().toList());
+            }
+            int total = expected.values().stream().mapToInt(List::size).sum();
+            List<Change> read = log.await(c -> c.size() >= total, TIMEOUT, total + " records");
+
+            Map<Long, List<String>> actual = read.stream().collect(Collectors.groupingBy(
+                    c -> Long.parseLong(c.headers().get("txid")), TreeMap::new,
+                    Collectors.collectingAndThen(Collectors.toList(),
+                            l -> l.stream().map(CdcExactlyOnceIT::describe).sorted().toList())));
+            assertEquals(expected, actual, "the records of each database transaction");
+            assertOneKafkaTransactionPerDatabaseTransaction(read);
+            worker.rest().deleteConnector("cdc-eos-tx");
+        } finally {
+            log.close();
+            worker.stop();
+            stack.postgres().dropDatabase(database);
+        }
+    }
+
+    @Test
+    void aWorkerKilledMidStreamIsReplacedWithoutLosingOrDuplicatingAChange() throws Exception {
+        String database = "cdc_eos_kill_it";
+        String name = "cdc-eos-kill";
+        String topic = name + ".events";
+        stack.postgres().createDatabase(database);
+        Jdbi db = Jdbi.create(() -> stack.postgres().connect(database));
+        db.useHandle(h -> h.execute(
+                "CREATE TABLE events (id int PRIMARY KEY, batch int NOT NULL, payload text NOT NULL)"));
+        ChangeLog log = new ChangeLog(stack.kafka().bootstrapServers(), List.of(topic));
+        AtomicBoolean stopWriting = new AtomicBoolean();
+        AtomicInteger batches = new AtomicInteger();
+        CompletableFuture<Void> writer = null;
+        ConnectWorker first = eosWorker("cdc-eos-kill-it");
+        ConnectWorker second = null;
+        try {
+            Map<String, String> config = new HashMap<>(connector(name, database, "events"));
+            // The killed worker's open Kafka transaction holds back read_committed readers until the broker aborts
+            // it: after this, not the default 60 s (the broker checks every 10 s).
+            config.put("producer.override.transaction.timeout.ms", "3000");
+            first.rest().createOrUpdateConnector(name, config);
+            first.rest().awaitRunning(name, TIMEOUT);
+            // One transaction every ~20 ms: 5 inserts and an update of the previous transaction's first row.
+            writer = CompletableFuture.runAsync(() -> {
+                while (!stopWriting.get()) {
+                    int batch = batches.get() + 1;
+                    db.useTransaction(h -> {
+                        for (int i = 0; i < ROWS_PER_TRANSACTION; i++) {
+                            int id = batch * ROWS_PER_TRANSACTION + i;
+                            h.execute("INSERT INTO events VALUES (?, ?, ?)", id, batch, "p-" + id);
+                        }
+                        h.execute("UPDATE events SET payload = 'u-' || id WHERE id = ?", (batch - 1) * ROWS_PER_TRANSACTION);
+                    });
+                    batches.set(batch);
+                    pace(20);
+                }
+            });
+            log.await(c -> maxBatch(c) >= 30, TIMEOUT, "30 transactions streamed");
+            first.kill();
+            // Once PostgreSQL has noticed, the slot's confirmed position is final until the replacement starts.
+            await("the killed worker's slot to turn inactive", () -> !slotActive(db, "cdc_eos_kill"));
+            String confirmedAtKill = db.withHandle(h -> h.createQuery(
+                    "SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = 'cdc_eos_kill'")
+                    .mapTo(String.class).one());
+            int inKafkaAtKill = maxBatch(log.readCommitted(TIMEOUT));
+            assertTrue(batches.get() > inKafkaAtKill, "the writer was still ahead of Kafka at the kill");
+
+            second = eosWorker("cdc-eos-kill-it");
+            int atRestart = batches.get();
+            log.await(c -> maxBatch(c) >= atRestart + 20, TIMEOUT, "streaming to resume on the replacement");
+            stopWriting.set(true);
+            writer.get();
+            int written = batches.get();
+            List<Change> read = log.await(c -> maxBatch(c) >= written && c.size() >= 6 * written - 1, TIMEOUT,
+                    "all " + written + " transactions");
+
+            // Exactly once: each insert and each update appears once, and the topic's final state is the table.
+            Map<String, Long> perChange = read.stream().collect(Collectors.groupingBy(
+                    c -> c.op() + c.keyField("id"), Collectors.counting()));
+            assertEquals(List.of(), perChange.entrySet().stream().filter(e -> e.getValue() != 1).toList(),
+                    "changes seen other than once");
+            assertEquals((long) written * (ROWS_PER_TRANSACTION + 1) - 1, read.size());
+            Map<Object, List<Object>> table = db.withHandle(h -> h.createQuery("SELECT id, batch, payload FROM events")
+                    .map((rs, ctx) -> List.<Object>of(rs.getInt(1), rs.getInt(2), rs.getString(3))).list())
+                    .stream().collect(Collectors.toMap(r -> r.get(0), r -> r.subList(1, 3), (a, b) -> a, TreeMap::new));
+            Map<Object, List<Object>> topicState = new TreeMap<>();
+            ChangeLog.finalState(read, topic, "id").forEach((id, v) -> topicState.put(id, List.of(v.get("batch"), v.get("payload"))));
+            assertEquals(table, topicState);
+
+            // The slot never confirmed a transaction Kafka did not have: the first one missing at the kill commits
+            // at or after the confirmed position, so PostgreSQL still sent it to the replacement.
+            String firstMissingCommit = read.stream().filter(c -> batchOf(c) == inKafkaAtKill + 1)
+                    .map(c -> c.headers().get("lsn")).findFirst().orElseThrow();
+            boolean confirmedInKafka = db.withHandle(h -> h.createQuery("SELECT pg_lsn(?) <= pg_lsn(?)")
+                    .bind(0, confirmedAtKill).bind(1, firstMissingCommit).mapTo(Boolean.class).one());
+            assertTrue(confirmedInKafka,
+                    "confirmed_flush_lsn " + confirmedAtKill + " at the kill is past the commit " + firstMissingCommit
+                            + " of transaction " + (inKafkaAtKill + 1) + ", which Kafka did not have");
+            second.rest().deleteConnector(name);
+        } finally {
+            stopWriting.set(true);
+            if (writer != null) {
+                writer.exceptionally(e -> null).get();
+            }
+            log.close();
+            first.kill();
+            if (second != null) {
+                second.stop();
+            }
+            stack.postgres().dropDatabase(database);
+        }
+    }
+
+    /**
+     * Within a partition, the records of one database transaction sit at consecutive offsets and exactly one offset
+     * (the commit marker) separates two transactions: each database transaction was one Kafka transaction.
+     */
+    private static void assertOneKafkaTransactionPerDatabaseTransaction(List<Change> changes) {
+        Map<String, List<Change>> byPartition = changes.stream().collect(Collectors.groupingBy(
+                c -> c.topic() + "-" + c.partition()));
+        for (List<Change> partition : byPartition.values()) {
+            List<Change> ordered = partition.stream().sorted(Comparator.comparingLong(Change::offset)).toList();
+            for (int i = 1; i < ordered.size(); i++) {
+                Change previous = ordered.get(i - 1);
+                Change current = ordered.get(i);
+                boolean sameTransaction = previous.headers().get("txid").equals(current.headers().get("txid"));
+                assertEquals(sameTransaction ? 1 : 2, current.offset() - previous.offset(),
+                        "offsets " + previous.offset() + " and " + current.offset() + " of " + current.topic()
+                                + " (txid " + previous.headers().get("txid") + " then " + current.headers().get("txid") + ")");
+            }
+        }
+    }
+
+    private static String describe(Change change) {
+        return change.topic().substring(change.topic().indexOf('.') + 1) + " " + change.op() + " "
+                + fields(change.key()) + " " + fields(change.value());
+    }
+
+    private static String fields(Struct struct) {
+        return struct == null ? "null" : struct.schema().fields().stream()
+                .map(f -> f.name() + "=" + struct.get(f)).collect(Collectors.joining(","));
+    }
+
+    private static int batchOf(Change change) {
+        return change.value() == null || change.value().schema().field("batch") == null
+                ? (int) change.keyField("id") / ROWS_PER_TRANSACTION : (int) change.value().get("batch");
+    }
+
+    private static int maxBatch(List<Change> changes) {
+        return changes.stream().mapToInt(CdcExactlyOnceIT::batchOf).max().orElse(0);
+    }
+
+    private static boolean slotActive(Jdbi db, String slot) {
+        return db.withHandle(h -> h.createQuery("SELECT active FROM pg_replication_slots WHERE slot_name = ?")
+                .bind(0, slot).mapTo(Boolean.class).one());
+    }
+
+    private static void await(String what, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                fail("Timed out after " + TIMEOUT + " waiting for " + what);
+            }
+            pace(100);
+        }
+    }
+
+    private static void pace(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,218 @@
+package io.tablestream.e2e.cdc;
+
+import io.tablestream.e2e.cdc.ChangeLog.Change;
+import io.tablestream.testkit.ConnectRestException;
+import io.tablestream.testkit.Stack;
+import io.tablestream.testkit.TablestreamStack;
+import org.apache.kafka.connect.data.Struct;
+import org.jdbi.v3.core.Jdbi;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * mode=cdc options through the real worker: envelope=debezium, emitted truncates (skipped.operations),
+ * heartbeat.interval.ms, and moving the slot's offset with PATCH /connectors/{name}/offsets.
+ */
+@ExtendWith(TablestreamStack.class)
+class CdcOptionsIT {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+
+    private final Stack stack;
+    private final List<String> connectors = new ArrayList<>();
+    private final List<String> databases = new ArrayList<>();
+    private final List<ChangeLog> logs = new ArrayList<>();
+
+    CdcOptionsIT(Stack stack) {
+        this.stack = stack;
+    }
+
+    @AfterEach
+    void cleanUp() {
+        logs.forEach(ChangeLog::close);
+        connectors.forEach(stack.rest()::deleteConnectorIfExists);
+        databases.forEach(stack.postgres()::dropDatabase);
+    }
+
+    private Jdbi database(String name) {
+        stack.postgres().createDatabase(name);
+        databases.add(name);
+        return Jdbi.create(() -> stack.postgres().connect(name));
+    }
+
+    private void deploy(String name, String database, String tables, Map<String, String> extra) {
+        Map<String, String> config = new HashMap<>(Map.of(
+                "connector.class", "io.tablestream.source.PostgresSourceConnector",
+                "tasks.max", "1",
+                "connection.url", stack.postgres().jdbcUrl(database),
+                "connection.user", stack.postgres().user(),
+                "connection.password", stack.postgres().passwordOrEmpty(),
+                "mode", "cdc",
+                "table.include.list", tables,
+                "topic.prefix", name + ".",
+                "slot.name", name.replace('-', '_'),
+                "publication.name", name.replace('-', '_')));
+        config.putAll(extra);
+        stack.rest().createOrUpdateConnector(name, config);
+        connectors.add(name);
+        stack.rest().awaitRunning(name, TIMEOUT);
+    }
+
+    private ChangeLog changeLog(String... topics) {
+        ChangeLog log = new ChangeLog(stack.kafka().bootstrapServers(), List.of(topics));
+        logs.add(log);
+        return log;
+    }
+
+    @Test
+    void debeziumEnvelopeAndTruncates() {
+        Jdbi db = database("cdc_options_it");
+        db.useHandle(h -> h.execute("""
+                CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL);
+                ALTER TABLE items REPLICA IDENTITY FULL;
+                CREATE TABLE notes (id int PRIMARY KEY, body text NOT NULL);
+                """));
+        deploy("cdc-dbz", "cdc_options_it", "items", Map.of("envelope", "debezium", "skipped.operations", "none"));
+        deploy("cdc-flat", "cdc_options_it", "notes", Map.of("skipped.operations", "none"));
+        db.useHandle(h -> h.execute("""
+                INSERT INTO items VALUES (1, 'a');
+                UPDATE items SET name = 'b' WHERE id = 1;
+                DELETE FROM items WHERE id = 1;
+                INSERT INTO items VALUES (2, 'c');
+                TRUNCATE items;
+                INSERT INTO notes VALUES (1, 'kept until the truncate');
+                TRUNCATE notes;
+                INSERT INTO notes VALUES (2, 'after the truncate');
+                """));
+
+        List<Change> items = changeLog("cdc-dbz.items").await(c -> c.size() >= 6, TIMEOUT, "6 item records");
+        assertEquals(List.of("c 1 null a", "u 1 a b", "d 1 b null", "tombstone 1", "c 2 null c", "t null null null"),
+                items.stream().map(CdcOptionsIT::envelopeSummary).toList());
+        Struct update = items.get(1).value();
+        Struct source = update.getStruct("source");
+        assertEquals(List.of("tablestream", "public", "items", false, Long.parseLong(items.get(1).headers().get("txid"))),
+                Arrays.asList(source.get("connector"), source.get("schema"), source.get("table"), source.get("snapshot"),
+                        source.get("txId")));
+        assertEquals("t", items.get(5).headers().get("op"));
+
+        List<Change> notes = changeLog("cdc-flat.notes").await(c -> c.size() >= 3, TIMEOUT, "3 note records");
+        assertEquals("c", notes.get(0).op());
+        Change truncate = notes.get(1);
+        assertEquals("t", truncate.op());
+        assertNull(truncate.key(), "a truncate has no key");
+        assertNull(truncate.value(), "a flat truncate has no value");
+        assertEquals(List.of("c", 2, "after the truncate"),
+                List.of(notes.get(2).op(), notes.get(2).keyField("id"), notes.get(2).value().get("body")));
+    }
+
+    /** op, key id, before name, after name of a Debezium envelope, or "tombstone id". */
+    private static String envelopeSummary(Change change) {
+        Object id = change.key() == null ? null : change.keyField("id");
+        if (change.value() == null) {
+            return "tombstone " + id;
+        }
+        Struct before = change.value().getStruct("before");
+        Struct after = change.value().getStruct("after");
+        return change.value().getString("op") + " " + id + " " + (before == null ? null : before.get("name")) + " "
+                + (after == null ? null : after.get("name"));
+    }
+
+    @Test
+    void heartbeatAdvancesTheSlotWhileTheCapturedTableIsIdle() {
+        Jdbi db = database("cdc_heartbeat_it");
+        db.useHandle(h -> h.execute("""
+                CREATE TABLE quiet (id int PRIMARY KEY);
+                CREATE TABLE busy (id serial PRIMARY KEY, filler text NOT NULL);
+                """));
+        deploy("cdc-heartbeat", "cdc_heartbeat_it", "quiet", Map.of("heartbeat.interval.ms", "200"));
+        // WAL the connector does not capture: another table of the database.
+        for (int i = 0; i < 5; i++) {
+            db.useHandle(h -> h.execute("INSERT INTO busy (filler) SELECT repeat('x', 200) FROM generate_series(1, 500)"));
+        }
+        String written = db.withHandle(h -> h.createQuery("SELECT pg_current_wal_lsn()::text").mapTo(String.class).one());
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (!slotConfirmedAtLeast(db, "cdc_heartbeat", written)) {
+            if (System.nanoTime() > deadline) {
+                fail("The slot's confirmed_flush_lsn did not reach " + written + ": " + db.withHandle(h -> h.createQuery(
+                        "SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = 'cdc_heartbeat'")
+                        .mapTo(String.class).one()));
+            }
+            sleep(200);
+        }
+    }
+
+    @Test
+    void aPatchedOffsetMovesTheStreamToTheGivenLsn() {
+        Jdbi db = database("cdc_offsets_it");
+        db.useHandle(h -> h.execute("CREATE TABLE moves (id int PRIMARY KEY, note text NOT NULL)"));
+        String name = "cdc-offsets";
+        deploy(name, "cdc_offsets_it", "moves", Map.of());
+        ChangeLog log = changeLog(name + ".moves");
+        db.useHandle(h -> h.execute("INSERT INTO moves VALUES (1, 'streamed')"));
+        log.await(c -> c.size() == 1, TIMEOUT, "the first insert");
+
+        stack.rest().stopConnector(name);
+        awaitState(name, "STOPPED");
+        db.useHandle(h -> h.execute("INSERT INTO moves VALUES (2, 'before the patched position')"));
+        long lsn = db.withHandle(h -> h.createQuery("SELECT (pg_current_wal_lsn() - '0/0')::bigint")
+                .mapTo(Long.class).one());
+        db.useHandle(h -> h.execute("INSERT INTO moves VALUES (3, 'after the patched position')"));
+
+        ConnectRestException wrongPartition = assertThrows(ConnectRestException.class, () -> patchOffsets(name,
+                Map.of("table", "public.moves"), Map.of("v", 1, "lsn", lsn, "txid", 0, "snapshot_done", true)));
+        assertTrue(wrongPartition.getMessage().contains("{\"slot\": \"cdc_offsets\"}"), wrongPartition.getMessage());
+        patchOffsets(name, Map.of("slot", "cdc_offsets"), Map.of("v", 1, "lsn", lsn, "txid", 0, "snapshot_done", true));
+        stack.rest().resumeConnector(name);
+
+        List<Change> changes = log.await(c -> c.size() == 2, TIMEOUT, "the insert after the patched position");
+        assertEquals(List.of(1, 3), changes.stream().map(c -> c.keyField("id")).toList(),
+                "the change before the patched LSN is skipped, the one after it streamed");
+    }
+
+    private void patchOffsets(String name, Map<String, Object> partition, Map<String, Object> offset) {
+        stack.rest().send("PATCH", "/connectors/" + name + "/offsets",
+                Map.of("offsets", List.of(Map.of("partition", partition, "offset", offset))), TIMEOUT);
+    }
+
+    @SuppressWarnings("unchecked")
+    private void awaitState(String name, String state) {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (true) {
+            Map<String, Object> connector = (Map<String, Object>) stack.rest().status(name).get("connector");
+            if (state.equals(connector.get("state"))) {
+                return;
+            }
+            assertTrue(System.nanoTime() < deadline, name + " did not reach " + state + ": " + connector);
+            sleep(100);
+        }
+    }
+
+    private static boolean slotConfirmedAtLeast(Jdbi db, String slot, String lsn) {
+        return db.withHandle(h -> h.createQuery(
+                        "SELECT confirmed_flush_lsn >= pg_lsn(?) FROM pg_replication_slots WHERE slot_name = ?")
+                .bind(0, lsn).bind(1, slot).mapTo(Boolean.class).one());
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
