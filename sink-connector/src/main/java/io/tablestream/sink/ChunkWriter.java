@@ -64,7 +64,7 @@ final class ChunkWriter {
         Map<TopicPartition, Long> offsets = lastOffsets(rows);
         try {
             long start = System.nanoTime();
-            writer.write(handle, plan, rows, tx -> saveInTransaction(tx, offsets));
+            writer.write(handle, plan, rows, tx -> saveInTransaction(tx, offsets, written));
             written.putAll(offsets);
             metrics.written(plan.mode(), writer.method(), rows.size(), deletes(rows),
                     (System.nanoTime() - start) / 1_000_000);
@@ -86,21 +86,21 @@ final class ChunkWriter {
         }
     }
 
-    /** Stores offsets alone, for records that wrote no row. */
-    void saveOffsets(Handle handle, Map<TopicPartition, Long> offsets) {
+    /** Stores offsets alone, for records that wrote no row; {@code written}: what the task believes is stored. */
+    void saveOffsets(Handle handle, Map<TopicPartition, Long> offsets, Map<TopicPartition, Long> written) {
         if (offsetStore == null) {
             return;
         }
         try {
-            handle.useTransaction(tx -> offsetStore.save(tx, offsets));
+            handle.useTransaction(tx -> offsetStore.save(tx, offsets, written));
         } catch (JdbiException e) {
             throw WriteErrors.translate(e, "Failed to store the written offsets in " + offsetStore.table());
         }
     }
 
-    private void saveInTransaction(Handle tx, Map<TopicPartition, Long> offsets) {
+    private void saveInTransaction(Handle tx, Map<TopicPartition, Long> offsets, Map<TopicPartition, Long> written) {
         if (offsetStore != null) {
-            offsetStore.save(tx, offsets);
+            offsetStore.save(tx, offsets, written);
         }
     }
 

@@ -2,11 +2,14 @@ package io.tablestream.sink;
 
 import io.tablestream.jdbc.TableId;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.connect.errors.RetriableException;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.PreparedBatch;
 
+import java.sql.Types;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -52,18 +55,38 @@ final class OffsetStore {
         return stored;
     }
 
-    /** Records these offsets as written; call inside the transaction that wrote their rows. */
-    void save(Handle handle, Map<TopicPartition, Long> offsets) {
+    /**
+     * Records these offsets as written; call inside the transaction that wrote their rows. {@code previous} is what
+     * this task believes is stored (absent: no row): if another task has moved a partition on meanwhile (the new
+     * owner after a rebalance, while this one still writes), the update matches no row and the transaction must not
+     * commit, or both would write the same records. Throws a RetriableException then: the task re-reads the stored
+     * offsets and skips what the other task wrote.
+     */
+    void save(Handle handle, Map<TopicPartition, Long> offsets, Map<TopicPartition, Long> previous) {
         if (offsets.isEmpty()) {
             return;
         }
-        try (PreparedBatch batch = handle.prepareBatch("INSERT INTO " + tableSql
+        List<TopicPartition> order = List.copyOf(offsets.keySet());
+        int[] counts;
+        try (PreparedBatch batch = handle.prepareBatch("INSERT INTO " + tableSql + " AS o"
                 + " (connector_name, topic, kafka_partition, kafka_offset) VALUES (?, ?, ?, ?)"
                 + " ON CONFLICT (connector_name, topic, kafka_partition)"
-                + " DO UPDATE SET kafka_offset = EXCLUDED.kafka_offset, updated_at = now()")) {
-            offsets.forEach((tp, offset) -> batch.bind(0, connectorName).bind(1, tp.topic())
-                    .bind(2, tp.partition()).bind(3, offset).add());
-            batch.execute();
+                + " DO UPDATE SET kafka_offset = EXCLUDED.kafka_offset, updated_at = now()"
+                + " WHERE o.kafka_offset IS NOT DISTINCT FROM ?")) {
+            for (TopicPartition tp : order) {
+                batch.bind(0, connectorName).bind(1, tp.topic()).bind(2, tp.partition()).bind(3, offsets.get(tp))
+                        .bind(4, new JdbcArgument(previous.get(tp), Types.BIGINT)).add();
+            }
+            counts = batch.execute();
+        }
+        for (int i = 0; i < counts.length; i++) {
+            if (counts[i] == 0) {
+                TopicPartition tp = order.get(i);
+                throw new RetriableException("Partition " + tp + " moved on in " + table + " since this task read "
+                        + "offset " + previous.get(tp) + " (another task of connector '" + connectorName
+                        + "' owns it now, or owned it meanwhile): not writing offsets up to " + offsets.get(tp)
+                        + " again; re-reading the stored offsets");
+            }
         }
     }
 }

@@ -178,7 +178,7 @@ public class PostgresSinkTask extends SinkTask {
             }
         });
         if (!behind.isEmpty()) {
-            chunkWriter.saveOffsets(h, behind);
+            chunkWriter.saveOffsets(h, behind, written);
             written.putAll(behind);
         }
     }

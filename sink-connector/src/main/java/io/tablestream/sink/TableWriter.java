@@ -247,7 +247,7 @@ final class TableWriter {
 
     /** When the new-keys COPY of one plan is worth trying: always until a conflict, then after a growing pause. */
     static final class NewKeyCopies {
-        private static final int MAX_PAUSE = 1024;
+        private static final int MAX_PAUSE = 64; // a topic that turns to new keys gets the fast way back soon
         private final boolean possible;
         private int pause;
         private int skipped;

@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.LongStream;
 
 import static io.tablestream.e2e.sink.SinkTopics.await;
 import static io.tablestream.e2e.sink.SinkTopics.rows;
@@ -105,6 +106,42 @@ class SinkExactlyOnceIT {
             second.rest().deleteConnector("eos-sink");
         } finally {
             second.stop();
+        }
+    }
+
+    /**
+     * Fencing: another task of the connector (the new owner after a rebalance, while this one still writes) moved a
+     * partition on in the offsets table, with its rows. This task's next transaction finds the stored offset is not
+     * the one it read, rolls back, re-reads the offsets and skips what the other wrote: no record twice.
+     */
+    @Test
+    void aPartitionMovedOnByAnotherTaskIsNotWrittenTwice() {
+        String topic = "eos_fence";
+        String url = stack.postgres().createDatabase("sink_eos_fence");
+        Jdbi db = Jdbi.create(() -> stack.postgres().connect("sink_eos_fence"));
+        stack.kafka().createTopic(topic, 1);
+        SinkTopics.awaitLeaders(stack, topic, 1);
+        Schema value = SchemaBuilder.struct().name("FenceEvent").field("id", Schema.INT64_SCHEMA).build();
+        SinkTopics.produce(stack.kafka().bootstrapServers(), topic, LongStream.range(0, 100)
+                .mapToObj(id -> new SinkTopics.Rec(null, null, value, new Struct(value).put("id", id))).toList());
+        stack.rest().createOrUpdateConnector("fence-sink", SinkTopics.sinkConfig(stack, url, topic,
+                "auto.create", "true", "retry.backoff.ms", "200"));
+        try {
+            String stored = "SELECT kafka_offset FROM tablestream_sink_offsets WHERE connector_name = 'fence-sink'";
+            await("the first 100 records", List.of(List.of("99")), () -> rows(db, stored), LOAD_TIMEOUT);
+            db.useTransaction(h -> { // what the other owner wrote: records 100..149 with their offset
+                h.execute("INSERT INTO " + topic + " SELECT generate_series(100, 149)");
+                h.execute("UPDATE tablestream_sink_offsets SET kafka_offset = 149 WHERE connector_name = 'fence-sink'");
+            });
+            SinkTopics.produce(stack.kafka().bootstrapServers(), topic, LongStream.range(100, 200)
+                    .mapToObj(id -> new SinkTopics.Rec(null, null, value, new Struct(value).put("id", id))).toList());
+
+            await("stored offset", List.of(List.of("199")), () -> rows(db, stored), LOAD_TIMEOUT);
+            assertEquals(List.of(List.of("200", "200", String.valueOf(199 * 200 / 2))),
+                    rows(db, "SELECT count(*), count(DISTINCT id), sum(id) FROM " + topic));
+            stack.rest().awaitRunning("fence-sink", Duration.ofSeconds(10)); // retried, not failed
+        } finally {
+            stack.rest().deleteConnectorIfExists("fence-sink");
         }
     }
 
