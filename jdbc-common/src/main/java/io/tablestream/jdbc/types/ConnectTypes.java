@@ -49,16 +49,16 @@ final class ConnectTypes {
             case SchemaNames.UUID, "io.debezium.data.Uuid" -> new ConnectType("uuid", Types.OTHER,
                     v -> ConnectToPostgres.uuid((String) v), v -> ConnectToPostgres.uuid((String) v).toString());
             case SchemaNames.NUMERIC -> new ConnectType("numeric", Types.NUMERIC,
-                    v -> ConnectToPostgres.numeric((String) v), v -> ConnectToPostgres.numeric((String) v).toPlainString());
+                    v -> ConnectToPostgres.numericValue((String) v), v -> ConnectToPostgres.numericText((String) v));
             case SchemaNames.ENUM, "io.debezium.data.Enum", "io.debezium.data.EnumSet" ->
                     ConnectType.textual("text", v -> (String) v);
             case SchemaNames.TIMESTAMP_MICROS, "io.debezium.time.MicroTimestamp" ->
-                    ConnectType.textual("timestamp", v -> timestamp(micros((Long) v)));
+                    ConnectType.textual("timestamp", v -> timestampMicros((Long) v, ""));
             case "io.debezium.time.Timestamp" -> ConnectType.textual("timestamp", v -> timestamp(micros((Long) v * 1000)));
             case "io.debezium.time.NanoTimestamp" ->
                     ConnectType.textual("timestamp", v -> timestamp(micros(Math.floorDiv((Long) v, 1000L))));
             case SchemaNames.TIMESTAMPTZ_MICROS -> ConnectType.textual("timestamptz",
-                    v -> timestamp(micros((Long) v)) + "+00");
+                    v -> timestampMicros((Long) v, "+00"));
             case "io.debezium.time.ZonedTimestamp" -> ConnectType.textual("timestamptz", v -> (String) v);
             case SchemaNames.TIME_MICROS, "io.debezium.time.MicroTime" ->
                     ConnectType.textual("time", v -> timeOfDayMicros((Long) v));
@@ -121,6 +121,14 @@ final class ConnectTypes {
 
     private static LocalDateTime utc(Object value) {
         return LocalDateTime.ofInstant(Instant.ofEpochMilli(((java.util.Date) value).getTime()), ZoneOffset.UTC);
+    }
+
+    /** The source sends infinity/-infinity as the largest/smallest INT64: write them back as such. */
+    private static String timestampMicros(long micros, String zoneSuffix) {
+        if (micros == Long.MAX_VALUE || micros == Long.MIN_VALUE) {
+            return micros == Long.MAX_VALUE ? "infinity" : "-infinity";
+        }
+        return timestamp(micros(micros)) + zoneSuffix;
     }
 
     private static LocalDateTime micros(long micros) {

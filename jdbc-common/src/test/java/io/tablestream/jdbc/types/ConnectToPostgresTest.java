@@ -113,6 +113,12 @@ class ConnectToPostgresTest {
         assertEquals(new BigDecimal("12.34"), ConnectToPostgres.toJdbc(Decimal.schema(2), new BigDecimal("12.34")));
         assertEquals(new BigDecimal("-0.000000000001"), ConnectToPostgres.toJdbc(NUMERIC, "-0.000000000001"));
         assertThrows(DataException.class, () -> ConnectToPostgres.toJdbc(NUMERIC, "NaN?"));
+        for (String special : new String[] {"NaN", "Infinity", "-Infinity"}) {
+            PGobject bound = assertInstanceOf(PGobject.class, ConnectToPostgres.toJdbc(NUMERIC, special));
+            assertEquals("numeric", bound.getType());
+            assertEquals(special, bound.getValue());
+            assertEquals(special, ConnectToPostgres.toText(NUMERIC, special));
+        }
     }
 
     @Test
@@ -152,6 +158,8 @@ class ConnectToPostgresTest {
                 .toEpochMilli() * 1000 + 456;
         assertEquals("2024-02-29 23:30:15.123456", ConnectToPostgres.toText(tsMicros, micros));
         assertEquals("2024-02-29 23:30:15.123456+00", ConnectToPostgres.toText(tstzMicros, micros));
+        assertEquals("infinity", ConnectToPostgres.toText(tsMicros, Long.MAX_VALUE));
+        assertEquals("-infinity", ConnectToPostgres.toText(tstzMicros, Long.MIN_VALUE));
         assertEquals("1969-12-31 23:59:59.999999", ConnectToPostgres.toText(tsMicros, -1L));
         assertEquals("0001-01-01 00:00:00.000000 BC", ConnectToPostgres.toText(tsMicros,
                 LocalDate.of(0, 1, 1).toEpochDay() * 86_400_000_000L));
