@@ -12,16 +12,20 @@ import java.util.Locale;
  * Runs every stage on the real stack and prints a markdown table, each tablestream figure beside a reference loop
  * measured in the same run on the same data.
  *
- * <pre>benchmarks/run.sh [--smoke] [--rows N] [--runs R] [--customers C] [--e2e-rate R] [--e2e-seconds S]</pre>
+ * <pre>benchmarks/run.sh [--smoke] [--rows N] [--runs R] [--customers C] [--e2e-rate R] [--e2e-seconds S]
+ *     [--cdc-seconds S] [--stages copy,sink,source,cdc,enricher,e2e]</pre>
  */
 public final class Benchmarks {
 
     /** What to run; the defaults are the full benchmark of BENCHMARKS.md. */
-    public record Options(long rows, int runs, int customers, int e2eRate, int e2eSeconds, List<String> stages) {
+    public record Options(long rows, int runs, int customers, int e2eRate, int e2eSeconds, int cdcSeconds,
+                          List<String> stages) {
 
-        static final List<String> ALL_STAGES = List.of("copy", "sink", "source", "enricher", "e2e");
-        static final Options FULL = new Options(1_000_000, 3, 100_000, 1_000, 60, ALL_STAGES);
-        public static final Options SMOKE = new Options(5_000, 1, 1_000, 200, 5, ALL_STAGES);
+        static final List<String> ALL_STAGES = List.of("copy", "sink", "source", "cdc", "enricher", "e2e");
+        /** The commit rates of the CDC latency rows. */
+        static final List<Integer> CDC_RATES = List.of(20, 1_000);
+        static final Options FULL = new Options(1_000_000, 3, 100_000, 1_000, 60, 60, ALL_STAGES);
+        public static final Options SMOKE = new Options(5_000, 1, 1_000, 200, 5, 3, ALL_STAGES);
 
         boolean runs(String stage) {
             return stages.contains(stage);
@@ -33,18 +37,19 @@ public final class Benchmarks {
                 String value = i + 1 < args.length ? args[i + 1] : null;
                 switch (args[i]) {
                     case "--smoke" -> { }
-                    case "--rows" -> o = new Options(Long.parseLong(value), o.runs, o.customers, o.e2eRate, o.e2eSeconds, o.stages);
-                    case "--runs" -> o = new Options(o.rows, Integer.parseInt(value), o.customers, o.e2eRate, o.e2eSeconds, o.stages);
-                    case "--customers" -> o = new Options(o.rows, o.runs, Integer.parseInt(value), o.e2eRate, o.e2eSeconds, o.stages);
-                    case "--e2e-rate" -> o = new Options(o.rows, o.runs, o.customers, Integer.parseInt(value), o.e2eSeconds, o.stages);
-                    case "--e2e-seconds" -> o = new Options(o.rows, o.runs, o.customers, o.e2eRate, Integer.parseInt(value), o.stages);
-                    case "--stages" -> o = new Options(o.rows, o.runs, o.customers, o.e2eRate, o.e2eSeconds,
+                    case "--rows" -> o = new Options(Long.parseLong(value), o.runs, o.customers, o.e2eRate, o.e2eSeconds, o.cdcSeconds, o.stages);
+                    case "--runs" -> o = new Options(o.rows, Integer.parseInt(value), o.customers, o.e2eRate, o.e2eSeconds, o.cdcSeconds, o.stages);
+                    case "--customers" -> o = new Options(o.rows, o.runs, Integer.parseInt(value), o.e2eRate, o.e2eSeconds, o.cdcSeconds, o.stages);
+                    case "--e2e-rate" -> o = new Options(o.rows, o.runs, o.customers, Integer.parseInt(value), o.e2eSeconds, o.cdcSeconds, o.stages);
+                    case "--e2e-seconds" -> o = new Options(o.rows, o.runs, o.customers, o.e2eRate, Integer.parseInt(value), o.cdcSeconds, o.stages);
+                    case "--cdc-seconds" -> o = new Options(o.rows, o.runs, o.customers, o.e2eRate, o.e2eSeconds, Integer.parseInt(value), o.stages);
+                    case "--stages" -> o = new Options(o.rows, o.runs, o.customers, o.e2eRate, o.e2eSeconds, o.cdcSeconds,
                             List.of(value.split(",")));
                     default -> {
                         if (args[i].startsWith("--")) {
                             throw new IllegalArgumentException("Unknown option " + args[i]
                                     + "; use --smoke, --rows N, --runs R, --customers C, --e2e-rate R, --e2e-seconds S,"
-                                    + " --stages copy,sink,source,enricher,e2e");
+                                    + " --cdc-seconds S, --stages copy,sink,source,cdc,enricher,e2e");
                         }
                     }
                 }
@@ -91,8 +96,13 @@ public final class Benchmarks {
             heapMb = sink.peakHeapMb();
             if (options.runs("source")) {
                 stage(results, () -> new SourceBenchmark(env, options.rows(), options.customers()).run(options.runs()));
-                results.add(notLanded("CDC snapshot, then stream", "mode=cdc benchmark stage"));
-                results.add(notLanded("CDC latency", "mode=cdc benchmark stage"));
+            }
+            if (options.runs("cdc")) {
+                CdcBenchmark cdc = new CdcBenchmark(env, options.rows(), options.customers());
+                stages(results, () -> cdc.throughput(options.runs()));
+                for (int rate : Options.CDC_RATES) {
+                    stage(results, () -> cdc.latency(rate, options.cdcSeconds(), options.runs()));
+                }
             }
             if (options.runs("enricher")) {
                 stage(results, () -> new EnricherBenchmark(env, options.rows(), options.customers()).run(options.runs()));
@@ -116,24 +126,30 @@ public final class Benchmarks {
                 heapMb < 0 ? "not sampled" : heapMb + " MB");
     }
 
-    private static Result notLanded(String stage, String what) {
-        return new Result(stage, "—", List.of(), List.of(), "", "—", "not measured: the " + what + " is not written yet");
-    }
-
     interface Stage {
         Result run() throws Exception;
     }
 
+    interface MultiRowStage {
+        List<Result> run() throws Exception;
+    }
+
     /** Runs one stage; a failure becomes its row (the other stages still run) and each row is printed as it lands. */
     private static void stage(List<Result> results, Stage stage) {
-        Result result;
+        stages(results, () -> List.of(stage.run()));
+    }
+
+    private static void stages(List<Result> results, MultiRowStage stage) {
+        List<Result> rows;
         try {
-            result = stage.run();
+            rows = stage.run();
         } catch (Exception | AssertionError e) {
             e.printStackTrace();
-            result = new Result("(failed stage)", "—", List.of(), List.of(), "", "—", "failed: " + e);
+            rows = List.of(new Result("(failed stage)", "—", List.of(), List.of(), "", "—", "failed: " + e));
         }
-        results.add(result);
-        System.out.println("BENCHMARK ROW " + ResultTable.markdown(List.of(result)).lines().skip(2).findFirst().orElse(""));
+        for (Result result : rows) {
+            results.add(result);
+            System.out.println("BENCHMARK ROW " + ResultTable.markdown(List.of(result)).lines().skip(2).findFirst().orElse(""));
+        }
     }
 }

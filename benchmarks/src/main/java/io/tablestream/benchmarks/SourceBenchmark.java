@@ -22,7 +22,7 @@ import java.util.Map;
 final class SourceBenchmark {
 
     static final String TABLE = "source_orders";
-    private static final int FETCH_SIZE = 5_000;
+    static final int FETCH_SIZE = 5_000;
 
     private final BenchEnvironment env;
     private final long rows;
@@ -42,7 +42,7 @@ final class SourceBenchmark {
         List<Double> reference = new ArrayList<>();
         for (int run = 0; run < runs; run++) {
             String refTopic = "bench.src.ref." + run;
-            reference.add(referenceLoop(refTopic));
+            reference.add(referenceLoop(env, TABLE, 0, rows, refTopic));
             env.kafka.deleteTopics(refTopic);
             ours.add(connector(run));
         }
@@ -75,7 +75,11 @@ final class SourceBenchmark {
         }
     }
 
-    private double referenceLoop(String topic) {
+    /**
+     * The reference of the source stages: rows {@code fromId..toId-1} of {@code table} read with a cursor SELECT,
+     * turned into Structs and JSON by the worker's converter and produced to {@code topic}; returns rows/s.
+     */
+    static double referenceLoop(BenchEnvironment env, String table, long fromId, long toId, String topic) {
         JsonConverter keys = BenchEnvironment.converter(true);
         JsonConverter values = BenchEnvironment.converter(false);
         long start = System.nanoTime();
@@ -83,8 +87,10 @@ final class SourceBenchmark {
              KafkaProducer<byte[], byte[]> producer = BenchEnvironment.producer(env.bootstrap())) {
             db.setAutoCommit(false); // a server-side cursor: rows stream, the table never sits in memory
             try (PreparedStatement select = db.prepareStatement("SELECT id, customer_id, amount, status, created_at, note"
-                    + " FROM " + TABLE + " ORDER BY id")) {
+                    + " FROM " + table + " WHERE id >= ? AND id < ? ORDER BY id")) {
                 select.setFetchSize(FETCH_SIZE);
+                select.setLong(1, fromId);
+                select.setLong(2, toId);
                 try (ResultSet rs = select.executeQuery()) {
                     while (rs.next()) {
                         long id = rs.getLong(1);
@@ -106,6 +112,6 @@ final class SourceBenchmark {
         } catch (Exception e) {
             throw new IllegalStateException("Source reference loop failed", e);
         }
-        return rows / CopyBenchmark.seconds(start);
+        return (toId - fromId) / CopyBenchmark.seconds(start);
     }
 }

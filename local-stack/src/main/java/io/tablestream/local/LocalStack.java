@@ -3,7 +3,6 @@ package io.tablestream.local;
 import io.tablestream.enricher.EnricherApp;
 import io.tablestream.enricher.EnricherConfig;
 import io.tablestream.testkit.ConnectWorker;
-import io.tablestream.testkit.KafkaBroker;
 import io.tablestream.testkit.PostgresServer;
 
 import org.apache.kafka.streams.KafkaStreams;
@@ -28,7 +27,7 @@ import java.util.Map;
 import java.util.Properties;
 
 /**
- * PostgreSQL, a KRaft broker, a Connect distributed worker (a child JVM loading the connectors from plugin.path
+ * PostgreSQL, a KRaft broker (files kept under the data directory), a Connect distributed worker (a child JVM loading the connectors from plugin.path
  * only) and the enricher, started in that order and stopped in the reverse order by {@link #close()}.
  */
 public final class LocalStack implements AutoCloseable {
@@ -43,7 +42,7 @@ public final class LocalStack implements AutoCloseable {
 
     private final LocalStackOptions options;
     private PostgresServer postgres;
-    private KafkaBroker kafka;
+    private PersistentKafkaBroker kafka;
     private ConnectWorker connect;
     private KafkaStreams enricher;
     private EnricherConfig enricherConfig;
@@ -81,13 +80,11 @@ public final class LocalStack implements AutoCloseable {
                 : PostgresServer.startEmbedded(options.dataDir().resolve("postgres"));
         databaseUrl = createDatabaseIfAbsent(postgres, DATABASE);
 
-        // Topics do not survive a restart yet: the broker starts on a fresh directory each time.
-        Path kafkaDir = options.dataDir().resolve("kafka");
-        deleteRecursively(kafkaDir);
-        kafka = KafkaBroker.start(Map.of(), kafkaDir);
+        // Formatted on the first start, reused afterwards: topics, Connect's configs, offsets and status survive.
+        kafka = PersistentKafkaBroker.start(options.dataDir().resolve("kafka"));
 
         workerConfig.put("bootstrap.servers", kafka.bootstrapServers());
-        workerConfig.put("listeners", "http://localhost:" + options.restPort());
+        workerConfig.put("listeners", "http://localhost:" + restPort(options.restPort()));
         workerConfig.put("plugin.path", options.pluginsDir().toString());
         Map<String, String> workerEnv = Map.of(
                 DB_URL_ENV, databaseUrl,
@@ -122,7 +119,7 @@ public final class LocalStack implements AutoCloseable {
         return String.join("\n",
                 "tablestream local stack is up:",
                 "  PostgreSQL    " + databaseUrl + "  (user " + postgres.user() + ", " + pg + ")",
-                "  Kafka broker  " + kafka.bootstrapServers() + "  (KRaft, single node)",
+                "  Kafka broker  " + kafka.bootstrapServers() + "  (KRaft, single node, data in " + options.dataDir().resolve("kafka") + ")",
                 "  Connect REST  " + connect.restUrl() + "  (plugin.path " + options.pluginsDir() + ", log " + connect.logFile() + ")",
                 "  Enricher      " + enricherConfig.inputTopic() + " + "
                         + enricherConfig.lookups().stream().map(l -> l.topic()).collect(java.util.stream.Collectors.joining(" + ")) + " -> "
@@ -138,7 +135,7 @@ public final class LocalStack implements AutoCloseable {
         return postgres;
     }
 
-    public KafkaBroker kafka() {
+    PersistentKafkaBroker kafka() {
         return kafka;
     }
 
@@ -176,16 +173,15 @@ public final class LocalStack implements AutoCloseable {
         }
     }
 
-    private static void deleteRecursively(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
+    /** The worker's REST port; 0 picks a free one here, since the worker would not tell which one it bound. */
+    private static int restPort(int requested) {
+        if (requested != 0) {
+            return requested;
         }
-        try (var paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            return socket.getLocalPort();
         } catch (IOException e) {
-            throw new UncheckedIOException("Cannot clear the broker directory " + dir, e);
+            throw new UncheckedIOException("No free port for the Connect REST API", e);
         }
     }
 

@@ -19,7 +19,8 @@ public record LocalStackOptions(boolean demo, double rate, Path dataDir, int res
             "  --demo          create customers/orders tables in database shop, deploy config/source-shop.json and",
             "                  config/sink-enriched-orders.json through the REST API, generate orders, show progress",
             "  --rate N        demo orders inserted or updated per second (default " + (int) DEFAULT_RATE + ")",
-            "  --data-dir DIR  where PostgreSQL keeps its data and the logs go (default " + DEFAULT_DATA_DIR + ")",
+            "  --data-dir DIR  where PostgreSQL and Kafka keep their data (kept across restarts) and the logs go"
+                    + " (default " + DEFAULT_DATA_DIR + ")",
             "  --rest-port P   Connect REST port (default " + DEFAULT_REST_PORT + "; 0 picks a free one)",
             "  --config-dir D  worker, enricher and connector configs (default " + DEFAULT_CONFIG_DIR + ")",
             "  --plugins-dir D the worker's plugin.path (default: plugins/ next to the local-stack jar)",

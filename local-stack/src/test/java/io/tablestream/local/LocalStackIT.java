@@ -4,14 +4,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -19,11 +15,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
 import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -37,41 +29,24 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 class LocalStackIT {
 
-    private static final Duration STARTUP = Duration.ofMinutes(3);
     private static final Duration PIPELINE = Duration.ofSeconds(90);
-    private static final Duration SHUTDOWN = Duration.ofMinutes(2);
-    private static final Pattern POSTGRES = Pattern.compile("^ {2}PostgreSQL +(jdbc:postgresql://(\\S+?):(\\d+)/\\S+) +\\(user (\\S+),");
-    private static final Pattern KAFKA = Pattern.compile("^ {2}Kafka broker +(\\S+?):(\\d+) ");
-    private static final Pattern REST = Pattern.compile("^ {2}Connect REST +(http://\\S+?):(\\d+) ");
 
-    private Path outputFile;
+    private LocalStackProcess stack;
 
     @Test
     void demoFillsTheSinkTableAndCtrlCLeavesNothingRunning(@TempDir Path dataDir) throws Exception {
-        outputFile = dataDir.resolve("stdout.txt");
-        int restPort = freePort();
-        String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder builder = new ProcessBuilder(java, "-Xmx768m", "-jar", System.getProperty("tablestream.local.jar"),
-                "--demo", "--rate", "20", "--data-dir", dataDir.toString(), "--rest-port", Integer.toString(restPort),
-                "--config-dir", Path.of(System.getProperty("tablestream.repo.root"), "config").toString())
-                .redirectErrorStream(true)
-                .redirectOutput(outputFile.toFile());
-        builder.environment().remove("TABLESTREAM_PG_URL"); // the embedded PostgreSQL, whose user we know
-        Process stack = builder.start();
-        List<ProcessHandle> children = List.of();
-        try {
-            awaitLine(l -> l.startsWith("Demo running"), STARTUP, stack);
-            Matcher pg = find(POSTGRES);
-            Matcher kafka = find(KAFKA);
-            Matcher rest = find(REST);
+        int restPort = LocalStackProcess.freePort();
+        try (LocalStackProcess started = LocalStackProcess.start(dataDir, restPort, "--demo", "--rate", "20")) {
+            stack = started;
+            stack.awaitStarted(true);
+            Matcher pg = stack.find(LocalStackProcess.POSTGRES);
+            Matcher rest = stack.find(LocalStackProcess.REST);
             assertEquals("http://localhost:" + restPort, rest.group(1) + ":" + rest.group(2));
 
-            List<ProcessHandle> started = stack.descendants().toList();
-            children = started;
             // ProcessHandle.Info drops command lines as long as the worker's classpath: read /proc (Linux) instead.
-            String workerCommand = started.stream().map(LocalStackIT::commandLine)
+            String workerCommand = stack.children().stream().map(LocalStackIT::commandLine)
                     .filter(cmd -> cmd.contains("ForkedConnectWorkerMain")).findFirst()
-                    .orElseThrow(() -> new AssertionError("no forked Connect worker among " + started));
+                    .orElseThrow(() -> new AssertionError("no forked Connect worker among " + stack.children()));
             assertFalse(workerCommand.contains("source-connector") || workerCommand.contains("sink-connector"),
                     "the connectors must come from plugin.path only: " + workerCommand);
             String plugins = new String(URI.create(rest.group(1) + ":" + rest.group(2) + "/connector-plugins").toURL()
@@ -80,23 +55,10 @@ class LocalStackIT {
             assertTrue(plugins.contains("io.tablestream.sink.PostgresSinkConnector"), plugins);
 
             assertEnrichedOrdersMatchTheirSources(pg.group(1), pg.group(4));
-            awaitLine(l -> l.matches("captured [1-9]\\d* \\| enriched [1-9]\\d* \\| written [1-9]\\d* \\| lag \\d+\\.\\d s .*"),
-                    Duration.ofSeconds(30), stack);
+            stack.awaitLine(l -> l.matches("captured [1-9]\\d* \\| enriched [1-9]\\d* \\| written [1-9]\\d* \\| lag \\d+\\.\\d s .*"),
+                    Duration.ofSeconds(30));
 
-            stack.destroy(); // SIGTERM, as Ctrl-C's SIGINT: the shutdown hook stops every part
-            assertTrue(stack.waitFor(SHUTDOWN.toSeconds(), TimeUnit.SECONDS), "still running after SIGTERM:\n" + tail());
-            assertTrue(output().contains("Stopped: enricher, Connect worker, Kafka broker and PostgreSQL are down."), tail());
-            for (ProcessHandle child : children) {
-                awaitGone(child);
-            }
-            for (int port : List.of(Integer.parseInt(pg.group(3)), Integer.parseInt(kafka.group(2)), restPort)) {
-                assertFalse(listening(port), "port " + port + " still open after the stack stopped");
-            }
-        } finally {
-            if (stack.isAlive()) {
-                stack.destroyForcibly();
-            }
-            children.forEach(ProcessHandle::destroyForcibly);
+            stack.stopAndAssertNothingLeft();
         }
     }
 
@@ -115,7 +77,7 @@ class LocalStackIT {
         try (Connection c = DriverManager.getConnection(url, user, null); Statement s = c.createStatement()) {
             while (rows.size() < 20) {
                 if (System.nanoTime() > deadline) {
-                    fail("fewer than 20 enriched orders after " + PIPELINE + ": " + rows + "\n" + tail());
+                    fail("fewer than 20 enriched orders after " + PIPELINE + ": " + rows + "\n" + stack.tail());
                 }
                 Thread.sleep(500);
                 try (ResultSet exists = s.executeQuery("SELECT to_regclass('enriched_orders') IS NOT NULL")) {
@@ -150,43 +112,6 @@ class LocalStackIT {
         }
     }
 
-    /** What the stack has printed so far (it writes to a file: a pipe's reader can lose the end when the process exits). */
-    private List<String> output() {
-        try {
-            return Files.readAllLines(outputFile, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            return List.of("(cannot read " + outputFile + ": " + e + ")");
-        }
-    }
-
-    private void awaitLine(Predicate<String> wanted, Duration timeout, Process process) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (output().stream().noneMatch(wanted)) {
-            if (!process.isAlive()) {
-                fail("the local stack exited with " + process.exitValue() + ":\n" + tail());
-            }
-            if (System.nanoTime() > deadline) {
-                fail("the local stack did not get ready within " + timeout + ":\n" + tail());
-            }
-            Thread.sleep(200);
-        }
-    }
-
-    private Matcher find(Pattern pattern) {
-        Optional<Matcher> match = output().stream().map(pattern::matcher).filter(Matcher::find).findFirst();
-        return match.orElseThrow(() -> new AssertionError("no line matching " + pattern + " in:\n" + tail()));
-    }
-
-    private static void awaitGone(ProcessHandle process) throws InterruptedException {
-        long deadline = System.nanoTime() + SHUTDOWN.toNanos();
-        while (process.isAlive()) {
-            if (System.nanoTime() > deadline) {
-                fail("process " + process.pid() + " (" + process.info().commandLine().orElse("?") + ") outlived the stack");
-            }
-            Thread.sleep(200);
-        }
-    }
-
     private static String commandLine(ProcessHandle process) {
         try {
             return Files.readString(Path.of("/proc", Long.toString(process.pid()), "cmdline"), StandardCharsets.UTF_8)
@@ -194,25 +119,5 @@ class LocalStackIT {
         } catch (IOException e) {
             return process.info().commandLine().orElse("");
         }
-    }
-
-    private static boolean listening(int port) {
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress("localhost", port), 1000);
-            return true;
-        } catch (IOException refused) {
-            return false;
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
-
-    private String tail() {
-        List<String> lines = new ArrayList<>(output());
-        return String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
     }
 }

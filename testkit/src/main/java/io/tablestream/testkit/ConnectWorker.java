@@ -302,7 +302,9 @@ public final class ConnectWorker implements AutoCloseable {
                 Thread.currentThread().setContextClassLoader(tccl);
             }
         } else {
-            process.destroy(); // SIGTERM: the child's shutdown hook runs Connect.stop()
+            // SIGTERM: the child's shutdown hook runs Connect.stop(). Not Process.destroy(): it also closes the
+            // child's stdin at once, and the child halts on that EOF (its parent watch) before its tasks commit offsets.
+            process.toHandle().destroy();
             try {
                 if (!process.waitFor(2, TimeUnit.MINUTES)) {
                     log.warn("Forked Connect worker {} did not stop within 2 minutes, killing it", process.pid());

@@ -1,0 +1,98 @@
+package io.tablestream.local;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * {@code ./tablestream-local --demo} twice on the same data directory: the second start finds the broker's topics
+ * with the first run's records, and Connect's internal topics with the two connectors (the demo's POSTs answer 409
+ * and are kept) and the source's offsets, so it resumes where it stopped: no record of the first run is read
+ * again. Each stop leaves no process or port behind.
+ */
+class LocalStackRestartIT {
+
+    private static final String ORDERS_TOPIC = "orders";
+    private static final Duration READ = Duration.ofSeconds(90);
+
+    @Test
+    void topicsConnectorsAndSourceOffsetsSurviveARestart(@TempDir Path dataDir) throws Exception {
+        int restPort = LocalStackProcess.freePort();
+        List<String> firstRun;
+        try (LocalStackProcess first = LocalStackProcess.start(dataDir, restPort, "--demo", "--rate", "20")) {
+            first.awaitStarted(true);
+            firstRun = readOrders(first.kafkaBootstrapServers(), 10);
+            first.stopAndAssertNothingLeft();
+        }
+
+        try (LocalStackProcess second = LocalStackProcess.start(dataDir, restPort, "--demo", "--rate", "20")) {
+            second.awaitStarted(true);
+            for (String file : Demo.CONNECTOR_FILES) {
+                assertTrue(second.output().contains("Already deployed: " + file + " (kept its current config)"),
+                        "the connector of " + file + " must have survived the restart:\n" + second.tail());
+            }
+            Matcher rest = second.find(LocalStackProcess.REST);
+            String status = get(rest.group(1) + ":" + rest.group(2) + "/connectors?expand=status");
+            assertFalse(status.contains("FAILED"), status);
+
+            List<String> records = readOrders(second.kafkaBootstrapServers(), firstRun.size() + 20);
+            assertEquals(firstRun, records.subList(0, firstRun.size()), "the first run's records in topic " + ORDERS_TOPIC);
+            Set<String> distinct = new HashSet<>(records);
+            // Every write sets updated_at, so each record value is unique unless the source read a row twice.
+            assertEquals(records.size(), distinct.size(), "the source must resume from its stored offset, "
+                    + "not read the first run's rows again: " + duplicates(records));
+            second.stopAndAssertNothingLeft();
+        }
+    }
+
+    /** The values in partition 0 of the orders topic from its start, once there are at least {@code atLeast}. */
+    private static List<String> readOrders(String bootstrapServers, int atLeast) throws InterruptedException {
+        TopicPartition partition = new TopicPartition(ORDERS_TOPIC, 0);
+        List<String> values = new ArrayList<>();
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
+                "bootstrap.servers", bootstrapServers, "enable.auto.commit", "false"),
+                new StringDeserializer(), new StringDeserializer())) {
+            consumer.assign(List.of(partition));
+            consumer.seekToBeginning(List.of(partition));
+            long deadline = System.nanoTime() + READ.toNanos();
+            while (values.size() < atLeast) {
+                if (System.nanoTime() > deadline) {
+                    fail("only " + values.size() + " records in " + ORDERS_TOPIC + " after " + READ + ", wanted " + atLeast);
+                }
+                for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(500))) {
+                    assertEquals(values.size(), record.offset(), "records must start at offset 0 and have no gap");
+                    values.add(record.value());
+                }
+            }
+        }
+        return values;
+    }
+
+    private static List<String> duplicates(List<String> values) {
+        Set<String> seen = new HashSet<>();
+        return values.stream().filter(v -> !seen.add(v)).limit(3).toList();
+    }
+
+    private static String get(String url) throws Exception {
+        return new String(URI.create(url).toURL().openStream().readAllBytes(), StandardCharsets.UTF_8);
+    }
+}
