@@ -84,7 +84,7 @@ record ChangeEvent(TableSchema schema, String topic, char op, Struct key, Struct
 
     /**
      * The LSN as PostgreSQL writes it ({@code 16/B374D848}), as {@link LogSequenceNumber#asString()} gives it but
-     * without its String.format, which showed in the per-record cost.
+     * without its String.format, as this runs for every record.
      */
     static String lsnText(long lsn) {
         return Integer.toHexString((int) (lsn >>> 32)).toUpperCase(Locale.ROOT) + "/"
