@@ -4,7 +4,9 @@ import org.apache.kafka.connect.errors.DataException;
 import org.junit.jupiter.api.Test;
 
 import java.math.BigDecimal;
+import java.time.DateTimeException;
 import java.time.Instant;
+import java.time.LocalTime;
 import java.time.ZoneId;
 import java.util.Arrays;
 import java.util.Date;
@@ -25,6 +27,19 @@ class ReadTextTest {
 
     private static final PgTypeCatalog CONNECT = PgTypeCatalog.of(
             new PgTypeOptions(TimePrecisionMode.CONNECT, NumericMapping.BEST_FIT, ZoneId.of("Europe/Berlin")));
+
+    @Test
+    void readsUsualTimesByHandAsJavaTimeDoes() {
+        for (String text : List.of("00:00:00", "13:05:06", "13:05:06.7", "13:05:06.789", "23:59:59.999999",
+                "01:02:03.000010", "13:05:06.123456789", "13:05:06.")) {
+            assertEquals(LocalTime.parse(text), PgText.time(text), text);
+        }
+        assertEquals(LocalTime.MAX, PgText.time("24:00:00"));
+        for (String bad : List.of("25:00:00", "13:60:00", "13:5:06", "13:05:06,5", "13:05:06.1234567890",
+                "1x:05:06")) {
+            assertThrows(DateTimeException.class, () -> PgText.time(bad), bad);
+        }
+    }
 
     private static Object micros(String type, int typmod, String text) {
         return readText(PgTypeCatalog.of(PgTypeOptions.DEFAULTS), new PgColumn("c", type, typmod, false), text);

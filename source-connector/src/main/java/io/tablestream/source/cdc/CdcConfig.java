@@ -34,6 +34,11 @@ public final class CdcConfig {
     private static final String HEARTBEAT_INTERVAL_MS_DOC = "When every record sent has been acknowledged, confirm"
             + " the server's latest WAL position to the slot this often, so WAL of other tables or databases does"
             + " not pile up while the captured tables are idle. 0 disables.";
+    public static final String BATCH_MAX_WAIT_MS_CONFIG = "batch.max.wait.ms";
+    private static final String BATCH_MAX_WAIT_MS_DOC = "Streaming: a poll returns its records once the first of"
+            + " them has waited this long for the batch to fill (or batch.max.rows is reached, or nothing more is"
+            + " pending), so a large batch.max.rows keeps throughput without adding latency under a steady stream of"
+            + " small commits. 0 returns each change's records at once.";
 
     public static final String SKIPPED_OPERATIONS_CONFIG = "skipped.operations";
     private static final String SKIPPED_OPERATIONS_DOC = "Changes not to emit: any of c (insert), u (update), d (delete),"
@@ -75,6 +80,8 @@ public final class CdcConfig {
                         Importance.MEDIUM, ENVELOPE_DOC, GROUP, ++order, Width.SHORT, "Envelope")
                 .define(HEARTBEAT_INTERVAL_MS_CONFIG, Type.LONG, 10_000L, ConfigDef.Range.atLeast(0), Importance.LOW,
                         HEARTBEAT_INTERVAL_MS_DOC, GROUP, ++order, Width.SHORT, "Heartbeat interval (ms)")
+                .define(BATCH_MAX_WAIT_MS_CONFIG, Type.LONG, 5L, ConfigDef.Range.between(0, 60_000), Importance.LOW,
+                        BATCH_MAX_WAIT_MS_DOC, GROUP, ++order, Width.SHORT, "Batch max wait (ms)")
                 .define(SKIPPED_OPERATIONS_CONFIG, Type.LIST, "t", ConfigDef.ValidList.in(false, "c", "u", "d", "t", "none"),
                         Importance.LOW, SKIPPED_OPERATIONS_DOC, GROUP, ++order, Width.SHORT, "Skipped operations");
     }
@@ -107,6 +114,10 @@ public final class CdcConfig {
     public java.util.Set<Character> skippedOperations() {
         return config.getList(SKIPPED_OPERATIONS_CONFIG).stream().filter(op -> !op.equals("none"))
                 .map(op -> op.charAt(0)).collect(java.util.stream.Collectors.toUnmodifiableSet());
+    }
+
+    public long batchMaxWaitMs() {
+        return config.getLong(BATCH_MAX_WAIT_MS_CONFIG);
     }
 
     public long heartbeatIntervalMs() {

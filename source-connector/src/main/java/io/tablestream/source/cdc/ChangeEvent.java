@@ -12,6 +12,7 @@ import org.postgresql.replication.LogSequenceNumber;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -75,10 +76,19 @@ record ChangeEvent(TableSchema schema, String topic, char op, Struct key, Struct
         if (withOp) {
             headers.addString(OP_HEADER, String.valueOf(op));
         }
-        headers.addString(LSN_HEADER, LogSequenceNumber.valueOf(lsn).asString());
+        headers.addString(LSN_HEADER, lsnText(lsn));
         headers.addLong(TXID_HEADER, txid);
         headers.addLong(COMMIT_TIME_HEADER, commitTimeMs);
         return headers;
+    }
+
+    /**
+     * The LSN as PostgreSQL writes it ({@code 16/B374D848}), as {@link LogSequenceNumber#asString()} gives it but
+     * without its String.format, as this runs for every record.
+     */
+    static String lsnText(long lsn) {
+        return Integer.toHexString((int) (lsn >>> 32)).toUpperCase(Locale.ROOT) + "/"
+                + Integer.toHexString((int) lsn).toUpperCase(Locale.ROOT);
     }
 
     private Struct envelope(Schema envelopeSchema) {

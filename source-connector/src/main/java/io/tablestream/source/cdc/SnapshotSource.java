@@ -15,6 +15,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -40,6 +41,9 @@ final class SnapshotSource implements ChangeSource {
     private boolean done;
     private final long estimatedRows;
     private long rowsRead;
+    /** The offset of every snapshot record but the last, shared: Connect only reads it. */
+    private final Map<String, Object> readingOffset;
+    private String topic;
 
     SnapshotSource(Jdbi jdbi, Replication.NewSlot slot, List<TableId> tables, Function<TableId, String> topics,
                    Map<String, String> partition, boolean debeziumEnvelope, PgTypeCatalog types)
@@ -50,6 +54,7 @@ final class SnapshotSource implements ChangeSource {
         this.consistentLsn = slot.consistentPoint().asLong();
         this.debeziumEnvelope = debeziumEnvelope;
         this.types = types;
+        this.readingOffset = Collections.unmodifiableMap(new CdcOffset(consistentLsn, 0, false).toMap());
         this.handle = jdbi.open();
         Connection connection = handle.getConnection();
         connection.setAutoCommit(false);
@@ -91,14 +96,17 @@ final class SnapshotSource implements ChangeSource {
             events.add(event(rows));
             rowsRead++;
         }
-        List<SourceRecord> records = new ArrayList<>();
+        List<SourceRecord> records = new ArrayList<>(events.size());
         for (int i = 0; i < events.size(); i++) {
             // The very last snapshot record says so: after it is committed a restart streams instead of re-reading.
             boolean last = done && i == events.size() - 1;
-            records.addAll(events.get(i).toRecords(partition, new CdcOffset(consistentLsn, 0, last).toMap(),
-                    debeziumEnvelope));
+            records.addAll(events.get(i).toRecords(partition, last ? doneOffset() : readingOffset, debeziumEnvelope));
         }
         return records;
+    }
+
+    private Map<String, Object> doneOffset() {
+        return new CdcOffset(consistentLsn, 0, true).toMap();
     }
 
     long consistentLsn() {
@@ -117,6 +125,7 @@ final class SnapshotSource implements ChangeSource {
             return;
         }
         schema = TableSchema.read(handle, tables.get(tableIndex), types);
+        topic = topics.apply(schema.table());
         String columns = schema.columns().stream().map(c -> Identifiers.quote(c.column().name()))
                 .collect(Collectors.joining(", "));
         statement = handle.getConnection().createStatement();
@@ -143,7 +152,7 @@ final class SnapshotSource implements ChangeSource {
                 key.put(column, value.get(column));
             }
         }
-        return new ChangeEvent(schema, topics.apply(schema.table()), 'r', key, null, value, consistentLsn, 0,
+        return new ChangeEvent(schema, topic, 'r', key, null, value, consistentLsn, 0,
                 System.currentTimeMillis());
     }
 

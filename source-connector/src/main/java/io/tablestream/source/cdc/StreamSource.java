@@ -25,6 +25,7 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,7 +45,13 @@ final class StreamSource implements ChangeSource {
     private static final Logger log = LoggerFactory.getLogger(StreamSource.class);
     /** PostgreSQL timestamps count from 2000-01-01. */
     private static final Instant PG_EPOCH = Instant.parse("2000-01-01T00:00:00Z");
+    /** A poll that finds nothing returns after this long, so the task still confirms and heartbeats. */
     private static final long IDLE_WAIT_MS = 500;
+    /**
+     * How long an idle poll sleeps between looks at the stream: short, as it adds up to this much to a change's
+     * latency, and a look ({@code readPending}) is only a check of the socket's buffer.
+     */
+    private static final long IDLE_SLEEP_MS = 2;
 
     private final Jdbi jdbi;
     private final PgTypeCatalog types;
@@ -57,6 +64,7 @@ final class StreamSource implements ChangeSource {
     private final TransactionContext transactions; // null unless transaction.boundary=connector
     private final AckTracker acks;
     private final long heartbeatIntervalMs;
+    private final long batchMaxWaitMs;
     private final Set<Character> skippedOperations;
     private final Map<Integer, CapturedTable> relations = new HashMap<>();
 
@@ -66,6 +74,9 @@ final class StreamSource implements ChangeSource {
     private ChangeEvent held;
     private long flushedLsn;
     private long lastHeartbeatMs = System.currentTimeMillis();
+    private Map<String, Object> offset;
+    private long offsetLsn;
+    private long offsetTxid;
 
     StreamSource(CdcSourceTask.Settings settings, Connection connection, LogSequenceNumber start, CdcOffset offset)
             throws SQLException {
@@ -79,6 +90,7 @@ final class StreamSource implements ChangeSource {
         this.transactions = settings.transactions();
         this.acks = settings.acks();
         this.heartbeatIntervalMs = settings.cdc().heartbeatIntervalMs();
+        this.batchMaxWaitMs = settings.cdc().batchMaxWaitMs();
         this.skippedOperations = settings.cdc().skippedOperations();
         this.lastCompletedLsn = start.asLong();
         this.flushedLsn = start.asLong(); // the slot never streams from before its confirmed position
@@ -97,17 +109,18 @@ final class StreamSource implements ChangeSource {
     public List<SourceRecord> poll(int maxRecords) throws SQLException, InterruptedException {
         confirmAcknowledged();
         List<SourceRecord> out = new ArrayList<>();
-        long idleDeadline = System.currentTimeMillis() + IDLE_WAIT_MS;
-        while (out.size() < maxRecords) {
+        PollBatch batch = new PollBatch(maxRecords, batchMaxWaitMs, IDLE_WAIT_MS, System::nanoTime);
+        while (true) {
             ByteBuffer message = stream.readPending();
-            if (message == null) {
-                if (!out.isEmpty() || System.currentTimeMillis() >= idleDeadline) {
-                    break;
-                }
-                TimeUnit.MILLISECONDS.sleep(10);
-                continue;
+            if (message != null) {
+                handle(PgOutputDecoder.decode(message), out);
             }
-            handle(PgOutputDecoder.decode(message), out);
+            if (batch.complete(out.size(), message != null)) {
+                break;
+            }
+            if (message == null) {
+                TimeUnit.MILLISECONDS.sleep(IDLE_SLEEP_MS);
+            }
         }
         if (out.isEmpty()) {
             heartbeat();
@@ -208,7 +221,12 @@ final class StreamSource implements ChangeSource {
 
     /** Emits with the offset of the last complete transaction; at a commit that is the one just ended. */
     private SourceRecord emit(ChangeEvent event, List<SourceRecord> out) {
-        Map<String, Object> offset = new CdcOffset(lastCompletedLsn, lastCompletedTxid, true).toMap();
+        if (offset == null || offsetLsn != lastCompletedLsn || offsetTxid != lastCompletedTxid) {
+            // Shared by the records of a position (all of a large transaction's but its last): Connect only reads it.
+            offset = Collections.unmodifiableMap(new CdcOffset(lastCompletedLsn, lastCompletedTxid, true).toMap());
+            offsetLsn = lastCompletedLsn;
+            offsetTxid = lastCompletedTxid;
+        }
         List<SourceRecord> records = event.toRecords(partition, offset, debeziumEnvelope);
         for (SourceRecord record : records) {
             acks.sent(record, lastCompletedLsn);

@@ -9,6 +9,7 @@ import io.tablestream.source.TableSchema;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.junit.jupiter.api.Test;
+import org.postgresql.replication.LogSequenceNumber;
 
 import java.util.List;
 import java.util.Map;
@@ -30,6 +31,13 @@ class ChangeEventTest {
 
     private static ChangeEvent truncate() {
         return new ChangeEvent(ORDERS, "shop.orders", 't', null, null, null, 0x16B3748L, 731, 1_000L);
+    }
+
+    @Test
+    void writesTheLsnAsTheDriverDoes() {
+        for (long lsn : new long[] {0L, 0x16B3748L, 0x16_B374D848L, 0xFFFFFFFF_FFFFFFFFL, 0x80000000_00000001L}) {
+            assertEquals(LogSequenceNumber.valueOf(lsn).asString(), ChangeEvent.lsnText(lsn));
+        }
     }
 
     @Test
