@@ -66,9 +66,10 @@ public final class EnricherTopology {
         // Input keys stay raw bytes end to end, so the output key is exactly the input key.
         KStream<?, OriginalRecord> records = builder
                 .stream(inputTopic, Consumed.with(Serdes.ByteArray(),
-                        serdes.values()).withName("read-input-topic"))
-                .mapValues((key, value) -> new OriginalRecord(key, value == null || value.value() == null
-                        ? null : value), Named.as("wrap-input-record"));
+                        new InputValueSerde(serdes.values())).withName("read-input-topic"))
+                .mapValues((key, read) -> read.value() == null || read.value().value() == null
+                        ? new OriginalRecord(key, null)
+                        : new OriginalRecord(key, read.value(), read.bytes()), Named.as("wrap-input-record"));
         for (LookupSpec lookup : config.lookups()) {
             EnrichingJoiner joiner = new EnrichingJoiner(inputTopic, lookup);
             records = lookup.semantics() == Semantics.GLOBAL
@@ -91,14 +92,16 @@ public final class EnricherTopology {
                                                                  TopicSerdes serdes, String inputTopic) {
         String name = lookup.name();
         Serde<String> joinKeys = Serdes.String();
-        OriginalRecordSerde originalRecords = new OriginalRecordSerde(serdes.internal());
-        KTable<String, SchemaAndValue> lookupTable = lookupByJoinKey(builder, lookup, joiner, serdes)
+        OriginalRecordSerde originalRecords = new OriginalRecordSerde(serdes.internal(), serdes.values(), inputTopic);
+        // Every record's join decodes its lookup row from the store: a compact format keeps that cheap.
+        LookupRowSerde lookupRows = new LookupRowSerde();
+        KTable<String, SchemaAndValue> lookupTable = lookupByJoinKey(builder, lookup, joiner, serdes, lookupRows)
                 .toTable(Named.as(name + "-to-lookup-table"),
                         Materialized.<String, SchemaAndValue>as(Stores.persistentVersionedKeyValueStore(
                                         name + LOOKUP_STORE_SUFFIX, Duration.ofMillis(lookup.historyRetentionMs())))
-                                .withKeySerde(joinKeys).withValueSerde(serdes.internal()));
+                                .withKeySerde(joinKeys).withValueSerde(lookupRows));
         Joined<String, OriginalRecord, SchemaAndValue> joined =
-                Joined.with(joinKeys, originalRecords, serdes.internal()).withName(name + "-join-lookup-table");
+                Joined.with(joinKeys, originalRecords, lookupRows).withName(name + "-join-lookup-table");
         if (lookup.graceMs() > 0) {
             joined = joined.withGracePeriod(Duration.ofMillis(lookup.graceMs()));
         }
@@ -138,7 +141,8 @@ public final class EnricherTopology {
         for (LookupSpec lookup : config.lookups()) {
             String name = lookup.name();
             EnrichingJoiner joiner = new EnrichingJoiner(inputTopic, lookup);
-            KTable<String, SchemaAndValue> lookupTable = lookupByJoinKey(builder, lookup, joiner, serdes)
+            KTable<String, SchemaAndValue> lookupTable = lookupByJoinKey(builder, lookup, joiner, serdes,
+                            serdes.internal())
                     .toTable(Named.as(name + "-to-lookup-table"),
                             Materialized.<String, SchemaAndValue, KeyValueStore<Bytes, byte[]>>as(
                                             name + LOOKUP_STORE_SUFFIX)
@@ -160,7 +164,8 @@ public final class EnricherTopology {
 
     /** The lookup topic re-keyed by canonical join key; a JSON null payload becomes a tombstone. */
     private static KStream<String, SchemaAndValue> lookupByJoinKey(StreamsBuilder builder, LookupSpec lookup,
-                                                                   EnrichingJoiner joiner, TopicSerdes serdes) {
+                                                                   EnrichingJoiner joiner, TopicSerdes serdes,
+                                                                   Serde<SchemaAndValue> rows) {
         return builder
                 .stream(lookup.topic(), Consumed.with(serdes.keys(), serdes.values())
                         .withName(lookup.name() + "-read-lookup-topic"))
@@ -171,6 +176,6 @@ public final class EnricherTopology {
                 }, Named.as(lookup.name() + "-key-lookup-by-join-key"))
                 .filter((joinKey, row) -> joinKey != null, Named.as(lookup.name() + "-drop-lookup-without-key"))
                 .repartition(Repartitioned.<String, SchemaAndValue>as(lookup.name() + LOOKUP_REPARTITION_SUFFIX)
-                        .withKeySerde(Serdes.String()).withValueSerde(serdes.internal()));
+                        .withKeySerde(Serdes.String()).withValueSerde(rows));
     }
 }

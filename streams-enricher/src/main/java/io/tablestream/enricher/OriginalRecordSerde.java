@@ -1,6 +1,7 @@
 package io.tablestream.enricher;
 
 import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serializer;
@@ -10,19 +11,31 @@ import java.nio.ByteBuffer;
 import java.util.Arrays;
 
 /**
- * Serde of {@link OriginalRecord} for the repartition topic: {@code [format version: 1 byte]
- * [key length: int32, -1 = null key][key bytes][value as Connect JSON, absent = tombstone]}.
- * The version byte lets a later release change the layout while old records are still in the topic.
+ * Serde of {@link OriginalRecord} for the repartition topics: {@code [format: 1 byte]
+ * [key length: int32, -1 = null key][key bytes][value, absent = tombstone]}, where the value is
+ * <ul>
+ * <li>format 2: the value's bytes exactly as read from the input topic, decoded after the hop with the input
+ * topic's value converter (under the input topic's name and the record's headers, which the hop keeps), so a
+ * record read straight from the input is never re-serialised on the way;</li>
+ * <li>format 1: the value as Connect JSON with its schema, for values a join has already changed (the second
+ * and later lookups of a chain), and the only format of releases before format 2.</li>
+ * </ul>
+ * Both formats are read, so records written by an older release are still understood after an upgrade.
  */
 final class OriginalRecordSerde implements Serde<OriginalRecord> {
 
-    private static final byte FORMAT_V1 = 1;
+    static final byte FORMAT_CONNECT_JSON = 1;
+    static final byte FORMAT_INPUT_BYTES = 2;
     private static final int HEADER_BYTES = 1 + Integer.BYTES;
 
-    private final ConnectJsonSerde values;
+    private final ConnectJsonSerde internalValues;
+    private final Deserializer<SchemaAndValue> inputValues;
+    private final String inputTopic;
 
-    OriginalRecordSerde(ConnectJsonSerde values) {
-        this.values = values;
+    OriginalRecordSerde(ConnectJsonSerde internalValues, Serde<SchemaAndValue> inputValues, String inputTopic) {
+        this.internalValues = internalValues;
+        this.inputValues = inputValues.deserializer();
+        this.inputTopic = inputTopic;
     }
 
     private byte[] toBytes(String topic, OriginalRecord record) {
@@ -30,10 +43,12 @@ final class OriginalRecordSerde implements Serde<OriginalRecord> {
             return null;
         }
         byte[] key = record.key();
-        byte[] value = record.isTombstone() ? new byte[0] : values.toBytes(topic, record.value());
+        boolean asRead = !record.isTombstone() && record.inputValue() != null;
+        byte[] value = record.isTombstone() ? new byte[0]
+                : asRead ? record.inputValue() : internalValues.toBytes(topic, record.value());
         int keyLength = key == null ? 0 : key.length;
         ByteBuffer buffer = ByteBuffer.allocate(HEADER_BYTES + keyLength + value.length)
-                .put(FORMAT_V1)
+                .put(asRead ? FORMAT_INPUT_BYTES : FORMAT_CONNECT_JSON)
                 .putInt(key == null ? -1 : key.length);
         if (key != null) {
             buffer.put(key);
@@ -41,11 +56,12 @@ final class OriginalRecordSerde implements Serde<OriginalRecord> {
         return buffer.put(value).array();
     }
 
-    private OriginalRecord fromBytes(String topic, byte[] bytes) {
+    private OriginalRecord fromBytes(String topic, Headers headers, byte[] bytes) {
         if (bytes == null) {
             return null;
         }
-        if (bytes.length < HEADER_BYTES || bytes[0] != FORMAT_V1) {
+        byte format = bytes.length < HEADER_BYTES ? 0 : bytes[0];
+        if (format != FORMAT_CONNECT_JSON && format != FORMAT_INPUT_BYTES) {
             throw new SerializationException("Not an enricher repartition record in topic '" + topic
                     + "' (unknown format or truncated, " + bytes.length + " bytes)");
         }
@@ -56,10 +72,15 @@ final class OriginalRecordSerde implements Serde<OriginalRecord> {
                     + "': key length " + keyLength + " in " + bytes.length + " bytes");
         }
         byte[] key = keyLength < 0 ? null : Arrays.copyOfRange(bytes, HEADER_BYTES, valueStart);
-        SchemaAndValue value = valueStart == bytes.length
-                ? null
-                : values.fromBytes(topic, Arrays.copyOfRange(bytes, valueStart, bytes.length));
-        return new OriginalRecord(key, value);
+        if (valueStart == bytes.length) {
+            return new OriginalRecord(key, null);
+        }
+        byte[] value = Arrays.copyOfRange(bytes, valueStart, bytes.length);
+        if (format == FORMAT_CONNECT_JSON) {
+            return new OriginalRecord(key, internalValues.fromBytes(topic, value));
+        }
+        // Still the input's bytes: the next lookup of a chain may forward them again.
+        return new OriginalRecord(key, inputValues.deserialize(inputTopic, headers, value), value);
     }
 
     @Override
@@ -69,6 +90,16 @@ final class OriginalRecordSerde implements Serde<OriginalRecord> {
 
     @Override
     public Deserializer<OriginalRecord> deserializer() {
-        return this::fromBytes;
+        return new Deserializer<>() {
+            @Override
+            public OriginalRecord deserialize(String topic, byte[] data) {
+                return fromBytes(topic, null, data);
+            }
+
+            @Override
+            public OriginalRecord deserialize(String topic, Headers headers, byte[] data) {
+                return fromBytes(topic, headers, data);
+            }
+        };
     }
 }
