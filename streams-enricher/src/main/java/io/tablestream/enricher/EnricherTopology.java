@@ -66,10 +66,9 @@ public final class EnricherTopology {
         // Input keys stay raw bytes end to end, so the output key is exactly the input key.
         KStream<?, OriginalRecord> records = builder
                 .stream(inputTopic, Consumed.with(Serdes.ByteArray(),
-                        new InputValueSerde(serdes.values())).withName("read-input-topic"))
-                .mapValues((key, read) -> read.value() == null || read.value().value() == null
-                        ? new OriginalRecord(key, null)
-                        : new OriginalRecord(key, read.value(), read.bytes()), Named.as("wrap-input-record"));
+                        serdes.values()).withName("read-input-topic"))
+                .mapValues((key, value) -> new OriginalRecord(key, value == null || value.value() == null
+                        ? null : value), Named.as("wrap-input-record"));
         for (LookupSpec lookup : config.lookups()) {
             EnrichingJoiner joiner = new EnrichingJoiner(inputTopic, lookup);
             records = lookup.semantics() == Semantics.GLOBAL
@@ -92,9 +91,11 @@ public final class EnricherTopology {
                                                                  TopicSerdes serdes, String inputTopic) {
         String name = lookup.name();
         Serde<String> joinKeys = Serdes.String();
-        OriginalRecordSerde originalRecords = new OriginalRecordSerde(serdes.internal(), serdes.values(), inputTopic);
-        // Every record's join decodes its lookup row from the store: a compact format keeps that cheap.
-        LookupRowSerde lookupRows = new LookupRowSerde();
+        // Records cross the repartition topics and lookup rows are read from the store once per record:
+        // a compact binary format keeps both cheaper than Connect JSON.
+        CompactValueSerde compact = new CompactValueSerde();
+        OriginalRecordSerde originalRecords = new OriginalRecordSerde(serdes.internal(), compact);
+        CompactValueSerde lookupRows = compact;
         KTable<String, SchemaAndValue> lookupTable = lookupByJoinKey(builder, lookup, joiner, serdes, lookupRows)
                 .toTable(Named.as(name + "-to-lookup-table"),
                         Materialized.<String, SchemaAndValue>as(Stores.persistentVersionedKeyValueStore(

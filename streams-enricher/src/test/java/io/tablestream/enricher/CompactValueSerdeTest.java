@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The lookup table's compact format must give the join what a Connect JSON round trip gave it. */
-class LookupRowSerdeTest {
+class CompactValueSerdeTest {
 
     private static final String TOPIC = "app-customers-lookup-by-join-key-repartition";
     private static final Schema ADDRESS = SchemaBuilder.struct().optional()
@@ -52,7 +52,7 @@ class LookupRowSerdeTest {
             .field("address", ADDRESS)
             .build();
 
-    private final LookupRowSerde serde = new LookupRowSerde();
+    private final CompactValueSerde serde = new CompactValueSerde();
     private final ConnectJsonSerde connectJson = ConnectJsonSerde.forValues();
 
     @Test
@@ -87,7 +87,7 @@ class LookupRowSerdeTest {
         Struct row = new Struct(ROW).put("id", 1L).put("name", "a").put("created_at", new java.util.Date(5));
         byte[] bytes = serde.toBytes(TOPIC, new SchemaAndValue(ROW, row));
 
-        assertEquals(LookupRowSerde.FORMAT_COMPACT, bytes[0]);
+        assertEquals(CompactValueSerde.FORMAT_COMPACT, bytes[0]);
         assertEquals(serde.fromBytes(TOPIC, bytes).schema(), serde.fromBytes(TOPIC, bytes.clone()).schema());
         assertTrue(serde.fromBytes(TOPIC, bytes).schema() == serde.fromBytes(TOPIC, bytes.clone()).schema());
     }

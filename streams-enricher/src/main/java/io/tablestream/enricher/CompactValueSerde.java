@@ -33,17 +33,18 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Serde of the lookup rows in the stream-semantics lookup table (its repartition topic, versioned store and
- * changelog). Each order's join reads its lookup row from the store, so decoding must be cheap:
+ * Serde of the enricher's internal values in {@code stream} semantics: the records on the input repartition
+ * topic and the lookup rows (their repartition topic, versioned store and changelog). Each of them is decoded
+ * once per input record, so decoding must be cheap:
  * {@code [0x00][schema length: int32][schema as Connect JSON][values in binary]}, where the schema is decoded
  * once per distinct schema (cached by its bytes) and the values are read by their schema's types.
  * <p>
  * Values decode to what a Connect JSON round trip gives (same schema, same Java types, nulls kept), so the join
- * sees the same rows as before. Values without a schema are written as Connect JSON. Records that start with
+ * sees the same values as before. Values without a schema are written as Connect JSON. Records that start with
  * '{' are Connect JSON, the format of releases before this one, so an upgraded app still reads its state.
  * Thread-safe: one instance serves all stream threads.
  */
-final class LookupRowSerde implements Serde<SchemaAndValue> {
+final class CompactValueSerde implements Serde<SchemaAndValue> {
 
     static final byte FORMAT_COMPACT = 0;
     /** Schemas change rarely; the bound only stops a misbehaving producer from growing the caches forever. */
@@ -54,8 +55,12 @@ final class LookupRowSerde implements Serde<SchemaAndValue> {
     private final ObjectMapper json = new ObjectMapper();
     private final Map<Schema, byte[]> encodedSchemas = new ConcurrentHashMap<>();
     private final Map<ByteBuffer, Schema> decodedSchemas = new ConcurrentHashMap<>();
+    private volatile EncodedSchema lastEncoded;
 
-    LookupRowSerde() {
+    private record EncodedSchema(Schema schema, byte[] bytes) {
+    }
+
+    CompactValueSerde() {
         schemas.configure(Map.of(JsonConverterConfig.SCHEMAS_ENABLE_CONFIG, "true",
                 JsonConverterConfig.REPLACE_NULL_WITH_DEFAULT_CONFIG, "false"), false);
     }
@@ -67,7 +72,10 @@ final class LookupRowSerde implements Serde<SchemaAndValue> {
         if (row.schema() == null) {
             return connectJson.toBytes(topic, row);
         }
-        byte[] schema = encodedSchemas.get(row.schema());
+        // Converters cache their schemas, so consecutive values nearly always carry the very same instance:
+        // checking it first skips hashing the whole schema for each value.
+        EncodedSchema last = lastEncoded;
+        byte[] schema = last != null && last.schema() == row.schema() ? last.bytes() : encodedSchemas.get(row.schema());
         if (schema == null) {
             if (encodedSchemas.size() >= MAX_CACHED_SCHEMAS) {
                 encodedSchemas.clear();
@@ -75,6 +83,7 @@ final class LookupRowSerde implements Serde<SchemaAndValue> {
             schema = schemas.asJsonSchema(row.schema()).toString().getBytes(StandardCharsets.UTF_8);
             encodedSchemas.put(row.schema(), schema);
         }
+        lastEncoded = new EncodedSchema(row.schema(), schema);
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(schema.length + 128);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeByte(FORMAT_COMPACT);
@@ -102,7 +111,7 @@ final class LookupRowSerde implements Serde<SchemaAndValue> {
             in.position(in.position() + schemaLength);
             return new SchemaAndValue(schema, read(in, schema));
         } catch (BufferUnderflowException | IndexOutOfBoundsException | IllegalArgumentException | IOException e) {
-            throw new SerializationException("Corrupt enricher lookup row in topic '" + topic + "' ("
+            throw new SerializationException("Corrupt enricher value in topic '" + topic + "' ("
                     + bytes.length + " bytes)", e);
         }
     }
@@ -170,7 +179,7 @@ final class LookupRowSerde implements Serde<SchemaAndValue> {
                     write(out, field.schema(), struct.getWithoutDefault(field.name()));
                 }
             }
-            default -> throw new DataException("Cannot store a lookup value of type " + schema.type());
+            default -> throw new DataException("Cannot write an enricher value of type " + schema.type());
         }
     }
 
@@ -223,7 +232,7 @@ final class LookupRowSerde implements Serde<SchemaAndValue> {
                 return struct;
             }
             default:
-                throw new DataException("Cannot read a lookup value of type " + schema.type());
+                throw new DataException("Cannot read an enricher value of type " + schema.type());
         }
     }
 
