@@ -38,6 +38,11 @@ final class EnrichedSchemas {
     private final List<String> selectedFields;
     private final String prefix;
     private final Map<SchemaPair, Layout> cache = new ConcurrentHashMap<>();
+    /** The last pair looked up, compared by identity; shared by the stream threads, so published whole. */
+    private volatile LastLayout lastLayout;
+
+    private record LastLayout(Schema input, Schema lookup, Layout layout) {
+    }
 
     EnrichedSchemas(String inputTopic, LookupSpec lookup) {
         this.inputTopic = inputTopic;
@@ -48,6 +53,12 @@ final class EnrichedSchemas {
 
     /** The layout for these schemas; a null lookup schema (never seen one yet) yields the input fields only. */
     Layout layout(Schema inputSchema, Schema lookupSchema) {
+        // Converters cache their schemas, so consecutive records nearly always carry the very same instances;
+        // checking those first skips hashing both schemas (a walk over every field) for each record.
+        LastLayout last = lastLayout;
+        if (last != null && last.input() == inputSchema && last.lookup() == lookupSchema) {
+            return last.layout();
+        }
         SchemaPair pair = new SchemaPair(inputSchema, lookupSchema);
         Layout layout = cache.get(pair);
         if (layout == null) {
@@ -57,6 +68,7 @@ final class EnrichedSchemas {
             layout = build(inputSchema, lookupSchema);
             cache.put(pair, layout);
         }
+        lastLayout = new LastLayout(inputSchema, lookupSchema, layout);
         return layout;
     }
 

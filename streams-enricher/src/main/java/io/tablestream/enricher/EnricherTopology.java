@@ -91,14 +91,18 @@ public final class EnricherTopology {
                                                                  TopicSerdes serdes, String inputTopic) {
         String name = lookup.name();
         Serde<String> joinKeys = Serdes.String();
-        OriginalRecordSerde originalRecords = new OriginalRecordSerde(serdes.internal());
-        KTable<String, SchemaAndValue> lookupTable = lookupByJoinKey(builder, lookup, joiner, serdes)
+        // Records cross the repartition topics and lookup rows are read from the store once per record:
+        // a compact binary format keeps both cheaper than Connect JSON.
+        CompactValueSerde compact = new CompactValueSerde();
+        OriginalRecordSerde originalRecords = new OriginalRecordSerde(serdes.internal(), compact);
+        CompactValueSerde lookupRows = compact;
+        KTable<String, SchemaAndValue> lookupTable = lookupByJoinKey(builder, lookup, joiner, serdes, lookupRows)
                 .toTable(Named.as(name + "-to-lookup-table"),
                         Materialized.<String, SchemaAndValue>as(Stores.persistentVersionedKeyValueStore(
                                         name + LOOKUP_STORE_SUFFIX, Duration.ofMillis(lookup.historyRetentionMs())))
-                                .withKeySerde(joinKeys).withValueSerde(serdes.internal()));
+                                .withKeySerde(joinKeys).withValueSerde(lookupRows));
         Joined<String, OriginalRecord, SchemaAndValue> joined =
-                Joined.with(joinKeys, originalRecords, serdes.internal()).withName(name + "-join-lookup-table");
+                Joined.with(joinKeys, originalRecords, lookupRows).withName(name + "-join-lookup-table");
         if (lookup.graceMs() > 0) {
             joined = joined.withGracePeriod(Duration.ofMillis(lookup.graceMs()));
         }
@@ -138,7 +142,8 @@ public final class EnricherTopology {
         for (LookupSpec lookup : config.lookups()) {
             String name = lookup.name();
             EnrichingJoiner joiner = new EnrichingJoiner(inputTopic, lookup);
-            KTable<String, SchemaAndValue> lookupTable = lookupByJoinKey(builder, lookup, joiner, serdes)
+            KTable<String, SchemaAndValue> lookupTable = lookupByJoinKey(builder, lookup, joiner, serdes,
+                            serdes.internal())
                     .toTable(Named.as(name + "-to-lookup-table"),
                             Materialized.<String, SchemaAndValue, KeyValueStore<Bytes, byte[]>>as(
                                             name + LOOKUP_STORE_SUFFIX)
@@ -160,7 +165,8 @@ public final class EnricherTopology {
 
     /** The lookup topic re-keyed by canonical join key; a JSON null payload becomes a tombstone. */
     private static KStream<String, SchemaAndValue> lookupByJoinKey(StreamsBuilder builder, LookupSpec lookup,
-                                                                   EnrichingJoiner joiner, TopicSerdes serdes) {
+                                                                   EnrichingJoiner joiner, TopicSerdes serdes,
+                                                                   Serde<SchemaAndValue> rows) {
         return builder
                 .stream(lookup.topic(), Consumed.with(serdes.keys(), serdes.values())
                         .withName(lookup.name() + "-read-lookup-topic"))
@@ -171,6 +177,6 @@ public final class EnricherTopology {
                 }, Named.as(lookup.name() + "-key-lookup-by-join-key"))
                 .filter((joinKey, row) -> joinKey != null, Named.as(lookup.name() + "-drop-lookup-without-key"))
                 .repartition(Repartitioned.<String, SchemaAndValue>as(lookup.name() + LOOKUP_REPARTITION_SUFFIX)
-                        .withKeySerde(Serdes.String()).withValueSerde(serdes.internal()));
+                        .withKeySerde(Serdes.String()).withValueSerde(rows));
     }
 }

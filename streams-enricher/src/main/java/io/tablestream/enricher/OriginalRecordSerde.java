@@ -4,25 +4,32 @@ import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serializer;
-import org.apache.kafka.connect.data.SchemaAndValue;
 
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 
 /**
- * Serde of {@link OriginalRecord} for the repartition topic: {@code [format version: 1 byte]
- * [key length: int32, -1 = null key][key bytes][value as Connect JSON, absent = tombstone]}.
- * The version byte lets a later release change the layout while old records are still in the topic.
+ * Serde of {@link OriginalRecord} for the repartition topics: {@code [format: 1 byte]
+ * [key length: int32, -1 = null key][key bytes][value, absent = tombstone]}, where the value is
+ * <ul>
+ * <li>format 3: the value in {@link CompactValueSerde}'s binary form (schema cached by its bytes), which
+ * decodes several times faster than Connect JSON (format 2, the input bytes as read, was never released);</li>
+ * <li>format 1: the value as Connect JSON with its schema, the format of releases before format 3, still read
+ * so records an older release left in the topic are understood after an upgrade.</li>
+ * </ul>
  */
 final class OriginalRecordSerde implements Serde<OriginalRecord> {
 
-    private static final byte FORMAT_V1 = 1;
+    static final byte FORMAT_CONNECT_JSON = 1;
+    static final byte FORMAT_COMPACT = 3;
     private static final int HEADER_BYTES = 1 + Integer.BYTES;
 
-    private final ConnectJsonSerde values;
+    private final ConnectJsonSerde connectJson;
+    private final CompactValueSerde compact;
 
-    OriginalRecordSerde(ConnectJsonSerde values) {
-        this.values = values;
+    OriginalRecordSerde(ConnectJsonSerde connectJson, CompactValueSerde compact) {
+        this.connectJson = connectJson;
+        this.compact = compact;
     }
 
     private byte[] toBytes(String topic, OriginalRecord record) {
@@ -30,10 +37,10 @@ final class OriginalRecordSerde implements Serde<OriginalRecord> {
             return null;
         }
         byte[] key = record.key();
-        byte[] value = record.isTombstone() ? new byte[0] : values.toBytes(topic, record.value());
+        byte[] value = record.isTombstone() ? new byte[0] : compact.toBytes(topic, record.value());
         int keyLength = key == null ? 0 : key.length;
         ByteBuffer buffer = ByteBuffer.allocate(HEADER_BYTES + keyLength + value.length)
-                .put(FORMAT_V1)
+                .put(FORMAT_COMPACT)
                 .putInt(key == null ? -1 : key.length);
         if (key != null) {
             buffer.put(key);
@@ -45,7 +52,8 @@ final class OriginalRecordSerde implements Serde<OriginalRecord> {
         if (bytes == null) {
             return null;
         }
-        if (bytes.length < HEADER_BYTES || bytes[0] != FORMAT_V1) {
+        byte format = bytes.length < HEADER_BYTES ? 0 : bytes[0];
+        if (format != FORMAT_CONNECT_JSON && format != FORMAT_COMPACT) {
             throw new SerializationException("Not an enricher repartition record in topic '" + topic
                     + "' (unknown format or truncated, " + bytes.length + " bytes)");
         }
@@ -56,10 +64,13 @@ final class OriginalRecordSerde implements Serde<OriginalRecord> {
                     + "': key length " + keyLength + " in " + bytes.length + " bytes");
         }
         byte[] key = keyLength < 0 ? null : Arrays.copyOfRange(bytes, HEADER_BYTES, valueStart);
-        SchemaAndValue value = valueStart == bytes.length
-                ? null
-                : values.fromBytes(topic, Arrays.copyOfRange(bytes, valueStart, bytes.length));
-        return new OriginalRecord(key, value);
+        if (valueStart == bytes.length) {
+            return new OriginalRecord(key, null);
+        }
+        byte[] value = Arrays.copyOfRange(bytes, valueStart, bytes.length);
+        return new OriginalRecord(key, format == FORMAT_CONNECT_JSON
+                ? connectJson.fromBytes(topic, value)
+                : compact.fromBytes(topic, value));
     }
 
     @Override

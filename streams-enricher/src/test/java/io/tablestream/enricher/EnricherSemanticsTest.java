@@ -166,6 +166,10 @@ class EnricherSemanticsTest {
             region(7, "Europe", 1_000);
             customer(1, "Alice", 7, 1_000);
             order(100, 1, 1_000);
+            if (semantics.equals("stream")) {
+                assertEquals(List.of(OriginalRecordSerde.FORMAT_COMPACT, OriginalRecordSerde.FORMAT_COMPACT),
+                        List.of(firstByte("customers"), firstByte("regions")), semantics);
+            }
 
             Struct out = enrichedValue(enriched.readValue());
             assertEquals(List.of("id", "customer_id", "customers_name", "customers_region_id", "region_label"),
@@ -226,6 +230,11 @@ class EnricherSemanticsTest {
                 "customers-input-by-join-key-repartition")) {
             assertTrue(mermaid.contains(part), part + " missing from\n" + mermaid);
         }
+    }
+
+    private byte firstByte(String lookup) {
+        return driver.createOutputTopic("tablestream-enricher-" + lookup + EnricherTopology.INPUT_REPARTITION_SUFFIX
+                + "-repartition", new ByteArrayDeserializer(), new ByteArrayDeserializer()).readValue()[0];
     }
 
     private void start(Map<String, String> overrides) {

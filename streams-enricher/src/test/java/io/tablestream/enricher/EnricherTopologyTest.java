@@ -220,6 +220,22 @@ class EnricherTopologyTest {
     }
 
     @Test
+    void repartitionCarriesTheOrderInTheCompactFormat() {
+        start(Map.of());
+        customer(1, "Alice", "Paris");
+        order(100, 1, "12.50");
+        TestOutputTopic<String, byte[]> repartition = driver.createOutputTopic(
+                "tablestream-enricher-customers" + EnricherTopology.INPUT_REPARTITION_SUFFIX + "-repartition",
+                new StringDeserializer(), new ByteArrayDeserializer());
+
+        assertEquals(OriginalRecordSerde.FORMAT_COMPACT, repartition.readValue()[0]);
+        Struct value = value(enriched.readKeyValue());
+        assertEquals(new BigDecimal("12.50"), value.get("amount"));
+        assertEquals(CREATED_AT, value.get("created_at"));
+        assertEquals("Alice", value.get("customers_name"));
+    }
+
+    @Test
     void nullForeignKeyIsDroppedByInnerJoin() {
         start(Map.of());
         customer(1, "Alice", "Paris");
