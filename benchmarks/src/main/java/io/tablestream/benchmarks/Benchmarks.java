@@ -13,19 +13,24 @@ import java.util.Locale;
  * measured in the same run on the same data.
  *
  * <pre>benchmarks/run.sh [--smoke] [--rows N] [--runs R] [--customers C] [--e2e-rate R] [--e2e-seconds S]
- *     [--cdc-seconds S] [--stages copy,sink,source,cdc,enricher,e2e]</pre>
+ *     [--cdc-seconds S] [--soak-rate R] [--soak-seconds S] [--stages copy,sink,source,cdc,enricher,e2e,soak]</pre>
+ * The soak ({@code --stages soak}, 2,000 rows/s for 600 s by default) is not among the default stages.
  */
 public final class Benchmarks {
 
-    /** What to run; the defaults are the full benchmark of BENCHMARKS.md. */
+    /**
+     * What to run; the defaults are the full benchmark of BENCHMARKS.md. The soak (not in the default stages) runs
+     * the end-to-end pipeline at {@code soakRate} rows/s for {@code soakSeconds}.
+     */
     public record Options(long rows, int runs, int customers, int e2eRate, int e2eSeconds, int cdcSeconds,
-                          List<String> stages) {
+                          List<String> stages, int soakRate, int soakSeconds) {
 
         static final List<String> ALL_STAGES = List.of("copy", "sink", "source", "cdc", "enricher", "e2e");
+        static final List<String> KNOWN_STAGES = List.of("copy", "sink", "source", "cdc", "enricher", "e2e", "soak");
         /** The commit rates of the CDC latency rows. */
         static final List<Integer> CDC_RATES = List.of(20, 1_000);
-        static final Options FULL = new Options(1_000_000, 3, 100_000, 1_000, 60, 60, ALL_STAGES);
-        public static final Options SMOKE = new Options(5_000, 1, 1_000, 200, 5, 3, ALL_STAGES);
+        static final Options FULL = new Options(1_000_000, 3, 100_000, 1_000, 60, 60, ALL_STAGES, 2_000, 600);
+        public static final Options SMOKE = new Options(5_000, 1, 1_000, 200, 5, 3, ALL_STAGES, 200, 3);
 
         boolean runs(String stage) {
             return stages.contains(stage);
@@ -37,19 +42,30 @@ public final class Benchmarks {
                 String value = i + 1 < args.length ? args[i + 1] : null;
                 switch (args[i]) {
                     case "--smoke" -> { }
-                    case "--rows" -> o = new Options(Long.parseLong(value), o.runs, o.customers, o.e2eRate, o.e2eSeconds, o.cdcSeconds, o.stages);
-                    case "--runs" -> o = new Options(o.rows, Integer.parseInt(value), o.customers, o.e2eRate, o.e2eSeconds, o.cdcSeconds, o.stages);
-                    case "--customers" -> o = new Options(o.rows, o.runs, Integer.parseInt(value), o.e2eRate, o.e2eSeconds, o.cdcSeconds, o.stages);
-                    case "--e2e-rate" -> o = new Options(o.rows, o.runs, o.customers, Integer.parseInt(value), o.e2eSeconds, o.cdcSeconds, o.stages);
-                    case "--e2e-seconds" -> o = new Options(o.rows, o.runs, o.customers, o.e2eRate, Integer.parseInt(value), o.cdcSeconds, o.stages);
-                    case "--cdc-seconds" -> o = new Options(o.rows, o.runs, o.customers, o.e2eRate, o.e2eSeconds, Integer.parseInt(value), o.stages);
-                    case "--stages" -> o = new Options(o.rows, o.runs, o.customers, o.e2eRate, o.e2eSeconds, o.cdcSeconds,
-                            List.of(value.split(",")));
+                    case "--rows" -> o = new Options(Long.parseLong(value), o.runs, o.customers, o.e2eRate, o.e2eSeconds, o.cdcSeconds, o.stages, o.soakRate, o.soakSeconds);
+                    case "--runs" -> o = new Options(o.rows, Integer.parseInt(value), o.customers, o.e2eRate, o.e2eSeconds, o.cdcSeconds, o.stages, o.soakRate, o.soakSeconds);
+                    case "--customers" -> o = new Options(o.rows, o.runs, Integer.parseInt(value), o.e2eRate, o.e2eSeconds, o.cdcSeconds, o.stages, o.soakRate, o.soakSeconds);
+                    case "--e2e-rate" -> o = new Options(o.rows, o.runs, o.customers, Integer.parseInt(value), o.e2eSeconds, o.cdcSeconds, o.stages, o.soakRate, o.soakSeconds);
+                    case "--e2e-seconds" -> o = new Options(o.rows, o.runs, o.customers, o.e2eRate, Integer.parseInt(value), o.cdcSeconds, o.stages, o.soakRate, o.soakSeconds);
+                    case "--cdc-seconds" -> o = new Options(o.rows, o.runs, o.customers, o.e2eRate, o.e2eSeconds, Integer.parseInt(value), o.stages, o.soakRate, o.soakSeconds);
+                    case "--soak-rate" -> o = new Options(o.rows, o.runs, o.customers, o.e2eRate, o.e2eSeconds, o.cdcSeconds, o.stages, Integer.parseInt(value), o.soakSeconds);
+                    case "--soak-seconds" -> o = new Options(o.rows, o.runs, o.customers, o.e2eRate, o.e2eSeconds, o.cdcSeconds, o.stages, o.soakRate, Integer.parseInt(value));
+                    case "--stages" -> {
+                        List<String> stages = List.of(value.split(","));
+                        for (String stage : stages) {
+                            if (!KNOWN_STAGES.contains(stage)) {
+                                throw new IllegalArgumentException("Unknown stage '" + stage + "' in --stages; use "
+                                        + String.join(",", KNOWN_STAGES));
+                            }
+                        }
+                        o = new Options(o.rows, o.runs, o.customers, o.e2eRate, o.e2eSeconds, o.cdcSeconds, stages, o.soakRate, o.soakSeconds);
+                    }
                     default -> {
                         if (args[i].startsWith("--")) {
                             throw new IllegalArgumentException("Unknown option " + args[i]
                                     + "; use --smoke, --rows N, --runs R, --customers C, --e2e-rate R, --e2e-seconds S,"
-                                    + " --cdc-seconds S, --stages copy,sink,source,cdc,enricher,e2e");
+                                    + " --cdc-seconds S, --soak-rate R, --soak-seconds S,"
+                                    + " --stages copy,sink,source,cdc,enricher,e2e,soak");
                         }
                     }
                 }
@@ -109,6 +125,9 @@ public final class Benchmarks {
             }
             if (options.runs("e2e")) {
                 stage(results, () -> new EndToEndBenchmark(env, options.e2eRate(), options.e2eSeconds()).run());
+            }
+            if (options.runs("soak")) {
+                stages(results, () -> new SoakBenchmark(env, options.soakRate(), options.soakSeconds()).run());
             }
         }
         return String.format(Locale.ROOT, """

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -42,6 +43,32 @@ final class HeapSampler implements AutoCloseable {
             }
         } catch (IOException | RuntimeException e) {
             // the sampled JVM ended or jstat went away: the peak so far stands
+        }
+    }
+
+    /**
+     * The heap another JVM uses right after a full collection ({@code jcmd PID GC.run}, then {@code jstat -gc PID}),
+     * in MB: what stays live, so a growing figure over a long run means a leak.
+     */
+    static long usedMbAfterGc(long pid) {
+        Path bin = Path.of(System.getProperty("java.home"), "bin");
+        try {
+            Process gc = new ProcessBuilder(bin.resolve("jcmd").toString(), Long.toString(pid), "GC.run")
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            gc.waitFor();
+            Process jstat = new ProcessBuilder(bin.resolve("jstat").toString(), "-gc", Long.toString(pid))
+                    .redirectErrorStream(true).start();
+            List<String> lines = new String(jstat.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().toList();
+            jstat.waitFor();
+            if (lines.size() < 2) {
+                throw new IllegalStateException("jstat -gc " + pid + " answered " + lines);
+            }
+            return usedKb(lines.get(0).trim().split("\\s+"), lines.get(1).trim().split("\\s+")) / 1024;
+        } catch (IOException e) {
+            throw new IllegalStateException("Cannot run jcmd/jstat on the worker", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
         }
     }
 

@@ -3,6 +3,7 @@ package io.tablestream.local;
 import io.tablestream.enricher.EnricherApp;
 import io.tablestream.enricher.EnricherConfig;
 import io.tablestream.testkit.ConnectWorker;
+import io.tablestream.testkit.PersistentKafkaBroker;
 import io.tablestream.testkit.PostgresServer;
 
 import org.apache.kafka.streams.KafkaStreams;

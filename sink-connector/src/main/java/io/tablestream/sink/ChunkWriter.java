@@ -23,6 +23,10 @@ final class ChunkWriter {
 
     private final TableWriter writer;
     private final OffsetStore offsetStore;
+    /** Appended to a bad record's failure when no dead-letter queue takes it. */
+    static final String BAD_RECORD_FIX = "; fix the record or the table, or set errors.tolerance=all with"
+            + " errors.deadletterqueue.topic.name to route bad records to a dead-letter topic";
+
     private final Supplier<ErrantRecordReporter> reporters;
     private final SinkTaskMetrics metrics;
 
@@ -50,7 +54,7 @@ final class ChunkWriter {
             } catch (BadRecordException e) {
                 ErrantRecordReporter reporter = reporters.get();
                 if (reporter == null) {
-                    throw e;
+                    throw new ConnectException(e.getMessage() + BAD_RECORD_FIX, e);
                 }
                 reporter.report(e.op().original(), e);
                 metrics.deadLettered();
@@ -74,7 +78,8 @@ final class ChunkWriter {
             if (rows.size() == 1) {
                 ErrantRecordReporter reporter = reporters.get();
                 if (reporter == null) {
-                    throw e; // its message names the one record, the table, the column and the database's error
+                    // its message names the one record, the table, the column and the database's error
+                    throw new ConnectException(e.getMessage() + BAD_RECORD_FIX, e);
                 }
                 reporter.report(rows.get(0).op().original(), e);
                 metrics.deadLettered();

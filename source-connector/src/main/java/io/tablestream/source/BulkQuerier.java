@@ -142,7 +142,7 @@ final class BulkQuerier implements Querier {
         Struct value = new Struct(schema.valueSchema());
         List<ColumnReader> columns = schema.columns();
         for (int i = 0; i < columns.size(); i++) {
-            value.put(columns.get(i).column().name(), columns.get(i).read(rs, i + 1));
+            value.put(columns.get(i).column().name(), schema.read(rs, i + 1));
         }
         return value;
     }

@@ -236,7 +236,7 @@ final class TableQuerier implements Querier {
         List<ColumnReader> columns = schema.columns();
         for (int i = 0; i < columns.size(); i++) {
             ColumnReader column = columns.get(i);
-            value.put(column.column().name(), column.read(rs, i + 1));
+            value.put(column.column().name(), schema.read(rs, i + 1));
         }
         return value;
     }

@@ -8,10 +8,13 @@ import io.tablestream.jdbc.types.PgTypeOptions;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaBuilder;
 import org.apache.kafka.connect.errors.ConnectException;
+import org.apache.kafka.connect.errors.DataException;
 import org.jdbi.v3.core.Handle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -43,6 +46,24 @@ public record TableSchema(TableId table, List<ColumnReader> columns, List<String
             JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
             WHERE i.indrelid = ?::regclass AND i.indisprimary
             ORDER BY k.pos""";
+
+    /**
+     * Reads column {@code index} (1-based, in {@link #columns()} order) of the current row. A value its Connect type
+     * cannot hold fails naming table, column and the fix: microseconds since 1970 in an INT64 end in January 294247,
+     * PostgreSQL timestamps go on to 294276.
+     */
+    public Object read(ResultSet rs, int index) throws SQLException {
+        ColumnReader column = columns.get(index - 1);
+        try {
+            return column.read(rs, index);
+        } catch (ArithmeticException e) {
+            throw new DataException("Column '" + column.column().name() + "' of table " + table + " holds a value"
+                    + " that does not fit its Connect type " + column.schema().type() + " (" + e.getMessage() + "; a"
+                    + " timestamp after 294247-01-10 does not fit microseconds since 1970): set"
+                    + " time.precision.mode=connect (milliseconds), or leave such rows out (mode=query with a WHERE"
+                    + " on the column, or a CHECK constraint on the table)", e);
+        }
+    }
 
     /** Reads a table's schema with the default type options. */
     public static TableSchema read(Handle handle, TableId table) {

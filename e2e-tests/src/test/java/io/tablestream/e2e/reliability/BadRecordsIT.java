@@ -30,7 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The bad-record matrix in a sink topic: malformed JSON, a schema that does not match the table (wrong type, a field
  * the table lacks), a string too long for varchar(n), NULL for NOT NULL, numbers out of range for int and
  * numeric(5,2). With {@code errors.tolerance=all} each lands in the dead-letter topic with its reason in the headers
- * and every good record is written (compared row by row); with the default the task fails naming the record. (A
+ * and every good record is written (compared row by row); with the default the task fails naming the record and the fix. (A
  * CHECK violation is covered by SinkWriteModesIT and MetricsIT.)
  */
 @ExtendWith(TablestreamStack.class)
@@ -187,7 +187,8 @@ class BadRecordsIT {
             // topic, partition, offset and column.
             boolean namesRecord = converter
                     ? trace.contains("Converting byte[] to Kafka Connect data failed")
-                    : trace.contains("topic '" + topic + "' partition 0 offsets 3..3") && trace.contains(bads.get(i).reason());
+                    : trace.contains("topic '" + topic + "' partition 0 offsets 3..3") && trace.contains(bads.get(i).reason())
+                    && trace.contains("set errors.tolerance=all with errors.deadletterqueue.topic.name");
             if (!namesRecord) {
                 wrong.add(bads.get(i).kind() + ": " + trace.lines().limit(3).toList());
             }
@@ -201,6 +202,31 @@ class BadRecordsIT {
             }
         }
         assertEquals(List.of(), wrong);
+    }
+
+    /**
+     * A timestamp after 294247-01-10 does not fit microseconds since 1970 in an INT64: the source task fails naming
+     * table, column and the fix; with that fix ({@code time.precision.mode=connect}, milliseconds) the row arrives.
+     */
+    @Test
+    void aTimestampBeyondMicrosecondsFailsTheSourceNamingTableColumnAndFix() {
+        db.useHandle(h -> h.execute("CREATE TABLE far_future (id bigint PRIMARY KEY, due timestamp NOT NULL);"
+                + " INSERT INTO far_future VALUES (1, '294250-06-01 00:00:00')"));
+        connectors.add("far-future-source");
+        stack.rest().createOrUpdateConnector("far-future-source",
+                Fixtures.sourceConfig(stack, url, "far_future", "far."));
+        String trace = Fixtures.awaitTaskFailed(stack.rest(), "far-future-source");
+        assertTrue(trace.contains("Column 'due' of table public.far_future") && trace.contains("time.precision.mode=connect"),
+                trace.lines().limit(3).toList().toString());
+
+        connectors.add("far-future-ms-source");
+        stack.rest().createOrUpdateConnector("far-future-ms-source",
+                Fixtures.sourceConfig(stack, url, "far_future", "far.ms.", "time.precision.mode", "connect"));
+        List<ConsumerRecord<byte[], byte[]>> records = Fixtures.read(stack.kafka().bootstrapServers(), "far.ms.far_future", 1);
+        assertEquals(1, records.size(), "the row with time.precision.mode=connect");
+        Struct row = (Struct) json.toConnectData("far.ms.far_future", records.get(0).value()).value();
+        assertEquals(java.time.LocalDateTime.parse("+294250-06-01T00:00:00").toInstant(java.time.ZoneOffset.UTC),
+                ((java.util.Date) row.get("due")).toInstant());
     }
 
     private static String header(ConsumerRecord<byte[], byte[]> record, String name) {

@@ -1,7 +1,4 @@
-package io.tablestream.local;
-
-import io.tablestream.testkit.ExitGuard;
-import io.tablestream.testkit.KafkaBroker;
+package io.tablestream.testkit;
 
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
@@ -33,46 +30,83 @@ import java.util.concurrent.TimeUnit;
  * live under a directory that is kept: Kafka's own {@link KafkaRaftServer}, the class {@code kafka-server-start.sh}
  * runs. The storage is formatted once, with a cluster id written to {@code cluster.id} next to it; later starts
  * reuse both, so topics, their records, consumer offsets and Connect's internal topics survive a restart. Unlike
- * testkit's {@link KafkaBroker} (Kafka's test kit, which wipes its directory), this is what the local stack runs.
+ * {@link KafkaBroker} (Kafka's test kit, which wipes its directory), this is what the local stack runs. The ports are
+ * chosen once: {@link #restart()} (or {@link #shutdown()} then {@link #startup()}) brings the broker back on the same
+ * ports and data, as a restarted server comes back for its clients (fault tests).
  */
-final class PersistentKafkaBroker implements AutoCloseable {
+public final class PersistentKafkaBroker implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(PersistentKafkaBroker.class);
     private static final int NODE_ID = 1;
     private static final String CONTROLLER_LISTENER = "CONTROLLER";
 
-    private final KafkaRaftServer server;
+    private final Path directory;
+    private final Path logDir;
+    private final Map<String, String> serverConfig;
     private final String bootstrapServers;
     private final Admin admin;
+    private KafkaRaftServer server; // null while shut down
 
-    private PersistentKafkaBroker(KafkaRaftServer server, String bootstrapServers) {
-        this.server = server;
+    private PersistentKafkaBroker(Path directory, Path logDir, Map<String, String> serverConfig, String bootstrapServers) {
+        this.directory = directory;
+        this.logDir = logDir;
+        this.serverConfig = serverConfig;
         this.bootstrapServers = bootstrapServers;
         this.admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers));
     }
 
     /** Formats {@code directory} on the first start, then starts the broker on it (any free ports). */
-    static PersistentKafkaBroker start(Path directory) {
+    public static PersistentKafkaBroker start(Path directory) {
         ExitGuard.install();
-        long t0 = System.nanoTime();
         Path logDir = directory.resolve("logs");
         int brokerPort = freePort();
         int controllerPort = freePort();
-        KafkaConfig config = new KafkaConfig(serverConfig(logDir, brokerPort, controllerPort), false);
-        String clusterId = formatOnce(directory, logDir);
-        KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
+        PersistentKafkaBroker broker = new PersistentKafkaBroker(directory, logDir,
+                serverConfig(logDir, brokerPort, controllerPort), "localhost:" + brokerPort);
         try {
-            server.startup(); // returns once the broker is unfenced, i.e. serves clients
+            broker.startup();
         } catch (RuntimeException e) {
-            server.shutdown();
-            server.awaitShutdown();
+            broker.admin.close();
+            throw e;
+        }
+        return broker;
+    }
+
+    /** Starts the broker again after {@link #shutdown()}, on the same ports and data. */
+    public synchronized void startup() {
+        if (server != null) {
+            throw new IllegalStateException(this + " is running");
+        }
+        long t0 = System.nanoTime();
+        KafkaConfig config = new KafkaConfig(serverConfig, false);
+        String clusterId = formatOnce(directory, logDir);
+        KafkaRaftServer started = new KafkaRaftServer(config, Time.SYSTEM);
+        try {
+            started.startup(); // returns once the broker is unfenced, i.e. serves clients
+        } catch (RuntimeException e) {
+            started.shutdown();
+            started.awaitShutdown();
             throw new IllegalStateException("Could not start the Kafka broker on " + logDir + ": " + e.getMessage()
                     + " (another stack using this data directory? delete " + directory + " to start afresh)", e);
         }
-        PersistentKafkaBroker broker = new PersistentKafkaBroker(server, "localhost:" + brokerPort);
-        log.info("Kafka broker (KRaft, cluster {}) started at {} on {} in {} ms", clusterId, broker.bootstrapServers,
+        server = started;
+        log.info("Kafka broker (KRaft, cluster {}) started at {} on {} in {} ms", clusterId, bootstrapServers,
                 logDir, (System.nanoTime() - t0) / 1_000_000);
-        return broker;
+    }
+
+    /** Controlled shutdown, keeping the data and the ports for {@link #startup()}; clients see a broker outage. */
+    public synchronized void shutdown() {
+        if (server != null) {
+            server.shutdown();
+            server.awaitShutdown();
+            server = null;
+        }
+    }
+
+    /** {@link #shutdown()} then {@link #startup()}: same ports, same data. */
+    public void restart() {
+        shutdown();
+        startup();
     }
 
     private static Map<String, String> serverConfig(Path logDir, int brokerPort, int controllerPort) {
@@ -80,7 +114,7 @@ final class PersistentKafkaBroker implements AutoCloseable {
         c.put("process.roles", "broker,controller");
         c.put("node.id", Integer.toString(NODE_ID));
         // A static voter set: the controller's address comes from this config at every start, so the ports may
-        // change between restarts (a dynamic quorum would record them in the metadata log).
+        // change between runs of the local stack (a dynamic quorum would record them in the metadata log).
         c.put("controller.quorum.voters", NODE_ID + "@localhost:" + controllerPort);
         c.put("listeners", "PLAINTEXT://localhost:" + brokerPort + "," + CONTROLLER_LISTENER + "://localhost:" + controllerPort);
         c.put("advertised.listeners", "PLAINTEXT://localhost:" + brokerPort);
@@ -128,11 +162,11 @@ final class PersistentKafkaBroker implements AutoCloseable {
     }
 
     /** {@code host:port} of the PLAINTEXT listener. */
-    String bootstrapServers() {
+    public String bootstrapServers() {
         return bootstrapServers;
     }
 
-    Set<String> topics() {
+    public Set<String> topics() {
         try {
             return Set.copyOf(admin.listTopics().names().get(60, TimeUnit.SECONDS));
         } catch (Exception e) {
@@ -144,7 +178,7 @@ final class PersistentKafkaBroker implements AutoCloseable {
     }
 
     /** Replication factor 1; waits until the controller has created it. */
-    void createTopic(String name, int partitions) {
+    public void createTopic(String name, int partitions) {
         try {
             admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all().get(60, TimeUnit.SECONDS);
         } catch (Exception e) {
@@ -159,8 +193,7 @@ final class PersistentKafkaBroker implements AutoCloseable {
     @Override
     public void close() {
         admin.close();
-        server.shutdown();
-        server.awaitShutdown();
+        shutdown();
     }
 
     private static int freePort() {
