@@ -12,10 +12,16 @@ import java.util.function.Function;
 /**
  * One column of a target table: its name (and how SQL text writes it), the Connect schema of its values (resolved once to its PostgreSQL
  * {@link ConnectType}), whether it is part of the primary key, and where a record's value for it comes from (a key
- * field, the whole key, a value field or the Kafka coordinates).
+ * field, the whole key, a value field or the Kafka coordinates). {@code copyWriter} writes its values as COPY text.
  */
 record SinkColumn(String name, Schema schema, boolean primaryKey, Function<SinkRecord, Object> source,
-                  String sqlName, ConnectType type) {
+                  String sqlName, ConnectType type, CopyValueWriter copyWriter) {
+
+    /** {@code schema} null for a schemaless column, typed from the table. */
+    SinkColumn(String name, Schema schema, boolean primaryKey, Function<SinkRecord, Object> source, String sqlName,
+               ConnectType type) {
+        this(name, schema, primaryKey, source, sqlName, type, CopyValueWriter.of(schema, type));
+    }
 
     static SinkColumn of(String name, Schema schema, boolean primaryKey, Function<SinkRecord, Object> source) {
         return new SinkColumn(name, schema, primaryKey, source, Identifiers.quote(name), ConnectToPostgres.of(schema));
@@ -23,7 +29,7 @@ record SinkColumn(String name, Schema schema, boolean primaryKey, Function<SinkR
 
     /** This column with its name as {@code quoting} writes it in SQL; {@code table} only names it in errors. */
     SinkColumn writtenWith(QuoteIdentifiers quoting, TableId table) {
-        return new SinkColumn(name, schema, primaryKey, source, quoting.column(name, table), type);
+        return new SinkColumn(name, schema, primaryKey, source, quoting.column(name, table), type, copyWriter);
     }
 
     int jdbcType() {

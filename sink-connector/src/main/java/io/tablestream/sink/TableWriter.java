@@ -12,7 +12,6 @@ import org.postgresql.copy.CopyIn;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -40,6 +39,7 @@ final class TableWriter {
     private final boolean autoCreate;
     private final WriteMethod method;
     private final Map<String, NewKeyCopies> newKeyCopies = new HashMap<>();
+    private final CopyBuffer copyBuffer = new CopyBuffer();
     private int stageCount;
 
     TableWriter(boolean autoCreate, WriteMethod method) {
@@ -87,28 +87,23 @@ final class TableWriter {
 
     /**
      * Converts every operation's values; throws {@link BadRecordException} naming the first record and column whose
-     * value does not convert, before anything reaches the database.
+     * value does not convert, before anything reaches the database. With COPY the rows' lines go into this writer's
+     * one COPY buffer, so the rows of a call hold until the next call.
      */
     List<PreparedRow> prepare(WritePlan plan, List<SinkOp> ops) {
-        boolean copy = method == WriteMethod.COPY;
+        if (method == WriteMethod.COPY) {
+            return prepareCopy(plan, ops);
+        }
         List<PreparedRow> rows = new ArrayList<>(ops.size());
         for (SinkOp op : ops) {
-            List<SinkColumn> columns = op.delete() ? plan.keys() : copy ? plan.columns() : plan.bindOrder();
-            Object[] values = copy ? null : new Object[columns.size()];
-            StringBuilder line = copy ? new StringBuilder(64) : null;
+            List<SinkColumn> columns = op.delete() ? plan.keys() : plan.bindOrder();
+            Object[] values = new Object[columns.size()];
             StringBuilder key = plan.keys().isEmpty() ? null : new StringBuilder();
             for (int i = 0; i < columns.size(); i++) {
                 SinkColumn column = columns.get(i);
                 try {
                     Object raw = column.source().apply(op.row());
-                    if (copy) {
-                        if (i > 0) {
-                            line.append('\t');
-                        }
-                        CopyText.appendValue(line, column.type().toText(raw));
-                    } else {
-                        values[i] = new JdbcArgument(column.type().toJdbc(raw), column.jdbcType());
-                    }
+                    values[i] = new JdbcArgument(column.type().toJdbc(raw), column.jdbcType());
                     if (key != null && column.primaryKey()) {
                         key.append(column.type().toText(raw)).append(KEY_SEPARATOR);
                     }
@@ -116,8 +111,41 @@ final class TableWriter {
                     throw new BadRecordException(op, plan.table(), column.name(), e);
                 }
             }
-            rows.add(new PreparedRow(op, key == null ? null : key.toString(), values,
-                    copy ? line.append('\n').toString() : null));
+            rows.add(new PreparedRow(op, key == null ? null : key.toString(), values, null, 0, 0));
+        }
+        return rows;
+    }
+
+    /**
+     * Writes each operation's COPY line straight into the buffer; the key is the line's bytes of the key columns
+     * (COPY's escaping keeps distinct values distinct, and a null apart from the text "null").
+     */
+    private List<PreparedRow> prepareCopy(WritePlan plan, List<SinkOp> ops) {
+        copyBuffer.reset();
+        boolean keyed = !plan.keys().isEmpty();
+        List<PreparedRow> rows = new ArrayList<>(ops.size());
+        for (SinkOp op : ops) {
+            List<SinkColumn> columns = op.delete() ? plan.keys() : plan.columns();
+            int start = copyBuffer.size();
+            String key = null;
+            for (int i = 0; i < columns.size(); i++) {
+                SinkColumn column = columns.get(i);
+                if (i > 0) {
+                    copyBuffer.appendByte('\t');
+                }
+                int valueStart = copyBuffer.size();
+                try {
+                    column.copyWriter().write(column.source().apply(op.row()), copyBuffer);
+                } catch (RuntimeException e) { // DataException, ClassCastException: the value does not fit
+                    throw new BadRecordException(op, plan.table(), column.name(), e);
+                }
+                if (keyed && column.primaryKey()) {
+                    String text = copyBuffer.text(valueStart, copyBuffer.size());
+                    key = key == null ? text : key + KEY_SEPARATOR + text;
+                }
+            }
+            copyBuffer.appendByte('\n');
+            rows.add(new PreparedRow(op, key, null, copyBuffer, start, copyBuffer.size()));
         }
         return rows;
     }
@@ -291,15 +319,26 @@ final class TableWriter {
         }
     }
 
+    /** Streams the rows' lines; rows that lie next to each other in the buffer go in one write. */
     private static void copy(Handle tx, String sql, List<PreparedRow> rows) throws SQLException {
-        StringBuilder text = new StringBuilder(rows.size() * 64);
-        for (PreparedRow row : rows) {
-            text.append(row.copyLine());
-        }
-        byte[] bytes = text.toString().getBytes(StandardCharsets.UTF_8);
         CopyIn in = tx.getConnection().unwrap(PGConnection.class).getCopyAPI().copyIn(sql);
         try {
-            in.writeToCopy(bytes, 0, bytes.length);
+            int runStart = 0;
+            int runEnd = 0;
+            CopyBuffer buffer = null;
+            for (PreparedRow row : rows) {
+                if (row.copyText() != buffer || row.copyStart() != runEnd) {
+                    if (runEnd > runStart) {
+                        buffer.writeTo(in, runStart, runEnd);
+                    }
+                    buffer = row.copyText();
+                    runStart = row.copyStart();
+                }
+                runEnd = row.copyEnd();
+            }
+            if (runEnd > runStart) {
+                buffer.writeTo(in, runStart, runEnd);
+            }
             in.endCopy();
         } finally {
             if (in.isActive()) {

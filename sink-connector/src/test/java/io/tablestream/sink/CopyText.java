@@ -1,6 +1,9 @@
 package io.tablestream.sink;
 
-/** PostgreSQL COPY text format: tab between columns, newline after a row, \N for null, backslash escapes. */
+/**
+ * PostgreSQL COPY text format: tab between columns, newline after a row, \N for null, backslash escapes. The sink's
+ * former String-based escaping, kept as the reference {@link CopyBuffer} must match byte for byte.
+ */
 final class CopyText {
 
     private CopyText() {
