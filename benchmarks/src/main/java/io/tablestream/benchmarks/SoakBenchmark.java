@@ -1,15 +1,7 @@
 package io.tablestream.benchmarks;
 
-import io.tablestream.enricher.EnricherApp;
-import io.tablestream.enricher.EnricherConfig;
-import org.apache.kafka.streams.KafkaStreams;
-
-import java.nio.file.Files;
-import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * The soak: the end-to-end pipeline (DB insert -> source -> enricher -> sink) at a steady rate for a long time.
@@ -17,9 +9,6 @@ import java.util.Map;
  * PostgreSQL connections, at start and end: a pipeline that leaks shows growth between the two.
  */
 final class SoakBenchmark {
-
-    private static final String PREFIX = "bench.soak.";
-    private static final long TICK_MS = 10;
 
     private final BenchEnvironment env;
     private final int ratePerSecond;
@@ -32,69 +21,20 @@ final class SoakBenchmark {
     }
 
     List<Result> run() throws Exception {
-        env.db.useHandle(h -> h.execute("""
-                CREATE TABLE soak_customers (id int PRIMARY KEY, name text NOT NULL, city text NOT NULL);
-                INSERT INTO soak_customers SELECT i, 'customer ' || i, 'city ' || (i % 50) FROM generate_series(0, 999) i;
-                CREATE TABLE soak_orders (id bigserial PRIMARY KEY, customer_id int NOT NULL, amount numeric(12,2) NOT NULL,
-                                          status text NOT NULL, created_at timestamptz NOT NULL DEFAULT clock_timestamp(),
-                                          note text NOT NULL);
-                CREATE TABLE soak_enriched (id bigint PRIMARY KEY, customer_id int, amount numeric(12,2), status text,
-                                            created_at timestamptz, note text, customer_name text, customer_city text,
-                                            written_at timestamptz NOT NULL DEFAULT clock_timestamp());
-                """));
-        for (String topic : List.of("soak_customers", "soak_orders", "enriched")) {
-            env.kafka.createTopic(PREFIX + topic, 1);
-        }
-        Map<String, String> source = new HashMap<>(env.connection());
-        source.putAll(Map.of(
-                "connector.class", "io.tablestream.source.PostgresSourceConnector",
-                "table.include.list", "soak_customers,soak_orders",
-                "mode", "incrementing",
-                "incrementing.column.name", "id",
-                "topic.prefix", PREFIX,
-                "poll.interval.ms", "50",
-                "batch.max.rows", "1000"));
-        Map<String, String> sink = new HashMap<>(env.connection());
-        sink.putAll(Map.of(
-                "connector.class", "io.tablestream.sink.PostgresSinkConnector",
-                "topics", PREFIX + "enriched",
-                "table.name.format", "soak_enriched",
-                "insert.mode", "upsert",
-                "pk.mode", "record_key"));
-        env.rest().createOrUpdateConnector("bench-soak-source", source);
-        env.rest().createOrUpdateConnector("bench-soak-sink", sink);
-        KafkaStreams enricher = EnricherApp.create(new EnricherConfig(Map.of(
-                "application.id", "bench-soak-enricher",
-                "bootstrap.servers", env.bootstrap(),
-                "input.topic", PREFIX + "soak_orders",
-                "lookup.topic", PREFIX + "soak_customers",
-                "output.topic", PREFIX + "enriched",
-                "join.field", "customer_id",
-                "lookup.fields", "name,city",
-                "lookup.prefix", "customer_",
-                "state.dir", Files.createTempDirectory("bench-soak").toString())));
-        enricher.start();
-        long workerPid = env.worker.pid().orElseThrow();
-        try (HeapSampler heap = new HeapSampler(workerPid, 1000)) {
-            env.rest().awaitRunning("bench-soak-source", Duration.ofMinutes(2));
-            env.rest().awaitRunning("bench-soak-sink", Duration.ofMinutes(2));
-            BenchEnvironment.awaitProgress(() -> enricher.state() == KafkaStreams.State.RUNNING ? 1 : 0, 1,
-                    Duration.ofMinutes(2), "enricher RUNNING");
-            BenchEnvironment.sleep(2000); // let the customers reach the enricher's table before the first order
-
-            long heapStart = HeapSampler.usedMbAfterGc(workerPid);
-            long connectionsStart = connections();
-            long inserted = generate();
-            long connectionsEnd = connections();
-            BenchEnvironment.awaitProgress(() -> env.count("SELECT count(*) FROM soak_enriched"), inserted,
-                    BenchEnvironment.timeoutFor(inserted), "soak_enriched");
-            long heapEnd = HeapSampler.usedMbAfterGc(workerPid);
-            long written = env.count("SELECT count(*) FROM soak_enriched");
-            return results(inserted, written, heapStart, heapEnd, heap.peakMb(), connectionsStart, connectionsEnd);
-        } finally {
-            enricher.close(Duration.ofSeconds(60));
-            env.rest().deleteConnector("bench-soak-source");
-            env.rest().deleteConnector("bench-soak-sink");
+        try (BenchPipeline pipeline = BenchPipeline.start(env, "soak")) {
+            long workerPid = env.worker.pid().orElseThrow();
+            try (HeapSampler heap = new HeapSampler(workerPid, 1000)) {
+                long heapStart = HeapSampler.usedMbAfterGc(workerPid);
+                long connectionsStart = connections();
+                long inserted = pipeline.generate(ratePerSecond, seconds, rowsSoFar -> System.out.printf(Locale.ROOT,
+                        "soak: %,d rows inserted, %,d written%n", rowsSoFar, pipeline.enrichedRows()));
+                long connectionsEnd = connections();
+                BenchEnvironment.awaitProgress(pipeline::enrichedRows, inserted,
+                        BenchEnvironment.timeoutFor(inserted), "soak_enriched");
+                long heapEnd = HeapSampler.usedMbAfterGc(workerPid);
+                long written = pipeline.enrichedRows();
+                return results(inserted, written, heapStart, heapEnd, heap.peakMb(), connectionsStart, connectionsEnd);
+            }
         }
     }
 
@@ -136,30 +76,5 @@ final class SoakBenchmark {
     /** Backends connected to the benchmark database, the benchmark's own included (one handle, the same at both ends). */
     private long connections() {
         return env.count("SELECT count(*) FROM pg_stat_activity WHERE datname = '" + BenchEnvironment.DATABASE + "'");
-    }
-
-    /** Inserts at the target rate in 10 ms ticks, printing progress each minute; returns how many rows it inserted. */
-    private long generate() {
-        int perTick = Math.max(1, (int) (ratePerSecond * TICK_MS / 1000));
-        long ticks = seconds * 1000L / TICK_MS;
-        long ticksPerMinute = 60_000 / TICK_MS;
-        String insert = "INSERT INTO soak_orders (customer_id, amount, status, note) SELECT (random() * 999)::int, 12.34,"
-                + " 'new', '" + OrderRows.NOTE + "' FROM generate_series(1, " + perTick + ")";
-        env.db.useHandle(h -> {
-            long start = System.nanoTime();
-            for (long tick = 0; tick < ticks; tick++) {
-                long wait = start + tick * TICK_MS * 1_000_000L - System.nanoTime();
-                if (wait > 0) {
-                    BenchEnvironment.sleep(wait / 1_000_000);
-                }
-                h.execute(insert);
-                if ((tick + 1) % ticksPerMinute == 0) {
-                    System.out.printf(Locale.ROOT, "soak %d s: %,d rows inserted, %,d written%n",
-                            (tick + 1) * TICK_MS / 1000, (tick + 1) * perTick,
-                            env.count("SELECT count(*) FROM soak_enriched"));
-                }
-            }
-        });
-        return ticks * perTick;
     }
 }

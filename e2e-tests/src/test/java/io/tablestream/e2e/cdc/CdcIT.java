@@ -10,15 +10,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.math.BigDecimal;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 
+import static io.tablestream.e2e.cdc.CdcFixture.TIMEOUT;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -28,57 +26,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @ExtendWith(TablestreamStack.class)
 class CdcIT {
 
-    private static final Duration TIMEOUT = Duration.ofSeconds(60);
-
-    private final Stack stack;
-    private final List<String> connectors = new ArrayList<>();
-    private final List<String> databases = new ArrayList<>();
-    private final List<ChangeLog> logs = new ArrayList<>();
+    private final CdcFixture cdc;
 
     CdcIT(Stack stack) {
-        this.stack = stack;
+        this.cdc = new CdcFixture(stack);
     }
 
     @AfterEach
     void cleanUp() {
-        logs.forEach(ChangeLog::close);
-        connectors.forEach(stack.rest()::deleteConnectorIfExists);
-        databases.forEach(stack.postgres()::dropDatabase); // drops the slots too: left behind they would pin WAL
-    }
-
-    private Jdbi database(String name) {
-        stack.postgres().createDatabase(name);
-        databases.add(name);
-        return Jdbi.create(() -> stack.postgres().connect(name));
-    }
-
-    private void deploy(String name, String database, String tables, Map<String, String> extra) {
-        Map<String, String> config = new HashMap<>(Map.of(
-                "connector.class", "io.tablestream.source.PostgresSourceConnector",
-                "tasks.max", "1",
-                "connection.url", stack.postgres().jdbcUrl(database),
-                "connection.user", stack.postgres().user(),
-                "connection.password", stack.postgres().passwordOrEmpty(),
-                "mode", "cdc",
-                "table.include.list", tables,
-                "topic.prefix", name + ".",
-                "slot.name", name.replace('-', '_'),
-                "publication.name", name.replace('-', '_')));
-        config.putAll(extra);
-        stack.rest().createOrUpdateConnector(name, config);
-        connectors.add(name);
-        stack.rest().awaitRunning(name, TIMEOUT);
-    }
-
-    private ChangeLog changeLog(String... topics) {
-        ChangeLog log = new ChangeLog(stack.kafka().bootstrapServers(), List.of(topics));
-        logs.add(log);
-        return log;
+        cdc.close();
     }
 
     @Test
     void snapshotAndConcurrentWritesMeetWithoutGapOrDuplicate() throws Exception {
-        Jdbi db = database("cdc_snapshot_it");
+        Jdbi db = cdc.database("cdc_snapshot_it");
         db.useHandle(h -> h.execute("""
                 CREATE TABLE customers (id int PRIMARY KEY, name text NOT NULL, city text);
                 INSERT INTO customers SELECT g, 'customer ' || g, 'city ' || (g % 7) FROM generate_series(1, 2000) g;
@@ -95,13 +56,13 @@ class CdcIT {
                 db.useHandle(h -> h.execute("DELETE FROM customers WHERE id = ?", deleted));
             }
         });
-        deploy("cdc-snapshot", "cdc_snapshot_it", "customers", Map.of("batch.max.rows", "100"));
+        cdc.deploy("cdc-snapshot", "cdc_snapshot_it", "customers", Map.of("batch.max.rows", "100"));
         writes.get();
 
         Map<Object, List<Object>> expected = db.withHandle(h -> h.createQuery("SELECT id, name, city FROM customers")
                 .map((rs, ctx) -> List.<Object>of(rs.getInt(1), rs.getString(2), rs.getString(3))).list())
                 .stream().collect(Collectors.toMap(r -> r.get(0), r -> r.subList(1, 3), (a, b) -> a, TreeMap::new));
-        List<Change> changes = changeLog("cdc-snapshot.customers").await(
+        List<Change> changes = cdc.changeLog("cdc-snapshot.customers").await(
                 c -> asRows(ChangeLog.finalState(c, "cdc-snapshot.customers", "id")).equals(expected),
                 TIMEOUT, "the topic's final state to equal the table");
 
@@ -115,7 +76,7 @@ class CdcIT {
 
     @Test
     void updatesDeletesAndAnAddedColumnStream() {
-        Jdbi db = database("cdc_stream_it");
+        Jdbi db = cdc.database("cdc_stream_it");
         db.useHandle(h -> h.execute("""
                 CREATE TABLE orders (id int PRIMARY KEY, amount numeric(12,2) NOT NULL, note text,
                                      placed_at timestamptz NOT NULL DEFAULT '2024-05-01 10:00:00+00');
@@ -123,8 +84,8 @@ class CdcIT {
                 CREATE TABLE customers (id int PRIMARY KEY, name text NOT NULL);
                 INSERT INTO orders (id, amount, note) VALUES (1, 10.50, 'first');
                 """));
-        deploy("cdc-stream", "cdc_stream_it", "orders,customers", Map.of());
-        ChangeLog log = changeLog("cdc-stream.orders", "cdc-stream.customers");
+        cdc.deploy("cdc-stream", "cdc_stream_it", "orders,customers", Map.of());
+        ChangeLog log = cdc.changeLog("cdc-stream.orders", "cdc-stream.customers");
         log.await(c -> c.size() == 1, TIMEOUT, "the snapshot row");
 
         db.useHandle(h -> h.execute("""

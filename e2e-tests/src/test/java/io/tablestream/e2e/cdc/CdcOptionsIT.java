@@ -10,13 +10,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import static io.tablestream.e2e.cdc.CdcFixture.TIMEOUT;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -30,64 +28,29 @@ import static org.junit.jupiter.api.Assertions.fail;
 @ExtendWith(TablestreamStack.class)
 class CdcOptionsIT {
 
-    private static final Duration TIMEOUT = Duration.ofSeconds(60);
-
     private final Stack stack;
-    private final List<String> connectors = new ArrayList<>();
-    private final List<String> databases = new ArrayList<>();
-    private final List<ChangeLog> logs = new ArrayList<>();
+    private final CdcFixture cdc;
 
     CdcOptionsIT(Stack stack) {
         this.stack = stack;
+        this.cdc = new CdcFixture(stack);
     }
 
     @AfterEach
     void cleanUp() {
-        logs.forEach(ChangeLog::close);
-        connectors.forEach(stack.rest()::deleteConnectorIfExists);
-        databases.forEach(stack.postgres()::dropDatabase);
-    }
-
-    private Jdbi database(String name) {
-        stack.postgres().createDatabase(name);
-        databases.add(name);
-        return Jdbi.create(() -> stack.postgres().connect(name));
-    }
-
-    private void deploy(String name, String database, String tables, Map<String, String> extra) {
-        Map<String, String> config = new HashMap<>(Map.of(
-                "connector.class", "io.tablestream.source.PostgresSourceConnector",
-                "tasks.max", "1",
-                "connection.url", stack.postgres().jdbcUrl(database),
-                "connection.user", stack.postgres().user(),
-                "connection.password", stack.postgres().passwordOrEmpty(),
-                "mode", "cdc",
-                "table.include.list", tables,
-                "topic.prefix", name + ".",
-                "slot.name", name.replace('-', '_'),
-                "publication.name", name.replace('-', '_')));
-        config.putAll(extra);
-        stack.rest().createOrUpdateConnector(name, config);
-        connectors.add(name);
-        stack.rest().awaitRunning(name, TIMEOUT);
-    }
-
-    private ChangeLog changeLog(String... topics) {
-        ChangeLog log = new ChangeLog(stack.kafka().bootstrapServers(), List.of(topics));
-        logs.add(log);
-        return log;
+        cdc.close();
     }
 
     @Test
     void debeziumEnvelopeAndTruncates() {
-        Jdbi db = database("cdc_options_it");
+        Jdbi db = cdc.database("cdc_options_it");
         db.useHandle(h -> h.execute("""
                 CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL);
                 ALTER TABLE items REPLICA IDENTITY FULL;
                 CREATE TABLE notes (id int PRIMARY KEY, body text NOT NULL);
                 """));
-        deploy("cdc-dbz", "cdc_options_it", "items", Map.of("envelope", "debezium", "skipped.operations", "none"));
-        deploy("cdc-flat", "cdc_options_it", "notes", Map.of("skipped.operations", "none"));
+        cdc.deploy("cdc-dbz", "cdc_options_it", "items", Map.of("envelope", "debezium", "skipped.operations", "none"));
+        cdc.deploy("cdc-flat", "cdc_options_it", "notes", Map.of("skipped.operations", "none"));
         db.useHandle(h -> h.execute("""
                 INSERT INTO items VALUES (1, 'a');
                 UPDATE items SET name = 'b' WHERE id = 1;
@@ -99,7 +62,7 @@ class CdcOptionsIT {
                 INSERT INTO notes VALUES (2, 'after the truncate');
                 """));
 
-        List<Change> items = changeLog("cdc-dbz.items").await(c -> c.size() >= 6, TIMEOUT, "6 item records");
+        List<Change> items = cdc.changeLog("cdc-dbz.items").await(c -> c.size() >= 6, TIMEOUT, "6 item records");
         assertEquals(List.of("c 1 null a", "u 1 a b", "d 1 b null", "tombstone 1", "c 2 null c", "t null null null"),
                 items.stream().map(CdcOptionsIT::envelopeSummary).toList());
         Struct update = items.get(1).value();
@@ -109,7 +72,7 @@ class CdcOptionsIT {
                         source.get("txId")));
         assertEquals("t", items.get(5).headers().get("op"));
 
-        List<Change> notes = changeLog("cdc-flat.notes").await(c -> c.size() >= 3, TIMEOUT, "3 note records");
+        List<Change> notes = cdc.changeLog("cdc-flat.notes").await(c -> c.size() >= 3, TIMEOUT, "3 note records");
         assertEquals("c", notes.get(0).op());
         Change truncate = notes.get(1);
         assertEquals("t", truncate.op());
@@ -133,12 +96,12 @@ class CdcOptionsIT {
 
     @Test
     void heartbeatAdvancesTheSlotWhileTheCapturedTableIsIdle() {
-        Jdbi db = database("cdc_heartbeat_it");
+        Jdbi db = cdc.database("cdc_heartbeat_it");
         db.useHandle(h -> h.execute("""
                 CREATE TABLE quiet (id int PRIMARY KEY);
                 CREATE TABLE busy (id serial PRIMARY KEY, filler text NOT NULL);
                 """));
-        deploy("cdc-heartbeat", "cdc_heartbeat_it", "quiet", Map.of("heartbeat.interval.ms", "200"));
+        cdc.deploy("cdc-heartbeat", "cdc_heartbeat_it", "quiet", Map.of("heartbeat.interval.ms", "200"));
         // WAL the connector does not capture: another table of the database.
         for (int i = 0; i < 5; i++) {
             db.useHandle(h -> h.execute("INSERT INTO busy (filler) SELECT repeat('x', 200) FROM generate_series(1, 500)"));
@@ -157,11 +120,11 @@ class CdcOptionsIT {
 
     @Test
     void aPatchedOffsetMovesTheStreamToTheGivenLsn() {
-        Jdbi db = database("cdc_offsets_it");
+        Jdbi db = cdc.database("cdc_offsets_it");
         db.useHandle(h -> h.execute("CREATE TABLE moves (id int PRIMARY KEY, note text NOT NULL)"));
         String name = "cdc-offsets";
-        deploy(name, "cdc_offsets_it", "moves", Map.of());
-        ChangeLog log = changeLog(name + ".moves");
+        cdc.deploy(name, "cdc_offsets_it", "moves", Map.of());
+        ChangeLog log = cdc.changeLog(name + ".moves");
         db.useHandle(h -> h.execute("INSERT INTO moves VALUES (1, 'streamed')"));
         log.await(c -> c.size() == 1, TIMEOUT, "the first insert");
 
