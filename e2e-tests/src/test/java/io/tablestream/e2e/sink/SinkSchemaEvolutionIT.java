@@ -16,7 +16,6 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -38,7 +37,7 @@ class SinkSchemaEvolutionIT {
     private static final String DB = "sink_evolve_it";
 
     private final Stack stack;
-    private final List<String> connectors = new ArrayList<>();
+    private ConnectorsOnDatabase sink;
     private Jdbi db;
     private String url;
 
@@ -48,19 +47,14 @@ class SinkSchemaEvolutionIT {
 
     @BeforeAll
     void createDatabase() {
-        url = stack.postgres().createDatabase(DB);
-        db = Jdbi.create(() -> stack.postgres().connect(DB));
+        sink = new ConnectorsOnDatabase(stack, DB);
+        db = sink.db;
+        url = sink.url;
     }
 
     @AfterAll
     void deleteConnectors() {
-        connectors.forEach(stack.rest()::deleteConnectorIfExists);
-    }
-
-    private void deploy(String name, Map<String, String> config) {
-        connectors.add(name);
-        stack.rest().createOrUpdateConnector(name, config);
-        stack.rest().awaitRunning(name, TIMEOUT);
+        sink.close();
     }
 
     @Test
@@ -80,7 +74,7 @@ class SinkSchemaEvolutionIT {
         SinkTopics.produce(stack.kafka().bootstrapServers(), "customers", List.of(
                 new Rec(null, null, v1, new Struct(v1).put("id", 1L).put("name", "ann").put("score", (short) 7)),
                 new Rec(null, null, v1, new Struct(v1).put("id", 2L).put("name", "bob").put("score", null))));
-        deploy("customers-sink", SinkTopics.sinkConfig(stack, url, "customers", "auto.create", "true",
+        sink.deploy("customers-sink", SinkTopics.sinkConfig(stack, url, "customers", "auto.create", "true",
                 "auto.evolve", "true", "pk.mode", "record_value", "pk.fields", "id", "insert.mode", "upsert"));
         await("first schema's rows", 2L, () -> db.withHandle(h -> h.createQuery("SELECT count(*) FROM customers")
                 .mapTo(Long.class).one()), TIMEOUT);
@@ -126,7 +120,7 @@ class SinkSchemaEvolutionIT {
                         + "\"active\": false}"},
                 new String[] {"{\"sku\": \"c-3\"}", "{\"qty\": 3, \"sku\": \"c-3\", \"note\": \"tab\\there\"}"},
                 new String[] {"{\"sku\": \"b-2\"}", null}));
-        deploy("inventory-sink", SinkTopics.sinkConfig(stack, url, "inventory", "pk.mode", "record_key",
+        sink.deploy("inventory-sink", SinkTopics.sinkConfig(stack, url, "inventory", "pk.mode", "record_key",
                 "insert.mode", "upsert", "delete.enabled", "true",
                 "key.converter", "org.apache.kafka.connect.json.JsonConverter", "key.converter.schemas.enable", "false",
                 "value.converter", "org.apache.kafka.connect.json.JsonConverter",
@@ -140,8 +134,7 @@ class SinkSchemaEvolutionIT {
 
         stack.kafka().createTopic("ghost", 1);
         produceJson("ghost", List.<String[]>of(new String[] {null, "{\"id\": 1}"}));
-        connectors.add("ghost-sink");
-        stack.rest().createOrUpdateConnector("ghost-sink", SinkTopics.sinkConfig(stack, url, "ghost",
+        sink.create("ghost-sink", SinkTopics.sinkConfig(stack, url, "ghost",
                 "value.converter", "org.apache.kafka.connect.json.JsonConverter",
                 "value.converter.schemas.enable", "false"));
         await("the missing table named in the task's failure", true, () -> {

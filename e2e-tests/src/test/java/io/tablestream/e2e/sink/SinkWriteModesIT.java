@@ -49,7 +49,7 @@ class SinkWriteModesIT {
     private static final String DB = "sink_write_it";
 
     private final Stack stack;
-    private final List<String> connectors = new ArrayList<>();
+    private ConnectorsOnDatabase sink;
     private Jdbi db;
     private String url;
 
@@ -59,19 +59,14 @@ class SinkWriteModesIT {
 
     @BeforeAll
     void createDatabase() {
-        url = stack.postgres().createDatabase(DB);
-        db = Jdbi.create(() -> stack.postgres().connect(DB));
+        sink = new ConnectorsOnDatabase(stack, DB);
+        db = sink.db;
+        url = sink.url;
     }
 
     @AfterAll
     void deleteConnectors() {
-        connectors.forEach(stack.rest()::deleteConnectorIfExists);
-    }
-
-    private void deploy(String name, Map<String, String> config) {
-        connectors.add(name);
-        stack.rest().createOrUpdateConnector(name, config);
-        stack.rest().awaitRunning(name, TIMEOUT);
+        sink.close();
     }
 
     @Test
@@ -110,7 +105,7 @@ class SinkWriteModesIT {
         stack.kafka().createTopic("hostile", 1);
         SinkTopics.produce(stack.kafka().bootstrapServers(), "hostile", records);
         for (String method : List.of("copy", "batch")) {
-            deploy("hostile-" + method, SinkTopics.sinkConfig(stack, url, "hostile", "write.method", method,
+            sink.deploy("hostile-" + method, SinkTopics.sinkConfig(stack, url, "hostile", "write.method", method,
                     "auto.create", "true", "table.name.format", "\"Hostile ${topic} " + method + "\"",
                     "pk.mode", "record_value", "pk.fields", "id", "insert.mode", "upsert"));
         }
@@ -168,7 +163,7 @@ class SinkWriteModesIT {
         SinkTopics.produce(stack.kafka().bootstrapServers(), "items", plain);
         SinkTopics.produce(stack.kafka().bootstrapServers(), "items_cdc", changes);
         for (String method : List.of("copy", "batch")) {
-            deploy("items-" + method, SinkTopics.sinkConfig(stack, url, "items,items_cdc", "write.method", method,
+            sink.deploy("items-" + method, SinkTopics.sinkConfig(stack, url, "items,items_cdc", "write.method", method,
                     "auto.create", "true", "table.name.format", "${topic}_" + method, "pk.mode", "record_key",
                     "insert.mode", "upsert", "delete.enabled", "true"));
             await("items via " + method, List.of(List.of("1", "one again"), List.of("3", "three is back")),
@@ -183,7 +178,7 @@ class SinkWriteModesIT {
         stack.kafka().createTopic("items_upd", 1);
         SinkTopics.produce(stack.kafka().bootstrapServers(), "items_upd", List.of(
                 new Rec(key, k(key, 1), row, r(row, 1, "new")), new Rec(key, k(key, 9), row, r(row, 9, "absent"))));
-        deploy("items-update", SinkTopics.sinkConfig(stack, url, "items_upd", "pk.mode", "record_key",
+        sink.deploy("items-update", SinkTopics.sinkConfig(stack, url, "items_upd", "pk.mode", "record_key",
                 "insert.mode", "update"));
         await("updated rows", List.of(List.of("1", "new"), List.of("5", "untouched")),
                 () -> rows(db, "SELECT id, name FROM items_upd ORDER BY id"), TIMEOUT);
@@ -211,7 +206,7 @@ class SinkWriteModesIT {
             db.useHandle(h -> h.execute("CREATE TABLE stock_" + method + " (id int PRIMARY KEY, note text)"));
             db.useHandle(h -> h.execute("INSERT INTO stock_" + method
                     + " SELECT i, 'old ' || i FROM generate_series(0, 49) i"));
-            deploy("stock-" + method, SinkTopics.sinkConfig(stack, url, "stock", "write.method", method,
+            sink.deploy("stock-" + method, SinkTopics.sinkConfig(stack, url, "stock", "write.method", method,
                     "table.name.format", "${topic}_" + method, "pk.mode", "record_value", "pk.fields", "id",
                     "insert.mode", "upsert", "batch.size", "10"));
         }
@@ -237,7 +232,7 @@ class SinkWriteModesIT {
         stack.kafka().createTopic("payments", 1);
         stack.kafka().createTopic("payments-dlq", 1);
         SinkTopics.produce(stack.kafka().bootstrapServers(), "payments", records);
-        deploy("payments-sink", SinkTopics.sinkConfig(stack, url, "payments", "errors.tolerance", "all",
+        sink.deploy("payments-sink", SinkTopics.sinkConfig(stack, url, "payments", "errors.tolerance", "all",
                 "errors.deadletterqueue.topic.name", "payments-dlq", "errors.deadletterqueue.topic.replication.factor", "1",
                 "errors.deadletterqueue.context.headers.enable", "true"));
         assertEquals("payments-dlq", stack.rest().connectorConfig("payments-sink").get("errors.deadletterqueue.topic.name"),
@@ -264,7 +259,7 @@ class SinkWriteModesIT {
         }
         stack.kafka().createTopic("events", 1);
         SinkTopics.produce(stack.kafka().bootstrapServers(), "events", records);
-        deploy("events-sink", SinkTopics.sinkConfig(stack, url, "events", "auto.create", "true",
+        sink.deploy("events-sink", SinkTopics.sinkConfig(stack, url, "events", "auto.create", "true",
                 "retry.backoff.ms", "200", "batch.size", "500", "consumer.override.max.poll.records", "500"));
 
         await("load started", true, () -> count("events") > 0, TIMEOUT);
