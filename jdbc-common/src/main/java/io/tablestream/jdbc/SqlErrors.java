@@ -1,5 +1,7 @@
 package io.tablestream.jdbc;
 
+import org.apache.kafka.connect.errors.ConnectException;
+
 import java.sql.SQLException;
 import java.util.Optional;
 
@@ -38,5 +40,11 @@ public final class SqlErrors {
     /** Invalid authorization (28*): retrying never helps; the user must fix the credentials. */
     public static boolean isAuthenticationFailure(Throwable error) {
         return sqlCause(error).map(SQLException::getSQLState).map(s -> s.startsWith("28")).orElse(false);
+    }
+
+    /** The error that fails a task whose credentials PostgreSQL refused: retrying never helps. */
+    public static ConnectException credentialsRefused(Throwable error) {
+        return new ConnectException("PostgreSQL refused the credentials in connection.user/connection.password;"
+                + " fix them and restart the connector: " + error.getMessage(), error);
     }
 }

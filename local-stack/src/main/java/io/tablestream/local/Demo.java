@@ -135,7 +135,7 @@ final class Demo implements AutoCloseable {
     public void close() {
         scheduler.shutdownNow();
         try {
-            scheduler.awaitTermination(10, TimeUnit.SECONDS);
+            scheduler.awaitTermination(2, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -207,7 +207,7 @@ final class Demo implements AutoCloseable {
 
         @Override
         public void close() {
-            consumer.close(Duration.ofSeconds(5));
+            consumer.close(Duration.ofSeconds(1));
         }
     }
 }

@@ -6,6 +6,7 @@ import io.tablestream.testkit.ConnectWorker;
 import io.tablestream.testkit.PersistentKafkaBroker;
 import io.tablestream.testkit.PostgresServer;
 
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,7 +40,12 @@ public final class LocalStack implements AutoCloseable {
     public static final String DB_URL_ENV = "TABLESTREAM_DB_URL";
 
     private static final Logger log = LoggerFactory.getLogger(LocalStack.class);
-    private static final Duration ENRICHER_CLOSE_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration ENRICHER_STOP = Duration.ofSeconds(3);
+    private static final Duration WORKER_STOP = Duration.ofSeconds(6);
+    private static final Duration BROKER_STOP = Duration.ofSeconds(2);
+    private static final Duration POSTGRES_STOP = Duration.ofSeconds(2);
+    /** The most a stop of the whole stack takes: the sum of its parts' bounds. */
+    static final Duration STOP_BOUND = ENRICHER_STOP.plus(WORKER_STOP).plus(BROKER_STOP).plus(POSTGRES_STOP).plusSeconds(2);
 
     private final LocalStackOptions options;
     private PostgresServer postgres;
@@ -153,25 +159,43 @@ public final class LocalStack implements AutoCloseable {
         return databaseUrl;
     }
 
-    /** Stops the parts in reverse order: enricher, worker (clean stop, offsets committed), broker, PostgreSQL. Idempotent. */
+    /**
+     * Stops the parts in reverse order: enricher (leaving its group, so the next start need not wait for it), worker
+     * (clean stop: tasks stop and commit their offsets; killed past its bound), broker, PostgreSQL. Each part has a
+     * bound (see {@link StopSequence}); together at most {@link #STOP_BOUND}, a few seconds when nothing is wrong.
+     * Idempotent.
+     */
     @Override
     public synchronized void close() {
+        StopSequence sequence = new StopSequence();
         if (enricher != null) {
-            enricher.close(ENRICHER_CLOSE_TIMEOUT);
+            KafkaStreams streams = enricher;
+            sequence.stop("enricher", ENRICHER_STOP.plusSeconds(1), () -> {
+                if (!streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+                        .withTimeout(ENRICHER_STOP))) {
+                    throw new IllegalStateException("its stream threads did not finish within " + ENRICHER_STOP.toSeconds() + " s");
+                }
+            });
             enricher = null;
         }
         if (connect != null) {
-            connect.stop();
+            ConnectWorker worker = connect;
+            sequence.stop("Connect worker", WORKER_STOP.plusSeconds(1), () -> {
+                if (!worker.stop(WORKER_STOP)) {
+                    throw new IllegalStateException("killed after " + WORKER_STOP.toSeconds() + " s; see " + worker.logFile());
+                }
+            });
             connect = null;
         }
         if (kafka != null) {
-            kafka.close();
+            sequence.stop("Kafka broker", BROKER_STOP, kafka::close);
             kafka = null;
         }
         if (postgres != null) {
-            postgres.close();
+            sequence.stop("PostgreSQL server", POSTGRES_STOP, postgres::close);
             postgres = null;
         }
+        log.info("The local stack stopped in {} ms", sequence.elapsed().toMillis());
     }
 
     /** The worker's REST port; 0 picks a free one here, since the worker would not tell which one it bound. */

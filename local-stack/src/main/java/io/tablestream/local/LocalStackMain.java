@@ -35,9 +35,11 @@ public final class LocalStackMain {
 
         Running running = new Running();
         Thread shutdown = new Thread(() -> {
+            long t0 = System.nanoTime();
             out.println("\nStopping the local stack...");
             running.close();
-            out.println("Stopped: enricher, Connect worker, Kafka broker and PostgreSQL are down.");
+            out.printf(java.util.Locale.ROOT, "Stopped in %.1f s: enricher, Connect worker, Kafka broker and PostgreSQL are down.%n",
+                    (System.nanoTime() - t0) / 1e9);
         }, "tablestream-local-shutdown");
         Runtime.getRuntime().addShutdownHook(shutdown);
 

@@ -28,7 +28,10 @@ import static org.junit.jupiter.api.Assertions.fail;
 final class LocalStackProcess implements AutoCloseable {
 
     static final Duration STARTUP = Duration.ofMinutes(3);
-    static final Duration SHUTDOWN = Duration.ofMinutes(2);
+    /** The stack promises to be down within this (its parts' stop bounds added up); the JVM's exit comes on top. */
+    static final Duration STOP_BOUND = Duration.ofSeconds(15);
+    static final Duration SHUTDOWN = STOP_BOUND.plusSeconds(15);
+    static final Pattern STOPPED = Pattern.compile("^Stopped in (\\d+\\.\\d) s: enricher, Connect worker, Kafka broker and PostgreSQL are down\\.$");
     static final Pattern POSTGRES = Pattern.compile("^ {2}PostgreSQL +(jdbc:postgresql://(\\S+?):(\\d+)/\\S+) +\\(user (\\S+),");
     static final Pattern KAFKA = Pattern.compile("^ {2}Kafka broker +(\\S+?):(\\d+) ");
     static final Pattern REST = Pattern.compile("^ {2}Connect REST +(http://\\S+?):(\\d+) ");
@@ -104,7 +107,9 @@ final class LocalStackProcess implements AutoCloseable {
         int restPort = Integer.parseInt(find(REST).group(2));
         process.destroy();
         assertTrue(process.waitFor(SHUTDOWN.toSeconds(), TimeUnit.SECONDS), "still running after SIGTERM:\n" + tail());
-        assertTrue(output().contains("Stopped: enricher, Connect worker, Kafka broker and PostgreSQL are down."), tail());
+        Matcher stopped = find(STOPPED);
+        double seconds = Double.parseDouble(stopped.group(1));
+        assertTrue(seconds <= STOP_BOUND.toSeconds(), "the stop took " + seconds + " s, more than " + STOP_BOUND + ":\n" + tail());
         for (ProcessHandle child : children) {
             awaitGone(child);
         }

@@ -1,6 +1,7 @@
 package io.tablestream.source;
 
 import io.tablestream.jdbc.ConnectionConfig;
+import io.tablestream.jdbc.ConnectionRetry;
 import io.tablestream.jdbc.SqlErrors;
 import io.tablestream.jdbc.TableId;
 import io.tablestream.jdbc.Version;
@@ -8,7 +9,6 @@ import io.tablestream.jdbc.types.PgTypeCatalog;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.metrics.Measurable;
 import org.apache.kafka.connect.errors.ConnectException;
-import org.apache.kafka.connect.errors.RetriableException;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.apache.kafka.connect.source.SourceTask;
 import org.jdbi.v3.core.Handle;
@@ -22,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
 
 /**
  * Polls its share of the tables (or the custom query), the most overdue first, one batch per {@link #poll()}, over
@@ -39,8 +38,9 @@ public class PostgresSourceTask extends SourceTask {
     private final CountDownLatch stopping = new CountDownLatch(1);
     private PostgresSourceConfig config;
     private Jdbi jdbi;
+    private ConnectionRetry retry;
     private Handle handle;
-    private List<Querier> queriers;
+    private List<Querier> queriers; // null until the task's tables have been read
     private SourceTaskMetrics metrics;
 
     @Override
@@ -52,30 +52,10 @@ public class PostgresSourceTask extends SourceTask {
     public void start(Map<String, String> props) {
         config = new PostgresSourceConfig(props);
         jdbi = ConnectionConfig.jdbi(config);
+        retry = ConnectionRetry.from(config);
         metrics = new SourceTaskMetrics(context == null ? null : context.pluginMetrics());
-        PgTypeCatalog catalog = PgTypeCatalog.of(config.typeOptions());
-        queriers = new ArrayList<>();
-        Mode mode = config.mode();
-        if (mode == Mode.QUERY) {
-            queriers.add(withConnection(h -> BulkQuerier.forQuery(jdbi, h, config, catalog)));
-            log.info("Running the custom query every {} ms into topic {}", config.pollIntervalMs(), config.queryTopic());
-            return;
-        }
-        for (TableId table : config.taskTables()) {
-            TableSchema schema = withConnection(h -> TableSchema.read(h, table, catalog));
-            if (mode == Mode.BULK) {
-                queriers.add(BulkQuerier.forTable(jdbi, schema, config));
-                log.info("Reading all of {} every {} ms", table, config.pollIntervalMs());
-            } else {
-                TableOffset offset = TableOffset.fromMap(context.offsetStorageReader().offset(TableOffset.partition(table)));
-                TableQuerier querier = new TableQuerier(schema, config, offset);
-                queriers.add(querier);
-                if (mode.usesTimestamp()) {
-                    metrics.addTableLag(table, (Measurable) (metricConfig, nowMs) -> querier.newestRowAgeMs(nowMs));
-                }
-                log.info("Polling {} in mode {} from offset {}", table, mode.configValue(), querier.offset().toMap());
-            }
-        }
+        // The tables are read at the first poll, not here: a database that is down at start is then retried
+        // between polls, where the worker can still stop the task.
     }
 
     /**
@@ -86,6 +66,10 @@ public class PostgresSourceTask extends SourceTask {
     @Override
     public List<SourceRecord> poll() throws InterruptedException {
         long now = System.currentTimeMillis();
+        if (queriers == null && !openQueriers(now)) {
+            idleUntil(retry.nextAttemptAtMs());
+            return null;
+        }
         List<Querier> due = queriers.stream().filter(q -> q.nextPollAtMs() <= now)
                 .sorted(Comparator.comparingLong(Querier::nextPollAtMs)).toList();
         for (Querier querier : due) {
@@ -94,12 +78,56 @@ public class PostgresSourceTask extends SourceTask {
                 return records;
             }
         }
-        long next = queriers.stream().mapToLong(Querier::nextPollAtMs).min().orElse(now + config.pollIntervalMs());
-        long wait = Math.min(MAX_IDLE_WAIT_MS, next - System.currentTimeMillis());
+        idleUntil(queriers.stream().mapToLong(Querier::nextPollAtMs).min().orElse(now + config.pollIntervalMs()));
+        return null;
+    }
+
+    private void idleUntil(long atMs) throws InterruptedException {
+        long wait = Math.min(MAX_IDLE_WAIT_MS, atMs - System.currentTimeMillis());
         if (wait > 0) {
             stopping.await(wait, TimeUnit.MILLISECONDS);
         }
-        return null;
+    }
+
+    /** Reads the schema of each of the task's tables (or prepares the query) once the database answers. */
+    private boolean openQueriers(long now) {
+        if (!retry.mayAttempt(now)) {
+            return false;
+        }
+        PgTypeCatalog catalog = PgTypeCatalog.of(config.typeOptions());
+        List<Querier> opened = new ArrayList<>();
+        try {
+            Mode mode = config.mode();
+            if (mode == Mode.QUERY) {
+                opened.add(BulkQuerier.forQuery(jdbi, connection(), config, catalog));
+                log.info("Running the custom query every {} ms into topic {}", config.pollIntervalMs(), config.queryTopic());
+            } else {
+                for (TableId table : config.taskTables()) {
+                    opened.add(openQuerier(mode, TableSchema.read(connection(), table, catalog)));
+                }
+            }
+        } catch (RuntimeException e) {
+            opened.forEach(Querier::close);
+            connectionFailed(e, now, "reading the task's tables");
+            return false;
+        }
+        queriers = opened;
+        return true;
+    }
+
+    private Querier openQuerier(Mode mode, TableSchema schema) {
+        TableId table = schema.table();
+        if (mode == Mode.BULK) {
+            log.info("Reading all of {} every {} ms", table, config.pollIntervalMs());
+            return BulkQuerier.forTable(jdbi, schema, config);
+        }
+        TableOffset offset = TableOffset.fromMap(context.offsetStorageReader().offset(TableOffset.partition(table)));
+        TableQuerier querier = new TableQuerier(schema, config, offset);
+        if (mode.usesTimestamp()) {
+            metrics.addTableLag(table, (Measurable) (metricConfig, nowMs) -> querier.newestRowAgeMs(nowMs));
+        }
+        log.info("Polling {} in mode {} from offset {}", table, mode.configValue(), querier.offset().toMap());
+        return querier;
     }
 
     private List<SourceRecord> pollOne(Querier querier, long now) {
@@ -114,16 +142,10 @@ public class PostgresSourceTask extends SourceTask {
             querier.scheduleNextPoll(querier.hasMoreNow() ? now : now + config.pollIntervalMs());
             return records;
         } catch (RuntimeException e) {
-            if (SqlErrors.isAuthenticationFailure(e)) {
-                throw new ConnectException("PostgreSQL refused the credentials in connection.user/connection.password;"
-                        + " fix them and restart the connector: " + e.getMessage(), e);
-            }
-            if (SqlErrors.isTransient(e)) {
-                closeConnection();
-                querier.scheduleNextPoll(now + config.getLong(ConnectionConfig.CONNECTION_BACKOFF_MS_CONFIG));
-                log.warn("Transient database error polling {}; retrying after connection.backoff.ms: {}",
-                        querier.name(), e.getMessage());
-                throw new RetriableException(e);
+            if (SqlErrors.isAuthenticationFailure(e) || SqlErrors.isTransient(e)) {
+                connectionFailed(e, now, "polling " + querier.name());
+                querier.scheduleNextPoll(retry.nextAttemptAtMs());
+                return List.of();
             }
             if (SqlErrors.sqlCause(e).map(s -> UNDEFINED_TABLE.equals(s.getSQLState())).orElse(false)
                     && querier instanceof TableQuerier) {
@@ -138,10 +160,19 @@ public class PostgresSourceTask extends SourceTask {
         }
     }
 
-    /** The task's connection, opened (with connection.attempts tries) when there is none. */
+    /** Drops the connection and schedules the next attempt, or fails the task when {@link ConnectionRetry} says so. */
+    private void connectionFailed(RuntimeException e, long now, String what) {
+        closeConnection();
+        long backoff = retry.failed(e, now);
+        log.warn("Database error {} (failure {}); retrying in {} ms ({}): {}", what, retry.failures(), backoff,
+                ConnectionConfig.CONNECTION_BACKOFF_MS_CONFIG, e.getMessage());
+    }
+
+    /** The task's connection, opened when there is none (failures go to {@link #connectionFailed}). */
     private Handle connection() {
         if (handle == null) {
-            handle = withRetries(jdbi::open);
+            handle = jdbi.open();
+            retry.succeeded();
         }
         return handle;
     }
@@ -154,47 +185,6 @@ public class PostgresSourceTask extends SourceTask {
                 log.debug("Closing a broken connection failed", e);
             }
             handle = null;
-        }
-    }
-
-    private <T> T withConnection(Function<Handle, T> action) {
-        try {
-            return action.apply(connection());
-        } catch (RuntimeException e) {
-            if (SqlErrors.isTransient(e)) {
-                closeConnection();
-                return action.apply(connection());
-            }
-            throw e;
-        }
-    }
-
-    /** Opens a connection with connection.attempts tries, connection.backoff.ms apart. */
-    private <T> T withRetries(java.util.function.Supplier<T> action) {
-        int attempts = config.getInt(ConnectionConfig.CONNECTION_ATTEMPTS_CONFIG);
-        long backoff = config.getLong(ConnectionConfig.CONNECTION_BACKOFF_MS_CONFIG);
-        for (int attempt = 1; ; attempt++) {
-            try {
-                return action.get();
-            } catch (RuntimeException e) {
-                if (SqlErrors.isAuthenticationFailure(e)) {
-                    throw new ConnectException("PostgreSQL refused the credentials in connection.user/connection.password;"
-                            + " fix them and restart the connector: " + e.getMessage(), e);
-                }
-                if (attempt >= attempts || !SqlErrors.isTransient(e)) {
-                    throw e;
-                }
-                log.warn("Connecting to the database failed (attempt {} of {}), retrying in {} ms: {}",
-                        attempt, attempts, backoff, e.getMessage());
-                try {
-                    if (stopping.await(backoff, TimeUnit.MILLISECONDS)) {
-                        throw new ConnectException("Task stopped while connecting", e);
-                    }
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    throw new ConnectException("Interrupted while connecting", ie);
-                }
-            }
         }
     }
 

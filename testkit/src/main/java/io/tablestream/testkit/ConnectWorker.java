@@ -289,10 +289,21 @@ public final class ConnectWorker implements AutoCloseable {
 
     /** Clean shutdown: stops connectors and tasks (committing offsets) and leaves the group. Idempotent. */
     public void stop() {
+        stop(Duration.ofMinutes(2));
+    }
+
+    /**
+     * Clean shutdown as {@link #stop()}, but a forked worker that has not exited within {@code grace} is killed
+     * (its last offsets may then be uncommitted: a source re-sends what followed its last commit).
+     *
+     * @return whether the worker stopped cleanly within {@code grace}
+     */
+    public boolean stop(Duration grace) {
         if (stopped) {
-            return;
+            return true;
         }
         stopped = true;
+        boolean clean = true;
         if (connect != null) {
             ClassLoader tccl = Thread.currentThread().getContextClassLoader();
             try {
@@ -306,16 +317,20 @@ public final class ConnectWorker implements AutoCloseable {
             // child's stdin at once, and the child halts on that EOF (its parent watch) before its tasks commit offsets.
             process.toHandle().destroy();
             try {
-                if (!process.waitFor(2, TimeUnit.MINUTES)) {
-                    log.warn("Forked Connect worker {} did not stop within 2 minutes, killing it", process.pid());
+                if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+                    log.warn("Forked Connect worker {} did not stop within {} s, killing it (see {})",
+                            process.pid(), grace.toSeconds(), logFile);
+                    clean = false;
                     process.destroyForcibly().waitFor();
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 process.destroyForcibly();
+                clean = false;
             }
         }
         log.info("Connect worker (group {}) at {} stopped", groupId(), restUrl);
+        return clean;
     }
 
     /**

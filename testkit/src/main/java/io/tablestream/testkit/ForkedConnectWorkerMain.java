@@ -13,7 +13,9 @@ import java.util.Map;
  *
  * <p>Like {@code ConnectDistributed.main}, plus: the parent keeps this process's stdin open, and when it closes
  * (the parent JVM is gone, however it ended) this process halts, so no orphaned workers survive a test run.
- * SIGTERM runs Connect's shutdown hook (clean stop); SIGKILL is the hard kill.
+ * SIGTERM runs Connect's shutdown hook (clean stop); SIGKILL is the hard kill. SIGINT is ignored: a terminal's
+ * Ctrl-C reaches every process of its process group, this one too, but the parent owns the stop order (it stops
+ * what uses the worker first, then sends SIGTERM).
  */
 public final class ForkedConnectWorkerMain {
 
@@ -25,6 +27,7 @@ public final class ForkedConnectWorkerMain {
             System.err.println("Usage: ForkedConnectWorkerMain worker.properties");
             System.exit(1);
         }
+        sun.misc.Signal.handle(new sun.misc.Signal("INT"), sun.misc.SignalHandler.SIG_IGN);
         Thread parentWatch = new Thread(() -> {
             try {
                 InputStream in = System.in;

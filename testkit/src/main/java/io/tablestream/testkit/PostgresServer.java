@@ -87,6 +87,9 @@ public final class PostgresServer implements AutoCloseable {
     /**
      * Starts an embedded server whose cluster lives in {@code dataDirectory} and is kept when the server stops,
      * so a restart finds its databases again; {@code null} means a fresh temporary cluster, deleted on close.
+     *
+     * <p>A server with a kept cluster registers no JVM shutdown hook of its own: its owner stops it, last, after the
+     * clients that need it (all hooks of a JVM run at once, so a hook of its own would stop it ahead of them).
      */
     public static PostgresServer startEmbedded(Path dataDirectory) {
         return startEmbedded(dataDirectory, java.util.Map.of());
@@ -103,7 +106,7 @@ public final class PostgresServer implements AutoCloseable {
                     // The default 10 s is too tight on a loaded 2-core CI box (initdb + start run on it).
                     .setPGStartupWait(Duration.ofSeconds(60));
             if (dataDirectory != null) {
-                builder.setDataDirectory(dataDirectory).setCleanDataDirectory(false);
+                builder.setDataDirectory(dataDirectory).setCleanDataDirectory(false).setRegisterShutdownHook(false);
             }
             serverConfig.forEach(builder::setServerConfig);
             pg = builder.start();
@@ -249,17 +252,14 @@ public final class PostgresServer implements AutoCloseable {
             throw new UnsupportedOperationException("restart() needs the embedded server, not " + hostAndPort);
         }
         long t0 = System.nanoTime();
-        String dataDirectory;
-        long postmasterPid;
-        try (Connection c = connect(maintenanceDatabase); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT current_setting('data_directory'), pg_backend_pid()")) {
-            rs.next();
-            dataDirectory = rs.getString(1);
-            postmasterPid = ProcessHandle.of(rs.getLong(2)).flatMap(ProcessHandle::parent)
-                    .orElseThrow(() -> new IllegalStateException("no postmaster process found")).pid();
+        Postmaster postmaster;
+        try {
+            postmaster = postmaster();
         } catch (SQLException e) {
             throw new IllegalStateException("Cannot find the embedded server's data directory: " + e.getMessage(), e);
         }
+        String dataDirectory = postmaster.dataDirectory();
+        long postmasterPid = postmaster.process().pid();
         // pg_ctl lives next to the postgres binary; restart reuses the options recorded in postmaster.opts.
         Path postgres = ProcessHandle.of(postmasterPid).flatMap(p -> p.info().command()).map(Path::of)
                 .orElseThrow(() -> new IllegalStateException("cannot read the postmaster's executable"));
@@ -286,15 +286,60 @@ public final class PostgresServer implements AutoCloseable {
         log.info("Embedded PostgreSQL restarted on port {} in {} ms", embedded.getPort(), (System.nanoTime() - t0) / 1_000_000);
     }
 
+    /**
+     * Stops an embedded server ({@code pg_ctl stop -m fast}, which waits at most 5 s); a postmaster still alive
+     * after that is killed, so close() always returns with the server gone.
+     */
     @Override
     public void close() {
-        if (embedded != null) {
-            try {
-                embedded.close();
-            } catch (IOException e) {
-                log.warn("Error stopping embedded PostgreSQL", e);
-            }
+        if (embedded == null) {
+            return;
         }
+        java.util.Optional<ProcessHandle> postmaster;
+        try {
+            postmaster = java.util.Optional.of(postmaster().process());
+        } catch (SQLException | RuntimeException unreachable) {
+            postmaster = java.util.Optional.empty(); // nothing more to check than what pg_ctl does
+        }
+        try {
+            embedded.close();
+        } catch (IOException e) {
+            log.warn("Error stopping embedded PostgreSQL: {}", e.getMessage());
+        }
+        // pg_ctl returns once the postmaster has removed its pid file, a moment before the process ends.
+        postmaster.filter(process -> !awaitExit(process, Duration.ofSeconds(2))).ifPresent(process -> {
+            log.warn("Embedded PostgreSQL (pid {}) did not stop within pg_ctl's 5 s; killing it", process.pid());
+            process.destroyForcibly();
+            process.onExit().completeOnTimeout(process, 5, java.util.concurrent.TimeUnit.SECONDS).join();
+        });
+    }
+
+    private static boolean awaitExit(ProcessHandle process, Duration timeout) {
+        try {
+            process.onExit().get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            return true;
+        } catch (java.util.concurrent.TimeoutException e) {
+            return false;
+        } catch (java.util.concurrent.ExecutionException e) {
+            return !process.isAlive();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return !process.isAlive();
+        }
+    }
+
+    /** The running server's data directory and postmaster process (the parent of our backend). */
+    private Postmaster postmaster() throws SQLException {
+        try (Connection c = connect(maintenanceDatabase); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT current_setting('data_directory'), pg_backend_pid()")) {
+            rs.next();
+            ProcessHandle process = ProcessHandle.of(rs.getLong(2)).flatMap(ProcessHandle::parent)
+                    .orElseThrow(() -> new IllegalStateException("no postmaster process found"));
+            return new Postmaster(rs.getString(1), process);
+        }
+    }
+
+    private record Postmaster(String dataDirectory, ProcessHandle process) {
     }
 
     @Override
