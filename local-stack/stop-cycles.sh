@@ -26,23 +26,27 @@ data="$work/data"
 load_pid=""
 cleanup() {
   if [[ -n "$load_pid" ]]; then kill -- -"$load_pid" 2>/dev/null || true; fi
+  pkill -9 -f -- "$work" 2>/dev/null || true
 }
 trap cleanup EXIT
 
 if $load; then
   # A parallel build of a copy of the project, over and over, as long as the cycles run.
   git ls-files -z | tar --null -T - -cf - | (mkdir -p "$work/build" && tar -xf - -C "$work/build")
-  setsid bash -c "while true; do mvn -q -B -o -f '$work/build/pom.xml' -pl jdbc-common,source-connector,sink-connector clean package -DskipTests >/dev/null 2>&1 || sleep 1; done" &
+  bash -c "while true; do mvn -q -B -o -f '$work/build/pom.xml' -pl jdbc-common,source-connector,sink-connector clean package -DskipTests >/dev/null 2>&1 || sleep 1; done" &
   load_pid=$!
   echo "machine loaded by a parallel build (pid $load_pid)"
 fi
 
 listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# Job control: each background job gets a process group of its own, as a terminal's foreground job does, and
+# keeps the default SIGINT disposition (without it, a script's background jobs ignore SIGINT).
+set -m
 failures=0
 for ((i = 1; i <= cycles; i++)); do
   out="$work/cycle-$i.txt"
-  setsid java -Xmx768m -jar "$jar" --demo --rate 20 --data-dir "$data" --rest-port 0 >"$out" 2>&1 < /dev/null &
+  java -Xmx768m -jar "$jar" --demo --rate 20 --data-dir "$data" --rest-port 0 >"$out" 2>&1 < /dev/null &
   pid=$!
   for ((w = 0; w < 1800; w++)); do
     grep -q "^Demo running" "$out" && break

@@ -295,37 +295,36 @@ public final class PostgresServer implements AutoCloseable {
         if (embedded == null) {
             return;
         }
-        java.util.Optional<ProcessHandle> postmaster;
+        Postmaster postmaster;
         try {
-            postmaster = java.util.Optional.of(postmaster().process());
+            postmaster = postmaster();
         } catch (SQLException | RuntimeException unreachable) {
-            postmaster = java.util.Optional.empty(); // nothing more to check than what pg_ctl does
+            postmaster = null; // nothing more to check than what pg_ctl does
         }
         try {
             embedded.close();
         } catch (IOException e) {
             log.warn("Error stopping embedded PostgreSQL: {}", e.getMessage());
         }
-        // pg_ctl returns once the postmaster has removed its pid file, a moment before the process ends.
-        postmaster.filter(process -> !awaitExit(process, Duration.ofSeconds(2))).ifPresent(process -> {
+        // The postmaster removes its pid file as the last step of a shutdown; pg_ctl waits for that, at most 5 s.
+        if (postmaster != null && java.nio.file.Files.exists(Path.of(postmaster.dataDirectory(), "postmaster.pid"))) {
+            ProcessHandle process = postmaster.process();
             log.warn("Embedded PostgreSQL (pid {}) did not stop within pg_ctl's 5 s; killing it", process.pid());
             process.destroyForcibly();
-            process.onExit().completeOnTimeout(process, 5, java.util.concurrent.TimeUnit.SECONDS).join();
-        });
+            awaitExit(process, Duration.ofSeconds(5));
+        }
     }
 
+    /** Whether the process ended within {@code timeout} (a killed postmaster ends at once; its parent reaps it). */
     private static boolean awaitExit(ProcessHandle process, Duration timeout) {
-        try {
-            process.onExit().get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-            return true;
-        } catch (java.util.concurrent.TimeoutException e) {
-            return false;
-        } catch (java.util.concurrent.ExecutionException e) {
-            return !process.isAlive();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return !process.isAlive();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (process.isAlive()) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            sleep(20);
         }
+        return true;
     }
 
     /** The running server's data directory and postmaster process (the parent of our backend). */
