@@ -49,7 +49,7 @@ for ((i = 1; i <= cycles; i++)); do
   java -Xmx768m -jar "$jar" --demo --rate 20 --data-dir "$data" --rest-port 0 >"$out" 2>&1 < /dev/null &
   pid=$!
   for ((w = 0; w < 1800; w++)); do
-    grep -q "^Demo running" "$out" && break
+    grep -qs "^Demo running" "$out" && break
     if ! kill -0 "$pid" 2>/dev/null; then echo "cycle $i: the stack exited while starting:"; tail -20 "$out"; exit 1; fi
     sleep 0.1
   done

@@ -32,6 +32,13 @@ public class PostgresSourceTask extends SourceTask {
     private static final Logger log = LoggerFactory.getLogger(PostgresSourceTask.class);
 
     private static final long MAX_IDLE_WAIT_MS = 500;
+    /**
+     * How long a poll waits for a lock another session holds on a table (only DDL, TRUNCATE or an explicit LOCK conflict
+     * with a read): Kafka Connect can stop a task only between polls, so a poll must not wait for long.
+     */
+    static final long LOCK_WAIT_MS = 2_000;
+    /** SQLState of "lock not available": lock_timeout expired. */
+    private static final String LOCK_NOT_AVAILABLE = "55P03";
     /** SQLState of "relation does not exist": the table was dropped while we poll it. */
     private static final String UNDEFINED_TABLE = "42P01";
 
@@ -142,13 +149,18 @@ public class PostgresSourceTask extends SourceTask {
             querier.scheduleNextPoll(querier.hasMoreNow() ? now : now + config.pollIntervalMs());
             return records;
         } catch (RuntimeException e) {
+            if (hasState(e, LOCK_NOT_AVAILABLE)) {
+                log.info("{} is locked by another session; polling it again in {} ms", querier.name(), config.pollIntervalMs());
+                closeConnection(); // whatever transaction the poll had open is aborted
+                querier.scheduleNextPoll(now + config.pollIntervalMs());
+                return List.of();
+            }
             if (SqlErrors.isAuthenticationFailure(e) || SqlErrors.isTransient(e)) {
                 connectionFailed(e, now, "polling " + querier.name());
                 querier.scheduleNextPoll(retry.nextAttemptAtMs());
                 return List.of();
             }
-            if (SqlErrors.sqlCause(e).map(s -> UNDEFINED_TABLE.equals(s.getSQLState())).orElse(false)
-                    && querier instanceof TableQuerier) {
+            if (hasState(e, UNDEFINED_TABLE) && querier instanceof TableQuerier) {
                 log.warn("{} no longer exists; it is skipped until the connector re-reads the catalog", querier.name());
                 queriers.remove(querier);
                 metrics.removeTableLag(((TableQuerier) querier).table());
@@ -158,6 +170,10 @@ public class PostgresSourceTask extends SourceTask {
             }
             throw new ConnectException("Polling " + querier.name() + " failed: " + e.getMessage(), e);
         }
+    }
+
+    private static boolean hasState(RuntimeException e, String sqlState) {
+        return SqlErrors.sqlCause(e).map(s -> sqlState.equals(s.getSQLState())).orElse(false);
     }
 
     /** Drops the connection and schedules the next attempt, or fails the task when {@link ConnectionRetry} says so. */
@@ -172,6 +188,7 @@ public class PostgresSourceTask extends SourceTask {
     private Handle connection() {
         if (handle == null) {
             handle = jdbi.open();
+            handle.execute("SET lock_timeout = " + LOCK_WAIT_MS);
             retry.succeeded();
         }
         return handle;

@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 /**
  * With the database unreachable (a proxy in front of it drops every connection and refuses new ones), each kind of
  * task is stopped (its connector deleted) while it retries: its thread must end within seconds, not after its
- * backoff or its remaining attempts. Kafka Connect stops a task only between two calls into it, and a worker's clean
+ * backoff or its remaining attempts. The same for a polling source whose table another session keeps locked. Kafka Connect stops a task only between two calls into it, and a worker's clean
  * stop waits for its tasks, so a task that retries inside a call holds up every stop of the worker.
  */
 @ExtendWith(TablestreamStack.class)
@@ -69,23 +69,36 @@ class TaskStopIT {
 
     @Test
     void aPollingSourceTaskStopsWhileTheDatabaseIsUnreachable() {
-        String name = "stop-polling";
-        stack.rest().createOrUpdateConnector(name, Fixtures.sourceConfig(stack, proxiedUrl, "items", "stop.polling.",
-                "connection.backoff.ms", BACKOFF_MS, "connection.attempts", "20"));
-        stack.rest().awaitRunning(name, TIMEOUT);
-        TopicReader.readUntilId(stack.kafka().bootstrapServers(), "stop.polling.items", 10L, TIMEOUT);
-        cutAndAssertStopsPromptly(name);
+        deployReadingTenRows("stop-polling", "connection.backoff.ms", BACKOFF_MS, "connection.attempts", "20");
+        cutAndAssertStopsPromptly("stop-polling");
+    }
+
+    @Test
+    void aPollingSourceTaskStopsWhileItsTableIsLocked() {
+        deployReadingTenRows("stop-locked");
+        try (var locker = db.open()) {
+            locker.begin();
+            locker.execute("LOCK TABLE items IN ACCESS EXCLUSIVE MODE");
+            Fixtures.await("the source is waiting for the lock", true, () -> db.withHandle(h -> h.createQuery(
+                    "SELECT count(*) > 0 FROM pg_locks WHERE relation = 'items'::regclass AND NOT granted")
+                    .mapTo(Boolean.class).one()), TIMEOUT);
+            deleteAndAssertStopsPromptly("stop-locked");
+            locker.rollback();
+        }
     }
 
     @Test
     void aCdcSourceTaskStopsWhileTheDatabaseIsUnreachable() {
-        String name = "stop-cdc";
-        stack.rest().createOrUpdateConnector(name, Fixtures.sourceConfig(stack, proxiedUrl, "items", "stop.cdc.",
-                "mode", "cdc", "slot.name", "stop_cdc", "publication.name", "stop_cdc",
-                "connection.backoff.ms", BACKOFF_MS, "connection.attempts", "20"));
+        deployReadingTenRows("stop-cdc", "mode", "cdc", "slot.name", "stop_cdc", "publication.name", "stop_cdc",
+                "connection.backoff.ms", BACKOFF_MS, "connection.attempts", "20");
+        cutAndAssertStopsPromptly("stop-cdc");
+    }
+
+    /** A source on table items through the proxy, topic {@code <name>.items}, once its ten rows have arrived. */
+    private void deployReadingTenRows(String name, String... extra) {
+        stack.rest().createOrUpdateConnector(name, Fixtures.sourceConfig(stack, proxiedUrl, "items", name + ".", extra));
         stack.rest().awaitRunning(name, TIMEOUT);
-        TopicReader.readUntilId(stack.kafka().bootstrapServers(), "stop.cdc.items", 10L, TIMEOUT);
-        cutAndAssertStopsPromptly(name);
+        TopicReader.readUntilId(stack.kafka().bootstrapServers(), name + ".items", 10L, TIMEOUT);
     }
 
     @Test
@@ -122,7 +135,7 @@ class TaskStopIT {
         while (threadAlive(taskThread)) {
             if (System.nanoTime() - t0 > STOP_BOUND.toNanos()) {
                 fail("task thread " + taskThread + " still running " + STOP_BOUND.toSeconds()
-                        + " s after its connector was deleted with the database unreachable:\n" + stackOf(taskThread));
+                        + " s after its connector was deleted:\n" + stackOf(taskThread));
             }
             sleep(Duration.ofMillis(100));
         }
