@@ -52,7 +52,7 @@ class PackagingIT {
     @Test
     void theArchiveHasTheConfluentHubLayoutAndBothConnectors(@TempDir Path dir) throws IOException {
         List<String> entries = unzip(ZIP, dir);
-        String root = "tablestream-connect-" + VERSION + "/";
+        String root = "tablestream-connect-postgresql-" + VERSION + "/";
         for (String expected : List.of("manifest.json", "lib/source-connector-" + VERSION + "-plugin.jar",
                 "lib/sink-connector-" + VERSION + "-plugin.jar", "doc/README.md", "etc/source-shop.json",
                 "etc/sink-enriched-orders.json", "etc/connect-distributed.properties", "etc/enricher.properties")) {
@@ -60,6 +60,11 @@ class PackagingIT {
         }
         String manifest = Files.readString(dir.resolve(root + "manifest.json"));
         assertTrue(manifest.contains("\"version\": \"" + VERSION + "\""), manifest);
+        // Confluent Hub names an archive <owner.username>-<name>-<version>.zip.
+        assertTrue(manifest.contains("\"username\": \"tablestream\"") && manifest.contains("\"name\": \"connect-postgresql\""), manifest);
+        for (String field : List.of("documentation_url", "source_url", "owner", "requirements", "PostgreSQL 13", "Kafka Connect 4.1")) {
+            assertTrue(manifest.contains(field), field + " missing from manifest.json: " + manifest);
+        }
 
         Map<String, Map<String, String>> connectors = listConnectors(dir.resolve(root));
         assertEquals(List.of(SINK, SOURCE), connectors.keySet().stream().sorted().toList());
