@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 
 import static io.tablestream.e2e.cdc.CdcFixture.TIMEOUT;
+import static io.tablestream.e2e.cdc.CdcFixture.sleep;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -128,11 +129,7 @@ class CdcOptionsIT {
         db.useHandle(h -> h.execute("INSERT INTO moves VALUES (1, 'streamed')"));
         log.await(c -> c.size() == 1, TIMEOUT, "the first insert");
 
-        stack.rest().stopConnector(name);
-        awaitState(name, "STOPPED");
-        // STOPPED is reported before the task has shut down: it is gone once the slot is released.
-        awaitCondition("the task to release its slot", () -> !db.withHandle(h -> h.createQuery(
-                "SELECT active FROM pg_replication_slots WHERE slot_name = 'cdc_offsets'").mapTo(Boolean.class).one()));
+        cdc.stopAndAwaitSlotReleased(name, db);
         db.useHandle(h -> h.execute("INSERT INTO moves VALUES (2, 'before the patched position')"));
         // The insert position: the test server commits asynchronously, so the write position may still lag.
         long lsn = db.withHandle(h -> h.createQuery("SELECT (pg_current_wal_insert_lsn() - '0/0')::bigint")
@@ -156,39 +153,9 @@ class CdcOptionsIT {
                 Map.of("offsets", List.of(Map.of("partition", partition, "offset", offset))), TIMEOUT);
     }
 
-    @SuppressWarnings("unchecked")
-    private void awaitState(String name, String state) {
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        while (true) {
-            Map<String, Object> connector = (Map<String, Object>) stack.rest().status(name).get("connector");
-            if (state.equals(connector.get("state"))) {
-                return;
-            }
-            assertTrue(System.nanoTime() < deadline, name + " did not reach " + state + ": " + connector);
-            sleep(100);
-        }
-    }
-
-    private static void awaitCondition(String what, java.util.function.BooleanSupplier condition) {
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        while (!condition.getAsBoolean()) {
-            assertTrue(System.nanoTime() < deadline, "Timed out waiting for " + what);
-            sleep(100);
-        }
-    }
-
     private static boolean slotConfirmedAtLeast(Jdbi db, String slot, String lsn) {
         return db.withHandle(h -> h.createQuery(
                         "SELECT confirmed_flush_lsn >= pg_lsn(?) FROM pg_replication_slots WHERE slot_name = ?")
                 .bind(0, lsn).bind(1, slot).mapTo(Boolean.class).one());
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
     }
 }

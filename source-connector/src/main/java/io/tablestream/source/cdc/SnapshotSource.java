@@ -44,6 +44,8 @@ final class SnapshotSource implements ChangeSource {
     /** The offset of every snapshot record but the last, shared: Connect only reads it. */
     private final Map<String, Object> readingOffset;
     private String topic;
+    /** The row read ahead of the batch returned last. */
+    private ChangeEvent next;
 
     SnapshotSource(Jdbi jdbi, Replication.NewSlot slot, List<TableId> tables, Function<TableId, String> topics,
                    Map<String, String> partition, boolean debeziumEnvelope, PgTypeCatalog types)
@@ -84,25 +86,37 @@ final class SnapshotSource implements ChangeSource {
     @Override
     public List<SourceRecord> poll(int maxRecords) throws SQLException {
         List<ChangeEvent> events = new ArrayList<>();
-        while (events.size() < maxRecords && !done) {
-            if (rows == null) {
-                openNextTable();
-                continue;
-            }
-            if (!rows.next()) {
-                closeTable();
-                continue;
-            }
-            events.add(event(rows));
-            rowsRead++;
+        if (next == null && !done) {
+            next = readNext();
+        }
+        while (events.size() < maxRecords && next != null) {
+            events.add(next);
+            next = readNext();
         }
         List<SourceRecord> records = new ArrayList<>(events.size());
         for (int i = 0; i < events.size(); i++) {
             // The very last snapshot record says so: after it is committed a restart streams instead of re-reading.
+            // The row after each batch is read ahead, so the last record is known as such even when the batch
+            // ends exactly at the end of the tables.
             boolean last = done && i == events.size() - 1;
             records.addAll(events.get(i).toRecords(partition, last ? doneOffset() : readingOffset, debeziumEnvelope));
         }
         return records;
+    }
+
+    /** The next row of the snapshot, moving on to the next table as one ends; null (and done) after the last. */
+    private ChangeEvent readNext() throws SQLException {
+        while (!done) {
+            if (rows == null) {
+                openNextTable();
+            } else if (rows.next()) {
+                rowsRead++;
+                return event(rows);
+            } else {
+                closeTable();
+            }
+        }
+        return null;
     }
 
     private Map<String, Object> doneOffset() {
