@@ -89,6 +89,22 @@ record CapturedTable(TableSchema schema, String topic, List<ColumnReader> reader
         return row;
     }
 
+    /**
+     * What an old-key tuple (REPLICA IDENTITY DEFAULT or USING INDEX) tells of the row: its identity columns; the
+     * fields it does not send stay unset, so the Struct is only read by copying it into an all-optional schema.
+     */
+    Struct knownValues(TupleData tuple) {
+        Struct row = new Struct(schema.valueSchema());
+        for (int i = 0; i < readers.size(); i++) {
+            ColumnReader reader = readers.get(i);
+            String text = tuple.values().get(i);
+            if (reader != null && text != null && !tuple.isUnchangedToast(i)) {
+                row.put(reader.column().name(), reader.readText(text));
+            }
+        }
+        return row;
+    }
+
     /** The primary key of a tuple that carries at least the key columns (a new row, or an old key or row). */
     Struct key(TupleData tuple) {
         if (schema.keySchema() == null) {

@@ -6,6 +6,7 @@ import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigDef.Width;
+import org.apache.kafka.common.config.ConfigException;
 
 /** The settings of {@code mode=cdc}, named as in Debezium's PostgreSQL connector where the meaning is the same. */
 public final class CdcConfig {
@@ -45,11 +46,25 @@ public final class CdcConfig {
             + " t (truncate), or none. Truncates are skipped by default, as in Debezium: their record has no key, which"
             + " a compacted topic rejects.";
 
+    public static final String DELETE_HANDLING_MODE_CONFIG = "delete.handling.mode";
+    private static final String DELETE_HANDLING_MODE_DOC = "envelope=flat: what a delete becomes. tombstone: one"
+            + " record with the key, a null value and the change headers (op=d); rewrite: the last known row (the"
+            + " whole old row with REPLICA IDENTITY FULL, else the key with the other fields null) with field"
+            + " __deleted=\"true\"; every other record gets __deleted=\"false\" and all non-key fields become"
+            + " optional, so the schema stays the same; none: deletes are not emitted (as skipped.operations=d).";
+    public static final String TOMBSTONES_ON_DELETE_CONFIG = "tombstones.on.delete";
+    private static final String TOMBSTONES_ON_DELETE_DOC = "envelope=debezium, or delete.handling.mode=rewrite:"
+            + " follow each delete record with a tombstone (the key, a null value), so a compacted topic drops the"
+            + " key. With delete.handling.mode=tombstone the delete record is itself the tombstone.";
+
     public static final String SNAPSHOT_INITIAL = "initial";
     public static final String SNAPSHOT_NEVER = "never";
     public static final String SNAPSHOT_INITIAL_ONLY = "initial_only";
     public static final String ENVELOPE_FLAT = "flat";
     public static final String ENVELOPE_DEBEZIUM = "debezium";
+    public static final String DELETE_HANDLING_TOMBSTONE = "tombstone";
+    public static final String DELETE_HANDLING_REWRITE = "rewrite";
+    public static final String DELETE_HANDLING_NONE = "none";
     public static final String PUBLICATION_FILTERED = "filtered";
     public static final String PUBLICATION_ALL_TABLES = "all_tables";
     public static final String PUBLICATION_DISABLED = "disabled";
@@ -58,6 +73,10 @@ public final class CdcConfig {
 
     public CdcConfig(AbstractConfig config) {
         this.config = config;
+        String problem = deleteHandlingProblem(config.getString(ENVELOPE_CONFIG), deleteHandlingMode());
+        if (problem != null) {
+            throw new ConfigException(DELETE_HANDLING_MODE_CONFIG, deleteHandlingMode(), problem);
+        }
     }
 
     /** Adds the CDC settings to the source connector's {@link ConfigDef}. */
@@ -83,7 +102,12 @@ public final class CdcConfig {
                 .define(BATCH_MAX_WAIT_MS_CONFIG, Type.LONG, 5L, ConfigDef.Range.between(0, 60_000), Importance.LOW,
                         BATCH_MAX_WAIT_MS_DOC, GROUP, ++order, Width.SHORT, "Batch max wait (ms)")
                 .define(SKIPPED_OPERATIONS_CONFIG, Type.LIST, "t", ConfigDef.ValidList.in(false, "c", "u", "d", "t", "none"),
-                        Importance.LOW, SKIPPED_OPERATIONS_DOC, GROUP, ++order, Width.SHORT, "Skipped operations");
+                        Importance.LOW, SKIPPED_OPERATIONS_DOC, GROUP, ++order, Width.SHORT, "Skipped operations")
+                .define(DELETE_HANDLING_MODE_CONFIG, Type.STRING, DELETE_HANDLING_TOMBSTONE,
+                        OneOf.of(DELETE_HANDLING_TOMBSTONE, DELETE_HANDLING_REWRITE, DELETE_HANDLING_NONE),
+                        Importance.MEDIUM, DELETE_HANDLING_MODE_DOC, GROUP, ++order, Width.SHORT, "Delete handling")
+                .define(TOMBSTONES_ON_DELETE_CONFIG, Type.BOOLEAN, true, Importance.LOW, TOMBSTONES_ON_DELETE_DOC,
+                        GROUP, ++order, Width.SHORT, "Tombstones on delete");
     }
 
     public String publicationName() {
@@ -110,10 +134,35 @@ public final class CdcConfig {
         return ENVELOPE_DEBEZIUM.equals(config.getString(ENVELOPE_CONFIG));
     }
 
-    /** The operation letters (c, u, d, t) not to emit. */
+    /** The operation letters (c, u, d, t) not to emit; d also with delete.handling.mode=none. */
     public java.util.Set<Character> skippedOperations() {
-        return config.getList(SKIPPED_OPERATIONS_CONFIG).stream().filter(op -> !op.equals("none"))
+        return java.util.stream.Stream.concat(config.getList(SKIPPED_OPERATIONS_CONFIG).stream(),
+                        DELETE_HANDLING_NONE.equals(deleteHandlingMode()) ? java.util.stream.Stream.of("d")
+                                : java.util.stream.Stream.empty())
+                .filter(op -> !op.equals("none"))
                 .map(op -> op.charAt(0)).collect(java.util.stream.Collectors.toUnmodifiableSet());
+    }
+
+    public String deleteHandlingMode() {
+        return config.getString(DELETE_HANDLING_MODE_CONFIG);
+    }
+
+    public boolean tombstonesOnDelete() {
+        return config.getBoolean(TOMBSTONES_ON_DELETE_CONFIG);
+    }
+
+    /**
+     * Why the CDC settings contradict each other, or null: delete.handling.mode shapes flat records only; the
+     * Debezium envelope carries deletes as op=d envelopes, as Debezium does.
+     */
+    public static String deleteHandlingProblem(Object envelope, Object deleteHandlingMode) {
+        if (ENVELOPE_DEBEZIUM.equals(envelope) && !DELETE_HANDLING_TOMBSTONE.equals(deleteHandlingMode)) {
+            return DELETE_HANDLING_MODE_CONFIG + "=" + deleteHandlingMode + " applies to envelope=flat only; with"
+                    + " envelope=debezium a delete is an op=d envelope (followed by a tombstone unless "
+                    + TOMBSTONES_ON_DELETE_CONFIG + "=false): remove " + DELETE_HANDLING_MODE_CONFIG
+                    + " or set envelope=flat";
+        }
+        return null;
     }
 
     public long batchMaxWaitMs() {

@@ -33,7 +33,7 @@ public class CdcSourceTask extends SourceTask {
     /** What the snapshot and the stream share. */
     record Settings(Jdbi jdbi, CdcConfig cdc, List<TableId> tables, Function<TableId, String> topics,
                     Map<String, String> partition, TransactionContext transactions, AckTracker acks,
-                    PgTypeCatalog types) {
+                    PgTypeCatalog types, RecordFormat format) {
     }
 
     private static final long SERVER_WAL_CHECK_MS = 5_000;
@@ -68,7 +68,11 @@ public class CdcSourceTask extends SourceTask {
         Jdbi jdbi = ConnectionConfig.jdbi(config);
         settings = new Settings(jdbi, cdc, config.includedTables(), config::topicFor,
                 CdcOffset.partition(cdc.slotName()), context.transactionContext(), acks,
-                PgTypeCatalog.of(config.typeOptions()));
+                PgTypeCatalog.of(config.typeOptions()), RecordFormat.of(cdc));
+        if (CdcConfig.DELETE_HANDLING_NONE.equals(cdc.deleteHandlingMode())) {
+            log.warn("{}=none: deletes are not emitted; downstream copies keep deleted rows",
+                    CdcConfig.DELETE_HANDLING_MODE_CONFIG);
+        }
         CdcOffset offset = CdcOffset.fromMap(context.offsetStorageReader().offset(settings.partition()));
         try {
             jdbi.useHandle(h -> Replication.ensurePublication(h, cdc, settings.tables()));
@@ -128,7 +132,7 @@ public class CdcSourceTask extends SourceTask {
                 log.info("Created slot {} at {}; reading the snapshot of {}", cdc.slotName(),
                         slot.consistentPoint().asString(), settings.tables());
                 return new SnapshotSource(settings.jdbi(), slot, settings.tables(), settings.topics(),
-                        settings.partition(), cdc.debeziumEnvelope(), settings.types());
+                        settings.partition(), settings.format(), settings.types());
             } finally {
                 slot.connection().close(); // the snapshot is imported: its exporter may go
             }

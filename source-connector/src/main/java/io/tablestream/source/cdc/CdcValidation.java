@@ -19,6 +19,12 @@ public final class CdcValidation {
 
     /** Adds an error to the responsible field for every prerequisite the server does not meet. */
     public static void check(Map<String, ConfigValue> values) {
+        ConfigValue deleteHandling = values.get(CdcConfig.DELETE_HANDLING_MODE_CONFIG);
+        String deleteProblem = CdcConfig.deleteHandlingProblem(values.get(CdcConfig.ENVELOPE_CONFIG).value(),
+                deleteHandling.value());
+        if (deleteProblem != null) {
+            deleteHandling.addErrorMessage(deleteProblem);
+        }
         ConfigValue url = values.get(ConnectionConfig.CONNECTION_URL_CONFIG);
         if (url == null || url.value() == null || !url.errorMessages().isEmpty()) {
             return;

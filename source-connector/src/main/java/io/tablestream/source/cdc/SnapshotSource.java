@@ -32,7 +32,7 @@ final class SnapshotSource implements ChangeSource {
     private final Function<TableId, String> topics;
     private final Map<String, String> partition;
     private final long consistentLsn;
-    private final boolean debeziumEnvelope;
+    private final RecordFormat format;
     private final PgTypeCatalog types;
     private int tableIndex = -1;
     private TableSchema schema;
@@ -48,13 +48,13 @@ final class SnapshotSource implements ChangeSource {
     private ChangeEvent next;
 
     SnapshotSource(Jdbi jdbi, Replication.NewSlot slot, List<TableId> tables, Function<TableId, String> topics,
-                   Map<String, String> partition, boolean debeziumEnvelope, PgTypeCatalog types)
+                   Map<String, String> partition, RecordFormat format, PgTypeCatalog types)
             throws SQLException {
         this.tables = tables;
         this.topics = topics;
         this.partition = partition;
         this.consistentLsn = slot.consistentPoint().asLong();
-        this.debeziumEnvelope = debeziumEnvelope;
+        this.format = format;
         this.types = types;
         this.readingOffset = Collections.unmodifiableMap(new CdcOffset(consistentLsn, 0, false).toMap());
         this.handle = jdbi.open();
@@ -99,7 +99,7 @@ final class SnapshotSource implements ChangeSource {
             // The row after each batch is read ahead, so the last record is known as such even when the batch
             // ends exactly at the end of the tables.
             boolean last = done && i == events.size() - 1;
-            records.addAll(events.get(i).toRecords(partition, last ? doneOffset() : readingOffset, debeziumEnvelope));
+            records.addAll(events.get(i).toRecords(partition, last ? doneOffset() : readingOffset, format));
         }
         return records;
     }

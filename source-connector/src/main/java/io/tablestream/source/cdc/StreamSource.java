@@ -60,7 +60,7 @@ final class StreamSource implements ChangeSource {
     private final Set<TableId> captured;
     private final Function<TableId, String> topics;
     private final Map<String, String> partition;
-    private final boolean debeziumEnvelope;
+    private final RecordFormat format;
     private final TransactionContext transactions; // null unless transaction.boundary=connector
     private final AckTracker acks;
     private final long heartbeatIntervalMs;
@@ -86,7 +86,7 @@ final class StreamSource implements ChangeSource {
         this.captured = Set.copyOf(settings.tables());
         this.topics = settings.topics();
         this.partition = settings.partition();
-        this.debeziumEnvelope = settings.cdc().debeziumEnvelope();
+        this.format = settings.format();
         this.transactions = settings.transactions();
         this.acks = settings.acks();
         this.heartbeatIntervalMs = settings.cdc().heartbeatIntervalMs();
@@ -157,7 +157,8 @@ final class StreamSource implements ChangeSource {
         } else if (message instanceof Delete delete) {
             CapturedTable table = relations.get(delete.relationId());
             if (table != null) {
-                Struct before = delete.oldIsKeyOnly() ? null : table.row(delete.oldTuple(), null);
+                Struct before = delete.oldIsKeyOnly() ? table.knownValues(delete.oldTuple())
+                        : table.row(delete.oldTuple(), null);
                 hold(event(table, 'd', table.key(delete.oldTuple()), before, null), out);
             }
         } else if (message instanceof Truncate truncate) {
@@ -178,7 +179,8 @@ final class StreamSource implements ChangeSource {
             Struct oldKey = table.key(update.oldTuple());
             if (oldKey != null && !oldKey.equals(key)) {
                 // The primary key changed: the old key's row is gone, downstream must delete it.
-                Struct oldRow = update.oldIsKeyOnly() ? null : table.row(update.oldTuple(), null);
+                Struct oldRow = update.oldIsKeyOnly() ? table.knownValues(update.oldTuple())
+                        : table.row(update.oldTuple(), null);
                 hold(event(table, 'd', oldKey, oldRow, null), out);
             } else if (!update.oldIsKeyOnly()) {
                 before = table.row(update.oldTuple(), null);
@@ -227,7 +229,7 @@ final class StreamSource implements ChangeSource {
             offsetLsn = lastCompletedLsn;
             offsetTxid = lastCompletedTxid;
         }
-        List<SourceRecord> records = event.toRecords(partition, offset, debeziumEnvelope);
+        List<SourceRecord> records = event.toRecords(partition, offset, format);
         for (SourceRecord record : records) {
             acks.sent(record, lastCompletedLsn);
         }
