@@ -106,7 +106,7 @@ public class PostgresSourceConnector extends SourceConnector {
         }
         Mode chosen = Mode.fromConfig(mode.value().toString());
         if (chosen == Mode.CDC) {
-            CdcValidation.check(values);
+            CdcValidation.check(values, connectorConfigs);
         }
         for (String key : List.of(PostgresSourceConfig.INCREMENTING_COLUMN_NAME_CONFIG,
                 PostgresSourceConfig.TIMESTAMP_COLUMN_NAME_CONFIG, PostgresSourceConfig.QUERY_CONFIG)) {

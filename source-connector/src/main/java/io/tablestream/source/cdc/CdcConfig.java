@@ -57,6 +57,13 @@ public final class CdcConfig {
             + " follow each delete record with a tombstone (the key, a null value), so a compacted topic drops the"
             + " key. With delete.handling.mode=tombstone the delete record is itself the tombstone.";
 
+    public static final String UNAVAILABLE_VALUE_PLACEHOLDER_CONFIG = "unavailable.value.placeholder";
+    private static final String UNAVAILABLE_VALUE_PLACEHOLDER_DOC = "A large (TOASTed) value an update left"
+            + " unchanged is not in the WAL unless the table has REPLICA IDENTITY FULL: its field is then null and"
+            + " the header unavailable.columns names it. Set this to put the given text into such text fields (its"
+            + " UTF-8 bytes into bytea fields) instead, for consumers that cannot read headers; fields of other"
+            + " types stay null. Empty: off.";
+
     public static final String SNAPSHOT_INITIAL = "initial";
     public static final String SNAPSHOT_NEVER = "never";
     public static final String SNAPSHOT_INITIAL_ONLY = "initial_only";
@@ -106,6 +113,8 @@ public final class CdcConfig {
                 .define(DELETE_HANDLING_MODE_CONFIG, Type.STRING, DELETE_HANDLING_TOMBSTONE,
                         OneOf.of(DELETE_HANDLING_TOMBSTONE, DELETE_HANDLING_REWRITE, DELETE_HANDLING_NONE),
                         Importance.MEDIUM, DELETE_HANDLING_MODE_DOC, GROUP, ++order, Width.SHORT, "Delete handling")
+                .define(UNAVAILABLE_VALUE_PLACEHOLDER_CONFIG, Type.STRING, null, Importance.LOW,
+                        UNAVAILABLE_VALUE_PLACEHOLDER_DOC, GROUP, ++order, Width.MEDIUM, "Unavailable value placeholder")
                 .define(TOMBSTONES_ON_DELETE_CONFIG, Type.BOOLEAN, true, Importance.LOW, TOMBSTONES_ON_DELETE_DOC,
                         GROUP, ++order, Width.SHORT, "Tombstones on delete");
     }
@@ -145,6 +154,12 @@ public final class CdcConfig {
 
     public String deleteHandlingMode() {
         return config.getString(DELETE_HANDLING_MODE_CONFIG);
+    }
+
+    /** The placeholder for unavailable values, null when off. */
+    public String unavailableValuePlaceholder() {
+        String placeholder = config.getString(UNAVAILABLE_VALUE_PLACEHOLDER_CONFIG);
+        return placeholder == null || placeholder.isEmpty() ? null : placeholder;
     }
 
     public boolean tombstonesOnDelete() {

@@ -75,7 +75,10 @@ public class CdcSourceTask extends SourceTask {
         }
         CdcOffset offset = CdcOffset.fromMap(context.offsetStorageReader().offset(settings.partition()));
         try {
-            jdbi.useHandle(h -> Replication.ensurePublication(h, cdc, settings.tables()));
+            jdbi.useHandle(h -> {
+                Replication.ensurePublication(h, cdc, settings.tables());
+                settings.tables().forEach(table -> UnavailableValues.profile(h, table).warnIfLacking(log));
+            });
             source = open(offset);
         } catch (SQLException | RuntimeException e) {
             throw failure("Starting change data capture", e);

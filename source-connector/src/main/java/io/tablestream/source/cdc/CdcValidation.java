@@ -1,6 +1,12 @@
 package io.tablestream.source.cdc;
 
 import io.tablestream.jdbc.ConnectionConfig;
+import io.tablestream.source.PostgresSourceConfig;
+import org.apache.kafka.common.config.ConfigException;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.apache.kafka.common.config.ConfigValue;
 import org.apache.kafka.common.config.types.Password;
 
@@ -14,11 +20,13 @@ import java.util.Properties;
 /** The server-side prerequisites of {@code mode=cdc}, each failure pinned to the field to fix. */
 public final class CdcValidation {
 
+    private static final Logger log = LoggerFactory.getLogger(CdcValidation.class);
+
     private CdcValidation() {
     }
 
     /** Adds an error to the responsible field for every prerequisite the server does not meet. */
-    public static void check(Map<String, ConfigValue> values) {
+    public static void check(Map<String, ConfigValue> values, Map<String, String> connectorConfigs) {
         ConfigValue deleteHandling = values.get(CdcConfig.DELETE_HANDLING_MODE_CONFIG);
         String deleteProblem = CdcConfig.deleteHandlingProblem(values.get(CdcConfig.ENVELOPE_CONFIG).value(),
                 deleteHandling.value());
@@ -67,9 +75,23 @@ public final class CdcValidation {
                         + " publication.autocreate.mode=disabled: create it (CREATE PUBLICATION ... FOR TABLE ...)"
                         + " or set publication.autocreate.mode=filtered");
             }
+            warnAboutUnavailableValues(c, connectorConfigs);
         } catch (SQLException e) {
             url.addErrorMessage("Cannot check the CDC prerequisites: " + e.getMessage());
         }
+    }
+
+    /** Logs, per selected table, when updates may leave large values out of the WAL (not an error: a choice). */
+    private static void warnAboutUnavailableValues(Connection c, Map<String, String> connectorConfigs) {
+        PostgresSourceConfig config;
+        try {
+            config = new PostgresSourceConfig(connectorConfigs);
+        } catch (ConfigException e) {
+            return; // the field errors say what to fix first
+        }
+        Handle handle = Jdbi.open(c);
+        config.tableSelector().select(handle)
+                .forEach(table -> UnavailableValues.profile(handle, table).warnIfLacking(log));
     }
 
     private static String single(Connection c, String sql, String parameter) throws SQLException {

@@ -27,9 +27,17 @@ import java.util.concurrent.ConcurrentHashMap;
  * @param key    the primary key, null for a table without one
  * @param before the row before the change, when the replica identity sends it (deletes: at least the key)
  * @param after  the row after the change, null for a delete
+ * @param unavailableColumns columns whose values the WAL does not carry (null or a placeholder in {@code after}),
+ *                           named in the header {@value UnavailableValues#HEADER}
  */
 record ChangeEvent(TableSchema schema, String topic, char op, Struct key, Struct before, Struct after,
-                   long lsn, long txid, long commitTimeMs) {
+                   long lsn, long txid, long commitTimeMs, List<String> unavailableColumns) {
+
+    /** A change whose every value is known. */
+    ChangeEvent(TableSchema schema, String topic, char op, Struct key, Struct before, Struct after,
+                long lsn, long txid, long commitTimeMs) {
+        this(schema, topic, op, key, before, after, lsn, txid, commitTimeMs, List.of());
+    }
 
     static final String OP_HEADER = "op";
     static final String LSN_HEADER = "lsn";
@@ -91,6 +99,9 @@ record ChangeEvent(TableSchema schema, String topic, char op, Struct key, Struct
         headers.addString(LSN_HEADER, lsnText(lsn));
         headers.addLong(TXID_HEADER, txid);
         headers.addLong(COMMIT_TIME_HEADER, commitTimeMs);
+        if (withOp && !unavailableColumns.isEmpty()) {
+            headers.addString(UnavailableValues.HEADER, UnavailableValues.headerValue(unavailableColumns));
+        }
         return headers;
     }
 

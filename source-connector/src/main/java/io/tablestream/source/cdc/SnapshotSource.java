@@ -138,7 +138,10 @@ final class SnapshotSource implements ChangeSource {
             handle.getConnection().commit();
             return;
         }
-        schema = TableSchema.read(handle, tables.get(tableIndex), types);
+        UnavailableValues.Profile profile = UnavailableValues.profile(handle, tables.get(tableIndex));
+        // The schema the stream will give the table, so snapshot and stream records share it.
+        schema = UnavailableValues.relax(TableSchema.read(handle, tables.get(tableIndex), types),
+                profile.replicaIdentity(), profile.toastable(), types);
         topic = topics.apply(schema.table());
         String columns = schema.columns().stream().map(c -> Identifiers.quote(c.column().name()))
                 .collect(Collectors.joining(", "));

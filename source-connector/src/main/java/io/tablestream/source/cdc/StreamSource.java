@@ -66,6 +66,7 @@ final class StreamSource implements ChangeSource {
     private final long heartbeatIntervalMs;
     private final long batchMaxWaitMs;
     private final Set<Character> skippedOperations;
+    private final String unavailablePlaceholder;
     private final Map<Integer, CapturedTable> relations = new HashMap<>();
 
     private long lastCompletedLsn;
@@ -92,6 +93,7 @@ final class StreamSource implements ChangeSource {
         this.heartbeatIntervalMs = settings.cdc().heartbeatIntervalMs();
         this.batchMaxWaitMs = settings.cdc().batchMaxWaitMs();
         this.skippedOperations = settings.cdc().skippedOperations();
+        this.unavailablePlaceholder = settings.cdc().unavailableValuePlaceholder();
         this.lastCompletedLsn = start.asLong();
         this.flushedLsn = start.asLong(); // the slot never streams from before its confirmed position
         this.lastCompletedTxid = offset == null ? 0 : offset.txid();
@@ -147,7 +149,7 @@ final class StreamSource implements ChangeSource {
         } else if (message instanceof Insert insert) {
             CapturedTable table = relations.get(insert.relationId());
             if (table != null) {
-                hold(event(table, 'c', table.key(insert.newTuple()), null, table.row(insert.newTuple(), null)), out);
+                hold(event(table, 'c', table.key(insert.newTuple()), null, table.row(insert.newTuple()), List.of()), out);
             }
         } else if (message instanceof Update update) {
             CapturedTable table = relations.get(update.relationId());
@@ -158,8 +160,8 @@ final class StreamSource implements ChangeSource {
             CapturedTable table = relations.get(delete.relationId());
             if (table != null) {
                 Struct before = delete.oldIsKeyOnly() ? table.knownValues(delete.oldTuple())
-                        : table.row(delete.oldTuple(), null);
-                hold(event(table, 'd', table.key(delete.oldTuple()), before, null), out);
+                        : table.row(delete.oldTuple());
+                hold(event(table, 'd', table.key(delete.oldTuple()), before, null, List.of()), out);
             }
         } else if (message instanceof Truncate truncate) {
             truncate.relationIds().stream().map(relations::get).filter(Objects::nonNull).forEach(t -> {
@@ -167,7 +169,7 @@ final class StreamSource implements ChangeSource {
                     log.warn("Table {} was truncated; with {} containing t the truncate is not emitted, so its topic"
                             + " still holds the old rows", t.table(), CdcConfig.SKIPPED_OPERATIONS_CONFIG);
                 }
-                hold(event(t, 't', null, null, null), out);
+                hold(event(t, 't', null, null, null, List.of()), out);
             });
         }
     }
@@ -180,14 +182,16 @@ final class StreamSource implements ChangeSource {
             if (oldKey != null && !oldKey.equals(key)) {
                 // The primary key changed: the old key's row is gone, downstream must delete it.
                 Struct oldRow = update.oldIsKeyOnly() ? table.knownValues(update.oldTuple())
-                        : table.row(update.oldTuple(), null);
-                hold(event(table, 'd', oldKey, oldRow, null), out);
+                        : table.row(update.oldTuple());
+                hold(event(table, 'd', oldKey, oldRow, null, List.of()), out);
             } else if (!update.oldIsKeyOnly()) {
-                before = table.row(update.oldTuple(), null);
+                before = table.row(update.oldTuple());
             }
         }
         PgOutputMessage.TupleData oldRow = update.oldIsKeyOnly() ? null : update.oldTuple();
-        hold(event(table, 'u', key, before, table.row(update.newTuple(), oldRow)), out);
+        List<String> unavailable = new ArrayList<>();
+        Struct after = table.row(update.newTuple(), oldRow, unavailable);
+        hold(event(table, 'u', key, before, after, unavailable), out);
     }
 
     private void relation(Relation relation) {
@@ -196,19 +200,22 @@ final class StreamSource implements ChangeSource {
             return; // a publication FOR ALL TABLES also sends tables we do not capture
         }
         CapturedTable previous = relations.get(relation.relationId());
-        CapturedTable current = jdbi.withHandle(h -> CapturedTable.of(relation, h, topics.apply(table), types));
+        CapturedTable current = jdbi.withHandle(h -> CapturedTable.of(relation, h, topics.apply(table), types,
+                unavailablePlaceholder));
         if (previous != null && !previous.schema().valueSchema().equals(current.schema().valueSchema())) {
             log.info("Table {} changed its columns; the next records carry the new schema", table);
         }
         relations.put(relation.relationId(), current);
     }
 
-    private ChangeEvent event(CapturedTable table, char op, Struct key, Struct before, Struct after) {
+    private ChangeEvent event(CapturedTable table, char op, Struct key, Struct before, Struct after,
+                              List<String> unavailableColumns) {
         long xid = transaction == null ? 0 : transaction.xid();
         long commitMs = transaction == null ? System.currentTimeMillis()
                 : PG_EPOCH.plus(transaction.commitTimeMicros(), ChronoUnit.MICROS).toEpochMilli();
         long lsn = transaction == null ? stream.getLastReceiveLSN().asLong() : transaction.finalLsn();
-        return new ChangeEvent(table.schema(), table.topic(), op, key, before, after, lsn, xid, commitMs);
+        return new ChangeEvent(table.schema(), table.topic(), op, key, before, after, lsn, xid, commitMs,
+                unavailableColumns);
     }
 
     private void hold(ChangeEvent event, List<SourceRecord> out) {
