@@ -33,8 +33,11 @@ final class CdcFixture implements AutoCloseable {
         return Jdbi.create(() -> stack.postgres().connect(name));
     }
 
-    /** Deploys a mode=cdc connector named {@code name} (its topics are {@code <name>.<table>}) and waits until it runs. */
-    void deploy(String name, String database, String tables, Map<String, String> extra) {
+    /**
+     * Deploys a mode=cdc connector named {@code name} (its topics are {@code <name>.<table>}) and waits until it
+     * runs; returns its config, to change and deploy again.
+     */
+    Map<String, String> deploy(String name, String database, String tables, Map<String, String> extra) {
         Map<String, String> config = new HashMap<>(Map.of(
                 "connector.class", "io.tablestream.source.PostgresSourceConnector",
                 "tasks.max", "1",
@@ -50,6 +53,7 @@ final class CdcFixture implements AutoCloseable {
         stack.rest().createOrUpdateConnector(name, config);
         connectors.add(name);
         stack.rest().awaitRunning(name, TIMEOUT);
+        return config;
     }
 
     /**

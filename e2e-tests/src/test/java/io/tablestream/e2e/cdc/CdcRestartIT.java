@@ -15,6 +15,7 @@ import java.util.stream.IntStream;
 
 import static io.tablestream.e2e.cdc.CdcFixture.TIMEOUT;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** mode=cdc across connector restarts: what the stored offset and the slot say decides where the task resumes. */
 @ExtendWith(TablestreamStack.class)
@@ -62,5 +63,50 @@ class CdcRestartIT {
                 changes.stream().collect(Collectors.groupingBy(Change::op, Collectors.counting())));
         assertEquals("row 100", changes.get(99).value().get("name"));
         assertEquals("streamed after the restart", changes.get(100).value().get("name"));
+    }
+
+    @Test
+    void aSlotDroppedWhileStoppedFailsTheTaskOrWithResnapshotIsReadAgain() {
+        Jdbi db = cdc.database("cdc_slot_lost_it");
+        db.useHandle(h -> h.execute("""
+                CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL);
+                INSERT INTO items SELECT g, 'before ' || g FROM generate_series(1, 5) g;
+                """));
+        String name = "cdc-slot-lost";
+        Map<String, String> config = cdc.deploy(name, "cdc_slot_lost_it", "items", Map.of());
+        ChangeLog log = cdc.changeLog(name + ".items");
+        db.useHandle(h -> h.execute("INSERT INTO items VALUES (6, 'streamed')"));
+        log.await(c -> c.size() == 6, TIMEOUT, "the snapshot and one streamed insert");
+
+        cdc.stopAndAwaitSlotReleased(name, db);
+        db.useHandle(h -> h.execute("SELECT pg_drop_replication_slot('cdc_slot_lost')"));
+        db.useHandle(h -> h.execute("INSERT INTO items SELECT g, 'while the slot was gone ' || g"
+                + " FROM generate_series(7, 16) g"));
+        stack.rest().resumeConnector(name);
+        String trace = cdc.awaitTaskFailure(name);
+        assertTrue(trace.contains("Replication slot cdc_slot_lost does not exist")
+                && trace.contains("slot.lost.action=resnapshot"), trace);
+
+        config.put("slot.lost.action", "resnapshot");
+        stack.rest().createOrUpdateConnector(name, config);
+        // The new config restarts the task; until then the status still shows the failed one.
+        CdcFixture.awaitCondition("the task to run with the new config", () -> "RUNNING".equals(cdc.taskState(name)));
+        List<Change> changes = log.await(c -> c.size() == 6 + 16, TIMEOUT, "the 16 rows read again");
+        assertEquals(IntStream.rangeClosed(1, 16).boxed().toList(),
+                changes.subList(6, 22).stream().map(c -> (Integer) c.keyField("id")).toList());
+        assertTrue(changes.subList(6, 22).stream().allMatch(c -> "r".equals(c.op())));
+        assertEquals("while the slot was gone 16", changes.get(21).value().get("name"));
+        assertEquals(true, db.withHandle(h -> h.createQuery(
+                "SELECT count(*) = 1 FROM pg_replication_slots WHERE slot_name = 'cdc_slot_lost'")
+                .mapTo(Boolean.class).one()), "the slot is back");
+    }
+
+    @Test
+    void slotFailoverCreatesAFailoverSlot() {
+        Jdbi db = cdc.database("cdc_failover_it");
+        db.useHandle(h -> h.execute("CREATE TABLE items (id int PRIMARY KEY)"));
+        cdc.deploy("cdc-failover", "cdc_failover_it", "items", Map.of("slot.failover", "true"));
+        assertEquals(true, db.withHandle(h -> h.createQuery(
+                "SELECT failover FROM pg_replication_slots WHERE slot_name = 'cdc_failover'").mapTo(Boolean.class).one()));
     }
 }

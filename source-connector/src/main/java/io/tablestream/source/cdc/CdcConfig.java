@@ -64,6 +64,15 @@ public final class CdcConfig {
             + " UTF-8 bytes into bytea fields) instead, for consumers that cannot read headers; fields of other"
             + " types stay null. Empty: off.";
 
+    public static final String SLOT_LOST_ACTION_CONFIG = "slot.lost.action";
+    private static final String SLOT_LOST_ACTION_DOC = "What the task does when the stored offset says it has"
+            + " streamed before but the slot is gone (dropped, or invalidated by the server, e.g. for"
+            + " max_slot_wal_keep_size), so the changes since that offset can no longer be read. fail: the task"
+            + " fails naming the slot; resnapshot: re-create the slot and read the initial snapshot again.";
+    public static final String SLOT_FAILOVER_CONFIG = "slot.failover";
+    private static final String SLOT_FAILOVER_DOC = "Create the slot with failover=true (PostgreSQL 17+), so it is"
+            + " synchronized to physical standbys and survives a failover.";
+
     public static final String SNAPSHOT_INITIAL = "initial";
     public static final String SNAPSHOT_NEVER = "never";
     public static final String SNAPSHOT_INITIAL_ONLY = "initial_only";
@@ -72,6 +81,8 @@ public final class CdcConfig {
     public static final String DELETE_HANDLING_TOMBSTONE = "tombstone";
     public static final String DELETE_HANDLING_REWRITE = "rewrite";
     public static final String DELETE_HANDLING_NONE = "none";
+    public static final String SLOT_LOST_FAIL = "fail";
+    public static final String SLOT_LOST_RESNAPSHOT = "resnapshot";
     public static final String PUBLICATION_FILTERED = "filtered";
     public static final String PUBLICATION_ALL_TABLES = "all_tables";
     public static final String PUBLICATION_DISABLED = "disabled";
@@ -99,6 +110,11 @@ public final class CdcConfig {
                         Importance.MEDIUM, SLOT_NAME_DOC, GROUP, ++order, Width.MEDIUM, "Replication slot")
                 .define(SLOT_DROP_ON_STOP_CONFIG, Type.BOOLEAN, false, Importance.LOW, SLOT_DROP_ON_STOP_DOC,
                         GROUP, ++order, Width.SHORT, "Drop slot on stop")
+                .define(SLOT_LOST_ACTION_CONFIG, Type.STRING, SLOT_LOST_FAIL,
+                        OneOf.of(SLOT_LOST_FAIL, SLOT_LOST_RESNAPSHOT), Importance.MEDIUM, SLOT_LOST_ACTION_DOC,
+                        GROUP, ++order, Width.SHORT, "Slot lost action")
+                .define(SLOT_FAILOVER_CONFIG, Type.BOOLEAN, false, Importance.LOW, SLOT_FAILOVER_DOC,
+                        GROUP, ++order, Width.SHORT, "Failover slot")
                 .define(SNAPSHOT_MODE_CONFIG, Type.STRING, SNAPSHOT_INITIAL,
                         OneOf.of(SNAPSHOT_INITIAL, SNAPSHOT_NEVER, SNAPSHOT_INITIAL_ONLY), Importance.MEDIUM,
                         SNAPSHOT_MODE_DOC, GROUP, ++order, Width.SHORT, "Snapshot mode")
@@ -133,6 +149,14 @@ public final class CdcConfig {
 
     public boolean dropSlotOnStop() {
         return config.getBoolean(SLOT_DROP_ON_STOP_CONFIG);
+    }
+
+    public boolean resnapshotWhenSlotLost() {
+        return SLOT_LOST_RESNAPSHOT.equals(config.getString(SLOT_LOST_ACTION_CONFIG));
+    }
+
+    public boolean slotFailover() {
+        return config.getBoolean(SLOT_FAILOVER_CONFIG);
     }
 
     public String snapshotMode() {

@@ -121,23 +121,28 @@ public class CdcSourceTask extends SourceTask {
 
     private ChangeSource open(CdcOffset offset) throws SQLException {
         CdcConfig cdc = settings.cdc();
-        boolean slotExists = settings.jdbi().withHandle(h -> Replication.slotExists(h, cdc.slotName()));
+        Replication.SlotState slot = settings.jdbi().withHandle(h -> Replication.slotState(h, cdc.slotName()));
         boolean wantsSnapshot = !CdcConfig.SNAPSHOT_NEVER.equals(cdc.snapshotMode());
-        if (wantsSnapshot && (offset == null || !offset.snapshotDone())) {
-            if (slotExists) {
+        boolean snapshotPending = wantsSnapshot && (offset == null || !offset.snapshotDone());
+        boolean streams = !CdcConfig.SNAPSHOT_INITIAL_ONLY.equals(cdc.snapshotMode());
+        if (!snapshotPending && streams && offset != null && lost(slot)) {
+            snapshotPending = resnapshotAfterLosing(slot, offset);
+        }
+        if (snapshotPending) {
+            if (slot.exists()) {
                 // A snapshot must be read at the slot's creation point; an unfinished one starts over on a new slot.
-                log.warn("Slot {} exists but the initial snapshot is not complete; dropping and re-creating the slot"
-                        + " to read the snapshot again", cdc.slotName());
+                log.warn("Slot {} exists but the snapshot must be read (again); dropping and re-creating the slot",
+                        cdc.slotName());
                 settings.jdbi().useHandle(h -> Replication.dropSlot(h, cdc.slotName()));
             }
-            Replication.NewSlot slot = Replication.createSlotWithSnapshot(config, cdc.slotName());
+            Replication.NewSlot created = Replication.createSlotWithSnapshot(config, cdc.slotName(), cdc.slotFailover());
             try {
                 log.info("Created slot {} at {}; reading the snapshot of {}", cdc.slotName(),
-                        slot.consistentPoint().asString(), settings.tables());
-                return new SnapshotSource(settings.jdbi(), slot, settings.tables(), settings.topics(),
+                        created.consistentPoint().asString(), settings.tables());
+                return new SnapshotSource(settings.jdbi(), created, settings.tables(), settings.topics(),
                         settings.partition(), settings.format(), settings.types());
             } finally {
-                slot.connection().close(); // the snapshot is imported: its exporter may go
+                created.connection().close(); // the snapshot is imported: its exporter may go
             }
         }
         if (CdcConfig.SNAPSHOT_INITIAL_ONLY.equals(cdc.snapshotMode())) {
@@ -145,12 +150,38 @@ public class CdcSourceTask extends SourceTask {
             return null;
         }
         LogSequenceNumber start = offset == null ? LogSequenceNumber.INVALID_LSN : LogSequenceNumber.valueOf(offset.lsn());
-        if (!slotExists) {
-            Replication.NewSlot slot = Replication.createSlotWithSnapshot(config, cdc.slotName());
-            slot.connection().close();
-            start = slot.consistentPoint();
+        if (!slot.exists()) {
+            Replication.NewSlot created = Replication.createSlotWithSnapshot(config, cdc.slotName(), cdc.slotFailover());
+            created.connection().close();
+            start = created.consistentPoint();
         }
         return new StreamSource(settings, Replication.open(config), start, offset);
+    }
+
+    /** Whether the slot the offset streamed from can no longer give the changes after it. */
+    private static boolean lost(Replication.SlotState slot) {
+        return !slot.exists() || slot.invalidation() != null;
+    }
+
+    /**
+     * slot.lost.action: fails the task naming the slot, or (resnapshot) says so and answers that the snapshot must
+     * be read again on a new slot.
+     */
+    private boolean resnapshotAfterLosing(Replication.SlotState slot, CdcOffset offset) {
+        CdcConfig cdc = settings.cdc();
+        String what = "Replication slot " + cdc.slotName() + (slot.exists() ? " was invalidated by the server ("
+                + slot.invalidation() + ")" : " does not exist") + ", but the stored offset says the connector"
+                + " streamed it up to LSN " + ChangeEvent.lsnText(offset.lsn()) + ": the changes committed since"
+                + " can no longer be read";
+        if (!cdc.resnapshotWhenSlotLost()) {
+            throw new ConnectException(what + ". Set " + CdcConfig.SLOT_LOST_ACTION_CONFIG + "="
+                    + CdcConfig.SLOT_LOST_RESNAPSHOT + " to re-create the slot and read the tables again (their"
+                    + " current rows arrive with op=r; rows deleted meanwhile get no delete record), or stop the"
+                    + " connector and reset its offsets (DELETE /connectors/{name}/offsets) to start over.");
+        }
+        log.warn("{}; {}={}: re-creating the slot and reading the snapshot again (rows deleted meanwhile get no"
+                + " delete record)", what, CdcConfig.SLOT_LOST_ACTION_CONFIG, CdcConfig.SLOT_LOST_RESNAPSHOT);
+        return true;
     }
 
     @Override

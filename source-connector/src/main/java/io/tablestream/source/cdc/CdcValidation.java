@@ -67,6 +67,12 @@ public final class CdcValidation {
                         + " replication slot: raise max_replication_slots or drop an unused slot"
                         + " (SELECT slot_name, active FROM pg_replication_slots)");
             }
+            ConfigValue failover = values.get(CdcConfig.SLOT_FAILOVER_CONFIG);
+            if (Boolean.TRUE.equals(failover.value()) && c.getMetaData().getDatabaseMajorVersion() < 17) {
+                failover.addErrorMessage(CdcConfig.SLOT_FAILOVER_CONFIG + "=true needs PostgreSQL 17 or later"
+                        + " (failover slots); the server runs " + c.getMetaData().getDatabaseProductVersion()
+                        + ": set it to false");
+            }
             ConfigValue mode = values.get(CdcConfig.PUBLICATION_AUTOCREATE_MODE_CONFIG);
             ConfigValue publication = values.get(CdcConfig.PUBLICATION_NAME_CONFIG);
             if (CdcConfig.PUBLICATION_DISABLED.equals(mode.value())

@@ -46,17 +46,43 @@ final class Replication {
         return new org.postgresql.Driver().connect(config.getString(ConnectionConfig.CONNECTION_URL_CONFIG), props);
     }
 
-    static boolean slotExists(Handle handle, String slot) {
-        return handle.createQuery("SELECT count(*) FROM pg_replication_slots WHERE slot_name = ?").bind(0, slot)
-                .mapTo(Integer.class).one() > 0;
+    /** What the server says of a slot; {@code invalidation} is null while the slot can still stream. */
+    record SlotState(boolean exists, String invalidation) {
+        static final SlotState MISSING = new SlotState(false, null);
     }
 
-    /** Creates the slot and keeps its connection open: the exported snapshot lives only as long as it does. */
-    static NewSlot createSlotWithSnapshot(AbstractConfig config, String slot) throws SQLException {
+    /**
+     * The slot's state: missing, invalidated (its WAL removed, {@code wal_status = 'lost'}, or on PostgreSQL 17+
+     * an {@code invalidation_reason}) or usable.
+     */
+    static SlotState slotState(Handle handle, String slot) {
+        return handle.createQuery("""
+                        SELECT CASE WHEN s.wal_status = 'lost' THEN 'its WAL was removed (wal_status lost)'
+                                    ELSE to_jsonb(s) ->> 'invalidation_reason' END
+                        FROM pg_replication_slots s WHERE s.slot_name = ?""")
+                .bind(0, slot).map((rs, ctx) -> new SlotState(true, rs.getString(1))).findOne()
+                .orElse(SlotState.MISSING);
+    }
+
+    static boolean slotExists(Handle handle, String slot) {
+        return slotState(handle, slot).exists();
+    }
+
+    /**
+     * Creates the slot and keeps its connection open: the exported snapshot lives only as long as it does. With
+     * {@code failover} (PostgreSQL 17+) standbys synchronize the slot.
+     */
+    static NewSlot createSlotWithSnapshot(AbstractConfig config, String slot, boolean failover) throws SQLException {
         Connection connection = open(config);
-        try (Statement s = connection.createStatement();
-             ResultSet rs = s.executeQuery("CREATE_REPLICATION_SLOT " + Identifiers.quote(slot)
-                     + " LOGICAL pgoutput EXPORT_SNAPSHOT")) {
+        String command = "CREATE_REPLICATION_SLOT " + Identifiers.quote(slot) + " LOGICAL pgoutput "
+                + (failover ? "(SNAPSHOT 'export', FAILOVER true)" : "EXPORT_SNAPSHOT");
+        if (failover && connection.getMetaData().getDatabaseMajorVersion() < 17) {
+            String version = connection.getMetaData().getDatabaseProductVersion();
+            connection.close();
+            throw new ConnectException(CdcConfig.SLOT_FAILOVER_CONFIG + "=true needs PostgreSQL 17 or later (failover"
+                    + " slots); the server runs " + version + ": set " + CdcConfig.SLOT_FAILOVER_CONFIG + "=false");
+        }
+        try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery(command)) {
             rs.next();
             return new NewSlot(connection, LogSequenceNumber.valueOf(rs.getString("consistent_point")),
                     rs.getString("snapshot_name"));
