@@ -47,8 +47,7 @@ final class CdcFixture implements AutoCloseable {
                 "mode", "cdc",
                 "table.include.list", tables,
                 "topic.prefix", name + ".",
-                "slot.name", name.replace('-', '_'),
-                "publication.name", name.replace('-', '_')));
+                "slot.name", name.replace('-', '_')));
         config.putAll(extra);
         stack.rest().createOrUpdateConnector(name, config);
         connectors.add(name);

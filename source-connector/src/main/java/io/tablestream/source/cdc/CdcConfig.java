@@ -14,11 +14,12 @@ public final class CdcConfig {
     public static final String GROUP = "Change data capture (mode=cdc)";
 
     public static final String PUBLICATION_NAME_CONFIG = "publication.name";
-    private static final String PUBLICATION_NAME_DOC = "PostgreSQL publication the slot streams (pgoutput).";
+    private static final String PUBLICATION_NAME_DOC = "PostgreSQL publication the slot streams (pgoutput)."
+            + " Unset: named like slot.name, so connectors with their own slots never share a publication.";
     public static final String PUBLICATION_AUTOCREATE_MODE_CONFIG = "publication.autocreate.mode";
-    private static final String PUBLICATION_AUTOCREATE_MODE_DOC = "filtered: create the publication for the tables"
-            + " in table.include.list, or set its table list to them; all_tables: create it FOR ALL TABLES (needs a"
-            + " superuser); disabled: the publication must exist.";
+    private static final String PUBLICATION_AUTOCREATE_MODE_DOC = "filtered: create the publication for the captured"
+            + " tables, or add those it lacks (tables are never removed from it: another connector may stream"
+            + " them); all_tables: create it FOR ALL TABLES (needs a superuser); disabled: the publication must exist.";
     public static final String SLOT_NAME_CONFIG = "slot.name";
     private static final String SLOT_NAME_DOC =
             "Logical replication slot; created with an exported snapshot on first start. One connector per slot.";
@@ -101,7 +102,7 @@ public final class CdcConfig {
     public static ConfigDef define(ConfigDef def) {
         int order = 0;
         return def
-                .define(PUBLICATION_NAME_CONFIG, Type.STRING, "tablestream", new ConfigDef.NonEmptyString(),
+                .define(PUBLICATION_NAME_CONFIG, Type.STRING, null, new ConfigDef.NonEmptyString(),
                         Importance.MEDIUM, PUBLICATION_NAME_DOC, GROUP, ++order, Width.MEDIUM, "Publication")
                 .define(PUBLICATION_AUTOCREATE_MODE_CONFIG, Type.STRING, PUBLICATION_FILTERED,
                         OneOf.of(PUBLICATION_FILTERED, PUBLICATION_ALL_TABLES, PUBLICATION_DISABLED), Importance.LOW,
@@ -136,7 +137,12 @@ public final class CdcConfig {
     }
 
     public String publicationName() {
-        return config.getString(PUBLICATION_NAME_CONFIG);
+        return publicationName(config.getString(PUBLICATION_NAME_CONFIG), slotName());
+    }
+
+    /** The publication's name: as set, else the slot's. */
+    public static String publicationName(Object configured, Object slotName) {
+        return configured == null ? String.valueOf(slotName) : configured.toString();
     }
 
     public String publicationAutocreateMode() {

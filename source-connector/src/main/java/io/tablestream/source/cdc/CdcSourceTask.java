@@ -12,6 +12,7 @@ import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.apache.kafka.connect.source.SourceTask;
 import org.apache.kafka.connect.source.TransactionContext;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.postgresql.replication.LogSequenceNumber;
 import org.slf4j.Logger;
@@ -66,7 +67,13 @@ public class CdcSourceTask extends SourceTask {
         registerLagAndProgressMetrics();
         CdcConfig cdc = new CdcConfig(config);
         Jdbi jdbi = ConnectionConfig.jdbi(config);
-        settings = new Settings(jdbi, cdc, config.includedTables(), config::topicFor,
+        List<TableId> tables;
+        try {
+            tables = jdbi.withHandle(this::capturedTables);
+        } catch (RuntimeException e) {
+            throw failure("Reading the tables to capture", e);
+        }
+        settings = new Settings(jdbi, cdc, tables, config::topicFor,
                 CdcOffset.partition(cdc.slotName()), context.transactionContext(), acks,
                 PgTypeCatalog.of(config.typeOptions()), RecordFormat.of(cdc));
         if (CdcConfig.DELETE_HANDLING_NONE.equals(cdc.deleteHandlingMode())) {
@@ -83,6 +90,26 @@ public class CdcSourceTask extends SourceTask {
         } catch (SQLException | RuntimeException e) {
             throw failure("Starting change data capture", e);
         }
+    }
+
+    /**
+     * The tables table.include.list / table.exclude.list select, as in the polling modes (names and regular
+     * expressions), read when the task starts. A table named exactly that does not exist is an error.
+     */
+    private List<TableId> capturedTables(Handle handle) {
+        for (TableId named : config.tableSelector().namedTables()) {
+            if (handle.createQuery("SELECT to_regclass(?) IS NULL").bind(0, named.quoted()).mapTo(Boolean.class).one()) {
+                throw new ConnectException("Table " + named + " listed in "
+                        + PostgresSourceConfig.TABLE_INCLUDE_LIST_CONFIG + " does not exist (or the connector's user"
+                        + " cannot see it); create it or fix the list");
+            }
+        }
+        List<TableId> tables = config.tableSelector().select(handle);
+        if (tables.isEmpty()) {
+            log.warn("No table matches {}/{}; capturing none until one appears",
+                    PostgresSourceConfig.TABLE_INCLUDE_LIST_CONFIG, PostgresSourceConfig.TABLE_EXCLUDE_LIST_CONFIG);
+        }
+        return tables;
     }
 
     private void registerLagAndProgressMetrics() {

@@ -75,9 +75,10 @@ public final class CdcValidation {
             }
             ConfigValue mode = values.get(CdcConfig.PUBLICATION_AUTOCREATE_MODE_CONFIG);
             ConfigValue publication = values.get(CdcConfig.PUBLICATION_NAME_CONFIG);
+            String publicationName = CdcConfig.publicationName(publication.value(), slot.value());
             if (CdcConfig.PUBLICATION_DISABLED.equals(mode.value())
-                    && "0".equals(single(c, "SELECT count(*)::text FROM pg_publication WHERE pubname = ?", String.valueOf(publication.value())))) {
-                publication.addErrorMessage("publication.name=" + publication.value() + " does not exist and"
+                    && "0".equals(single(c, "SELECT count(*)::text FROM pg_publication WHERE pubname = ?", publicationName))) {
+                publication.addErrorMessage("publication.name=" + publicationName + " does not exist and"
                         + " publication.autocreate.mode=disabled: create it (CREATE PUBLICATION ... FOR TABLE ...)"
                         + " or set publication.autocreate.mode=filtered");
             }

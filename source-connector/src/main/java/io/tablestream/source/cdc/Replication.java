@@ -22,6 +22,8 @@ import java.util.stream.Collectors;
 /** The publication, the slot and replication connections. */
 final class Replication {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Replication.class);
+
     /** A slot just created, with the snapshot exported at its consistent point (valid while its connection lives). */
     record NewSlot(Connection connection, LogSequenceNumber consistentPoint, String snapshotName) {
     }
@@ -113,6 +115,19 @@ final class Replication {
         }
     }
 
+    /** The tables the publication does not publish yet (none when it is FOR ALL TABLES). */
+    private static List<TableId> missingFromPublication(Handle handle, String publication, List<TableId> tables) {
+        boolean allTables = handle.createQuery("SELECT puballtables FROM pg_publication WHERE pubname = ?")
+                .bind(0, publication).mapTo(Boolean.class).one();
+        if (allTables) {
+            return List.of();
+        }
+        java.util.Set<TableId> published = java.util.Set.copyOf(handle.createQuery(
+                        "SELECT schemaname, tablename FROM pg_publication_tables WHERE pubname = ?")
+                .bind(0, publication).map((rs, ctx) -> new TableId(rs.getString(1), rs.getString(2))).list());
+        return tables.stream().filter(t -> !published.contains(t)).toList();
+    }
+
     /** Creates or updates the publication as publication.autocreate.mode says. */
     static void ensurePublication(Handle handle, CdcConfig cdc, List<TableId> tables) {
         String name = cdc.publicationName();
@@ -121,9 +136,15 @@ final class Replication {
         String quoted = Identifiers.quote(name);
         switch (cdc.publicationAutocreateMode()) {
             case CdcConfig.PUBLICATION_FILTERED -> {
-                String list = tables.stream().map(TableId::quoted).collect(Collectors.joining(", "));
-                handle.execute(exists ? "ALTER PUBLICATION " + quoted + " SET TABLE " + list
-                        : "CREATE PUBLICATION " + quoted + " FOR TABLE " + list);
+                // Only ever adds: another connector may stream the tables this one does not capture.
+                List<TableId> missing = exists ? missingFromPublication(handle, name, tables) : tables;
+                String list = missing.stream().map(TableId::quoted).collect(Collectors.joining(", "));
+                if (!exists) {
+                    handle.execute("CREATE PUBLICATION " + quoted + (list.isEmpty() ? "" : " FOR TABLE " + list));
+                } else if (!missing.isEmpty()) {
+                    log.info("Adding {} to publication {}", missing, name);
+                    handle.execute("ALTER PUBLICATION " + quoted + " ADD TABLE " + list);
+                }
             }
             case CdcConfig.PUBLICATION_ALL_TABLES -> {
                 if (!exists) {

@@ -1,5 +1,6 @@
 package io.tablestream.source.cdc;
 
+import io.tablestream.jdbc.Identifiers;
 import io.tablestream.jdbc.TableId;
 import io.tablestream.jdbc.types.PgTypeCatalog;
 import io.tablestream.source.cdc.PgOutputMessage.Begin;
@@ -100,7 +101,7 @@ final class StreamSource implements ChangeSource {
         this.stream = connection.unwrap(PGConnection.class).getReplicationAPI().replicationStream().logical()
                 .withSlotName(settings.cdc().slotName())
                 .withSlotOption("proto_version", "1")
-                .withSlotOption("publication_names", settings.cdc().publicationName())
+                .withSlotOption("publication_names", Identifiers.quote(settings.cdc().publicationName()))
                 .withStartPosition(start)
                 .withStatusInterval(10, TimeUnit.SECONDS)
                 .start();
