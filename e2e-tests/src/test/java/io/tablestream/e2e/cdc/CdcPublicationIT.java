@@ -20,9 +20,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 @ExtendWith(TablestreamStack.class)
 class CdcPublicationIT {
 
+    private final Stack stack;
     private final CdcFixture cdc;
 
     CdcPublicationIT(Stack stack) {
+        this.stack = stack;
         this.cdc = new CdcFixture(stack);
     }
 
@@ -94,5 +96,30 @@ class CdcPublicationIT {
         assertEquals(List.of("cdc-select.sales.orders c 3", "cdc-select.sales.orders r 1",
                         "cdc-select.sales.refunds c 2"),
                 changes.stream().map(c -> c.topic() + " " + c.op() + " " + c.keyField("id")).sorted().toList());
+    }
+
+    @Test
+    void aConnectorThatStreamedTheFormerDefaultPublicationKeepsIt() {
+        Jdbi db = cdc.database("cdc_former_publication_it");
+        db.useHandle(h -> h.execute("CREATE TABLE t (id int PRIMARY KEY)"));
+        String name = "cdc-former-pub";
+        Map<String, String> config = cdc.deploy(name, "cdc_former_publication_it", "t",
+                Map.of("publication.name", "tablestream"));
+        ChangeLog log = cdc.changeLog(name + ".t");
+        db.useHandle(h -> h.execute("INSERT INTO t VALUES (1)"));
+        log.await(c -> c.size() == 1, TIMEOUT, "the first insert");
+
+        cdc.stopAndAwaitSlotReleased(name, db);
+        db.useHandle(h -> h.execute("INSERT INTO t VALUES (2)")); // in WAL from before any new publication
+        config.remove("publication.name");
+        stack.rest().createOrUpdateConnector(name, config);
+        stack.rest().resumeConnector(name);
+        stack.rest().awaitRunning(name, TIMEOUT);
+        db.useHandle(h -> h.execute("INSERT INTO t VALUES (3)"));
+
+        assertEquals(List.of(1, 2, 3), log.await(c -> c.size() == 3, TIMEOUT, "the inserts while stopped and after")
+                .stream().map(c -> c.keyField("id")).toList());
+        assertEquals(List.of("tablestream"), db.withHandle(h -> h.createQuery("SELECT pubname FROM pg_publication")
+                .mapTo(String.class).list()));
     }
 }

@@ -38,6 +38,7 @@ public class CdcSourceTask extends SourceTask {
     }
 
     private static final long SERVER_WAL_CHECK_MS = 5_000;
+    private static final String FORMER_DEFAULT_PUBLICATION = "tablestream";
 
     private final AckTracker acks = new AckTracker();
     private PostgresSourceConfig config;
@@ -65,14 +66,20 @@ public class CdcSourceTask extends SourceTask {
         metrics.addGauge("acknowledged-lsn", "the last LSN Kafka acknowledged, which the slot may confirm (0: none yet)",
                 (metricConfig, nowMs) -> acks.flushableLsn());
         registerLagAndProgressMetrics();
-        CdcConfig cdc = new CdcConfig(config);
         Jdbi jdbi = ConnectionConfig.jdbi(config);
         List<TableId> tables;
         try {
+            if (!props.containsKey(CdcConfig.PUBLICATION_NAME_CONFIG)
+                    && jdbi.withHandle(h -> streamsTheFormerDefaultPublication(h, new CdcConfig(config)))) {
+                Map<String, String> withPublication = new java.util.HashMap<>(props);
+                withPublication.put(CdcConfig.PUBLICATION_NAME_CONFIG, FORMER_DEFAULT_PUBLICATION);
+                config = new PostgresSourceConfig(withPublication);
+            }
             tables = jdbi.withHandle(this::capturedTables);
         } catch (RuntimeException e) {
             throw failure("Reading the tables to capture", e);
         }
+        CdcConfig cdc = new CdcConfig(config);
         settings = new Settings(jdbi, cdc, tables, config::topicFor,
                 CdcOffset.partition(cdc.slotName()), context.transactionContext(), acks,
                 PgTypeCatalog.of(config.typeOptions()), RecordFormat.of(cdc));
@@ -90,6 +97,25 @@ public class CdcSourceTask extends SourceTask {
         } catch (SQLException | RuntimeException e) {
             throw failure("Starting change data capture", e);
         }
+    }
+
+    /**
+     * Whether this connector streamed its slot with the publication that was the default before publication.name
+     * defaulted to the slot's name: its slot exists, no publication is named like the slot, and one named
+     * {@value #FORMER_DEFAULT_PUBLICATION} does. It keeps that publication (a publication created now would not
+     * exist in the WAL the slot still has to stream, and pgoutput would refuse it).
+     */
+    private static boolean streamsTheFormerDefaultPublication(Handle handle, CdcConfig cdc) {
+        boolean former = Replication.slotExists(handle, cdc.slotName()) && !cdc.slotName().equals(FORMER_DEFAULT_PUBLICATION)
+                && handle.createQuery("SELECT count(*) FILTER (WHERE pubname = ?) = 0 AND count(*) FILTER (WHERE"
+                        + " pubname = ?) = 1 FROM pg_publication").bind(0, cdc.slotName())
+                .bind(1, FORMER_DEFAULT_PUBLICATION).mapTo(Boolean.class).one();
+        if (former) {
+            log.warn("{} is not set and slot {} exists without a publication of its name: keeping publication {}, the"
+                    + " former default; set {}={} to say so", CdcConfig.PUBLICATION_NAME_CONFIG, cdc.slotName(),
+                    FORMER_DEFAULT_PUBLICATION, CdcConfig.PUBLICATION_NAME_CONFIG, FORMER_DEFAULT_PUBLICATION);
+        }
+        return former;
     }
 
     /**
