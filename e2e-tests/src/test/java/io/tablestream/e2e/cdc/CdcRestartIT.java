@@ -5,13 +5,17 @@ import io.tablestream.testkit.Stack;
 import io.tablestream.testkit.TablestreamStack;
 import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static io.tablestream.e2e.cdc.CdcFixture.TIMEOUT;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -108,5 +112,52 @@ class CdcRestartIT {
         cdc.deploy("cdc-failover", "cdc_failover_it", "items", Map.of("slot.failover", "true"));
         assertEquals(true, db.withHandle(h -> h.createQuery(
                 "SELECT failover FROM pg_replication_slots WHERE slot_name = 'cdc_failover'").mapTo(Boolean.class).one()));
+    }
+
+    @Test
+    void streamingRidesOutAThirtySecondPostgresOutage() throws Exception {
+        Assumptions.assumeTrue(stack.postgres().isEmbedded(), "restarts only the embedded server");
+        Jdbi db = cdc.database("cdc_outage_it");
+        db.useHandle(h -> h.execute("CREATE TABLE events (id int PRIMARY KEY, tx int NOT NULL)"));
+        String name = "cdc-outage";
+        // batch.max.rows below the transaction size: polls end inside transactions, which must resume exactly.
+        cdc.deploy(name, "cdc_outage_it", "events", Map.of("batch.max.rows", "7",
+                "connection.attempts", "120", "connection.backoff.ms", "500"));
+        ChangeLog log = cdc.changeLog(name + ".events");
+
+        AtomicBoolean writing = new AtomicBoolean(true);
+        AtomicInteger transactions = new AtomicInteger();
+        Thread writer = new Thread(() -> {
+            while (writing.get()) {
+                int tx = transactions.get();
+                try {
+                    db.useHandle(h -> h.execute("INSERT INTO events SELECT ? * 10 + g, ? FROM generate_series(0, 9) g",
+                            tx, tx));
+                    transactions.incrementAndGet();
+                } catch (RuntimeException e) { // the server is down
+                    CdcFixture.sleep(200);
+                }
+                CdcFixture.sleep(20);
+            }
+        }, "cdc-outage-it-writer");
+        writer.start();
+        try {
+            log.await(c -> c.size() >= 100, TIMEOUT, "rows streamed before the outage");
+            stack.postgres().restart(Duration.ofSeconds(30));
+            int afterRestart = transactions.get();
+            CdcFixture.awaitCondition("transactions after the restart", () -> transactions.get() > afterRestart + 20);
+        } finally {
+            writing.set(false);
+            writer.join();
+        }
+
+        int rows = transactions.get() * 10;
+        List<Change> changes = log.await(c -> c.size() >= rows, Duration.ofSeconds(120), rows + " rows");
+        assertEquals("RUNNING", cdc.taskState(name), "the task rode out the outage without failing");
+        log.readCommitted(TIMEOUT);
+        assertEquals(IntStream.range(0, rows).boxed().toList(),
+                changes.stream().map(c -> (Integer) c.keyField("id")).sorted().toList(), "every row exactly once");
+        assertEquals(IntStream.range(0, rows).boxed().toList(),
+                changes.stream().map(c -> (Integer) c.keyField("id")).toList(), "in commit order");
     }
 }

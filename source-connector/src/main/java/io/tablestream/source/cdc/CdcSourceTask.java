@@ -1,6 +1,7 @@
 package io.tablestream.source.cdc;
 
 import io.tablestream.jdbc.ConnectionConfig;
+import io.tablestream.jdbc.RetryPolicy;
 import io.tablestream.jdbc.SqlErrors;
 import io.tablestream.jdbc.TableId;
 import io.tablestream.jdbc.Version;
@@ -14,6 +15,7 @@ import org.apache.kafka.connect.source.SourceTask;
 import org.apache.kafka.connect.source.TransactionContext;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.JdbiException;
 import org.postgresql.replication.LogSequenceNumber;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -166,8 +168,13 @@ public class CdcSourceTask extends SourceTask {
             long now = System.currentTimeMillis();
             if (now - serverWalCheckedMs >= SERVER_WAL_CHECK_MS) {
                 serverWalCheckedMs = now;
-                serverWalLsn = settings.jdbi().withHandle(h -> h.createQuery(
-                        "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint").mapTo(Long.class).one());
+                try {
+                    serverWalLsn = settings.jdbi().withHandle(h -> h.createQuery(
+                            "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint").mapTo(Long.class).one());
+                } catch (JdbiException e) {
+                    log.debug("Reading the server's WAL position failed; slot-lag-bytes keeps its last value: {}",
+                            e.getMessage());
+                }
             }
         }
     }
@@ -208,7 +215,7 @@ public class CdcSourceTask extends SourceTask {
             created.connection().close();
             start = created.consistentPoint();
         }
-        return new StreamSource(settings, Replication.open(config), start, offset);
+        return new StreamSource(settings, () -> Replication.open(config), RetryPolicy.of(config), start, offset);
     }
 
     /** Whether the slot the offset streamed from can no longer give the changes after it. */
