@@ -5,6 +5,7 @@ import io.tablestream.source.PostgresSourceConfig;
 import org.apache.kafka.common.config.ConfigException;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.JdbiException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.apache.kafka.common.config.ConfigValue;
@@ -97,8 +98,12 @@ public final class CdcValidation {
             return; // the field errors say what to fix first
         }
         Handle handle = Jdbi.open(c);
-        config.tableSelector().select(handle)
-                .forEach(table -> UnavailableValues.profile(handle, table).warnIfLacking(log));
+        try {
+            config.tableSelector().select(handle)
+                    .forEach(table -> UnavailableValues.profile(handle, table).warnIfLacking(log));
+        } catch (JdbiException e) {
+            log.warn("Cannot check the captured tables' replica identity: {}", e.getMessage());
+        }
     }
 
     private static String single(Connection c, String sql, String parameter) throws SQLException {
