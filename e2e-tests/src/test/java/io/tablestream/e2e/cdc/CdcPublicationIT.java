@@ -81,7 +81,7 @@ class CdcPublicationIT {
                 INSERT INTO public.orders VALUES (1);
                 """));
         cdc.deploy("cdc-select", "cdc_selection_it", "sales\\..*",
-                Map.of("table.exclude.list", ".*audit.*"));
+                Map.of("table.exclude.list", ".*audit.*", "table.poll.interval.ms", "500"));
         db.useHandle(h -> h.execute("""
                 INSERT INTO sales.refunds VALUES (2);
                 INSERT INTO sales.audit_log VALUES (2);
@@ -96,6 +96,16 @@ class CdcPublicationIT {
         assertEquals(List.of("cdc-select.sales.orders c 3", "cdc-select.sales.orders r 1",
                         "cdc-select.sales.refunds c 2"),
                 changes.stream().map(c -> c.topic() + " " + c.op() + " " + c.keyField("id")).sorted().toList());
+
+        // A table created later that matches: the connector restarts its task, which adds it to the publication.
+        db.useHandle(h -> h.execute("CREATE TABLE sales.returns (id int PRIMARY KEY)"));
+        CdcFixture.awaitCondition("sales.returns in the publication", () -> db.withHandle(h -> h.createQuery(
+                "SELECT count(*) = 1 FROM pg_publication_tables WHERE schemaname = 'sales' AND tablename = 'returns'")
+                .mapTo(Boolean.class).one()));
+        db.useHandle(h -> h.execute("INSERT INTO sales.returns VALUES (4)"));
+        List<Change> returns = cdc.changeLog("cdc-select.sales.returns").await(c -> !c.isEmpty(), TIMEOUT,
+                "the insert into the new table");
+        assertEquals("c 4", returns.get(0).op() + " " + returns.get(0).keyField("id"));
     }
 
     @Test
