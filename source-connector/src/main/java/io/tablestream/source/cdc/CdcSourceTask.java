@@ -92,6 +92,9 @@ public class CdcSourceTask extends SourceTask {
         CdcOffset offset = CdcOffset.fromMap(context.offsetStorageReader().offset(settings.partition()));
         try {
             jdbi.useHandle(h -> {
+                if (cdc.slotFailover()) {
+                    Replication.requireFailoverSupport(h);
+                }
                 Replication.ensurePublication(h, cdc, settings.tables());
                 settings.tables().forEach(table -> UnavailableValues.profile(h, table).warnIfLacking(log));
             });

@@ -78,12 +78,6 @@ final class Replication {
         Connection connection = open(config);
         String command = "CREATE_REPLICATION_SLOT " + Identifiers.quote(slot) + " LOGICAL pgoutput "
                 + (failover ? "(SNAPSHOT 'export', FAILOVER true)" : "EXPORT_SNAPSHOT");
-        if (failover && connection.getMetaData().getDatabaseMajorVersion() < 17) {
-            String version = connection.getMetaData().getDatabaseProductVersion();
-            connection.close();
-            throw new ConnectException(CdcConfig.SLOT_FAILOVER_CONFIG + "=true needs PostgreSQL 17 or later (failover"
-                    + " slots); the server runs " + version + ": set " + CdcConfig.SLOT_FAILOVER_CONFIG + "=false");
-        }
         try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery(command)) {
             rs.next();
             return new NewSlot(connection, LogSequenceNumber.valueOf(rs.getString("consistent_point")),
@@ -91,6 +85,16 @@ final class Replication {
         } catch (SQLException | RuntimeException e) {
             connection.close();
             throw e;
+        }
+    }
+
+    /** Refuses slot.failover=true on a server without failover slots (before PostgreSQL 17). */
+    static void requireFailoverSupport(Handle handle) {
+        int version = handle.createQuery("SELECT current_setting('server_version_num')::int").mapTo(Integer.class).one();
+        if (version < 170000) {
+            throw new ConnectException(CdcConfig.SLOT_FAILOVER_CONFIG + "=true needs PostgreSQL 17 or later (failover"
+                    + " slots); the server runs " + handle.createQuery("SHOW server_version").mapTo(String.class).one()
+                    + ": set " + CdcConfig.SLOT_FAILOVER_CONFIG + "=false");
         }
     }
 
