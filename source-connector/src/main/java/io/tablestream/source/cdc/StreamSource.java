@@ -253,7 +253,8 @@ final class StreamSource implements ChangeSource {
         } else if (message instanceof Insert insert) {
             CapturedTable table = relations.get(insert.relationId());
             if (table != null) {
-                hold(event(table, 'c', table.key(insert.newTuple()), null, table.row(insert.newTuple()), List.of()), out);
+                hold(event(table, 'c', table.key(insert.newTuple()), null, table.row(insert.newTuple()), List.of()),
+                        out);
             }
         } else if (message instanceof Update update) {
             CapturedTable table = relations.get(update.relationId());
