@@ -58,7 +58,12 @@ public class PostgresSourceConnector extends SourceConnector {
     @Override
     public List<Map<String, String>> taskConfigs(int maxTasks) {
         if (config.mode() == Mode.CDC) {
-            return List.of(props); // one slot, one ordered stream, one task
+            // One slot, one ordered stream, one task. It reads its tables itself; listing them here restarts it
+            // when the selection changes, so it adds a new table to the publication.
+            Map<String, String> task = new HashMap<>(props);
+            task.put(PostgresSourceConfig.TASK_TABLES_CONFIG,
+                    monitor.tables().stream().map(TableId::quoted).collect(Collectors.joining(",")));
+            return List.of(task);
         }
         if (config.mode() == Mode.QUERY) {
             return List.of(new HashMap<>(props));
@@ -106,7 +111,7 @@ public class PostgresSourceConnector extends SourceConnector {
         }
         Mode chosen = Mode.fromConfig(mode.value().toString());
         if (chosen == Mode.CDC) {
-            CdcValidation.check(values);
+            CdcValidation.check(values, connectorConfigs);
         }
         for (String key : List.of(PostgresSourceConfig.INCREMENTING_COLUMN_NAME_CONFIG,
                 PostgresSourceConfig.TIMESTAMP_COLUMN_NAME_CONFIG, PostgresSourceConfig.QUERY_CONFIG)) {

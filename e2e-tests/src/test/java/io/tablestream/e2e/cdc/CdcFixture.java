@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 
 /**
  * A CDC IT's own databases, connectors and topic readers on the shared stack; {@link #close()} removes them all
@@ -32,8 +33,11 @@ final class CdcFixture implements AutoCloseable {
         return Jdbi.create(() -> stack.postgres().connect(name));
     }
 
-    /** Deploys a mode=cdc connector named {@code name} (its topics are {@code <name>.<table>}) and waits until it runs. */
-    void deploy(String name, String database, String tables, Map<String, String> extra) {
+    /**
+     * Deploys a mode=cdc connector named {@code name} (its topics are {@code <name>.<table>}) and waits until it
+     * runs; returns its config, to change and deploy again.
+     */
+    Map<String, String> deploy(String name, String database, String tables, Map<String, String> extra) {
         Map<String, String> config = new HashMap<>(Map.of(
                 "connector.class", "io.tablestream.source.PostgresSourceConnector",
                 "tasks.max", "1",
@@ -43,12 +47,64 @@ final class CdcFixture implements AutoCloseable {
                 "mode", "cdc",
                 "table.include.list", tables,
                 "topic.prefix", name + ".",
-                "slot.name", name.replace('-', '_'),
-                "publication.name", name.replace('-', '_')));
+                "slot.name", name.replace('-', '_')));
         config.putAll(extra);
         stack.rest().createOrUpdateConnector(name, config);
         connectors.add(name);
         stack.rest().awaitRunning(name, TIMEOUT);
+        return config;
+    }
+
+    /**
+     * Stops the connector ({@code PUT /connectors/{name}/stop}) and waits until its task has released the slot:
+     * STOPPED is reported before the task has shut down.
+     */
+    void stopAndAwaitSlotReleased(String name, Jdbi db) {
+        stack.rest().stopConnector(name);
+        awaitState(name, "STOPPED");
+        String slot = name.replace('-', '_');
+        awaitCondition("the task to release slot " + slot, () -> !db.withHandle(h -> h.createQuery(
+                "SELECT count(*) > 0 FROM pg_replication_slots WHERE slot_name = ? AND active")
+                .bind(0, slot).mapTo(Boolean.class).one()));
+    }
+
+    @SuppressWarnings("unchecked")
+    void awaitState(String name, String state) {
+        awaitCondition(name + " to reach " + state, () -> state.equals(
+                ((Map<String, Object>) stack.rest().status(name).get("connector")).get("state")));
+    }
+
+    /** The state of the connector's first task (null while it has none). */
+    @SuppressWarnings("unchecked")
+    String taskState(String name) {
+        List<Map<String, Object>> tasks = (List<Map<String, Object>>) stack.rest().status(name).get("tasks");
+        return tasks == null || tasks.isEmpty() ? null : (String) tasks.get(0).get("state");
+    }
+
+    /** The trace of the connector's first task once it has FAILED. */
+    @SuppressWarnings("unchecked")
+    String awaitTaskFailure(String name) {
+        awaitCondition(name + "'s task to fail", () -> "FAILED".equals(taskState(name)));
+        return (String) ((List<Map<String, Object>>) stack.rest().status(name).get("tasks")).get(0).get("trace");
+    }
+
+    static void awaitCondition(String what, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("Timed out after " + TIMEOUT + " waiting for " + what);
+            }
+            sleep(100);
+        }
+    }
+
+    static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     ChangeLog changeLog(String... topics) {

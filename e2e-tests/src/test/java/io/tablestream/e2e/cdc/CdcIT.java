@@ -94,7 +94,7 @@ class CdcIT {
                 INSERT INTO customers VALUES (7, 'Ada');
                 DELETE FROM customers WHERE id = 7;
                 """));
-        List<Change> all = log.await(c -> c.size() == 6, TIMEOUT, "insert, update, insert, delete + tombstone");
+        List<Change> all = log.await(c -> c.size() == 5, TIMEOUT, "insert, update, insert, delete");
         // Topics are ordered each on its own, not among each other.
         List<Change> changes = only(all, "cdc-stream.orders");
         List<Change> customerChanges = only(all, "cdc-stream.customers");
@@ -122,18 +122,17 @@ class CdcIT {
         assertTrue(Long.parseLong(update.headers().get("commit_ts_ms")) > 0);
 
         assertEquals(List.of("c", "Ada"), List.of(customerChanges.get(0).op(), customerChanges.get(0).value().get("name")));
+        assertEquals(2, customerChanges.size(), "a delete is one record");
         Change delete = customerChanges.get(1);
         assertEquals("d", delete.op());
         assertEquals(7, delete.keyField("id"));
-        assertEquals(7, delete.value().get("id"), "the delete record's value carries the old key");
-        Change tombstone = customerChanges.get(2);
-        assertEquals(7, tombstone.keyField("id"));
-        assertNull(tombstone.value());
+        assertNull(delete.value(), "the delete is a tombstone: nothing in it reads as a row");
+        assertNotNull(delete.headers().get("lsn"));
 
         // A column added while streaming: the next records carry it.
         db.useHandle(h -> h.execute("ALTER TABLE customers ADD COLUMN email text"));
         db.useHandle(h -> h.execute("INSERT INTO customers VALUES (8, 'Grace', 'grace@example.com')"));
-        Change withEmail = log.await(c -> c.size() == 7, TIMEOUT, "the insert after ADD COLUMN").get(6);
+        Change withEmail = log.await(c -> c.size() == 6, TIMEOUT, "the insert after ADD COLUMN").get(5);
         assertEquals(List.of("Grace", "grace@example.com"),
                 List.of(withEmail.value().get("name"), withEmail.value().get("email")));
     }

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 
 import static io.tablestream.e2e.cdc.CdcFixture.TIMEOUT;
+import static io.tablestream.e2e.cdc.CdcFixture.sleep;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -82,6 +83,61 @@ class CdcOptionsIT {
                 List.of(notes.get(2).op(), notes.get(2).keyField("id"), notes.get(2).value().get("body")));
     }
 
+    @Test
+    void deleteHandlingModes() {
+        Jdbi db = cdc.database("cdc_deletes_it");
+        db.useHandle(h -> h.execute("""
+                CREATE TABLE people (id int PRIMARY KEY, name text NOT NULL, city text);
+                CREATE TABLE people_full (id int PRIMARY KEY, name text NOT NULL, city text);
+                ALTER TABLE people_full REPLICA IDENTITY FULL;
+                """));
+        cdc.deploy("cdc-rewrite", "cdc_deletes_it", "people,people_full", Map.of("delete.handling.mode", "rewrite"));
+        cdc.deploy("cdc-nodeletes", "cdc_deletes_it", "people", Map.of("delete.handling.mode", "none"));
+        for (String table : List.of("people", "people_full")) {
+            db.useHandle(h -> h.execute("INSERT INTO " + table + " VALUES (1, 'Ada', 'London');"
+                    + "UPDATE " + table + " SET city = 'Paris' WHERE id = 1;"
+                    + "DELETE FROM " + table + " WHERE id = 1;"
+                    + "INSERT INTO " + table + " VALUES (2, 'Grace', NULL)"));
+        }
+
+        // rewrite: the last known row marked __deleted (REPLICA IDENTITY DEFAULT knows the key only), a tombstone.
+        List<Change> rewritten = cdc.changeLog("cdc-rewrite.people", "cdc-rewrite.people_full")
+                .await(c -> c.size() == 10, TIMEOUT, "5 records per table");
+        assertEquals(List.of("c 1 Ada London false", "u 1 Ada Paris false", "d 1 null null true", "tombstone 1",
+                "c 2 Grace null false"), rewritten.stream().filter(c -> c.topic().equals("cdc-rewrite.people"))
+                .map(CdcOptionsIT::rewriteSummary).toList());
+        assertEquals(List.of("c 1 Ada London false", "u 1 Ada Paris false", "d 1 Ada Paris true", "tombstone 1",
+                "c 2 Grace null false"), rewritten.stream().filter(c -> c.topic().equals("cdc-rewrite.people_full"))
+                .map(CdcOptionsIT::rewriteSummary).toList());
+
+        // none: the delete is not emitted at all.
+        List<Change> kept = cdc.changeLog("cdc-nodeletes.people").await(c -> c.size() == 3, TIMEOUT,
+                "insert, update, insert");
+        assertEquals(List.of("c 1", "u 1", "c 2"), kept.stream().map(c -> c.op() + " " + c.keyField("id")).toList());
+        assertTrue(kept.stream().allMatch(c -> c.value() != null && c.value().schema().field("__deleted") == null));
+    }
+
+    @Test
+    void deleteHandlingModeWithTheDebeziumEnvelopeIsRefused() {
+        Map<String, String> config = new java.util.HashMap<>(Map.of(
+                "connector.class", "io.tablestream.source.PostgresSourceConnector",
+                "connection.url", stack.postgres().jdbcUrl("postgres"), "connection.user", stack.postgres().user(),
+                "connection.password", stack.postgres().passwordOrEmpty(), "mode", "cdc",
+                "envelope", "debezium", "delete.handling.mode", "rewrite"));
+        String errors = stack.rest().validate("PostgresSourceConnector", config).toString();
+        assertTrue(errors.contains("delete.handling.mode=rewrite applies to envelope=flat only"), errors);
+    }
+
+    /** op, key id, name, city, __deleted of a rewritten flat record, or "tombstone id". */
+    private static String rewriteSummary(Change change) {
+        Object id = change.keyField("id");
+        if (change.value() == null) {
+            return "tombstone " + id;
+        }
+        Struct v = change.value();
+        return change.op() + " " + id + " " + v.get("name") + " " + v.get("city") + " " + v.get("__deleted");
+    }
+
     /** op, key id, before name, after name of a Debezium envelope, or "tombstone id". */
     private static String envelopeSummary(Change change) {
         Object id = change.key() == null ? null : change.keyField("id");
@@ -128,11 +184,7 @@ class CdcOptionsIT {
         db.useHandle(h -> h.execute("INSERT INTO moves VALUES (1, 'streamed')"));
         log.await(c -> c.size() == 1, TIMEOUT, "the first insert");
 
-        stack.rest().stopConnector(name);
-        awaitState(name, "STOPPED");
-        // STOPPED is reported before the task has shut down: it is gone once the slot is released.
-        awaitCondition("the task to release its slot", () -> !db.withHandle(h -> h.createQuery(
-                "SELECT active FROM pg_replication_slots WHERE slot_name = 'cdc_offsets'").mapTo(Boolean.class).one()));
+        cdc.stopAndAwaitSlotReleased(name, db);
         db.useHandle(h -> h.execute("INSERT INTO moves VALUES (2, 'before the patched position')"));
         // The insert position: the test server commits asynchronously, so the write position may still lag.
         long lsn = db.withHandle(h -> h.createQuery("SELECT (pg_current_wal_insert_lsn() - '0/0')::bigint")
@@ -156,39 +208,9 @@ class CdcOptionsIT {
                 Map.of("offsets", List.of(Map.of("partition", partition, "offset", offset))), TIMEOUT);
     }
 
-    @SuppressWarnings("unchecked")
-    private void awaitState(String name, String state) {
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        while (true) {
-            Map<String, Object> connector = (Map<String, Object>) stack.rest().status(name).get("connector");
-            if (state.equals(connector.get("state"))) {
-                return;
-            }
-            assertTrue(System.nanoTime() < deadline, name + " did not reach " + state + ": " + connector);
-            sleep(100);
-        }
-    }
-
-    private static void awaitCondition(String what, java.util.function.BooleanSupplier condition) {
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        while (!condition.getAsBoolean()) {
-            assertTrue(System.nanoTime() < deadline, "Timed out waiting for " + what);
-            sleep(100);
-        }
-    }
-
     private static boolean slotConfirmedAtLeast(Jdbi db, String slot, String lsn) {
         return db.withHandle(h -> h.createQuery(
                         "SELECT confirmed_flush_lsn >= pg_lsn(?) FROM pg_replication_slots WHERE slot_name = ?")
                 .bind(0, lsn).bind(1, slot).mapTo(Boolean.class).one());
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -8,7 +8,6 @@ import io.tablestream.source.TableSchema;
 import io.tablestream.source.cdc.PgOutputMessage.Relation;
 import io.tablestream.source.cdc.PgOutputMessage.TupleData;
 import org.apache.kafka.connect.data.Struct;
-import org.apache.kafka.connect.errors.ConnectException;
 import org.jdbi.v3.core.Handle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,9 +23,10 @@ import java.util.stream.Collectors;
  * added or dropped shows in the records after the change), types, NOT NULL and the primary key from the catalog,
  * so the schema is the query modes' schema.
  *
- * @param readers one per relation column, null where tablestream does not map the column's type
+ * @param readers                one per relation column, null where tablestream does not map the column's type
+ * @param unavailablePlaceholder   what an unavailable text or bytes field holds, null: nothing
  */
-record CapturedTable(TableSchema schema, String topic, List<ColumnReader> readers) {
+record CapturedTable(TableSchema schema, String topic, List<ColumnReader> readers, String unavailablePlaceholder) {
 
     private static final Logger log = LoggerFactory.getLogger(CapturedTable.class);
 
@@ -34,7 +34,8 @@ record CapturedTable(TableSchema schema, String topic, List<ColumnReader> reader
             SELECT CASE WHEN t.typtype = 'd' THEN bt.typname ELSE t.typname END
             FROM pg_type t LEFT JOIN pg_type bt ON bt.oid = t.typbasetype WHERE t.oid = ?""";
 
-    static CapturedTable of(Relation relation, Handle handle, String topic, PgTypeCatalog types) {
+    static CapturedTable of(Relation relation, Handle handle, String topic, PgTypeCatalog types,
+                            String unavailablePlaceholder) {
         TableId table = new TableId(relation.namespace(), relation.name());
         TableSchema current = TableSchema.read(handle, table, types);
         Map<String, ColumnReader> catalog = current.columns().stream()
@@ -56,35 +57,60 @@ record CapturedTable(TableSchema schema, String topic, List<ColumnReader> reader
         List<ColumnReader> mapped = readers.stream().filter(r -> r != null).toList();
         List<String> keys = current.keyColumns().stream()
                 .filter(k -> mapped.stream().anyMatch(r -> r.column().name().equals(k))).toList();
-        return new CapturedTable(TableSchema.of(table, mapped, keys), topic, readers);
+        // The identity the WAL describes decides whether values may be missing, as it decides what the WAL holds.
+        TableSchema schema = UnavailableValues.relax(TableSchema.of(table, mapped, keys), relation.replicaIdentity(),
+                UnavailableValues.profile(handle, table).toastable(), types);
+        List<ColumnReader> relaxed = readers.stream().map(r -> r == null ? null
+                : schema.column(r.column().name())).toList();
+        return new CapturedTable(schema, topic, relaxed, unavailablePlaceholder);
     }
 
     TableId table() {
         return schema.table();
     }
 
+    /** The row of a tuple that holds every value (an insert's, or an old row under REPLICA IDENTITY FULL). */
+    Struct row(TupleData tuple) {
+        return row(tuple, null, new ArrayList<>());
+    }
+
     /**
-     * The row of a tuple. A TOASTed value the change left unchanged is taken from {@code old} when the replica
-     * identity sent it; otherwise it cannot be known from the WAL, and emitting a placeholder would corrupt the
-     * row downstream.
+     * The row of an update's new tuple. A TOASTed value the update left unchanged is taken from {@code old} when
+     * the replica identity sent it; otherwise the WAL does not have it: the field gets the placeholder (or null)
+     * and its column is added to {@code unavailable}, never a made-up value.
      */
-    Struct row(TupleData tuple, TupleData old) {
+    Struct row(TupleData tuple, TupleData old, List<String> unavailable) {
         Struct row = new Struct(schema.valueSchema());
         for (int i = 0; i < readers.size(); i++) {
             ColumnReader reader = readers.get(i);
             if (reader == null) {
                 continue;
             }
-            String text = tuple.values().get(i);
-            if (tuple.isUnchangedToast(i)) {
-                if (old == null || old.isUnchangedToast(i) || old.values().get(i) == null && reader.column().notNull()) {
-                    throw new ConnectException("Table " + table() + ": an update left the large (TOASTed) value of"
-                            + " column " + reader.column().name() + " unchanged, and the table's REPLICA IDENTITY"
-                            + " does not send it. Run ALTER TABLE " + table().quoted() + " REPLICA IDENTITY FULL.");
-                }
-                text = old.values().get(i);
+            String name = reader.column().name();
+            if (!tuple.isUnchangedToast(i)) {
+                row.put(name, reader.readText(tuple.values().get(i)));
+            } else if (old != null && !old.isUnchangedToast(i) && old.values().get(i) != null) {
+                row.put(name, reader.readText(old.values().get(i)));
+            } else {
+                unavailable.add(name);
+                row.put(name, UnavailableValues.placeholderFor(reader.schema(), unavailablePlaceholder));
             }
-            row.put(reader.column().name(), reader.readText(text));
+        }
+        return row;
+    }
+
+    /**
+     * What an old-key tuple (REPLICA IDENTITY DEFAULT or USING INDEX) tells of the row: its identity columns; the
+     * fields it does not send stay unset, so the Struct is only read by copying it into an all-optional schema.
+     */
+    Struct knownValues(TupleData tuple) {
+        Struct row = new Struct(schema.valueSchema());
+        for (int i = 0; i < readers.size(); i++) {
+            ColumnReader reader = readers.get(i);
+            String text = tuple.values().get(i);
+            if (reader != null && text != null && !tuple.isUnchangedToast(i)) {
+                row.put(reader.column().name(), reader.readText(text));
+            }
         }
         return row;
     }

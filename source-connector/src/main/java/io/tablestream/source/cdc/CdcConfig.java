@@ -6,6 +6,7 @@ import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigDef.Width;
+import org.apache.kafka.common.config.ConfigException;
 
 /** The settings of {@code mode=cdc}, named as in Debezium's PostgreSQL connector where the meaning is the same. */
 public final class CdcConfig {
@@ -13,11 +14,12 @@ public final class CdcConfig {
     public static final String GROUP = "Change data capture (mode=cdc)";
 
     public static final String PUBLICATION_NAME_CONFIG = "publication.name";
-    private static final String PUBLICATION_NAME_DOC = "PostgreSQL publication the slot streams (pgoutput).";
+    private static final String PUBLICATION_NAME_DOC = "PostgreSQL publication the slot streams (pgoutput)."
+            + " Unset: named like slot.name, so connectors with their own slots never share a publication.";
     public static final String PUBLICATION_AUTOCREATE_MODE_CONFIG = "publication.autocreate.mode";
-    private static final String PUBLICATION_AUTOCREATE_MODE_DOC = "filtered: create the publication for the tables"
-            + " in table.include.list, or set its table list to them; all_tables: create it FOR ALL TABLES (needs a"
-            + " superuser); disabled: the publication must exist.";
+    private static final String PUBLICATION_AUTOCREATE_MODE_DOC = "filtered: create the publication for the captured"
+            + " tables, or add those it lacks (tables are never removed from it: another connector may stream"
+            + " them); all_tables: create it FOR ALL TABLES (needs a superuser); disabled: the publication must exist.";
     public static final String SLOT_NAME_CONFIG = "slot.name";
     private static final String SLOT_NAME_DOC =
             "Logical replication slot; created with an exported snapshot on first start. One connector per slot.";
@@ -45,11 +47,43 @@ public final class CdcConfig {
             + " t (truncate), or none. Truncates are skipped by default, as in Debezium: their record has no key, which"
             + " a compacted topic rejects.";
 
+    public static final String DELETE_HANDLING_MODE_CONFIG = "delete.handling.mode";
+    private static final String DELETE_HANDLING_MODE_DOC = "envelope=flat: what a delete becomes. tombstone: one"
+            + " record with the key, a null value and the change headers (op=d); rewrite: the last known row (the"
+            + " whole old row with REPLICA IDENTITY FULL, else the key with the other fields null) with field"
+            + " __deleted=\"true\"; every other record gets __deleted=\"false\" and all non-key fields become"
+            + " optional, so the schema stays the same; none: deletes are not emitted (as skipped.operations=d).";
+    public static final String TOMBSTONES_ON_DELETE_CONFIG = "tombstones.on.delete";
+    private static final String TOMBSTONES_ON_DELETE_DOC = "envelope=debezium, or delete.handling.mode=rewrite:"
+            + " follow each delete record with a tombstone (the key, a null value), so a compacted topic drops the"
+            + " key. With delete.handling.mode=tombstone the delete record is itself the tombstone.";
+
+    public static final String UNAVAILABLE_VALUE_PLACEHOLDER_CONFIG = "unavailable.value.placeholder";
+    private static final String UNAVAILABLE_VALUE_PLACEHOLDER_DOC = "A large (TOASTed) value an update left"
+            + " unchanged is not in the WAL unless the table has REPLICA IDENTITY FULL: its field is then null and"
+            + " the header unavailable.columns names it. Set this to put the given text into such text fields (its"
+            + " UTF-8 bytes into bytea fields) instead, for consumers that cannot read headers; fields of other"
+            + " types stay null. Empty: off.";
+
+    public static final String SLOT_LOST_ACTION_CONFIG = "slot.lost.action";
+    private static final String SLOT_LOST_ACTION_DOC = "What the task does when the stored offset says it has"
+            + " streamed before but the slot is gone (dropped, or invalidated by the server, e.g. for"
+            + " max_slot_wal_keep_size), so the changes since that offset can no longer be read. fail: the task"
+            + " fails naming the slot; resnapshot: re-create the slot and read the initial snapshot again.";
+    public static final String SLOT_FAILOVER_CONFIG = "slot.failover";
+    private static final String SLOT_FAILOVER_DOC = "Create the slot with failover=true (PostgreSQL 17+), so it is"
+            + " synchronized to physical standbys and survives a failover.";
+
     public static final String SNAPSHOT_INITIAL = "initial";
     public static final String SNAPSHOT_NEVER = "never";
     public static final String SNAPSHOT_INITIAL_ONLY = "initial_only";
     public static final String ENVELOPE_FLAT = "flat";
     public static final String ENVELOPE_DEBEZIUM = "debezium";
+    public static final String DELETE_HANDLING_TOMBSTONE = "tombstone";
+    public static final String DELETE_HANDLING_REWRITE = "rewrite";
+    public static final String DELETE_HANDLING_NONE = "none";
+    public static final String SLOT_LOST_FAIL = "fail";
+    public static final String SLOT_LOST_RESNAPSHOT = "resnapshot";
     public static final String PUBLICATION_FILTERED = "filtered";
     public static final String PUBLICATION_ALL_TABLES = "all_tables";
     public static final String PUBLICATION_DISABLED = "disabled";
@@ -58,13 +92,17 @@ public final class CdcConfig {
 
     public CdcConfig(AbstractConfig config) {
         this.config = config;
+        String problem = deleteHandlingProblem(config.getString(ENVELOPE_CONFIG), deleteHandlingMode());
+        if (problem != null) {
+            throw new ConfigException(DELETE_HANDLING_MODE_CONFIG, deleteHandlingMode(), problem);
+        }
     }
 
     /** Adds the CDC settings to the source connector's {@link ConfigDef}. */
     public static ConfigDef define(ConfigDef def) {
         int order = 0;
         return def
-                .define(PUBLICATION_NAME_CONFIG, Type.STRING, "tablestream", new ConfigDef.NonEmptyString(),
+                .define(PUBLICATION_NAME_CONFIG, Type.STRING, null, new ConfigDef.NonEmptyString(),
                         Importance.MEDIUM, PUBLICATION_NAME_DOC, GROUP, ++order, Width.MEDIUM, "Publication")
                 .define(PUBLICATION_AUTOCREATE_MODE_CONFIG, Type.STRING, PUBLICATION_FILTERED,
                         OneOf.of(PUBLICATION_FILTERED, PUBLICATION_ALL_TABLES, PUBLICATION_DISABLED), Importance.LOW,
@@ -73,6 +111,11 @@ public final class CdcConfig {
                         Importance.MEDIUM, SLOT_NAME_DOC, GROUP, ++order, Width.MEDIUM, "Replication slot")
                 .define(SLOT_DROP_ON_STOP_CONFIG, Type.BOOLEAN, false, Importance.LOW, SLOT_DROP_ON_STOP_DOC,
                         GROUP, ++order, Width.SHORT, "Drop slot on stop")
+                .define(SLOT_LOST_ACTION_CONFIG, Type.STRING, SLOT_LOST_FAIL,
+                        OneOf.of(SLOT_LOST_FAIL, SLOT_LOST_RESNAPSHOT), Importance.MEDIUM, SLOT_LOST_ACTION_DOC,
+                        GROUP, ++order, Width.SHORT, "Slot lost action")
+                .define(SLOT_FAILOVER_CONFIG, Type.BOOLEAN, false, Importance.LOW, SLOT_FAILOVER_DOC,
+                        GROUP, ++order, Width.SHORT, "Failover slot")
                 .define(SNAPSHOT_MODE_CONFIG, Type.STRING, SNAPSHOT_INITIAL,
                         OneOf.of(SNAPSHOT_INITIAL, SNAPSHOT_NEVER, SNAPSHOT_INITIAL_ONLY), Importance.MEDIUM,
                         SNAPSHOT_MODE_DOC, GROUP, ++order, Width.SHORT, "Snapshot mode")
@@ -83,11 +126,23 @@ public final class CdcConfig {
                 .define(BATCH_MAX_WAIT_MS_CONFIG, Type.LONG, 5L, ConfigDef.Range.between(0, 60_000), Importance.LOW,
                         BATCH_MAX_WAIT_MS_DOC, GROUP, ++order, Width.SHORT, "Batch max wait (ms)")
                 .define(SKIPPED_OPERATIONS_CONFIG, Type.LIST, "t", ConfigDef.ValidList.in(false, "c", "u", "d", "t", "none"),
-                        Importance.LOW, SKIPPED_OPERATIONS_DOC, GROUP, ++order, Width.SHORT, "Skipped operations");
+                        Importance.LOW, SKIPPED_OPERATIONS_DOC, GROUP, ++order, Width.SHORT, "Skipped operations")
+                .define(DELETE_HANDLING_MODE_CONFIG, Type.STRING, DELETE_HANDLING_TOMBSTONE,
+                        OneOf.of(DELETE_HANDLING_TOMBSTONE, DELETE_HANDLING_REWRITE, DELETE_HANDLING_NONE),
+                        Importance.MEDIUM, DELETE_HANDLING_MODE_DOC, GROUP, ++order, Width.SHORT, "Delete handling")
+                .define(UNAVAILABLE_VALUE_PLACEHOLDER_CONFIG, Type.STRING, null, Importance.LOW,
+                        UNAVAILABLE_VALUE_PLACEHOLDER_DOC, GROUP, ++order, Width.MEDIUM, "Unavailable value placeholder")
+                .define(TOMBSTONES_ON_DELETE_CONFIG, Type.BOOLEAN, true, Importance.LOW, TOMBSTONES_ON_DELETE_DOC,
+                        GROUP, ++order, Width.SHORT, "Tombstones on delete");
     }
 
     public String publicationName() {
-        return config.getString(PUBLICATION_NAME_CONFIG);
+        return publicationName(config.getString(PUBLICATION_NAME_CONFIG), slotName());
+    }
+
+    /** The publication's name: as set, else the slot's. */
+    public static String publicationName(Object configured, Object slotName) {
+        return configured == null ? String.valueOf(slotName) : configured.toString();
     }
 
     public String publicationAutocreateMode() {
@@ -102,6 +157,14 @@ public final class CdcConfig {
         return config.getBoolean(SLOT_DROP_ON_STOP_CONFIG);
     }
 
+    public boolean resnapshotWhenSlotLost() {
+        return SLOT_LOST_RESNAPSHOT.equals(config.getString(SLOT_LOST_ACTION_CONFIG));
+    }
+
+    public boolean slotFailover() {
+        return config.getBoolean(SLOT_FAILOVER_CONFIG);
+    }
+
     public String snapshotMode() {
         return config.getString(SNAPSHOT_MODE_CONFIG);
     }
@@ -110,10 +173,41 @@ public final class CdcConfig {
         return ENVELOPE_DEBEZIUM.equals(config.getString(ENVELOPE_CONFIG));
     }
 
-    /** The operation letters (c, u, d, t) not to emit. */
+    /** The operation letters (c, u, d, t) not to emit; d also with delete.handling.mode=none. */
     public java.util.Set<Character> skippedOperations() {
-        return config.getList(SKIPPED_OPERATIONS_CONFIG).stream().filter(op -> !op.equals("none"))
+        return java.util.stream.Stream.concat(config.getList(SKIPPED_OPERATIONS_CONFIG).stream(),
+                        DELETE_HANDLING_NONE.equals(deleteHandlingMode()) ? java.util.stream.Stream.of("d")
+                                : java.util.stream.Stream.empty())
+                .filter(op -> !op.equals("none"))
                 .map(op -> op.charAt(0)).collect(java.util.stream.Collectors.toUnmodifiableSet());
+    }
+
+    public String deleteHandlingMode() {
+        return config.getString(DELETE_HANDLING_MODE_CONFIG);
+    }
+
+    /** The placeholder for unavailable values, null when off. */
+    public String unavailableValuePlaceholder() {
+        String placeholder = config.getString(UNAVAILABLE_VALUE_PLACEHOLDER_CONFIG);
+        return placeholder == null || placeholder.isEmpty() ? null : placeholder;
+    }
+
+    public boolean tombstonesOnDelete() {
+        return config.getBoolean(TOMBSTONES_ON_DELETE_CONFIG);
+    }
+
+    /**
+     * Why the CDC settings contradict each other, or null: delete.handling.mode shapes flat records only; the
+     * Debezium envelope carries deletes as op=d envelopes, as Debezium does.
+     */
+    public static String deleteHandlingProblem(Object envelope, Object deleteHandlingMode) {
+        if (ENVELOPE_DEBEZIUM.equals(envelope) && !DELETE_HANDLING_TOMBSTONE.equals(deleteHandlingMode)) {
+            return DELETE_HANDLING_MODE_CONFIG + "=" + deleteHandlingMode + " applies to envelope=flat only; with"
+                    + " envelope=debezium a delete is an op=d envelope (followed by a tombstone unless "
+                    + TOMBSTONES_ON_DELETE_CONFIG + "=false): remove " + DELETE_HANDLING_MODE_CONFIG
+                    + " or set envelope=flat";
+        }
+        return null;
     }
 
     public long batchMaxWaitMs() {

@@ -1,6 +1,7 @@
 package io.tablestream.source.cdc;
 
 import io.tablestream.jdbc.ConnectionConfig;
+import io.tablestream.jdbc.RetryPolicy;
 import io.tablestream.jdbc.SqlErrors;
 import io.tablestream.jdbc.TableId;
 import io.tablestream.jdbc.Version;
@@ -12,7 +13,9 @@ import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.apache.kafka.connect.source.SourceTask;
 import org.apache.kafka.connect.source.TransactionContext;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.JdbiException;
 import org.postgresql.replication.LogSequenceNumber;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,10 +36,11 @@ public class CdcSourceTask extends SourceTask {
     /** What the snapshot and the stream share. */
     record Settings(Jdbi jdbi, CdcConfig cdc, List<TableId> tables, Function<TableId, String> topics,
                     Map<String, String> partition, TransactionContext transactions, AckTracker acks,
-                    PgTypeCatalog types) {
+                    PgTypeCatalog types, RecordFormat format) {
     }
 
     private static final long SERVER_WAL_CHECK_MS = 5_000;
+    private static final String FORMER_DEFAULT_PUBLICATION = "tablestream";
 
     private final AckTracker acks = new AckTracker();
     private PostgresSourceConfig config;
@@ -64,18 +68,79 @@ public class CdcSourceTask extends SourceTask {
         metrics.addGauge("acknowledged-lsn", "the last LSN Kafka acknowledged, which the slot may confirm (0: none yet)",
                 (metricConfig, nowMs) -> acks.flushableLsn());
         registerLagAndProgressMetrics();
-        CdcConfig cdc = new CdcConfig(config);
         Jdbi jdbi = ConnectionConfig.jdbi(config);
-        settings = new Settings(jdbi, cdc, config.includedTables(), config::topicFor,
+        List<TableId> tables;
+        try {
+            if (!props.containsKey(CdcConfig.PUBLICATION_NAME_CONFIG)
+                    && jdbi.withHandle(h -> streamsTheFormerDefaultPublication(h, new CdcConfig(config)))) {
+                Map<String, String> withPublication = new java.util.HashMap<>(props);
+                withPublication.put(CdcConfig.PUBLICATION_NAME_CONFIG, FORMER_DEFAULT_PUBLICATION);
+                config = new PostgresSourceConfig(withPublication);
+            }
+            tables = jdbi.withHandle(this::capturedTables);
+        } catch (RuntimeException e) {
+            throw failure("Reading the tables to capture", e);
+        }
+        CdcConfig cdc = new CdcConfig(config);
+        settings = new Settings(jdbi, cdc, tables, config::topicFor,
                 CdcOffset.partition(cdc.slotName()), context.transactionContext(), acks,
-                PgTypeCatalog.of(config.typeOptions()));
+                PgTypeCatalog.of(config.typeOptions()), RecordFormat.of(cdc));
+        if (CdcConfig.DELETE_HANDLING_NONE.equals(cdc.deleteHandlingMode())) {
+            log.warn("{}=none: deletes are not emitted; downstream copies keep deleted rows",
+                    CdcConfig.DELETE_HANDLING_MODE_CONFIG);
+        }
         CdcOffset offset = CdcOffset.fromMap(context.offsetStorageReader().offset(settings.partition()));
         try {
-            jdbi.useHandle(h -> Replication.ensurePublication(h, cdc, settings.tables()));
+            jdbi.useHandle(h -> {
+                if (cdc.slotFailover()) {
+                    Replication.requireFailoverSupport(h);
+                }
+                Replication.ensurePublication(h, cdc, settings.tables());
+                settings.tables().forEach(table -> UnavailableValues.profile(h, table).warnIfLacking(log));
+            });
             source = open(offset);
         } catch (SQLException | RuntimeException e) {
             throw failure("Starting change data capture", e);
         }
+    }
+
+    /**
+     * Whether this connector streamed its slot with the publication that was the default before publication.name
+     * defaulted to the slot's name: its slot exists, no publication is named like the slot, and one named
+     * {@value #FORMER_DEFAULT_PUBLICATION} does. It keeps that publication (a publication created now would not
+     * exist in the WAL the slot still has to stream, and pgoutput would refuse it).
+     */
+    private static boolean streamsTheFormerDefaultPublication(Handle handle, CdcConfig cdc) {
+        boolean former = Replication.slotExists(handle, cdc.slotName()) && !cdc.slotName().equals(FORMER_DEFAULT_PUBLICATION)
+                && handle.createQuery("SELECT count(*) FILTER (WHERE pubname = ?) = 0 AND count(*) FILTER (WHERE"
+                        + " pubname = ?) = 1 FROM pg_publication").bind(0, cdc.slotName())
+                .bind(1, FORMER_DEFAULT_PUBLICATION).mapTo(Boolean.class).one();
+        if (former) {
+            log.warn("{} is not set and slot {} exists without a publication of its name: keeping publication {}, the"
+                    + " former default; set {}={} to say so", CdcConfig.PUBLICATION_NAME_CONFIG, cdc.slotName(),
+                    FORMER_DEFAULT_PUBLICATION, CdcConfig.PUBLICATION_NAME_CONFIG, FORMER_DEFAULT_PUBLICATION);
+        }
+        return former;
+    }
+
+    /**
+     * The tables table.include.list / table.exclude.list select, as in the polling modes (names and regular
+     * expressions), read when the task starts. A table named exactly that does not exist is an error.
+     */
+    private List<TableId> capturedTables(Handle handle) {
+        for (TableId named : config.tableSelector().namedTables()) {
+            if (handle.createQuery("SELECT to_regclass(?) IS NULL").bind(0, named.quoted()).mapTo(Boolean.class).one()) {
+                throw new ConnectException("Table " + named + " listed in "
+                        + PostgresSourceConfig.TABLE_INCLUDE_LIST_CONFIG + " does not exist (or the connector's user"
+                        + " cannot see it); create it or fix the list");
+            }
+        }
+        List<TableId> tables = config.tableSelector().select(handle);
+        if (tables.isEmpty()) {
+            log.warn("No table matches {}/{}; capturing none until one appears",
+                    PostgresSourceConfig.TABLE_INCLUDE_LIST_CONFIG, PostgresSourceConfig.TABLE_EXCLUDE_LIST_CONFIG);
+        }
+        return tables;
     }
 
     private void registerLagAndProgressMetrics() {
@@ -106,31 +171,41 @@ public class CdcSourceTask extends SourceTask {
             long now = System.currentTimeMillis();
             if (now - serverWalCheckedMs >= SERVER_WAL_CHECK_MS) {
                 serverWalCheckedMs = now;
-                serverWalLsn = settings.jdbi().withHandle(h -> h.createQuery(
-                        "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint").mapTo(Long.class).one());
+                try {
+                    serverWalLsn = settings.jdbi().withHandle(h -> h.createQuery(
+                            "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint").mapTo(Long.class).one());
+                } catch (JdbiException e) {
+                    log.debug("Reading the server's WAL position failed; slot-lag-bytes keeps its last value: {}",
+                            e.getMessage());
+                }
             }
         }
     }
 
     private ChangeSource open(CdcOffset offset) throws SQLException {
         CdcConfig cdc = settings.cdc();
-        boolean slotExists = settings.jdbi().withHandle(h -> Replication.slotExists(h, cdc.slotName()));
+        Replication.SlotState slot = settings.jdbi().withHandle(h -> Replication.slotState(h, cdc.slotName()));
         boolean wantsSnapshot = !CdcConfig.SNAPSHOT_NEVER.equals(cdc.snapshotMode());
-        if (wantsSnapshot && (offset == null || !offset.snapshotDone())) {
-            if (slotExists) {
+        boolean snapshotPending = wantsSnapshot && (offset == null || !offset.snapshotDone());
+        boolean streams = !CdcConfig.SNAPSHOT_INITIAL_ONLY.equals(cdc.snapshotMode());
+        if (!snapshotPending && streams && offset != null && lost(slot)) {
+            snapshotPending = resnapshotAfterLosing(slot, offset);
+        }
+        if (snapshotPending) {
+            if (slot.exists()) {
                 // A snapshot must be read at the slot's creation point; an unfinished one starts over on a new slot.
-                log.warn("Slot {} exists but the initial snapshot is not complete; dropping and re-creating the slot"
-                        + " to read the snapshot again", cdc.slotName());
+                log.warn("Slot {} exists but the snapshot must be read (again); dropping and re-creating the slot",
+                        cdc.slotName());
                 settings.jdbi().useHandle(h -> Replication.dropSlot(h, cdc.slotName()));
             }
-            Replication.NewSlot slot = Replication.createSlotWithSnapshot(config, cdc.slotName());
+            Replication.NewSlot created = Replication.createSlotWithSnapshot(config, cdc.slotName(), cdc.slotFailover());
             try {
                 log.info("Created slot {} at {}; reading the snapshot of {}", cdc.slotName(),
-                        slot.consistentPoint().asString(), settings.tables());
-                return new SnapshotSource(settings.jdbi(), slot, settings.tables(), settings.topics(),
-                        settings.partition(), cdc.debeziumEnvelope(), settings.types());
+                        created.consistentPoint().asString(), settings.tables());
+                return new SnapshotSource(settings.jdbi(), created, settings.tables(), settings.topics(),
+                        settings.partition(), settings.format(), settings.types());
             } finally {
-                slot.connection().close(); // the snapshot is imported: its exporter may go
+                created.connection().close(); // the snapshot is imported: its exporter may go
             }
         }
         if (CdcConfig.SNAPSHOT_INITIAL_ONLY.equals(cdc.snapshotMode())) {
@@ -138,12 +213,38 @@ public class CdcSourceTask extends SourceTask {
             return null;
         }
         LogSequenceNumber start = offset == null ? LogSequenceNumber.INVALID_LSN : LogSequenceNumber.valueOf(offset.lsn());
-        if (!slotExists) {
-            Replication.NewSlot slot = Replication.createSlotWithSnapshot(config, cdc.slotName());
-            slot.connection().close();
-            start = slot.consistentPoint();
+        if (!slot.exists()) {
+            Replication.NewSlot created = Replication.createSlotWithSnapshot(config, cdc.slotName(), cdc.slotFailover());
+            created.connection().close();
+            start = created.consistentPoint();
         }
-        return new StreamSource(settings, Replication.open(config), start, offset);
+        return new StreamSource(settings, () -> Replication.open(config), RetryPolicy.of(config), start, offset);
+    }
+
+    /** Whether the slot the offset streamed from can no longer give the changes after it. */
+    private static boolean lost(Replication.SlotState slot) {
+        return !slot.exists() || slot.invalidation() != null;
+    }
+
+    /**
+     * slot.lost.action: fails the task naming the slot, or (resnapshot) says so and answers that the snapshot must
+     * be read again on a new slot.
+     */
+    private boolean resnapshotAfterLosing(Replication.SlotState slot, CdcOffset offset) {
+        CdcConfig cdc = settings.cdc();
+        String what = "Replication slot " + cdc.slotName() + (slot.exists() ? " was invalidated by the server ("
+                + slot.invalidation() + ")" : " does not exist") + ", but the stored offset says the connector"
+                + " streamed it up to LSN " + ChangeEvent.lsnText(offset.lsn()) + ": the changes committed since"
+                + " can no longer be read";
+        if (!cdc.resnapshotWhenSlotLost()) {
+            throw new ConnectException(what + ". Set " + CdcConfig.SLOT_LOST_ACTION_CONFIG + "="
+                    + CdcConfig.SLOT_LOST_RESNAPSHOT + " to re-create the slot and read the tables again (their"
+                    + " current rows arrive with op=r; rows deleted meanwhile get no delete record), or stop the"
+                    + " connector and reset its offsets (DELETE /connectors/{name}/offsets) to start over.");
+        }
+        log.warn("{}; {}={}: re-creating the slot and reading the snapshot again (rows deleted meanwhile get no"
+                + " delete record)", what, CdcConfig.SLOT_LOST_ACTION_CONFIG, CdcConfig.SLOT_LOST_RESNAPSHOT);
+        return true;
     }
 
     @Override

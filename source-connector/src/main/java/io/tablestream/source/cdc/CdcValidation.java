@@ -1,6 +1,13 @@
 package io.tablestream.source.cdc;
 
 import io.tablestream.jdbc.ConnectionConfig;
+import io.tablestream.source.PostgresSourceConfig;
+import org.apache.kafka.common.config.ConfigException;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.JdbiException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.apache.kafka.common.config.ConfigValue;
 import org.apache.kafka.common.config.types.Password;
 
@@ -14,11 +21,19 @@ import java.util.Properties;
 /** The server-side prerequisites of {@code mode=cdc}, each failure pinned to the field to fix. */
 public final class CdcValidation {
 
+    private static final Logger log = LoggerFactory.getLogger(CdcValidation.class);
+
     private CdcValidation() {
     }
 
     /** Adds an error to the responsible field for every prerequisite the server does not meet. */
-    public static void check(Map<String, ConfigValue> values) {
+    public static void check(Map<String, ConfigValue> values, Map<String, String> connectorConfigs) {
+        ConfigValue deleteHandling = values.get(CdcConfig.DELETE_HANDLING_MODE_CONFIG);
+        String deleteProblem = CdcConfig.deleteHandlingProblem(values.get(CdcConfig.ENVELOPE_CONFIG).value(),
+                deleteHandling.value());
+        if (deleteProblem != null) {
+            deleteHandling.addErrorMessage(deleteProblem);
+        }
         ConfigValue url = values.get(ConnectionConfig.CONNECTION_URL_CONFIG);
         if (url == null || url.value() == null || !url.errorMessages().isEmpty()) {
             return;
@@ -53,16 +68,41 @@ public final class CdcValidation {
                         + " replication slot: raise max_replication_slots or drop an unused slot"
                         + " (SELECT slot_name, active FROM pg_replication_slots)");
             }
+            ConfigValue failover = values.get(CdcConfig.SLOT_FAILOVER_CONFIG);
+            if (Boolean.TRUE.equals(failover.value()) && c.getMetaData().getDatabaseMajorVersion() < 17) {
+                failover.addErrorMessage(CdcConfig.SLOT_FAILOVER_CONFIG + "=true needs PostgreSQL 17 or later"
+                        + " (failover slots); the server runs " + c.getMetaData().getDatabaseProductVersion()
+                        + ": set it to false");
+            }
             ConfigValue mode = values.get(CdcConfig.PUBLICATION_AUTOCREATE_MODE_CONFIG);
             ConfigValue publication = values.get(CdcConfig.PUBLICATION_NAME_CONFIG);
+            String publicationName = CdcConfig.publicationName(publication.value(), slot.value());
             if (CdcConfig.PUBLICATION_DISABLED.equals(mode.value())
-                    && "0".equals(single(c, "SELECT count(*)::text FROM pg_publication WHERE pubname = ?", String.valueOf(publication.value())))) {
-                publication.addErrorMessage("publication.name=" + publication.value() + " does not exist and"
+                    && "0".equals(single(c, "SELECT count(*)::text FROM pg_publication WHERE pubname = ?", publicationName))) {
+                publication.addErrorMessage("publication.name=" + publicationName + " does not exist and"
                         + " publication.autocreate.mode=disabled: create it (CREATE PUBLICATION ... FOR TABLE ...)"
                         + " or set publication.autocreate.mode=filtered");
             }
+            warnAboutUnavailableValues(c, connectorConfigs);
         } catch (SQLException e) {
             url.addErrorMessage("Cannot check the CDC prerequisites: " + e.getMessage());
+        }
+    }
+
+    /** Logs, per selected table, when updates may leave large values out of the WAL (not an error: a choice). */
+    private static void warnAboutUnavailableValues(Connection c, Map<String, String> connectorConfigs) {
+        PostgresSourceConfig config;
+        try {
+            config = new PostgresSourceConfig(connectorConfigs);
+        } catch (ConfigException e) {
+            return; // the field errors say what to fix first
+        }
+        Handle handle = Jdbi.open(c);
+        try {
+            config.tableSelector().select(handle)
+                    .forEach(table -> UnavailableValues.profile(handle, table).warnIfLacking(log));
+        } catch (JdbiException e) {
+            log.warn("Cannot check the captured tables' replica identity: {}", e.getMessage());
         }
     }
 

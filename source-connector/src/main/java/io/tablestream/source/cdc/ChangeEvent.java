@@ -18,16 +18,26 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One row change and the records it becomes: the row after the change (flat) or a Debezium-style envelope, with
- * the change metadata in headers; a delete becomes a delete record followed by a tombstone; a truncate becomes one
- * record without key (flat: without value either) per truncated table.
+ * the change metadata in headers. A flat delete is a tombstone with the change headers ({@code
+ * delete.handling.mode=tombstone}) or the last known row marked deleted ({@code rewrite}); a Debezium delete is an
+ * envelope without {@code after}; either of the latter two is followed by a tombstone with {@code
+ * tombstones.on.delete}. A truncate becomes one record without key (flat: without value either) per truncated table.
  *
  * @param op     c (insert), u (update), d (delete), t (truncate) or r (read by the snapshot)
  * @param key    the primary key, null for a table without one
  * @param before the row before the change, when the replica identity sends it (deletes: at least the key)
  * @param after  the row after the change, null for a delete
+ * @param unavailableColumns columns whose values the WAL does not carry (null or a placeholder in {@code after}),
+ *                           named in the header {@value UnavailableValues#HEADER}
  */
 record ChangeEvent(TableSchema schema, String topic, char op, Struct key, Struct before, Struct after,
-                   long lsn, long txid, long commitTimeMs) {
+                   long lsn, long txid, long commitTimeMs, List<String> unavailableColumns) {
+
+    /** A change whose every value is known. */
+    ChangeEvent(TableSchema schema, String topic, char op, Struct key, Struct before, Struct after,
+                long lsn, long txid, long commitTimeMs) {
+        this(schema, topic, op, key, before, after, lsn, txid, commitTimeMs, List.of());
+    }
 
     static final String OP_HEADER = "op";
     static final String LSN_HEADER = "lsn";
@@ -46,29 +56,39 @@ record ChangeEvent(TableSchema schema, String topic, char op, Struct key, Struct
             .field("ts_ms", Schema.INT64_SCHEMA)
             .build();
 
-    List<SourceRecord> toRecords(Map<String, ?> partition, Map<String, ?> offset, boolean debeziumEnvelope) {
+    List<SourceRecord> toRecords(Map<String, ?> partition, Map<String, ?> offset, RecordFormat format) {
         List<SourceRecord> records = new ArrayList<>(2);
         Schema keySchema = op == 't' ? null : schema.keySchema();
-        if (debeziumEnvelope) {
+        if (format.debeziumEnvelope()) {
             Schema envelope = envelopeSchema(schema.valueSchema());
             records.add(new SourceRecord(partition, offset, topic, null, keySchema, key, envelope, envelope(envelope),
                     commitTimeMs, headers(true)));
         } else if (op == 't') {
             records.add(new SourceRecord(partition, offset, topic, null, null, null, null, null,
                     commitTimeMs, headers(true)));
+        } else if (format.rewritesDeletes()) {
+            Schema rewritten = RecordFormat.rewrittenSchema(schema.valueSchema(), schema.keyColumns());
+            Struct row = op == 'd' ? lastKnownRow() : after;
+            records.add(new SourceRecord(partition, offset, topic, null, keySchema, key, rewritten,
+                    RecordFormat.rewrite(row, rewritten, op == 'd'), commitTimeMs, headers(true)));
         } else if (op == 'd') {
-            // The value carries the old key: the row itself may be only partly known (REPLICA IDENTITY DEFAULT).
-            records.add(new SourceRecord(partition, offset, topic, null, keySchema, key, keySchema, key,
+            // The delete is the tombstone itself: a row-shaped value would read as the row, which is gone.
+            records.add(new SourceRecord(partition, offset, topic, null, keySchema, key, null, null,
                     commitTimeMs, headers(true)));
         } else {
             records.add(new SourceRecord(partition, offset, topic, null, keySchema, key, schema.valueSchema(), after,
                     commitTimeMs, headers(true)));
         }
-        if (op == 'd' && key != null) {
+        if (op == 'd' && key != null && format.tombstoneAfterDelete()) {
             records.add(new SourceRecord(partition, offset, topic, null, keySchema, key, null, null,
                     commitTimeMs, headers(false)));
         }
         return records;
+    }
+
+    /** The row a delete removed, as far as the replica identity sent it: at least the key. */
+    private Struct lastKnownRow() {
+        return before != null ? before : key;
     }
 
     private ConnectHeaders headers(boolean withOp) {
@@ -79,6 +99,9 @@ record ChangeEvent(TableSchema schema, String topic, char op, Struct key, Struct
         headers.addString(LSN_HEADER, lsnText(lsn));
         headers.addLong(TXID_HEADER, txid);
         headers.addLong(COMMIT_TIME_HEADER, commitTimeMs);
+        if (withOp && !unavailableColumns.isEmpty()) {
+            headers.addString(UnavailableValues.HEADER, UnavailableValues.headerValue(unavailableColumns));
+        }
         return headers;
     }
 
@@ -103,7 +126,7 @@ record ChangeEvent(TableSchema schema, String topic, char op, Struct key, Struct
                 .put("txId", txid)
                 .put("ts_ms", commitTimeMs);
         return new Struct(envelopeSchema)
-                .put("before", copy(before != null ? before : op == 'd' ? key : null, rowSchema))
+                .put("before", copy(op == 'd' ? lastKnownRow() : before, rowSchema))
                 .put("after", copy(after, rowSchema))
                 .put("op", String.valueOf(op))
                 .put("source", source)
@@ -129,7 +152,7 @@ record ChangeEvent(TableSchema schema, String topic, char op, Struct key, Struct
         });
     }
 
-    private static Schema optionalCopy(Schema schema) {
+    static Schema optionalCopy(Schema schema) {
         SchemaBuilder copy = new SchemaBuilder(schema.type()).name(schema.name()).version(schema.version()).optional();
         if (schema.parameters() != null) {
             copy.parameters(schema.parameters());

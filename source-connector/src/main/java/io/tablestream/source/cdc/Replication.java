@@ -22,6 +22,8 @@ import java.util.stream.Collectors;
 /** The publication, the slot and replication connections. */
 final class Replication {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Replication.class);
+
     /** A slot just created, with the snapshot exported at its consistent point (valid while its connection lives). */
     record NewSlot(Connection connection, LogSequenceNumber consistentPoint, String snapshotName) {
     }
@@ -46,23 +48,53 @@ final class Replication {
         return new org.postgresql.Driver().connect(config.getString(ConnectionConfig.CONNECTION_URL_CONFIG), props);
     }
 
-    static boolean slotExists(Handle handle, String slot) {
-        return handle.createQuery("SELECT count(*) FROM pg_replication_slots WHERE slot_name = ?").bind(0, slot)
-                .mapTo(Integer.class).one() > 0;
+    /** What the server says of a slot; {@code invalidation} is null while the slot can still stream. */
+    record SlotState(boolean exists, String invalidation) {
+        static final SlotState MISSING = new SlotState(false, null);
     }
 
-    /** Creates the slot and keeps its connection open: the exported snapshot lives only as long as it does. */
-    static NewSlot createSlotWithSnapshot(AbstractConfig config, String slot) throws SQLException {
+    /**
+     * The slot's state: missing, invalidated (its WAL removed, {@code wal_status = 'lost'}, or on PostgreSQL 17+
+     * an {@code invalidation_reason}) or usable.
+     */
+    static SlotState slotState(Handle handle, String slot) {
+        return handle.createQuery("""
+                        SELECT CASE WHEN s.wal_status = 'lost' THEN 'its WAL was removed (wal_status lost)'
+                                    ELSE to_jsonb(s) ->> 'invalidation_reason' END
+                        FROM pg_replication_slots s WHERE s.slot_name = ?""")
+                .bind(0, slot).map((rs, ctx) -> new SlotState(true, rs.getString(1))).findOne()
+                .orElse(SlotState.MISSING);
+    }
+
+    static boolean slotExists(Handle handle, String slot) {
+        return slotState(handle, slot).exists();
+    }
+
+    /**
+     * Creates the slot and keeps its connection open: the exported snapshot lives only as long as it does. With
+     * {@code failover} (PostgreSQL 17+) standbys synchronize the slot.
+     */
+    static NewSlot createSlotWithSnapshot(AbstractConfig config, String slot, boolean failover) throws SQLException {
         Connection connection = open(config);
-        try (Statement s = connection.createStatement();
-             ResultSet rs = s.executeQuery("CREATE_REPLICATION_SLOT " + Identifiers.quote(slot)
-                     + " LOGICAL pgoutput EXPORT_SNAPSHOT")) {
+        String command = "CREATE_REPLICATION_SLOT " + Identifiers.quote(slot) + " LOGICAL pgoutput "
+                + (failover ? "(SNAPSHOT 'export', FAILOVER true)" : "EXPORT_SNAPSHOT");
+        try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery(command)) {
             rs.next();
             return new NewSlot(connection, LogSequenceNumber.valueOf(rs.getString("consistent_point")),
                     rs.getString("snapshot_name"));
         } catch (SQLException | RuntimeException e) {
             connection.close();
             throw e;
+        }
+    }
+
+    /** Refuses slot.failover=true on a server without failover slots (before PostgreSQL 17). */
+    static void requireFailoverSupport(Handle handle) {
+        int version = handle.createQuery("SELECT current_setting('server_version_num')::int").mapTo(Integer.class).one();
+        if (version < 170000) {
+            throw new ConnectException(CdcConfig.SLOT_FAILOVER_CONFIG + "=true needs PostgreSQL 17 or later (failover"
+                    + " slots); the server runs " + handle.createQuery("SHOW server_version").mapTo(String.class).one()
+                    + ": set " + CdcConfig.SLOT_FAILOVER_CONFIG + "=false");
         }
     }
 
@@ -87,6 +119,19 @@ final class Replication {
         }
     }
 
+    /** The tables the publication does not publish yet (none when it is FOR ALL TABLES). */
+    private static List<TableId> missingFromPublication(Handle handle, String publication, List<TableId> tables) {
+        boolean allTables = handle.createQuery("SELECT puballtables FROM pg_publication WHERE pubname = ?")
+                .bind(0, publication).mapTo(Boolean.class).one();
+        if (allTables) {
+            return List.of();
+        }
+        java.util.Set<TableId> published = java.util.Set.copyOf(handle.createQuery(
+                        "SELECT schemaname, tablename FROM pg_publication_tables WHERE pubname = ?")
+                .bind(0, publication).map((rs, ctx) -> new TableId(rs.getString(1), rs.getString(2))).list());
+        return tables.stream().filter(t -> !published.contains(t)).toList();
+    }
+
     /** Creates or updates the publication as publication.autocreate.mode says. */
     static void ensurePublication(Handle handle, CdcConfig cdc, List<TableId> tables) {
         String name = cdc.publicationName();
@@ -95,9 +140,15 @@ final class Replication {
         String quoted = Identifiers.quote(name);
         switch (cdc.publicationAutocreateMode()) {
             case CdcConfig.PUBLICATION_FILTERED -> {
-                String list = tables.stream().map(TableId::quoted).collect(Collectors.joining(", "));
-                handle.execute(exists ? "ALTER PUBLICATION " + quoted + " SET TABLE " + list
-                        : "CREATE PUBLICATION " + quoted + " FOR TABLE " + list);
+                // Only ever adds: another connector may stream the tables this one does not capture.
+                List<TableId> missing = exists ? missingFromPublication(handle, name, tables) : tables;
+                String list = missing.stream().map(TableId::quoted).collect(Collectors.joining(", "));
+                if (!exists) {
+                    handle.execute("CREATE PUBLICATION " + quoted + (list.isEmpty() ? "" : " FOR TABLE " + list));
+                } else if (!missing.isEmpty()) {
+                    log.info("Adding {} to publication {}", missing, name);
+                    handle.execute("ALTER PUBLICATION " + quoted + " ADD TABLE " + list);
+                }
             }
             case CdcConfig.PUBLICATION_ALL_TABLES -> {
                 if (!exists) {

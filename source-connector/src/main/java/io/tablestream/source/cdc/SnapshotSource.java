@@ -32,7 +32,7 @@ final class SnapshotSource implements ChangeSource {
     private final Function<TableId, String> topics;
     private final Map<String, String> partition;
     private final long consistentLsn;
-    private final boolean debeziumEnvelope;
+    private final RecordFormat format;
     private final PgTypeCatalog types;
     private int tableIndex = -1;
     private TableSchema schema;
@@ -44,15 +44,17 @@ final class SnapshotSource implements ChangeSource {
     /** The offset of every snapshot record but the last, shared: Connect only reads it. */
     private final Map<String, Object> readingOffset;
     private String topic;
+    /** The row read ahead of the batch returned last. */
+    private ChangeEvent next;
 
     SnapshotSource(Jdbi jdbi, Replication.NewSlot slot, List<TableId> tables, Function<TableId, String> topics,
-                   Map<String, String> partition, boolean debeziumEnvelope, PgTypeCatalog types)
+                   Map<String, String> partition, RecordFormat format, PgTypeCatalog types)
             throws SQLException {
         this.tables = tables;
         this.topics = topics;
         this.partition = partition;
         this.consistentLsn = slot.consistentPoint().asLong();
-        this.debeziumEnvelope = debeziumEnvelope;
+        this.format = format;
         this.types = types;
         this.readingOffset = Collections.unmodifiableMap(new CdcOffset(consistentLsn, 0, false).toMap());
         this.handle = jdbi.open();
@@ -84,25 +86,37 @@ final class SnapshotSource implements ChangeSource {
     @Override
     public List<SourceRecord> poll(int maxRecords) throws SQLException {
         List<ChangeEvent> events = new ArrayList<>();
-        while (events.size() < maxRecords && !done) {
-            if (rows == null) {
-                openNextTable();
-                continue;
-            }
-            if (!rows.next()) {
-                closeTable();
-                continue;
-            }
-            events.add(event(rows));
-            rowsRead++;
+        if (next == null && !done) {
+            next = readNext();
+        }
+        while (events.size() < maxRecords && next != null) {
+            events.add(next);
+            next = readNext();
         }
         List<SourceRecord> records = new ArrayList<>(events.size());
         for (int i = 0; i < events.size(); i++) {
             // The very last snapshot record says so: after it is committed a restart streams instead of re-reading.
+            // The row after each batch is read ahead, so the last record is known as such even when the batch
+            // ends exactly at the end of the tables.
             boolean last = done && i == events.size() - 1;
-            records.addAll(events.get(i).toRecords(partition, last ? doneOffset() : readingOffset, debeziumEnvelope));
+            records.addAll(events.get(i).toRecords(partition, last ? doneOffset() : readingOffset, format));
         }
         return records;
+    }
+
+    /** The next row of the snapshot, moving on to the next table as one ends; null (and done) after the last. */
+    private ChangeEvent readNext() throws SQLException {
+        while (!done) {
+            if (rows == null) {
+                openNextTable();
+            } else if (rows.next()) {
+                rowsRead++;
+                return event(rows);
+            } else {
+                closeTable();
+            }
+        }
+        return null;
     }
 
     private Map<String, Object> doneOffset() {
@@ -124,7 +138,10 @@ final class SnapshotSource implements ChangeSource {
             handle.getConnection().commit();
             return;
         }
-        schema = TableSchema.read(handle, tables.get(tableIndex), types);
+        UnavailableValues.Profile profile = UnavailableValues.profile(handle, tables.get(tableIndex));
+        // The schema the stream will give the table, so snapshot and stream records share it.
+        schema = UnavailableValues.relax(TableSchema.read(handle, tables.get(tableIndex), types),
+                profile.replicaIdentity(), profile.toastable(), types);
         topic = topics.apply(schema.table());
         String columns = schema.columns().stream().map(c -> Identifiers.quote(c.column().name()))
                 .collect(Collectors.joining(", "));

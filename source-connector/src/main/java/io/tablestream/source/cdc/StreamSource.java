@@ -1,5 +1,7 @@
 package io.tablestream.source.cdc;
 
+import io.tablestream.jdbc.Identifiers;
+import io.tablestream.jdbc.RetryPolicy;
 import io.tablestream.jdbc.TableId;
 import io.tablestream.jdbc.types.PgTypeCatalog;
 import io.tablestream.source.cdc.PgOutputMessage.Begin;
@@ -13,6 +15,7 @@ import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.apache.kafka.connect.source.TransactionContext;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.JdbiException;
 import org.postgresql.PGConnection;
 import org.postgresql.replication.LogSequenceNumber;
 import org.postgresql.replication.PGReplicationStream;
@@ -55,17 +58,20 @@ final class StreamSource implements ChangeSource {
 
     private final Jdbi jdbi;
     private final PgTypeCatalog types;
-    private final Connection connection;
-    private final PGReplicationStream stream;
+    private final ReplicationConnector connector;
+    private final String slotName;
+    private final String publicationName;
+    private final RetryPolicy retry;
     private final Set<TableId> captured;
     private final Function<TableId, String> topics;
     private final Map<String, String> partition;
-    private final boolean debeziumEnvelope;
+    private final RecordFormat format;
     private final TransactionContext transactions; // null unless transaction.boundary=connector
     private final AckTracker acks;
     private final long heartbeatIntervalMs;
     private final long batchMaxWaitMs;
     private final Set<Character> skippedOperations;
+    private final String unavailablePlaceholder;
     private final Map<Integer, CapturedTable> relations = new HashMap<>();
 
     private long lastCompletedLsn;
@@ -78,37 +84,86 @@ final class StreamSource implements ChangeSource {
     private long offsetLsn;
     private long offsetTxid;
 
-    StreamSource(CdcSourceTask.Settings settings, Connection connection, LogSequenceNumber start, CdcOffset offset)
-            throws SQLException {
+    // null while the connection is lost, until the next attempt (at retryAtMs) succeeds
+    private Connection connection;
+    private PGReplicationStream stream;
+    private int failures;
+    private long retryAtMs;
+    // A lost stream resumes at lastCompletedLsn, so the transaction in progress is sent again from its start: its
+    // changes already emitted (emittedInTransaction, of transaction emittedTxid) are skipped then.
+    private int changesInTransaction;
+    private int emittedInTransaction;
+    private long emittedTxid;
+
+    /** Opens a replication (walsender) connection. */
+    @FunctionalInterface
+    interface ReplicationConnector {
+        Connection open() throws SQLException;
+    }
+
+    StreamSource(CdcSourceTask.Settings settings, ReplicationConnector connector, RetryPolicy retry,
+                 LogSequenceNumber start, CdcOffset offset) throws SQLException {
         this.jdbi = settings.jdbi();
         this.types = settings.types();
-        this.connection = connection;
+        this.connector = connector;
+        this.retry = retry;
+        this.slotName = settings.cdc().slotName();
+        this.publicationName = settings.cdc().publicationName();
         this.captured = Set.copyOf(settings.tables());
         this.topics = settings.topics();
         this.partition = settings.partition();
-        this.debeziumEnvelope = settings.cdc().debeziumEnvelope();
+        this.format = settings.format();
         this.transactions = settings.transactions();
         this.acks = settings.acks();
         this.heartbeatIntervalMs = settings.cdc().heartbeatIntervalMs();
         this.batchMaxWaitMs = settings.cdc().batchMaxWaitMs();
         this.skippedOperations = settings.cdc().skippedOperations();
+        this.unavailablePlaceholder = settings.cdc().unavailableValuePlaceholder();
         this.lastCompletedLsn = start.asLong();
         this.flushedLsn = start.asLong(); // the slot never streams from before its confirmed position
         this.lastCompletedTxid = offset == null ? 0 : offset.txid();
-        this.stream = connection.unwrap(PGConnection.class).getReplicationAPI().replicationStream().logical()
-                .withSlotName(settings.cdc().slotName())
-                .withSlotOption("proto_version", "1")
-                .withSlotOption("publication_names", settings.cdc().publicationName())
-                .withStartPosition(start)
-                .withStatusInterval(10, TimeUnit.SECONDS)
-                .start();
-        log.info("Streaming slot {} from LSN {}", settings.cdc().slotName(), start.asString());
+        startStream(start);
     }
 
+    private void startStream(LogSequenceNumber start) throws SQLException {
+        connection = connector.open();
+        try {
+            stream = connection.unwrap(PGConnection.class).getReplicationAPI().replicationStream().logical()
+                    .withSlotName(slotName)
+                    .withSlotOption("proto_version", "1")
+                    .withSlotOption("publication_names", Identifiers.quote(publicationName))
+                    .withStartPosition(start)
+                    .withStatusInterval(10, TimeUnit.SECONDS)
+                    .start();
+        } catch (SQLException | RuntimeException e) {
+            closeConnection();
+            throw e;
+        }
+        log.info("Streaming slot {} from LSN {}", slotName, start.asString());
+    }
+
+    /**
+     * Reads what is pending. A lost connection (a transient failure, see connection.attempts) does not fail the
+     * task: the records read so far are returned, and later polls reconnect, connection.backoff.ms apart, resuming
+     * after the last transaction whose records all went out. No poll waits longer than {@value #IDLE_WAIT_MS} ms
+     * for that, so the task still stops promptly.
+     */
     @Override
     public List<SourceRecord> poll(int maxRecords) throws SQLException, InterruptedException {
-        confirmAcknowledged();
         List<SourceRecord> out = new ArrayList<>();
+        if (stream == null && !reconnect()) {
+            return out;
+        }
+        try {
+            confirmAcknowledged();
+            read(maxRecords, out);
+        } catch (SQLException | JdbiException e) {
+            streamLost(e);
+        }
+        return out;
+    }
+
+    private void read(int maxRecords, List<SourceRecord> out) throws SQLException, InterruptedException {
         PollBatch batch = new PollBatch(maxRecords, batchMaxWaitMs, IDLE_WAIT_MS, System::nanoTime);
         while (true) {
             ByteBuffer message = stream.readPending();
@@ -125,15 +180,66 @@ final class StreamSource implements ChangeSource {
         if (out.isEmpty()) {
             heartbeat();
         }
-        return out;
+    }
+
+    /** After the stream failed: reconnect later, or fail when the error is permanent or the attempts are used up. */
+    private void streamLost(Exception e) throws SQLException {
+        close();
+        // Not emitted yet: it comes again with the rest of its transaction.
+        held = null;
+        transaction = null;
+        relations.clear(); // a new session describes each table again
+        scheduleReconnect(e);
+    }
+
+    private void scheduleReconnect(Exception e) throws SQLException {
+        failures++;
+        if (!retry.mayRetry(failures, e)) {
+            if (e instanceof SQLException sql) {
+                throw sql;
+            }
+            throw (JdbiException) e;
+        }
+        retryAtMs = System.currentTimeMillis() + retry.backoffMs();
+        if (failures == 1) {
+            log.warn("Replication connection of slot {} lost ({}); resuming at LSN {}: up to {} attempts, {} ms apart",
+                    slotName, e.getMessage(), ChangeEvent.lsnText(lastCompletedLsn), retry.attempts(),
+                    retry.backoffMs());
+        } else {
+            log.info("Reconnecting slot {} failed (attempt {} of {}): {}", slotName, failures - 1, retry.attempts(),
+                    e.getMessage());
+        }
+    }
+
+    /** Whether the stream runs again; waits at most {@value #IDLE_WAIT_MS} ms for the next attempt's time. */
+    private boolean reconnect() throws SQLException, InterruptedException {
+        long wait = retryAtMs - System.currentTimeMillis();
+        if (wait > 0) {
+            TimeUnit.MILLISECONDS.sleep(Math.min(wait, IDLE_WAIT_MS));
+            return false;
+        }
+        try {
+            startStream(LogSequenceNumber.valueOf(lastCompletedLsn));
+        } catch (SQLException e) {
+            scheduleReconnect(e);
+            return false;
+        }
+        log.info("Replication connection of slot {} back after {} failed attempt(s)", slotName, failures);
+        failures = 0;
+        return true;
     }
 
     private void handle(PgOutputMessage message, List<SourceRecord> out) {
         if (message instanceof Begin begin) {
             transaction = begin;
+            changesInTransaction = 0;
+            if (begin.xid() != emittedTxid) {
+                emittedInTransaction = 0;
+            }
         } else if (message instanceof Commit commit) {
             lastCompletedLsn = commit.endLsn();
             lastCompletedTxid = transaction == null ? lastCompletedTxid : transaction.xid();
+            emittedInTransaction = 0;
             if (held != null) {
                 SourceRecord last = emit(held, out);
                 held = null;
@@ -147,7 +253,8 @@ final class StreamSource implements ChangeSource {
         } else if (message instanceof Insert insert) {
             CapturedTable table = relations.get(insert.relationId());
             if (table != null) {
-                hold(event(table, 'c', table.key(insert.newTuple()), null, table.row(insert.newTuple(), null)), out);
+                hold(event(table, 'c', table.key(insert.newTuple()), null, table.row(insert.newTuple()), List.of()),
+                        out);
             }
         } else if (message instanceof Update update) {
             CapturedTable table = relations.get(update.relationId());
@@ -157,8 +264,9 @@ final class StreamSource implements ChangeSource {
         } else if (message instanceof Delete delete) {
             CapturedTable table = relations.get(delete.relationId());
             if (table != null) {
-                Struct before = delete.oldIsKeyOnly() ? null : table.row(delete.oldTuple(), null);
-                hold(event(table, 'd', table.key(delete.oldTuple()), before, null), out);
+                Struct before = delete.oldIsKeyOnly() ? table.knownValues(delete.oldTuple())
+                        : table.row(delete.oldTuple());
+                hold(event(table, 'd', table.key(delete.oldTuple()), before, null, List.of()), out);
             }
         } else if (message instanceof Truncate truncate) {
             truncate.relationIds().stream().map(relations::get).filter(Objects::nonNull).forEach(t -> {
@@ -166,7 +274,7 @@ final class StreamSource implements ChangeSource {
                     log.warn("Table {} was truncated; with {} containing t the truncate is not emitted, so its topic"
                             + " still holds the old rows", t.table(), CdcConfig.SKIPPED_OPERATIONS_CONFIG);
                 }
-                hold(event(t, 't', null, null, null), out);
+                hold(event(t, 't', null, null, null, List.of()), out);
             });
         }
     }
@@ -178,14 +286,17 @@ final class StreamSource implements ChangeSource {
             Struct oldKey = table.key(update.oldTuple());
             if (oldKey != null && !oldKey.equals(key)) {
                 // The primary key changed: the old key's row is gone, downstream must delete it.
-                Struct oldRow = update.oldIsKeyOnly() ? null : table.row(update.oldTuple(), null);
-                hold(event(table, 'd', oldKey, oldRow, null), out);
+                Struct oldRow = update.oldIsKeyOnly() ? table.knownValues(update.oldTuple())
+                        : table.row(update.oldTuple());
+                hold(event(table, 'd', oldKey, oldRow, null, List.of()), out);
             } else if (!update.oldIsKeyOnly()) {
-                before = table.row(update.oldTuple(), null);
+                before = table.row(update.oldTuple());
             }
         }
         PgOutputMessage.TupleData oldRow = update.oldIsKeyOnly() ? null : update.oldTuple();
-        hold(event(table, 'u', key, before, table.row(update.newTuple(), oldRow)), out);
+        List<String> unavailable = new ArrayList<>();
+        Struct after = table.row(update.newTuple(), oldRow, unavailable);
+        hold(event(table, 'u', key, before, after, unavailable), out);
     }
 
     private void relation(Relation relation) {
@@ -194,27 +305,35 @@ final class StreamSource implements ChangeSource {
             return; // a publication FOR ALL TABLES also sends tables we do not capture
         }
         CapturedTable previous = relations.get(relation.relationId());
-        CapturedTable current = jdbi.withHandle(h -> CapturedTable.of(relation, h, topics.apply(table), types));
+        CapturedTable current = jdbi.withHandle(h -> CapturedTable.of(relation, h, topics.apply(table), types,
+                unavailablePlaceholder));
         if (previous != null && !previous.schema().valueSchema().equals(current.schema().valueSchema())) {
             log.info("Table {} changed its columns; the next records carry the new schema", table);
         }
         relations.put(relation.relationId(), current);
     }
 
-    private ChangeEvent event(CapturedTable table, char op, Struct key, Struct before, Struct after) {
+    private ChangeEvent event(CapturedTable table, char op, Struct key, Struct before, Struct after,
+                              List<String> unavailableColumns) {
         long xid = transaction == null ? 0 : transaction.xid();
         long commitMs = transaction == null ? System.currentTimeMillis()
                 : PG_EPOCH.plus(transaction.commitTimeMicros(), ChronoUnit.MICROS).toEpochMilli();
         long lsn = transaction == null ? stream.getLastReceiveLSN().asLong() : transaction.finalLsn();
-        return new ChangeEvent(table.schema(), table.topic(), op, key, before, after, lsn, xid, commitMs);
+        return new ChangeEvent(table.schema(), table.topic(), op, key, before, after, lsn, xid, commitMs,
+                unavailableColumns);
     }
 
     private void hold(ChangeEvent event, List<SourceRecord> out) {
         if (skippedOperations.contains(event.op())) {
             return;
         }
+        if (changesInTransaction++ < emittedInTransaction) {
+            return; // emitted before the stream was lost and sent again on resuming
+        }
         if (held != null) {
             emit(held, out);
+            emittedInTransaction++;
+            emittedTxid = event.txid();
         }
         held = event;
     }
@@ -227,7 +346,7 @@ final class StreamSource implements ChangeSource {
             offsetLsn = lastCompletedLsn;
             offsetTxid = lastCompletedTxid;
         }
-        List<SourceRecord> records = event.toRecords(partition, offset, debeziumEnvelope);
+        List<SourceRecord> records = event.toRecords(partition, offset, format);
         for (SourceRecord record : records) {
             acks.sent(record, lastCompletedLsn);
         }
@@ -276,15 +395,25 @@ final class StreamSource implements ChangeSource {
 
     @Override
     public void close() {
-        try {
-            stream.close();
-        } catch (SQLException e) {
-            log.warn("Closing the replication stream failed: {}", e.getMessage());
+        if (stream != null) {
+            try {
+                stream.close();
+            } catch (SQLException e) {
+                log.warn("Closing the replication stream failed: {}", e.getMessage());
+            }
+            stream = null;
         }
-        try {
-            connection.close();
-        } catch (SQLException e) {
-            log.warn("Closing the replication connection failed: {}", e.getMessage());
+        closeConnection();
+    }
+
+    private void closeConnection() {
+        if (connection != null) {
+            try {
+                connection.close();
+            } catch (SQLException e) {
+                log.warn("Closing the replication connection failed: {}", e.getMessage());
+            }
+            connection = null;
         }
     }
 }

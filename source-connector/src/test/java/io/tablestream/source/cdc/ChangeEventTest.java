@@ -29,6 +29,64 @@ class ChangeEventTest {
         ORDERS = TableSchema.of(new TableId("public", "orders"), readers, List.of("id"));
     }
 
+    private static final RecordFormat FLAT = new RecordFormat(false, CdcConfig.DELETE_HANDLING_TOMBSTONE, true);
+    private static final RecordFormat REWRITE = new RecordFormat(false, CdcConfig.DELETE_HANDLING_REWRITE, true);
+    private static final RecordFormat DEBEZIUM = new RecordFormat(true, CdcConfig.DELETE_HANDLING_TOMBSTONE, true);
+
+    private static ChangeEvent delete() {
+        Struct key = new Struct(ORDERS.keySchema()).put("id", 7);
+        // REPLICA IDENTITY DEFAULT: the old row is known by its key only.
+        Struct known = new Struct(ORDERS.valueSchema()).put("id", 7);
+        return new ChangeEvent(ORDERS, "shop.orders", 'd', key, known, null, 0x16B3748L, 731, 1_000L);
+    }
+
+    private static ChangeEvent insert() {
+        Struct key = new Struct(ORDERS.keySchema()).put("id", 7);
+        Struct row = new Struct(ORDERS.valueSchema()).put("id", 7).put("note", "new");
+        return new ChangeEvent(ORDERS, "shop.orders", 'c', key, null, row, 0x16B3748L, 731, 1_000L);
+    }
+
+    @Test
+    void aFlatDeleteIsOneTombstoneWithTheChangeHeaders() {
+        List<SourceRecord> records = delete().toRecords(Map.of("slot", "s"), Map.of(), FLAT);
+        assertEquals(1, records.size());
+        SourceRecord record = records.get(0);
+        assertEquals(7, ((Struct) record.key()).get("id"));
+        assertNull(record.value());
+        assertNull(record.valueSchema());
+        assertEquals("d", record.headers().lastWithName("op").value());
+    }
+
+    @Test
+    void rewriteMarksEveryValueAndFollowsTheLastKnownRowWithATombstone() {
+        SourceRecord inserted = insert().toRecords(Map.of("slot", "s"), Map.of(), REWRITE).get(0);
+        List<SourceRecord> deleted = delete().toRecords(Map.of("slot", "s"), Map.of(), REWRITE);
+        assertEquals(2, deleted.size());
+        Struct row = (Struct) deleted.get(0).value();
+        assertEquals(inserted.valueSchema(), row.schema(), "one schema for inserts and deletes");
+        row.validate();
+        assertEquals(java.util.Arrays.asList(7, null, "true"), java.util.Arrays.asList(row.get("id"), row.get("note"),
+                row.get(RecordFormat.DELETED_FIELD)));
+        assertEquals("false", ((Struct) inserted.value()).get(RecordFormat.DELETED_FIELD));
+        assertNull(deleted.get(1).value());
+        List<SourceRecord> withoutTombstone = delete().toRecords(Map.of("slot", "s"), Map.of(),
+                new RecordFormat(false, CdcConfig.DELETE_HANDLING_REWRITE, false));
+        assertEquals(1, withoutTombstone.size());
+    }
+
+    @Test
+    void aDebeziumDeleteHasTheKnownBeforeAndATombstoneUnlessTurnedOff() {
+        List<SourceRecord> records = delete().toRecords(Map.of("slot", "s"), Map.of(), DEBEZIUM);
+        assertEquals(2, records.size());
+        Struct envelope = (Struct) records.get(0).value();
+        envelope.validate();
+        assertEquals(java.util.Arrays.asList("d", 7, null, null), java.util.Arrays.asList(envelope.get("op"),
+                envelope.getStruct("before").get("id"), envelope.getStruct("before").get("note"), envelope.get("after")));
+        assertNull(records.get(1).value());
+        assertEquals(1, delete().toRecords(Map.of("slot", "s"), Map.of(),
+                new RecordFormat(true, CdcConfig.DELETE_HANDLING_TOMBSTONE, false)).size());
+    }
+
     private static ChangeEvent truncate() {
         return new ChangeEvent(ORDERS, "shop.orders", 't', null, null, null, 0x16B3748L, 731, 1_000L);
     }
@@ -42,7 +100,7 @@ class ChangeEventTest {
 
     @Test
     void aFlatTruncateIsOneRecordWithoutKeyOrValue() {
-        List<SourceRecord> records = truncate().toRecords(Map.of("slot", "s"), Map.of(), false);
+        List<SourceRecord> records = truncate().toRecords(Map.of("slot", "s"), Map.of(), FLAT);
         assertEquals(1, records.size());
         SourceRecord record = records.get(0);
         assertEquals(List.of("shop.orders", "t", "0/16B3748"), List.of(record.topic(),
@@ -55,7 +113,7 @@ class ChangeEventTest {
 
     @Test
     void aDebeziumTruncateIsAKeylessEnvelopeWithOpT() {
-        List<SourceRecord> records = truncate().toRecords(Map.of("slot", "s"), Map.of(), true);
+        List<SourceRecord> records = truncate().toRecords(Map.of("slot", "s"), Map.of(), DEBEZIUM);
         assertEquals(1, records.size());
         Struct envelope = (Struct) records.get(0).value();
         assertNull(records.get(0).key());

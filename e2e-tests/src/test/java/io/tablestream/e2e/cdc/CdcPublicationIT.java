@@ -1,0 +1,135 @@
+package io.tablestream.e2e.cdc;
+
+import io.tablestream.e2e.cdc.ChangeLog.Change;
+import io.tablestream.testkit.Stack;
+import io.tablestream.testkit.TablestreamStack;
+import org.jdbi.v3.core.Jdbi;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import static io.tablestream.e2e.cdc.CdcFixture.TIMEOUT;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** Which tables a mode=cdc connector captures and how several connectors share a database's publications. */
+@ExtendWith(TablestreamStack.class)
+class CdcPublicationIT {
+
+    private final Stack stack;
+    private final CdcFixture cdc;
+
+    CdcPublicationIT(Stack stack) {
+        this.stack = stack;
+        this.cdc = new CdcFixture(stack);
+    }
+
+    @AfterEach
+    void cleanUp() {
+        cdc.close();
+    }
+
+    @Test
+    void connectorsOnOneDatabaseNeverTakeEachOthersTables() {
+        Jdbi db = cdc.database("cdc_publications_it");
+        db.useHandle(h -> h.execute("""
+                CREATE TABLE a (id int PRIMARY KEY);
+                CREATE TABLE b (id int PRIMARY KEY);
+                CREATE TABLE c (id int PRIMARY KEY);
+                CREATE TABLE d (id int PRIMARY KEY);
+                """));
+        // The default publication: each connector gets its own, named after its slot.
+        cdc.deploy("cdc-pub-a", "cdc_publications_it", "a", Map.of());
+        cdc.deploy("cdc-pub-b", "cdc_publications_it", "b", Map.of());
+        // One publication named by both: the second connector adds its table, never removes the first one's.
+        cdc.deploy("cdc-pub-c", "cdc_publications_it", "c", Map.of("publication.name", "shared"));
+        cdc.deploy("cdc-pub-d", "cdc_publications_it", "d", Map.of("publication.name", "shared"));
+        db.useHandle(h -> h.execute("""
+                INSERT INTO a VALUES (1);
+                INSERT INTO b VALUES (2);
+                INSERT INTO c VALUES (3);
+                INSERT INTO d VALUES (4);
+                """));
+
+        for (String table : List.of("a", "b", "c", "d")) {
+            List<Change> changes = cdc.changeLog("cdc-pub-" + table + "." + table)
+                    .await(c -> !c.isEmpty(), TIMEOUT, "the insert into " + table);
+            assertEquals("c", changes.get(0).op());
+        }
+        assertEquals(Map.of("cdc_pub_a", Set.of("a"), "cdc_pub_b", Set.of("b"), "shared", Set.of("c", "d")),
+                db.withHandle(h -> h.createQuery("SELECT pubname, tablename FROM pg_publication_tables")
+                        .map((rs, ctx) -> Map.entry(rs.getString(1), rs.getString(2))).list()).stream()
+                        .collect(Collectors.groupingBy(Map.Entry::getKey,
+                                Collectors.mapping(Map.Entry::getValue, Collectors.toSet()))));
+    }
+
+    @Test
+    void includeAndExcludeListsTakeRegularExpressionsAsInThePollingModes() {
+        Jdbi db = cdc.database("cdc_selection_it");
+        db.useHandle(h -> h.execute("""
+                CREATE SCHEMA sales;
+                CREATE TABLE sales.orders (id int PRIMARY KEY);
+                CREATE TABLE sales.refunds (id int PRIMARY KEY);
+                CREATE TABLE sales.audit_log (id int PRIMARY KEY);
+                CREATE TABLE public.orders (id int PRIMARY KEY);
+                INSERT INTO sales.orders VALUES (1);
+                INSERT INTO sales.audit_log VALUES (1);
+                INSERT INTO public.orders VALUES (1);
+                """));
+        cdc.deploy("cdc-select", "cdc_selection_it", "sales\\..*",
+                Map.of("table.exclude.list", ".*audit.*", "table.poll.interval.ms", "500"));
+        db.useHandle(h -> h.execute("""
+                INSERT INTO sales.refunds VALUES (2);
+                INSERT INTO sales.audit_log VALUES (2);
+                INSERT INTO public.orders VALUES (2);
+                """));
+        ChangeLog log = cdc.changeLog("cdc-select.sales.orders", "cdc-select.sales.refunds",
+                "cdc-select.sales.audit_log", "cdc-select.orders");
+        List<Change> changes = log.await(c -> c.size() >= 2, TIMEOUT, "the snapshot row and the streamed insert");
+        // A marker written after the others: once it is in, everything before it would be too.
+        db.useHandle(h -> h.execute("INSERT INTO sales.orders VALUES (3)"));
+        changes = log.await(c -> c.stream().anyMatch(r -> r.keyField("id").equals(3)), TIMEOUT, "the marker");
+        assertEquals(List.of("cdc-select.sales.orders c 3", "cdc-select.sales.orders r 1",
+                        "cdc-select.sales.refunds c 2"),
+                changes.stream().map(c -> c.topic() + " " + c.op() + " " + c.keyField("id")).sorted().toList());
+
+        // A table created later that matches: the connector restarts its task, which adds it to the publication.
+        db.useHandle(h -> h.execute("CREATE TABLE sales.returns (id int PRIMARY KEY)"));
+        CdcFixture.awaitCondition("sales.returns in the publication", () -> db.withHandle(h -> h.createQuery(
+                "SELECT count(*) = 1 FROM pg_publication_tables WHERE schemaname = 'sales' AND tablename = 'returns'")
+                .mapTo(Boolean.class).one()));
+        db.useHandle(h -> h.execute("INSERT INTO sales.returns VALUES (4)"));
+        List<Change> returns = cdc.changeLog("cdc-select.sales.returns").await(c -> !c.isEmpty(), TIMEOUT,
+                "the insert into the new table");
+        assertEquals("c 4", returns.get(0).op() + " " + returns.get(0).keyField("id"));
+    }
+
+    @Test
+    void aConnectorThatStreamedTheFormerDefaultPublicationKeepsIt() {
+        Jdbi db = cdc.database("cdc_former_publication_it");
+        db.useHandle(h -> h.execute("CREATE TABLE t (id int PRIMARY KEY)"));
+        String name = "cdc-former-pub";
+        Map<String, String> config = cdc.deploy(name, "cdc_former_publication_it", "t",
+                Map.of("publication.name", "tablestream"));
+        ChangeLog log = cdc.changeLog(name + ".t");
+        db.useHandle(h -> h.execute("INSERT INTO t VALUES (1)"));
+        log.await(c -> c.size() == 1, TIMEOUT, "the first insert");
+
+        cdc.stopAndAwaitSlotReleased(name, db);
+        db.useHandle(h -> h.execute("INSERT INTO t VALUES (2)")); // in WAL from before any new publication
+        config.remove("publication.name");
+        stack.rest().createOrUpdateConnector(name, config);
+        stack.rest().resumeConnector(name);
+        stack.rest().awaitRunning(name, TIMEOUT);
+        db.useHandle(h -> h.execute("INSERT INTO t VALUES (3)"));
+
+        assertEquals(List.of(1, 2, 3), log.await(c -> c.size() == 3, TIMEOUT, "the inserts while stopped and after")
+                .stream().map(c -> c.keyField("id")).toList());
+        assertEquals(List.of("tablestream"), db.withHandle(h -> h.createQuery("SELECT pubname FROM pg_publication")
+                .mapTo(String.class).list()));
+    }
+}

@@ -1,0 +1,164 @@
+package io.tablestream.e2e.cdc;
+
+import io.tablestream.e2e.cdc.ChangeLog.Change;
+import io.tablestream.testkit.Stack;
+import io.tablestream.testkit.TablestreamStack;
+import org.jdbi.v3.core.Jdbi;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static io.tablestream.e2e.cdc.CdcFixture.TIMEOUT;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** mode=cdc across connector restarts: what the stored offset and the slot say decides where the task resumes. */
+@ExtendWith(TablestreamStack.class)
+class CdcRestartIT {
+
+    private final Stack stack;
+    private final CdcFixture cdc;
+
+    CdcRestartIT(Stack stack) {
+        this.stack = stack;
+        this.cdc = new CdcFixture(stack);
+    }
+
+    @AfterEach
+    void cleanUp() {
+        cdc.close();
+    }
+
+    @Test
+    void aRestartAfterASnapshotEndingExactlyAtABatchBoundaryStreamsWithoutReReadingIt() {
+        Jdbi db = cdc.database("cdc_snapshot_done_it");
+        // The last table is empty: the snapshot's last record is the last row of the first table, which fills the
+        // batch exactly.
+        db.useHandle(h -> h.execute("""
+                CREATE TABLE filled (id int PRIMARY KEY, name text NOT NULL);
+                INSERT INTO filled SELECT g, 'row ' || g FROM generate_series(1, 100) g;
+                CREATE TABLE empty (id int PRIMARY KEY);
+                """));
+        String name = "cdc-snapshot-done";
+        cdc.deploy(name, "cdc_snapshot_done_it", "filled,empty", Map.of("batch.max.rows", "100"));
+        ChangeLog log = cdc.changeLog(name + ".filled", name + ".empty");
+        log.await(c -> c.size() == 100, TIMEOUT, "the 100 snapshot rows");
+
+        cdc.stopAndAwaitSlotReleased(name, db);
+        stack.rest().resumeConnector(name);
+        stack.rest().awaitRunning(name, TIMEOUT);
+        db.useHandle(h -> h.execute("INSERT INTO filled VALUES (101, 'streamed after the restart')"));
+
+        List<Change> changes = log.await(c -> c.stream().anyMatch(r -> r.keyField("id").equals(101)), TIMEOUT,
+                "the insert after the restart");
+        log.readCommitted(TIMEOUT);
+        assertEquals(IntStream.rangeClosed(1, 101).boxed().toList(),
+                changes.stream().map(c -> (Integer) c.keyField("id")).toList(), "each row once, in order");
+        assertEquals(Map.of("r", 100L, "c", 1L),
+                changes.stream().collect(Collectors.groupingBy(Change::op, Collectors.counting())));
+        assertEquals("row 100", changes.get(99).value().get("name"));
+        assertEquals("streamed after the restart", changes.get(100).value().get("name"));
+    }
+
+    @Test
+    void aSlotDroppedWhileStoppedFailsTheTaskOrWithResnapshotIsReadAgain() {
+        Jdbi db = cdc.database("cdc_slot_lost_it");
+        db.useHandle(h -> h.execute("""
+                CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL);
+                INSERT INTO items SELECT g, 'before ' || g FROM generate_series(1, 5) g;
+                """));
+        String name = "cdc-slot-lost";
+        Map<String, String> config = cdc.deploy(name, "cdc_slot_lost_it", "items", Map.of());
+        ChangeLog log = cdc.changeLog(name + ".items");
+        db.useHandle(h -> h.execute("INSERT INTO items VALUES (6, 'streamed')"));
+        log.await(c -> c.size() == 6, TIMEOUT, "the snapshot and one streamed insert");
+
+        cdc.stopAndAwaitSlotReleased(name, db);
+        db.useHandle(h -> h.execute("SELECT pg_drop_replication_slot('cdc_slot_lost')"));
+        db.useHandle(h -> h.execute("INSERT INTO items SELECT g, 'while the slot was gone ' || g"
+                + " FROM generate_series(7, 16) g"));
+        stack.rest().resumeConnector(name);
+        String trace = cdc.awaitTaskFailure(name);
+        assertTrue(trace.contains("Replication slot cdc_slot_lost does not exist")
+                && trace.contains("slot.lost.action=resnapshot"), trace);
+
+        config.put("slot.lost.action", "resnapshot");
+        stack.rest().createOrUpdateConnector(name, config);
+        // The new config restarts the task; until then the status still shows the failed one.
+        CdcFixture.awaitCondition("the task to run with the new config", () -> "RUNNING".equals(cdc.taskState(name)));
+        List<Change> changes = log.await(c -> c.size() == 6 + 16, TIMEOUT, "the 16 rows read again");
+        assertEquals(IntStream.rangeClosed(1, 16).boxed().toList(),
+                changes.subList(6, 22).stream().map(c -> (Integer) c.keyField("id")).toList());
+        assertTrue(changes.subList(6, 22).stream().allMatch(c -> "r".equals(c.op())));
+        assertEquals("while the slot was gone 16", changes.get(21).value().get("name"));
+        assertEquals(true, db.withHandle(h -> h.createQuery(
+                "SELECT count(*) = 1 FROM pg_replication_slots WHERE slot_name = 'cdc_slot_lost'")
+                .mapTo(Boolean.class).one()), "the slot is back");
+    }
+
+    @Test
+    void slotFailoverCreatesAFailoverSlot() {
+        Jdbi db = cdc.database("cdc_failover_it");
+        db.useHandle(h -> h.execute("CREATE TABLE items (id int PRIMARY KEY)"));
+        cdc.deploy("cdc-failover", "cdc_failover_it", "items", Map.of("slot.failover", "true"));
+        assertEquals(true, db.withHandle(h -> h.createQuery(
+                "SELECT failover FROM pg_replication_slots WHERE slot_name = 'cdc_failover'").mapTo(Boolean.class).one()));
+    }
+
+    @Test
+    void streamingRidesOutAThirtySecondPostgresOutage() throws Exception {
+        Assumptions.assumeTrue(stack.postgres().isEmbedded(), "restarts only the embedded server");
+        Jdbi db = cdc.database("cdc_outage_it");
+        db.useHandle(h -> h.execute("CREATE TABLE events (id int PRIMARY KEY, tx int NOT NULL)"));
+        String name = "cdc-outage";
+        // batch.max.rows below the transaction size: polls end inside transactions, which must resume exactly.
+        cdc.deploy(name, "cdc_outage_it", "events", Map.of("batch.max.rows", "7",
+                "connection.attempts", "120", "connection.backoff.ms", "500"));
+        ChangeLog log = cdc.changeLog(name + ".events");
+
+        AtomicBoolean writing = new AtomicBoolean(true);
+        AtomicInteger transactions = new AtomicInteger();
+        Thread writer = new Thread(() -> {
+            while (writing.get()) {
+                int tx = transactions.get();
+                try {
+                    // A commit whose answer the shutdown cut off is retried: the retry then inserts nothing.
+                    db.useHandle(h -> h.execute("INSERT INTO events SELECT ? * 10 + g, ? FROM generate_series(0, 9) g"
+                            + " ON CONFLICT DO NOTHING", tx, tx));
+                    transactions.incrementAndGet();
+                } catch (RuntimeException e) { // the server is down
+                    CdcFixture.sleep(200);
+                }
+                CdcFixture.sleep(20);
+            }
+        }, "cdc-outage-it-writer");
+        writer.start();
+        try {
+            log.await(c -> c.size() >= 100, TIMEOUT, "rows streamed before the outage");
+            stack.postgres().restart(Duration.ofSeconds(30));
+            int afterRestart = transactions.get();
+            CdcFixture.awaitCondition("transactions after the restart", () -> transactions.get() > afterRestart + 20);
+        } finally {
+            writing.set(false);
+            writer.join();
+        }
+
+        int rows = transactions.get() * 10;
+        List<Change> changes = log.await(c -> c.size() >= rows, Duration.ofSeconds(120), rows + " rows");
+        assertEquals("RUNNING", cdc.taskState(name), "the task rode out the outage without failing");
+        log.readCommitted(TIMEOUT);
+        assertEquals(IntStream.range(0, rows).boxed().toList(),
+                changes.stream().map(c -> (Integer) c.keyField("id")).sorted().toList(), "every row exactly once");
+        assertEquals(IntStream.range(0, rows).boxed().toList(),
+                changes.stream().map(c -> (Integer) c.keyField("id")).toList(), "in commit order");
+    }
+}
