@@ -4,10 +4,10 @@ import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.connect.errors.ConnectException;
 
 /**
- * The retry policy of a task's database connection ({@value ConnectionConfig#CONNECTION_ATTEMPTS_CONFIG},
- * {@value ConnectionConfig#CONNECTION_BACKOFF_MS_CONFIG}): until the task has connected once it gets that many
- * attempts, that far apart, then fails naming the keys; once it has connected, a lost connection is retried every
- * backoff until the database is back. Credentials PostgreSQL refuses and other permanent errors fail at once.
+ * A polling task's connection state under its {@link RetryPolicy}: until the task has connected once it gets the
+ * policy's attempts, that far apart, then fails naming the keys; once it has connected, a lost connection is retried
+ * every backoff until the database is back (a poll re-reads from its offset, so waiting loses nothing). Credentials
+ * PostgreSQL refuses and other permanent errors fail at once.
  *
  * <p>It never sleeps. Kafka Connect stops a task only between two calls into it (a source task's {@code stop()}
  * comes after its last {@code poll()} has returned), so a task that waited out its backoff inside a call could
@@ -15,20 +15,17 @@ import org.apache.kafka.connect.errors.ConnectException;
  */
 public final class ConnectionRetry {
 
-    private final int attempts;
-    private final long backoffMs;
+    private final RetryPolicy policy;
     private boolean everConnected;
     private int failures;
     private long nextAttemptAtMs;
 
-    public ConnectionRetry(int attempts, long backoffMs) {
-        this.attempts = attempts;
-        this.backoffMs = backoffMs;
+    public ConnectionRetry(RetryPolicy policy) {
+        this.policy = policy;
     }
 
     public static ConnectionRetry from(AbstractConfig config) {
-        return new ConnectionRetry(config.getInt(ConnectionConfig.CONNECTION_ATTEMPTS_CONFIG),
-                config.getLong(ConnectionConfig.CONNECTION_BACKOFF_MS_CONFIG));
+        return new ConnectionRetry(RetryPolicy.of(config));
     }
 
     public boolean mayAttempt(long nowMs) {
@@ -59,14 +56,14 @@ public final class ConnectionRetry {
             throw error instanceof ConnectException connect ? connect : new ConnectException(error.getMessage(), error);
         }
         failures++;
-        if (!everConnected && failures >= attempts) {
-            throw new ConnectException("Could not connect to PostgreSQL in " + attempts + " attempts "
-                    + backoffMs + " ms apart (" + ConnectionConfig.CONNECTION_ATTEMPTS_CONFIG + ", "
+        if (!everConnected && !policy.mayRetry(failures, error)) {
+            throw new ConnectException("Could not connect to PostgreSQL in " + policy.attempts() + " attempts "
+                    + policy.backoffMs() + " ms apart (" + ConnectionConfig.CONNECTION_ATTEMPTS_CONFIG + ", "
                     + ConnectionConfig.CONNECTION_BACKOFF_MS_CONFIG + "); check connection.url and that the server is up: "
                     + error.getMessage(), error);
         }
-        nextAttemptAtMs = nowMs + backoffMs;
-        return backoffMs;
+        nextAttemptAtMs = nowMs + policy.backoffMs();
+        return policy.backoffMs();
     }
 
     /** Failed attempts since the last success, for logs. */
@@ -74,8 +71,4 @@ public final class ConnectionRetry {
         return failures;
     }
 
-    /** The attempts before the first connection, for logs. */
-    public int attempts() {
-        return attempts;
-    }
 }
