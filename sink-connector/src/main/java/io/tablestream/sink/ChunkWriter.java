@@ -1,14 +1,19 @@
 package io.tablestream.sink;
 
+import io.tablestream.jdbc.TableId;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.errors.RetriableException;
 import org.apache.kafka.connect.sink.ErrantRecordReporter;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.JdbiException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -21,6 +26,8 @@ import java.util.function.Supplier;
  */
 final class ChunkWriter {
 
+    private static final Logger log = LoggerFactory.getLogger(ChunkWriter.class);
+
     private final TableWriter writer;
     private final OffsetStore offsetStore;
     /** Appended to a bad record's failure when no dead-letter queue takes it. */
@@ -29,6 +36,7 @@ final class ChunkWriter {
 
     private final Supplier<ErrantRecordReporter> reporters;
     private final SinkTaskMetrics metrics;
+    private final Set<TableId> warnedTables = new HashSet<>();
 
     /** {@code offsetStore} null without exactly.once; {@code reporter} null when the worker offers none. */
     ChunkWriter(TableWriter writer, OffsetStore offsetStore, Supplier<ErrantRecordReporter> reporters,
@@ -68,8 +76,12 @@ final class ChunkWriter {
         Map<TopicPartition, Long> offsets = lastOffsets(rows);
         try {
             long start = System.nanoTime();
-            writer.write(handle, plan, rows, tx -> saveInTransaction(tx, offsets, written));
+            int insertedWithoutUnavailable = writer.write(handle, plan, rows,
+                    tx -> saveInTransaction(tx, offsets, written));
             written.putAll(offsets);
+            if (insertedWithoutUnavailable > 0) {
+                insertedWithoutUnavailableColumns(plan, insertedWithoutUnavailable);
+            }
             metrics.written(plan.mode(), writer.method(), rows.size(), deletes(rows),
                     (System.nanoTime() - start) / 1_000_000);
         } catch (RetriableException e) {
@@ -88,6 +100,21 @@ final class ChunkWriter {
             int half = rows.size() / 2;
             writeIsolating(handle, plan, rows.subList(0, half), written);
             writeIsolating(handle, plan, rows.subList(half, rows.size()), written);
+        }
+    }
+
+    /**
+     * Updates whose TOASTed columns were not in the change found no row to update: the rows are there now, those
+     * columns at the table's defaults. Usually the sink started after the rows were created (no snapshot) or the
+     * rows were deleted in between.
+     */
+    private void insertedWithoutUnavailableColumns(WritePlan plan, int rows) {
+        metrics.unavailableColumnsInserted(rows);
+        if (warnedTables.add(plan.table())) {
+            log.warn("Inserted {} new rows into table {} without the unavailable columns {} (unchanged TOASTed "
+                    + "values the change did not carry): those columns hold the table's defaults. Counted in "
+                    + "unavailable-columns-inserted-total; logged once per table", rows, plan.table(),
+                    plan.unavailableColumns());
         }
     }
 

@@ -16,7 +16,8 @@ import java.util.stream.Collectors;
 /**
  * Derives a table's columns from a record's schemas: first the primary key columns per {@code pk.mode}, then every
  * value field that is not already a key column (with record_key, a value field named like a key column is written
- * once, from the key).
+ * once, from the key). The {@code __deleted} marker of rewritten deletes is no column: rows carrying it true are
+ * deletes, so in the table it would only ever read false.
  */
 final class ColumnMapping {
 
@@ -38,7 +39,8 @@ final class ColumnMapping {
         Set<String> keyNames = columns.stream().map(SinkColumn::name).collect(Collectors.toSet());
         Set<String> included = Set.copyOf(includedFields);
         for (Field field : sample.valueSchema().fields()) {
-            if (!keyNames.contains(field.name()) && (included.isEmpty() || included.contains(field.name()))) {
+            if (!keyNames.contains(field.name()) && !RecordUnwrapper.DELETED_FIELD.equals(field.name())
+                    && (included.isEmpty() || included.contains(field.name()))) {
                 columns.add(column(field.name(), field.schema(), false, valueSource(field), "value", sample));
             }
         }

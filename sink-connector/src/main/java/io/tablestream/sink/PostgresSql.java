@@ -100,6 +100,15 @@ final class PostgresSql {
         return mode == InsertMode.UPSERT ? insert + onConflict(keys, others) : insert;
     }
 
+    /** Inserts the staged rows whose keys the table lacks: INSERT ... SELECT ... WHERE NOT EXISTS ... ON CONFLICT. */
+    static String insertMissingFromStage(String stage, String table, List<SinkColumn> columns) {
+        List<SinkColumn> keys = columns.stream().filter(SinkColumn::primaryKey).toList();
+        List<SinkColumn> others = columns.stream().filter(c -> !c.primaryKey()).toList();
+        return "INSERT INTO " + table + " (" + join(columns) + ") SELECT " + join(columns) + " FROM " + stage
+                + " s WHERE NOT EXISTS (SELECT 1 FROM " + table + " t WHERE " + keyMatch(keys) + ")"
+                + onConflict(keys, others);
+    }
+
     /** {@code DELETE FROM t USING stage s WHERE t.k = s.k AND ...}. */
     static String deleteUsingStage(String stage, String table, List<SinkColumn> keys) {
         return "DELETE FROM " + table + " t USING " + stage + " s WHERE " + keyMatch(keys);

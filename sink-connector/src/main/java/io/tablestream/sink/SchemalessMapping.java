@@ -53,7 +53,8 @@ final class SchemalessMapping {
         Set<String> included = Set.copyOf(config.fieldsIncludeList());
         Set<String> fields = new LinkedHashSet<>();
         ((Map<?, ?>) sample.value()).keySet().forEach(k -> fields.add(String.valueOf(k)));
-        fields.removeIf(f -> keyNames.contains(f) || !included.isEmpty() && !included.contains(f));
+        fields.removeIf(f -> keyNames.contains(f) || RecordUnwrapper.DELETED_FIELD.equals(f)
+                || !included.isEmpty() && !included.contains(f));
         List<String> unknown = fields.stream().filter(f -> !tableColumns.containsKey(f)).toList();
         if (!unknown.isEmpty()) {
             throw new ConnectException("The fields " + unknown + " of the schemaless record at "

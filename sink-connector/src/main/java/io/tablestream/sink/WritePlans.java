@@ -11,9 +11,11 @@ import org.jdbi.v3.core.JdbiException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
- * The write plans of a task, one per (table, key schema, value schema), least recently used dropped beyond
+ * The write plans of a task, one per (table, key schema, value schema, unavailable columns), least recently used
+ * dropped beyond
  * {@link #MAX_PLANS}. A new plan first makes sure its table exists and, with auto.evolve, has the plan's columns,
  * so that happens once per table and schema.
  */
@@ -25,7 +27,8 @@ final class WritePlans {
     private static final String AUTO_CREATE = PostgresSinkConfig.AUTO_CREATE_CONFIG;
 
     /** A shape is a Connect schema, or for a schemaless map the set of its entry names. */
-    private record Key(TableId table, Object keyShape, Object valueShape, boolean deletesOnly) {
+    private record Key(TableId table, Object keyShape, Object valueShape, boolean deletesOnly,
+                       Set<String> unavailableColumns) {
     }
 
     private final PostgresSinkConfig config;
@@ -46,22 +49,26 @@ final class WritePlans {
         SinkRecord sample = chunk.sample();
         boolean deletesOnly = chunk.deletesOnly();
         Object keyShape = config.pkMode() == PkMode.RECORD_KEY ? RecordChunker.keyShape(sample) : null;
-        Key key = new Key(chunk.table(), keyShape, deletesOnly ? null : RecordChunker.valueShape(sample), deletesOnly);
+        Set<String> unavailable = deletesOnly ? Set.of() : chunk.unavailableColumns();
+        Key key = new Key(chunk.table(), keyShape, deletesOnly ? null : RecordChunker.valueShape(sample), deletesOnly,
+                unavailable);
         WritePlan plan = plans.get(key);
         if (plan == null) {
             plan = SchemalessMapping.applies(sample, deletesOnly) ? schemalessPlan(handle, chunk)
                     : schemaPlan(handle, chunk);
             plans.put(key, plan);
             // Column names only: never values.
-            log.info("Writing topic {} to table {} ({} {}, columns {})", sample.topic(), plan.table(),
+            log.info("Writing topic {} to table {} ({} {}, columns {}{})", sample.topic(), plan.table(),
                     deletesOnly ? "deletes" : plan.mode(), writer.method(),
-                    plan.columns().stream().map(SinkColumn::name).toList());
+                    plan.columns().stream().map(SinkColumn::name).toList(),
+                    unavailable.isEmpty() ? "" : ", leaving unavailable columns " + unavailable + " as they are");
         }
         return plan;
     }
 
     private WritePlan schemaPlan(Handle handle, RecordChunker.Chunk chunk) {
-        WritePlan plan = WritePlan.create(config, chunk.table(), chunk.sample(), chunk.deletesOnly());
+        WritePlan plan = WritePlan.create(config, chunk.table(), chunk.sample(), chunk.deletesOnly(),
+                chunk.deletesOnly() ? Set.of() : chunk.unavailableColumns());
         writer.ensureTable(handle, plan, chunk.originals());
         if (config.autoEvolve() && !chunk.deletesOnly()) {
             TableEvolution.evolve(handle, plan); // reads the table's columns once per (table, schemas)
@@ -87,7 +94,8 @@ final class WritePlans {
         }
         List<SinkColumn> columns = SchemalessMapping.columns(config, table, tableColumns, chunk.sample(),
                 chunk.deletesOnly());
-        return WritePlan.of(config, table, columns, chunk.deletesOnly(), false);
+        return WritePlan.of(config, table, columns, chunk.deletesOnly(), false,
+                chunk.deletesOnly() ? Set.of() : chunk.unavailableColumns());
     }
 
     void clear() {
