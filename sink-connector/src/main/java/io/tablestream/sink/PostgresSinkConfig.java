@@ -42,9 +42,11 @@ public final class PostgresSinkConfig extends AbstractConfig {
     private static final String BATCH_SIZE_DOC = "Most records written to one table in one database transaction.";
 
     public static final String TABLE_NAME_FORMAT_CONFIG = "table.name.format";
-    private static final String TABLE_NAME_FORMAT_DOC = "Target table for a topic; " + TOPIC_PLACEHOLDER
-            + " is replaced by the topic name. May be schema-qualified (sales.${topic}); a bare name goes to the "
-            + "public schema. The name is split at its first dot unless quoted: \"${topic}\" keeps dots of topic names.";
+    private static final String TABLE_NAME_FORMAT_DOC = "Target table for a record; " + TOPIC_PLACEHOLDER
+            + " is replaced by the topic name, ${source.schema} and ${source.table} by the table a change envelope's "
+            + "source block names. May be schema-qualified (sales.${topic}); a bare name goes to the public schema. "
+            + "${topic} alone writes a Debezium topic <prefix>.<schema>.<table> to <schema>.<table>. Any other name "
+            + "is split at its first dot unless quoted: \"${topic}\" keeps dots of topic names.";
     public static final String QUOTE_SQL_IDENTIFIERS_CONFIG = "quote.sql.identifiers";
     private static final String QUOTE_SQL_IDENTIFIERS_DOC = "'always': double-quote every table and column name in "
             + "SQL, so mixed case, spaces and reserved words are kept as written. 'never': write names unquoted; a "

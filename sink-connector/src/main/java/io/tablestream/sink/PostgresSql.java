@@ -12,6 +12,9 @@ final class PostgresSql {
             + " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
             + " WHERE n.nspname = ? AND c.relname = ? AND c.relkind IN ('r', 'p', 'v', 'f'))";
 
+    /** Whether a schema of this exact (unquoted) name exists. */
+    static final String SCHEMA_EXISTS = "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = ?)";
+
     /**
      * Whether the table ({@code to_regclass} text) has a unique index ON CONFLICT can use for exactly these columns
      * (distinct names, bound twice as text[]): not partial, not on expressions, not deferrable, no INCLUDE columns.

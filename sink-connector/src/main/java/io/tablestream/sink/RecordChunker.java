@@ -42,13 +42,14 @@ final class RecordChunker {
         }
     }
 
-    private final Function<String, TableId> tableForTopic;
+    private final Function<SinkRecord, TableId> tableFor;
     private final int batchSize;
     private final boolean keySchemaMatters;
 
     /** {@code keySchemaMatters}: the key feeds columns (pk.mode=record_key), so a key schema change ends a chunk too. */
-    RecordChunker(Function<String, TableId> tableForTopic, int batchSize, boolean keySchemaMatters) {
-        this.tableForTopic = tableForTopic;
+    /** {@code tableFor}: the target table of a record as consumed. */
+    RecordChunker(Function<SinkRecord, TableId> tableFor, int batchSize, boolean keySchemaMatters) {
+        this.tableFor = tableFor;
         this.batchSize = batchSize;
         this.keySchemaMatters = keySchemaMatters;
     }
@@ -56,7 +57,7 @@ final class RecordChunker {
     List<Chunk> chunk(Collection<SinkOp> ops) {
         Map<TableId, List<SinkOp>> byTable = new LinkedHashMap<>();
         for (SinkOp op : ops) {
-            byTable.computeIfAbsent(tableForTopic.apply(op.original().topic()), t -> new ArrayList<>()).add(op);
+            byTable.computeIfAbsent(tableFor.apply(op.original()), t -> new ArrayList<>()).add(op);
         }
         List<Chunk> chunks = new ArrayList<>();
         byTable.forEach((table, tableOps) -> split(table, tableOps, chunks));

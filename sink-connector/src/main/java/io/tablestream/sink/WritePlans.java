@@ -11,6 +11,7 @@ import org.jdbi.v3.core.JdbiException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -69,7 +70,11 @@ final class WritePlans {
     private WritePlan schemaPlan(Handle handle, RecordChunker.Chunk chunk) {
         WritePlan plan = WritePlan.create(config, chunk.table(), chunk.sample(), chunk.deletesOnly(),
                 chunk.deletesOnly() ? Set.of() : chunk.unavailableColumns());
-        writer.ensureTable(handle, plan, chunk.originals());
+        try {
+            writer.ensureTable(handle, plan, chunk.originals());
+        } catch (ConnectException e) {
+            throw missingSchema(handle, chunk).orElseThrow(() -> e);
+        }
         if (config.autoEvolve() && !chunk.deletesOnly()) {
             TableEvolution.evolve(handle, plan); // reads the table's columns once per (table, schemas)
         }
@@ -87,6 +92,9 @@ final class WritePlans {
                     + Records.offsetRanges(chunk.originals()));
         }
         if (tableColumns.isEmpty()) {
+            missingSchema(handle, chunk).ifPresent(e -> {
+                throw e;
+            });
             throw new ConnectException("Table " + table + " for the schemaless records of topic '"
                     + chunk.sample().topic() + "' does not exist: records without a schema are written to an "
                     + "existing table, matching columns by name, so create the table first (" + AUTO_CREATE
@@ -96,6 +104,31 @@ final class WritePlans {
                 chunk.deletesOnly());
         return WritePlan.of(config, table, columns, chunk.deletesOnly(), false,
                 chunk.deletesOnly() ? Set.of() : chunk.unavailableColumns());
+    }
+
+    /**
+     * The error for a table whose schema does not exist, naming table.name.format, which made the name: a topic's
+     * dots read as a schema are the usual cause. Empty when the schema exists (or cannot be looked up).
+     */
+    private Optional<ConnectException> missingSchema(Handle handle, RecordChunker.Chunk chunk) {
+        TableId table = chunk.table();
+        boolean exists;
+        try {
+            exists = handle.createQuery(PostgresSql.SCHEMA_EXISTS).bind(0, table.schema()).mapTo(Boolean.class).one();
+        } catch (JdbiException e) {
+            return Optional.empty();
+        }
+        if (exists) {
+            return Optional.empty();
+        }
+        return Optional.of(new ConnectException("Table " + table + " for topic '" + chunk.sample().topic()
+                + "' is in schema '" + table.schema() + "', which does not exist: "
+                + PostgresSinkConfig.TABLE_NAME_FORMAT_CONFIG + "='" + config.tableNameFormat() + "' gives that name"
+                + " (a name is split into schema and table at its first dot). Create the schema, or set "
+                + PostgresSinkConfig.TABLE_NAME_FORMAT_CONFIG + " to a table in an existing schema: "
+                + TableNameFormat.SOURCE_SCHEMA_PLACEHOLDER + "." + TableNameFormat.SOURCE_TABLE_PLACEHOLDER
+                + " for change envelopes, \"" + PostgresSinkConfig.TOPIC_PLACEHOLDER + "\" (quoted) to keep the dots"
+                + " in the table name, or a fixed name"));
     }
 
     void clear() {
