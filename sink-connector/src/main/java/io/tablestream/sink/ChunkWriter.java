@@ -3,7 +3,6 @@ package io.tablestream.sink;
 import io.tablestream.jdbc.TableId;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.connect.errors.ConnectException;
-import org.apache.kafka.connect.errors.RetriableException;
 import org.apache.kafka.connect.sink.ErrantRecordReporter;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.JdbiException;
@@ -19,8 +18,9 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 /**
- * Writes a chunk and, when the database rejects it, isolates the bad record by splitting the chunk in halves (in
- * order, so stored offsets only move forward). With the worker's {@link ErrantRecordReporter} (errors.tolerance=all
+ * Writes a chunk and, when the database rejects its rows' values ({@link RowRejectedException}), isolates the bad
+ * record by splitting the chunk in halves (in order, so stored offsets only move forward). Other failures (a
+ * transient condition, a missing privilege, table or column) concern every record alike: they go up unchanged. With the worker's {@link ErrantRecordReporter} (errors.tolerance=all
  * and a dead-letter queue) a bad record goes to the queue and the good ones are written; otherwise the task fails
  * naming the record.
  */
@@ -84,9 +84,7 @@ final class ChunkWriter {
             }
             metrics.written(plan.mode(), writer.method(), rows.size(), deletes(rows),
                     (System.nanoTime() - start) / 1_000_000);
-        } catch (RetriableException e) {
-            throw e;
-        } catch (ConnectException e) {
+        } catch (RowRejectedException e) {
             if (rows.size() == 1) {
                 ErrantRecordReporter reporter = reporters.get();
                 if (reporter == null) {
@@ -130,9 +128,14 @@ final class ChunkWriter {
         }
     }
 
+    /** A failure here is never the rows' fault: translated apart, so it fails or retries the chunk as a whole. */
     private void saveInTransaction(Handle tx, Map<TopicPartition, Long> offsets, Map<TopicPartition, Long> written) {
         if (offsetStore != null) {
-            offsetStore.save(tx, offsets, written);
+            try {
+                offsetStore.save(tx, offsets, written);
+            } catch (JdbiException e) {
+                throw WriteErrors.translate(e, "Failed to store the written offsets in " + offsetStore.table());
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 package io.tablestream.sink;
 
 import io.tablestream.jdbc.ConnectionConfig;
+import io.tablestream.jdbc.SqlErrors;
 import io.tablestream.jdbc.TableId;
 import io.tablestream.jdbc.Version;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -168,7 +169,11 @@ public class PostgresSinkTask extends SinkTask {
         }
         Handle h = handle();
         for (RecordChunker.Chunk chunk : chunker.chunk(ops)) {
-            chunkWriter.write(h, plans.planFor(h, chunk), chunk.ops(), written);
+            try {
+                chunkWriter.write(h, plans.planFor(h, chunk), chunk.ops(), written);
+            } catch (ConnectException e) {
+                throw retryIfDdlRepairs(e);
+            }
         }
         // Records that wrote nothing (skipped deletes, dead-lettered records) still move the position on.
         Map<TopicPartition, Long> behind = new HashMap<>();
@@ -181,6 +186,23 @@ public class PostgresSinkTask extends SinkTask {
             chunkWriter.saveOffsets(h, behind, written);
             written.putAll(behind);
         }
+    }
+
+    /**
+     * A table or column that went away while the task ran (concurrent DDL) is put back by auto.create or auto.evolve
+     * when the plan is made anew: forget the plans and retry. Anything else as it is.
+     */
+    private ConnectException retryIfDdlRepairs(ConnectException e) {
+        String state = e instanceof RetriableException ? null : WriteErrors.state(e);
+        boolean repairs = SqlErrors.UNDEFINED_TABLE.equals(state) && config.autoCreate()
+                || SqlErrors.UNDEFINED_COLUMN.equals(state) && config.autoEvolve();
+        if (!repairs) {
+            return e;
+        }
+        plans.clear();
+        return new RetriableException(e.getMessage() + "; the table is checked again ("
+                + PostgresSinkConfig.AUTO_CREATE_CONFIG + ", " + PostgresSinkConfig.AUTO_EVOLVE_CONFIG
+                + ") before the retry", e);
     }
 
     @Override

@@ -174,7 +174,7 @@ final class TableWriter {
                 alsoInTransaction.accept(tx);
             });
         } catch (JdbiException | SQLException e) {
-            throw WriteErrors.translate(e, "Failed to write " + Records.offsetRanges(
+            throw WriteErrors.translateRows(e, "Failed to write " + Records.offsetRanges(
                     rows.stream().map(r -> r.op().original()).toList()) + " to table " + plan.table());
         }
         log.debug("Wrote {} records to table {}", rows.size(), plan.table());
