@@ -29,7 +29,7 @@ final class ColumnMapping {
                                     SinkRecord sample, boolean keysOnly) {
         List<SinkColumn> columns = new ArrayList<>(switch (pkMode) {
             case NONE -> List.<SinkColumn>of();
-            case KAFKA -> kafkaColumns();
+            case KAFKA -> kafkaColumns(pkFields);
             case RECORD_KEY -> recordKeyColumns(pkFields, sample);
             case RECORD_VALUE -> recordValueKeyColumns(pkFields, sample);
         });
@@ -51,12 +51,19 @@ final class ColumnMapping {
         return List.copyOf(columns);
     }
 
-    /** The record's Kafka coordinates, which identify it uniquely. */
-    static List<SinkColumn> kafkaColumns() {
+    /** The default names of the pk.mode=kafka columns: topic, partition, offset. */
+    static final List<String> KAFKA_COLUMNS = List.of("__connect_topic", "__connect_partition", "__connect_offset");
+
+    /**
+     * The record's Kafka coordinates, which identify it uniquely; named by {@code pkFields} when it has three names
+     * (the configuration refuses other counts), else {@link #KAFKA_COLUMNS}.
+     */
+    static List<SinkColumn> kafkaColumns(List<String> pkFields) {
+        List<String> names = pkFields.size() == KAFKA_COLUMNS.size() ? pkFields : KAFKA_COLUMNS;
         return List.of(
-                SinkColumn.of("__connect_topic", Schema.STRING_SCHEMA, true, SinkRecord::topic),
-                SinkColumn.of("__connect_partition", Schema.INT32_SCHEMA, true, SinkRecord::kafkaPartition),
-                SinkColumn.of("__connect_offset", Schema.INT64_SCHEMA, true, SinkRecord::kafkaOffset));
+                SinkColumn.of(names.get(0), Schema.STRING_SCHEMA, true, SinkRecord::topic),
+                SinkColumn.of(names.get(1), Schema.INT32_SCHEMA, true, SinkRecord::kafkaPartition),
+                SinkColumn.of(names.get(2), Schema.INT64_SCHEMA, true, SinkRecord::kafkaOffset));
     }
 
     private static List<SinkColumn> recordKeyColumns(List<String> pkFields, SinkRecord sample) {

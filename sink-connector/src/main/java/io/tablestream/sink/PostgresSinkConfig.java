@@ -59,7 +59,8 @@ public final class PostgresSinkConfig extends AbstractConfig {
     public static final String PK_FIELDS_CONFIG = "pk.fields";
     private static final String PK_FIELDS_DOC = "Primary key column names. record_key with a Struct key: the key fields "
             + "to use (empty = all). record_key with a primitive key: the one column name (required). record_value: "
-            + "the value fields forming the key (required).";
+            + "the value fields forming the key (required). kafka: empty for __connect_topic, __connect_partition, "
+            + "__connect_offset, or three names for those columns.";
 
     public static final String FIELDS_INCLUDE_LIST_CONFIG = "fields.include.list";
     public static final String FIELDS_WHITELIST_CONFIG = "fields.whitelist";
@@ -172,6 +173,12 @@ public final class PostgresSinkConfig extends AbstractConfig {
         if (deleteEnabled && pkMode != PkMode.RECORD_KEY) {
             problems.put(DELETE_ENABLED_CONFIG, DELETE_ENABLED_CONFIG + "=true deletes rows by the record key: set "
                     + PK_MODE_CONFIG + "=" + PkMode.RECORD_KEY);
+        }
+        if (pkMode == PkMode.KAFKA && !pkFields.isEmpty() && pkFields.size() != ColumnMapping.KAFKA_COLUMNS.size()) {
+            problems.put(PK_FIELDS_CONFIG, "pk.mode=kafka takes no " + PK_FIELDS_CONFIG + " (the key columns are "
+                    + String.join(", ", ColumnMapping.KAFKA_COLUMNS) + ") or exactly three names for the topic, "
+                    + "partition and offset columns, e.g. pk.fields=kafka_topic,kafka_partition,kafka_offset; it has "
+                    + pkFields.size() + ": " + pkFields);
         }
         if (pkMode == PkMode.RECORD_VALUE && pkFields.isEmpty()) {
             problems.put(PK_FIELDS_CONFIG, "pk.mode=record_value needs " + PK_FIELDS_CONFIG

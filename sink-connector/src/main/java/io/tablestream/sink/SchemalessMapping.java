@@ -38,7 +38,7 @@ final class SchemalessMapping {
         List<SinkColumn> columns = new ArrayList<>();
         switch (config.pkMode()) {
             case NONE -> { }
-            case KAFKA -> columns.addAll(ColumnMapping.kafkaColumns());
+            case KAFKA -> columns.addAll(ColumnMapping.kafkaColumns(config.pkFields()));
             case RECORD_KEY -> columns.addAll(recordKeyColumns(config.pkFields(), table, tableColumns, sample));
             case RECORD_VALUE -> {
                 for (String name : config.pkFields()) {
