@@ -27,7 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Failures sorted by what they say, with errors.tolerance=all and a dead-letter topic ready to take bad records: a
  * statement_timeout while another session locks the table is waited out and retried, a missing privilege fails the
- * task naming table and fix; neither sends a single record to the dead-letter topic.
+ * task naming table and fix; neither sends a single record to the dead-letter topic. And a role with no more than
+ * the privileges on its tables (no CREATE on the schema) works with an offsets table a DBA prepared.
  */
 @ExtendWith(TablestreamStack.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -118,13 +119,46 @@ class SinkErrorClassesIT {
         assertEquals(0L, count("guarded"));
     }
 
+    /**
+     * A DBA prepared the target table and the offsets table (exactly.once) and gave the connector's role only the
+     * privileges on them: without CREATE on the schema, the task opens, writes and stores its offsets.
+     */
+    @Test
+    void aRoleWithoutCreateOnTheSchemaUsesTheOffsetsTableADbaPrepared() {
+        String role = "sink_ec_least";
+        createRole(role, false);
+        db.useHandle(h -> {
+            h.execute("CREATE TABLE least_events (id bigint PRIMARY KEY, payload text NOT NULL)");
+            h.execute("CREATE TABLE least_offsets (connector_name text NOT NULL, topic text NOT NULL,"
+                    + " kafka_partition integer NOT NULL, kafka_offset bigint NOT NULL,"
+                    + " updated_at timestamptz NOT NULL DEFAULT now(),"
+                    + " PRIMARY KEY (connector_name, topic, kafka_partition))");
+            h.execute("GRANT SELECT, INSERT, UPDATE ON least_events, least_offsets TO " + role);
+            h.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC");
+        });
+        stack.kafka().createTopic("least_events", 1);
+        SinkTopics.produce(stack.kafka().bootstrapServers(), "least_events", events(0, 40));
+        sink.deploy("least-events", withRole(role, SinkTopics.sinkConfig(stack, sink.url, "least_events",
+                "insert.mode", "upsert", "pk.mode", "record_value", "pk.fields", "id",
+                "offsets.table.name", "least_offsets")));
+        await("rows written by the least-privileged role", 40L, () -> count("least_events"), TIMEOUT);
+        await("its offset stored", List.of(List.of("least-events", "least_events", "0", "39")),
+                () -> SinkTopics.rows(db, "SELECT connector_name, topic, kafka_partition, kafka_offset"
+                        + " FROM least_offsets"), TIMEOUT);
+        assertEquals("RUNNING", Fixtures.taskStateAndTrace(stack.rest(), "least-events").get(0));
+    }
+
     /** A login role with a password, allowed to create the offsets table in public. */
     private void createRole(String role) {
+        createRole(role, true);
+    }
+
+    private void createRole(String role, boolean createInPublic) {
         db.useHandle(h -> {
             h.execute("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '" + role + "') THEN"
                     + " CREATE ROLE " + role + " LOGIN; END IF; END $$");
             h.execute("ALTER ROLE " + role + " PASSWORD '" + PASSWORD + "'");
-            h.execute("GRANT CREATE, USAGE ON SCHEMA public TO " + role);
+            h.execute((createInPublic ? "GRANT CREATE, USAGE" : "GRANT USAGE") + " ON SCHEMA public TO " + role);
         });
     }
 
