@@ -19,10 +19,10 @@ import java.util.function.Supplier;
 
 /**
  * Writes a chunk and, when the database rejects its rows' values ({@link RowRejectedException}), isolates the bad
- * record by splitting the chunk in halves (in order, so stored offsets only move forward). Other failures (a
- * transient condition, a missing privilege, table or column) concern every record alike: they go up unchanged. With the worker's {@link ErrantRecordReporter} (errors.tolerance=all
- * and a dead-letter queue) a bad record goes to the queue and the good ones are written; otherwise the task fails
- * naming the record.
+ * record by splitting the chunk in halves (in order, so stored offsets only move forward). With the worker's
+ * {@link ErrantRecordReporter} (errors.tolerance=all and a dead-letter queue) a bad record goes to the queue and the
+ * good ones are written; otherwise the task fails naming the record. Other failures (a transient condition, a
+ * missing privilege, table or column) concern every record alike: they go up unchanged.
  */
 final class ChunkWriter {
 
