@@ -39,7 +39,8 @@ public final class PostgresSinkConfig extends AbstractConfig {
             + "(null value) or a change envelope with op=d. Needs pk.mode=record_key. When false, such records are "
             + "skipped.";
     public static final String BATCH_SIZE_CONFIG = "batch.size";
-    private static final String BATCH_SIZE_DOC = "Most records written to one table in one database transaction.";
+    private static final String BATCH_SIZE_DOC = "Most records written to one table in one database transaction; "
+            + "records are buffered across put calls up to this many (at most 200 ms while records keep coming).";
 
     public static final String TABLE_NAME_FORMAT_CONFIG = "table.name.format";
     private static final String TABLE_NAME_FORMAT_DOC = "Target table for a record; " + TOPIC_PLACEHOLDER

@@ -24,9 +24,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Writes each {@code put} synchronously, one transaction per chunk of at most {@code batch.size} operations of one
- * table and schema. With exactly.once each transaction also stores the partitions' offsets, {@link #open} resumes
- * from them and {@link #preCommit} reports only what is written.
+ * Buffers records across {@code put} calls (see {@link #put}) and writes them one transaction per chunk of at most
+ * {@code batch.size} operations of one table and schema. With exactly.once each transaction also stores the
+ * partitions' offsets, {@link #open} resumes from them. {@link #preCommit} reports only what is written, so records
+ * still buffered when the task stops or loses a partition are read again.
  */
 public class PostgresSinkTask extends SinkTask {
 
@@ -40,7 +41,15 @@ public class PostgresSinkTask extends SinkTask {
     private WritePlans plans;
     private ChunkWriter chunkWriter;
     private OffsetStore offsetStore;
+    /** A put waiting for more records lets the next poll wait this long before handing an empty batch. */
+    static final long IDLE_POLL_MS = 10;
+    /** The longest a record waits in the buffer while records keep coming, ms. */
+    static final long MAX_LINGER_MS = 200;
+
     private final Map<TopicPartition, Long> written = new HashMap<>();
+    private final PendingRecords pending = new PendingRecords();
+    /** A failure of the write in preCommit, which Connect would only log: the next put throws it. */
+    private ConnectException deferredFailure;
     private boolean reloadOffsets;
     private int remainingRetries;
     private SinkTaskMetrics metrics;
@@ -115,23 +124,34 @@ public class PostgresSinkTask extends SinkTask {
     public void close(Collection<TopicPartition> partitions) {
         log.info("Closing partitions {}", partitions);
         partitions.forEach(written::remove);
+        pending.drop(partitions);
         metrics.partitionsClosed(partitions);
     }
 
+    /**
+     * Buffers the records and writes what is pending once it holds batch.size records, once the consumer found
+     * nothing more (Connect hands an empty batch after a poll that waited {@link #IDLE_POLL_MS}), or once the oldest
+     * record has waited {@link #MAX_LINGER_MS}. A transient failure is retried through Connect: the worker waits
+     * retry.backoff.ms and hands the same batch again, so put never sleeps and stop() is prompt.
+     */
     @Override
     public void put(Collection<SinkRecord> records) {
-        if (records.isEmpty()) {
+        if (deferredFailure != null) {
+            throw deferredFailure;
+        }
+        if (!records.isEmpty()) {
+            metrics.recordsReceived(records.size());
+            pending.add(records);
+        }
+        if (pending.isEmpty()) {
             return;
         }
-        metrics.recordsReceived(records.size());
+        if (pending.size() < config.batchSize() && !records.isEmpty() && pending.ageMs() < MAX_LINGER_MS) {
+            context.timeout(IDLE_POLL_MS); // the next put comes by then, empty when the topics have nothing more
+            return;
+        }
         try {
-            if (reloadOffsets && offsetStore != null) {
-                // The last commit may have succeeded although its acknowledgement was lost: ask the database.
-                loadOffsets(context.assignment());
-            }
-            reloadOffsets = false;
-            write(records);
-            metrics.committedOffsets(written);
+            writePending();
             remainingRetries = config.maxRetries();
         } catch (RetriableException e) {
             closeHandle();
@@ -145,10 +165,24 @@ public class PostgresSinkTask extends SinkTask {
                     remainingRetries);
             context.timeout(config.retryBackoffMs());
             throw e;
+        }
+    }
+
+    /** Writes the pending records; they stay pending unless all are written. */
+    private void writePending() {
+        try {
+            if (reloadOffsets && offsetStore != null) {
+                // The last commit may have succeeded although its acknowledgement was lost: ask the database.
+                loadOffsets(context.assignment());
+            }
+            reloadOffsets = false;
+            write(pending.records());
+            metrics.committedOffsets(written);
+            pending.clear();
         } catch (JdbiException e) { // opening the connection
             closeHandle();
             throw WriteErrors.translate(e, "Failed to use the database for "
-                    + Records.offsetRanges(new ArrayList<>(records)));
+                    + Records.offsetRanges(pending.records()));
         }
     }
 
@@ -205,8 +239,24 @@ public class PostgresSinkTask extends SinkTask {
                 + ") before the retry", e);
     }
 
+    /**
+     * Writes what is pending, then reports only written offsets. Connect does not fail a task for what preCommit
+     * throws (it rewinds and goes on), so a failure here is kept for the next put to throw; a transient one just
+     * leaves the records pending for the next put.
+     */
     @Override
     public Map<TopicPartition, OffsetAndMetadata> preCommit(Map<TopicPartition, OffsetAndMetadata> currentOffsets) {
+        if (!pending.isEmpty() && deferredFailure == null) {
+            try {
+                writePending();
+            } catch (RetriableException e) {
+                closeHandle();
+                reloadOffsets = true;
+                log.info("{}; the records stay pending for the next put", e.getMessage());
+            } catch (ConnectException e) {
+                deferredFailure = e;
+            }
+        }
         Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
         currentOffsets.keySet().forEach(tp -> {
             Long offset = written.get(tp);

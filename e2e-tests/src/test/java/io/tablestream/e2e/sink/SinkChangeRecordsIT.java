@@ -108,9 +108,9 @@ class SinkChangeRecordsIT {
             }
         }
         String all = String.join(",", topicNames);
-        // every record in a put of its own, so a delete record and its tombstone never meet
+        // every record in a put and a transaction of its own, so a delete record and its tombstone never meet
         sink.deploy("deletes-single", SinkTopics.sinkConfig(stack, sink.url, all, "insert.mode", "upsert",
-                "pk.mode", "record_key", "delete.enabled", "true", "auto.create", "true",
+                "pk.mode", "record_key", "delete.enabled", "true", "auto.create", "true", "batch.size", "1",
                 "table.name.format", "${topic}_single", "consumer.override.max.poll.records", "1"));
         // big puts cut into chunks of 3 at every possible place
         sink.deploy("deletes-chunked", SinkTopics.sinkConfig(stack, sink.url, all, "insert.mode", "upsert",
