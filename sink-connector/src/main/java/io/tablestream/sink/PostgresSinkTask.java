@@ -48,8 +48,6 @@ public class PostgresSinkTask extends SinkTask {
 
     private final Map<TopicPartition, Long> written = new HashMap<>();
     private final PendingRecords pending = new PendingRecords();
-    /** A failure of the write in preCommit, which Connect would only log: the next put throws it. */
-    private ConnectException deferredFailure;
     private boolean reloadOffsets;
     private int remainingRetries;
     private SinkTaskMetrics metrics;
@@ -136,9 +134,6 @@ public class PostgresSinkTask extends SinkTask {
      */
     @Override
     public void put(Collection<SinkRecord> records) {
-        if (deferredFailure != null) {
-            throw deferredFailure;
-        }
         if (!records.isEmpty()) {
             metrics.recordsReceived(records.size());
             pending.add(records);
@@ -240,23 +235,13 @@ public class PostgresSinkTask extends SinkTask {
     }
 
     /**
-     * Writes what is pending, then reports only written offsets. Connect does not fail a task for what preCommit
-     * throws (it rewinds and goes on), so a failure here is kept for the next put to throw; a transient one just
-     * leaves the records pending for the next put.
+     * Reports only written offsets. It writes nothing itself: Connect awaits the dead-letter reports of records
+     * before it calls preCommit, not after, so records reported here could be committed before their report is
+     * stored; and a failure here would not fail the task. Pending records are written by the next put, which comes
+     * within {@link #IDLE_POLL_MS}.
      */
     @Override
     public Map<TopicPartition, OffsetAndMetadata> preCommit(Map<TopicPartition, OffsetAndMetadata> currentOffsets) {
-        if (!pending.isEmpty() && deferredFailure == null) {
-            try {
-                writePending();
-            } catch (RetriableException e) {
-                closeHandle();
-                reloadOffsets = true;
-                log.info("{}; the records stay pending for the next put", e.getMessage());
-            } catch (ConnectException e) {
-                deferredFailure = e;
-            }
-        }
         Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
         currentOffsets.keySet().forEach(tp -> {
             Long offset = written.get(tp);
