@@ -89,6 +89,19 @@ class ConnectorValidationIT {
         assertTrue(errors(result, "insert.mode").get(0).contains("pk.mode"), result.toPrettyString());
     }
 
+    @Test
+    void kafkaPrimaryKeyWithTwoFieldsIsReportedOnPkFields() {
+        Map<String, String> config = new HashMap<>();
+        config.put("connector.class", "io.tablestream.sink.PostgresSinkConnector");
+        config.put("topics", "orders");
+        config.put("connection.url", "jdbc:postgresql://localhost:5432/shop");
+        config.put("pk.mode", "kafka");
+        config.put("pk.fields", "topic,offset");
+        JsonNode result = stack.rest().validate("PostgresSinkConnector", config);
+        assertEquals(1, result.get("error_count").asInt(), result.toPrettyString());
+        assertTrue(errors(result, "pk.fields").get(0).contains("exactly three names"), result.toPrettyString());
+    }
+
     private static List<String> errors(JsonNode validation, String field) {
         JsonNode entry = StreamSupport.stream(validation.get("configs").spliterator(), false)
                 .map(c -> c.get("value"))

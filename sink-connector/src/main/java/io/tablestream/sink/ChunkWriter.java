@@ -1,25 +1,32 @@
 package io.tablestream.sink;
 
+import io.tablestream.jdbc.TableId;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.connect.errors.ConnectException;
-import org.apache.kafka.connect.errors.RetriableException;
 import org.apache.kafka.connect.sink.ErrantRecordReporter;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.JdbiException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 
 /**
- * Writes a chunk and, when the database rejects it, isolates the bad record by splitting the chunk in halves (in
- * order, so stored offsets only move forward). With the worker's {@link ErrantRecordReporter} (errors.tolerance=all
- * and a dead-letter queue) a bad record goes to the queue and the good ones are written; otherwise the task fails
- * naming the record.
+ * Writes a chunk and, when the database rejects its rows' values ({@link RowRejectedException}), isolates the bad
+ * record by splitting the chunk in halves (in order, so stored offsets only move forward). With the worker's
+ * {@link ErrantRecordReporter} (errors.tolerance=all and a dead-letter queue) a bad record goes to the queue and the
+ * good ones are written; otherwise the task fails naming the record. Other failures (a transient condition, a
+ * missing privilege, table or column) concern every record alike: they go up unchanged.
  */
 final class ChunkWriter {
+
+    private static final Logger log = LoggerFactory.getLogger(ChunkWriter.class);
 
     private final TableWriter writer;
     private final OffsetStore offsetStore;
@@ -29,6 +36,7 @@ final class ChunkWriter {
 
     private final Supplier<ErrantRecordReporter> reporters;
     private final SinkTaskMetrics metrics;
+    private final Set<TableId> warnedTables = new HashSet<>();
 
     /** {@code offsetStore} null without exactly.once; {@code reporter} null when the worker offers none. */
     ChunkWriter(TableWriter writer, OffsetStore offsetStore, Supplier<ErrantRecordReporter> reporters,
@@ -68,13 +76,15 @@ final class ChunkWriter {
         Map<TopicPartition, Long> offsets = lastOffsets(rows);
         try {
             long start = System.nanoTime();
-            writer.write(handle, plan, rows, tx -> saveInTransaction(tx, offsets, written));
+            int insertedWithoutUnavailable = writer.write(handle, plan, rows,
+                    tx -> saveInTransaction(tx, offsets, written));
             written.putAll(offsets);
+            if (insertedWithoutUnavailable > 0) {
+                insertedWithoutUnavailableColumns(plan, insertedWithoutUnavailable);
+            }
             metrics.written(plan.mode(), writer.method(), rows.size(), deletes(rows),
                     (System.nanoTime() - start) / 1_000_000);
-        } catch (RetriableException e) {
-            throw e;
-        } catch (ConnectException e) {
+        } catch (RowRejectedException e) {
             if (rows.size() == 1) {
                 ErrantRecordReporter reporter = reporters.get();
                 if (reporter == null) {
@@ -91,6 +101,21 @@ final class ChunkWriter {
         }
     }
 
+    /**
+     * Updates whose TOASTed columns were not in the change found no row to update: the rows are there now, those
+     * columns at the table's defaults. Usually the sink started after the rows were created (no snapshot) or the
+     * rows were deleted in between.
+     */
+    private void insertedWithoutUnavailableColumns(WritePlan plan, int rows) {
+        metrics.unavailableColumnsInserted(rows);
+        if (warnedTables.add(plan.table())) {
+            log.warn("Inserted {} new rows into table {} without the unavailable columns {} (unchanged TOASTed "
+                    + "values the change did not carry): those columns hold the table's defaults. Counted in "
+                    + "unavailable-columns-inserted-total; logged once per table", rows, plan.table(),
+                    plan.unavailableColumns());
+        }
+    }
+
     /** Stores offsets alone, for records that wrote no row; {@code written}: what the task believes is stored. */
     void saveOffsets(Handle handle, Map<TopicPartition, Long> offsets, Map<TopicPartition, Long> written) {
         if (offsetStore == null) {
@@ -103,9 +128,14 @@ final class ChunkWriter {
         }
     }
 
+    /** A failure here is never the rows' fault: translated apart, so it fails or retries the chunk as a whole. */
     private void saveInTransaction(Handle tx, Map<TopicPartition, Long> offsets, Map<TopicPartition, Long> written) {
         if (offsetStore != null) {
-            offsetStore.save(tx, offsets, written);
+            try {
+                offsetStore.save(tx, offsets, written);
+            } catch (JdbiException e) {
+                throw WriteErrors.translate(e, "Failed to store the written offsets in " + offsetStore.table());
+            }
         }
     }
 

@@ -16,7 +16,8 @@ import java.util.stream.Collectors;
 /**
  * Derives a table's columns from a record's schemas: first the primary key columns per {@code pk.mode}, then every
  * value field that is not already a key column (with record_key, a value field named like a key column is written
- * once, from the key).
+ * once, from the key). The {@code __deleted} marker of rewritten deletes is no column: rows carrying it true are
+ * deletes, so in the table it would only ever read false.
  */
 final class ColumnMapping {
 
@@ -28,7 +29,7 @@ final class ColumnMapping {
                                     SinkRecord sample, boolean keysOnly) {
         List<SinkColumn> columns = new ArrayList<>(switch (pkMode) {
             case NONE -> List.<SinkColumn>of();
-            case KAFKA -> kafkaColumns();
+            case KAFKA -> kafkaColumns(pkFields);
             case RECORD_KEY -> recordKeyColumns(pkFields, sample);
             case RECORD_VALUE -> recordValueKeyColumns(pkFields, sample);
         });
@@ -38,7 +39,8 @@ final class ColumnMapping {
         Set<String> keyNames = columns.stream().map(SinkColumn::name).collect(Collectors.toSet());
         Set<String> included = Set.copyOf(includedFields);
         for (Field field : sample.valueSchema().fields()) {
-            if (!keyNames.contains(field.name()) && (included.isEmpty() || included.contains(field.name()))) {
+            if (!keyNames.contains(field.name()) && !RecordUnwrapper.DELETED_FIELD.equals(field.name())
+                    && (included.isEmpty() || included.contains(field.name()))) {
                 columns.add(column(field.name(), field.schema(), false, valueSource(field), "value", sample));
             }
         }
@@ -49,12 +51,19 @@ final class ColumnMapping {
         return List.copyOf(columns);
     }
 
-    /** The record's Kafka coordinates, which identify it uniquely. */
-    static List<SinkColumn> kafkaColumns() {
+    /** The default names of the pk.mode=kafka columns: topic, partition, offset. */
+    static final List<String> KAFKA_COLUMNS = List.of("__connect_topic", "__connect_partition", "__connect_offset");
+
+    /**
+     * The record's Kafka coordinates, which identify it uniquely; named by {@code pkFields} when it has three names
+     * (the configuration refuses other counts), else {@link #KAFKA_COLUMNS}.
+     */
+    static List<SinkColumn> kafkaColumns(List<String> pkFields) {
+        List<String> names = pkFields.size() == KAFKA_COLUMNS.size() ? pkFields : KAFKA_COLUMNS;
         return List.of(
-                SinkColumn.of("__connect_topic", Schema.STRING_SCHEMA, true, SinkRecord::topic),
-                SinkColumn.of("__connect_partition", Schema.INT32_SCHEMA, true, SinkRecord::kafkaPartition),
-                SinkColumn.of("__connect_offset", Schema.INT64_SCHEMA, true, SinkRecord::kafkaOffset));
+                SinkColumn.of(names.get(0), Schema.STRING_SCHEMA, true, SinkRecord::topic),
+                SinkColumn.of(names.get(1), Schema.INT32_SCHEMA, true, SinkRecord::kafkaPartition),
+                SinkColumn.of(names.get(2), Schema.INT64_SCHEMA, true, SinkRecord::kafkaOffset));
     }
 
     private static List<SinkColumn> recordKeyColumns(List<String> pkFields, SinkRecord sample) {

@@ -1,9 +1,12 @@
 package io.tablestream.sink;
 
+import io.tablestream.jdbc.SqlErrors;
 import io.tablestream.jdbc.TableId;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.errors.RetriableException;
 import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.JdbiException;
 import org.jdbi.v3.core.statement.PreparedBatch;
 
 import java.sql.Types;
@@ -33,16 +36,42 @@ final class OffsetStore {
         return table;
     }
 
+    /**
+     * Creates the table unless it is there. Looked up first: CREATE TABLE IF NOT EXISTS needs CREATE on the schema
+     * even when the table exists, which a role given only the privileges on a table a DBA prepared lacks.
+     */
     void ensureTable(Handle handle) {
+        if (exists(handle)) {
+            return;
+        }
         // CREATE TABLE IF NOT EXISTS fails with a unique violation on pg_type when two tasks create the table at
         // the same moment: a transaction-scoped advisory lock on the table's name makes them take turns.
-        handle.useTransaction(tx -> {
-            tx.execute("SELECT pg_advisory_xact_lock(hashtext(?))", table.toString());
-            tx.execute("CREATE TABLE IF NOT EXISTS " + tableSql + " (connector_name text NOT NULL, "
-                    + "topic text NOT NULL, kafka_partition integer NOT NULL, kafka_offset bigint NOT NULL, "
-                    + "updated_at timestamptz NOT NULL DEFAULT now(), "
-                    + "PRIMARY KEY (connector_name, topic, kafka_partition))");
-        });
+        try {
+            handle.useTransaction(tx -> {
+                tx.execute("SELECT pg_advisory_xact_lock(hashtext(?))", table.toString());
+                tx.execute(createTableSql());
+            });
+        } catch (JdbiException e) {
+            ConnectException error = WriteErrors.translate(e, "Failed to create the offsets table " + table + " ("
+                    + PostgresSinkConfig.EXACTLY_ONCE_CONFIG + "=true)");
+            if (!SqlErrors.INSUFFICIENT_PRIVILEGE.equals(WriteErrors.state(e))) {
+                throw error;
+            }
+            throw new ConnectException(error.getMessage() + " To keep CREATE from the connector's role, create the "
+                    + "table ahead (" + createTableSql() + ") and grant the role SELECT, INSERT, UPDATE on it.", e);
+        }
+    }
+
+    private boolean exists(Handle handle) {
+        return handle.createQuery(PostgresSql.TABLE_EXISTS).bind(0, table.schema()).bind(1, table.table())
+                .mapTo(Boolean.class).one();
+    }
+
+    private String createTableSql() {
+        return "CREATE TABLE IF NOT EXISTS " + tableSql + " (connector_name text NOT NULL, "
+                + "topic text NOT NULL, kafka_partition integer NOT NULL, kafka_offset bigint NOT NULL, "
+                + "updated_at timestamptz NOT NULL DEFAULT now(), "
+                + "PRIMARY KEY (connector_name, topic, kafka_partition))";
     }
 
     /** The stored offsets of these partitions; partitions never written are absent. */

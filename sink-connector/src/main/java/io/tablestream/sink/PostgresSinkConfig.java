@@ -39,12 +39,15 @@ public final class PostgresSinkConfig extends AbstractConfig {
             + "(null value) or a change envelope with op=d. Needs pk.mode=record_key. When false, such records are "
             + "skipped.";
     public static final String BATCH_SIZE_CONFIG = "batch.size";
-    private static final String BATCH_SIZE_DOC = "Most records written to one table in one database transaction.";
+    private static final String BATCH_SIZE_DOC = "Most records written to one table in one database transaction; "
+            + "records are buffered across put calls up to this many (at most 200 ms while records keep coming).";
 
     public static final String TABLE_NAME_FORMAT_CONFIG = "table.name.format";
-    private static final String TABLE_NAME_FORMAT_DOC = "Target table for a topic; " + TOPIC_PLACEHOLDER
-            + " is replaced by the topic name. May be schema-qualified (sales.${topic}); a bare name goes to the "
-            + "public schema. The name is split at its first dot unless quoted: \"${topic}\" keeps dots of topic names.";
+    private static final String TABLE_NAME_FORMAT_DOC = "Target table for a record; " + TOPIC_PLACEHOLDER
+            + " is replaced by the topic name, ${source.schema} and ${source.table} by the table a change envelope's "
+            + "source block names. May be schema-qualified (sales.${topic}); a bare name goes to the public schema. "
+            + "${topic} alone writes a Debezium topic <prefix>.<schema>.<table> to <schema>.<table>. Any other name "
+            + "is split at its first dot unless quoted: \"${topic}\" keeps dots of topic names.";
     public static final String QUOTE_SQL_IDENTIFIERS_CONFIG = "quote.sql.identifiers";
     private static final String QUOTE_SQL_IDENTIFIERS_DOC = "'always': double-quote every table and column name in "
             + "SQL, so mixed case, spaces and reserved words are kept as written. 'never': write names unquoted; a "
@@ -57,7 +60,8 @@ public final class PostgresSinkConfig extends AbstractConfig {
     public static final String PK_FIELDS_CONFIG = "pk.fields";
     private static final String PK_FIELDS_DOC = "Primary key column names. record_key with a Struct key: the key fields "
             + "to use (empty = all). record_key with a primitive key: the one column name (required). record_value: "
-            + "the value fields forming the key (required).";
+            + "the value fields forming the key (required). kafka: empty for __connect_topic, __connect_partition, "
+            + "__connect_offset, or three names for those columns.";
 
     public static final String FIELDS_INCLUDE_LIST_CONFIG = "fields.include.list";
     public static final String FIELDS_WHITELIST_CONFIG = "fields.whitelist";
@@ -170,6 +174,12 @@ public final class PostgresSinkConfig extends AbstractConfig {
         if (deleteEnabled && pkMode != PkMode.RECORD_KEY) {
             problems.put(DELETE_ENABLED_CONFIG, DELETE_ENABLED_CONFIG + "=true deletes rows by the record key: set "
                     + PK_MODE_CONFIG + "=" + PkMode.RECORD_KEY);
+        }
+        if (pkMode == PkMode.KAFKA && !pkFields.isEmpty() && pkFields.size() != ColumnMapping.KAFKA_COLUMNS.size()) {
+            problems.put(PK_FIELDS_CONFIG, "pk.mode=kafka takes no " + PK_FIELDS_CONFIG + " (the key columns are "
+                    + String.join(", ", ColumnMapping.KAFKA_COLUMNS) + ") or exactly three names for the topic, "
+                    + "partition and offset columns, e.g. pk.fields=kafka_topic,kafka_partition,kafka_offset; it has "
+                    + pkFields.size() + ": " + pkFields);
         }
         if (pkMode == PkMode.RECORD_VALUE && pkFields.isEmpty()) {
             problems.put(PK_FIELDS_CONFIG, "pk.mode=record_value needs " + PK_FIELDS_CONFIG

@@ -1,6 +1,7 @@
 package io.tablestream.sink;
 
 import io.tablestream.jdbc.ConnectionConfig;
+import io.tablestream.jdbc.SqlErrors;
 import io.tablestream.jdbc.TableId;
 import io.tablestream.jdbc.Version;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -23,9 +24,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Writes each {@code put} synchronously, one transaction per chunk of at most {@code batch.size} operations of one
- * table and schema. With exactly.once each transaction also stores the partitions' offsets, {@link #open} resumes
- * from them and {@link #preCommit} reports only what is written.
+ * Buffers records across {@code put} calls (see {@link #put}) and writes them one transaction per chunk of at most
+ * {@code batch.size} operations of one table and schema. With exactly.once each transaction also stores the
+ * partitions' offsets, {@link #open} resumes from them. {@link #preCommit} reports only what is written, so records
+ * still buffered when the task stops or loses a partition are read again.
  */
 public class PostgresSinkTask extends SinkTask {
 
@@ -39,7 +41,13 @@ public class PostgresSinkTask extends SinkTask {
     private WritePlans plans;
     private ChunkWriter chunkWriter;
     private OffsetStore offsetStore;
+    /** A put waiting for more records lets the next poll wait this long before handing an empty batch. */
+    static final long IDLE_POLL_MS = 10;
+    /** The longest a record waits in the buffer while records keep coming, ms. */
+    static final long MAX_LINGER_MS = 200;
+
     private final Map<TopicPartition, Long> written = new HashMap<>();
+    private final PendingRecords pending = new PendingRecords();
     private boolean reloadOffsets;
     private int remainingRetries;
     private SinkTaskMetrics metrics;
@@ -114,23 +122,31 @@ public class PostgresSinkTask extends SinkTask {
     public void close(Collection<TopicPartition> partitions) {
         log.info("Closing partitions {}", partitions);
         partitions.forEach(written::remove);
+        pending.drop(partitions);
         metrics.partitionsClosed(partitions);
     }
 
+    /**
+     * Buffers the records and writes what is pending once it holds batch.size records, once the consumer found
+     * nothing more (Connect hands an empty batch after a poll that waited {@link #IDLE_POLL_MS}), or once the oldest
+     * record has waited {@link #MAX_LINGER_MS}. A transient failure is retried through Connect: the worker waits
+     * retry.backoff.ms and hands the same batch again, so put never sleeps and stop() is prompt.
+     */
     @Override
     public void put(Collection<SinkRecord> records) {
-        if (records.isEmpty()) {
+        if (!records.isEmpty()) {
+            metrics.recordsReceived(records.size());
+            pending.add(records);
+        }
+        if (pending.isEmpty()) {
             return;
         }
-        metrics.recordsReceived(records.size());
+        if (pending.size() < config.batchSize() && !records.isEmpty() && pending.ageMs() < MAX_LINGER_MS) {
+            context.timeout(IDLE_POLL_MS); // the next put comes by then, empty when the topics have nothing more
+            return;
+        }
         try {
-            if (reloadOffsets && offsetStore != null) {
-                // The last commit may have succeeded although its acknowledgement was lost: ask the database.
-                loadOffsets(context.assignment());
-            }
-            reloadOffsets = false;
-            write(records);
-            metrics.committedOffsets(written);
+            writePending();
             remainingRetries = config.maxRetries();
         } catch (RetriableException e) {
             closeHandle();
@@ -144,10 +160,24 @@ public class PostgresSinkTask extends SinkTask {
                     remainingRetries);
             context.timeout(config.retryBackoffMs());
             throw e;
+        }
+    }
+
+    /** Writes the pending records; they stay pending unless all are written. */
+    private void writePending() {
+        try {
+            if (reloadOffsets && offsetStore != null) {
+                // The last commit may have succeeded although its acknowledgement was lost: ask the database.
+                loadOffsets(context.assignment());
+            }
+            reloadOffsets = false;
+            write(pending.records());
+            metrics.committedOffsets(written);
+            pending.clear();
         } catch (JdbiException e) { // opening the connection
             closeHandle();
             throw WriteErrors.translate(e, "Failed to use the database for "
-                    + Records.offsetRanges(new ArrayList<>(records)));
+                    + Records.offsetRanges(pending.records()));
         }
     }
 
@@ -168,7 +198,11 @@ public class PostgresSinkTask extends SinkTask {
         }
         Handle h = handle();
         for (RecordChunker.Chunk chunk : chunker.chunk(ops)) {
-            chunkWriter.write(h, plans.planFor(h, chunk), chunk.ops(), written);
+            try {
+                chunkWriter.write(h, plans.planFor(h, chunk), chunk.ops(), written);
+            } catch (ConnectException e) {
+                throw retryIfDdlRepairs(e);
+            }
         }
         // Records that wrote nothing (skipped deletes, dead-lettered records) still move the position on.
         Map<TopicPartition, Long> behind = new HashMap<>();
@@ -183,6 +217,29 @@ public class PostgresSinkTask extends SinkTask {
         }
     }
 
+    /**
+     * A table or column that went away while the task ran (concurrent DDL) is put back by auto.create or auto.evolve
+     * when the plan is made anew: forget the plans and retry. Anything else as it is.
+     */
+    private ConnectException retryIfDdlRepairs(ConnectException e) {
+        String state = e instanceof RetriableException ? null : WriteErrors.state(e);
+        boolean repairs = SqlErrors.UNDEFINED_TABLE.equals(state) && config.autoCreate()
+                || SqlErrors.UNDEFINED_COLUMN.equals(state) && config.autoEvolve();
+        if (!repairs) {
+            return e;
+        }
+        plans.clear();
+        return new RetriableException(e.getMessage() + "; the table is checked again ("
+                + PostgresSinkConfig.AUTO_CREATE_CONFIG + ", " + PostgresSinkConfig.AUTO_EVOLVE_CONFIG
+                + ") before the retry", e);
+    }
+
+    /**
+     * Reports only written offsets. It writes nothing itself: Connect awaits the dead-letter reports of records
+     * before it calls preCommit, not after, so records reported here could be committed before their report is
+     * stored; and a failure here would not fail the task. Pending records are written by the next put, which comes
+     * within {@link #IDLE_POLL_MS}.
+     */
     @Override
     public Map<TopicPartition, OffsetAndMetadata> preCommit(Map<TopicPartition, OffsetAndMetadata> currentOffsets) {
         Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();

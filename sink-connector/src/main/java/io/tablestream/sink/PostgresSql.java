@@ -12,6 +12,9 @@ final class PostgresSql {
             + " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
             + " WHERE n.nspname = ? AND c.relname = ? AND c.relkind IN ('r', 'p', 'v', 'f'))";
 
+    /** Whether a schema of this exact (unquoted) name exists. */
+    static final String SCHEMA_EXISTS = "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = ?)";
+
     /**
      * Whether the table ({@code to_regclass} text) has a unique index ON CONFLICT can use for exactly these columns
      * (distinct names, bound twice as text[]): not partial, not on expressions, not deferrable, no INCLUDE columns.
@@ -98,6 +101,15 @@ final class PostgresSql {
         String insert = "INSERT INTO " + table + " (" + join(columns) + ") SELECT " + join(columns)
                 + " FROM " + stage;
         return mode == InsertMode.UPSERT ? insert + onConflict(keys, others) : insert;
+    }
+
+    /** Inserts the staged rows whose keys the table lacks: INSERT ... SELECT ... WHERE NOT EXISTS ... ON CONFLICT. */
+    static String insertMissingFromStage(String stage, String table, List<SinkColumn> columns) {
+        List<SinkColumn> keys = columns.stream().filter(SinkColumn::primaryKey).toList();
+        List<SinkColumn> others = columns.stream().filter(c -> !c.primaryKey()).toList();
+        return "INSERT INTO " + table + " (" + join(columns) + ") SELECT " + join(columns) + " FROM " + stage
+                + " s WHERE NOT EXISTS (SELECT 1 FROM " + table + " t WHERE " + keyMatch(keys) + ")"
+                + onConflict(keys, others);
     }
 
     /** {@code DELETE FROM t USING stage s WHERE t.k = s.k AND ...}. */

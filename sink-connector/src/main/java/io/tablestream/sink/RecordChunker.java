@@ -15,8 +15,8 @@ import java.util.function.Function;
 /**
  * Splits the operations of one {@code put} into per-table buffers, each flushed in chunks written in one transaction:
  * operations are grouped by target table in their original order, and a chunk ends at {@code batch.size} operations
- * or where the schema of the written rows changes (for schemaless maps: their entry names). Deletes need only the
- * key, so they do not end a chunk.
+ * or where the schema of the written rows changes (for schemaless maps: their entry names) or the set of columns
+ * they leave unavailable does. Deletes need only the key, so they do not end a chunk.
  */
 final class RecordChunker {
 
@@ -25,6 +25,12 @@ final class RecordChunker {
         /** A row-writing operation to derive the columns from, or the first delete when the chunk only deletes. */
         SinkRecord sample() {
             return ops.stream().filter(op -> !op.delete()).findFirst().orElse(ops.get(0)).row();
+        }
+
+        /** The value fields the chunk's rows do not carry (the same for every row-writing operation of it). */
+        Set<String> unavailableColumns() {
+            return ops.stream().filter(op -> !op.delete()).findFirst().map(SinkOp::unavailableColumns)
+                    .orElse(Set.of());
         }
 
         boolean deletesOnly() {
@@ -36,13 +42,14 @@ final class RecordChunker {
         }
     }
 
-    private final Function<String, TableId> tableForTopic;
+    private final Function<SinkRecord, TableId> tableFor;
     private final int batchSize;
     private final boolean keySchemaMatters;
 
     /** {@code keySchemaMatters}: the key feeds columns (pk.mode=record_key), so a key schema change ends a chunk too. */
-    RecordChunker(Function<String, TableId> tableForTopic, int batchSize, boolean keySchemaMatters) {
-        this.tableForTopic = tableForTopic;
+    /** {@code tableFor}: the target table of a record as consumed. */
+    RecordChunker(Function<SinkRecord, TableId> tableFor, int batchSize, boolean keySchemaMatters) {
+        this.tableFor = tableFor;
         this.batchSize = batchSize;
         this.keySchemaMatters = keySchemaMatters;
     }
@@ -50,7 +57,7 @@ final class RecordChunker {
     List<Chunk> chunk(Collection<SinkOp> ops) {
         Map<TableId, List<SinkOp>> byTable = new LinkedHashMap<>();
         for (SinkOp op : ops) {
-            byTable.computeIfAbsent(tableForTopic.apply(op.original().topic()), t -> new ArrayList<>()).add(op);
+            byTable.computeIfAbsent(tableFor.apply(op.original()), t -> new ArrayList<>()).add(op);
         }
         List<Chunk> chunks = new ArrayList<>();
         byTable.forEach((table, tableOps) -> split(table, tableOps, chunks));
@@ -60,9 +67,11 @@ final class RecordChunker {
     private void split(TableId table, List<SinkOp> ops, List<Chunk> chunks) {
         int start = 0;
         Object valueShape = null;
+        Set<String> unavailable = Set.of();
         for (int i = 0; i < ops.size(); i++) {
             SinkOp op = ops.get(i);
-            boolean newSchema = !op.delete() && valueShape != null && !Objects.equals(valueShape, valueShape(op.row()));
+            boolean newSchema = !op.delete() && valueShape != null && (!Objects.equals(valueShape, valueShape(op.row()))
+                    || !unavailable.equals(op.unavailableColumns()));
             boolean newKey = keySchemaMatters && i > start
                     && !Objects.equals(keyShape(ops.get(i - 1).row()), keyShape(op.row()));
             if (i - start == batchSize || newSchema || newKey) {
@@ -72,6 +81,7 @@ final class RecordChunker {
             }
             if (!op.delete() && valueShape == null) {
                 valueShape = valueShape(op.row());
+                unavailable = op.unavailableColumns();
             }
         }
         if (start < ops.size()) {

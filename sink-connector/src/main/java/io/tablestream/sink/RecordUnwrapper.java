@@ -3,18 +3,36 @@ package io.tablestream.sink;
 import org.apache.kafka.connect.data.Field;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.data.Values;
+import org.apache.kafka.connect.errors.ConnectException;
+import org.apache.kafka.connect.header.Header;
 import org.apache.kafka.connect.sink.SinkRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
 /**
- * Turns a record into a {@link SinkOp}: a tombstone is a delete; a change envelope (a Struct with {@code op} and
- * {@code after}/{@code before}, as our source's CDC topics and Debezium's carry) is unwrapped to its row state, with
- * {@code op=d} a delete; any other Struct is a row as it is.
+ * Turns a record into a {@link SinkOp}. A delete is any of the forms CDC sources write: a tombstone; a record whose
+ * header {@code op} is {@code d} (our CDC source's flat delete record, whose value is only the key); a change
+ * envelope (a Struct with {@code op} and {@code after}/{@code before}, as our source's CDC topics and Debezium's
+ * carry) with {@code op=d}; a row whose {@code __deleted} field is true (Debezium's delete.handling.mode=rewrite and
+ * ours). Each is recognised on its own, so a delete applies whichever put or chunk its record lands in. Any other
+ * Struct is a row as it is; a header {@code unavailable.columns} names the fields it does not carry.
  */
 final class RecordUnwrapper {
 
     private static final Logger log = LoggerFactory.getLogger(RecordUnwrapper.class);
+
+    /** The header naming the operation of a change record: c, u, d, r or t. */
+    static final String OP_HEADER = "op";
+    /** The field a rewritten delete carries as "true" (other rows: "false"); never written as a column. */
+    static final String DELETED_FIELD = "__deleted";
+    /** The header listing, as a JSON array of names, the fields whose values the change did not carry. */
+    static final String UNAVAILABLE_COLUMNS_HEADER = "unavailable.columns";
 
     private final boolean deleteEnabled;
 
@@ -31,10 +49,14 @@ final class RecordUnwrapper {
             }
             return deleteOrSkip(record, record);
         }
+        if (deleteHeader(record)) { // the value may be only the key: never a row to write
+            return deleteOrSkip(record, record);
+        }
         Records.requireWritableValue(record);
         Schema schema = record.valueSchema();
         if (schema == null || !isEnvelope(schema)) { // a schemaless map is a row as it is
-            return new SinkOp(record, record, false);
+            return rewrittenDelete(record.value()) ? deleteOrSkip(record, record)
+                    : new SinkOp(record, record, false, unavailableColumns(record));
         }
         Struct envelope = (Struct) record.value();
         String op = envelope.getString("op");
@@ -47,7 +69,7 @@ final class RecordUnwrapper {
             log.debug("Skipping the envelope with op={} and no 'after' at {}", op, Records.position(record));
             return null;
         }
-        return new SinkOp(record, withValue(record, after), false);
+        return new SinkOp(record, withValue(record, after), false, unavailableColumns(record));
     }
 
     private SinkOp deleteOrSkip(SinkRecord original, SinkRecord row) {
@@ -57,6 +79,47 @@ final class RecordUnwrapper {
             return null;
         }
         return new SinkOp(original, row, true);
+    }
+
+    private static boolean deleteHeader(SinkRecord record) {
+        Header op = record.headers().lastWithName(OP_HEADER);
+        return op != null && "d".equals(String.valueOf(op.value()));
+    }
+
+    /** A value with {@code __deleted} true (the string, as Debezium writes it, or a boolean). */
+    static boolean rewrittenDelete(Object value) {
+        Object deleted;
+        if (value instanceof Struct struct) {
+            Field field = struct.schema().field(DELETED_FIELD);
+            deleted = field == null ? null : struct.get(field);
+        } else if (value instanceof Map<?, ?> map) {
+            deleted = map.get(DELETED_FIELD);
+        } else {
+            return false;
+        }
+        return Boolean.TRUE.equals(deleted) || deleted instanceof String text && "true".equalsIgnoreCase(text);
+    }
+
+    /**
+     * The names in the header {@code unavailable.columns}: a JSON array as text, or already an array when the
+     * worker's header converter parsed it (SimpleHeaderConverter does).
+     */
+    static Set<String> unavailableColumns(SinkRecord record) {
+        Header header = record.headers().lastWithName(UNAVAILABLE_COLUMNS_HEADER);
+        if (header == null || header.value() == null) {
+            return Set.of();
+        }
+        Object names = header.value() instanceof String text ? Values.parseString(text).value() : header.value();
+        if (!(names instanceof List<?> list)) {
+            throw new ConnectException("The header '" + UNAVAILABLE_COLUMNS_HEADER + "' of the record at "
+                    + Records.position(record) + " is not a JSON array of column names, e.g. [\"big_text\"]");
+        }
+        if (list.isEmpty()) {
+            return Set.of();
+        }
+        Set<String> columns = new LinkedHashSet<>();
+        list.forEach(name -> columns.add(String.valueOf(name)));
+        return Set.copyOf(columns);
     }
 
     private static SinkRecord withValue(SinkRecord record, Struct value) {

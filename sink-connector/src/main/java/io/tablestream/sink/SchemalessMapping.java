@@ -38,7 +38,7 @@ final class SchemalessMapping {
         List<SinkColumn> columns = new ArrayList<>();
         switch (config.pkMode()) {
             case NONE -> { }
-            case KAFKA -> columns.addAll(ColumnMapping.kafkaColumns());
+            case KAFKA -> columns.addAll(ColumnMapping.kafkaColumns(config.pkFields()));
             case RECORD_KEY -> columns.addAll(recordKeyColumns(config.pkFields(), table, tableColumns, sample));
             case RECORD_VALUE -> {
                 for (String name : config.pkFields()) {
@@ -53,7 +53,8 @@ final class SchemalessMapping {
         Set<String> included = Set.copyOf(config.fieldsIncludeList());
         Set<String> fields = new LinkedHashSet<>();
         ((Map<?, ?>) sample.value()).keySet().forEach(k -> fields.add(String.valueOf(k)));
-        fields.removeIf(f -> keyNames.contains(f) || !included.isEmpty() && !included.contains(f));
+        fields.removeIf(f -> keyNames.contains(f) || RecordUnwrapper.DELETED_FIELD.equals(f)
+                || !included.isEmpty() && !included.contains(f));
         List<String> unknown = fields.stream().filter(f -> !tableColumns.containsKey(f)).toList();
         if (!unknown.isEmpty()) {
             throw new ConnectException("The fields " + unknown + " of the schemaless record at "

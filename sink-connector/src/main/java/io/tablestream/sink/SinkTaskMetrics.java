@@ -42,6 +42,7 @@ final class SinkTaskMetrics implements AutoCloseable {
     private final Sensor batchWrites;
     private final Sensor deadLetters;
     private final Sensor retries;
+    private final Sensor unavailableColumnsInserted;
     /** Read by JMX threads: the last offset written to the database per assigned partition. */
     private final Map<TopicPartition, Long> committedOffsets = new ConcurrentHashMap<>();
 
@@ -64,6 +65,8 @@ final class SinkTaskMetrics implements AutoCloseable {
         batchWrites = total("batch-writes-total", "write transactions that used a JDBC batch");
         deadLetters = total("dead-letter-records-total", "records reported to the dead-letter queue / error log");
         retries = total("retries-total", "puts retried after a transient database error");
+        unavailableColumnsInserted = total("unavailable-columns-inserted-total", "rows inserted by changes that "
+                + "did not carry all their columns (unchanged TOASTed values), those columns left to their defaults");
     }
 
     void recordsReceived(int count) {
@@ -90,6 +93,10 @@ final class SinkTaskMetrics implements AutoCloseable {
 
     void deadLettered() {
         deadLetters.record(1);
+    }
+
+    void unavailableColumnsInserted(int rows) {
+        unavailableColumnsInserted.record(rows);
     }
 
     void retried() {

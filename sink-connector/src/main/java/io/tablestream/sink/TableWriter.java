@@ -14,6 +14,7 @@ import org.slf4j.LoggerFactory;
 
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -41,6 +42,7 @@ final class TableWriter {
     private final Map<String, NewKeyCopies> newKeyCopies = new HashMap<>();
     private final CopyBuffer copyBuffer = new CopyBuffer();
     private int stageCount;
+    private int insertedWithoutUnavailable;
 
     TableWriter(boolean autoCreate, WriteMethod method) {
         this.autoCreate = autoCreate;
@@ -157,10 +159,13 @@ final class TableWriter {
     /**
      * Writes the rows in one transaction, all or none; {@code alsoInTransaction} runs last inside it (the offsets).
      * Throws a {@link org.apache.kafka.connect.errors.RetriableException} for a transient database condition.
+     * Returns how many rows of a {@link WritePlan#partial()} plan it inserted as new rows, their unavailable columns
+     * left to the table's defaults.
      */
-    void write(Handle handle, WritePlan plan, List<PreparedRow> rows, Consumer<Handle> alsoInTransaction) {
+    int write(Handle handle, WritePlan plan, List<PreparedRow> rows, Consumer<Handle> alsoInTransaction) {
         List<List<PreparedRow>> segments = segments(plan, rows);
         stageCount = 0;
+        insertedWithoutUnavailable = 0;
         try {
             handle.useTransaction(tx -> {
                 for (List<PreparedRow> segment : segments) {
@@ -169,10 +174,11 @@ final class TableWriter {
                 alsoInTransaction.accept(tx);
             });
         } catch (JdbiException | SQLException e) {
-            throw WriteErrors.translate(e, "Failed to write " + Records.offsetRanges(
+            throw WriteErrors.translateRows(e, "Failed to write " + Records.offsetRanges(
                     rows.stream().map(r -> r.op().original()).toList()) + " to table " + plan.table());
         }
         log.debug("Wrote {} records to table {}", rows.size(), plan.table());
+        return insertedWithoutUnavailable;
     }
 
     /** Segments whose keys are distinct, so their statements may run in any order. */
@@ -208,7 +214,9 @@ final class TableWriter {
         List<PreparedRow> writes = segment.stream().filter(r -> !r.op().delete()).toList();
         List<PreparedRow> deletes = segment.stream().filter(r -> r.op().delete()).toList();
         if (!writes.isEmpty() && plan.insertSql() != null) {
-            if (method == WriteMethod.BATCH) {
+            if (plan.partial() && plan.mode() == InsertMode.UPSERT) {
+                insertedWithoutUnavailable += upsertAvailableColumns(tx, plan, writes);
+            } else if (method == WriteMethod.BATCH) {
                 batch(tx, plan.insertSql(), writes);
             } else if (plan.mode() == InsertMode.INSERT) {
                 copy(tx, PostgresSql.copyFrom(plan.tableSql(), plan.columns()), writes);
@@ -219,6 +227,9 @@ final class TableWriter {
                 tx.execute(PostgresSql.createStage(stage, plan.tableSql(), plan.columns()));
                 copy(tx, PostgresSql.copyFrom(stage, plan.columns()), writes);
                 tx.execute(PostgresSql.mergeStage(stage, plan.tableSql(), plan.columns(), plan.mode()));
+            }
+            if (plan.partial() && plan.mode() == InsertMode.INSERT) {
+                insertedWithoutUnavailable += writes.size();
             }
         }
         if (!deletes.isEmpty()) {
@@ -231,6 +242,43 @@ final class TableWriter {
                 tx.execute(PostgresSql.deleteUsingStage(stage, plan.tableSql(), plan.keys()));
             }
         }
+    }
+
+    /**
+     * An upsert of rows that leave some columns unavailable: updates the available columns of the rows there, then
+     * inserts the others (their unavailable columns get the table's defaults); returns how many it inserted. Both
+     * steps see the segment's distinct keys, so the count is exact unless another writer inserts a key in between,
+     * which the insert's ON CONFLICT still handles.
+     */
+    private int upsertAvailableColumns(Handle tx, WritePlan plan, List<PreparedRow> writes) throws SQLException {
+        List<SinkColumn> values = plan.columns().stream().filter(c -> !c.primaryKey()).toList();
+        if (method == WriteMethod.BATCH) {
+            List<PreparedRow> missing = writes;
+            if (!values.isEmpty()) {
+                List<SinkColumn> updateOrder = new ArrayList<>(values);
+                updateOrder.addAll(plan.keys());
+                int[] order = updateOrder.stream().mapToInt(plan.bindOrder()::indexOf).toArray();
+                int[] updated = batch(tx, PostgresSql.update(plan.tableSql(), plan.keys(), values), writes, order);
+                missing = new ArrayList<>();
+                for (int i = 0; i < updated.length; i++) {
+                    if (updated[i] == 0) {
+                        missing.add(writes.get(i));
+                    }
+                }
+            }
+            if (missing.isEmpty()) {
+                return 0;
+            }
+            int[] inserted = batch(tx, plan.insertSql(), missing);
+            return values.isEmpty() ? (int) Arrays.stream(inserted).filter(n -> n > 0).count() : missing.size();
+        }
+        String stage = nextStage();
+        tx.execute(PostgresSql.createStage(stage, plan.tableSql(), plan.columns()));
+        copy(tx, PostgresSql.copyFrom(stage, plan.columns()), writes);
+        if (!values.isEmpty()) {
+            tx.execute(PostgresSql.mergeStage(stage, plan.tableSql(), plan.columns(), InsertMode.UPDATE));
+        }
+        return tx.execute(PostgresSql.insertMissingFromStage(stage, plan.tableSql(), plan.columns()));
     }
 
     /**
@@ -306,16 +354,22 @@ final class TableWriter {
         return "tablestream_stage_" + (++stageCount);
     }
 
-    private static void batch(Handle tx, String sql, List<PreparedRow> rows) {
+    private static int[] batch(Handle tx, String sql, List<PreparedRow> rows) {
+        return batch(tx, sql, rows, null);
+    }
+
+    /** Runs the statement once per row; {@code order} (null: as prepared) picks each parameter's prepared value. */
+    private static int[] batch(Handle tx, String sql, List<PreparedRow> rows, int[] order) {
         try (PreparedBatch batch = tx.prepareBatch(sql)) {
             for (PreparedRow row : rows) {
                 Object[] values = row.values();
-                for (int i = 0; i < values.length; i++) {
-                    batch.bind(i, (JdbcArgument) values[i]);
+                int parameters = order == null ? values.length : order.length;
+                for (int i = 0; i < parameters; i++) {
+                    batch.bind(i, (JdbcArgument) values[order == null ? i : order[i]]);
                 }
                 batch.add();
             }
-            batch.execute();
+            return batch.execute();
         }
     }
 

@@ -5,35 +5,48 @@ import org.apache.kafka.connect.sink.SinkRecord;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
  * How records of one schema are written to one table: the columns and the SQL, built once per (table, schemas) so
  * writing a record only extracts and converts its values. {@code tableSql} and the columns' {@code sqlName} are the
  * names as quote.sql.identifiers writes them. {@code bindOrder} is the columns in the order the batch statement binds
- * them (for update: values, then keys).
+ * them (for update: values, then keys). {@code unavailableColumns}: value fields the records do not carry, left out
+ * of {@code columns}, so their table values stay as they are.
  */
 record WritePlan(TableId table, String tableSql, InsertMode mode, List<SinkColumn> columns, List<SinkColumn> keys,
                  List<SinkColumn> bindOrder, String insertSql, String deleteSql, String createTableSql,
-                 boolean deletesOnly) {
+                 boolean deletesOnly, Set<String> unavailableColumns) {
+
+    /** Whether rows are written without some of their columns: a new key then gets those columns' defaults. */
+    boolean partial() {
+        return !unavailableColumns.isEmpty();
+    }
 
     static WritePlan create(PostgresSinkConfig config, TableId table, SinkRecord sample) {
-        return create(config, table, sample, false);
+        return create(config, table, sample, false, Set.of());
     }
 
-    static WritePlan create(PostgresSinkConfig config, TableId table, SinkRecord sample, boolean deletesOnly) {
+    static WritePlan create(PostgresSinkConfig config, TableId table, SinkRecord sample, boolean deletesOnly,
+                            Set<String> unavailableColumns) {
         List<SinkColumn> columns = ColumnMapping.columns(config.pkMode(), config.pkFields(),
                 config.fieldsIncludeList(), sample, deletesOnly);
-        return of(config, table, columns, deletesOnly, true);
+        return of(config, table, columns, deletesOnly, true, unavailableColumns);
     }
 
-    /** A plan for given columns; {@code creatable} false where the table must exist (schemaless records). */
+    /**
+     * A plan for given columns; {@code creatable} false where the table must exist (schemaless records). The value
+     * columns named in {@code unavailableColumns} are left out of the written ones, not out of CREATE TABLE.
+     */
     static WritePlan of(PostgresSinkConfig config, TableId table, List<SinkColumn> namedColumns, boolean deletesOnly,
-                        boolean creatable) {
+                        boolean creatable, Set<String> unavailableColumns) {
         QuoteIdentifiers quoting = config.quoteIdentifiers();
         InsertMode mode = config.insertMode();
         String tableSql = quoting.table(table, PostgresSinkConfig.TABLE_NAME_FORMAT_CONFIG);
-        List<SinkColumn> columns = namedColumns.stream().map(c -> c.writtenWith(quoting, table)).toList();
+        List<SinkColumn> allColumns = namedColumns.stream().map(c -> c.writtenWith(quoting, table)).toList();
+        List<SinkColumn> columns = allColumns.stream()
+                .filter(c -> c.primaryKey() || !unavailableColumns.contains(c.name())).toList();
         List<SinkColumn> keys = columns.stream().filter(SinkColumn::primaryKey).toList();
         List<SinkColumn> values = columns.stream().filter(c -> !c.primaryKey()).toList();
         boolean nothingToUpdate = mode == InsertMode.UPDATE && values.isEmpty();
@@ -42,6 +55,7 @@ record WritePlan(TableId table, String tableSql, InsertMode mode, List<SinkColum
         String write = deletesOnly || nothingToUpdate ? null : PostgresSql.insertOrUpdate(tableSql, columns, mode);
         return new WritePlan(table, tableSql, mode, columns, keys, new ArrayList<>(bindOrder), write,
                 keys.isEmpty() ? null : PostgresSql.delete(tableSql, keys),
-                creatable ? PostgresSql.createTable(tableSql, columns) : null, deletesOnly);
+                creatable ? PostgresSql.createTable(tableSql, allColumns) : null, deletesOnly,
+                Set.copyOf(unavailableColumns));
     }
 }

@@ -33,6 +33,17 @@ class ColumnMappingTest {
     }
 
     @Test
+    void kafkaKeyColumnsTakeThreePkFieldsAsTheirNames() {
+        assertEquals(List.of("__connect_topic*", "__connect_partition*", "__connect_offset*", "id", "name"),
+                names(ColumnMapping.columns(PkMode.KAFKA, List.of(), List.of(), keyed("k"), false)));
+        List<SinkColumn> renamed = ColumnMapping.columns(PkMode.KAFKA, List.of("t", "p", "o"), List.of(),
+                keyed("k"), false);
+        assertEquals(List.of("t*", "p*", "o*", "id", "name"), names(renamed));
+        assertEquals(List.of("customers", 2, 9L), renamed.subList(0, 3).stream()
+                .map(c -> c.source().apply(keyed("k"))).toList());
+    }
+
+    @Test
     void noKeyWritesTheValueFields() {
         assertEquals(List.of("id", "name"), names(ColumnMapping.columns(PkMode.NONE, List.of(), List.of(), keyed("x"), false)));
     }

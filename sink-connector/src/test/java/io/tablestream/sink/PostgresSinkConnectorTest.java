@@ -40,6 +40,23 @@ class PostgresSinkConnectorTest {
     }
 
     @Test
+    void kafkaPkWithOtherThanZeroOrThreeFieldsIsPinnedToPkFields() {
+        for (String fields : List.of("topic_only", "a,b", "a,b,c,d")) {
+            Config config = new PostgresSinkConnector().validate(TestRecords.props("pk.mode", "kafka",
+                    "pk.fields", fields));
+            List<String> errors = errors(config, PostgresSinkConfig.PK_FIELDS_CONFIG);
+            assertEquals(1, errors.size(), errors.toString());
+            assertTrue(errors.get(0).contains("pk.mode=kafka takes no pk.fields") && errors.get(0).contains("three"),
+                    errors.get(0));
+            assertEquals(1, errorCount(config));
+        }
+        for (String fields : List.of("", "t,p,o")) {
+            assertEquals(0, errorCount(new PostgresSinkConnector().validate(TestRecords.props("pk.mode", "kafka",
+                    "pk.fields", fields))), fields);
+        }
+    }
+
+    @Test
     void recordValueWithoutPkFieldsIsPinnedToPkFields() {
         Config config = new PostgresSinkConnector().validate(TestRecords.props("pk.mode", "record_value"));
 

@@ -4,9 +4,16 @@ import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaBuilder;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.sink.SinkRecord;
+import org.apache.kafka.connect.data.SchemaAndValue;
+import org.apache.kafka.connect.errors.ConnectException;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
+import java.util.Set;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -26,5 +33,49 @@ class RecordUnwrapperTest {
         SinkOp op = unwrapper.unwrap(new SinkRecord("shop.orders", 0, keySchema, key, null, null, 8));
         assertTrue(op.delete());
         assertEquals(key, op.row().key());
+    }
+
+    private static final Schema KEY = SchemaBuilder.struct().field("id", Schema.INT32_SCHEMA).build();
+    private static final Schema ROW = SchemaBuilder.struct().field("id", Schema.INT32_SCHEMA)
+            .field("v", Schema.OPTIONAL_STRING_SCHEMA).field("__deleted", Schema.OPTIONAL_STRING_SCHEMA).build();
+
+    @Test
+    void aFlatDeleteRecordWithTheKeyAsValueIsADeleteOrSkipped() {
+        SinkRecord record = new SinkRecord("t", 0, KEY, new Struct(KEY).put("id", 1), KEY,
+                new Struct(KEY).put("id", 1), 9);
+        record.headers().addString("op", "d");
+        assertTrue(unwrapper.unwrap(record).delete());
+        assertNull(new RecordUnwrapper(false).unwrap(record));
+    }
+
+    @Test
+    void aRowRewrittenWithDeletedTrueIsADeleteOrSkippedAndFalseIsARow() {
+        SinkRecord deleted = new SinkRecord("t", 0, KEY, new Struct(KEY).put("id", 1), ROW,
+                new Struct(ROW).put("id", 1).put("__deleted", "true"), 9);
+        assertTrue(unwrapper.unwrap(deleted).delete());
+        assertNull(new RecordUnwrapper(false).unwrap(deleted));
+        SinkRecord kept = new SinkRecord("t", 0, KEY, new Struct(KEY).put("id", 1), ROW,
+                new Struct(ROW).put("id", 1).put("v", "x").put("__deleted", "false"), 10);
+        assertFalse(unwrapper.unwrap(kept).delete());
+        assertEquals(List.of("id", "v"), ColumnMapping.columns(PkMode.RECORD_KEY, List.of(), List.of(), kept, false)
+                .stream().map(SinkColumn::name).toList(), "__deleted is no column");
+    }
+
+    @Test
+    void theUnavailableColumnsHeaderIsReadAsTextOrAsTheArrayTheHeaderConverterMadeOfIt() {
+        SinkRecord text = new SinkRecord("t", 0, KEY, new Struct(KEY).put("id", 1), ROW,
+                new Struct(ROW).put("id", 1), 9);
+        text.headers().addString("unavailable.columns", "[\"v\", \"w\"]");
+        assertEquals(Set.of("v", "w"), unwrapper.unwrap(text).unavailableColumns());
+        SinkRecord parsed = new SinkRecord("t", 0, KEY, new Struct(KEY).put("id", 1), ROW,
+                new Struct(ROW).put("id", 1), 9);
+        parsed.headers().add("unavailable.columns", new SchemaAndValue(SchemaBuilder.array(Schema.STRING_SCHEMA)
+                .build(), List.of("v")));
+        assertEquals(Set.of("v"), unwrapper.unwrap(parsed).unavailableColumns());
+        SinkRecord bad = new SinkRecord("t", 0, KEY, new Struct(KEY).put("id", 1), ROW,
+                new Struct(ROW).put("id", 1), 9);
+        bad.headers().addString("unavailable.columns", "v");
+        assertTrue(assertThrows(ConnectException.class, () -> unwrapper.unwrap(bad)).getMessage()
+                .contains("unavailable.columns"));
     }
 }

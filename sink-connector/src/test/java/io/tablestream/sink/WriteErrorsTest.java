@@ -26,14 +26,38 @@ class WriteErrorsTest {
     @Test
     void transientStatesAreRetriable() {
         for (String state : new String[] {"08000", "08001", "08006", "53300", "53200", "57P01", "57P03", "40001",
-                "40P01"}) {
-            ConnectException e = WriteErrors.translate(new ConnectionException(new SQLException("x", state)), "w");
+                "40P01", "57014", "55P03"}) {
+            ConnectException e = WriteErrors.translateRows(new ConnectionException(new SQLException("x", state)), "w");
             assertInstanceOf(RetriableException.class, e, state);
         }
-        for (String state : new String[] {"23505", "42P01", "42703", "22001", "28P01", "40002", "57014", "XX000"}) {
-            ConnectException e = WriteErrors.translate(new ConnectionException(new SQLException("x", state)), "w");
+        for (String state : new String[] {"23505", "42P01", "42703", "22001", "28P01", "40002", "42501", "XX000"}) {
+            ConnectException e = WriteErrors.translateRows(new ConnectionException(new SQLException("x", state)), "w");
             assertFalse(e instanceof RetriableException, state);
         }
+    }
+
+    @Test
+    void onlyDataExceptionsAndConstraintViolationsOfWrittenRowsBlameTheRows() {
+        for (String state : new String[] {"22001", "22003", "22P02", "23502", "23505", "23514", "23503"}) {
+            SQLException error = new SQLException("x", state);
+            assertInstanceOf(RowRejectedException.class, WriteErrors.translateRows(new ConnectionException(error), "w"),
+                    state);
+            assertFalse(WriteErrors.translate(new ConnectionException(error), "w") instanceof RowRejectedException,
+                    state + " outside the rows' statement, e.g. storing offsets");
+        }
+        for (String state : new String[] {"42501", "42P01", "42703", "42804", "XX000", "0A000"}) {
+            assertFalse(WriteErrors.translateRows(new ConnectionException(new SQLException("x", state)), "w")
+                    instanceof RowRejectedException, state);
+        }
+    }
+
+    @Test
+    void aMissingPrivilegeSaysWhatToGrantAndThatNoRecordIsToBlame() {
+        ConnectException e = WriteErrors.translateRows(new ConnectionException(
+                serverError("42501", "permission denied for table orders", "")), "Failed to write x to table y");
+        assertTrue(e.getMessage().startsWith("Failed to write x to table y: permission denied for table orders "
+                + "(SQLState 42501). The role of connection.user lacks a privilege: grant it"), e.getMessage());
+        assertTrue(e.getMessage().contains("no record goes to a dead-letter queue"), e.getMessage());
     }
 
     @Test
@@ -62,17 +86,17 @@ class WriteErrorsTest {
         batch.setNextException(serverError("23505", "duplicate key value violates unique constraint \"orders_pkey\"",
                 "Key (id)=(secret) already exists."));
 
-        ConnectException e = WriteErrors.translate(new ConnectionException(batch),
+        ConnectException e = WriteErrors.translateRows(new ConnectionException(batch),
                 "Failed to write topic 'orders' partition 0 offsets 3..9 to table public.orders");
 
-        assertFalse(e instanceof RetriableException);
+        assertInstanceOf(RowRejectedException.class, e);
         assertEquals("Failed to write topic 'orders' partition 0 offsets 3..9 to table public.orders: duplicate key "
                 + "value violates unique constraint \"orders_pkey\" (SQLState 23505)", e.getMessage());
     }
 
     @Test
     void plainSqlExceptionKeepsItsMessage() {
-        ConnectException e = WriteErrors.translate(new ConnectionException(new SQLException("boom", "42501")), "w");
-        assertEquals("w: boom (SQLState 42501)", e.getMessage());
+        ConnectException e = WriteErrors.translate(new ConnectionException(new SQLException("boom", "XX000")), "w");
+        assertEquals("w: boom (SQLState XX000)", e.getMessage());
     }
 }

@@ -12,6 +12,7 @@ import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.json.JsonConverter;
 import org.jdbi.v3.core.Jdbi;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -31,8 +32,11 @@ final class SinkTopics {
 
     static final Duration TIMEOUT = Duration.ofSeconds(60);
 
-    /** One record to produce; a null value is a tombstone. */
-    record Rec(Schema keySchema, Object key, Schema valueSchema, Object value) {
+    /** One record to produce; a null value is a tombstone; header values are sent as UTF-8 text. */
+    record Rec(Schema keySchema, Object key, Schema valueSchema, Object value, Map<String, String> headers) {
+        Rec(Schema keySchema, Object key, Schema valueSchema, Object value) {
+            this(keySchema, key, valueSchema, value, Map.of());
+        }
     }
 
     private SinkTopics() {
@@ -48,8 +52,11 @@ final class SinkTopics {
         List<Future<RecordMetadata>> sent = new ArrayList<>();
         try (KafkaProducer<byte[], byte[]> producer = producer(bootstrapServers)) {
             for (Rec r : records) {
-                sent.add(producer.send(new ProducerRecord<>(topic, 0, keys.fromConnectData(topic, r.keySchema(),
-                        r.key()), r.value() == null ? null : values.fromConnectData(topic, r.valueSchema(), r.value()))));
+                ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, 0, keys.fromConnectData(topic,
+                        r.keySchema(), r.key()), r.value() == null ? null : values.fromConnectData(topic,
+                        r.valueSchema(), r.value()));
+                r.headers().forEach((name, text) -> record.headers().add(name, text.getBytes(StandardCharsets.UTF_8)));
+                sent.add(producer.send(record));
             }
             producer.flush();
         }

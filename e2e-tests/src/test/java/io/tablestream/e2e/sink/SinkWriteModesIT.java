@@ -30,6 +30,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.stream.IntStream;
+import java.util.stream.LongStream;
 
 import static io.tablestream.e2e.sink.SinkTopics.TIMEOUT;
 import static io.tablestream.e2e.sink.SinkTopics.await;
@@ -217,6 +218,36 @@ class SinkWriteModesIT {
             await("stock via " + method, expected,
                     () -> rows(db, "SELECT id, note FROM stock_" + method + " ORDER BY id"), TIMEOUT);
         }
+    }
+
+    /**
+     * Records of several puts share a transaction, up to batch.size: 2,000 records handed 20 per put are written by
+     * far fewer than 100 statements (a statement-level trigger counts them), and every record once.
+     */
+    @Test
+    void smallPutsAreBufferedIntoTransactionsOfUpToBatchSize() {
+        Schema value = SchemaBuilder.struct().name("Small").field("id", Schema.INT64_SCHEMA)
+                .field("note", Schema.STRING_SCHEMA).build();
+        db.useHandle(h -> {
+            h.execute("CREATE TABLE buffered (id bigint NOT NULL, note text NOT NULL)");
+            h.execute("CREATE TABLE buffered_statements (at timestamptz NOT NULL DEFAULT clock_timestamp())");
+            h.execute("CREATE FUNCTION count_buffered_statement() RETURNS trigger LANGUAGE plpgsql AS"
+                    + " $$ BEGIN INSERT INTO buffered_statements DEFAULT VALUES; RETURN NULL; END $$");
+            h.execute("CREATE TRIGGER buffered_statements AFTER INSERT ON buffered FOR EACH STATEMENT"
+                    + " EXECUTE FUNCTION count_buffered_statement()");
+        });
+        List<Rec> records = new ArrayList<>();
+        LongStream.range(0, 2000).forEach(i -> records.add(new Rec(null, null, value,
+                new Struct(value).put("id", i).put("note", "n" + i))));
+        stack.kafka().createTopic("buffered", 1);
+        SinkTopics.produce(stack.kafka().bootstrapServers(), "buffered", records);
+        sink.deploy("buffered", SinkTopics.sinkConfig(stack, url, "buffered", "batch.size", "1000",
+                "consumer.override.max.poll.records", "20", "offsets.table.name", "buffered_offsets"));
+        await("every record once", List.of(List.of("2000", "2000")), () -> rows(db,
+                "SELECT count(*), count(DISTINCT id) FROM buffered"), TIMEOUT);
+        long statements = db.withHandle(h -> h.createQuery("SELECT count(*) FROM buffered_statements")
+                .mapTo(Long.class).one());
+        assertTrue(statements <= 50, statements + " statements for 100 puts of 20 records");
     }
 
     @Test

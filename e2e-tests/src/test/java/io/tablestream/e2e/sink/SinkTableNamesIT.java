@@ -1,0 +1,112 @@
+package io.tablestream.e2e.sink;
+
+import io.tablestream.e2e.reliability.Fixtures;
+import io.tablestream.e2e.sink.SinkTopics.Rec;
+import io.tablestream.testkit.Stack;
+import io.tablestream.testkit.TablestreamStack;
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.data.SchemaBuilder;
+import org.apache.kafka.connect.data.Struct;
+import org.jdbi.v3.core.Jdbi;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.util.List;
+
+import static io.tablestream.e2e.sink.SinkTopics.TIMEOUT;
+import static io.tablestream.e2e.sink.SinkTopics.await;
+import static io.tablestream.e2e.sink.SinkTopics.rows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Debezium names topics {@code <prefix>.<schema>.<table>}: the default table.name.format writes such a topic to its
+ * source table, {@code ${source.schema}}/{@code ${source.table}} name it explicitly, and a dotted topic never turns
+ * into a schema that does not exist without an error naming table.name.format.
+ */
+@ExtendWith(TablestreamStack.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class SinkTableNamesIT {
+
+    private static final String DB = "sink_table_names_it";
+    private static final Schema KEY = SchemaBuilder.struct().name("dbzi.public.pgbench_accounts.Key")
+            .field("aid", Schema.INT32_SCHEMA).build();
+    private static final Schema ROW = SchemaBuilder.struct().name("dbzi.public.pgbench_accounts.Value").optional()
+            .field("aid", Schema.INT32_SCHEMA).field("abalance", Schema.OPTIONAL_INT32_SCHEMA).build();
+    /** The fields of Debezium's PostgreSQL source block that matter here, plus a few it always has. */
+    private static final Schema SOURCE = SchemaBuilder.struct().name("io.debezium.connector.postgresql.Source")
+            .field("version", Schema.STRING_SCHEMA).field("connector", Schema.STRING_SCHEMA)
+            .field("name", Schema.STRING_SCHEMA).field("ts_ms", Schema.INT64_SCHEMA)
+            .field("db", Schema.STRING_SCHEMA).field("schema", Schema.STRING_SCHEMA)
+            .field("table", Schema.STRING_SCHEMA).build();
+    private static final Schema ENVELOPE = SchemaBuilder.struct().name("dbzi.public.pgbench_accounts.Envelope")
+            .field("before", ROW).field("after", ROW).field("source", SOURCE).field("op", Schema.STRING_SCHEMA)
+            .field("ts_ms", Schema.OPTIONAL_INT64_SCHEMA).build();
+
+    private final Stack stack;
+    private ConnectorsOnDatabase sink;
+    private Jdbi db;
+
+    SinkTableNamesIT(Stack stack) {
+        this.stack = stack;
+    }
+
+    @BeforeAll
+    void createDatabase() {
+        sink = new ConnectorsOnDatabase(stack, DB);
+        db = sink.db;
+    }
+
+    @AfterAll
+    void deleteConnectors() {
+        sink.close();
+    }
+
+    @Test
+    void aDebeziumTopicGoesToItsSourceTable() {
+        String topic = "dbzi.public.pgbench_accounts";
+        stack.kafka().createTopic(topic, 1);
+        SinkTopics.produce(stack.kafka().bootstrapServers(), topic, List.of(
+                change(1, null, 100, "r"), change(2, null, 200, "r"), change(3, null, 300, "c"),
+                change(1, 100, 150, "u"), change(2, 200, null, "d"), new Rec(KEY, key(2), null, null)));
+        sink.deploy("dbz-default", SinkTopics.sinkConfig(stack, sink.url, topic, "insert.mode", "upsert",
+                "pk.mode", "record_key", "delete.enabled", "true", "auto.create", "true"));
+        await("rows in public.pgbench_accounts", List.of(List.of("1", "150"), List.of("3", "300")),
+                () -> rows(db, "SELECT aid, abalance FROM public.pgbench_accounts ORDER BY aid"), TIMEOUT);
+
+        sink.deploy("dbz-placeholders", SinkTopics.sinkConfig(stack, sink.url, topic, "insert.mode", "upsert",
+                "pk.mode", "record_key", "delete.enabled", "true", "auto.create", "true",
+                "table.name.format", "${source.schema}.copy_of_${source.table}"));
+        await("rows in public.copy_of_pgbench_accounts", List.of(List.of("1", "150"), List.of("3", "300")),
+                () -> rows(db, "SELECT aid, abalance FROM public.copy_of_pgbench_accounts ORDER BY aid"), TIMEOUT);
+    }
+
+    @Test
+    void aDottedTopicIntoASchemaThatDoesNotExistFailsNamingTheFormatAndTheFix() {
+        String topic = "nosuchschema.orders";
+        Schema value = SchemaBuilder.struct().name("Order").field("id", Schema.INT32_SCHEMA).build();
+        stack.kafka().createTopic(topic, 1);
+        SinkTopics.produce(stack.kafka().bootstrapServers(), topic, List.of(
+                new Rec(null, null, value, new Struct(value).put("id", 1))));
+        sink.create("dotted", SinkTopics.sinkConfig(stack, sink.url, topic, "auto.create", "true"));
+        String trace = Fixtures.awaitTaskFailed(stack.rest(), "dotted");
+        assertTrue(trace.contains("table.name.format") && trace.contains("nosuchschema")
+                && trace.contains("does not exist"), trace);
+    }
+
+    private static Struct key(int aid) {
+        return new Struct(KEY).put("aid", aid);
+    }
+
+    private static Rec change(int aid, Integer before, Integer after, String op) {
+        Struct source = new Struct(SOURCE).put("version", "3.1.0.Final").put("connector", "postgresql")
+                .put("name", "dbzi").put("ts_ms", 1L).put("db", "bench").put("schema", "public")
+                .put("table", "pgbench_accounts");
+        Struct envelope = new Struct(ENVELOPE).put("source", source).put("op", op)
+                .put("before", before == null ? null : new Struct(ROW).put("aid", aid).put("abalance", before))
+                .put("after", after == null ? null : new Struct(ROW).put("aid", aid).put("abalance", after));
+        return new Rec(KEY, key(aid), ENVELOPE, envelope);
+    }
+}
