@@ -16,8 +16,6 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.DefaultProductionExceptionHandler;
 import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
 import org.apache.kafka.streams.errors.LogAndContinueProcessingExceptionHandler;
-import org.apache.kafka.streams.errors.LogAndFailExceptionHandler;
-import org.apache.kafka.streams.errors.LogAndFailProcessingExceptionHandler;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -394,9 +392,9 @@ public final class EnricherConfig extends AbstractConfig {
         String deadLetterTopic = deadLetterTopic();
         if (deadLetterTopic == null) {
             props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
-                    LogAndFailExceptionHandler.class.getName());
+                    BadRecords.StopOnUnreadable.class.getName());
             props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
-                    LogAndFailProcessingExceptionHandler.class.getName());
+                    BadRecords.StopOnUnprocessable.class.getName());
         } else {
             props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, deadLetterTopic);
             props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
