@@ -22,6 +22,7 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.function.Function;
 
 /**
@@ -41,6 +42,8 @@ public final class EnricherTopology {
     static final String LOOKUP_REPARTITION_SUFFIX = "-lookup-by-join-key";
     static final String LOOKUP_STORE_SUFFIX = "-lookup-table";
     static final String INPUT_TABLE_STORE = "input-table";
+    static final String DELETES_TO_TOMBSTONES = "deletes-to-tombstones";
+    static final String REJECT_UNAVAILABLE_JOIN_FIELDS = "reject-unavailable-join-fields";
 
     private EnricherTopology() {
     }
@@ -67,8 +70,10 @@ public final class EnricherTopology {
         KStream<?, OriginalRecord> records = builder
                 .stream(inputTopic, Consumed.with(Serdes.ByteArray(),
                         serdes.values()).withName("read-input-topic"))
-                .mapValues((key, value) -> new OriginalRecord(key, value == null || value.value() == null
-                        ? null : value), Named.as("wrap-input-record"));
+                .processValues(DeletesToTombstones<byte[]>::new, Named.as(DELETES_TO_TOMBSTONES))
+                .processValues(() -> new UnavailableJoinFields<>(inputTopic, joinFields(config)),
+                        Named.as(REJECT_UNAVAILABLE_JOIN_FIELDS))
+                .mapValues(OriginalRecord::new, Named.as("wrap-input-record"));
         for (LookupSpec lookup : config.lookups()) {
             EnrichingJoiner joiner = new EnrichingJoiner(inputTopic, lookup);
             records = lookup.semantics() == Semantics.GLOBAL
@@ -134,8 +139,9 @@ public final class EnricherTopology {
         Serde<Bytes> inputKeys = Serdes.Bytes();
         KTable<Bytes, SchemaAndValue> rows = builder
                 .stream(inputTopic, Consumed.with(inputKeys, serdes.values()).withName("read-input-topic"))
-                .mapValues(value -> value == null || value.value() == null ? null : value,
-                        Named.as("json-null-to-tombstone"))
+                .processValues(DeletesToTombstones<Bytes>::new, Named.as(DELETES_TO_TOMBSTONES))
+                .processValues(() -> new UnavailableJoinFields<>(inputTopic, joinFields(config)),
+                        Named.as(REJECT_UNAVAILABLE_JOIN_FIELDS))
                 .toTable(Named.as("to-input-table"),
                         Materialized.<Bytes, SchemaAndValue, KeyValueStore<Bytes, byte[]>>as(INPUT_TABLE_STORE)
                                 .withKeySerde(inputKeys).withValueSerde(serdes.internal()));
@@ -163,16 +169,21 @@ public final class EnricherTopology {
                 .to(config.outputTopic(), Produced.with(inputKeys, serdes.values()).withName("write-output-topic"));
     }
 
-    /** The lookup topic re-keyed by canonical join key; a JSON null payload becomes a tombstone. */
+    private static List<String> joinFields(EnricherConfig config) {
+        return config.lookups().stream().map(LookupSpec::joinField).toList();
+    }
+
+    /** The lookup topic re-keyed by canonical join key; a delete becomes a tombstone. */
     private static KStream<String, SchemaAndValue> lookupByJoinKey(StreamsBuilder builder, LookupSpec lookup,
                                                                    EnrichingJoiner joiner, TopicSerdes serdes,
                                                                    Serde<SchemaAndValue> rows) {
         return builder
                 .stream(lookup.topic(), Consumed.with(serdes.keys(), serdes.values())
                         .withName(lookup.name() + "-read-lookup-topic"))
-                .map((key, value) -> {
-                    joiner.rememberLookupSchema(value);
-                    SchemaAndValue row = value == null || value.value() == null ? null : value;
+                .processValues(DeletesToTombstones<SchemaAndValue>::new,
+                        Named.as(lookup.name() + "-" + DELETES_TO_TOMBSTONES))
+                .map((key, row) -> {
+                    joiner.rememberLookupSchema(row);
                     return KeyValue.pair(JoinKeys.ofLookupKey(key, lookup.topic()), row);
                 }, Named.as(lookup.name() + "-key-lookup-by-join-key"))
                 .filter((joinKey, row) -> joinKey != null, Named.as(lookup.name() + "-drop-lookup-without-key"))

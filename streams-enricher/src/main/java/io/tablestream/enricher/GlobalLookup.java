@@ -31,7 +31,7 @@ final class GlobalLookup {
                 Serdes.String(), values).withLoggingDisabled();
     }
 
-    /** Puts each lookup row under its canonical join key; a tombstone deletes it. */
+    /** Puts each lookup row under its canonical join key; a delete (see {@link DeletesToTombstones}) removes it. */
     static final class Updater implements Processor<SchemaAndValue, SchemaAndValue, Void, Void> {
         private final LookupSpec lookup;
         private final EnrichingJoiner joiner;
@@ -54,7 +54,7 @@ final class GlobalLookup {
                 return;
             }
             SchemaAndValue row = record.value();
-            if (row == null || row.value() == null) {
+            if (DeletesToTombstones.isDelete(record.headers(), row)) {
                 rows.delete(joinKey);
             } else {
                 joiner.rememberLookupSchema(row);
