@@ -1,5 +1,7 @@
 package io.tablestream.enricher;
 
+import io.tablestream.enricher.AwaitLookupRow.JoinOutcome;
+import io.tablestream.enricher.AwaitLookupRow.LookupUpdate;
 import io.tablestream.enricher.LookupSpec.JoinType;
 import io.tablestream.enricher.LookupSpec.Semantics;
 import org.apache.kafka.common.serialization.Serde;
@@ -111,12 +113,19 @@ public final class EnricherTopology {
         if (lookup.graceMs() > 0) {
             joined = joined.withGracePeriod(Duration.ofMillis(lookup.graceMs()));
         }
-        return records
+        KStream<String, Object> outcomes = records
                 .process(new JoinKeyRouter(inputTopic, lookup), Named.as(name + "-route-by-join-key"))
                 .repartition(Repartitioned.<String, OriginalRecord>as(name + INPUT_REPARTITION_SUFFIX)
                         .withKeySerde(joinKeys).withValueSerde(originalRecords))
-                .leftJoin(lookupTable, joiner::joinRecord, joined)
-                .filter((joinKey, record) -> record != null, Named.as(name + "-drop-inner-join-misses"));
+                .leftJoin(lookupTable, (record, row) -> (Object) JoinOutcome.of(joiner, record, row), joined);
+        KStream<String, Object> lookupUpdates = lookupTable
+                .toStream(Named.as(name + "-lookup-updates"))
+                .mapValues(row -> (Object) new LookupUpdate(row), Named.as(name + "-wrap-lookup-update"));
+        return outcomes
+                .merge(lookupUpdates, Named.as(name + "-merge-lookup-updates"))
+                .process(new AwaitLookupRow(lookup, joiner, name + LOOKUP_STORE_SUFFIX,
+                                new AwaitingRecordSerde(originalRecords)), Named.as(name + "-await-lookup-row"),
+                        name + LOOKUP_STORE_SUFFIX);
     }
 
     private static <K> KStream<K, OriginalRecord> joinGlobal(StreamsBuilder builder,
