@@ -73,7 +73,7 @@ public final class EnricherTopology {
                 .stream(inputTopic, Consumed.with(Serdes.ByteArray(),
                         serdes.values()).withName("read-input-topic"))
                 .processValues(DeletesToTombstones<byte[]>::new, Named.as(DELETES_TO_TOMBSTONES))
-                .processValues(() -> new UnavailableJoinFields<>(inputTopic, joinFields(config)),
+                .processValues(() -> UnavailableColumns.ofJoinFields(inputTopic, joinFields(config)),
                         Named.as(REJECT_UNAVAILABLE_JOIN_FIELDS))
                 .mapValues(OriginalRecord::new, Named.as("wrap-input-record"));
         for (LookupSpec lookup : config.lookups()) {
@@ -149,7 +149,7 @@ public final class EnricherTopology {
         KTable<Bytes, SchemaAndValue> rows = builder
                 .stream(inputTopic, Consumed.with(inputKeys, serdes.values()).withName("read-input-topic"))
                 .processValues(DeletesToTombstones<Bytes>::new, Named.as(DELETES_TO_TOMBSTONES))
-                .processValues(() -> new UnavailableJoinFields<>(inputTopic, joinFields(config)),
+                .processValues(() -> UnavailableColumns.ofJoinFields(inputTopic, joinFields(config)),
                         Named.as(REJECT_UNAVAILABLE_JOIN_FIELDS))
                 .toTable(Named.as("to-input-table"),
                         Materialized.<Bytes, SchemaAndValue, KeyValueStore<Bytes, byte[]>>as(INPUT_TABLE_STORE)
@@ -191,6 +191,8 @@ public final class EnricherTopology {
                         .withName(lookup.name() + "-read-lookup-topic"))
                 .processValues(DeletesToTombstones<SchemaAndValue>::new,
                         Named.as(lookup.name() + "-" + DELETES_TO_TOMBSTONES))
+                .processValues(() -> UnavailableColumns.ofLookupFields(lookup),
+                        Named.as(lookup.name() + "-reject-unavailable-lookup-fields"))
                 .map((key, row) -> {
                     joiner.rememberLookupSchema(row);
                     return KeyValue.pair(JoinKeys.ofLookupKey(key, lookup.topic()), row);

@@ -35,11 +35,13 @@ final class GlobalLookup {
     static final class Updater implements Processor<SchemaAndValue, SchemaAndValue, Void, Void> {
         private final LookupSpec lookup;
         private final EnrichingJoiner joiner;
+        private final UnavailableColumns<SchemaAndValue> unavailable;
         private KeyValueStore<String, SchemaAndValue> rows;
 
         Updater(LookupSpec lookup, EnrichingJoiner joiner) {
             this.lookup = lookup;
             this.joiner = joiner;
+            this.unavailable = UnavailableColumns.ofLookupFields(lookup);
         }
 
         @Override
@@ -57,6 +59,7 @@ final class GlobalLookup {
             if (DeletesToTombstones.isDelete(record.headers(), row)) {
                 rows.delete(joinKey);
             } else {
+                unavailable.check(record.headers(), row);
                 joiner.rememberLookupSchema(row);
                 rows.put(joinKey, row);
             }
