@@ -190,6 +190,7 @@ final class AwaitLookupRow implements ProcessorSupplier<String, Object, String, 
                     }
                 });
             }
+            List<String> droppedKeys = new ArrayList<>();
             for (KeyValue<String, AwaitingRecord> entry : expired) {
                 waiting.delete(entry.key);
                 waitingCount--;
@@ -199,10 +200,16 @@ final class AwaitLookupRow implements ProcessorSupplier<String, Object, String, 
                     context.forward(new Record<>(joinKey, awaiting.record(), awaiting.timestamp(),
                             awaiting.headers()));
                 } else {
-                    log.debug("Dropping a record of '{}' that waited {} ms for its row of '{}' (key {}): an inner "
-                            + "join writes no record without lookup row", lookup.joinField(), lookup.waitMs(),
-                            lookup.topic(), joinKey);
+                    droppedKeys.add(joinKey);
                 }
+            }
+            if (!droppedKeys.isEmpty()) {
+                // One line per punctuation: an inner join drops records without lookup row by design, but an
+                // operator should see how many and which keys, e.g. a lookup topic that stopped being written.
+                log.info("Dropped {} record(s) that waited lookup.wait.ms={} for their row of '{}' under an inner "
+                        + "join; {} values: {}", droppedKeys.size(), lookup.waitMs(), lookup.topic(),
+                        lookup.joinField(), droppedKeys.size() > 10 ? droppedKeys.subList(0, 10) + " ..."
+                                : droppedKeys);
             }
         }
 
