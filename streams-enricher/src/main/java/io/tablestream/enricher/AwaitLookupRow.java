@@ -2,6 +2,10 @@ package io.tablestream.enricher;
 
 import io.tablestream.enricher.AwaitingRecordSerde.AwaitingRecord;
 import io.tablestream.enricher.LookupSpec.JoinType;
+import org.apache.kafka.common.MetricName;
+import org.apache.kafka.common.metrics.Sensor;
+import org.apache.kafka.common.metrics.stats.CumulativeSum;
+import org.apache.kafka.common.metrics.stats.Value;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.connect.data.SchemaAndValue;
 import org.apache.kafka.streams.KeyValue;
@@ -22,6 +26,7 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -42,6 +47,10 @@ import java.util.Set;
 final class AwaitLookupRow implements ProcessorSupplier<String, Object, String, OriginalRecord> {
 
     static final String STORE_SUFFIX = "-awaiting-lookup-row";
+    /** Metric group and names of the records waiting (a gauge) and of those dropped after waiting (a total). */
+    static final String METRIC_GROUP = "tablestream-enricher-metrics";
+    static final String WAITING_METRIC = "awaiting-lookup-row";
+    static final String DROPPED_METRIC = "awaiting-lookup-row-dropped-total";
     private static final Logger log = LoggerFactory.getLogger(AwaitLookupRow.class);
     private static final char SEPARATOR = '\u0000';
 
@@ -93,6 +102,8 @@ final class AwaitLookupRow implements ProcessorSupplier<String, Object, String, 
         private long sequence;
         /** Entries in {@link #waiting}: while there are none, a record costs no store scan. */
         private long waitingCount;
+        private Sensor waitingSensor;
+        private Sensor droppedSensor;
 
         @Override
         public void init(ProcessorContext<String, OriginalRecord> context) {
@@ -105,6 +116,15 @@ final class AwaitLookupRow implements ProcessorSupplier<String, Object, String, 
                     waitingCount++;
                 });
             }
+            Map<String, String> tags = Map.of("lookup", lookup.name(), "task", context.taskId().toString());
+            String sensorPrefix = "tablestream-" + lookup.name() + "-" + context.taskId() + "-";
+            waitingSensor = context.metrics().addSensor(sensorPrefix + WAITING_METRIC, Sensor.RecordingLevel.INFO);
+            waitingSensor.add(new MetricName(WAITING_METRIC, METRIC_GROUP, "Records waiting for their lookup row",
+                    tags), new Value());
+            droppedSensor = context.metrics().addSensor(sensorPrefix + DROPPED_METRIC, Sensor.RecordingLevel.INFO);
+            droppedSensor.add(new MetricName(DROPPED_METRIC, METRIC_GROUP, "Records dropped after waiting "
+                    + "wait.ms for their lookup row", tags), new CumulativeSum());
+            waitingSensor.record(waitingCount);
             if (lookup.waitMs() > 0) {
                 Duration interval = Duration.ofMillis(Math.min(60_000, Math.max(1_000, lookup.waitMs() / 10)));
                 context.schedule(interval, PunctuationType.WALL_CLOCK_TIME, this::dropExpired);
@@ -158,6 +178,7 @@ final class AwaitLookupRow implements ProcessorSupplier<String, Object, String, 
             waiting.put(joinKey + SEPARATOR + String.format("%019d", sequence++), new AwaitingRecord(original,
                     record.timestamp(), record.headers(), context.currentSystemTimeMs()));
             waitingCount++;
+            waitingSensor.record(waitingCount);
         }
 
         /** Writes every record waiting for {@code joinKey}, in arrival order, joined with {@code row}. */
@@ -169,6 +190,7 @@ final class AwaitLookupRow implements ProcessorSupplier<String, Object, String, 
             for (KeyValue<String, AwaitingRecord> entry : released) {
                 waiting.delete(entry.key);
                 waitingCount--;
+                waitingSensor.record(waitingCount);
                 AwaitingRecord awaiting = entry.value;
                 OriginalRecord joined = joiner.joinRecord(awaiting.record(), row);
                 if (joined != null) {
@@ -203,6 +225,8 @@ final class AwaitLookupRow implements ProcessorSupplier<String, Object, String, 
                     droppedKeys.add(joinKey);
                 }
             }
+            waitingSensor.record(waitingCount);
+            droppedSensor.record(droppedKeys.size());
             if (!droppedKeys.isEmpty()) {
                 // One line per punctuation: an inner join drops records without lookup row by design, but an
                 // operator should see how many and which keys, e.g. a lookup topic that stopped being written.
@@ -211,6 +235,12 @@ final class AwaitLookupRow implements ProcessorSupplier<String, Object, String, 
                         lookup.joinField(), droppedKeys.size() > 10 ? droppedKeys.subList(0, 10) + " ..."
                                 : droppedKeys);
             }
+        }
+
+        @Override
+        public void close() {
+            context.metrics().removeSensor(waitingSensor);
+            context.metrics().removeSensor(droppedSensor);
         }
 
         private static long sequenceOf(String storeKey) {

@@ -30,8 +30,9 @@ import java.util.function.Function;
 /**
  * Builds the enricher: the input stream joined with each lookup in turn, written under its original key.
  * <pre>
- * stream:  input --route by join key--> [NAME-input-by-join-key] --join NAME-lookup-table (versioned)--> ...
- *          lookup --key by join key---> [NAME-lookup-by-join-key] --> NAME-lookup-table
+ * stream:  input --route by join key--> [NAME-input-by-join-key] --join NAME-lookup-table (versioned)-->
+ *          misses: current row, or wait in NAME-awaiting-lookup-row --> ...
+ *          lookup --key by join key---> [NAME-lookup-by-join-key] --> NAME-lookup-table --> release waiting
  * global:  input --look up NAME-global-lookup-table in place--> ...
  * table:   input-table --foreign-key join NAME-lookup-table--> NAME-enriched-table --> ...
  * </pre>
@@ -91,6 +92,8 @@ public final class EnricherTopology {
      * KStream-KTable join against a versioned table (KIP-914): each record joins the lookup row as of the
      * record's timestamp, and with a grace period (KIP-923) waits for rows that arrive late. Tombstones and
      * inner-join misses go through the same join, so nothing overtakes a record still in the grace buffer.
+     * {@link AwaitLookupRow} then handles the records that found no row as of their timestamp; it reads the lookup
+     * table's updates too, to release the records waiting for them.
      */
     private static KStream<String, OriginalRecord> joinVersioned(StreamsBuilder builder,
                                                                  KStream<?, OriginalRecord> records,

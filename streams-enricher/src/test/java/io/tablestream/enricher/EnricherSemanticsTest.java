@@ -120,12 +120,16 @@ class EnricherSemanticsTest {
         start(Map.of(EnricherConfig.LOOKUP_WAIT_MS_CONFIG, "60000"));
         order(100, 1, 1_000);
         order(101, 2, 1_000);
+        assertTrue(HealthServer.metrics(driver.metrics(), true).contains("tablestream_enricher_awaiting_lookup_row 2\n"));
         driver.advanceWallClockTime(Duration.ofSeconds(61));
         customer(1, "Alice", 1, 2_000);
         customer(2, "Bob", 1, 2_000);
         order(102, 2, 3_000);
 
         assertEquals(List.of("102:Bob"), readIdsAndNames());
+        String metrics = HealthServer.metrics(driver.metrics(), true);
+        assertTrue(metrics.contains("tablestream_enricher_awaiting_lookup_row 0\n")
+                && metrics.contains("tablestream_enricher_awaiting_lookup_row_dropped_total 2\n"), metrics);
     }
 
     @Test
