@@ -7,7 +7,6 @@ import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.TopologyDescription;
-import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,6 +20,7 @@ import java.util.HashMap;
 import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -76,7 +76,10 @@ public final class EnricherApp {
         }
         log.info("Effective configuration: {}", masked(effectiveConfig(config)));
         awaitInputTopics(config);
-        KafkaStreams streams = create(config);
+        CountDownLatch failed = new CountDownLatch(1);
+        StreamThreadFailureHandler failures = new StreamThreadFailureHandler(new BadRecords(),
+                System::currentTimeMillis);
+        KafkaStreams streams = create(config, failures, failed::countDown);
         HealthServer health = startHealthServer(config, streams);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             streams.close(CLOSE_TIMEOUT);
@@ -85,6 +88,22 @@ public final class EnricherApp {
             }
         }, "enricher-shutdown"));
         streams.start();
+        awaitUninterruptibly(failed);
+        // A supervisor (systemd, Kubernetes) sees the exit status; the shutdown hook closes Streams.
+        System.err.println(failures.stopReason() != null ? failures.stopReason()
+                : "Stopping the enricher: Kafka Streams is in state ERROR; see the errors logged before");
+        System.exit(1);
+    }
+
+    private static void awaitUninterruptibly(CountDownLatch latch) {
+        while (true) {
+            try {
+                latch.await();
+                return;
+            } catch (InterruptedException e) {
+                // main has nothing else to do: keep waiting
+            }
+        }
     }
 
     private static void exitWithUsage(String problem) {
@@ -115,16 +134,29 @@ public final class EnricherApp {
 
     /** A configured, not yet started KafkaStreams; the caller starts and closes it. */
     public static KafkaStreams create(EnricherConfig config) {
+        return create(config, new StreamThreadFailureHandler(new BadRecords(), System::currentTimeMillis), () -> {
+        });
+    }
+
+    /**
+     * A configured, not yet started KafkaStreams whose dying stream threads {@code failures} handles;
+     * {@code onError} runs when Streams reaches state ERROR (stopped by a failure, see
+     * {@link StreamThreadFailureHandler}).
+     */
+    static KafkaStreams create(EnricherConfig config, StreamThreadFailureHandler failures, Runnable onError) {
         Topology topology = EnricherTopology.build(new StreamsBuilder(), config);
         log.info("Topology:\n{}", topology.describe());
-        KafkaStreams streams = new KafkaStreams(topology, config.streamsProperties());
-        streams.setUncaughtExceptionHandler(error -> {
-            // Streams wraps processing failures with the task, processor, topic, partition and offset.
-            log.error("A stream thread failed; replacing it", error);
-            return StreamThreadExceptionResponse.REPLACE_THREAD;
-        });
+        Properties props = config.streamsProperties();
+        props.put(BadRecords.INSTANCE_CONFIG, failures.badRecords());
+        KafkaStreams streams = new KafkaStreams(topology, props);
+        streams.setUncaughtExceptionHandler(failures);
         // Kafka's own logs are at WARN; state changes are how an operator sees the app become RUNNING.
-        streams.setStateListener((newState, oldState) -> log.info("Enricher state {} -> {}", oldState, newState));
+        streams.setStateListener((newState, oldState) -> {
+            log.info("Enricher state {} -> {}", oldState, newState);
+            if (newState == KafkaStreams.State.ERROR) {
+                onError.run();
+            }
+        });
         return streams;
     }
 

@@ -16,8 +16,6 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.DefaultProductionExceptionHandler;
 import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
 import org.apache.kafka.streams.errors.LogAndContinueProcessingExceptionHandler;
-import org.apache.kafka.streams.errors.LogAndFailExceptionHandler;
-import org.apache.kafka.streams.errors.LogAndFailProcessingExceptionHandler;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -81,11 +79,13 @@ public final class EnricherConfig extends AbstractConfig {
     public static final String LOOKUP_SEMANTICS_CONFIG = "lookup.semantics";
     public static final String LOOKUP_GRACE_MS_CONFIG = "lookup.grace.ms";
     public static final String LOOKUP_HISTORY_RETENTION_MS_CONFIG = "lookup.history.retention.ms";
+    public static final String LOOKUP_WAIT_MS_CONFIG = "lookup.wait.ms";
 
     /** Suffixes of {@code lookup.<name>.<suffix>}; the shorthand key of each is in {@link #shorthandKey}. */
     public static final List<String> LOOKUP_KEYS = List.of("topic", "join.field", "join.type", "fields", "prefix",
-            "semantics", "grace.ms", "history.retention.ms");
+            "semantics", "grace.ms", "history.retention.ms", "wait.ms");
     public static final long HISTORY_RETENTION_MS_DEFAULT = Duration.ofHours(1).toMillis();
+    public static final long WAIT_MS_DEFAULT = Duration.ofMinutes(10).toMillis();
     private static final Pattern LOOKUP_NAME = Pattern.compile("[A-Za-z0-9_-]+");
 
     public static final String KEY_CONVERTER_CONFIG = "key.converter";
@@ -203,7 +203,12 @@ public final class EnricherConfig extends AbstractConfig {
                 .define(key.apply("history.retention.ms"), Type.LONG, null, Importance.LOW,
                         "stream semantics: how long old versions of lookup rows are kept for joins by timestamp; "
                                 + "at least grace.ms. Default: the larger of 1 hour and grace.ms.",
-                        JOIN_GROUP, ++order, Width.SHORT, "History retention");
+                        JOIN_GROUP, ++order, Width.SHORT, "History retention")
+                .define(key.apply("wait.ms"), Type.LONG, null, Importance.LOW,
+                        "stream semantics, inner join: how long (wall-clock) a record that found no lookup row "
+                                + "waits for one to arrive before it is dropped, e.g. at a first start when the "
+                                + "lookup rows were written after the records. 0: drop at once. Default: 10 minutes.",
+                        JOIN_GROUP, ++order, Width.SHORT, "Wait for lookup row");
     }
 
     /** The key of one lookup setting: {@code lookup.<name>.<suffix>}, or the shorthand key for name null. */
@@ -246,9 +251,18 @@ public final class EnricherConfig extends AbstractConfig {
         Semantics semantics = Semantics.valueOf(upper(values.get(key.apply("semantics"))));
         long grace = (Long) values.get(key.apply("grace.ms"));
         Long history = (Long) values.get(key.apply("history.retention.ms"));
+        Long wait = (Long) values.get(key.apply("wait.ms"));
         if (grace > 0 && semantics != Semantics.STREAM) {
             throw new ConfigException(key.apply("grace.ms"), grace, "applies only to stream semantics; remove it "
                     + "or set " + key.apply("semantics") + "=stream");
+        }
+        if (wait != null && wait < 0) {
+            throw new ConfigException(key.apply("wait.ms"), wait, "must be at least 0 (0: drop at once)");
+        }
+        if (wait != null && wait > 0 && semantics != Semantics.STREAM) {
+            throw new ConfigException(key.apply("wait.ms"), wait, "applies only to stream semantics (global and "
+                    + "table lookups never drop a record for a row that arrives later); remove it or set "
+                    + key.apply("semantics") + "=stream");
         }
         if (history != null && history < grace) {
             throw new ConfigException(key.apply("history.retention.ms"), history, "must be at least "
@@ -259,7 +273,8 @@ public final class EnricherConfig extends AbstractConfig {
         return new LookupSpec(name != null ? name : topic, topic, (String) values.get(key.apply("join.field")),
                 fields, prefix != null ? prefix : topic + "_",
                 JoinType.valueOf(upper(values.get(key.apply("join.type")))), semantics, grace,
-                history != null ? history : Math.max(HISTORY_RETENTION_MS_DEFAULT, grace));
+                history != null ? history : Math.max(HISTORY_RETENTION_MS_DEFAULT, grace),
+                wait != null ? wait : semantics == Semantics.STREAM ? WAIT_MS_DEFAULT : 0);
     }
 
     private static String upper(Object value) {
@@ -394,9 +409,9 @@ public final class EnricherConfig extends AbstractConfig {
         String deadLetterTopic = deadLetterTopic();
         if (deadLetterTopic == null) {
             props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
-                    LogAndFailExceptionHandler.class.getName());
+                    BadRecords.StopOnUnreadable.class.getName());
             props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
-                    LogAndFailProcessingExceptionHandler.class.getName());
+                    BadRecords.StopOnUnprocessable.class.getName());
         } else {
             props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, deadLetterTopic);
             props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,

@@ -1,5 +1,7 @@
 package io.tablestream.enricher;
 
+import io.tablestream.enricher.AwaitLookupRow.JoinOutcome;
+import io.tablestream.enricher.AwaitLookupRow.LookupUpdate;
 import io.tablestream.enricher.LookupSpec.JoinType;
 import io.tablestream.enricher.LookupSpec.Semantics;
 import org.apache.kafka.common.serialization.Serde;
@@ -22,13 +24,15 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.function.Function;
 
 /**
  * Builds the enricher: the input stream joined with each lookup in turn, written under its original key.
  * <pre>
- * stream:  input --route by join key--> [NAME-input-by-join-key] --join NAME-lookup-table (versioned)--> ...
- *          lookup --key by join key---> [NAME-lookup-by-join-key] --> NAME-lookup-table
+ * stream:  input --route by join key--> [NAME-input-by-join-key] --join NAME-lookup-table (versioned)-->
+ *          misses: current row, or wait in NAME-awaiting-lookup-row --> ...
+ *          lookup --key by join key---> [NAME-lookup-by-join-key] --> NAME-lookup-table --> release waiting
  * global:  input --look up NAME-global-lookup-table in place--> ...
  * table:   input-table --foreign-key join NAME-lookup-table--> NAME-enriched-table --> ...
  * </pre>
@@ -41,6 +45,8 @@ public final class EnricherTopology {
     static final String LOOKUP_REPARTITION_SUFFIX = "-lookup-by-join-key";
     static final String LOOKUP_STORE_SUFFIX = "-lookup-table";
     static final String INPUT_TABLE_STORE = "input-table";
+    static final String DELETES_TO_TOMBSTONES = "deletes-to-tombstones";
+    static final String REJECT_UNAVAILABLE_JOIN_FIELDS = "reject-unavailable-join-fields";
 
     private EnricherTopology() {
     }
@@ -67,8 +73,10 @@ public final class EnricherTopology {
         KStream<?, OriginalRecord> records = builder
                 .stream(inputTopic, Consumed.with(Serdes.ByteArray(),
                         serdes.values()).withName("read-input-topic"))
-                .mapValues((key, value) -> new OriginalRecord(key, value == null || value.value() == null
-                        ? null : value), Named.as("wrap-input-record"));
+                .processValues(DeletesToTombstones<byte[]>::new, Named.as(DELETES_TO_TOMBSTONES))
+                .processValues(() -> UnavailableColumns.ofJoinFields(inputTopic, joinFields(config)),
+                        Named.as(REJECT_UNAVAILABLE_JOIN_FIELDS))
+                .mapValues(OriginalRecord::new, Named.as("wrap-input-record"));
         for (LookupSpec lookup : config.lookups()) {
             EnrichingJoiner joiner = new EnrichingJoiner(inputTopic, lookup);
             records = lookup.semantics() == Semantics.GLOBAL
@@ -84,6 +92,8 @@ public final class EnricherTopology {
      * KStream-KTable join against a versioned table (KIP-914): each record joins the lookup row as of the
      * record's timestamp, and with a grace period (KIP-923) waits for rows that arrive late. Tombstones and
      * inner-join misses go through the same join, so nothing overtakes a record still in the grace buffer.
+     * {@link AwaitLookupRow} then handles the records that found no row as of their timestamp; it reads the lookup
+     * table's updates too, to release the records waiting for them.
      */
     private static KStream<String, OriginalRecord> joinVersioned(StreamsBuilder builder,
                                                                  KStream<?, OriginalRecord> records,
@@ -106,12 +116,19 @@ public final class EnricherTopology {
         if (lookup.graceMs() > 0) {
             joined = joined.withGracePeriod(Duration.ofMillis(lookup.graceMs()));
         }
-        return records
+        KStream<String, Object> outcomes = records
                 .process(new JoinKeyRouter(inputTopic, lookup), Named.as(name + "-route-by-join-key"))
                 .repartition(Repartitioned.<String, OriginalRecord>as(name + INPUT_REPARTITION_SUFFIX)
                         .withKeySerde(joinKeys).withValueSerde(originalRecords))
-                .leftJoin(lookupTable, joiner::joinRecord, joined)
-                .filter((joinKey, record) -> record != null, Named.as(name + "-drop-inner-join-misses"));
+                .leftJoin(lookupTable, (record, row) -> (Object) JoinOutcome.of(joiner, record, row), joined);
+        KStream<String, Object> lookupUpdates = lookupTable
+                .toStream(Named.as(name + "-lookup-updates"))
+                .mapValues(row -> (Object) new LookupUpdate(row), Named.as(name + "-wrap-lookup-update"));
+        return outcomes
+                .merge(lookupUpdates, Named.as(name + "-merge-lookup-updates"))
+                .process(new AwaitLookupRow(lookup, joiner, name + LOOKUP_STORE_SUFFIX,
+                                new AwaitingRecordSerde(originalRecords)), Named.as(name + "-await-lookup-row"),
+                        name + LOOKUP_STORE_SUFFIX);
     }
 
     private static <K> KStream<K, OriginalRecord> joinGlobal(StreamsBuilder builder,
@@ -134,8 +151,9 @@ public final class EnricherTopology {
         Serde<Bytes> inputKeys = Serdes.Bytes();
         KTable<Bytes, SchemaAndValue> rows = builder
                 .stream(inputTopic, Consumed.with(inputKeys, serdes.values()).withName("read-input-topic"))
-                .mapValues(value -> value == null || value.value() == null ? null : value,
-                        Named.as("json-null-to-tombstone"))
+                .processValues(DeletesToTombstones<Bytes>::new, Named.as(DELETES_TO_TOMBSTONES))
+                .processValues(() -> UnavailableColumns.ofJoinFields(inputTopic, joinFields(config)),
+                        Named.as(REJECT_UNAVAILABLE_JOIN_FIELDS))
                 .toTable(Named.as("to-input-table"),
                         Materialized.<Bytes, SchemaAndValue, KeyValueStore<Bytes, byte[]>>as(INPUT_TABLE_STORE)
                                 .withKeySerde(inputKeys).withValueSerde(serdes.internal()));
@@ -163,16 +181,23 @@ public final class EnricherTopology {
                 .to(config.outputTopic(), Produced.with(inputKeys, serdes.values()).withName("write-output-topic"));
     }
 
-    /** The lookup topic re-keyed by canonical join key; a JSON null payload becomes a tombstone. */
+    private static List<String> joinFields(EnricherConfig config) {
+        return config.lookups().stream().map(LookupSpec::joinField).toList();
+    }
+
+    /** The lookup topic re-keyed by canonical join key; a delete becomes a tombstone. */
     private static KStream<String, SchemaAndValue> lookupByJoinKey(StreamsBuilder builder, LookupSpec lookup,
                                                                    EnrichingJoiner joiner, TopicSerdes serdes,
                                                                    Serde<SchemaAndValue> rows) {
         return builder
                 .stream(lookup.topic(), Consumed.with(serdes.keys(), serdes.values())
                         .withName(lookup.name() + "-read-lookup-topic"))
-                .map((key, value) -> {
-                    joiner.rememberLookupSchema(value);
-                    SchemaAndValue row = value == null || value.value() == null ? null : value;
+                .processValues(DeletesToTombstones<SchemaAndValue>::new,
+                        Named.as(lookup.name() + "-" + DELETES_TO_TOMBSTONES))
+                .processValues(() -> UnavailableColumns.ofLookupFields(lookup),
+                        Named.as(lookup.name() + "-reject-unavailable-lookup-fields"))
+                .map((key, row) -> {
+                    joiner.rememberLookupSchema(row);
                     return KeyValue.pair(JoinKeys.ofLookupKey(key, lookup.topic()), row);
                 }, Named.as(lookup.name() + "-key-lookup-by-join-key"))
                 .filter((joinKey, row) -> joinKey != null, Named.as(lookup.name() + "-drop-lookup-without-key"))

@@ -54,6 +54,12 @@ final class EnrichingJoiner {
         return enriched == null ? null : new OriginalRecord(record.key(), enriched);
     }
 
+    /** Whether the record's value has a (non-null) join field. */
+    boolean hasJoinKey(OriginalRecord record) {
+        return JoinKeys.ofStreamValue(JoinKeys.streamStruct(record.value(), inputTopic), lookup.joinField(),
+                inputTopic) != null;
+    }
+
     /** The enriched value, or null under an inner join without lookup row. */
     SchemaAndValue join(SchemaAndValue value, SchemaAndValue lookupValue) {
         Struct input = JoinKeys.streamStruct(value, inputTopic);

@@ -31,15 +31,17 @@ final class GlobalLookup {
                 Serdes.String(), values).withLoggingDisabled();
     }
 
-    /** Puts each lookup row under its canonical join key; a tombstone deletes it. */
+    /** Puts each lookup row under its canonical join key; a delete (see {@link DeletesToTombstones}) removes it. */
     static final class Updater implements Processor<SchemaAndValue, SchemaAndValue, Void, Void> {
         private final LookupSpec lookup;
         private final EnrichingJoiner joiner;
+        private final UnavailableColumns<SchemaAndValue> unavailable;
         private KeyValueStore<String, SchemaAndValue> rows;
 
         Updater(LookupSpec lookup, EnrichingJoiner joiner) {
             this.lookup = lookup;
             this.joiner = joiner;
+            this.unavailable = UnavailableColumns.ofLookupFields(lookup);
         }
 
         @Override
@@ -54,9 +56,10 @@ final class GlobalLookup {
                 return;
             }
             SchemaAndValue row = record.value();
-            if (row == null || row.value() == null) {
+            if (DeletesToTombstones.isDelete(record.headers(), row)) {
                 rows.delete(joinKey);
             } else {
+                unavailable.check(record.headers(), row);
                 joiner.rememberLookupSchema(row);
                 rows.put(joinKey, row);
             }

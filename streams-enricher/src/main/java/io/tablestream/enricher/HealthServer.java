@@ -34,7 +34,8 @@ final class HealthServer implements AutoCloseable {
             KafkaStreams.State state = streams.state();
             respond(exchange, HEALTHY.contains(state) ? 200 : 503, state + "\n");
         });
-        server.createContext("/metrics", exchange -> respond(exchange, 200, metrics(streams)));
+        server.createContext("/metrics", exchange -> respond(exchange, 200,
+                metrics(streams.metrics(), HEALTHY.contains(streams.state()))));
         server.start();
         return new HealthServer(server);
     }
@@ -44,14 +45,17 @@ final class HealthServer implements AutoCloseable {
     }
 
     /**
-     * Process rate summed over the stream threads, the largest consumer lag, and the records the exception
-     * handlers skipped (with a dead-letter topic configured, each of them was dead-lettered).
+     * Process rate summed over the stream threads, the largest consumer lag, the records the exception
+     * handlers skipped (with a dead-letter topic configured, each of them was dead-lettered), and the records
+     * waiting for their lookup row and dropped after waiting ({@link AwaitLookupRow}).
      */
-    static String metrics(KafkaStreams streams) {
+    static String metrics(Map<MetricName, ? extends Metric> metrics, boolean up) {
         double processRate = 0;
         double lagMax = 0;
         double deadLettered = 0;
-        for (Map.Entry<MetricName, ? extends Metric> entry : streams.metrics().entrySet()) {
+        double awaiting = 0;
+        double awaitingDropped = 0;
+        for (Map.Entry<MetricName, ? extends Metric> entry : metrics.entrySet()) {
             MetricName name = entry.getKey();
             if (!(entry.getValue().metricValue() instanceof Number number) || Double.isNaN(number.doubleValue())) {
                 continue;
@@ -64,16 +68,26 @@ final class HealthServer implements AutoCloseable {
                 lagMax = Math.max(lagMax, value);
             } else if (name.group().equals("stream-task-metrics") && name.name().equals("dropped-records-total")) {
                 deadLettered += value;
+            } else if (name.group().equals(AwaitLookupRow.METRIC_GROUP)
+                    && name.name().equals(AwaitLookupRow.WAITING_METRIC)) {
+                awaiting += value;
+            } else if (name.group().equals(AwaitLookupRow.METRIC_GROUP)
+                    && name.name().equals(AwaitLookupRow.DROPPED_METRIC)) {
+                awaitingDropped += value;
             }
         }
         return "# TYPE tablestream_enricher_up gauge\n"
-                + "tablestream_enricher_up " + (HEALTHY.contains(streams.state()) ? 1 : 0) + "\n"
+                + "tablestream_enricher_up " + (up ? 1 : 0) + "\n"
                 + "# TYPE tablestream_enricher_process_rate gauge\n"
                 + "tablestream_enricher_process_rate " + processRate + "\n"
                 + "# TYPE tablestream_enricher_records_lag_max gauge\n"
                 + "tablestream_enricher_records_lag_max " + lagMax + "\n"
                 + "# TYPE tablestream_enricher_dead_lettered_total counter\n"
-                + "tablestream_enricher_dead_lettered_total " + (long) deadLettered + "\n";
+                + "tablestream_enricher_dead_lettered_total " + (long) deadLettered + "\n"
+                + "# TYPE tablestream_enricher_awaiting_lookup_row gauge\n"
+                + "tablestream_enricher_awaiting_lookup_row " + (long) awaiting + "\n"
+                + "# TYPE tablestream_enricher_awaiting_lookup_row_dropped_total counter\n"
+                + "tablestream_enricher_awaiting_lookup_row_dropped_total " + (long) awaitingDropped + "\n";
     }
 
     private static void respond(HttpExchange exchange, int status, String body) throws IOException {

@@ -15,9 +15,12 @@ import java.util.List;
  * @param semantics          how the lookup is joined, see {@link Semantics}
  * @param graceMs            stream-side grace period of a {@code stream} lookup (KIP-923); 0 = none
  * @param historyRetentionMs how far back a {@code stream} lookup keeps old versions of a lookup row
+ * @param waitMs             how long (wall-clock) a record of a {@code stream} inner join that found no lookup
+ *                           row waits for it before it is dropped; 0 = not at all
  */
 public record LookupSpec(String name, String topic, String joinField, List<String> fields, String prefix,
-                         JoinType joinType, Semantics semantics, long graceMs, long historyRetentionMs) {
+                         JoinType joinType, Semantics semantics, long graceMs, long historyRetentionMs,
+                         long waitMs) {
 
     /** How stream records without a matching lookup row are treated. */
     public enum JoinType { INNER, LEFT }

@@ -6,7 +6,6 @@ import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.DefaultProductionExceptionHandler;
 import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
-import org.apache.kafka.streams.errors.LogAndFailExceptionHandler;
 import org.junit.jupiter.api.Test;
 
 import java.util.HashMap;
@@ -37,7 +36,7 @@ class EnricherConfigTest {
 
         assertEquals("tablestream-enricher", config.applicationId());
         assertEquals(List.of(new LookupSpec("customers", "customers", "customer_id", List.of(), "customers_",
-                JoinType.INNER, Semantics.STREAM, 0, 3_600_000)), config.lookups());
+                JoinType.INNER, Semantics.STREAM, 0, 3_600_000, 600_000)), config.lookups());
         assertEquals(-1, config.httpPort());
         assertEquals(null, config.deadLetterTopic());
         assertEquals("exactly_once_v2", config.processingGuarantee());
@@ -46,8 +45,10 @@ class EnricherConfigTest {
         assertEquals("tablestream-enricher", streams.get(StreamsConfig.APPLICATION_ID_CONFIG));
         assertEquals("kafka-1:9092,kafka-2:9092", streams.get(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG));
         assertEquals("exactly_once_v2", streams.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));
-        assertEquals(LogAndFailExceptionHandler.class.getName(),
+        assertEquals(BadRecords.StopOnUnreadable.class.getName(),
                 streams.get(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG));
+        assertEquals(BadRecords.StopOnUnprocessable.class.getName(),
+                streams.get(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG));
         assertEquals(DefaultProductionExceptionHandler.class.getName(),
                 streams.get(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG));
     }
@@ -150,9 +151,9 @@ class EnricherConfigTest {
 
         assertEquals(List.of(
                 new LookupSpec("customers", "customers", "customer_id", List.of(), "customers_", JoinType.INNER,
-                        Semantics.GLOBAL, 0, 3_600_000),
+                        Semantics.GLOBAL, 0, 3_600_000, 0),
                 new LookupSpec("regions", "regions", "customers_region_id", List.of("label"), "region_",
-                        JoinType.LEFT, Semantics.STREAM, 7_200_000, 7_200_000)), config.lookups());
+                        JoinType.LEFT, Semantics.STREAM, 7_200_000, 7_200_000, 600_000)), config.lookups());
         assertFalse(config.streamsProperties().containsKey("lookup.regions.topic"));
         assertFalse(config.streamsProperties().containsKey("lookups"));
     }

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -68,6 +69,67 @@ class EnricherSemanticsTest {
         order(101, 1, 3_000);
 
         assertEquals(List.of("100:Alice", "101:Alicia"), readIdsAndNames());
+    }
+
+    @Test
+    void lookupRowsWrittenAfterTheirRecordsStillJoin() {
+        start(Map.of());
+        // As when the customers table is snapshotted after the orders table: every order is older than its row.
+        order(100, 1, 1_000);
+        order(101, 2, 1_100);
+        order(102, 1, 1_200);
+        customer(1, "Alice", 1, 5_000);
+        customer(2, "Bob", 1, 5_100);
+
+        assertEquals(List.of("100:Alice", "102:Alice", "101:Bob"), readIdsAndNames());
+    }
+
+    @Test
+    void aRecordWhoseLookupRowIsAlreadyThereButNewerJoinsIt() {
+        start(Map.of());
+        customer(1, "Alice", 1, 5_000);
+        order(100, 1, 1_000);
+
+        assertEquals(List.of("100:Alice"), readIdsAndNames());
+    }
+
+    @Test
+    void aRecordOlderThanTheHistoryRetentionJoinsTheCurrentRow() {
+        start(Map.of(EnricherConfig.LOOKUP_HISTORY_RETENTION_MS_CONFIG, "3600000"));
+        customer(1, "Alice", 1, 1_000);
+        customer(1, "Alicia", 1, 1_000 + 2 * 3_600_000);
+        // Backlog after an outage: its versions of customer 1 are gone from the history.
+        order(100, 1, 2_000);
+
+        assertEquals(List.of("100:Alicia"), readIdsAndNames());
+    }
+
+    @Test
+    void aTombstoneWaitsBehindTheRecordItDeletes() {
+        start(Map.of());
+        order(100, 1, 1_000);
+        orders.pipeInput(orderKey(100), null, 1_100);
+        assertEquals(List.of(), readIdsAndNames());
+        customer(1, "Alice", 1, 2_000);
+
+        assertEquals(List.of("100:Alice", "100:tombstone"), readIdsAndNames());
+    }
+
+    @Test
+    void aRecordWhoseRowNeverArrivesIsDroppedAfterWaitMs() {
+        start(Map.of(EnricherConfig.LOOKUP_WAIT_MS_CONFIG, "60000"));
+        order(100, 1, 1_000);
+        order(101, 2, 1_000);
+        assertTrue(HealthServer.metrics(driver.metrics(), true).contains("tablestream_enricher_awaiting_lookup_row 2\n"));
+        driver.advanceWallClockTime(Duration.ofSeconds(61));
+        customer(1, "Alice", 1, 2_000);
+        customer(2, "Bob", 1, 2_000);
+        order(102, 2, 3_000);
+
+        assertEquals(List.of("102:Bob"), readIdsAndNames());
+        String metrics = HealthServer.metrics(driver.metrics(), true);
+        assertTrue(metrics.contains("tablestream_enricher_awaiting_lookup_row 0\n")
+                && metrics.contains("tablestream_enricher_awaiting_lookup_row_dropped_total 2\n"), metrics);
     }
 
     @Test

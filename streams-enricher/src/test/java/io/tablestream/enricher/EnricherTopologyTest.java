@@ -143,8 +143,23 @@ class EnricherTopologyTest {
     }
 
     @Test
-    void innerJoinWithoutCustomerWritesNothing() {
+    void innerJoinHoldsAnOrderUntilItsCustomerArrives() {
         start(Map.of());
+        byte[] orderKey = order(100, 1, "12.50");
+        assertTrue(enriched.isEmpty());
+        customer(1, "Alice", "Paris");
+        byte[] laterOrderKey = order(101, 1, "3.00");
+
+        List<KeyValue<byte[], byte[]>> out = enriched.readKeyValuesToList();
+
+        assertEquals(List.of(Arrays.toString(orderKey), Arrays.toString(laterOrderKey)),
+                out.stream().map(kv -> Arrays.toString(kv.key)).toList());
+        assertEquals("Alice", value(out.get(0)).get("customers_name"));
+    }
+
+    @Test
+    void innerJoinWithoutWaitDropsAnOrderWithoutCustomer() {
+        start(Map.of(EnricherConfig.LOOKUP_WAIT_MS_CONFIG, "0"));
         order(100, 1, "12.50");
         customer(1, "Alice", "Paris");
         byte[] laterOrderKey = order(101, 1, "3.00");
