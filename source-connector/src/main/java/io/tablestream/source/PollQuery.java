@@ -19,8 +19,9 @@ public final class PollQuery {
     }
 
     /**
-     * The SQL, with positional parameters in this order: the timestamp offset (twice for timestamp+incrementing),
-     * the incrementing offset, the row limit; each only where the mode and arguments use it.
+     * The SQL, with positional parameters in this order: the timestamp upper bound (a timestamptz, see
+     * {@link OpenTransactions}), the timestamp offset (twice for timestamp+incrementing), the incrementing offset,
+     * the row limit; each only where the mode and arguments use it.
      *
      * @param schema             the table
      * @param mode               polling mode
@@ -96,14 +97,17 @@ public final class PollQuery {
     }
 
     /**
-     * The upper bound for timestamps: rows stamped in the future would otherwise move the offset past rows that
-     * are committed later with an earlier stamp. A timestamp without time zone is compared in db.timezone.
+     * The upper bound for timestamps, a parameter: rows stamped at or after it may still be overtaken by a
+     * transaction that is open (or rows stamped in the future would move the offset past rows committed later with
+     * an earlier stamp). A timestamp without time zone is compared in db.timezone.
      */
     private static String upperBound(TableSchema schema, String timestampColumn, Options options) {
         ColumnReader column = schema.column(timestampColumn);
         boolean withTimeZone = column != null && "timestamptz".equals(column.column().typeName());
-        String now = withTimeZone ? "now()" : "(now() AT TIME ZONE " + zoneLiteral(options.dbTimeZone()) + ")";
-        return options.timestampDelayMs() > 0 ? "(" + now + " - interval '" + options.timestampDelayMs() + " milliseconds')" : now;
+        String bound = options.timestampDelayMs() > 0
+                ? "(CAST(? AS timestamptz) - interval '" + options.timestampDelayMs() + " milliseconds')"
+                : "CAST(? AS timestamptz)";
+        return withTimeZone ? bound : "(" + bound + " AT TIME ZONE " + zoneLiteral(options.dbTimeZone()) + ")";
     }
 
     /** A zone for AT TIME ZONE: names as text; offsets as an interval (PostgreSQL reads '+02:00' as POSIX, sign inverted). */

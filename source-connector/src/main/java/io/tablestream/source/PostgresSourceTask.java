@@ -61,6 +61,12 @@ public class PostgresSourceTask extends SourceTask {
             log.info("Running the custom query every {} ms into topic {}", config.pollIntervalMs(), config.queryTopic());
             return;
         }
+        if (mode.incremental()) {
+            withConnection(h -> {
+                OpenTransactions.warnIfBlind(h);
+                return null;
+            });
+        }
         for (TableId table : config.taskTables()) {
             TableSchema schema = withConnection(h -> TableSchema.read(h, table, catalog));
             if (mode == Mode.BULK) {
@@ -111,7 +117,7 @@ public class PostgresSourceTask extends SourceTask {
                 log.debug("Read {} rows from {}", records.size(), querier.name());
             }
             // More rows waiting: come back at once, after the other overdue sources.
-            querier.scheduleNextPoll(querier.hasMoreNow() ? now : now + config.pollIntervalMs());
+            querier.scheduleNextPoll(now + querier.nextPollDelayMs(config.pollIntervalMs()));
             return records;
         } catch (RuntimeException e) {
             if (SqlErrors.isAuthenticationFailure(e)) {
