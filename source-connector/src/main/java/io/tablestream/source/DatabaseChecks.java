@@ -109,19 +109,14 @@ final class DatabaseChecks {
         List<TableId> candidates = selector.candidates(handle);
         for (TableId named : selector.namedTables()) {
             if (!candidates.contains(named)) {
-                add(fields, PostgresSourceConfig.TABLE_INCLUDE_LIST_CONFIG, "Table " + named + " does not exist, is"
-                        + " not readable by connection.user, or is outside schema.pattern/table.types; create it, grant"
-                        + " SELECT on it, or remove it from the list");
+                add(fields, PostgresSourceConfig.TABLE_INCLUDE_LIST_CONFIG, PostgresSourceConfig.TABLE_INCLUDE_LIST_CONFIG
+                        + " names " + named + ", which does not exist, is not readable by connection.user, or is outside"
+                        + " schema.pattern/table.types; create it, grant SELECT on it, or remove it from the list (a"
+                        + " regular expression such as " + named.table() + ".* may match tables that do not exist yet)");
             }
         }
+        // A pattern that matches nothing yet is fine: the connector waits for a matching table (TableMonitor).
         List<TableId> selected = candidates.stream().filter(selector::matches).toList();
-        if (selected.isEmpty()) {
-            add(fields, PostgresSourceConfig.TABLE_INCLUDE_LIST_CONFIG, "The table selection matches no table the"
-                    + " connector can read; readable tables are " + candidates.stream().limit(20).toList()
-                    + (candidates.size() > 20 ? " ..." : "") + ". Fix table.include.list/table.exclude.list,"
-                    + " schema.pattern or table.types");
-            return;
-        }
         Mode mode = config.mode();
         if (!mode.incremental()) {
             return;

@@ -65,7 +65,9 @@ public class PostgresSourceConnector extends SourceConnector {
         }
         List<TableId> tables = monitor.tables();
         if (tables.isEmpty()) {
-            log.warn("No table matches the table selection yet; the connector runs no task until one appears");
+            log.warn("No table matches table.include.list/table.exclude.list, schema.pattern and table.types yet; the"
+                    + " connector runs no task until one appears (the catalog is read every {} ms)",
+                    config.tablePollIntervalMs());
             return List.of();
         }
         List<Map<String, String>> configs = new ArrayList<>();

@@ -86,17 +86,18 @@ class SourceValidationIT {
     @Test
     void aMissingTableIsReportedOnTheIncludeList() {
         Map<String, String> config = valid();
-        config.put("table.include.list", "orders,nosuch");
+        config.put("table.include.list", "orders,nosuch,archive_.*");
         String error = onlyError(validate(config), "table.include.list");
-        assertTrue(error.contains("public.nosuch does not exist") && error.contains("remove it from the list"), error);
+        assertTrue(error.contains("table.include.list names public.nosuch") && error.contains("does not exist")
+                && error.contains("remove it from the list"), error);
     }
 
+    /** A pattern may match tables that do not exist yet: the connector waits for them (see SourceModesIT). */
     @Test
-    void anIncludeListMatchingNothingIsReportedWithTheVisibleTables() {
+    void anIncludePatternMatchingNoTableYetIsAccepted() {
         Map<String, String> config = valid();
         config.put("table.include.list", "archive_.*");
-        String error = onlyError(validate(config), "table.include.list");
-        assertTrue(error.contains("matches no table") && error.contains("public.orders"), error);
+        assertEquals(0, validate(config).get("error_count").asInt());
     }
 
     @Test
