@@ -152,22 +152,36 @@ public class PostgresSourceConfig extends AbstractConfig {
                         OneOf.of(NumericMapping.configValues()), Importance.LOW, NUMERIC_MAPPING_DOC,
                         CONNECTOR_GROUP, ++order, Width.SHORT, "Numeric mapping")
                 .defineInternal(TASK_TABLES_CONFIG, Type.LIST, "", Importance.LOW);
-        return io.tablestream.source.cdc.CdcConfig.define(def);
+        return io.tablestream.source.cdc.CdcConfig.define(ConfluentKeys.define(def));
     }
 
     public PostgresSourceConfig(Map<String, String> props) {
         super(CONFIG_DEF, props);
         for (String key : List.of(INCREMENTING_COLUMN_NAME_CONFIG, TIMESTAMP_COLUMN_NAME_CONFIG, QUERY_CONFIG)) {
-            String problem = missingModeColumn(mode(), key, getString(key));
+            String problem = modeSettingProblem(mode(), key, getString(key));
             if (problem != null) {
                 throw new ConfigException(key, getString(key), problem);
             }
         }
     }
 
-    /** The error for a column the mode needs but the user left empty, or null when the field is fine. */
-    static String missingModeColumn(Mode mode, String key, String value) {
+    /**
+     * The error for a setting the mode needs but the user left empty, or one the mode cannot use; null when the
+     * field is fine.
+     */
+    static String modeSettingProblem(Mode mode, String key, String value) {
         boolean empty = value == null || value.isBlank();
+        if (key.equals(QUERY_CONFIG) && !empty && mode != Mode.QUERY && mode != Mode.CDC) {
+            // Confluent's query with an incremental mode: ignoring it would poll every table instead.
+            return "query is set, but mode=" + mode.configValue() + " polls tables and would not run it. Either"
+                    + " CREATE VIEW v AS <the query> and capture it with table.include.list=v, table.types=VIEW and"
+                    + " mode=" + mode.configValue() + " (the view is filtered and ordered by the mode's columns), or"
+                    + " set mode=query to re-read the query's rows on every poll, or remove query";
+        }
+        String confluentProblem = mode.usesTimestamp() ? ConfluentKeys.problem(key, value) : null;
+        if (confluentProblem != null) {
+            return confluentProblem;
+        }
         if (key.equals(INCREMENTING_COLUMN_NAME_CONFIG) && mode.usesIncrementing() && empty) {
             return "mode=" + mode.configValue() + " needs the name of a strictly increasing column, e.g. id";
         }
@@ -253,8 +267,7 @@ public class PostgresSourceConfig extends AbstractConfig {
     }
 
     public PgTypeOptions typeOptions() {
-        return new PgTypeOptions(TimePrecisionMode.fromConfig(getString(TIME_PRECISION_MODE_CONFIG)),
-                NumericMapping.fromConfig(getString(NUMERIC_MAPPING_CONFIG)), dbTimeZone());
+        return new PgTypeOptions(ConfluentKeys.timePrecisionMode(this), ConfluentKeys.numericMapping(this), dbTimeZone());
     }
 
     public int pollIntervalMs() {

@@ -43,6 +43,7 @@ public class PostgresSourceConnector extends SourceConnector {
     public void start(Map<String, String> props) {
         this.props = Map.copyOf(props);
         this.config = new PostgresSourceConfig(props);
+        ConfluentKeys.logIgnored(config);
         if (config.mode() != Mode.QUERY) {
             monitor = new TableMonitor(ConnectionConfig.jdbi(config), config.tableSelector(), config.tablePollIntervalMs(),
                     context::requestTaskReconfiguration);
@@ -113,7 +114,7 @@ public class PostgresSourceConnector extends SourceConnector {
         for (String key : List.of(PostgresSourceConfig.INCREMENTING_COLUMN_NAME_CONFIG,
                 PostgresSourceConfig.TIMESTAMP_COLUMN_NAME_CONFIG, PostgresSourceConfig.QUERY_CONFIG)) {
             ConfigValue field = values.get(key);
-            String problem = PostgresSourceConfig.missingModeColumn(chosen, key, (String) field.value());
+            String problem = PostgresSourceConfig.modeSettingProblem(chosen, key, (String) field.value());
             if (problem != null) {
                 field.addErrorMessage(key + ": " + problem);
             }

@@ -128,6 +128,22 @@ class SourceModesIT {
         stack.rest().deleteConnector("modes-late");
     }
 
+    /** Confluent's numeric.precision.mapping=true and timestamp.granularity=connect_logical, as written, are honoured. */
+    @Test
+    void confluentTypeKeysAreHonoured() {
+        db.useHandle(h -> h.execute("""
+                CREATE TABLE confluent_types (id bigint PRIMARY KEY, qty numeric(5,0) NOT NULL, at timestamptz NOT NULL);
+                INSERT INTO confluent_types VALUES (1, 42, '2024-05-06 07:08:09.123456+00')"""));
+        deploy("modes-confluent", config("confluent.", Map.of("mode", "incrementing", "incrementing.column.name", "id",
+                "table.include.list", "confluent_types", "numeric.precision.mapping", "true",
+                "timestamp.granularity", "connect_logical")));
+        Struct row = TopicReader.readUntilId(bootstrap(), "confluent.confluent_types", 1L, TIMEOUT).get(0);
+        stack.rest().deleteConnector("modes-confluent");
+        assertEquals(42, row.get("qty"), "numeric(5,0) as INT32, as numeric.mapping=precision_only");
+        assertEquals(java.util.Date.from(java.time.Instant.parse("2024-05-06T07:08:09.123Z")), row.get("at"),
+                "Connect's Timestamp, as time.precision.mode=connect");
+    }
+
     @Test
     void stopResumeAndPatchedOffsetsResumeExactlyWhereTold() {
         db.useHandle(h -> h.execute("""

@@ -134,6 +134,44 @@ class SourceValidationIT {
         assertEquals(0, validate(config).get("error_count").asInt());
     }
 
+    /** Confluent's query with an incremental mode would otherwise be ignored, polling every table instead. */
+    @Test
+    void aQueryOutsideModeQueryIsRefusedNamingBothKeys() {
+        for (String mode : List.of("incrementing", "timestamp", "timestamp+incrementing", "bulk")) {
+            Map<String, String> config = valid();
+            config.put("mode", mode);
+            config.put("table.include.list", "");
+            config.put("query", "SELECT id, updated_at FROM orders");
+            String error = onlyError(validate(config), "query");
+            assertTrue(error.contains("query") && error.contains("mode=" + mode) && error.contains("CREATE VIEW"), error);
+        }
+    }
+
+    /** Confluent JDBC source keys: honoured, refused naming the fix, or accepted and ignored (logged at start). */
+    @Test
+    void confluentKeysAreRefusedWhereTheirMeaningIsNotOffered() {
+        Map<String, String> refused = Map.of("dialect.name", "SqlServerDatabaseDialect", "quote.sql.identifiers", "never",
+                "timestamp.granularity", "nanos_long", "transaction.isolation.mode", "SQL_SERVER_SNAPSHOT",
+                "timestamp.column.name", "updated_at,created_at");
+        for (Map.Entry<String, String> entry : refused.entrySet()) {
+            Map<String, String> config = valid();
+            config.put(entry.getKey(), entry.getValue());
+            String error = onlyError(validate(config), entry.getKey());
+            assertTrue(error.contains(entry.getValue()), error);
+        }
+        Map<String, String> accepted = valid();
+        accepted.putAll(Map.of("dialect.name", "PostgreSqlDatabaseDialect", "quote.sql.identifiers", "always",
+                "timestamp.granularity", "connect_logical", "transaction.isolation.mode", "READ_COMMITTED",
+                "catalog.pattern", "source_validation_it", "numeric.precision.mapping", "true",
+                "query.retry.attempts", "3", "table.monitoring.startup.polling.limit.ms", "5000"));
+        JsonNode result = validate(accepted);
+        assertEquals(0, result.get("error_count").asInt(), result.toPrettyString());
+        for (String key : accepted.keySet()) {
+            assertTrue(StreamSupport.stream(result.get("configs").spliterator(), false)
+                    .anyMatch(c -> key.equals(c.get("definition").get("name").asText())), key + " is not a defined key");
+        }
+    }
+
     /** The one error of the whole validation, which must be on {@code field}. */
     private static String onlyError(JsonNode validation, String field) {
         assertEquals(1, validation.get("error_count").asInt(), validation.toPrettyString());
