@@ -98,6 +98,11 @@ public class PostgresSourceConfig extends AbstractConfig {
 
     /** Set by the connector for each task: the tables that task polls. */
     public static final String TASK_TABLES_CONFIG = "task.tables";
+    /**
+     * Set by the connector for each task: the oids of its tables. Connect restarts tasks only when their configs
+     * change, and a table re-created under the same name must be read anew.
+     */
+    public static final String TASK_TABLE_OIDS_CONFIG = "task.table.oids";
 
     public static final ConfigDef CONFIG_DEF = configDef();
 
@@ -151,7 +156,8 @@ public class PostgresSourceConfig extends AbstractConfig {
                 .define(NUMERIC_MAPPING_CONFIG, Type.STRING, NumericMapping.NONE.configValue(),
                         OneOf.of(NumericMapping.configValues()), Importance.LOW, NUMERIC_MAPPING_DOC,
                         CONNECTOR_GROUP, ++order, Width.SHORT, "Numeric mapping")
-                .defineInternal(TASK_TABLES_CONFIG, Type.LIST, "", Importance.LOW);
+                .defineInternal(TASK_TABLES_CONFIG, Type.LIST, "", Importance.LOW)
+                .defineInternal(TASK_TABLE_OIDS_CONFIG, Type.LIST, "", Importance.LOW);
         return io.tablestream.source.cdc.CdcConfig.define(ConfluentKeys.define(def));
     }
 

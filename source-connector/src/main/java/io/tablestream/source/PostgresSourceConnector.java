@@ -64,7 +64,8 @@ public class PostgresSourceConnector extends SourceConnector {
         if (config.mode() == Mode.QUERY) {
             return List.of(new HashMap<>(props));
         }
-        List<TableId> tables = monitor.tables();
+        Map<TableId, Long> oids = monitor.tables();
+        List<TableId> tables = List.copyOf(oids.keySet());
         if (tables.isEmpty()) {
             log.warn("No table matches table.include.list/table.exclude.list, schema.pattern and table.types yet; the"
                     + " connector runs no task until one appears (the catalog is read every {} ms)",
@@ -76,6 +77,8 @@ public class PostgresSourceConnector extends SourceConnector {
             Map<String, String> task = new HashMap<>(props);
             task.put(PostgresSourceConfig.TASK_TABLES_CONFIG,
                     group.stream().map(TableId::quoted).collect(Collectors.joining(",")));
+            task.put(PostgresSourceConfig.TASK_TABLE_OIDS_CONFIG,
+                    group.stream().map(t -> String.valueOf(oids.get(t))).collect(Collectors.joining(",")));
             configs.add(task);
         }
         return configs;

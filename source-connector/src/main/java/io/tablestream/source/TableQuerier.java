@@ -92,19 +92,23 @@ final class TableQuerier implements Querier {
                 config.querySuffix());
         this.firstSql = PollQuery.sql(schema, mode, config.incrementingColumn(), config.timestampColumn(), false, limited, options);
         this.nextSql = PollQuery.sql(schema, mode, config.incrementingColumn(), config.timestampColumn(), true, limited, options);
-        this.offset = storedOffset.isStart() ? initialOffset(mode, config) : storedOffset;
+        this.offset = storedOffset.isStart() ? initialOffset(mode, config, wallClock) : storedOffset;
         this.openTransactions = new OpenTransactions(schema.table().toString());
     }
 
-    /** Where to start without a stored offset: the beginning, or after timestamp.initial (-1 = now). */
-    static TableOffset initialOffset(Mode mode, PostgresSourceConfig config) {
+    /**
+     * Where to start without a stored offset: the beginning, or after timestamp.initial (-1 = now). Offsets hold
+     * the column's values as microseconds of their wall clock read as UTC ({@code wallClock}: UTC for timestamptz,
+     * db.timezone for timestamp), so the start instant is read on that wall clock.
+     */
+    static TableOffset initialOffset(Mode mode, PostgresSourceConfig config, ZoneId wallClock) {
         Long initialMs = config.timestampInitialMs();
         if (!mode.usesTimestamp() || initialMs == null) {
             return TableOffset.START;
         }
-        long micros = initialMs == -1
-                ? ChronoUnit.MICROS.between(Instant.EPOCH, LocalDateTime.now(config.dbTimeZone()).toInstant(ZoneOffset.UTC))
-                : initialMs * 1000L;
+        Instant start = initialMs == -1 ? Instant.now() : Instant.ofEpochMilli(initialMs);
+        long micros = ChronoUnit.MICROS.between(Instant.EPOCH,
+                LocalDateTime.ofInstant(start, wallClock).toInstant(ZoneOffset.UTC));
         return new TableOffset(mode.usesIncrementing() ? Long.MIN_VALUE : null, micros);
     }
 
@@ -180,8 +184,8 @@ final class TableQuerier implements Querier {
     /** For the lag metric: ms from the newest timestamp read to {@code nowMs}; NaN before one was read. */
     double newestRowAgeMs(long nowMs) {
         Long newest = offset.timestampMicros();
-        if (newest == null) {
-            return Double.NaN;
+        if (newest == null || newest == Long.MIN_VALUE || newest == Long.MAX_VALUE) {
+            return Double.NaN; // nothing read yet, or only -infinity/infinity
         }
         long nowMicros = ChronoUnit.MICROS.between(Instant.EPOCH,
                 LocalDateTime.ofInstant(Instant.ofEpochMilli(nowMs), wallClock).toInstant(ZoneOffset.UTC));
@@ -247,7 +251,13 @@ final class TableQuerier implements Querier {
     private record Snapshot(long xmin, long xmax) {
     }
 
+    /** The offset's stamp as a parameter; the extreme values stand for -infinity and infinity, as pgjdbc reads them. */
     private Object timestampParameter(long micros) {
+        if (micros == Long.MIN_VALUE || micros == Long.MAX_VALUE) {
+            boolean past = micros == Long.MIN_VALUE;
+            return timestampWithTimeZone ? (past ? OffsetDateTime.MIN : OffsetDateTime.MAX)
+                    : (past ? LocalDateTime.MIN : LocalDateTime.MAX);
+        }
         Instant instant = Instant.EPOCH.plus(micros, ChronoUnit.MICROS);
         return timestampWithTimeZone ? OffsetDateTime.ofInstant(instant, ZoneOffset.UTC)
                 : LocalDateTime.ofInstant(instant, ZoneOffset.UTC);
@@ -306,10 +316,25 @@ final class TableQuerier implements Querier {
         return value;
     }
 
+    /**
+     * A row's stamp in microseconds; pgjdbc reads -infinity and infinity as the MIN and MAX of the java.time type,
+     * which become the smallest and largest long (the order is kept, and {@link #timestampParameter} maps them back).
+     */
     private long timestampMicros(ResultSet rs, int index) throws SQLException {
-        Instant instant = timestampWithTimeZone
-                ? rs.getObject(index, OffsetDateTime.class).toInstant()
-                : rs.getObject(index, LocalDateTime.class).toInstant(ZoneOffset.UTC);
+        Instant instant;
+        if (timestampWithTimeZone) {
+            OffsetDateTime value = rs.getObject(index, OffsetDateTime.class);
+            if (value.equals(OffsetDateTime.MIN) || value.equals(OffsetDateTime.MAX)) {
+                return value.equals(OffsetDateTime.MIN) ? Long.MIN_VALUE : Long.MAX_VALUE;
+            }
+            instant = value.toInstant();
+        } else {
+            LocalDateTime value = rs.getObject(index, LocalDateTime.class);
+            if (value.equals(LocalDateTime.MIN) || value.equals(LocalDateTime.MAX)) {
+                return value.equals(LocalDateTime.MIN) ? Long.MIN_VALUE : Long.MAX_VALUE;
+            }
+            instant = value.toInstant(ZoneOffset.UTC);
+        }
         return ChronoUnit.MICROS.between(Instant.EPOCH, instant);
     }
 

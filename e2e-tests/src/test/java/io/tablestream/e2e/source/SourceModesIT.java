@@ -144,6 +144,79 @@ class SourceModesIT {
                 "Connect's Timestamp, as time.precision.mode=connect");
     }
 
+    /** The catalog is re-read every 4 s; the table is dropped and re-created well within that. */
+    @Test
+    void aTableDroppedAndRecreatedBetweenCatalogReadsIsPolledAgain() throws InterruptedException {
+        db.useHandle(h -> h.execute("""
+                CREATE TABLE recreated (id bigint PRIMARY KEY, note text);
+                INSERT INTO recreated VALUES (1, 'old table')"""));
+        deploy("modes-recreate", config("recreate.", Map.of("mode", "incrementing", "incrementing.column.name", "id",
+                "table.include.list", "recreated", "table.poll.interval.ms", "4000")));
+        TopicReader.readUntilId(bootstrap(), "recreate.recreated", 1L, TIMEOUT);
+        db.useHandle(h -> h.execute("DROP TABLE recreated"));
+        Thread.sleep(700); // lets the task poll the missing table (it stops polling it); not needed for the assertion
+        db.useHandle(h -> h.execute("""
+                CREATE TABLE recreated (id bigint PRIMARY KEY, note text, extra int);
+                INSERT INTO recreated VALUES (2, 'new table', 7)"""));
+        List<Struct> values = TopicReader.readUntilId(bootstrap(), "recreate.recreated", 2L, TIMEOUT);
+        assertEquals(7, values.get(values.size() - 1).get("extra"));
+        stack.rest().deleteConnector("modes-recreate");
+    }
+
+    /** A partitioned table's rows come from its parent only, not once more from each partition. */
+    @Test
+    void aPartitionedTableIsCapturedOnceThroughItsParent() {
+        db.useHandle(h -> h.execute("""
+                CREATE TABLE parted (id bigint NOT NULL, year int NOT NULL, PRIMARY KEY (id, year)) PARTITION BY LIST (year);
+                CREATE TABLE parted_2024 PARTITION OF parted FOR VALUES IN (2024);
+                CREATE TABLE parted_2025 PARTITION OF parted FOR VALUES IN (2025);
+                INSERT INTO parted VALUES (1, 2024), (2, 2025), (3, 2024)"""));
+        deploy("modes-parted", config("parted.", Map.of("mode", "incrementing", "incrementing.column.name", "id",
+                "table.include.list", "parted.*", "table.types", "TABLE,PARTITIONED TABLE", "tasks.max", "3")));
+        List<Struct> values = TopicReader.readUntilId(bootstrap(), "parted.parted", 3L, TIMEOUT);
+        assertEquals(List.of(1L, 2L, 3L), TopicReader.ids(values));
+        awaitTaskCount("modes-parted", 1); // the parent only: no task polls parted_2024 or parted_2025
+        stack.rest().deleteConnector("modes-parted");
+    }
+
+    /** timestamp.initial=-1 is now, also when db.timezone is east of UTC and the column is timestamptz. */
+    @Test
+    void timestampInitialNowIsNowInAnyDbTimezone() {
+        db.useHandle(h -> h.execute("""
+                CREATE TABLE from_now (id bigint PRIMARY KEY, at timestamptz NOT NULL DEFAULT now());
+                INSERT INTO from_now VALUES (1, now() - interval '1 hour')"""));
+        deploy("modes-from-now", config("fromnow.", Map.of("mode", "timestamp+incrementing",
+                "incrementing.column.name", "id", "timestamp.column.name", "at", "table.include.list", "from_now",
+                "timestamp.initial", "-1", "db.timezone", "Asia/Tokyo")));
+        db.useHandle(h -> h.execute("INSERT INTO from_now (id) VALUES (2)"));
+        List<Struct> values = TopicReader.readUntilId(bootstrap(), "fromnow.from_now", 2L, TIMEOUT);
+        assertEquals(List.of(2L), TopicReader.ids(values), "row 1 is older than the start, row 2 newer");
+        stack.rest().deleteConnector("modes-from-now");
+    }
+
+    /** -infinity is a legal stamp: it is read (first), and the offset can stand on it. */
+    @Test
+    void minusInfinityStampsAreReadAndStoodOn() {
+        db.useHandle(h -> h.execute("""
+                CREATE TABLE inf_stamps (id bigint PRIMARY KEY, at timestamptz NOT NULL, plain timestamp NOT NULL);
+                INSERT INTO inf_stamps VALUES (1, '-infinity', '-infinity'), (2, now() - interval '1 minute', '-infinity')"""));
+        // one row per poll: the second poll starts from the offset (-infinity, 1)
+        deploy("modes-inf", config("inf.", Map.of("mode", "timestamp+incrementing", "incrementing.column.name", "id",
+                "timestamp.column.name", "at", "table.include.list", "inf_stamps", "batch.max.rows", "1")));
+        deploy("modes-inf-plain", config("infplain.", Map.of("mode", "timestamp", "timestamp.column.name", "plain",
+                "table.include.list", "inf_stamps")));
+        TopicReader.readUntilId(bootstrap(), "inf.inf_stamps", 2L, TIMEOUT);
+        TopicReader.readUntilId(bootstrap(), "infplain.inf_stamps", 2L, TIMEOUT); // its offset stands on -infinity
+        db.useHandle(h -> h.execute("INSERT INTO inf_stamps VALUES (3, now() - interval '1 second', now() - interval '1 minute')"));
+        for (String topic : List.of("inf.inf_stamps", "infplain.inf_stamps")) {
+            List<Struct> values = TopicReader.readUntilId(bootstrap(), topic, 3L, TIMEOUT);
+            assertEquals(List.of(1L, 2L, 3L), TopicReader.ids(values), topic);
+            assertEquals(Long.MIN_VALUE, values.get(0).get("plain"), "-infinity as the smallest INT64");
+        }
+        stack.rest().deleteConnector("modes-inf");
+        stack.rest().deleteConnector("modes-inf-plain");
+    }
+
     @Test
     void stopResumeAndPatchedOffsetsResumeExactlyWhereTold() {
         db.useHandle(h -> h.execute("""
