@@ -14,6 +14,7 @@ public final class PollQuery {
 
     /** Name of the extra column holding the writing transaction's id (32-bit, as PostgreSQL stores it). */
     static final String XMIN_COLUMN = "__tablestream_xmin";
+    static final String CUSTOM_QUERY_ALIAS = "tablestream_query";
 
     private PollQuery() {
     }
@@ -42,9 +43,15 @@ public final class PollQuery {
      * @param timestampDelayMs timestamp.delay.interval.ms: rows must be this much older than the database's clock
      * @param dbTimeZone       db.timezone: the zone of timestamp-without-time-zone values
      * @param suffix           query.suffix, appended to the statement
+     * @param customQuery      the query whose rows are read instead of the table's (a subselect, so the mode's
+     *                         WHERE and ORDER BY apply to its result), or null to read the table
      */
-    public record Options(long timestampDelayMs, String dbTimeZone, String suffix) {
+    public record Options(long timestampDelayMs, String dbTimeZone, String suffix, String customQuery) {
         public static final Options DEFAULTS = new Options(0, "UTC", "");
+
+        public Options(long timestampDelayMs, String dbTimeZone, String suffix) {
+            this(timestampDelayMs, dbTimeZone, suffix, null);
+        }
     }
 
     /** As {@link #sql(TableSchema, Mode, String, String, boolean, boolean)}, shaped by {@code options}. */
@@ -56,7 +63,8 @@ public final class PollQuery {
                 // Views have no xmin: their rows count as old (no gap-free guarantee for views, see README).
                 .append(schema.rowVersions() && mode != Mode.BULK ? ", xmin::text::bigint AS " : ", NULL::bigint AS ")
                 .append(XMIN_COLUMN)
-                .append(" FROM ").append(schema.table().quoted());
+                .append(" FROM ").append(options.customQuery() == null ? schema.table().quoted()
+                        : "(" + options.customQuery() + ") AS " + Identifiers.quote(CUSTOM_QUERY_ALIAS));
         String inc = mode.usesIncrementing() ? Identifiers.quote(incrementingColumn) : null;
         String ts = mode.usesTimestamp() ? Identifiers.quote(timestampColumn) : null;
         String now = mode.usesTimestamp() ? upperBound(schema, timestampColumn, options) : null;

@@ -70,7 +70,9 @@ public class PostgresSourceConfig extends AbstractConfig {
 
     public static final String QUERY_CONFIG = "query";
     private static final String QUERY_DOC =
-            "mode=query: the SELECT to run on every poll; all its rows go to the topic named topic.prefix.";
+            "mode=query: the SELECT to run on every poll; all its rows go to the topic named topic.prefix. With"
+            + " incrementing, timestamp or timestamp+incrementing: read instead of tables, as a subselect filtered and"
+            + " ordered by the mode's columns, into the topic named topic.prefix.";
     public static final String QUERY_SUFFIX_CONFIG = "query.suffix";
     private static final String QUERY_SUFFIX_DOC = "Text appended to every query the connector runs, e.g. a locking clause.";
     public static final String TIMESTAMP_INITIAL_CONFIG = "timestamp.initial";
@@ -177,12 +179,10 @@ public class PostgresSourceConfig extends AbstractConfig {
      */
     static String modeSettingProblem(Mode mode, String key, String value) {
         boolean empty = value == null || value.isBlank();
-        if (key.equals(QUERY_CONFIG) && !empty && mode != Mode.QUERY && mode != Mode.CDC) {
-            // Confluent's query with an incremental mode: ignoring it would poll every table instead.
-            return "query is set, but mode=" + mode.configValue() + " polls tables and would not run it. Either"
-                    + " CREATE VIEW v AS <the query> and capture it with table.include.list=v, table.types=VIEW and"
-                    + " mode=" + mode.configValue() + " (the view is filtered and ordered by the mode's columns), or"
-                    + " set mode=query to re-read the query's rows on every poll, or remove query";
+        if (key.equals(QUERY_CONFIG) && !empty && mode == Mode.BULK) {
+            // Ignoring it would read every table instead.
+            return "query is set, but mode=bulk reads tables and would not run it: set mode=query to read the"
+                    + " query's rows on every poll, or remove query";
         }
         String confluentProblem = mode.usesTimestamp() ? ConfluentKeys.problem(key, value) : null;
         if (confluentProblem != null) {
@@ -241,6 +241,14 @@ public class PostgresSourceConfig extends AbstractConfig {
     /** mode=query: the one topic, named by the prefix. */
     public String queryTopic() {
         return getString(TOPIC_PREFIX_CONFIG);
+    }
+
+    /**
+     * Whether an incremental mode reads the custom query (Confluent's query with incrementing/timestamp columns)
+     * instead of tables.
+     */
+    public boolean pollsQuery() {
+        return mode().incremental() && !getString(QUERY_CONFIG).isBlank();
     }
 
     /** The custom query with query.suffix appended, or empty outside mode=query. */

@@ -44,7 +44,7 @@ public class PostgresSourceConnector extends SourceConnector {
         this.props = Map.copyOf(props);
         this.config = new PostgresSourceConfig(props);
         ConfluentKeys.logIgnored(config);
-        if (config.mode() != Mode.QUERY) {
+        if (config.mode() != Mode.QUERY && !config.pollsQuery()) {
             monitor = new TableMonitor(ConnectionConfig.jdbi(config), config.tableSelector(), config.tablePollIntervalMs(),
                     context::requestTaskReconfiguration);
             monitor.start();
@@ -61,7 +61,7 @@ public class PostgresSourceConnector extends SourceConnector {
         if (config.mode() == Mode.CDC) {
             return List.of(props); // one slot, one ordered stream, one task
         }
-        if (config.mode() == Mode.QUERY) {
+        if (config.mode() == Mode.QUERY || config.pollsQuery()) {
             return List.of(new HashMap<>(props));
         }
         Map<TableId, Long> oids = monitor.tables();
@@ -168,7 +168,9 @@ public class PostgresSourceConnector extends SourceConnector {
             String problem = mode == Mode.CDC
                     ? CdcOffset.alterProblem(connectorConfig.getOrDefault(CdcConfig.SLOT_NAME_CONFIG, "tablestream"),
                             entry.getKey(), entry.getValue())
-                    : TableOffset.alterProblem(mode, entry.getKey(), entry.getValue());
+                    : TableOffset.alterProblem(mode,
+                            !connectorConfig.getOrDefault(PostgresSourceConfig.QUERY_CONFIG, "").isBlank(),
+                            entry.getKey(), entry.getValue());
             if (problem != null) {
                 throw new ConnectException(problem);
             }

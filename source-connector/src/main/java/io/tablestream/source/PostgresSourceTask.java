@@ -67,6 +67,17 @@ public class PostgresSourceTask extends SourceTask {
                 return null;
             });
         }
+        if (config.pollsQuery()) {
+            String query = BulkQuerier.withoutTrailingSemicolon(config.getString(PostgresSourceConfig.QUERY_CONFIG));
+            TableSchema schema = withConnection(h -> BulkQuerier.querySchema(h, query, catalog, config.queryTopic()));
+            TableOffset offset = TableOffset.fromMap(context.offsetStorageReader()
+                    .offset(Map.of(BulkQuerier.QUERY_PARTITION_KEY, config.queryTopic())));
+            TableQuerier querier = TableQuerier.forQuery(schema, config, offset, query);
+            queriers.add(querier);
+            log.info("Polling the custom query in mode {} into topic {} from offset {}", mode.configValue(),
+                    config.queryTopic(), querier.offset().toMap());
+            return;
+        }
         for (TableId table : config.taskTables()) {
             TableSchema schema = withConnection(h -> TableSchema.read(h, table, catalog));
             if (mode == Mode.BULK) {
@@ -132,7 +143,7 @@ public class PostgresSourceTask extends SourceTask {
                 throw new RetriableException(e);
             }
             if (SqlErrors.sqlCause(e).map(s -> UNDEFINED_TABLE.equals(s.getSQLState())).orElse(false)
-                    && querier instanceof TableQuerier) {
+                    && querier instanceof TableQuerier && !config.pollsQuery()) {
                 log.warn("{} no longer exists; it is skipped until the connector re-reads the catalog", querier.name());
                 queriers.remove(querier);
                 metrics.removeTableLag(((TableQuerier) querier).table());

@@ -44,7 +44,8 @@ import java.util.Set;
  *       transaction is open, rows whose writer may have ended after it began wait too ({@link OpenTransactions}).</li>
  * </ol>
  * Not covered: a stamp or id obtained before its transaction began (computed by the application, or fetched ahead
- * in an earlier transaction); timestamp.delay.interval.ms covers stamps that are late by a known bound.
+ * in an earlier transaction); timestamp.delay.interval.ms covers stamps that are late by a known bound. Views and
+ * the custom query have no {@code xmin}: holds 1 and 3 do not apply to them, hold 2 does.
  */
 final class TableQuerier implements Querier {
 
@@ -71,25 +72,42 @@ final class TableQuerier implements Querier {
     private OffsetDateTime recheckFor;
     private OffsetDateTime recheckedFor;
 
+    /** Polls a table into its topic. */
     TableQuerier(TableSchema schema, PostgresSourceConfig config, TableOffset storedOffset) {
+        this(schema, config, storedOffset, config.topicFor(schema.table()), TableOffset.partition(schema.table()), null);
+    }
+
+    /**
+     * Polls the rows of the custom query (Confluent's query with an incremental mode) into the topic named by
+     * topic.prefix. A query's rows carry no {@code xmin}: only the open-transaction bounds apply (see above).
+     */
+    static TableQuerier forQuery(TableSchema schema, PostgresSourceConfig config, TableOffset storedOffset, String query) {
+        return new TableQuerier(schema, config, storedOffset, config.queryTopic(),
+                Map.of(BulkQuerier.QUERY_PARTITION_KEY, config.queryTopic()), query);
+    }
+
+    private TableQuerier(TableSchema schema, PostgresSourceConfig config, TableOffset storedOffset, String topic,
+                         Map<String, String> partition, String customQuery) {
         this.schema = schema;
         this.mode = config.mode();
-        this.topic = config.topicFor(schema.table());
-        this.partition = TableOffset.partition(schema.table());
+        this.topic = topic;
+        this.partition = partition;
+        // A query's result columns do not say whether they can be NULL.
+        boolean requireNotNull = config.validateNonNull() && customQuery == null;
         this.incrementingIndex = mode.usesIncrementing()
                 ? checkedColumn(config.incrementingColumn(), INCREMENTING_TYPES, PostgresSourceConfig.INCREMENTING_COLUMN_NAME_CONFIG,
-                config.validateNonNull())
+                requireNotNull)
                 : -1;
         this.timestampIndex = mode.usesTimestamp()
                 ? checkedColumn(config.timestampColumn(), TIMESTAMP_TYPES, PostgresSourceConfig.TIMESTAMP_COLUMN_NAME_CONFIG,
-                config.validateNonNull())
+                requireNotNull)
                 : -1;
         this.timestampWithTimeZone = timestampIndex >= 0
                 && "timestamptz".equals(schema.columns().get(timestampIndex).column().typeName());
         this.wallClock = timestampWithTimeZone ? ZoneOffset.UTC : config.dbTimeZone();
         boolean limited = mode != Mode.TIMESTAMP;
         PollQuery.Options options = new PollQuery.Options(config.timestampDelayMs(), config.dbTimeZone().getId(),
-                config.querySuffix());
+                config.querySuffix(), customQuery);
         this.firstSql = PollQuery.sql(schema, mode, config.incrementingColumn(), config.timestampColumn(), false, limited, options);
         this.nextSql = PollQuery.sql(schema, mode, config.incrementingColumn(), config.timestampColumn(), true, limited, options);
         this.offset = storedOffset.isStart() ? initialOffset(mode, config, wallClock) : storedOffset;

@@ -96,6 +96,30 @@ class SourceModesIT {
         assertEquals(new java.math.BigDecimal("7.00"), values.get(1).get("amount"));
     }
 
+    /** Confluent's query with timestamp+incrementing: the query's new and changed rows, in (stamp, id) order. */
+    @Test
+    void aQueryWithTimestampIncrementingReadsItsNewAndChangedRows() {
+        db.useHandle(h -> h.execute("""
+                CREATE TABLE qi_customers (id int PRIMARY KEY, name text NOT NULL);
+                CREATE TABLE qi_orders (id bigint PRIMARY KEY, customer_id int NOT NULL,
+                                        updated_at timestamptz NOT NULL DEFAULT now());
+                CREATE TABLE qi_other (id bigint PRIMARY KEY);
+                INSERT INTO qi_customers VALUES (1, 'Ada'), (2, 'Grace');
+                INSERT INTO qi_other VALUES (1);
+                INSERT INTO qi_orders VALUES (10, 1, now() - interval '2 minutes'), (11, 2, now() - interval '1 minute')"""));
+        deploy("modes-query-inc", config("qi_topic", Map.of("mode", "timestamp+incrementing",
+                "incrementing.column.name", "id", "timestamp.column.name", "updated_at",
+                "query", "SELECT o.id, o.updated_at, c.name FROM qi_orders o JOIN qi_customers c ON c.id = o.customer_id")));
+        TopicReader.readUntilId(bootstrap(), "qi_topic", 11L, TIMEOUT);
+        db.useHandle(h -> h.execute("UPDATE qi_orders SET customer_id = 2, updated_at = now() WHERE id = 10"));
+        List<Struct> values = TopicReader.readUntil(bootstrap(), "qi_topic", v -> v.size() >= 3, TIMEOUT);
+        String topics = stack.rest().send("GET", "/connectors/modes-query-inc/topics", null, TIMEOUT).body();
+        stack.rest().deleteConnector("modes-query-inc");
+        assertEquals(List.of(10L, 11L, 10L), TopicReader.ids(values));
+        assertEquals("Grace", values.get(2).get("name"));
+        assertTrue(topics.contains("\"qi_topic\"") && !topics.contains("qi_topicqi_"), "the query only: " + topics);
+    }
+
     @Test
     void aTableCreatedWhileTheConnectorRunsIsPickedUpWithoutARestart() {
         db.useHandle(h -> h.execute("""

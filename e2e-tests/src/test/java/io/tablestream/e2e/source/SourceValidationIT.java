@@ -134,17 +134,26 @@ class SourceValidationIT {
         assertEquals(0, validate(config).get("error_count").asInt());
     }
 
-    /** Confluent's query with an incremental mode would otherwise be ignored, polling every table instead. */
+    /** Confluent's query with an incremental mode reads the query; in bulk mode it is refused, not ignored. */
     @Test
-    void aQueryOutsideModeQueryIsRefusedNamingBothKeys() {
-        for (String mode : List.of("incrementing", "timestamp", "timestamp+incrementing", "bulk")) {
+    void aQueryWithAnIncrementalModeIsCheckedAndWithBulkRefused() {
+        for (String mode : List.of("incrementing", "timestamp", "timestamp+incrementing")) {
             Map<String, String> config = valid();
             config.put("mode", mode);
             config.put("table.include.list", "");
-            config.put("query", "SELECT id, updated_at FROM orders");
-            String error = onlyError(validate(config), "query");
-            assertTrue(error.contains("query") && error.contains("mode=" + mode) && error.contains("CREATE VIEW"), error);
+            config.put("query", "SELECT o.id, o.updated_at, o.note FROM orders o");
+            assertEquals(0, validate(config).get("error_count").asInt(), mode);
         }
+        Map<String, String> missing = valid();
+        missing.put("query", "SELECT o.id, o.note FROM orders o");
+        String error = onlyError(validate(missing), "timestamp.column.name");
+        assertTrue(error.contains("no such column") && error.contains("[id, note]"), error);
+
+        Map<String, String> bulk = valid();
+        bulk.put("mode", "bulk");
+        bulk.put("query", "SELECT id FROM orders");
+        error = onlyError(validate(bulk), "query");
+        assertTrue(error.contains("mode=bulk") && error.contains("mode=query"), error);
     }
 
     /** Confluent JDBC source keys: honoured, refused naming the fix, or accepted and ignored (logged at start). */
