@@ -68,9 +68,8 @@ final class TableQuerier implements Querier {
     private TableOffset offset;
     private long nextPollAtMs;
     private boolean hasMore;
-    /** The start of the open transaction the last poll held rows for, if it should be looked at again soon. */
-    private OffsetDateTime recheckFor;
-    private OffsetDateTime recheckedFor;
+    /** Whether the last poll may have held rows back for an open transaction and the next comes soon. */
+    private boolean recheckSoon;
 
     /** Polls a table into its topic. */
     TableQuerier(TableSchema schema, PostgresSourceConfig config, TableOffset storedOffset) {
@@ -184,15 +183,16 @@ final class TableQuerier implements Querier {
     }
 
     /**
-     * Most transactions that hold incrementing rows back end within milliseconds, so the table is looked at again
-     * after {@link #RECHECK_HELD_MS} once per holding transaction, instead of a whole poll interval later.
+     * Most transactions that hold rows back end within milliseconds, so after a poll that may have held rows for an
+     * open transaction the table is polled again {@link #RECHECK_HELD_MS} later instead of a whole poll interval;
+     * at most once per interval, so a busy database costs at most one extra poll per interval.
      */
     @Override
     public long nextPollDelayMs(long pollIntervalMs) {
         if (hasMore) {
             return 0;
         }
-        return recheckFor != null ? Math.min(pollIntervalMs, RECHECK_HELD_MS) : pollIntervalMs;
+        return recheckSoon ? Math.min(pollIntervalMs, RECHECK_HELD_MS) : pollIntervalMs;
     }
 
     TableOffset offset() {
@@ -220,10 +220,10 @@ final class TableQuerier implements Querier {
         Batch batch = handle.inTransaction(TransactionIsolationLevel.REPEATABLE_READ, h -> read(h, maxRows, bounds));
         offset = batch.after();
         hasMore = batch.records().size() >= maxRows;
-        recheckFor = batch.heldByOpenTransaction() && !bounds.oldestOpen().equals(recheckedFor) ? bounds.oldestOpen() : null;
-        if (recheckFor != null) {
-            recheckedFor = recheckFor;
-        }
+        // Incrementing: rows were held for the open transaction. Timestamp modes: an open transaction lowered the
+        // bound, so rows stamped since it began may be waiting (the query did not read them to tell).
+        boolean mayHoldRows = batch.heldByOpenTransaction() || (mode.usesTimestamp() && bounds.oldestOpen() != null);
+        recheckSoon = mayHoldRows && !recheckSoon;
         return batch.records();
     }
 
