@@ -32,15 +32,18 @@ final class OpenTransactions {
     private static final Logger log = LoggerFactory.getLogger(OpenTransactions.class);
 
     /**
-     * Backends that can write rows to this database's tables, other than our own: autovacuum and WAL senders run
-     * transactions that never insert or update user rows, so they hold nothing back.
+     * One statement, in autocommit: its snapshot's xmin, then the clock (so writers ending later have ids at or
+     * above that xmin), then the oldest open transaction among the backends that can write rows to this database's
+     * tables. Our own backend (and its parallel workers) is left out, and so are autovacuum and WAL senders: their
+     * transactions never insert or update user rows. Other databases' backends cannot write our tables.
      */
     static final String LOOK_SQL = """
             WITH oldest AS (
                 SELECT a.xact_start, a.pid, a.usename, a.application_name, a.state
                 FROM pg_stat_activity a
                 WHERE a.datid = (SELECT oid FROM pg_database WHERE datname = current_database())
-                  AND a.pid <> pg_backend_pid() AND a.xact_start IS NOT NULL
+                  AND a.pid <> pg_backend_pid() AND a.leader_pid IS DISTINCT FROM pg_backend_pid()
+                  AND a.xact_start IS NOT NULL
                   AND a.backend_type NOT IN ('autovacuum worker', 'walsender')
                 ORDER BY a.xact_start LIMIT 1)
             SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint, clock_timestamp(),
