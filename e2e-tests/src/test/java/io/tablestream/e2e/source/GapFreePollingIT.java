@@ -1,10 +1,12 @@
 package io.tablestream.e2e.source;
 
+import io.tablestream.e2e.LogCapture;
 import io.tablestream.e2e.TopicReader;
 
 import io.tablestream.testkit.Stack;
 import io.tablestream.testkit.TablestreamStack;
 import org.apache.kafka.connect.data.Struct;
+import org.apache.logging.log4j.Level;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.BeforeAll;
@@ -98,13 +100,29 @@ class GapFreePollingIT {
         stack.rest().deleteConnector("gap-ts");
     }
 
-    /**
-     * {@code DEFAULT now()} stamps a row with its transaction's START: A begins and only reads (no transaction id
-     * yet), B inserts and commits, the connector polls, then A inserts and commits a row stamped before B's.
-     */
+    /** A transaction that has only read so far holds back the rows stamped after it began (see {@link #nowRace}). */
     @Test
     void timestampModesWaitForAnOpenTransactionThatHasNotWrittenYet() {
         nowRace("gap-now", "now_rows", Map.of());
+    }
+
+    /** Without pg_read_all_stats other roles' transaction starts are hidden: the task says so at start, with the fix. */
+    @Test
+    void aRoleWithoutPgReadAllStatsIsWarnedAtStart() {
+        db.useHandle(h -> h.execute("""
+                CREATE TABLE blind_rows (id bigint PRIMARY KEY);
+                INSERT INTO blind_rows VALUES (1);
+                DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'gap_blind') THEN
+                  CREATE ROLE gap_blind LOGIN; END IF; END $$;
+                GRANT SELECT ON blind_rows TO gap_blind"""));
+        try (LogCapture logs = LogCapture.capture()) {
+            deploy("gap-blind", Map.of("mode", "incrementing", "incrementing.column.name", "id",
+                    "table.include.list", "blind_rows", "connection.user", "gap_blind", "connection.password", ""));
+            TopicReader.readUntilId(stack.kafka().bootstrapServers(), "gap.blind_rows", 1L, TIMEOUT);
+            assertTrue(logs.messages(Level.WARN).stream().anyMatch(m -> m.contains("connection.user gap_blind")
+                    && m.contains("GRANT pg_read_all_stats TO gap_blind")), String.valueOf(logs.messages(Level.WARN)));
+        }
+        stack.rest().deleteConnector("gap-blind");
     }
 
     /**
