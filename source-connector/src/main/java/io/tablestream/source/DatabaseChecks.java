@@ -43,7 +43,7 @@ final class DatabaseChecks {
         jdbi.setSqlParser(new PositionalSqlParser());
         try (Handle handle = jdbi.open()) {
             PgTypeCatalog catalog = PgTypeCatalog.of(config.typeOptions());
-            if (config.mode() == Mode.QUERY) {
+            if (config.mode() == Mode.QUERY || config.pollsQuery()) {
                 checkQuery(handle, config, catalog, fields);
             } else {
                 checkTables(handle, config, catalog, fields);
@@ -94,12 +94,17 @@ final class DatabaseChecks {
 
     private static void checkQuery(Handle handle, PostgresSourceConfig config, PgTypeCatalog catalog,
                                    Map<String, ConfigValue> fields) {
+        TableSchema schema;
         try {
-            BulkQuerier.querySchema(handle, BulkQuerier.withoutTrailingSemicolon(
+            schema = BulkQuerier.querySchema(handle, BulkQuerier.withoutTrailingSemicolon(
                     config.getString(PostgresSourceConfig.QUERY_CONFIG)), catalog, config.queryTopic());
         } catch (RuntimeException e) {
             add(fields, PostgresSourceConfig.QUERY_CONFIG, "PostgreSQL rejects the query: " + rootMessage(e)
                     + "; fix the SELECT (it must be a single query that could define a view)");
+            return;
+        }
+        if (config.pollsQuery()) {
+            checkModeColumns(schema, config, fields, false); // a query's columns do not say whether they can be NULL
         }
     }
 
@@ -109,35 +114,36 @@ final class DatabaseChecks {
         List<TableId> candidates = selector.candidates(handle);
         for (TableId named : selector.namedTables()) {
             if (!candidates.contains(named)) {
-                add(fields, PostgresSourceConfig.TABLE_INCLUDE_LIST_CONFIG, "Table " + named + " does not exist, is"
-                        + " not readable by connection.user, or is outside schema.pattern/table.types; create it, grant"
-                        + " SELECT on it, or remove it from the list");
+                add(fields, PostgresSourceConfig.TABLE_INCLUDE_LIST_CONFIG, PostgresSourceConfig.TABLE_INCLUDE_LIST_CONFIG
+                        + " names " + named + ", which does not exist, is not readable by connection.user, or is outside"
+                        + " schema.pattern/table.types; create it, grant SELECT on it, or remove it from the list (a"
+                        + " regular expression such as " + named.table() + ".* may match tables that do not exist yet)");
             }
         }
+        // A pattern that matches nothing yet is fine: the connector waits for a matching table (TableMonitor).
         List<TableId> selected = candidates.stream().filter(selector::matches).toList();
-        if (selected.isEmpty()) {
-            add(fields, PostgresSourceConfig.TABLE_INCLUDE_LIST_CONFIG, "The table selection matches no table the"
-                    + " connector can read; readable tables are " + candidates.stream().limit(20).toList()
-                    + (candidates.size() > 20 ? " ..." : "") + ". Fix table.include.list/table.exclude.list,"
-                    + " schema.pattern or table.types");
-            return;
-        }
         Mode mode = config.mode();
         if (!mode.incremental()) {
             return;
         }
         for (TableId table : selected.stream().limit(MAX_TABLES_CHECKED).toList()) {
-            TableSchema schema = TableSchema.read(handle, table, catalog);
-            if (mode.usesIncrementing()) {
-                addIfProblem(fields, PostgresSourceConfig.INCREMENTING_COLUMN_NAME_CONFIG, TableQuerier.columnProblem(
-                        schema, config.incrementingColumn(), TableQuerier.INCREMENTING_TYPES,
-                        PostgresSourceConfig.INCREMENTING_COLUMN_NAME_CONFIG, config.validateNonNull()));
-            }
-            if (mode.usesTimestamp()) {
-                addIfProblem(fields, PostgresSourceConfig.TIMESTAMP_COLUMN_NAME_CONFIG, TableQuerier.columnProblem(
-                        schema, config.timestampColumn(), TableQuerier.TIMESTAMP_TYPES,
-                        PostgresSourceConfig.TIMESTAMP_COLUMN_NAME_CONFIG, config.validateNonNull()));
-            }
+            checkModeColumns(TableSchema.read(handle, table, catalog), config, fields, config.validateNonNull());
+        }
+    }
+
+    /** The incrementing and timestamp columns the mode reads exist in {@code schema} and are usable. */
+    private static void checkModeColumns(TableSchema schema, PostgresSourceConfig config, Map<String, ConfigValue> fields,
+                                         boolean requireNotNull) {
+        Mode mode = config.mode();
+        if (mode.usesIncrementing()) {
+            addIfProblem(fields, PostgresSourceConfig.INCREMENTING_COLUMN_NAME_CONFIG, TableQuerier.columnProblem(
+                    schema, config.incrementingColumn(), TableQuerier.INCREMENTING_TYPES,
+                    PostgresSourceConfig.INCREMENTING_COLUMN_NAME_CONFIG, requireNotNull));
+        }
+        if (mode.usesTimestamp()) {
+            addIfProblem(fields, PostgresSourceConfig.TIMESTAMP_COLUMN_NAME_CONFIG, TableQuerier.columnProblem(
+                    schema, config.timestampColumn(), TableQuerier.TIMESTAMP_TYPES,
+                    PostgresSourceConfig.TIMESTAMP_COLUMN_NAME_CONFIG, requireNotNull));
         }
     }
 

@@ -14,13 +14,15 @@ public final class PollQuery {
 
     /** Name of the extra column holding the writing transaction's id (32-bit, as PostgreSQL stores it). */
     static final String XMIN_COLUMN = "__tablestream_xmin";
+    static final String CUSTOM_QUERY_ALIAS = "tablestream_query";
 
     private PollQuery() {
     }
 
     /**
-     * The SQL, with positional parameters in this order: the timestamp offset (twice for timestamp+incrementing),
-     * the incrementing offset, the row limit; each only where the mode and arguments use it.
+     * The SQL, with positional parameters in this order: the timestamp upper bound (a timestamptz, see
+     * {@link OpenTransactions}), the timestamp offset (twice for timestamp+incrementing), the incrementing offset,
+     * the row limit; each only where the mode and arguments use it.
      *
      * @param schema             the table
      * @param mode               polling mode
@@ -41,9 +43,15 @@ public final class PollQuery {
      * @param timestampDelayMs timestamp.delay.interval.ms: rows must be this much older than the database's clock
      * @param dbTimeZone       db.timezone: the zone of timestamp-without-time-zone values
      * @param suffix           query.suffix, appended to the statement
+     * @param customQuery      the query whose rows are read instead of the table's (a subselect, so the mode's
+     *                         WHERE and ORDER BY apply to its result), or null to read the table
      */
-    public record Options(long timestampDelayMs, String dbTimeZone, String suffix) {
+    public record Options(long timestampDelayMs, String dbTimeZone, String suffix, String customQuery) {
         public static final Options DEFAULTS = new Options(0, "UTC", "");
+
+        public Options(long timestampDelayMs, String dbTimeZone, String suffix) {
+            this(timestampDelayMs, dbTimeZone, suffix, null);
+        }
     }
 
     /** As {@link #sql(TableSchema, Mode, String, String, boolean, boolean)}, shaped by {@code options}. */
@@ -55,7 +63,8 @@ public final class PollQuery {
                 // Views have no xmin: their rows count as old (no gap-free guarantee for views, see README).
                 .append(schema.rowVersions() && mode != Mode.BULK ? ", xmin::text::bigint AS " : ", NULL::bigint AS ")
                 .append(XMIN_COLUMN)
-                .append(" FROM ").append(schema.table().quoted());
+                .append(" FROM ").append(options.customQuery() == null ? schema.table().quoted()
+                        : "(" + options.customQuery() + ") AS " + Identifiers.quote(CUSTOM_QUERY_ALIAS));
         String inc = mode.usesIncrementing() ? Identifiers.quote(incrementingColumn) : null;
         String ts = mode.usesTimestamp() ? Identifiers.quote(timestampColumn) : null;
         String now = mode.usesTimestamp() ? upperBound(schema, timestampColumn, options) : null;
@@ -96,14 +105,17 @@ public final class PollQuery {
     }
 
     /**
-     * The upper bound for timestamps: rows stamped in the future would otherwise move the offset past rows that
-     * are committed later with an earlier stamp. A timestamp without time zone is compared in db.timezone.
+     * The upper bound for timestamps, a parameter: rows stamped at or after it may still be overtaken by a
+     * transaction that is open (or rows stamped in the future would move the offset past rows committed later with
+     * an earlier stamp). A timestamp without time zone is compared in db.timezone.
      */
     private static String upperBound(TableSchema schema, String timestampColumn, Options options) {
         ColumnReader column = schema.column(timestampColumn);
         boolean withTimeZone = column != null && "timestamptz".equals(column.column().typeName());
-        String now = withTimeZone ? "now()" : "(now() AT TIME ZONE " + zoneLiteral(options.dbTimeZone()) + ")";
-        return options.timestampDelayMs() > 0 ? "(" + now + " - interval '" + options.timestampDelayMs() + " milliseconds')" : now;
+        String bound = options.timestampDelayMs() > 0
+                ? "(CAST(? AS timestamptz) - interval '" + options.timestampDelayMs() + " milliseconds')"
+                : "CAST(? AS timestamptz)";
+        return withTimeZone ? bound : "(" + bound + " AT TIME ZONE " + zoneLiteral(options.dbTimeZone()) + ")";
     }
 
     /** A zone for AT TIME ZONE: names as text; offsets as an interval (PostgreSQL reads '+02:00' as POSIX, sign inverted). */

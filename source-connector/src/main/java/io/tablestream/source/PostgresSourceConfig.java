@@ -70,7 +70,9 @@ public class PostgresSourceConfig extends AbstractConfig {
 
     public static final String QUERY_CONFIG = "query";
     private static final String QUERY_DOC =
-            "mode=query: the SELECT to run on every poll; all its rows go to the topic named topic.prefix.";
+            "mode=query: the SELECT to run on every poll; all its rows go to the topic named topic.prefix. With"
+            + " incrementing, timestamp or timestamp+incrementing: read instead of tables, as a subselect filtered and"
+            + " ordered by the mode's columns, into the topic named topic.prefix.";
     public static final String QUERY_SUFFIX_CONFIG = "query.suffix";
     private static final String QUERY_SUFFIX_DOC = "Text appended to every query the connector runs, e.g. a locking clause.";
     public static final String TIMESTAMP_INITIAL_CONFIG = "timestamp.initial";
@@ -98,6 +100,11 @@ public class PostgresSourceConfig extends AbstractConfig {
 
     /** Set by the connector for each task: the tables that task polls. */
     public static final String TASK_TABLES_CONFIG = "task.tables";
+    /**
+     * Set by the connector for each task: the oids of its tables. Connect restarts tasks only when their configs
+     * change, and a table re-created under the same name must be read anew.
+     */
+    public static final String TASK_TABLE_OIDS_CONFIG = "task.table.oids";
 
     public static final ConfigDef CONFIG_DEF = configDef();
 
@@ -151,23 +158,36 @@ public class PostgresSourceConfig extends AbstractConfig {
                 .define(NUMERIC_MAPPING_CONFIG, Type.STRING, NumericMapping.NONE.configValue(),
                         OneOf.of(NumericMapping.configValues()), Importance.LOW, NUMERIC_MAPPING_DOC,
                         CONNECTOR_GROUP, ++order, Width.SHORT, "Numeric mapping")
-                .defineInternal(TASK_TABLES_CONFIG, Type.LIST, "", Importance.LOW);
-        return io.tablestream.source.cdc.CdcConfig.define(def);
+                .defineInternal(TASK_TABLES_CONFIG, Type.LIST, "", Importance.LOW)
+                .defineInternal(TASK_TABLE_OIDS_CONFIG, Type.LIST, "", Importance.LOW);
+        return io.tablestream.source.cdc.CdcConfig.define(ConfluentKeys.define(def));
     }
 
     public PostgresSourceConfig(Map<String, String> props) {
         super(CONFIG_DEF, props);
         for (String key : List.of(INCREMENTING_COLUMN_NAME_CONFIG, TIMESTAMP_COLUMN_NAME_CONFIG, QUERY_CONFIG)) {
-            String problem = missingModeColumn(mode(), key, getString(key));
+            String problem = modeSettingProblem(mode(), key, getString(key));
             if (problem != null) {
                 throw new ConfigException(key, getString(key), problem);
             }
         }
     }
 
-    /** The error for a column the mode needs but the user left empty, or null when the field is fine. */
-    static String missingModeColumn(Mode mode, String key, String value) {
+    /**
+     * The error for a setting the mode needs but the user left empty, or one the mode cannot use; null when the
+     * field is fine.
+     */
+    static String modeSettingProblem(Mode mode, String key, String value) {
         boolean empty = value == null || value.isBlank();
+        if (key.equals(QUERY_CONFIG) && !empty && mode == Mode.BULK) {
+            // Ignoring it would read every table instead.
+            return "query is set, but mode=bulk reads tables and would not run it: set mode=query to read the"
+                    + " query's rows on every poll, or remove query";
+        }
+        String confluentProblem = mode.usesTimestamp() ? ConfluentKeys.problem(key, value) : null;
+        if (confluentProblem != null) {
+            return confluentProblem;
+        }
         if (key.equals(INCREMENTING_COLUMN_NAME_CONFIG) && mode.usesIncrementing() && empty) {
             return "mode=" + mode.configValue() + " needs the name of a strictly increasing column, e.g. id";
         }
@@ -223,6 +243,14 @@ public class PostgresSourceConfig extends AbstractConfig {
         return getString(TOPIC_PREFIX_CONFIG);
     }
 
+    /**
+     * Whether an incremental mode reads the custom query (Confluent's query with incrementing/timestamp columns)
+     * instead of tables.
+     */
+    public boolean pollsQuery() {
+        return mode().incremental() && !getString(QUERY_CONFIG).isBlank();
+    }
+
     /** The custom query with query.suffix appended, or empty outside mode=query. */
     public String query() {
         return (getString(QUERY_CONFIG).trim() + " " + querySuffix()).trim();
@@ -253,8 +281,7 @@ public class PostgresSourceConfig extends AbstractConfig {
     }
 
     public PgTypeOptions typeOptions() {
-        return new PgTypeOptions(TimePrecisionMode.fromConfig(getString(TIME_PRECISION_MODE_CONFIG)),
-                NumericMapping.fromConfig(getString(NUMERIC_MAPPING_CONFIG)), dbTimeZone());
+        return new PgTypeOptions(ConfluentKeys.timePrecisionMode(this), ConfluentKeys.numericMapping(this), dbTimeZone());
     }
 
     public int pollIntervalMs() {

@@ -43,7 +43,8 @@ public class PostgresSourceConnector extends SourceConnector {
     public void start(Map<String, String> props) {
         this.props = Map.copyOf(props);
         this.config = new PostgresSourceConfig(props);
-        if (config.mode() != Mode.QUERY) {
+        ConfluentKeys.logIgnored(config);
+        if (config.mode() != Mode.QUERY && !config.pollsQuery()) {
             monitor = new TableMonitor(ConnectionConfig.jdbi(config), config.tableSelector(), config.tablePollIntervalMs(),
                     context::requestTaskReconfiguration);
             monitor.start();
@@ -62,15 +63,18 @@ public class PostgresSourceConnector extends SourceConnector {
             // when the selection changes, so it adds a new table to the publication.
             Map<String, String> task = new HashMap<>(props);
             task.put(PostgresSourceConfig.TASK_TABLES_CONFIG,
-                    monitor.tables().stream().map(TableId::quoted).collect(Collectors.joining(",")));
+                    monitor.tables().keySet().stream().map(TableId::quoted).collect(Collectors.joining(",")));
             return List.of(task);
         }
-        if (config.mode() == Mode.QUERY) {
+        if (config.mode() == Mode.QUERY || config.pollsQuery()) {
             return List.of(new HashMap<>(props));
         }
-        List<TableId> tables = monitor.tables();
+        Map<TableId, Long> oids = monitor.tables();
+        List<TableId> tables = List.copyOf(oids.keySet());
         if (tables.isEmpty()) {
-            log.warn("No table matches the table selection yet; the connector runs no task until one appears");
+            log.warn("No table matches table.include.list/table.exclude.list, schema.pattern and table.types yet; the"
+                    + " connector runs no task until one appears (the catalog is read every {} ms)",
+                    config.tablePollIntervalMs());
             return List.of();
         }
         List<Map<String, String>> configs = new ArrayList<>();
@@ -78,6 +82,8 @@ public class PostgresSourceConnector extends SourceConnector {
             Map<String, String> task = new HashMap<>(props);
             task.put(PostgresSourceConfig.TASK_TABLES_CONFIG,
                     group.stream().map(TableId::quoted).collect(Collectors.joining(",")));
+            task.put(PostgresSourceConfig.TASK_TABLE_OIDS_CONFIG,
+                    group.stream().map(t -> String.valueOf(oids.get(t))).collect(Collectors.joining(",")));
             configs.add(task);
         }
         return configs;
@@ -116,7 +122,7 @@ public class PostgresSourceConnector extends SourceConnector {
         for (String key : List.of(PostgresSourceConfig.INCREMENTING_COLUMN_NAME_CONFIG,
                 PostgresSourceConfig.TIMESTAMP_COLUMN_NAME_CONFIG, PostgresSourceConfig.QUERY_CONFIG)) {
             ConfigValue field = values.get(key);
-            String problem = PostgresSourceConfig.missingModeColumn(chosen, key, (String) field.value());
+            String problem = PostgresSourceConfig.modeSettingProblem(chosen, key, (String) field.value());
             if (problem != null) {
                 field.addErrorMessage(key + ": " + problem);
             }
@@ -167,7 +173,9 @@ public class PostgresSourceConnector extends SourceConnector {
             String problem = mode == Mode.CDC
                     ? CdcOffset.alterProblem(connectorConfig.getOrDefault(CdcConfig.SLOT_NAME_CONFIG, "tablestream"),
                             entry.getKey(), entry.getValue())
-                    : TableOffset.alterProblem(mode, entry.getKey(), entry.getValue());
+                    : TableOffset.alterProblem(mode,
+                            !connectorConfig.getOrDefault(PostgresSourceConfig.QUERY_CONFIG, "").isBlank(),
+                            entry.getKey(), entry.getValue());
             if (problem != null) {
                 throw new ConnectException(problem);
             }

@@ -105,9 +105,21 @@ public class PostgresSourceTask extends SourceTask {
         List<Querier> opened = new ArrayList<>();
         try {
             Mode mode = config.mode();
+            if (mode.incremental()) {
+                OpenTransactions.warnIfBlind(connection());
+            }
             if (mode == Mode.QUERY) {
                 opened.add(BulkQuerier.forQuery(jdbi, connection(), config, catalog));
                 log.info("Running the custom query every {} ms into topic {}", config.pollIntervalMs(), config.queryTopic());
+            } else if (config.pollsQuery()) {
+                String query = BulkQuerier.withoutTrailingSemicolon(config.getString(PostgresSourceConfig.QUERY_CONFIG));
+                TableSchema schema = BulkQuerier.querySchema(connection(), query, catalog, config.queryTopic());
+                TableOffset offset = TableOffset.fromMap(context.offsetStorageReader()
+                        .offset(Map.of(BulkQuerier.QUERY_PARTITION_KEY, config.queryTopic())));
+                TableQuerier querier = TableQuerier.forQuery(schema, config, offset, query);
+                opened.add(querier);
+                log.info("Polling the custom query in mode {} into topic {} from offset {}", mode.configValue(),
+                        config.queryTopic(), querier.offset().toMap());
             } else {
                 for (TableId table : config.taskTables()) {
                     opened.add(openQuerier(mode, TableSchema.read(connection(), table, catalog)));
@@ -146,7 +158,7 @@ public class PostgresSourceTask extends SourceTask {
                 log.debug("Read {} rows from {}", records.size(), querier.name());
             }
             // More rows waiting: come back at once, after the other overdue sources.
-            querier.scheduleNextPoll(querier.hasMoreNow() ? now : now + config.pollIntervalMs());
+            querier.scheduleNextPoll(now + querier.nextPollDelayMs(config.pollIntervalMs()));
             return records;
         } catch (RuntimeException e) {
             if (hasState(e, LOCK_NOT_AVAILABLE)) {
@@ -160,7 +172,7 @@ public class PostgresSourceTask extends SourceTask {
                 querier.scheduleNextPoll(retry.nextAttemptAtMs());
                 return List.of();
             }
-            if (hasState(e, UNDEFINED_TABLE) && querier instanceof TableQuerier) {
+            if (hasState(e, UNDEFINED_TABLE) && querier instanceof TableQuerier && !config.pollsQuery()) {
                 log.warn("{} no longer exists; it is skipped until the connector re-reads the catalog", querier.name());
                 queriers.remove(querier);
                 metrics.removeTableLag(((TableQuerier) querier).table());

@@ -24,6 +24,11 @@ interface Querier extends AutoCloseable {
     /** Whether rows are known or likely to be waiting, so the next poll should come at once. */
     boolean hasMoreNow();
 
+    /** How long after the last poll to poll again: at once while rows are waiting, else poll.interval.ms. */
+    default long nextPollDelayMs(long pollIntervalMs) {
+        return hasMoreNow() ? 0 : pollIntervalMs;
+    }
+
     /** Releases what the querier holds between polls (a bulk scan's cursor); default: nothing. */
     @Override
     default void close() {

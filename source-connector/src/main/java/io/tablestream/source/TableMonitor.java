@@ -25,7 +25,8 @@ final class TableMonitor implements Runnable {
     private final Runnable onChange;
     private final CountDownLatch stopping = new CountDownLatch(1);
     private final Thread thread;
-    private volatile List<TableId> tables = List.of();
+    /** The selected tables and their oids: a table re-created under the same name has a new oid. */
+    private volatile Map<TableId, Long> tables = Map.of();
     /** Connect's connector context (MDC) of the thread that started us, so our log lines carry it too. */
     private volatile Map<String, String> logContext;
 
@@ -45,7 +46,8 @@ final class TableMonitor implements Runnable {
         thread.start();
     }
 
-    List<TableId> tables() {
+    /** The selected tables, sorted, each with its oid. */
+    Map<TableId, Long> tables() {
         return tables;
     }
 
@@ -65,18 +67,28 @@ final class TableMonitor implements Runnable {
         }
     }
 
-    /** Whether the selected tables changed; a failed read keeps the last known tables (the next round retries). */
+    /**
+     * Whether the selected tables changed, or one was re-created under the same name; a failed read keeps the last
+     * known tables (the next round retries).
+     */
     boolean refresh() {
         try {
-            List<TableId> now = jdbi.withHandle(selector::select);
+            Map<TableId, Long> now = jdbi.withHandle(selector::select);
             if (now.equals(tables)) {
                 return false;
             }
-            log.info("Selected tables changed from {} to {}", tables, now);
-            tables = List.copyOf(now);
+            if (now.keySet().equals(tables.keySet())) {
+                log.info("Tables re-created under the same name: {}; their tasks restart and keep"
+                        + " the stored offsets, so rows at or before them are not read: reset a table's offset"
+                        + " (PATCH /connectors/<name>/offsets with null) if its ids or stamps start again",
+                        now.keySet().stream().filter(t -> !now.get(t).equals(tables.get(t))).toList());
+            } else {
+                log.info("Selected tables changed from {} to {}", tables.keySet(), now.keySet());
+            }
+            tables = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(now));
             return true;
         } catch (RuntimeException e) {
-            log.warn("Reading the table list failed; keeping {} and retrying in {} ms: {}", tables, intervalMs,
+            log.warn("Reading the table list failed; keeping {} and retrying in {} ms: {}", tables.keySet(), intervalMs,
                     e.getMessage());
             return false;
         }

@@ -69,11 +69,18 @@ public record TableOffset(Long incrementing, Long timestampMicros) {
      * A null offset resets the partition (the next start reads from the beginning, or from timestamp.initial).
      */
     static String alterProblem(Mode mode, Map<String, ?> partition, Map<String, ?> offset) {
-        String partitionKey = mode == Mode.QUERY ? BulkQuerier.QUERY_PARTITION_KEY : TABLE_PARTITION_KEY;
+        return alterProblem(mode, mode == Mode.QUERY, partition, offset);
+    }
+
+    /** As {@link #alterProblem(Mode, Map, Map)}; {@code customQuery}: the connector reads its query, not tables. */
+    static String alterProblem(Mode mode, boolean customQuery, Map<String, ?> partition, Map<String, ?> offset) {
+        boolean query = customQuery || mode == Mode.QUERY;
+        String partitionKey = query ? BulkQuerier.QUERY_PARTITION_KEY : TABLE_PARTITION_KEY;
         Object name = partition == null ? null : partition.get(partitionKey);
         if (!(name instanceof String s) || s.isBlank() || partition.size() != 1) {
             return "Source partition " + partition + " must be {\"" + partitionKey + "\": \""
-                    + (mode == Mode.QUERY ? "<topic.prefix>" : "<schema>.<table>") + "\"}, e.g. {\"table\": \"public.orders\"}";
+                    + (query ? "<topic.prefix>" : "<schema>.<table>") + "\"}, e.g. "
+                    + (query ? "{\"query\": \"orders_report\"}" : "{\"table\": \"public.orders\"}");
         }
         if (offset == null) {
             return null;

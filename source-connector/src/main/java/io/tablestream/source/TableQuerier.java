@@ -25,18 +25,33 @@ import java.util.Set;
 
 /**
  * Polls one table: runs its {@link PollQuery} inside a repeatable-read transaction and turns rows into records,
- * advancing the table's offset only past rows that no in-flight transaction can still overtake.
+ * advancing the table's offset only past rows that no open transaction can still overtake.
  *
  * <p>Why: a row may be given its id or timestamp early and commit late. If we read a later row first and moved the
- * offset past it, the late one would be skipped for ever (Confluent's JDBC source loses rows exactly so). Every
- * transaction still in flight when our snapshot was taken has an id at or above the snapshot's {@code xmin}, so we
- * stop at the first row written by such a recent transaction and read it again on a later poll, when the older
- * transactions have ended.
+ * offset past it, the late one would be skipped for ever (Confluent's JDBC source loses rows exactly so). Three
+ * holds make the offset safe:
+ * <ol>
+ *   <li>Transactions that have written: each one still in flight when our snapshot was taken has a transaction id
+ *       at or above the snapshot's {@code xmin}, so we stop at the first row written by such a recent transaction
+ *       and read it again on a later poll, when the older transactions have ended. Ids are compared as full 64-bit
+ *       ids ({@code xid8}), rebuilt from the row's 32-bit {@code xmin}, so wraparound cannot block or pass a row.</li>
+ *   <li>Transactions that have not written yet (no transaction id, invisible to {@code xmin}) but already hold their
+ *       stamp: {@code now()}, the default of many stamp columns, is the transaction's START. Timestamp modes read
+ *       only rows stamped before the oldest open transaction in the database began, looked up just before our
+ *       snapshot ({@link OpenTransactions}), so any writer still open then stamps at or after the bound, and any
+ *       writer that stamped below it had ended by then and is in our snapshot.</li>
+ *   <li>The same for ids taken from a sequence before the transaction wrote: in incrementing mode, while a
+ *       transaction is open, rows whose writer may have ended after it began wait too ({@link OpenTransactions}).</li>
+ * </ol>
+ * Not covered: a stamp or id obtained before its transaction began (computed by the application, or fetched ahead
+ * in an earlier transaction); timestamp.delay.interval.ms covers stamps that are late by a known bound. Views and
+ * the custom query have no {@code xmin}: holds 1 and 3 do not apply to them, hold 2 does.
  */
 final class TableQuerier implements Querier {
 
     static final Set<String> INCREMENTING_TYPES = Set.of("int2", "int4", "int8");
     static final Set<String> TIMESTAMP_TYPES = Set.of("timestamp", "timestamptz");
+    static final long RECHECK_HELD_MS = 50;
 
     private final TableSchema schema;
     private final Mode mode;
@@ -49,43 +64,68 @@ final class TableQuerier implements Querier {
     private final ZoneId wallClock;
     private final String firstSql;
     private final String nextSql;
+    private final OpenTransactions openTransactions;
     private TableOffset offset;
     private long nextPollAtMs;
     private boolean hasMore;
+    /** Whether the last poll may have held rows back for an open transaction and the next comes soon. */
+    private boolean recheckSoon;
 
+    /** Polls a table into its topic. */
     TableQuerier(TableSchema schema, PostgresSourceConfig config, TableOffset storedOffset) {
+        this(schema, config, storedOffset, config.topicFor(schema.table()), TableOffset.partition(schema.table()), null);
+    }
+
+    /**
+     * Polls the rows of the custom query (Confluent's query with an incremental mode) into the topic named by
+     * topic.prefix. A query's rows carry no {@code xmin}: only the open-transaction bounds apply (see above).
+     */
+    static TableQuerier forQuery(TableSchema schema, PostgresSourceConfig config, TableOffset storedOffset, String query) {
+        return new TableQuerier(schema, config, storedOffset, config.queryTopic(),
+                Map.of(BulkQuerier.QUERY_PARTITION_KEY, config.queryTopic()), query);
+    }
+
+    private TableQuerier(TableSchema schema, PostgresSourceConfig config, TableOffset storedOffset, String topic,
+                         Map<String, String> partition, String customQuery) {
         this.schema = schema;
         this.mode = config.mode();
-        this.topic = config.topicFor(schema.table());
-        this.partition = TableOffset.partition(schema.table());
+        this.topic = topic;
+        this.partition = partition;
+        // A query's result columns do not say whether they can be NULL.
+        boolean requireNotNull = config.validateNonNull() && customQuery == null;
         this.incrementingIndex = mode.usesIncrementing()
                 ? checkedColumn(config.incrementingColumn(), INCREMENTING_TYPES, PostgresSourceConfig.INCREMENTING_COLUMN_NAME_CONFIG,
-                config.validateNonNull())
+                requireNotNull)
                 : -1;
         this.timestampIndex = mode.usesTimestamp()
                 ? checkedColumn(config.timestampColumn(), TIMESTAMP_TYPES, PostgresSourceConfig.TIMESTAMP_COLUMN_NAME_CONFIG,
-                config.validateNonNull())
+                requireNotNull)
                 : -1;
         this.timestampWithTimeZone = timestampIndex >= 0
                 && "timestamptz".equals(schema.columns().get(timestampIndex).column().typeName());
         this.wallClock = timestampWithTimeZone ? ZoneOffset.UTC : config.dbTimeZone();
         boolean limited = mode != Mode.TIMESTAMP;
         PollQuery.Options options = new PollQuery.Options(config.timestampDelayMs(), config.dbTimeZone().getId(),
-                config.querySuffix());
+                config.querySuffix(), customQuery);
         this.firstSql = PollQuery.sql(schema, mode, config.incrementingColumn(), config.timestampColumn(), false, limited, options);
         this.nextSql = PollQuery.sql(schema, mode, config.incrementingColumn(), config.timestampColumn(), true, limited, options);
-        this.offset = storedOffset.isStart() ? initialOffset(mode, config) : storedOffset;
+        this.offset = storedOffset.isStart() ? initialOffset(mode, config, wallClock) : storedOffset;
+        this.openTransactions = new OpenTransactions(schema.table().toString());
     }
 
-    /** Where to start without a stored offset: the beginning, or after timestamp.initial (-1 = now). */
-    static TableOffset initialOffset(Mode mode, PostgresSourceConfig config) {
+    /**
+     * Where to start without a stored offset: the beginning, or after timestamp.initial (-1 = now). Offsets hold
+     * the column's values as microseconds of their wall clock read as UTC ({@code wallClock}: UTC for timestamptz,
+     * db.timezone for timestamp), so the start instant is read on that wall clock.
+     */
+    static TableOffset initialOffset(Mode mode, PostgresSourceConfig config, ZoneId wallClock) {
         Long initialMs = config.timestampInitialMs();
         if (!mode.usesTimestamp() || initialMs == null) {
             return TableOffset.START;
         }
-        long micros = initialMs == -1
-                ? ChronoUnit.MICROS.between(Instant.EPOCH, LocalDateTime.now(config.dbTimeZone()).toInstant(ZoneOffset.UTC))
-                : initialMs * 1000L;
+        Instant start = initialMs == -1 ? Instant.now() : Instant.ofEpochMilli(initialMs);
+        long micros = ChronoUnit.MICROS.between(Instant.EPOCH,
+                LocalDateTime.ofInstant(start, wallClock).toInstant(ZoneOffset.UTC));
         return new TableOffset(mode.usesIncrementing() ? Long.MIN_VALUE : null, micros);
     }
 
@@ -142,6 +182,19 @@ final class TableQuerier implements Querier {
         return hasMore;
     }
 
+    /**
+     * Most transactions that hold rows back end within milliseconds, so after a poll that may have held rows for an
+     * open transaction the table is polled again {@link #RECHECK_HELD_MS} later instead of a whole poll interval;
+     * at most once per interval, so a busy database costs at most one extra poll per interval.
+     */
+    @Override
+    public long nextPollDelayMs(long pollIntervalMs) {
+        if (hasMore) {
+            return 0;
+        }
+        return recheckSoon ? Math.min(pollIntervalMs, RECHECK_HELD_MS) : pollIntervalMs;
+    }
+
     TableOffset offset() {
         return offset;
     }
@@ -149,8 +202,8 @@ final class TableQuerier implements Querier {
     /** For the lag metric: ms from the newest timestamp read to {@code nowMs}; NaN before one was read. */
     double newestRowAgeMs(long nowMs) {
         Long newest = offset.timestampMicros();
-        if (newest == null) {
-            return Double.NaN;
+        if (newest == null || newest == Long.MIN_VALUE || newest == Long.MAX_VALUE) {
+            return Double.NaN; // nothing read yet, or only -infinity/infinity
         }
         long nowMicros = ChronoUnit.MICROS.between(Instant.EPOCH,
                 LocalDateTime.ofInstant(Instant.ofEpochMilli(nowMs), wallClock).toInstant(ZoneOffset.UTC));
@@ -163,18 +216,27 @@ final class TableQuerier implements Querier {
      */
     @Override
     public List<SourceRecord> poll(Handle handle, int maxRows) {
-        Batch batch = handle.inTransaction(TransactionIsolationLevel.REPEATABLE_READ, h -> read(h, maxRows));
+        OpenTransactions.Bounds bounds = openTransactions.look(handle);
+        Batch batch = handle.inTransaction(TransactionIsolationLevel.REPEATABLE_READ, h -> read(h, maxRows, bounds));
         offset = batch.after();
         hasMore = batch.records().size() >= maxRows;
+        // Incrementing: rows were held for the open transaction. Timestamp modes: an open transaction lowered the
+        // bound, so rows stamped since it began may be waiting (the query did not read them to tell).
+        boolean mayHoldRows = batch.heldByOpenTransaction() || (mode.usesTimestamp() && bounds.oldestOpen() != null);
+        recheckSoon = mayHoldRows && !recheckSoon;
         return batch.records();
     }
 
-    private Batch read(Handle handle, int maxRows) {
-        long snapshotXmin = handle.createQuery("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
-                .mapTo(Long.class).one();
+    private Batch read(Handle handle, int maxRows, OpenTransactions.Bounds bounds) {
+        Snapshot snapshot = handle.createQuery(SNAPSHOT_SQL)
+                .map((rs, ctx) -> new Snapshot(rs.getLong(1), rs.getLong(2))).one();
+        long horizon = mode == Mode.INCREMENTING ? Math.min(snapshot.xmin(), bounds.idHorizon()) : snapshot.xmin();
         Query query = handle.createQuery(offset.isStart() ? firstSql : nextSql)
                 .setFetchSize(Math.min(maxRows + 1, 10_000));
         int position = 0;
+        if (mode.usesTimestamp()) {
+            query.bind(position++, bounds.timestampBound());
+        }
         if (!offset.isStart()) {
             if (mode.usesTimestamp()) {
                 Object ts = timestampParameter(offset.timestampMicros());
@@ -190,24 +252,46 @@ final class TableQuerier implements Querier {
         if (mode != Mode.TIMESTAMP) {
             query.bind(position, maxRows);
         }
-        List<Row> rows = query.scanResultSet((rs, ctx) -> readRows(rs.get(), maxRows, (int) snapshotXmin));
-        return toRecords(rows);
+        Rows rows = query.scanResultSet((rs, ctx) -> readRows(rs.get(), maxRows, horizon, snapshot.xmax()));
+        // Held only by the open transaction's id horizon, not by a writer in flight at our snapshot.
+        boolean heldByOpenTransaction = rows.heldXid() != null && rows.heldXid() < snapshot.xmin();
+        return toRecords(rows.rows(), heldByOpenTransaction);
     }
 
+    /** The rows read, and the full id of the writer of the first row held back (null: none held). */
+    private record Rows(List<Row> rows, Long heldXid) {
+    }
+
+    private static final String SNAPSHOT_SQL = "SELECT pg_snapshot_xmin(s)::text::bigint, pg_snapshot_xmax(s)::text::bigint"
+            + " FROM pg_current_snapshot() s";
+
+    /** The poll's snapshot: full transaction ids; every id below xmin had ended, none at or above xmax had begun. */
+    private record Snapshot(long xmin, long xmax) {
+    }
+
+    /** The offset's stamp as a parameter; the extreme values stand for -infinity and infinity, as pgjdbc reads them. */
     private Object timestampParameter(long micros) {
+        if (micros == Long.MIN_VALUE || micros == Long.MAX_VALUE) {
+            boolean past = micros == Long.MIN_VALUE;
+            return timestampWithTimeZone ? (past ? OffsetDateTime.MIN : OffsetDateTime.MAX)
+                    : (past ? LocalDateTime.MIN : LocalDateTime.MAX);
+        }
         Instant instant = Instant.EPOCH.plus(micros, ChronoUnit.MICROS);
         return timestampWithTimeZone ? OffsetDateTime.ofInstant(instant, ZoneOffset.UTC)
                 : LocalDateTime.ofInstant(instant, ZoneOffset.UTC);
     }
 
-    private List<Row> readRows(ResultSet rs, int maxRows, int snapshotXmin) throws SQLException {
+    private Rows readRows(ResultSet rs, int maxRows, long horizon, long snapshotXmax) throws SQLException {
         List<Row> rows = new ArrayList<>();
         int xminIndex = schema.columns().size() + 1;
         Long blockedAtTimestamp = null;
+        Long heldXid = null;
         while (rs.next()) {
             Long ts = timestampIndex >= 0 ? timestampMicros(rs, timestampIndex + 1) : null;
-            if (writtenByRecentTransaction(rs.getLong(xminIndex), snapshotXmin)) {
+            long rowXid = rs.getLong(xminIndex);
+            if (writtenAtOrAfter(rowXid, horizon, snapshotXmax)) {
                 blockedAtTimestamp = ts;
+                heldXid = fullXid(rowXid, snapshotXmax);
                 break;
             }
             if (mode == Mode.TIMESTAMP && rows.size() >= maxRows && !ts.equals(rows.get(rows.size() - 1).timestampMicros)) {
@@ -220,15 +304,24 @@ final class TableQuerier implements Querier {
             long blocked = blockedAtTimestamp;
             rows.removeIf(r -> r.timestampMicros == blocked);
         }
-        return rows;
+        return new Rows(rows, heldXid);
     }
 
-    /** Transaction ids are 32-bit and wrap around: compare them as PostgreSQL does, by signed difference. */
-    static boolean writtenByRecentTransaction(long rowXid, int snapshotXmin) {
+    /**
+     * Whether a row visible in the snapshot was written by the transaction {@code horizon} (a full id) or a later one.
+     * A row stores the low 32 bits of its writer's id; the writer began before the snapshot's {@code xmax}, so its
+     * full id is the latest one below xmax with those bits. A frozen row more than 2^32 ids old can be taken for a
+     * recent one; it then waits only until the horizon passes that id, never for ever.
+     */
+    static boolean writtenAtOrAfter(long rowXid, long horizon, long snapshotXmax) {
         if (rowXid < 3) {
             return false; // bootstrap and frozen ids: committed long ago
         }
-        return (int) rowXid - snapshotXmin >= 0;
+        return fullXid(rowXid, snapshotXmax) >= horizon;
+    }
+
+    static long fullXid(long rowXid, long snapshotXmax) {
+        return snapshotXmax - ((snapshotXmax - rowXid) & 0xFFFF_FFFFL);
     }
 
     private Struct readValue(ResultSet rs) throws SQLException {
@@ -241,14 +334,29 @@ final class TableQuerier implements Querier {
         return value;
     }
 
+    /**
+     * A row's stamp in microseconds; pgjdbc reads -infinity and infinity as the MIN and MAX of the java.time type,
+     * which become the smallest and largest long (the order is kept, and {@link #timestampParameter} maps them back).
+     */
     private long timestampMicros(ResultSet rs, int index) throws SQLException {
-        Instant instant = timestampWithTimeZone
-                ? rs.getObject(index, OffsetDateTime.class).toInstant()
-                : rs.getObject(index, LocalDateTime.class).toInstant(ZoneOffset.UTC);
+        Instant instant;
+        if (timestampWithTimeZone) {
+            OffsetDateTime value = rs.getObject(index, OffsetDateTime.class);
+            if (value.equals(OffsetDateTime.MIN) || value.equals(OffsetDateTime.MAX)) {
+                return value.equals(OffsetDateTime.MIN) ? Long.MIN_VALUE : Long.MAX_VALUE;
+            }
+            instant = value.toInstant();
+        } else {
+            LocalDateTime value = rs.getObject(index, LocalDateTime.class);
+            if (value.equals(LocalDateTime.MIN) || value.equals(LocalDateTime.MAX)) {
+                return value.equals(LocalDateTime.MIN) ? Long.MIN_VALUE : Long.MAX_VALUE;
+            }
+            instant = value.toInstant(ZoneOffset.UTC);
+        }
         return ChronoUnit.MICROS.between(Instant.EPOCH, instant);
     }
 
-    private Batch toRecords(List<Row> rows) {
+    private Batch toRecords(List<Row> rows, boolean heldByOpenTransaction) {
         TableOffset position = offset;
         List<SourceRecord> records = new ArrayList<>(rows.size());
         for (int i = 0; i < rows.size(); i++) {
@@ -266,10 +374,10 @@ final class TableQuerier implements Querier {
                     schema.keySchema(), key(row.value), schema.valueSchema(), row.value));
             position = after;
         }
-        return new Batch(records, position);
+        return new Batch(records, position, heldByOpenTransaction);
     }
 
-    private record Batch(List<SourceRecord> records, TableOffset after) {
+    private record Batch(List<SourceRecord> records, TableOffset after, boolean heldByOpenTransaction) {
     }
 
     Struct key(Struct value) {

@@ -70,21 +70,43 @@ public final class TableSelector {
         return include.stream().filter(TableSelector::isPlainName).map(TableId::parse).toList();
     }
 
-    /** The selected tables the connector's user can read, sorted by schema and name. */
-    public List<TableId> select(Handle handle) {
-        return candidates(handle).stream().filter(this::matches).toList();
+    /**
+     * The selected tables the connector's user can read, sorted by schema and name, each with its oid (a table
+     * dropped and re-created under the same name is another table). A partition whose partitioned root is selected
+     * too is left out: reading the root reads its rows.
+     */
+    public Map<TableId, Long> select(Handle handle) {
+        List<Relation> selected = relations(handle).stream().filter(r -> matches(r.table())).toList();
+        Set<TableId> names = selected.stream().map(Relation::table).collect(Collectors.toSet());
+        Map<TableId, Long> tables = new java.util.LinkedHashMap<>();
+        selected.stream().filter(r -> r.partitionRoot() == null || !names.contains(r.partitionRoot()))
+                .forEach(r -> tables.put(r.table(), r.oid()));
+        return tables;
     }
 
     /** Every readable relation of the configured schemas and types, before the include/exclude lists. */
     public List<TableId> candidates(Handle handle) {
+        return relations(handle).stream().map(Relation::table).toList();
+    }
+
+    /** A relation, its oid and, for a partition, the root of its partition tree. */
+    private record Relation(TableId table, long oid, TableId partitionRoot) {
+    }
+
+    private List<Relation> relations(Handle handle) {
         String kinds = relkinds.stream().map(k -> "'" + k + "'").sorted().collect(Collectors.joining(", "));
-        String sql = "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+        String sql = "SELECT n.nspname, c.relname, c.oid::bigint, rn.nspname, r.relname"
+                + " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                + " LEFT JOIN pg_class r ON c.relispartition AND r.oid = pg_partition_root(c.oid)"
+                + " LEFT JOIN pg_namespace rn ON rn.oid = r.relnamespace"
                 + " WHERE c.relkind IN (" + kinds + ")"
                 + " AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%'"
                 + " AND n.nspname NOT LIKE 'pg\\_temp\\_%' AND (? = '' OR n.nspname LIKE ?)"
                 + " AND has_table_privilege(c.oid, 'SELECT') ORDER BY 1, 2";
         return handle.createQuery(sql).bind(0, schemaPattern).bind(1, schemaPattern)
-                .map((rs, ctx) -> new TableId(rs.getString(1), rs.getString(2))).list();
+                .map((rs, ctx) -> new Relation(new TableId(rs.getString(1), rs.getString(2)), rs.getLong(3),
+                        rs.getString(4) == null ? null : new TableId(rs.getString(4), rs.getString(5))))
+                .list();
     }
 
     /** Checks each list entry: a quoted or plain name, or a regular expression that compiles. */

@@ -29,24 +29,29 @@ class PollQueryTest {
     }
 
     @Test
-    void timestampModesAreBoundedByNowAndOrderedByStampThenId() {
+    void timestampModesAreBoundedAndOrderedByStampThenId() {
         String sql = PollQuery.sql(orders, Mode.TIMESTAMP_INCREMENTING, "id", "updated at", true, true);
-        assertTrue(sql.endsWith(" WHERE \"updated at\" < now() AND (\"updated at\" > ? OR (\"updated at\" = ?"
+        assertTrue(sql.endsWith(" WHERE \"updated at\" < CAST(? AS timestamptz) AND (\"updated at\" > ? OR (\"updated at\" = ?"
                 + " AND \"id\" > ?)) ORDER BY \"updated at\", \"id\" LIMIT ?"), sql);
         String timestampOnly = PollQuery.sql(orders, Mode.TIMESTAMP, "", "updated at", true, false);
-        assertTrue(timestampOnly.endsWith(" WHERE \"updated at\" < now() AND \"updated at\" > ? ORDER BY \"updated at\""),
+        assertTrue(timestampOnly.endsWith(" WHERE \"updated at\" < CAST(? AS timestamptz) AND \"updated at\" > ? ORDER BY \"updated at\""),
                 timestampOnly);
     }
 
     @Test
-    void recentTransactionsAreComparedWithWraparound() {
-        assertTrue(TableQuerier.writtenByRecentTransaction(1000, 1000));
-        assertTrue(TableQuerier.writtenByRecentTransaction(1001, 1000));
-        assertFalse(TableQuerier.writtenByRecentTransaction(999, 1000));
-        // the snapshot's xmin just wrapped past 2^32; a row written just before the wrap is old
-        assertFalse(TableQuerier.writtenByRecentTransaction(4_294_967_290L, 5));
-        assertTrue(TableQuerier.writtenByRecentTransaction(6, (int) 4_294_967_290L));
-        assertFalse(TableQuerier.writtenByRecentTransaction(2, 1000), "frozen");
+    void rowIdsAreWidenedToFullIdsBeforeComparing() {
+        long wrap = 1L << 32;
+        assertTrue(TableQuerier.writtenAtOrAfter(1000, 1000, 1010));
+        assertTrue(TableQuerier.writtenAtOrAfter(1001, 1000, 1010));
+        assertFalse(TableQuerier.writtenAtOrAfter(999, 1000, 1010));
+        // the ids wrapped past 2^32: a row written just before the wrap is old, one just after is recent
+        assertEquals(wrap - 6, TableQuerier.fullXid(4_294_967_290L, wrap + 10));
+        assertFalse(TableQuerier.writtenAtOrAfter(4_294_967_290L, wrap + 5, wrap + 10));
+        assertTrue(TableQuerier.writtenAtOrAfter(6, wrap + 5, wrap + 10));
+        // a row frozen long ago whose raw id lies just above the horizon's low bits: old, not "in the future"
+        assertFalse(TableQuerier.writtenAtOrAfter(2_000_000_000L, 3 * wrap + 100, 3 * wrap + 200));
+        assertFalse(TableQuerier.writtenAtOrAfter(2, 1000, 1010), "frozen");
+        assertTrue(TableQuerier.writtenAtOrAfter(5, OpenTransactions.HOLD_ALL, 1010), "everything held");
     }
 
     @Test
@@ -55,7 +60,7 @@ class PollQueryTest {
                 PollQuery.sql(orders, Mode.BULK, "", "", false, false));
         String delayed = PollQuery.sql(orders, Mode.TIMESTAMP, "", "updated at", true, false,
                 new PollQuery.Options(5000, "UTC", "FOR SHARE"));
-        assertTrue(delayed.contains("\"updated at\" < (now() - interval '5000 milliseconds')"), delayed);
+        assertTrue(delayed.contains("\"updated at\" < (CAST(? AS timestamptz) - interval '5000 milliseconds')"), delayed);
         assertTrue(delayed.endsWith(" FOR SHARE"), delayed);
     }
 

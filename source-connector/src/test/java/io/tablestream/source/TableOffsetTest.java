@@ -49,4 +49,14 @@ class TableOffsetTest {
         assertTrue(TableOffset.alterProblem(Mode.BULK, partition, Map.of("v", 1)).contains("keeps no offsets"));
         assertNull(TableOffset.alterProblem(Mode.QUERY, Map.of("query", "topic"), null));
     }
+
+    @Test
+    void aCustomQueryWithAnIncrementalModeKeepsOffsetsUnderItsTopic() {
+        Map<String, String> partition = Map.of("query", "orders_report");
+        assertNull(TableOffset.alterProblem(Mode.INCREMENTING, true, partition, Map.of("v", 1, "inc", 5)));
+        assertTrue(TableOffset.alterProblem(Mode.INCREMENTING, true, Map.of("table", "public.orders"), null)
+                .contains("{\"query\""));
+        assertTrue(TableOffset.alterProblem(Mode.TIMESTAMP, true, partition, Map.of("v", 1, "inc", 5))
+                .contains("\"ts_us\""));
+    }
 }

@@ -1,9 +1,12 @@
 package io.tablestream.e2e.source;
 
+import io.tablestream.e2e.LogCapture;
 import io.tablestream.e2e.TopicReader;
 
 import io.tablestream.testkit.Stack;
 import io.tablestream.testkit.TablestreamStack;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.logging.log4j.Level;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.BeforeAll;
@@ -18,6 +21,7 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -96,13 +100,123 @@ class GapFreePollingIT {
         stack.rest().deleteConnector("gap-ts");
     }
 
+    /** A transaction that has only read so far holds back the rows stamped after it began (see {@link #nowRace}). */
+    @Test
+    void timestampModesWaitForAnOpenTransactionThatHasNotWrittenYet() {
+        nowRace("gap-now", "now_rows", Map.of());
+    }
+
+    /** Without pg_read_all_stats other roles' transaction starts are hidden: the task says so at start, with the fix. */
+    @Test
+    void aRoleWithoutPgReadAllStatsIsWarnedAtStart() {
+        db.useHandle(h -> h.execute("""
+                CREATE TABLE blind_rows (id bigint PRIMARY KEY);
+                INSERT INTO blind_rows VALUES (1);
+                DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'gap_blind') THEN
+                  CREATE ROLE gap_blind LOGIN; END IF; END $$;
+                GRANT SELECT ON blind_rows TO gap_blind"""));
+        try (LogCapture logs = LogCapture.capture()) {
+            deploy("gap-blind", Map.of("mode", "incrementing", "incrementing.column.name", "id",
+                    "table.include.list", "blind_rows", "connection.user", "gap_blind", "connection.password", ""));
+            TopicReader.readUntilId(stack.kafka().bootstrapServers(), "gap.blind_rows", 1L, TIMEOUT);
+            assertTrue(logs.messages(Level.WARN).stream().anyMatch(m -> m.contains("connection.user gap_blind")
+                    && m.contains("GRANT pg_read_all_stats TO gap_blind")), String.valueOf(logs.messages(Level.WARN)));
+        }
+        stack.rest().deleteConnector("gap-blind");
+    }
+
+    /**
+     * The same with a connector whose role is not a superuser: with pg_read_all_stats it sees when the other role's
+     * transaction began.
+     */
+    @Test
+    void aRoleWithPgReadAllStatsSeesOtherRolesTransactions() {
+        db.useHandle(h -> h.execute("""
+                DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'gap_poller') THEN
+                  CREATE ROLE gap_poller LOGIN; END IF; END $$;
+                GRANT pg_read_all_stats TO gap_poller;
+                GRANT SELECT ON ALL TABLES IN SCHEMA public TO gap_poller;
+                ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO gap_poller"""));
+        nowRace("gap-now-role", "now_role_rows", Map.of("connection.user", "gap_poller", "connection.password", ""));
+    }
+
+    /**
+     * {@code DEFAULT now()} stamps a row with its transaction's START: A begins and only reads (no transaction id
+     * yet), B inserts and commits, the connector polls, then A inserts and commits a row stamped before B's.
+     */
+    private void nowRace(String connector, String table, Map<String, String> extra) {
+        db.useHandle(h -> h.execute("CREATE TABLE " + table + """
+                 (id bigserial PRIMARY KEY, note text NOT NULL, updated_at timestamptz NOT NULL DEFAULT now());
+                INSERT INTO\s""" + table + " (note) SELECT 'row ' || g FROM generate_series(1, 3) g"));
+        Map<String, String> config = new HashMap<>(extra);
+        config.putAll(Map.of("mode", "timestamp+incrementing", "timestamp.column.name", "updated_at",
+                "incrementing.column.name", "id", "table.include.list", table));
+        deploy(connector, config);
+        String topic = "gap." + table;
+        TopicReader.readUntilId(stack.kafka().bootstrapServers(), topic, 3L, TIMEOUT);
+
+        try (Handle a = db.open()) {
+            a.begin();
+            a.createQuery("SELECT count(*) FROM " + table).mapTo(Long.class).one(); // A's now() is fixed here
+            assertNull(a.createQuery("SELECT pg_current_xact_id_if_assigned()::text").mapTo(String.class).one());
+            db.useHandle(b -> b.execute("INSERT INTO " + table + " (note) VALUES ('B, committed first')"));
+            awaitPolls(table, 2);
+            List<Object> whileOpen = TopicReader.ids(TopicReader.readUntil(stack.kafka().bootstrapServers(), topic,
+                    values -> values.size() >= 3, TIMEOUT));
+            assertEquals(List.of(1L, 2L, 3L), whileOpen, "B's row must wait for A, whose stamps are older");
+            a.execute("INSERT INTO " + table + " (note) VALUES ('A, stamped at its start')");
+            a.commit();
+        }
+        db.useHandle(h -> h.execute("INSERT INTO " + table + " (note) VALUES ('marker')"));
+        List<Struct> values = TopicReader.readUntil(stack.kafka().bootstrapServers(), topic,
+                v -> v.stream().anyMatch(r -> "marker".equals(r.get("note"))), TIMEOUT);
+        assertEquals(List.of("row 1", "row 2", "row 3", "A, stamped at its start", "B, committed first", "marker"),
+                values.stream().map(v -> v.get("note")).toList());
+        stack.rest().deleteConnector(connector);
+    }
+
+    /**
+     * An id handed out before its transaction has a transaction id: A takes id 4 from the sequence (no write yet),
+     * B inserts 5 and commits, the connector polls, then A inserts 4 and commits.
+     */
+    @Test
+    void incrementingModeWaitsForAnIdTakenBeforeItsTransactionWrote() {
+        db.useHandle(h -> h.execute("""
+                CREATE TABLE seq_rows (id bigserial PRIMARY KEY, note text NOT NULL);
+                INSERT INTO seq_rows (note) SELECT 'row ' || g FROM generate_series(1, 3) g"""));
+        deploy("gap-seq", Map.of("mode", "incrementing", "incrementing.column.name", "id",
+                "table.include.list", "seq_rows"));
+        String topic = "gap.seq_rows";
+        TopicReader.readUntilId(stack.kafka().bootstrapServers(), topic, 3L, TIMEOUT);
+
+        try (Handle a = db.open()) {
+            a.begin();
+            long early = a.createQuery("SELECT nextval('seq_rows_id_seq')").mapTo(Long.class).one();
+            assertNull(a.createQuery("SELECT pg_current_xact_id_if_assigned()::text").mapTo(String.class).one(),
+                    "this test needs a nextval that did not log the sequence (it would give A a transaction id)");
+            db.useHandle(b -> b.execute("INSERT INTO seq_rows (note) VALUES ('B, committed first')"));
+            awaitPolls("seq_rows", 2);
+            List<Object> whileOpen = TopicReader.ids(TopicReader.readUntil(stack.kafka().bootstrapServers(), topic,
+                    values -> values.size() >= 3, TIMEOUT));
+            assertEquals(List.of(1L, 2L, 3L), whileOpen, "B's row must wait for A, which holds an older id");
+            a.createUpdate("INSERT INTO seq_rows VALUES (?, 'A, id taken early')").bind(0, early).execute();
+            a.commit();
+        }
+        db.useHandle(h -> h.execute("INSERT INTO seq_rows (note) VALUES ('marker')"));
+        List<Struct> values = TopicReader.readUntil(stack.kafka().bootstrapServers(), topic,
+                v -> v.stream().anyMatch(r -> "marker".equals(r.get("note"))), TIMEOUT);
+        assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L), TopicReader.ids(values));
+        assertEquals("A, id taken early", values.get(3).get("note"));
+        stack.rest().deleteConnector("gap-seq");
+    }
+
     private void deploy(String name, Map<String, String> modeConfig) {
         Map<String, String> config = new HashMap<>(modeConfig);
         config.put("connector.class", "io.tablestream.source.PostgresSourceConnector");
         config.put("tasks.max", "1");
         config.put("connection.url", url);
-        config.put("connection.user", stack.postgres().user());
-        config.put("connection.password", stack.postgres().passwordOrEmpty());
+        config.putIfAbsent("connection.user", stack.postgres().user());
+        config.putIfAbsent("connection.password", stack.postgres().passwordOrEmpty());
         config.put("topic.prefix", "gap.");
         config.put("poll.interval.ms", "100");
         stack.rest().createOrUpdateConnector(name, config);

@@ -96,6 +96,30 @@ class SourceModesIT {
         assertEquals(new java.math.BigDecimal("7.00"), values.get(1).get("amount"));
     }
 
+    /** Confluent's query with timestamp+incrementing: the query's new and changed rows, in (stamp, id) order. */
+    @Test
+    void aQueryWithTimestampIncrementingReadsItsNewAndChangedRows() {
+        db.useHandle(h -> h.execute("""
+                CREATE TABLE qi_customers (id int PRIMARY KEY, name text NOT NULL);
+                CREATE TABLE qi_orders (id bigint PRIMARY KEY, customer_id int NOT NULL,
+                                        updated_at timestamptz NOT NULL DEFAULT now());
+                CREATE TABLE qi_other (id bigint PRIMARY KEY);
+                INSERT INTO qi_customers VALUES (1, 'Ada'), (2, 'Grace');
+                INSERT INTO qi_other VALUES (1);
+                INSERT INTO qi_orders VALUES (10, 1, now() - interval '2 minutes'), (11, 2, now() - interval '1 minute')"""));
+        deploy("modes-query-inc", config("qi_topic", Map.of("mode", "timestamp+incrementing",
+                "incrementing.column.name", "id", "timestamp.column.name", "updated_at",
+                "query", "SELECT o.id, o.updated_at, c.name FROM qi_orders o JOIN qi_customers c ON c.id = o.customer_id")));
+        TopicReader.readUntilId(bootstrap(), "qi_topic", 11L, TIMEOUT);
+        db.useHandle(h -> h.execute("UPDATE qi_orders SET customer_id = 2, updated_at = now() WHERE id = 10"));
+        List<Struct> values = TopicReader.readUntil(bootstrap(), "qi_topic", v -> v.size() >= 3, TIMEOUT);
+        String topics = stack.rest().send("GET", "/connectors/modes-query-inc/topics", null, TIMEOUT).body();
+        stack.rest().deleteConnector("modes-query-inc");
+        assertEquals(List.of(10L, 11L, 10L), TopicReader.ids(values));
+        assertEquals("Grace", values.get(2).get("name"));
+        assertTrue(topics.contains("\"qi_topic\"") && !topics.contains("qi_topicqi_"), "the query only: " + topics);
+    }
+
     @Test
     void aTableCreatedWhileTheConnectorRunsIsPickedUpWithoutARestart() {
         db.useHandle(h -> h.execute("""
@@ -113,6 +137,108 @@ class SourceModesIT {
         // two tables over tasks.max=2: one task each
         awaitTaskCount("modes-discovery", 2);
         stack.rest().deleteConnector("modes-discovery");
+    }
+
+    @Test
+    void anIncludePatternMatchingNoTableYetWaitsForOne() {
+        stack.rest().createOrUpdateConnector("modes-late", config("late.", Map.of("mode", "incrementing",
+                "incrementing.column.name", "id", "table.include.list", "late_.*", "table.poll.interval.ms", "500")));
+        awaitState("modes-late", "RUNNING"); // with no task until a table matches
+        db.useHandle(h -> h.execute("""
+                CREATE TABLE late_rows (id bigint PRIMARY KEY, label text);
+                INSERT INTO late_rows VALUES (1, 'created after the connector'), (2, 'second row')"""));
+        List<Struct> values = TopicReader.readUntilId(bootstrap(), "late.late_rows", 2L, TIMEOUT);
+        assertEquals(List.of(1L, 2L), TopicReader.ids(values));
+        stack.rest().deleteConnector("modes-late");
+    }
+
+    /** Confluent's numeric.precision.mapping=true and timestamp.granularity=connect_logical, as written, are honoured. */
+    @Test
+    void confluentTypeKeysAreHonoured() {
+        db.useHandle(h -> h.execute("""
+                CREATE TABLE confluent_types (id bigint PRIMARY KEY, qty numeric(5,0) NOT NULL, at timestamptz NOT NULL);
+                INSERT INTO confluent_types VALUES (1, 42, '2024-05-06 07:08:09.123456+00')"""));
+        deploy("modes-confluent", config("confluent.", Map.of("mode", "incrementing", "incrementing.column.name", "id",
+                "table.include.list", "confluent_types", "numeric.precision.mapping", "true",
+                "timestamp.granularity", "connect_logical")));
+        Struct row = TopicReader.readUntilId(bootstrap(), "confluent.confluent_types", 1L, TIMEOUT).get(0);
+        stack.rest().deleteConnector("modes-confluent");
+        assertEquals(42, row.get("qty"), "numeric(5,0) as INT32, as numeric.mapping=precision_only");
+        assertEquals(java.util.Date.from(java.time.Instant.parse("2024-05-06T07:08:09.123Z")), row.get("at"),
+                "Connect's Timestamp, as time.precision.mode=connect");
+    }
+
+    /** The catalog is re-read every 4 s; the table is dropped and re-created well within that. */
+    @Test
+    void aTableDroppedAndRecreatedBetweenCatalogReadsIsPolledAgain() throws InterruptedException {
+        db.useHandle(h -> h.execute("""
+                CREATE TABLE recreated (id bigint PRIMARY KEY, note text);
+                INSERT INTO recreated VALUES (1, 'old table')"""));
+        deploy("modes-recreate", config("recreate.", Map.of("mode", "incrementing", "incrementing.column.name", "id",
+                "table.include.list", "recreated", "table.poll.interval.ms", "4000")));
+        TopicReader.readUntilId(bootstrap(), "recreate.recreated", 1L, TIMEOUT);
+        db.useHandle(h -> h.execute("DROP TABLE recreated"));
+        Thread.sleep(700); // lets the task poll the missing table (it stops polling it); not needed for the assertion
+        db.useHandle(h -> h.execute("""
+                CREATE TABLE recreated (id bigint PRIMARY KEY, note text, extra int);
+                INSERT INTO recreated VALUES (2, 'new table', 7)"""));
+        List<Struct> values = TopicReader.readUntilId(bootstrap(), "recreate.recreated", 2L, TIMEOUT);
+        assertEquals(7, values.get(values.size() - 1).get("extra"));
+        stack.rest().deleteConnector("modes-recreate");
+    }
+
+    /** A partitioned table's rows come from its parent only, not once more from each partition. */
+    @Test
+    void aPartitionedTableIsCapturedOnceThroughItsParent() {
+        db.useHandle(h -> h.execute("""
+                CREATE TABLE parted (id bigint NOT NULL, year int NOT NULL, PRIMARY KEY (id, year)) PARTITION BY LIST (year);
+                CREATE TABLE parted_2024 PARTITION OF parted FOR VALUES IN (2024);
+                CREATE TABLE parted_2025 PARTITION OF parted FOR VALUES IN (2025);
+                INSERT INTO parted VALUES (1, 2024), (2, 2025), (3, 2024)"""));
+        deploy("modes-parted", config("parted.", Map.of("mode", "incrementing", "incrementing.column.name", "id",
+                "table.include.list", "parted.*", "table.types", "TABLE,PARTITIONED TABLE", "tasks.max", "3")));
+        List<Struct> values = TopicReader.readUntilId(bootstrap(), "parted.parted", 3L, TIMEOUT);
+        assertEquals(List.of(1L, 2L, 3L), TopicReader.ids(values));
+        awaitTaskCount("modes-parted", 1); // the parent only: no task polls parted_2024 or parted_2025
+        stack.rest().deleteConnector("modes-parted");
+    }
+
+    /** timestamp.initial=-1 is now, also when db.timezone is east of UTC and the column is timestamptz. */
+    @Test
+    void timestampInitialNowIsNowInAnyDbTimezone() {
+        db.useHandle(h -> h.execute("""
+                CREATE TABLE from_now (id bigint PRIMARY KEY, at timestamptz NOT NULL DEFAULT now());
+                INSERT INTO from_now VALUES (1, now() - interval '1 hour')"""));
+        deploy("modes-from-now", config("fromnow.", Map.of("mode", "timestamp+incrementing",
+                "incrementing.column.name", "id", "timestamp.column.name", "at", "table.include.list", "from_now",
+                "timestamp.initial", "-1", "db.timezone", "Asia/Tokyo")));
+        db.useHandle(h -> h.execute("INSERT INTO from_now (id) VALUES (2)"));
+        List<Struct> values = TopicReader.readUntilId(bootstrap(), "fromnow.from_now", 2L, TIMEOUT);
+        assertEquals(List.of(2L), TopicReader.ids(values), "row 1 is older than the start, row 2 newer");
+        stack.rest().deleteConnector("modes-from-now");
+    }
+
+    /** -infinity is a legal stamp: it is read (first), and the offset can stand on it. */
+    @Test
+    void minusInfinityStampsAreReadAndStoodOn() {
+        db.useHandle(h -> h.execute("""
+                CREATE TABLE inf_stamps (id bigint PRIMARY KEY, at timestamptz NOT NULL, plain timestamp NOT NULL);
+                INSERT INTO inf_stamps VALUES (1, '-infinity', '-infinity'), (2, now() - interval '1 minute', '-infinity')"""));
+        // one row per poll: the second poll starts from the offset (-infinity, 1)
+        deploy("modes-inf", config("inf.", Map.of("mode", "timestamp+incrementing", "incrementing.column.name", "id",
+                "timestamp.column.name", "at", "table.include.list", "inf_stamps", "batch.max.rows", "1")));
+        deploy("modes-inf-plain", config("infplain.", Map.of("mode", "timestamp", "timestamp.column.name", "plain",
+                "table.include.list", "inf_stamps")));
+        TopicReader.readUntilId(bootstrap(), "inf.inf_stamps", 2L, TIMEOUT);
+        TopicReader.readUntilId(bootstrap(), "infplain.inf_stamps", 2L, TIMEOUT); // its offset stands on -infinity
+        db.useHandle(h -> h.execute("INSERT INTO inf_stamps VALUES (3, now() - interval '1 second', now() - interval '1 minute')"));
+        for (String topic : List.of("inf.inf_stamps", "infplain.inf_stamps")) {
+            List<Struct> values = TopicReader.readUntilId(bootstrap(), topic, 3L, TIMEOUT);
+            assertEquals(List.of(1L, 2L, 3L), TopicReader.ids(values), topic);
+            assertEquals(Long.MIN_VALUE, values.get(0).get("plain"), "-infinity as the smallest INT64");
+        }
+        stack.rest().deleteConnector("modes-inf");
+        stack.rest().deleteConnector("modes-inf-plain");
     }
 
     @Test
@@ -157,7 +283,13 @@ class SourceModesIT {
     private void awaitState(String name, String state) {
         long deadline = System.nanoTime() + TIMEOUT.toNanos();
         while (true) {
-            Map<String, Object> connector = (Map<String, Object>) stack.rest().status(name).get("connector");
+            Map<String, Object> connector;
+            try {
+                connector = (Map<String, Object>) stack.rest().status(name).get("connector");
+            } catch (ConnectRestException e) {
+                assertEquals(404, e.statusCode(), e.getMessage()); // created, but no status written yet
+                connector = Map.of();
+            }
             if (state.equals(connector.get("state"))) {
                 return;
             }
