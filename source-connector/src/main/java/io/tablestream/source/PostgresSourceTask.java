@@ -37,10 +37,7 @@ public class PostgresSourceTask extends SourceTask {
      * with a read): Kafka Connect can stop a task only between polls, so a poll must not wait for long.
      */
     static final long LOCK_WAIT_MS = 2_000;
-    /** SQLState of "lock not available": lock_timeout expired. */
-    private static final String LOCK_NOT_AVAILABLE = "55P03";
-    /** SQLState of "relation does not exist": the table was dropped while we poll it. */
-    private static final String UNDEFINED_TABLE = "42P01";
+
 
     private final CountDownLatch stopping = new CountDownLatch(1);
     private PostgresSourceConfig config;
@@ -161,7 +158,7 @@ public class PostgresSourceTask extends SourceTask {
             querier.scheduleNextPoll(now + querier.nextPollDelayMs(config.pollIntervalMs()));
             return records;
         } catch (RuntimeException e) {
-            if (hasState(e, LOCK_NOT_AVAILABLE)) {
+            if (hasState(e, SqlErrors.LOCK_NOT_AVAILABLE)) {
                 log.info("{} is locked by another session; polling it again in {} ms", querier.name(), config.pollIntervalMs());
                 closeConnection(); // whatever transaction the poll had open is aborted
                 querier.scheduleNextPoll(now + config.pollIntervalMs());
@@ -172,7 +169,7 @@ public class PostgresSourceTask extends SourceTask {
                 querier.scheduleNextPoll(retry.nextAttemptAtMs());
                 return List.of();
             }
-            if (hasState(e, UNDEFINED_TABLE) && querier instanceof TableQuerier && !config.pollsQuery()) {
+            if (hasState(e, SqlErrors.UNDEFINED_TABLE) && querier instanceof TableQuerier && !config.pollsQuery()) {
                 log.warn("{} no longer exists; it is skipped until the connector re-reads the catalog", querier.name());
                 queriers.remove(querier);
                 metrics.removeTableLag(((TableQuerier) querier).table());
