@@ -38,7 +38,6 @@ public class PostgresSourceTask extends SourceTask {
      */
     static final long LOCK_WAIT_MS = 2_000;
 
-
     private final CountDownLatch stopping = new CountDownLatch(1);
     private PostgresSourceConfig config;
     private Jdbi jdbi;
