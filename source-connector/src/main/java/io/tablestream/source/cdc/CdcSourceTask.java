@@ -36,8 +36,12 @@ public class CdcSourceTask extends SourceTask {
     /** What the snapshot and the stream share. */
     record Settings(Jdbi jdbi, CdcConfig cdc, List<TableId> tables, Function<TableId, String> topics,
                     Map<String, String> partition, TransactionContext transactions, AckTracker acks,
-                    PgTypeCatalog types, RecordFormat format) {
+                    PgTypeCatalog types, RecordFormat format, long kafkaTransactionBudgetMs) {
     }
+
+    /** The producer's transaction.timeout.ms unless the connector overrides it. */
+    private static final long PRODUCER_TRANSACTION_TIMEOUT_MS = 60_000;
+    static final String TRANSACTION_TIMEOUT_OVERRIDE = "producer.override.transaction.timeout.ms";
 
     private static final long SERVER_WAL_CHECK_MS = 5_000;
     private static final String FORMER_DEFAULT_PUBLICATION = "tablestream";
@@ -84,7 +88,7 @@ public class CdcSourceTask extends SourceTask {
         CdcConfig cdc = new CdcConfig(config);
         settings = new Settings(jdbi, cdc, tables, config::topicFor,
                 CdcOffset.partition(cdc.slotName()), context.transactionContext(), acks,
-                PgTypeCatalog.of(config.typeOptions()), RecordFormat.of(cdc));
+                PgTypeCatalog.of(config.typeOptions()), RecordFormat.of(cdc), kafkaTransactionBudgetMs(props));
         if (CdcConfig.DELETE_HANDLING_NONE.equals(cdc.deleteHandlingMode())) {
             log.warn("{}=none: deletes are not emitted; downstream copies keep deleted rows",
                     CdcConfig.DELETE_HANDLING_MODE_CONFIG);
@@ -101,6 +105,20 @@ public class CdcSourceTask extends SourceTask {
             source = open(offset);
         } catch (SQLException | RuntimeException e) {
             throw failure("Starting change data capture", e);
+        }
+    }
+
+    /**
+     * How long one Kafka transaction may take before a database transaction is split: half the producer's
+     * transaction.timeout.ms, so the commit comes before the broker aborts it, with room for the batch in flight.
+     */
+    private static long kafkaTransactionBudgetMs(Map<String, String> props) {
+        String timeout = props.get(TRANSACTION_TIMEOUT_OVERRIDE);
+        try {
+            return (timeout == null ? PRODUCER_TRANSACTION_TIMEOUT_MS : Long.parseLong(timeout.trim())) / 2;
+        } catch (NumberFormatException e) {
+            throw new ConnectException(TRANSACTION_TIMEOUT_OVERRIDE + "=" + timeout + " is not a number of"
+                    + " milliseconds; set it to e.g. 600000, at most the broker's transaction.max.timeout.ms");
         }
     }
 
@@ -256,6 +274,11 @@ public class CdcSourceTask extends SourceTask {
         try {
             long start = System.nanoTime();
             List<SourceRecord> records = source.poll(config.batchMaxRows());
+            if (source instanceof SnapshotSource && settings.transactions() != null && !records.isEmpty()) {
+                // Snapshot rows are no database transaction: each batch is its own Kafka transaction, so none
+                // outlives the producer's transaction.timeout.ms however large the tables are.
+                settings.transactions().commitTransaction(records.get(records.size() - 1));
+            }
             metrics.polled(records.size(), (System.nanoTime() - start) / 1_000_000, System.currentTimeMillis());
             updateLagAndProgress(records);
             if (source instanceof SnapshotSource snapshot && snapshot.done()) {
@@ -266,9 +289,6 @@ public class CdcSourceTask extends SourceTask {
                 } else {
                     CdcOffset end = new CdcOffset(snapshot.consistentLsn(), 0, true);
                     source = open(end);
-                }
-                if (settings.transactions() != null && !records.isEmpty()) {
-                    settings.transactions().commitTransaction(records.get(records.size() - 1));
                 }
             }
             return records.isEmpty() ? null : records;
