@@ -100,6 +100,7 @@ public class CdcSourceTask extends SourceTask {
                     Replication.requireFailoverSupport(h);
                 }
                 Replication.ensurePublication(h, cdc, settings.tables());
+                PartitionedTables.requirePublishedAsCaptured(h, cdc.publicationName(), settings.tables());
                 settings.tables().forEach(table -> UnavailableValues.profile(h, table).warnIfLacking(log));
             });
             source = open(offset);
@@ -143,7 +144,8 @@ public class CdcSourceTask extends SourceTask {
 
     /**
      * The tables table.include.list / table.exclude.list select, as in the polling modes (names and regular
-     * expressions), read when the task starts. A table named exactly that does not exist is an error.
+     * expressions), read when the task starts, a partitioned table being one table (its partitions are left out
+     * when it is selected). A table named exactly that does not exist is an error.
      */
     private List<TableId> capturedTables(Handle handle) {
         for (TableId named : config.tableSelector().namedTables()) {
@@ -153,7 +155,8 @@ public class CdcSourceTask extends SourceTask {
                         + " cannot see it); create it or fix the list");
             }
         }
-        List<TableId> tables = config.tableSelector().select(handle);
+        List<TableId> tables = PartitionedTables.withoutPartitionsOfCaptured(handle,
+                PartitionedTables.selector(config).select(handle));
         if (tables.isEmpty()) {
             log.warn("No table matches {}/{}; capturing none until one appears",
                     PostgresSourceConfig.TABLE_INCLUDE_LIST_CONFIG, PostgresSourceConfig.TABLE_EXCLUDE_LIST_CONFIG);
