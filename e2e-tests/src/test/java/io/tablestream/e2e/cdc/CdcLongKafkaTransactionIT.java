@@ -23,7 +23,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code transaction.timeout.ms}: a snapshot, and a database transaction, each of 600 rows at 25 ms a record
  * (a slow transform) against a 3 s timeout. The broker aborts a Kafka transaction open past the timeout (it checks
  * every 10 s), so one Kafka transaction per snapshot or per database transaction would fail the task, and a
- * restart would fail the same way: every row must arrive exactly once, with the task running.
+ * restart would fail the same way: every row must arrive exactly once, with the task running, also when the task
+ * restarts after part of the split database transaction is committed.
  */
 @ExtendWith(TablestreamStack.class)
 class CdcLongKafkaTransactionIT {
@@ -76,6 +77,10 @@ class CdcLongKafkaTransactionIT {
                 h.execute("UPDATE items SET payload = 'updated ' || id");
                 return h.createQuery("SELECT txid_current() % 4294967296").mapTo(Long.class).one();
             });
+            // Restarted once part of the split transaction is committed: it resumes exactly after that part.
+            log.await(c -> c.stream().filter(u -> "u".equals(u.op())).count() >= ROWS / 4, TIMEOUT,
+                    "a committed part of the update");
+            worker.rest().restartTask(name, 0);
             List<Change> read = log.await(allOnce("u", worker, name), TIMEOUT, ROWS + " updates");
             List<Change> updates = read.stream().filter(c -> "u".equals(c.op())).toList();
             assertEquals(ROWS, updates.size(), "update records, each row once");
