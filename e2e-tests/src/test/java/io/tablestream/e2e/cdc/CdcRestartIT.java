@@ -115,6 +115,46 @@ class CdcRestartIT {
     }
 
     @Test
+    void aTaskStartingWhilePostgresIsDownWaitsForIt() throws Exception {
+        Assumptions.assumeTrue(stack.postgres().isEmbedded(), "restarts only the embedded server");
+        Jdbi db = cdc.database("cdc_start_outage_it");
+        db.useHandle(h -> h.execute("CREATE TABLE events (id int PRIMARY KEY); INSERT INTO events VALUES (1), (2)"));
+        String name = "cdc-start-outage";
+        // The connector's own look at the catalog (table.poll.interval.ms) must not fall into the outage.
+        cdc.deploy(name, "cdc_start_outage_it", "events", Map.of("connection.attempts", "120",
+                "connection.backoff.ms", "500", "table.poll.interval.ms", "600000"));
+        ChangeLog log = cdc.changeLog(name + ".events");
+        log.await(c -> c.size() >= 2, TIMEOUT, "the snapshot");
+
+        java.util.concurrent.CompletableFuture<Void> outage = java.util.concurrent.CompletableFuture.runAsync(
+                () -> stack.postgres().restart(Duration.ofSeconds(15)));
+        CdcFixture.awaitCondition("PostgreSQL to refuse connections", () -> {
+            try {
+                db.useHandle(h -> h.execute("SELECT 1"));
+                return false;
+            } catch (RuntimeException e) {
+                return true;
+            }
+        });
+        try {
+            stack.rest().restartTask(name, 0); // its start() finds PostgreSQL down
+            while (!outage.isDone()) {
+                assertTrue(!"FAILED".equals(cdc.taskState(name)), "the task failed while PostgreSQL was down: "
+                        + stack.rest().status(name));
+                CdcFixture.sleep(200);
+            }
+        } finally {
+            outage.get();
+        }
+        db.useHandle(h -> h.execute("INSERT INTO events VALUES (3)"));
+        List<Change> changes = log.await(c -> c.size() >= 3, Duration.ofSeconds(120), "the insert after the outage");
+        log.readCommitted(TIMEOUT);
+        assertEquals(List.of("r 1", "r 2", "c 3"), changes.stream().map(c -> c.op() + " " + c.keyField("id")).toList(),
+                "every row once");
+        assertEquals("RUNNING", cdc.taskState(name));
+    }
+
+    @Test
     void streamingRidesOutAThirtySecondPostgresOutage() throws Exception {
         Assumptions.assumeTrue(stack.postgres().isEmbedded(), "restarts only the embedded server");
         Jdbi db = cdc.database("cdc_outage_it");
