@@ -155,6 +155,36 @@ class CdcRestartIT {
     }
 
     @Test
+    void aSnapshotWhoseConnectionIsLostIsReadAgainWithoutFailingTheTask() {
+        Jdbi db = cdc.database("cdc_snapshot_loss_it");
+        db.useHandle(h -> h.execute("CREATE TABLE events (id int PRIMARY KEY);"
+                + "INSERT INTO events SELECT g FROM generate_series(1, 2000) g"));
+        String name = "cdc-snapshot-loss";
+        ChangeLog log = cdc.changeLog(name + ".events");
+        // 5 ms a record (a slow transform): the snapshot's cursor (1000 rows a fetch) still has rows to fetch when
+        // its session is terminated.
+        cdc.deploy(name, "cdc_snapshot_loss_it", "events", Map.of("batch.max.rows", "100",
+                "connection.attempts", "10", "connection.backoff.ms", "500",
+                "transforms", "slow", "transforms.slow.type", SlowTransform.class.getName(),
+                "transforms.slow.delay.ms", "5"));
+        log.await(c -> c.size() >= 200, TIMEOUT, "the first snapshot records");
+        int terminated = db.withHandle(h -> h.createQuery("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                + " WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+                + " AND state = 'idle in transaction' AND query ILIKE '%FROM%events%'").mapTo(Integer.class).one());
+        assertEquals(1, terminated, "the snapshot's session");
+
+        List<Change> changes = log.await(c -> {
+            assertTrue(!"FAILED".equals(cdc.taskState(name)), "the task failed: " + stack.rest().status(name));
+            return c.stream().map(r -> r.keyField("id")).distinct().count() >= 2000;
+        }, Duration.ofSeconds(120), "every row of the snapshot");
+        db.useHandle(h -> h.execute("INSERT INTO events VALUES (2001)"));
+        changes = log.await(c -> c.stream().anyMatch(r -> "c".equals(r.op())), TIMEOUT, "the insert after the snapshot");
+        assertEquals(IntStream.rangeClosed(1, 2001).boxed().toList(), changes.stream()
+                .map(c -> (Integer) c.keyField("id")).distinct().sorted().toList(), "every row, at least once");
+        assertEquals("RUNNING", cdc.taskState(name));
+    }
+
+    @Test
     void streamingRidesOutAThirtySecondPostgresOutage() throws Exception {
         Assumptions.assumeTrue(stack.postgres().isEmbedded(), "restarts only the embedded server");
         Jdbi db = cdc.database("cdc_outage_it");
