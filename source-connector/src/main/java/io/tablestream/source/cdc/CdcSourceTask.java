@@ -86,6 +86,13 @@ public class CdcSourceTask extends SourceTask {
         registerLagAndProgressMetrics();
         jdbi = ConnectionConfig.jdbi(config);
         retry = RetryPolicy.of(config);
+        if (context.transactionContext() != null) {
+            log.info("transaction.boundary=connector: a database transaction still being sent to Kafka after {} ms"
+                    + " (half of {}{}) is committed in several Kafka transactions; raise {} to keep larger ones atomic",
+                    kafkaTransactionBudgetMs(props), TRANSACTION_TIMEOUT_OVERRIDE,
+                    props.containsKey(TRANSACTION_TIMEOUT_OVERRIDE) ? "" : ", unset: the producer's default",
+                    TRANSACTION_TIMEOUT_OVERRIDE);
+        }
         attempt("Starting change data capture", this::startCapture);
     }
 
