@@ -78,8 +78,7 @@ class CdcLongKafkaTransactionIT {
                 return h.createQuery("SELECT txid_current() % 4294967296").mapTo(Long.class).one();
             });
             // Restarted once part of the split transaction is committed: it resumes exactly after that part.
-            log.await(c -> c.stream().filter(u -> "u".equals(u.op())).count() >= ROWS / 4, TIMEOUT,
-                    "a committed part of the update");
+            log.await(c -> updates(c, worker, name) >= ROWS / 4, TIMEOUT, "a committed part of the update");
             worker.rest().restartTask(name, 0);
             List<Change> read = log.await(allOnce("u", worker, name), TIMEOUT, ROWS + " updates");
             List<Change> updates = read.stream().filter(c -> "u".equals(c.op())).toList();
@@ -98,17 +97,27 @@ class CdcLongKafkaTransactionIT {
     }
 
     /** Every row has its {@code op} record (the test fails at once, with the trace, if the task failed). */
-    @SuppressWarnings("unchecked")
     private static Predicate<List<Change>> allOnce(String op, ConnectWorker worker, String name) {
         return changes -> {
-            if ("FAILED".equals(taskState(worker, name))) {
-                throw new AssertionError("The task failed: " + ((List<Map<String, Object>>) worker.rest().status(name)
-                        .get("tasks")).get(0).get("trace"));
-            }
+            requireRunning(worker, name);
             Set<Object> ids = changes.stream().filter(c -> op.equals(c.op())).map(c -> c.keyField("id"))
                     .collect(Collectors.toSet());
             return ids.size() >= ROWS;
         };
+    }
+
+    /** The update records read so far (the test fails at once, with the trace, if the task failed). */
+    private static long updates(List<Change> changes, ConnectWorker worker, String name) {
+        requireRunning(worker, name);
+        return changes.stream().filter(c -> "u".equals(c.op())).count();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void requireRunning(ConnectWorker worker, String name) {
+        if ("FAILED".equals(taskState(worker, name))) {
+            throw new AssertionError("The task failed: " + ((List<Map<String, Object>>) worker.rest().status(name)
+                    .get("tasks")).get(0).get("trace"));
+        }
     }
 
     @SuppressWarnings("unchecked")
