@@ -4,6 +4,7 @@ import io.tablestream.jdbc.ConnectionConfig;
 import io.tablestream.jdbc.PositionalSqlParser;
 import io.tablestream.jdbc.TableId;
 import io.tablestream.jdbc.types.PgTypeCatalog;
+import io.tablestream.source.cdc.PartitionedTables;
 import org.apache.kafka.common.config.ConfigValue;
 import org.apache.kafka.common.config.types.Password;
 import org.jdbi.v3.core.Handle;
@@ -110,7 +111,7 @@ final class DatabaseChecks {
 
     private static void checkTables(Handle handle, PostgresSourceConfig config, PgTypeCatalog catalog,
                                     Map<String, ConfigValue> fields) {
-        TableSelector selector = config.tableSelector();
+        TableSelector selector = config.mode() == Mode.CDC ? PartitionedTables.selector(config) : config.tableSelector();
         List<TableId> candidates = selector.candidates(handle);
         for (TableId named : selector.namedTables()) {
             if (!candidates.contains(named)) {

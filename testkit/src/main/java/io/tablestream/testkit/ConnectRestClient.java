@@ -141,6 +141,11 @@ public final class ConnectRestClient {
                 null, REQUEST_TIMEOUT);
     }
 
+    /** {@code POST /connectors/{name}/tasks/{task}/restart}: restarts that task only, not the connector. */
+    public void restartTask(String name, int task) {
+        send("POST", "/connectors/" + segment(name) + "/tasks/" + task + "/restart", null, REQUEST_TIMEOUT);
+    }
+
     /** {@code PUT /connectors/{name}/pause}. */
     public void pauseConnector(String name) {
         send("PUT", "/connectors/" + segment(name) + "/pause", null, REQUEST_TIMEOUT);

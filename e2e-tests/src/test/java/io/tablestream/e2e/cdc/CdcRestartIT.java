@@ -115,6 +115,76 @@ class CdcRestartIT {
     }
 
     @Test
+    void aTaskStartingWhilePostgresIsDownWaitsForIt() throws Exception {
+        Assumptions.assumeTrue(stack.postgres().isEmbedded(), "restarts only the embedded server");
+        Jdbi db = cdc.database("cdc_start_outage_it");
+        db.useHandle(h -> h.execute("CREATE TABLE events (id int PRIMARY KEY); INSERT INTO events VALUES (1), (2)"));
+        String name = "cdc-start-outage";
+        // The connector's own look at the catalog (table.poll.interval.ms) must not fall into the outage.
+        cdc.deploy(name, "cdc_start_outage_it", "events", Map.of("connection.attempts", "120",
+                "connection.backoff.ms", "500", "table.poll.interval.ms", "600000"));
+        ChangeLog log = cdc.changeLog(name + ".events");
+        log.await(c -> c.size() >= 2, TIMEOUT, "the snapshot");
+
+        java.util.concurrent.CompletableFuture<Void> outage = java.util.concurrent.CompletableFuture.runAsync(
+                () -> stack.postgres().restart(Duration.ofSeconds(15)));
+        CdcFixture.awaitCondition("PostgreSQL to refuse connections", () -> {
+            try {
+                db.useHandle(h -> h.execute("SELECT 1"));
+                return false;
+            } catch (RuntimeException e) {
+                return true;
+            }
+        });
+        try {
+            stack.rest().restartTask(name, 0); // its start() finds PostgreSQL down
+            while (!outage.isDone()) {
+                assertTrue(!"FAILED".equals(cdc.taskState(name)), "the task failed while PostgreSQL was down: "
+                        + stack.rest().status(name));
+                CdcFixture.sleep(200);
+            }
+        } finally {
+            outage.get();
+        }
+        db.useHandle(h -> h.execute("INSERT INTO events VALUES (3)"));
+        List<Change> changes = log.await(c -> c.size() >= 3, Duration.ofSeconds(120), "the insert after the outage");
+        log.readCommitted(TIMEOUT);
+        assertEquals(List.of("r 1", "r 2", "c 3"), changes.stream().map(c -> c.op() + " " + c.keyField("id")).toList(),
+                "every row once");
+        assertEquals("RUNNING", cdc.taskState(name));
+    }
+
+    @Test
+    void aSnapshotWhoseConnectionIsLostIsReadAgainWithoutFailingTheTask() {
+        Jdbi db = cdc.database("cdc_snapshot_loss_it");
+        db.useHandle(h -> h.execute("CREATE TABLE events (id int PRIMARY KEY);"
+                + "INSERT INTO events SELECT g FROM generate_series(1, 2000) g"));
+        String name = "cdc-snapshot-loss";
+        ChangeLog log = cdc.changeLog(name + ".events");
+        // 5 ms a record (a slow transform): the snapshot's cursor (1000 rows a fetch) still has rows to fetch when
+        // its session is terminated.
+        cdc.deploy(name, "cdc_snapshot_loss_it", "events", Map.of("batch.max.rows", "100",
+                "connection.attempts", "10", "connection.backoff.ms", "500",
+                "transforms", "slow", "transforms.slow.type", SlowTransform.class.getName(),
+                "transforms.slow.delay.ms", "5"));
+        log.await(c -> c.size() >= 200, TIMEOUT, "the first snapshot records");
+        int terminated = db.withHandle(h -> h.createQuery("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                + " WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+                + " AND state = 'idle in transaction' AND query ILIKE '%FROM%events%'").mapTo(Integer.class).one());
+        assertEquals(1, terminated, "the snapshot's session");
+
+        List<Change> changes = log.await(c -> {
+            assertTrue(!"FAILED".equals(cdc.taskState(name)), "the task failed: " + stack.rest().status(name));
+            return c.stream().map(r -> r.keyField("id")).distinct().count() >= 2000;
+        }, Duration.ofSeconds(120), "every row of the snapshot");
+        db.useHandle(h -> h.execute("INSERT INTO events VALUES (2001)"));
+        changes = log.await(c -> c.stream().anyMatch(r -> "c".equals(r.op())), TIMEOUT, "the insert after the snapshot");
+        assertEquals(IntStream.rangeClosed(1, 2001).boxed().toList(), changes.stream()
+                .map(c -> (Integer) c.keyField("id")).distinct().sorted().toList(), "every row, at least once");
+        assertEquals("RUNNING", cdc.taskState(name));
+    }
+
+    @Test
     void streamingRidesOutAThirtySecondPostgresOutage() throws Exception {
         Assumptions.assumeTrue(stack.postgres().isEmbedded(), "restarts only the embedded server");
         Jdbi db = cdc.database("cdc_outage_it");

@@ -12,8 +12,11 @@ import java.util.Map;
  *                     snapshot: the slot's consistent point); streaming resumes there
  * @param txid         id of that transaction, 0 when none yet
  * @param snapshotDone whether the initial snapshot has been read completely
+ * @param partTxid     id of the transaction after {@code lsn} when its first {@code partChanges} changes are in
+ *                     Kafka (a database transaction too long for one Kafka transaction, committed in parts); 0 if none
+ * @param partChanges  how many changes of that transaction are in Kafka: a restart skips them
  */
-public record CdcOffset(long lsn, long txid, boolean snapshotDone) {
+public record CdcOffset(long lsn, long txid, boolean snapshotDone, long partTxid, int partChanges) {
 
     static final int VERSION = 1;
     static final String SLOT_PARTITION_KEY = "slot";
@@ -21,6 +24,12 @@ public record CdcOffset(long lsn, long txid, boolean snapshotDone) {
     private static final String LSN_KEY = "lsn";
     private static final String TXID_KEY = "txid";
     private static final String SNAPSHOT_DONE_KEY = "snapshot_done";
+    private static final String PART_TXID_KEY = "part_txid";
+    private static final String PART_CHANGES_KEY = "part_changes";
+
+    public CdcOffset(long lsn, long txid, boolean snapshotDone) {
+        this(lsn, txid, snapshotDone, 0, 0);
+    }
 
     public Map<String, Object> toMap() {
         Map<String, Object> map = new HashMap<>();
@@ -28,6 +37,10 @@ public record CdcOffset(long lsn, long txid, boolean snapshotDone) {
         map.put(LSN_KEY, lsn);
         map.put(TXID_KEY, txid);
         map.put(SNAPSHOT_DONE_KEY, snapshotDone);
+        if (partChanges > 0) {
+            map.put(PART_TXID_KEY, partTxid);
+            map.put(PART_CHANGES_KEY, partChanges);
+        }
         return map;
     }
 
@@ -46,7 +59,16 @@ public record CdcOffset(long lsn, long txid, boolean snapshotDone) {
             throw new ConnectException("CDC source offset must be {\"v\":1, \"lsn\":<long>, \"txid\":<long>,"
                     + " \"snapshot_done\":<boolean>}, got " + map);
         }
-        return new CdcOffset(lsn.longValue(), txid.longValue(), done);
+        Object partTxid = map.get(PART_TXID_KEY);
+        Object partChanges = map.get(PART_CHANGES_KEY);
+        if (partTxid == null && partChanges == null) {
+            return new CdcOffset(lsn.longValue(), txid.longValue(), done);
+        }
+        if (!(partTxid instanceof Number partTx) || !(partChanges instanceof Number changes)) {
+            throw new ConnectException("CDC source offset: \"" + PART_TXID_KEY + "\" and \"" + PART_CHANGES_KEY
+                    + "\" must both be numbers, got " + map);
+        }
+        return new CdcOffset(lsn.longValue(), txid.longValue(), done, partTx.longValue(), changes.intValue());
     }
 
     /**
@@ -67,8 +89,11 @@ public record CdcOffset(long lsn, long txid, boolean snapshotDone) {
             if (parsed == null) {
                 return "Offset " + offset + " must be {\"v\":1, \"lsn\":<long>, \"txid\":<long>, \"snapshot_done\":<boolean>}";
             }
-            return parsed.lsn() < 0 || parsed.txid() < 0
-                    ? "Offset " + offset + ": lsn and txid must not be negative" : null;
+            if (parsed.lsn() < 0 || parsed.txid() < 0) {
+                return "Offset " + offset + ": lsn and txid must not be negative";
+            }
+            return parsed.partTxid() < 0 || parsed.partChanges() < 0
+                    ? "Offset " + offset + ": part_txid and part_changes must not be negative" : null;
         } catch (ConnectException e) {
             return e.getMessage();
         }

@@ -36,13 +36,28 @@ public class CdcSourceTask extends SourceTask {
     /** What the snapshot and the stream share. */
     record Settings(Jdbi jdbi, CdcConfig cdc, List<TableId> tables, Function<TableId, String> topics,
                     Map<String, String> partition, TransactionContext transactions, AckTracker acks,
-                    PgTypeCatalog types, RecordFormat format) {
+                    PgTypeCatalog types, RecordFormat format, long kafkaTransactionBudgetMs) {
     }
+
+    /** The producer's transaction.timeout.ms unless the connector overrides it. */
+    private static final long PRODUCER_TRANSACTION_TIMEOUT_MS = 60_000;
+    static final String TRANSACTION_TIMEOUT_OVERRIDE = "producer.override.transaction.timeout.ms";
 
     private static final long SERVER_WAL_CHECK_MS = 5_000;
     private static final String FORMER_DEFAULT_PUBLICATION = "tablestream";
 
+    /** Longest a poll waits for the next attempt to start capturing, so the task still stops promptly. */
+    private static final long RETRY_WAIT_MS = 500;
+
     private final AckTracker acks = new AckTracker();
+    private Map<String, String> props;
+    private Jdbi jdbi;
+    private RetryPolicy retry;
+    // Starting to capture failed this many times in a row (connection.attempts); the next attempt is at retryAtMs.
+    private int startFailures;
+    private long retryAtMs;
+    // Where capturing resumes once the snapshot is read (null: the stored offset).
+    private CdcOffset resumeFrom;
     private PostgresSourceConfig config;
     private Settings settings;
     private ChangeSource source;
@@ -63,44 +78,101 @@ public class CdcSourceTask extends SourceTask {
 
     @Override
     public void start(Map<String, String> props) {
+        this.props = props;
         config = new PostgresSourceConfig(props);
         metrics = new SourceTaskMetrics(context.pluginMetrics());
         metrics.addGauge("acknowledged-lsn", "the last LSN Kafka acknowledged, which the slot may confirm (0: none yet)",
                 (metricConfig, nowMs) -> acks.flushableLsn());
         registerLagAndProgressMetrics();
-        Jdbi jdbi = ConnectionConfig.jdbi(config);
-        List<TableId> tables;
-        try {
-            if (!props.containsKey(CdcConfig.PUBLICATION_NAME_CONFIG)
-                    && jdbi.withHandle(h -> streamsTheFormerDefaultPublication(h, new CdcConfig(config)))) {
-                Map<String, String> withPublication = new java.util.HashMap<>(props);
-                withPublication.put(CdcConfig.PUBLICATION_NAME_CONFIG, FORMER_DEFAULT_PUBLICATION);
-                config = new PostgresSourceConfig(withPublication);
-            }
-            tables = jdbi.withHandle(this::capturedTables);
-        } catch (RuntimeException e) {
-            throw failure("Reading the tables to capture", e);
+        jdbi = ConnectionConfig.jdbi(config);
+        retry = RetryPolicy.of(config);
+        if (context.transactionContext() != null) {
+            log.info("transaction.boundary=connector: a database transaction still being sent to Kafka after {} ms"
+                    + " (half of {}{}) is committed in several Kafka transactions; raise {} to keep larger ones atomic",
+                    kafkaTransactionBudgetMs(props), TRANSACTION_TIMEOUT_OVERRIDE,
+                    props.containsKey(TRANSACTION_TIMEOUT_OVERRIDE) ? "" : ", unset: the producer's default",
+                    TRANSACTION_TIMEOUT_OVERRIDE);
         }
+        attempt("Starting change data capture", this::startCapture);
+    }
+
+    /** A step that a transient failure (PostgreSQL unreachable) does not end: {@link #attempt} retries it. */
+    @FunctionalInterface
+    private interface Step {
+        void run() throws SQLException;
+    }
+
+    /**
+     * Runs {@code step}; when PostgreSQL cannot be reached (a transient error) and connection.attempts allows, logs
+     * it and answers false: a later poll starts capturing again, connection.backoff.ms later. Neither start() nor
+     * poll() waits for that, so the task still stops promptly. Any other failure fails the task.
+     */
+    private boolean attempt(String what, Step step) {
+        try {
+            step.run();
+            startFailures = 0;
+            return true;
+        } catch (SQLException | RuntimeException e) {
+            retryLater(what, e);
+            return false;
+        }
+    }
+
+    private void retryLater(String what, Exception e) {
+        startFailures++;
+        if (!retry.mayRetry(startFailures, e)) {
+            throw failure(what, e);
+        }
+        retryAtMs = System.currentTimeMillis() + retry.backoffMs();
+        log.warn("{} failed ({}); trying again in {} ms (attempt {} of {}, connection.attempts)", what,
+                e.getMessage(), retry.backoffMs(), startFailures + 1, retry.attempts());
+    }
+
+    /**
+     * Reads the tables to capture, prepares the publication and opens the snapshot or the stream, resuming at the
+     * stored offset (or, after a snapshot, at its end).
+     */
+    private void startCapture() throws SQLException {
+        config = new PostgresSourceConfig(props);
+        if (!props.containsKey(CdcConfig.PUBLICATION_NAME_CONFIG)
+                && jdbi.withHandle(h -> streamsTheFormerDefaultPublication(h, new CdcConfig(config)))) {
+            Map<String, String> withPublication = new java.util.HashMap<>(props);
+            withPublication.put(CdcConfig.PUBLICATION_NAME_CONFIG, FORMER_DEFAULT_PUBLICATION);
+            config = new PostgresSourceConfig(withPublication);
+        }
+        List<TableId> tables = jdbi.withHandle(this::capturedTables);
         CdcConfig cdc = new CdcConfig(config);
         settings = new Settings(jdbi, cdc, tables, config::topicFor,
                 CdcOffset.partition(cdc.slotName()), context.transactionContext(), acks,
-                PgTypeCatalog.of(config.typeOptions()), RecordFormat.of(cdc));
+                PgTypeCatalog.of(config.typeOptions()), RecordFormat.of(cdc), kafkaTransactionBudgetMs(props));
         if (CdcConfig.DELETE_HANDLING_NONE.equals(cdc.deleteHandlingMode())) {
             log.warn("{}=none: deletes are not emitted; downstream copies keep deleted rows",
                     CdcConfig.DELETE_HANDLING_MODE_CONFIG);
         }
-        CdcOffset offset = CdcOffset.fromMap(context.offsetStorageReader().offset(settings.partition()));
+        CdcOffset offset = resumeFrom != null ? resumeFrom
+                : CdcOffset.fromMap(context.offsetStorageReader().offset(settings.partition()));
+        jdbi.useHandle(h -> {
+            if (cdc.slotFailover()) {
+                Replication.requireFailoverSupport(h);
+            }
+            Replication.ensurePublication(h, cdc, settings.tables());
+            PartitionedTables.requirePublishedAsCaptured(h, cdc.publicationName(), settings.tables());
+            settings.tables().forEach(table -> UnavailableValues.profile(h, table).warnIfLacking(log));
+        });
+        source = open(offset);
+    }
+
+    /**
+     * How long one Kafka transaction may take before a database transaction is split: half the producer's
+     * transaction.timeout.ms, so the commit comes before the broker aborts it, with room for the batch in flight.
+     */
+    private static long kafkaTransactionBudgetMs(Map<String, String> props) {
+        String timeout = props.get(TRANSACTION_TIMEOUT_OVERRIDE);
         try {
-            jdbi.useHandle(h -> {
-                if (cdc.slotFailover()) {
-                    Replication.requireFailoverSupport(h);
-                }
-                Replication.ensurePublication(h, cdc, settings.tables());
-                settings.tables().forEach(table -> UnavailableValues.profile(h, table).warnIfLacking(log));
-            });
-            source = open(offset);
-        } catch (SQLException | RuntimeException e) {
-            throw failure("Starting change data capture", e);
+            return (timeout == null ? PRODUCER_TRANSACTION_TIMEOUT_MS : Long.parseLong(timeout.trim())) / 2;
+        } catch (NumberFormatException e) {
+            throw new ConnectException(TRANSACTION_TIMEOUT_OVERRIDE + "=" + timeout + " is not a number of"
+                    + " milliseconds; set it to e.g. 600000, at most the broker's transaction.max.timeout.ms");
         }
     }
 
@@ -125,7 +197,8 @@ public class CdcSourceTask extends SourceTask {
 
     /**
      * The tables table.include.list / table.exclude.list select, as in the polling modes (names and regular
-     * expressions), read when the task starts. A table named exactly that does not exist is an error.
+     * expressions), read when the task starts, a partitioned table being one table (its partitions are left out
+     * when it is selected). A table named exactly that does not exist is an error.
      */
     private List<TableId> capturedTables(Handle handle) {
         for (TableId named : config.tableSelector().namedTables()) {
@@ -135,7 +208,8 @@ public class CdcSourceTask extends SourceTask {
                         + " cannot see it); create it or fix the list");
             }
         }
-        List<TableId> tables = List.copyOf(config.tableSelector().select(handle).keySet());
+        List<TableId> tables = PartitionedTables.withoutPartitionsOfCaptured(handle,
+                List.copyOf(PartitionedTables.selector(config).select(handle).keySet()));
         if (tables.isEmpty()) {
             log.warn("No table matches {}/{}; capturing none until one appears",
                     PostgresSourceConfig.TABLE_INCLUDE_LIST_CONFIG, PostgresSourceConfig.TABLE_EXCLUDE_LIST_CONFIG);
@@ -253,27 +327,47 @@ public class CdcSourceTask extends SourceTask {
             Thread.sleep(500); // initial_only: the snapshot is done, nothing more to do
             return null;
         }
+        if (source == null) {
+            long wait = retryAtMs - System.currentTimeMillis();
+            if (wait > 0) {
+                Thread.sleep(Math.min(wait, RETRY_WAIT_MS));
+                return null;
+            }
+            if (!attempt("Starting change data capture", this::startCapture) || source == null) {
+                return null;
+            }
+        }
         try {
             long start = System.nanoTime();
             List<SourceRecord> records = source.poll(config.batchMaxRows());
+            if (source instanceof SnapshotSource && settings.transactions() != null && !records.isEmpty()) {
+                // Snapshot rows are no database transaction: each batch is its own Kafka transaction, so none
+                // outlives the producer's transaction.timeout.ms however large the tables are.
+                settings.transactions().commitTransaction(records.get(records.size() - 1));
+            }
             metrics.polled(records.size(), (System.nanoTime() - start) / 1_000_000, System.currentTimeMillis());
             updateLagAndProgress(records);
             if (source instanceof SnapshotSource snapshot && snapshot.done()) {
                 snapshot.close();
                 log.info("Snapshot of {} complete", settings.tables());
+                source = null;
                 if (CdcConfig.SNAPSHOT_INITIAL_ONLY.equals(settings.cdc().snapshotMode())) {
                     finished = true;
                 } else {
-                    CdcOffset end = new CdcOffset(snapshot.consistentLsn(), 0, true);
-                    source = open(end);
-                }
-                if (settings.transactions() != null && !records.isEmpty()) {
-                    settings.transactions().commitTransaction(records.get(records.size() - 1));
+                    resumeFrom = new CdcOffset(snapshot.consistentLsn(), 0, true);
+                    attempt("Starting to stream after the snapshot", () -> source = open(resumeFrom));
                 }
             }
             return records.isEmpty() ? null : records;
         } catch (SQLException | RuntimeException e) {
-            throw failure("Reading changes", e);
+            if (!(source instanceof SnapshotSource snapshot)) {
+                throw failure("Reading changes", e); // the stream retries a lost connection itself
+            }
+            // The exported snapshot dies with its connection: the next attempt reads it again, on a new slot.
+            snapshot.close();
+            source = null;
+            retryLater("Reading the snapshot", e);
+            return null;
         }
     }
 

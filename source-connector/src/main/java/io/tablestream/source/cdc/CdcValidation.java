@@ -99,7 +99,7 @@ public final class CdcValidation {
         }
         Handle handle = Jdbi.open(c);
         try {
-            config.tableSelector().select(handle).keySet()
+            PartitionedTables.selector(config).select(handle).keySet()
                     .forEach(table -> UnavailableValues.profile(handle, table).warnIfLacking(log));
         } catch (JdbiException e) {
             log.warn("Cannot check the captured tables' replica identity: {}", e.getMessage());

@@ -119,6 +119,17 @@ final class Replication {
         }
     }
 
+    /**
+     * A partitioned table's changes are published as its own (its name, its schema), not as those of the partition
+     * that holds the row, so they reach its topic and a new partition needs no change.
+     */
+    private static final String VIA_ROOT = " WITH (publish_via_partition_root = true)";
+
+    private static boolean publishesViaRoot(Handle handle, String publication) {
+        return handle.createQuery("SELECT pubviaroot FROM pg_publication WHERE pubname = ?").bind(0, publication)
+                .mapTo(Boolean.class).one();
+    }
+
     /** The tables the publication does not publish yet (none when it is FOR ALL TABLES). */
     private static List<TableId> missingFromPublication(Handle handle, String publication, List<TableId> tables) {
         boolean allTables = handle.createQuery("SELECT puballtables FROM pg_publication WHERE pubname = ?")
@@ -141,10 +152,17 @@ final class Replication {
         switch (cdc.publicationAutocreateMode()) {
             case CdcConfig.PUBLICATION_FILTERED -> {
                 // Only ever adds: another connector may stream the tables this one does not capture.
+                if (exists && !publishesViaRoot(handle, name) && PartitionedTables.anyPartitioned(handle, tables)) {
+                    // Before comparing: without it the publication lists a partitioned table's partitions, not it.
+                    log.info("Setting publish_via_partition_root = true on publication {}: a captured table is"
+                            + " partitioned", name);
+                    handle.execute("ALTER PUBLICATION " + quoted + " SET (publish_via_partition_root = true)");
+                }
                 List<TableId> missing = exists ? missingFromPublication(handle, name, tables) : tables;
                 String list = missing.stream().map(TableId::quoted).collect(Collectors.joining(", "));
                 if (!exists) {
-                    handle.execute("CREATE PUBLICATION " + quoted + (list.isEmpty() ? "" : " FOR TABLE " + list));
+                    handle.execute("CREATE PUBLICATION " + quoted + (list.isEmpty() ? "" : " FOR TABLE " + list)
+                            + VIA_ROOT);
                 } else if (!missing.isEmpty()) {
                     log.info("Adding {} to publication {}", missing, name);
                     handle.execute("ALTER PUBLICATION " + quoted + " ADD TABLE " + list);
@@ -152,7 +170,7 @@ final class Replication {
             }
             case CdcConfig.PUBLICATION_ALL_TABLES -> {
                 if (!exists) {
-                    handle.execute("CREATE PUBLICATION " + quoted + " FOR ALL TABLES");
+                    handle.execute("CREATE PUBLICATION " + quoted + " FOR ALL TABLES" + VIA_ROOT);
                 }
             }
             default -> {

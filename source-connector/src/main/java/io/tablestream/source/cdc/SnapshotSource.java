@@ -9,6 +9,7 @@ import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.JdbiException;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -188,6 +189,12 @@ final class SnapshotSource implements ChangeSource {
             org.slf4j.LoggerFactory.getLogger(SnapshotSource.class).warn("Ending the snapshot transaction failed: {}",
                     e.getMessage());
         }
-        handle.close();
+        try {
+            handle.close();
+        } catch (JdbiException e) {
+            // The connection is gone (the snapshot is retried on a new one): nothing is left to release.
+            org.slf4j.LoggerFactory.getLogger(SnapshotSource.class).warn("Closing the snapshot connection failed: {}",
+                    e.getMessage());
+        }
     }
 }

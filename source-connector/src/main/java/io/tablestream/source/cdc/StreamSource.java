@@ -73,6 +73,7 @@ final class StreamSource implements ChangeSource {
     private final Set<Character> skippedOperations;
     private final String unavailablePlaceholder;
     private final Map<Integer, CapturedTable> relations = new HashMap<>();
+    private final long kafkaTransactionBudgetMs;
 
     private long lastCompletedLsn;
     private long lastCompletedTxid;
@@ -83,6 +84,7 @@ final class StreamSource implements ChangeSource {
     private Map<String, Object> offset;
     private long offsetLsn;
     private long offsetTxid;
+    private int offsetPartChanges;
 
     // null while the connection is lost, until the next attempt (at retryAtMs) succeeds
     private Connection connection;
@@ -94,6 +96,12 @@ final class StreamSource implements ChangeSource {
     private int changesInTransaction;
     private int emittedInTransaction;
     private long emittedTxid;
+    // transaction.boundary=connector: when the poll that emitted the open Kafka transaction's first record started
+    // (-1: none open), and the part of a database transaction too long for one Kafka transaction already committed.
+    private long pollStartedMs;
+    private long kafkaTransactionStartedMs = -1;
+    private long partTxid;
+    private int partChanges;
 
     /** Opens a replication (walsender) connection. */
     @FunctionalInterface
@@ -122,6 +130,15 @@ final class StreamSource implements ChangeSource {
         this.lastCompletedLsn = start.asLong();
         this.flushedLsn = start.asLong(); // the slot never streams from before its confirmed position
         this.lastCompletedTxid = offset == null ? 0 : offset.txid();
+        this.kafkaTransactionBudgetMs = settings.kafkaTransactionBudgetMs();
+        if (offset != null && offset.partChanges() > 0) {
+            // The transaction after the offset's LSN comes first again: the changes of it already in Kafka are skipped.
+            partTxid = offset.partTxid();
+            partChanges = offset.partChanges();
+            emittedTxid = partTxid;
+            emittedInTransaction = partChanges;
+            log.info("Resuming transaction {} after its first {} changes, which are in Kafka", partTxid, partChanges);
+        }
         startStream(start);
     }
 
@@ -151,6 +168,7 @@ final class StreamSource implements ChangeSource {
     @Override
     public List<SourceRecord> poll(int maxRecords) throws SQLException, InterruptedException {
         List<SourceRecord> out = new ArrayList<>();
+        pollStartedMs = System.currentTimeMillis();
         if (stream == null && !reconnect()) {
             return out;
         }
@@ -240,12 +258,12 @@ final class StreamSource implements ChangeSource {
             lastCompletedLsn = commit.endLsn();
             lastCompletedTxid = transaction == null ? lastCompletedTxid : transaction.xid();
             emittedInTransaction = 0;
+            partTxid = 0;
+            partChanges = 0;
             if (held != null) {
                 SourceRecord last = emit(held, out);
                 held = null;
-                if (transactions != null) {
-                    transactions.commitTransaction(last);
-                }
+                commitKafkaTransaction(last);
             }
             transaction = null;
         } else if (message instanceof Relation relation) {
@@ -331,20 +349,65 @@ final class StreamSource implements ChangeSource {
             return; // emitted before the stream was lost and sent again on resuming
         }
         if (held != null) {
-            emit(held, out);
             emittedInTransaction++;
             emittedTxid = event.txid();
+            boolean split = kafkaTransactionTooLong();
+            if (split) {
+                splitWarning(event.txid());
+                partTxid = event.txid();
+                partChanges = emittedInTransaction;
+            }
+            SourceRecord last = emit(held, out);
+            if (split) {
+                commitKafkaTransaction(last);
+            }
         }
         held = event;
     }
 
-    /** Emits with the offset of the last complete transaction; at a commit that is the one just ended. */
+    /**
+     * Whether the open Kafka transaction has run for half the producer's transaction.timeout.ms: past the timeout
+     * the broker aborts it, the task fails, and a restart would send the same database transaction again, failing
+     * the same way for ever.
+     */
+    private boolean kafkaTransactionTooLong() {
+        return transactions != null && kafkaTransactionStartedMs >= 0
+                && System.currentTimeMillis() - kafkaTransactionStartedMs >= kafkaTransactionBudgetMs;
+    }
+
+    private void splitWarning(long txid) {
+        if (partTxid != txid) {
+            log.warn("Database transaction {} has been going into one Kafka transaction for {} ms, half of the"
+                    + " producer's transaction.timeout.ms: committing it in several Kafka transactions, so"
+                    + " read_committed consumers may see it partly applied (it is not atomic in Kafka). Raise {}"
+                    + " (at most the broker's transaction.max.timeout.ms) to keep such transactions whole", txid,
+                    System.currentTimeMillis() - kafkaTransactionStartedMs, CdcSourceTask.TRANSACTION_TIMEOUT_OVERRIDE);
+        }
+    }
+
+    private void commitKafkaTransaction(SourceRecord last) {
+        if (transactions != null) {
+            transactions.commitTransaction(last);
+            kafkaTransactionStartedMs = -1;
+        }
+    }
+
+    /**
+     * Emits with the offset of the last complete transaction (at a commit that is the one just ended) and the part
+     * of the next one already committed to Kafka, if it was split.
+     */
     private SourceRecord emit(ChangeEvent event, List<SourceRecord> out) {
-        if (offset == null || offsetLsn != lastCompletedLsn || offsetTxid != lastCompletedTxid) {
+        if (offset == null || offsetLsn != lastCompletedLsn || offsetTxid != lastCompletedTxid
+                || offsetPartChanges != partChanges) {
             // Shared by the records of a position (all of a large transaction's but its last): Connect only reads it.
-            offset = Collections.unmodifiableMap(new CdcOffset(lastCompletedLsn, lastCompletedTxid, true).toMap());
+            offset = Collections.unmodifiableMap(
+                    new CdcOffset(lastCompletedLsn, lastCompletedTxid, true, partTxid, partChanges).toMap());
             offsetLsn = lastCompletedLsn;
             offsetTxid = lastCompletedTxid;
+            offsetPartChanges = partChanges;
+        }
+        if (transactions != null && kafkaTransactionStartedMs < 0) {
+            kafkaTransactionStartedMs = pollStartedMs;
         }
         List<SourceRecord> records = event.toRecords(partition, offset, format);
         for (SourceRecord record : records) {

@@ -16,6 +16,16 @@ class CdcOffsetTest {
         CdcOffset offset = new CdcOffset(0x16B3748L, 731L, true);
         assertEquals(offset, CdcOffset.fromMap(offset.toMap()));
         assertNull(CdcOffset.fromMap(null));
+        CdcOffset part = new CdcOffset(0x16B3748L, 731L, true, 732L, 5000);
+        assertEquals(part, CdcOffset.fromMap(part.toMap()));
+        assertEquals(false, offset.toMap().containsKey("part_changes"), "no part keys unless a part is in Kafka");
+    }
+
+    @Test
+    void rejectsAPartWithoutItsTransaction() {
+        ConnectException e = assertThrows(ConnectException.class, () -> CdcOffset.fromMap(
+                Map.of("v", 1, "lsn", 1L, "txid", 1L, "snapshot_done", true, "part_changes", 3)));
+        assertEquals(true, e.getMessage().contains("part_txid"));
     }
 
     @Test
