@@ -191,6 +191,9 @@ class CdcExactlyOnceIT {
                 }
             });
             log.await(c -> maxBatch(c) >= 30, TIMEOUT, "30 transactions streamed");
+            // Killed before its first offset commit, a connector has no stored position and reads the snapshot
+            // again on a new slot (a documented limit); this test is about a kill mid-stream after one.
+            await("a committed streaming offset", () -> committedStreamingOffset(first, name));
             first.kill();
             // Once PostgreSQL has noticed, the slot's confirmed position is final until the replacement starts.
             await("the killed worker's slot to turn inactive", () -> !slotActive(db, slot));
@@ -293,6 +296,14 @@ class CdcExactlyOnceIT {
 
     private static int maxBatch(List<Change> changes) {
         return changes.stream().mapToInt(CdcExactlyOnceIT::batchOf).max().orElse(0);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static boolean committedStreamingOffset(ConnectWorker worker, String connector) {
+        List<Map<String, Object>> offsets = (List<Map<String, Object>>) worker.rest().offsets(connector).get("offsets");
+        return offsets != null && offsets.stream().map(o -> (Map<String, Object>) o.get("offset"))
+                .anyMatch(o -> o != null && Boolean.TRUE.equals(o.get("snapshot_done"))
+                        && o.get("txid") instanceof Number txid && txid.longValue() > 0);
     }
 
     private static boolean slotActive(Jdbi db, String slot) {
