@@ -64,10 +64,20 @@ final class BenchEnvironment implements AutoCloseable {
         String classpath = Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
                 .filter(entry -> !NOT_ON_A_WORKER.matcher(entry).matches())
                 .collect(Collectors.joining(File.pathSeparator));
+        Path debezium = debeziumJdbcPlugins(repoRoot);
+        String pluginPath = Files.isDirectory(debezium) ? pluginDir + "," + debezium.toAbsolutePath() : pluginDir.toString();
         ConnectWorker worker = ConnectWorker.startForked(kafka.bootstrapServers(), Map.of(
-                "plugin.path", pluginDir.toString(),
+                "plugin.path", pluginPath,
                 "offset.flush.interval.ms", "10000"), classpath);
         return new BenchEnvironment(postgres, kafka, worker, url);
+    }
+
+    /**
+     * Where run.sh copies Debezium's JDBC sink and its dependencies from Maven Central
+     * (benchmarks/debezium-jdbc/pom.xml), the reference of the debezium stage; absent unless run.sh ran.
+     */
+    static Path debeziumJdbcPlugins(Path repoRoot) {
+        return repoRoot.resolve("benchmarks").resolve("debezium-jdbc").resolve("target").resolve("plugin");
     }
 
     /** A directory holding just the two packaged plugin jars. */
@@ -144,6 +154,20 @@ final class BenchEnvironment implements AutoCloseable {
                 producer.accept(new ProducerRecord<>(topic,
                         keys.fromConnectData(topic, OrderRows.KEY_SCHEMA, OrderRows.key(id)),
                         values.fromConnectData(topic, OrderRows.VALUE_SCHEMA, OrderRows.value(id, customers, note))));
+            }
+        });
+    }
+
+    /** Writes orders 0..n-1 as Debezium change envelopes (op=c, the row in after), keyed by id. */
+    void produceOrderEnvelopes(String topic, int partitions, long n, int customers, String note) {
+        createTopicWithLeaders(topic, partitions);
+        JsonConverter keys = converter(true);
+        JsonConverter values = converter(false);
+        produceChecked(topic, n, producer -> {
+            for (long id = 0; id < n; id++) {
+                producer.accept(new ProducerRecord<>(topic,
+                        keys.fromConnectData(topic, OrderRows.KEY_SCHEMA, OrderRows.key(id)),
+                        values.fromConnectData(topic, OrderRows.ENVELOPE_SCHEMA, OrderRows.envelope(id, customers, note))));
             }
         });
     }

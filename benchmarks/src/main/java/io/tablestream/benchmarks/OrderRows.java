@@ -26,6 +26,25 @@ final class OrderRows {
             .field("created_at", Timestamp.SCHEMA)
             .field("note", Schema.STRING_SCHEMA)
             .build();
+    /** A row as Debezium's PostgreSQL connector writes it: a change envelope whose after is the row. */
+    static final Schema ROW_SCHEMA = optionalCopy(VALUE_SCHEMA, "bench.public.orders.Value");
+    static final Schema SOURCE_SCHEMA = SchemaBuilder.struct().name("io.debezium.connector.postgresql.Source")
+            .field("version", Schema.STRING_SCHEMA)
+            .field("connector", Schema.STRING_SCHEMA)
+            .field("name", Schema.STRING_SCHEMA)
+            .field("ts_ms", Schema.INT64_SCHEMA)
+            .field("db", Schema.STRING_SCHEMA)
+            .field("schema", Schema.STRING_SCHEMA)
+            .field("table", Schema.STRING_SCHEMA)
+            .field("lsn", Schema.OPTIONAL_INT64_SCHEMA)
+            .build();
+    static final Schema ENVELOPE_SCHEMA = SchemaBuilder.struct().name("bench.public.orders.Envelope")
+            .field("before", ROW_SCHEMA)
+            .field("after", ROW_SCHEMA)
+            .field("source", SOURCE_SCHEMA)
+            .field("op", Schema.STRING_SCHEMA)
+            .field("ts_ms", Schema.OPTIONAL_INT64_SCHEMA)
+            .build();
     static final Schema CUSTOMER_KEY_SCHEMA = SchemaBuilder.struct().name("bench.customers.Key")
             .field("id", Schema.INT32_SCHEMA).build();
     static final Schema CUSTOMER_SCHEMA = SchemaBuilder.struct().name("bench.customers.Value")
@@ -67,6 +86,24 @@ final class OrderRows {
                 .put("status", STATUSES[(int) (id % STATUSES.length)])
                 .put("created_at", new Date(BASE_MILLIS + id))
                 .put("note", note);
+    }
+
+    /** The row as the after of a create event (op=c), with the source block Debezium's PostgreSQL connector writes. */
+    static Struct envelope(long id, int customers, String note) {
+        Struct value = value(id, customers, note);
+        Struct row = new Struct(ROW_SCHEMA);
+        VALUE_SCHEMA.fields().forEach(f -> row.put(f.name(), value.get(f)));
+        long ts = BASE_MILLIS + id;
+        Struct source = new Struct(SOURCE_SCHEMA).put("version", "3.5.0.Final").put("connector", "postgresql")
+                .put("name", "bench").put("ts_ms", ts).put("db", "bench").put("schema", "public").put("table", "orders")
+                .put("lsn", id);
+        return new Struct(ENVELOPE_SCHEMA).put("after", row).put("source", source).put("op", "c").put("ts_ms", ts);
+    }
+
+    private static Schema optionalCopy(Schema struct, String name) {
+        SchemaBuilder builder = SchemaBuilder.struct().name(name).optional();
+        struct.fields().forEach(f -> builder.field(f.name(), f.schema()));
+        return builder.build();
     }
 
     static Struct customerKey(int id) {

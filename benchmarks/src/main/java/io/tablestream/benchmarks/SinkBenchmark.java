@@ -55,10 +55,10 @@ final class SinkBenchmark {
         String mode = upsert ? "upsert" : "insert";
         for (int run = 0; run < runs; run++) {
             String refTable = "sink_ref_" + mode + "_p" + partitions + "_" + run;
-            prepare(refTable, upsert);
+            prepare(env, refTable, rows, upsert);
             reference.add(referenceLoop(topic, partitions, refTable, upsert));
             String table = "sink_" + mode + "_p" + partitions + "_" + run;
-            prepare(table, upsert);
+            prepare(env, table, rows, upsert);
             ours.add(connector(topic, partitions, table, upsert, run));
             env.db.useHandle(h -> h.execute("DROP TABLE " + refTable + "; DROP TABLE " + table));
         }
@@ -69,10 +69,10 @@ final class SinkBenchmark {
                 ">= 0.8", "");
     }
 
-    private void prepare(String table, boolean upsert) {
+    /** A new orders table; for an upsert, half of the keys (the even ids) already in it with an older note. */
+    static void prepare(BenchEnvironment env, String table, long rows, boolean upsert) {
         env.db.useHandle(h -> h.execute(OrderRows.createTable(table)));
         if (upsert) {
-            // Half of the keys (the even ids) already exist with an older note.
             env.db.useHandle(h -> h.execute("INSERT INTO " + table + " SELECT id, 0, 0, 'old', now(), 'old'"
                     + " FROM generate_series(0, " + (rows - 1) + ", 2) AS id"));
         }

@@ -44,11 +44,9 @@ final class OffsetStore {
         if (exists(handle)) {
             return;
         }
-        // CREATE TABLE IF NOT EXISTS fails with a unique violation on pg_type when two tasks create the table at
-        // the same moment: a transaction-scoped advisory lock on the table's name makes them take turns.
         try {
             handle.useTransaction(tx -> {
-                tx.execute("SELECT pg_advisory_xact_lock(hashtext(?))", table.toString());
+                tx.execute(PostgresSql.LOCK_TABLE_NAME, table.toString());
                 tx.execute(createTableSql());
             });
         } catch (JdbiException e) {

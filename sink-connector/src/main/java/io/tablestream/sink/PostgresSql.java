@@ -12,6 +12,13 @@ final class PostgresSql {
             + " JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
             + " WHERE n.nspname = ? AND c.relname = ? AND c.relkind IN ('r', 'p', 'v', 'f'))";
 
+    /**
+     * Makes tasks take turns on DDL for one table, keyed by its {@code schema.table} name: concurrent CREATE TABLE IF
+     * NOT EXISTS fails with a unique violation on pg_type, and an ALTER planned from a catalog read before another
+     * task's ALTER could undo it. Transaction-scoped, so it holds until the DDL commits.
+     */
+    static final String LOCK_TABLE_NAME = "SELECT pg_advisory_xact_lock(hashtext(?))";
+
     /** Whether a schema of this exact (unquoted) name exists. */
     static final String SCHEMA_EXISTS = "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = ?)";
 

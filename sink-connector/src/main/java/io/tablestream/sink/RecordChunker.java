@@ -56,8 +56,15 @@ final class RecordChunker {
 
     List<Chunk> chunk(Collection<SinkOp> ops) {
         Map<TableId, List<SinkOp>> byTable = new LinkedHashMap<>();
+        TableId lastTable = null;
+        List<SinkOp> lastOps = null;
         for (SinkOp op : ops) {
-            byTable.computeIfAbsent(tableFor.apply(op.original()), t -> new ArrayList<>()).add(op);
+            TableId table = tableFor.apply(op.original());
+            if (table != lastTable) { // consecutive records nearly always share the table (and its instance)
+                lastOps = byTable.computeIfAbsent(table, t -> new ArrayList<>());
+                lastTable = table;
+            }
+            lastOps.add(op);
         }
         List<Chunk> chunks = new ArrayList<>();
         byTable.forEach((table, tableOps) -> split(table, tableOps, chunks));

@@ -44,15 +44,21 @@ final class TableEvolution {
         return columns;
     }
 
-    /** Adds and widens the table's columns so the plan's columns fit; one transaction, nothing when all fit. */
+    /**
+     * Adds and widens the table's columns so the plan's columns fit, in one transaction that holds the table's DDL
+     * lock from reading the catalog to committing: another task's change in between would make this one's plan
+     * stale (it would narrow a column the other just widened).
+     */
     static void evolve(Handle handle, WritePlan plan) {
         TableId table = plan.table();
         List<String> changes;
         try {
-            changes = changes(plan.tableSql(), table, columns(handle, table), plan.columns());
-            if (!changes.isEmpty()) {
-                handle.useTransaction(tx -> changes.forEach(tx::execute));
-            }
+            changes = handle.inTransaction(tx -> {
+                tx.execute(PostgresSql.LOCK_TABLE_NAME, table.toString());
+                List<String> needed = changes(plan.tableSql(), table, columns(tx, table), plan.columns());
+                needed.forEach(tx::execute);
+                return needed;
+            });
         } catch (JdbiException e) {
             throw WriteErrors.translate(e, "Failed to evolve table " + table + " ("
                     + PostgresSinkConfig.AUTO_EVOLVE_CONFIG + ")");

@@ -33,6 +33,9 @@ final class TableNameFormat {
     private final Map<Source, TableId> bySource = new HashMap<>();
     /** Each topic's last table, for the records of the topic that carry no source block. */
     private final Map<String, TableId> byTopic = new HashMap<>();
+    /** The source block of the last envelope and its table (also byTopic's entry for that topic). */
+    private Source lastSource;
+    private TableId lastTable;
 
     TableNameFormat(String format) {
         this.format = format;
@@ -43,8 +46,15 @@ final class TableNameFormat {
     TableId tableFor(SinkRecord record) {
         Source source = source(record);
         if (source != null) {
+            // Consecutive envelopes nearly always name the last table: comparing skips hashing the block's new
+            // strings and the map updates, a share of the sink's per-record work.
+            if (source.equals(lastSource)) {
+                return lastTable;
+            }
             TableId table = bySource.computeIfAbsent(source, this::resolve);
             byTopic.put(record.topic(), table);
+            lastSource = source;
+            lastTable = table;
             return table;
         }
         return byTopic.computeIfAbsent(record.topic(), this::resolveWithoutSource);

@@ -61,14 +61,15 @@ final class TableWriter {
             return;
         }
         try {
-            handle.execute(createTableSql(handle, plan));
-            log.debug("Ensured table {} exists", table);
+            handle.useTransaction(tx -> {
+                tx.execute(PostgresSql.LOCK_TABLE_NAME, table.toString());
+                if (!exists(tx, table, records)) {
+                    tx.execute(createTableSql(tx, plan));
+                    log.info("Created table {}", table);
+                }
+            });
         } catch (JdbiException e) {
-            // Another task may have created it at the same moment: IF NOT EXISTS does not cover that race.
-            if (!exists(handle, table, records)) {
-                throw WriteErrors.translate(e, "Failed to create table " + table + " for "
-                        + Records.offsetRanges(records));
-            }
+            throw WriteErrors.translate(e, "Failed to create table " + table + " for " + Records.offsetRanges(records));
         }
     }
 

@@ -72,6 +72,22 @@ class TableNameFormatTest {
     }
 
     @Test
+    void envelopesAlternatingBetweenTablesAndTopicsEachGoToTheirOwnAndTombstonesFollowTheirTopicsLast() {
+        TableNameFormat tables = new TableNameFormat("${source.schema}.${source.table}");
+        TableId items = new TableId("inventory", "items");
+        TableId orders = new TableId("sales", "orders");
+        assertEquals(items, tables.tableFor(envelope("a", "inventory", "items")));
+        assertEquals(items, tables.tableFor(envelope("a", "inventory", "items")));
+        assertEquals(orders, tables.tableFor(envelope("a", "sales", "orders")));
+        assertEquals(orders, tables.tableFor(tombstone("a")));
+        assertEquals(items, tables.tableFor(envelope("a", "inventory", "items")));
+        assertEquals(items, tables.tableFor(tombstone("a")));
+        assertEquals(orders, tables.tableFor(envelope("b", "sales", "orders")), "another topic, same source");
+        assertEquals(items, tables.tableFor(tombstone("a")), "topic a's last table is still items");
+        assertEquals(orders, tables.tableFor(tombstone("b")));
+    }
+
+    @Test
     void anUnusableNameNamesTheSetting() {
         ConnectException e = assertThrows(ConnectException.class,
                 () -> new TableNameFormat("${topic}_" + "x".repeat(60)).tableFor(plain("orders")));
