@@ -111,10 +111,11 @@ final class Demo implements AutoCloseable {
      */
     private static void requireNoOtherSource(List<String> deployed, LocalStackOptions options) {
         for (LocalStackOptions.DemoSource other : LocalStackOptions.DemoSource.values()) {
-            if (other == options.source()) {
+            Path otherFile = options.configDir().resolve(other.file());
+            if (other == options.source() || !Files.isRegularFile(otherFile)) {
                 continue;
             }
-            String name = connectorName(options.configDir().resolve(other.file()));
+            String name = connectorName(otherFile);
             if (deployed.contains(name)) {
                 throw new IllegalStateException("Data directory " + options.dataDir() + " already runs connector " + name
                         + " (--source " + other.name().toLowerCase(Locale.ROOT) + "), which writes to the same topics: start with --source "

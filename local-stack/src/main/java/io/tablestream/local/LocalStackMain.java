@@ -17,14 +17,15 @@ public final class LocalStackMain {
 
     public static void main(String[] args) throws InterruptedException {
         PrintStream out = System.out;
-        if (java.util.Arrays.asList(args).contains("--help") || java.util.Arrays.asList(args).contains("-h")) {
-            out.println(LocalStackOptions.USAGE);
-            return;
-        }
+        // Everything after --psql is psql's, --help included.
         int psqlAt = java.util.Arrays.asList(args).indexOf("--psql");
         if (psqlAt >= 0) {
             System.exit(psql(java.util.Arrays.copyOfRange(args, 0, psqlAt),
                     java.util.Arrays.asList(args).subList(psqlAt + 1, args.length), out));
+            return;
+        }
+        if (java.util.Arrays.asList(args).contains("--help") || java.util.Arrays.asList(args).contains("-h")) {
+            out.println(LocalStackOptions.USAGE);
             return;
         }
         LocalStackOptions options;
