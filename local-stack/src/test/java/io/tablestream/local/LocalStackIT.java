@@ -33,15 +33,18 @@ class LocalStackIT {
 
     private static final Duration PIPELINE = Duration.ofSeconds(120);
     private static final int CHANGES = 200;
-    /** The columns the enricher carries, each as text, in the source tables and in the sink table. */
+    /**
+     * The columns the enricher carries, each as text, in the source tables and in the sink table, ordered by the
+     * numeric id (a bare ORDER BY id would sort by the output column, the text).
+     */
     private static final String EXPECTED = """
             SELECT o.id::text, o.customer_id::text, o.amount::text, o.status, c.name, c.city,
                    floor(extract(epoch FROM o.updated_at) * 1000)::text
             FROM orders o JOIN customers c ON c.id = o.customer_id ORDER BY o.id""";
     private static final String ACTUAL = """
-            SELECT id::text, customer_id::text, amount::text, status, customer_name, customer_city,
-                   floor(extract(epoch FROM updated_at) * 1000)::text
-            FROM enriched_orders ORDER BY id""";
+            SELECT e.id::text, e.customer_id::text, e.amount::text, e.status, e.customer_name, e.customer_city,
+                   floor(extract(epoch FROM e.updated_at) * 1000)::text
+            FROM enriched_orders e ORDER BY e.id""";
 
     private LocalStackProcess stack;
 
