@@ -1,5 +1,6 @@
 -- The demo's tables in database "shop": run by ./tablestream-local --demo and by the compose postgres service.
--- Every write sets updated_at (the source connector polls with mode timestamp+incrementing on updated_at, id).
+-- Every write sets updated_at: the polling source (config/source-shop-polling.json) reads changes by (updated_at, id);
+-- the CDC source (config/source-shop.json) reads them from the WAL, deletes included.
 CREATE TABLE IF NOT EXISTS customers (
   id serial PRIMARY KEY,
   name text NOT NULL,

@@ -29,6 +29,8 @@ import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The demo: sample tables, the connector JSON from config/ POSTed as a user would with curl, an order generator
@@ -36,12 +38,12 @@ import java.util.concurrent.TimeUnit;
  */
 final class Demo implements AutoCloseable {
 
-    /** Deployed by the demo, in this order, each exactly as {@code curl --data @config/FILE .../connectors}. */
-    static final List<String> CONNECTOR_FILES = List.of("source-shop.json", "sink-enriched-orders.json");
+    static final String SINK_FILE = "sink-enriched-orders.json";
     static final String SINK_TABLE = "enriched_orders";
     static final String SCHEMA_FILE = "shop-schema.sql";
 
     private static final Logger log = LoggerFactory.getLogger(Demo.class);
+    private static final Pattern CONNECTOR_NAME = Pattern.compile("\"name\"\\s*:\\s*\"([^\"]+)\"");
     private static final Duration CONNECTOR_START_TIMEOUT = Duration.ofMinutes(2);
 
     private final LocalStack stack;
@@ -76,20 +78,82 @@ final class Demo implements AutoCloseable {
         } catch (SQLException e) {
             throw new IllegalStateException("Cannot create the demo tables in " + stack.databaseUrl() + ": " + e.getMessage(), e);
         }
+        ConnectRestClient client = stack.connect().rest();
+        requireNoOtherSource(client.connectors(), options);
         URI rest = stack.connect().restUrl();
-        for (String file : CONNECTOR_FILES) {
+        for (String file : connectorFiles(options.source())) {
             out.println(deploy(rest, options.configDir().resolve(file)));
         }
-        ConnectRestClient client = stack.connect().rest();
         for (String name : client.connectors()) {
             client.awaitRunning(name, CONNECTOR_START_TIMEOUT);
         }
-        generator = new OrderGenerator(() -> stack.postgres().connect(LocalStack.DATABASE));
+        boolean deletes = options.source().seesDeletes();
+        generator = new OrderGenerator(() -> stack.postgres().connect(LocalStack.DATABASE), deletes, options.changes());
         long periodMicros = Math.max(1, Math.round(1_000_000 / options.rate()));
         scheduler.scheduleAtFixedRate(generator::step, 0, periodMicros, TimeUnit.MICROSECONDS);
         progress = new Progress();
         scheduler.scheduleWithFixedDelay(progress::print, 1, 1, TimeUnit.SECONDS);
-        out.printf(Locale.ROOT, "Demo running: %s orders inserted or updated per second. Ctrl-C stops everything.%n", options.rate());
+        out.printf(Locale.ROOT, "Demo running (%s source, %s): %s changes per second (inserts, updates%s)%s. Ctrl-C stops everything.%n",
+                options.source().name().toLowerCase(Locale.ROOT), options.source().file(), options.rate(),
+                deletes ? ", deletes" : "; no deletes: the polling source cannot see them",
+                options.changes() > 0 ? ", pausing after " + options.changes() : "");
+        out.println(hints(stack.psql(), options));
+    }
+
+    /** The demo's connector JSON in config/, deployed in this order. */
+    static List<String> connectorFiles(LocalStackOptions.DemoSource source) {
+        return List.of(source.file(), SINK_FILE);
+    }
+
+    /**
+     * Both sources would write to the same topics: a data directory that ran the demo with the other
+     * {@code --source} is refused rather than running the two side by side.
+     */
+    private static void requireNoOtherSource(List<String> deployed, LocalStackOptions options) {
+        for (LocalStackOptions.DemoSource other : LocalStackOptions.DemoSource.values()) {
+            Path otherFile = options.configDir().resolve(other.file());
+            if (other == options.source() || !Files.isRegularFile(otherFile)) {
+                continue;
+            }
+            String name = connectorName(otherFile);
+            if (deployed.contains(name)) {
+                throw new IllegalStateException("Data directory " + options.dataDir() + " already runs connector " + name
+                        + " (--source " + other.name().toLowerCase(Locale.ROOT) + "), which writes to the same topics: start with --source "
+                        + other.name().toLowerCase(Locale.ROOT) + ", or stop the stack and use another --data-dir for --source "
+                        + options.source().name().toLowerCase(Locale.ROOT));
+            }
+        }
+    }
+
+    private static String connectorName(Path file) {
+        String json;
+        try {
+            json = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot read " + file, e);
+        }
+        Matcher name = CONNECTOR_NAME.matcher(json);
+        if (!name.find()) {
+            throw new IllegalStateException(file + " has no \"name\": it must be {\"name\": ..., \"config\": {...}}");
+        }
+        return name.group(1);
+    }
+
+    /** What to try next, with this stack's real port and options filled in. */
+    static String hints(PsqlCommand psql, LocalStackOptions options) {
+        String psqlOption = (options.dataDir().equals(LocalStackOptions.DEFAULT_DATA_DIR.toAbsolutePath())
+                ? "" : "--data-dir " + options.dataDir() + " ") + "--psql";
+        String deleteOutcome = options.source().seesDeletes()
+                ? "its row leaves enriched_orders"
+                : "the polling source cannot see it: its row stays in enriched_orders (try --source cdc)";
+        return String.join("\n",
+                "Try it:",
+                "  1. Look at the tables:  " + psql.shellCommand(List.of()) + "   (or: ./tablestream-local " + psqlOption + ")",
+                "  2. Change an order and watch it arrive in table " + SINK_TABLE + " (through topics orders and " + SINK_TABLE + "):",
+                "       UPDATE orders SET status = 'cancelled', updated_at = clock_timestamp() WHERE id = (SELECT max(id) FROM orders) RETURNING id;",
+                "       SELECT id, status, customer_name, customer_city FROM " + SINK_TABLE + " WHERE id = <that id>;   -- status cancelled within a second or two",
+                "       DELETE FROM orders WHERE id = (SELECT min(id) FROM orders) RETURNING id;   -- " + deleteOutcome,
+                "  3. How the enricher joins orders with customers: docs/enricher-topology.md");
     }
 
     /** Runs config/shop-schema.sql (idempotent: CREATE TABLE IF NOT EXISTS, customers seeded once). */
@@ -149,9 +213,9 @@ final class Demo implements AutoCloseable {
     }
 
     /**
-     * One line, rewritten every second: records the source captured from {@code orders}, records the enricher
-     * wrote (committed ones only), rows in the sink table, and the end-to-end lag: how old the newest order
-     * stamp in the sink table is.
+     * One line, rewritten every second: the generator's inserts, updates and deletes, records the source captured
+     * from {@code orders} (deletes included), records the enricher wrote (committed ones only), rows in the sink
+     * table, and the end-to-end lag: how old the newest order stamp in the sink table is.
      */
     private final class Progress implements AutoCloseable {
         private final boolean terminal = System.console() != null;
@@ -191,8 +255,10 @@ final class Demo implements AutoCloseable {
                         }
                     }
                 }
-                String line = String.format(Locale.ROOT, "captured %d | enriched %d | written %s | lag %s | generated %d",
-                        captured, enrichedCount, written, lag, generator.operations());
+                String line = String.format(Locale.ROOT,
+                        "inserted %d | updated %d | deleted %d | captured %d | enriched %d | written %s | lag %s%s",
+                        generator.inserted(), generator.updated(), generator.deleted(), captured, enrichedCount, written, lag,
+                        generator.paused() ? " | generator paused" : "");
                 if (terminal) {
                     out.print("\r" + line + "   ");
                     out.flush();

@@ -54,6 +54,7 @@ public final class LocalStack implements AutoCloseable {
     private KafkaStreams enricher;
     private EnricherConfig enricherConfig;
     private String databaseUrl;
+    private PsqlCommand psql;
 
     private LocalStack(LocalStackOptions options) {
         this.options = options;
@@ -86,6 +87,8 @@ public final class LocalStack implements AutoCloseable {
                 ? PostgresServer.start()
                 : PostgresServer.startEmbedded(options.dataDir().resolve("postgres"));
         databaseUrl = createDatabaseIfAbsent(postgres, DATABASE);
+        psql = PsqlCommand.of(postgres.hostAndPort(), postgres.user(), DATABASE);
+        psql.write(options.dataDir());
 
         // Formatted on the first start, reused afterwards: topics, Connect's configs, offsets and status survive.
         kafka = PersistentKafkaBroker.start(options.dataDir().resolve("kafka"));
@@ -154,6 +157,11 @@ public final class LocalStack implements AutoCloseable {
         return enricherConfig;
     }
 
+    /** psql on the {@value #DATABASE} database. */
+    PsqlCommand psql() {
+        return psql;
+    }
+
     /** JDBC URL of the {@value #DATABASE} database, without credentials. */
     public String databaseUrl() {
         return databaseUrl;
@@ -194,6 +202,10 @@ public final class LocalStack implements AutoCloseable {
         if (postgres != null) {
             sequence.stop("PostgreSQL server", POSTGRES_STOP, postgres::close);
             postgres = null;
+        }
+        if (psql != null) {
+            PsqlCommand.delete(options.dataDir());
+            psql = null;
         }
         log.info("The local stack stopped in {} ms", sequence.elapsed().toMillis());
     }

@@ -17,6 +17,13 @@ public final class LocalStackMain {
 
     public static void main(String[] args) throws InterruptedException {
         PrintStream out = System.out;
+        // Everything after --psql is psql's, --help included.
+        int psqlAt = java.util.Arrays.asList(args).indexOf("--psql");
+        if (psqlAt >= 0) {
+            System.exit(psql(java.util.Arrays.copyOfRange(args, 0, psqlAt),
+                    java.util.Arrays.asList(args).subList(psqlAt + 1, args.length), out));
+            return;
+        }
         if (java.util.Arrays.asList(args).contains("--help") || java.util.Arrays.asList(args).contains("-h")) {
             out.println(LocalStackOptions.USAGE);
             return;
@@ -59,6 +66,34 @@ public final class LocalStackMain {
             System.exit(1);
         }
         new CountDownLatch(1).await(); // until Ctrl-C / SIGTERM; the shutdown hook does the stopping
+    }
+
+    /**
+     * {@code --psql [ARGS]}: psql on the database of the stack running on the data directory (the options before
+     * {@code --psql}), with ARGS appended; prints the command instead when psql is not installed.
+     *
+     * @return the exit code: psql's, 0 when only printed, 2 when no stack runs there
+     */
+    static int psql(String[] stackArgs, java.util.List<String> psqlArgs, PrintStream out) throws InterruptedException {
+        PsqlCommand command;
+        try {
+            command = PsqlCommand.read(LocalStackOptions.parse(stackArgs, defaultPluginsDir()).dataDir());
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            System.err.println(e.getMessage());
+            return 2;
+        }
+        Path psql = PsqlCommand.findPsql(System.getenv("PATH"));
+        if (psql == null) {
+            out.println("psql is not installed (not on the PATH). With it (e.g. the postgresql-client package), run:");
+            out.println("  " + command.shellCommand(psqlArgs));
+            return 0;
+        }
+        try {
+            return new ProcessBuilder(command.arguments(psqlArgs)).inheritIO().start().waitFor();
+        } catch (java.io.IOException e) {
+            System.err.println("Cannot run " + psql + ": " + e.getMessage() + ". The command: " + command.shellCommand(psqlArgs));
+            return 1;
+        }
     }
 
     /** plugins/ next to the jar this class was loaded from (local-stack/target/plugins after mvn package). */

@@ -15,32 +15,44 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Writes one demo change per {@link #step()}: two in three insert a new order for a random customer, the rest move
- * a random existing order to its next status. Every write sets {@code updated_at}, which the source polls on.
- * Amounts never change, so a test can compare them with the sink table at any time.
+ * Writes one demo change per {@link #step()}: half insert a new order for a random customer, three in ten move an
+ * existing order to its next status, and (when the source sees deletes) two in ten delete an existing order. Every
+ * write sets {@code updated_at}, which the polling source reads changes by. Amounts never change, so a test can
+ * compare them with the sink table at any time. After {@code limit} changes (0 = never) it pauses: steps do nothing.
  */
 final class OrderGenerator implements AutoCloseable {
 
     static final List<String> STATUSES = List.of("new", "paid", "shipped", "delivered");
 
     private static final Logger log = LoggerFactory.getLogger(OrderGenerator.class);
+    /** The order at or after a random id: ids deleted earlier leave gaps, so an existing order is found this way. */
+    private static final String EXISTING_ORDER = "(SELECT id FROM orders WHERE id >= ? ORDER BY id LIMIT 1)";
 
     interface ConnectionSource {
         Connection open() throws SQLException;
     }
 
     private final ConnectionSource connections;
-    private final AtomicLong operations = new AtomicLong();
+    private final boolean deletes;
+    private final long limit;
+    private final AtomicLong inserted = new AtomicLong();
+    private final AtomicLong updated = new AtomicLong();
+    private final AtomicLong deleted = new AtomicLong();
     private Connection connection;
     private int customers;
     private long maxOrderId;
 
-    OrderGenerator(ConnectionSource connections) {
+    OrderGenerator(ConnectionSource connections, boolean deletes, long limit) {
         this.connections = connections;
+        this.deletes = deletes;
+        this.limit = limit;
     }
 
     /** Called by one thread at a time (a scheduler). A failed write is logged and the connection reopened next time. */
     void step() {
+        if (paused()) {
+            return;
+        }
         try {
             if (connection == null) {
                 connection = connections.open();
@@ -52,7 +64,8 @@ final class OrderGenerator implements AutoCloseable {
                 }
             }
             ThreadLocalRandom random = ThreadLocalRandom.current();
-            if (maxOrderId == 0 || random.nextInt(3) < 2) {
+            int dice = random.nextInt(10);
+            if (maxOrderId == 0 || dice < 5) {
                 try (PreparedStatement ps = connection.prepareStatement(
                         "INSERT INTO orders (customer_id, amount, status, updated_at) VALUES (?, ?, 'new', clock_timestamp()) RETURNING id")) {
                     ps.setInt(1, 1 + random.nextInt(customers));
@@ -62,24 +75,46 @@ final class OrderGenerator implements AutoCloseable {
                         maxOrderId = rs.getLong(1);
                     }
                 }
-            } else {
+                inserted.incrementAndGet();
+            } else if (dice < 8 || !deletes) {
                 try (PreparedStatement ps = connection.prepareStatement("""
                         UPDATE orders SET updated_at = clock_timestamp(),
                           status = CASE status WHEN 'new' THEN 'paid' WHEN 'paid' THEN 'shipped' ELSE 'delivered' END
-                        WHERE id = ?""")) {
+                        WHERE id = """ + EXISTING_ORDER)) {
                     ps.setLong(1, 1 + random.nextLong(maxOrderId));
-                    ps.executeUpdate();
+                    updated.addAndGet(ps.executeUpdate());
+                }
+            } else {
+                try (PreparedStatement ps = connection.prepareStatement("DELETE FROM orders WHERE id = " + EXISTING_ORDER)) {
+                    ps.setLong(1, 1 + random.nextLong(maxOrderId));
+                    deleted.addAndGet(ps.executeUpdate());
                 }
             }
-            operations.incrementAndGet();
         } catch (SQLException e) {
             log.warn("Demo write failed, retrying with a new connection: {}", e.getMessage());
             close();
         }
     }
 
+    /** True once {@code limit} changes are written; the stack keeps running, so the sink catches up and stays still. */
+    boolean paused() {
+        return limit > 0 && operations() >= limit;
+    }
+
+    long inserted() {
+        return inserted.get();
+    }
+
+    long updated() {
+        return updated.get();
+    }
+
+    long deleted() {
+        return deleted.get();
+    }
+
     long operations() {
-        return operations.get();
+        return inserted.get() + updated.get() + deleted.get();
     }
 
     @Override

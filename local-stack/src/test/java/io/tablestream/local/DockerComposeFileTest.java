@@ -96,7 +96,7 @@ class DockerComposeFileTest {
         assertTrue(strings(services.get("enricher").get("command")).contains("/etc/tablestream/enricher.properties"));
 
         String deploy = services.get("deploy-connectors").get("command").toString();
-        for (String file : Demo.CONNECTOR_FILES) {
+        for (String file : Demo.connectorFiles(LocalStackOptions.DemoSource.CDC)) {
             assertTrue(deploy.contains("/config/" + file), deploy);
             assertTrue(Files.isRegularFile(ROOT.resolve("config").resolve(file)), file);
         }

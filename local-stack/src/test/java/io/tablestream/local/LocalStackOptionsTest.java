@@ -17,6 +17,8 @@ class LocalStackOptionsTest {
     void defaultsWithoutArguments() {
         LocalStackOptions options = LocalStackOptions.parse(new String[0], PLUGINS);
         assertFalse(options.demo());
+        assertEquals(LocalStackOptions.DemoSource.CDC, options.source());
+        assertEquals(0, options.changes());
         assertEquals(5.0, options.rate());
         assertEquals(8083, options.restPort());
         assertEquals(Path.of(".tablestream-local").toAbsolutePath(), options.dataDir());
@@ -26,9 +28,9 @@ class LocalStackOptionsTest {
 
     @Test
     void everyOption() {
-        LocalStackOptions options = LocalStackOptions.parse(new String[] {"--demo", "--rate", "50", "--data-dir", "/tmp/d",
+        LocalStackOptions options = LocalStackOptions.parse(new String[] {"--demo", "--source", "polling", "--rate", "50", "--changes", "100", "--data-dir", "/tmp/d",
                 "--rest-port", "0", "--config-dir", "/tmp/c", "--plugins-dir", "/tmp/p"}, PLUGINS);
-        assertEquals(new LocalStackOptions(true, 50, Path.of("/tmp/d"), 0, Path.of("/tmp/c"), Path.of("/tmp/p")), options);
+        assertEquals(new LocalStackOptions(true, LocalStackOptions.DemoSource.POLLING, 50, 100, Path.of("/tmp/d"), 0, Path.of("/tmp/c"), Path.of("/tmp/p")), options);
     }
 
     @Test
@@ -42,6 +44,9 @@ class LocalStackOptionsTest {
         IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
                 () -> LocalStackOptions.parse(new String[] {"--data-dir"}, PLUGINS));
         assertTrue(missing.getMessage().startsWith("--data-dir needs a value"), missing.getMessage());
+        IllegalArgumentException source = assertThrows(IllegalArgumentException.class,
+                () -> LocalStackOptions.parse(new String[] {"--source", "wal"}, PLUGINS));
+        assertTrue(source.getMessage().startsWith("--source must be cdc or polling, got 'wal'"), source.getMessage());
         IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
                 () -> LocalStackOptions.parse(new String[] {"--dmeo"}, PLUGINS));
         assertTrue(unknown.getMessage().startsWith("Unknown option --dmeo"), unknown.getMessage());

@@ -62,6 +62,22 @@ final class LocalStackProcess implements AutoCloseable {
         return new LocalStackProcess(builder.start(), outputFile);
     }
 
+    /** Runs {@code java -jar local-stack.jar --data-dir DIR ARGS} to its end (within a minute); its output. */
+    static String runToEnd(Path dataDir, String... args) throws IOException, InterruptedException {
+        String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> command = new ArrayList<>(List.of(java, "-jar", System.getProperty("tablestream.local.jar"),
+                "--data-dir", dataDir.toString()));
+        command.addAll(List.of(args));
+        Path outputFile = Files.createTempFile(dataDir, "run-", ".txt");
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(outputFile.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            fail(command + " did not end within 60 s:\n" + Files.readString(outputFile, StandardCharsets.UTF_8));
+        }
+        return Files.readString(outputFile, StandardCharsets.UTF_8);
+    }
+
     /** Waits for a line; fails with the output's tail if the process exits or the time runs out. */
     void awaitLine(Predicate<String> wanted, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();

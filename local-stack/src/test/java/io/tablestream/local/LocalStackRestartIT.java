@@ -3,6 +3,7 @@ package io.tablestream.local;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,14 +21,15 @@ import java.util.regex.Matcher;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * {@code ./tablestream-local --demo} twice on the same data directory: the second start finds the broker's topics
  * with the first run's records, and Connect's internal topics with the two connectors (the demo's POSTs answer 409
- * and are kept) and the source's offsets, so it resumes where it stopped: no record of the first run is read
- * again. Each stop leaves no process or port behind.
+ * and are kept), the source's offsets and (in PostgreSQL) its replication slot, so the CDC source resumes where it
+ * stopped: no change of the first run is read again. Each stop leaves no process or port behind.
  */
 class LocalStackRestartIT {
 
@@ -46,7 +48,7 @@ class LocalStackRestartIT {
 
         try (LocalStackProcess second = LocalStackProcess.start(dataDir, restPort, "--demo", "--rate", "20")) {
             second.awaitStarted(true);
-            for (String file : Demo.CONNECTOR_FILES) {
+            for (String file : Demo.connectorFiles(LocalStackOptions.DemoSource.CDC)) {
                 assertTrue(second.output().contains("Already deployed: " + file + " (kept its current config)"),
                         "the connector of " + file + " must have survived the restart:\n" + second.tail());
             }
@@ -57,14 +59,18 @@ class LocalStackRestartIT {
             List<String> records = readOrders(second.kafkaBootstrapServers(), firstRun.size() + 20);
             assertEquals(firstRun, records.subList(0, firstRun.size()), "the first run's records in topic " + ORDERS_TOPIC);
             Set<String> distinct = new HashSet<>(records);
-            // Every write sets updated_at, so each record value is unique unless the source read a row twice.
+            // The demo's CDC source writes one record per change, headed with its transaction's commit LSN: key and
+            // LSN name a change (deletes have no value to tell them apart), so a repeat means a change read twice.
             assertEquals(records.size(), distinct.size(), "the source must resume from its stored offset, "
-                    + "not read the first run's rows again: " + duplicates(records));
+                    + "not read the first run's changes again: " + duplicates(records));
             second.stopAndAssertNothingLeft();
         }
     }
 
-    /** The values in partition 0 of the orders topic from its start, once there are at least {@code atLeast}. */
+    /**
+     * The records in partition 0 of the orders topic from its start, once there are at least {@code atLeast}, each
+     * as its key, its {@code lsn} header and its value.
+     */
     private static List<String> readOrders(String bootstrapServers, int atLeast) throws InterruptedException {
         TopicPartition partition = new TopicPartition(ORDERS_TOPIC, 0);
         List<String> values = new ArrayList<>();
@@ -80,7 +86,9 @@ class LocalStackRestartIT {
                 }
                 for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(500))) {
                     assertEquals(values.size(), record.offset(), "records must start at offset 0 and have no gap");
-                    values.add(record.value());
+                    Header lsn = record.headers().lastHeader("lsn");
+                    assertNotNull(lsn, "a CDC record without an lsn header at offset " + record.offset());
+                    values.add(record.key() + " lsn=" + new String(lsn.value(), StandardCharsets.UTF_8) + " " + record.value());
                 }
             }
         }
