@@ -20,24 +20,6 @@ public final class PollQuery {
     }
 
     /**
-     * The SQL, with positional parameters in this order: the timestamp upper bound (a timestamptz, see
-     * {@link OpenTransactions}), the timestamp offset (twice for timestamp+incrementing), the incrementing offset,
-     * the row limit; each only where the mode and arguments use it.
-     *
-     * @param schema             the table
-     * @param mode               polling mode
-     * @param incrementingColumn column for incrementing modes (else ignored)
-     * @param timestampColumn    column for timestamp modes (else ignored)
-     * @param fromOffset         whether a stored offset bounds the query (no bound on the very first poll)
-     * @param limited            whether a {@code LIMIT ?} applies (not in timestamp mode, which stops at a
-     *                           timestamp boundary instead)
-     */
-    public static String sql(TableSchema schema, Mode mode, String incrementingColumn, String timestampColumn,
-                             boolean fromOffset, boolean limited) {
-        return sql(schema, mode, incrementingColumn, timestampColumn, fromOffset, limited, Options.DEFAULTS);
-    }
-
-    /**
      * Settings that shape the SQL beyond the mode.
      *
      * @param timestampDelayMs timestamp.delay.interval.ms: rows must be this much older than the database's clock
@@ -54,7 +36,20 @@ public final class PollQuery {
         }
     }
 
-    /** As {@link #sql(TableSchema, Mode, String, String, boolean, boolean)}, shaped by {@code options}. */
+    /**
+     * The SQL, with positional parameters in this order: the timestamp upper bound (a timestamptz, see
+     * {@link OpenTransactions}), the timestamp offset (twice for timestamp+incrementing), the incrementing offset,
+     * the row limit; each only where the mode and arguments use it.
+     *
+     * @param schema             the table
+     * @param mode               polling mode
+     * @param incrementingColumn column for incrementing modes (else ignored)
+     * @param timestampColumn    column for timestamp modes (else ignored)
+     * @param fromOffset         whether a stored offset bounds the query (no bound on the very first poll)
+     * @param limited            whether a {@code LIMIT ?} applies (not in timestamp mode, which stops at a
+     *                           timestamp boundary instead)
+     * @param options            settings that shape the SQL beyond the mode ({@link Options#DEFAULTS} for none)
+     */
     public static String sql(TableSchema schema, Mode mode, String incrementingColumn, String timestampColumn,
                              boolean fromOffset, boolean limited, Options options) {
         String columns = schema.columns().stream().map(ColumnReader::column)

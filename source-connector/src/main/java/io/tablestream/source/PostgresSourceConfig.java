@@ -251,11 +251,6 @@ public class PostgresSourceConfig extends AbstractConfig {
         return mode().incremental() && !getString(QUERY_CONFIG).isBlank();
     }
 
-    /** The custom query with query.suffix appended, or empty outside mode=query. */
-    public String query() {
-        return (getString(QUERY_CONFIG).trim() + " " + querySuffix()).trim();
-    }
-
     public String querySuffix() {
         return getString(QUERY_SUFFIX_CONFIG).trim();
     }

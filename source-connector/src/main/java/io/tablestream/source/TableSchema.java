@@ -4,7 +4,6 @@ import io.tablestream.jdbc.TableId;
 import io.tablestream.jdbc.types.ColumnReader;
 import io.tablestream.jdbc.types.PgColumn;
 import io.tablestream.jdbc.types.PgTypeCatalog;
-import io.tablestream.jdbc.types.PgTypeOptions;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaBuilder;
 import org.apache.kafka.connect.errors.ConnectException;
@@ -63,11 +62,6 @@ public record TableSchema(TableId table, List<ColumnReader> columns, List<String
                     + " time.precision.mode=connect (milliseconds), or leave such rows out (mode=query with a WHERE"
                     + " on the column, or a CHECK constraint on the table)", e);
         }
-    }
-
-    /** Reads a table's schema with the default type options. */
-    public static TableSchema read(Handle handle, TableId table) {
-        return read(handle, table, PgTypeCatalog.of(PgTypeOptions.DEFAULTS));
     }
 
     /** Reads a table's schema; a missing table is an error naming the config key that listed it. */

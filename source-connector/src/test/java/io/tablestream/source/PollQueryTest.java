@@ -22,18 +22,18 @@ class PollQueryTest {
     void incrementingStartsWithoutBoundAndThenReadsPastTheOffset() {
         assertEquals("SELECT \"id\", \"updated at\", \"note\", xmin::text::bigint AS __tablestream_xmin"
                         + " FROM \"shop\".\"Orders\" ORDER BY \"id\" LIMIT ?",
-                PollQuery.sql(orders, Mode.INCREMENTING, "id", "", false, true));
+                PollQuery.sql(orders, Mode.INCREMENTING, "id", "", false, true, PollQuery.Options.DEFAULTS));
         assertEquals("SELECT \"id\", \"updated at\", \"note\", xmin::text::bigint AS __tablestream_xmin"
                         + " FROM \"shop\".\"Orders\" WHERE \"id\" > ? ORDER BY \"id\" LIMIT ?",
-                PollQuery.sql(orders, Mode.INCREMENTING, "id", "", true, true));
+                PollQuery.sql(orders, Mode.INCREMENTING, "id", "", true, true, PollQuery.Options.DEFAULTS));
     }
 
     @Test
     void timestampModesAreBoundedAndOrderedByStampThenId() {
-        String sql = PollQuery.sql(orders, Mode.TIMESTAMP_INCREMENTING, "id", "updated at", true, true);
+        String sql = PollQuery.sql(orders, Mode.TIMESTAMP_INCREMENTING, "id", "updated at", true, true, PollQuery.Options.DEFAULTS);
         assertTrue(sql.endsWith(" WHERE \"updated at\" < CAST(? AS timestamptz) AND (\"updated at\" > ? OR (\"updated at\" = ?"
                 + " AND \"id\" > ?)) ORDER BY \"updated at\", \"id\" LIMIT ?"), sql);
-        String timestampOnly = PollQuery.sql(orders, Mode.TIMESTAMP, "", "updated at", true, false);
+        String timestampOnly = PollQuery.sql(orders, Mode.TIMESTAMP, "", "updated at", true, false, PollQuery.Options.DEFAULTS);
         assertTrue(timestampOnly.endsWith(" WHERE \"updated at\" < CAST(? AS timestamptz) AND \"updated at\" > ? ORDER BY \"updated at\""),
                 timestampOnly);
     }
@@ -57,7 +57,7 @@ class PollQueryTest {
     @Test
     void bulkReadsEverythingAndOptionsShapeTheBound() {
         assertEquals("SELECT \"id\", \"updated at\", \"note\", NULL::bigint AS __tablestream_xmin FROM \"shop\".\"Orders\"",
-                PollQuery.sql(orders, Mode.BULK, "", "", false, false));
+                PollQuery.sql(orders, Mode.BULK, "", "", false, false, PollQuery.Options.DEFAULTS));
         String delayed = PollQuery.sql(orders, Mode.TIMESTAMP, "", "updated at", true, false,
                 new PollQuery.Options(5000, "UTC", "FOR SHARE"));
         assertTrue(delayed.contains("\"updated at\" < (CAST(? AS timestamptz) - interval '5000 milliseconds')"), delayed);

@@ -40,8 +40,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * once per distinct schema (cached by its bytes) and the values are read by their schema's types.
  * <p>
  * Values decode to what a Connect JSON round trip gives (same schema, same Java types, nulls kept), so the join
- * sees the same values as before. Values without a schema are written as Connect JSON. Records that start with
- * '{' are Connect JSON, the format of releases before this one, so an upgraded app still reads its state.
+ * sees the same values whichever form a record is stored in. Values without a schema are written as Connect
+ * JSON. Records that start with '{' are read as Connect JSON, so state stored in that form stays readable.
  * Thread-safe: one instance serves all stream threads.
  */
 final class CompactValueSerde implements Serde<SchemaAndValue> {

@@ -12,11 +12,12 @@ import java.util.Arrays;
  * Serde of {@link OriginalRecord} for the repartition topics: {@code [format: 1 byte]
  * [key length: int32, -1 = null key][key bytes][value, absent = tombstone]}, where the value is
  * <ul>
- * <li>format 3: the value in {@link CompactValueSerde}'s binary form (schema cached by its bytes), which
- * decodes several times faster than Connect JSON (format 2, the input bytes as read, was never released);</li>
- * <li>format 1: the value as Connect JSON with its schema, the format of releases before format 3, still read
- * so records an older release left in the topic are understood after an upgrade.</li>
+ * <li>format 3, written: the value in {@link CompactValueSerde}'s binary form (schema cached by its bytes),
+ * which decodes several times faster than Connect JSON;</li>
+ * <li>format 1, read only: the value as Connect JSON with its schema, so records of that form in the topic
+ * are understood.</li>
  * </ul>
+ * Any other format byte (2 included) is an error.
  */
 final class OriginalRecordSerde implements Serde<OriginalRecord> {
 

@@ -33,11 +33,6 @@ public final class ConnectToPostgres {
         return ConnectTypes.resolve(schema);
     }
 
-    /** Every Connect schema has a mapping: containers become arrays or jsonb. Kept for callers that still ask. */
-    public static boolean isSupported(Schema schema) {
-        return true;
-    }
-
     /** The PostgreSQL type for a column holding values of this schema, e.g. {@code bigint} or {@code numeric(10,2)}. */
     public static String columnType(Schema schema) {
         return of(schema).columnType();

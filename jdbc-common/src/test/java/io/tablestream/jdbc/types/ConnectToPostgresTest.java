@@ -24,7 +24,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ConnectToPostgresTest {
 
@@ -233,6 +232,5 @@ class ConnectToPostgresTest {
         assertEquals("NaN", ConnectToPostgres.toText(Schema.FLOAT64_SCHEMA, Double.NaN));
         assertEquals("12.30", ConnectToPostgres.toText(Decimal.schema(2), new BigDecimal("12.30")));
         assertNull(ConnectToPostgres.toText(Schema.OPTIONAL_STRING_SCHEMA, null));
-        assertTrue(ConnectToPostgres.isSupported(SchemaBuilder.array(Schema.STRING_SCHEMA).build()));
     }
 }
