@@ -51,19 +51,37 @@ final class EnricherBenchmark {
                 .field("customer_city", Schema.OPTIONAL_STRING_SCHEMA).build();
     }
 
-    Result run(int runs) throws Exception {
+    /** Two rows, both for {@code stream} semantics: the enricher beside the raw loop, then beside the hand-written join. */
+    List<Result> run(int runs) throws Exception {
         env.produceCustomers(CUSTOMERS, customers);
         env.produceOrders(ORDERS, 4, rows, customers, OrderRows.NOTE);
         List<Double> ours = new ArrayList<>();
-        List<Double> reference = new ArrayList<>();
+        List<Double> loop = new ArrayList<>();
+        List<Double> handWritten = new ArrayList<>();
         for (int run = 0; run < runs; run++) {
-            reference.add(referenceLoop("bench.enr.ref." + run));
+            loop.add(referenceLoop("bench.enr.ref." + run));
             env.kafka.deleteTopics("bench.enr.ref." + run);
+            handWritten.add(handWrittenJoin(run));
             ours.add(enricher(run));
         }
-        return new Result("enricher", String.format("%,d orders ⋈ %,d customers, exactly_once_v2, 4 partitions;"
-                + " reference: consume + convert + map lookup + produce", rows, customers), ours, reference,
-                "records/s", ">= 0.5", "");
+        String workload = String.format("%,d orders ⋈ %,d customers, exactly_once_v2, 4 partitions,"
+                + " lookup.semantics=stream; reference: ", rows, customers);
+        return List.of(
+                new Result("enricher", workload + "consume + convert + map lookup + produce", ours, loop,
+                        "records/s", ">= 0.5", ""),
+                new Result("enricher vs DSL join", workload + "hand-written Kafka Streams DSL join (selectKey +"
+                        + " repartition, KStream-KTable left join, compact internal serde, max.task.idle.ms=2000)",
+                        ours, handWritten, "records/s", "—", ""));
+    }
+
+    private double handWrittenJoin(int run) throws Exception {
+        String output = "bench.enr.dsl." + run;
+        env.kafka.createTopic(output, 4);
+        Path stateDir = Files.createTempDirectory("bench-dsl-join");
+        KafkaStreams streams = new KafkaStreams(HandWrittenJoin.topology(ORDERS, CUSTOMERS, output, ENRICHED),
+                HandWrittenJoin.properties("bench-dsl-join-" + run + "-" + UUID.randomUUID().toString().substring(0, 6),
+                        env.bootstrap(), stateDir.toString()));
+        return timeStreams(streams, output);
     }
 
     private double enricher(int run) throws Exception {
@@ -83,7 +101,10 @@ final class EnricherBenchmark {
                 // (an inner join would drop it: the stream-table join's bootstrap race, see BENCHMARKS.md).
                 "join.type", "left",
                 "state.dir", stateDir.toString()));
-        KafkaStreams streams = EnricherApp.create(new EnricherConfig(config));
+        return timeStreams(EnricherApp.create(new EnricherConfig(config)), output);
+    }
+
+    private double timeStreams(KafkaStreams streams, String output) {
         long start = System.nanoTime();
         streams.start();
         try {
@@ -110,7 +131,7 @@ final class EnricherBenchmark {
             long deadline = System.nanoTime() + timeout.toNanos();
             while (seen < expected) {
                 if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("The enricher wrote " + seen + " of " + expected + " within " + timeout);
+                    throw new IllegalStateException(topic + " got " + seen + " of " + expected + " within " + timeout);
                 }
                 seen += consumer.poll(Duration.ofMillis(100)).count();
             }
