@@ -51,27 +51,36 @@ final class EnricherBenchmark {
                 .field("customer_city", Schema.OPTIONAL_STRING_SCHEMA).build();
     }
 
-    /** Two rows, both for {@code stream} semantics: the enricher beside the raw loop, then beside the hand-written join. */
+    /** The enricher's lookup semantics the stage runs, each against the same two references. */
+    static final List<String> SEMANTICS = List.of("stream", "global", "table");
+
+    /** Two rows per semantics: the enricher beside the raw loop, then beside the hand-written DSL join. */
     List<Result> run(int runs) throws Exception {
         env.produceCustomers(CUSTOMERS, customers);
         env.produceOrders(ORDERS, 4, rows, customers, OrderRows.NOTE);
-        List<Double> ours = new ArrayList<>();
+        Map<String, List<Double>> ours = new HashMap<>();
         List<Double> loop = new ArrayList<>();
         List<Double> handWritten = new ArrayList<>();
         for (int run = 0; run < runs; run++) {
             loop.add(referenceLoop("bench.enr.ref." + run));
             env.kafka.deleteTopics("bench.enr.ref." + run);
             handWritten.add(handWrittenJoin(run));
-            ours.add(enricher(run));
+            for (String semantics : SEMANTICS) {
+                ours.computeIfAbsent(semantics, s -> new ArrayList<>()).add(enricher(run, semantics));
+            }
         }
-        String workload = String.format("%,d orders ⋈ %,d customers, exactly_once_v2, 4 partitions,"
-                + " lookup.semantics=stream; reference: ", rows, customers);
-        return List.of(
-                new Result("enricher", workload + "consume + convert + map lookup + produce", ours, loop,
-                        "records/s", ">= 0.5", ""),
-                new Result("enricher vs DSL join", workload + "hand-written Kafka Streams DSL join (selectKey +"
-                        + " repartition, KStream-KTable left join, compact internal serde, max.task.idle.ms=2000)",
-                        ours, handWritten, "records/s", "—", ""));
+        List<Result> results = new ArrayList<>();
+        for (String semantics : SEMANTICS) {
+            String stage = semantics.equals("stream") ? "enricher" : "enricher " + semantics;
+            String workload = String.format("%,d orders ⋈ %,d customers, exactly_once_v2, 4 partitions,"
+                    + " lookup.semantics=%s; reference: ", rows, customers, semantics);
+            results.add(new Result(stage, workload + "consume + convert + map lookup + produce",
+                    ours.get(semantics), loop, "records/s", ">= 0.5", ""));
+            results.add(new Result(stage + " vs DSL join", workload + "hand-written Kafka Streams DSL join"
+                    + " (selectKey + repartition, KStream-KTable left join, compact internal serde,"
+                    + " max.task.idle.ms=2000)", ours.get(semantics), handWritten, "records/s", "—", ""));
+        }
+        return results;
     }
 
     private double handWrittenJoin(int run) throws Exception {
@@ -84,12 +93,12 @@ final class EnricherBenchmark {
         return timeStreams(streams, output);
     }
 
-    private double enricher(int run) throws Exception {
-        String output = "bench.enr.out." + run;
+    private double enricher(int run, String semantics) throws Exception {
+        String output = "bench.enr.out." + semantics + "." + run;
         env.kafka.createTopic(output, 4);
         Path stateDir = Files.createTempDirectory("bench-enricher");
         Map<String, Object> config = new HashMap<>(Map.of(
-                "application.id", "bench-enricher-" + run + "-" + UUID.randomUUID().toString().substring(0, 6),
+                "application.id", "bench-enricher-" + semantics + "-" + run + "-" + UUID.randomUUID().toString().substring(0, 6),
                 "bootstrap.servers", env.bootstrap(),
                 "input.topic", ORDERS,
                 "lookup.topic", CUSTOMERS,
@@ -101,6 +110,7 @@ final class EnricherBenchmark {
                 // (an inner join would drop it: the stream-table join's bootstrap race, see BENCHMARKS.md).
                 "join.type", "left",
                 "state.dir", stateDir.toString()));
+        config.put("lookup.semantics", semantics);
         return timeStreams(EnricherApp.create(new EnricherConfig(config)), output);
     }
 
