@@ -78,7 +78,7 @@ final class EnricherBenchmark {
             results.add(new Result(stage, workload + "consume + convert + map lookup + produce",
                     ours.get(semantics), loop, "records/s", ">= 0.5", ""));
             results.add(new Result(stage + " vs DSL join", workload + "hand-written Kafka Streams DSL join"
-                    + " (selectKey + repartition, KStream-KTable left join, compact internal serde,"
+                    + " (re-key + repartition, KStream-KTable left join, compact internal serde,"
                     + " max.task.idle.ms=2000)", ours.get(semantics), handWritten, "records/s", "—", ""));
         }
         return results;

@@ -15,6 +15,7 @@ import org.apache.kafka.streams.kstream.KTable;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -77,7 +78,8 @@ final class HandWrittenJoin {
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        // Waits for the customers partition before joining an order, as the enricher's grace period does.
+        // A task waits up to 2 s for data on each of its input partitions (orders and customers) before processing,
+        // so an order meets the customer rows that precede it in time.
         props.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, 2000L);
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir);
         return props;
@@ -125,7 +127,7 @@ final class HandWrittenJoin {
             }
             return bytes.toByteArray();
         }, (topic, bytes) -> {
-            try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(bytes))) {
+            try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
                 return reader.read(in);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
