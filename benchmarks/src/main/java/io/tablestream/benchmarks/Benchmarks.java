@@ -127,7 +127,7 @@ public final class Benchmarks {
                 }
             }
             if (options.runs("enricher")) {
-                stage(results, () -> new EnricherBenchmark(env, options.rows(), options.customers()).run(options.runs()));
+                stages(results, () -> new EnricherBenchmark(env, options.rows(), options.customers()).run(options.runs()));
             }
             if (options.runs("e2e")) {
                 stage(results, () -> new EndToEndBenchmark(env, options.e2eRate(), options.e2eSeconds()).run());

@@ -25,8 +25,9 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * Enricher throughput with exactly_once_v2: orders joined with customers, beside a plain consume-convert-lookup-
- * produce loop over the same topic (an in-memory map for the lookup, no Kafka Streams).
+ * Enricher throughput with exactly_once_v2: orders joined with customers in each lookup semantics, beside a plain
+ * consume-convert-lookup-produce loop over the same topic (an in-memory map for the lookup, no Kafka Streams) and
+ * beside {@link HandWrittenJoin}, the Kafka Streams topology a user would write for this one job.
  */
 final class EnricherBenchmark {
 
@@ -51,27 +52,54 @@ final class EnricherBenchmark {
                 .field("customer_city", Schema.OPTIONAL_STRING_SCHEMA).build();
     }
 
-    Result run(int runs) throws Exception {
+    /** The enricher's lookup semantics the stage runs, each against the same two references. */
+    static final List<String> SEMANTICS = List.of("stream", "global", "table");
+
+    /** Two rows per semantics: the enricher beside the raw loop, then beside the hand-written DSL join. */
+    List<Result> run(int runs) throws Exception {
         env.produceCustomers(CUSTOMERS, customers);
         env.produceOrders(ORDERS, 4, rows, customers, OrderRows.NOTE);
-        List<Double> ours = new ArrayList<>();
-        List<Double> reference = new ArrayList<>();
+        Map<String, List<Double>> ours = new HashMap<>();
+        List<Double> loop = new ArrayList<>();
+        List<Double> handWritten = new ArrayList<>();
         for (int run = 0; run < runs; run++) {
-            reference.add(referenceLoop("bench.enr.ref." + run));
+            loop.add(referenceLoop("bench.enr.ref." + run));
             env.kafka.deleteTopics("bench.enr.ref." + run);
-            ours.add(enricher(run));
+            handWritten.add(handWrittenJoin(run));
+            for (String semantics : SEMANTICS) {
+                ours.computeIfAbsent(semantics, s -> new ArrayList<>()).add(enricher(run, semantics));
+            }
         }
-        return new Result("enricher", String.format("%,d orders ⋈ %,d customers, exactly_once_v2, 4 partitions;"
-                + " reference: consume + convert + map lookup + produce", rows, customers), ours, reference,
-                "records/s", ">= 0.5", "");
+        List<Result> results = new ArrayList<>();
+        for (String semantics : SEMANTICS) {
+            String stage = semantics.equals("stream") ? "enricher" : "enricher " + semantics;
+            String workload = String.format("%,d orders ⋈ %,d customers, exactly_once_v2, 4 partitions,"
+                    + " lookup.semantics=%s; reference: ", rows, customers, semantics);
+            results.add(new Result(stage, workload + "consume + convert + map lookup + produce",
+                    ours.get(semantics), loop, "records/s", ">= 0.5", ""));
+            results.add(new Result(stage + " vs DSL join", workload + "hand-written Kafka Streams DSL join"
+                    + " (re-key + repartition, KStream-KTable left join, compact internal serde,"
+                    + " max.task.idle.ms=2000)", ours.get(semantics), handWritten, "records/s", "—", ""));
+        }
+        return results;
     }
 
-    private double enricher(int run) throws Exception {
-        String output = "bench.enr.out." + run;
+    private double handWrittenJoin(int run) throws Exception {
+        String output = "bench.enr.dsl." + run;
+        env.kafka.createTopic(output, 4);
+        Path stateDir = Files.createTempDirectory("bench-dsl-join");
+        KafkaStreams streams = new KafkaStreams(HandWrittenJoin.topology(ORDERS, CUSTOMERS, output, ENRICHED),
+                HandWrittenJoin.properties("bench-dsl-join-" + run + "-" + UUID.randomUUID().toString().substring(0, 6),
+                        env.bootstrap(), stateDir.toString()));
+        return timeStreams(streams, output);
+    }
+
+    private double enricher(int run, String semantics) throws Exception {
+        String output = "bench.enr.out." + semantics + "." + run;
         env.kafka.createTopic(output, 4);
         Path stateDir = Files.createTempDirectory("bench-enricher");
         Map<String, Object> config = new HashMap<>(Map.of(
-                "application.id", "bench-enricher-" + run + "-" + UUID.randomUUID().toString().substring(0, 6),
+                "application.id", "bench-enricher-" + semantics + "-" + run + "-" + UUID.randomUUID().toString().substring(0, 6),
                 "bootstrap.servers", env.bootstrap(),
                 "input.topic", ORDERS,
                 "lookup.topic", CUSTOMERS,
@@ -83,7 +111,11 @@ final class EnricherBenchmark {
                 // (an inner join would drop it: the stream-table join's bootstrap race, see BENCHMARKS.md).
                 "join.type", "left",
                 "state.dir", stateDir.toString()));
-        KafkaStreams streams = EnricherApp.create(new EnricherConfig(config));
+        config.put("lookup.semantics", semantics);
+        return timeStreams(EnricherApp.create(new EnricherConfig(config)), output);
+    }
+
+    private double timeStreams(KafkaStreams streams, String output) {
         long start = System.nanoTime();
         streams.start();
         try {
@@ -110,7 +142,7 @@ final class EnricherBenchmark {
             long deadline = System.nanoTime() + timeout.toNanos();
             while (seen < expected) {
                 if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("The enricher wrote " + seen + " of " + expected + " within " + timeout);
+                    throw new IllegalStateException(topic + " got " + seen + " of " + expected + " within " + timeout);
                 }
                 seen += consumer.poll(Duration.ofMillis(100)).count();
             }

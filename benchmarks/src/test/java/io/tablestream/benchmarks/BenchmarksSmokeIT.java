@@ -15,7 +15,9 @@ class BenchmarksSmokeIT {
         String report = Benchmarks.run(Benchmarks.Options.SMOKE, Path.of(System.getProperty("tablestream.plugins.dir")));
         System.out.println(report);
         for (String stage : List.of("| raw COPY FROM STDIN |", "| sink insert |", "| sink upsert |", "| source poll |",
-                "| CDC snapshot |", "| CDC stream |", "| CDC latency |", "| enricher |", "| end to end |")) {
+                "| CDC snapshot |", "| CDC stream |", "| CDC latency |", "| enricher |", "| enricher vs DSL join |",
+                "| enricher global |", "| enricher global vs DSL join |", "| enricher table |",
+                "| enricher table vs DSL join |", "| end to end |")) {
             String row = report.lines().filter(l -> l.startsWith(stage)).findFirst()
                     .orElseThrow(() -> new AssertionError("no row " + stage + " in\n" + report));
             assertTrue(row.matches(".*\\d.*(rows/s|records/s|ms).*"), row);
