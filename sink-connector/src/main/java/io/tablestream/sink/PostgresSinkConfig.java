@@ -35,9 +35,10 @@ public final class PostgresSinkConfig extends AbstractConfig {
             + "... ON CONFLICT, UPDATE ... FROM or DELETE ... USING in the same transaction (an upsert first tries "
             + "COPY into the table, kept only when every key is new). 'batch': a JDBC batch of single-row statements.";
     public static final String DELETE_ENABLED_CONFIG = "delete.enabled";
-    private static final String DELETE_ENABLED_DOC = "Delete the row of a record's key when the record is a tombstone "
-            + "(null value) or a change envelope with op=d. Needs pk.mode=record_key. When false, such records are "
-            + "skipped.";
+    private static final String DELETE_ENABLED_DOC = "Delete the row of the record's key for a delete in any form CDC "
+            + "sources write: a tombstone (null value), a record with header op=d, a change envelope with op=d, or a "
+            + "row whose __deleted field is \"true\". Needs pk.mode=record_key. When false, such records are skipped, "
+            + "never written as rows.";
     public static final String BATCH_SIZE_CONFIG = "batch.size";
     private static final String BATCH_SIZE_DOC = "Most records written to one table in one database transaction; "
             + "records are buffered across put calls up to this many (at most 200 ms while records keep coming).";
