@@ -70,6 +70,13 @@ class DocLinksTest {
     }
 
     @Test
+    void theReadmeStaysAnEntryPoint() throws IOException {
+        int lines = Files.readAllLines(ROOT.resolve("README.md"), StandardCharsets.UTF_8).size();
+        assertTrue(lines <= 200, "README.md has " + lines + " lines: keep it to what tablestream is, the two commands"
+                + " and links, and move the rest into a page under docs/");
+    }
+
+    @Test
     void theLinkParserFindsLinksAndAnchorsAsGitHostsRenderThem() {
         assertEquals(List.of("docs/a.md#b", "img.png"),
                 targets("see [a `x`](docs/a.md#b), ![pic](img.png \"title\") and `[not](code.md)`"));
