@@ -55,9 +55,10 @@ public final class PostgresSinkConfig extends AbstractConfig {
             + "name that would then change meaning (upper case letters, which PostgreSQL folds, characters outside "
             + "a-z 0-9 _ $, a reserved word) fails the task with an error naming it.";
     public static final String PK_MODE_CONFIG = "pk.mode";
-    private static final String PK_MODE_DOC = "Where the primary key columns come from. 'none': no key. 'record_key': "
-            + "the record key (all fields of a Struct key, or one column named by pk.fields for a primitive key). "
-            + "'record_value': the value fields listed in pk.fields.";
+    private static final String PK_MODE_DOC = "Where the primary key columns come from. 'none': no key. 'kafka': the "
+            + "record's topic, partition and offset (columns __connect_topic, __connect_partition, __connect_offset, "
+            + "or the three names in pk.fields). 'record_key': the record key (all fields of a Struct key, or one "
+            + "column named by pk.fields for a primitive key). 'record_value': the value fields listed in pk.fields.";
     public static final String PK_FIELDS_CONFIG = "pk.fields";
     private static final String PK_FIELDS_DOC = "Primary key column names. record_key with a Struct key: the key fields "
             + "to use (empty = all). record_key with a primitive key: the one column name (required). record_value: "
