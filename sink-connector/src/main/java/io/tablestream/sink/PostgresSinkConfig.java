@@ -94,7 +94,8 @@ public final class PostgresSinkConfig extends AbstractConfig {
     private static final String RETRY_BACKOFF_MS_DOC = "Wait before retrying after a transient database error, in "
             + "milliseconds.";
 
-    public static final ConfigDef CONFIG_DEF = define(ConnectionConfig.define(new ConfigDef()));
+    public static final ConfigDef CONFIG_DEF =
+            ConfluentSinkKeys.define(define(ConnectionConfig.define(new ConfigDef())));
 
     private final InsertMode insertMode;
     private final PkMode pkMode;
