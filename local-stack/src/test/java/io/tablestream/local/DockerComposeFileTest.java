@@ -38,11 +38,12 @@ class DockerComposeFileTest {
 
     @Test
     void servicesUseTheOfficialImagesAtOurVersions() {
-        assertEquals(Set.of("kafka", "postgres", "connect", "enricher", "deploy-connectors"), names(services));
+        assertEquals(Set.of("kafka", "postgres", "connect", "enricher", "deploy-connectors", "generator"), names(services));
         assertEquals("apache/kafka:4.3.1", image("kafka"));
         assertEquals("apache/kafka:4.3.1", image("connect"));
         assertEquals("eclipse-temurin:17-jre", image("enricher"));
         assertTrue(image("postgres").matches("postgres:1[4-8]"), image("postgres"));
+        assertEquals(image("postgres"), image("generator"), "the generator runs the server's own psql");
         assertTrue(services.get("postgres").get("command").toString().contains("wal_level=logical"));
         assertEquals("broker,controller", services.get("kafka").get("environment").get("KAFKA_PROCESS_ROLES").asText());
     }
@@ -57,7 +58,45 @@ class DockerComposeFileTest {
         assertEquals(Map.of("kafka", "service_healthy", "postgres", "service_healthy"), dependsOn("connect"));
         assertEquals(Map.of("kafka", "service_healthy"), dependsOn("enricher"));
         assertEquals(Map.of("connect", "service_healthy"), dependsOn("deploy-connectors"));
+        assertEquals(Map.of("postgres", "service_healthy", "deploy-connectors", "service_completed_successfully"),
+                dependsOn("generator"));
         assertEquals("no", services.get("deploy-connectors").get("restart").asText());
+        for (String name : List.of("kafka", "postgres", "connect", "enricher", "generator")) {
+            assertEquals("unless-stopped", services.get(name).path("restart").asText(), name + " has no restart policy");
+        }
+    }
+
+    @Test
+    void theEnricherHealthcheckAsksItsHealthEndpoint() throws IOException {
+        String port = properties(ROOT.resolve("config/compose/enricher.properties")).getProperty("http.port");
+        assertTrue(Integer.parseInt(port) > 0, "http.port=" + port + ": the healthcheck needs the endpoint on");
+        String test = String.join(" ", strings(services.get("enricher").get("healthcheck").get("test")));
+        assertTrue(test.contains("/dev/tcp/localhost/" + port) && test.contains("GET /health ") && test.contains(" 200 "), test);
+        assertEquals(List.of(port + ":" + port), strings(services.get("enricher").get("ports")));
+    }
+
+    @Test
+    void theComposeEnricherRunsTheLocalStacksSettings() throws IOException {
+        Properties local = properties(ROOT.resolve("config/enricher.properties"));
+        Properties compose = properties(ROOT.resolve("config/compose/enricher.properties"));
+        for (Properties p : List.of(local, compose)) {
+            p.remove("bootstrap.servers"); // each stack's own broker
+            p.remove("state.dir"); // a volume in compose, under the data directory locally
+        }
+        assertEquals(new java.util.TreeMap<>(local), new java.util.TreeMap<>(compose));
+        assertTrue(!local.getProperty("errors.deadletter.topic", "").isBlank(), "a dead-letter topic");
+    }
+
+    @Test
+    void theGeneratorInsertsUpdatesAndDeletesOrders() throws IOException {
+        String command = strings(services.get("generator").get("command")).toString();
+        java.util.regex.Matcher file = java.util.regex.Pattern.compile("/config/(\\S+\\.sql)").matcher(command);
+        assertTrue(file.find(), command);
+        String sql = Files.readString(ROOT.resolve("config").resolve(file.group(1)));
+        for (String change : List.of("INSERT INTO orders", "UPDATE orders", "DELETE FROM orders")) {
+            assertTrue(sql.contains(change), file.group(1) + " lacks " + change);
+        }
+        assertTrue(strings(services.get("generator").get("volumes")).contains("./config:/config:ro"));
     }
 
     @Test

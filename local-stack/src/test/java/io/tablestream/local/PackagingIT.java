@@ -54,7 +54,7 @@ class PackagingIT {
         List<String> entries = unzip(ZIP, dir);
         String root = "tablestream-connect-postgresql-" + VERSION + "/";
         for (String expected : List.of("manifest.json", "lib/source-connector-" + VERSION + "-plugin.jar",
-                "lib/sink-connector-" + VERSION + "-plugin.jar", "doc/README.md", "etc/source-shop.json",
+                "lib/sink-connector-" + VERSION + "-plugin.jar", "doc/README.md", "doc/docs/README.md", "etc/source-shop.json",
                 "etc/sink-enriched-orders.json", "etc/connect-distributed.properties", "etc/enricher.properties")) {
             assertTrue(entries.contains(root + expected), root + expected + " not in " + entries);
         }

@@ -35,9 +35,10 @@ public final class PostgresSinkConfig extends AbstractConfig {
             + "... ON CONFLICT, UPDATE ... FROM or DELETE ... USING in the same transaction (an upsert first tries "
             + "COPY into the table, kept only when every key is new). 'batch': a JDBC batch of single-row statements.";
     public static final String DELETE_ENABLED_CONFIG = "delete.enabled";
-    private static final String DELETE_ENABLED_DOC = "Delete the row of a record's key when the record is a tombstone "
-            + "(null value) or a change envelope with op=d. Needs pk.mode=record_key. When false, such records are "
-            + "skipped.";
+    private static final String DELETE_ENABLED_DOC = "Delete the row of the record's key for a delete in any form CDC "
+            + "sources write: a tombstone (null value), a record with header op=d, a change envelope with op=d, or a "
+            + "row whose __deleted field is \"true\". Needs pk.mode=record_key. When false, such records are skipped, "
+            + "never written as rows.";
     public static final String BATCH_SIZE_CONFIG = "batch.size";
     private static final String BATCH_SIZE_DOC = "Most records written to one table in one database transaction; "
             + "records are buffered across put calls up to this many (at most 200 ms while records keep coming).";
@@ -54,9 +55,10 @@ public final class PostgresSinkConfig extends AbstractConfig {
             + "name that would then change meaning (upper case letters, which PostgreSQL folds, characters outside "
             + "a-z 0-9 _ $, a reserved word) fails the task with an error naming it.";
     public static final String PK_MODE_CONFIG = "pk.mode";
-    private static final String PK_MODE_DOC = "Where the primary key columns come from. 'none': no key. 'record_key': "
-            + "the record key (all fields of a Struct key, or one column named by pk.fields for a primitive key). "
-            + "'record_value': the value fields listed in pk.fields.";
+    private static final String PK_MODE_DOC = "Where the primary key columns come from. 'none': no key. 'kafka': the "
+            + "record's topic, partition and offset (columns __connect_topic, __connect_partition, __connect_offset, "
+            + "or the three names in pk.fields). 'record_key': the record key (all fields of a Struct key, or one "
+            + "column named by pk.fields for a primitive key). 'record_value': the value fields listed in pk.fields.";
     public static final String PK_FIELDS_CONFIG = "pk.fields";
     private static final String PK_FIELDS_DOC = "Primary key column names. record_key with a Struct key: the key fields "
             + "to use (empty = all). record_key with a primitive key: the one column name (required). record_value: "
@@ -92,7 +94,8 @@ public final class PostgresSinkConfig extends AbstractConfig {
     private static final String RETRY_BACKOFF_MS_DOC = "Wait before retrying after a transient database error, in "
             + "milliseconds.";
 
-    public static final ConfigDef CONFIG_DEF = define(ConnectionConfig.define(new ConfigDef()));
+    public static final ConfigDef CONFIG_DEF =
+            ConfluentSinkKeys.define(define(ConnectionConfig.define(new ConfigDef())));
 
     private final InsertMode insertMode;
     private final PkMode pkMode;

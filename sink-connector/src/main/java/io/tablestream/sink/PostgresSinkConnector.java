@@ -27,7 +27,7 @@ public class PostgresSinkConnector extends SinkConnector {
 
     @Override
     public void start(Map<String, String> props) {
-        new PostgresSinkConfig(props); // fail fast, naming the key at fault
+        ConfluentSinkKeys.logIgnored(new PostgresSinkConfig(props)); // fail fast, naming the key at fault
         this.props = props;
     }
 

@@ -55,7 +55,7 @@ public final class PollQuery {
         String columns = schema.columns().stream().map(ColumnReader::column)
                 .map(c -> Identifiers.quote(c.name())).collect(Collectors.joining(", "));
         StringBuilder sql = new StringBuilder("SELECT ").append(columns)
-                // Views have no xmin: their rows count as old (no gap-free guarantee for views, see README).
+                // Views have no xmin: their rows count as old (no gap-free guarantee for views, see docs/source-polling.md).
                 .append(schema.rowVersions() && mode != Mode.BULK ? ", xmin::text::bigint AS " : ", NULL::bigint AS ")
                 .append(XMIN_COLUMN)
                 .append(" FROM ").append(options.customQuery() == null ? schema.table().quoted()

@@ -60,6 +60,9 @@ class ConfigReferenceTest {
     static String render(String title, String connectorClass, ConfigDef def) {
         Map<String, List<ConfigDef.ConfigKey>> groups = new LinkedHashMap<>();
         for (ConfigDef.ConfigKey key : def.configKeys().values()) {
+            if (key.internalConfig) {
+                continue; // set by the connector for its tasks, never by users
+            }
             groups.computeIfAbsent(key.group == null ? "Other" : key.group, g -> new ArrayList<>()).add(key);
         }
         groups.values().forEach(keys -> keys.sort((a, b) -> Integer.compare(a.orderInGroup, b.orderInGroup)));
