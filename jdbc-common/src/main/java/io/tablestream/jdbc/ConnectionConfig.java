@@ -25,7 +25,12 @@ public final class ConnectionConfig {
     private static final String CONNECTION_PASSWORD_DOC =
             "Database password. Never logged; prefer a config provider such as ${file:/secrets.properties:pg.password}.";
     public static final String CONNECTION_ATTEMPTS_CONFIG = "connection.attempts";
-    private static final String CONNECTION_ATTEMPTS_DOC = "How many times to try to open a connection before failing.";
+    private static final String CONNECTION_ATTEMPTS_DOC = "How many connection attempts may fail in a row before the"
+            + " task fails, at start and whenever the connection is lost later; a successful connection starts the"
+            + " count anew. Counting the same way at every moment bounds how long any outage goes unreported: after"
+            + " connection.attempts x connection.backoff.ms the task shows as FAILED, where it can be alerted on and"
+            + " restarted, and it resumes from its stored offset. Credentials refused and other permanent errors"
+            + " fail at once.";
     public static final String CONNECTION_BACKOFF_MS_CONFIG = "connection.backoff.ms";
     private static final String CONNECTION_BACKOFF_MS_DOC = "Wait between connection attempts, in milliseconds.";
 

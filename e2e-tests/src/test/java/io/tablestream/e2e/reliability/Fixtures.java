@@ -62,6 +62,7 @@ public final class Fixtures {
         config.put("poll.interval.ms", "200");
         config.put("batch.max.rows", "1000");
         config.put("connection.backoff.ms", "500");
+        config.put("connection.attempts", "120"); // rides out a database restart of up to a minute
         return with(config, extra);
     }
 
