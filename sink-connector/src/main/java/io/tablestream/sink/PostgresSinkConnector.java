@@ -1,5 +1,6 @@
 package io.tablestream.sink;
 
+import io.tablestream.jdbc.ConfigEnum;
 import io.tablestream.jdbc.Version;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.Config;
@@ -61,6 +62,7 @@ public class PostgresSinkConnector extends SinkConnector {
         Config config = super.validate(connectorConfigs);
         Map<String, ConfigValue> values = config.configValues().stream()
                 .collect(Collectors.toMap(ConfigValue::name, Function.identity()));
+        PostgresSinkConfig.FIELDS_ALIAS.check(values);
         ConfigValue insertMode = values.get(PostgresSinkConfig.INSERT_MODE_CONFIG);
         ConfigValue pkMode = values.get(PostgresSinkConfig.PK_MODE_CONFIG);
         ConfigValue pkFields = values.get(PostgresSinkConfig.PK_FIELDS_CONFIG);
@@ -69,8 +71,8 @@ public class PostgresSinkConnector extends SinkConnector {
             return config; // a key is already invalid on its own: that error is the one to fix first
         }
         List<String> fields = ((List<?>) pkFields.value()).stream().map(String::valueOf).toList();
-        PostgresSinkConfig.crossFieldProblems(InsertMode.parse((String) insertMode.value()),
-                        PkMode.parse((String) pkMode.value()), fields, (Boolean) deleteEnabled.value())
+        PostgresSinkConfig.crossFieldProblems(ConfigEnum.parse(InsertMode.class, (String) insertMode.value()),
+                        ConfigEnum.parse(PkMode.class, (String) pkMode.value()), fields, (Boolean) deleteEnabled.value())
                 .forEach((key, message) -> values.get(key).addErrorMessage(message));
         return config;
     }

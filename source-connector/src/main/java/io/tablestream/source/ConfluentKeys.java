@@ -1,5 +1,6 @@
 package io.tablestream.source;
 
+import io.tablestream.jdbc.ConfigEnum;
 import io.tablestream.jdbc.types.NumericMapping;
 import io.tablestream.jdbc.types.TimePrecisionMode;
 import org.apache.kafka.common.config.ConfigDef;
@@ -89,7 +90,7 @@ final class ConfluentKeys {
                 && Boolean.TRUE.equals(config.getBoolean(NUMERIC_PRECISION_MAPPING_CONFIG))) {
             return NumericMapping.PRECISION_ONLY;
         }
-        return NumericMapping.fromConfig(config.getString(PostgresSourceConfig.NUMERIC_MAPPING_CONFIG));
+        return ConfigEnum.parse(NumericMapping.class, config.getString(PostgresSourceConfig.NUMERIC_MAPPING_CONFIG));
     }
 
     /** time.precision.mode, or connect when only Confluent's timestamp.granularity=connect_logical is set. */
@@ -98,7 +99,8 @@ final class ConfluentKeys {
                 && CONNECT_LOGICAL.equals(config.getString(TIMESTAMP_GRANULARITY_CONFIG))) {
             return TimePrecisionMode.CONNECT;
         }
-        return TimePrecisionMode.fromConfig(config.getString(PostgresSourceConfig.TIME_PRECISION_MODE_CONFIG));
+        return ConfigEnum.parse(TimePrecisionMode.class,
+                config.getString(PostgresSourceConfig.TIME_PRECISION_MODE_CONFIG));
     }
 
     /**

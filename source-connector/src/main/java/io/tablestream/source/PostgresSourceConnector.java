@@ -1,5 +1,6 @@
 package io.tablestream.source;
 
+import io.tablestream.jdbc.ConfigEnum;
 import io.tablestream.jdbc.ConnectionConfig;
 import io.tablestream.jdbc.TableId;
 import io.tablestream.jdbc.Version;
@@ -111,11 +112,13 @@ public class PostgresSourceConnector extends SourceConnector {
         Config result = super.validate(connectorConfigs);
         Map<String, ConfigValue> values = result.configValues().stream()
                 .collect(Collectors.toMap(ConfigValue::name, v -> v));
+        PostgresSourceConfig.INCLUDE_ALIAS.check(values);
+        PostgresSourceConfig.EXCLUDE_ALIAS.check(values);
         ConfigValue mode = values.get(PostgresSourceConfig.MODE_CONFIG);
         if (mode == null || !mode.errorMessages().isEmpty() || mode.value() == null) {
             return result;
         }
-        Mode chosen = Mode.fromConfig(mode.value().toString());
+        Mode chosen = ConfigEnum.parse(Mode.class, mode.value().toString());
         if (chosen == Mode.CDC) {
             CdcValidation.check(values, connectorConfigs);
         }
@@ -147,7 +150,7 @@ public class PostgresSourceConnector extends SourceConnector {
             return ExactlyOnceSupport.UNSUPPORTED;
         }
         try {
-            Mode chosen = Mode.fromConfig(mode);
+            Mode chosen = ConfigEnum.parse(Mode.class, mode);
             return chosen.usesIncrementing() || chosen == Mode.CDC
                     ? ExactlyOnceSupport.SUPPORTED : ExactlyOnceSupport.UNSUPPORTED;
         } catch (IllegalArgumentException e) {
@@ -168,7 +171,7 @@ public class PostgresSourceConnector extends SourceConnector {
      */
     @Override
     public boolean alterOffsets(Map<String, String> connectorConfig, Map<Map<String, ?>, Map<String, ?>> offsets) {
-        Mode mode = Mode.fromConfig(connectorConfig.getOrDefault(PostgresSourceConfig.MODE_CONFIG, ""));
+        Mode mode = ConfigEnum.parse(Mode.class, connectorConfig.getOrDefault(PostgresSourceConfig.MODE_CONFIG, ""));
         for (Map.Entry<Map<String, ?>, Map<String, ?>> entry : offsets.entrySet()) {
             String problem = mode == Mode.CDC
                     ? CdcOffset.alterProblem(connectorConfig.getOrDefault(CdcConfig.SLOT_NAME_CONFIG, "tablestream"),
