@@ -203,6 +203,22 @@ class SourceModesIT {
         stack.rest().deleteConnector("modes-parted");
     }
 
+    /** A partition under a selected partitioned table is read through it, also below a middle level. */
+    @Test
+    void aSubPartitionIsCapturedOnceThroughTheSelectedMiddleLevel() {
+        db.useHandle(h -> h.execute("""
+                CREATE TABLE layered (id bigint NOT NULL, year int NOT NULL, PRIMARY KEY (id, year)) PARTITION BY LIST (year);
+                CREATE TABLE layered_2025 PARTITION OF layered FOR VALUES IN (2025) PARTITION BY RANGE (id);
+                CREATE TABLE layered_2025_low PARTITION OF layered_2025 FOR VALUES FROM (0) TO (100);
+                INSERT INTO layered VALUES (1, 2025), (2, 2025)"""));
+        deploy("modes-layered", config("layered.", Map.of("mode", "incrementing", "incrementing.column.name", "id",
+                "table.include.list", "layered_2025.*", "table.types", "TABLE,PARTITIONED TABLE", "tasks.max", "3")));
+        List<Struct> values = TopicReader.readUntilId(bootstrap(), "layered.layered_2025", 2L, TIMEOUT);
+        assertEquals(List.of(1L, 2L), TopicReader.ids(values));
+        awaitTaskCount("modes-layered", 1); // layered_2025 only: layered_2025_low is read through it
+        stack.rest().deleteConnector("modes-layered");
+    }
+
     /** timestamp.initial=-1 is now, also when db.timezone is east of UTC and the column is timestamptz. */
     @Test
     void timestampInitialNowIsNowInAnyDbTimezone() {
