@@ -1,21 +1,22 @@
 package io.tablestream.source;
 
 import io.tablestream.jdbc.ConfigEnum;
+import io.tablestream.jdbc.ConfigValues;
 import io.tablestream.jdbc.ConnectionConfig;
 import io.tablestream.jdbc.TableId;
 import io.tablestream.jdbc.Version;
-import org.apache.kafka.common.config.Config;
-import org.apache.kafka.common.config.ConfigDef;
-import org.apache.kafka.common.config.ConfigValue;
-import org.apache.kafka.connect.connector.Task;
 import io.tablestream.source.cdc.CdcConfig;
 import io.tablestream.source.cdc.CdcOffset;
 import io.tablestream.source.cdc.CdcSourceTask;
 import io.tablestream.source.cdc.CdcValidation;
+import org.apache.kafka.common.config.Config;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigValue;
+import org.apache.kafka.connect.connector.Task;
+import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.source.ConnectorTransactionBoundaries;
 import org.apache.kafka.connect.source.ExactlyOnceSupport;
 import org.apache.kafka.connect.source.SourceConnector;
-import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.util.ConnectorUtils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -110,8 +111,7 @@ public class PostgresSourceConnector extends SourceConnector {
     @Override
     public Config validate(Map<String, String> connectorConfigs) {
         Config result = super.validate(connectorConfigs);
-        Map<String, ConfigValue> values = result.configValues().stream()
-                .collect(Collectors.toMap(ConfigValue::name, v -> v));
+        Map<String, ConfigValue> values = ConfigValues.byName(result);
         PostgresSourceConfig.INCLUDE_ALIAS.check(values);
         PostgresSourceConfig.EXCLUDE_ALIAS.check(values);
         ConfigValue mode = values.get(PostgresSourceConfig.MODE_CONFIG);
