@@ -40,6 +40,20 @@ public final class TopicReader {
                 new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 
+    /** The first {@code expected} raw records of a topic (fewer if the deadline passes first). */
+    public static List<ConsumerRecord<byte[], byte[]>> records(String bootstrapServers, String topic, int expected,
+                                                               Duration timeout) {
+        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = readCommittedConsumer(bootstrapServers, "topic-reader-")) {
+            consumer.subscribe(List.of(topic));
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (records.size() < expected && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+            }
+        }
+        return records;
+    }
+
     /** Every record value (as a Struct with its schema) once {@code done} holds for them; fails at the deadline. */
     public static List<Struct> readUntil(String bootstrapServers, String topic, Predicate<List<Struct>> done, Duration timeout) {
         JsonConverter converter = new JsonConverter();

@@ -1,5 +1,7 @@
 package io.tablestream.e2e.reliability;
 
+import io.tablestream.testkit.ConnectorConfigs;
+import io.tablestream.testkit.Pause;
 import io.tablestream.testkit.Stack;
 import io.tablestream.testkit.TablestreamStack;
 import org.apache.kafka.connect.data.Schema;
@@ -47,7 +49,7 @@ class TableLockIT {
                 .field("payload", Schema.STRING_SCHEMA).build();
         stack.kafka().createTopic(TOPIC, 1);
         Fixtures.produce(stack.kafka().bootstrapServers(), TOPIC, schema, events(schema, 0, BEFORE));
-        stack.rest().createOrUpdateConnector("lock-sink", Fixtures.sinkConfig(stack, url, TOPIC,
+        stack.rest().createOrUpdateConnector("lock-sink", ConnectorConfigs.sink(stack, url, TOPIC,
                 "insert.mode", "insert", "retry.backoff.ms", "500"));
         await("records before the lock", (long) BEFORE, () -> Fixtures.count(db, TOPIC), TIMEOUT);
 
@@ -60,7 +62,7 @@ class TableLockIT {
                     "SELECT count(*) > 0 FROM pg_locks WHERE relation = 'locked_events'::regclass AND NOT granted")
                     .mapTo(Boolean.class).one()), TIMEOUT);
             while (System.nanoTime() - lockedAt < LOCK_MS * 1_000_000) {
-                Fixtures.sleep(500);
+                Pause.millis(500);
             }
             assertEquals("RUNNING", Fixtures.taskStateAndTrace(stack.rest(), "lock-sink").get(0),
                     "the sink task waits, it does not fail");

@@ -1,5 +1,6 @@
 package io.tablestream.e2e.reliability;
 
+import io.tablestream.testkit.ConnectorConfigs;
 import io.tablestream.testkit.Stack;
 import io.tablestream.testkit.TablestreamStack;
 import org.jdbi.v3.core.Jdbi;
@@ -111,7 +112,7 @@ class TypeFuzzIT {
         stack.kafka().createTopic("fuzz.src", 1, Map.of("max.message.bytes", "8388608"));
         stack.rest().createOrUpdateConnector("fuzz-source", Fixtures.sourceConfig(stack, url, "src", "fuzz.",
                 "producer.override.max.request.size", "8388608"));
-        stack.rest().createOrUpdateConnector("fuzz-sink", Fixtures.sinkConfig(stack, url, "fuzz.src",
+        stack.rest().createOrUpdateConnector("fuzz-sink", ConnectorConfigs.sink(stack, url, "fuzz.src",
                 "table.name.format", "dst", "pk.mode", "record_key", "insert.mode", "upsert"));
         long rows = RANDOM_ROWS + 3;
         await("every row in dst", rows, () -> {

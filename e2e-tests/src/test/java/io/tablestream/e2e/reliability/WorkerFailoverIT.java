@@ -2,6 +2,7 @@ package io.tablestream.e2e.reliability;
 
 import io.tablestream.testkit.ConnectRestClient;
 import io.tablestream.testkit.ConnectWorker;
+import io.tablestream.testkit.ConnectorConfigs;
 import io.tablestream.testkit.Stack;
 import io.tablestream.testkit.TablestreamStack;
 import org.jdbi.v3.core.Jdbi;
@@ -55,7 +56,7 @@ class WorkerFailoverIT {
             ConnectRestClient rest = first.rest();
             rest.createOrUpdateConnector("failover-source", Fixtures.sourceConfig(stack, url, "src", "failover.",
                     "batch.max.rows", "500"));
-            rest.createOrUpdateConnector("failover-sink", Fixtures.sinkConfig(stack, url, "failover.src",
+            rest.createOrUpdateConnector("failover-sink", ConnectorConfigs.sink(stack, url, "failover.src",
                     "tasks.max", "2", "table.name.format", "dst", "pk.mode", "record_key", "insert.mode", "upsert",
                     "batch.size", "500", "consumer.override.max.poll.records", "500"));
             await("the sink has started writing", true, () -> Fixtures.count(db, "dst") > 0, LOAD_TIMEOUT);

@@ -1,6 +1,7 @@
 package io.tablestream.e2e.source;
 
 import io.tablestream.e2e.TopicReader;
+import io.tablestream.testkit.ConnectorConfigs;
 
 import io.tablestream.testkit.Stack;
 import io.tablestream.testkit.TablestreamStack;
@@ -36,17 +37,9 @@ class SourceRetryIT {
         db.useHandle(h -> h.execute("""
                 CREATE TABLE events (id bigint PRIMARY KEY, payload text NOT NULL);
                 INSERT INTO events SELECT g, 'e' || g FROM generate_series(1, 10) g"""));
-        stack.rest().createOrUpdateConnector("retry-source", Map.of(
-                "connector.class", "io.tablestream.source.PostgresSourceConnector",
-                "connection.url", url,
-                "connection.user", stack.postgres().user(),
-                "connection.password", stack.postgres().passwordOrEmpty(),
-                "table.include.list", "events",
-                "mode", "incrementing",
-                "incrementing.column.name", "id",
-                "topic.prefix", "retry.",
-                "poll.interval.ms", "100",
-                "connection.backoff.ms", "200"));
+        stack.rest().createOrUpdateConnector("retry-source", ConnectorConfigs.source(stack, url, "retry.",
+                "table.include.list", "events", "mode", "incrementing", "incrementing.column.name", "id",
+                "poll.interval.ms", "100", "connection.backoff.ms", "200"));
         stack.rest().awaitRunning("retry-source", TIMEOUT);
         String topic = "retry.events";
         TopicReader.readUntilId(stack.kafka().bootstrapServers(), topic, 10L, TIMEOUT);
