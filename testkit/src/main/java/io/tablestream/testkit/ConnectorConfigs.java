@@ -14,20 +14,14 @@ public final class ConnectorConfigs {
      * every 200 ms; the test names the mode and tables in {@code extra}, key/value pairs applied last.
      */
     public static Map<String, String> source(Stack stack, String url, String topicPrefix, String... extra) {
-        Map<String, String> config = connection(stack, url);
-        config.put("connector.class", "io.tablestream.source.PostgresSourceConnector");
-        config.put("topic.prefix", topicPrefix);
-        config.put("poll.interval.ms", "200");
-        return with(config, extra);
+        return with(with(connector("io.tablestream.source.PostgresSourceConnector", stack, url),
+                "topic.prefix", topicPrefix, "poll.interval.ms", "200"), extra);
     }
 
     /** A sink config for the database at {@code url}, reading {@code topics} from the start; {@code extra} last. */
     public static Map<String, String> sink(Stack stack, String url, String topics, String... extra) {
-        Map<String, String> config = connection(stack, url);
-        config.put("connector.class", "io.tablestream.sink.PostgresSinkConnector");
-        config.put("topics", topics);
-        config.put("consumer.override.auto.offset.reset", "earliest");
-        return with(config, extra);
+        return with(with(connector("io.tablestream.sink.PostgresSinkConnector", stack, url),
+                "topics", topics, "consumer.override.auto.offset.reset", "earliest"), extra);
     }
 
     /** {@code config} with the key/value pairs of {@code extra} put in, in order. */
@@ -44,8 +38,9 @@ public final class ConnectorConfigs {
         return config;
     }
 
-    private static Map<String, String> connection(Stack stack, String url) {
+    private static Map<String, String> connector(String connectorClass, Stack stack, String url) {
         Map<String, String> config = new HashMap<>();
+        config.put("connector.class", connectorClass);
         config.put("tasks.max", "1");
         config.put("connection.url", url);
         config.put("connection.user", stack.postgres().user());

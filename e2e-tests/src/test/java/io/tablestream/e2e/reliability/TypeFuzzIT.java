@@ -1,6 +1,7 @@
 package io.tablestream.e2e.reliability;
 
 import io.tablestream.testkit.ConnectorConfigs;
+import io.tablestream.testkit.ClassDatabase;
 import io.tablestream.testkit.Stack;
 import io.tablestream.testkit.TablestreamStack;
 import org.jdbi.v3.core.Jdbi;
@@ -30,7 +31,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 @ExtendWith(TablestreamStack.class)
 class TypeFuzzIT {
 
-    private static final String DB = "type_fuzz_it";
     private static final int RANDOM_ROWS = 300;
 
     /** Column -> SQL expression of a random value ({@code r()} is a fresh random() each use), NULL one time in ten. */
@@ -77,15 +77,17 @@ class TypeFuzzIT {
     }
 
     private final Stack stack;
+    private final ClassDatabase database;
 
-    TypeFuzzIT(Stack stack) {
+    TypeFuzzIT(Stack stack, ClassDatabase database) {
         this.stack = stack;
+        this.database = database;
     }
 
     @Test
     void randomRowsOfEveryTypeRoundTripExactly() {
-        String url = stack.postgres().createDatabase(DB);
-        Jdbi db = Jdbi.create(() -> stack.postgres().connect(DB));
+        String url = database.url();
+        Jdbi db = database.db();
         String definition = COLUMNS.keySet().stream().collect(Collectors.joining(", "));
         String names = COLUMNS.keySet().stream().map(c -> c.split(" ")[0]).collect(Collectors.joining(", "));
         String randomValues = COLUMNS.values().stream().map(v -> "CASE WHEN random() < 0.1 THEN NULL ELSE " + v + " END")

@@ -2,10 +2,10 @@ package io.tablestream.e2e.security;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tablestream.e2e.reliability.Fixtures;
+import io.tablestream.testkit.ClassDatabase;
 import io.tablestream.testkit.ConnectorConfigs;
 import io.tablestream.testkit.Stack;
 import io.tablestream.testkit.TablestreamStack;
-import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -46,18 +46,19 @@ class ConfigFuzzIT {
     }
 
     private final Stack stack;
+    private final ClassDatabase database;
 
-    ConfigFuzzIT(Stack stack) {
+    ConfigFuzzIT(Stack stack, ClassDatabase database) {
         this.stack = stack;
+        this.database = database;
     }
 
     @Test
     void everyInvalidConfigGetsA200WithAnErrorOnTheBrokenField() {
-        String url = stack.postgres().createDatabase("config_fuzz_it");
-        Jdbi.create(() -> stack.postgres().connect("config_fuzz_it")).useHandle(h -> h.execute(
+        database.db().useHandle(h -> h.execute(
                 "CREATE TABLE orders (id bigserial PRIMARY KEY, updated_at timestamptz NOT NULL DEFAULT now())"));
-        Map<String, String> source = Fixtures.sourceConfig(stack, url, "orders", "fuzz.");
-        Map<String, String> sink = ConnectorConfigs.sink(stack, url, "orders");
+        Map<String, String> source = Fixtures.sourceConfig(stack, database.url(), "orders", "fuzz.");
+        Map<String, String> sink = ConnectorConfigs.sink(stack, database.url(), "orders");
         assertEquals(0, stack.rest().validate("PostgresSourceConnector", source).get("error_count").asInt());
         assertEquals(0, stack.rest().validate("PostgresSinkConnector", sink).get("error_count").asInt());
 
