@@ -5,6 +5,7 @@ import io.tablestream.enricher.EnricherConfig;
 import io.tablestream.testkit.ConnectorConfigs;
 import io.tablestream.testkit.Stack;
 import io.tablestream.testkit.TablestreamStack;
+import io.tablestream.testkit.TopicReader;
 import org.apache.kafka.streams.KafkaStreams;
 import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.AfterAll;

@@ -1,6 +1,6 @@
 package io.tablestream.e2e.cdc;
 
-import io.tablestream.e2e.TopicReader;
+import io.tablestream.testkit.TopicReader;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;

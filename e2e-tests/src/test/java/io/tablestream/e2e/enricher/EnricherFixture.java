@@ -1,9 +1,9 @@
 package io.tablestream.e2e.enricher;
 
-import io.tablestream.e2e.TopicReader;
 import io.tablestream.enricher.EnricherApp;
 import io.tablestream.enricher.EnricherConfig;
 import io.tablestream.testkit.KafkaBroker;
+import io.tablestream.testkit.TopicReader;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;

@@ -1,9 +1,9 @@
 package io.tablestream.e2e.reliability;
 
-import io.tablestream.e2e.TopicReader;
 import io.tablestream.testkit.ConnectorConfigs;
 import io.tablestream.testkit.Stack;
 import io.tablestream.testkit.TablestreamStack;
+import io.tablestream.testkit.TopicReader;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;

@@ -1,10 +1,10 @@
 package io.tablestream.e2e.reliability;
 
-import io.tablestream.e2e.TopicReader;
 import io.tablestream.testkit.ConnectorConfigs;
 import io.tablestream.testkit.Stack;
 import io.tablestream.testkit.TablestreamStack;
 import io.tablestream.testkit.TcpProxy;
+import io.tablestream.testkit.TopicReader;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaBuilder;
 import org.apache.kafka.connect.data.Struct;

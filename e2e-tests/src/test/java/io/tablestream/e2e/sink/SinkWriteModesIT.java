@@ -1,12 +1,12 @@
 package io.tablestream.e2e.sink;
 
-import io.tablestream.e2e.TopicReader;
 import io.tablestream.e2e.sink.SinkTopics.Rec;
 import io.tablestream.jdbc.types.SchemaNames;
 import io.tablestream.testkit.ClassDatabase;
 import io.tablestream.testkit.ConnectorConfigs;
 import io.tablestream.testkit.Stack;
 import io.tablestream.testkit.TablestreamStack;
+import io.tablestream.testkit.TopicReader;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.connect.data.Decimal;

@@ -1,8 +1,8 @@
 package io.tablestream.e2e.source;
 
 import io.tablestream.e2e.LogCapture;
-import io.tablestream.e2e.TopicReader;
 import io.tablestream.testkit.Pause;
+import io.tablestream.testkit.TopicReader;
 
 import io.tablestream.testkit.ClassDatabase;
 import io.tablestream.testkit.ConnectorConfigs;

@@ -1,7 +1,7 @@
 package io.tablestream.e2e.source;
 
-import io.tablestream.e2e.TopicReader;
 import io.tablestream.testkit.ConnectorConfigs;
+import io.tablestream.testkit.TopicReader;
 
 import io.tablestream.testkit.ClassDatabase;
 import io.tablestream.testkit.Stack;

@@ -1,6 +1,6 @@
 package io.tablestream.e2e.source;
 
-import io.tablestream.e2e.TopicReader;
+import io.tablestream.testkit.TopicReader;
 
 import io.tablestream.jdbc.types.SchemaNames;
 import io.tablestream.testkit.ConnectorConfigs;

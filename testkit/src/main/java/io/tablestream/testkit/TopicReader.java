@@ -1,4 +1,4 @@
-package io.tablestream.e2e;
+package io.tablestream.testkit;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -25,7 +25,7 @@ public final class TopicReader {
     }
 
     /** Waits until some record's value has {@code field} equal to {@code expected}. */
-    static void awaitValue(String bootstrapServers, String topic, String field, Object expected, Duration timeout) {
+    public static void awaitValue(String bootstrapServers, String topic, String field, Object expected, Duration timeout) {
         readUntil(bootstrapServers, topic, values -> values.stream().anyMatch(v -> v != null && Objects.equals(expected, v.get(field))),
                 timeout);
     }
