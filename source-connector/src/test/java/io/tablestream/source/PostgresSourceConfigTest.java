@@ -55,6 +55,19 @@ class PostgresSourceConfigTest {
     }
 
     @Test
+    void confluentKeysAskingForWhatTablestreamDoesNotDoAreRefusedWithTheFix() {
+        ConfigException dialect = assertThrows(ConfigException.class, () -> config("dialect.name", "MySqlDatabaseDialect"));
+        assertTrue(dialect.getMessage().contains("PostgreSQL only"), dialect.getMessage());
+        ConfigException quoting = assertThrows(ConfigException.class, () -> config("quote.sql.identifiers", "never"));
+        assertTrue(quoting.getMessage().contains("set it to always"), quoting.getMessage());
+        ConfigException nanos = assertThrows(ConfigException.class,
+                () -> config("timestamp.granularity", "nanos_long"));
+        assertTrue(nanos.getMessage().contains("time.precision.mode=microseconds"), nanos.getMessage());
+        config("dialect.name", "PostgreSqlDatabaseDialect", "quote.sql.identifiers", "ALWAYS",
+                "transaction.isolation.mode", "serializable");
+    }
+
+    @Test
     void theModeNamesTheSettingsItNeedsAndRefusesTheOnesItWouldIgnore() {
         assertTrue(PostgresSourceConfig.modeSettingProblem(Mode.INCREMENTING, "incrementing.column.name", " ")
                 .contains("needs the name of a strictly increasing column"));
