@@ -1,13 +1,10 @@
 package io.tablestream.e2e;
 
+import io.tablestream.testkit.ConnectorConfigs;
 import io.tablestream.testkit.Stack;
 import io.tablestream.testkit.TablestreamStack;
 import org.apache.logging.log4j.Level;
-import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.core.LogEvent;
-import org.apache.logging.log4j.core.LoggerContext;
-import org.apache.logging.log4j.core.appender.AbstractAppender;
-import org.apache.logging.log4j.core.config.Property;
 import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -15,14 +12,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import javax.management.MBeanServer;
-import javax.management.ObjectName;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Supplier;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -49,7 +45,7 @@ class MetricsIT {
 
     private final Stack stack;
     private final MBeanServer jmx = ManagementFactory.getPlatformMBeanServer();
-    private final CapturingAppender logs = new CapturingAppender();
+    private LogCapture logs;
     private Jdbi db;
 
     MetricsIT(Stack stack) {
@@ -58,7 +54,7 @@ class MetricsIT {
 
     @BeforeAll
     void deploy() {
-        logs.attach();
+        logs = LogCapture.capture();
         String url = stack.postgres().createDatabase("metrics_it");
         db = Jdbi.create(() -> stack.postgres().connect("metrics_it"));
         db.useHandle(h -> {
@@ -71,32 +67,13 @@ class MetricsIT {
                     + "' || i, CASE WHEN i = " + BAD_ROW + " THEN -i ELSE i END FROM generate_series(1, " + ROWS + ") i");
         });
         stack.kafka().createTopic(TOPIC, 1);
-        stack.rest().createOrUpdateConnector(SOURCE, Map.ofEntries(
-                Map.entry("connector.class", "io.tablestream.source.PostgresSourceConnector"),
-                Map.entry("tasks.max", "1"),
-                Map.entry("connection.url", url),
-                Map.entry("connection.user", stack.postgres().user()),
-                Map.entry("connection.password", stack.postgres().passwordOrEmpty()),
-                Map.entry("table.include.list", "metrics_src"),
-                Map.entry("mode", "timestamp+incrementing"),
-                Map.entry("incrementing.column.name", "id"),
-                Map.entry("timestamp.column.name", "updated_at"),
-                Map.entry("topic.prefix", "metrics."),
-                Map.entry("poll.interval.ms", "200")));
-        stack.rest().createOrUpdateConnector(SINK, Map.ofEntries(
-                Map.entry("connector.class", "io.tablestream.sink.PostgresSinkConnector"),
-                Map.entry("tasks.max", "1"),
-                Map.entry("topics", TOPIC),
-                Map.entry("table.name.format", "metrics_dst"),
-                Map.entry("connection.url", url),
-                Map.entry("connection.user", stack.postgres().user()),
-                Map.entry("connection.password", stack.postgres().passwordOrEmpty()),
-                Map.entry("insert.mode", "upsert"),
-                Map.entry("pk.mode", "record_key"),
-                Map.entry("consumer.override.auto.offset.reset", "earliest"),
-                Map.entry("errors.tolerance", "all"),
-                Map.entry("errors.deadletterqueue.topic.name", "metrics.dlq"),
-                Map.entry("errors.deadletterqueue.topic.replication.factor", "1")));
+        stack.rest().createOrUpdateConnector(SOURCE, ConnectorConfigs.source(stack, url, "metrics.",
+                "table.include.list", "metrics_src", "mode", "timestamp+incrementing",
+                "incrementing.column.name", "id", "timestamp.column.name", "updated_at"));
+        stack.rest().createOrUpdateConnector(SINK, ConnectorConfigs.sink(stack, url, TOPIC,
+                "table.name.format", "metrics_dst", "insert.mode", "upsert", "pk.mode", "record_key",
+                "errors.tolerance", "all", "errors.deadletterqueue.topic.name", "metrics.dlq",
+                "errors.deadletterqueue.topic.replication.factor", "1"));
         stack.rest().awaitRunning(SOURCE, TIMEOUT);
         stack.rest().awaitRunning(SINK, TIMEOUT);
     }
@@ -105,7 +82,7 @@ class MetricsIT {
     void undeploy() {
         stack.rest().deleteConnectorIfExists(SOURCE);
         stack.rest().deleteConnectorIfExists(SINK);
-        logs.detach();
+        logs.close();
     }
 
     @Test
@@ -141,7 +118,7 @@ class MetricsIT {
         await("sink last-committed-offset", (double) ROWS - 1,
                 () -> attribute(sinkPartition, "last-committed-offset"));
 
-        List<LogEvent> ours = logs.events.stream()
+        List<LogEvent> ours = logs.events().stream()
                 .filter(e -> e.getLoggerName().startsWith("io.tablestream.source")
                         || e.getLoggerName().startsWith("io.tablestream.sink"))
                 .filter(e -> e.getLevel().isMoreSpecificThan(Level.INFO))
@@ -155,7 +132,7 @@ class MetricsIT {
                     () -> "no connector context on: " + message(event));
         }
         String password = stack.postgres().passwordOrEmpty();
-        for (LogEvent event : logs.events) {
+        for (LogEvent event : logs.events()) {
             assertFalse(message(event).contains(ROW_VALUE_MARKER), () -> "row value logged: " + message(event));
             assertFalse(!password.isEmpty() && message(event).contains(password), "password logged");
         }
@@ -172,18 +149,9 @@ class MetricsIT {
                 INSERT INTO cdc_rows SELECT i, 'label ' || i FROM generate_series(1, 300) i;
                 ANALYZE cdc_rows"""));
         try {
-            stack.rest().createOrUpdateConnector(connector, Map.ofEntries(
-                    Map.entry("connector.class", "io.tablestream.source.PostgresSourceConnector"),
-                    Map.entry("tasks.max", "1"),
-                    Map.entry("connection.url", url),
-                    Map.entry("connection.user", stack.postgres().user()),
-                    Map.entry("connection.password", stack.postgres().passwordOrEmpty()),
-                    Map.entry("mode", "cdc"),
-                    Map.entry("table.include.list", "cdc_rows"),
-                    Map.entry("topic.prefix", "metrics-cdc."),
-                    Map.entry("slot.name", "metrics_cdc"),
-                    Map.entry("publication.name", "metrics_cdc"),
-                    Map.entry("heartbeat.interval.ms", "300")));
+            stack.rest().createOrUpdateConnector(connector, ConnectorConfigs.source(stack, url, "metrics-cdc.",
+                    "mode", "cdc", "table.include.list", "cdc_rows", "slot.name", "metrics_cdc",
+                    "publication.name", "metrics_cdc", "heartbeat.interval.ms", "300"));
             stack.rest().awaitRunning(connector, TIMEOUT);
             ObjectName task = new ObjectName("kafka.connect:type=plugins,connector=" + connector + ",task=0");
             await("snapshot-rows-read", 300.0, () -> attribute(task, "snapshot-rows-read"));
@@ -246,34 +214,5 @@ class MetricsIT {
             }
         }
         assertEquals(expected, last, what + " within " + TIMEOUT);
-    }
-
-    /** Keeps every tablestream log event of the worker in this JVM, with its context data (MDC). */
-    private static final class CapturingAppender extends AbstractAppender {
-
-        final List<LogEvent> events = new CopyOnWriteArrayList<>();
-
-        CapturingAppender() {
-            super("metrics-it-capture", null, null, true, Property.EMPTY_ARRAY);
-        }
-
-        @Override
-        public void append(LogEvent event) {
-            events.add(event.toImmutable());
-        }
-
-        void attach() {
-            start();
-            LoggerContext context = (LoggerContext) LogManager.getContext(false);
-            context.getConfiguration().getLoggerConfig("io.tablestream").addAppender(this, Level.INFO, null);
-            context.updateLoggers();
-        }
-
-        void detach() {
-            LoggerContext context = (LoggerContext) LogManager.getContext(false);
-            context.getConfiguration().getLoggerConfig("io.tablestream").removeAppender(getName());
-            context.updateLoggers();
-            stop();
-        }
     }
 }

@@ -2,8 +2,10 @@ package io.tablestream.e2e;
 
 import io.tablestream.enricher.EnricherApp;
 import io.tablestream.enricher.EnricherConfig;
+import io.tablestream.testkit.ConnectorConfigs;
 import io.tablestream.testkit.Stack;
 import io.tablestream.testkit.TablestreamStack;
+import io.tablestream.testkit.TopicReader;
 import org.apache.kafka.streams.KafkaStreams;
 import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.AfterAll;
@@ -55,29 +57,12 @@ class PipelineIT {
         for (String topic : List.of("customers", "orders", "enriched_orders")) {
             stack.kafka().createTopic(PREFIX + topic, 1);
         }
-        stack.rest().createOrUpdateConnector("pipeline-source", Map.ofEntries(
-                Map.entry("connector.class", "io.tablestream.source.PostgresSourceConnector"),
-                Map.entry("tasks.max", "1"),
-                Map.entry("connection.url", url),
-                Map.entry("connection.user", stack.postgres().user()),
-                Map.entry("connection.password", stack.postgres().passwordOrEmpty()),
-                Map.entry("table.include.list", "customers,orders"),
-                Map.entry("mode", "timestamp+incrementing"),
-                Map.entry("incrementing.column.name", "id"),
-                Map.entry("timestamp.column.name", "updated_at"),
-                Map.entry("topic.prefix", PREFIX),
-                Map.entry("poll.interval.ms", "200")));
-        stack.rest().createOrUpdateConnector("pipeline-sink", Map.ofEntries(
-                Map.entry("connector.class", "io.tablestream.sink.PostgresSinkConnector"),
-                Map.entry("tasks.max", "1"),
-                Map.entry("topics", PREFIX + "enriched_orders"),
-                Map.entry("table.name.format", "enriched_orders"),
-                Map.entry("connection.url", url),
-                Map.entry("connection.user", stack.postgres().user()),
-                Map.entry("connection.password", stack.postgres().passwordOrEmpty()),
-                Map.entry("insert.mode", "upsert"),
-                Map.entry("pk.mode", "record_key"),
-                Map.entry("auto.create", "true")));
+        stack.rest().createOrUpdateConnector("pipeline-source", ConnectorConfigs.source(stack, url, PREFIX,
+                "table.include.list", "customers,orders", "mode", "timestamp+incrementing",
+                "incrementing.column.name", "id", "timestamp.column.name", "updated_at"));
+        stack.rest().createOrUpdateConnector("pipeline-sink", ConnectorConfigs.sink(stack, url, PREFIX + "enriched_orders",
+                "table.name.format", "enriched_orders", "insert.mode", "upsert", "pk.mode", "record_key",
+                "auto.create", "true"));
         stack.rest().awaitRunning("pipeline-source", TIMEOUT);
         stack.rest().awaitRunning("pipeline-sink", TIMEOUT);
 

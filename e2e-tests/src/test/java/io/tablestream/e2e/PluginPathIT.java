@@ -2,6 +2,7 @@ package io.tablestream.e2e;
 
 import io.tablestream.testkit.ConnectRestClient;
 import io.tablestream.testkit.ConnectWorker;
+import io.tablestream.testkit.ConnectorConfigs;
 import io.tablestream.testkit.Stack;
 import io.tablestream.testkit.TablestreamStack;
 import org.jdbi.v3.core.Jdbi;
@@ -66,25 +67,10 @@ class PluginPathIT {
             assertTrue(plugins.contains("io.tablestream.source.PostgresSourceConnector 0.1.0-SNAPSHOT"), plugins.toString());
             assertTrue(plugins.contains("io.tablestream.sink.PostgresSinkConnector 0.1.0-SNAPSHOT"), plugins.toString());
 
-            rest.createOrUpdateConnector("plugin-path-source", Map.of(
-                    "connector.class", "io.tablestream.source.PostgresSourceConnector",
-                    "connection.url", url,
-                    "connection.user", stack.postgres().user(),
-                    "connection.password", stack.postgres().passwordOrEmpty(),
-                    "table.include.list", "products",
-                    "mode", "incrementing",
-                    "incrementing.column.name", "id",
-                    "topic.prefix", "plugin-path.",
-                    "poll.interval.ms", "200"));
-            rest.createOrUpdateConnector("plugin-path-sink", Map.of(
-                    "connector.class", "io.tablestream.sink.PostgresSinkConnector",
-                    "topics", "plugin-path.products",
-                    "table.name.format", "products_copy",
-                    "connection.url", url,
-                    "connection.user", stack.postgres().user(),
-                    "connection.password", stack.postgres().passwordOrEmpty(),
-                    "insert.mode", "upsert",
-                    "pk.mode", "record_key",
+            rest.createOrUpdateConnector("plugin-path-source", ConnectorConfigs.source(stack, url, "plugin-path.",
+                    "table.include.list", "products", "mode", "incrementing", "incrementing.column.name", "id"));
+            rest.createOrUpdateConnector("plugin-path-sink", ConnectorConfigs.sink(stack, url, "plugin-path.products",
+                    "table.name.format", "products_copy", "insert.mode", "upsert", "pk.mode", "record_key",
                     "auto.create", "true"));
             rest.awaitRunning("plugin-path-source", TIMEOUT);
             rest.awaitRunning("plugin-path-sink", TIMEOUT);

@@ -25,9 +25,13 @@ public final class ConnectionConfig {
     private static final String CONNECTION_PASSWORD_DOC =
             "Database password. Never logged; prefer a config provider such as ${file:/secrets.properties:pg.password}.";
     public static final String CONNECTION_ATTEMPTS_CONFIG = "connection.attempts";
-    private static final String CONNECTION_ATTEMPTS_DOC = "Source connector: how many times a task tries to open its"
-            + " connection (in mode=cdc also to re-open a lost replication connection) before it fails. Not used by the"
-            + " sink, which retries transient database errors max.retries times.";
+    private static final String CONNECTION_ATTEMPTS_DOC = "Source connector: how many connection attempts may fail in"
+            + " a row before the task fails, at start and whenever the connection is lost later (in mode=cdc the"
+            + " replication connection too); a successful connection starts the count anew. Counting the same way at"
+            + " every moment bounds how long any outage goes unreported: after connection.attempts x"
+            + " connection.backoff.ms the task shows as FAILED, where it can be alerted on and restarted, and it"
+            + " resumes from its stored offset. Credentials refused and other permanent errors fail at once. Not used"
+            + " by the sink, which retries transient database errors max.retries times.";
     public static final String CONNECTION_BACKOFF_MS_CONFIG = "connection.backoff.ms";
     private static final String CONNECTION_BACKOFF_MS_DOC = "Source connector: wait between connection attempts, and"
             + " before polling a table again after a transient error, in milliseconds. Not used by the sink (see"

@@ -4,10 +4,10 @@ import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.connect.errors.ConnectException;
 
 /**
- * A polling task's connection state under its {@link RetryPolicy}: until the task has connected once it gets the
- * policy's attempts, that far apart, then fails naming the keys; once it has connected, a lost connection is retried
- * every backoff until the database is back (a poll re-reads from its offset, so waiting loses nothing). Credentials
- * PostgreSQL refuses and other permanent errors fail at once.
+ * A task's connection state under its {@link RetryPolicy}: a transient failure is tried again a backoff later, and
+ * the task fails naming the keys once the policy's attempts have failed in a row, whether the database was down at
+ * start or went away later (an attempt that connects starts the count anew). Credentials PostgreSQL refuses and other
+ * permanent errors fail at once.
  *
  * <p>It never sleeps. Kafka Connect stops a task only between two calls into it (a source task's {@code stop()}
  * comes after its last {@code poll()} has returned), so a task that waited out its backoff inside a call could
@@ -16,7 +16,6 @@ import org.apache.kafka.connect.errors.ConnectException;
 public final class ConnectionRetry {
 
     private final RetryPolicy policy;
-    private boolean everConnected;
     private int failures;
     private long nextAttemptAtMs;
 
@@ -37,7 +36,6 @@ public final class ConnectionRetry {
     }
 
     public void succeeded() {
-        everConnected = true;
         failures = 0;
         nextAttemptAtMs = 0;
     }
@@ -56,8 +54,8 @@ public final class ConnectionRetry {
             throw error instanceof ConnectException connect ? connect : new ConnectException(error.getMessage(), error);
         }
         failures++;
-        if (!everConnected && !policy.mayRetry(failures, error)) {
-            throw new ConnectException("Could not connect to PostgreSQL in " + policy.attempts() + " attempts "
+        if (!policy.mayRetry(failures, error)) {
+            throw new ConnectException("Could not connect to PostgreSQL in " + policy.attempts() + " attempts in a row "
                     + policy.backoffMs() + " ms apart (" + ConnectionConfig.CONNECTION_ATTEMPTS_CONFIG + ", "
                     + ConnectionConfig.CONNECTION_BACKOFF_MS_CONFIG + "); check connection.url and that the server is up: "
                     + error.getMessage(), error);

@@ -26,16 +26,19 @@ class ConnectionRetryTest {
     }
 
     @Test
-    void onceConnectedALostConnectionIsRetriedUntilTheDatabaseIsBack() {
-        ConnectionRetry retry = new ConnectionRetry(new RetryPolicy(2, 500));
+    void aConnectionLostLaterGetsTheSameAttemptsInARowAsAtStart() {
+        ConnectionRetry retry = new ConnectionRetry(new RetryPolicy(3, 500));
         retry.succeeded();
-        for (int i = 0; i < 100; i++) {
-            retry.failed(REFUSED, i * 500L);
-        }
-        assertEquals(100, retry.failures());
+        retry.failed(REFUSED, 0);
+        retry.failed(REFUSED, 500);
+        assertEquals(2, retry.failures());
         retry.succeeded();
         assertEquals(0, retry.failures());
         assertTrue(retry.mayAttempt(0));
+        retry.failed(REFUSED, 1000);
+        retry.failed(REFUSED, 1500);
+        ConnectException e = assertThrows(ConnectException.class, () -> retry.failed(REFUSED, 2000));
+        assertTrue(e.getMessage().contains("3 attempts in a row"), e.getMessage());
     }
 
     @Test

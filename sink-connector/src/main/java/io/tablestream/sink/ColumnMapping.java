@@ -69,7 +69,7 @@ final class ColumnMapping {
     private static List<SinkColumn> recordKeyColumns(List<String> pkFields, SinkRecord sample) {
         Schema keySchema = sample.keySchema();
         if (keySchema == null) {
-            throw new ConnectException(PostgresSinkConfig.PK_MODE_CONFIG + "=" + PkMode.RECORD_KEY
+            throw new ConnectException(PostgresSinkConfig.PK_MODE_CONFIG + "=" + PkMode.RECORD_KEY.configValue()
                     + " needs records with a key schema, but the record at " + Records.position(sample)
                     + " has none: use a key converter with schemas, e.g. JsonConverter with "
                     + "key.converter.schemas.enable=true, or StringConverter for a string key");
@@ -78,7 +78,7 @@ final class ColumnMapping {
             if (pkFields.size() != 1) {
                 throw new ConnectException(PostgresSinkConfig.PK_FIELDS_CONFIG + " must name exactly one column for "
                         + "the primitive " + keySchema.type() + " key of topic '" + sample.topic() + "' (pk.mode="
-                        + PkMode.RECORD_KEY + "), e.g. pk.fields=id; it is " + pkFields);
+                        + PkMode.RECORD_KEY.configValue() + "), e.g. pk.fields=id; it is " + pkFields);
             }
             return List.of(column(pkFields.get(0), keySchema, true, ColumnMapping::requireKey, "key", sample));
         }
@@ -87,7 +87,7 @@ final class ColumnMapping {
                 : pkFields;
         if (names.isEmpty()) {
             throw new ConnectException("The record key of topic '" + sample.topic() + "' is a Struct without fields, "
-                    + "so pk.mode=" + PkMode.RECORD_KEY + " gives no primary key");
+                    + "so pk.mode=" + PkMode.RECORD_KEY.configValue() + " gives no primary key");
         }
         List<SinkColumn> columns = new ArrayList<>();
         for (String name : distinct(names)) {
@@ -113,7 +113,7 @@ final class ColumnMapping {
     private static Object requireKey(SinkRecord record) {
         if (record.key() == null) {
             throw new ConnectException("The record at " + Records.position(record) + " has a null key, but pk.mode="
-                    + PkMode.RECORD_KEY + " takes the primary key from it");
+                    + PkMode.RECORD_KEY.configValue() + " takes the primary key from it");
         }
         return record.key();
     }

@@ -12,7 +12,7 @@ import java.util.Map;
 /**
  * The records a task accepted but has not written yet, across put calls, so one transaction can hold up to
  * batch.size records although the consumer hands fewer per poll. Knows how far each partition is buffered, so a
- * batch Connect hands again after a retriable failure is not buffered twice.
+ * put Connect repeats after a retriable failure is not buffered twice.
  */
 final class PendingRecords {
 
@@ -20,8 +20,9 @@ final class PendingRecords {
     private final Map<TopicPartition, Long> bufferedUpTo = new HashMap<>();
     private long oldestNanos;
 
-    void add(Collection<SinkRecord> batch) {
-        for (SinkRecord record : batch) {
+    /** Adds the records of one put, but those already buffered. */
+    void add(Collection<SinkRecord> put) {
+        for (SinkRecord record : put) {
             TopicPartition tp = new TopicPartition(record.topic(), record.kafkaPartition());
             Long buffered = bufferedUpTo.get(tp);
             if (buffered != null && record.kafkaOffset() <= buffered) {

@@ -1,7 +1,8 @@
 package io.tablestream.sink;
 
+import io.tablestream.jdbc.ConfigEnum;
 import io.tablestream.jdbc.ConnectionConfig;
-import io.tablestream.jdbc.OneOf;
+import io.tablestream.jdbc.ListAlias;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -69,7 +70,9 @@ public final class PostgresSinkConfig extends AbstractConfig {
     public static final String FIELDS_WHITELIST_CONFIG = "fields.whitelist";
     private static final String FIELDS_INCLUDE_LIST_DOC = "Value fields to write; empty means all. Key columns are "
             + "always written. Alias: " + FIELDS_WHITELIST_CONFIG + ".";
-    private static final String FIELDS_WHITELIST_DOC = "Deprecated alias of " + FIELDS_INCLUDE_LIST_CONFIG + ".";
+    private static final String FIELDS_WHITELIST_DOC = "Deprecated alias of " + FIELDS_INCLUDE_LIST_CONFIG
+            + "; setting both with different fields is an error.";
+    static final ListAlias FIELDS_ALIAS = new ListAlias(FIELDS_INCLUDE_LIST_CONFIG, FIELDS_WHITELIST_CONFIG);
 
     public static final String AUTO_CREATE_CONFIG = "auto.create";
     private static final String AUTO_CREATE_DOC = "Create a missing table (CREATE TABLE IF NOT EXISTS) from the record "
@@ -105,10 +108,11 @@ public final class PostgresSinkConfig extends AbstractConfig {
     /** Parses and checks the settings, cross-field rules included; a {@link ConfigException} names the key at fault. */
     public PostgresSinkConfig(Map<String, String> props) {
         super(CONFIG_DEF, props);
-        insertMode = InsertMode.parse(getString(INSERT_MODE_CONFIG));
-        pkMode = PkMode.parse(getString(PK_MODE_CONFIG));
-        writeMethod = WriteMethod.parse(getString(WRITE_METHOD_CONFIG));
-        quoteIdentifiers = QuoteIdentifiers.parse(getString(QUOTE_SQL_IDENTIFIERS_CONFIG));
+        insertMode = ConfigEnum.parse(InsertMode.class, getString(INSERT_MODE_CONFIG));
+        pkMode = ConfigEnum.parse(PkMode.class, getString(PK_MODE_CONFIG));
+        writeMethod = ConfigEnum.parse(WriteMethod.class, getString(WRITE_METHOD_CONFIG));
+        quoteIdentifiers = ConfigEnum.parse(QuoteIdentifiers.class, getString(QUOTE_SQL_IDENTIFIERS_CONFIG));
+        FIELDS_ALIAS.value(this);
         Map<String, String> problems = crossFieldProblems(insertMode, pkMode, pkFields(),
                 getBoolean(DELETE_ENABLED_CONFIG));
         if (!problems.isEmpty()) {
@@ -122,27 +126,23 @@ public final class PostgresSinkConfig extends AbstractConfig {
         int mapping = 0;
         int ddl = 0;
         int delivery = 0;
-        return def
-                .define(INSERT_MODE_CONFIG, Type.STRING, InsertMode.INSERT.toString(),
-                        OneOf.of(InsertMode.configValues()), Importance.HIGH,
-                        INSERT_MODE_DOC, WRITES_GROUP, ++writes, Width.SHORT, "Insert mode")
-                .define(WRITE_METHOD_CONFIG, Type.STRING, WriteMethod.COPY.toString(),
-                        OneOf.of(WriteMethod.configValues()), Importance.MEDIUM,
-                        WRITE_METHOD_DOC, WRITES_GROUP, ++writes, Width.SHORT, "Write method")
-                .define(DELETE_ENABLED_CONFIG, Type.BOOLEAN, false, Importance.MEDIUM, DELETE_ENABLED_DOC,
+        ConfigEnum.define(def, INSERT_MODE_CONFIG, InsertMode.class, InsertMode.INSERT, Importance.HIGH,
+                INSERT_MODE_DOC, WRITES_GROUP, ++writes, Width.SHORT, "Insert mode");
+        ConfigEnum.define(def, WRITE_METHOD_CONFIG, WriteMethod.class, WriteMethod.COPY, Importance.MEDIUM,
+                WRITE_METHOD_DOC, WRITES_GROUP, ++writes, Width.SHORT, "Write method");
+        def.define(DELETE_ENABLED_CONFIG, Type.BOOLEAN, false, Importance.MEDIUM, DELETE_ENABLED_DOC,
                         WRITES_GROUP, ++writes, Width.SHORT, "Enable deletes")
                 .define(BATCH_SIZE_CONFIG, Type.INT, 3000, ConfigDef.Range.atLeast(1), Importance.MEDIUM,
                         BATCH_SIZE_DOC, WRITES_GROUP, ++writes, Width.SHORT, "Batch size")
                 .define(TABLE_NAME_FORMAT_CONFIG, Type.STRING, TOPIC_PLACEHOLDER, new ConfigDef.NonEmptyString(),
                         Importance.MEDIUM, TABLE_NAME_FORMAT_DOC, DATA_MAPPING_GROUP, ++mapping, Width.LONG,
-                        "Table name format")
-                .define(QUOTE_SQL_IDENTIFIERS_CONFIG, Type.STRING, QuoteIdentifiers.ALWAYS.toString(),
-                        OneOf.of(QuoteIdentifiers.configValues()), Importance.LOW, QUOTE_SQL_IDENTIFIERS_DOC,
-                        DATA_MAPPING_GROUP, ++mapping, Width.SHORT, "Quote SQL identifiers")
-                .define(PK_MODE_CONFIG, Type.STRING, PkMode.NONE.toString(),
-                        OneOf.of(PkMode.configValues()), Importance.HIGH, PK_MODE_DOC,
-                        DATA_MAPPING_GROUP, ++mapping, Width.MEDIUM, "Primary key mode")
-                .define(PK_FIELDS_CONFIG, Type.LIST, Collections.emptyList(), Importance.MEDIUM, PK_FIELDS_DOC,
+                        "Table name format");
+        ConfigEnum.define(def, QUOTE_SQL_IDENTIFIERS_CONFIG, QuoteIdentifiers.class, QuoteIdentifiers.ALWAYS,
+                Importance.LOW, QUOTE_SQL_IDENTIFIERS_DOC, DATA_MAPPING_GROUP, ++mapping, Width.SHORT,
+                "Quote SQL identifiers");
+        ConfigEnum.define(def, PK_MODE_CONFIG, PkMode.class, PkMode.NONE, Importance.HIGH, PK_MODE_DOC,
+                DATA_MAPPING_GROUP, ++mapping, Width.MEDIUM, "Primary key mode");
+        return def.define(PK_FIELDS_CONFIG, Type.LIST, Collections.emptyList(), Importance.MEDIUM, PK_FIELDS_DOC,
                         DATA_MAPPING_GROUP, ++mapping, Width.LONG, "Primary key fields")
                 .define(FIELDS_INCLUDE_LIST_CONFIG, Type.LIST, Collections.emptyList(), Importance.MEDIUM,
                         FIELDS_INCLUDE_LIST_DOC, DATA_MAPPING_GROUP, ++mapping, Width.LONG, "Fields to write")
@@ -171,12 +171,13 @@ public final class PostgresSinkConfig extends AbstractConfig {
                                                   boolean deleteEnabled) {
         Map<String, String> problems = new LinkedHashMap<>();
         if (insertMode != InsertMode.INSERT && pkMode == PkMode.NONE) {
-            problems.put(INSERT_MODE_CONFIG, "insert.mode=" + insertMode + " needs a primary key to find rows: set "
-                    + PK_MODE_CONFIG + " to " + PkMode.RECORD_KEY + ", " + PkMode.RECORD_VALUE + " or " + PkMode.KAFKA);
+            problems.put(INSERT_MODE_CONFIG, "insert.mode=" + insertMode.configValue() + " needs a primary key to find"
+                    + " rows: set " + PK_MODE_CONFIG + " to " + PkMode.RECORD_KEY.configValue() + ", "
+                    + PkMode.RECORD_VALUE.configValue() + " or " + PkMode.KAFKA.configValue());
         }
         if (deleteEnabled && pkMode != PkMode.RECORD_KEY) {
             problems.put(DELETE_ENABLED_CONFIG, DELETE_ENABLED_CONFIG + "=true deletes rows by the record key: set "
-                    + PK_MODE_CONFIG + "=" + PkMode.RECORD_KEY);
+                    + PK_MODE_CONFIG + "=" + PkMode.RECORD_KEY.configValue());
         }
         if (pkMode == PkMode.KAFKA && !pkFields.isEmpty() && pkFields.size() != ColumnMapping.KAFKA_COLUMNS.size()) {
             problems.put(PK_FIELDS_CONFIG, "pk.mode=kafka takes no " + PK_FIELDS_CONFIG + " (the key columns are "
@@ -215,10 +216,9 @@ public final class PostgresSinkConfig extends AbstractConfig {
         return getBoolean(DELETE_ENABLED_CONFIG);
     }
 
-    /** fields.include.list, or its alias fields.whitelist when only that is set; empty means every field. */
+    /** fields.include.list, or its alias fields.whitelist ({@link ListAlias}); empty means every field. */
     public List<String> fieldsIncludeList() {
-        List<String> fields = getList(FIELDS_INCLUDE_LIST_CONFIG);
-        return fields.isEmpty() ? getList(FIELDS_WHITELIST_CONFIG) : fields;
+        return FIELDS_ALIAS.value(this);
     }
 
     public boolean autoEvolve() {

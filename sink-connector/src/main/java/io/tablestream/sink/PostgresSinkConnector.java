@@ -1,5 +1,7 @@
 package io.tablestream.sink;
 
+import io.tablestream.jdbc.ConfigEnum;
+import io.tablestream.jdbc.ConfigValues;
 import io.tablestream.jdbc.Version;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.Config;
@@ -12,8 +14,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
-import java.util.stream.Collectors;
 
 /** Writes Kafka topics into PostgreSQL tables, one table per topic (see {@link PostgresSinkConfig}). */
 public class PostgresSinkConnector extends SinkConnector {
@@ -59,8 +59,8 @@ public class PostgresSinkConnector extends SinkConnector {
     @Override
     public Config validate(Map<String, String> connectorConfigs) {
         Config config = super.validate(connectorConfigs);
-        Map<String, ConfigValue> values = config.configValues().stream()
-                .collect(Collectors.toMap(ConfigValue::name, Function.identity()));
+        Map<String, ConfigValue> values = ConfigValues.byName(config);
+        PostgresSinkConfig.FIELDS_ALIAS.check(values);
         ConfigValue insertMode = values.get(PostgresSinkConfig.INSERT_MODE_CONFIG);
         ConfigValue pkMode = values.get(PostgresSinkConfig.PK_MODE_CONFIG);
         ConfigValue pkFields = values.get(PostgresSinkConfig.PK_FIELDS_CONFIG);
@@ -69,8 +69,8 @@ public class PostgresSinkConnector extends SinkConnector {
             return config; // a key is already invalid on its own: that error is the one to fix first
         }
         List<String> fields = ((List<?>) pkFields.value()).stream().map(String::valueOf).toList();
-        PostgresSinkConfig.crossFieldProblems(InsertMode.parse((String) insertMode.value()),
-                        PkMode.parse((String) pkMode.value()), fields, (Boolean) deleteEnabled.value())
+        PostgresSinkConfig.crossFieldProblems(ConfigEnum.parse(InsertMode.class, (String) insertMode.value()),
+                        ConfigEnum.parse(PkMode.class, (String) pkMode.value()), fields, (Boolean) deleteEnabled.value())
                 .forEach((key, message) -> values.get(key).addErrorMessage(message));
         return config;
     }

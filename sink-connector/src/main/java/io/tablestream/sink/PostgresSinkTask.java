@@ -41,7 +41,7 @@ public class PostgresSinkTask extends SinkTask {
     private WritePlans plans;
     private ChunkWriter chunkWriter;
     private OffsetStore offsetStore;
-    /** A put waiting for more records lets the next poll wait this long before handing an empty batch. */
+    /** A put waiting for more records lets the next poll wait this long before handing no records. */
     static final long IDLE_POLL_MS = 10;
     /** The longest a record waits in the buffer while records keep coming, ms. */
     static final long MAX_LINGER_MS = 200;
@@ -128,9 +128,9 @@ public class PostgresSinkTask extends SinkTask {
 
     /**
      * Buffers the records and writes what is pending once it holds batch.size records, once the consumer found
-     * nothing more (Connect hands an empty batch after a poll that waited {@link #IDLE_POLL_MS}), or once the oldest
+     * nothing more (Connect calls put with no records after a poll that waited {@link #IDLE_POLL_MS}), or once the oldest
      * record has waited {@link #MAX_LINGER_MS}. A transient failure is retried through Connect: the worker waits
-     * retry.backoff.ms and hands the same batch again, so put never sleeps and stop() is prompt.
+     * retry.backoff.ms and hands the same records again, so put never sleeps and stop() is prompt.
      */
     @Override
     public void put(Collection<SinkRecord> records) {

@@ -1,10 +1,10 @@
 package io.tablestream.sink;
 
+import io.tablestream.jdbc.ConfigEnum;
 import io.tablestream.jdbc.Identifiers;
 import io.tablestream.jdbc.TableId;
 import org.apache.kafka.connect.errors.ConnectException;
 
-import java.util.Arrays;
 import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
  * name, so mixed case, spaces and reserved words work. {@code never} writes names bare and accepts only names that
  * mean the same bare as quoted (lower case, no reserved word), so both settings write the same tables.
  */
-public enum QuoteIdentifiers {
+public enum QuoteIdentifiers implements ConfigEnum {
     ALWAYS,
     NEVER;
 
@@ -31,15 +31,6 @@ public enum QuoteIdentifiers {
             "overlaps", "placing", "primary", "references", "returning", "right", "select", "session_user",
             "similar", "some", "symmetric", "system_user", "table", "tablesample", "then", "to", "trailing", "true",
             "union", "unique", "user", "using", "variadic", "verbose", "when", "where", "window", "with");
-
-    /** Parses a value already checked by the case-insensitive validator. */
-    static QuoteIdentifiers parse(String value) {
-        return valueOf(value.trim().toUpperCase(Locale.ROOT));
-    }
-
-    static String[] configValues() {
-        return Arrays.stream(values()).map(QuoteIdentifiers::toString).toArray(String[]::new);
-    }
 
     /**
      * The table's name as written in SQL: {@code "schema"."table"}, or {@code schema.table} for never;
@@ -71,13 +62,13 @@ public enum QuoteIdentifiers {
             return name;
         }
         throw new ConnectException(kind + " '" + name + "' (table " + table + ") " + problem + ", so it cannot be "
-                + "written unquoted with " + PostgresSinkConfig.QUOTE_SQL_IDENTIFIERS_CONFIG + "=" + NEVER + ": set "
-                + PostgresSinkConfig.QUOTE_SQL_IDENTIFIERS_CONFIG + "=" + ALWAYS + " (the default), or " + fix);
+                + "written unquoted with " + PostgresSinkConfig.QUOTE_SQL_IDENTIFIERS_CONFIG + "=" + NEVER.configValue()
+                + ": set " + PostgresSinkConfig.QUOTE_SQL_IDENTIFIERS_CONFIG + "=" + ALWAYS.configValue()
+                + " (the default), or " + fix);
     }
 
-    /** The value as written in the connector config. */
     @Override
-    public String toString() {
+    public String configValue() {
         return name().toLowerCase(Locale.ROOT);
     }
 }

@@ -86,13 +86,13 @@ final class SchemalessMapping {
         }
         if (pkFields.size() != 1) {
             throw new ConnectException(PostgresSinkConfig.PK_FIELDS_CONFIG + " must name exactly one column for the "
-                    + "primitive key of topic '" + sample.topic() + "' (pk.mode=" + PkMode.RECORD_KEY + "); it is "
-                    + pkFields);
+                    + "primitive key of topic '" + sample.topic() + "' (pk.mode=" + PkMode.RECORD_KEY.configValue()
+                    + "); it is " + pkFields);
         }
         return List.of(column(pkFields.get(0), true, r -> {
             if (r.key() == null) {
                 throw new ConnectException("The record at " + Records.position(r) + " has a null key, but pk.mode="
-                        + PkMode.RECORD_KEY + " takes the primary key from it");
+                        + PkMode.RECORD_KEY.configValue() + " takes the primary key from it");
             }
             return r.key();
         }, table, tableColumns, sample));

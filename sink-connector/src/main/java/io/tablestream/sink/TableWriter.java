@@ -26,9 +26,10 @@ import java.util.function.Consumer;
 /**
  * Runs a write plan's SQL: makes sure the table is there, then writes a chunk of operations in one transaction, by
  * COPY (into the table, or a staging table merged with one statement; an upsert first tries the table itself, see
- * {@link #copiedAsNewKeys}) or by JDBC batch. Within a chunk, upsert and
- * update keep only the last operation per key; insert starts a new segment when a key repeats, so a delete and a
- * re-insert of one key still apply in order.
+ * {@link #copiedAsNewKeys}) or by JDBC batch. A chunk is the one word for a group of records: the records of one
+ * table written in one transaction. Within a chunk, upsert and update keep only the last operation per key; insert
+ * writes the chunk in several passes when a key repeats (each pass's keys are distinct), so a delete and a re-insert
+ * of one key still apply in order.
  */
 final class TableWriter {
 
@@ -164,13 +165,13 @@ final class TableWriter {
      * left to the table's defaults.
      */
     int write(Handle handle, WritePlan plan, List<PreparedRow> rows, Consumer<Handle> alsoInTransaction) {
-        List<List<PreparedRow>> segments = segments(plan, rows);
+        List<List<PreparedRow>> passes = passes(plan, rows);
         stageCount = 0;
         insertedWithoutUnavailable = 0;
         try {
             handle.useTransaction(tx -> {
-                for (List<PreparedRow> segment : segments) {
-                    writeSegment(tx, plan, segment);
+                for (List<PreparedRow> pass : passes) {
+                    writePass(tx, plan, pass);
                 }
                 alsoInTransaction.accept(tx);
             });
@@ -182,8 +183,8 @@ final class TableWriter {
         return insertedWithoutUnavailable;
     }
 
-    /** Segments whose keys are distinct, so their statements may run in any order. */
-    static List<List<PreparedRow>> segments(WritePlan plan, List<PreparedRow> rows) {
+    /** The chunk's rows in passes whose keys are distinct, so each pass's statements may run in any order. */
+    static List<List<PreparedRow>> passes(WritePlan plan, List<PreparedRow> rows) {
         if (plan.keys().isEmpty()) {
             return List.of(rows);
         }
@@ -195,25 +196,25 @@ final class TableWriter {
             }
             return List.of(new ArrayList<>(last.values()));
         }
-        List<List<PreparedRow>> segments = new ArrayList<>();
+        List<List<PreparedRow>> passes = new ArrayList<>();
         List<PreparedRow> current = new ArrayList<>();
         Set<String> keys = new HashSet<>();
         for (PreparedRow row : rows) {
             if (!keys.add(row.key())) {
-                segments.add(current);
+                passes.add(current);
                 current = new ArrayList<>();
                 keys.clear();
                 keys.add(row.key());
             }
             current.add(row);
         }
-        segments.add(current);
-        return segments;
+        passes.add(current);
+        return passes;
     }
 
-    private void writeSegment(Handle tx, WritePlan plan, List<PreparedRow> segment) throws SQLException {
-        List<PreparedRow> writes = segment.stream().filter(r -> !r.op().delete()).toList();
-        List<PreparedRow> deletes = segment.stream().filter(r -> r.op().delete()).toList();
+    private void writePass(Handle tx, WritePlan plan, List<PreparedRow> pass) throws SQLException {
+        List<PreparedRow> writes = pass.stream().filter(r -> !r.op().delete()).toList();
+        List<PreparedRow> deletes = pass.stream().filter(r -> r.op().delete()).toList();
         if (!writes.isEmpty() && plan.insertSql() != null) {
             if (plan.partial() && plan.mode() == InsertMode.UPSERT) {
                 insertedWithoutUnavailable += upsertAvailableColumns(tx, plan, writes);
@@ -248,7 +249,7 @@ final class TableWriter {
     /**
      * An upsert of rows that leave some columns unavailable: updates the available columns of the rows there, then
      * inserts the others (their unavailable columns get the table's defaults); returns how many it inserted. Both
-     * steps see the segment's distinct keys, so the count is exact unless another writer inserts a key in between,
+     * steps see the pass's distinct keys, so the count is exact unless another writer inserts a key in between,
      * which the insert's ON CONFLICT still handles.
      */
     private int upsertAvailableColumns(Handle tx, WritePlan plan, List<PreparedRow> writes) throws SQLException {
@@ -374,25 +375,25 @@ final class TableWriter {
         }
     }
 
-    /** Streams the rows' lines; rows that lie next to each other in the buffer go in one write. */
+    /** Streams the rows' lines; lines that lie next to each other in the buffer go in one write (one span). */
     private static void copy(Handle tx, String sql, List<PreparedRow> rows) throws SQLException {
         CopyIn in = tx.getConnection().unwrap(PGConnection.class).getCopyAPI().copyIn(sql);
         try {
-            int runStart = 0;
-            int runEnd = 0;
+            int spanStart = 0;
+            int spanEnd = 0;
             CopyBuffer buffer = null;
             for (PreparedRow row : rows) {
-                if (row.copyText() != buffer || row.copyStart() != runEnd) {
-                    if (runEnd > runStart) {
-                        buffer.writeTo(in, runStart, runEnd);
+                if (row.copyText() != buffer || row.copyStart() != spanEnd) {
+                    if (spanEnd > spanStart) {
+                        buffer.writeTo(in, spanStart, spanEnd);
                     }
                     buffer = row.copyText();
-                    runStart = row.copyStart();
+                    spanStart = row.copyStart();
                 }
-                runEnd = row.copyEnd();
+                spanEnd = row.copyEnd();
             }
-            if (runEnd > runStart) {
-                buffer.writeTo(in, runStart, runEnd);
+            if (spanEnd > spanStart) {
+                buffer.writeTo(in, spanStart, spanEnd);
             }
             in.endCopy();
         } finally {

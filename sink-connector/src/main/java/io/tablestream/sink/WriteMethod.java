@@ -1,25 +1,16 @@
 package io.tablestream.sink;
 
-import java.util.Arrays;
+import io.tablestream.jdbc.ConfigEnum;
+
 import java.util.Locale;
 
 /** How rows reach the database: {@code COPY} (through a staging table where needed) or a JDBC batch. */
-public enum WriteMethod {
+public enum WriteMethod implements ConfigEnum {
     COPY,
     BATCH;
 
-    /** Parses a value already checked by the case-insensitive validator. */
-    static WriteMethod parse(String value) {
-        return valueOf(value.trim().toUpperCase(Locale.ROOT));
-    }
-
-    static String[] configValues() {
-        return Arrays.stream(values()).map(WriteMethod::toString).toArray(String[]::new);
-    }
-
-    /** The value as written in the connector config. */
     @Override
-    public String toString() {
+    public String configValue() {
         return name().toLowerCase(Locale.ROOT);
     }
 }

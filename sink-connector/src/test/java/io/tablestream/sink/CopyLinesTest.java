@@ -151,7 +151,7 @@ class CopyLinesTest {
         WritePlan plan = WritePlan.create(TestRecords.config("insert.mode", "upsert", "pk.mode", "record_value",
                 "pk.fields", "k"), TABLE, ops.get(0).row());
         List<PreparedRow> rows = new TableWriter(false, WriteMethod.COPY).prepare(plan, ops);
-        List<List<Long>> kept = TableWriter.segments(plan, rows).stream()
+        List<List<Long>> kept = TableWriter.passes(plan, rows).stream()
                 .map(s -> s.stream().map(r -> r.op().original().kafkaOffset()).toList()).toList();
         assertEquals(List.of(List.of(1L, 3L, 4L, 5L)), kept, "the last per key; null, 'null' and '\\N' differ");
         assertEquals("\\N\t3\n", rows.get(3).copyLine());

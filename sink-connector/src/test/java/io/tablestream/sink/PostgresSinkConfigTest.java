@@ -32,10 +32,15 @@ class PostgresSinkConfigTest {
     }
 
     @Test
-    void fieldsWhitelistIsAnAlias() {
+    void fieldsWhitelistIsAnAliasAndADifferentListUnderBothNamesIsRefused() {
         assertEquals(List.of("a", "b"), TestRecords.config("fields.whitelist", "a,b").fieldsIncludeList());
-        assertEquals(List.of("c"), TestRecords.config("fields.whitelist", "a,b", "fields.include.list", "c")
+        assertEquals(List.of("a", "b"), TestRecords.config("fields.whitelist", "a, b", "fields.include.list", "a,b")
                 .fieldsIncludeList());
+        // Both given and different: writing only one of the lists would drop columns the other asked for, unsaid.
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> TestRecords.config("fields.whitelist", "a,b", "fields.include.list", "c"));
+        assertTrue(e.getMessage().contains("fields.whitelist") && e.getMessage().contains("fields.include.list=c"),
+                e.getMessage());
     }
 
     @Test

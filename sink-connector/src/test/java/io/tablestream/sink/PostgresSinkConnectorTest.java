@@ -40,6 +40,26 @@ class PostgresSinkConnectorTest {
     }
 
     @Test
+    void differentListsUnderFieldsIncludeListAndItsAliasArePinnedToTheAlias() {
+        Config config = new PostgresSinkConnector().validate(TestRecords.props("fields.include.list", "a",
+                "fields.whitelist", "b"));
+        List<String> errors = errors(config, PostgresSinkConfig.FIELDS_WHITELIST_CONFIG);
+        assertEquals(1, errors.size(), errors.toString());
+        assertTrue(errors.get(0).contains("set only fields.include.list"), errors.get(0));
+        assertEquals(1, errorCount(config));
+        assertEquals(0, errorCount(new PostgresSinkConnector().validate(TestRecords.props("fields.include.list", "a",
+                "fields.whitelist", "a"))));
+    }
+
+    @Test
+    void enumeratedSettingsRecommendTheirValues() {
+        Config config = new PostgresSinkConnector().validate(TestRecords.props());
+        ConfigValue insertMode = config.configValues().stream()
+                .filter(v -> v.name().equals(PostgresSinkConfig.INSERT_MODE_CONFIG)).findFirst().orElseThrow();
+        assertEquals(List.of("insert", "upsert", "update"), insertMode.recommendedValues());
+    }
+
+    @Test
     void kafkaPkWithOtherThanZeroOrThreeFieldsIsPinnedToPkFields() {
         for (String fields : List.of("topic_only", "a,b", "a,b,c,d")) {
             Config config = new PostgresSinkConnector().validate(TestRecords.props("pk.mode", "kafka",

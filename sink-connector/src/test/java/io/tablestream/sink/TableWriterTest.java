@@ -36,8 +36,8 @@ class TableWriterTest {
                 "delete.enabled", "true"), ITEMS, write(0, 1, "x").row());
     }
 
-    private static List<List<Long>> offsets(List<List<PreparedRow>> segments) {
-        return segments.stream().map(s -> s.stream().map(r -> r.op().original().kafkaOffset()).toList()).toList();
+    private static List<List<Long>> offsets(List<List<PreparedRow>> passes) {
+        return passes.stream().map(s -> s.stream().map(r -> r.op().original().kafkaOffset()).toList()).toList();
     }
 
     @Test
@@ -56,16 +56,16 @@ class TableWriterTest {
         WritePlan plan = plan("upsert");
         List<PreparedRow> rows = writer.prepare(plan, List.of(write(1, 1, "a"), write(2, 2, "b"), delete(3, 1),
                 write(4, 2, "c"), delete(5, 3), write(6, 3, "back")));
-        assertEquals(List.of(List.of(3L, 4L, 6L)), offsets(TableWriter.segments(plan, rows)));
+        assertEquals(List.of(List.of(3L, 4L, 6L)), offsets(TableWriter.passes(plan, rows)));
     }
 
     @Test
-    void insertStartsANewSegmentWhereAKeyRepeats() {
+    void insertStartsANewPassWhereAKeyRepeats() {
         TableWriter writer = new TableWriter(false, WriteMethod.COPY);
         WritePlan plan = plan("insert");
         List<PreparedRow> rows = writer.prepare(plan, List.of(write(1, 1, "a"), delete(2, 1), write(3, 1, "b"),
                 write(4, 2, "c")));
-        assertEquals(List.of(List.of(1L), List.of(2L), List.of(3L, 4L)), offsets(TableWriter.segments(plan, rows)));
+        assertEquals(List.of(List.of(1L), List.of(2L), List.of(3L, 4L)), offsets(TableWriter.passes(plan, rows)));
     }
 
     @Test

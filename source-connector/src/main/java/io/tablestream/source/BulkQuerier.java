@@ -50,8 +50,8 @@ final class BulkQuerier implements Querier {
     }
 
     static BulkQuerier forTable(Jdbi jdbi, TableSchema schema, PostgresSourceConfig config) {
-        String sql = PollQuery.sql(schema, Mode.BULK, "", "", false, false,
-                new PollQuery.Options(0, "UTC", config.querySuffix()));
+        String sql = new PollQuery(schema, Mode.BULK, "", "", new PollQuery.Options(0, "UTC", config.querySuffix()))
+                .statement(TableOffset.START, null, 0).sql();
         return new BulkQuerier(jdbi, schema, sql, config.topicFor(schema.table()), TableOffset.partition(schema.table()),
                 schema.table().toString());
     }

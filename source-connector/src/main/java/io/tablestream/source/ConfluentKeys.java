@@ -1,5 +1,6 @@
 package io.tablestream.source;
 
+import io.tablestream.jdbc.ConfigEnum;
 import io.tablestream.jdbc.types.NumericMapping;
 import io.tablestream.jdbc.types.TimePrecisionMode;
 import org.apache.kafka.common.config.ConfigDef;
@@ -42,7 +43,8 @@ final class ConfluentKeys {
             TRANSACTION_ISOLATION_MODE_CONFIG, "every poll runs in one REPEATABLE READ transaction, which the gap-free"
                     + " reading needs",
             QUERY_RETRY_ATTEMPTS_CONFIG, "transient errors (connection lost, serialization failure, ...) are retried"
-                    + " every connection.backoff.ms until they pass; other errors fail the task at once",
+                    + " on a new connection connection.backoff.ms later, and the task fails when connection.attempts"
+                    + " connections in a row fail; other errors fail the task at once",
             TABLE_MONITORING_STARTUP_POLLING_LIMIT_MS_CONFIG, "the connector reads the table list before it starts its"
                     + " tasks",
             QUOTE_SQL_IDENTIFIERS_CONFIG, "tablestream always quotes identifiers");
@@ -72,8 +74,8 @@ final class ConfluentKeys {
                         Importance.LOW, "Confluent: the polls' isolation level. Ignored (logged): every poll runs in"
                                 + " REPEATABLE READ.", GROUP, ++order, Width.MEDIUM, "Transaction isolation")
                 .define(QUERY_RETRY_ATTEMPTS_CONFIG, Type.INT, null, Importance.LOW,
-                        "Confluent: retries of a failed query. Ignored (logged): transient errors are retried until"
-                                + " they pass.", GROUP, ++order, Width.SHORT, "Query retry attempts")
+                        "Confluent: retries of a failed query. Ignored (logged): transient errors are retried on a"
+                                + " new connection, as connection.attempts and connection.backoff.ms say.", GROUP, ++order, Width.SHORT, "Query retry attempts")
                 .define(TABLE_MONITORING_STARTUP_POLLING_LIMIT_MS_CONFIG, Type.LONG, null, Importance.LOW,
                         "Confluent: how long start-up waits for the table list. Ignored (logged): the list is read"
                                 + " before the tasks start.", GROUP, ++order, Width.SHORT, "Table monitoring start-up limit")
@@ -88,7 +90,7 @@ final class ConfluentKeys {
                 && Boolean.TRUE.equals(config.getBoolean(NUMERIC_PRECISION_MAPPING_CONFIG))) {
             return NumericMapping.PRECISION_ONLY;
         }
-        return NumericMapping.fromConfig(config.getString(PostgresSourceConfig.NUMERIC_MAPPING_CONFIG));
+        return ConfigEnum.parse(NumericMapping.class, config.getString(PostgresSourceConfig.NUMERIC_MAPPING_CONFIG));
     }
 
     /** time.precision.mode, or connect when only Confluent's timestamp.granularity=connect_logical is set. */
@@ -97,7 +99,8 @@ final class ConfluentKeys {
                 && CONNECT_LOGICAL.equals(config.getString(TIMESTAMP_GRANULARITY_CONFIG))) {
             return TimePrecisionMode.CONNECT;
         }
-        return TimePrecisionMode.fromConfig(config.getString(PostgresSourceConfig.TIME_PRECISION_MODE_CONFIG));
+        return ConfigEnum.parse(TimePrecisionMode.class,
+                config.getString(PostgresSourceConfig.TIME_PRECISION_MODE_CONFIG));
     }
 
     /**

@@ -1,11 +1,9 @@
 package io.tablestream.source;
 
-import java.util.Arrays;
-import java.util.Locale;
-import java.util.stream.Collectors;
+import io.tablestream.jdbc.ConfigEnum;
 
 /** How the source finds new and changed rows; the names are those of Confluent's JDBC source. */
-public enum Mode {
+public enum Mode implements ConfigEnum {
     INCREMENTING("incrementing", true, false),
     TIMESTAMP("timestamp", false, true),
     TIMESTAMP_INCREMENTING("timestamp+incrementing", true, true),
@@ -26,6 +24,7 @@ public enum Mode {
         this.usesTimestamp = usesTimestamp;
     }
 
+    @Override
     public String configValue() {
         return configValue;
     }
@@ -41,19 +40,5 @@ public enum Mode {
     /** Whether the mode reads from offsets it can resume exactly (incrementing and/or timestamp columns). */
     public boolean incremental() {
         return usesIncrementing || usesTimestamp;
-    }
-
-    public static Mode fromConfig(String value) {
-        String wanted = value.trim().toLowerCase(Locale.ROOT);
-        return Arrays.stream(values()).filter(m -> m.configValue.equals(wanted)).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("Unknown mode '" + value + "'; expected one of " + names()));
-    }
-
-    public static String[] configValues() {
-        return Arrays.stream(values()).map(Mode::configValue).toArray(String[]::new);
-    }
-
-    static String names() {
-        return Arrays.stream(values()).map(Mode::configValue).collect(Collectors.joining(", "));
     }
 }

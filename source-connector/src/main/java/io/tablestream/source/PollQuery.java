@@ -3,12 +3,24 @@ package io.tablestream.source;
 import io.tablestream.jdbc.Identifiers;
 import io.tablestream.jdbc.types.ColumnReader;
 
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.Query;
+
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * The SELECT one poll of a table runs, per mode. Rows come in the order offsets advance, and each row carries the
- * id of the transaction that wrote it ({@code xmin}) so the querier can stop before rows that may overtake an
- * in-flight transaction.
+ * The SELECT one poll of a table runs, per mode, and the values of its positional parameters: the SQL and its
+ * binding come from one place so that they cannot disagree. Rows come in the order offsets advance, and each row
+ * carries the id of the transaction that wrote it ({@code xmin}) so the querier can stop before rows that may
+ * overtake an in-flight transaction.
  */
 public final class PollQuery {
 
@@ -16,8 +28,10 @@ public final class PollQuery {
     static final String XMIN_COLUMN = "__tablestream_xmin";
     static final String CUSTOM_QUERY_ALIAS = "tablestream_query";
 
-    private PollQuery() {
-    }
+    private final Mode mode;
+    private final boolean timestampWithTimeZone;
+    private final String firstSql;
+    private final String nextSql;
 
     /**
      * Settings that shape the SQL beyond the mode.
@@ -36,22 +50,83 @@ public final class PollQuery {
         }
     }
 
+    /** A poll's SQL with the values of its positional parameters, in their order. */
+    public record Statement(String sql, List<Object> parameters) {
+        Query create(Handle handle) {
+            Query query = handle.createQuery(sql);
+            for (int i = 0; i < parameters.size(); i++) {
+                query.bind(i, parameters.get(i));
+            }
+            return query;
+        }
+    }
+
     /**
-     * The SQL, with positional parameters in this order: the timestamp upper bound (a timestamptz, see
-     * {@link OpenTransactions}), the timestamp offset (twice for timestamp+incrementing), the incrementing offset,
-     * the row limit; each only where the mode and arguments use it.
+     * The query of one table (or custom query) in one mode. Incrementing modes read at most the poll's row limit;
+     * timestamp mode stops at a timestamp boundary instead, and bulk reads everything.
      *
      * @param schema             the table
      * @param mode               polling mode
      * @param incrementingColumn column for incrementing modes (else ignored)
      * @param timestampColumn    column for timestamp modes (else ignored)
-     * @param fromOffset         whether a stored offset bounds the query (no bound on the very first poll)
-     * @param limited            whether a {@code LIMIT ?} applies (not in timestamp mode, which stops at a
-     *                           timestamp boundary instead)
      * @param options            settings that shape the SQL beyond the mode ({@link Options#DEFAULTS} for none)
      */
-    public static String sql(TableSchema schema, Mode mode, String incrementingColumn, String timestampColumn,
-                             boolean fromOffset, boolean limited, Options options) {
+    public PollQuery(TableSchema schema, Mode mode, String incrementingColumn, String timestampColumn, Options options) {
+        this.mode = mode;
+        ColumnReader stamp = mode.usesTimestamp() ? schema.column(timestampColumn) : null;
+        this.timestampWithTimeZone = stamp != null && "timestamptz".equals(stamp.column().typeName());
+        this.firstSql = sql(schema, incrementingColumn, timestampColumn, false, options);
+        this.nextSql = sql(schema, incrementingColumn, timestampColumn, true, options);
+    }
+
+    /**
+     * The statement of a poll that reads on from {@code offset}.
+     *
+     * @param timestampBound rows stamped at or after this are not read (see {@link OpenTransactions}); timestamp
+     *                       modes only
+     * @param maxRows        the row limit, where the mode has one
+     */
+    public Statement statement(TableOffset offset, OffsetDateTime timestampBound, int maxRows) {
+        boolean fromOffset = !offset.isStart();
+        List<Object> parameters = new ArrayList<>();
+        if (mode.usesTimestamp()) {
+            parameters.add(timestampBound);
+        }
+        if (fromOffset && mode.usesTimestamp()) {
+            Object stamp = timestampParameter(offset.timestampMicros());
+            parameters.add(stamp);
+            if (mode == Mode.TIMESTAMP_INCREMENTING) {
+                parameters.add(stamp);
+            }
+        }
+        if (fromOffset && mode.usesIncrementing()) {
+            parameters.add(offset.incrementing());
+        }
+        if (limited()) {
+            parameters.add(maxRows);
+        }
+        return new Statement(fromOffset ? nextSql : firstSql, Collections.unmodifiableList(parameters));
+    }
+
+    private boolean limited() {
+        return mode == Mode.INCREMENTING || mode == Mode.TIMESTAMP_INCREMENTING;
+    }
+
+    /** The offset's stamp as a parameter; the extreme values stand for -infinity and infinity, as pgjdbc reads them. */
+    private Object timestampParameter(long micros) {
+        if (micros == Long.MIN_VALUE || micros == Long.MAX_VALUE) {
+            boolean past = micros == Long.MIN_VALUE;
+            return timestampWithTimeZone ? (past ? OffsetDateTime.MIN : OffsetDateTime.MAX)
+                    : (past ? LocalDateTime.MIN : LocalDateTime.MAX);
+        }
+        Instant instant = Instant.EPOCH.plus(micros, ChronoUnit.MICROS);
+        return timestampWithTimeZone ? OffsetDateTime.ofInstant(instant, ZoneOffset.UTC)
+                : LocalDateTime.ofInstant(instant, ZoneOffset.UTC);
+    }
+
+    /** The SQL; {@code fromOffset}: whether a stored offset bounds the query (no bound on the very first poll). */
+    private String sql(TableSchema schema, String incrementingColumn, String timestampColumn, boolean fromOffset,
+                       Options options) {
         String columns = schema.columns().stream().map(ColumnReader::column)
                 .map(c -> Identifiers.quote(c.name())).collect(Collectors.joining(", "));
         StringBuilder sql = new StringBuilder("SELECT ").append(columns)
@@ -62,7 +137,7 @@ public final class PollQuery {
                         : "(" + options.customQuery() + ") AS " + Identifiers.quote(CUSTOM_QUERY_ALIAS));
         String inc = mode.usesIncrementing() ? Identifiers.quote(incrementingColumn) : null;
         String ts = mode.usesTimestamp() ? Identifiers.quote(timestampColumn) : null;
-        String now = mode.usesTimestamp() ? upperBound(schema, timestampColumn, options) : null;
+        String now = mode.usesTimestamp() ? upperBound(options) : null;
         switch (mode) {
             case INCREMENTING -> {
                 if (fromOffset) {
@@ -90,7 +165,7 @@ public final class PollQuery {
             }
             default -> throw new IllegalArgumentException("No table query for mode " + mode.configValue());
         }
-        if (limited) {
+        if (limited()) {
             sql.append(" LIMIT ?");
         }
         if (!options.suffix().isEmpty()) {
@@ -104,13 +179,11 @@ public final class PollQuery {
      * transaction that is open (or rows stamped in the future would move the offset past rows committed later with
      * an earlier stamp). A timestamp without time zone is compared in db.timezone.
      */
-    private static String upperBound(TableSchema schema, String timestampColumn, Options options) {
-        ColumnReader column = schema.column(timestampColumn);
-        boolean withTimeZone = column != null && "timestamptz".equals(column.column().typeName());
+    private String upperBound(Options options) {
         String bound = options.timestampDelayMs() > 0
                 ? "(CAST(? AS timestamptz) - interval '" + options.timestampDelayMs() + " milliseconds')"
                 : "CAST(? AS timestamptz)";
-        return withTimeZone ? bound : "(" + bound + " AT TIME ZONE " + zoneLiteral(options.dbTimeZone()) + ")";
+        return timestampWithTimeZone ? bound : "(" + bound + " AT TIME ZONE " + zoneLiteral(options.dbTimeZone()) + ")";
     }
 
     /** A zone for AT TIME ZONE: names as text; offsets as an interval (PostgreSQL reads '+02:00' as POSIX, sign inverted). */

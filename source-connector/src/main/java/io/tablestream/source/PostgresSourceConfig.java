@@ -1,7 +1,8 @@
 package io.tablestream.source;
 
+import io.tablestream.jdbc.ConfigEnum;
 import io.tablestream.jdbc.ConnectionConfig;
-import io.tablestream.jdbc.OneOf;
+import io.tablestream.jdbc.ListAlias;
 import io.tablestream.jdbc.TableId;
 import io.tablestream.jdbc.types.NumericMapping;
 import io.tablestream.jdbc.types.PgTypeOptions;
@@ -35,7 +36,10 @@ public class PostgresSourceConfig extends AbstractConfig {
             "Comma-separated names or regular expressions of tables to leave out, matched like table.include.list.";
     public static final String TABLE_WHITELIST_CONFIG = "table.whitelist";
     public static final String TABLE_BLACKLIST_CONFIG = "table.blacklist";
-    private static final String ALIAS_DOC = "Alias of %s (Confluent's older name); both lists are combined.";
+    private static final String ALIAS_DOC = "Alias of %s (Confluent's older name); setting both with different"
+            + " entries is an error.";
+    static final ListAlias INCLUDE_ALIAS = new ListAlias(TABLE_INCLUDE_LIST_CONFIG, TABLE_WHITELIST_CONFIG);
+    static final ListAlias EXCLUDE_ALIAS = new ListAlias(TABLE_EXCLUDE_LIST_CONFIG, TABLE_BLACKLIST_CONFIG);
     public static final String SCHEMA_PATTERN_CONFIG = "schema.pattern";
     private static final String SCHEMA_PATTERN_DOC =
             "SQL LIKE pattern of the schemas to look for tables in (e.g. sales or sales%); empty: every schema except"
@@ -48,7 +52,7 @@ public class PostgresSourceConfig extends AbstractConfig {
             "How often the connector re-reads the catalog for tables that appeared or disappeared, in milliseconds.";
 
     public static final String MODE_CONFIG = "mode";
-    private static final String MODE_DOC = "How new and changed rows are found: " + Mode.names()
+    private static final String MODE_DOC = "How new and changed rows are found: " + ConfigEnum.list(Mode.class)
             + ". incrementing needs a strictly increasing column (e.g. a serial id) and sees inserts only; timestamp"
             + " needs a column set on every insert and update; timestamp+incrementing needs both and is the most"
             + " precise.";
@@ -126,10 +130,9 @@ public class PostgresSourceConfig extends AbstractConfig {
                 .define(TABLE_POLL_INTERVAL_MS_CONFIG, Type.LONG, 60_000L, ConfigDef.Range.atLeast(100), Importance.LOW,
                         TABLE_POLL_INTERVAL_MS_DOC, TABLES_GROUP, ++order, Width.SHORT, "Table poll interval (ms)");
         order = 0;
-        def.define(MODE_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE,
-                        OneOf.of(Mode.configValues()), Importance.HIGH, MODE_DOC,
-                        MODE_GROUP, ++order, Width.MEDIUM, "Mode")
-                .define(INCREMENTING_COLUMN_NAME_CONFIG, Type.STRING, "", Importance.MEDIUM,
+        ConfigEnum.define(def, MODE_CONFIG, Mode.class, null, Importance.HIGH, MODE_DOC, MODE_GROUP, ++order,
+                Width.MEDIUM, "Mode");
+        def.define(INCREMENTING_COLUMN_NAME_CONFIG, Type.STRING, "", Importance.MEDIUM,
                         INCREMENTING_COLUMN_NAME_DOC, MODE_GROUP, ++order, Width.MEDIUM, "Incrementing column")
                 .define(TIMESTAMP_COLUMN_NAME_CONFIG, Type.STRING, "", Importance.MEDIUM,
                         TIMESTAMP_COLUMN_NAME_DOC, MODE_GROUP, ++order, Width.MEDIUM, "Timestamp column")
@@ -151,20 +154,20 @@ public class PostgresSourceConfig extends AbstractConfig {
                 .define(BATCH_MAX_ROWS_CONFIG, Type.INT, 100, ConfigDef.Range.atLeast(1), Importance.LOW,
                         BATCH_MAX_ROWS_DOC, CONNECTOR_GROUP, ++order, Width.SHORT, "Max rows per batch")
                 .define(DB_TIMEZONE_CONFIG, Type.STRING, "UTC", new TimeZoneValidator(), Importance.MEDIUM,
-                        DB_TIMEZONE_DOC, CONNECTOR_GROUP, ++order, Width.MEDIUM, "Database time zone")
-                .define(TIME_PRECISION_MODE_CONFIG, Type.STRING, TimePrecisionMode.MICROSECONDS.configValue(),
-                        OneOf.of(TimePrecisionMode.configValues()), Importance.MEDIUM, TIME_PRECISION_MODE_DOC,
-                        CONNECTOR_GROUP, ++order, Width.SHORT, "Time precision")
-                .define(NUMERIC_MAPPING_CONFIG, Type.STRING, NumericMapping.NONE.configValue(),
-                        OneOf.of(NumericMapping.configValues()), Importance.LOW, NUMERIC_MAPPING_DOC,
-                        CONNECTOR_GROUP, ++order, Width.SHORT, "Numeric mapping")
-                .defineInternal(TASK_TABLES_CONFIG, Type.LIST, "", Importance.LOW)
+                        DB_TIMEZONE_DOC, CONNECTOR_GROUP, ++order, Width.MEDIUM, "Database time zone");
+        ConfigEnum.define(def, TIME_PRECISION_MODE_CONFIG, TimePrecisionMode.class, TimePrecisionMode.MICROSECONDS,
+                Importance.MEDIUM, TIME_PRECISION_MODE_DOC, CONNECTOR_GROUP, ++order, Width.SHORT, "Time precision");
+        ConfigEnum.define(def, NUMERIC_MAPPING_CONFIG, NumericMapping.class, NumericMapping.NONE, Importance.LOW,
+                NUMERIC_MAPPING_DOC, CONNECTOR_GROUP, ++order, Width.SHORT, "Numeric mapping");
+        def.defineInternal(TASK_TABLES_CONFIG, Type.LIST, "", Importance.LOW)
                 .defineInternal(TASK_TABLE_OIDS_CONFIG, Type.LIST, "", Importance.LOW);
         return io.tablestream.source.cdc.CdcConfig.define(ConfluentKeys.define(def));
     }
 
     public PostgresSourceConfig(Map<String, String> props) {
         super(CONFIG_DEF, props);
+        INCLUDE_ALIAS.value(this);
+        EXCLUDE_ALIAS.value(this);
         for (String key : List.of(INCREMENTING_COLUMN_NAME_CONFIG, TIMESTAMP_COLUMN_NAME_CONFIG, QUERY_CONFIG)) {
             String problem = modeSettingProblem(mode(), key, getString(key));
             if (problem != null) {
@@ -201,7 +204,7 @@ public class PostgresSourceConfig extends AbstractConfig {
     }
 
     public Mode mode() {
-        return Mode.fromConfig(getString(MODE_CONFIG));
+        return ConfigEnum.parse(Mode.class, getString(MODE_CONFIG));
     }
 
     public String incrementingColumn() {
@@ -212,16 +215,10 @@ public class PostgresSourceConfig extends AbstractConfig {
         return getString(TIMESTAMP_COLUMN_NAME_CONFIG).trim();
     }
 
-    /** Which tables to capture, from the include/exclude lists (and their aliases), schema pattern and table types. */
+    /** Which tables to capture, from the include/exclude lists (or their aliases), schema pattern and table types. */
     public TableSelector tableSelector() {
-        return new TableSelector(concat(TABLE_INCLUDE_LIST_CONFIG, TABLE_WHITELIST_CONFIG),
-                concat(TABLE_EXCLUDE_LIST_CONFIG, TABLE_BLACKLIST_CONFIG), getString(SCHEMA_PATTERN_CONFIG),
+        return new TableSelector(INCLUDE_ALIAS.value(this), EXCLUDE_ALIAS.value(this), getString(SCHEMA_PATTERN_CONFIG),
                 getList(TABLE_TYPES_CONFIG));
-    }
-
-    private List<String> concat(String key, String aliasKey) {
-        return java.util.stream.Stream.concat(getList(key).stream(), getList(aliasKey).stream())
-                .map(String::trim).filter(s -> !s.isEmpty()).toList();
     }
 
     /** The include-list entries that name one table exactly (regular expressions need the catalog: {@link #tableSelector()}). */

@@ -1,20 +1,22 @@
 package io.tablestream.source;
 
+import io.tablestream.jdbc.ConfigEnum;
+import io.tablestream.jdbc.ConfigValues;
 import io.tablestream.jdbc.ConnectionConfig;
 import io.tablestream.jdbc.TableId;
 import io.tablestream.jdbc.Version;
-import org.apache.kafka.common.config.Config;
-import org.apache.kafka.common.config.ConfigDef;
-import org.apache.kafka.common.config.ConfigValue;
-import org.apache.kafka.connect.connector.Task;
 import io.tablestream.source.cdc.CdcConfig;
 import io.tablestream.source.cdc.CdcOffset;
 import io.tablestream.source.cdc.CdcSourceTask;
 import io.tablestream.source.cdc.CdcValidation;
+import org.apache.kafka.common.config.Config;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigValue;
+import org.apache.kafka.connect.connector.Task;
+import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.source.ConnectorTransactionBoundaries;
 import org.apache.kafka.connect.source.ExactlyOnceSupport;
 import org.apache.kafka.connect.source.SourceConnector;
-import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.util.ConnectorUtils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -109,13 +111,14 @@ public class PostgresSourceConnector extends SourceConnector {
     @Override
     public Config validate(Map<String, String> connectorConfigs) {
         Config result = super.validate(connectorConfigs);
-        Map<String, ConfigValue> values = result.configValues().stream()
-                .collect(Collectors.toMap(ConfigValue::name, v -> v));
+        Map<String, ConfigValue> values = ConfigValues.byName(result);
+        PostgresSourceConfig.INCLUDE_ALIAS.check(values);
+        PostgresSourceConfig.EXCLUDE_ALIAS.check(values);
         ConfigValue mode = values.get(PostgresSourceConfig.MODE_CONFIG);
         if (mode == null || !mode.errorMessages().isEmpty() || mode.value() == null) {
             return result;
         }
-        Mode chosen = Mode.fromConfig(mode.value().toString());
+        Mode chosen = ConfigEnum.parse(Mode.class, mode.value().toString());
         if (chosen == Mode.CDC) {
             CdcValidation.check(values, connectorConfigs);
         }
@@ -147,7 +150,7 @@ public class PostgresSourceConnector extends SourceConnector {
             return ExactlyOnceSupport.UNSUPPORTED;
         }
         try {
-            Mode chosen = Mode.fromConfig(mode);
+            Mode chosen = ConfigEnum.parse(Mode.class, mode);
             return chosen.usesIncrementing() || chosen == Mode.CDC
                     ? ExactlyOnceSupport.SUPPORTED : ExactlyOnceSupport.UNSUPPORTED;
         } catch (IllegalArgumentException e) {
@@ -168,7 +171,7 @@ public class PostgresSourceConnector extends SourceConnector {
      */
     @Override
     public boolean alterOffsets(Map<String, String> connectorConfig, Map<Map<String, ?>, Map<String, ?>> offsets) {
-        Mode mode = Mode.fromConfig(connectorConfig.getOrDefault(PostgresSourceConfig.MODE_CONFIG, ""));
+        Mode mode = ConfigEnum.parse(Mode.class, connectorConfig.getOrDefault(PostgresSourceConfig.MODE_CONFIG, ""));
         for (Map.Entry<Map<String, ?>, Map<String, ?>> entry : offsets.entrySet()) {
             String problem = mode == Mode.CDC
                     ? CdcOffset.alterProblem(connectorConfig.getOrDefault(CdcConfig.SLOT_NAME_CONFIG, "tablestream"),

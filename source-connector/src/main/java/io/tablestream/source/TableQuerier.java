@@ -62,8 +62,7 @@ final class TableQuerier implements Querier {
     private final boolean timestampWithTimeZone;
     /** The zone whose wall clock a timestamp column's values follow: UTC for timestamptz, db.timezone otherwise. */
     private final ZoneId wallClock;
-    private final String firstSql;
-    private final String nextSql;
+    private final PollQuery query;
     private final OpenTransactions openTransactions;
     private TableOffset offset;
     private long nextPollAtMs;
@@ -104,11 +103,9 @@ final class TableQuerier implements Querier {
         this.timestampWithTimeZone = timestampIndex >= 0
                 && "timestamptz".equals(schema.columns().get(timestampIndex).column().typeName());
         this.wallClock = timestampWithTimeZone ? ZoneOffset.UTC : config.dbTimeZone();
-        boolean limited = mode != Mode.TIMESTAMP;
         PollQuery.Options options = new PollQuery.Options(config.timestampDelayMs(), config.dbTimeZone().getId(),
                 config.querySuffix(), customQuery);
-        this.firstSql = PollQuery.sql(schema, mode, config.incrementingColumn(), config.timestampColumn(), false, limited, options);
-        this.nextSql = PollQuery.sql(schema, mode, config.incrementingColumn(), config.timestampColumn(), true, limited, options);
+        this.query = new PollQuery(schema, mode, config.incrementingColumn(), config.timestampColumn(), options);
         this.offset = storedOffset.isStart() ? initialOffset(mode, config, wallClock) : storedOffset;
         this.openTransactions = new OpenTransactions(schema.table().toString());
     }
@@ -231,28 +228,9 @@ final class TableQuerier implements Querier {
         Snapshot snapshot = handle.createQuery(SNAPSHOT_SQL)
                 .map((rs, ctx) -> new Snapshot(rs.getLong(1), rs.getLong(2))).one();
         long horizon = mode == Mode.INCREMENTING ? Math.min(snapshot.xmin(), bounds.idHorizon()) : snapshot.xmin();
-        Query query = handle.createQuery(offset.isStart() ? firstSql : nextSql)
+        Query rowsQuery = query.statement(offset, bounds.timestampBound(), maxRows).create(handle)
                 .setFetchSize(Math.min(maxRows + 1, 10_000));
-        int position = 0;
-        if (mode.usesTimestamp()) {
-            query.bind(position++, bounds.timestampBound());
-        }
-        if (!offset.isStart()) {
-            if (mode.usesTimestamp()) {
-                Object ts = timestampParameter(offset.timestampMicros());
-                query.bind(position++, ts);
-                if (mode == Mode.TIMESTAMP_INCREMENTING) {
-                    query.bind(position++, ts);
-                }
-            }
-            if (mode.usesIncrementing()) {
-                query.bind(position++, offset.incrementing());
-            }
-        }
-        if (mode != Mode.TIMESTAMP) {
-            query.bind(position, maxRows);
-        }
-        Rows rows = query.scanResultSet((rs, ctx) -> readRows(rs.get(), maxRows, horizon, snapshot.xmax()));
+        Rows rows = rowsQuery.scanResultSet((rs, ctx) -> readRows(rs.get(), maxRows, horizon, snapshot.xmax()));
         // Held only by the open transaction's id horizon, not by a writer in flight at our snapshot.
         boolean heldByOpenTransaction = rows.heldXid() != null && rows.heldXid() < snapshot.xmin();
         return toRecords(rows.rows(), heldByOpenTransaction);
@@ -267,18 +245,6 @@ final class TableQuerier implements Querier {
 
     /** The poll's snapshot: full transaction ids; every id below xmin had ended, none at or above xmax had begun. */
     private record Snapshot(long xmin, long xmax) {
-    }
-
-    /** The offset's stamp as a parameter; the extreme values stand for -infinity and infinity, as pgjdbc reads them. */
-    private Object timestampParameter(long micros) {
-        if (micros == Long.MIN_VALUE || micros == Long.MAX_VALUE) {
-            boolean past = micros == Long.MIN_VALUE;
-            return timestampWithTimeZone ? (past ? OffsetDateTime.MIN : OffsetDateTime.MAX)
-                    : (past ? LocalDateTime.MIN : LocalDateTime.MAX);
-        }
-        Instant instant = Instant.EPOCH.plus(micros, ChronoUnit.MICROS);
-        return timestampWithTimeZone ? OffsetDateTime.ofInstant(instant, ZoneOffset.UTC)
-                : LocalDateTime.ofInstant(instant, ZoneOffset.UTC);
     }
 
     private Rows readRows(ResultSet rs, int maxRows, long horizon, long snapshotXmax) throws SQLException {
@@ -336,7 +302,7 @@ final class TableQuerier implements Querier {
 
     /**
      * A row's stamp in microseconds; pgjdbc reads -infinity and infinity as the MIN and MAX of the java.time type,
-     * which become the smallest and largest long (the order is kept, and {@link #timestampParameter} maps them back).
+     * which become the smallest and largest long (the order is kept, and {@link PollQuery} maps them back).
      */
     private long timestampMicros(ResultSet rs, int index) throws SQLException {
         Instant instant;

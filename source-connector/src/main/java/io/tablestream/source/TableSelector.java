@@ -24,8 +24,10 @@ public final class TableSelector {
     /** Plain names need no regex: letters, digits, _, $ and one schema dot (a dot would otherwise match any character). */
     private static final Pattern PLAIN_NAME = Pattern.compile("[\\p{L}\\p{N}_$]+(\\.[\\p{L}\\p{N}_$]+)?");
 
+    private static final char TABLE = 'r';
+    private static final char PARTITIONED = 'p';
     static final Map<String, Character> RELKINDS = Map.of(
-            "TABLE", 'r', "VIEW", 'v', "MATERIALIZED VIEW", 'm', "PARTITIONED TABLE", 'p');
+            "TABLE", TABLE, "VIEW", 'v', "MATERIALIZED VIEW", 'm', "PARTITIONED TABLE", PARTITIONED);
 
     private final List<String> include;
     private final List<Predicate<TableId>> includeMatchers;
@@ -34,11 +36,31 @@ public final class TableSelector {
     private final Set<Character> relkinds;
 
     public TableSelector(List<String> include, List<String> exclude, String schemaPattern, List<String> tableTypes) {
-        this.include = List.copyOf(include);
-        this.includeMatchers = include.stream().map(TableSelector::matcher).toList();
-        this.excludeMatchers = exclude.stream().map(TableSelector::matcher).toList();
-        this.schemaPattern = schemaPattern == null ? "" : schemaPattern.trim();
-        this.relkinds = tableTypes.stream().map(t -> RELKINDS.get(normalType(t))).collect(Collectors.toSet());
+        this(List.copyOf(include), include.stream().map(TableSelector::matcher).toList(),
+                exclude.stream().map(TableSelector::matcher).toList(), schemaPattern == null ? "" : schemaPattern.trim(),
+                tableTypes.stream().map(t -> RELKINDS.get(normalType(t))).collect(Collectors.toSet()));
+    }
+
+    private TableSelector(List<String> include, List<Predicate<TableId>> includeMatchers,
+                          List<Predicate<TableId>> excludeMatchers, String schemaPattern, Set<Character> relkinds) {
+        this.include = include;
+        this.includeMatchers = includeMatchers;
+        this.excludeMatchers = excludeMatchers;
+        this.schemaPattern = schemaPattern;
+        this.relkinds = Set.copyOf(relkinds);
+    }
+
+    /**
+     * The same selection, where a partitioned table counts as a TABLE (its rows live in its partitions): for a
+     * reader that reads a partitioned table through its root.
+     */
+    public TableSelector withPartitionedAsTables() {
+        if (!relkinds.contains(TABLE)) {
+            return this;
+        }
+        Set<Character> kinds = new java.util.HashSet<>(relkinds);
+        kinds.add(PARTITIONED);
+        return new TableSelector(include, includeMatchers, excludeMatchers, schemaPattern, kinds);
     }
 
     private static String normalType(String type) {
@@ -72,14 +94,14 @@ public final class TableSelector {
 
     /**
      * The selected tables the connector's user can read, sorted by schema and name, each with its oid (a table
-     * dropped and re-created under the same name is another table). A partition whose partitioned root is selected
-     * too is left out: reading the root reads its rows.
+     * dropped and re-created under the same name is another table). A partition of a selected partitioned table
+     * (at any depth) is left out: reading that table reads its rows.
      */
     public Map<TableId, Long> select(Handle handle) {
         List<Relation> selected = relations(handle).stream().filter(r -> matches(r.table())).toList();
-        Set<TableId> names = selected.stream().map(Relation::table).collect(Collectors.toSet());
+        Set<Long> oids = selected.stream().map(Relation::oid).collect(Collectors.toSet());
         Map<TableId, Long> tables = new java.util.LinkedHashMap<>();
-        selected.stream().filter(r -> r.partitionRoot() == null || !names.contains(r.partitionRoot()))
+        selected.stream().filter(r -> r.ancestors().stream().noneMatch(oids::contains))
                 .forEach(r -> tables.put(r.table(), r.oid()));
         return tables;
     }
@@ -89,23 +111,23 @@ public final class TableSelector {
         return relations(handle).stream().map(Relation::table).toList();
     }
 
-    /** A relation, its oid and, for a partition, the root of its partition tree. */
-    private record Relation(TableId table, long oid, TableId partitionRoot) {
+    /** A relation, its oid and, for a partition, the oids of the partitioned tables above it. */
+    private record Relation(TableId table, long oid, List<Long> ancestors) {
     }
 
     private List<Relation> relations(Handle handle) {
         String kinds = relkinds.stream().map(k -> "'" + k + "'").sorted().collect(Collectors.joining(", "));
-        String sql = "SELECT n.nspname, c.relname, c.oid::bigint, rn.nspname, r.relname"
+        String sql = "SELECT n.nspname, c.relname, c.oid::bigint, CASE WHEN c.relispartition THEN ARRAY("
+                + "SELECT a.relid::oid::bigint FROM pg_partition_ancestors(c.oid) a WHERE a.relid <> c.oid)"
+                + " ELSE '{}'::bigint[] END"
                 + " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-                + " LEFT JOIN pg_class r ON c.relispartition AND r.oid = pg_partition_root(c.oid)"
-                + " LEFT JOIN pg_namespace rn ON rn.oid = r.relnamespace"
                 + " WHERE c.relkind IN (" + kinds + ")"
                 + " AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%'"
                 + " AND n.nspname NOT LIKE 'pg\\_temp\\_%' AND (? = '' OR n.nspname LIKE ?)"
                 + " AND has_table_privilege(c.oid, 'SELECT') ORDER BY 1, 2";
         return handle.createQuery(sql).bind(0, schemaPattern).bind(1, schemaPattern)
                 .map((rs, ctx) -> new Relation(new TableId(rs.getString(1), rs.getString(2)), rs.getLong(3),
-                        rs.getString(4) == null ? null : new TableId(rs.getString(4), rs.getString(5))))
+                        List.of((Long[]) rs.getArray(4).getArray())))
                 .list();
     }
 

@@ -5,6 +5,7 @@ import io.tablestream.jdbc.types.PgColumn;
 import io.tablestream.jdbc.types.PgTypeCatalog;
 import org.junit.jupiter.api.Test;
 
+import java.time.OffsetDateTime;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -22,20 +23,56 @@ class PollQueryTest {
     void incrementingStartsWithoutBoundAndThenReadsPastTheOffset() {
         assertEquals("SELECT \"id\", \"updated at\", \"note\", xmin::text::bigint AS __tablestream_xmin"
                         + " FROM \"shop\".\"Orders\" ORDER BY \"id\" LIMIT ?",
-                PollQuery.sql(orders, Mode.INCREMENTING, "id", "", false, true, PollQuery.Options.DEFAULTS));
+                sql(Mode.INCREMENTING, "id", "", false, PollQuery.Options.DEFAULTS));
         assertEquals("SELECT \"id\", \"updated at\", \"note\", xmin::text::bigint AS __tablestream_xmin"
                         + " FROM \"shop\".\"Orders\" WHERE \"id\" > ? ORDER BY \"id\" LIMIT ?",
-                PollQuery.sql(orders, Mode.INCREMENTING, "id", "", true, true, PollQuery.Options.DEFAULTS));
+                sql(Mode.INCREMENTING, "id", "", true, PollQuery.Options.DEFAULTS));
     }
 
     @Test
     void timestampModesAreBoundedAndOrderedByStampThenId() {
-        String sql = PollQuery.sql(orders, Mode.TIMESTAMP_INCREMENTING, "id", "updated at", true, true, PollQuery.Options.DEFAULTS);
+        String sql = sql(Mode.TIMESTAMP_INCREMENTING, "id", "updated at", true, PollQuery.Options.DEFAULTS);
         assertTrue(sql.endsWith(" WHERE \"updated at\" < CAST(? AS timestamptz) AND (\"updated at\" > ? OR (\"updated at\" = ?"
                 + " AND \"id\" > ?)) ORDER BY \"updated at\", \"id\" LIMIT ?"), sql);
-        String timestampOnly = PollQuery.sql(orders, Mode.TIMESTAMP, "", "updated at", true, false, PollQuery.Options.DEFAULTS);
+        String timestampOnly = sql(Mode.TIMESTAMP, "", "updated at", true, PollQuery.Options.DEFAULTS);
         assertTrue(timestampOnly.endsWith(" WHERE \"updated at\" < CAST(? AS timestamptz) AND \"updated at\" > ? ORDER BY \"updated at\""),
                 timestampOnly);
+    }
+
+    @Test
+    void everyStatementBindsOneValuePerPlaceholderInItsOrder() {
+        OffsetDateTime bound = OffsetDateTime.parse("2026-01-02T03:04:05Z");
+        TableOffset stored = new TableOffset(41L, 1_000_000L);
+        OffsetDateTime stamp = OffsetDateTime.parse("1970-01-01T00:00:01Z");
+        assertEquals(List.of(41L, 500), statement(Mode.INCREMENTING, stored).parameters());
+        assertEquals(List.of(bound, stamp), statement(Mode.TIMESTAMP, stored).parameters());
+        assertEquals(List.of(bound, stamp, stamp, 41L, 500), statement(Mode.TIMESTAMP_INCREMENTING, stored).parameters());
+        assertEquals(List.of(bound, 500), statement(Mode.TIMESTAMP_INCREMENTING, TableOffset.START).parameters());
+        assertEquals(List.of(), statement(Mode.BULK, TableOffset.START).parameters());
+        for (Mode mode : List.of(Mode.INCREMENTING, Mode.TIMESTAMP, Mode.TIMESTAMP_INCREMENTING, Mode.BULK)) {
+            for (TableOffset offset : List.of(TableOffset.START, stored)) {
+                PollQuery.Statement statement = statement(mode, offset);
+                assertEquals(statement.sql().chars().filter(c -> c == '?').count(), statement.parameters().size(),
+                        mode + " from " + offset + ": " + statement.sql());
+            }
+        }
+    }
+
+    @Test
+    void infiniteStampsAreBoundAsTheExtremesPgjdbcReads() {
+        PollQuery query = new PollQuery(orders, Mode.TIMESTAMP, "", "updated at", PollQuery.Options.DEFAULTS);
+        assertEquals(OffsetDateTime.MAX, query.statement(new TableOffset(null, Long.MAX_VALUE), null, 1).parameters().get(1));
+        assertEquals(OffsetDateTime.MIN, query.statement(new TableOffset(null, Long.MIN_VALUE), null, 1).parameters().get(1));
+    }
+
+    private String sql(Mode mode, String incrementing, String timestamp, boolean fromOffset, PollQuery.Options options) {
+        TableOffset offset = fromOffset ? new TableOffset(1L, 1L) : TableOffset.START;
+        return new PollQuery(orders, mode, incrementing, timestamp, options).statement(offset, null, 1).sql();
+    }
+
+    private PollQuery.Statement statement(Mode mode, TableOffset offset) {
+        OffsetDateTime bound = OffsetDateTime.parse("2026-01-02T03:04:05Z");
+        return new PollQuery(orders, mode, "id", "updated at", PollQuery.Options.DEFAULTS).statement(offset, bound, 500);
     }
 
     @Test
@@ -57,8 +94,8 @@ class PollQueryTest {
     @Test
     void bulkReadsEverythingAndOptionsShapeTheBound() {
         assertEquals("SELECT \"id\", \"updated at\", \"note\", NULL::bigint AS __tablestream_xmin FROM \"shop\".\"Orders\"",
-                PollQuery.sql(orders, Mode.BULK, "", "", false, false, PollQuery.Options.DEFAULTS));
-        String delayed = PollQuery.sql(orders, Mode.TIMESTAMP, "", "updated at", true, false,
+                sql(Mode.BULK, "", "", false, PollQuery.Options.DEFAULTS));
+        String delayed = sql(Mode.TIMESTAMP, "", "updated at", true,
                 new PollQuery.Options(5000, "UTC", "FOR SHARE"));
         assertTrue(delayed.contains("\"updated at\" < (CAST(? AS timestamptz) - interval '5000 milliseconds')"), delayed);
         assertTrue(delayed.endsWith(" FOR SHARE"), delayed);

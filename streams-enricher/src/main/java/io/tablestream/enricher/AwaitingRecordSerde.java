@@ -4,9 +4,7 @@ import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
-import org.apache.kafka.common.serialization.Serializer;
 
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
@@ -22,7 +20,7 @@ import java.util.Arrays;
  * it had been joined at once, {@code [timestamp: int64][since: int64][header count: int32]([name length: int32]
  * [name UTF-8][value length: int32, -1 = null][value])*[the record as OriginalRecordSerde writes it]}.
  */
-final class AwaitingRecordSerde implements Serde<AwaitingRecordSerde.AwaitingRecord> {
+final class AwaitingRecordSerde implements BytesSerde<AwaitingRecordSerde.AwaitingRecord> {
 
     /** The record, its timestamp and headers, and the wall-clock time it started waiting. */
     record AwaitingRecord(OriginalRecord record, long timestamp, Headers headers, long sinceMs) {
@@ -34,7 +32,8 @@ final class AwaitingRecordSerde implements Serde<AwaitingRecordSerde.AwaitingRec
         this.records = records;
     }
 
-    private byte[] toBytes(String topic, AwaitingRecord awaiting) {
+    @Override
+    public byte[] toBytes(String topic, AwaitingRecord awaiting) {
         if (awaiting == null) {
             return null;
         }
@@ -60,7 +59,8 @@ final class AwaitingRecordSerde implements Serde<AwaitingRecordSerde.AwaitingRec
         return bytes.toByteArray();
     }
 
-    private AwaitingRecord fromBytes(String topic, byte[] bytes) {
+    @Override
+    public AwaitingRecord fromBytes(String topic, byte[] bytes) {
         if (bytes == null) {
             return null;
         }
@@ -87,15 +87,5 @@ final class AwaitingRecordSerde implements Serde<AwaitingRecordSerde.AwaitingRec
             throw new SerializationException("Corrupt waiting record in store '" + topic + "' (" + bytes.length
                     + " bytes)", e);
         }
-    }
-
-    @Override
-    public Serializer<AwaitingRecord> serializer() {
-        return this::toBytes;
-    }
-
-    @Override
-    public Deserializer<AwaitingRecord> deserializer() {
-        return this::fromBytes;
     }
 }

@@ -1,9 +1,7 @@
 package io.tablestream.enricher;
 
 import org.apache.kafka.common.errors.SerializationException;
-import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
-import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.connect.data.Date;
 import org.apache.kafka.connect.data.Decimal;
 import org.apache.kafka.connect.data.Field;
@@ -44,7 +42,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * JSON. Records that start with '{' are read as Connect JSON, so state stored in that form stays readable.
  * Thread-safe: one instance serves all stream threads.
  */
-final class CompactValueSerde implements Serde<SchemaAndValue> {
+final class CompactValueSerde implements BytesSerde<SchemaAndValue> {
 
     static final byte FORMAT_COMPACT = 0;
     /** Schemas change rarely; the bound only stops a misbehaving producer from growing the caches forever. */
@@ -65,7 +63,8 @@ final class CompactValueSerde implements Serde<SchemaAndValue> {
                 JsonConverterConfig.REPLACE_NULL_WITH_DEFAULT_CONFIG, "false"), false);
     }
 
-    byte[] toBytes(String topic, SchemaAndValue row) {
+    @Override
+    public byte[] toBytes(String topic, SchemaAndValue row) {
         if (row == null) {
             return null;
         }
@@ -96,7 +95,8 @@ final class CompactValueSerde implements Serde<SchemaAndValue> {
         return bytes.toByteArray();
     }
 
-    SchemaAndValue fromBytes(String topic, byte[] bytes) {
+    @Override
+    public SchemaAndValue fromBytes(String topic, byte[] bytes) {
         if (bytes == null) {
             return null;
         }
@@ -255,15 +255,5 @@ final class CompactValueSerde implements Serde<SchemaAndValue> {
         byte[] bytes = new byte[buffer.remaining()];
         buffer.duplicate().get(bytes);
         return bytes;
-    }
-
-    @Override
-    public Serializer<SchemaAndValue> serializer() {
-        return this::toBytes;
-    }
-
-    @Override
-    public Deserializer<SchemaAndValue> deserializer() {
-        return this::fromBytes;
     }
 }

@@ -1,8 +1,6 @@
 package io.tablestream.enricher;
 
-import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
-import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.connect.data.SchemaAndValue;
 import org.apache.kafka.connect.json.JsonConverter;
 import org.apache.kafka.connect.json.JsonConverterConfig;
@@ -15,7 +13,7 @@ import java.util.Map;
  * so KTables see it as a delete. One instance may serve all stream threads: JsonConverter's schema caches are
  * synchronized and its Jackson mapper is thread-safe.
  */
-public final class ConnectJsonSerde implements Serde<SchemaAndValue> {
+public final class ConnectJsonSerde implements BytesSerde<SchemaAndValue> {
 
     private final JsonConverter converter;
 
@@ -40,22 +38,14 @@ public final class ConnectJsonSerde implements Serde<SchemaAndValue> {
     public void configure(Map<String, ?> configs, boolean isKey) {
     }
 
+    @Override
     public byte[] toBytes(String topic, SchemaAndValue data) {
         return data == null ? null : converter.fromConnectData(topic, data.schema(), data.value());
     }
 
+    @Override
     public SchemaAndValue fromBytes(String topic, byte[] bytes) {
         return bytes == null ? null : converter.toConnectData(topic, bytes);
-    }
-
-    @Override
-    public Serializer<SchemaAndValue> serializer() {
-        return this::toBytes;
-    }
-
-    @Override
-    public Deserializer<SchemaAndValue> deserializer() {
-        return this::fromBytes;
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.tablestream.enricher;
 
 import io.tablestream.enricher.LookupSpec.JoinType;
 import io.tablestream.enricher.LookupSpec.Semantics;
+import io.tablestream.jdbc.ConfigEnum;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -173,31 +174,28 @@ public final class EnricherConfig extends AbstractConfig {
     private static ConfigDef defineLookup(ConfigDef def, UnaryOperator<String> key, boolean required) {
         Object requiredString = required ? ConfigDef.NO_DEFAULT_VALUE : null;
         int order = 0;
-        return def
-                .define(key.apply("topic"), Type.STRING, requiredString, nonBlank("a topic name such as customers"),
+        def.define(key.apply("topic"), Type.STRING, requiredString, nonBlank("a topic name such as customers"),
                         Importance.HIGH, "Topic holding the lookup table, keyed by its primary key (one field), "
                                 + "e.g. customers.", JOIN_GROUP, ++order, Width.MEDIUM, "Lookup topic")
                 .define(key.apply("join.field"), Type.STRING, requiredString,
                         nonBlank("the stream field holding the lookup key, e.g. customer_id"), Importance.HIGH,
                         "Field of the stream value that holds the lookup table's key, e.g. customer_id; may be a "
-                                + "field added by an earlier lookup.", JOIN_GROUP, ++order, Width.MEDIUM, "Join field")
-                .define(key.apply("join.type"), Type.STRING, "inner",
-                        ConfigDef.CaseInsensitiveValidString.in("inner", "left"), Importance.MEDIUM,
-                        "inner drops stream records without a lookup row; left keeps them with the lookup fields "
-                                + "set to null. Case-insensitive.", JOIN_GROUP, ++order, Width.SHORT, "Join type")
-                .define(key.apply("fields"), Type.LIST, "", ConfigDef.ValidList.anyNonDuplicateValues(true, false),
+                                + "field added by an earlier lookup.", JOIN_GROUP, ++order, Width.MEDIUM, "Join field");
+        ConfigEnum.define(def, key.apply("join.type"), JoinType.class, JoinType.INNER, Importance.MEDIUM,
+                "inner drops stream records without a lookup row; left keeps them with the lookup fields set to "
+                        + "null. Case-insensitive.", JOIN_GROUP, ++order, Width.SHORT, "Join type");
+        def.define(key.apply("fields"), Type.LIST, "", ConfigDef.ValidList.anyNonDuplicateValues(true, false),
                         Importance.MEDIUM, "Comma-separated lookup value fields to add to the output; empty adds "
                                 + "all of them.", JOIN_GROUP, ++order, Width.LONG, "Lookup fields")
                 .define(key.apply("prefix"), Type.STRING, null, Importance.LOW, "Prefix of the added fields' "
                         + "names. Default: the lookup topic name followed by '_', e.g. customers_.",
-                        JOIN_GROUP, ++order, Width.SHORT, "Lookup field prefix")
-                .define(key.apply("semantics"), Type.STRING, "stream",
-                        ConfigDef.CaseInsensitiveValidString.in("stream", "global", "table"), Importance.MEDIUM,
-                        "stream: each record joins the lookup row as of its timestamp; global: the current row, "
-                                + "from a table replicated to every instance (no repartition, not time-aware); "
-                                + "table: a materialized view, lookup changes re-emit dependent rows.",
-                        JOIN_GROUP, ++order, Width.SHORT, "Semantics")
-                .define(key.apply("grace.ms"), Type.LONG, 0L, ConfigDef.Range.atLeast(0), Importance.LOW,
+                        JOIN_GROUP, ++order, Width.SHORT, "Lookup field prefix");
+        ConfigEnum.define(def, key.apply("semantics"), Semantics.class, Semantics.STREAM, Importance.MEDIUM,
+                "stream: each record joins the lookup row as of its timestamp; global: the current row, from a "
+                        + "table replicated to every instance (no repartition, not time-aware); table: a "
+                        + "materialized view, lookup changes re-emit dependent rows.",
+                JOIN_GROUP, ++order, Width.SHORT, "Semantics");
+        return def.define(key.apply("grace.ms"), Type.LONG, 0L, ConfigDef.Range.atLeast(0), Importance.LOW,
                         "stream semantics: how long a stream record waits (in event time) for a lookup row that "
                                 + "arrives late. 0: no wait.", JOIN_GROUP, ++order, Width.SHORT, "Grace period")
                 .define(key.apply("history.retention.ms"), Type.LONG, null, Importance.LOW,
@@ -248,7 +246,7 @@ public final class EnricherConfig extends AbstractConfig {
         UnaryOperator<String> key = suffix -> lookupKey(name, suffix);
         String topic = (String) values.get(key.apply("topic"));
         String prefix = (String) values.get(key.apply("prefix"));
-        Semantics semantics = Semantics.valueOf(upper(values.get(key.apply("semantics"))));
+        Semantics semantics = ConfigEnum.parse(Semantics.class, (String) values.get(key.apply("semantics")));
         long grace = (Long) values.get(key.apply("grace.ms"));
         Long history = (Long) values.get(key.apply("history.retention.ms"));
         Long wait = (Long) values.get(key.apply("wait.ms"));
@@ -272,13 +270,9 @@ public final class EnricherConfig extends AbstractConfig {
         List<String> fields = (List<String>) values.get(key.apply("fields"));
         return new LookupSpec(name != null ? name : topic, topic, (String) values.get(key.apply("join.field")),
                 fields, prefix != null ? prefix : topic + "_",
-                JoinType.valueOf(upper(values.get(key.apply("join.type")))), semantics, grace,
+                ConfigEnum.parse(JoinType.class, (String) values.get(key.apply("join.type"))), semantics, grace,
                 history != null ? history : Math.max(HISTORY_RETENTION_MS_DEFAULT, grace),
                 wait != null ? wait : semantics == Semantics.STREAM ? WAIT_MS_DEFAULT : 0);
-    }
-
-    private static String upper(Object value) {
-        return value.toString().trim().toUpperCase(Locale.ROOT);
     }
 
     /** Rejects empty and whitespace-only values; the message says what belongs there. */

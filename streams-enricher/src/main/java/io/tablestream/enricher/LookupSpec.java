@@ -1,6 +1,9 @@
 package io.tablestream.enricher;
 
+import io.tablestream.jdbc.ConfigEnum;
+
 import java.util.List;
+import java.util.Locale;
 
 /**
  * One lookup of the chain: which table to read, how the stream points into it and what to copy.
@@ -23,16 +26,29 @@ public record LookupSpec(String name, String topic, String joinField, List<Strin
                          long waitMs) {
 
     /** How stream records without a matching lookup row are treated. */
-    public enum JoinType { INNER, LEFT }
+    public enum JoinType implements ConfigEnum {
+        INNER,
+        LEFT;
+
+        @Override
+        public String configValue() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
 
     /** How a lookup is joined. */
-    public enum Semantics {
+    public enum Semantics implements ConfigEnum {
         /** KStream-KTable join against a versioned table: each record joins the row as of its timestamp. */
         STREAM,
         /** KStream-GlobalKTable style lookup of the current row, without repartitioning; not time-aware. */
         GLOBAL,
         /** Foreign-key KTable-KTable join: a lookup change re-emits every dependent row. */
-        TABLE
+        TABLE;
+
+        @Override
+        public String configValue() {
+            return name().toLowerCase(Locale.ROOT);
+        }
     }
 
     public LookupSpec {

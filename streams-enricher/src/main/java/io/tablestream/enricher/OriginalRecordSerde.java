@@ -1,9 +1,7 @@
 package io.tablestream.enricher;
 
 import org.apache.kafka.common.errors.SerializationException;
-import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
-import org.apache.kafka.common.serialization.Serializer;
 
 import java.nio.ByteBuffer;
 import java.util.Arrays;
@@ -19,7 +17,7 @@ import java.util.Arrays;
  * </ul>
  * Any other format byte (2 included) is an error.
  */
-final class OriginalRecordSerde implements Serde<OriginalRecord> {
+final class OriginalRecordSerde implements BytesSerde<OriginalRecord> {
 
     static final byte FORMAT_CONNECT_JSON = 1;
     static final byte FORMAT_COMPACT = 3;
@@ -33,7 +31,8 @@ final class OriginalRecordSerde implements Serde<OriginalRecord> {
         this.compact = compact;
     }
 
-    private byte[] toBytes(String topic, OriginalRecord record) {
+    @Override
+    public byte[] toBytes(String topic, OriginalRecord record) {
         if (record == null) {
             return null;
         }
@@ -49,7 +48,8 @@ final class OriginalRecordSerde implements Serde<OriginalRecord> {
         return buffer.put(value).array();
     }
 
-    private OriginalRecord fromBytes(String topic, byte[] bytes) {
+    @Override
+    public OriginalRecord fromBytes(String topic, byte[] bytes) {
         if (bytes == null) {
             return null;
         }
@@ -72,15 +72,5 @@ final class OriginalRecordSerde implements Serde<OriginalRecord> {
         return new OriginalRecord(key, format == FORMAT_CONNECT_JSON
                 ? connectJson.fromBytes(topic, value)
                 : compact.fromBytes(topic, value));
-    }
-
-    @Override
-    public Serializer<OriginalRecord> serializer() {
-        return this::toBytes;
-    }
-
-    @Override
-    public Deserializer<OriginalRecord> deserializer() {
-        return this::fromBytes;
     }
 }

@@ -113,7 +113,7 @@ public final class ConnectRestClient {
                 throw new IllegalStateException("Connector " + name + " not RUNNING with all tasks RUNNING after "
                         + timeout + "; last status: " + last);
             }
-            sleep(200);
+            Pause.millis(200);
         }
     }
 
@@ -252,15 +252,6 @@ public final class ConnectRestClient {
     private static String segment(String s) {
         Objects.requireNonNull(s);
         return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("Interrupted", e);
-        }
     }
 
     @Override

@@ -251,7 +251,7 @@ public final class ConnectWorker implements AutoCloseable {
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("Connect worker at " + restUrl + " not ready after " + timeout + ": " + last);
             }
-            sleep(200);
+            Pause.millis(200);
         }
     }
 
@@ -395,14 +395,4 @@ public final class ConnectWorker implements AutoCloseable {
             return "(unreadable: " + e + ")";
         }
     }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("Interrupted", e);
-        }
-    }
-
 }

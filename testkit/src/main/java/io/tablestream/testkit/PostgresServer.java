@@ -232,7 +232,7 @@ public final class PostgresServer implements AutoCloseable {
                 if (attempt >= 50) {
                     throw e;
                 }
-                sleep(100);
+                Pause.millis(100);
             }
         }
         try (Statement s = c.createStatement()) {
@@ -387,7 +387,7 @@ public final class PostgresServer implements AutoCloseable {
             if (System.nanoTime() > deadline) {
                 return false;
             }
-            sleep(20);
+            Pause.millis(20);
         }
         return true;
     }
@@ -479,15 +479,6 @@ public final class PostgresServer implements AutoCloseable {
     private void rejectReserved(String name) {
         if (name.equals(maintenanceDatabase) || name.equals("postgres") || name.startsWith("template")) {
             throw new IllegalArgumentException("Refusing to drop/re-create the reserved database " + name);
-        }
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("Interrupted", e);
         }
     }
 }

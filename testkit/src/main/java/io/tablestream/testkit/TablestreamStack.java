@@ -48,7 +48,7 @@ public final class TablestreamStack implements BeforeAllCallback, ParameterResol
     public boolean supportsParameter(ParameterContext parameterContext, ExtensionContext extensionContext) {
         Class<?> type = parameterContext.getParameter().getType();
         return type == Stack.class || type == PostgresServer.class || type == KafkaBroker.class
-                || type == ConnectWorker.class || type == ConnectRestClient.class;
+                || type == ConnectWorker.class || type == ConnectRestClient.class || type == ClassDatabase.class;
     }
 
     @Override
@@ -65,6 +65,8 @@ public final class TablestreamStack implements BeforeAllCallback, ParameterResol
             return stack.connect();
         } else if (type == ConnectRestClient.class) {
             return stack.rest();
+        } else if (type == ClassDatabase.class) {
+            return classDatabase(stack, extensionContext);
         }
         throw new ParameterResolutionException("Unsupported parameter type " + type);
     }
@@ -74,6 +76,20 @@ public final class TablestreamStack implements BeforeAllCallback, ParameterResol
         StackResource resource = context.getRoot().getStore(NAMESPACE)
                 .computeIfAbsent(KEY, key -> StackResource.start(), StackResource.class);
         return resource.get();
+    }
+
+    /**
+     * The test class's database: kept in the class's store, so that every instance of the class (one per test
+     * method by default) gets the same one and JUnit closes it when the class is done.
+     */
+    private static ClassDatabase classDatabase(Stack stack, ExtensionContext context) {
+        ExtensionContext classContext = context;
+        while (classContext.getTestMethod().isPresent() && classContext.getParent().isPresent()) {
+            classContext = classContext.getParent().get();
+        }
+        Class<?> testClass = classContext.getRequiredTestClass();
+        return classContext.getStore(NAMESPACE).getOrComputeIfAbsent(ClassDatabase.class,
+                key -> new ClassDatabase(stack, testClass), ClassDatabase.class);
     }
 
     /** Store value: the started stack, or why it could not start. */

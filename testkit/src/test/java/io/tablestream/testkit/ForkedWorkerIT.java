@@ -26,7 +26,7 @@ class ForkedWorkerIT {
             first.rest().createOrUpdateConnector("forked-counter", Map.of(
                     "connector.class", "CounterSourceConnector", "topic", "forked-counter", "count", "5"));
             first.rest().awaitRunning("forked-counter", Duration.ofSeconds(60));
-            assertEquals(5, TestRecords.read(kafka.bootstrapServers(), "forked-counter", 5, Duration.ofSeconds(60)).size());
+            assertEquals(5, TopicReader.records(kafka.bootstrapServers(), "forked-counter", 5, Duration.ofSeconds(60)).size());
             awaitCommittedOffset(first.rest(), 5); // committed every offset.flush.interval.ms (1 s)
         } finally {
             first.kill();
@@ -42,7 +42,7 @@ class ForkedWorkerIT {
             assertEquals(Map.of("next", 5), ((Map<?, ?>) list.get(0)).get("offset"), offsets.toString());
             // resumed from the committed offset: still exactly 5 records
             sleepQuietly(1_000);
-            assertEquals(5, TestRecords.read(kafka.bootstrapServers(), "forked-counter", 6, Duration.ofSeconds(3)).size());
+            assertEquals(5, TopicReader.records(kafka.bootstrapServers(), "forked-counter", 6, Duration.ofSeconds(3)).size());
             second.rest().deleteConnector("forked-counter");
         } finally {
             second.stop();

@@ -9,6 +9,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -80,11 +81,11 @@ class StackSmokeIT {
                 producer.send(new ProducerRecord<>("smoke-roundtrip", "k" + i, "v" + i)).get(30, TimeUnit.SECONDS);
             }
         }
-        List<ConsumerRecord<String, String>> records =
-                TestRecords.read(kafka.bootstrapServers(), "smoke-roundtrip", 10, Duration.ofSeconds(60));
+        List<ConsumerRecord<byte[], byte[]>> records =
+                TopicReader.records(kafka.bootstrapServers(), "smoke-roundtrip", 10, Duration.ofSeconds(60));
         assertEquals(10, records.size());
         assertEquals(Set.of("v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9"),
-                records.stream().map(ConsumerRecord::value).collect(Collectors.toSet()));
+                records.stream().map(r -> new String(r.value(), StandardCharsets.UTF_8)).collect(Collectors.toSet()));
     }
 
     @Test
@@ -142,10 +143,11 @@ class StackSmokeIT {
         rest.awaitRunning("smoke-counter", Duration.ofSeconds(60));
         assertTrue(rest.connectors().contains("smoke-counter"));
 
-        List<ConsumerRecord<String, String>> records =
-                TestRecords.read(stack.kafka().bootstrapServers(), "smoke-counter", 5, Duration.ofSeconds(60));
+        List<ConsumerRecord<byte[], byte[]>> records =
+                TopicReader.records(stack.kafka().bootstrapServers(), "smoke-counter", 5, Duration.ofSeconds(60));
         assertEquals(5, records.size());
-        assertEquals("{\"schema\":{\"type\":\"int64\",\"optional\":false},\"payload\":0}", records.get(0).value());
+        assertEquals("{\"schema\":{\"type\":\"int64\",\"optional\":false},\"payload\":0}",
+                new String(records.get(0).value(), StandardCharsets.UTF_8));
 
         rest.deleteConnector("smoke-counter");
         assertFalse(rest.deleteConnectorIfExists("smoke-counter"));

@@ -1,7 +1,13 @@
 package io.tablestream.e2e.cdc;
 
+import io.tablestream.testkit.Pause;
 import io.tablestream.testkit.Stack;
+import io.tablestream.testkit.TablestreamStack;
 import org.jdbi.v3.core.Jdbi;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.ParameterContext;
+import org.junit.jupiter.api.extension.ParameterResolver;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -12,9 +18,33 @@ import java.util.function.BooleanSupplier;
 
 /**
  * A CDC IT's own databases, connectors and topic readers on the shared stack; {@link #close()} removes them all
- * (dropping a database drops its slots too: left behind they would pin WAL).
+ * (dropping a database drops its slots too: left behind they would pin WAL). A test class extended with
+ * {@link Extension} gets a fresh one per test as a constructor parameter, closed after the test.
  */
 final class CdcFixture implements AutoCloseable {
+
+    /** Resolves a {@link CdcFixture} parameter and closes the fixtures it handed out after each test. */
+    static final class Extension implements ParameterResolver, AfterEachCallback {
+        private final List<CdcFixture> open = new ArrayList<>();
+
+        @Override
+        public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
+            return parameter.getParameter().getType() == CdcFixture.class;
+        }
+
+        @Override
+        public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
+            CdcFixture fixture = new CdcFixture(TablestreamStack.stack(context));
+            open.add(fixture);
+            return fixture;
+        }
+
+        @Override
+        public void afterEach(ExtensionContext context) {
+            open.forEach(CdcFixture::close);
+            open.clear();
+        }
+    }
 
     static final Duration TIMEOUT = Duration.ofSeconds(60);
 
@@ -94,16 +124,7 @@ final class CdcFixture implements AutoCloseable {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("Timed out after " + TIMEOUT + " waiting for " + what);
             }
-            sleep(100);
-        }
-    }
-
-    static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
+            Pause.millis(100);
         }
     }
 

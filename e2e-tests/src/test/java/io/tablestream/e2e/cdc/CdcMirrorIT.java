@@ -1,6 +1,8 @@
 package io.tablestream.e2e.cdc;
 
 import io.tablestream.e2e.reliability.Fixtures;
+import io.tablestream.testkit.ConnectorConfigs;
+import io.tablestream.testkit.Pause;
 import io.tablestream.testkit.Stack;
 import io.tablestream.testkit.TablestreamStack;
 import org.jdbi.v3.core.Jdbi;
@@ -67,7 +69,7 @@ class CdcMirrorIT {
         CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> write(source, stop, operations));
         try {
             cdc.deploy("cdc-mirror", SOURCE_DB, "items", Map.of());
-            stack.rest().createOrUpdateConnector(SINK, Fixtures.sinkConfig(stack, stack.postgres().jdbcUrl(MIRROR_DB),
+            stack.rest().createOrUpdateConnector(SINK, ConnectorConfigs.sink(stack, stack.postgres().jdbcUrl(MIRROR_DB),
                     "cdc-mirror.items", "insert.mode", "upsert", "pk.mode", "record_key", "delete.enabled", "true",
                     "auto.create", "true", "table.name.format", "items"));
             stack.rest().awaitRunning(SINK, CdcFixture.TIMEOUT);
@@ -105,7 +107,7 @@ class CdcMirrorIT {
                 db.useHandle(h -> h.execute("DELETE FROM items WHERE id = ?", id));
             }
             operations.incrementAndGet();
-            CdcFixture.sleep(5);
+            Pause.millis(5);
         }
     }
 }

@@ -2,11 +2,11 @@ package io.tablestream.e2e.cdc;
 
 import io.tablestream.e2e.cdc.ChangeLog.Change;
 import io.tablestream.testkit.ConnectRestException;
+import io.tablestream.testkit.Pause;
 import io.tablestream.testkit.Stack;
 import io.tablestream.testkit.TablestreamStack;
 import org.apache.kafka.connect.data.Struct;
 import org.jdbi.v3.core.Jdbi;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 
 import static io.tablestream.e2e.cdc.CdcFixture.TIMEOUT;
-import static io.tablestream.e2e.cdc.CdcFixture.sleep;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -26,20 +25,15 @@ import static org.junit.jupiter.api.Assertions.fail;
  * mode=cdc options through the real worker: envelope=debezium, emitted truncates (skipped.operations),
  * heartbeat.interval.ms, and moving the slot's offset with PATCH /connectors/{name}/offsets.
  */
-@ExtendWith(TablestreamStack.class)
+@ExtendWith({TablestreamStack.class, CdcFixture.Extension.class})
 class CdcOptionsIT {
 
     private final Stack stack;
     private final CdcFixture cdc;
 
-    CdcOptionsIT(Stack stack) {
+    CdcOptionsIT(Stack stack, CdcFixture cdc) {
         this.stack = stack;
-        this.cdc = new CdcFixture(stack);
-    }
-
-    @AfterEach
-    void cleanUp() {
-        cdc.close();
+        this.cdc = cdc;
     }
 
     @Test
@@ -170,7 +164,7 @@ class CdcOptionsIT {
                         "SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = 'cdc_heartbeat'")
                         .mapTo(String.class).one()));
             }
-            sleep(200);
+            Pause.millis(200);
         }
     }
 

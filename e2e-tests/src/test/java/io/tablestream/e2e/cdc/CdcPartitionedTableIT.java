@@ -1,10 +1,8 @@
 package io.tablestream.e2e.cdc;
 
 import io.tablestream.e2e.cdc.ChangeLog.Change;
-import io.tablestream.testkit.Stack;
 import io.tablestream.testkit.TablestreamStack;
 import org.jdbi.v3.core.Jdbi;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -18,18 +16,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * A partitioned table in mode=cdc: one table, on its own topic with its own schema, every row once; a row moved to
  * another partition is a delete and an insert.
  */
-@ExtendWith(TablestreamStack.class)
+@ExtendWith({TablestreamStack.class, CdcFixture.Extension.class})
 class CdcPartitionedTableIT {
 
     private final CdcFixture cdc;
 
-    CdcPartitionedTableIT(Stack stack) {
-        this.cdc = new CdcFixture(stack);
-    }
-
-    @AfterEach
-    void cleanUp() {
-        cdc.close();
+    CdcPartitionedTableIT(CdcFixture cdc) {
+        this.cdc = cdc;
     }
 
     @Test

@@ -4,7 +4,6 @@ import io.tablestream.e2e.cdc.ChangeLog.Change;
 import io.tablestream.testkit.Stack;
 import io.tablestream.testkit.TablestreamStack;
 import org.jdbi.v3.core.Jdbi;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -17,20 +16,15 @@ import static io.tablestream.e2e.cdc.CdcFixture.TIMEOUT;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** Which tables a mode=cdc connector captures and how several connectors share a database's publications. */
-@ExtendWith(TablestreamStack.class)
+@ExtendWith({TablestreamStack.class, CdcFixture.Extension.class})
 class CdcPublicationIT {
 
     private final Stack stack;
     private final CdcFixture cdc;
 
-    CdcPublicationIT(Stack stack) {
+    CdcPublicationIT(Stack stack, CdcFixture cdc) {
         this.stack = stack;
-        this.cdc = new CdcFixture(stack);
-    }
-
-    @AfterEach
-    void cleanUp() {
-        cdc.close();
+        this.cdc = cdc;
     }
 
     @Test

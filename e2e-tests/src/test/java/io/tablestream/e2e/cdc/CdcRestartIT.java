@@ -1,10 +1,10 @@
 package io.tablestream.e2e.cdc;
 
 import io.tablestream.e2e.cdc.ChangeLog.Change;
+import io.tablestream.testkit.Pause;
 import io.tablestream.testkit.Stack;
 import io.tablestream.testkit.TablestreamStack;
 import org.jdbi.v3.core.Jdbi;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -12,30 +12,25 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
-import java.util.stream.IntStream;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 import static io.tablestream.e2e.cdc.CdcFixture.TIMEOUT;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** mode=cdc across connector restarts: what the stored offset and the slot say decides where the task resumes. */
-@ExtendWith(TablestreamStack.class)
+@ExtendWith({TablestreamStack.class, CdcFixture.Extension.class})
 class CdcRestartIT {
 
     private final Stack stack;
     private final CdcFixture cdc;
 
-    CdcRestartIT(Stack stack) {
+    CdcRestartIT(Stack stack, CdcFixture cdc) {
         this.stack = stack;
-        this.cdc = new CdcFixture(stack);
-    }
-
-    @AfterEach
-    void cleanUp() {
-        cdc.close();
+        this.cdc = cdc;
     }
 
     @Test
@@ -141,7 +136,7 @@ class CdcRestartIT {
             while (!outage.isDone()) {
                 assertTrue(!"FAILED".equals(cdc.taskState(name)), "the task failed while PostgreSQL was down: "
                         + stack.rest().status(name));
-                CdcFixture.sleep(200);
+                Pause.millis(200);
             }
         } finally {
             outage.get();
@@ -206,9 +201,9 @@ class CdcRestartIT {
                             + " ON CONFLICT DO NOTHING", tx, tx));
                     transactions.incrementAndGet();
                 } catch (RuntimeException e) { // the server is down
-                    CdcFixture.sleep(200);
+                    Pause.millis(200);
                 }
-                CdcFixture.sleep(20);
+                Pause.millis(20);
             }
         }, "cdc-outage-it-writer");
         writer.start();

@@ -1,11 +1,9 @@
 package io.tablestream.e2e.cdc;
 
 import io.tablestream.e2e.cdc.ChangeLog.Change;
-import io.tablestream.testkit.Stack;
 import io.tablestream.testkit.TablestreamStack;
 import org.apache.kafka.connect.data.Struct;
 import org.jdbi.v3.core.Jdbi;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -24,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The task keeps running; the record names the column in the header unavailable.columns and holds null (or the
  * configured placeholder) there, never a made-up value.
  */
-@ExtendWith(TablestreamStack.class)
+@ExtendWith({TablestreamStack.class, CdcFixture.Extension.class})
 class CdcUnavailableValuesIT {
 
     /** 1,000 chained md5 hashes: 32 KB that compress badly, stored out of line. */
@@ -32,13 +30,8 @@ class CdcUnavailableValuesIT {
 
     private final CdcFixture cdc;
 
-    CdcUnavailableValuesIT(Stack stack) {
-        this.cdc = new CdcFixture(stack);
-    }
-
-    @AfterEach
-    void cleanUp() {
-        cdc.close();
+    CdcUnavailableValuesIT(CdcFixture cdc) {
+        this.cdc = cdc;
     }
 
     @Test

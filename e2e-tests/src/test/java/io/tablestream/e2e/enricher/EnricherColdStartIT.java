@@ -1,13 +1,10 @@
 package io.tablestream.e2e.enricher;
 
-import io.tablestream.enricher.EnricherApp;
-import io.tablestream.enricher.EnricherConfig;
 import io.tablestream.testkit.KafkaBroker;
 import io.tablestream.testkit.TablestreamStack;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.connect.data.Struct;
-import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -31,27 +28,20 @@ class EnricherColdStartIT {
     private static final int ORDER_COUNT = 300;
     private static final int CUSTOMER_COUNT = 20;
 
-    private final KafkaBroker kafka;
     private final EnricherFixture fixture;
-    private KafkaStreams enricher;
 
     EnricherColdStartIT(KafkaBroker kafka) {
-        this.kafka = kafka;
         this.fixture = new EnricherFixture(kafka, "coldstart_", Duration.ofSeconds(90));
     }
 
     @AfterEach
-    void closeEnricher() {
-        if (enricher != null) {
-            enricher.close(Duration.ofSeconds(30));
-        }
+    void stopEnricher() {
+        fixture.close();
     }
 
     @Test
     void everyOrderIsEnrichedWhenItsCustomerWasWrittenAfterIt(@TempDir Path stateDir) throws Exception {
-        kafka.createTopic(fixture.orders, 2);
-        kafka.createTopic(fixture.customers, 2);
-        kafka.createTopic(fixture.output, 2);
+        fixture.createTopics(2);
         try (KafkaProducer<byte[], byte[]> producer = fixture.producer()) {
             fixture.sendOrders(producer, 1, ORDER_COUNT, CUSTOMER_COUNT);
             producer.flush();
@@ -61,9 +51,8 @@ class EnricherColdStartIT {
             producer.flush();
         }
 
-        enricher = EnricherApp.create(new EnricherConfig(EnricherFixture.with(
-                fixture.enrichingConfig("coldstart-it-enricher"), "state.dir", stateDir.toString())));
-        enricher.start();
+        fixture.start(EnricherFixture.with(fixture.enrichingConfig("coldstart-it-enricher"), "state.dir",
+                stateDir.toString()));
 
         Map<Integer, String> enriched = new TreeMap<>();
         for (ConsumerRecord<byte[], byte[]> record : fixture.readCommitted(fixture.output, ORDER_COUNT)) {

@@ -1,7 +1,5 @@
 package io.tablestream.e2e.enricher;
 
-import io.tablestream.enricher.EnricherApp;
-import io.tablestream.enricher.EnricherConfig;
 import io.tablestream.testkit.KafkaBroker;
 import io.tablestream.testkit.TablestreamStack;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -21,7 +19,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -47,7 +44,6 @@ class EnricherFailoverIT {
 
     private final KafkaBroker kafka;
     private final EnricherFixture fixture;
-    private final List<KafkaStreams> instances = new ArrayList<>();
 
     EnricherFailoverIT(KafkaBroker kafka) {
         this.kafka = kafka;
@@ -56,14 +52,12 @@ class EnricherFailoverIT {
 
     @AfterEach
     void closeInstances() {
-        instances.forEach(streams -> streams.close(Duration.ofSeconds(30)));
+        fixture.close();
     }
 
     @Test
     void survivingInstanceTakesOverWithNoRecordLostOrDuplicated(@TempDir Path stateDirs) throws Exception {
-        kafka.createTopic(fixture.orders, 4);
-        kafka.createTopic(fixture.customers, 4);
-        kafka.createTopic(fixture.output, 4);
+        fixture.createTopics(4);
         kafka.createTopic(DEAD_LETTERS, 1);
         try (KafkaProducer<byte[], byte[]> producer = fixture.producer()) {
             fixture.sendCustomers(producer, CUSTOMER_COUNT);
@@ -131,10 +125,7 @@ class EnricherFailoverIT {
         Map<String, String> config = fixture.enrichingConfig("failover-it-enricher");
         config.put("errors.deadletter.topic", DEAD_LETTERS);
         config.put("state.dir", stateDir.toString());
-        KafkaStreams streams = EnricherApp.create(new EnricherConfig(config));
-        instances.add(streams);
-        streams.start();
-        return streams;
+        return fixture.start(config);
     }
 
     private static void awaitState(KafkaStreams streams, KafkaStreams.State state) throws InterruptedException {

@@ -1,8 +1,9 @@
 package io.tablestream.e2e.enricher;
 
-import io.tablestream.e2e.TopicReader;
 import io.tablestream.enricher.EnricherApp;
+import io.tablestream.enricher.EnricherConfig;
 import io.tablestream.testkit.KafkaBroker;
+import io.tablestream.testkit.TopicReader;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -15,6 +16,7 @@ import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaBuilder;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.json.JsonConverter;
+import org.apache.kafka.streams.KafkaStreams;
 
 import java.io.IOException;
 import java.io.Writer;
@@ -35,9 +37,10 @@ import java.util.function.Predicate;
 /**
  * What the enricher ITs share: orders joined to customers on {@code customer_id}, topics named by a prefix,
  * Connect JSON keys and values with schemas (as the tablestream source writes them), the enricher's config, a
- * child JVM running it as {@code java -jar} does, and read_committed reads of its output.
+ * child JVM running it as {@code java -jar} does, and read_committed reads of its output. {@link #close()} stops
+ * every instance it started.
  */
-final class EnricherFixture {
+final class EnricherFixture implements AutoCloseable {
 
     static final Schema ID_KEY = SchemaBuilder.struct().field("id", Schema.INT32_SCHEMA).build();
     static final Schema ORDER = SchemaBuilder.struct()
@@ -53,6 +56,8 @@ final class EnricherFixture {
     private final Duration timeout;
     private final JsonConverter keys = converter(true);
     private final JsonConverter values = converter(false);
+    private final List<KafkaStreams> instances = new ArrayList<>();
+    private final List<Process> children = new ArrayList<>();
 
     EnricherFixture(KafkaBroker kafka, String prefix, Duration timeout) {
         this.kafka = kafka;
@@ -140,17 +145,40 @@ final class EnricherFixture {
         return (Struct) values.toConnectData(output, record.value()).value();
     }
 
+    /** The input, lookup and output topics, each with {@code partitions} partitions. */
+    void createTopics(int partitions) {
+        kafka.createTopic(orders, partitions);
+        kafka.createTopic(customers, partitions);
+        kafka.createTopic(output, partitions);
+    }
+
+    /** An enricher instance in this JVM, started. */
+    KafkaStreams start(Map<String, String> config) {
+        KafkaStreams streams = EnricherApp.create(new EnricherConfig(config));
+        instances.add(streams);
+        streams.start();
+        return streams;
+    }
+
+    @Override
+    public void close() {
+        children.forEach(Process::destroyForcibly);
+        instances.forEach(streams -> streams.close(Duration.ofSeconds(30)));
+    }
+
     /** The enricher's main in a child JVM with this test's classpath, reading {@code properties}, output to {@code log}. */
-    static Process startChild(Map<String, String> config, Path properties, Path log) throws IOException {
+    Process startChild(Map<String, String> config, Path properties, Path log) throws IOException {
         Properties props = new Properties();
         props.putAll(config);
         try (Writer w = Files.newBufferedWriter(properties, StandardCharsets.UTF_8)) {
             props.store(w, properties.getFileName().toString());
         }
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        return new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
+        Process child = new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
                 EnricherApp.class.getName(), properties.toString())
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        children.add(child);
+        return child;
     }
 
     /** As {@link #readCommitted(String, Predicate)}, until at least {@code expected} records are read. */

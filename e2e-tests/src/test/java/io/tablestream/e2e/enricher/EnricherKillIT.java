@@ -1,7 +1,6 @@
 package io.tablestream.e2e.enricher;
 
 import io.tablestream.enricher.EnricherApp;
-import io.tablestream.enricher.EnricherConfig;
 import io.tablestream.testkit.KafkaBroker;
 import io.tablestream.testkit.TablestreamStack;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
@@ -55,29 +54,21 @@ class EnricherKillIT {
 
     @AfterEach
     void stopInstances() {
-        if (child != null) {
-            child.destroyForcibly();
-        }
-        if (survivor != null) {
-            survivor.close(Duration.ofSeconds(30));
-        }
+        fixture.close();
     }
 
     @Test
     void aSigkilledInstanceLosesAndDuplicatesNothing(@TempDir Path dir) throws Exception {
-        kafka.createTopic(fixture.orders, 4);
-        kafka.createTopic(fixture.customers, 4);
-        kafka.createTopic(fixture.output, 4);
+        fixture.createTopics(4);
         try (KafkaProducer<byte[], byte[]> producer = fixture.producer()) {
             fixture.sendCustomers(producer, CUSTOMER_COUNT);
             producer.flush();
 
             Map<String, String> config = config();
-            child = EnricherFixture.startChild(EnricherFixture.with(config, "state.dir", dir.resolve("child").toString()),
-                    dir.resolve("child.properties"), dir.resolve("child.log"));
-            survivor = EnricherApp.create(new EnricherConfig(
-                    EnricherFixture.with(config, "state.dir", dir.resolve("survivor").toString())));
-            survivor.start();
+            child = fixture.startChild(EnricherFixture.with(config, "state.dir",
+                    dir.resolve("child").toString()), dir.resolve("child.properties"), dir.resolve("child.log"));
+            survivor = fixture.start(EnricherFixture.with(config, "state.dir",
+                    dir.resolve("survivor").toString()));
             awaitGroup(2);
             assertTrue(child.isAlive(), "the child instance runs");
             // The customers are in the lookup table before the orders pointing to them arrive (see EnricherFailoverIT).

@@ -30,7 +30,6 @@ class EnricherPoisonRecordIT {
 
     private final KafkaBroker kafka;
     private final EnricherFixture fixture;
-    private Process child;
 
     EnricherPoisonRecordIT(KafkaBroker kafka) {
         this.kafka = kafka;
@@ -39,9 +38,7 @@ class EnricherPoisonRecordIT {
 
     @AfterEach
     void stopChild() {
-        if (child != null) {
-            child.destroyForcibly();
-        }
+        fixture.close();
     }
 
     @Test
@@ -56,7 +53,7 @@ class EnricherPoisonRecordIT {
                     "not json".getBytes(StandardCharsets.UTF_8))).get();
         }
         Path output = dir.resolve("enricher.log");
-        child = EnricherFixture.startChild(EnricherFixture.with(fixture.config("poison-it-enricher"),
+        Process child = fixture.startChild(EnricherFixture.with(fixture.config("poison-it-enricher"),
                 "state.dir", dir.resolve("state").toString()), dir.resolve("enricher.properties"), output);
 
         // Startup on a loaded machine takes a while; an app that replaces its thread forever never exits.

@@ -1,7 +1,9 @@
 package io.tablestream.e2e.reliability;
 
+import io.tablestream.testkit.ConnectorConfigs;
 import io.tablestream.testkit.Stack;
 import io.tablestream.testkit.TablestreamStack;
+import io.tablestream.testkit.TopicReader;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -137,7 +139,7 @@ class BadRecordsIT {
         stack.kafka().createTopic("accounts-dlq", 1);
         Fixtures.produceRaw(stack.kafka().bootstrapServers(), "accounts", values);
         connectors.add("accounts-sink");
-        stack.rest().createOrUpdateConnector("accounts-sink", Fixtures.sinkConfig(stack, url, "accounts",
+        stack.rest().createOrUpdateConnector("accounts-sink", ConnectorConfigs.sink(stack, url, "accounts",
                 "insert.mode", "upsert", "pk.mode", "record_value", "pk.fields", "id",
                 "errors.tolerance", "all", "errors.deadletterqueue.topic.name", "accounts-dlq",
                 "errors.deadletterqueue.topic.replication.factor", "1",
@@ -150,8 +152,8 @@ class BadRecordsIT {
                 "SELECT id, name::text, amount, score FROM accounts"));
 
         Map<Long, ConsumerRecord<byte[], byte[]>> dead = new TreeMap<>();
-        for (ConsumerRecord<byte[], byte[]> record : Fixtures.read(stack.kafka().bootstrapServers(), "accounts-dlq",
-                bads.size())) {
+        for (ConsumerRecord<byte[], byte[]> record : TopicReader.records(stack.kafka().bootstrapServers(),
+                "accounts-dlq", bads.size(), TIMEOUT)) {
             dead.put(Long.parseLong(header(record, "__connect.errors.offset")), record);
         }
         assertEquals(badAt.keySet(), dead.keySet(), "the dead letters are exactly the bad records");
@@ -178,7 +180,7 @@ class BadRecordsIT {
                     List.of(good(0), good(1), good(2), bads.get(i).value(), good(4)));
             String name = "strict-sink-" + i;
             connectors.add(name);
-            stack.rest().createOrUpdateConnector(name, Fixtures.sinkConfig(stack, url, topic,
+            stack.rest().createOrUpdateConnector(name, ConnectorConfigs.sink(stack, url, topic,
                     "insert.mode", "upsert", "pk.mode", "record_value", "pk.fields", "id"));
         }
         List<String> wrong = new ArrayList<>();
@@ -217,7 +219,7 @@ class BadRecordsIT {
                 json.fromConnectData("t", EXTRA_FIELD, new Struct(EXTRA_FIELD).put("id", 1002L).put("name", "e")
                         .put("nickname", "nick")), good(3)));
         connectors.add("lacking-sink");
-        stack.rest().createOrUpdateConnector("lacking-sink", Fixtures.sinkConfig(stack, url, "lacking",
+        stack.rest().createOrUpdateConnector("lacking-sink", ConnectorConfigs.sink(stack, url, "lacking",
                 "insert.mode", "upsert", "pk.mode", "record_value", "pk.fields", "id",
                 "errors.tolerance", "all", "errors.deadletterqueue.topic.name", "lacking-dlq",
                 "errors.deadletterqueue.topic.replication.factor", "1"));
@@ -247,7 +249,8 @@ class BadRecordsIT {
         connectors.add("far-future-ms-source");
         stack.rest().createOrUpdateConnector("far-future-ms-source",
                 Fixtures.sourceConfig(stack, url, "far_future", "far.ms.", "time.precision.mode", "connect"));
-        List<ConsumerRecord<byte[], byte[]>> records = Fixtures.read(stack.kafka().bootstrapServers(), "far.ms.far_future", 1);
+        List<ConsumerRecord<byte[], byte[]>> records = TopicReader.records(stack.kafka().bootstrapServers(),
+                "far.ms.far_future", 1, TIMEOUT);
         assertEquals(1, records.size(), "the row with time.precision.mode=connect");
         Struct row = (Struct) json.toConnectData("far.ms.far_future", records.get(0).value()).value();
         assertEquals(java.time.LocalDateTime.parse("+294250-06-01T00:00:00").toInstant(java.time.ZoneOffset.UTC),

@@ -2,6 +2,8 @@ package io.tablestream.e2e.reliability;
 
 import io.tablestream.testkit.ConnectRestClient;
 import io.tablestream.testkit.ConnectWorker;
+import io.tablestream.testkit.ConnectorConfigs;
+import io.tablestream.testkit.Pause;
 import io.tablestream.testkit.PersistentKafkaBroker;
 import io.tablestream.testkit.Stack;
 import io.tablestream.testkit.TablestreamStack;
@@ -54,7 +56,7 @@ class BrokerRestartIT {
                 ConnectRestClient rest = worker.rest();
                 rest.createOrUpdateConnector("restart-source", Fixtures.sourceConfig(stack, url, "src", "restart.",
                         "batch.max.rows", "500"));
-                rest.createOrUpdateConnector("restart-sink", Fixtures.sinkConfig(stack, url, "restart.src",
+                rest.createOrUpdateConnector("restart-sink", ConnectorConfigs.sink(stack, url, "restart.src",
                         "table.name.format", "dst", "pk.mode", "record_key", "insert.mode", "upsert",
                         "batch.size", "500", "consumer.override.max.poll.records", "500"));
                 await("the sink has started writing", true, () -> Fixtures.count(db, "dst") > 0, TIMEOUT);
@@ -65,7 +67,7 @@ class BrokerRestartIT {
                         + (ROWS_BEFORE + 1) + ", " + (ROWS_BEFORE + ROWS_WHILE_DOWN) + ") g"));
                 // the outage: long enough for the source to poll the new rows (every 200 ms) with no broker to
                 // send them to, and for every client of the worker to lose its connections
-                Fixtures.sleep(OUTAGE_MS);
+                Pause.millis(OUTAGE_MS);
                 broker.startup();
                 assertTrue(atStop < ROWS_BEFORE + ROWS_WHILE_DOWN, "stopped mid-run (" + atStop + " rows written)");
 

@@ -2,14 +2,12 @@ package io.tablestream.e2e.reliability;
 
 import io.tablestream.testkit.ConnectRestClient;
 import io.tablestream.testkit.ConnectRestException;
+import io.tablestream.testkit.ConnectorConfigs;
+import io.tablestream.testkit.Pause;
 import io.tablestream.testkit.Stack;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.json.JsonConverter;
@@ -17,10 +15,8 @@ import org.jdbi.v3.core.Jdbi;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -33,43 +29,14 @@ public final class Fixtures {
     private Fixtures() {
     }
 
-    /** A sink config for the database at {@code url}; {@code extra} are key/value pairs applied last. */
-    public static Map<String, String> sinkConfig(Stack stack, String url, String topics, String... extra) {
-        Map<String, String> config = new HashMap<>();
-        config.put("connector.class", "io.tablestream.sink.PostgresSinkConnector");
-        config.put("tasks.max", "1");
-        config.put("topics", topics);
-        config.put("connection.url", url);
-        config.put("connection.user", stack.postgres().user());
-        config.put("connection.password", stack.postgres().passwordOrEmpty());
-        config.put("consumer.override.auto.offset.reset", "earliest");
-        return with(config, extra);
-    }
-
     /** An incrementing-mode source config for one table, polling fast; {@code extra} applied last. */
     public static Map<String, String> sourceConfig(Stack stack, String url, String includeList, String topicPrefix,
                                                    String... extra) {
-        Map<String, String> config = new HashMap<>();
-        config.put("connector.class", "io.tablestream.source.PostgresSourceConnector");
-        config.put("tasks.max", "1");
-        config.put("connection.url", url);
-        config.put("connection.user", stack.postgres().user());
-        config.put("connection.password", stack.postgres().passwordOrEmpty());
-        config.put("table.include.list", includeList);
-        config.put("mode", "incrementing");
-        config.put("incrementing.column.name", "id");
-        config.put("topic.prefix", topicPrefix);
-        config.put("poll.interval.ms", "200");
-        config.put("batch.max.rows", "1000");
-        config.put("connection.backoff.ms", "500");
-        return with(config, extra);
-    }
-
-    private static Map<String, String> with(Map<String, String> config, String... extra) {
-        for (int i = 0; i < extra.length; i += 2) {
-            config.put(extra[i], extra[i + 1]);
-        }
-        return config;
+        Map<String, String> config = ConnectorConfigs.source(stack, url, topicPrefix, "table.include.list", includeList,
+                "mode", "incrementing", "incrementing.column.name", "id", "batch.max.rows", "1000",
+                "connection.backoff.ms", "500",
+                "connection.attempts", "120"); // rides out a database restart of up to a minute
+        return ConnectorConfigs.with(config, extra);
     }
 
     /** Produces Connect-JSON values (with schema, no key) in order to partition 0. */
@@ -97,23 +64,6 @@ public final class Fixtures {
         }
     }
 
-    /** Reads {@code expected} records of a topic from the start (fewer if the deadline passes first). */
-    public static List<ConsumerRecord<byte[], byte[]>> read(String bootstrapServers, String topic, int expected) {
-        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ConsumerConfig.GROUP_ID_CONFIG, "fixtures-reader-" + UUID.randomUUID(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            consumer.subscribe(List.of(topic));
-            long deadline = System.nanoTime() + TIMEOUT.toNanos();
-            while (records.size() < expected && System.nanoTime() < deadline) {
-                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-            }
-        }
-        return records;
-    }
-
     /** Polls until {@code actual} equals {@code expected}; on timeout fails showing the last value. */
     public static <T> void await(String what, T expected, Supplier<T> actual, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -127,7 +77,7 @@ public final class Fixtures {
             if (expected.equals(last)) {
                 return;
             }
-            sleep(200);
+            Pause.millis(200);
         }
         assertEquals(expected, last, what + " within " + timeout);
     }
@@ -182,17 +132,8 @@ public final class Fixtures {
             } catch (ConnectRestException e) {
                 last = List.of(e.getMessage());
             }
-            sleep(200);
+            Pause.millis(200);
         }
         throw new AssertionError("Task of " + connector + " not FAILED within " + TIMEOUT + ": " + last);
-    }
-
-    public static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
     }
 }

@@ -1,5 +1,7 @@
 package io.tablestream.e2e.reliability;
 
+import io.tablestream.testkit.ConnectorConfigs;
+import io.tablestream.testkit.Pause;
 import io.tablestream.testkit.Stack;
 import io.tablestream.testkit.TablestreamStack;
 import org.jdbi.v3.core.Jdbi;
@@ -42,7 +44,7 @@ class PostgresRestartIT {
                 + " CREATE TABLE dst (id bigint PRIMARY KEY, payload text NOT NULL, n int NOT NULL)"));
         stack.rest().createOrUpdateConnector("restart-source", Fixtures.sourceConfig(stack, url, "src", "restart.",
                 "batch.max.rows", "200"));
-        stack.rest().createOrUpdateConnector("restart-sink", Fixtures.sinkConfig(stack, url, "restart.src",
+        stack.rest().createOrUpdateConnector("restart-sink", ConnectorConfigs.sink(stack, url, "restart.src",
                 "table.name.format", "dst", "pk.mode", "record_key", "insert.mode", "upsert",
                 "retry.backoff.ms", "500", "max.retries", "30", "batch.size", "200",
                 "consumer.override.max.poll.records", "200"));
@@ -61,9 +63,9 @@ class PostgresRestartIT {
                             + " FROM generate_series(?, ?) g", from, from + 99));
                     next.set(from + 100);
                 } catch (RuntimeException e) { // the server is restarting
-                    Fixtures.sleep(100);
+                    Pause.millis(100);
                 }
-                Fixtures.sleep(20);
+                Pause.millis(20);
             }
         }, "pg-restart-it-writer");
         writer.start();

@@ -1,5 +1,8 @@
 package io.tablestream.e2e.reliability;
 
+import io.tablestream.testkit.ConnectorConfigs;
+import io.tablestream.testkit.Pause;
+import io.tablestream.testkit.ClassDatabase;
 import io.tablestream.testkit.Stack;
 import io.tablestream.testkit.TablestreamStack;
 import org.apache.kafka.connect.data.Schema;
@@ -26,28 +29,28 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @ExtendWith(TablestreamStack.class)
 class TableLockIT {
 
-    private static final String DB = "table_lock_it";
     private static final String TOPIC = "locked_events";
     private static final long LOCK_MS = 30_000;
     private static final int BEFORE = 2_000;
     private static final int DURING = 3_000;
 
     private final Stack stack;
+    private final ClassDatabase database;
 
-    TableLockIT(Stack stack) {
+    TableLockIT(Stack stack, ClassDatabase database) {
         this.stack = stack;
+        this.database = database;
     }
 
     @Test
     void aLockedTableDelaysTheSinkButLosesNothing() {
-        String url = stack.postgres().createDatabase(DB);
-        Jdbi db = Jdbi.create(() -> stack.postgres().connect(DB));
+        Jdbi db = database.db();
         db.useHandle(h -> h.execute("CREATE TABLE locked_events (id bigint PRIMARY KEY, payload text NOT NULL)"));
         Schema schema = SchemaBuilder.struct().name("Event").field("id", Schema.INT64_SCHEMA)
                 .field("payload", Schema.STRING_SCHEMA).build();
         stack.kafka().createTopic(TOPIC, 1);
         Fixtures.produce(stack.kafka().bootstrapServers(), TOPIC, schema, events(schema, 0, BEFORE));
-        stack.rest().createOrUpdateConnector("lock-sink", Fixtures.sinkConfig(stack, url, TOPIC,
+        stack.rest().createOrUpdateConnector("lock-sink", ConnectorConfigs.sink(stack, database.url(), TOPIC,
                 "insert.mode", "insert", "retry.backoff.ms", "500"));
         await("records before the lock", (long) BEFORE, () -> Fixtures.count(db, TOPIC), TIMEOUT);
 
@@ -60,7 +63,7 @@ class TableLockIT {
                     "SELECT count(*) > 0 FROM pg_locks WHERE relation = 'locked_events'::regclass AND NOT granted")
                     .mapTo(Boolean.class).one()), TIMEOUT);
             while (System.nanoTime() - lockedAt < LOCK_MS * 1_000_000) {
-                Fixtures.sleep(500);
+                Pause.millis(500);
             }
             assertEquals("RUNNING", Fixtures.taskStateAndTrace(stack.rest(), "lock-sink").get(0),
                     "the sink task waits, it does not fail");

@@ -1,9 +1,10 @@
 package io.tablestream.e2e.reliability;
 
-import io.tablestream.e2e.TopicReader;
+import io.tablestream.testkit.ConnectorConfigs;
 import io.tablestream.testkit.Stack;
 import io.tablestream.testkit.TablestreamStack;
 import io.tablestream.testkit.TcpProxy;
+import io.tablestream.testkit.TopicReader;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaBuilder;
 import org.apache.kafka.connect.data.Struct;
@@ -108,7 +109,7 @@ class TaskStopIT {
         Schema schema = SchemaBuilder.struct().name("row").field("id", Schema.INT64_SCHEMA).build();
         Fixtures.produce(stack.kafka().bootstrapServers(), topic, schema,
                 IntStream.rangeClosed(1, 10).mapToObj(i -> new Struct(schema).put("id", (long) i)).toList());
-        stack.rest().createOrUpdateConnector(name, Fixtures.sinkConfig(stack, proxiedUrl, topic,
+        stack.rest().createOrUpdateConnector(name, ConnectorConfigs.sink(stack, proxiedUrl, topic,
                 "auto.create", "true", "table.name.format", "sunk", "retry.backoff.ms", BACKOFF_MS, "max.retries", "100"));
         stack.rest().awaitRunning(name, TIMEOUT);
         Fixtures.await("rows written", 10, () -> db.withHandle(h ->

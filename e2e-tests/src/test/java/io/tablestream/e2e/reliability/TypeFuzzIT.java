@@ -1,5 +1,7 @@
 package io.tablestream.e2e.reliability;
 
+import io.tablestream.testkit.ConnectorConfigs;
+import io.tablestream.testkit.ClassDatabase;
 import io.tablestream.testkit.Stack;
 import io.tablestream.testkit.TablestreamStack;
 import org.jdbi.v3.core.Jdbi;
@@ -29,7 +31,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 @ExtendWith(TablestreamStack.class)
 class TypeFuzzIT {
 
-    private static final String DB = "type_fuzz_it";
     private static final int RANDOM_ROWS = 300;
 
     /** Column -> SQL expression of a random value ({@code r()} is a fresh random() each use), NULL one time in ten. */
@@ -76,15 +77,17 @@ class TypeFuzzIT {
     }
 
     private final Stack stack;
+    private final ClassDatabase database;
 
-    TypeFuzzIT(Stack stack) {
+    TypeFuzzIT(Stack stack, ClassDatabase database) {
         this.stack = stack;
+        this.database = database;
     }
 
     @Test
     void randomRowsOfEveryTypeRoundTripExactly() {
-        String url = stack.postgres().createDatabase(DB);
-        Jdbi db = Jdbi.create(() -> stack.postgres().connect(DB));
+        String url = database.url();
+        Jdbi db = database.db();
         String definition = COLUMNS.keySet().stream().collect(Collectors.joining(", "));
         String names = COLUMNS.keySet().stream().map(c -> c.split(" ")[0]).collect(Collectors.joining(", "));
         String randomValues = COLUMNS.values().stream().map(v -> "CASE WHEN random() < 0.1 THEN NULL ELSE " + v + " END")
@@ -111,7 +114,7 @@ class TypeFuzzIT {
         stack.kafka().createTopic("fuzz.src", 1, Map.of("max.message.bytes", "8388608"));
         stack.rest().createOrUpdateConnector("fuzz-source", Fixtures.sourceConfig(stack, url, "src", "fuzz.",
                 "producer.override.max.request.size", "8388608"));
-        stack.rest().createOrUpdateConnector("fuzz-sink", Fixtures.sinkConfig(stack, url, "fuzz.src",
+        stack.rest().createOrUpdateConnector("fuzz-sink", ConnectorConfigs.sink(stack, url, "fuzz.src",
                 "table.name.format", "dst", "pk.mode", "record_key", "insert.mode", "upsert"));
         long rows = RANDOM_ROWS + 3;
         await("every row in dst", rows, () -> {

@@ -2,6 +2,8 @@ package io.tablestream.e2e.reliability;
 
 import io.tablestream.testkit.ConnectRestClient;
 import io.tablestream.testkit.ConnectWorker;
+import io.tablestream.testkit.ConnectorConfigs;
+import io.tablestream.testkit.ClassDatabase;
 import io.tablestream.testkit.Stack;
 import io.tablestream.testkit.TablestreamStack;
 import org.jdbi.v3.core.Jdbi;
@@ -25,7 +27,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @ExtendWith(TablestreamStack.class)
 class WorkerFailoverIT {
 
-    private static final String DB = "worker_failover_it";
     private static final int ROWS = 60_000;
     private static final Duration LOAD_TIMEOUT = Duration.ofSeconds(90);
     // The survivor takes over once the dead worker's group sessions expire: the broker's minimum.
@@ -34,15 +35,17 @@ class WorkerFailoverIT {
             "consumer.session.timeout.ms", "6000", "consumer.heartbeat.interval.ms", "1000");
 
     private final Stack stack;
+    private final ClassDatabase database;
 
-    WorkerFailoverIT(Stack stack) {
+    WorkerFailoverIT(Stack stack, ClassDatabase database) {
         this.stack = stack;
+        this.database = database;
     }
 
     @Test
     void theSurvivingWorkerCompletesTheRun() {
-        String url = stack.postgres().createDatabase(DB);
-        Jdbi db = Jdbi.create(() -> stack.postgres().connect(DB));
+        String url = database.url();
+        Jdbi db = database.db();
         db.useHandle(h -> h.execute("CREATE TABLE src (id bigint PRIMARY KEY, payload text NOT NULL);"
                 + " CREATE TABLE dst (id bigint PRIMARY KEY, payload text NOT NULL);"
                 + " INSERT INTO src SELECT g, md5(g::text) FROM generate_series(1, " + ROWS + ") g"));
@@ -55,7 +58,7 @@ class WorkerFailoverIT {
             ConnectRestClient rest = first.rest();
             rest.createOrUpdateConnector("failover-source", Fixtures.sourceConfig(stack, url, "src", "failover.",
                     "batch.max.rows", "500"));
-            rest.createOrUpdateConnector("failover-sink", Fixtures.sinkConfig(stack, url, "failover.src",
+            rest.createOrUpdateConnector("failover-sink", ConnectorConfigs.sink(stack, url, "failover.src",
                     "tasks.max", "2", "table.name.format", "dst", "pk.mode", "record_key", "insert.mode", "upsert",
                     "batch.size", "500", "consumer.override.max.poll.records", "500"));
             await("the sink has started writing", true, () -> Fixtures.count(db, "dst") > 0, LOAD_TIMEOUT);

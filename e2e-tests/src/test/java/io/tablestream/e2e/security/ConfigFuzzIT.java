@@ -2,13 +2,15 @@ package io.tablestream.e2e.security;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tablestream.e2e.reliability.Fixtures;
+import io.tablestream.testkit.ClassDatabase;
+import io.tablestream.testkit.ConnectorConfigs;
 import io.tablestream.testkit.Stack;
 import io.tablestream.testkit.TablestreamStack;
-import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,18 +46,19 @@ class ConfigFuzzIT {
     }
 
     private final Stack stack;
+    private final ClassDatabase database;
 
-    ConfigFuzzIT(Stack stack) {
+    ConfigFuzzIT(Stack stack, ClassDatabase database) {
         this.stack = stack;
+        this.database = database;
     }
 
     @Test
     void everyInvalidConfigGetsA200WithAnErrorOnTheBrokenField() {
-        String url = stack.postgres().createDatabase("config_fuzz_it");
-        Jdbi.create(() -> stack.postgres().connect("config_fuzz_it")).useHandle(h -> h.execute(
+        database.db().useHandle(h -> h.execute(
                 "CREATE TABLE orders (id bigserial PRIMARY KEY, updated_at timestamptz NOT NULL DEFAULT now())"));
-        Map<String, String> source = Fixtures.sourceConfig(stack, url, "orders", "fuzz.");
-        Map<String, String> sink = Fixtures.sinkConfig(stack, url, "orders");
+        Map<String, String> source = Fixtures.sourceConfig(stack, database.url(), "orders", "fuzz.");
+        Map<String, String> sink = ConnectorConfigs.sink(stack, database.url(), "orders");
         assertEquals(0, stack.rest().validate("PostgresSourceConnector", source).get("error_count").asInt());
         assertEquals(0, stack.rest().validate("PostgresSinkConnector", sink).get("error_count").asInt());
 
@@ -132,63 +135,67 @@ class ConfigFuzzIT {
         return Long.toString(-1 - r.nextInt(1_000_000));
     }
 
+    /** The same kind of change, with values from {@code value}, to each of {@code fields}. */
+    private static List<Mutation> each(String kind, Function<Random, String> value, String... fields) {
+        return Arrays.stream(fields).map(field -> Mutation.set(kind, field, value)).toList();
+    }
+
+    /** A whole number of magnitude below {@code bound}: never negative, or for {@code negate} never positive. */
+    private static Function<Random, String> upTo(int bound, boolean negate) {
+        return r -> Integer.toString(negate ? -r.nextInt(bound) : r.nextInt(bound));
+    }
+
+    @SafeVarargs
+    private static List<Mutation> concat(List<Mutation>... lists) {
+        return Arrays.stream(lists).flatMap(List::stream).toList();
+    }
+
     private static List<Mutation> sourceMutations() {
-        return List.of(
-                Mutation.set("wrong type", "poll.interval.ms", ConfigFuzzIT::notANumber),
-                Mutation.set("wrong type", "batch.max.rows", ConfigFuzzIT::notANumber),
-                Mutation.set("wrong type", "table.poll.interval.ms", ConfigFuzzIT::notANumber),
-                Mutation.set("wrong type", "timestamp.initial", ConfigFuzzIT::notANumber),
-                Mutation.set("wrong type", "connection.attempts", ConfigFuzzIT::notANumber),
-                Mutation.set("wrong type", "validate.non.null", ConfigFuzzIT::notABoolean),
-                Mutation.set("wrong type", "slot.drop.on.stop", ConfigFuzzIT::notABoolean),
-                Mutation.set("out of range", "poll.interval.ms", r -> Integer.toString(-r.nextInt(1000))),
-                Mutation.set("out of range", "batch.max.rows", r -> Integer.toString(-r.nextInt(1000))),
-                Mutation.set("out of range", "table.poll.interval.ms", r -> Integer.toString(r.nextInt(100))),
-                Mutation.set("out of range", "connection.attempts", r -> Integer.toString(-r.nextInt(5))),
-                Mutation.set("out of range", "connection.backoff.ms", ConfigFuzzIT::negative),
-                Mutation.set("out of range", "timestamp.delay.interval.ms", ConfigFuzzIT::negative),
-                Mutation.set("out of range", "heartbeat.interval.ms", ConfigFuzzIT::negative),
-                Mutation.set("unknown enum", "mode", ConfigFuzzIT::word),
-                Mutation.set("unknown enum", "time.precision.mode", ConfigFuzzIT::word),
-                Mutation.set("unknown enum", "numeric.mapping", ConfigFuzzIT::word),
-                Mutation.set("unknown enum", "snapshot.mode", ConfigFuzzIT::word),
-                Mutation.set("unknown enum", "envelope", ConfigFuzzIT::word),
-                Mutation.set("unknown enum", "publication.autocreate.mode", ConfigFuzzIT::word),
-                Mutation.set("unknown enum", "table.types", r -> "TABLE," + word(r)),
-                Mutation.set("unknown enum", "db.timezone", r -> "Mars/Phobos" + r.nextInt(100)),
-                Mutation.set("missing required", "connection.url", r -> null),
-                Mutation.set("missing required", "mode", r -> null),
-                Mutation.set("malformed", "connection.url", r -> "mysql://localhost:" + r.nextInt(65536) + "/shop"),
-                Mutation.set("malformed", "table.include.list", r -> "orders,(unclosed" + r.nextInt(10)),
-                Mutation.set("contradiction", "incrementing.column.name", r -> ""),
-                new Mutation("contradiction", "timestamp.column.name",
-                        r -> Map.of("mode", r.nextBoolean() ? "timestamp" : "timestamp+incrementing")),
-                new Mutation("contradiction", "query", r -> Map.of("mode", "query")));
+        return concat(
+                each("wrong type", ConfigFuzzIT::notANumber, "poll.interval.ms", "batch.max.rows",
+                        "table.poll.interval.ms", "timestamp.initial", "connection.attempts"),
+                each("wrong type", ConfigFuzzIT::notABoolean, "validate.non.null", "slot.drop.on.stop"),
+                each("out of range", upTo(1000, true), "poll.interval.ms", "batch.max.rows"),
+                each("out of range", upTo(100, false), "table.poll.interval.ms"),
+                each("out of range", upTo(5, true), "connection.attempts"),
+                each("out of range", ConfigFuzzIT::negative, "connection.backoff.ms", "timestamp.delay.interval.ms",
+                        "heartbeat.interval.ms"),
+                each("unknown enum", ConfigFuzzIT::word, "mode", "time.precision.mode", "numeric.mapping",
+                        "snapshot.mode", "envelope", "publication.autocreate.mode"),
+                each("unknown enum", r -> "TABLE," + word(r), "table.types"),
+                each("unknown enum", r -> "Mars/Phobos" + r.nextInt(100), "db.timezone"),
+                each("missing required", r -> null, "connection.url", "mode"),
+                each("malformed", r -> "mysql://localhost:" + r.nextInt(65536) + "/shop", "connection.url"),
+                each("malformed", r -> "orders,(unclosed" + r.nextInt(10), "table.include.list"),
+                each("contradiction", r -> "", "incrementing.column.name"),
+                // The older name beside the current one (table.include.list=orders), with other entries.
+                each("contradiction", r -> "customers" + r.nextInt(10), "table.whitelist"),
+                List.of(new Mutation("contradiction", "timestamp.column.name",
+                                r -> Map.of("mode", r.nextBoolean() ? "timestamp" : "timestamp+incrementing")),
+                        new Mutation("contradiction", "query", r -> Map.of("mode", "query"))));
     }
 
     private static List<Mutation> sinkMutations() {
-        return List.of(
-                Mutation.set("wrong type", "batch.size", ConfigFuzzIT::notANumber),
-                Mutation.set("wrong type", "max.retries", ConfigFuzzIT::notANumber),
-                Mutation.set("wrong type", "retry.backoff.ms", ConfigFuzzIT::notANumber),
-                Mutation.set("wrong type", "delete.enabled", ConfigFuzzIT::notABoolean),
-                Mutation.set("wrong type", "auto.create", ConfigFuzzIT::notABoolean),
-                Mutation.set("wrong type", "auto.evolve", ConfigFuzzIT::notABoolean),
-                Mutation.set("wrong type", "exactly.once", ConfigFuzzIT::notABoolean),
-                Mutation.set("out of range", "batch.size", r -> Integer.toString(-r.nextInt(1000))),
-                Mutation.set("out of range", "max.retries", r -> Integer.toString(-1 - r.nextInt(1000))),
-                Mutation.set("out of range", "retry.backoff.ms", ConfigFuzzIT::negative),
-                Mutation.set("out of range", "connection.attempts", r -> Integer.toString(-r.nextInt(5))),
-                Mutation.set("unknown enum", "insert.mode", ConfigFuzzIT::word),
-                Mutation.set("unknown enum", "write.method", ConfigFuzzIT::word),
-                Mutation.set("unknown enum", "pk.mode", ConfigFuzzIT::word),
-                Mutation.set("missing required", "connection.url", r -> null),
-                Mutation.set("empty", "table.name.format", r -> ""),
-                Mutation.set("malformed", "connection.url", r -> "jdbc:mysql://localhost:" + r.nextInt(65536) + "/x"),
-                new Mutation("contradiction", "insert.mode", r -> Map.of(
-                        "insert.mode", r.nextBoolean() ? "upsert" : "update", "pk.mode", "none")),
-                new Mutation("contradiction", "pk.fields", r -> Map.of("pk.mode", "record_value", "pk.fields", "")),
-                new Mutation("contradiction", "delete.enabled", r -> Map.of("delete.enabled", "true",
-                        "pk.mode", r.nextBoolean() ? "none" : "record_value", "pk.fields", "id")));
+        return concat(
+                each("wrong type", ConfigFuzzIT::notANumber, "batch.size", "max.retries", "retry.backoff.ms"),
+                each("wrong type", ConfigFuzzIT::notABoolean, "delete.enabled", "auto.create", "auto.evolve",
+                        "exactly.once"),
+                each("out of range", upTo(1000, true), "batch.size"),
+                each("out of range", r -> Integer.toString(-1 - r.nextInt(1000)), "max.retries"),
+                each("out of range", ConfigFuzzIT::negative, "retry.backoff.ms"),
+                each("out of range", upTo(5, true), "connection.attempts"),
+                each("unknown enum", ConfigFuzzIT::word, "insert.mode", "write.method", "pk.mode"),
+                each("missing required", r -> null, "connection.url"),
+                each("empty", r -> "", "table.name.format"),
+                each("malformed", r -> "jdbc:mysql://localhost:" + r.nextInt(65536) + "/x", "connection.url"),
+                List.of(new Mutation("contradiction", "insert.mode", r -> Map.of(
+                                "insert.mode", r.nextBoolean() ? "upsert" : "update", "pk.mode", "none")),
+                        new Mutation("contradiction", "pk.fields", r -> Map.of("pk.mode", "record_value",
+                                "pk.fields", "")),
+                        new Mutation("contradiction", "delete.enabled", r -> Map.of("delete.enabled", "true",
+                                "pk.mode", r.nextBoolean() ? "none" : "record_value", "pk.fields", "id")),
+                        // The older name beside the current one, with other fields.
+                        new Mutation("contradiction", "fields.whitelist", r -> Map.of("fields.include.list", "id",
+                                "fields.whitelist", "updated_at"))));
     }
 }

@@ -3,6 +3,7 @@ package io.tablestream.e2e.security;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tablestream.e2e.reliability.Fixtures;
 import io.tablestream.testkit.ConnectRestException;
+import io.tablestream.testkit.ConnectorConfigs;
 import io.tablestream.testkit.Stack;
 import io.tablestream.testkit.TablestreamStack;
 import org.apache.kafka.connect.data.Schema;
@@ -87,7 +88,7 @@ class HostileIdentifiersIT {
                 + " FROM generate_series(1, 25) g"));
         String sinkTable = "Zïel; \"tbl\" hostile_MixedCase_Src select";
         deploy("hostile-names-source", Fixtures.sourceConfig(stack, url, "\"MixedCase_Src\"", "hostile_"));
-        deploy("hostile-names-sink", Fixtures.sinkConfig(stack, url, "hostile_MixedCase_Src",
+        deploy("hostile-names-sink", ConnectorConfigs.sink(stack, url, "hostile_MixedCase_Src",
                 "table.name.format", "\"Zïel; \"\"tbl\"\" ${topic} select\"", "auto.create", "true",
                 "pk.mode", "record_key", "insert.mode", "upsert"));
         String quotedSink = "\"" + sinkTable.replace("\"", "\"\"") + "\"";
@@ -117,7 +118,7 @@ class HostileIdentifiersIT {
         stack.kafka().createTopic("inject", 1);
         Fixtures.produce(stack.kafka().bootstrapServers(), "inject", schema, values);
         for (String method : List.of("copy", "batch")) {
-            deploy("inject-" + method, Fixtures.sinkConfig(stack, url, "inject", "auto.create", "true",
+            deploy("inject-" + method, ConnectorConfigs.sink(stack, url, "inject", "auto.create", "true",
                     "write.method", method, "table.name.format", "victim\"" + DROP_VICTIM + "${topic}_" + method));
         }
         for (String method : List.of("copy", "batch")) {
@@ -170,7 +171,7 @@ class HostileIdentifiersIT {
             Fixtures.produce(stack.kafka().bootstrapServers(), topic, schema,
                     List.of(new Struct(schema).put("id", 1L).put(field, "x")));
             String name = "long-field-" + field.length();
-            deploy(name, Fixtures.sinkConfig(stack, url, topic, "auto.create", "true"));
+            deploy(name, ConnectorConfigs.sink(stack, url, topic, "auto.create", "true"));
             String trace = Fixtures.awaitTaskFailed(stack.rest(), name);
             assertTrue(trace.contains(field) && trace.contains(topic) && trace.contains("63-byte"), trace);
         }
@@ -178,7 +179,7 @@ class HostileIdentifiersIT {
         Schema schema = SchemaBuilder.struct().name("Short").field("id", Schema.INT64_SCHEMA).build();
         stack.kafka().createTopic(topic, 1);
         Fixtures.produce(stack.kafka().bootstrapServers(), topic, schema, List.of(new Struct(schema).put("id", 1L)));
-        deploy("long-table", Fixtures.sinkConfig(stack, url, topic, "auto.create", "true",
+        deploy("long-table", ConnectorConfigs.sink(stack, url, topic, "auto.create", "true",
                 "table.name.format", "${topic}_" + "t".repeat(60)));
         String trace = Fixtures.awaitTaskFailed(stack.rest(), "long-table");
         assertTrue(trace.contains("table.name.format") && trace.contains("63-byte"), trace);

@@ -1,21 +1,18 @@
 package io.tablestream.e2e.security;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.tablestream.e2e.LogCapture;
 import io.tablestream.e2e.reliability.Fixtures;
 import io.tablestream.testkit.ConnectRestClient;
 import io.tablestream.testkit.ConnectRestException;
 import io.tablestream.testkit.ConnectWorker;
+import io.tablestream.testkit.ConnectorConfigs;
 import io.tablestream.testkit.Stack;
 import io.tablestream.testkit.TablestreamStack;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaBuilder;
 import org.apache.kafka.connect.data.Struct;
-import org.apache.logging.log4j.Level;
-import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.core.LogEvent;
-import org.apache.logging.log4j.core.LoggerContext;
-import org.apache.logging.log4j.core.appender.AbstractAppender;
-import org.apache.logging.log4j.core.config.Property;
 import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -32,7 +29,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 import static io.tablestream.e2e.reliability.Fixtures.TIMEOUT;
 import static io.tablestream.e2e.reliability.Fixtures.await;
@@ -57,7 +53,7 @@ class SecretsIT {
     private static final String WRONG_PASSWORD = "Wr0ng-Pw-b21e44";
 
     private final Stack stack;
-    private final CapturingAppender logs = new CapturingAppender();
+    private LogCapture logs;
     private Path hbaFile;
     private String originalHba;
     private Path secretsFile;
@@ -72,7 +68,7 @@ class SecretsIT {
     @BeforeAll
     void setUp() throws IOException {
         Assumptions.assumeTrue(stack.postgres().isEmbedded(), "needs the embedded server to edit pg_hba.conf");
-        logs.attach();
+        logs = LogCapture.everything();
         url = stack.postgres().createDatabase(DB);
         db = Jdbi.create(() -> stack.postgres().connect(DB));
         db.useHandle(h -> {
@@ -109,9 +105,9 @@ class SecretsIT {
         if (secretsFile != null) {
             Files.deleteIfExists(secretsFile);
         }
-        logs.detach();
-        assertTrue(logs.events.size() > 10, "the worker's log was captured");
-        for (LogEvent event : logs.events) {
+        logs.close();
+        assertTrue(logs.events().size() > 10, "the worker's log was captured");
+        for (LogEvent event : logs.events()) {
             String text = event.getMessage().getFormattedMessage() + stackTrace(event.getThrown());
             assertFalse(text.contains(PASSWORD) || text.contains(WRONG_PASSWORD),
                     () -> "a password in the log (" + event.getLoggerName() + "): " + text);
@@ -131,7 +127,7 @@ class SecretsIT {
         ConnectRestClient rest = worker.rest();
         Map<String, String> source = Fixtures.sourceConfig(stack, url, "src", "secrets.",
                 "connection.user", ROLE, "connection.password", placeholder("pg.password"));
-        Map<String, String> sink = Fixtures.sinkConfig(stack, url, "secrets.src", "connection.user", ROLE,
+        Map<String, String> sink = ConnectorConfigs.sink(stack, url, "secrets.src", "connection.user", ROLE,
                 "connection.password", placeholder("pg.password"), "table.name.format", "dst", "auto.create", "true");
         rest.createOrUpdateConnector("secrets-source", source);
         rest.createOrUpdateConnector("secrets-sink", sink);
@@ -171,7 +167,7 @@ class SecretsIT {
         stack.kafka().createTopic("secrets_wrong", 1);
         Fixtures.produce(stack.kafka().bootstrapServers(), "secrets_wrong", schema,
                 List.of(new Struct(schema).put("id", 1L)));
-        worker.rest().createOrUpdateConnector("secrets-wrong-sink", Fixtures.sinkConfig(stack, url, "secrets_wrong",
+        worker.rest().createOrUpdateConnector("secrets-wrong-sink", ConnectorConfigs.sink(stack, url, "secrets_wrong",
                 "connection.user", ROLE, "connection.password", placeholder("pg.wrong"), "auto.create", "true"));
         try {
             String trace = Fixtures.awaitTaskFailed(worker.rest(), "secrets-wrong-sink");
@@ -191,36 +187,5 @@ class SecretsIT {
         StringWriter out = new StringWriter();
         thrown.printStackTrace(new PrintWriter(out));
         return out.toString();
-    }
-
-    /** Every log event of every logger in this JVM (both workers), with its exception. */
-    private static final class CapturingAppender extends AbstractAppender {
-
-        final List<LogEvent> events = new CopyOnWriteArrayList<>();
-
-        CapturingAppender() {
-            super("secrets-it-capture", null, null, true, Property.EMPTY_ARRAY);
-        }
-
-        @Override
-        public void append(LogEvent event) {
-            events.add(event.toImmutable());
-        }
-
-        void attach() {
-            start();
-            LoggerContext context = (LoggerContext) LogManager.getContext(false);
-            context.getConfiguration().getRootLogger().addAppender(this, Level.ALL, null);
-            context.getConfiguration().getLoggers().values().forEach(l -> l.addAppender(this, Level.ALL, null));
-            context.updateLoggers();
-        }
-
-        void detach() {
-            LoggerContext context = (LoggerContext) LogManager.getContext(false);
-            context.getConfiguration().getRootLogger().removeAppender(getName());
-            context.getConfiguration().getLoggers().values().forEach(l -> l.removeAppender(getName()));
-            context.updateLoggers();
-            stop();
-        }
     }
 }

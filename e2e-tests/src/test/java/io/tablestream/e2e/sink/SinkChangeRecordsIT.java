@@ -1,16 +1,14 @@
 package io.tablestream.e2e.sink;
 
 import io.tablestream.e2e.sink.SinkTopics.Rec;
+import io.tablestream.testkit.ClassDatabase;
+import io.tablestream.testkit.ConnectorConfigs;
 import io.tablestream.testkit.Stack;
 import io.tablestream.testkit.TablestreamStack;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaBuilder;
 import org.apache.kafka.connect.data.Struct;
-import org.jdbi.v3.core.Jdbi;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
@@ -30,30 +28,17 @@ import static io.tablestream.e2e.sink.SinkTopics.rows;
  * names columns whose values the change does not carry.
  */
 @ExtendWith(TablestreamStack.class)
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SinkChangeRecordsIT {
 
-    private static final String DB = "sink_change_records_it";
     private static final int KEYS = 25;
     private static final int CHANGES = 400;
 
     private final Stack stack;
-    private ConnectorsOnDatabase sink;
-    private Jdbi db;
+    private final ClassDatabase sink;
 
-    SinkChangeRecordsIT(Stack stack) {
+    SinkChangeRecordsIT(Stack stack, ClassDatabase sink) {
         this.stack = stack;
-    }
-
-    @BeforeAll
-    void createDatabase() {
-        sink = new ConnectorsOnDatabase(stack, DB);
-        db = sink.db;
-    }
-
-    @AfterAll
-    void deleteConnectors() {
-        sink.close();
+        this.sink = sink;
     }
 
     /** How a delete looks in a topic. */
@@ -103,29 +88,29 @@ class SinkChangeRecordsIT {
             stack.kafka().createTopic(name, 1);
             SinkTopics.produce(stack.kafka().bootstrapServers(), name, topic.getValue());
             for (String connector : List.of("single", "chunked", "skipping")) {
-                db.useHandle(h -> h.execute("CREATE TABLE " + name + "_" + connector
+                sink.db().useHandle(h -> h.execute("CREATE TABLE " + name + "_" + connector
                         + " (id integer PRIMARY KEY, v text NOT NULL)"));
             }
         }
         String all = String.join(",", topicNames);
         // every record in a put and a transaction of its own, so a delete record and its tombstone never meet
-        sink.deploy("deletes-single", SinkTopics.sinkConfig(stack, sink.url, all, "insert.mode", "upsert",
+        sink.deploy("deletes-single", ConnectorConfigs.sink(stack, sink.url(), all, "insert.mode", "upsert",
                 "pk.mode", "record_key", "delete.enabled", "true", "auto.create", "true", "batch.size", "1",
                 "table.name.format", "${topic}_single", "consumer.override.max.poll.records", "1"));
         // big puts cut into chunks of 3 at every possible place
-        sink.deploy("deletes-chunked", SinkTopics.sinkConfig(stack, sink.url, all, "insert.mode", "upsert",
+        sink.deploy("deletes-chunked", ConnectorConfigs.sink(stack, sink.url(), all, "insert.mode", "upsert",
                 "pk.mode", "record_key", "delete.enabled", "true", "auto.create", "true", "batch.size", "3",
                 "write.method", "batch", "table.name.format", "${topic}_chunked"));
-        sink.deploy("deletes-skipping", SinkTopics.sinkConfig(stack, sink.url, all, "insert.mode", "upsert",
+        sink.deploy("deletes-skipping", ConnectorConfigs.sink(stack, sink.url(), all, "insert.mode", "upsert",
                 "pk.mode", "record_key", "delete.enabled", "false", "auto.create", "true", "batch.size", "7",
                 "table.name.format", "${topic}_skipping"));
         for (String topic : topicNames) {
             await(topic + " with deletes, one record per put", expected(withDeletes),
-                    () -> rows(db, "SELECT id, v FROM " + topic + "_single ORDER BY id"), TIMEOUT);
+                    () -> rows(sink.db(), "SELECT id, v FROM " + topic + "_single ORDER BY id"), TIMEOUT);
             await(topic + " with deletes, chunks of 3", expected(withDeletes),
-                    () -> rows(db, "SELECT id, v FROM " + topic + "_chunked ORDER BY id"), TIMEOUT);
+                    () -> rows(sink.db(), "SELECT id, v FROM " + topic + "_chunked ORDER BY id"), TIMEOUT);
             await(topic + " without deletes", expected(withoutDeletes),
-                    () -> rows(db, "SELECT id, v FROM " + topic + "_skipping ORDER BY id"), TIMEOUT);
+                    () -> rows(sink.db(), "SELECT id, v FROM " + topic + "_skipping ORDER BY id"), TIMEOUT);
         }
     }
 
@@ -166,9 +151,9 @@ class SinkChangeRecordsIT {
         for (String method : List.of("copy", "batch")) {
             for (String batchSize : List.of("3", "3000")) {
                 String table = "toasted_" + method + "_" + batchSize;
-                db.useHandle(h -> h.execute("CREATE TABLE " + table + " (id integer PRIMARY KEY, small text NOT NULL"
+                sink.db().useHandle(h -> h.execute("CREATE TABLE " + table + " (id integer PRIMARY KEY, small text NOT NULL"
                         + " DEFAULT 'none', big_text text NOT NULL DEFAULT 'unknown')"));
-                sink.deploy(table, SinkTopics.sinkConfig(stack, sink.url, "toasted", "insert.mode", "upsert",
+                sink.deploy(table, ConnectorConfigs.sink(stack, sink.url(), "toasted", "insert.mode", "upsert",
                         "pk.mode", "record_key", "delete.enabled", "true", "write.method", method,
                         "batch.size", batchSize, "table.name.format", table));
             }
@@ -176,7 +161,7 @@ class SinkChangeRecordsIT {
         for (String method : List.of("copy", "batch")) {
             for (String batchSize : List.of("3", "3000")) {
                 String table = "toasted_" + method + "_" + batchSize;
-                await(table, expected, () -> rows(db, "SELECT id, small, big_text FROM " + table + " ORDER BY id"),
+                await(table, expected, () -> rows(sink.db(), "SELECT id, small, big_text FROM " + table + " ORDER BY id"),
                         TIMEOUT);
             }
         }

@@ -1,5 +1,8 @@
 package io.tablestream.e2e.sink;
 
+import io.tablestream.testkit.ClassDatabase;
+import io.tablestream.testkit.ConnectorConfigs;
+import io.tablestream.testkit.Pause;
 import io.tablestream.testkit.Stack;
 import io.tablestream.testkit.TablestreamStack;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -8,10 +11,7 @@ import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaBuilder;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.json.JsonConverter;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
@@ -32,10 +32,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * integer in one task and to bigint in another). Repeated on fresh tables, since one round may not overlap.
  */
 @ExtendWith(TablestreamStack.class)
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SinkConcurrentCreateIT {
 
-    private static final String DB = "sink_concurrent_create_it";
     private static final int PARTITIONS = 4;
     /** Rounds on fresh tables: the tasks overlap in only some of them (8 rounds caught the race one run in two). */
     private static final int ROUNDS = 20;
@@ -49,20 +47,11 @@ class SinkConcurrentCreateIT {
             schema(Schema.INT16_SCHEMA, true));
 
     private final Stack stack;
-    private ConnectorsOnDatabase sink;
+    private final ClassDatabase sink;
 
-    SinkConcurrentCreateIT(Stack stack) {
+    SinkConcurrentCreateIT(Stack stack, ClassDatabase sink) {
         this.stack = stack;
-    }
-
-    @BeforeAll
-    void createDatabase() {
-        sink = new ConnectorsOnDatabase(stack, DB);
-    }
-
-    @AfterAll
-    void deleteConnectors() {
-        sink.close();
+        this.sink = sink;
     }
 
     private static Schema schema(Schema score, boolean withNote) {
@@ -81,17 +70,17 @@ class SinkConcurrentCreateIT {
             stack.kafka().createTopic(topic, PARTITIONS);
             produce(topic);
             String connector = topic + "-sink";
-            sink.create(connector, SinkTopics.sinkConfig(stack, sink.url, topic, "tasks.max",
+            sink.create(connector, ConnectorConfigs.sink(stack, sink.url(), topic, "tasks.max",
                     String.valueOf(PARTITIONS), "auto.create", "true", "auto.evolve", "true",
                     "pk.mode", "record_value", "pk.fields", "id", "insert.mode", "upsert"));
             awaitAllRowsWithNoFailedTask(connector, topic);
 
             assertEquals(List.of(List.of("id", "bigint"), List.of("score", "bigint"), List.of("note", "text")),
-                    rows(sink.db, "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid"
+                    rows(sink.db(), "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid"
                             + " = '" + topic + "'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum")
                             .stream().sorted((a, b) -> order(a.get(0)) - order(b.get(0))).toList(),
                     "columns of " + topic);
-            assertEquals(expectedRows(), rows(sink.db, "SELECT id::text, score::text, note FROM " + topic
+            assertEquals(expectedRows(), rows(sink.db(), "SELECT id::text, score::text, note FROM " + topic
                     + " ORDER BY " + topic + ".id"), "rows of " + topic);
             stack.rest().deleteConnector(connector);
         }
@@ -108,7 +97,7 @@ class SinkConcurrentCreateIT {
         while (System.nanoTime() < deadline) {
             failOnFailedTask(connector);
             try {
-                count = sink.db.withHandle(h -> h.createQuery("SELECT count(*) FROM " + table).mapTo(Long.class)
+                count = sink.db().withHandle(h -> h.createQuery("SELECT count(*) FROM " + table).mapTo(Long.class)
                         .one());
             } catch (RuntimeException e) { // the table does not exist yet
                 count = null;
@@ -117,7 +106,7 @@ class SinkConcurrentCreateIT {
                 failOnFailedTask(connector);
                 return;
             }
-            SinkTopics.sleep(200);
+            Pause.millis(200);
         }
         fail(table + " holds " + count + " rows, not " + expected + ", within " + TIMEOUT + "; status "
                 + stack.rest().status(connector));

@@ -2,17 +2,16 @@ package io.tablestream.e2e.sink;
 
 import io.tablestream.e2e.reliability.Fixtures;
 import io.tablestream.e2e.sink.SinkTopics.Rec;
+import io.tablestream.testkit.ClassDatabase;
+import io.tablestream.testkit.ConnectorConfigs;
+import io.tablestream.testkit.Pause;
 import io.tablestream.testkit.Stack;
 import io.tablestream.testkit.TablestreamStack;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaBuilder;
 import org.apache.kafka.connect.data.Struct;
 import org.jdbi.v3.core.Handle;
-import org.jdbi.v3.core.Jdbi;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
@@ -31,39 +30,26 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the privileges on its tables (no CREATE on the schema) works with an offsets table a DBA prepared.
  */
 @ExtendWith(TablestreamStack.class)
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SinkErrorClassesIT {
 
-    private static final String DB = "sink_error_classes_it";
     private static final String PASSWORD = "sink-error-classes-pw";
     private static final long LOCK_MS = 15_000;
     private static final Schema EVENT = SchemaBuilder.struct().name("Event").field("id", Schema.INT64_SCHEMA)
             .field("payload", Schema.STRING_SCHEMA).build();
 
     private final Stack stack;
-    private ConnectorsOnDatabase sink;
-    private Jdbi db;
+    private final ClassDatabase sink;
 
-    SinkErrorClassesIT(Stack stack) {
+    SinkErrorClassesIT(Stack stack, ClassDatabase sink) {
         this.stack = stack;
-    }
-
-    @BeforeAll
-    void createDatabase() {
-        sink = new ConnectorsOnDatabase(stack, DB);
-        db = sink.db;
-    }
-
-    @AfterAll
-    void deleteConnectors() {
-        sink.close();
+        this.sink = sink;
     }
 
     @Test
     void aStatementTimeoutOnALockedTableIsRetriedAndNothingIsDeadLettered() {
         String role = "sink_ec_timeout";
         createRole(role);
-        db.useHandle(h -> {
+        sink.db().useHandle(h -> {
             h.execute("ALTER ROLE " + role + " SET statement_timeout = '1s'");
             h.execute("CREATE TABLE slow_events (id bigint PRIMARY KEY, payload text NOT NULL)");
             h.execute("GRANT SELECT, INSERT, UPDATE, DELETE ON slow_events TO " + role);
@@ -71,23 +57,23 @@ class SinkErrorClassesIT {
         stack.kafka().createTopic("slow_events", 1);
         stack.kafka().createTopic("slow_events-dlq", 1);
         SinkTopics.produce(stack.kafka().bootstrapServers(), "slow_events", events(0, 300));
-        sink.deploy("slow-events", withRole(role, SinkTopics.sinkConfig(stack, sink.url, "slow_events",
+        sink.deploy("slow-events", withRole(role, ConnectorConfigs.sink(stack, sink.url(), "slow_events",
                 "insert.mode", "upsert", "pk.mode", "record_value", "pk.fields", "id",
                 "max.retries", "40", "retry.backoff.ms", "1000", "offsets.table.name", "slow_events_offsets",
                 "errors.tolerance", "all", "errors.deadletterqueue.topic.name", "slow_events-dlq",
                 "errors.deadletterqueue.topic.replication.factor", "1")));
         await("rows before the lock", 300L, () -> count("slow_events"), TIMEOUT);
 
-        try (Handle locker = db.open()) {
+        try (Handle locker = sink.db().open()) {
             locker.begin();
             locker.execute("LOCK TABLE slow_events IN ACCESS EXCLUSIVE MODE");
             long lockedAt = System.nanoTime();
             SinkTopics.produce(stack.kafka().bootstrapServers(), "slow_events", events(300, 300));
-            await("the sink is waiting for the lock", true, () -> db.withHandle(h -> h.createQuery(
+            await("the sink is waiting for the lock", true, () -> sink.db().withHandle(h -> h.createQuery(
                     "SELECT count(*) > 0 FROM pg_locks WHERE relation = 'slow_events'::regclass AND NOT granted")
                     .mapTo(Boolean.class).one()), TIMEOUT);
             while (System.nanoTime() - lockedAt < LOCK_MS * 1_000_000) {
-                SinkTopics.sleep(500);
+                Pause.millis(500);
             }
             locker.commit();
         }
@@ -100,14 +86,14 @@ class SinkErrorClassesIT {
     void aMissingPrivilegeFailsTheTaskNamingTheTableAndNothingIsDeadLettered() {
         String role = "sink_ec_reader";
         createRole(role);
-        db.useHandle(h -> {
+        sink.db().useHandle(h -> {
             h.execute("CREATE TABLE guarded (id bigint PRIMARY KEY, payload text NOT NULL)");
             h.execute("GRANT SELECT ON guarded TO " + role);
         });
         stack.kafka().createTopic("guarded", 1);
         stack.kafka().createTopic("guarded-dlq", 1);
         SinkTopics.produce(stack.kafka().bootstrapServers(), "guarded", events(0, 50));
-        sink.create("guarded", withRole(role, SinkTopics.sinkConfig(stack, sink.url, "guarded",
+        sink.create("guarded", withRole(role, ConnectorConfigs.sink(stack, sink.url(), "guarded",
                 "insert.mode", "upsert", "pk.mode", "record_value", "pk.fields", "id",
                 "offsets.table.name", "guarded_offsets",
                 "errors.tolerance", "all", "errors.deadletterqueue.topic.name", "guarded-dlq",
@@ -127,7 +113,7 @@ class SinkErrorClassesIT {
     void aRoleWithoutCreateOnTheSchemaUsesTheOffsetsTableADbaPrepared() {
         String role = "sink_ec_least";
         createRole(role, false);
-        db.useHandle(h -> {
+        sink.db().useHandle(h -> {
             h.execute("CREATE TABLE least_events (id bigint PRIMARY KEY, payload text NOT NULL)");
             h.execute("CREATE TABLE least_offsets (connector_name text NOT NULL, topic text NOT NULL,"
                     + " kafka_partition integer NOT NULL, kafka_offset bigint NOT NULL,"
@@ -138,12 +124,12 @@ class SinkErrorClassesIT {
         });
         stack.kafka().createTopic("least_events", 1);
         SinkTopics.produce(stack.kafka().bootstrapServers(), "least_events", events(0, 40));
-        sink.deploy("least-events", withRole(role, SinkTopics.sinkConfig(stack, sink.url, "least_events",
+        sink.deploy("least-events", withRole(role, ConnectorConfigs.sink(stack, sink.url(), "least_events",
                 "insert.mode", "upsert", "pk.mode", "record_value", "pk.fields", "id",
                 "offsets.table.name", "least_offsets")));
         await("rows written by the least-privileged role", 40L, () -> count("least_events"), TIMEOUT);
         await("its offset stored", List.of(List.of("least-events", "least_events", "0", "39")),
-                () -> SinkTopics.rows(db, "SELECT connector_name, topic, kafka_partition, kafka_offset"
+                () -> SinkTopics.rows(sink.db(), "SELECT connector_name, topic, kafka_partition, kafka_offset"
                         + " FROM least_offsets"), TIMEOUT);
         assertEquals("RUNNING", Fixtures.taskStateAndTrace(stack.rest(), "least-events").get(0));
     }
@@ -154,7 +140,7 @@ class SinkErrorClassesIT {
     }
 
     private void createRole(String role, boolean createInPublic) {
-        db.useHandle(h -> {
+        sink.db().useHandle(h -> {
             h.execute("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '" + role + "') THEN"
                     + " CREATE ROLE " + role + " LOGIN; END IF; END $$");
             h.execute("ALTER ROLE " + role + " PASSWORD '" + PASSWORD + "'");
@@ -169,7 +155,7 @@ class SinkErrorClassesIT {
     }
 
     private long count(String table) {
-        return db.withHandle(h -> h.createQuery("SELECT count(*) FROM " + table).mapTo(Long.class).one());
+        return sink.db().withHandle(h -> h.createQuery("SELECT count(*) FROM " + table).mapTo(Long.class).one());
     }
 
     private static List<Rec> events(long from, int count) {

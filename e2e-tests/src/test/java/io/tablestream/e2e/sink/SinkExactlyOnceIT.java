@@ -1,6 +1,8 @@
 package io.tablestream.e2e.sink;
 
 import io.tablestream.testkit.ConnectWorker;
+import io.tablestream.testkit.ConnectorConfigs;
+import io.tablestream.testkit.Pause;
 import io.tablestream.testkit.Stack;
 import io.tablestream.testkit.TablestreamStack;
 import org.apache.kafka.clients.admin.Admin;
@@ -63,7 +65,7 @@ class SinkExactlyOnceIT {
 
         ConnectWorker first = ConnectWorker.startForked(stack.kafka().bootstrapServers(), WORKER);
         try {
-            first.rest().createOrUpdateConnector("eos-sink", SinkTopics.sinkConfig(stack, url, TOPIC,
+            first.rest().createOrUpdateConnector("eos-sink", ConnectorConfigs.sink(stack, url, TOPIC,
                     "auto.create", "true", "batch.size", "2000", "consumer.override.max.poll.records", "2000"));
             await("the load has started", true, () -> count(db) > 0, LOAD_TIMEOUT);
         } finally {
@@ -93,7 +95,7 @@ class SinkExactlyOnceIT {
                         + " coalesce(wait_event, '-'), left(query, 80) FROM pg_stat_activity WHERE datname = current_database()")
                         + "\nworker log: " + second.logFile(), stalled);
             }
-            SinkTopics.sleep(2_000); // a duplicate would show up now: nothing is left to read
+            Pause.millis(2_000); // a duplicate would show up now: nothing is left to read
             long n = RECORDS;
             assertEquals(List.of(List.of(String.valueOf(n), String.valueOf(n), String.valueOf(n * (n - 1) / 2),
                             expectedChecksum())),
@@ -124,7 +126,7 @@ class SinkExactlyOnceIT {
         Schema value = SchemaBuilder.struct().name("FenceEvent").field("id", Schema.INT64_SCHEMA).build();
         SinkTopics.produce(stack.kafka().bootstrapServers(), topic, LongStream.range(0, 100)
                 .mapToObj(id -> new SinkTopics.Rec(null, null, value, new Struct(value).put("id", id))).toList());
-        stack.rest().createOrUpdateConnector("fence-sink", SinkTopics.sinkConfig(stack, url, topic,
+        stack.rest().createOrUpdateConnector("fence-sink", ConnectorConfigs.sink(stack, url, topic,
                 "auto.create", "true", "retry.backoff.ms", "200"));
         try {
             String stored = "SELECT kafka_offset FROM tablestream_sink_offsets WHERE connector_name = 'fence-sink'";

@@ -1,6 +1,8 @@
 package io.tablestream.e2e.sink;
 
 import io.tablestream.e2e.sink.SinkTopics.Rec;
+import io.tablestream.testkit.ClassDatabase;
+import io.tablestream.testkit.ConnectorConfigs;
 import io.tablestream.testkit.Stack;
 import io.tablestream.testkit.TablestreamStack;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -8,11 +10,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaBuilder;
 import org.apache.kafka.connect.data.Struct;
-import org.jdbi.v3.core.Jdbi;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.nio.charset.StandardCharsets;
@@ -31,30 +29,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * column name, and to a missing table fails naming topic and table.
  */
 @ExtendWith(TablestreamStack.class)
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SinkSchemaEvolutionIT {
 
-    private static final String DB = "sink_evolve_it";
-
     private final Stack stack;
-    private ConnectorsOnDatabase sink;
-    private Jdbi db;
-    private String url;
+    private final ClassDatabase sink;
 
-    SinkSchemaEvolutionIT(Stack stack) {
+    SinkSchemaEvolutionIT(Stack stack, ClassDatabase sink) {
         this.stack = stack;
-    }
-
-    @BeforeAll
-    void createDatabase() {
-        sink = new ConnectorsOnDatabase(stack, DB);
-        db = sink.db;
-        url = sink.url;
-    }
-
-    @AfterAll
-    void deleteConnectors() {
-        sink.close();
+        this.sink = sink;
     }
 
     @Test
@@ -74,9 +56,9 @@ class SinkSchemaEvolutionIT {
         SinkTopics.produce(stack.kafka().bootstrapServers(), "customers", List.of(
                 new Rec(null, null, v1, new Struct(v1).put("id", 1L).put("name", "ann").put("score", (short) 7)),
                 new Rec(null, null, v1, new Struct(v1).put("id", 2L).put("name", "bob").put("score", null))));
-        sink.deploy("customers-sink", SinkTopics.sinkConfig(stack, url, "customers", "auto.create", "true",
+        sink.deploy("customers-sink", ConnectorConfigs.sink(stack, sink.url(), "customers", "auto.create", "true",
                 "auto.evolve", "true", "pk.mode", "record_value", "pk.fields", "id", "insert.mode", "upsert"));
-        await("first schema's rows", 2L, () -> db.withHandle(h -> h.createQuery("SELECT count(*) FROM customers")
+        await("first schema's rows", 2L, () -> sink.db().withHandle(h -> h.createQuery("SELECT count(*) FROM customers")
                 .mapTo(Long.class).one()), TIMEOUT);
         assertEquals(List.of(List.of("id", "bigint"), List.of("name", "text"), List.of("score", "smallint")),
                 columns());
@@ -92,21 +74,21 @@ class SinkSchemaEvolutionIT {
                         Arrays.asList("2", "bob", null, null),
                         Arrays.asList("3", "cy", "5000000000", "gold"),
                         Arrays.asList("4", "dee", "1", null)),
-                () -> rows(db, "SELECT id, name, score, \"Loyalty Tier\" FROM customers ORDER BY id"), TIMEOUT);
+                () -> rows(sink.db(), "SELECT id, name, score, \"Loyalty Tier\" FROM customers ORDER BY id"), TIMEOUT);
         assertEquals(List.of(List.of("id", "bigint", "true"), List.of("name", "text", "true"),
                 List.of("score", "bigint", "false"), List.of("Loyalty Tier", "text", "false")),
-                rows(db, "SELECT attname, format_type(atttypid, atttypmod), attnotnull::text FROM pg_attribute "
+                rows(sink.db(), "SELECT attname, format_type(atttypid, atttypmod), attnotnull::text FROM pg_attribute "
                         + "WHERE attrelid = 'customers'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum"));
     }
 
     private List<List<String>> columns() {
-        return rows(db, "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = "
+        return rows(sink.db(), "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = "
                 + "'customers'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum");
     }
 
     @Test
     void schemalessJsonGoesToAnExistingTableByColumnNameWithTheCatalogsTypes() {
-        db.useHandle(h -> h.execute("CREATE TABLE inventory (sku text PRIMARY KEY, qty integer NOT NULL, "
+        sink.db().useHandle(h -> h.execute("CREATE TABLE inventory (sku text PRIMARY KEY, qty integer NOT NULL, "
                 + "price numeric(10,2), tags text[], attrs jsonb, seen timestamptz, active boolean, "
                 + "note text DEFAULT 'none')"));
         stack.kafka().createTopic("inventory", 1);
@@ -120,7 +102,7 @@ class SinkSchemaEvolutionIT {
                         + "\"active\": false}"},
                 new String[] {"{\"sku\": \"c-3\"}", "{\"qty\": 3, \"sku\": \"c-3\", \"note\": \"tab\\there\"}"},
                 new String[] {"{\"sku\": \"b-2\"}", null}));
-        sink.deploy("inventory-sink", SinkTopics.sinkConfig(stack, url, "inventory", "pk.mode", "record_key",
+        sink.deploy("inventory-sink", ConnectorConfigs.sink(stack, sink.url(), "inventory", "pk.mode", "record_key",
                 "insert.mode", "upsert", "delete.enabled", "true",
                 "key.converter", "org.apache.kafka.connect.json.JsonConverter", "key.converter.schemas.enable", "false",
                 "value.converter", "org.apache.kafka.connect.json.JsonConverter",
@@ -129,12 +111,12 @@ class SinkSchemaEvolutionIT {
                         Arrays.asList("a-1", "6", "12.50", "{}", "{\"k\": null}", "2024-02-29 23:30:15.123456", "false",
                                 "none"),
                         Arrays.asList("c-3", "3", null, null, null, null, null, "tab\there")),
-                () -> rows(db, "SELECT sku, qty, price, tags::text, attrs::text, (seen AT TIME ZONE 'UTC')::text, "
+                () -> rows(sink.db(), "SELECT sku, qty, price, tags::text, attrs::text, (seen AT TIME ZONE 'UTC')::text, "
                         + "active::text, note FROM inventory ORDER BY sku"), TIMEOUT);
 
         stack.kafka().createTopic("ghost", 1);
         produceJson("ghost", List.<String[]>of(new String[] {null, "{\"id\": 1}"}));
-        sink.create("ghost-sink", SinkTopics.sinkConfig(stack, url, "ghost",
+        sink.create("ghost-sink", ConnectorConfigs.sink(stack, sink.url(), "ghost",
                 "value.converter", "org.apache.kafka.connect.json.JsonConverter",
                 "value.converter.schemas.enable", "false"));
         await("the missing table named in the task's failure", true, () -> {

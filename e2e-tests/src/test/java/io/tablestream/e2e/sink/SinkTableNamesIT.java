@@ -2,16 +2,14 @@ package io.tablestream.e2e.sink;
 
 import io.tablestream.e2e.reliability.Fixtures;
 import io.tablestream.e2e.sink.SinkTopics.Rec;
+import io.tablestream.testkit.ClassDatabase;
+import io.tablestream.testkit.ConnectorConfigs;
 import io.tablestream.testkit.Stack;
 import io.tablestream.testkit.TablestreamStack;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaBuilder;
 import org.apache.kafka.connect.data.Struct;
-import org.jdbi.v3.core.Jdbi;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.List;
@@ -27,10 +25,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * into a schema that does not exist without an error naming table.name.format.
  */
 @ExtendWith(TablestreamStack.class)
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SinkTableNamesIT {
 
-    private static final String DB = "sink_table_names_it";
     private static final Schema KEY = SchemaBuilder.struct().name("dbzi.public.pgbench_accounts.Key")
             .field("aid", Schema.INT32_SCHEMA).build();
     private static final Schema ROW = SchemaBuilder.struct().name("dbzi.public.pgbench_accounts.Value").optional()
@@ -46,22 +42,11 @@ class SinkTableNamesIT {
             .field("ts_ms", Schema.OPTIONAL_INT64_SCHEMA).build();
 
     private final Stack stack;
-    private ConnectorsOnDatabase sink;
-    private Jdbi db;
+    private final ClassDatabase sink;
 
-    SinkTableNamesIT(Stack stack) {
+    SinkTableNamesIT(Stack stack, ClassDatabase sink) {
         this.stack = stack;
-    }
-
-    @BeforeAll
-    void createDatabase() {
-        sink = new ConnectorsOnDatabase(stack, DB);
-        db = sink.db;
-    }
-
-    @AfterAll
-    void deleteConnectors() {
-        sink.close();
+        this.sink = sink;
     }
 
     @Test
@@ -71,16 +56,16 @@ class SinkTableNamesIT {
         SinkTopics.produce(stack.kafka().bootstrapServers(), topic, List.of(
                 change(1, null, 100, "r"), change(2, null, 200, "r"), change(3, null, 300, "c"),
                 change(1, 100, 150, "u"), change(2, 200, null, "d"), new Rec(KEY, key(2), null, null)));
-        sink.deploy("dbz-default", SinkTopics.sinkConfig(stack, sink.url, topic, "insert.mode", "upsert",
+        sink.deploy("dbz-default", ConnectorConfigs.sink(stack, sink.url(), topic, "insert.mode", "upsert",
                 "pk.mode", "record_key", "delete.enabled", "true", "auto.create", "true"));
         await("rows in public.pgbench_accounts", List.of(List.of("1", "150"), List.of("3", "300")),
-                () -> rows(db, "SELECT aid, abalance FROM public.pgbench_accounts ORDER BY aid"), TIMEOUT);
+                () -> rows(sink.db(), "SELECT aid, abalance FROM public.pgbench_accounts ORDER BY aid"), TIMEOUT);
 
-        sink.deploy("dbz-placeholders", SinkTopics.sinkConfig(stack, sink.url, topic, "insert.mode", "upsert",
+        sink.deploy("dbz-placeholders", ConnectorConfigs.sink(stack, sink.url(), topic, "insert.mode", "upsert",
                 "pk.mode", "record_key", "delete.enabled", "true", "auto.create", "true",
                 "table.name.format", "${source.schema}.copy_of_${source.table}"));
         await("rows in public.copy_of_pgbench_accounts", List.of(List.of("1", "150"), List.of("3", "300")),
-                () -> rows(db, "SELECT aid, abalance FROM public.copy_of_pgbench_accounts ORDER BY aid"), TIMEOUT);
+                () -> rows(sink.db(), "SELECT aid, abalance FROM public.copy_of_pgbench_accounts ORDER BY aid"), TIMEOUT);
     }
 
     @Test
@@ -90,7 +75,7 @@ class SinkTableNamesIT {
         stack.kafka().createTopic(topic, 1);
         SinkTopics.produce(stack.kafka().bootstrapServers(), topic, List.of(
                 new Rec(null, null, value, new Struct(value).put("id", 1))));
-        sink.create("dotted", SinkTopics.sinkConfig(stack, sink.url, topic, "auto.create", "true"));
+        sink.create("dotted", ConnectorConfigs.sink(stack, sink.url(), topic, "auto.create", "true"));
         String trace = Fixtures.awaitTaskFailed(stack.rest(), "dotted");
         assertTrue(trace.contains("table.name.format") && trace.contains("nosuchschema")
                 && trace.contains("does not exist"), trace);

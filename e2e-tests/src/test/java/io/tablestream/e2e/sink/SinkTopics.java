@@ -1,5 +1,6 @@
 package io.tablestream.e2e.sink;
 
+import io.tablestream.testkit.Pause;
 import io.tablestream.testkit.Stack;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -112,22 +113,6 @@ final class SinkTopics {
         return converter;
     }
 
-    /** A sink config for the database at {@code url}, with {@code extra} key/value pairs on top. */
-    static Map<String, String> sinkConfig(Stack stack, String url, String topics, String... extra) {
-        Map<String, String> config = new HashMap<>();
-        config.put("connector.class", "io.tablestream.sink.PostgresSinkConnector");
-        config.put("tasks.max", "1");
-        config.put("topics", topics);
-        config.put("connection.url", url);
-        config.put("connection.user", stack.postgres().user());
-        config.put("connection.password", stack.postgres().passwordOrEmpty());
-        config.put("consumer.override.auto.offset.reset", "earliest");
-        for (int i = 0; i < extra.length; i += 2) {
-            config.put(extra[i], extra[i + 1]);
-        }
-        return config;
-    }
-
     /** Polls until {@code actual} equals {@code expected}; on timeout fails showing the last value. */
     static <T> void await(String what, T expected, Supplier<T> actual, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -141,7 +126,7 @@ final class SinkTopics {
             if (expected.equals(last)) {
                 return;
             }
-            sleep(200);
+            Pause.millis(200);
         }
         assertEquals(expected, last, what + " within " + timeout);
     }
@@ -156,14 +141,5 @@ final class SinkTopics {
             }
             return (List<String>) row;
         }).list());
-    }
-
-    static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
     }
 }

@@ -2,27 +2,22 @@ package io.tablestream.e2e.sink;
 
 import io.tablestream.e2e.sink.SinkTopics.Rec;
 import io.tablestream.jdbc.types.SchemaNames;
+import io.tablestream.testkit.ClassDatabase;
+import io.tablestream.testkit.ConnectorConfigs;
 import io.tablestream.testkit.Stack;
 import io.tablestream.testkit.TablestreamStack;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
+import io.tablestream.testkit.TopicReader;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.connect.data.Decimal;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaBuilder;
 import org.apache.kafka.connect.data.Struct;
-import org.jdbi.v3.core.Jdbi;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -44,30 +39,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * database connection mid-load.
  */
 @ExtendWith(TablestreamStack.class)
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SinkWriteModesIT {
 
-    private static final String DB = "sink_write_it";
-
     private final Stack stack;
-    private ConnectorsOnDatabase sink;
-    private Jdbi db;
-    private String url;
+    private final ClassDatabase sink;
 
-    SinkWriteModesIT(Stack stack) {
+    SinkWriteModesIT(Stack stack, ClassDatabase sink) {
         this.stack = stack;
-    }
-
-    @BeforeAll
-    void createDatabase() {
-        sink = new ConnectorsOnDatabase(stack, DB);
-        db = sink.db;
-        url = sink.url;
-    }
-
-    @AfterAll
-    void deleteConnectors() {
-        sink.close();
+        this.sink = sink;
     }
 
     @Test
@@ -106,19 +85,19 @@ class SinkWriteModesIT {
         stack.kafka().createTopic("hostile", 1);
         SinkTopics.produce(stack.kafka().bootstrapServers(), "hostile", records);
         for (String method : List.of("copy", "batch")) {
-            sink.deploy("hostile-" + method, SinkTopics.sinkConfig(stack, url, "hostile", "write.method", method,
+            sink.deploy("hostile-" + method, ConnectorConfigs.sink(stack, sink.url(), "hostile", "write.method", method,
                     "auto.create", "true", "table.name.format", "\"Hostile ${topic} " + method + "\"",
                     "pk.mode", "record_value", "pk.fields", "id", "insert.mode", "upsert"));
         }
         for (String method : List.of("copy", "batch")) {
-            await(method + " rows", (long) texts.length, () -> db.withHandle(h -> h.createQuery(
+            await(method + " rows", (long) texts.length, () -> sink.db().withHandle(h -> h.createQuery(
                     "SELECT count(*) FROM \"Hostile hostile " + method + "\"").mapTo(Long.class).one()), TIMEOUT);
         }
 
         String select = "SELECT id, \"Mixed Case\", encode(\"select\", 'hex'), \"quo\"\"te\"::text, amount::text,"
                 + " at::text, doc::text, ref::text, attrs::text FROM \"Hostile hostile %s\" ORDER BY id";
-        List<List<String>> copy = rows(db, select.formatted("copy"));
-        assertEquals(copy, rows(db, select.formatted("batch")), "copy and batch give identical tables");
+        List<List<String>> copy = rows(sink.db(), select.formatted("copy"));
+        assertEquals(copy, rows(sink.db(), select.formatted("batch")), "copy and batch give identical tables");
         List<String> first = copy.get(0);
         assertEquals(List.of("0", "back\\slash", "6261636b5c736c617368005c", "{\"back\\\\slash\",\"a,b\",NULL,\"\\\\\"}",
                 "-12345.678", "2024-02-29 23:30:15.123456", "{\"text\": \"back\\\\slash\"}",
@@ -133,7 +112,7 @@ class SinkWriteModesIT {
                         List.of("quo\"te", "text[]"), List.of("amount", "numeric(12,3)"),
                         List.of("at", "timestamp without time zone"), List.of("doc", "jsonb"), List.of("ref", "uuid"),
                         List.of("attrs", "jsonb")),
-                rows(db, "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = "
+                rows(sink.db(), "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = "
                         + "'\"Hostile hostile copy\"'::regclass AND attnum > 0 ORDER BY attnum"));
     }
 
@@ -164,25 +143,25 @@ class SinkWriteModesIT {
         SinkTopics.produce(stack.kafka().bootstrapServers(), "items", plain);
         SinkTopics.produce(stack.kafka().bootstrapServers(), "items_cdc", changes);
         for (String method : List.of("copy", "batch")) {
-            sink.deploy("items-" + method, SinkTopics.sinkConfig(stack, url, "items,items_cdc", "write.method", method,
+            sink.deploy("items-" + method, ConnectorConfigs.sink(stack, sink.url(), "items,items_cdc", "write.method", method,
                     "auto.create", "true", "table.name.format", "${topic}_" + method, "pk.mode", "record_key",
                     "insert.mode", "upsert", "delete.enabled", "true"));
             await("items via " + method, List.of(List.of("1", "one again"), List.of("3", "three is back")),
-                    () -> rows(db, "SELECT id, name FROM items_" + method + " ORDER BY id"), TIMEOUT);
+                    () -> rows(sink.db(), "SELECT id, name FROM items_" + method + " ORDER BY id"), TIMEOUT);
             await("items_cdc via " + method, List.of(List.of("1", "a2")),
-                    () -> rows(db, "SELECT id, name FROM items_cdc_" + method + " ORDER BY id"), TIMEOUT);
+                    () -> rows(sink.db(), "SELECT id, name FROM items_cdc_" + method + " ORDER BY id"), TIMEOUT);
         }
 
         // update mode changes existing rows only
-        db.useHandle(h -> h.execute("CREATE TABLE items_upd (id int PRIMARY KEY, name text)"));
-        db.useHandle(h -> h.execute("INSERT INTO items_upd VALUES (1, 'old'), (5, 'untouched')"));
+        sink.db().useHandle(h -> h.execute("CREATE TABLE items_upd (id int PRIMARY KEY, name text)"));
+        sink.db().useHandle(h -> h.execute("INSERT INTO items_upd VALUES (1, 'old'), (5, 'untouched')"));
         stack.kafka().createTopic("items_upd", 1);
         SinkTopics.produce(stack.kafka().bootstrapServers(), "items_upd", List.of(
                 new Rec(key, k(key, 1), row, r(row, 1, "new")), new Rec(key, k(key, 9), row, r(row, 9, "absent"))));
-        sink.deploy("items-update", SinkTopics.sinkConfig(stack, url, "items_upd", "pk.mode", "record_key",
+        sink.deploy("items-update", ConnectorConfigs.sink(stack, sink.url(), "items_upd", "pk.mode", "record_key",
                 "insert.mode", "update"));
         await("updated rows", List.of(List.of("1", "new"), List.of("5", "untouched")),
-                () -> rows(db, "SELECT id, name FROM items_upd ORDER BY id"), TIMEOUT);
+                () -> rows(sink.db(), "SELECT id, name FROM items_upd ORDER BY id"), TIMEOUT);
     }
 
     /**
@@ -204,10 +183,10 @@ class SinkWriteModesIT {
         stack.kafka().createTopic("stock", 1);
         SinkTopics.produce(stack.kafka().bootstrapServers(), "stock", records);
         for (String method : List.of("copy", "batch")) {
-            db.useHandle(h -> h.execute("CREATE TABLE stock_" + method + " (id int PRIMARY KEY, note text)"));
-            db.useHandle(h -> h.execute("INSERT INTO stock_" + method
+            sink.db().useHandle(h -> h.execute("CREATE TABLE stock_" + method + " (id int PRIMARY KEY, note text)"));
+            sink.db().useHandle(h -> h.execute("INSERT INTO stock_" + method
                     + " SELECT i, 'old ' || i FROM generate_series(0, 49) i"));
-            sink.deploy("stock-" + method, SinkTopics.sinkConfig(stack, url, "stock", "write.method", method,
+            sink.deploy("stock-" + method, ConnectorConfigs.sink(stack, sink.url(), "stock", "write.method", method,
                     "table.name.format", "${topic}_" + method, "pk.mode", "record_value", "pk.fields", "id",
                     "insert.mode", "upsert", "batch.size", "10"));
         }
@@ -216,7 +195,7 @@ class SinkWriteModesIT {
         IntStream.range(100, 140).forEach(i -> expected.add(List.of(String.valueOf(i), (i < 125 ? "new " : "again ") + i)));
         for (String method : List.of("copy", "batch")) {
             await("stock via " + method, expected,
-                    () -> rows(db, "SELECT id, note FROM stock_" + method + " ORDER BY id"), TIMEOUT);
+                    () -> rows(sink.db(), "SELECT id, note FROM stock_" + method + " ORDER BY id"), TIMEOUT);
         }
     }
 
@@ -228,7 +207,7 @@ class SinkWriteModesIT {
     void smallPutsAreBufferedIntoTransactionsOfUpToBatchSize() {
         Schema value = SchemaBuilder.struct().name("Small").field("id", Schema.INT64_SCHEMA)
                 .field("note", Schema.STRING_SCHEMA).build();
-        db.useHandle(h -> {
+        sink.db().useHandle(h -> {
             h.execute("CREATE TABLE buffered (id bigint NOT NULL, note text NOT NULL)");
             h.execute("CREATE TABLE buffered_statements (at timestamptz NOT NULL DEFAULT clock_timestamp())");
             h.execute("CREATE FUNCTION count_buffered_statement() RETURNS trigger LANGUAGE plpgsql AS"
@@ -241,18 +220,18 @@ class SinkWriteModesIT {
                 new Struct(value).put("id", i).put("note", "n" + i))));
         stack.kafka().createTopic("buffered", 1);
         SinkTopics.produce(stack.kafka().bootstrapServers(), "buffered", records);
-        sink.deploy("buffered", SinkTopics.sinkConfig(stack, url, "buffered", "batch.size", "1000",
+        sink.deploy("buffered", ConnectorConfigs.sink(stack, sink.url(), "buffered", "batch.size", "1000",
                 "consumer.override.max.poll.records", "20", "offsets.table.name", "buffered_offsets"));
-        await("every record once", List.of(List.of("2000", "2000")), () -> rows(db,
+        await("every record once", List.of(List.of("2000", "2000")), () -> rows(sink.db(),
                 "SELECT count(*), count(DISTINCT id) FROM buffered"), TIMEOUT);
-        long statements = db.withHandle(h -> h.createQuery("SELECT count(*) FROM buffered_statements")
+        long statements = sink.db().withHandle(h -> h.createQuery("SELECT count(*) FROM buffered_statements")
                 .mapTo(Long.class).one());
         assertTrue(statements <= 50, statements + " statements for 100 puts of 20 records");
     }
 
     @Test
     void badRecordsGoToTheDeadLetterQueueWithTheGoodOnesWritten() {
-        db.useHandle(h -> h.execute("CREATE TABLE payments (id bigint, amount int NOT NULL CHECK (amount >= 0))"));
+        sink.db().useHandle(h -> h.execute("CREATE TABLE payments (id bigint, amount int NOT NULL CHECK (amount >= 0))"));
         Schema value = SchemaBuilder.struct().name("Payment").field("id", Schema.INT64_SCHEMA)
                 .field("amount", Schema.OPTIONAL_INT32_SCHEMA).build();
         List<Rec> records = new ArrayList<>();
@@ -263,16 +242,16 @@ class SinkWriteModesIT {
         stack.kafka().createTopic("payments", 1);
         stack.kafka().createTopic("payments-dlq", 1);
         SinkTopics.produce(stack.kafka().bootstrapServers(), "payments", records);
-        sink.deploy("payments-sink", SinkTopics.sinkConfig(stack, url, "payments", "errors.tolerance", "all",
+        sink.deploy("payments-sink", ConnectorConfigs.sink(stack, sink.url(), "payments", "errors.tolerance", "all",
                 "errors.deadletterqueue.topic.name", "payments-dlq", "errors.deadletterqueue.topic.replication.factor", "1",
                 "errors.deadletterqueue.context.headers.enable", "true"));
         assertEquals("payments-dlq", stack.rest().connectorConfig("payments-sink").get("errors.deadletterqueue.topic.name"),
                 stack.rest().connectorConfig("payments-sink").toString());
 
-        await("good payments", 48L, () -> db.withHandle(h -> h.createQuery("SELECT count(*) FROM payments")
+        await("good payments", 48L, () -> sink.db().withHandle(h -> h.createQuery("SELECT count(*) FROM payments")
                 .mapTo(Long.class).one()), TIMEOUT);
         assertEquals(List.of(List.of("48", String.valueOf((1225 - 7 - 31) * 10))),
-                rows(db, "SELECT count(DISTINCT id), sum(amount) FROM payments WHERE id NOT IN (7, 31)"));
+                rows(sink.db(), "SELECT count(DISTINCT id), sum(amount) FROM payments WHERE id NOT IN (7, 31)"));
         Map<Long, String> dead = readDeadLetters("payments-dlq", 2);
         assertEquals(List.of(7L, 31L), new ArrayList<>(dead.keySet()));
         assertTrue(dead.get(7L).contains("payments_amount_check"), dead.toString());
@@ -290,42 +269,33 @@ class SinkWriteModesIT {
         }
         stack.kafka().createTopic("events", 1);
         SinkTopics.produce(stack.kafka().bootstrapServers(), "events", records);
-        sink.deploy("events-sink", SinkTopics.sinkConfig(stack, url, "events", "auto.create", "true",
+        sink.deploy("events-sink", ConnectorConfigs.sink(stack, sink.url(), "events", "auto.create", "true",
                 "retry.backoff.ms", "200", "batch.size", "500", "consumer.override.max.poll.records", "500"));
 
         await("load started", true, () -> count("events") > 0, TIMEOUT);
-        int terminated = db.withHandle(h -> h.createQuery("SELECT count(pg_terminate_backend(pid)) FROM "
+        int terminated = sink.db().withHandle(h -> h.createQuery("SELECT count(pg_terminate_backend(pid)) FROM "
                 + "pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
                 .mapTo(Integer.class).one());
         assertTrue(terminated >= 1, "the sink's connection was found and terminated");
 
         await("all events", (long) n, () -> count("events"), TIMEOUT);
         assertEquals(List.of(List.of(String.valueOf(n), String.valueOf((long) n * (n - 1) / 2))),
-                rows(db, "SELECT count(DISTINCT id), sum(id) FROM events WHERE payload = 'p' || id"));
+                rows(sink.db(), "SELECT count(DISTINCT id), sum(id) FROM events WHERE payload = 'p' || id"));
         assertEquals("RUNNING", ((Map<?, ?>) ((List<?>) stack.rest().status("events-sink").get("tasks")).get(0))
                 .get("state"));
     }
 
     private long count(String table) {
-        return db.withHandle(h -> h.createQuery("SELECT count(*) FROM " + table).mapTo(Long.class).one());
+        return sink.db().withHandle(h -> h.createQuery("SELECT count(*) FROM " + table).mapTo(Long.class).one());
     }
 
     /** Offset of each dead-lettered record to its exception message header. */
     private Map<Long, String> readDeadLetters(String topic, int expected) {
         Map<Long, String> dead = new TreeMap<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, "dlq-reader-" + UUID.randomUUID(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            consumer.subscribe(List.of(topic));
-            long deadline = System.nanoTime() + TIMEOUT.toNanos();
-            while (dead.size() < expected && System.nanoTime() < deadline) {
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-                    dead.put(Long.parseLong(header(record, "__connect.errors.offset")),
-                            header(record, "__connect.errors.exception.message"));
-                }
-            }
+        for (ConsumerRecord<byte[], byte[]> record : TopicReader.records(stack.kafka().bootstrapServers(), topic,
+                expected, TIMEOUT)) {
+            dead.put(Long.parseLong(header(record, "__connect.errors.offset")),
+                    header(record, "__connect.errors.exception.message"));
         }
         return dead;
     }

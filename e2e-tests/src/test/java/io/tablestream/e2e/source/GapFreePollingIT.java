@@ -1,17 +1,18 @@
 package io.tablestream.e2e.source;
 
 import io.tablestream.e2e.LogCapture;
-import io.tablestream.e2e.TopicReader;
+import io.tablestream.testkit.Pause;
+import io.tablestream.testkit.TopicReader;
 
+import io.tablestream.testkit.ClassDatabase;
+import io.tablestream.testkit.ConnectorConfigs;
 import io.tablestream.testkit.Stack;
 import io.tablestream.testkit.TablestreamStack;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.logging.log4j.Level;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Duration;
@@ -30,24 +31,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * order, exactly once.
  */
 @ExtendWith(TablestreamStack.class)
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class GapFreePollingIT {
 
-    private static final String DB = "gap_free_it";
-    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration TIMEOUT = ClassDatabase.TIMEOUT;
 
     private final Stack stack;
-    private Jdbi db;
-    private String url;
+    private final ClassDatabase database;
+    private final Jdbi db;
 
-    GapFreePollingIT(Stack stack) {
+    GapFreePollingIT(Stack stack, ClassDatabase database) {
         this.stack = stack;
-    }
-
-    @BeforeAll
-    void createDatabase() {
-        url = stack.postgres().createDatabase(DB);
-        db = Jdbi.create(() -> stack.postgres().connect(DB));
+        this.database = database;
+        this.db = database.db();
     }
 
     @Test
@@ -211,16 +206,8 @@ class GapFreePollingIT {
     }
 
     private void deploy(String name, Map<String, String> modeConfig) {
-        Map<String, String> config = new HashMap<>(modeConfig);
-        config.put("connector.class", "io.tablestream.source.PostgresSourceConnector");
-        config.put("tasks.max", "1");
-        config.put("connection.url", url);
-        config.putIfAbsent("connection.user", stack.postgres().user());
-        config.putIfAbsent("connection.password", stack.postgres().passwordOrEmpty());
-        config.put("topic.prefix", "gap.");
-        config.put("poll.interval.ms", "100");
-        stack.rest().createOrUpdateConnector(name, config);
-        stack.rest().awaitRunning(name, TIMEOUT);
+        database.deploy(name, ConnectorConfigs.with(ConnectorConfigs.source(stack, database.url(), "gap.",
+                "poll.interval.ms", "100"), modeConfig));
     }
 
     /** Waits until the connector has queried the table {@code polls} more times (PostgreSQL's scan counters). */
@@ -229,7 +216,7 @@ class GapFreePollingIT {
         long deadline = System.nanoTime() + TIMEOUT.toNanos();
         while (scans(table) < start + polls) {
             assertTrue(System.nanoTime() < deadline, "the connector did not poll " + table + " within " + TIMEOUT);
-            pause();
+            Pause.millis(100);
         }
     }
 
@@ -239,14 +226,5 @@ class GapFreePollingIT {
             return h.createQuery("SELECT coalesce(seq_scan, 0) + coalesce(idx_scan, 0) FROM pg_stat_user_tables WHERE relname = ?")
                     .bind(0, table).mapTo(Long.class).one();
         });
-    }
-
-    private static void pause() {
-        try {
-            Thread.sleep(100);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
     }
 }

@@ -1,10 +1,10 @@
 package io.tablestream.e2e.source;
 
-import io.tablestream.e2e.TopicReader;
 import io.tablestream.e2e.reliability.Fixtures;
 import io.tablestream.testkit.PostgresServer;
 import io.tablestream.testkit.Stack;
 import io.tablestream.testkit.TablestreamStack;
+import io.tablestream.testkit.TopicReader;
 import org.apache.kafka.connect.data.Struct;
 import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.Test;

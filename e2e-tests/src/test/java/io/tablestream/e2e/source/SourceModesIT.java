@@ -1,15 +1,16 @@
 package io.tablestream.e2e.source;
 
-import io.tablestream.e2e.TopicReader;
+import io.tablestream.testkit.Pause;
+import io.tablestream.testkit.TopicReader;
 
+import io.tablestream.testkit.ClassDatabase;
 import io.tablestream.testkit.ConnectRestException;
+import io.tablestream.testkit.ConnectorConfigs;
 import io.tablestream.testkit.Stack;
 import io.tablestream.testkit.TablestreamStack;
 import org.apache.kafka.connect.data.Struct;
 import org.jdbi.v3.core.Jdbi;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Duration;
@@ -24,41 +25,26 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** bulk and query modes, table discovery, several tasks, stop/resume and moving offsets, through the REST API. */
 @ExtendWith(TablestreamStack.class)
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SourceModesIT {
 
-    private static final String DB = "source_modes_it";
-    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration TIMEOUT = ClassDatabase.TIMEOUT;
 
     private final Stack stack;
-    private Jdbi db;
-    private String url;
+    private final ClassDatabase database;
+    private final Jdbi db;
 
-    SourceModesIT(Stack stack) {
+    SourceModesIT(Stack stack, ClassDatabase database) {
         this.stack = stack;
-    }
-
-    @BeforeAll
-    void createDatabase() {
-        url = stack.postgres().createDatabase(DB);
-        db = Jdbi.create(() -> stack.postgres().connect(DB));
+        this.database = database;
+        this.db = database.db();
     }
 
     private Map<String, String> config(String prefix, Map<String, String> extra) {
-        Map<String, String> config = new HashMap<>(extra);
-        config.put("connector.class", "io.tablestream.source.PostgresSourceConnector");
-        config.putIfAbsent("tasks.max", "1");
-        config.put("connection.url", url);
-        config.put("connection.user", stack.postgres().user());
-        config.put("connection.password", stack.postgres().passwordOrEmpty());
-        config.put("topic.prefix", prefix);
-        config.put("poll.interval.ms", "200");
-        return config;
+        return ConnectorConfigs.with(ConnectorConfigs.source(stack, database.url(), prefix), extra);
     }
 
     private void deploy(String name, Map<String, String> config) {
-        stack.rest().createOrUpdateConnector(name, config);
-        stack.rest().awaitRunning(name, TIMEOUT);
+        database.deploy(name, config);
     }
 
     private String bootstrap() {
@@ -203,6 +189,22 @@ class SourceModesIT {
         stack.rest().deleteConnector("modes-parted");
     }
 
+    /** A partition under a selected partitioned table is read through it, also below a middle level. */
+    @Test
+    void aSubPartitionIsCapturedOnceThroughTheSelectedMiddleLevel() {
+        db.useHandle(h -> h.execute("""
+                CREATE TABLE layered (id bigint NOT NULL, year int NOT NULL, PRIMARY KEY (id, year)) PARTITION BY LIST (year);
+                CREATE TABLE layered_2025 PARTITION OF layered FOR VALUES IN (2025) PARTITION BY RANGE (id);
+                CREATE TABLE layered_2025_low PARTITION OF layered_2025 FOR VALUES FROM (0) TO (100);
+                INSERT INTO layered VALUES (1, 2025), (2, 2025)"""));
+        deploy("modes-layered", config("layered.", Map.of("mode", "incrementing", "incrementing.column.name", "id",
+                "table.include.list", "layered_2025.*", "table.types", "TABLE,PARTITIONED TABLE", "tasks.max", "3")));
+        List<Struct> values = TopicReader.readUntilId(bootstrap(), "layered.layered_2025", 2L, TIMEOUT);
+        assertEquals(List.of(1L, 2L), TopicReader.ids(values));
+        awaitTaskCount("modes-layered", 1); // layered_2025 only: layered_2025_low is read through it
+        stack.rest().deleteConnector("modes-layered");
+    }
+
     /** timestamp.initial=-1 is now, also when db.timezone is east of UTC and the column is timestamptz. */
     @Test
     void timestampInitialNowIsNowInAnyDbTimezone() {
@@ -294,7 +296,7 @@ class SourceModesIT {
                 return;
             }
             assertTrue(System.nanoTime() < deadline, name + " did not reach " + state + ": " + connector);
-            pause();
+            Pause.millis(100);
         }
     }
 
@@ -306,7 +308,7 @@ class SourceModesIT {
                 return;
             }
             assertTrue(System.nanoTime() < deadline, name + " has tasks " + tasks + ", expected " + count);
-            pause();
+            Pause.millis(100);
         }
     }
 
@@ -314,14 +316,5 @@ class SourceModesIT {
         Map<Object, Object> map = new HashMap<>();
         values.forEach(v -> map.put(v.get("id"), v.get("name")));
         return map;
-    }
-
-    private static void pause() {
-        try {
-            Thread.sleep(100);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
     }
 }

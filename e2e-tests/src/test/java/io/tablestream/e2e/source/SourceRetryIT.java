@@ -1,7 +1,9 @@
 package io.tablestream.e2e.source;
 
-import io.tablestream.e2e.TopicReader;
+import io.tablestream.testkit.ConnectorConfigs;
+import io.tablestream.testkit.TopicReader;
 
+import io.tablestream.testkit.ClassDatabase;
 import io.tablestream.testkit.Stack;
 import io.tablestream.testkit.TablestreamStack;
 import org.jdbi.v3.core.Jdbi;
@@ -20,33 +22,25 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @ExtendWith(TablestreamStack.class)
 class SourceRetryIT {
 
-    private static final String DB = "source_retry_it";
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
     private final Stack stack;
+    private final ClassDatabase database;
 
-    SourceRetryIT(Stack stack) {
+    SourceRetryIT(Stack stack, ClassDatabase database) {
         this.stack = stack;
+        this.database = database;
     }
 
     @Test
     void aTerminatedBackendIsRetriedWithoutLossOrDuplicates() {
-        String url = stack.postgres().createDatabase(DB);
-        Jdbi db = Jdbi.create(() -> stack.postgres().connect(DB));
+        Jdbi db = database.db();
         db.useHandle(h -> h.execute("""
                 CREATE TABLE events (id bigint PRIMARY KEY, payload text NOT NULL);
                 INSERT INTO events SELECT g, 'e' || g FROM generate_series(1, 10) g"""));
-        stack.rest().createOrUpdateConnector("retry-source", Map.of(
-                "connector.class", "io.tablestream.source.PostgresSourceConnector",
-                "connection.url", url,
-                "connection.user", stack.postgres().user(),
-                "connection.password", stack.postgres().passwordOrEmpty(),
-                "table.include.list", "events",
-                "mode", "incrementing",
-                "incrementing.column.name", "id",
-                "topic.prefix", "retry.",
-                "poll.interval.ms", "100",
-                "connection.backoff.ms", "200"));
+        stack.rest().createOrUpdateConnector("retry-source", ConnectorConfigs.source(stack, database.url(), "retry.",
+                "table.include.list", "events", "mode", "incrementing", "incrementing.column.name", "id",
+                "poll.interval.ms", "100", "connection.backoff.ms", "200"));
         stack.rest().awaitRunning("retry-source", TIMEOUT);
         String topic = "retry.events";
         TopicReader.readUntilId(stack.kafka().bootstrapServers(), topic, 10L, TIMEOUT);

@@ -1,8 +1,9 @@
 package io.tablestream.e2e.source;
 
-import io.tablestream.e2e.TopicReader;
+import io.tablestream.testkit.TopicReader;
 
 import io.tablestream.jdbc.types.SchemaNames;
+import io.tablestream.testkit.ConnectorConfigs;
 import io.tablestream.testkit.Stack;
 import io.tablestream.testkit.TablestreamStack;
 import org.apache.kafka.connect.data.Schema;
@@ -22,7 +23,6 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
 import java.util.Date;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -91,17 +91,8 @@ class SourceTypesIT {
     }
 
     private void deploy(String name, String prefix, Map<String, String> extra) {
-        Map<String, String> config = new HashMap<>(extra);
-        config.put("connector.class", "io.tablestream.source.PostgresSourceConnector");
-        config.put("connection.url", url);
-        config.put("connection.user", stack.postgres().user());
-        config.put("connection.password", stack.postgres().passwordOrEmpty());
-        config.put("table.include.list", "all_types");
-        config.put("mode", "incrementing");
-        config.put("incrementing.column.name", "id");
-        config.put("topic.prefix", prefix);
-        config.put("poll.interval.ms", "200");
-        stack.rest().createOrUpdateConnector(name, config);
+        stack.rest().createOrUpdateConnector(name, ConnectorConfigs.with(ConnectorConfigs.source(stack, url, prefix,
+                "table.include.list", "all_types", "mode", "incrementing", "incrementing.column.name", "id"), extra));
         stack.rest().awaitRunning(name, TIMEOUT);
     }
 

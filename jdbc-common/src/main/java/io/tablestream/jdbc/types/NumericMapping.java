@@ -1,10 +1,9 @@
 package io.tablestream.jdbc.types;
 
-import java.util.Arrays;
-import java.util.Locale;
+import io.tablestream.jdbc.ConfigEnum;
 
 /** How {@code numeric} columns become Connect values ({@code numeric.mapping}, as in Confluent's JDBC source). */
-public enum NumericMapping {
+public enum NumericMapping implements ConfigEnum {
     /** {@code numeric(p,s)} as Decimal of scale s; unconstrained numeric as exact text under {@link SchemaNames#NUMERIC}. */
     NONE("none"),
     /** As {@code none}, but {@code numeric(p,0)} with p &lt; 19 as the smallest integer type holding p digits. */
@@ -18,17 +17,8 @@ public enum NumericMapping {
         this.configValue = configValue;
     }
 
+    @Override
     public String configValue() {
         return configValue;
-    }
-
-    public static NumericMapping fromConfig(String value) {
-        String wanted = value.trim().toLowerCase(Locale.ROOT);
-        return Arrays.stream(values()).filter(m -> m.configValue.equals(wanted)).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("Unknown numeric.mapping '" + value + "'"));
-    }
-
-    public static String[] configValues() {
-        return Arrays.stream(values()).map(NumericMapping::configValue).toArray(String[]::new);
     }
 }

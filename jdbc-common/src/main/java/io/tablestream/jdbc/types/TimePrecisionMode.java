@@ -1,10 +1,9 @@
 package io.tablestream.jdbc.types;
 
-import java.util.Arrays;
-import java.util.Locale;
+import io.tablestream.jdbc.ConfigEnum;
 
 /** How date/time columns become Connect values ({@code time.precision.mode}). */
-public enum TimePrecisionMode {
+public enum TimePrecisionMode implements ConfigEnum {
     /** Microseconds kept: int64 under {@link SchemaNames#TIMESTAMP_MICROS} and friends. */
     MICROSECONDS("microseconds"),
     /** Connect's logical Date/Time/Timestamp (milliseconds), for consumers that only understand those. */
@@ -16,17 +15,8 @@ public enum TimePrecisionMode {
         this.configValue = configValue;
     }
 
+    @Override
     public String configValue() {
         return configValue;
-    }
-
-    public static TimePrecisionMode fromConfig(String value) {
-        String wanted = value.trim().toLowerCase(Locale.ROOT);
-        return Arrays.stream(values()).filter(m -> m.configValue.equals(wanted)).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("Unknown time.precision.mode '" + value + "'"));
-    }
-
-    public static String[] configValues() {
-        return Arrays.stream(values()).map(TimePrecisionMode::configValue).toArray(String[]::new);
     }
 }

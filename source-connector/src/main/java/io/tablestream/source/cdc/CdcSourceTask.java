@@ -208,8 +208,7 @@ public class CdcSourceTask extends SourceTask {
                         + " cannot see it); create it or fix the list");
             }
         }
-        List<TableId> tables = PartitionedTables.withoutPartitionsOfCaptured(handle,
-                List.copyOf(PartitionedTables.selector(config).select(handle).keySet()));
+        List<TableId> tables = List.copyOf(PartitionedTables.selector(config).select(handle).keySet());
         if (tables.isEmpty()) {
             log.warn("No table matches {}/{}; capturing none until one appears",
                     PostgresSourceConfig.TABLE_INCLUDE_LIST_CONFIG, PostgresSourceConfig.TABLE_EXCLUDE_LIST_CONFIG);

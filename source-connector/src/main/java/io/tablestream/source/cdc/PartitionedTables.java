@@ -6,9 +6,7 @@ import io.tablestream.source.TableSelector;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.jdbi.v3.core.Handle;
 
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -18,37 +16,15 @@ import java.util.Set;
  */
 public final class PartitionedTables {
 
-    private static final String PARTITIONED_TABLE = "PARTITIONED TABLE";
-
     private PartitionedTables() {
     }
 
-    /** The configured selection, where a partitioned table counts as a TABLE (as its rows live in partitions). */
+    /**
+     * The configured selection, where a partitioned table counts as a TABLE (as its rows live in partitions); its
+     * partitions are then left out ({@link TableSelector#select}).
+     */
     public static TableSelector selector(PostgresSourceConfig config) {
-        List<String> types = new ArrayList<>(config.getList(PostgresSourceConfig.TABLE_TYPES_CONFIG));
-        boolean tables = types.stream().anyMatch(t -> t.trim().equalsIgnoreCase("TABLE"));
-        boolean partitioned = types.stream().anyMatch(t -> t.trim().replaceAll("\\s+", " ")
-                .toUpperCase(Locale.ROOT).equals(PARTITIONED_TABLE));
-        if (tables && !partitioned) {
-            types.add(PARTITIONED_TABLE);
-        }
-        return new TableSelector(
-                lists(config, PostgresSourceConfig.TABLE_INCLUDE_LIST_CONFIG, PostgresSourceConfig.TABLE_WHITELIST_CONFIG),
-                lists(config, PostgresSourceConfig.TABLE_EXCLUDE_LIST_CONFIG, PostgresSourceConfig.TABLE_BLACKLIST_CONFIG),
-                config.getString(PostgresSourceConfig.SCHEMA_PATTERN_CONFIG), types);
-    }
-
-    private static List<String> lists(PostgresSourceConfig config, String key, String alias) {
-        List<String> entries = new ArrayList<>(config.getList(key));
-        entries.addAll(config.getList(alias));
-        return entries.stream().map(String::trim).filter(s -> !s.isEmpty()).toList();
-    }
-
-    /** The tables but the partitions of another of them (at any depth): those are captured through it. */
-    static List<TableId> withoutPartitionsOfCaptured(Handle handle, List<TableId> tables) {
-        Set<TableId> selected = Set.copyOf(tables);
-        return tables.stream().filter(table -> ancestors(handle, table).stream().noneMatch(selected::contains))
-                .toList();
+        return config.tableSelector().withPartitionedAsTables();
     }
 
     private static List<TableId> ancestors(Handle handle, TableId table) {

@@ -1,4 +1,4 @@
-package io.tablestream.e2e;
+package io.tablestream.testkit;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -25,7 +25,7 @@ public final class TopicReader {
     }
 
     /** Waits until some record's value has {@code field} equal to {@code expected}. */
-    static void awaitValue(String bootstrapServers, String topic, String field, Object expected, Duration timeout) {
+    public static void awaitValue(String bootstrapServers, String topic, String field, Object expected, Duration timeout) {
         readUntil(bootstrapServers, topic, values -> values.stream().anyMatch(v -> v != null && Objects.equals(expected, v.get(field))),
                 timeout);
     }
@@ -38,6 +38,20 @@ public final class TopicReader {
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
                 new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    /** The first {@code expected} raw records of a topic (fewer if the deadline passes first). */
+    public static List<ConsumerRecord<byte[], byte[]>> records(String bootstrapServers, String topic, int expected,
+                                                               Duration timeout) {
+        List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = readCommittedConsumer(bootstrapServers, "topic-reader-")) {
+            consumer.subscribe(List.of(topic));
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (records.size() < expected && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+            }
+        }
+        return records;
     }
 
     /** Every record value (as a Struct with its schema) once {@code done} holds for them; fails at the deadline. */
