@@ -1,5 +1,6 @@
 package io.tablestream.sink;
 
+import io.tablestream.jdbc.TaskMetricRegistration;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.metrics.Gauge;
@@ -111,7 +112,8 @@ final class SinkTaskMetrics implements AutoCloseable {
     void committedOffsets(Map<TopicPartition, Long> offsets) {
         offsets.forEach((tp, offset) -> {
             if (committedOffsets.put(tp, offset) == null) {
-                metrics.addMetric(offsetName(tp), (Gauge<Long>) (config, now) -> committedOffsets.getOrDefault(tp, -1L));
+                TaskMetricRegistration.add(metrics, offsetName(tp),
+                        (Gauge<Long>) (config, now) -> committedOffsets.getOrDefault(tp, -1L));
             }
         });
     }
@@ -120,7 +122,7 @@ final class SinkTaskMetrics implements AutoCloseable {
     void partitionsClosed(Collection<TopicPartition> partitions) {
         for (TopicPartition tp : partitions) {
             if (committedOffsets.remove(tp) != null) {
-                metrics.removeMetric(offsetName(tp));
+                TaskMetricRegistration.remove(metrics, offsetName(tp));
             }
         }
     }

@@ -1,6 +1,7 @@
 package io.tablestream.source;
 
 import io.tablestream.jdbc.TableId;
+import io.tablestream.jdbc.TaskMetricRegistration;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.metrics.Measurable;
 import org.apache.kafka.common.metrics.Metrics;
@@ -45,10 +46,12 @@ public final class SourceTaskMetrics implements AutoCloseable {
         pollDuration = metrics.addSensor(sensorScope + "poll-duration");
         pollDuration.add(name("poll-duration-avg", "average time of one query against PostgreSQL, ms", Map.of()), new Avg());
         pollDuration.add(name("poll-duration-max", "longest query against PostgreSQL, ms", Map.of()), new Max());
-        metrics.addMetric(name("records-produced-total", "records the broker acknowledged since the task started",
-                Map.of()), (Measurable) (config, now) -> produced.sum());
-        metrics.addMetric(name("last-poll-time", "when the task last queried PostgreSQL, epoch ms (-1: never)",
-                Map.of()), (Measurable) (config, now) -> lastPollMs);
+        TaskMetricRegistration.add(metrics, name("records-produced-total",
+                "records the broker acknowledged since the task started", Map.of()),
+                (Measurable) (config, now) -> produced.sum());
+        TaskMetricRegistration.add(metrics, name("last-poll-time",
+                "when the task last queried PostgreSQL, epoch ms (-1: never)", Map.of()),
+                (Measurable) (config, now) -> lastPollMs);
     }
 
     /** One query that read {@code rows} rows in {@code durationMs}, finished at {@code nowMs}. */
@@ -64,20 +67,16 @@ public final class SourceTaskMetrics implements AutoCloseable {
 
     /** Publishes a task-level value computed when read, e.g. the last LSN Kafka acknowledged in mode=cdc. */
     public void addGauge(String name, String description, Measurable value) {
-        metrics.addMetric(name(name, description, Map.of()), value);
+        TaskMetricRegistration.add(metrics, name(name, description, Map.of()), value);
     }
 
     /** Publishes {@code newest-row-age-ms} for a table polled by a timestamp column. */
     void addTableLag(TableId table, Measurable ageMs) {
-        metrics.addMetric(tableLag(table), ageMs);
+        TaskMetricRegistration.add(metrics, tableLag(table), ageMs);
     }
 
     void removeTableLag(TableId table) {
-        try {
-            metrics.removeMetric(tableLag(table));
-        } catch (IllegalArgumentException e) {
-            // no lag metric for this table: it is not polled by timestamp
-        }
+        TaskMetricRegistration.remove(metrics, tableLag(table)); // none if the table is not polled by timestamp
     }
 
     private MetricName tableLag(TableId table) {

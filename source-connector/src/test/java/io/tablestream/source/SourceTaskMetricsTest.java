@@ -52,6 +52,20 @@ class SourceTaskMetricsTest {
         assertNull(registry.metric(registry.metricName("newest-row-age-ms", "plugins", tags)));
     }
 
+    @Test
+    void aNewInstanceOfTheTaskStartsWhileTheOldOneIsStillStopping() {
+        // Connect starts the task again after a graceful stop timed out: the old instance's metrics are still there.
+        SourceTaskMetrics next = new SourceTaskMetrics(new PluginMetricsImpl(registry, TASK));
+        next.produced();
+        next.addGauge("last-acknowledged-lsn", "the LSN", (config, now) -> 42.0);
+        metrics.addGauge("last-acknowledged-lsn", "the LSN", (config, now) -> 41.0);
+        SourceTaskMetrics third = new SourceTaskMetrics(new PluginMetricsImpl(registry, TASK));
+        third.addGauge("last-acknowledged-lsn", "the LSN", (config, now) -> 43.0);
+
+        assertEquals(0.0, value("records-produced-total", TASK), "the newest instance's counter");
+        assertEquals(43.0, value("last-acknowledged-lsn", TASK));
+    }
+
     private double value(String name, Map<String, String> tags) {
         return (double) registry.metric(registry.metricName(name, "plugins", tags)).metricValue();
     }
