@@ -15,6 +15,9 @@ import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.json.JsonConverter;
 import org.apache.kafka.streams.KafkaStreams;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -92,18 +95,20 @@ final class EnricherBenchmark {
         String output = "bench.enr.dsl." + run;
         env.kafka.createTopic(output, 4);
         Path stateDir = Files.createTempDirectory("bench-dsl-join");
+        String applicationId = "bench-dsl-join-" + run + "-" + UUID.randomUUID().toString().substring(0, 6);
         KafkaStreams streams = new KafkaStreams(HandWrittenJoin.topology(ORDERS, CUSTOMERS, output, ENRICHED),
-                HandWrittenJoin.properties("bench-dsl-join-" + run + "-" + UUID.randomUUID().toString().substring(0, 6),
-                        env.bootstrap(), stateDir.toString()));
-        return timeStreams(streams, output);
+                HandWrittenJoin.properties(applicationId, env.bootstrap(), stateDir.toString()));
+        return timeStreams(streams, output, applicationId, false);
     }
 
     private double enricher(int run, String semantics) throws Exception {
         String output = "bench.enr.out." + semantics + "." + run;
         env.kafka.createTopic(output, 4);
         Path stateDir = Files.createTempDirectory("bench-enricher");
+        String applicationId = "bench-enricher-" + semantics + "-" + run + "-"
+                + UUID.randomUUID().toString().substring(0, 6);
         Map<String, Object> config = new HashMap<>(Map.of(
-                "application.id", "bench-enricher-" + semantics + "-" + run + "-" + UUID.randomUUID().toString().substring(0, 6),
+                "application.id", applicationId,
                 "bootstrap.servers", env.bootstrap(),
                 "input.topic", ORDERS,
                 "lookup.topic", CUSTOMERS,
@@ -118,14 +123,12 @@ final class EnricherBenchmark {
         config.put("lookup.semantics", semantics);
         // table semantics writes a changelog: an order joined before its customer reached the lookup table is
         // written with null customer fields, then again with them. It is done when every order has its customer.
-        return timeStreams(EnricherApp.create(new EnricherConfig(config)), output, semantics.equals("table"));
+        return timeStreams(EnricherApp.create(new EnricherConfig(config)), output, applicationId,
+                semantics.equals("table"));
     }
 
-    private double timeStreams(KafkaStreams streams, String output) {
-        return timeStreams(streams, output, false);
-    }
-
-    private double timeStreams(KafkaStreams streams, String output, boolean untilEveryOrderHasItsCustomer) {
+    private double timeStreams(KafkaStreams streams, String output, String applicationId,
+                               boolean untilEveryOrderHasItsCustomer) {
         long start = System.nanoTime();
         streams.start();
         try {
@@ -134,7 +137,9 @@ final class EnricherBenchmark {
             } else {
                 countCommitted(output, rows);
             }
-            return rows / CopyBenchmark.seconds(start);
+            double recordsPerSecond = rows / CopyBenchmark.seconds(start);
+            printCpu(applicationId);
+            return recordsPerSecond;
         } finally {
             streams.close(Duration.ofSeconds(60));
             streams.cleanUp();
@@ -161,6 +166,23 @@ final class EnricherBenchmark {
                 seen += consumer.poll(Duration.ofMillis(100)).count();
             }
         }
+    }
+
+    /**
+     * The CPU time of the app's threads (stream threads and their clients' network threads, all named after the
+     * application id): on a machine shared with other work the records/s swing with the load, the CPU time a
+     * record costs much less.
+     */
+    private void printCpu(String applicationId) {
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        long nanos = 0;
+        for (ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
+            if (info != null && info.getThreadName().contains(applicationId)) {
+                nanos += Math.max(0, threads.getThreadCpuTime(info.getThreadId()));
+            }
+        }
+        System.out.printf("CPU %s: %.1f s on its threads, %.0f µs per order%n", applicationId, nanos / 1e9,
+                nanos / 1e3 / rows);
     }
 
     private static final byte[] WITH_CUSTOMER = "\"customer_name\":\"".getBytes(StandardCharsets.UTF_8);
