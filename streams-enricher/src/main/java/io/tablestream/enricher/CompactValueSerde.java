@@ -54,8 +54,13 @@ final class CompactValueSerde implements BytesSerde<SchemaAndValue> {
     private final Map<Schema, byte[]> encodedSchemas = new ConcurrentHashMap<>();
     private final Map<ByteBuffer, Schema> decodedSchemas = new ConcurrentHashMap<>();
     private volatile EncodedSchema lastEncoded;
+    private volatile DecodedSchema lastDecoded;
 
     private record EncodedSchema(Schema schema, byte[] bytes) {
+    }
+
+    /** {@code bytes} is never moved (its position stays 0), so threads may compare it at once. */
+    private record DecodedSchema(ByteBuffer bytes, Schema schema) {
     }
 
     CompactValueSerde() {
@@ -117,7 +122,14 @@ final class CompactValueSerde implements BytesSerde<SchemaAndValue> {
     }
 
     private Schema schema(ByteBuffer encoded) throws IOException {
+        // As when encoding, consecutive values nearly always carry the same schema: comparing its bytes with the
+        // last one's skips hashing them for the map.
+        DecodedSchema last = lastDecoded;
+        if (last != null && last.bytes().equals(encoded)) {
+            return last.schema();
+        }
         Schema schema = decodedSchemas.get(encoded);
+        ByteBuffer key = encoded;
         if (schema == null) {
             byte[] copy = new byte[encoded.remaining()];
             encoded.duplicate().get(copy);
@@ -125,8 +137,14 @@ final class CompactValueSerde implements BytesSerde<SchemaAndValue> {
             if (decodedSchemas.size() >= MAX_CACHED_SCHEMAS) {
                 decodedSchemas.clear();
             }
-            decodedSchemas.put(ByteBuffer.wrap(copy), schema);
+            key = ByteBuffer.wrap(copy);
+            decodedSchemas.put(key, schema);
+        } else {
+            byte[] copy = new byte[encoded.remaining()];
+            encoded.duplicate().get(copy);
+            key = ByteBuffer.wrap(copy);
         }
+        lastDecoded = new DecodedSchema(key, schema);
         return schema;
     }
 

@@ -140,6 +140,11 @@ final class EnricherFixture implements AutoCloseable {
         return keys.fromConnectData(topic, ID_KEY, new Struct(ID_KEY).put("id", id));
     }
 
+    /** The id in an output record's key (a tombstone has no value to read it from). */
+    int idOf(ConsumerRecord<byte[], byte[]> record) {
+        return ((Struct) keys.toConnectData(output, record.key()).value()).getInt32("id");
+    }
+
     /** An output record's value. */
     Struct valueOf(ConsumerRecord<byte[], byte[]> record) {
         return (Struct) values.toConnectData(output, record.value()).value();
