@@ -85,6 +85,8 @@ final class StreamSource implements ChangeSource {
     private long offsetLsn;
     private long offsetTxid;
     private int offsetPartChanges;
+    // A poll returns as soon as the stream has handed out every transaction committed before this LSN (0: never).
+    private long returnOncePassed;
 
     // null while the connection is lost, until the next attempt (at retryAtMs) succeeds
     private Connection connection;
@@ -188,7 +190,7 @@ final class StreamSource implements ChangeSource {
             if (message != null) {
                 handle(PgOutputDecoder.decode(message), out);
             }
-            if (batch.complete(out.size(), message != null)) {
+            if (batch.complete(out.size(), message != null) || passed(returnOncePassed)) {
                 break;
             }
             if (message == null) {
@@ -441,6 +443,31 @@ final class StreamSource implements ChangeSource {
                 confirm(received);
             }
         }
+    }
+
+    /**
+     * Every database transaction committed before this LSN has been handed out by {@link #poll}: the end of the last
+     * one, or, between transactions, the position the server says it has decoded up to (its keepalives carry it).
+     */
+    long position() {
+        if (stream == null || !betweenTransactions()) {
+            return lastCompletedLsn;
+        }
+        return Math.max(lastCompletedLsn, stream.getLastReceiveLSN().asLong());
+    }
+
+    /** Whether the records handed out so far end a database transaction (none is partly handed out). */
+    boolean betweenTransactions() {
+        return transaction == null && held == null;
+    }
+
+    /** Makes polls return as soon as {@link #position} reaches {@code lsn} between transactions (0: never). */
+    void returnOncePassed(long lsn) {
+        returnOncePassed = lsn;
+    }
+
+    private boolean passed(long lsn) {
+        return lsn > 0 && betweenTransactions() && position() >= lsn;
     }
 
     /** The LSN last confirmed to the slot (its confirmed_flush_lsn, once the server has the status update). */
