@@ -1,6 +1,7 @@
 package io.tablestream.source;
 
 import io.tablestream.jdbc.TableId;
+import io.tablestream.jdbc.TransactionIds;
 import io.tablestream.jdbc.types.ColumnReader;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.errors.ConnectException;
@@ -291,7 +292,7 @@ final class TableQuerier implements Querier {
             long rowXid = rs.getLong(xminIndex);
             if (writtenAtOrAfter(rowXid, horizon, snapshotXmax)) {
                 blockedAtTimestamp = ts;
-                heldXid = fullXid(rowXid, snapshotXmax);
+                heldXid = TransactionIds.full(rowXid, snapshotXmax);
                 break;
             }
             if (mode == Mode.TIMESTAMP && rows.size() >= maxRows && !ts.equals(rows.get(rows.size() - 1).timestampMicros)) {
@@ -317,11 +318,7 @@ final class TableQuerier implements Querier {
         if (rowXid < 3) {
             return false; // bootstrap and frozen ids: committed long ago
         }
-        return fullXid(rowXid, snapshotXmax) >= horizon;
-    }
-
-    static long fullXid(long rowXid, long snapshotXmax) {
-        return snapshotXmax - ((snapshotXmax - rowXid) & 0xFFFF_FFFFL);
+        return TransactionIds.full(rowXid, snapshotXmax) >= horizon;
     }
 
     /**

@@ -73,13 +73,25 @@ public record CdcOffset(long lsn, long txid, boolean snapshotDone, long partTxid
 
     /**
      * Why {@code PATCH /connectors/{name}/offsets} may not store {@code offset} for {@code partition}, or null when
-     * it may: the partition must be this connector's slot; null resets (the next start reads the snapshot again,
-     * on a new slot, unless snapshot.mode=never).
+     * it may: the partition must be this connector's slot, or one table's incremental snapshot progress in it; null
+     * resets (the slot's: with snapshot.mode=initial the next start reads the snapshot again on a new slot; a
+     * table's: snapshot.mode=incremental reads the table again from its start).
      */
     public static String alterProblem(String slotName, Map<String, ?> partition, Map<String, ?> offset) {
+        if (partition != null && partition.size() == 2 && slotName.equals(partition.get(SLOT_PARTITION_KEY))
+                && partition.get(TableProgress.TABLE_PARTITION_KEY) instanceof String) {
+            try {
+                TableProgress.fromMap(offset);
+                return null;
+            } catch (ConnectException e) {
+                return e.getMessage();
+            }
+        }
         if (partition == null || partition.size() != 1 || !slotName.equals(partition.get(SLOT_PARTITION_KEY))) {
             return "Source partition " + partition + " must be {\"" + SLOT_PARTITION_KEY + "\": \"" + slotName
-                    + "\"} (the connector's " + CdcConfig.SLOT_NAME_CONFIG + ")";
+                    + "\"} (the connector's " + CdcConfig.SLOT_NAME_CONFIG + "), or {\"" + SLOT_PARTITION_KEY
+                    + "\": \"" + slotName + "\", \"" + TableProgress.TABLE_PARTITION_KEY + "\": \"<schema>.<table>\"}"
+                    + " for a table's incremental snapshot progress";
         }
         if (offset == null) {
             return null;

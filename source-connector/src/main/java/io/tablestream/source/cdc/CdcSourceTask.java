@@ -60,12 +60,17 @@ public class CdcSourceTask extends SourceTask {
     private CdcOffset resumeFrom;
     private PostgresSourceConfig config;
     private Settings settings;
-    private ChangeSource source;
+    // At most one of the two: the exported-snapshot read (snapshot.mode=initial) or the stream.
+    private SnapshotSource exportedSnapshot;
+    private StreamSource stream;
+    // While the stream runs: the tables still to read chunk by chunk (null: none).
+    private IncrementalSnapshot incremental;
     private boolean finished;
     private SourceTaskMetrics metrics;
     // Read by the metrics (JMX threads), written by the poll thread.
     private volatile long snapshotRowsRead = -1;
     private volatile long snapshotRowsEstimated = -1;
+    private volatile long snapshotChunksDone = -1;
     private volatile long confirmedLsn;
     private volatile long serverWalLsn;
     private volatile boolean caughtUp;
@@ -159,7 +164,7 @@ public class CdcSourceTask extends SourceTask {
             PartitionedTables.requirePublishedAsCaptured(h, cdc.publicationName(), settings.tables());
             settings.tables().forEach(table -> UnavailableValues.profile(h, table).warnIfLacking(log));
         });
-        source = open(offset);
+        open(offset);
     }
 
     /**
@@ -230,16 +235,23 @@ public class CdcSourceTask extends SourceTask {
                 + " epoch ms (-1: none yet)", (metricConfig, nowMs) -> acks.lastAcknowledgedCommitMs());
         metrics.addGauge("snapshot-rows-read", "rows the initial snapshot has read (-1: no snapshot in this task run)",
                 (metricConfig, nowMs) -> snapshotRowsRead);
+        metrics.addGauge("snapshot-chunks-done", "chunks the incremental snapshot has emitted in this task run (-1:"
+                + " no incremental snapshot in this task run)", (metricConfig, nowMs) -> snapshotChunksDone);
         metrics.addGauge("snapshot-rows-estimated", "rows of the snapshot's tables as pg_class.reltuples estimates"
                 + " them (-1: no snapshot in this task run)", (metricConfig, nowMs) -> snapshotRowsEstimated);
     }
 
     /** After a poll: what the lag and progress metrics read. The server's WAL position costs a query: seldom. */
     private void updateLagAndProgress(List<SourceRecord> records) {
-        if (source instanceof SnapshotSource snapshot) {
-            snapshotRowsRead = snapshot.rowsRead();
-            snapshotRowsEstimated = snapshot.estimatedRows();
-        } else if (source instanceof StreamSource stream) {
+        if (exportedSnapshot != null) {
+            snapshotRowsRead = exportedSnapshot.rowsRead();
+            snapshotRowsEstimated = exportedSnapshot.estimatedRows();
+        } else if (stream != null) {
+            if (incremental != null) {
+                snapshotRowsRead = incremental.rowsRead();
+                snapshotRowsEstimated = incremental.rowsEstimated();
+                snapshotChunksDone = incremental.chunksDone();
+            }
             confirmedLsn = stream.confirmedLsn();
             caughtUp = records.isEmpty() && acks.allAcknowledged();
             long now = System.currentTimeMillis();
@@ -256,13 +268,22 @@ public class CdcSourceTask extends SourceTask {
         }
     }
 
-    private ChangeSource open(CdcOffset offset) throws SQLException {
+    /**
+     * Opens the exported snapshot or the stream. snapshot.mode=incremental never needs a new slot for a snapshot:
+     * whatever the offsets say (none yet: a first start, or a kill before the first commit), the slot streams from
+     * where it stands and the tables without finished progress are read chunk by chunk beside it.
+     */
+    private void open(CdcOffset offset) throws SQLException {
         CdcConfig cdc = settings.cdc();
         Replication.SlotState slot = settings.jdbi().withHandle(h -> Replication.slotState(h, cdc.slotName()));
-        boolean wantsSnapshot = !CdcConfig.SNAPSHOT_NEVER.equals(cdc.snapshotMode());
-        boolean snapshotPending = wantsSnapshot && (offset == null || !offset.snapshotDone());
+        boolean incrementalMode = CdcConfig.SNAPSHOT_INCREMENTAL.equals(cdc.snapshotMode());
+        boolean exportedMode = CdcConfig.SNAPSHOT_INITIAL.equals(cdc.snapshotMode())
+                || CdcConfig.SNAPSHOT_INITIAL_ONLY.equals(cdc.snapshotMode());
+        boolean snapshotPending = exportedMode && (offset == null || !offset.snapshotDone());
         boolean streams = !CdcConfig.SNAPSHOT_INITIAL_ONLY.equals(cdc.snapshotMode());
-        if (!snapshotPending && streams && offset != null && lost(slot)) {
+        boolean streamedBefore = offset != null && (offset.snapshotDone() || incrementalMode);
+        if (!snapshotPending && streams && streamedBefore && lost(slot)) {
+            // The incremental progress belongs to the lost slot: the exported snapshot reads everything again.
             snapshotPending = resnapshotAfterLosing(slot, offset);
         }
         if (snapshotPending) {
@@ -276,15 +297,16 @@ public class CdcSourceTask extends SourceTask {
             try {
                 log.info("Created slot {} at {}; reading the snapshot of {}", cdc.slotName(),
                         created.consistentPoint().asString(), settings.tables());
-                return new SnapshotSource(settings.jdbi(), created, settings.tables(), settings.topics(),
+                exportedSnapshot = new SnapshotSource(settings.jdbi(), created, settings.tables(), settings.topics(),
                         settings.partition(), settings.format(), settings.types());
+                return;
             } finally {
                 created.connection().close(); // the snapshot is imported: its exporter may go
             }
         }
         if (CdcConfig.SNAPSHOT_INITIAL_ONLY.equals(cdc.snapshotMode())) {
             finished = true;
-            return null;
+            return;
         }
         LogSequenceNumber start = offset == null ? LogSequenceNumber.INVALID_LSN : LogSequenceNumber.valueOf(offset.lsn());
         if (!slot.exists()) {
@@ -292,7 +314,28 @@ public class CdcSourceTask extends SourceTask {
             created.connection().close();
             start = created.consistentPoint();
         }
-        return new StreamSource(settings, () -> Replication.open(config), RetryPolicy.of(config), start, offset);
+        stream = new StreamSource(settings, () -> Replication.open(config), RetryPolicy.of(config), start, offset);
+        if (incrementalMode) {
+            Map<TableId, TableProgress> progress = storedProgress(settings.tables());
+            List<TableId> unfinished = settings.tables().stream()
+                    .filter(t -> progress.get(t) == null || !progress.get(t).done()).toList();
+            incremental = new IncrementalSnapshot(settings, cdc.chunkSize(), RetryPolicy.of(config), config.batchMaxRows(),
+                    unfinished, progress);
+        }
+    }
+
+    /** The incremental snapshot progress stored for each table (absent: none). */
+    private Map<TableId, TableProgress> storedProgress(List<TableId> tables) {
+        Map<Map<String, String>, TableId> byPartition = new java.util.HashMap<>();
+        tables.forEach(t -> byPartition.put(TableProgress.partition(settings.cdc().slotName(), t), t));
+        Map<TableId, TableProgress> progress = new java.util.HashMap<>();
+        context.offsetStorageReader().offsets(byPartition.keySet()).forEach((partition, offset) -> {
+            TableProgress stored = TableProgress.fromMap(offset);
+            if (stored != null) {
+                progress.put(byPartition.get(partition), stored);
+            }
+        });
+        return progress;
     }
 
     /** Whether the slot the offset streamed from can no longer give the changes after it. */
@@ -327,45 +370,79 @@ public class CdcSourceTask extends SourceTask {
             Thread.sleep(500); // initial_only: the snapshot is done, nothing more to do
             return null;
         }
-        if (source == null) {
+        if (exportedSnapshot == null && stream == null) {
             long wait = retryAtMs - System.currentTimeMillis();
             if (wait > 0) {
                 Thread.sleep(Math.min(wait, RETRY_WAIT_MS));
                 return null;
             }
-            if (!attempt("Starting change data capture", this::startCapture) || source == null) {
+            if (!attempt("Starting change data capture", this::startCapture)
+                    || (exportedSnapshot == null && stream == null)) {
                 return null;
             }
         }
+        long start = System.nanoTime();
+        List<SourceRecord> records = exportedSnapshot != null ? pollExportedSnapshot() : pollStream();
+        if (records != null) {
+            metrics.polled(records.size(), (System.nanoTime() - start) / 1_000_000, System.currentTimeMillis());
+            updateLagAndProgress(records);
+        }
+        return records == null || records.isEmpty() ? null : records;
+    }
+
+    private List<SourceRecord> pollStream() throws InterruptedException {
         try {
-            long start = System.nanoTime();
-            List<SourceRecord> records = source.poll(config.batchMaxRows());
-            if (source instanceof SnapshotSource && settings.transactions() != null && !records.isEmpty()) {
+            if (incremental != null) {
+                stream.returnOncePassed(Math.max(0, incremental.waitingFor()));
+            }
+            List<SourceRecord> records = stream.poll(config.batchMaxRows());
+            if (incremental != null) {
+                List<SourceRecord> chunk = incremental.afterStreamPoll(records, stream.position(),
+                        stream.betweenTransactions());
+                if (!chunk.isEmpty()) {
+                    records = new java.util.ArrayList<>(records);
+                    records.addAll(chunk);
+                }
+                if (incremental.done()) {
+                    log.info("Incremental snapshot complete: {} rows in {} chunks", incremental.rowsRead(),
+                            incremental.chunksDone());
+                    updateLagAndProgress(List.of());
+                    incremental = null;
+                    stream.returnOncePassed(0);
+                }
+            }
+            return records;
+        } catch (SQLException | RuntimeException e) {
+            throw failure("Reading changes", e); // the stream retries a lost connection itself
+        }
+    }
+
+    private List<SourceRecord> pollExportedSnapshot() {
+        SnapshotSource snapshot = exportedSnapshot;
+        try {
+            List<SourceRecord> records = snapshot.poll(config.batchMaxRows());
+            if (settings.transactions() != null && !records.isEmpty()) {
                 // Snapshot rows are no database transaction: each batch is its own Kafka transaction, so none
                 // outlives the producer's transaction.timeout.ms however large the tables are.
                 settings.transactions().commitTransaction(records.get(records.size() - 1));
             }
-            metrics.polled(records.size(), (System.nanoTime() - start) / 1_000_000, System.currentTimeMillis());
-            updateLagAndProgress(records);
-            if (source instanceof SnapshotSource snapshot && snapshot.done()) {
+            if (snapshot.done()) {
+                updateLagAndProgress(records);
                 snapshot.close();
                 log.info("Snapshot of {} complete", settings.tables());
-                source = null;
+                exportedSnapshot = null;
                 if (CdcConfig.SNAPSHOT_INITIAL_ONLY.equals(settings.cdc().snapshotMode())) {
                     finished = true;
                 } else {
                     resumeFrom = new CdcOffset(snapshot.consistentLsn(), 0, true);
-                    attempt("Starting to stream after the snapshot", () -> source = open(resumeFrom));
+                    attempt("Starting to stream after the snapshot", () -> open(resumeFrom));
                 }
             }
-            return records.isEmpty() ? null : records;
+            return records;
         } catch (SQLException | RuntimeException e) {
-            if (!(source instanceof SnapshotSource snapshot)) {
-                throw failure("Reading changes", e); // the stream retries a lost connection itself
-            }
             // The exported snapshot dies with its connection: the next attempt reads it again, on a new slot.
             snapshot.close();
-            source = null;
+            exportedSnapshot = null;
             retryLater("Reading the snapshot", e);
             return null;
         }
@@ -379,10 +456,15 @@ public class CdcSourceTask extends SourceTask {
 
     @Override
     public synchronized void stop() {
-        if (source != null) {
-            source.close();
-            source = null;
+        if (exportedSnapshot != null) {
+            exportedSnapshot.close();
+            exportedSnapshot = null;
         }
+        if (stream != null) {
+            stream.close();
+            stream = null;
+        }
+        incremental = null;
         if (settings != null && settings.cdc().dropSlotOnStop()) {
             settings.jdbi().useHandle(h -> Replication.dropSlot(h, settings.cdc().slotName()));
             log.info("Dropped slot {} (slot.drop.on.stop=true)", settings.cdc().slotName());
