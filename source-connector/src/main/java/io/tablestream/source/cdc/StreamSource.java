@@ -85,6 +85,9 @@ final class StreamSource implements ChangeSource {
     private long offsetLsn;
     private long offsetTxid;
     private int offsetPartChanges;
+    // The signalled snapshots still to do, carried in every offset (null: none); offsetSnapshots: the cached one's.
+    private String snapshots;
+    private String offsetSnapshots;
     // A poll returns as soon as the stream has handed out every transaction committed before this LSN (0: never).
     private long returnOncePassed;
 
@@ -400,13 +403,14 @@ final class StreamSource implements ChangeSource {
      */
     private SourceRecord emit(ChangeEvent event, List<SourceRecord> out) {
         if (offset == null || offsetLsn != lastCompletedLsn || offsetTxid != lastCompletedTxid
-                || offsetPartChanges != partChanges) {
+                || offsetPartChanges != partChanges || !Objects.equals(offsetSnapshots, snapshots)) {
             // Shared by the records of a position (all of a large transaction's but its last): Connect only reads it.
-            offset = Collections.unmodifiableMap(
-                    new CdcOffset(lastCompletedLsn, lastCompletedTxid, true, partTxid, partChanges).toMap());
+            offset = Collections.unmodifiableMap(new CdcOffset(lastCompletedLsn, lastCompletedTxid, true, partTxid,
+                    partChanges).withSnapshots(snapshots).toMap());
             offsetLsn = lastCompletedLsn;
             offsetTxid = lastCompletedTxid;
             offsetPartChanges = partChanges;
+            offsetSnapshots = snapshots;
         }
         if (transactions != null && kafkaTransactionStartedMs < 0) {
             kafkaTransactionStartedMs = pollStartedMs;
@@ -459,6 +463,11 @@ final class StreamSource implements ChangeSource {
     /** Whether the records handed out so far end a database transaction (none is partly handed out). */
     boolean betweenTransactions() {
         return transaction == null && held == null;
+    }
+
+    /** The signalled snapshots still to do, for the offsets of the records emitted from now on (null: none). */
+    void snapshotsPending(String pending) {
+        snapshots = pending;
     }
 
     /** Makes polls return as soon as {@link #position} reaches {@code lsn} between transactions (0: never). */
