@@ -36,6 +36,11 @@ public final class CdcConfig {
     private static final String CHUNK_SIZE_DOC = "snapshot.mode=incremental: rows per chunk. A chunk is read in one"
             + " short transaction and held in memory until the stream has passed it; a restart reads at most one"
             + " chunk per table again.";
+    public static final String SIGNAL_DATA_COLLECTION_CONFIG = "signal.data.collection";
+    private static final String SIGNAL_DATA_COLLECTION_DOC = "Table (schema.table, columns id text, type text, data"
+            + " text) whose inserts are signals: execute-snapshot, stop-snapshot, pause-snapshot, resume-snapshot,"
+            + " with Debezium's payloads in data. Read through the stream (added to the publication), never sent to a"
+            + " topic. Empty: no signals.";
     public static final String ENVELOPE_CONFIG = "envelope";
     private static final String ENVELOPE_DOC = "flat: the value is the row after the change (the query modes'"
             + " schema), the change metadata is in headers; debezium: the value is {before, after, op, source, ts_ms}.";
@@ -129,6 +134,8 @@ public final class CdcConfig {
                         Importance.MEDIUM, SNAPSHOT_MODE_DOC, GROUP, ++order, Width.SHORT, "Snapshot mode")
                 .define(CHUNK_SIZE_CONFIG, Type.INT, 1024, ConfigDef.Range.between(1, 1_000_000), Importance.LOW,
                         CHUNK_SIZE_DOC, GROUP, ++order, Width.SHORT, "Incremental snapshot chunk size")
+                .define(SIGNAL_DATA_COLLECTION_CONFIG, Type.STRING, "", Importance.LOW, SIGNAL_DATA_COLLECTION_DOC,
+                        GROUP, ++order, Width.MEDIUM, "Signal table")
                 .define(ENVELOPE_CONFIG, Type.STRING, ENVELOPE_FLAT, OneOf.of(ENVELOPE_FLAT, ENVELOPE_DEBEZIUM),
                         Importance.MEDIUM, ENVELOPE_DOC, GROUP, ++order, Width.SHORT, "Envelope")
                 .define(HEARTBEAT_INTERVAL_MS_CONFIG, Type.LONG, 10_000L, ConfigDef.Range.atLeast(0), Importance.LOW,
@@ -177,6 +184,12 @@ public final class CdcConfig {
 
     public String snapshotMode() {
         return config.getString(SNAPSHOT_MODE_CONFIG);
+    }
+
+    /** The signal table, null when none is set. */
+    public io.tablestream.jdbc.TableId signalTable() {
+        String table = config.getString(SIGNAL_DATA_COLLECTION_CONFIG);
+        return table == null || table.isBlank() ? null : io.tablestream.jdbc.TableId.parse(table);
     }
 
     public int chunkSize() {

@@ -37,6 +37,12 @@ public class CdcSourceTask extends SourceTask {
     record Settings(Jdbi jdbi, CdcConfig cdc, List<TableId> tables, Function<TableId, String> topics,
                     Map<String, String> partition, TransactionContext transactions, AckTracker acks,
                     PgTypeCatalog types, RecordFormat format, long kafkaTransactionBudgetMs) {
+
+        /** The same settings for other tables. */
+        Settings withTables(List<TableId> others) {
+            return new Settings(jdbi, cdc, others, topics, partition, transactions, acks, types, format,
+                    kafkaTransactionBudgetMs);
+        }
     }
 
     /** The producer's transaction.timeout.ms unless the connector overrides it. */
@@ -63,8 +69,10 @@ public class CdcSourceTask extends SourceTask {
     // At most one of the two: the exported-snapshot read (snapshot.mode=initial) or the stream.
     private SnapshotSource exportedSnapshot;
     private StreamSource stream;
-    // While the stream runs: the tables still to read chunk by chunk (null: none).
+    // While the stream runs: the tables to read chunk by chunk, and the signals that add to them (null: none).
     private IncrementalSnapshot incremental;
+    private SnapshotSignals signals;
+    private boolean snapshotting;
     private boolean finished;
     private SourceTaskMetrics metrics;
     // Read by the metrics (JMX threads), written by the poll thread.
@@ -160,11 +168,27 @@ public class CdcSourceTask extends SourceTask {
             if (cdc.slotFailover()) {
                 Replication.requireFailoverSupport(h);
             }
-            Replication.ensurePublication(h, cdc, settings.tables());
+            Replication.ensurePublication(h, cdc, withSignalTable(h, cdc, settings.tables()));
             PartitionedTables.requirePublishedAsCaptured(h, cdc.publicationName(), settings.tables());
             settings.tables().forEach(table -> UnavailableValues.profile(h, table).warnIfLacking(log));
         });
         open(offset);
+    }
+
+    /** The captured tables and the signal table (signal.data.collection), which must exist, if one is set. */
+    private static List<TableId> withSignalTable(Handle handle, CdcConfig cdc, List<TableId> tables) {
+        TableId signal = cdc.signalTable();
+        if (signal == null || tables.contains(signal)) {
+            return tables;
+        }
+        if (handle.createQuery("SELECT to_regclass(?) IS NULL").bind(0, signal.quoted()).mapTo(Boolean.class).one()) {
+            throw new ConnectException(CdcConfig.SIGNAL_DATA_COLLECTION_CONFIG + "=" + signal + ": the table does not"
+                    + " exist (or the connector's user cannot see it); create it as CREATE TABLE " + signal.quoted()
+                    + " (id text PRIMARY KEY, type text NOT NULL, data text), or unset the option");
+        }
+        List<TableId> all = new java.util.ArrayList<>(tables);
+        all.add(signal);
+        return all;
     }
 
     /**
@@ -247,7 +271,7 @@ public class CdcSourceTask extends SourceTask {
             snapshotRowsRead = exportedSnapshot.rowsRead();
             snapshotRowsEstimated = exportedSnapshot.estimatedRows();
         } else if (stream != null) {
-            if (incremental != null) {
+            if (incremental != null && (snapshotting || incremental.chunksDone() > 0)) {
                 snapshotRowsRead = incremental.rowsRead();
                 snapshotRowsEstimated = incremental.rowsEstimated();
                 snapshotChunksDone = incremental.chunksDone();
@@ -314,14 +338,18 @@ public class CdcSourceTask extends SourceTask {
             created.connection().close();
             start = created.consistentPoint();
         }
-        stream = new StreamSource(settings, () -> Replication.open(config), RetryPolicy.of(config), start, offset);
-        if (incrementalMode) {
-            Map<TableId, TableProgress> progress = storedProgress(settings.tables());
-            List<TableId> unfinished = settings.tables().stream()
-                    .filter(t -> progress.get(t) == null || !progress.get(t).done()).toList();
-            incremental = new IncrementalSnapshot(settings, cdc.chunkSize(), RetryPolicy.of(config), config.batchMaxRows(),
-                    unfinished, progress);
-        }
+        TableId signalTable = cdc.signalTable();
+        List<TableId> streamed = settings.jdbi().withHandle(h -> withSignalTable(h, cdc, settings.tables()));
+        stream = new StreamSource(settings.withTables(streamed), () -> Replication.open(config), RetryPolicy.of(config),
+                start, offset);
+        signals = signalTable == null ? null
+                : new SnapshotSignals(signalTable, settings.topics().apply(signalTable), settings.tables());
+        IncrementalSnapshot.Pending signalled = offset == null ? IncrementalSnapshot.Pending.NONE
+                : IncrementalSnapshot.Pending.parse(offset.snapshots());
+        // Only snapshot.mode=incremental reads captured tables on its own; signals work in every mode.
+        incremental = new IncrementalSnapshot(settings, cdc.chunkSize(), RetryPolicy.of(config), config.batchMaxRows(),
+                incrementalMode ? settings.tables() : List.of(), storedProgress(settings.tables()), signalled);
+        snapshotting = !incremental.idle();
     }
 
     /** The incremental snapshot progress stored for each table (absent: none). */
@@ -392,24 +420,27 @@ public class CdcSourceTask extends SourceTask {
 
     private List<SourceRecord> pollStream() throws InterruptedException {
         try {
-            if (incremental != null) {
-                stream.returnOncePassed(Math.max(0, incremental.waitingFor()));
+            stream.snapshotsPending(incremental.pendingText());
+            stream.returnOncePassed(Math.max(0, incremental.waitingFor()));
+            List<SourceRecord> polled = stream.poll(config.batchMaxRows());
+            List<SourceRecord> records = new java.util.ArrayList<>(polled.size());
+            for (SourceRecord record : polled) {
+                if (signals != null && signals.isSignal(record)) {
+                    // Never sent to Kafka: done with as soon as it is applied, so the slot may move past it.
+                    acks.acknowledged(record);
+                    signals.apply(record, incremental);
+                } else {
+                    incremental.observe(record);
+                    records.add(record);
+                }
             }
-            List<SourceRecord> records = stream.poll(config.batchMaxRows());
-            if (incremental != null) {
-                List<SourceRecord> chunk = incremental.afterStreamPoll(records, stream.position(),
-                        stream.betweenTransactions());
-                if (!chunk.isEmpty()) {
-                    records = new java.util.ArrayList<>(records);
-                    records.addAll(chunk);
-                }
-                if (incremental.done()) {
-                    log.info("Incremental snapshot complete: {} rows in {} chunks", incremental.rowsRead(),
-                            incremental.chunksDone());
-                    updateLagAndProgress(List.of());
-                    incremental = null;
-                    stream.returnOncePassed(0);
-                }
+            records.addAll(incremental.afterStreamPoll(stream.position(), stream.betweenTransactions()));
+            if (!snapshotting && !incremental.idle()) {
+                snapshotting = true;
+            } else if (snapshotting && incremental.idle()) {
+                snapshotting = false;
+                log.info("Incremental snapshot complete: {} rows in {} chunks in this task run",
+                        incremental.rowsRead(), incremental.chunksDone());
             }
             return records;
         } catch (SQLException | RuntimeException e) {
@@ -464,7 +495,10 @@ public class CdcSourceTask extends SourceTask {
             stream.close();
             stream = null;
         }
-        incremental = null;
+        if (incremental != null) {
+            incremental.close();
+            incremental = null;
+        }
         if (settings != null && settings.cdc().dropSlotOnStop()) {
             settings.jdbi().useHandle(h -> Replication.dropSlot(h, settings.cdc().slotName()));
             log.info("Dropped slot {} (slot.drop.on.stop=true)", settings.cdc().slotName());

@@ -13,34 +13,40 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
- * The incremental snapshot: reads the tables chunk by chunk while the stream runs, each chunk emitted once the
- * stream has passed it, without the keys the stream changed meanwhile ({@link SnapshotWindow}). One table at a time,
- * one chunk at a time; progress per table is in the records' offsets ({@link TableProgress}), so a restart goes on
- * at the chunk after the last one Kafka has, and tables captured later simply start without progress.
+ * The incremental snapshot: reads tables chunk by chunk while the stream runs, each chunk emitted once the stream
+ * has passed it, without the keys the stream changed meanwhile ({@link SnapshotWindow}). One table at a time, one
+ * chunk at a time.
+ *
+ * <p>Where it resumes after a restart: each table's progress is in the offsets of its chunk records
+ * ({@link TableProgress}); tables read because they are captured and have no finished progress need nothing more.
+ * Tables a signal asked for ({@link SnapshotSignals}) are listed, with the signal's id, in the offsets of the
+ * stream's records ({@link #pendingText}), and their chunk records carry that id as the progress's run: a restart
+ * goes on with the signal's run where its progress says, and starts it when its progress belongs to another run.
  */
 final class IncrementalSnapshot {
 
     private static final Logger log = LoggerFactory.getLogger(IncrementalSnapshot.class);
-    /**
-     * A logical message written after each chunk: its WAL record lies past the chunk's high watermark, so once the
-     * walsender has decoded it, it reports a position past the watermark even when nothing else is written.
-     */
-    private static final String WATERMARK_SQL = "SELECT pg_logical_emit_message(false, 'tablestream.snapshot', '')";
+
+    /** One table to read: {@code run} is the id of the signal that asked for it (null: captured, never read). */
+    record Work(TableId table, String filter, String run) {
+    }
 
     private final CdcSourceTask.Settings settings;
     private final ChunkReader reader;
     private final RetryPolicy retry;
     private final int kafkaTransactionRecords;
+    private final Map<TableId, TableProgress> stored;
+    private final Deque<Work> pending = new ArrayDeque<>();
     // Reading a chunk failed this many times in a row (connection.attempts); the next try is at retryAtMs.
     private int failures;
     private long retryAtMs;
-    private final Deque<TableId> pending = new ArrayDeque<>();
-    private TableId table;
+    private boolean paused;
+    private Work current;
     private String topic;
     private TableProgress progress;
-    private final Map<TableId, TableProgress> stored;
     private SnapshotWindow window;
     private TableProgress afterWindow;
     /** Changes streamed since the last chunk was released, judged when the next chunk's snapshot is known. */
@@ -55,18 +61,59 @@ final class IncrementalSnapshot {
      * @param retry  how often, and how far apart, reading a chunk is tried again when PostgreSQL cannot be reached
      * @param kafkaTransactionRecords with transaction.boundary=connector, records per Kafka transaction at most
      *                                (batch.max.rows): chunk rows are no database transaction
-     * @param tables the tables to read, in order
-     * @param stored the progress stored for them (absent: from the start)
+     * @param tables the captured tables to read unless their progress says they are done, in order
+     * @param stored the progress stored for the captured tables (absent: none)
+     * @param signalled what the offset lists as asked for by signals and not done yet
      */
     IncrementalSnapshot(CdcSourceTask.Settings settings, int chunkSize, RetryPolicy retry, int kafkaTransactionRecords,
-                        List<TableId> tables, Map<TableId, TableProgress> stored) {
+                        List<TableId> tables, Map<TableId, TableProgress> stored, Pending signalled) {
         this.settings = settings;
         this.retry = retry;
         this.kafkaTransactionRecords = kafkaTransactionRecords;
         this.reader = new ChunkReader(settings.jdbi(), settings.types(), chunkSize);
-        this.stored = stored;
-        pending.addAll(tables);
-        rowsEstimated = settings.jdbi().withHandle(h -> {
+        this.stored = new java.util.HashMap<>(stored);
+        this.paused = signalled.paused();
+        signalled.work().forEach(pending::addLast);
+        for (TableId table : tables) {
+            TableProgress from = stored.get(table);
+            if ((from == null || !from.done()) && pending.stream().noneMatch(w -> w.table().equals(table))) {
+                pending.addLast(new Work(table, null, null));
+            }
+        }
+        rowsEstimated = estimate(pending.stream().map(Work::table).toList());
+        if (!pending.isEmpty()) {
+            log.info("Incremental snapshot of {} (about {} rows, pg_class.reltuples){}",
+                    pending.stream().map(Work::table).toList(), rowsEstimated, paused ? ", paused by a signal" : "");
+        }
+    }
+
+    /** What signals asked for and is not done, and whether a signal paused the snapshot, as offsets carry it. */
+    record Pending(List<Work> work, boolean paused) {
+
+        static final Pending NONE = new Pending(List.of(), false);
+
+        /** The pending work as {@link #pendingText} wrote it (null: none). */
+        static Pending parse(String text) {
+            if (text == null) {
+                return NONE;
+            }
+            Map<?, ?> json = (Map<?, ?>) MiniJson.parse(text);
+            List<Work> work = new ArrayList<>();
+            for (Object entry : (List<?>) json.get("tables")) {
+                List<?> fields = (List<?>) entry;
+                String filter = (String) fields.get(2);
+                work.add(new Work(TableId.parse((String) fields.get(0)), filter.isEmpty() ? null : filter,
+                        (String) fields.get(1)));
+            }
+            return new Pending(work, Boolean.TRUE.equals(json.get("paused")));
+        }
+    }
+
+    private long estimate(List<TableId> tables) {
+        if (tables.isEmpty()) {
+            return 0;
+        }
+        return settings.jdbi().withHandle(h -> {
             long sum = 0;
             for (TableId t : tables) {
                 sum += h.createQuery("SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = ?::regclass")
@@ -74,14 +121,70 @@ final class IncrementalSnapshot {
             }
             return sum;
         });
-        if (!tables.isEmpty()) {
-            log.info("Incremental snapshot of {} (about {} rows, pg_class.reltuples)", tables, rowsEstimated);
+    }
+
+    /**
+     * The signalled work not done yet and the pause, for the stream's offsets (null: neither): quoted table names
+     * as PostgreSQL prints them would be ambiguous, so each entry is a JSON array [table, run, filter].
+     */
+    String pendingText() {
+        List<String> entries = new ArrayList<>();
+        if (current != null && current.run() != null) {
+            entries.add(entryText(current));
+        }
+        pending.stream().filter(w -> w.run() != null).forEach(w -> entries.add(entryText(w)));
+        if (entries.isEmpty() && !paused) {
+            return null;
+        }
+        return "{\"paused\":" + paused + ",\"tables\":[" + String.join(",", entries) + "]}";
+    }
+
+    private static String entryText(Work work) {
+        return JsonStrings.write(List.of(work.table().toString(), work.run(),
+                work.filter() == null ? "" : work.filter()));
+    }
+
+    /** A signal asks to read {@code tables} (each with its filter, if any) again: after the work already queued. */
+    void execute(String run, List<TableId> tables, Map<TableId, String> filters) {
+        filters.forEach(reader::requireValidFilter);
+        for (TableId table : tables) {
+            Work work = new Work(table, filters.get(table), run);
+            if (work.equals(current) || pending.contains(work)) {
+                continue; // the same signal seen again after a restart
+            }
+            TableProgress from = stored.get(table);
+            if (from != null && run.equals(from.run()) && from.done()) {
+                continue; // this signal's snapshot of the table is done
+            }
+            pending.addLast(work);
+        }
+        rowsEstimated += estimate(tables);
+    }
+
+    /** A signal stops the snapshot of {@code tables} (none listed: of all), the chunk waiting included. */
+    void stop(List<TableId> tables) {
+        pending.removeIf(w -> tables.isEmpty() || tables.contains(w.table()));
+        if (current != null && (tables.isEmpty() || tables.contains(current.table()))) {
+            finishTable("stopped");
         }
     }
 
-    /** Whether every table has been read. */
-    boolean done() {
-        return table == null && pending.isEmpty();
+    void pause() {
+        paused = true;
+    }
+
+    void resume() {
+        paused = false;
+    }
+
+    /** Releases the snapshot's connection. */
+    void close() {
+        reader.close();
+    }
+
+    /** Whether there is nothing to read (now: a signal may add work). */
+    boolean idle() {
+        return current == null && pending.isEmpty();
     }
 
     long rowsRead() {
@@ -102,31 +205,20 @@ final class IncrementalSnapshot {
     }
 
     /**
-     * After a stream poll: lets the records it returned drop the keys they change from the waiting chunk, releases
-     * the chunk when the stream has passed it, and reads the next one. Records to send after {@code streamed}.
+     * The records a stream poll returned (signals already taken out) drop the keys they change from the waiting
+     * chunk ({@link #observe}); then the chunk is released if the stream has passed it, and the next one read.
+     * Records to send after the stream's.
      *
-     * @param position               every transaction committed before this LSN has been handed out
-     * @param betweenTransactions    whether the stream is outside a database transaction (so a Kafka transaction
-     *                               may end here)
+     * @param position            every transaction committed before this LSN has been handed out
+     * @param betweenTransactions whether the stream is outside a database transaction (so a Kafka transaction
+     *                            may end here)
      */
-    List<SourceRecord> afterStreamPoll(List<SourceRecord> streamed, long position, boolean betweenTransactions)
-            throws SQLException {
-        for (SourceRecord record : streamed) {
-            SnapshotWindow.StreamedChange change = SnapshotWindow.StreamedChange.of(record);
-            if (change == null) {
-                continue;
-            }
-            if (window != null) {
-                window.observe(change);
-            } else if (topic != null && topic.equals(change.topic())) {
-                seenSinceRelease.add(change);
-            }
-        }
+    List<SourceRecord> afterStreamPoll(long position, boolean betweenTransactions) throws SQLException {
         List<SourceRecord> out = List.of();
         if (window != null && betweenTransactions && window.passedBy(position)) {
             out = release();
         }
-        if (window == null && System.currentTimeMillis() >= retryAtMs) {
+        if (window == null && !paused && System.currentTimeMillis() >= retryAtMs) {
             try {
                 readNextChunk();
                 failures = 0;
@@ -137,16 +229,29 @@ final class IncrementalSnapshot {
                 }
                 retryAtMs = System.currentTimeMillis() + retry.backoffMs();
                 log.warn("Reading a snapshot chunk of {} failed ({}); trying again in {} ms (attempt {} of {},"
-                        + " connection.attempts); the stream goes on meanwhile", table, e.getMessage(),
-                        retry.backoffMs(), failures + 1, retry.attempts());
+                        + " connection.attempts); the stream goes on meanwhile", current == null ? null
+                        : current.table(), e.getMessage(), retry.backoffMs(), failures + 1, retry.attempts());
             }
         }
         return out;
     }
 
+    /** A streamed record: if it is newer than the waiting chunk, it wins. */
+    void observe(SourceRecord record) {
+        SnapshotWindow.StreamedChange change = SnapshotWindow.StreamedChange.of(record);
+        if (change == null) {
+            return;
+        }
+        if (window != null) {
+            window.observe(change);
+        } else if (topic != null && topic.equals(change.topic())) {
+            seenSinceRelease.add(change);
+        }
+    }
+
     private List<SourceRecord> release() {
         List<ChangeEvent> rows = window.rows();
-        Map<String, String> partition = TableProgress.partition(settings.cdc().slotName(), table);
+        Map<String, String> partition = TableProgress.partition(settings.cdc().slotName(), current.table());
         Map<String, Object> before = progress.toMap();
         List<SourceRecord> records = new ArrayList<>(rows.size());
         for (int i = 0; i < rows.size(); i++) {
@@ -167,36 +272,51 @@ final class IncrementalSnapshot {
         tableRows += rows.size();
         chunksDone++;
         progress = afterWindow;
+        stored.put(current.table(), progress);
         window = null;
         seenSinceRelease.clear();
         if (progress.done()) {
-            log.info("Incremental snapshot of {} done: {} rows", table, tableRows);
-            table = null;
-            topic = null;
+            finishTable("done");
         }
         return records;
     }
 
+    private void finishTable(String how) {
+        log.info("Incremental snapshot of {}{} {}: {} rows", current.table(),
+                current.run() == null ? "" : " (signal " + current.run() + ")", how, tableRows);
+        current = null;
+        topic = null;
+        window = null;
+        seenSinceRelease.clear();
+        if (pending.isEmpty()) {
+            reader.close();
+        }
+    }
+
     private void readNextChunk() throws SQLException {
-        while (table == null && !pending.isEmpty()) {
-            TableId next = pending.removeFirst();
-            TableProgress from = stored.getOrDefault(next, TableProgress.START);
+        while (current == null && !pending.isEmpty()) {
+            Work next = pending.removeFirst();
+            TableProgress stale = stored.get(next.table());
+            TableProgress from = stale != null && Objects.equals(stale.run(), next.run()) ? stale
+                    : TableProgress.START.inRun(next.run());
             if (from.done()) {
                 continue;
             }
-            table = next;
-            topic = settings.topics().apply(next);
+            current = next;
+            topic = settings.topics().apply(next.table());
             progress = from;
             tableRows = 0;
-            log.info("Incremental snapshot of {} {}", table, from.after() == null ? "starts"
-                    : "resumes after key " + from.after());
+            log.info("Incremental snapshot of {}{}{} {}", next.table(),
+                    next.run() == null ? "" : " (signal " + next.run() + ")",
+                    next.filter() == null ? "" : " where " + next.filter(),
+                    from.after() == null ? "starts" : "resumes after key " + from.after());
         }
-        if (table == null) {
+        if (current == null) {
             return;
         }
-        ChunkReader.Chunk chunk = reader.read(table, topic, progress);
+        ChunkReader.Chunk chunk = reader.read(current.table(), topic, progress, current.filter());
         window = new SnapshotWindow(topic, chunk.snapshot(), chunk.highWatermark(), chunk.rows(), seenSinceRelease);
-        afterWindow = chunk.after();
+        afterWindow = chunk.after().inRun(current.run());
         seenSinceRelease.clear();
         writeWatermarkMessage();
     }
@@ -206,7 +326,7 @@ final class IncrementalSnapshot {
             return;
         }
         try {
-            settings.jdbi().useHandle(h -> h.createQuery(WATERMARK_SQL).mapTo(String.class).one());
+            reader.writeWatermarkMessage();
         } catch (JdbiException e) {
             // A read-only server (standby): chunks then wait for the next change or the walsender's keepalive.
             watermarkMessageFailed = true;

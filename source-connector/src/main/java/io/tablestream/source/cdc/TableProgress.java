@@ -16,18 +16,29 @@ import java.util.Map;
  * @param after the last key read, as PostgreSQL prints each key column (stored as a JSON array in a string) (for a table without a key: the first page
  *              not read yet); null: nothing read yet
  * @param done  whether the table has been read to its end
+ * @param run   the id of the signal whose snapshot this is; null for the snapshot of a table newly captured
  */
-record TableProgress(List<String> after, boolean done) {
+record TableProgress(List<String> after, boolean done, String run) {
 
     static final int VERSION = 1;
     static final String TABLE_PARTITION_KEY = "table";
-    static final TableProgress START = new TableProgress(null, false);
+    static final TableProgress START = new TableProgress(null, false, null);
     private static final String VERSION_KEY = "v";
     private static final String AFTER_KEY = "after";
     private static final String DONE_KEY = "done";
+    private static final String RUN_KEY = "run";
 
     TableProgress {
         after = after == null ? null : List.copyOf(after);
+    }
+
+    TableProgress(List<String> after, boolean done) {
+        this(after, done, null);
+    }
+
+    /** This progress, for the snapshot the signal {@code run} asked for (null: none). */
+    TableProgress inRun(String signal) {
+        return new TableProgress(after, done, signal);
     }
 
     Map<String, Object> toMap() {
@@ -37,6 +48,9 @@ record TableProgress(List<String> after, boolean done) {
             map.put(AFTER_KEY, JsonStrings.write(after)); // offsets hold primitives only
         }
         map.put(DONE_KEY, done);
+        if (run != null) {
+            map.put(RUN_KEY, run);
+        }
         return map;
     }
 
@@ -51,15 +65,24 @@ record TableProgress(List<String> after, boolean done) {
                     + " version " + VERSION + ": " + map);
         }
         Object after = map.get(AFTER_KEY);
+        Object run = map.get(RUN_KEY);
         if (!(map.get(DONE_KEY) instanceof Boolean done) || (after != null && !(after instanceof String text
-                && text.startsWith("[") && text.endsWith("]")))) {
+                && text.startsWith("[") && text.endsWith("]"))) || (run != null && !(run instanceof String))) {
             throw new ConnectException("Snapshot progress offset must be {\"v\":1, \"after\":\"[<key column text"
-                    + " as a JSON string>, ...]\" (optional), \"done\":<boolean>}, got " + map);
+                    + " as a JSON string>, ...]\" (optional), \"done\":<boolean>, \"run\":\"<signal id>\""
+                    + " (optional)}, got " + map);
         }
-        return new TableProgress(after == null ? null : JsonStrings.read((String) after), done);
+        return new TableProgress(after == null ? null : JsonStrings.read((String) after), done, (String) run);
     }
 
+    /**
+     * The table's partition, its keys always in the same order: Connect stores offsets under the partition's JSON
+     * bytes, so a map whose order changes from one JVM to the next (as {@code Map.of}'s does) would not find them.
+     */
     static Map<String, String> partition(String slotName, TableId table) {
-        return Map.of(CdcOffset.SLOT_PARTITION_KEY, slotName, TABLE_PARTITION_KEY, table.toString());
+        Map<String, String> partition = new java.util.LinkedHashMap<>();
+        partition.put(CdcOffset.SLOT_PARTITION_KEY, slotName);
+        partition.put(TABLE_PARTITION_KEY, table.toString());
+        return java.util.Collections.unmodifiableMap(partition);
     }
 }

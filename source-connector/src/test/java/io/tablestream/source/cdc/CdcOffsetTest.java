@@ -20,6 +20,15 @@ class CdcOffsetTest {
         CdcOffset part = new CdcOffset(0x16B3748L, 731L, true, 732L, 5000);
         assertEquals(part, CdcOffset.fromMap(part.toMap()));
         assertEquals(false, offset.toMap().containsKey("part_changes"), "no part keys unless a part is in Kafka");
+        CdcOffset pending = offset.withSnapshots("{\"paused\":false,\"tables\":[]}");
+        assertEquals(pending, CdcOffset.fromMap(pending.toMap()));
+        assertEquals(false, offset.toMap().containsKey("snapshots"));
+    }
+
+    @Test
+    void readsVersionOneOffsetsAsHavingNoSignalledSnapshots() {
+        assertEquals(new CdcOffset(1L, 2L, true), CdcOffset.fromMap(Map.of("v", 1, "lsn", 1L, "txid", 2L,
+                "snapshot_done", true)));
     }
 
     @Test
@@ -31,7 +40,7 @@ class CdcOffsetTest {
 
     @Test
     void rejectsOtherVersionsAndShapes() {
-        assertThrows(ConnectException.class, () -> CdcOffset.fromMap(Map.of("v", 2, "lsn", 1L, "txid", 1L, "snapshot_done", true)));
+        assertThrows(ConnectException.class, () -> CdcOffset.fromMap(Map.of("v", 3, "lsn", 1L, "txid", 1L, "snapshot_done", true)));
         ConnectException e = assertThrows(ConnectException.class, () -> CdcOffset.fromMap(Map.of("v", 1, "lsn", "x")));
         assertEquals(true, e.getMessage().contains("snapshot_done"));
     }
@@ -58,6 +67,13 @@ class CdcOffsetTest {
         assertEquals(true, CdcOffset.alterProblem("shop_cdc", table, Map.of("v", 1, "after", 42, "done", false))
                 .contains("\"after\":\"[<key column text"));
         assertEquals(true, CdcOffset.alterProblem("other", table, null) != null, "another slot's table");
+    }
+
+    @Test
+    void aTablesPartitionListsItsKeysInOneOrderInEveryJvm() {
+        // Connect finds offsets by the partition's JSON bytes: the order of its keys must never change.
+        assertEquals(List.of("slot", "table"), List.copyOf(TableProgress.partition("s",
+                new io.tablestream.jdbc.TableId("public", "orders")).keySet()));
     }
 
     @Test
