@@ -51,6 +51,7 @@ final class ChunkReader implements AutoCloseable {
     private TableId schemaTable;
     private String schemaFingerprint;
     private TableSchema schema;
+    private Boolean flushableMessages;
 
     ChunkReader(Jdbi jdbi, PgTypeCatalog types, int chunkSize) {
         this.jdbi = jdbi;
@@ -87,10 +88,18 @@ final class ChunkReader implements AutoCloseable {
 
     /**
      * Writes a logical decoding message (not transactional, ignored by pgoutput): its WAL record lies past every
-     * watermark read before, so the stream moves past them even when nothing else is written.
+     * watermark read before, so the stream moves past them even when nothing else is written. Flushed at once
+     * where the server can (PostgreSQL 17+): the walsender decodes only flushed WAL, and an unflushed record waits
+     * for the WAL writer (wal_writer_delay) or the next commit.
      */
     void writeWatermarkMessage() {
-        handle.createQuery("SELECT pg_logical_emit_message(false, 'tablestream.snapshot', '')")
+        if (flushableMessages == null) {
+            flushableMessages = handle.createQuery("SELECT current_setting('server_version_num')::int >= 170000")
+                    .mapTo(Boolean.class).one();
+        }
+        handle.createQuery(flushableMessages
+                        ? "SELECT pg_logical_emit_message(false, 'tablestream.snapshot', '', true)"
+                        : "SELECT pg_logical_emit_message(false, 'tablestream.snapshot', '')")
                 .mapTo(String.class).one();
     }
 

@@ -49,8 +49,21 @@ final class IncrementalSnapshot {
     private TableProgress progress;
     private SnapshotWindow window;
     private TableProgress afterWindow;
-    /** Changes streamed since the last chunk was released, judged when the next chunk's snapshot is known. */
-    private final List<SnapshotWindow.StreamedChange> seenSinceRelease = new ArrayList<>();
+    /**
+     * Changes to the tables still to read streamed since their last chunk was released (or since they were queued),
+     * judged when their next chunk's snapshot is known; only the newest {@value #SEEN_MAX} (while paused the list
+     * would grow without end, and the changes that matter for correctness are those streamed just before the next
+     * chunk is read; older ones only spare sending a row again).
+     */
+    private final Deque<SnapshotWindow.StreamedChange> seenSinceRelease = new ArrayDeque<>();
+    private final java.util.Set<String> queuedTopics = new java.util.HashSet<>();
+    /**
+     * Captured tables read to their end whose last chunk emitted no record (an empty table, or every row of the
+     * last chunk sent by the stream): no table progress says they are done, so the stream's offsets do.
+     */
+    private final java.util.Set<TableId> readWithoutRecord = new java.util.TreeSet<>(
+            java.util.Comparator.comparing(TableId::toString));
+    private static final int SEEN_MAX = 100_000;
     private boolean watermarkMessageFailed;
     private volatile long rowsRead;
     private volatile long rowsEstimated;
@@ -73,14 +86,22 @@ final class IncrementalSnapshot {
         this.reader = new ChunkReader(settings.jdbi(), settings.types(), chunkSize);
         this.stored = new java.util.HashMap<>(stored);
         this.paused = signalled.paused();
+        for (TableId table : signalled.readWithoutRecord()) {
+            readWithoutRecord.add(table);
+            TableProgress known = this.stored.get(table);
+            if (known == null || known.run() == null) {
+                this.stored.put(table, new TableProgress(known == null ? null : known.after(), true));
+            }
+        }
         signalled.work().forEach(pending::addLast);
         for (TableId table : tables) {
-            TableProgress from = stored.get(table);
+            TableProgress from = this.stored.get(table);
             if ((from == null || !from.done()) && pending.stream().noneMatch(w -> w.table().equals(table))) {
                 pending.addLast(new Work(table, null, null));
             }
         }
         rowsEstimated = estimate(pending.stream().map(Work::table).toList());
+        nextTable();
         if (!pending.isEmpty()) {
             log.info("Incremental snapshot of {} (about {} rows, pg_class.reltuples){}",
                     pending.stream().map(Work::table).toList(), rowsEstimated, paused ? ", paused by a signal" : "");
@@ -88,9 +109,9 @@ final class IncrementalSnapshot {
     }
 
     /** What signals asked for and is not done, and whether a signal paused the snapshot, as offsets carry it. */
-    record Pending(List<Work> work, boolean paused) {
+    record Pending(List<Work> work, boolean paused, List<TableId> readWithoutRecord) {
 
-        static final Pending NONE = new Pending(List.of(), false);
+        static final Pending NONE = new Pending(List.of(), false, List.of());
 
         /** The pending work as {@link #pendingText} wrote it (null: none). */
         static Pending parse(String text) {
@@ -105,7 +126,12 @@ final class IncrementalSnapshot {
                 work.add(new Work(TableId.parse((String) fields.get(0)), filter.isEmpty() ? null : filter,
                         (String) fields.get(1)));
             }
-            return new Pending(work, Boolean.TRUE.equals(json.get("paused")));
+            List<TableId> done = new ArrayList<>();
+            Object listed = json.get("done");
+            if (listed != null) {
+                ((List<?>) listed).forEach(name -> done.add(TableId.parse((String) name)));
+            }
+            return new Pending(work, Boolean.TRUE.equals(json.get("paused")), done);
         }
     }
 
@@ -133,10 +159,11 @@ final class IncrementalSnapshot {
             entries.add(entryText(current));
         }
         pending.stream().filter(w -> w.run() != null).forEach(w -> entries.add(entryText(w)));
-        if (entries.isEmpty() && !paused) {
+        if (entries.isEmpty() && !paused && readWithoutRecord.isEmpty()) {
             return null;
         }
-        return "{\"paused\":" + paused + ",\"tables\":[" + String.join(",", entries) + "]}";
+        return "{\"paused\":" + paused + ",\"tables\":[" + String.join(",", entries) + "],\"done\":"
+                + JsonStrings.write(readWithoutRecord.stream().map(TableId::toString).toList()) + "}";
     }
 
     private static String entryText(Work work) {
@@ -159,6 +186,7 @@ final class IncrementalSnapshot {
             pending.addLast(work);
         }
         rowsEstimated += estimate(tables);
+        nextTable();
     }
 
     /** A signal stops the snapshot of {@code tables} (none listed: of all), the chunk waiting included. */
@@ -167,6 +195,7 @@ final class IncrementalSnapshot {
         if (current != null && (tables.isEmpty() || tables.contains(current.table()))) {
             finishTable("stopped");
         }
+        nextTable();
     }
 
     void pause() {
@@ -242,10 +271,13 @@ final class IncrementalSnapshot {
         if (change == null) {
             return;
         }
-        if (window != null) {
+        if (window != null && change.topic().equals(topic)) {
             window.observe(change);
-        } else if (topic != null && topic.equals(change.topic())) {
-            seenSinceRelease.add(change);
+        } else if (queuedTopics.contains(change.topic())) {
+            if (seenSinceRelease.size() == SEEN_MAX) {
+                seenSinceRelease.removeFirst();
+            }
+            seenSinceRelease.addLast(change);
         }
     }
 
@@ -274,9 +306,12 @@ final class IncrementalSnapshot {
         progress = afterWindow;
         stored.put(current.table(), progress);
         window = null;
-        seenSinceRelease.clear();
         if (progress.done()) {
+            if (records.isEmpty() && current.run() == null) {
+                readWithoutRecord.add(current.table());
+            }
             finishTable("done");
+            nextTable();
         }
         return records;
     }
@@ -284,16 +319,34 @@ final class IncrementalSnapshot {
     private void finishTable(String how) {
         log.info("Incremental snapshot of {}{} {}: {} rows", current.table(),
                 current.run() == null ? "" : " (signal " + current.run() + ")", how, tableRows);
+        String finished = topic;
+        seenSinceRelease.removeIf(c -> c.topic().equals(finished));
         current = null;
         topic = null;
         window = null;
-        seenSinceRelease.clear();
         if (pending.isEmpty()) {
             reader.close();
         }
     }
 
     private void readNextChunk() throws SQLException {
+        nextTable();
+        if (current == null) {
+            return;
+        }
+        ChunkReader.Chunk chunk = reader.read(current.table(), topic, progress, current.filter());
+        window = new SnapshotWindow(topic, chunk.snapshot(), chunk.highWatermark(), chunk.rows(), seenSinceRelease);
+        afterWindow = chunk.after().inRun(current.run());
+        String read = topic;
+        seenSinceRelease.removeIf(c -> c.topic().equals(read));
+        writeWatermarkMessage();
+    }
+
+    /**
+     * Picks the table to read next, if none is being read: chosen ahead of its first chunk, so that the changes
+     * streamed meanwhile are seen by that chunk's window.
+     */
+    private void nextTable() {
         while (current == null && !pending.isEmpty()) {
             Work next = pending.removeFirst();
             TableProgress stale = stored.get(next.table());
@@ -311,14 +364,12 @@ final class IncrementalSnapshot {
                     next.filter() == null ? "" : " where " + next.filter(),
                     from.after() == null ? "starts" : "resumes after key " + from.after());
         }
-        if (current == null) {
-            return;
+        queuedTopics.clear();
+        if (current != null) {
+            queuedTopics.add(topic);
         }
-        ChunkReader.Chunk chunk = reader.read(current.table(), topic, progress, current.filter());
-        window = new SnapshotWindow(topic, chunk.snapshot(), chunk.highWatermark(), chunk.rows(), seenSinceRelease);
-        afterWindow = chunk.after().inRun(current.run());
-        seenSinceRelease.clear();
-        writeWatermarkMessage();
+        pending.forEach(w -> queuedTopics.add(settings.topics().apply(w.table())));
+        seenSinceRelease.removeIf(c -> !queuedTopics.contains(c.topic()));
     }
 
     private void writeWatermarkMessage() {

@@ -30,9 +30,13 @@ import java.util.Set;
  *       last word for that key. This includes such transactions streamed shortly BEFORE the chunk was read (a
  *       commit is in the WAL, and can be decoded, before it becomes visible to new snapshots): the window is fed
  *       the stream from the previous chunk's release on, and judges those records once {@code S} is known.</li>
- *   <li>A streamed transaction visible in {@code S} is already in the chunk: it drops nothing.</li>
+ *   <li>A streamed transaction visible in {@code S} is already in the chunk, and its records are in Kafka before
+ *       the chunk's, as is every later change of the key visible in {@code S} (all commit before {@code H}): the
+ *       chunk's row would only repeat the newest of them, so it is dropped too. The exception is an update that
+ *       left unchanged large values out of the WAL: its record lacks them, so the chunk's complete row stays.</li>
  * </ul>
- * So for every key the last record in Kafka is the newest state: a chunk row never follows a newer streamed change.
+ * So for every key the last record in Kafka is the newest state: a chunk row never follows a newer streamed change,
+ * and a row the stream has just sent is not sent again.
  * Tables without a key cannot be deduplicated: their chunk rows are emitted as read.
  */
 final class SnapshotWindow {
@@ -128,7 +132,8 @@ final class SnapshotWindow {
      * @param snapshot      the chunk's transaction snapshot
      * @param highWatermark the WAL insert position read in that snapshot
      * @param rows          the chunk's rows, in key order
-     * @param seenBefore    changes streamed since the previous chunk was released, judged now that S is known
+     * @param seenBefore    changes streamed since the previous chunk was released, in stream order, judged now
+     *                      that S is known
      */
     SnapshotWindow(String topic, PgSnapshot snapshot, long highWatermark, List<ChangeEvent> rows,
                    Collection<StreamedChange> seenBefore) {
@@ -145,10 +150,11 @@ final class SnapshotWindow {
         seenBefore.forEach(this::observe);
     }
 
-    /** A change the stream handed out while the chunk waits: if it is newer than the chunk, it wins. */
+    /** A change the stream handed out while the chunk waits: the stream's record is the last word for its key. */
     void observe(StreamedChange change) {
-        if (change == null || !topic.equals(change.topic()) || snapshot.visible(change.xid())) {
-            return;
+        if (change == null || !topic.equals(change.topic())
+                || (change.partialRow() != null && snapshot.visible(change.xid()))) {
+            return; // the chunk's row is this state, complete: it stays
         }
         if (change.key() == null) {
             dropped += keyed.size(); // a truncate: none of the chunk's rows exists any more

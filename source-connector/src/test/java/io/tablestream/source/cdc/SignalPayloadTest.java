@@ -40,11 +40,12 @@ class SignalPayloadTest {
     @Test
     void pendingSignalledWorkReadsBackFromTheOffsetText() {
         String text = "{\"paused\":true,\"tables\":[" + JsonStrings.write(List.of("public.a", "sig-1", "id > 5")) + ","
-                + JsonStrings.write(List.of("s.b", "sig-2", "")) + "]}";
+                + JsonStrings.write(List.of("s.b", "sig-2", "")) + "],\"done\":[\"public.empty\"]}";
         IncrementalSnapshot.Pending pending = IncrementalSnapshot.Pending.parse(text);
         assertEquals(true, pending.paused());
         assertEquals(List.of(new IncrementalSnapshot.Work(new TableId("public", "a"), "id > 5", "sig-1"),
                 new IncrementalSnapshot.Work(new TableId("s", "b"), null, "sig-2")), pending.work());
+        assertEquals(List.of(new TableId("public", "empty")), pending.readWithoutRecord());
         assertEquals(IncrementalSnapshot.Pending.NONE, IncrementalSnapshot.Pending.parse(null));
     }
 }
