@@ -257,7 +257,7 @@ public class CdcSourceTask extends SourceTask {
                         : Math.max(0, nowMs - acks.lastAcknowledgedCommitMs()));
         metrics.addGauge("last-acknowledged-commit-time", "commit time of the last change Kafka acknowledged,"
                 + " epoch ms (-1: none yet)", (metricConfig, nowMs) -> acks.lastAcknowledgedCommitMs());
-        metrics.addGauge("snapshot-rows-read", "rows the initial snapshot has read (-1: no snapshot in this task run)",
+        metrics.addGauge("snapshot-rows-read", "rows the snapshot has read in this task run (-1: none)",
                 (metricConfig, nowMs) -> snapshotRowsRead);
         metrics.addGauge("snapshot-chunks-done", "chunks the incremental snapshot has emitted in this task run (-1:"
                 + " no incremental snapshot in this task run)", (metricConfig, nowMs) -> snapshotChunksDone);

@@ -56,6 +56,7 @@ final class IncrementalSnapshot {
      * chunk is read; older ones only spare sending a row again).
      */
     private final Deque<SnapshotWindow.StreamedChange> seenSinceRelease = new ArrayDeque<>();
+    private static final int SEEN_MAX = 100_000;
     private final java.util.Set<String> queuedTopics = new java.util.HashSet<>();
     /**
      * Captured tables read to their end whose last chunk emitted no record (an empty table, or every row of the
@@ -63,7 +64,6 @@ final class IncrementalSnapshot {
      */
     private final java.util.Set<TableId> readWithoutRecord = new java.util.TreeSet<>(
             java.util.Comparator.comparing(TableId::toString));
-    private static final int SEEN_MAX = 100_000;
     private boolean watermarkMessageFailed;
     private volatile long rowsRead;
     private volatile long rowsEstimated;
@@ -101,11 +101,11 @@ final class IncrementalSnapshot {
             }
         }
         rowsEstimated = estimate(pending.stream().map(Work::table).toList());
-        nextTable();
         if (!pending.isEmpty()) {
             log.info("Incremental snapshot of {} (about {} rows, pg_class.reltuples){}",
                     pending.stream().map(Work::table).toList(), rowsEstimated, paused ? ", paused by a signal" : "");
         }
+        nextTable();
     }
 
     /** What signals asked for and is not done, and whether a signal paused the snapshot, as offsets carry it. */
@@ -335,6 +335,17 @@ final class IncrementalSnapshot {
             return;
         }
         ChunkReader.Chunk chunk = reader.read(current.table(), topic, progress, current.filter());
+        if (chunk.rows().isEmpty() && chunk.after().done()) {
+            // Nothing to emit, so nothing to wait for: the table is done now, and the stream's next offsets say so.
+            if (current.run() == null) {
+                readWithoutRecord.add(current.table());
+            }
+            stored.put(current.table(), chunk.after().inRun(current.run()));
+            chunksDone++;
+            finishTable("done");
+            nextTable();
+            return;
+        }
         window = new SnapshotWindow(topic, chunk.snapshot(), chunk.highWatermark(), chunk.rows(), seenSinceRelease);
         afterWindow = chunk.after().inRun(current.run());
         String read = topic;
