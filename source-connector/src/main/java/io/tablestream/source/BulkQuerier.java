@@ -115,13 +115,13 @@ final class BulkQuerier implements Querier {
             if (rows == null) {
                 scan = jdbi.open();
                 scan.begin(); // a cursor (fetch size) needs a transaction
-                rows = scan.createQuery(sql).setFetchSize(maxRows).map((rs, ctx) -> readValue(rs)).iterator();
+                rows = scan.createQuery(sql).setFetchSize(maxRows).map((rs, ctx) -> schema.readValue(rs)).iterator();
             }
             List<SourceRecord> records = new ArrayList<>();
             while (records.size() < maxRows && rows.hasNext()) {
                 Struct value = rows.next();
                 records.add(new SourceRecord(partition, TableOffset.START.toMap(), topic, null,
-                        schema.keySchema(), key(value), schema.valueSchema(), value));
+                        schema.keySchema(), schema.key(value), schema.valueSchema(), value));
             }
             if (!rows.hasNext()) {
                 close();
@@ -136,24 +136,6 @@ final class BulkQuerier implements Querier {
     @Override
     public boolean hasMoreNow() {
         return rows != null;
-    }
-
-    private Struct readValue(ResultSet rs) throws SQLException {
-        Struct value = new Struct(schema.valueSchema());
-        List<ColumnReader> columns = schema.columns();
-        for (int i = 0; i < columns.size(); i++) {
-            value.put(columns.get(i).column().name(), schema.read(rs, i + 1));
-        }
-        return value;
-    }
-
-    private Struct key(Struct value) {
-        if (schema.keySchema() == null) {
-            return null;
-        }
-        Struct key = new Struct(schema.keySchema());
-        schema.keyColumns().forEach(column -> key.put(column, value.get(column)));
-        return key;
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.tablestream.source;
 
 import io.tablestream.jdbc.TableId;
+import io.tablestream.jdbc.TransactionIds;
 import io.tablestream.jdbc.types.ColumnReader;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.errors.ConnectException;
@@ -257,13 +258,13 @@ final class TableQuerier implements Querier {
             long rowXid = rs.getLong(xminIndex);
             if (writtenAtOrAfter(rowXid, horizon, snapshotXmax)) {
                 blockedAtTimestamp = ts;
-                heldXid = fullXid(rowXid, snapshotXmax);
+                heldXid = TransactionIds.full(rowXid, snapshotXmax);
                 break;
             }
             if (mode == Mode.TIMESTAMP && rows.size() >= maxRows && !ts.equals(rows.get(rows.size() - 1).timestampMicros)) {
                 break; // the group of rows sharing the last stamp is complete
             }
-            rows.add(new Row(readValue(rs), incrementingIndex >= 0 ? rs.getLong(incrementingIndex + 1) : null, ts));
+            rows.add(new Row(schema.readValue(rs), incrementingIndex >= 0 ? rs.getLong(incrementingIndex + 1) : null, ts));
         }
         if (mode == Mode.TIMESTAMP && blockedAtTimestamp != null) {
             // A stamp's rows must go out together: drop those that share the blocked row's stamp, read them next time.
@@ -283,21 +284,7 @@ final class TableQuerier implements Querier {
         if (rowXid < 3) {
             return false; // bootstrap and frozen ids: committed long ago
         }
-        return fullXid(rowXid, snapshotXmax) >= horizon;
-    }
-
-    static long fullXid(long rowXid, long snapshotXmax) {
-        return snapshotXmax - ((snapshotXmax - rowXid) & 0xFFFF_FFFFL);
-    }
-
-    private Struct readValue(ResultSet rs) throws SQLException {
-        Struct value = new Struct(schema.valueSchema());
-        List<ColumnReader> columns = schema.columns();
-        for (int i = 0; i < columns.size(); i++) {
-            ColumnReader column = columns.get(i);
-            value.put(column.column().name(), schema.read(rs, i + 1));
-        }
-        return value;
+        return TransactionIds.full(rowXid, snapshotXmax) >= horizon;
     }
 
     /**
@@ -337,24 +324,13 @@ final class TableQuerier implements Querier {
                 default -> throw new IllegalStateException("TableQuerier does not poll in mode " + mode);
             };
             records.add(new SourceRecord(partition, after.toMap(), topic, null,
-                    schema.keySchema(), key(row.value), schema.valueSchema(), row.value));
+                    schema.keySchema(), schema.key(row.value), schema.valueSchema(), row.value));
             position = after;
         }
         return new Batch(records, position, heldByOpenTransaction);
     }
 
     private record Batch(List<SourceRecord> records, TableOffset after, boolean heldByOpenTransaction) {
-    }
-
-    Struct key(Struct value) {
-        if (schema.keySchema() == null) {
-            return null;
-        }
-        Struct key = new Struct(schema.keySchema());
-        for (String column : schema.keyColumns()) {
-            key.put(column, value.get(column));
-        }
-        return key;
     }
 
     private record Row(Struct value, Long incrementing, Long timestampMicros) {

@@ -6,6 +6,7 @@ import io.tablestream.jdbc.types.PgColumn;
 import io.tablestream.jdbc.types.PgTypeCatalog;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaBuilder;
+import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.errors.DataException;
 import org.jdbi.v3.core.Handle;
@@ -62,6 +63,30 @@ public record TableSchema(TableId table, List<ColumnReader> columns, List<String
                     + " time.precision.mode=connect (milliseconds), or leave such rows out (mode=query with a WHERE"
                     + " on the column, or a CHECK constraint on the table)", e);
         }
+    }
+
+    /**
+     * The row the result set stands on as a value Struct: columns 1..n in {@link #columns()} order, each through
+     * {@link #read} (so a value its Connect type cannot hold fails the same way in every mode).
+     */
+    public Struct readValue(ResultSet rs) throws SQLException {
+        Struct value = new Struct(valueSchema);
+        for (int i = 0; i < columns.size(); i++) {
+            value.put(columns.get(i).column().name(), read(rs, i + 1));
+        }
+        return value;
+    }
+
+    /** The key Struct of a row read by {@link #readValue}, null for a table without a key. */
+    public Struct key(Struct value) {
+        if (keySchema == null) {
+            return null;
+        }
+        Struct key = new Struct(keySchema);
+        for (String column : keyColumns) {
+            key.put(column, value.get(column));
+        }
+        return key;
     }
 
     /** Reads a table's schema; a missing table is an error naming the config key that listed it. */

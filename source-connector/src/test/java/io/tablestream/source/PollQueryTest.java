@@ -82,7 +82,7 @@ class PollQueryTest {
         assertTrue(TableQuerier.writtenAtOrAfter(1001, 1000, 1010));
         assertFalse(TableQuerier.writtenAtOrAfter(999, 1000, 1010));
         // the ids wrapped past 2^32: a row written just before the wrap is old, one just after is recent
-        assertEquals(wrap - 6, TableQuerier.fullXid(4_294_967_290L, wrap + 10));
+        assertEquals(wrap - 6, io.tablestream.jdbc.TransactionIds.full(4_294_967_290L, wrap + 10));
         assertFalse(TableQuerier.writtenAtOrAfter(4_294_967_290L, wrap + 5, wrap + 10));
         assertTrue(TableQuerier.writtenAtOrAfter(6, wrap + 5, wrap + 10));
         // a row frozen long ago whose raw id lies just above the horizon's low bits: old, not "in the future"

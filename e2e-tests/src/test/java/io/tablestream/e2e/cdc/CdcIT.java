@@ -45,7 +45,8 @@ class CdcIT {
                 INSERT INTO customers SELECT g, 'customer ' || g, 'city ' || (g % 7) FROM generate_series(1, 2000) g;
                 """));
 
-        // Writes race the snapshot: each must show exactly once, either in the snapshot or in the stream.
+        // Writes race the snapshot: with snapshot.mode=initial (one exported snapshot, the stream starting exactly
+        // where it ends) each must show exactly once, either in the snapshot or in the stream.
         CompletableFuture<Void> writes = CompletableFuture.runAsync(() -> {
             for (int i = 0; i < 40; i++) {
                 int id = 2001 + i;
@@ -56,7 +57,8 @@ class CdcIT {
                 db.useHandle(h -> h.execute("DELETE FROM customers WHERE id = ?", deleted));
             }
         });
-        cdc.deploy("cdc-snapshot", "cdc_snapshot_it", "customers", Map.of("batch.max.rows", "100"));
+        cdc.deploy("cdc-snapshot", "cdc_snapshot_it", "customers", Map.of("batch.max.rows", "100",
+                "snapshot.mode", "initial"));
         writes.get();
 
         Map<Object, List<Object>> expected = db.withHandle(h -> h.createQuery("SELECT id, name, city FROM customers")

@@ -51,6 +51,9 @@ class CdcUnavailableValuesIT {
         cdc.deploy("cdc-toast", "cdc_toast_it", "docs", Map.of());
         cdc.deploy("cdc-toast-placeholder", "cdc_toast_it", "docs",
                 Map.of("unavailable.value.placeholder", "__unavailable"));
+        // The snapshot rows first (read beside the stream): the changes below then follow them in both topics.
+        cdc.changeLog("cdc-toast.docs").await(c -> c.size() == 1, TIMEOUT, "the snapshot row");
+        cdc.changeLog("cdc-toast-placeholder.docs").await(c -> c.size() == 1, TIMEOUT, "the snapshot row");
 
         db.useHandle(h -> h.execute("""
                 INSERT INTO docs VALUES (2, 'streamed', %1$s, NULL, NULL);

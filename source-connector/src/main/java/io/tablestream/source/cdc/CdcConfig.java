@@ -27,8 +27,20 @@ public final class CdcConfig {
     private static final String SLOT_DROP_ON_STOP_DOC = "Drop the slot when the task stops: for throwaway setups"
             + " only, changes made while the connector is down are then lost.";
     public static final String SNAPSHOT_MODE_CONFIG = "snapshot.mode";
-    private static final String SNAPSHOT_MODE_DOC = "initial: copy the tables once, in the snapshot the slot was"
-            + " created at, then stream; never: stream only; initial_only: copy the tables and stop streaming.";
+    private static final String SNAPSHOT_MODE_DOC = "incremental: stream at once and copy the tables in chunks beside"
+            + " the stream, resuming at the next chunk after a restart; tables captured later (include list,"
+            + " patterns) are copied too. initial: copy the tables once, in the snapshot the slot was created at (one"
+            + " point in time; a restart before it ends starts it over on a new slot), then stream; never: stream"
+            + " only; initial_only: copy the tables as initial does and stop.";
+    public static final String CHUNK_SIZE_CONFIG = "incremental.snapshot.chunk.size";
+    private static final String CHUNK_SIZE_DOC = "snapshot.mode=incremental: rows per chunk. A chunk is read in one"
+            + " short transaction and held in memory until the stream has passed it; a restart reads at most one"
+            + " chunk per table again.";
+    public static final String SIGNAL_DATA_COLLECTION_CONFIG = "signal.data.collection";
+    private static final String SIGNAL_DATA_COLLECTION_DOC = "Table (schema.table, columns id text, type text, data"
+            + " text) whose inserts are signals: execute-snapshot, stop-snapshot, pause-snapshot, resume-snapshot,"
+            + " with Debezium's payloads in data. Read through the stream (added to the publication), never sent to a"
+            + " topic. Empty: no signals.";
     public static final String ENVELOPE_CONFIG = "envelope";
     private static final String ENVELOPE_DOC = "flat: the value is the row after the change (the query modes'"
             + " schema), the change metadata is in headers; debezium: the value is {before, after, op, source, ts_ms}.";
@@ -74,6 +86,7 @@ public final class CdcConfig {
     private static final String SLOT_FAILOVER_DOC = "Create the slot with failover=true (PostgreSQL 17+), so it is"
             + " synchronized to physical standbys and survives a failover.";
 
+    public static final String SNAPSHOT_INCREMENTAL = "incremental";
     public static final String SNAPSHOT_INITIAL = "initial";
     public static final String SNAPSHOT_NEVER = "never";
     public static final String SNAPSHOT_INITIAL_ONLY = "initial_only";
@@ -116,9 +129,13 @@ public final class CdcConfig {
                         GROUP, ++order, Width.SHORT, "Slot lost action")
                 .define(SLOT_FAILOVER_CONFIG, Type.BOOLEAN, false, Importance.LOW, SLOT_FAILOVER_DOC,
                         GROUP, ++order, Width.SHORT, "Failover slot")
-                .define(SNAPSHOT_MODE_CONFIG, Type.STRING, SNAPSHOT_INITIAL,
-                        OneOf.of(SNAPSHOT_INITIAL, SNAPSHOT_NEVER, SNAPSHOT_INITIAL_ONLY), Importance.MEDIUM,
-                        SNAPSHOT_MODE_DOC, GROUP, ++order, Width.SHORT, "Snapshot mode")
+                .define(SNAPSHOT_MODE_CONFIG, Type.STRING, SNAPSHOT_INCREMENTAL,
+                        OneOf.of(SNAPSHOT_INCREMENTAL, SNAPSHOT_INITIAL, SNAPSHOT_NEVER, SNAPSHOT_INITIAL_ONLY),
+                        Importance.MEDIUM, SNAPSHOT_MODE_DOC, GROUP, ++order, Width.SHORT, "Snapshot mode")
+                .define(CHUNK_SIZE_CONFIG, Type.INT, 1024, ConfigDef.Range.between(1, 1_000_000), Importance.LOW,
+                        CHUNK_SIZE_DOC, GROUP, ++order, Width.SHORT, "Incremental snapshot chunk size")
+                .define(SIGNAL_DATA_COLLECTION_CONFIG, Type.STRING, "", Importance.LOW, SIGNAL_DATA_COLLECTION_DOC,
+                        GROUP, ++order, Width.MEDIUM, "Signal table")
                 .define(ENVELOPE_CONFIG, Type.STRING, ENVELOPE_FLAT, OneOf.of(ENVELOPE_FLAT, ENVELOPE_DEBEZIUM),
                         Importance.MEDIUM, ENVELOPE_DOC, GROUP, ++order, Width.SHORT, "Envelope")
                 .define(HEARTBEAT_INTERVAL_MS_CONFIG, Type.LONG, 10_000L, ConfigDef.Range.atLeast(0), Importance.LOW,
@@ -167,6 +184,16 @@ public final class CdcConfig {
 
     public String snapshotMode() {
         return config.getString(SNAPSHOT_MODE_CONFIG);
+    }
+
+    /** The signal table, null when none is set. */
+    public io.tablestream.jdbc.TableId signalTable() {
+        String table = config.getString(SIGNAL_DATA_COLLECTION_CONFIG);
+        return table == null || table.isBlank() ? null : io.tablestream.jdbc.TableId.parse(table);
+    }
+
+    public int chunkSize() {
+        return config.getInt(CHUNK_SIZE_CONFIG);
     }
 
     public boolean debeziumEnvelope() {

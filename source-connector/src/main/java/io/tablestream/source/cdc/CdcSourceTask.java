@@ -37,6 +37,12 @@ public class CdcSourceTask extends SourceTask {
     record Settings(Jdbi jdbi, CdcConfig cdc, List<TableId> tables, Function<TableId, String> topics,
                     Map<String, String> partition, TransactionContext transactions, AckTracker acks,
                     PgTypeCatalog types, RecordFormat format, long kafkaTransactionBudgetMs) {
+
+        /** The same settings for other tables. */
+        Settings withTables(List<TableId> others) {
+            return new Settings(jdbi, cdc, others, topics, partition, transactions, acks, types, format,
+                    kafkaTransactionBudgetMs);
+        }
     }
 
     /** The producer's transaction.timeout.ms unless the connector overrides it. */
@@ -60,12 +66,19 @@ public class CdcSourceTask extends SourceTask {
     private CdcOffset resumeFrom;
     private PostgresSourceConfig config;
     private Settings settings;
-    private ChangeSource source;
+    // At most one of the two: the exported-snapshot read (snapshot.mode=initial) or the stream.
+    private SnapshotSource exportedSnapshot;
+    private StreamSource stream;
+    // While the stream runs: the tables to read chunk by chunk, and the signals that add to them (null: none).
+    private IncrementalSnapshot incremental;
+    private SnapshotSignals signals;
+    private boolean snapshotting;
     private boolean finished;
     private SourceTaskMetrics metrics;
     // Read by the metrics (JMX threads), written by the poll thread.
     private volatile long snapshotRowsRead = -1;
     private volatile long snapshotRowsEstimated = -1;
+    private volatile long snapshotChunksDone = -1;
     private volatile long confirmedLsn;
     private volatile long serverWalLsn;
     private volatile boolean caughtUp;
@@ -155,11 +168,27 @@ public class CdcSourceTask extends SourceTask {
             if (cdc.slotFailover()) {
                 Replication.requireFailoverSupport(h);
             }
-            Replication.ensurePublication(h, cdc, settings.tables());
+            Replication.ensurePublication(h, cdc, withSignalTable(h, cdc, settings.tables()));
             PartitionedTables.requirePublishedAsCaptured(h, cdc.publicationName(), settings.tables());
             settings.tables().forEach(table -> UnavailableValues.profile(h, table).warnIfLacking(log));
         });
-        source = open(offset);
+        open(offset);
+    }
+
+    /** The captured tables and the signal table (signal.data.collection), which must exist, if one is set. */
+    private static List<TableId> withSignalTable(Handle handle, CdcConfig cdc, List<TableId> tables) {
+        TableId signal = cdc.signalTable();
+        if (signal == null || tables.contains(signal)) {
+            return tables;
+        }
+        if (handle.createQuery("SELECT to_regclass(?) IS NULL").bind(0, signal.quoted()).mapTo(Boolean.class).one()) {
+            throw new ConnectException(CdcConfig.SIGNAL_DATA_COLLECTION_CONFIG + "=" + signal + ": the table does not"
+                    + " exist (or the connector's user cannot see it); create it as CREATE TABLE " + signal.quoted()
+                    + " (id text PRIMARY KEY, type text NOT NULL, data text), or unset the option");
+        }
+        List<TableId> all = new java.util.ArrayList<>(tables);
+        all.add(signal);
+        return all;
     }
 
     /**
@@ -227,18 +256,25 @@ public class CdcSourceTask extends SourceTask {
                         : Math.max(0, nowMs - acks.lastAcknowledgedCommitMs()));
         metrics.addGauge("last-acknowledged-commit-time", "commit time of the last change Kafka acknowledged,"
                 + " epoch ms (-1: none yet)", (metricConfig, nowMs) -> acks.lastAcknowledgedCommitMs());
-        metrics.addGauge("snapshot-rows-read", "rows the initial snapshot has read (-1: no snapshot in this task run)",
+        metrics.addGauge("snapshot-rows-read", "rows the snapshot has read in this task run (-1: none)",
                 (metricConfig, nowMs) -> snapshotRowsRead);
+        metrics.addGauge("snapshot-chunks-done", "chunks the incremental snapshot has emitted in this task run (-1:"
+                + " no incremental snapshot in this task run)", (metricConfig, nowMs) -> snapshotChunksDone);
         metrics.addGauge("snapshot-rows-estimated", "rows of the snapshot's tables as pg_class.reltuples estimates"
                 + " them (-1: no snapshot in this task run)", (metricConfig, nowMs) -> snapshotRowsEstimated);
     }
 
     /** After a poll: what the lag and progress metrics read. The server's WAL position costs a query: seldom. */
     private void updateLagAndProgress(List<SourceRecord> records) {
-        if (source instanceof SnapshotSource snapshot) {
-            snapshotRowsRead = snapshot.rowsRead();
-            snapshotRowsEstimated = snapshot.estimatedRows();
-        } else if (source instanceof StreamSource stream) {
+        if (exportedSnapshot != null) {
+            snapshotRowsRead = exportedSnapshot.rowsRead();
+            snapshotRowsEstimated = exportedSnapshot.estimatedRows();
+        } else if (stream != null) {
+            if (incremental != null && (snapshotting || incremental.chunksDone() > 0)) {
+                snapshotRowsRead = incremental.rowsRead();
+                snapshotRowsEstimated = incremental.rowsEstimated();
+                snapshotChunksDone = incremental.chunksDone();
+            }
             confirmedLsn = stream.confirmedLsn();
             caughtUp = records.isEmpty() && acks.allAcknowledged();
             long now = System.currentTimeMillis();
@@ -255,13 +291,22 @@ public class CdcSourceTask extends SourceTask {
         }
     }
 
-    private ChangeSource open(CdcOffset offset) throws SQLException {
+    /**
+     * Opens the exported snapshot or the stream. snapshot.mode=incremental never needs a new slot for a snapshot:
+     * whatever the offsets say (none yet: a first start, or a kill before the first commit), the slot streams from
+     * where it stands and the tables without finished progress are read chunk by chunk beside it.
+     */
+    private void open(CdcOffset offset) throws SQLException {
         CdcConfig cdc = settings.cdc();
         Replication.SlotState slot = settings.jdbi().withHandle(h -> Replication.slotState(h, cdc.slotName()));
-        boolean wantsSnapshot = !CdcConfig.SNAPSHOT_NEVER.equals(cdc.snapshotMode());
-        boolean snapshotPending = wantsSnapshot && (offset == null || !offset.snapshotDone());
+        boolean incrementalMode = CdcConfig.SNAPSHOT_INCREMENTAL.equals(cdc.snapshotMode());
+        boolean exportedMode = CdcConfig.SNAPSHOT_INITIAL.equals(cdc.snapshotMode())
+                || CdcConfig.SNAPSHOT_INITIAL_ONLY.equals(cdc.snapshotMode());
+        boolean snapshotPending = exportedMode && (offset == null || !offset.snapshotDone());
         boolean streams = !CdcConfig.SNAPSHOT_INITIAL_ONLY.equals(cdc.snapshotMode());
-        if (!snapshotPending && streams && offset != null && lost(slot)) {
+        boolean streamedBefore = offset != null && (offset.snapshotDone() || incrementalMode);
+        if (!snapshotPending && streams && streamedBefore && lost(slot)) {
+            // The incremental progress belongs to the lost slot: the exported snapshot reads everything again.
             snapshotPending = resnapshotAfterLosing(slot, offset);
         }
         if (snapshotPending) {
@@ -275,15 +320,16 @@ public class CdcSourceTask extends SourceTask {
             try {
                 log.info("Created slot {} at {}; reading the snapshot of {}", cdc.slotName(),
                         created.consistentPoint().asString(), settings.tables());
-                return new SnapshotSource(settings.jdbi(), created, settings.tables(), settings.topics(),
+                exportedSnapshot = new SnapshotSource(settings.jdbi(), created, settings.tables(), settings.topics(),
                         settings.partition(), settings.format(), settings.types());
+                return;
             } finally {
                 created.connection().close(); // the snapshot is imported: its exporter may go
             }
         }
         if (CdcConfig.SNAPSHOT_INITIAL_ONLY.equals(cdc.snapshotMode())) {
             finished = true;
-            return null;
+            return;
         }
         LogSequenceNumber start = offset == null ? LogSequenceNumber.INVALID_LSN : LogSequenceNumber.valueOf(offset.lsn());
         if (!slot.exists()) {
@@ -291,7 +337,32 @@ public class CdcSourceTask extends SourceTask {
             created.connection().close();
             start = created.consistentPoint();
         }
-        return new StreamSource(settings, () -> Replication.open(config), RetryPolicy.of(config), start, offset);
+        TableId signalTable = cdc.signalTable();
+        List<TableId> streamed = settings.jdbi().withHandle(h -> withSignalTable(h, cdc, settings.tables()));
+        stream = new StreamSource(settings.withTables(streamed), () -> Replication.open(config), RetryPolicy.of(config),
+                start, offset);
+        signals = signalTable == null ? null
+                : new SnapshotSignals(signalTable, settings.topics().apply(signalTable), settings.tables());
+        IncrementalSnapshot.Pending signalled = offset == null ? IncrementalSnapshot.Pending.NONE
+                : IncrementalSnapshot.Pending.parse(offset.snapshots());
+        // Only snapshot.mode=incremental reads captured tables on its own; signals work in every mode.
+        incremental = new IncrementalSnapshot(settings, cdc.chunkSize(), RetryPolicy.of(config), config.batchMaxRows(),
+                incrementalMode ? settings.tables() : List.of(), storedProgress(settings.tables()), signalled);
+        snapshotting = !incremental.idle();
+    }
+
+    /** The incremental snapshot progress stored for each table (absent: none). */
+    private Map<TableId, TableProgress> storedProgress(List<TableId> tables) {
+        Map<Map<String, String>, TableId> byPartition = new java.util.HashMap<>();
+        tables.forEach(t -> byPartition.put(TableProgress.partition(settings.cdc().slotName(), t), t));
+        Map<TableId, TableProgress> progress = new java.util.HashMap<>();
+        context.offsetStorageReader().offsets(byPartition.keySet()).forEach((partition, offset) -> {
+            TableProgress stored = TableProgress.fromMap(offset);
+            if (stored != null) {
+                progress.put(byPartition.get(partition), stored);
+            }
+        });
+        return progress;
     }
 
     /** Whether the slot the offset streamed from can no longer give the changes after it. */
@@ -326,45 +397,82 @@ public class CdcSourceTask extends SourceTask {
             Thread.sleep(500); // initial_only: the snapshot is done, nothing more to do
             return null;
         }
-        if (source == null) {
+        if (exportedSnapshot == null && stream == null) {
             long wait = retryAtMs - System.currentTimeMillis();
             if (wait > 0) {
                 Thread.sleep(Math.min(wait, RETRY_WAIT_MS));
                 return null;
             }
-            if (!attempt("Starting change data capture", this::startCapture) || source == null) {
+            if (!attempt("Starting change data capture", this::startCapture)
+                    || (exportedSnapshot == null && stream == null)) {
                 return null;
             }
         }
+        long start = System.nanoTime();
+        List<SourceRecord> records = exportedSnapshot != null ? pollExportedSnapshot() : pollStream();
+        if (records != null) {
+            metrics.polled(records.size(), (System.nanoTime() - start) / 1_000_000, System.currentTimeMillis());
+            updateLagAndProgress(records);
+        }
+        return records == null || records.isEmpty() ? null : records;
+    }
+
+    private List<SourceRecord> pollStream() throws InterruptedException {
         try {
-            long start = System.nanoTime();
-            List<SourceRecord> records = source.poll(config.batchMaxRows());
-            if (source instanceof SnapshotSource && settings.transactions() != null && !records.isEmpty()) {
+            stream.snapshotsPending(incremental.pendingText());
+            stream.returnOncePassed(Math.max(0, incremental.waitingFor()));
+            List<SourceRecord> polled = stream.poll(config.batchMaxRows());
+            List<SourceRecord> records = new java.util.ArrayList<>(polled.size());
+            for (SourceRecord record : polled) {
+                if (signals != null && signals.isSignal(record)) {
+                    // Never sent to Kafka: done with as soon as it is applied, so the slot may move past it.
+                    acks.acknowledged(record);
+                    signals.apply(record, incremental);
+                } else {
+                    incremental.observe(record);
+                    records.add(record);
+                }
+            }
+            records.addAll(incremental.afterStreamPoll(stream.position(), stream.betweenTransactions()));
+            if (!snapshotting && !incremental.idle()) {
+                snapshotting = true;
+            } else if (snapshotting && incremental.idle()) {
+                snapshotting = false;
+                log.info("Incremental snapshot complete: {} rows in {} chunks in this task run",
+                        incremental.rowsRead(), incremental.chunksDone());
+            }
+            return records;
+        } catch (SQLException | RuntimeException e) {
+            throw failure("Reading changes", e); // the stream retries a lost connection itself
+        }
+    }
+
+    private List<SourceRecord> pollExportedSnapshot() {
+        SnapshotSource snapshot = exportedSnapshot;
+        try {
+            List<SourceRecord> records = snapshot.poll(config.batchMaxRows());
+            if (settings.transactions() != null && !records.isEmpty()) {
                 // Snapshot rows are no database transaction: each batch is its own Kafka transaction, so none
                 // outlives the producer's transaction.timeout.ms however large the tables are.
                 settings.transactions().commitTransaction(records.get(records.size() - 1));
             }
-            metrics.polled(records.size(), (System.nanoTime() - start) / 1_000_000, System.currentTimeMillis());
-            updateLagAndProgress(records);
-            if (source instanceof SnapshotSource snapshot && snapshot.done()) {
+            if (snapshot.done()) {
+                updateLagAndProgress(records);
                 snapshot.close();
                 log.info("Snapshot of {} complete", settings.tables());
-                source = null;
+                exportedSnapshot = null;
                 if (CdcConfig.SNAPSHOT_INITIAL_ONLY.equals(settings.cdc().snapshotMode())) {
                     finished = true;
                 } else {
                     resumeFrom = new CdcOffset(snapshot.consistentLsn(), 0, true);
-                    attempt("Starting to stream after the snapshot", () -> source = open(resumeFrom));
+                    attempt("Starting to stream after the snapshot", () -> open(resumeFrom));
                 }
             }
-            return records.isEmpty() ? null : records;
+            return records;
         } catch (SQLException | RuntimeException e) {
-            if (!(source instanceof SnapshotSource snapshot)) {
-                throw failure("Reading changes", e); // the stream retries a lost connection itself
-            }
             // The exported snapshot dies with its connection: the next attempt reads it again, on a new slot.
             snapshot.close();
-            source = null;
+            exportedSnapshot = null;
             retryLater("Reading the snapshot", e);
             return null;
         }
@@ -378,9 +486,17 @@ public class CdcSourceTask extends SourceTask {
 
     @Override
     public synchronized void stop() {
-        if (source != null) {
-            source.close();
-            source = null;
+        if (exportedSnapshot != null) {
+            exportedSnapshot.close();
+            exportedSnapshot = null;
+        }
+        if (stream != null) {
+            stream.close();
+            stream = null;
+        }
+        if (incremental != null) {
+            incremental.close();
+            incremental = null;
         }
         if (settings != null && settings.cdc().dropSlotOnStop()) {
             settings.jdbi().useHandle(h -> Replication.dropSlot(h, settings.cdc().slotName()));

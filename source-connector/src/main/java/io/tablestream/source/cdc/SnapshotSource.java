@@ -2,7 +2,6 @@ package io.tablestream.source.cdc;
 
 import io.tablestream.jdbc.Identifiers;
 import io.tablestream.jdbc.TableId;
-import io.tablestream.jdbc.types.ColumnReader;
 import io.tablestream.jdbc.types.PgTypeCatalog;
 import io.tablestream.source.TableSchema;
 import org.apache.kafka.connect.data.Struct;
@@ -158,19 +157,8 @@ final class SnapshotSource implements ChangeSource {
     }
 
     private ChangeEvent event(ResultSet rs) throws SQLException {
-        Struct value = new Struct(schema.valueSchema());
-        List<ColumnReader> columns = schema.columns();
-        for (int i = 0; i < columns.size(); i++) {
-            value.put(columns.get(i).column().name(), columns.get(i).read(rs, i + 1));
-        }
-        Struct key = null;
-        if (schema.keySchema() != null) {
-            key = new Struct(schema.keySchema());
-            for (String column : schema.keyColumns()) {
-                key.put(column, value.get(column));
-            }
-        }
-        return new ChangeEvent(schema, topic, 'r', key, null, value, consistentLsn, 0,
+        Struct value = schema.readValue(rs);
+        return new ChangeEvent(schema, topic, 'r', schema.key(value), null, value, consistentLsn, 0,
                 System.currentTimeMillis());
     }
 

@@ -85,6 +85,11 @@ final class StreamSource implements ChangeSource {
     private long offsetLsn;
     private long offsetTxid;
     private int offsetPartChanges;
+    // The signalled snapshots still to do, carried in every offset (null: none); offsetSnapshots: the cached one's.
+    private String snapshots;
+    private String offsetSnapshots;
+    // A poll returns as soon as the stream has handed out every transaction committed before this LSN (0: never).
+    private long returnOncePassed;
 
     // null while the connection is lost, until the next attempt (at retryAtMs) succeeds
     private Connection connection;
@@ -188,7 +193,7 @@ final class StreamSource implements ChangeSource {
             if (message != null) {
                 handle(PgOutputDecoder.decode(message), out);
             }
-            if (batch.complete(out.size(), message != null)) {
+            if (batch.complete(out.size(), message != null) || passed(returnOncePassed)) {
                 break;
             }
             if (message == null) {
@@ -398,13 +403,14 @@ final class StreamSource implements ChangeSource {
      */
     private SourceRecord emit(ChangeEvent event, List<SourceRecord> out) {
         if (offset == null || offsetLsn != lastCompletedLsn || offsetTxid != lastCompletedTxid
-                || offsetPartChanges != partChanges) {
+                || offsetPartChanges != partChanges || !Objects.equals(offsetSnapshots, snapshots)) {
             // Shared by the records of a position (all of a large transaction's but its last): Connect only reads it.
-            offset = Collections.unmodifiableMap(
-                    new CdcOffset(lastCompletedLsn, lastCompletedTxid, true, partTxid, partChanges).toMap());
+            offset = Collections.unmodifiableMap(new CdcOffset(lastCompletedLsn, lastCompletedTxid, true, partTxid,
+                    partChanges).withSnapshots(snapshots).toMap());
             offsetLsn = lastCompletedLsn;
             offsetTxid = lastCompletedTxid;
             offsetPartChanges = partChanges;
+            offsetSnapshots = snapshots;
         }
         if (transactions != null && kafkaTransactionStartedMs < 0) {
             kafkaTransactionStartedMs = pollStartedMs;
@@ -441,6 +447,36 @@ final class StreamSource implements ChangeSource {
                 confirm(received);
             }
         }
+    }
+
+    /**
+     * Every database transaction committed before this LSN has been handed out by {@link #poll}: the end of the last
+     * one, or, between transactions, the position the server says it has decoded up to (its keepalives carry it).
+     */
+    long position() {
+        if (stream == null || !betweenTransactions()) {
+            return lastCompletedLsn;
+        }
+        return Math.max(lastCompletedLsn, stream.getLastReceiveLSN().asLong());
+    }
+
+    /** Whether the records handed out so far end a database transaction (none is partly handed out). */
+    boolean betweenTransactions() {
+        return transaction == null && held == null;
+    }
+
+    /** The signalled snapshots still to do, for the offsets of the records emitted from now on (null: none). */
+    void snapshotsPending(String pending) {
+        snapshots = pending;
+    }
+
+    /** Makes polls return as soon as {@link #position} reaches {@code lsn} between transactions (0: never). */
+    void returnOncePassed(long lsn) {
+        returnOncePassed = lsn;
+    }
+
+    private boolean passed(long lsn) {
+        return lsn > 0 && betweenTransactions() && position() >= lsn;
     }
 
     /** The LSN last confirmed to the slot (its confirmed_flush_lsn, once the server has the status update). */

@@ -14,7 +14,6 @@ import java.sql.Array;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.stream.Collectors;
 
 /**
  * Values the WAL does not carry: a large (TOASTed, stored out of line) value that an update left unchanged is sent
@@ -114,24 +113,11 @@ final class UnavailableValues {
 
     /** The header value: the column names as a JSON array of strings. */
     static String headerValue(List<String> columns) {
-        return columns.stream().map(UnavailableValues::jsonString).collect(Collectors.joining(",", "[", "]"));
+        return JsonStrings.write(columns);
     }
 
-    private static String jsonString(String text) {
-        StringBuilder json = new StringBuilder(text.length() + 2).append('"');
-        for (char ch : text.toCharArray()) {
-            switch (ch) {
-                case '"' -> json.append("\\\"");
-                case '\\' -> json.append("\\\\");
-                default -> {
-                    if (ch < 0x20) {
-                        json.append(String.format("\\u%04x", (int) ch));
-                    } else {
-                        json.append(ch);
-                    }
-                }
-            }
-        }
-        return json.append('"').toString();
+    /** The column names a header value written by {@link #headerValue} lists. */
+    static List<String> columnsOf(String headerValue) {
+        return JsonStrings.read(headerValue);
     }
 }

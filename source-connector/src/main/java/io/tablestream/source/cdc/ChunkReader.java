@@ -1,0 +1,231 @@
+package io.tablestream.source.cdc;
+
+import io.tablestream.jdbc.Identifiers;
+import io.tablestream.jdbc.TableId;
+import io.tablestream.jdbc.types.PgTypeCatalog;
+import io.tablestream.source.TableSchema;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.errors.ConnectException;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.JdbiException;
+import org.jdbi.v3.core.transaction.TransactionIsolationLevel;
+
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * Reads one chunk of a table for the incremental snapshot, in one repeatable-read transaction whose first statement
+ * takes the transaction snapshot and the WAL insert position (see {@link SnapshotWindow} for why both). Chunks
+ * follow the primary key ({@code (key) > (last key) ORDER BY key LIMIT n}, one index range scan each); a table
+ * without one is read by ranges of pages ({@code ctid}), which cannot tell a row moved by an update from a new one.
+ */
+final class ChunkReader implements AutoCloseable {
+
+    /** One chunk: the rows read and the watermarks of the transaction that read them. */
+    record Chunk(SnapshotWindow.PgSnapshot snapshot, long highWatermark, List<ChangeEvent> rows,
+                 TableProgress after) {
+    }
+
+    private static final String WATERMARKS_SQL = "SELECT pg_current_snapshot()::text,"
+            + " pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::bigint";
+    /** What the schema is read from: columns and their types, the primary key and the replica identity. */
+    private static final String FINGERPRINT_SQL = "SELECT c.relreplident::text || coalesce((SELECT string_agg(a.attname"
+            + " || ':' || a.atttypid || ':' || a.atttypmod || ':' || a.attnotnull, ',' ORDER BY a.attnum) FROM"
+            + " pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), '') || '|'"
+            + " || coalesce((SELECT i.indkey::text FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary), '')"
+            + " FROM pg_class c WHERE c.oid = ?::regclass";
+    private static final String KEY_TYPES_SQL = "SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a"
+            + " WHERE a.attrelid = ?::regclass AND a.attname = ?";
+
+    private final Jdbi jdbi;
+    private final PgTypeCatalog types;
+    private final int chunkSize;
+    // One connection for all chunks (null until the first, and after a failure), and the schema read last with
+    // the catalog state it was read from: a chunk re-reads the schema only when that changed.
+    private Handle handle;
+    private TableId schemaTable;
+    private String schemaFingerprint;
+    private TableSchema schema;
+    private Boolean flushableMessages;
+
+    ChunkReader(Jdbi jdbi, PgTypeCatalog types, int chunkSize) {
+        this.jdbi = jdbi;
+        this.types = types;
+        this.chunkSize = chunkSize;
+    }
+
+    /**
+     * The chunk of {@code table} after {@code progress}, in the schema the stream gives the table; only rows
+     * matching {@code filter} (an SQL condition from a signal; null: all).
+     */
+    Chunk read(TableId table, String topic, TableProgress progress, String filter) throws SQLException {
+        if (handle == null) {
+            handle = jdbi.open();
+        }
+        try {
+            return handle.inTransaction(TransactionIsolationLevel.REPEATABLE_READ, h -> read(h, table, topic, progress, filter));
+        } catch (SQLException | RuntimeException e) {
+            close(); // the next chunk starts on a new connection
+            throw e;
+        }
+    }
+
+    /** Fails (IllegalArgumentException, saying why) unless {@code filter} is an SQL condition on {@code table}. */
+    void requireValidFilter(TableId table, String filter) {
+        try {
+            jdbi.useHandle(h -> h.createQuery("EXPLAIN SELECT 1 FROM " + table.quoted() + " WHERE (" + filter + ")")
+                    .mapTo(String.class).list());
+        } catch (JdbiException e) {
+            throw new IllegalArgumentException("filter " + filter + " is not a condition on " + table + ": "
+                    + e.getMessage());
+        }
+    }
+
+    /**
+     * Writes a logical decoding message (not transactional, ignored by pgoutput): its WAL record lies past every
+     * watermark read before, so the stream moves past them even when nothing else is written. Flushed at once
+     * where the server can (PostgreSQL 17+): the walsender decodes only flushed WAL, and an unflushed record waits
+     * for the WAL writer (wal_writer_delay) or the next commit.
+     */
+    void writeWatermarkMessage() {
+        if (flushableMessages == null) {
+            flushableMessages = handle.createQuery("SELECT current_setting('server_version_num')::int >= 170000")
+                    .mapTo(Boolean.class).one();
+        }
+        handle.createQuery(flushableMessages
+                        ? "SELECT pg_logical_emit_message(false, 'tablestream.snapshot', '', true)"
+                        : "SELECT pg_logical_emit_message(false, 'tablestream.snapshot', '')")
+                .mapTo(String.class).one();
+    }
+
+    private Chunk read(Handle h, TableId table, String topic, TableProgress progress, String filter)
+            throws SQLException {
+        record Watermarks(String snapshot, long lsn) {
+        }
+        Watermarks marks = h.createQuery(WATERMARKS_SQL)
+                .map((rs, ctx) -> new Watermarks(rs.getString(1), rs.getLong(2))).one();
+        String fingerprint = h.createQuery(FINGERPRINT_SQL).bind(0, table.quoted()).mapTo(String.class).one();
+        if (!table.equals(schemaTable) || !fingerprint.equals(schemaFingerprint)) {
+            UnavailableValues.Profile profile = UnavailableValues.profile(h, table);
+            schema = UnavailableValues.relax(TableSchema.read(h, table, types), profile.replicaIdentity(),
+                    profile.toastable(), types);
+            schemaTable = table;
+            schemaFingerprint = fingerprint;
+        }
+        {
+            List<ChangeEvent> rows = new ArrayList<>();
+            TableProgress after = schema.keyColumns().isEmpty()
+                    ? readPages(h, schema, topic, progress, filter, marks.lsn(), rows)
+                    : readKeyRange(h, schema, topic, progress, filter, marks.lsn(), rows);
+            return new Chunk(SnapshotWindow.PgSnapshot.parse(marks.snapshot()), marks.lsn(), rows, after);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (handle != null) {
+            try {
+                handle.close();
+            } catch (JdbiException e) {
+                // The connection is gone already: nothing is left to release.
+            }
+            handle = null;
+        }
+    }
+
+    private TableProgress readKeyRange(Handle h, TableSchema schema, String topic, TableProgress progress,
+                                       String filter, long lsn, List<ChangeEvent> rows) throws SQLException {
+        List<String> keys = schema.keyColumns();
+        String keyList = keys.stream().map(Identifiers::quote).collect(Collectors.joining(", "));
+        StringBuilder sql = new StringBuilder("SELECT ").append(columnList(schema));
+        for (int i = 0; i < keys.size(); i++) {
+            // Named apart from the columns themselves, which ORDER BY refers to.
+            sql.append(", ").append(Identifiers.quote(keys.get(i))).append("::text AS ")
+                    .append(Identifiers.quote("tablestream key " + i));
+        }
+        sql.append(" FROM ").append(schema.table().quoted()).append(" WHERE ")
+                .append(filter == null ? "true" : "(" + filter + ")");
+        if (progress.after() != null) {
+            if (progress.after().size() != keys.size()) {
+                throw new ConnectException("The snapshot progress of " + schema.table() + " holds " + progress.after()
+                        + ", but the table's primary key is now " + keys + "; reset the table's snapshot offset");
+            }
+            List<String> typed = new ArrayList<>();
+            for (String key : keys) {
+                String type = h.createQuery(KEY_TYPES_SQL).bind(0, schema.table().quoted()).bind(1, key)
+                        .mapTo(String.class).one();
+                typed.add("?::" + type);
+            }
+            sql.append(" AND (").append(keyList).append(") > (").append(String.join(", ", typed)).append(")");
+        }
+        sql.append(" ORDER BY ").append(keyList).append(" LIMIT ").append(chunkSize);
+        List<String> last = progress.after();
+        try (PreparedStatement statement = h.getConnection().prepareStatement(sql.toString())) {
+            if (progress.after() != null) {
+                for (int i = 0; i < keys.size(); i++) {
+                    statement.setString(i + 1, progress.after().get(i));
+                }
+            }
+            try (ResultSet rs = statement.executeQuery()) {
+                int first = schema.columns().size() + 1;
+                while (rs.next()) {
+                    rows.add(event(schema, topic, rs, lsn));
+                    last = new ArrayList<>(keys.size());
+                    for (int i = 0; i < keys.size(); i++) {
+                        last.add(rs.getString(first + i));
+                    }
+                }
+            }
+        }
+        return new TableProgress(last, rows.size() < chunkSize);
+    }
+
+    /**
+     * A table without a primary key: the next pages, as many as should hold about a chunk of rows. Rows beyond the
+     * table's size at this snapshot were written after it, so the stream has them.
+     */
+    private TableProgress readPages(Handle h, TableSchema schema, String topic, TableProgress progress,
+                                    String filter, long lsn, List<ChangeEvent> rows) throws SQLException {
+        record Size(long pages, double tuples, long relpages, String kind) {
+        }
+        Size size = h.createQuery("SELECT pg_relation_size(c.oid) / current_setting('block_size')::bigint,"
+                        + " c.reltuples, c.relpages, c.relkind::text FROM pg_class c WHERE c.oid = ?::regclass")
+                .bind(0, schema.table().quoted())
+                .map((rs, ctx) -> new Size(rs.getLong(1), rs.getDouble(2), rs.getLong(3), rs.getString(4))).one();
+        if (!"r".equals(size.kind())) {
+            throw new ConnectException("Table " + schema.table() + " has no primary key and is not a plain table"
+                    + " (relkind " + size.kind() + "): the incremental snapshot cannot read it in chunks. Add a"
+                    + " primary key, or set " + CdcConfig.SNAPSHOT_MODE_CONFIG + "=" + CdcConfig.SNAPSHOT_INITIAL);
+        }
+        long from = progress.after() == null ? 0 : Long.parseLong(progress.after().get(0));
+        long rowsPerPage = size.relpages() > 0 && size.tuples() > 0 ? Math.max(1, (long) (size.tuples() / size.relpages())) : 1;
+        long to = from + Math.max(1, chunkSize / rowsPerPage);
+        String sql = "SELECT " + columnList(schema) + " FROM " + schema.table().quoted()
+                + " WHERE ctid >= ?::tid AND ctid < ?::tid" + (filter == null ? "" : " AND (" + filter + ")");
+        try (PreparedStatement statement = h.getConnection().prepareStatement(sql)) {
+            statement.setString(1, "(" + from + ",0)");
+            statement.setString(2, "(" + to + ",0)");
+            try (ResultSet rs = statement.executeQuery()) {
+                while (rs.next()) {
+                    rows.add(event(schema, topic, rs, lsn));
+                }
+            }
+        }
+        return new TableProgress(List.of(Long.toString(to)), to >= size.pages());
+    }
+
+    private static String columnList(TableSchema schema) {
+        return schema.columns().stream().map(c -> Identifiers.quote(c.column().name()))
+                .collect(Collectors.joining(", "));
+    }
+
+    private static ChangeEvent event(TableSchema schema, String topic, ResultSet rs, long lsn) throws SQLException {
+        Struct value = schema.readValue(rs);
+        return new ChangeEvent(schema, topic, 'r', schema.key(value), null, value, lsn, 0, System.currentTimeMillis());
+    }
+}

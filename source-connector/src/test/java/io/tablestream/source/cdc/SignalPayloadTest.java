@@ -1,0 +1,51 @@
+package io.tablestream.source.cdc;
+
+import io.tablestream.jdbc.TableId;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class SignalPayloadTest {
+
+    @Test
+    void readsDebeziumsExecuteSnapshotPayload() {
+        Object payload = MiniJson.parse("{\"data-collections\": [\"public.a\", \"s.\\\"B\\\"\"], \"type\": \"incremental\","
+                + " \"additional-conditions\": [{\"data-collection\": \"public.a\", \"filter\": \"id > 5 AND v = 'x'\"}],"
+                + " \"n\": -1.5e2, \"on\": true, \"off\": null}");
+        assertEquals(Map.of("data-collections", List.of("public.a", "s.\"B\""), "type", "incremental",
+                "additional-conditions", List.of(Map.of("data-collection", "public.a", "filter", "id > 5 AND v = 'x'")),
+                "n", -150.0, "on", true), withoutNulls((Map<?, ?>) payload));
+        assertTrue(((Map<?, ?>) payload).containsKey("off"));
+    }
+
+    private static Map<?, ?> withoutNulls(Map<?, ?> map) {
+        Map<Object, Object> copy = new java.util.HashMap<>(map);
+        copy.values().removeIf(java.util.Objects::isNull);
+        return copy;
+    }
+
+    @Test
+    void saysWhereTextIsNotJson() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MiniJson.parse("{\"a\": }"));
+        assertEquals("not JSON at character 7: unexpected text", e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> MiniJson.parse("not json"));
+        assertThrows(IllegalArgumentException.class, () -> MiniJson.parse("[1, 2"));
+    }
+
+    @Test
+    void pendingSignalledWorkReadsBackFromTheOffsetText() {
+        String text = "{\"paused\":true,\"tables\":[" + JsonStrings.write(List.of("public.a", "sig-1", "id > 5")) + ","
+                + JsonStrings.write(List.of("s.b", "sig-2", "")) + "],\"done\":[\"public.empty\"]}";
+        IncrementalSnapshot.Pending pending = IncrementalSnapshot.Pending.parse(text);
+        assertEquals(true, pending.paused());
+        assertEquals(List.of(new IncrementalSnapshot.Work(new TableId("public", "a"), "id > 5", "sig-1"),
+                new IncrementalSnapshot.Work(new TableId("s", "b"), null, "sig-2")), pending.work());
+        assertEquals(List.of(new TableId("public", "empty")), pending.readWithoutRecord());
+        assertEquals(IncrementalSnapshot.Pending.NONE, IncrementalSnapshot.Pending.parse(null));
+    }
+}
