@@ -2,10 +2,11 @@ package io.tablestream.e2e.cdc;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.tablestream.e2e.TopicReader;
 import io.tablestream.testkit.ConnectWorker;
+import io.tablestream.testkit.Pause;
 import io.tablestream.testkit.Stack;
 import io.tablestream.testkit.TablestreamStack;
+import io.tablestream.testkit.TopicReader;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -163,7 +164,7 @@ class CdcIncrementalSnapshotIT {
                 db.useHandle(h -> h.execute("DELETE FROM items WHERE id = ?", id));
             }
             operations.incrementAndGet();
-            CdcFixture.sleep(2);
+            Pause.millis(2);
         }
     }
 
@@ -215,7 +216,7 @@ class CdcIncrementalSnapshotIT {
             if (System.nanoTime() > deadline) {
                 fail("Timed out after " + TIMEOUT + " waiting for " + what);
             }
-            CdcFixture.sleep(100);
+            Pause.millis(100);
         }
     }
 
