@@ -1,9 +1,9 @@
 package io.tablestream.sink;
 
+import io.tablestream.jdbc.Json;
 import org.apache.kafka.connect.data.Field;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.Struct;
-import org.apache.kafka.connect.data.Values;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.header.Header;
 import org.apache.kafka.connect.sink.SinkRecord;
@@ -109,7 +109,12 @@ final class RecordUnwrapper {
         if (header == null || header.value() == null) {
             return Set.of();
         }
-        Object names = header.value() instanceof String text ? Values.parseString(text).value() : header.value();
+        Object names;
+        try {
+            names = header.value() instanceof String text ? Json.parse(text) : header.value();
+        } catch (IllegalArgumentException notJson) {
+            names = null;
+        }
         if (!(names instanceof List<?> list)) {
             throw new ConnectException("The header '" + UNAVAILABLE_COLUMNS_HEADER + "' of the record at "
                     + Records.position(record) + " is not a JSON array of column names, e.g. [\"big_text\"]");

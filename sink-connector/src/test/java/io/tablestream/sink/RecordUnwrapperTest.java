@@ -67,6 +67,10 @@ class RecordUnwrapperTest {
                 new Struct(ROW).put("id", 1), 9);
         text.headers().addString("unavailable.columns", "[\"v\", \"w\"]");
         assertEquals(Set.of("v", "w"), unwrapper.unwrap(text).unavailableColumns());
+        SinkRecord quoted = new SinkRecord("t", 0, KEY, new Struct(KEY).put("id", 1), ROW,
+                new Struct(ROW).put("id", 1), 10);
+        quoted.headers().addString("unavailable.columns", "[\"say \\\"hi\\\"\"]"); // as the source escapes it
+        assertEquals(Set.of("say \"hi\""), unwrapper.unwrap(quoted).unavailableColumns());
         SinkRecord parsed = new SinkRecord("t", 0, KEY, new Struct(KEY).put("id", 1), ROW,
                 new Struct(ROW).put("id", 1), 9);
         parsed.headers().add("unavailable.columns", new SchemaAndValue(SchemaBuilder.array(Schema.STRING_SCHEMA)

@@ -1,5 +1,6 @@
 package io.tablestream.source.cdc;
 
+import io.tablestream.jdbc.Json;
 import io.tablestream.jdbc.RetryPolicy;
 import io.tablestream.jdbc.TableId;
 import org.apache.kafka.connect.source.SourceRecord;
@@ -118,7 +119,7 @@ final class IncrementalSnapshot {
             if (text == null) {
                 return NONE;
             }
-            Map<?, ?> json = (Map<?, ?>) MiniJson.parse(text);
+            Map<?, ?> json = (Map<?, ?>) Json.parse(text);
             List<Work> work = new ArrayList<>();
             for (Object entry : (List<?>) json.get("tables")) {
                 List<?> fields = (List<?>) entry;
@@ -163,11 +164,11 @@ final class IncrementalSnapshot {
             return null;
         }
         return "{\"paused\":" + paused + ",\"tables\":[" + String.join(",", entries) + "],\"done\":"
-                + JsonStrings.write(readWithoutRecord.stream().map(TableId::toString).toList()) + "}";
+                + Json.write(readWithoutRecord.stream().map(TableId::toString).toList()) + "}";
     }
 
     private static String entryText(Work work) {
-        return JsonStrings.write(List.of(work.table().toString(), work.run(),
+        return Json.write(List.of(work.table().toString(), work.run(),
                 work.filter() == null ? "" : work.filter()));
     }
 

@@ -1,5 +1,6 @@
 package io.tablestream.source.cdc;
 
+import io.tablestream.jdbc.Json;
 import io.tablestream.jdbc.TableId;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.header.Header;
@@ -144,7 +145,7 @@ final class SnapshotSignals {
         if (data == null || data.isBlank()) {
             throw new IllegalArgumentException("its data is empty");
         }
-        Object parsed = MiniJson.parse(data);
+        Object parsed = Json.parse(data);
         if (!(parsed instanceof Map<?, ?> map)) {
             throw new IllegalArgumentException("its data must be a JSON object");
         }

@@ -1,5 +1,6 @@
 package io.tablestream.source.cdc;
 
+import io.tablestream.jdbc.Json;
 import io.tablestream.jdbc.TableId;
 import org.apache.kafka.connect.errors.ConnectException;
 
@@ -45,7 +46,7 @@ record TableProgress(List<String> after, boolean done, String run) {
         Map<String, Object> map = new HashMap<>();
         map.put(VERSION_KEY, VERSION);
         if (after != null) {
-            map.put(AFTER_KEY, JsonStrings.write(after)); // offsets hold primitives only
+            map.put(AFTER_KEY, Json.write(after)); // offsets hold primitives only
         }
         map.put(DONE_KEY, done);
         if (run != null) {
@@ -72,7 +73,7 @@ record TableProgress(List<String> after, boolean done, String run) {
                     + " as a JSON string>, ...]\" (optional), \"done\":<boolean>, \"run\":\"<signal id>\""
                     + " (optional)}, got " + map);
         }
-        return new TableProgress(after == null ? null : JsonStrings.read((String) after), done, (String) run);
+        return new TableProgress(after == null ? null : Json.parseStrings((String) after), done, (String) run);
     }
 
     /**

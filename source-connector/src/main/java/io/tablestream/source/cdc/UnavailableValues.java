@@ -1,5 +1,6 @@
 package io.tablestream.source.cdc;
 
+import io.tablestream.jdbc.Json;
 import io.tablestream.jdbc.TableId;
 import io.tablestream.jdbc.types.ColumnReader;
 import io.tablestream.jdbc.types.PgColumn;
@@ -113,11 +114,11 @@ final class UnavailableValues {
 
     /** The header value: the column names as a JSON array of strings. */
     static String headerValue(List<String> columns) {
-        return JsonStrings.write(columns);
+        return Json.write(columns);
     }
 
     /** The column names a header value written by {@link #headerValue} lists. */
     static List<String> columnsOf(String headerValue) {
-        return JsonStrings.read(headerValue);
+        return Json.parseStrings(headerValue);
     }
 }

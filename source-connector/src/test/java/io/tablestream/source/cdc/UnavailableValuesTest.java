@@ -17,8 +17,9 @@ class UnavailableValuesTest {
     @Test
     void theHeaderIsAJsonArrayOfTheColumnNames() {
         assertEquals("[\"big_text\",\"doc\"]", UnavailableValues.headerValue(List.of("big_text", "doc")));
-        assertEquals("[\"say \\\"hi\\\"\",\"back\\\\slash\",\"tab\\u0009\"]",
-                UnavailableValues.headerValue(List.of("say \"hi\"", "back\\slash", "tab\t")));
+        List<String> hostile = List.of("say \"hi\"", "back\\slash", "tab\t");
+        assertEquals("[\"say \\\"hi\\\"\",\"back\\\\slash\",\"tab\\t\"]", UnavailableValues.headerValue(hostile));
+        assertEquals(hostile, UnavailableValues.columnsOf(UnavailableValues.headerValue(hostile)));
     }
 
     @Test
