@@ -94,6 +94,15 @@ class TaskStopIT {
         cutAndAssertStopsPromptly("stop-cdc");
     }
 
+    @Test
+    void aStreamingCdcTaskLeavesNoThreadBehind() {
+        deployReadingTenRows("stop-streaming", "mode", "cdc", "slot.name", "stop_streaming", "publication.name",
+                "stop_streaming");
+        db.useHandle(h -> h.execute("INSERT INTO items SELECT g, 'item ' || g FROM generate_series(11, 20) g"));
+        TopicReader.readUntilId(stack.kafka().bootstrapServers(), "stop-streaming.items", 20L, TIMEOUT);
+        deleteAndAssertStopsPromptly("stop-streaming");
+    }
+
     /** A source on table items through the proxy, topic {@code <name>.items}, once its ten rows have arrived. */
     private void deployReadingTenRows(String name, String... extra) {
         stack.rest().createOrUpdateConnector(name, Fixtures.sourceConfig(stack, proxiedUrl, "items", name + ".", extra));
@@ -128,16 +137,19 @@ class TaskStopIT {
         deleteAndAssertStopsPromptly(connector);
     }
 
+    /** The task thread ends promptly, and so does a CDC task's stream reader (named after the slot). */
     private void deleteAndAssertStopsPromptly(String connector) {
         long t0 = System.nanoTime();
         stack.rest().deleteConnector(connector);
-        String taskThread = "task-thread-" + connector + "-0";
-        while (threadAlive(taskThread)) {
-            if (System.nanoTime() - t0 > STOP_BOUND.toNanos()) {
-                fail("task thread " + taskThread + " still running " + STOP_BOUND.toSeconds()
-                        + " s after its connector was deleted:\n" + stackOf(taskThread));
+        for (String thread : List.of("task-thread-" + connector + "-0",
+                "tablestream-cdc-read-ahead-" + connector.replace('-', '_'))) {
+            while (threadAlive(thread)) {
+                if (System.nanoTime() - t0 > STOP_BOUND.toNanos()) {
+                    fail("thread " + thread + " still running " + STOP_BOUND.toSeconds()
+                            + " s after its connector was deleted:\n" + stackOf(thread));
+                }
+                sleep(Duration.ofMillis(100));
             }
-            sleep(Duration.ofMillis(100));
         }
     }
 
