@@ -248,7 +248,8 @@ final class StreamReadAhead implements AutoCloseable {
         } else if (message instanceof Insert insert) {
             CapturedTable table = relations.get(insert.relationId());
             if (table != null) {
-                add(event(table, 'c', table.key(insert.newTuple()), null, table.row(insert.newTuple()), List.of()));
+                Struct row = table.row(insert.newTuple());
+                add(event(table, 'c', table.key(row), null, row, List.of()));
             }
         } else if (message instanceof Update update) {
             CapturedTable table = relations.get(update.relationId());

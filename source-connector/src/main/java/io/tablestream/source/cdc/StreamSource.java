@@ -33,10 +33,10 @@ final class StreamSource implements ChangeSource {
     /** A poll that finds nothing returns after this long, so the task still confirms and heartbeats. */
     private static final long IDLE_WAIT_MS = 500;
     /**
-     * How long an idle poll waits for the read-ahead thread at a time before it checks whether its batch is due;
-     * the wait ends as soon as changes arrive.
+     * How long a poll that holds nothing waits for the read-ahead thread at a time before it checks whether its
+     * {@value #IDLE_WAIT_MS} ms are up; the wait ends as soon as changes arrive, so it adds no latency.
      */
-    private static final long IDLE_SLEEP_MS = 2;
+    private static final long IDLE_LOOK_MS = 50;
 
     private final CdcSourceTask.Settings settings;
     private final ReplicationConnector connector;
@@ -170,7 +170,8 @@ final class StreamSource implements ChangeSource {
             if (batch.complete(out.size(), item != null)) {
                 break;
             }
-            item = readAhead.next(item == null ? IDLE_SLEEP_MS : 0);
+            // Holding nothing, wait for the read-ahead thread (a chunk ends the wait at once); else just look.
+            item = readAhead.next(item == null && out.isEmpty() ? IDLE_LOOK_MS : 0);
         }
         if (out.isEmpty()) {
             heartbeat();
