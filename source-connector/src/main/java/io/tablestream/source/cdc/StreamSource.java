@@ -371,8 +371,8 @@ final class StreamSource implements ChangeSource {
     public void close() {
         boolean stopped = true;
         if (readAhead != null) {
-            confirmedLsn = readAhead.confirmedLsn();
             stopped = readAhead.stop();
+            confirmedLsn = readAhead.confirmedLsn();
         }
         if (stream != null && stopped) {
             try {
