@@ -33,12 +33,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
- * Reads the replication stream on a thread of its own, ahead of the task thread: decodes each pgoutput message,
- * converts its rows into change events and hands them over, in stream order, through a bounded queue. The task
- * thread so only turns events into records and hands them to Connect, whose converter and producer work on that
- * thread overlaps with the decoding of what comes next. Every decision about offsets, Kafka transactions and what
- * the slot may confirm stays with the task thread; this thread is the only one that touches the replication
- * connection, so it also sends the confirmations the task thread asks for.
+ * Reads the replication stream, decodes each pgoutput message and converts its rows into change events, in stream
+ * order. While there is a backlog it does so on a thread of its own, ahead of the task thread, handing the events
+ * over through a bounded queue: the task thread then only turns events into records and hands them to Connect,
+ * whose converter and producer work overlaps with the decoding of what comes next. Once the stream is quiet the
+ * thread ends and the task thread reads for itself again, so a lone small commit does not pay a hand-over between
+ * threads (which, on a machine without a free core, waits for one). Every decision about offsets, Kafka
+ * transactions and what the slot may confirm stays with the task thread; whichever thread reads is the only one
+ * that touches the replication connection, so it also sends the confirmations the task thread asks for.
  */
 final class StreamReadAhead implements AutoCloseable {
 
@@ -85,6 +87,8 @@ final class StreamReadAhead implements AutoCloseable {
     private static final long HAND_OVER_WAIT_MS = 50;
     /** How long close() waits for the thread before closing the connection under it. */
     private static final long STOP_WAIT_MS = 2_000;
+    /** With no message for this long, the thread ends and the task thread reads for itself again. */
+    private static final long QUIET_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
     private final PGReplicationStream stream;
     private final Jdbi jdbi;
@@ -94,22 +98,26 @@ final class StreamReadAhead implements AutoCloseable {
     private final Set<Character> skippedOperations;
     private final String unavailablePlaceholder;
     private final BlockingQueue<List<Item>> queue = new ArrayBlockingQueue<>(QUEUE_CHUNKS);
-    private final Thread thread;
+    private final String threadName;
 
-    // Owned by the reading thread.
+    // Owned by whichever thread reads: the read-ahead thread while it runs, else the task thread.
     private final Map<Integer, CapturedTable> relations = new HashMap<>();
     private Begin transaction;
     private List<Item> chunk = new ArrayList<>();
     private int chunkBytes;
     private long caughtUpLsn;
     private long confirmed;
+    private int messagesWithoutPause;
 
     // Owned by the task thread.
     private List<Item> taken = List.of();
     private int takenIndex;
+    private Thread thread; // the last read-ahead thread started, null before the first
 
     private volatile boolean running = true;
-    private volatile boolean ended;
+    // Written last by the read-ahead thread before it ends, so the task thread then sees all it wrote.
+    private volatile boolean threadReads;
+    private volatile boolean threadDied;
     private volatile long confirmRequested;
     private volatile long confirmedLsn;
 
@@ -124,30 +132,75 @@ final class StreamReadAhead implements AutoCloseable {
         this.confirmed = confirmedLsn;
         this.confirmedLsn = confirmedLsn;
         this.confirmRequested = confirmedLsn;
-        this.thread = new Thread(this::run, "tablestream-cdc-read-ahead-" + settings.cdc().slotName());
-        thread.setDaemon(true); // never keeps a worker's JVM alive; close() still ends it
-        thread.start();
+        this.threadName = "tablestream-cdc-read-ahead-" + settings.cdc().slotName();
     }
 
     /**
-     * The next item, waiting up to {@code waitMs} for one; null when none came. Task thread only.
+     * The next item, waiting up to {@code waitMs} for one (or, reading on this thread, looking once more after
+     * {@value #IDLE_SLEEP_MS} ms); null when none came. Task thread only.
      *
-     * @throws ConnectException when the reading thread ended without saying why (an Error, logged by the JVM)
+     * @throws ConnectException when the read-ahead thread ended without saying why (an Error, logged by the JVM)
      */
-    Item next(long waitMs) throws InterruptedException {
+    Item next(long waitMs) throws InterruptedException, SQLException {
         if (takenIndex == taken.size()) {
-            List<Item> chunk = waitMs > 0 ? queue.poll(waitMs, TimeUnit.MILLISECONDS) : queue.poll();
-            if (chunk == null) {
-                if (ended && queue.isEmpty()) {
-                    throw new ConnectException("The thread reading the replication stream (" + thread.getName()
-                            + ") ended unexpectedly; see the worker's log for its error");
-                }
+            List<Item> items;
+            if (threadReads) {
+                items = waitMs > 0 ? queue.poll(waitMs, TimeUnit.MILLISECONDS) : queue.poll();
+            } else if (!queue.isEmpty()) {
+                items = queue.poll(); // what the thread read before it ended
+            } else if (threadDied) {
+                throw new ConnectException("The thread reading the replication stream (" + threadName
+                        + ") ended unexpectedly; see the worker's log for its error");
+            } else {
+                items = readHere(waitMs);
+            }
+            if (items == null) {
                 return null;
             }
-            taken = chunk;
+            taken = items;
             takenIndex = 0;
         }
         return taken.get(takenIndex++);
+    }
+
+    /**
+     * Reads on the task thread, a message at a time, so its poll decides when to return as without a second thread;
+     * once a full chunk's worth of messages was pending without a pause, the read-ahead thread takes over.
+     */
+    private List<Item> readHere(long waitMs) throws InterruptedException, SQLException {
+        while (chunk.isEmpty()) {
+            if (!readOne()) {
+                messagesWithoutPause = 0;
+                if (!chunk.isEmpty()) {
+                    break; // where the stream is caught up
+                }
+                if (waitMs > 0) {
+                    TimeUnit.MILLISECONDS.sleep(IDLE_SLEEP_MS);
+                }
+                return null;
+            }
+            if (++messagesWithoutPause >= CHUNK_ITEMS) {
+                messagesWithoutPause = 0;
+                List<Item> items = takeChunk();
+                startThread();
+                return items.isEmpty() ? null : items;
+            }
+        }
+        return takeChunk();
+    }
+
+    private List<Item> takeChunk() {
+        List<Item> items = chunk;
+        chunk = new ArrayList<>();
+        chunkBytes = 0;
+        return items;
+    }
+
+    private void startThread() {
+        threadReads = true;
+        thread = new Thread(this::run, threadName);
+        thread.setDaemon(true); // never keeps a worker's JVM alive; close() still ends it
+        thread.start();
     }
 
     /** Asks the reading thread to confirm {@code lsn} to the slot (flushed and applied). Task thread only. */
@@ -162,38 +215,53 @@ final class StreamReadAhead implements AutoCloseable {
         return confirmedLsn;
     }
 
+    /** The read-ahead thread: reads until stopped, failed, or quiet for a while. */
     private void run() {
+        boolean accountedFor = false; // stays false only when an Error ends the thread (the JVM logs it)
         try {
+            long lastMessage = System.nanoTime();
             while (running) {
-                sendConfirmation();
-                ByteBuffer message = stream.readPending();
-                if (message != null) {
-                    chunkBytes += message.remaining();
-                    handle(PgOutputDecoder.decode(message));
+                if (readOne()) {
+                    lastMessage = System.nanoTime();
                     if (chunk.size() >= CHUNK_ITEMS || chunkBytes >= CHUNK_BYTES) {
                         handOver();
                     }
-                    continue;
-                }
-                if (transaction == null) {
-                    caughtUp();
-                }
-                if (chunk.isEmpty()) {
-                    TimeUnit.MILLISECONDS.sleep(IDLE_SLEEP_MS);
-                } else {
+                } else if (!chunk.isEmpty()) {
                     handOver();
+                } else if (transaction == null && System.nanoTime() - lastMessage >= QUIET_NANOS) {
+                    break; // the task thread reads for itself again
+                } else {
+                    TimeUnit.MILLISECONDS.sleep(IDLE_SLEEP_MS);
                 }
             }
+            accountedFor = true;
         } catch (InterruptedException e) {
-            // close() stops this thread: nothing is handed over any more
+            accountedFor = true; // close() stops this thread: nothing is handed over any more
         } catch (SQLException | RuntimeException e) {
             if (running) {
                 chunk.add(new Failed(e));
                 offerUntilStopped(chunk);
             }
+            accountedFor = true;
         } finally {
-            ended = true;
+            threadDied = !accountedFor;
+            threadReads = false;
         }
+    }
+
+    /** Reads one message into the chunk, or marks where the stream is caught up; answers whether one came. */
+    private boolean readOne() throws SQLException {
+        sendConfirmation();
+        ByteBuffer message = stream.readPending();
+        if (message != null) {
+            chunkBytes += message.remaining();
+            handle(PgOutputDecoder.decode(message));
+            return true;
+        }
+        if (transaction == null) {
+            caughtUp();
+        }
+        return false;
     }
 
     private void caughtUp() {
@@ -330,18 +398,22 @@ final class StreamReadAhead implements AutoCloseable {
      */
     boolean stop() {
         running = false;
-        thread.interrupt();
+        if (thread != null) {
+            thread.interrupt();
+        }
         return awaitEnd();
     }
 
     boolean awaitEnd() {
-        try {
-            thread.join(STOP_WAIT_MS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        if (thread != null) {
+            try {
+                thread.join(STOP_WAIT_MS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         queue.clear();
-        return !thread.isAlive();
+        return thread == null || !thread.isAlive();
     }
 
     @Override
