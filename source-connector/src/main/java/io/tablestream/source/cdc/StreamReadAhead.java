@@ -107,12 +107,12 @@ final class StreamReadAhead implements AutoCloseable {
     private int chunkBytes;
     private long caughtUpLsn;
     private long confirmed;
-    private int messagesWithoutPause;
 
     // Owned by the task thread.
     private List<Item> taken = List.of();
     private int takenIndex;
     private Thread thread; // the last read-ahead thread started, null before the first
+    private int messagesWithoutPause; // read on this thread since readPending last found nothing
 
     private volatile boolean running = true;
     // Written last by the read-ahead thread before it ends, so the task thread then sees all it wrote.
