@@ -7,7 +7,6 @@ import io.tablestream.jdbc.types.PgTypeCatalog;
 import io.tablestream.source.TableSchema;
 import io.tablestream.source.cdc.PgOutputMessage.Relation;
 import io.tablestream.source.cdc.PgOutputMessage.TupleData;
-import org.apache.kafka.connect.data.Field;
 import org.apache.kafka.connect.data.Struct;
 import org.jdbi.v3.core.Handle;
 import org.slf4j.Logger;
@@ -114,18 +113,6 @@ record CapturedTable(TableSchema schema, String topic, List<ColumnReader> reader
             }
         }
         return row;
-    }
-
-    /** The primary key of a row {@link #row(TupleData)} made: its key fields, without parsing their text again. */
-    Struct key(Struct row) {
-        if (schema.keySchema() == null) {
-            return null;
-        }
-        Struct key = new Struct(schema.keySchema());
-        for (Field field : schema.keySchema().fields()) {
-            key.put(field, row.get(field.name()));
-        }
-        return key;
     }
 
     /** The primary key of a tuple that carries at least the key columns (a new row, or an old key or row). */

@@ -2,9 +2,19 @@ package io.tablestream.source.cdc;
 
 import io.tablestream.jdbc.Identifiers;
 import io.tablestream.jdbc.RetryPolicy;
+import io.tablestream.jdbc.TableId;
+import io.tablestream.jdbc.types.PgTypeCatalog;
 import io.tablestream.source.cdc.PgOutputMessage.Begin;
+import io.tablestream.source.cdc.PgOutputMessage.Commit;
+import io.tablestream.source.cdc.PgOutputMessage.Delete;
+import io.tablestream.source.cdc.PgOutputMessage.Insert;
+import io.tablestream.source.cdc.PgOutputMessage.Relation;
+import io.tablestream.source.cdc.PgOutputMessage.Truncate;
+import io.tablestream.source.cdc.PgOutputMessage.Update;
+import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.apache.kafka.connect.source.TransactionContext;
+import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.JdbiException;
 import org.postgresql.PGConnection;
 import org.postgresql.replication.LogSequenceNumber;
@@ -12,17 +22,23 @@ import org.postgresql.replication.PGReplicationStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.ByteBuffer;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
- * Streams the slot's changes: a {@link StreamReadAhead} thread reads and decodes them, this (the task thread) turns
- * them into records. The last change seen is held back until the next message shows whether it ends its
+ * Streams the slot's changes. The last change seen is held back until the next message shows whether it ends its
  * database transaction: only the record ending a transaction carries that transaction's LSN as offset (earlier
  * ones carry the previous transaction's), so the slot never confirms a transaction Kafka has only partly, and with
  * {@code transaction.boundary=connector} the Kafka transaction commits exactly at that record.
@@ -30,25 +46,33 @@ import java.util.concurrent.TimeUnit;
 final class StreamSource implements ChangeSource {
 
     private static final Logger log = LoggerFactory.getLogger(StreamSource.class);
+    /** PostgreSQL timestamps count from 2000-01-01. */
+    private static final Instant PG_EPOCH = Instant.parse("2000-01-01T00:00:00Z");
     /** A poll that finds nothing returns after this long, so the task still confirms and heartbeats. */
     private static final long IDLE_WAIT_MS = 500;
     /**
-     * How long a poll that holds nothing waits for the read-ahead thread at a time before it checks whether its
-     * {@value #IDLE_WAIT_MS} ms are up; the wait ends as soon as changes arrive, so it adds no latency.
+     * How long an idle poll sleeps between looks at the stream: short, as it adds up to this much to a change's
+     * latency, and a look ({@code readPending}) is only a check of the socket's buffer.
      */
-    private static final long IDLE_LOOK_MS = 50;
+    private static final long IDLE_SLEEP_MS = 2;
 
-    private final CdcSourceTask.Settings settings;
+    private final Jdbi jdbi;
+    private final PgTypeCatalog types;
     private final ReplicationConnector connector;
     private final String slotName;
     private final String publicationName;
     private final RetryPolicy retry;
+    private final Set<TableId> captured;
+    private final Function<TableId, String> topics;
     private final Map<String, String> partition;
     private final RecordFormat format;
     private final TransactionContext transactions; // null unless transaction.boundary=connector
     private final AckTracker acks;
     private final long heartbeatIntervalMs;
     private final long batchMaxWaitMs;
+    private final Set<Character> skippedOperations;
+    private final String unavailablePlaceholder;
+    private final Map<Integer, CapturedTable> relations = new HashMap<>();
     private final long kafkaTransactionBudgetMs;
 
     private long lastCompletedLsn;
@@ -56,10 +80,6 @@ final class StreamSource implements ChangeSource {
     private Begin transaction;
     private ChangeEvent held;
     private long flushedLsn;
-    // What the last read-ahead thread had confirmed to the server, while no thread runs.
-    private long confirmedLsn;
-    // WAL the server had sent when the read-ahead thread last found nothing pending and no transaction open.
-    private long receivedLsn;
     private long lastHeartbeatMs = System.currentTimeMillis();
     private Map<String, Object> offset;
     private long offsetLsn;
@@ -69,7 +89,6 @@ final class StreamSource implements ChangeSource {
     // null while the connection is lost, until the next attempt (at retryAtMs) succeeds
     private Connection connection;
     private PGReplicationStream stream;
-    private StreamReadAhead readAhead;
     private int failures;
     private long retryAtMs;
     // A lost stream resumes at lastCompletedLsn, so the transaction in progress is sent again from its start: its
@@ -92,20 +111,24 @@ final class StreamSource implements ChangeSource {
 
     StreamSource(CdcSourceTask.Settings settings, ReplicationConnector connector, RetryPolicy retry,
                  LogSequenceNumber start, CdcOffset offset) throws SQLException {
-        this.settings = settings;
+        this.jdbi = settings.jdbi();
+        this.types = settings.types();
         this.connector = connector;
         this.retry = retry;
         this.slotName = settings.cdc().slotName();
         this.publicationName = settings.cdc().publicationName();
+        this.captured = Set.copyOf(settings.tables());
+        this.topics = settings.topics();
         this.partition = settings.partition();
         this.format = settings.format();
         this.transactions = settings.transactions();
         this.acks = settings.acks();
         this.heartbeatIntervalMs = settings.cdc().heartbeatIntervalMs();
         this.batchMaxWaitMs = settings.cdc().batchMaxWaitMs();
+        this.skippedOperations = settings.cdc().skippedOperations();
+        this.unavailablePlaceholder = settings.cdc().unavailableValuePlaceholder();
         this.lastCompletedLsn = start.asLong();
         this.flushedLsn = start.asLong(); // the slot never streams from before its confirmed position
-        this.confirmedLsn = flushedLsn;
         this.lastCompletedTxid = offset == null ? 0 : offset.txid();
         this.kafkaTransactionBudgetMs = settings.kafkaTransactionBudgetMs();
         if (offset != null && offset.partChanges() > 0) {
@@ -133,8 +156,6 @@ final class StreamSource implements ChangeSource {
             closeConnection();
             throw e;
         }
-        readAhead = new StreamReadAhead(stream, settings, confirmedLsn);
-        readAhead.confirm(flushedLsn); // asked for, but maybe not sent before a lost connection
         log.info("Streaming slot {} from LSN {}", slotName, start.asString());
     }
 
@@ -162,16 +183,17 @@ final class StreamSource implements ChangeSource {
 
     private void read(int maxRecords, List<SourceRecord> out) throws SQLException, InterruptedException {
         PollBatch batch = new PollBatch(maxRecords, batchMaxWaitMs, IDLE_WAIT_MS, System::nanoTime);
-        StreamReadAhead.Item item = readAhead.next(0);
         while (true) {
-            if (item != null) {
-                handle(item, out);
+            ByteBuffer message = stream.readPending();
+            if (message != null) {
+                handle(PgOutputDecoder.decode(message), out);
             }
-            if (batch.complete(out.size(), item != null)) {
+            if (batch.complete(out.size(), message != null)) {
                 break;
             }
-            // Holding nothing, wait for the read-ahead thread (a chunk ends the wait at once); else just look.
-            item = readAhead.next(item == null && out.isEmpty() ? IDLE_LOOK_MS : 0);
+            if (message == null) {
+                TimeUnit.MILLISECONDS.sleep(IDLE_SLEEP_MS);
+            }
         }
         if (out.isEmpty()) {
             heartbeat();
@@ -184,6 +206,7 @@ final class StreamSource implements ChangeSource {
         // Not emitted yet: it comes again with the rest of its transaction.
         held = null;
         transaction = null;
+        relations.clear(); // a new session describes each table again
         scheduleReconnect(e);
     }
 
@@ -224,18 +247,15 @@ final class StreamSource implements ChangeSource {
         return true;
     }
 
-    private void handle(StreamReadAhead.Item item, List<SourceRecord> out) throws SQLException {
-        if (item instanceof StreamReadAhead.Change change) {
-            hold(change.event(), out);
-        } else if (item instanceof StreamReadAhead.Started started) {
-            Begin begin = started.begin();
+    private void handle(PgOutputMessage message, List<SourceRecord> out) {
+        if (message instanceof Begin begin) {
             transaction = begin;
             changesInTransaction = 0;
             if (begin.xid() != emittedTxid) {
                 emittedInTransaction = 0;
             }
-        } else if (item instanceof StreamReadAhead.Ended ended) {
-            lastCompletedLsn = ended.commit().endLsn();
+        } else if (message instanceof Commit commit) {
+            lastCompletedLsn = commit.endLsn();
             lastCompletedTxid = transaction == null ? lastCompletedTxid : transaction.xid();
             emittedInTransaction = 0;
             partTxid = 0;
@@ -246,17 +266,85 @@ final class StreamSource implements ChangeSource {
                 commitKafkaTransaction(last);
             }
             transaction = null;
-        } else if (item instanceof StreamReadAhead.CaughtUp caughtUp) {
-            receivedLsn = caughtUp.receivedLsn();
-        } else if (item instanceof StreamReadAhead.Failed failed) {
-            if (failed.error() instanceof SQLException e) {
-                throw e;
+        } else if (message instanceof Relation relation) {
+            relation(relation);
+        } else if (message instanceof Insert insert) {
+            CapturedTable table = relations.get(insert.relationId());
+            if (table != null) {
+                hold(event(table, 'c', table.key(insert.newTuple()), null, table.row(insert.newTuple()), List.of()),
+                        out);
             }
-            throw (RuntimeException) failed.error();
+        } else if (message instanceof Update update) {
+            CapturedTable table = relations.get(update.relationId());
+            if (table != null) {
+                update(table, update, out);
+            }
+        } else if (message instanceof Delete delete) {
+            CapturedTable table = relations.get(delete.relationId());
+            if (table != null) {
+                Struct before = delete.oldIsKeyOnly() ? table.knownValues(delete.oldTuple())
+                        : table.row(delete.oldTuple());
+                hold(event(table, 'd', table.key(delete.oldTuple()), before, null, List.of()), out);
+            }
+        } else if (message instanceof Truncate truncate) {
+            truncate.relationIds().stream().map(relations::get).filter(Objects::nonNull).forEach(t -> {
+                if (skippedOperations.contains('t')) {
+                    log.warn("Table {} was truncated; with {} containing t the truncate is not emitted, so its topic"
+                            + " still holds the old rows", t.table(), CdcConfig.SKIPPED_OPERATIONS_CONFIG);
+                }
+                hold(event(t, 't', null, null, null, List.of()), out);
+            });
         }
     }
 
+    private void update(CapturedTable table, Update update, List<SourceRecord> out) {
+        Struct key = table.key(update.newTuple());
+        Struct before = null;
+        if (update.oldTuple() != null) {
+            Struct oldKey = table.key(update.oldTuple());
+            if (oldKey != null && !oldKey.equals(key)) {
+                // The primary key changed: the old key's row is gone, downstream must delete it.
+                Struct oldRow = update.oldIsKeyOnly() ? table.knownValues(update.oldTuple())
+                        : table.row(update.oldTuple());
+                hold(event(table, 'd', oldKey, oldRow, null, List.of()), out);
+            } else if (!update.oldIsKeyOnly()) {
+                before = table.row(update.oldTuple());
+            }
+        }
+        PgOutputMessage.TupleData oldRow = update.oldIsKeyOnly() ? null : update.oldTuple();
+        List<String> unavailable = new ArrayList<>();
+        Struct after = table.row(update.newTuple(), oldRow, unavailable);
+        hold(event(table, 'u', key, before, after, unavailable), out);
+    }
+
+    private void relation(Relation relation) {
+        TableId table = new TableId(relation.namespace(), relation.name());
+        if (!captured.contains(table)) {
+            return; // a publication FOR ALL TABLES also sends tables we do not capture
+        }
+        CapturedTable previous = relations.get(relation.relationId());
+        CapturedTable current = jdbi.withHandle(h -> CapturedTable.of(relation, h, topics.apply(table), types,
+                unavailablePlaceholder));
+        if (previous != null && !previous.schema().valueSchema().equals(current.schema().valueSchema())) {
+            log.info("Table {} changed its columns; the next records carry the new schema", table);
+        }
+        relations.put(relation.relationId(), current);
+    }
+
+    private ChangeEvent event(CapturedTable table, char op, Struct key, Struct before, Struct after,
+                              List<String> unavailableColumns) {
+        long xid = transaction == null ? 0 : transaction.xid();
+        long commitMs = transaction == null ? System.currentTimeMillis()
+                : PG_EPOCH.plus(transaction.commitTimeMicros(), ChronoUnit.MICROS).toEpochMilli();
+        long lsn = transaction == null ? stream.getLastReceiveLSN().asLong() : transaction.finalLsn();
+        return new ChangeEvent(table.schema(), table.topic(), op, key, before, after, lsn, xid, commitMs,
+                unavailableColumns);
+    }
+
     private void hold(ChangeEvent event, List<SourceRecord> out) {
+        if (skippedOperations.contains(event.op())) {
+            return;
+        }
         if (changesInTransaction++ < emittedInTransaction) {
             return; // emitted before the stream was lost and sent again on resuming
         }
@@ -330,7 +418,7 @@ final class StreamSource implements ChangeSource {
     }
 
     /** Lets the slot release WAL up to what Kafka has acknowledged. */
-    private void confirmAcknowledged() {
+    private void confirmAcknowledged() throws SQLException {
         long lsn = acks.flushableLsn();
         if (lsn > flushedLsn) {
             confirm(lsn);
@@ -341,53 +429,44 @@ final class StreamSource implements ChangeSource {
      * With every record acknowledged and no transaction open, all WAL the server has sent so far is done with, even
      * where it holds only other tables' or databases' changes: confirm it, or the slot would hold it back.
      */
-    private void heartbeat() {
+    private void heartbeat() throws SQLException {
         long now = System.currentTimeMillis();
         if (heartbeatIntervalMs <= 0 || now - lastHeartbeatMs < heartbeatIntervalMs) {
             return;
         }
         lastHeartbeatMs = now;
-        if (transaction == null && held == null && acks.allAcknowledged() && receivedLsn > flushedLsn) {
-            confirm(receivedLsn);
+        if (transaction == null && held == null && acks.allAcknowledged()) {
+            long received = stream.getLastReceiveLSN().asLong();
+            if (received > flushedLsn) {
+                confirm(received);
+            }
         }
     }
 
     /** The LSN last confirmed to the slot (its confirmed_flush_lsn, once the server has the status update). */
     long confirmedLsn() {
-        return readAhead == null ? confirmedLsn : readAhead.confirmedLsn();
+        return flushedLsn;
     }
 
-    /** The read-ahead thread sends it to the server before it reads on. */
-    private void confirm(long lsn) {
-        readAhead.confirm(lsn);
+    private void confirm(long lsn) throws SQLException {
+        LogSequenceNumber position = LogSequenceNumber.valueOf(lsn);
+        stream.setFlushedLSN(position);
+        stream.setAppliedLSN(position);
+        stream.forceUpdateStatus();
         flushedLsn = lsn;
     }
 
-    /**
-     * Stops the read-ahead thread before closing the connection it reads (one stuck in a read ends when the
-     * connection closes under it), so no thread outlives the task.
-     */
     @Override
     public void close() {
-        boolean stopped = true;
-        if (readAhead != null) {
-            stopped = readAhead.stop();
-            confirmedLsn = readAhead.confirmedLsn();
-        }
-        if (stream != null && stopped) {
+        if (stream != null) {
             try {
                 stream.close();
             } catch (SQLException e) {
                 log.warn("Closing the replication stream failed: {}", e.getMessage());
             }
+            stream = null;
         }
-        stream = null;
         closeConnection();
-        if (readAhead != null && !stopped && !readAhead.awaitEnd()) {
-            log.warn("The read-ahead thread of slot {} did not end within its wait after the connection closed",
-                    slotName);
-        }
-        readAhead = null;
     }
 
     private void closeConnection() {
