@@ -22,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
@@ -64,8 +65,12 @@ final class BenchEnvironment implements AutoCloseable {
         String classpath = Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
                 .filter(entry -> !NOT_ON_A_WORKER.matcher(entry).matches())
                 .collect(Collectors.joining(File.pathSeparator));
-        Path debezium = debeziumJdbcPlugins(repoRoot);
-        String pluginPath = Files.isDirectory(debezium) ? pluginDir + "," + debezium.toAbsolutePath() : pluginDir.toString();
+        String pluginPath = pluginDir.toString();
+        for (Path debezium : List.of(debeziumJdbcPlugins(repoRoot), debeziumPostgresPlugins(repoRoot))) {
+            if (Files.isDirectory(debezium)) {
+                pluginPath += "," + debezium.toAbsolutePath();
+            }
+        }
         ConnectWorker worker = ConnectWorker.startForked(kafka.bootstrapServers(), Map.of(
                 "plugin.path", pluginPath,
                 "offset.flush.interval.ms", "10000"), classpath);
@@ -78,6 +83,14 @@ final class BenchEnvironment implements AutoCloseable {
      */
     static Path debeziumJdbcPlugins(Path repoRoot) {
         return repoRoot.resolve("benchmarks").resolve("debezium-jdbc").resolve("target").resolve("plugin");
+    }
+
+    /**
+     * Where run.sh copies Debezium's PostgreSQL connector and its dependencies from Maven Central
+     * (benchmarks/debezium-postgres/pom.xml), the reference of the cdc-debezium stage; absent unless run.sh ran.
+     */
+    static Path debeziumPostgresPlugins(Path repoRoot) {
+        return repoRoot.resolve("benchmarks").resolve("debezium-postgres").resolve("target").resolve("plugin");
     }
 
     /** A directory holding just the two packaged plugin jars. */

@@ -13,9 +13,11 @@ import java.util.Locale;
  * measured in the same run on the same data.
  *
  * <pre>benchmarks/run.sh [--smoke] [--rows N] [--runs R] [--customers C] [--e2e-rate R] [--e2e-seconds S]
- *     [--cdc-seconds S] [--soak-rate R] [--soak-seconds S] [--stages copy,sink,debezium,source,cdc,enricher,e2e,soak]</pre>
- * The soak ({@code --stages soak}, 2,000 rows/s for 600 s by default) is not among the default stages, nor is
- * {@code debezium} (our sink beside Debezium's JDBC sink, whose jars run.sh copies from Maven Central).
+ *     [--cdc-seconds S] [--soak-rate R] [--soak-seconds S]
+ *     [--stages copy,sink,debezium,source,cdc,cdc-debezium,enricher,e2e,soak]</pre>
+ * The soak ({@code --stages soak}, 2,000 rows/s for 600 s by default) is not among the default stages, nor are
+ * {@code debezium} (our sink beside Debezium's JDBC sink) and {@code cdc-debezium} (our CDC beside Debezium's
+ * PostgreSQL connector), whose jars run.sh copies from Maven Central.
  */
 public final class Benchmarks {
 
@@ -27,8 +29,8 @@ public final class Benchmarks {
                           List<String> stages, int soakRate, int soakSeconds) {
 
         static final List<String> ALL_STAGES = List.of("copy", "sink", "source", "cdc", "enricher", "e2e");
-        static final List<String> KNOWN_STAGES = List.of("copy", "sink", "debezium", "source", "cdc", "enricher", "e2e",
-                "soak");
+        static final List<String> KNOWN_STAGES = List.of("copy", "sink", "debezium", "source", "cdc", "cdc-debezium",
+                "enricher", "e2e", "soak");
         /** The commit rates of the CDC latency rows. */
         static final List<Integer> CDC_RATES = List.of(20, 1_000);
         static final Options FULL = new Options(1_000_000, 3, 100_000, 1_000, 60, 60, ALL_STAGES, 2_000, 600);
@@ -67,7 +69,7 @@ public final class Benchmarks {
                             throw new IllegalArgumentException("Unknown option " + args[i]
                                     + "; use --smoke, --rows N, --runs R, --customers C, --e2e-rate R, --e2e-seconds S,"
                                     + " --cdc-seconds S, --soak-rate R, --soak-seconds S,"
-                                    + " --stages copy,sink,debezium,source,cdc,enricher,e2e,soak");
+                                    + " --stages " + String.join(",", KNOWN_STAGES));
                         }
                     }
                 }
@@ -125,6 +127,10 @@ public final class Benchmarks {
                 for (int rate : Options.CDC_RATES) {
                     stage(results, () -> cdc.latency(rate, options.cdcSeconds(), options.runs()));
                 }
+            }
+            if (options.runs("cdc-debezium")) {
+                stages(results, () -> new DebeziumCdcBenchmark(env, options.rows(), options.customers())
+                        .run(options.runs(), options.cdcSeconds(), repoRoot));
             }
             if (options.runs("enricher")) {
                 stages(results, () -> new EnricherBenchmark(env, options.rows(), options.customers()).run(options.runs()));

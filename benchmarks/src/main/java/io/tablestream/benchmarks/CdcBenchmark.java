@@ -57,7 +57,7 @@ final class CdcBenchmark {
 
             String name = "bench-cdc-" + run;
             String topic = "bench.cdc." + run + "." + TABLE;
-            Map<String, String> config = cdcConfig("bench.cdc." + run + ".", TABLE, "bench_cdc_" + run);
+            Map<String, String> config = cdcConfig(env, "bench.cdc." + run + ".", TABLE, "bench_cdc_" + run);
             // As the source poll stage: bigger polls and producer batches for a bulk load.
             config.putAll(Map.of(
                     "batch.max.rows", Integer.toString(SourceBenchmark.FETCH_SIZE),
@@ -71,7 +71,7 @@ final class CdcBenchmark {
                 snapshot.add(rows / ((end - start) / 1e9));
 
                 // Decoding starts at the commit (pgoutput protocol 1 does not stream open transactions): time from it.
-                env.db.useHandle(h -> h.execute(insertOrders(rows, 2 * rows)));
+                env.db.useHandle(h -> h.execute(insertOrders(TABLE, rows, 2 * rows, customers)));
                 long committed = System.nanoTime();
                 end = BenchEnvironment.awaitProgress(() -> env.endOffsets(topic), 2 * rows,
                         BenchEnvironment.timeoutFor(rows), name + " stream");
@@ -116,7 +116,7 @@ final class CdcBenchmark {
             try (var s = db.createStatement()) {
                 s.execute("SET synchronous_commit = on");
             }
-            env.rest().createOrUpdateConnector(name, cdcConfig(LATENCY_PREFIX, LATENCY_TABLE, "bench_cdc_latency_" + ratePerSecond));
+            env.rest().createOrUpdateConnector(name, cdcConfig(env, LATENCY_PREFIX, LATENCY_TABLE, "bench_cdc_latency_" + ratePerSecond));
             env.rest().awaitRunning(name, Duration.ofMinutes(2));
             insertOne(insert, 0); // streaming has begun once this row is in the topic
             BenchEnvironment.awaitProgress(() -> env.endOffsets(topic), 1, Duration.ofMinutes(2), name + " first row");
@@ -150,7 +150,7 @@ final class CdcBenchmark {
                 Result.median(achievedRates), seconds, COMMIT_TIME_HEADER), p99, List.of(), "ms", "p99 < 20 ms", text);
     }
 
-    private Map<String, String> cdcConfig(String topicPrefix, String table, String slot) {
+    static Map<String, String> cdcConfig(BenchEnvironment env, String topicPrefix, String table, String slot) {
         Map<String, String> config = new HashMap<>(env.connection());
         config.putAll(Map.of(
                 "connector.class", "io.tablestream.source.PostgresSourceConnector",
@@ -170,8 +170,8 @@ final class CdcBenchmark {
     }
 
     /** Orders {@code from..to-1} with the values {@link OrderRows#value} gives them, in one INSERT statement. */
-    private String insertOrders(long from, long to) {
-        return "INSERT INTO " + TABLE + " SELECT i, (i % " + customers + ")::int, ((i % 100000) / 100.0)::numeric(12,2),"
+    static String insertOrders(String table, long from, long to, int customers) {
+        return "INSERT INTO " + table + " SELECT i, (i % " + customers + ")::int, ((i % 100000) / 100.0)::numeric(12,2),"
                 + " (ARRAY['new','paid','shipped','delivered'])[(i % 4) + 1],"
                 + " timestamptz '2026-01-01 00:00:00+00' + i * interval '1 millisecond', '" + OrderRows.NOTE + "'"
                 + " FROM generate_series(" + from + ", " + (to - 1) + ") i";
@@ -214,7 +214,7 @@ final class CdcBenchmark {
     }
 
     /** Slots whose connector was deleted before its task dropped them (the task stops asynchronously). */
-    private void dropLeftoverSlots() {
+    void dropLeftoverSlots() {
         BenchEnvironment.sleep(2000);
         env.db.useHandle(h -> h.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots"
                 + " WHERE slot_name LIKE 'bench_cdc%' AND NOT active"));

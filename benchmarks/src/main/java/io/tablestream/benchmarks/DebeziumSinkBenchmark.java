@@ -96,7 +96,7 @@ final class DebeziumSinkBenchmark {
             int[] polls = {0};
             long end = BenchEnvironment.awaitProgress(() -> {
                 if (++polls[0] % 40 == 0) {
-                    failOnFailedTask(name);
+                    failOnFailedTask(env, name);
                 }
                 return env.count("SELECT count(*) FROM " + table + " WHERE note <> 'old'");
             }, rows, BenchEnvironment.timeoutFor(rows), table);
@@ -108,7 +108,7 @@ final class DebeziumSinkBenchmark {
     }
 
     /** A failed task (a config or type the connector refuses) ends the stage with its trace, not a long timeout. */
-    private void failOnFailedTask(String connector) {
+    static void failOnFailedTask(BenchEnvironment env, String connector) {
         for (Object task : (List<?>) env.rest().status(connector).getOrDefault("tasks", List.of())) {
             Map<?, ?> t = (Map<?, ?>) task;
             if ("FAILED".equals(t.get("state"))) {

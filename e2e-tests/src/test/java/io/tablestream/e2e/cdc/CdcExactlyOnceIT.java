@@ -39,6 +39,8 @@ class CdcExactlyOnceIT {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
     private static final int ROWS_PER_TRANSACTION = 5;
+    static final String LARGE_SNAPSHOT_ROWS = "tablestream.it.cdc.eos.snapshot.rows";
+    static final String LARGE_UPDATE_ROWS = "tablestream.it.cdc.eos.update.rows";
 
     private final Stack stack;
 
@@ -132,6 +134,45 @@ class CdcExactlyOnceIT {
             worker.rest().deleteConnector("cdc-eos-tx");
         } finally {
             log.close();
+            worker.stop();
+            stack.postgres().dropDatabase(database);
+        }
+    }
+
+    /**
+     * A large snapshot (many bounded Kafka transactions) and one large UPDATE (split into several Kafka transactions
+     * once it has run for half the producer's transaction.timeout.ms) both arrive whole, each row exactly once, at
+     * the default transaction timeout. Small by default; {@value #LARGE_SNAPSHOT_ROWS} and {@value #LARGE_UPDATE_ROWS}
+     * (system properties, e.g. 3000000 and 1000000) run it at full size by hand.
+     */
+    @Test
+    void aLargeSnapshotAndALargeUpdateArriveEachRowOnce() {
+        long snapshotRows = Long.getLong(LARGE_SNAPSHOT_ROWS, 5_000);
+        long updateRows = Math.min(snapshotRows, Long.getLong(LARGE_UPDATE_ROWS, 5_000));
+        Duration timeout = Duration.ofSeconds(60 + snapshotRows / 2_000);
+        String name = "cdc-eos-large";
+        String database = "cdc_eos_large_it";
+        String topic = name + ".big";
+        stack.postgres().createDatabase(database);
+        Jdbi db = Jdbi.create(() -> stack.postgres().connect(database));
+        db.useHandle(h -> h.execute("CREATE TABLE big (id bigint PRIMARY KEY, payload text NOT NULL);"
+                + "INSERT INTO big SELECT i, 'row ' || i FROM generate_series(0, " + (snapshotRows - 1) + ") i"));
+        ConnectWorker worker = eosWorker("cdc-eos-large-it");
+        try (OnceCounter counter = new OnceCounter(stack.kafka().bootstrapServers(), topic)) {
+            long start = System.nanoTime();
+            worker.rest().createOrUpdateConnector(name, connector(name, database, "big"));
+            counter.await("r", snapshotRows, timeout);
+            long snapshotMs = (System.nanoTime() - start) / 1_000_000;
+
+            start = System.nanoTime();
+            db.useHandle(h -> h.execute("UPDATE big SET payload = 'updated' WHERE id < " + updateRows));
+            counter.await("u", updateRows, timeout);
+            long updateMs = (System.nanoTime() - start) / 1_000_000;
+            System.out.printf("exactly-once: %,d-row snapshot in %,d ms, %,d-row UPDATE in %,d ms (from its start)%n",
+                    snapshotRows, snapshotMs, updateRows, updateMs);
+            assertEquals(Map.of("r", snapshotRows, "u", updateRows), counter.records(), "records, each row once");
+            worker.rest().deleteConnector(name);
+        } finally {
             worker.stop();
             stack.postgres().dropDatabase(database);
         }

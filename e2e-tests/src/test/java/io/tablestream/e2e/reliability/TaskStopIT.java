@@ -95,6 +95,16 @@ class TaskStopIT {
         cutAndAssertStopsPromptly("stop-cdc");
     }
 
+    /** Deleted while a large insert streams: the poll in progress returns and the task stops. */
+    @Test
+    void aCdcTaskStreamingABacklogLeavesNoThreadBehind() {
+        deployReadingTenRows("stop-streaming", "mode", "cdc", "slot.name", "stop_streaming", "publication.name",
+                "stop_streaming");
+        db.useHandle(h -> h.execute("INSERT INTO items SELECT g, 'item ' || g FROM generate_series(11, 100000) g"));
+        TopicReader.readUntilId(stack.kafka().bootstrapServers(), "stop-streaming.items", 2000L, TIMEOUT);
+        deleteAndAssertStopsPromptly("stop-streaming");
+    }
+
     /** A source on table items through the proxy, topic {@code <name>.items}, once its ten rows have arrived. */
     private void deployReadingTenRows(String name, String... extra) {
         stack.rest().createOrUpdateConnector(name, Fixtures.sourceConfig(stack, proxiedUrl, "items", name + ".", extra));

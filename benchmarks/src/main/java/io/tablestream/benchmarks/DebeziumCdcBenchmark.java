@@ -1,0 +1,141 @@
+package io.tablestream.benchmarks;
+
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Our {@code mode=cdc} beside Debezium's PostgreSQL connector in the same worker, on the same table, both at their
+ * default settings (pgoutput for both; each its own slot and publication, dropped on stop): the initial snapshot of
+ * the table from the connector's POST until its topic holds every row, then one {@code INSERT ... SELECT} of as many
+ * rows from its commit until the topic holds them too. The two run one after the other, each on a freshly loaded
+ * copy of the table, so neither competes with the other for the machine. The worker's heap is sampled while ours runs.
+ */
+final class DebeziumCdcBenchmark {
+
+    static final String DEBEZIUM_CONNECTOR = "io.debezium.connector.postgresql.PostgresConnector";
+    private static final String TABLE = "cdc_dbz_orders";
+    /** The commit rate of the latency row: a steady, modest load of single-row transactions. */
+    static final int LATENCY_RATE = 1_000;
+
+    private final BenchEnvironment env;
+    private final long rows;
+    private final int customers;
+    private long peakHeapMb = -1;
+
+    DebeziumCdcBenchmark(BenchEnvironment env, long rows, int customers) {
+        this.env = env;
+        this.rows = rows;
+        this.customers = customers;
+    }
+
+    /** Two rows (snapshot and streamed INSERT ... SELECT, ours against Debezium) and the latency row. */
+    List<Result> run(int runs, int latencySeconds, Path repoRoot) throws Exception {
+        if (!Files.isDirectory(BenchEnvironment.debeziumPostgresPlugins(repoRoot))) {
+            throw new IllegalStateException("Debezium's PostgreSQL connector is not in "
+                    + BenchEnvironment.debeziumPostgresPlugins(repoRoot) + "; benchmarks/run.sh copies it there");
+        }
+        List<Double> oursSnapshot = new ArrayList<>();
+        List<Double> oursStream = new ArrayList<>();
+        List<Double> debeziumSnapshot = new ArrayList<>();
+        List<Double> debeziumStream = new ArrayList<>();
+        for (int run = 0; run < runs; run++) {
+            String ours = "bench_cdcdbz_ours_" + run;
+            double[] figures = measure("ours", run, ours + "." + TABLE,
+                    CdcBenchmark.cdcConfig(env, ours + ".", TABLE, ours), true);
+            oursSnapshot.add(figures[0]);
+            oursStream.add(figures[1]);
+            String debezium = "bench_cdcdbz_debezium_" + run;
+            figures = measure("Debezium", run, debezium + ".public." + TABLE, debezium(debezium), false);
+            debeziumSnapshot.add(figures[0]);
+            debeziumStream.add(figures[1]);
+        }
+        CdcBenchmark cdc = new CdcBenchmark(env, rows, customers);
+        cdc.dropLeftoverSlots();
+        Result latency = cdc.latency(LATENCY_RATE, latencySeconds, runs);
+        String reference = "; reference: Debezium's PostgreSQL connector 3.6.1.Final, default settings"
+                + " (plugin.name=pgoutput), the same worker and table";
+        return List.of(
+                new Result("CDC snapshot vs Debezium", String.format(Locale.ROOT, "%,d-row table, initial snapshot,"
+                        + " from the POST until the topic holds every row, default settings" + reference, rows),
+                        oursSnapshot, debeziumSnapshot, "rows/s", ">= 5", ""),
+                new Result("CDC stream vs Debezium", String.format(Locale.ROOT, "then one INSERT ... SELECT of %,d"
+                        + " rows, from its commit until the topic holds them, default settings" + reference, rows),
+                        oursStream, debeziumStream, "rows/s", ">= 4", ""),
+                latency,
+                new Result("CDC heap", "peak heap the worker used (jstat, every 250 ms, garbage included) while ours"
+                        + " read the snapshot and the stream above", peakHeapMb < 0 ? List.of()
+                        : List.of((double) peakHeapMb), List.of(), "MB", "< 512 MB at 5,000,000 rows", ""));
+    }
+
+    /** Rows/s of the snapshot and of the streamed INSERT ... SELECT of one connector on a freshly loaded table. */
+    private double[] measure(String who, int run, String topic, Map<String, String> config, boolean sampleHeap) {
+        env.db.useHandle(h -> h.execute("DROP TABLE IF EXISTS " + TABLE + "; " + OrderRows.createTable(TABLE)));
+        CopyBenchmark.copyOrders(env, TABLE, 0, rows, customers, OrderRows.NOTE);
+        env.db.useHandle(h -> h.execute("VACUUM ANALYZE " + TABLE));
+        String name = "bench-cdc-" + who.toLowerCase(Locale.ROOT) + "-" + run;
+        HeapSampler heap = sampleHeap && env.worker.pid().isPresent()
+                ? new HeapSampler(env.worker.pid().getAsLong(), 250) : null;
+        try {
+            progress(who, run, "snapshot");
+            long start = System.nanoTime();
+            env.rest().createOrUpdateConnector(name, config);
+            int[] polls = {0};
+            long end = BenchEnvironment.awaitProgress(() -> {
+                if (++polls[0] % 40 == 0) { // the status exists a moment after the POST
+                    DebeziumSinkBenchmark.failOnFailedTask(env, name);
+                }
+                return env.endOffsets(topic);
+            }, rows, BenchEnvironment.timeoutFor(rows), name + " snapshot");
+            double snapshot = rows / ((end - start) / 1e9);
+
+            progress(who, run, "stream");
+            env.db.useHandle(h -> h.execute(CdcBenchmark.insertOrders(TABLE, rows, 2 * rows, customers)));
+            long committed = System.nanoTime();
+            end = BenchEnvironment.awaitProgress(() -> env.endOffsets(topic), 2 * rows,
+                    BenchEnvironment.timeoutFor(rows), name + " stream");
+            progress(who, run, "done");
+            if (heap != null) {
+                peakHeapMb = Math.max(peakHeapMb, heap.peakMb());
+            }
+            return new double[] {snapshot, rows / ((end - committed) / 1e9)};
+        } finally {
+            if (heap != null) {
+                heap.close();
+            }
+            env.rest().deleteConnector(name);
+            if (env.endOffsets(topic) > 0) { // else a failure to delete it would hide the failure that ended the run
+                env.kafka.deleteTopics(topic);
+            }
+        }
+    }
+
+    /** A line to time a profiler by (e.g. JFR started on the worker while "ours 0 stream" runs). */
+    private static void progress(String who, int run, String phase) {
+        System.out.println("CDC-DEBEZIUM " + who + " " + run + " " + phase);
+    }
+
+    private Map<String, String> debezium(String name) {
+        URI server = URI.create(env.url.substring("jdbc:".length()));
+        Map<String, String> config = new HashMap<>();
+        config.put("connector.class", DEBEZIUM_CONNECTOR);
+        config.put("database.hostname", server.getHost());
+        config.put("database.port", Integer.toString(server.getPort()));
+        config.put("database.user", env.postgres.user());
+        config.put("database.password", env.postgres.passwordOrEmpty());
+        config.put("database.dbname", BenchEnvironment.DATABASE);
+        config.put("topic.prefix", name);
+        config.put("table.include.list", "public." + TABLE);
+        config.put("plugin.name", "pgoutput"); // the server has no decoderbufs
+        config.put("slot.name", name);
+        config.put("publication.name", name);
+        config.put("publication.autocreate.mode", "filtered"); // as ours: a publication of the captured table
+        config.put("slot.drop.on.stop", "true");
+        return config;
+    }
+}
