@@ -1,6 +1,6 @@
 package io.tablestream.source.cdc;
 
-import io.tablestream.jdbc.OneOf;
+import io.tablestream.jdbc.ConfigEnum;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -86,67 +86,50 @@ public final class CdcConfig {
     private static final String SLOT_FAILOVER_DOC = "Create the slot with failover=true (PostgreSQL 17+), so it is"
             + " synchronized to physical standbys and survives a failover.";
 
-    public static final String SNAPSHOT_INCREMENTAL = "incremental";
-    public static final String SNAPSHOT_INITIAL = "initial";
-    public static final String SNAPSHOT_NEVER = "never";
-    public static final String SNAPSHOT_INITIAL_ONLY = "initial_only";
-    public static final String ENVELOPE_FLAT = "flat";
-    public static final String ENVELOPE_DEBEZIUM = "debezium";
-    public static final String DELETE_HANDLING_TOMBSTONE = "tombstone";
-    public static final String DELETE_HANDLING_REWRITE = "rewrite";
-    public static final String DELETE_HANDLING_NONE = "none";
-    public static final String SLOT_LOST_FAIL = "fail";
-    public static final String SLOT_LOST_RESNAPSHOT = "resnapshot";
-    public static final String PUBLICATION_FILTERED = "filtered";
-    public static final String PUBLICATION_ALL_TABLES = "all_tables";
-    public static final String PUBLICATION_DISABLED = "disabled";
-
     private final AbstractConfig config;
 
     public CdcConfig(AbstractConfig config) {
         this.config = config;
-        String problem = deleteHandlingProblem(config.getString(ENVELOPE_CONFIG), deleteHandlingMode());
+        String problem = deleteHandlingProblem(envelope(), deleteHandlingMode());
         if (problem != null) {
-            throw new ConfigException(DELETE_HANDLING_MODE_CONFIG, deleteHandlingMode(), problem);
+            throw new ConfigException(DELETE_HANDLING_MODE_CONFIG, config.getString(DELETE_HANDLING_MODE_CONFIG),
+                    problem);
         }
     }
 
     /** Adds the CDC settings to the source connector's {@link ConfigDef}. */
     public static ConfigDef define(ConfigDef def) {
         int order = 0;
-        return def
-                .define(PUBLICATION_NAME_CONFIG, Type.STRING, null, new ConfigDef.NonEmptyString(),
-                        Importance.MEDIUM, PUBLICATION_NAME_DOC, GROUP, ++order, Width.MEDIUM, "Publication")
-                .define(PUBLICATION_AUTOCREATE_MODE_CONFIG, Type.STRING, PUBLICATION_FILTERED,
-                        OneOf.of(PUBLICATION_FILTERED, PUBLICATION_ALL_TABLES, PUBLICATION_DISABLED), Importance.LOW,
-                        PUBLICATION_AUTOCREATE_MODE_DOC, GROUP, ++order, Width.SHORT, "Publication auto-create")
-                .define(SLOT_NAME_CONFIG, Type.STRING, "tablestream", new ConfigDef.NonEmptyString(),
+        def.define(PUBLICATION_NAME_CONFIG, Type.STRING, null, new ConfigDef.NonEmptyString(),
+                Importance.MEDIUM, PUBLICATION_NAME_DOC, GROUP, ++order, Width.MEDIUM, "Publication");
+        ConfigEnum.define(def, PUBLICATION_AUTOCREATE_MODE_CONFIG, PublicationAutocreateMode.class,
+                PublicationAutocreateMode.FILTERED, Importance.LOW, PUBLICATION_AUTOCREATE_MODE_DOC, GROUP, ++order,
+                Width.SHORT, "Publication auto-create");
+        def.define(SLOT_NAME_CONFIG, Type.STRING, "tablestream", new ConfigDef.NonEmptyString(),
                         Importance.MEDIUM, SLOT_NAME_DOC, GROUP, ++order, Width.MEDIUM, "Replication slot")
                 .define(SLOT_DROP_ON_STOP_CONFIG, Type.BOOLEAN, false, Importance.LOW, SLOT_DROP_ON_STOP_DOC,
-                        GROUP, ++order, Width.SHORT, "Drop slot on stop")
-                .define(SLOT_LOST_ACTION_CONFIG, Type.STRING, SLOT_LOST_FAIL,
-                        OneOf.of(SLOT_LOST_FAIL, SLOT_LOST_RESNAPSHOT), Importance.MEDIUM, SLOT_LOST_ACTION_DOC,
-                        GROUP, ++order, Width.SHORT, "Slot lost action")
-                .define(SLOT_FAILOVER_CONFIG, Type.BOOLEAN, false, Importance.LOW, SLOT_FAILOVER_DOC,
-                        GROUP, ++order, Width.SHORT, "Failover slot")
-                .define(SNAPSHOT_MODE_CONFIG, Type.STRING, SNAPSHOT_INCREMENTAL,
-                        OneOf.of(SNAPSHOT_INCREMENTAL, SNAPSHOT_INITIAL, SNAPSHOT_NEVER, SNAPSHOT_INITIAL_ONLY),
-                        Importance.MEDIUM, SNAPSHOT_MODE_DOC, GROUP, ++order, Width.SHORT, "Snapshot mode")
-                .define(CHUNK_SIZE_CONFIG, Type.INT, 1024, ConfigDef.Range.between(1, 1_000_000), Importance.LOW,
+                        GROUP, ++order, Width.SHORT, "Drop slot on stop");
+        ConfigEnum.define(def, SLOT_LOST_ACTION_CONFIG, SlotLostAction.class, SlotLostAction.FAIL, Importance.MEDIUM,
+                SLOT_LOST_ACTION_DOC, GROUP, ++order, Width.SHORT, "Slot lost action");
+        def.define(SLOT_FAILOVER_CONFIG, Type.BOOLEAN, false, Importance.LOW, SLOT_FAILOVER_DOC,
+                GROUP, ++order, Width.SHORT, "Failover slot");
+        ConfigEnum.define(def, SNAPSHOT_MODE_CONFIG, SnapshotMode.class, SnapshotMode.INCREMENTAL, Importance.MEDIUM,
+                SNAPSHOT_MODE_DOC, GROUP, ++order, Width.SHORT, "Snapshot mode");
+        def.define(CHUNK_SIZE_CONFIG, Type.INT, 1024, ConfigDef.Range.between(1, 1_000_000), Importance.LOW,
                         CHUNK_SIZE_DOC, GROUP, ++order, Width.SHORT, "Incremental snapshot chunk size")
                 .define(SIGNAL_DATA_COLLECTION_CONFIG, Type.STRING, "", Importance.LOW, SIGNAL_DATA_COLLECTION_DOC,
-                        GROUP, ++order, Width.MEDIUM, "Signal table")
-                .define(ENVELOPE_CONFIG, Type.STRING, ENVELOPE_FLAT, OneOf.of(ENVELOPE_FLAT, ENVELOPE_DEBEZIUM),
-                        Importance.MEDIUM, ENVELOPE_DOC, GROUP, ++order, Width.SHORT, "Envelope")
-                .define(HEARTBEAT_INTERVAL_MS_CONFIG, Type.LONG, 10_000L, ConfigDef.Range.atLeast(0), Importance.LOW,
+                        GROUP, ++order, Width.MEDIUM, "Signal table");
+        ConfigEnum.define(def, ENVELOPE_CONFIG, Envelope.class, Envelope.FLAT, Importance.MEDIUM, ENVELOPE_DOC, GROUP,
+                ++order, Width.SHORT, "Envelope");
+        def.define(HEARTBEAT_INTERVAL_MS_CONFIG, Type.LONG, 10_000L, ConfigDef.Range.atLeast(0), Importance.LOW,
                         HEARTBEAT_INTERVAL_MS_DOC, GROUP, ++order, Width.SHORT, "Heartbeat interval (ms)")
                 .define(BATCH_MAX_WAIT_MS_CONFIG, Type.LONG, 5L, ConfigDef.Range.between(0, 60_000), Importance.LOW,
                         BATCH_MAX_WAIT_MS_DOC, GROUP, ++order, Width.SHORT, "Batch max wait (ms)")
                 .define(SKIPPED_OPERATIONS_CONFIG, Type.LIST, "t", ConfigDef.ValidList.in(false, "c", "u", "d", "t", "none"),
-                        Importance.LOW, SKIPPED_OPERATIONS_DOC, GROUP, ++order, Width.SHORT, "Skipped operations")
-                .define(DELETE_HANDLING_MODE_CONFIG, Type.STRING, DELETE_HANDLING_TOMBSTONE,
-                        OneOf.of(DELETE_HANDLING_TOMBSTONE, DELETE_HANDLING_REWRITE, DELETE_HANDLING_NONE),
-                        Importance.MEDIUM, DELETE_HANDLING_MODE_DOC, GROUP, ++order, Width.SHORT, "Delete handling")
+                        Importance.LOW, SKIPPED_OPERATIONS_DOC, GROUP, ++order, Width.SHORT, "Skipped operations");
+        ConfigEnum.define(def, DELETE_HANDLING_MODE_CONFIG, DeleteHandlingMode.class, DeleteHandlingMode.TOMBSTONE,
+                Importance.MEDIUM, DELETE_HANDLING_MODE_DOC, GROUP, ++order, Width.SHORT, "Delete handling");
+        return def
                 .define(UNAVAILABLE_VALUE_PLACEHOLDER_CONFIG, Type.STRING, null, Importance.LOW,
                         UNAVAILABLE_VALUE_PLACEHOLDER_DOC, GROUP, ++order, Width.MEDIUM, "Unavailable value placeholder")
                 .define(TOMBSTONES_ON_DELETE_CONFIG, Type.BOOLEAN, true, Importance.LOW, TOMBSTONES_ON_DELETE_DOC,
@@ -162,8 +145,8 @@ public final class CdcConfig {
         return configured == null ? String.valueOf(slotName) : configured.toString();
     }
 
-    public String publicationAutocreateMode() {
-        return config.getString(PUBLICATION_AUTOCREATE_MODE_CONFIG);
+    public PublicationAutocreateMode publicationAutocreateMode() {
+        return ConfigEnum.parse(PublicationAutocreateMode.class, config.getString(PUBLICATION_AUTOCREATE_MODE_CONFIG));
     }
 
     public String slotName() {
@@ -174,16 +157,16 @@ public final class CdcConfig {
         return config.getBoolean(SLOT_DROP_ON_STOP_CONFIG);
     }
 
-    public boolean resnapshotWhenSlotLost() {
-        return SLOT_LOST_RESNAPSHOT.equals(config.getString(SLOT_LOST_ACTION_CONFIG));
+    public SlotLostAction slotLostAction() {
+        return ConfigEnum.parse(SlotLostAction.class, config.getString(SLOT_LOST_ACTION_CONFIG));
     }
 
     public boolean slotFailover() {
         return config.getBoolean(SLOT_FAILOVER_CONFIG);
     }
 
-    public String snapshotMode() {
-        return config.getString(SNAPSHOT_MODE_CONFIG);
+    public SnapshotMode snapshotMode() {
+        return ConfigEnum.parse(SnapshotMode.class, config.getString(SNAPSHOT_MODE_CONFIG));
     }
 
     /** The signal table, null when none is set. */
@@ -196,21 +179,21 @@ public final class CdcConfig {
         return config.getInt(CHUNK_SIZE_CONFIG);
     }
 
-    public boolean debeziumEnvelope() {
-        return ENVELOPE_DEBEZIUM.equals(config.getString(ENVELOPE_CONFIG));
+    public Envelope envelope() {
+        return ConfigEnum.parse(Envelope.class, config.getString(ENVELOPE_CONFIG));
     }
 
     /** The operation letters (c, u, d, t) not to emit; d also with delete.handling.mode=none. */
     public java.util.Set<Character> skippedOperations() {
         return java.util.stream.Stream.concat(config.getList(SKIPPED_OPERATIONS_CONFIG).stream(),
-                        DELETE_HANDLING_NONE.equals(deleteHandlingMode()) ? java.util.stream.Stream.of("d")
+                        deleteHandlingMode() == DeleteHandlingMode.NONE ? java.util.stream.Stream.of("d")
                                 : java.util.stream.Stream.empty())
                 .filter(op -> !op.equals("none"))
                 .map(op -> op.charAt(0)).collect(java.util.stream.Collectors.toUnmodifiableSet());
     }
 
-    public String deleteHandlingMode() {
-        return config.getString(DELETE_HANDLING_MODE_CONFIG);
+    public DeleteHandlingMode deleteHandlingMode() {
+        return ConfigEnum.parse(DeleteHandlingMode.class, config.getString(DELETE_HANDLING_MODE_CONFIG));
     }
 
     /** The placeholder for unavailable values, null when off. */
@@ -227,9 +210,9 @@ public final class CdcConfig {
      * Why the CDC settings contradict each other, or null: delete.handling.mode shapes flat records only; the
      * Debezium envelope carries deletes as op=d envelopes, as Debezium does.
      */
-    public static String deleteHandlingProblem(Object envelope, Object deleteHandlingMode) {
-        if (ENVELOPE_DEBEZIUM.equals(envelope) && !DELETE_HANDLING_TOMBSTONE.equals(deleteHandlingMode)) {
-            return DELETE_HANDLING_MODE_CONFIG + "=" + deleteHandlingMode + " applies to envelope=flat only; with"
+    public static String deleteHandlingProblem(Envelope envelope, DeleteHandlingMode deleteHandlingMode) {
+        if (envelope == Envelope.DEBEZIUM && deleteHandlingMode != DeleteHandlingMode.TOMBSTONE) {
+            return DELETE_HANDLING_MODE_CONFIG + "=" + deleteHandlingMode.configValue() + " applies to envelope=flat only; with"
                     + " envelope=debezium a delete is an op=d envelope (followed by a tombstone unless "
                     + TOMBSTONES_ON_DELETE_CONFIG + "=false): remove " + DELETE_HANDLING_MODE_CONFIG
                     + " or set envelope=flat";

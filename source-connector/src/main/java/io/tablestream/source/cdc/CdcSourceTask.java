@@ -158,7 +158,7 @@ public class CdcSourceTask extends SourceTask {
         settings = new Settings(jdbi, cdc, tables, config::topicFor,
                 CdcOffset.partition(cdc.slotName()), context.transactionContext(), acks,
                 PgTypeCatalog.of(config.typeOptions()), RecordFormat.of(cdc), kafkaTransactionBudgetMs(props));
-        if (CdcConfig.DELETE_HANDLING_NONE.equals(cdc.deleteHandlingMode())) {
+        if (cdc.deleteHandlingMode() == DeleteHandlingMode.NONE) {
             log.warn("{}=none: deletes are not emitted; downstream copies keep deleted rows",
                     CdcConfig.DELETE_HANDLING_MODE_CONFIG);
         }
@@ -299,11 +299,11 @@ public class CdcSourceTask extends SourceTask {
     private void open(CdcOffset offset) throws SQLException {
         CdcConfig cdc = settings.cdc();
         Replication.SlotState slot = settings.jdbi().withHandle(h -> Replication.slotState(h, cdc.slotName()));
-        boolean incrementalMode = CdcConfig.SNAPSHOT_INCREMENTAL.equals(cdc.snapshotMode());
-        boolean exportedMode = CdcConfig.SNAPSHOT_INITIAL.equals(cdc.snapshotMode())
-                || CdcConfig.SNAPSHOT_INITIAL_ONLY.equals(cdc.snapshotMode());
+        SnapshotMode snapshotMode = cdc.snapshotMode();
+        boolean incrementalMode = snapshotMode == SnapshotMode.INCREMENTAL;
+        boolean exportedMode = snapshotMode == SnapshotMode.INITIAL || snapshotMode == SnapshotMode.INITIAL_ONLY;
         boolean snapshotPending = exportedMode && (offset == null || !offset.snapshotDone());
-        boolean streams = !CdcConfig.SNAPSHOT_INITIAL_ONLY.equals(cdc.snapshotMode());
+        boolean streams = snapshotMode != SnapshotMode.INITIAL_ONLY;
         boolean streamedBefore = offset != null && (offset.snapshotDone() || incrementalMode);
         if (!snapshotPending && streams && streamedBefore && lost(slot)) {
             // The incremental progress belongs to the lost slot: the exported snapshot reads everything again.
@@ -327,7 +327,7 @@ public class CdcSourceTask extends SourceTask {
                 created.connection().close(); // the snapshot is imported: its exporter may go
             }
         }
-        if (CdcConfig.SNAPSHOT_INITIAL_ONLY.equals(cdc.snapshotMode())) {
+        if (snapshotMode == SnapshotMode.INITIAL_ONLY) {
             finished = true;
             return;
         }
@@ -380,14 +380,14 @@ public class CdcSourceTask extends SourceTask {
                 + slot.invalidation() + ")" : " does not exist") + ", but the stored offset says the connector"
                 + " streamed it up to LSN " + ChangeEvent.lsnText(offset.lsn()) + ": the changes committed since"
                 + " can no longer be read";
-        if (!cdc.resnapshotWhenSlotLost()) {
+        if (cdc.slotLostAction() == SlotLostAction.FAIL) {
             throw new ConnectException(what + ". Set " + CdcConfig.SLOT_LOST_ACTION_CONFIG + "="
-                    + CdcConfig.SLOT_LOST_RESNAPSHOT + " to re-create the slot and read the tables again (their"
-                    + " current rows arrive with op=r; rows deleted meanwhile get no delete record), or stop the"
+                    + SlotLostAction.RESNAPSHOT.configValue() + " to re-create the slot and read the tables again"
+                    + " (their current rows arrive with op=r; rows deleted meanwhile get no delete record), or stop the"
                     + " connector and reset its offsets (DELETE /connectors/{name}/offsets) to start over.");
         }
         log.warn("{}; {}={}: re-creating the slot and reading the snapshot again (rows deleted meanwhile get no"
-                + " delete record)", what, CdcConfig.SLOT_LOST_ACTION_CONFIG, CdcConfig.SLOT_LOST_RESNAPSHOT);
+                + " delete record)", what, CdcConfig.SLOT_LOST_ACTION_CONFIG, cdc.slotLostAction().configValue());
         return true;
     }
 
@@ -461,7 +461,7 @@ public class CdcSourceTask extends SourceTask {
                 snapshot.close();
                 log.info("Snapshot of {} complete", settings.tables());
                 exportedSnapshot = null;
-                if (CdcConfig.SNAPSHOT_INITIAL_ONLY.equals(settings.cdc().snapshotMode())) {
+                if (settings.cdc().snapshotMode() == SnapshotMode.INITIAL_ONLY) {
                     finished = true;
                 } else {
                     resumeFrom = new CdcOffset(snapshot.consistentLsn(), 0, true);

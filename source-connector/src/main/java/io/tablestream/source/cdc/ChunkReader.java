@@ -200,7 +200,7 @@ final class ChunkReader implements AutoCloseable {
         if (!"r".equals(size.kind())) {
             throw new ConnectException("Table " + schema.table() + " has no primary key and is not a plain table"
                     + " (relkind " + size.kind() + "): the incremental snapshot cannot read it in chunks. Add a"
-                    + " primary key, or set " + CdcConfig.SNAPSHOT_MODE_CONFIG + "=" + CdcConfig.SNAPSHOT_INITIAL);
+                    + " primary key, or set " + CdcConfig.SNAPSHOT_MODE_CONFIG + "=" + SnapshotMode.INITIAL.configValue());
         }
         long from = progress.after() == null ? 0 : Long.parseLong(progress.after().get(0));
         long rowsPerPage = size.relpages() > 0 && size.tuples() > 0 ? Math.max(1, (long) (size.tuples() / size.relpages())) : 1;

@@ -13,7 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * How a change becomes records, as the connector's config says: the envelope, what a delete becomes in the flat
  * envelope ({@code delete.handling.mode}) and whether a tombstone follows a delete record.
  */
-record RecordFormat(boolean debeziumEnvelope, String deleteHandlingMode, boolean tombstonesOnDelete) {
+record RecordFormat(boolean debeziumEnvelope, DeleteHandlingMode deleteHandlingMode, boolean tombstonesOnDelete) {
 
     /** The field {@code delete.handling.mode=rewrite} adds to every flat value: "true" on deletes, else "false". */
     static final String DELETED_FIELD = "__deleted";
@@ -24,12 +24,12 @@ record RecordFormat(boolean debeziumEnvelope, String deleteHandlingMode, boolean
     }
 
     static RecordFormat of(CdcConfig cdc) {
-        return new RecordFormat(cdc.debeziumEnvelope(), cdc.deleteHandlingMode(), cdc.tombstonesOnDelete());
+        return new RecordFormat(cdc.envelope() == Envelope.DEBEZIUM, cdc.deleteHandlingMode(), cdc.tombstonesOnDelete());
     }
 
     /** Flat values carry {@link #DELETED_FIELD} and deletes carry the last known row. */
     boolean rewritesDeletes() {
-        return !debeziumEnvelope && CdcConfig.DELETE_HANDLING_REWRITE.equals(deleteHandlingMode);
+        return !debeziumEnvelope && deleteHandlingMode == DeleteHandlingMode.REWRITE;
     }
 
     /** A delete record (other than a flat one in tombstone mode, which is itself the tombstone) is followed by one. */

@@ -150,7 +150,7 @@ final class Replication {
                 .mapTo(Integer.class).one() > 0;
         String quoted = Identifiers.quote(name);
         switch (cdc.publicationAutocreateMode()) {
-            case CdcConfig.PUBLICATION_FILTERED -> {
+            case FILTERED -> {
                 // Only ever adds: another connector may stream the tables this one does not capture.
                 if (exists && !publishesViaRoot(handle, name) && PartitionedTables.anyPartitioned(handle, tables)) {
                     // Before comparing: without it the publication lists a partitioned table's partitions, not it.
@@ -168,12 +168,12 @@ final class Replication {
                     handle.execute("ALTER PUBLICATION " + quoted + " ADD TABLE " + list);
                 }
             }
-            case CdcConfig.PUBLICATION_ALL_TABLES -> {
+            case ALL_TABLES -> {
                 if (!exists) {
                     handle.execute("CREATE PUBLICATION " + quoted + " FOR ALL TABLES" + VIA_ROOT);
                 }
             }
-            default -> {
+            case DISABLED -> {
                 if (!exists) {
                     throw new ConnectException(CdcConfig.PUBLICATION_NAME_CONFIG + "=" + name + ": no such publication"
                             + " and " + CdcConfig.PUBLICATION_AUTOCREATE_MODE_CONFIG + "=disabled; create it with"

@@ -29,9 +29,9 @@ class ChangeEventTest {
         ORDERS = TableSchema.of(new TableId("public", "orders"), readers, List.of("id"));
     }
 
-    private static final RecordFormat FLAT = new RecordFormat(false, CdcConfig.DELETE_HANDLING_TOMBSTONE, true);
-    private static final RecordFormat REWRITE = new RecordFormat(false, CdcConfig.DELETE_HANDLING_REWRITE, true);
-    private static final RecordFormat DEBEZIUM = new RecordFormat(true, CdcConfig.DELETE_HANDLING_TOMBSTONE, true);
+    private static final RecordFormat FLAT = new RecordFormat(false, DeleteHandlingMode.TOMBSTONE, true);
+    private static final RecordFormat REWRITE = new RecordFormat(false, DeleteHandlingMode.REWRITE, true);
+    private static final RecordFormat DEBEZIUM = new RecordFormat(true, DeleteHandlingMode.TOMBSTONE, true);
 
     private static ChangeEvent delete() {
         Struct key = new Struct(ORDERS.keySchema()).put("id", 7);
@@ -70,7 +70,7 @@ class ChangeEventTest {
         assertEquals("false", ((Struct) inserted.value()).get(RecordFormat.DELETED_FIELD));
         assertNull(deleted.get(1).value());
         List<SourceRecord> withoutTombstone = delete().toRecords(Map.of("slot", "s"), Map.of(),
-                new RecordFormat(false, CdcConfig.DELETE_HANDLING_REWRITE, false));
+                new RecordFormat(false, DeleteHandlingMode.REWRITE, false));
         assertEquals(1, withoutTombstone.size());
     }
 
@@ -84,7 +84,7 @@ class ChangeEventTest {
                 envelope.getStruct("before").get("id"), envelope.getStruct("before").get("note"), envelope.get("after")));
         assertNull(records.get(1).value());
         assertEquals(1, delete().toRecords(Map.of("slot", "s"), Map.of(),
-                new RecordFormat(true, CdcConfig.DELETE_HANDLING_TOMBSTONE, false)).size());
+                new RecordFormat(true, DeleteHandlingMode.TOMBSTONE, false)).size());
     }
 
     private static ChangeEvent truncate() {

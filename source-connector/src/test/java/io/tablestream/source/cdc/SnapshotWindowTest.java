@@ -25,8 +25,8 @@ class SnapshotWindowTest {
 
     private static final TableSchema ITEMS;
     private static final String TOPIC = "shop.items";
-    private static final RecordFormat FLAT = new RecordFormat(false, CdcConfig.DELETE_HANDLING_TOMBSTONE, true);
-    private static final RecordFormat DEBEZIUM = new RecordFormat(true, CdcConfig.DELETE_HANDLING_TOMBSTONE, true);
+    private static final RecordFormat FLAT = new RecordFormat(false, DeleteHandlingMode.TOMBSTONE, true);
+    private static final RecordFormat DEBEZIUM = new RecordFormat(true, DeleteHandlingMode.TOMBSTONE, true);
 
     static {
         PgTypeCatalog types = PgTypeCatalog.of(PgTypeOptions.DEFAULTS);
