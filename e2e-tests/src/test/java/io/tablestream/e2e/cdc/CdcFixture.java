@@ -1,5 +1,6 @@
 package io.tablestream.e2e.cdc;
 
+import io.tablestream.testkit.ConnectRestException;
 import io.tablestream.testkit.Pause;
 import io.tablestream.testkit.Stack;
 import io.tablestream.testkit.TablestreamStack;
@@ -68,6 +69,21 @@ final class CdcFixture implements AutoCloseable {
      * runs; returns its config, to change and deploy again.
      */
     Map<String, String> deploy(String name, String database, String tables, Map<String, String> extra) {
+        Map<String, String> config = create(name, database, tables, extra);
+        stack.rest().awaitRunning(name, TIMEOUT);
+        return config;
+    }
+
+    /**
+     * Deploys a mode=cdc connector as {@link #deploy} does, for a task that is to fail: returns its trace (without
+     * waiting for RUNNING, which a task failing at once may never be seen in).
+     */
+    String deployAndAwaitTaskFailure(String name, String database, String tables, Map<String, String> extra) {
+        create(name, database, tables, extra);
+        return awaitTaskFailure(name);
+    }
+
+    private Map<String, String> create(String name, String database, String tables, Map<String, String> extra) {
         Map<String, String> config = new HashMap<>(Map.of(
                 "connector.class", "io.tablestream.source.PostgresSourceConnector",
                 "tasks.max", "1",
@@ -79,9 +95,8 @@ final class CdcFixture implements AutoCloseable {
                 "topic.prefix", name + ".",
                 "slot.name", name.replace('-', '_')));
         config.putAll(extra);
-        stack.rest().createOrUpdateConnector(name, config);
         connectors.add(name);
-        stack.rest().awaitRunning(name, TIMEOUT);
+        stack.rest().createOrUpdateConnector(name, config);
         return config;
     }
 
@@ -104,10 +119,19 @@ final class CdcFixture implements AutoCloseable {
                 ((Map<String, Object>) stack.rest().status(name).get("connector")).get("state")));
     }
 
-    /** The state of the connector's first task (null while it has none). */
+    /** The state of the connector's first task (null while it has none, or the worker has no status yet). */
     @SuppressWarnings("unchecked")
     String taskState(String name) {
-        List<Map<String, Object>> tasks = (List<Map<String, Object>>) stack.rest().status(name).get("tasks");
+        Map<String, Object> status;
+        try {
+            status = stack.rest().status(name);
+        } catch (ConnectRestException e) {
+            if (e.statusCode() != 404) { // 404 until the herder has written the first status
+                throw e;
+            }
+            return null;
+        }
+        List<Map<String, Object>> tasks = (List<Map<String, Object>>) status.get("tasks");
         return tasks == null || tasks.isEmpty() ? null : (String) tasks.get(0).get("state");
     }
 
