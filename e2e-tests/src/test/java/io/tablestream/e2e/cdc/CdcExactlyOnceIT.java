@@ -21,6 +21,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -180,43 +181,86 @@ class CdcExactlyOnceIT {
 
     @Test
     void aWorkerKilledMidStreamIsReplacedWithoutLosingOrDuplicatingAChange() throws Exception {
-        killMidStreamAndReplace(true);
+        try (KillScenario scenario = new KillScenario("cdc-eos-kill", this::eosWorker)) {
+            Map<String, String> config = scenario.connectorConfig();
+            // The killed worker's open Kafka transaction holds back read_committed readers until the broker
+            // aborts it: after this, not the default 60 s (the broker checks every 10 s).
+            config.put("producer.override.transaction.timeout.ms", "3000");
+            scenario.deployAndStartWriting(config);
+            Kill kill = scenario.killMidStream();
+            List<Change> read = scenario.replaceAndReadAll();
+            scenario.assertEveryChangeWithOneLsn(read);
+            assertEquals(scenario.changes(), read.size(), "records, each change exactly once");
+            scenario.assertTopicIsTheTable(read);
+            scenario.assertSlotConfirmedNothingKafkaLacked(read, kill);
+            scenario.deleteConnector();
+        }
     }
 
     /** Without exactly-once: at least once, a replayed change carries the same lsn header, nothing is lost. */
     @Test
     void withoutExactlyOnceAKilledWorkerLosesNothing() throws Exception {
-        killMidStreamAndReplace(false);
+        try (KillScenario scenario = new KillScenario("cdc-alo-kill", groupId -> worker(groupId, false))) {
+            Map<String, String> config = scenario.connectorConfig();
+            config.remove("exactly.once.support");
+            config.remove("transaction.boundary");
+            scenario.deployAndStartWriting(config);
+            Kill kill = scenario.killMidStream();
+            List<Change> read = scenario.replaceAndReadAll();
+            scenario.assertEveryChangeWithOneLsn(read);
+            scenario.assertTopicIsTheTable(read);
+            scenario.assertSlotConfirmedNothingKafkaLacked(read, kill);
+            scenario.deleteConnector();
+        }
     }
 
-    private void killMidStreamAndReplace(boolean exactlyOnce) throws Exception {
-        String name = exactlyOnce ? "cdc-eos-kill" : "cdc-alo-kill";
-        String slot = name.replace('-', '_');
-        String database = slot + "_it";
-        String topic = name + ".events";
-        stack.postgres().createDatabase(database);
-        Jdbi db = Jdbi.create(() -> stack.postgres().connect(database));
-        db.useHandle(h -> h.execute(
-                "CREATE TABLE events (id int PRIMARY KEY, batch int NOT NULL, payload text NOT NULL)"));
-        ChangeLog log = new ChangeLog(stack.kafka().bootstrapServers(), List.of(topic));
-        AtomicBoolean stopWriting = new AtomicBoolean();
-        AtomicInteger batches = new AtomicInteger();
-        CompletableFuture<Void> writer = null;
-        ConnectWorker first = worker(name + "-it", exactlyOnce);
-        ConnectWorker second = null;
-        try {
-            Map<String, String> config = new HashMap<>(connector(name, database, "events"));
-            if (exactlyOnce) {
-                // The killed worker's open Kafka transaction holds back read_committed readers until the broker
-                // aborts it: after this, not the default 60 s (the broker checks every 10 s).
-                config.put("producer.override.transaction.timeout.ms", "3000");
-            } else {
-                config.remove("exactly.once.support");
-                config.remove("transaction.boundary");
-            }
+    /** What was known when the first worker was killed. */
+    private record Kill(String confirmedLsn, int batchesInKafka) {
+    }
+
+    /**
+     * A connector streaming transactions from a writer on a forked worker that is SIGKILLed mid-stream and replaced
+     * by a second worker of the same group; its phases are called by each test in order.
+     */
+    private final class KillScenario implements AutoCloseable {
+        private final String name;
+        private final String slot;
+        private final String database;
+        private final String topic;
+        private final Function<String, ConnectWorker> workers;
+        private final Jdbi db;
+        private final ChangeLog log;
+        private final AtomicBoolean stopWriting = new AtomicBoolean();
+        private final AtomicInteger batches = new AtomicInteger();
+        private CompletableFuture<Void> writer;
+        private ConnectWorker first;
+        private ConnectWorker second;
+        private int written;
+
+        KillScenario(String name, Function<String, ConnectWorker> workers) {
+            this.name = name;
+            this.slot = name.replace('-', '_');
+            this.database = slot + "_it";
+            this.topic = name + ".events";
+            this.workers = workers;
+            stack.postgres().createDatabase(database);
+            db = Jdbi.create(() -> stack.postgres().connect(database));
+            db.useHandle(h -> h.execute(
+                    "CREATE TABLE events (id int PRIMARY KEY, batch int NOT NULL, payload text NOT NULL)"));
+            log = new ChangeLog(stack.kafka().bootstrapServers(), List.of(topic));
+        }
+
+        /** The exactly-once connector config, to adjust before {@link #deployAndStartWriting}. */
+        Map<String, String> connectorConfig() {
+            return new HashMap<>(connector(name, database, "events"));
+        }
+
+        /** Deploys on the first worker, then writes one transaction every ~20 ms until 30 have streamed. */
+        void deployAndStartWriting(Map<String, String> config) {
+            first = workers.apply(name + "-it");
             first.rest().createOrUpdateConnector(name, config);
             first.rest().awaitRunning(name, TIMEOUT);
-            // One transaction every ~20 ms: 5 inserts and an update of the previous transaction's first row.
+            // Each transaction: 5 inserts and an update of the previous transaction's first row.
             writer = CompletableFuture.runAsync(() -> {
                 while (!stopWriting.get()) {
                     int batch = batches.get() + 1;
@@ -232,6 +276,10 @@ class CdcExactlyOnceIT {
                 }
             });
             log.await(c -> maxBatch(c) >= 30, TIMEOUT, "30 transactions streamed");
+        }
+
+        /** Kills the first worker once it has committed a streaming offset, while the writer is ahead of Kafka. */
+        Kill killMidStream() {
             // Killed before its first offset commit, a connector has no stored position and reads the snapshot
             // again on a new slot (a documented limit); this test is about a kill mid-stream after one.
             await("a committed streaming offset", () -> committedStreamingOffset(first, name));
@@ -243,50 +291,71 @@ class CdcExactlyOnceIT {
                     .bind(0, slot).mapTo(String.class).one());
             int inKafkaAtKill = maxBatch(log.readCommitted(TIMEOUT));
             assertTrue(batches.get() > inKafkaAtKill, "the writer was still ahead of Kafka at the kill");
+            return new Kill(confirmedAtKill, inKafkaAtKill);
+        }
 
-            second = worker(name + "-it", exactlyOnce);
+        /** Starts the replacement, stops the writer once 20 more transactions streamed, and reads them all. */
+        List<Change> replaceAndReadAll() throws Exception {
+            second = workers.apply(name + "-it");
             int atRestart = batches.get();
             log.await(c -> maxBatch(c) >= atRestart + 20, TIMEOUT, "streaming to resume on the replacement");
             stopWriting.set(true);
             writer.get();
-            int written = batches.get();
-            int changes = written * (ROWS_PER_TRANSACTION + 1) - 1; // the first update finds no row
-            List<Change> read = log.await(c -> lsnsPerChange(c).size() >= changes, TIMEOUT,
-                    "all " + written + " transactions");
+            written = batches.get();
+            return log.await(c -> lsnsPerChange(c).size() >= changes(), TIMEOUT, "all " + written + " transactions");
+        }
 
-            // Every insert and update is there; a replayed one carries the same lsn; with exactly-once none is
-            // replayed. The topic's final state is the table.
+        /** The changes written: every insert and update but the first update, which finds no row. */
+        int changes() {
+            return written * (ROWS_PER_TRANSACTION + 1) - 1;
+        }
+
+        /** Every insert and update is there; a replayed one carries the same lsn. */
+        void assertEveryChangeWithOneLsn(List<Change> read) {
             Map<String, Set<String>> lsns = lsnsPerChange(read);
-            assertEquals(changes, lsns.size());
+            assertEquals(changes(), lsns.size());
             assertEquals(List.of(), lsns.entrySet().stream().filter(e -> e.getValue().size() != 1).toList(),
                     "a change with more than one lsn");
-            if (exactlyOnce) {
-                assertEquals(changes, read.size(), "records, each change exactly once");
-            }
+        }
+
+        /** The topic's final state is the table. */
+        void assertTopicIsTheTable(List<Change> read) {
             Map<Object, List<Object>> table = db.withHandle(h -> h.createQuery("SELECT id, batch, payload FROM events")
                     .map((rs, ctx) -> List.<Object>of(rs.getInt(1), rs.getInt(2), rs.getString(3))).list())
                     .stream().collect(Collectors.toMap(r -> r.get(0), r -> r.subList(1, 3), (a, b) -> a, TreeMap::new));
             Map<Object, List<Object>> topicState = new TreeMap<>();
             ChangeLog.finalState(read, topic, "id").forEach((id, v) -> topicState.put(id, List.of(v.get("batch"), v.get("payload"))));
             assertEquals(table, topicState);
+        }
 
-            // The slot never confirmed a transaction Kafka did not have: the first one missing at the kill commits
-            // at or after the confirmed position, so PostgreSQL still sent it to the replacement.
-            String firstMissingCommit = read.stream().filter(c -> batchOf(c) == inKafkaAtKill + 1)
+        /**
+         * The slot never confirmed a transaction Kafka did not have: the first one missing at the kill commits at or
+         * after the confirmed position, so PostgreSQL still sent it to the replacement.
+         */
+        void assertSlotConfirmedNothingKafkaLacked(List<Change> read, Kill kill) {
+            String firstMissingCommit = read.stream().filter(c -> batchOf(c) == kill.batchesInKafka() + 1)
                     .map(c -> c.headers().get("lsn")).findFirst().orElseThrow();
             boolean confirmedInKafka = db.withHandle(h -> h.createQuery("SELECT pg_lsn(?) <= pg_lsn(?)")
-                    .bind(0, confirmedAtKill).bind(1, firstMissingCommit).mapTo(Boolean.class).one());
+                    .bind(0, kill.confirmedLsn()).bind(1, firstMissingCommit).mapTo(Boolean.class).one());
             assertTrue(confirmedInKafka,
-                    "confirmed_flush_lsn " + confirmedAtKill + " at the kill is past the commit " + firstMissingCommit
-                            + " of transaction " + (inKafkaAtKill + 1) + ", which Kafka did not have");
+                    "confirmed_flush_lsn " + kill.confirmedLsn() + " at the kill is past the commit "
+                            + firstMissingCommit + " of transaction " + (kill.batchesInKafka() + 1) + ", which Kafka did not have");
+        }
+
+        void deleteConnector() {
             second.rest().deleteConnector(name);
-        } finally {
+        }
+
+        @Override
+        public void close() throws Exception {
             stopWriting.set(true);
             if (writer != null) {
                 writer.exceptionally(e -> null).get();
             }
             log.close();
-            first.kill();
+            if (first != null) {
+                first.kill();
+            }
             if (second != null) {
                 second.stop();
             }
