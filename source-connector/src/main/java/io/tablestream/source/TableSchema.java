@@ -57,12 +57,31 @@ public record TableSchema(TableId table, List<ColumnReader> columns, List<String
         try {
             return column.read(rs, index);
         } catch (ArithmeticException e) {
-            throw new DataException("Column '" + column.column().name() + "' of table " + table + " holds a value"
-                    + " that does not fit its Connect type " + column.schema().type() + " (" + e.getMessage() + "; a"
-                    + " timestamp after 294247-01-10 does not fit microseconds since 1970): set"
-                    + " time.precision.mode=connect (milliseconds), or leave such rows out (mode=query with a WHERE"
-                    + " on the column, or a CHECK constraint on the table)", e);
+            throw doesNotFit(column, e);
         }
+    }
+
+    /**
+     * Reads a value as PostgreSQL's text output sends it (the CDC stream), failing like {@link #read} when its
+     * Connect type cannot hold it.
+     */
+    public Object readText(ColumnReader column, String text) {
+        try {
+            return column.readText(text);
+        } catch (DataException e) {
+            if (e.getCause() instanceof ArithmeticException overflow) {
+                throw doesNotFit(column, overflow);
+            }
+            throw e;
+        }
+    }
+
+    private DataException doesNotFit(ColumnReader column, ArithmeticException e) {
+        return new DataException("Column '" + column.column().name() + "' of table " + table + " holds a value"
+                + " that does not fit its Connect type " + column.schema().type() + " (" + e.getMessage() + "; a"
+                + " timestamp after 294247-01-10 does not fit microseconds since 1970): set"
+                + " time.precision.mode=connect (milliseconds), or leave such rows out (mode=query with a WHERE"
+                + " on the column, or a CHECK constraint on the table)", e);
     }
 
     /**

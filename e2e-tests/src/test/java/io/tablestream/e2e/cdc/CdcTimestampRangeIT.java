@@ -17,8 +17,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A timestamp after 294247-01-10 does not fit microseconds since 1970 in an INT64. Both CDC snapshots (the exported
- * one of snapshot.mode=initial and the incremental chunks) fail the task as the polling modes do (BadRecordsIT):
- * naming table, column and the fix; with the fix ({@code time.precision.mode=connect}) the row arrives.
+ * one of snapshot.mode=initial and the incremental chunks) and the stream fail the task as the polling modes do
+ * (BadRecordsIT): naming table, column and the fix; with the fix ({@code time.precision.mode=connect}) the row
+ * arrives.
  */
 @ExtendWith({TablestreamStack.class, CdcFixture.Extension.class})
 class CdcTimestampRangeIT {
@@ -51,5 +52,17 @@ class CdcTimestampRangeIT {
                 "the row with time.precision.mode=connect");
         assertEquals(LocalDateTime.parse("+294250-06-01T00:00:00").toInstant(ZoneOffset.UTC),
                 ((Date) rows.get(0).value().get("due")).toInstant());
+    }
+
+    @Test
+    void aTimestampBeyondMicrosecondsFailsTheStreamNamingTableColumnAndFix() {
+        Jdbi db = cdc.database(DB + "_stream");
+        db.useHandle(h -> h.execute("CREATE TABLE far_future (id bigint PRIMARY KEY, due timestamp NOT NULL)"));
+        cdc.deploy("far-stream", DB + "_stream", "public.far_future", Map.of("snapshot.mode", "never"));
+        db.useHandle(h -> h.execute("INSERT INTO far_future VALUES (1, '294250-06-01 00:00:00')"));
+
+        String trace = cdc.awaitTaskFailure("far-stream");
+        assertTrue(trace.contains("Column 'due' of table public.far_future")
+                && trace.contains("time.precision.mode=connect"), trace.lines().limit(3).toList().toString());
     }
 }

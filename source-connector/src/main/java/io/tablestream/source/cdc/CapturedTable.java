@@ -88,9 +88,9 @@ record CapturedTable(TableSchema schema, String topic, List<ColumnReader> reader
             }
             String name = reader.column().name();
             if (!tuple.isUnchangedToast(i)) {
-                row.put(name, reader.readText(tuple.values().get(i)));
+                row.put(name, schema.readText(reader, tuple.values().get(i)));
             } else if (old != null && !old.isUnchangedToast(i) && old.values().get(i) != null) {
-                row.put(name, reader.readText(old.values().get(i)));
+                row.put(name, schema.readText(reader, old.values().get(i)));
             } else {
                 unavailable.add(name);
                 row.put(name, UnavailableValues.placeholderFor(reader.schema(), unavailablePlaceholder));
@@ -109,7 +109,7 @@ record CapturedTable(TableSchema schema, String topic, List<ColumnReader> reader
             ColumnReader reader = readers.get(i);
             String text = tuple.values().get(i);
             if (reader != null && text != null && !tuple.isUnchangedToast(i)) {
-                row.put(reader.column().name(), reader.readText(text));
+                row.put(reader.column().name(), schema.readText(reader, text));
             }
         }
         return row;
@@ -124,7 +124,7 @@ record CapturedTable(TableSchema schema, String topic, List<ColumnReader> reader
         for (int i = 0; i < readers.size(); i++) {
             ColumnReader reader = readers.get(i);
             if (reader != null && schema.keyColumns().contains(reader.column().name())) {
-                key.put(reader.column().name(), reader.readText(tuple.values().get(i)));
+                key.put(reader.column().name(), schema.readText(reader, tuple.values().get(i)));
             }
         }
         return key;
