@@ -7,16 +7,10 @@ import java.sql.SQLException;
 import java.util.Set;
 
 /** boolean. */
-final class BooleanType implements PgType {
+final class BooleanType extends FixedSchemaType {
 
-    @Override
-    public Set<String> typeNames() {
-        return Set.of("bool");
-    }
-
-    @Override
-    public SchemaBuilder schema(PgColumn column) {
-        return SchemaBuilder.bool();
+    BooleanType() {
+        super(Set.of("bool"), SchemaBuilder::bool);
     }
 
     @Override

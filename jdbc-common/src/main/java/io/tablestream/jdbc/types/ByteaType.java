@@ -1,24 +1,18 @@
 package io.tablestream.jdbc.types;
 
-import java.util.HexFormat;
-import java.io.ByteArrayOutputStream;
 import org.apache.kafka.connect.data.SchemaBuilder;
 
+import java.io.ByteArrayOutputStream;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.HexFormat;
 import java.util.Set;
 
 /** bytea. */
-final class ByteaType implements PgType {
+final class ByteaType extends FixedSchemaType {
 
-    @Override
-    public Set<String> typeNames() {
-        return Set.of("bytea");
-    }
-
-    @Override
-    public SchemaBuilder schema(PgColumn column) {
-        return SchemaBuilder.bytes();
+    ByteaType() {
+        super(Set.of("bytea"), SchemaBuilder::bytes);
     }
 
     @Override

@@ -1,6 +1,5 @@
 package io.tablestream.jdbc.types;
 
-import org.apache.kafka.connect.data.SchemaBuilder;
 
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -10,16 +9,10 @@ import java.util.Date;
 import java.util.Set;
 
 /** date, as Connect's Date (midnight UTC of that day). */
-final class DateType implements PgType {
+final class DateType extends FixedSchemaType {
 
-    @Override
-    public Set<String> typeNames() {
-        return Set.of("date");
-    }
-
-    @Override
-    public SchemaBuilder schema(PgColumn column) {
-        return org.apache.kafka.connect.data.Date.builder();
+    DateType() {
+        super(Set.of("date"), org.apache.kafka.connect.data.Date::builder);
     }
 
     @Override

@@ -4,7 +4,6 @@ import org.apache.kafka.connect.data.SchemaBuilder;
 import org.postgresql.util.PGInterval;
 
 import java.math.BigDecimal;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.Set;
 
@@ -12,22 +11,10 @@ import java.util.Set;
  * interval, as an ISO-8601 duration under {@link SchemaNames#INTERVAL}, e.g. {@code P1Y2M3DT4H5M6.000007S}.
  * PostgreSQL keeps months, days and microseconds apart (a month is not 30 days), so every part is written, signed.
  */
-final class IntervalType implements PgType {
+final class IntervalType extends FixedSchemaType {
 
-    @Override
-    public Set<String> typeNames() {
-        return Set.of("interval");
-    }
-
-    @Override
-    public SchemaBuilder schema(PgColumn column) {
-        return SchemaBuilder.string().name(SchemaNames.INTERVAL);
-    }
-
-    @Override
-    public Object read(ResultSet rs, int index, PgColumn column) throws SQLException {
-        String text = rs.getString(index);
-        return text == null ? null : iso8601(new PGInterval(text));
+    IntervalType() {
+        super(Set.of("interval"), () -> SchemaBuilder.string().name(SchemaNames.INTERVAL));
     }
 
     static String iso8601(PGInterval interval) {

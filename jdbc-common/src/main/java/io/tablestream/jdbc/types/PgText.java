@@ -8,6 +8,7 @@ import java.time.OffsetTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiFunction;
 
 /**
  * Parses PostgreSQL's text output (DateStyle ISO, as the JDBC driver and logical replication sessions use) into
@@ -24,40 +25,40 @@ final class PgText {
 
     /** {@code 2024-02-29}, {@code 0044-03-15 BC}, {@code 10000-01-01}; infinity as the driver reads it. */
     static LocalDate date(String text) {
-        if ("infinity".equals(text)) {
-            return LocalDate.MAX;
-        }
-        if ("-infinity".equals(text)) {
-            return LocalDate.MIN;
-        }
-        boolean bc = text.endsWith(BC);
-        return date(bc ? text.substring(0, text.length() - BC.length()) : text, bc);
+        return dated(text, LocalDate.MAX, LocalDate.MIN, PgText::date);
     }
 
     /** {@code 2024-01-02 03:04:05.123456}, optionally BC; infinity as {@link LocalDateTime#MAX}/{@code MIN}. */
     static LocalDateTime timestamp(String text) {
-        if ("infinity".equals(text)) {
-            return LocalDateTime.MAX;
-        }
-        if ("-infinity".equals(text)) {
-            return LocalDateTime.MIN;
-        }
-        boolean bc = text.endsWith(BC);
-        String value = bc ? text.substring(0, text.length() - BC.length()) : text;
-        int space = value.indexOf(' ');
-        return LocalDateTime.of(date(value.substring(0, space), bc), time(value.substring(space + 1)));
+        return dated(text, LocalDateTime.MAX, LocalDateTime.MIN, PgText::timestamp);
     }
 
     /** {@code 2024-01-02 03:04:05.5+01}, {@code ...-05:30}, {@code ...+00:53:28 BC}; infinity as {@link OffsetDateTime#MAX}/{@code MIN}. */
     static OffsetDateTime timestamptz(String text) {
+        return dated(text, OffsetDateTime.MAX, OffsetDateTime.MIN, PgText::timestamptz);
+    }
+
+    /**
+     * {@code max} for PostgreSQL's {@code infinity}, {@code min} for {@code -infinity}; any other text is parsed
+     * without its trailing {@code BC}, told whether it had one.
+     */
+    private static <T> T dated(String text, T max, T min, BiFunction<String, Boolean, T> parse) {
         if ("infinity".equals(text)) {
-            return OffsetDateTime.MAX;
+            return max;
         }
         if ("-infinity".equals(text)) {
-            return OffsetDateTime.MIN;
+            return min;
         }
         boolean bc = text.endsWith(BC);
-        String value = bc ? text.substring(0, text.length() - BC.length()) : text;
+        return parse.apply(bc ? text.substring(0, text.length() - BC.length()) : text, bc);
+    }
+
+    private static LocalDateTime timestamp(String value, boolean bc) {
+        int space = value.indexOf(' ');
+        return LocalDateTime.of(date(value.substring(0, space), bc), time(value.substring(space + 1)));
+    }
+
+    private static OffsetDateTime timestamptz(String value, boolean bc) {
         int space = value.indexOf(' ');
         String timeAndOffset = value.substring(space + 1);
         int sign = offsetStart(timeAndOffset);

@@ -2,26 +2,13 @@ package io.tablestream.jdbc.types;
 
 import org.apache.kafka.connect.data.SchemaBuilder;
 
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.util.Set;
 
 /** text, varchar, char(n), name, citext and the single-byte "char". */
-final class TextTypes implements PgType {
+final class TextTypes extends FixedSchemaType {
 
-    @Override
-    public Set<String> typeNames() {
-        return Set.of("text", "varchar", "bpchar", "name", "citext", "char");
-    }
-
-    @Override
-    public SchemaBuilder schema(PgColumn column) {
-        return SchemaBuilder.string();
-    }
-
-    @Override
-    public Object read(ResultSet rs, int index, PgColumn column) throws SQLException {
-        return rs.getString(index);
+    TextTypes() {
+        super(Set.of("text", "varchar", "bpchar", "name", "citext", "char"), SchemaBuilder::string);
     }
 
     @Override

@@ -13,13 +13,7 @@ import java.util.Set;
  * time without time zone: int64 microseconds since midnight under {@link SchemaNames#TIME_MICROS}, or with
  * {@link TimePrecisionMode#CONNECT} Connect's Time (milliseconds since midnight).
  */
-final class TimeType implements PgType {
-
-    private final TimePrecisionMode mode;
-
-    TimeType(TimePrecisionMode mode) {
-        this.mode = mode;
-    }
+record TimeType(TimePrecisionMode mode) implements PgType {
 
     @Override
     public Set<String> typeNames() {
