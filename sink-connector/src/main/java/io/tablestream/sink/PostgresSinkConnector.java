@@ -1,6 +1,5 @@
 package io.tablestream.sink;
 
-import io.tablestream.jdbc.ConfigEnum;
 import io.tablestream.jdbc.ConfigValues;
 import io.tablestream.jdbc.Version;
 import org.apache.kafka.common.TopicPartition;
@@ -37,6 +36,11 @@ public class PostgresSinkConnector extends SinkConnector {
     }
 
     @Override
+    public ConfigDef config() {
+        return PostgresSinkConfig.CONFIG_DEF;
+    }
+
+    @Override
     public List<Map<String, String>> taskConfigs(int maxTasks) {
         List<Map<String, String>> configs = new ArrayList<>(maxTasks);
         for (int i = 0; i < maxTasks; i++) {
@@ -50,33 +54,22 @@ public class PostgresSinkConnector extends SinkConnector {
         // Nothing to release: tasks own their database access.
     }
 
-    @Override
-    public ConfigDef config() {
-        return PostgresSinkConfig.CONFIG_DEF;
-    }
-
     /** Adds the cross-field rules to the per-key checks, each error pinned to the key the user must change. */
     @Override
     public Config validate(Map<String, String> connectorConfigs) {
         Config config = super.validate(connectorConfigs);
-        Map<String, ConfigValue> values = ConfigValues.byName(config);
-        PostgresSinkConfig.FIELDS_ALIAS.check(values);
-        ConfigValue insertMode = values.get(PostgresSinkConfig.INSERT_MODE_CONFIG);
-        ConfigValue pkMode = values.get(PostgresSinkConfig.PK_MODE_CONFIG);
-        ConfigValue pkFields = values.get(PostgresSinkConfig.PK_FIELDS_CONFIG);
-        ConfigValue deleteEnabled = values.get(PostgresSinkConfig.DELETE_ENABLED_CONFIG);
-        if (hasErrors(insertMode) || hasErrors(pkMode) || hasErrors(pkFields) || hasErrors(deleteEnabled)) {
+        Map<String, ConfigValue> values = ConfigValues.byName(config, PostgresSinkConfig.FIELDS_ALIAS);
+        InsertMode insertMode = ConfigValues.valid(values, PostgresSinkConfig.INSERT_MODE_CONFIG, InsertMode.class);
+        PkMode pkMode = ConfigValues.valid(values, PostgresSinkConfig.PK_MODE_CONFIG, PkMode.class);
+        Object pkFields = ConfigValues.valid(values, PostgresSinkConfig.PK_FIELDS_CONFIG);
+        Object deleteEnabled = ConfigValues.valid(values, PostgresSinkConfig.DELETE_ENABLED_CONFIG);
+        if (insertMode == null || pkMode == null || pkFields == null || deleteEnabled == null) {
             return config; // a key is already invalid on its own: that error is the one to fix first
         }
-        List<String> fields = ((List<?>) pkFields.value()).stream().map(String::valueOf).toList();
-        PostgresSinkConfig.crossFieldProblems(ConfigEnum.parse(InsertMode.class, (String) insertMode.value()),
-                        ConfigEnum.parse(PkMode.class, (String) pkMode.value()), fields, (Boolean) deleteEnabled.value())
+        List<String> fields = ((List<?>) pkFields).stream().map(String::valueOf).toList();
+        PostgresSinkConfig.crossFieldProblems(insertMode, pkMode, fields, (Boolean) deleteEnabled)
                 .forEach((key, message) -> values.get(key).addErrorMessage(message));
         return config;
-    }
-
-    private static boolean hasErrors(ConfigValue value) {
-        return value == null || value.value() == null || !value.errorMessages().isEmpty();
     }
 
     /**

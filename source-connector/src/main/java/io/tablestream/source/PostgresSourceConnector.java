@@ -111,14 +111,12 @@ public class PostgresSourceConnector extends SourceConnector {
     @Override
     public Config validate(Map<String, String> connectorConfigs) {
         Config result = super.validate(connectorConfigs);
-        Map<String, ConfigValue> values = ConfigValues.byName(result);
-        PostgresSourceConfig.INCLUDE_ALIAS.check(values);
-        PostgresSourceConfig.EXCLUDE_ALIAS.check(values);
-        ConfigValue mode = values.get(PostgresSourceConfig.MODE_CONFIG);
-        if (mode == null || !mode.errorMessages().isEmpty() || mode.value() == null) {
+        Map<String, ConfigValue> values = ConfigValues.byName(result,
+                PostgresSourceConfig.INCLUDE_ALIAS, PostgresSourceConfig.EXCLUDE_ALIAS);
+        Mode chosen = ConfigValues.valid(values, PostgresSourceConfig.MODE_CONFIG, Mode.class);
+        if (chosen == null) {
             return result;
         }
-        Mode chosen = ConfigEnum.parse(Mode.class, mode.value().toString());
         if (chosen == Mode.CDC) {
             CdcValidation.check(values, connectorConfigs);
         }

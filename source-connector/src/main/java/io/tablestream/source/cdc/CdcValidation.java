@@ -1,6 +1,6 @@
 package io.tablestream.source.cdc;
 
-import io.tablestream.jdbc.ConfigEnum;
+import io.tablestream.jdbc.ConfigValues;
 import io.tablestream.jdbc.ConnectionConfig;
 import io.tablestream.source.PostgresSourceConfig;
 import org.apache.kafka.common.config.ConfigException;
@@ -29,18 +29,18 @@ public final class CdcValidation {
 
     /** Adds an error to the responsible field for every prerequisite the server does not meet. */
     public static void check(Map<String, ConfigValue> values, Map<String, String> connectorConfigs) {
-        ConfigValue deleteHandling = values.get(CdcConfig.DELETE_HANDLING_MODE_CONFIG);
-        Envelope envelope = valid(values.get(CdcConfig.ENVELOPE_CONFIG), Envelope.class);
-        DeleteHandlingMode deleteHandlingMode = valid(deleteHandling, DeleteHandlingMode.class);
+        Envelope envelope = ConfigValues.valid(values, CdcConfig.ENVELOPE_CONFIG, Envelope.class);
+        DeleteHandlingMode deleteHandlingMode =
+                ConfigValues.valid(values, CdcConfig.DELETE_HANDLING_MODE_CONFIG, DeleteHandlingMode.class);
         String deleteProblem = envelope == null || deleteHandlingMode == null ? null
                 : CdcConfig.deleteHandlingProblem(envelope, deleteHandlingMode);
         if (deleteProblem != null) {
-            deleteHandling.addErrorMessage(deleteProblem);
+            values.get(CdcConfig.DELETE_HANDLING_MODE_CONFIG).addErrorMessage(deleteProblem);
         }
-        ConfigValue url = values.get(ConnectionConfig.CONNECTION_URL_CONFIG);
-        if (url == null || url.value() == null || !url.errorMessages().isEmpty()) {
+        if (ConfigValues.valid(values, ConnectionConfig.CONNECTION_URL_CONFIG) == null) {
             return;
         }
+        ConfigValue url = values.get(ConnectionConfig.CONNECTION_URL_CONFIG);
         Properties props = new Properties();
         Object user = values.get(ConnectionConfig.CONNECTION_USER_CONFIG).value();
         Object password = values.get(ConnectionConfig.CONNECTION_PASSWORD_CONFIG).value();
@@ -77,10 +77,10 @@ public final class CdcValidation {
                         + " (failover slots); the server runs " + c.getMetaData().getDatabaseProductVersion()
                         + ": set it to false");
             }
-            ConfigValue mode = values.get(CdcConfig.PUBLICATION_AUTOCREATE_MODE_CONFIG);
             ConfigValue publication = values.get(CdcConfig.PUBLICATION_NAME_CONFIG);
             String publicationName = CdcConfig.publicationName(publication.value(), slot.value());
-            if (valid(mode, PublicationAutocreateMode.class) == PublicationAutocreateMode.DISABLED
+            if (ConfigValues.valid(values, CdcConfig.PUBLICATION_AUTOCREATE_MODE_CONFIG, PublicationAutocreateMode.class)
+                    == PublicationAutocreateMode.DISABLED
                     && "0".equals(single(c, "SELECT count(*)::text FROM pg_publication WHERE pubname = ?", publicationName))) {
                 publication.addErrorMessage("publication.name=" + publicationName + " does not exist and"
                         + " publication.autocreate.mode=disabled: create it (CREATE PUBLICATION ... FOR TABLE ...)"
@@ -90,12 +90,6 @@ public final class CdcValidation {
         } catch (SQLException e) {
             url.addErrorMessage("Cannot check the CDC prerequisites: " + e.getMessage());
         }
-    }
-
-    /** The setting's value, or null when it is unset or its own error is already reported. */
-    private static <E extends Enum<E> & ConfigEnum> E valid(ConfigValue value, Class<E> type) {
-        return value.value() == null || !value.errorMessages().isEmpty() ? null
-                : ConfigEnum.parse(type, value.value().toString());
     }
 
     /** Logs, per selected table, when updates may leave large values out of the WAL (not an error: a choice). */
