@@ -2,6 +2,7 @@ package io.tablestream.e2e.cdc;
 
 import io.tablestream.e2e.cdc.ChangeLog.Change;
 import io.tablestream.testkit.ConnectWorker;
+import io.tablestream.testkit.Pause;
 import io.tablestream.testkit.Stack;
 import io.tablestream.testkit.TablestreamStack;
 import org.apache.kafka.connect.data.Struct;
@@ -20,13 +21,11 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * mode=cdc on a worker with {@code exactly.once.source.support=enabled} and the connector's
@@ -64,19 +63,10 @@ class CdcExactlyOnceIT {
     }
 
     private Map<String, String> connector(String name, String database, String tables) {
-        return Map.ofEntries(
-                Map.entry("connector.class", "io.tablestream.source.PostgresSourceConnector"),
-                Map.entry("tasks.max", "1"),
-                Map.entry("connection.url", stack.postgres().jdbcUrl(database)),
-                Map.entry("connection.user", stack.postgres().user()),
-                Map.entry("connection.password", stack.postgres().passwordOrEmpty()),
-                Map.entry("mode", "cdc"),
-                Map.entry("table.include.list", tables),
-                Map.entry("topic.prefix", name + "."),
-                Map.entry("slot.name", name.replace('-', '_')),
-                Map.entry("publication.name", name.replace('-', '_')),
-                Map.entry("exactly.once.support", "required"),
-                Map.entry("transaction.boundary", "connector"));
+        return CdcFixture.config(stack, name, database, tables, Map.of(
+                "publication.name", name.replace('-', '_'),
+                "exactly.once.support", "required",
+                "transaction.boundary", "connector"));
     }
 
     @Test
@@ -272,7 +262,7 @@ class CdcExactlyOnceIT {
                         h.execute("UPDATE events SET payload = 'u-' || id WHERE id = ?", (batch - 1) * ROWS_PER_TRANSACTION);
                     });
                     batches.set(batch);
-                    pace(20);
+                    Pause.millis(20);
                 }
             });
             log.await(c -> maxBatch(c) >= 30, TIMEOUT, "30 transactions streamed");
@@ -282,10 +272,11 @@ class CdcExactlyOnceIT {
         Kill killMidStream() {
             // Killed before its first offset commit, a connector has no stored position and reads the snapshot
             // again on a new slot (a documented limit); this test is about a kill mid-stream after one.
-            await("a committed streaming offset", () -> committedStreamingOffset(first, name));
+            CdcFixture.awaitCondition("a committed streaming offset", () -> committedStreamingOffset(first, name));
             first.kill();
             // Once PostgreSQL has noticed, the slot's confirmed position is final until the replacement starts.
-            await("the killed worker's slot to turn inactive", () -> !slotActive(db, slot));
+            CdcFixture.awaitCondition("the killed worker's slot to turn inactive",
+                    () -> !CdcFixture.slotActive(db, slot));
             String confirmedAtKill = db.withHandle(h -> h.createQuery(
                     "SELECT confirmed_flush_lsn::text FROM pg_replication_slots WHERE slot_name = ?")
                     .bind(0, slot).mapTo(String.class).one());
@@ -414,29 +405,5 @@ class CdcExactlyOnceIT {
         return offsets != null && offsets.stream().map(o -> (Map<String, Object>) o.get("offset"))
                 .anyMatch(o -> o != null && Boolean.TRUE.equals(o.get("snapshot_done"))
                         && o.get("txid") instanceof Number txid && txid.longValue() > 0);
-    }
-
-    private static boolean slotActive(Jdbi db, String slot) {
-        return db.withHandle(h -> h.createQuery("SELECT active FROM pg_replication_slots WHERE slot_name = ?")
-                .bind(0, slot).mapTo(Boolean.class).one());
-    }
-
-    private static void await(String what, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                fail("Timed out after " + TIMEOUT + " waiting for " + what);
-            }
-            pace(100);
-        }
-    }
-
-    private static void pace(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -84,6 +84,18 @@ final class CdcFixture implements AutoCloseable {
     }
 
     private Map<String, String> create(String name, String database, String tables, Map<String, String> extra) {
+        Map<String, String> config = config(stack, name, database, tables, extra);
+        connectors.add(name);
+        stack.rest().createOrUpdateConnector(name, config);
+        return config;
+    }
+
+    /**
+     * The config of a one-task mode=cdc connector named {@code name} on {@code database}: its topics are
+     * {@code <name>.<table>}, its slot is the name with underscores; {@code extra} adds or overrides settings.
+     */
+    static Map<String, String> config(Stack stack, String name, String database, String tables,
+                                      Map<String, String> extra) {
         Map<String, String> config = new HashMap<>(Map.of(
                 "connector.class", "io.tablestream.source.PostgresSourceConnector",
                 "tasks.max", "1",
@@ -95,8 +107,6 @@ final class CdcFixture implements AutoCloseable {
                 "topic.prefix", name + ".",
                 "slot.name", name.replace('-', '_')));
         config.putAll(extra);
-        connectors.add(name);
-        stack.rest().createOrUpdateConnector(name, config);
         return config;
     }
 
@@ -108,9 +118,14 @@ final class CdcFixture implements AutoCloseable {
         stack.rest().stopConnector(name);
         awaitState(name, "STOPPED");
         String slot = name.replace('-', '_');
-        awaitCondition("the task to release slot " + slot, () -> !db.withHandle(h -> h.createQuery(
+        awaitCondition("the task to release slot " + slot, () -> !slotActive(db, slot));
+    }
+
+    /** Whether a session streams from the slot; false for a slot that does not exist. */
+    static boolean slotActive(Jdbi db, String slot) {
+        return db.withHandle(h -> h.createQuery(
                 "SELECT count(*) > 0 FROM pg_replication_slots WHERE slot_name = ? AND active")
-                .bind(0, slot).mapTo(Boolean.class).one()));
+                .bind(0, slot).mapTo(Boolean.class).one());
     }
 
     @SuppressWarnings("unchecked")
@@ -143,10 +158,14 @@ final class CdcFixture implements AutoCloseable {
     }
 
     static void awaitCondition(String what, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        awaitCondition(what, TIMEOUT, condition);
+    }
+
+    static void awaitCondition(String what, Duration timeout, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("Timed out after " + TIMEOUT + " waiting for " + what);
+                throw new AssertionError("Timed out after " + timeout + " waiting for " + what);
             }
             Pause.millis(100);
         }

@@ -28,7 +28,6 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -95,9 +94,11 @@ class CdcIncrementalSnapshotIT {
             // Killed once a third of the table is in a committed offset; at the CI size, where the whole snapshot
             // takes seconds, as soon as a few chunks are, so the kill still comes before its end.
             long killAt = ROWS >= 1_000_000 ? ROWS / 3 : 3 * CHUNK;
-            await("a committed snapshot progress", () -> committedProgress(first, name) >= killAt);
+            CdcFixture.awaitCondition("a committed snapshot progress", TIMEOUT,
+                    () -> committedProgress(first, name) >= killAt);
             first.kill();
-            await("the killed worker's slot to turn inactive", () -> !slotActive(db, slot));
+            CdcFixture.awaitCondition("the killed worker's slot to turn inactive", TIMEOUT,
+                    () -> !CdcFixture.slotActive(db, slot));
             state.readToEnd(TIMEOUT);
             // The offsets topic is final too: what the replacement resumes from.
             long committedAfterKey = committedAfterKey(group + "-offsets");
@@ -203,21 +204,6 @@ class CdcIncrementalSnapshotIT {
             }
         }
         return after;
-    }
-
-    private static boolean slotActive(Jdbi db, String slot) {
-        return db.withHandle(h -> h.createQuery("SELECT active FROM pg_replication_slots WHERE slot_name = ?")
-                .bind(0, slot).mapTo(Boolean.class).one());
-    }
-
-    private static void await(String what, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                fail("Timed out after " + TIMEOUT + " waiting for " + what);
-            }
-            Pause.millis(100);
-        }
     }
 
     /**

@@ -51,23 +51,14 @@ class CdcLongKafkaTransactionIT {
                 Map.of("group.id", name + "-it", "exactly.once.source.support", "enabled"));
         ChangeLog log = new ChangeLog(stack.kafka().bootstrapServers(), List.of(topic));
         try {
-            worker.rest().createOrUpdateConnector(name, Map.ofEntries(
-                    Map.entry("connector.class", "io.tablestream.source.PostgresSourceConnector"),
-                    Map.entry("tasks.max", "1"),
-                    Map.entry("connection.url", stack.postgres().jdbcUrl(database)),
-                    Map.entry("connection.user", stack.postgres().user()),
-                    Map.entry("connection.password", stack.postgres().passwordOrEmpty()),
-                    Map.entry("mode", "cdc"),
-                    Map.entry("table.include.list", "items"),
-                    Map.entry("topic.prefix", name + "."),
-                    Map.entry("slot.name", name.replace('-', '_')),
-                    Map.entry("batch.max.rows", "10"),
-                    Map.entry("exactly.once.support", "required"),
-                    Map.entry("transaction.boundary", "connector"),
-                    Map.entry("producer.override.transaction.timeout.ms", "3000"),
-                    Map.entry("transforms", "slow"),
-                    Map.entry("transforms.slow.type", SlowTransform.class.getName()),
-                    Map.entry("transforms.slow.delay.ms", "25")));
+            worker.rest().createOrUpdateConnector(name, CdcFixture.config(stack, name, database, "items", Map.of(
+                    "batch.max.rows", "10",
+                    "exactly.once.support", "required",
+                    "transaction.boundary", "connector",
+                    "producer.override.transaction.timeout.ms", "3000",
+                    "transforms", "slow",
+                    "transforms.slow.type", SlowTransform.class.getName(),
+                    "transforms.slow.delay.ms", "25")));
             worker.rest().awaitRunning(name, Duration.ofSeconds(60));
 
             List<Change> snapshot = log.await(allOnce("r", worker, name), TIMEOUT, ROWS + " snapshot records");
