@@ -25,15 +25,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * schema (config/shop-schema.sql) plus the tables the generic examples name.
  */
 @ExtendWith(TablestreamStack.class)
-class ConfigFilesIT {
+record ConfigFilesIT(Stack stack) {
 
     private static final Path CONFIG = Path.of("..", "config");
-
-    private final Stack stack;
-
-    ConfigFilesIT(Stack stack) {
-        this.stack = stack;
-    }
 
     @Test
     void everyConnectorJsonInConfigValidates() throws Exception {

@@ -16,13 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Bad connector configs get their error on the exact field, through the worker's validate endpoint. */
 @ExtendWith(TablestreamStack.class)
-class ConnectorValidationIT {
-
-    private final Stack stack;
-
-    ConnectorValidationIT(Stack stack) {
-        this.stack = stack;
-    }
+record ConnectorValidationIT(Stack stack) {
 
     private Map<String, String> validSource() {
         Map<String, String> config = new HashMap<>();

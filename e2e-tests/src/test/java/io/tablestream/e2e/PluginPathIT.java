@@ -28,18 +28,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * whose classpath has neither the connectors nor their dependencies (jdbi, the PostgreSQL driver).
  */
 @ExtendWith(TablestreamStack.class)
-class PluginPathIT {
+record PluginPathIT(Stack stack) {
 
     /** Classpath entries a real worker does not have: our modules and what the plugin jars bundle. */
     private static final Pattern NOT_ON_A_WORKER =
             Pattern.compile(".*(source-connector|sink-connector|jdbc-common|jdbi3-|postgresql-|geantyref|checker-qual).*");
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
-
-    private final Stack stack;
-
-    PluginPathIT(Stack stack) {
-        this.stack = stack;
-    }
 
     @Test
     void bothConnectorsLoadFromPluginPathAndCopyATable(@TempDir Path pluginDir) throws Exception {

@@ -35,18 +35,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * internal topics; the shared worker is not used.
  */
 @ExtendWith(TablestreamStack.class)
-class CdcExactlyOnceIT {
+record CdcExactlyOnceIT(Stack stack) {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
     private static final int ROWS_PER_TRANSACTION = 5;
     static final String LARGE_SNAPSHOT_ROWS = "tablestream.it.cdc.eos.snapshot.rows";
     static final String LARGE_UPDATE_ROWS = "tablestream.it.cdc.eos.update.rows";
-
-    private final Stack stack;
-
-    CdcExactlyOnceIT(Stack stack) {
-        this.stack = stack;
-    }
 
     /** An exactly-once worker; a replacement can take over once a killed one's group session expires (6 s). */
     private ConnectWorker eosWorker(String groupId) {

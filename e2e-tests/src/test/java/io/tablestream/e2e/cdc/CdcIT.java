@@ -1,11 +1,9 @@
 package io.tablestream.e2e.cdc;
 
 import io.tablestream.e2e.cdc.ChangeLog.Change;
-import io.tablestream.testkit.Stack;
 import io.tablestream.testkit.TablestreamStack;
 import org.apache.kafka.connect.data.Struct;
 import org.jdbi.v3.core.Jdbi;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -23,19 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** mode=cdc through the real worker: snapshot, then inserts, updates, deletes and a schema change from the WAL. */
-@ExtendWith(TablestreamStack.class)
-class CdcIT {
-
-    private final CdcFixture cdc;
-
-    CdcIT(Stack stack) {
-        this.cdc = new CdcFixture(stack);
-    }
-
-    @AfterEach
-    void cleanUp() {
-        cdc.close();
-    }
+@ExtendWith({TablestreamStack.class, CdcFixture.Extension.class})
+record CdcIT(CdcFixture cdc) {
 
     @Test
     void snapshotAndConcurrentWritesMeetWithoutGapOrDuplicate() throws Exception {

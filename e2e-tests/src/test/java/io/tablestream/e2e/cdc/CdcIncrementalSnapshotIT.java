@@ -14,7 +14,6 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.json.JsonConverter;
 import org.jdbi.v3.core.Jdbi;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -41,26 +40,13 @@ import static org.junit.jupiter.api.Assertions.fail;
  *
  * <p>The table has {@value #DEFAULT_ROWS} rows unless {@code -Dtablestream.it.snapshot.rows=2000000}.
  */
-@ExtendWith(TablestreamStack.class)
-class CdcIncrementalSnapshotIT {
+@ExtendWith({TablestreamStack.class, CdcFixture.Extension.class})
+record CdcIncrementalSnapshotIT(Stack stack, CdcFixture cdc) {
 
     private static final int DEFAULT_ROWS = 60_000;
     private static final int ROWS = Integer.getInteger("tablestream.it.snapshot.rows", DEFAULT_ROWS);
     private static final Duration TIMEOUT = Duration.ofSeconds(Math.max(120, ROWS / 5_000));
     private static final int CHUNK = 1024;
-
-    private final Stack stack;
-    private final CdcFixture cdc;
-
-    CdcIncrementalSnapshotIT(Stack stack) {
-        this.stack = stack;
-        this.cdc = new CdcFixture(stack);
-    }
-
-    @AfterEach
-    void cleanUp() {
-        cdc.close();
-    }
 
     @Test
     void aWorkerKilledMidSnapshotIsReplacedAndTheTopicEqualsTheTable() throws Exception {

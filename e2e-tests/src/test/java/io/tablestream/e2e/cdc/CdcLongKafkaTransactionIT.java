@@ -27,16 +27,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * restarts after part of the split database transaction is committed.
  */
 @ExtendWith(TablestreamStack.class)
-class CdcLongKafkaTransactionIT {
+record CdcLongKafkaTransactionIT(Stack stack) {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(150);
     private static final int ROWS = 600;
-
-    private final Stack stack;
-
-    CdcLongKafkaTransactionIT(Stack stack) {
-        this.stack = stack;
-    }
 
     @Test
     void aSnapshotAndADatabaseTransactionLongerThanTheTransactionTimeoutArriveExactlyOnce() {

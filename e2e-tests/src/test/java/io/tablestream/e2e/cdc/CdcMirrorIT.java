@@ -28,8 +28,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * snapshot, on a table whose columns are all NOT NULL. Once the writes stop, the mirror equals the table row by
  * row, large values included, and both connectors are still RUNNING.
  */
-@ExtendWith(TablestreamStack.class)
-class CdcMirrorIT {
+@ExtendWith({TablestreamStack.class, CdcFixture.Extension.class})
+record CdcMirrorIT(Stack stack, CdcFixture cdc) {
 
     private static final String SOURCE_DB = "cdc_mirror_src_it";
     private static final String MIRROR_DB = "cdc_mirror_dst_it";
@@ -38,18 +38,9 @@ class CdcMirrorIT {
     private static final String BIG = "(SELECT string_agg(md5(%d::text || i::text), '' ORDER BY i) FROM generate_series(1, 500) i)";
     private static final Duration WRITING = Duration.ofSeconds(8);
 
-    private final Stack stack;
-    private final CdcFixture cdc;
-
-    CdcMirrorIT(Stack stack) {
-        this.stack = stack;
-        this.cdc = new CdcFixture(stack);
-    }
-
     @AfterEach
     void cleanUp() {
         stack.rest().deleteConnectorIfExists(SINK);
-        cdc.close();
     }
 
     @Test

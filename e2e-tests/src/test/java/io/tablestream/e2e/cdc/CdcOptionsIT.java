@@ -26,15 +26,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * heartbeat.interval.ms, and moving the slot's offset with PATCH /connectors/{name}/offsets.
  */
 @ExtendWith({TablestreamStack.class, CdcFixture.Extension.class})
-class CdcOptionsIT {
-
-    private final Stack stack;
-    private final CdcFixture cdc;
-
-    CdcOptionsIT(Stack stack, CdcFixture cdc) {
-        this.stack = stack;
-        this.cdc = cdc;
-    }
+record CdcOptionsIT(Stack stack, CdcFixture cdc) {
 
     @Test
     void debeziumEnvelopeAndTruncates() {

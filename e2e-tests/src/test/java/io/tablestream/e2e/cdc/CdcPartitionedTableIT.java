@@ -17,13 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * another partition is a delete and an insert.
  */
 @ExtendWith({TablestreamStack.class, CdcFixture.Extension.class})
-class CdcPartitionedTableIT {
-
-    private final CdcFixture cdc;
-
-    CdcPartitionedTableIT(CdcFixture cdc) {
-        this.cdc = cdc;
-    }
+record CdcPartitionedTableIT(CdcFixture cdc) {
 
     @Test
     void aTableSelectedWithItsPartitionsIsSnapshottedAndStreamedOnceThroughItsRoot() {

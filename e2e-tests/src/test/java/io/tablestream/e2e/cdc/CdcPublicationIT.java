@@ -17,15 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** Which tables a mode=cdc connector captures and how several connectors share a database's publications. */
 @ExtendWith({TablestreamStack.class, CdcFixture.Extension.class})
-class CdcPublicationIT {
-
-    private final Stack stack;
-    private final CdcFixture cdc;
-
-    CdcPublicationIT(Stack stack, CdcFixture cdc) {
-        this.stack = stack;
-        this.cdc = cdc;
-    }
+record CdcPublicationIT(Stack stack, CdcFixture cdc) {
 
     @Test
     void connectorsOnOneDatabaseNeverTakeEachOthersTables() {

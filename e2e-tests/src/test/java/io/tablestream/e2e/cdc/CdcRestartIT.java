@@ -23,15 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** mode=cdc across connector restarts: what the stored offset and the slot say decides where the task resumes. */
 @ExtendWith({TablestreamStack.class, CdcFixture.Extension.class})
-class CdcRestartIT {
-
-    private final Stack stack;
-    private final CdcFixture cdc;
-
-    CdcRestartIT(Stack stack, CdcFixture cdc) {
-        this.stack = stack;
-        this.cdc = cdc;
-    }
+record CdcRestartIT(Stack stack, CdcFixture cdc) {
 
     @Test
     void aRestartAfterASnapshotEndingExactlyAtABatchBoundaryStreamsWithoutReReadingIt() {

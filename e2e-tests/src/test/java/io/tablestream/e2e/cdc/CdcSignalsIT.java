@@ -4,7 +4,6 @@ import io.tablestream.e2e.cdc.ChangeLog.Change;
 import io.tablestream.testkit.Stack;
 import io.tablestream.testkit.TablestreamStack;
 import org.jdbi.v3.core.Jdbi;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -20,21 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * Incremental snapshots on demand, through the signal table (signal.data.collection), while the stream runs, and
  * of tables captured later.
  */
-@ExtendWith(TablestreamStack.class)
-class CdcSignalsIT {
-
-    private final Stack stack;
-    private final CdcFixture cdc;
-
-    CdcSignalsIT(Stack stack) {
-        this.stack = stack;
-        this.cdc = new CdcFixture(stack);
-    }
-
-    @AfterEach
-    void cleanUp() {
-        cdc.close();
-    }
+@ExtendWith({TablestreamStack.class, CdcFixture.Extension.class})
+record CdcSignalsIT(Stack stack, CdcFixture cdc) {
 
     private static Jdbi withSignalTable(Jdbi db) {
         db.useHandle(h -> h.execute("CREATE TABLE signals (id text PRIMARY KEY, type text NOT NULL, data text)"));

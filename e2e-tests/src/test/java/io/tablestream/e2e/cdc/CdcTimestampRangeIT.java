@@ -22,15 +22,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * arrives.
  */
 @ExtendWith({TablestreamStack.class, CdcFixture.Extension.class})
-class CdcTimestampRangeIT {
+record CdcTimestampRangeIT(CdcFixture cdc) {
 
     private static final String DB = "cdc_timestamp_range_it";
-
-    private final CdcFixture cdc;
-
-    CdcTimestampRangeIT(CdcFixture cdc) {
-        this.cdc = cdc;
-    }
 
     @Test
     void aTimestampBeyondMicrosecondsFailsEitherSnapshotNamingTableColumnAndFix() {

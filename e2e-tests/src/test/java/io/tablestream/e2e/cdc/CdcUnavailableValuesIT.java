@@ -23,16 +23,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * configured placeholder) there, never a made-up value.
  */
 @ExtendWith({TablestreamStack.class, CdcFixture.Extension.class})
-class CdcUnavailableValuesIT {
+record CdcUnavailableValuesIT(CdcFixture cdc) {
 
     /** 1,000 chained md5 hashes: 32 KB that compress badly, stored out of line. */
     private static final String BIG_TEXT_SQL = "(SELECT string_agg(md5(i::text), '' ORDER BY i) FROM generate_series(1, 1000) i)";
-
-    private final CdcFixture cdc;
-
-    CdcUnavailableValuesIT(CdcFixture cdc) {
-        this.cdc = cdc;
-    }
 
     @Test
     void anUnchangedToastedValueIsMarkedUnavailableAndTheTaskKeepsRunning() {

@@ -30,18 +30,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
  * writing both streams into another database of the same server; the mirror must equal the tables row by row.
  */
 @ExtendWith(TablestreamStack.class)
-class PostgresMajorsIT {
+record PostgresMajorsIT(Stack stack) {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(90);
     private static final Pattern BINARIES_VERSION = Pattern.compile("-(\\d+)\\.(\\d+)\\.\\d+\\.jar$");
     /** About 16 KB of md5 hashes chained from a seed: incompressible, so stored out of line. */
     private static final String BIG = "(SELECT string_agg(md5(%s::text || i::text), '' ORDER BY i) FROM generate_series(1, 500) i)";
-
-    private final Stack stack;
-
-    PostgresMajorsIT(Stack stack) {
-        this.stack = stack;
-    }
 
     static Stream<Path> serverBinaries() throws IOException {
         String dir = System.getProperty("tablestream.pg.binaries");

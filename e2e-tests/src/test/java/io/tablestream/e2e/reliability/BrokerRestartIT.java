@@ -27,19 +27,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the source table row by row (the sink upserts by key, so a re-sent row is not a duplicate).
  */
 @ExtendWith(TablestreamStack.class)
-class BrokerRestartIT {
+record BrokerRestartIT(Stack stack) {
 
     private static final String DB = "broker_restart_it";
     private static final int ROWS_BEFORE = 20_000;
     private static final int ROWS_WHILE_DOWN = 5_000;
     private static final long OUTAGE_MS = 3_000;
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
-
-    private final Stack stack;
-
-    BrokerRestartIT(Stack stack) {
-        this.stack = stack;
-    }
 
     @Test
     void connectorsRecoverWhenTheBrokerComesBack(@TempDir Path kafkaData) {

@@ -25,15 +25,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * restarting them, and the sink table ends equal to the source table, row by row.
  */
 @ExtendWith(TablestreamStack.class)
-class PostgresRestartIT {
+record PostgresRestartIT(Stack stack) {
 
     private static final String DB = "pg_restart_it";
-
-    private final Stack stack;
-
-    PostgresRestartIT(Stack stack) {
-        this.stack = stack;
-    }
 
     @Test
     void connectorsRecoverFromARestartWithNothingLost() throws Exception {

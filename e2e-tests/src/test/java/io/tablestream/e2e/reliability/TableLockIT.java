@@ -27,20 +27,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * record once; the table is compared row by row with the expected rows.
  */
 @ExtendWith(TablestreamStack.class)
-class TableLockIT {
+record TableLockIT(Stack stack, ClassDatabase database) {
 
     private static final String TOPIC = "locked_events";
     private static final long LOCK_MS = 30_000;
     private static final int BEFORE = 2_000;
     private static final int DURING = 3_000;
-
-    private final Stack stack;
-    private final ClassDatabase database;
-
-    TableLockIT(Stack stack, ClassDatabase database) {
-        this.stack = stack;
-        this.database = database;
-    }
 
     @Test
     void aLockedTableDelaysTheSinkButLosesNothing() {

@@ -29,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * INT64 end in January 294247 (PostgreSQL counts from 2000), and the source fails the task beyond that.
  */
 @ExtendWith(TablestreamStack.class)
-class TypeFuzzIT {
+record TypeFuzzIT(Stack stack, ClassDatabase database) {
 
     private static final int RANDOM_ROWS = 300;
 
@@ -74,14 +74,6 @@ class TypeFuzzIT {
         COLUMNS.put("c_tstz_array timestamptz[]", "ARRAY[timestamptz '1969-07-20 20:17:40.000001+00', now()]");
         COLUMNS.put("c_domain positive_int", "(1 + floor(random() * 1000))::int");
         COLUMNS.put("c_domain_text short_text", "left(md5(random()::text), 20)");
-    }
-
-    private final Stack stack;
-    private final ClassDatabase database;
-
-    TypeFuzzIT(Stack stack, ClassDatabase database) {
-        this.stack = stack;
-        this.database = database;
     }
 
     @Test

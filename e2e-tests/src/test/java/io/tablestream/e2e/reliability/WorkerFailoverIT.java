@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * by row (the source may re-send after the kill; the sink upserts by key, so a re-sent row is not a duplicate).
  */
 @ExtendWith(TablestreamStack.class)
-class WorkerFailoverIT {
+record WorkerFailoverIT(Stack stack, ClassDatabase database) {
 
     private static final int ROWS = 60_000;
     private static final Duration LOAD_TIMEOUT = Duration.ofSeconds(90);
@@ -33,14 +33,6 @@ class WorkerFailoverIT {
     private static final Map<String, String> WORKER = Map.of("group.id", "worker-failover-it",
             "session.timeout.ms", "6000", "heartbeat.interval.ms", "1000",
             "consumer.session.timeout.ms", "6000", "consumer.heartbeat.interval.ms", "1000");
-
-    private final Stack stack;
-    private final ClassDatabase database;
-
-    WorkerFailoverIT(Stack stack, ClassDatabase database) {
-        this.stack = stack;
-        this.database = database;
-    }
 
     @Test
     void theSurvivingWorkerCompletesTheRun() {

@@ -28,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * errors on exactly the field that was broken, and no error reads like a stack trace.
  */
 @ExtendWith(TablestreamStack.class)
-class ConfigFuzzIT {
+record ConfigFuzzIT(Stack stack, ClassDatabase database) {
 
     private static final long SEED = 9L;
     private static final int CONFIGS = 200;
@@ -43,14 +43,6 @@ class ConfigFuzzIT {
                 return m;
             });
         }
-    }
-
-    private final Stack stack;
-    private final ClassDatabase database;
-
-    ConfigFuzzIT(Stack stack, ClassDatabase database) {
-        this.stack = stack;
-        this.database = database;
     }
 
     @Test

@@ -28,18 +28,10 @@ import static io.tablestream.e2e.sink.SinkTopics.rows;
  * names columns whose values the change does not carry.
  */
 @ExtendWith(TablestreamStack.class)
-class SinkChangeRecordsIT {
+record SinkChangeRecordsIT(Stack stack, ClassDatabase sink) {
 
     private static final int KEYS = 25;
     private static final int CHANGES = 400;
-
-    private final Stack stack;
-    private final ClassDatabase sink;
-
-    SinkChangeRecordsIT(Stack stack, ClassDatabase sink) {
-        this.stack = stack;
-        this.sink = sink;
-    }
 
     /** How a delete looks in a topic. */
     private enum DeleteStyle { FLAT_AND_TOMBSTONE, TOMBSTONE, REWRITE }

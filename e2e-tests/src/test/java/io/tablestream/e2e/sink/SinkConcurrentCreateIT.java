@@ -32,7 +32,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * integer in one task and to bigint in another). Repeated on fresh tables, since one round may not overlap.
  */
 @ExtendWith(TablestreamStack.class)
-class SinkConcurrentCreateIT {
+record SinkConcurrentCreateIT(Stack stack, ClassDatabase sink) {
 
     private static final int PARTITIONS = 4;
     /** Rounds on fresh tables: the tasks overlap in only some of them (8 rounds caught the race one run in two). */
@@ -45,14 +45,6 @@ class SinkConcurrentCreateIT {
             schema(Schema.INT32_SCHEMA, false),
             schema(Schema.INT64_SCHEMA, false),
             schema(Schema.INT16_SCHEMA, true));
-
-    private final Stack stack;
-    private final ClassDatabase sink;
-
-    SinkConcurrentCreateIT(Stack stack, ClassDatabase sink) {
-        this.stack = stack;
-        this.sink = sink;
-    }
 
     private static Schema schema(Schema score, boolean withNote) {
         SchemaBuilder builder = SchemaBuilder.struct().name("Reading").field("id", Schema.INT64_SCHEMA)

@@ -30,20 +30,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the privileges on its tables (no CREATE on the schema) works with an offsets table a DBA prepared.
  */
 @ExtendWith(TablestreamStack.class)
-class SinkErrorClassesIT {
+record SinkErrorClassesIT(Stack stack, ClassDatabase sink) {
 
     private static final String PASSWORD = "sink-error-classes-pw";
     private static final long LOCK_MS = 15_000;
     private static final Schema EVENT = SchemaBuilder.struct().name("Event").field("id", Schema.INT64_SCHEMA)
             .field("payload", Schema.STRING_SCHEMA).build();
-
-    private final Stack stack;
-    private final ClassDatabase sink;
-
-    SinkErrorClassesIT(Stack stack, ClassDatabase sink) {
-        this.stack = stack;
-        this.sink = sink;
-    }
 
     @Test
     void aStatementTimeoutOnALockedTableIsRetriedAndNothingIsDeadLettered() {

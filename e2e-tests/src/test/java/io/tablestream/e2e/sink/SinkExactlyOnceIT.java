@@ -39,7 +39,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * so a replayed record would be a duplicate row) is replaced, and the table ends with every record exactly once.
  */
 @ExtendWith(TablestreamStack.class)
-class SinkExactlyOnceIT {
+record SinkExactlyOnceIT(Stack stack) {
 
     private static final int RECORDS = 200_000;
     private static final int PARTITIONS = 2;
@@ -49,12 +49,6 @@ class SinkExactlyOnceIT {
     private static final Map<String, String> WORKER = Map.of("group.id", "sink-eos-it",
             "session.timeout.ms", "6000", "heartbeat.interval.ms", "1000",
             "consumer.session.timeout.ms", "6000", "consumer.heartbeat.interval.ms", "1000");
-
-    private final Stack stack;
-
-    SinkExactlyOnceIT(Stack stack) {
-        this.stack = stack;
-    }
 
     @Test
     void aKilledWorkerLeavesEveryRecordWrittenExactlyOnce() {

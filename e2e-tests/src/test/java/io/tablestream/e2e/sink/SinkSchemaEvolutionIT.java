@@ -29,15 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * column name, and to a missing table fails naming topic and table.
  */
 @ExtendWith(TablestreamStack.class)
-class SinkSchemaEvolutionIT {
-
-    private final Stack stack;
-    private final ClassDatabase sink;
-
-    SinkSchemaEvolutionIT(Stack stack, ClassDatabase sink) {
-        this.stack = stack;
-        this.sink = sink;
-    }
+record SinkSchemaEvolutionIT(Stack stack, ClassDatabase sink) {
 
     @Test
     void aFieldAddedMidStreamBecomesANullableColumnAndASmallintWidens() {

@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * into a schema that does not exist without an error naming table.name.format.
  */
 @ExtendWith(TablestreamStack.class)
-class SinkTableNamesIT {
+record SinkTableNamesIT(Stack stack, ClassDatabase sink) {
 
     private static final Schema KEY = SchemaBuilder.struct().name("dbzi.public.pgbench_accounts.Key")
             .field("aid", Schema.INT32_SCHEMA).build();
@@ -40,14 +40,6 @@ class SinkTableNamesIT {
     private static final Schema ENVELOPE = SchemaBuilder.struct().name("dbzi.public.pgbench_accounts.Envelope")
             .field("before", ROW).field("after", ROW).field("source", SOURCE).field("op", Schema.STRING_SCHEMA)
             .field("ts_ms", Schema.OPTIONAL_INT64_SCHEMA).build();
-
-    private final Stack stack;
-    private final ClassDatabase sink;
-
-    SinkTableNamesIT(Stack stack, ClassDatabase sink) {
-        this.stack = stack;
-        this.sink = sink;
-    }
 
     @Test
     void aDebeziumTopicGoesToItsSourceTable() {

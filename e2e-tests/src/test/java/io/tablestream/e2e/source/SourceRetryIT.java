@@ -20,17 +20,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The connector's database session is killed mid-run: the task reconnects and loses or repeats nothing. */
 @ExtendWith(TablestreamStack.class)
-class SourceRetryIT {
+record SourceRetryIT(Stack stack, ClassDatabase database) {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
-
-    private final Stack stack;
-    private final ClassDatabase database;
-
-    SourceRetryIT(Stack stack, ClassDatabase database) {
-        this.stack = stack;
-        this.database = database;
-    }
 
     @Test
     void aTerminatedBackendIsRetriedWithoutLossOrDuplicates() {

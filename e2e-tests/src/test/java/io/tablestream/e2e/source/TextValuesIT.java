@@ -39,16 +39,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @ExtendWith(TablestreamStack.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class TextValuesIT {
+record TextValuesIT(Stack stack) {
 
     private static final String DB = "text_values_it";
     private static final TableId TABLE = new TableId("public", "all_types");
-
-    private final Stack stack;
-
-    TextValuesIT(Stack stack) {
-        this.stack = stack;
-    }
 
     @BeforeAll
     void createTable() {
