@@ -39,6 +39,7 @@ public final class ConnectWorker implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ConnectWorker.class);
     private static final Duration READY_TIMEOUT = Duration.ofMinutes(2);
+    private static final Duration THREAD_DUMP_TIMEOUT = Duration.ofSeconds(30);
     private static final int PORT_ATTEMPTS = 3;
     /** A forked worker logs to its own file, so it can afford Connect's INFO lines (task starts, commits, rebalances). */
     private static final String FORKED_LOG4J_CONFIG = String.join("\n",
@@ -318,8 +319,9 @@ public final class ConnectWorker implements AutoCloseable {
             process.toHandle().destroy();
             try {
                 if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
-                    log.warn("Forked Connect worker {} did not stop within {} s, killing it (see {})",
-                            process.pid(), grace.toSeconds(), logFile);
+                    Path threads = dumpThreads();
+                    log.warn("Forked Connect worker {} did not stop within {} ms, killing it; its threads are in {}"
+                            + " (log {})", process.pid(), grace.toMillis(), threads, logFile);
                     clean = false;
                     process.destroyForcibly().waitFor();
                 }
@@ -331,6 +333,33 @@ public final class ConnectWorker implements AutoCloseable {
         }
         log.info("Connect worker (group {}) at {} stopped", groupId(), restUrl);
         return clean;
+    }
+
+    /**
+     * The threads of a forked worker that does not stop, taken before it is killed so that the test's logs show what
+     * held the JVM: jcmd's Thread.print into a file beside the worker's log; where jcmd cannot attach, SIGQUIT, on
+     * which the JVM prints them into the worker's log itself. Returns where they are.
+     */
+    private Path dumpThreads() throws InterruptedException {
+        Path dump = logFile.resolveSibling("threads-at-stop-timeout.txt");
+        String jcmd = Paths.get(System.getProperty("java.home"), "bin", "jcmd").toString();
+        try {
+            Process print = new ProcessBuilder(jcmd, String.valueOf(process.pid()), "Thread.print")
+                    .redirectErrorStream(true)
+                    .redirectOutput(dump.toFile())
+                    .start();
+            if (print.waitFor(THREAD_DUMP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS) && print.exitValue() == 0) {
+                return dump;
+            }
+            print.destroyForcibly();
+            new ProcessBuilder("kill", "-QUIT", String.valueOf(process.pid())).start()
+                    .waitFor(THREAD_DUMP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            Thread.sleep(1_000); // the JVM prints the dump from its own thread
+            return logFile;
+        } catch (IOException e) {
+            log.warn("Could not take the thread dump of forked Connect worker {}", process.pid(), e);
+            return logFile;
+        }
     }
 
     /**

@@ -3,9 +3,14 @@ package io.tablestream.testkit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -46,6 +51,28 @@ class ForkedWorkerIT {
             second.rest().deleteConnector("forked-counter");
         } finally {
             second.stop();
+        }
+    }
+
+    /** A worker that outlives its stop timeout is killed, its threads dumped first: they show what held it. */
+    @Test
+    void aWorkerThatDoesNotStopInTimeHasItsThreadsDumpedBeforeTheKill(KafkaBroker kafka) throws IOException {
+        ConnectWorker worker = ConnectWorker.startForked(kafka.bootstrapServers(), Map.of("group.id", "forked-dump-it"));
+        // No JVM shuts its Connect worker down within a millisecond of SIGTERM.
+        assertFalse(worker.stop(Duration.ofMillis(1)));
+        assertFalse(worker.pid().isPresent() && ProcessHandle.of(worker.pid().getAsLong()).map(ProcessHandle::isAlive)
+                .orElse(false), "the worker is killed");
+        try (Stream<Path> files = Files.list(worker.logFile().getParent())) {
+            assertTrue(files.anyMatch(ForkedWorkerIT::holdsAThreadDump),
+                    "a thread dump beside " + worker.logFile());
+        }
+    }
+
+    private static boolean holdsAThreadDump(Path file) {
+        try {
+            return Files.readString(file).contains("Full thread dump");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
