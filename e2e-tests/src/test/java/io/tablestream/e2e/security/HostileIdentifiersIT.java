@@ -20,11 +20,11 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.StreamSupport;
 
 import static io.tablestream.e2e.reliability.Fixtures.TIMEOUT;
 import static io.tablestream.e2e.reliability.Fixtures.await;
 import static io.tablestream.e2e.reliability.Fixtures.rows;
+import static io.tablestream.e2e.ValidationErrors.errors;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -186,13 +186,5 @@ class HostileIdentifiersIT {
         assertEquals(List.of(), rows(db, "SELECT attname FROM pg_attribute WHERE attname LIKE 'ffffffffff%'"
                 + " OR attname LIKE 'éééééééééé%' UNION ALL SELECT relname FROM pg_class WHERE relname LIKE '%tttttttttt%'"),
                 "no truncated column or table was created");
-    }
-
-    static List<String> errors(JsonNode validation, String field) {
-        JsonNode entry = StreamSupport.stream(validation.get("configs").spliterator(), false)
-                .map(c -> c.get("value"))
-                .filter(v -> field.equals(v.get("name").asText()))
-                .findFirst().orElseThrow(() -> new AssertionError("no field " + field + " in " + validation));
-        return StreamSupport.stream(entry.get("errors").spliterator(), false).map(JsonNode::asText).toList();
     }
 }

@@ -2,6 +2,7 @@ package io.tablestream.e2e.security;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tablestream.e2e.LogCapture;
+import io.tablestream.e2e.ValidationErrors;
 import io.tablestream.e2e.reliability.Fixtures;
 import io.tablestream.testkit.ConnectRestClient;
 import io.tablestream.testkit.ConnectRestException;
@@ -153,7 +154,7 @@ class SecretsIT {
         // Validation (source checks the database): the error sits on connection.password, without the value.
         JsonNode validation = stack.rest().validate("PostgresSourceConnector", Fixtures.sourceConfig(stack, url, "src",
                 "secrets.", "connection.user", ROLE, "connection.password", WRONG_PASSWORD));
-        List<String> errors = HostileIdentifiersIT.errors(validation, "connection.password");
+        List<String> errors = ValidationErrors.errors(validation, "connection.password");
         assertEquals(1, errors.size(), validation.toPrettyString());
         assertFalse(validation.toString().contains(WRONG_PASSWORD), validation.toPrettyString());
         ConnectRestException refused = assertThrows(ConnectRestException.class, () -> stack.rest()

@@ -1,9 +1,9 @@
 package io.tablestream.e2e.source;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.tablestream.testkit.ClassDatabase;
 import io.tablestream.testkit.Stack;
 import io.tablestream.testkit.TablestreamStack;
-import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -14,28 +14,20 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.StreamSupport;
 
+import static io.tablestream.e2e.ValidationErrors.onlyError;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** validate() asks the database and pins each problem to the field to change, saying what to do. */
 @ExtendWith(TablestreamStack.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class SourceValidationIT {
+record SourceValidationIT(Stack stack, ClassDatabase database) {
 
-    private static final String DB = "source_validation_it";
     private static final String PLUGIN = "PostgresSourceConnector";
-
-    private final Stack stack;
-    private String url;
-
-    SourceValidationIT(Stack stack) {
-        this.stack = stack;
-    }
 
     @BeforeAll
     void createTables() {
-        url = stack.postgres().createDatabase(DB);
-        Jdbi.create(() -> stack.postgres().connect(DB)).useHandle(h -> h.execute("""
+        database.db().useHandle(h -> h.execute("""
                 CREATE TABLE orders (id bigserial PRIMARY KEY, note text, updated_at timestamptz NOT NULL DEFAULT now(),
                                      loose_id int);
                 CREATE SCHEMA sales;
@@ -44,7 +36,7 @@ class SourceValidationIT {
 
     private Map<String, String> valid() {
         Map<String, String> config = new HashMap<>();
-        config.put("connection.url", url);
+        config.put("connection.url", database.url());
         config.put("connection.user", stack.postgres().user());
         config.put("connection.password", stack.postgres().passwordOrEmpty());
         config.put("table.include.list", "orders,sales.invoices");
@@ -179,17 +171,5 @@ class SourceValidationIT {
             assertTrue(StreamSupport.stream(result.get("configs").spliterator(), false)
                     .anyMatch(c -> key.equals(c.get("definition").get("name").asText())), key + " is not a defined key");
         }
-    }
-
-    /** The one error of the whole validation, which must be on {@code field}. */
-    private static String onlyError(JsonNode validation, String field) {
-        assertEquals(1, validation.get("error_count").asInt(), validation.toPrettyString());
-        JsonNode entry = StreamSupport.stream(validation.get("configs").spliterator(), false)
-                .map(c -> c.get("value"))
-                .filter(v -> field.equals(v.get("name").asText()))
-                .findFirst().orElseThrow(() -> new AssertionError("no field " + field + " in " + validation));
-        List<String> errors = StreamSupport.stream(entry.get("errors").spliterator(), false).map(JsonNode::asText).toList();
-        assertEquals(1, errors.size(), validation.toPrettyString());
-        return errors.get(0);
     }
 }
