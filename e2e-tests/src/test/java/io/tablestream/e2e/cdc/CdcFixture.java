@@ -64,6 +64,13 @@ final class CdcFixture implements AutoCloseable {
         return Jdbi.create(() -> stack.postgres().connect(name));
     }
 
+    /** A new database with {@code sql} (its tables, rows...) run in it. */
+    Jdbi database(String name, String sql) {
+        Jdbi db = database(name);
+        db.useHandle(h -> h.execute(sql));
+        return db;
+    }
+
     /**
      * Deploys a mode=cdc connector named {@code name} (its topics are {@code <name>.<table>}) and waits until it
      * runs; returns its config, to change and deploy again.

@@ -26,11 +26,10 @@ record CdcIT(CdcFixture cdc) {
 
     @Test
     void snapshotAndConcurrentWritesMeetWithoutGapOrDuplicate() throws Exception {
-        Jdbi db = cdc.database("cdc_snapshot_it");
-        db.useHandle(h -> h.execute("""
+        Jdbi db = cdc.database("cdc_snapshot_it", """
                 CREATE TABLE customers (id int PRIMARY KEY, name text NOT NULL, city text);
                 INSERT INTO customers SELECT g, 'customer ' || g, 'city ' || (g % 7) FROM generate_series(1, 2000) g;
-                """));
+                """);
 
         // Writes race the snapshot: with snapshot.mode=initial (one exported snapshot, the stream starting exactly
         // where it ends) each must show exactly once, either in the snapshot or in the stream.
@@ -65,14 +64,13 @@ record CdcIT(CdcFixture cdc) {
 
     @Test
     void updatesDeletesAndAnAddedColumnStream() {
-        Jdbi db = cdc.database("cdc_stream_it");
-        db.useHandle(h -> h.execute("""
+        Jdbi db = cdc.database("cdc_stream_it", """
                 CREATE TABLE orders (id int PRIMARY KEY, amount numeric(12,2) NOT NULL, note text,
                                      placed_at timestamptz NOT NULL DEFAULT '2024-05-01 10:00:00+00');
                 ALTER TABLE orders REPLICA IDENTITY FULL;
                 CREATE TABLE customers (id int PRIMARY KEY, name text NOT NULL);
                 INSERT INTO orders (id, amount, note) VALUES (1, 10.50, 'first');
-                """));
+                """);
         cdc.deploy("cdc-stream", "cdc_stream_it", "orders,customers", Map.of());
         ChangeLog log = cdc.changeLog("cdc-stream.orders", "cdc-stream.customers");
         log.await(c -> c.size() == 1, TIMEOUT, "the snapshot row");

@@ -54,9 +54,8 @@ record CdcIncrementalSnapshotIT(Stack stack, CdcFixture cdc) {
         String slot = name.replace('-', '_');
         String topic = name + ".items";
         String group = name + "-it";
-        Jdbi db = cdc.database(slot + "_it");
-        db.useHandle(h -> h.execute("CREATE TABLE items (id int PRIMARY KEY, v text NOT NULL, n int NOT NULL);"
-                + " INSERT INTO items SELECT g, 'v' || g, 0 FROM generate_series(1, " + ROWS + ") g; ANALYZE items"));
+        Jdbi db = cdc.database(slot + "_it", "CREATE TABLE items (id int PRIMARY KEY, v text NOT NULL, n int NOT NULL);"
+                + " INSERT INTO items SELECT g, 'v' || g, 0 FROM generate_series(1, " + ROWS + ") g; ANALYZE items");
         AtomicBoolean stop = new AtomicBoolean();
         AtomicInteger operations = new AtomicInteger();
         CompletableFuture<Void> writer = null;

@@ -30,12 +30,11 @@ record CdcOptionsIT(Stack stack, CdcFixture cdc) {
 
     @Test
     void debeziumEnvelopeAndTruncates() {
-        Jdbi db = cdc.database("cdc_options_it");
-        db.useHandle(h -> h.execute("""
+        Jdbi db = cdc.database("cdc_options_it", """
                 CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL);
                 ALTER TABLE items REPLICA IDENTITY FULL;
                 CREATE TABLE notes (id int PRIMARY KEY, body text NOT NULL);
-                """));
+                """);
         cdc.deploy("cdc-dbz", "cdc_options_it", "items", Map.of("envelope", "debezium", "skipped.operations", "none"));
         cdc.deploy("cdc-flat", "cdc_options_it", "notes", Map.of("skipped.operations", "none"));
         db.useHandle(h -> h.execute("""
@@ -71,12 +70,11 @@ record CdcOptionsIT(Stack stack, CdcFixture cdc) {
 
     @Test
     void deleteHandlingModes() {
-        Jdbi db = cdc.database("cdc_deletes_it");
-        db.useHandle(h -> h.execute("""
+        Jdbi db = cdc.database("cdc_deletes_it", """
                 CREATE TABLE people (id int PRIMARY KEY, name text NOT NULL, city text);
                 CREATE TABLE people_full (id int PRIMARY KEY, name text NOT NULL, city text);
                 ALTER TABLE people_full REPLICA IDENTITY FULL;
-                """));
+                """);
         cdc.deploy("cdc-rewrite", "cdc_deletes_it", "people,people_full", Map.of("delete.handling.mode", "rewrite"));
         cdc.deploy("cdc-nodeletes", "cdc_deletes_it", "people", Map.of("delete.handling.mode", "none"));
         for (String table : List.of("people", "people_full")) {
@@ -138,11 +136,10 @@ record CdcOptionsIT(Stack stack, CdcFixture cdc) {
 
     @Test
     void heartbeatAdvancesTheSlotWhileTheCapturedTableIsIdle() {
-        Jdbi db = cdc.database("cdc_heartbeat_it");
-        db.useHandle(h -> h.execute("""
+        Jdbi db = cdc.database("cdc_heartbeat_it", """
                 CREATE TABLE quiet (id int PRIMARY KEY);
                 CREATE TABLE busy (id serial PRIMARY KEY, filler text NOT NULL);
-                """));
+                """);
         cdc.deploy("cdc-heartbeat", "cdc_heartbeat_it", "quiet", Map.of("heartbeat.interval.ms", "200"));
         // WAL the connector does not capture: another table of the database.
         for (int i = 0; i < 5; i++) {
@@ -162,8 +159,7 @@ record CdcOptionsIT(Stack stack, CdcFixture cdc) {
 
     @Test
     void aPatchedOffsetMovesTheStreamToTheGivenLsn() {
-        Jdbi db = cdc.database("cdc_offsets_it");
-        db.useHandle(h -> h.execute("CREATE TABLE moves (id int PRIMARY KEY, note text NOT NULL)"));
+        Jdbi db = cdc.database("cdc_offsets_it", "CREATE TABLE moves (id int PRIMARY KEY, note text NOT NULL)");
         String name = "cdc-offsets";
         // Streaming only: this is about the stream's position, not about the table's rows.
         cdc.deploy(name, "cdc_offsets_it", "moves", Map.of("snapshot.mode", "never"));

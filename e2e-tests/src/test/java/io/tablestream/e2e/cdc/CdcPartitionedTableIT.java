@@ -21,14 +21,13 @@ record CdcPartitionedTableIT(CdcFixture cdc) {
 
     @Test
     void aTableSelectedWithItsPartitionsIsSnapshottedAndStreamedOnceThroughItsRoot() {
-        Jdbi db = cdc.database("cdc_partitioned_it");
-        db.useHandle(h -> h.execute("""
+        Jdbi db = cdc.database("cdc_partitioned_it", """
                 CREATE TABLE measurements (id int PRIMARY KEY, region text NOT NULL, reading int NOT NULL)
                     PARTITION BY RANGE (id);
                 CREATE TABLE measurements_low PARTITION OF measurements FOR VALUES FROM (0) TO (100);
                 CREATE TABLE measurements_high PARTITION OF measurements FOR VALUES FROM (100) TO (200);
                 INSERT INTO measurements VALUES (1, 'low', 10), (2, 'low', 20), (101, 'high', 30), (102, 'high', 40);
-                """));
+                """);
         String prefix = "cdc-part.";
         ChangeLog log = cdc.changeLog(prefix + "measurements", prefix + "measurements_low", prefix + "measurements_high");
         // The parent by name (a partitioned table: not of the default table.types=TABLE in the polling modes) and

@@ -21,13 +21,12 @@ record CdcPublicationIT(Stack stack, CdcFixture cdc) {
 
     @Test
     void connectorsOnOneDatabaseNeverTakeEachOthersTables() {
-        Jdbi db = cdc.database("cdc_publications_it");
-        db.useHandle(h -> h.execute("""
+        Jdbi db = cdc.database("cdc_publications_it", """
                 CREATE TABLE a (id int PRIMARY KEY);
                 CREATE TABLE b (id int PRIMARY KEY);
                 CREATE TABLE c (id int PRIMARY KEY);
                 CREATE TABLE d (id int PRIMARY KEY);
-                """));
+                """);
         // The default publication: each connector gets its own, named after its slot.
         cdc.deploy("cdc-pub-a", "cdc_publications_it", "a", Map.of());
         cdc.deploy("cdc-pub-b", "cdc_publications_it", "b", Map.of());
@@ -55,8 +54,7 @@ record CdcPublicationIT(Stack stack, CdcFixture cdc) {
 
     @Test
     void includeAndExcludeListsTakeRegularExpressionsAsInThePollingModes() {
-        Jdbi db = cdc.database("cdc_selection_it");
-        db.useHandle(h -> h.execute("""
+        Jdbi db = cdc.database("cdc_selection_it", """
                 CREATE SCHEMA sales;
                 CREATE TABLE sales.orders (id int PRIMARY KEY);
                 CREATE TABLE sales.refunds (id int PRIMARY KEY);
@@ -65,7 +63,7 @@ record CdcPublicationIT(Stack stack, CdcFixture cdc) {
                 INSERT INTO sales.orders VALUES (1);
                 INSERT INTO sales.audit_log VALUES (1);
                 INSERT INTO public.orders VALUES (1);
-                """));
+                """);
         cdc.deploy("cdc-select", "cdc_selection_it", "sales\\..*",
                 Map.of("table.exclude.list", ".*audit.*", "table.poll.interval.ms", "500"));
         db.useHandle(h -> h.execute("""
@@ -96,8 +94,7 @@ record CdcPublicationIT(Stack stack, CdcFixture cdc) {
 
     @Test
     void aConnectorThatStreamedTheFormerDefaultPublicationKeepsIt() {
-        Jdbi db = cdc.database("cdc_former_publication_it");
-        db.useHandle(h -> h.execute("CREATE TABLE t (id int PRIMARY KEY)"));
+        Jdbi db = cdc.database("cdc_former_publication_it", "CREATE TABLE t (id int PRIMARY KEY)");
         String name = "cdc-former-pub";
         // Streaming only: what matters is which publication the slot streams, not the table's rows.
         Map<String, String> config = cdc.deploy(name, "cdc_former_publication_it", "t",

@@ -58,11 +58,10 @@ record CdcRestartIT(Stack stack, CdcFixture cdc) {
 
     @Test
     void aSlotDroppedWhileStoppedFailsTheTaskOrWithResnapshotIsReadAgain() {
-        Jdbi db = cdc.database("cdc_slot_lost_it");
-        db.useHandle(h -> h.execute("""
+        Jdbi db = cdc.database("cdc_slot_lost_it", """
                 CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL);
                 INSERT INTO items SELECT g, 'before ' || g FROM generate_series(1, 5) g;
-                """));
+                """);
         String name = "cdc-slot-lost";
         Map<String, String> config = cdc.deploy(name, "cdc_slot_lost_it", "items", Map.of());
         ChangeLog log = cdc.changeLog(name + ".items");
@@ -96,8 +95,7 @@ record CdcRestartIT(Stack stack, CdcFixture cdc) {
 
     @Test
     void slotFailoverCreatesAFailoverSlot() {
-        Jdbi db = cdc.database("cdc_failover_it");
-        db.useHandle(h -> h.execute("CREATE TABLE items (id int PRIMARY KEY)"));
+        Jdbi db = cdc.database("cdc_failover_it", "CREATE TABLE items (id int PRIMARY KEY)");
         cdc.deploy("cdc-failover", "cdc_failover_it", "items", Map.of("slot.failover", "true"));
         assertEquals(true, db.withHandle(h -> h.createQuery(
                 "SELECT failover FROM pg_replication_slots WHERE slot_name = 'cdc_failover'").mapTo(Boolean.class).one()));
@@ -106,8 +104,8 @@ record CdcRestartIT(Stack stack, CdcFixture cdc) {
     @Test
     void aTaskStartingWhilePostgresIsDownWaitsForIt() throws Exception {
         Assumptions.assumeTrue(stack.postgres().isEmbedded(), "restarts only the embedded server");
-        Jdbi db = cdc.database("cdc_start_outage_it");
-        db.useHandle(h -> h.execute("CREATE TABLE events (id int PRIMARY KEY); INSERT INTO events VALUES (1), (2)"));
+        Jdbi db = cdc.database("cdc_start_outage_it",
+                "CREATE TABLE events (id int PRIMARY KEY); INSERT INTO events VALUES (1), (2)");
         String name = "cdc-start-outage";
         // The connector's own look at the catalog (table.poll.interval.ms) must not fall into the outage.
         cdc.deploy(name, "cdc_start_outage_it", "events", Map.of("connection.attempts", "120",
@@ -145,9 +143,8 @@ record CdcRestartIT(Stack stack, CdcFixture cdc) {
 
     @Test
     void aSnapshotWhoseConnectionIsLostIsReadAgainWithoutFailingTheTask() {
-        Jdbi db = cdc.database("cdc_snapshot_loss_it");
-        db.useHandle(h -> h.execute("CREATE TABLE events (id int PRIMARY KEY);"
-                + "INSERT INTO events SELECT g FROM generate_series(1, 2000) g"));
+        Jdbi db = cdc.database("cdc_snapshot_loss_it", "CREATE TABLE events (id int PRIMARY KEY);"
+                + "INSERT INTO events SELECT g FROM generate_series(1, 2000) g");
         String name = "cdc-snapshot-loss";
         ChangeLog log = cdc.changeLog(name + ".events");
         // 5 ms a record (a slow transform): the snapshot's cursor (1000 rows a fetch) still has rows to fetch when
@@ -176,8 +173,7 @@ record CdcRestartIT(Stack stack, CdcFixture cdc) {
     @Test
     void streamingRidesOutAThirtySecondPostgresOutage() throws Exception {
         Assumptions.assumeTrue(stack.postgres().isEmbedded(), "restarts only the embedded server");
-        Jdbi db = cdc.database("cdc_outage_it");
-        db.useHandle(h -> h.execute("CREATE TABLE events (id int PRIMARY KEY, tx int NOT NULL)"));
+        Jdbi db = cdc.database("cdc_outage_it", "CREATE TABLE events (id int PRIMARY KEY, tx int NOT NULL)");
         String name = "cdc-outage";
         // batch.max.rows below the transaction size: polls end inside transactions, which must resume exactly.
         cdc.deploy(name, "cdc_outage_it", "events", Map.of("batch.max.rows", "7",

@@ -79,13 +79,12 @@ record CdcSignalsIT(Stack stack, CdcFixture cdc) {
 
     @Test
     void aTableAddedToTheIncludeListLaterArrivesWhole() {
-        Jdbi db = cdc.database("cdc_signal_added_it");
-        db.useHandle(h -> h.execute("""
+        Jdbi db = cdc.database("cdc_signal_added_it", """
                 CREATE TABLE first (id int PRIMARY KEY, v text NOT NULL);
                 CREATE TABLE later (id int PRIMARY KEY, v text NOT NULL);
                 INSERT INTO first SELECT g, 'f' || g FROM generate_series(1, 20) g;
                 INSERT INTO later SELECT g, 'l' || g FROM generate_series(1, 3000) g;
-                """));
+                """);
         String name = "cdc-signal-added";
         Map<String, String> config = cdc.deploy(name, "cdc_signal_added_it", "first", Map.of());
         ChangeLog log = cdc.changeLog(name + ".first", name + ".later");

@@ -28,9 +28,8 @@ record CdcTimestampRangeIT(CdcFixture cdc) {
 
     @Test
     void aTimestampBeyondMicrosecondsFailsEitherSnapshotNamingTableColumnAndFix() {
-        Jdbi db = cdc.database(DB);
-        db.useHandle(h -> h.execute("CREATE TABLE far_future (id bigint PRIMARY KEY, due timestamp NOT NULL);"
-                + " INSERT INTO far_future VALUES (1, '294250-06-01 00:00:00')"));
+        cdc.database(DB, "CREATE TABLE far_future (id bigint PRIMARY KEY, due timestamp NOT NULL);"
+                + " INSERT INTO far_future VALUES (1, '294250-06-01 00:00:00')");
 
         for (String snapshotMode : List.of("initial", "incremental")) {
             String trace = cdc.deployAndAwaitTaskFailure("far-" + snapshotMode, DB, "public.far_future",
@@ -50,8 +49,8 @@ record CdcTimestampRangeIT(CdcFixture cdc) {
 
     @Test
     void aTimestampBeyondMicrosecondsFailsTheStreamNamingTableColumnAndFix() {
-        Jdbi db = cdc.database(DB + "_stream");
-        db.useHandle(h -> h.execute("CREATE TABLE far_future (id bigint PRIMARY KEY, due timestamp NOT NULL)"));
+        Jdbi db = cdc.database(DB + "_stream",
+                "CREATE TABLE far_future (id bigint PRIMARY KEY, due timestamp NOT NULL)");
         cdc.deploy("far-stream", DB + "_stream", "public.far_future", Map.of("snapshot.mode", "never"));
         db.useHandle(h -> h.execute("INSERT INTO far_future VALUES (1, '294250-06-01 00:00:00')"));
 

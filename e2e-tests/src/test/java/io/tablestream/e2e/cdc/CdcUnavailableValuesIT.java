@@ -30,15 +30,14 @@ record CdcUnavailableValuesIT(CdcFixture cdc) {
 
     @Test
     void anUnchangedToastedValueIsMarkedUnavailableAndTheTaskKeepsRunning() {
-        Jdbi db = cdc.database("cdc_toast_it");
-        db.useHandle(h -> h.execute("""
+        Jdbi db = cdc.database("cdc_toast_it", """
                 CREATE TABLE docs (id int PRIMARY KEY, title text NOT NULL, big_text text NOT NULL, blob bytea,
                                    meta jsonb);
                 ALTER TABLE docs ALTER COLUMN big_text SET STORAGE EXTERNAL, ALTER COLUMN blob SET STORAGE EXTERNAL,
                                  ALTER COLUMN meta SET STORAGE EXTERNAL;
                 INSERT INTO docs VALUES (1, 'in the snapshot', %1$s, convert_to(%1$s, 'UTF8'),
                                          jsonb_build_object('text', %1$s));
-                """.formatted(BIG_TEXT_SQL)));
+                """.formatted(BIG_TEXT_SQL));
         String big = db.withHandle(h -> h.createQuery("SELECT big_text FROM docs").mapTo(String.class).one());
         assertTrue(db.withHandle(h -> h.createQuery("SELECT pg_column_size(big_text) FROM docs")
                 .mapTo(Integer.class).one()) > 8192, "stored out of line, uncompressed");
