@@ -11,6 +11,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.json.JsonConverter;
 import org.jdbi.v3.core.Jdbi;
@@ -24,8 +25,11 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongFunction;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -47,6 +51,8 @@ final class BenchEnvironment implements AutoCloseable {
     final String url;
     final Jdbi db;
     final Admin admin;
+    /** The worker's heap peaks in MB, by what ran while they were sampled (see {@link #sampleWorkerHeap}). */
+    private final Map<String, Long> workerHeapPeaksMb = new ConcurrentHashMap<>();
 
     private BenchEnvironment(PostgresServer postgres, KafkaBroker kafka, ConnectWorker worker, String url) {
         this.postgres = postgres;
@@ -159,41 +165,31 @@ final class BenchEnvironment implements AutoCloseable {
 
     /** Writes orders 0..n-1 to a new topic as the worker's JsonConverter would; checks that all of them landed. */
     void produceOrders(String topic, int partitions, long n, int customers, String note) {
-        createTopicWithLeaders(topic, partitions);
-        JsonConverter keys = converter(true);
-        JsonConverter values = converter(false);
-        produceChecked(topic, n, producer -> {
-            for (long id = 0; id < n; id++) {
-                producer.accept(new ProducerRecord<>(topic,
-                        keys.fromConnectData(topic, OrderRows.KEY_SCHEMA, OrderRows.key(id)),
-                        values.fromConnectData(topic, OrderRows.VALUE_SCHEMA, OrderRows.value(id, customers, note))));
-            }
-        });
+        produceRows(topic, partitions, n, OrderRows.KEY_SCHEMA, OrderRows::key,
+                OrderRows.VALUE_SCHEMA, id -> OrderRows.value(id, customers, note));
     }
 
     /** Writes orders 0..n-1 as Debezium change envelopes (op=c, the row in after), keyed by id. */
     void produceOrderEnvelopes(String topic, int partitions, long n, int customers, String note) {
+        produceRows(topic, partitions, n, OrderRows.KEY_SCHEMA, OrderRows::key,
+                OrderRows.ENVELOPE_SCHEMA, id -> OrderRows.envelope(id, customers, note));
+    }
+
+    void produceCustomers(String topic, int customers) {
+        produceRows(topic, 1, customers, OrderRows.CUSTOMER_KEY_SCHEMA, id -> OrderRows.customerKey((int) id),
+                OrderRows.CUSTOMER_SCHEMA, id -> OrderRows.customer((int) id));
+    }
+
+    /** Writes rows 0..n-1 to a new topic as the worker's JsonConverter would; checks that all of them landed. */
+    private void produceRows(String topic, int partitions, long n, Schema keySchema, LongFunction<Struct> key,
+                             Schema valueSchema, LongFunction<Struct> value) {
         createTopicWithLeaders(topic, partitions);
         JsonConverter keys = converter(true);
         JsonConverter values = converter(false);
         produceChecked(topic, n, producer -> {
             for (long id = 0; id < n; id++) {
-                producer.accept(new ProducerRecord<>(topic,
-                        keys.fromConnectData(topic, OrderRows.KEY_SCHEMA, OrderRows.key(id)),
-                        values.fromConnectData(topic, OrderRows.ENVELOPE_SCHEMA, OrderRows.envelope(id, customers, note))));
-            }
-        });
-    }
-
-    void produceCustomers(String topic, int customers) {
-        createTopicWithLeaders(topic, 1);
-        JsonConverter keys = converter(true);
-        JsonConverter values = converter(false);
-        produceChecked(topic, customers, producer -> {
-            for (int id = 0; id < customers; id++) {
-                producer.accept(new ProducerRecord<>(topic,
-                        keys.fromConnectData(topic, OrderRows.CUSTOMER_KEY_SCHEMA, OrderRows.customerKey(id)),
-                        values.fromConnectData(topic, OrderRows.CUSTOMER_SCHEMA, OrderRows.customer(id))));
+                producer.accept(new ProducerRecord<>(topic, keys.fromConnectData(topic, keySchema, key.apply(id)),
+                        values.fromConnectData(topic, valueSchema, value.apply(id))));
             }
         });
     }
@@ -248,6 +244,26 @@ final class BenchEnvironment implements AutoCloseable {
         } catch (Exception e) {
             throw new IllegalStateException("Cannot read the end offsets of " + topic, e);
         }
+    }
+
+    /**
+     * Runs {@code work} while sampling the worker's used heap (jstat, every 250 ms, garbage included); when it
+     * returns, its peak counts towards {@link #peakWorkerHeapMb}{@code (what)}. A worker in this JVM is not sampled.
+     */
+    <T> T sampleWorkerHeap(String what, Supplier<T> work) {
+        if (worker.pid().isEmpty()) {
+            return work.get();
+        }
+        try (HeapSampler heap = new HeapSampler(worker.pid().getAsLong(), 250)) {
+            T result = work.get();
+            workerHeapPeaksMb.merge(what, heap.peakMb(), Math::max);
+            return result;
+        }
+    }
+
+    /** The highest heap the worker used while {@code what} ran, in MB; -1 where it was not sampled. */
+    long peakWorkerHeapMb(String what) {
+        return workerHeapPeaksMb.getOrDefault(what, -1L);
     }
 
     long count(String sql) {

@@ -113,7 +113,7 @@ public final class Benchmarks {
                 stage(results, () -> sink.run(true, 1, options.runs()));
                 stage(results, () -> sink.run(true, 4, options.runs()));
             }
-            heapMb = sink.peakHeapMb();
+            heapMb = env.peakWorkerHeapMb(SinkBenchmark.HEAP);
             if (options.runs("debezium")) {
                 stages(results, () -> new DebeziumSinkBenchmark(env, options.rows(), options.customers())
                         .run(options.runs(), repoRoot));

@@ -23,23 +23,13 @@ import java.util.concurrent.locks.LockSupport;
  * one large INSERT from the WAL, each beside the source stage's reference loop (cursor SELECT + converter +
  * producer) over the same rows; and commit-to-topic latency of single-row commits at a steady rate.
  */
-final class CdcBenchmark {
+record CdcBenchmark(BenchEnvironment env, long rows, int customers) {
 
     private static final String TABLE = "cdc_orders";
     private static final String LATENCY_TABLE = "cdc_latency";
     private static final String LATENCY_PREFIX = "bench.cdc.lat.";
     /** The connector's commit-time header: the transaction's commit timestamp from pgoutput's BEGIN message. */
     private static final String COMMIT_TIME_HEADER = "commit_ts_ms";
-
-    private final BenchEnvironment env;
-    private final long rows;
-    private final int customers;
-
-    CdcBenchmark(BenchEnvironment env, long rows, int customers) {
-        this.env = env;
-        this.rows = rows;
-        this.customers = customers;
-    }
 
     /** Two rows: the snapshot and the streamed INSERT. */
     List<Result> throughput(int runs) {

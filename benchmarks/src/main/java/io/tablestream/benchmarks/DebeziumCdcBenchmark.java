@@ -16,23 +16,14 @@ import java.util.Map;
  * rows from its commit until the topic holds them too. The two run one after the other, each on a freshly loaded
  * copy of the table, so neither competes with the other for the machine. The worker's heap is sampled while ours runs.
  */
-final class DebeziumCdcBenchmark {
+record DebeziumCdcBenchmark(BenchEnvironment env, long rows, int customers) {
 
     static final String DEBEZIUM_CONNECTOR = "io.debezium.connector.postgresql.PostgresConnector";
     private static final String TABLE = "cdc_dbz_orders";
     /** The commit rate of the latency row: a steady, modest load of single-row transactions. */
     static final int LATENCY_RATE = 1_000;
-
-    private final BenchEnvironment env;
-    private final long rows;
-    private final int customers;
-    private long peakHeapMb = -1;
-
-    DebeziumCdcBenchmark(BenchEnvironment env, long rows, int customers) {
-        this.env = env;
-        this.rows = rows;
-        this.customers = customers;
-    }
+    /** What the worker's heap peak while ours runs is kept under. */
+    private static final String HEAP = "cdc-debezium ours";
 
     /** Two rows (snapshot and streamed INSERT ... SELECT, ours against Debezium) and the latency row. */
     List<Result> run(int runs, int latencySeconds, Path repoRoot) throws Exception {
@@ -69,8 +60,9 @@ final class DebeziumCdcBenchmark {
                         oursStream, debeziumStream, "rows/s", ">= 4", ""),
                 latency,
                 new Result("CDC heap", "peak heap the worker used (jstat, every 250 ms, garbage included) while ours"
-                        + " read the snapshot and the stream above", peakHeapMb < 0 ? List.of()
-                        : List.of((double) peakHeapMb), List.of(), "MB", "< 512 MB at 5,000,000 rows", ""));
+                        + " read the snapshot and the stream above", env.peakWorkerHeapMb(HEAP) < 0 ? List.of()
+                        : List.of((double) env.peakWorkerHeapMb(HEAP)), List.of(), "MB", "< 512 MB at 5,000,000 rows",
+                        ""));
     }
 
     /** Rows/s of the snapshot and of the streamed INSERT ... SELECT of one connector on a freshly loaded table. */
@@ -79,40 +71,37 @@ final class DebeziumCdcBenchmark {
         CopyBenchmark.copyOrders(env, TABLE, 0, rows, customers, OrderRows.NOTE);
         env.db.useHandle(h -> h.execute("VACUUM ANALYZE " + TABLE));
         String name = "bench-cdc-" + who.toLowerCase(Locale.ROOT) + "-" + run;
-        HeapSampler heap = sampleHeap && env.worker.pid().isPresent()
-                ? new HeapSampler(env.worker.pid().getAsLong(), 250) : null;
         try {
-            progress(who, run, "snapshot");
-            long start = System.nanoTime();
-            env.rest().createOrUpdateConnector(name, config);
-            int[] polls = {0};
-            long end = BenchEnvironment.awaitProgress(() -> {
-                if (++polls[0] % 40 == 0) { // the status exists a moment after the POST
-                    DebeziumSinkBenchmark.failOnFailedTask(env, name);
-                }
-                return env.endOffsets(topic);
-            }, rows, BenchEnvironment.timeoutFor(rows), name + " snapshot");
-            double snapshot = rows / ((end - start) / 1e9);
-
-            progress(who, run, "stream");
-            env.db.useHandle(h -> h.execute(CdcBenchmark.insertOrders(TABLE, rows, 2 * rows, customers)));
-            long committed = System.nanoTime();
-            end = BenchEnvironment.awaitProgress(() -> env.endOffsets(topic), 2 * rows,
-                    BenchEnvironment.timeoutFor(rows), name + " stream");
-            progress(who, run, "done");
-            if (heap != null) {
-                peakHeapMb = Math.max(peakHeapMb, heap.peakMb());
-            }
-            return new double[] {snapshot, rows / ((end - committed) / 1e9)};
+            return sampleHeap ? env.sampleWorkerHeap(HEAP, () -> snapshotAndStream(who, run, name, topic, config))
+                    : snapshotAndStream(who, run, name, topic, config);
         } finally {
-            if (heap != null) {
-                heap.close();
-            }
             env.rest().deleteConnector(name);
             if (env.endOffsets(topic) > 0) { // else a failure to delete it would hide the failure that ended the run
                 env.kafka.deleteTopics(topic);
             }
         }
+    }
+
+    private double[] snapshotAndStream(String who, int run, String name, String topic, Map<String, String> config) {
+        progress(who, run, "snapshot");
+        long start = System.nanoTime();
+        env.rest().createOrUpdateConnector(name, config);
+        int[] polls = {0};
+        long end = BenchEnvironment.awaitProgress(() -> {
+            if (++polls[0] % 40 == 0) { // the status exists a moment after the POST
+                DebeziumSinkBenchmark.failOnFailedTask(env, name);
+            }
+            return env.endOffsets(topic);
+        }, rows, BenchEnvironment.timeoutFor(rows), name + " snapshot");
+        double snapshot = rows / ((end - start) / 1e9);
+
+        progress(who, run, "stream");
+        env.db.useHandle(h -> h.execute(CdcBenchmark.insertOrders(TABLE, rows, 2 * rows, customers)));
+        long committed = System.nanoTime();
+        end = BenchEnvironment.awaitProgress(() -> env.endOffsets(topic), 2 * rows,
+                BenchEnvironment.timeoutFor(rows), name + " stream");
+        progress(who, run, "done");
+        return new double[] {snapshot, rows / ((end - committed) / 1e9)};
     }
 
     /** A line to time a profiler by (e.g. JFR started on the worker while "ours 0 stream" runs). */

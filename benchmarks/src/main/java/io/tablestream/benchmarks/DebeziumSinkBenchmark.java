@@ -12,7 +12,7 @@ import java.util.Map;
  * (4 partitions, upsert by record key into a table that already holds half of the keys): ours at its default
  * settings and tuned, Debezium's tuned alike. Each figure is the time from the connector's POST to the last row.
  */
-final class DebeziumSinkBenchmark {
+record DebeziumSinkBenchmark(BenchEnvironment env, long rows, int customers) {
 
     static final String DEBEZIUM_CONNECTOR = "io.debezium.connector.jdbc.JdbcSinkConnector";
     private static final int PARTITIONS = 4;
@@ -20,16 +20,6 @@ final class DebeziumSinkBenchmark {
     /** The tuning the sink stage uses for ours, given to Debezium's alike. */
     private static final Map<String, String> TUNED = Map.of("batch.size", "5000",
             "consumer.override.max.poll.records", "5000");
-
-    private final BenchEnvironment env;
-    private final long rows;
-    private final int customers;
-
-    DebeziumSinkBenchmark(BenchEnvironment env, long rows, int customers) {
-        this.env = env;
-        this.rows = rows;
-        this.customers = customers;
-    }
 
     List<Result> run(int runs, Path repoRoot) {
         if (!Files.isDirectory(BenchEnvironment.debeziumJdbcPlugins(repoRoot))) {

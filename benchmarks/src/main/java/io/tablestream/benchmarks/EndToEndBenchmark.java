@@ -8,17 +8,7 @@ import java.util.Locale;
  * End-to-end latency: rows inserted at a steady rate flow through source connector -> enricher -> sink connector;
  * latency of a row = the sink row's write time minus the source row's commit-time stamp, both by the database clock.
  */
-final class EndToEndBenchmark {
-
-    private final BenchEnvironment env;
-    private final int ratePerSecond;
-    private final int seconds;
-
-    EndToEndBenchmark(BenchEnvironment env, int ratePerSecond, int seconds) {
-        this.env = env;
-        this.ratePerSecond = ratePerSecond;
-        this.seconds = seconds;
-    }
+record EndToEndBenchmark(BenchEnvironment env, int ratePerSecond, int seconds) {
 
     Result run() throws Exception {
         try (BenchPipeline pipeline = BenchPipeline.start(env, "e2e")) {

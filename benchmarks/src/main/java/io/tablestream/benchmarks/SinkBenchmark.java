@@ -26,24 +26,11 @@ import java.util.concurrent.Future;
  * Sink throughput: the connector draining a topic of orders into a table, beside a plain consumer + COPY loop using the
  * same converter (no Connect) on the same records.
  */
-final class SinkBenchmark {
+record SinkBenchmark(BenchEnvironment env, long rows, int customers) {
 
+    /** What the worker's heap peak is kept under (see {@link BenchEnvironment#peakWorkerHeapMb}). */
+    static final String HEAP = "sink";
     private static final int REFERENCE_BATCH = 5_000;
-
-    private final BenchEnvironment env;
-    private final long rows;
-    private final int customers;
-    private long peakHeapMb = -1;
-
-    SinkBenchmark(BenchEnvironment env, long rows, int customers) {
-        this.env = env;
-        this.rows = rows;
-        this.customers = customers;
-    }
-
-    long peakHeapMb() {
-        return peakHeapMb;
-    }
 
     Result run(boolean upsert, int partitions, int runs) {
         String topic = "bench.sink.p" + partitions;
@@ -92,14 +79,12 @@ final class SinkBenchmark {
                 "consumer.override.max.poll.records", "5000"));
         String done = upsert ? "SELECT count(*) FROM " + table + " WHERE note <> 'old'" : "SELECT count(*) FROM " + table;
         long start = System.nanoTime();
-        try (HeapSampler heap = env.worker.pid().isPresent() ? new HeapSampler(env.worker.pid().getAsLong(), 250) : null) {
-            env.rest().createOrUpdateConnector(name, config);
-            awaitRows(name, table, done);
-            long end = System.nanoTime();
-            if (heap != null) {
-                peakHeapMb = Math.max(peakHeapMb, heap.peakMb());
-            }
-            return rows / ((end - start) / 1e9);
+        try {
+            return env.sampleWorkerHeap(HEAP, () -> {
+                env.rest().createOrUpdateConnector(name, config);
+                awaitRows(name, table, done);
+                return rows / ((System.nanoTime() - start) / 1e9);
+            });
         } finally {
             env.rest().deleteConnector(name);
         }

@@ -8,17 +8,7 @@ import java.util.Locale;
  * Reports throughput, p99 latency (whole run, first and last minute), the worker's heap after a full GC and the open
  * PostgreSQL connections, at start and end: a pipeline that leaks shows growth between the two.
  */
-final class SoakBenchmark {
-
-    private final BenchEnvironment env;
-    private final int ratePerSecond;
-    private final int seconds;
-
-    SoakBenchmark(BenchEnvironment env, int ratePerSecond, int seconds) {
-        this.env = env;
-        this.ratePerSecond = ratePerSecond;
-        this.seconds = seconds;
-    }
+record SoakBenchmark(BenchEnvironment env, int ratePerSecond, int seconds) {
 
     List<Result> run() throws Exception {
         try (BenchPipeline pipeline = BenchPipeline.start(env, "soak")) {

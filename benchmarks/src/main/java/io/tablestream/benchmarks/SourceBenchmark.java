@@ -19,20 +19,10 @@ import java.util.Map;
  * Source throughput: the connector polling an orders table into a topic (incrementing mode), beside a plain
  * cursor SELECT + Struct + JsonConverter + producer loop on the same table.
  */
-final class SourceBenchmark {
+record SourceBenchmark(BenchEnvironment env, long rows, int customers) {
 
     static final String TABLE = "source_orders";
     static final int FETCH_SIZE = 5_000;
-
-    private final BenchEnvironment env;
-    private final long rows;
-    private final int customers;
-
-    SourceBenchmark(BenchEnvironment env, long rows, int customers) {
-        this.env = env;
-        this.rows = rows;
-        this.customers = customers;
-    }
 
     Result run(int runs) {
         env.db.useHandle(h -> h.execute("DROP TABLE IF EXISTS " + TABLE + "; " + OrderRows.createTable(TABLE)));
