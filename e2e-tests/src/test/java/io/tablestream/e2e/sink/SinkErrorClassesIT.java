@@ -46,9 +46,7 @@ record SinkErrorClassesIT(Stack stack, ClassDatabase sink) {
             h.execute("CREATE TABLE slow_events (id bigint PRIMARY KEY, payload text NOT NULL)");
             h.execute("GRANT SELECT, INSERT, UPDATE, DELETE ON slow_events TO " + role);
         });
-        stack.kafka().createTopic("slow_events", 1);
-        stack.kafka().createTopic("slow_events-dlq", 1);
-        SinkTopics.produce(stack.kafka().bootstrapServers(), "slow_events", events(0, 300));
+        topicAndDeadLetterQueue("slow_events", 300);
         sink.deploy("slow-events", withRole(role, ConnectorConfigs.sink(stack, sink.url(), "slow_events",
                 "insert.mode", "upsert", "pk.mode", "record_value", "pk.fields", "id",
                 "max.retries", "40", "retry.backoff.ms", "1000", "offsets.table.name", "slow_events_offsets",
@@ -82,9 +80,7 @@ record SinkErrorClassesIT(Stack stack, ClassDatabase sink) {
             h.execute("CREATE TABLE guarded (id bigint PRIMARY KEY, payload text NOT NULL)");
             h.execute("GRANT SELECT ON guarded TO " + role);
         });
-        stack.kafka().createTopic("guarded", 1);
-        stack.kafka().createTopic("guarded-dlq", 1);
-        SinkTopics.produce(stack.kafka().bootstrapServers(), "guarded", events(0, 50));
+        topicAndDeadLetterQueue("guarded", 50);
         sink.create("guarded", withRole(role, ConnectorConfigs.sink(stack, sink.url(), "guarded",
                 "insert.mode", "upsert", "pk.mode", "record_value", "pk.fields", "id",
                 "offsets.table.name", "guarded_offsets",
@@ -148,6 +144,13 @@ record SinkErrorClassesIT(Stack stack, ClassDatabase sink) {
 
     private long count(String table) {
         return sink.db().withHandle(h -> h.createQuery("SELECT count(*) FROM " + table).mapTo(Long.class).one());
+    }
+
+    /** The topic with {@code count} events and its empty dead letter queue {@code <topic>-dlq}. */
+    private void topicAndDeadLetterQueue(String topic, int count) {
+        stack.kafka().createTopic(topic, 1);
+        stack.kafka().createTopic(topic + "-dlq", 1);
+        SinkTopics.produce(stack.kafka().bootstrapServers(), topic, events(0, count));
     }
 
     private static List<Rec> events(long from, int count) {
