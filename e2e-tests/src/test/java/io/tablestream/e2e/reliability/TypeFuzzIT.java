@@ -33,47 +33,59 @@ record TypeFuzzIT(Stack stack, ClassDatabase database) {
 
     private static final int RANDOM_ROWS = 300;
 
-    /** Column -> SQL expression of a random value ({@code r()} is a fresh random() each use), NULL one time in ten. */
-    private static final Map<String, String> COLUMNS = new java.util.LinkedHashMap<>();
+    /**
+     * Column definition = SQL expression of a random value, one a line ({@code r()} is a fresh random() each use),
+     * NULL one time in ten; a line ending in a backslash goes on on the next. No NaN, ±Infinity or -0 for real and
+     * double: see the class comment.
+     */
+    private static final Map<String, String> COLUMNS = columns("""
+            c_int2 smallint = (floor(random() * 65536) - 32768)::int::smallint
+            c_int4 integer = (floor(random() * 4294967296) - 2147483648)::bigint::int
+            c_int8 bigint = ((random() - 0.5) * 1.8e19)::numeric::bigint
+            c_float4 real = (ARRAY['0', '1.4e-45', '3.4028235e38', '-3.4028235e38', ((random() - 0.5) * \
+            1e30)::text])[1 + floor(random() * 5)::int]::real
+            c_float8 double precision = (ARRAY['0', '4.9e-324', '1.7976931348623157e308', ((random() - 0.5) * \
+            1e300)::text, random()::text])[1 + floor(random() * 5)::int]::double precision
+            c_numeric numeric(20,5) = round(((random() - 0.5) * 1e15)::numeric, 5)
+            c_numeric_free numeric = (ARRAY['NaN', 'Infinity', '-Infinity', '0.000000000000000000001', (random() * \
+            1e30)::numeric::text || '.' || floor(random() * 1e9)::text])[1 + floor(random() * 5)::int]::numeric
+            c_bool boolean = random() < 0.5
+            c_text text = (ARRAY['', ' ', E'tab\\there', E'new\\nline', E'back\\\\slash', '\\N', 'NULL', \
+            'Grüße 世界 🚀', md5(random()::text)])[1 + floor(random() * 9)::int]
+            c_varchar varchar(10) = left(md5(random()::text), floor(random() * 11)::int)
+            c_char char(3) = left(md5(random()::text), 3)
+            c_bytea bytea = decode(left(md5(random()::text), 2 * floor(random() * 16)::int), 'hex')
+            c_date date = date '2000-01-01' + (floor(random() * 2000000) - 1000000)::int
+            c_time time = time '00:00' + floor(random() * 86400000000) * interval '1 microsecond'
+            c_timetz timetz = ((time '00:00' + floor(random() * 86400000000) * interval '1 microsecond')::text || \
+            (ARRAY['+00', '-05:30', '+14', '-12'])[1 + floor(random() * 4)::int])::timetz
+            c_ts timestamp = timestamp '2000-01-01' + (random() - 0.5) * interval '600 years' + floor(random() * \
+            1000000) * interval '1 microsecond'
+            c_tstz timestamptz = timestamptz '2000-01-01 00:00:00+00' + (random() - 0.5) * interval '600 years'
+            c_interval interval = make_interval(floor(random() * 200 - 100)::int, floor(random() * 24 - 12)::int, \
+            0, floor(random() * 60 - 30)::int, 0, 0, round(((random() - 0.5) * 1e5)::numeric, 6)::float8)
+            c_uuid uuid = md5(random()::text)::uuid
+            c_json json = json_build_object('k', md5(random()::text), 'n', random(), 'a', json_build_array(1, 'x', \
+            NULL))
+            c_jsonb jsonb = jsonb_build_object('ключ', random() < 0.5, 'nested', jsonb_build_object('e', '[]'::jsonb))
+            c_enum mood = (ARRAY['happy', 'sad', 'ünïcödé'])[1 + floor(random() * 3)::int]::mood
+            c_int_array int[] = (ARRAY['{}', '{1,NULL,-3}', '{2147483647}', '{NULL}'])[1 + floor(random() * \
+            4)::int]::int[]
+            c_text_array text[] = (ARRAY['{}', '{\"a,b\",\"q\\\"uote\",NULL,\"\"}', '{\"Grüße\"}'])[1 + \
+            floor(random() * 3)::int]::text[]
+            c_numeric_array numeric(10,2)[] = ARRAY[round((random() * 1e7)::numeric, 2), NULL, -0.01]
+            c_tstz_array timestamptz[] = ARRAY[timestamptz '1969-07-20 20:17:40.000001+00', now()]
+            c_domain positive_int = (1 + floor(random() * 1000))::int
+            c_domain_text short_text = left(md5(random()::text), 20)
+            """);
 
-    static {
-        COLUMNS.put("c_int2 smallint", "(floor(random() * 65536) - 32768)::int::smallint");
-        COLUMNS.put("c_int4 integer", "(floor(random() * 4294967296) - 2147483648)::bigint::int");
-        COLUMNS.put("c_int8 bigint", "((random() - 0.5) * 1.8e19)::numeric::bigint");
-        // No NaN, ±Infinity or -0 for real and double: see the class comment.
-        COLUMNS.put("c_float4 real", "(ARRAY['0', '1.4e-45', '3.4028235e38', '-3.4028235e38',"
-                + " ((random() - 0.5) * 1e30)::text])[1 + floor(random() * 5)::int]::real");
-        COLUMNS.put("c_float8 double precision", "(ARRAY['0', '4.9e-324', '1.7976931348623157e308',"
-                + " ((random() - 0.5) * 1e300)::text, random()::text])[1 + floor(random() * 5)::int]::double precision");
-        COLUMNS.put("c_numeric numeric(20,5)", "round(((random() - 0.5) * 1e15)::numeric, 5)");
-        COLUMNS.put("c_numeric_free numeric", "(ARRAY['NaN', 'Infinity', '-Infinity', '0.000000000000000000001',"
-                + " (random() * 1e30)::numeric::text || '.' || floor(random() * 1e9)::text])[1 + floor(random() * 5)::int]::numeric");
-        COLUMNS.put("c_bool boolean", "random() < 0.5");
-        COLUMNS.put("c_text text", "(ARRAY['', ' ', E'tab\\there', E'new\\nline', E'back\\\\slash', '\\N', 'NULL',"
-                + " 'Grüße 世界 🚀', md5(random()::text)])[1 + floor(random() * 9)::int]");
-        COLUMNS.put("c_varchar varchar(10)", "left(md5(random()::text), floor(random() * 11)::int)");
-        COLUMNS.put("c_char char(3)", "left(md5(random()::text), 3)");
-        COLUMNS.put("c_bytea bytea", "decode(left(md5(random()::text), 2 * floor(random() * 16)::int), 'hex')");
-        COLUMNS.put("c_date date", "date '2000-01-01' + (floor(random() * 2000000) - 1000000)::int");
-        COLUMNS.put("c_time time", "time '00:00' + floor(random() * 86400000000) * interval '1 microsecond'");
-        COLUMNS.put("c_timetz timetz", "((time '00:00' + floor(random() * 86400000000) * interval '1 microsecond')::text"
-                + " || (ARRAY['+00', '-05:30', '+14', '-12'])[1 + floor(random() * 4)::int])::timetz");
-        COLUMNS.put("c_ts timestamp", "timestamp '2000-01-01' + (random() - 0.5) * interval '600 years'"
-                + " + floor(random() * 1000000) * interval '1 microsecond'");
-        COLUMNS.put("c_tstz timestamptz", "timestamptz '2000-01-01 00:00:00+00' + (random() - 0.5) * interval '600 years'");
-        COLUMNS.put("c_interval interval", "make_interval(floor(random() * 200 - 100)::int, floor(random() * 24 - 12)::int,"
-                + " 0, floor(random() * 60 - 30)::int, 0, 0, round(((random() - 0.5) * 1e5)::numeric, 6)::float8)");
-        COLUMNS.put("c_uuid uuid", "md5(random()::text)::uuid");
-        COLUMNS.put("c_json json", "json_build_object('k', md5(random()::text), 'n', random(), 'a', json_build_array(1, 'x', NULL))");
-        COLUMNS.put("c_jsonb jsonb", "jsonb_build_object('ключ', random() < 0.5, 'nested', jsonb_build_object('e', '[]'::jsonb))");
-        COLUMNS.put("c_enum mood", "(ARRAY['happy', 'sad', 'ünïcödé'])[1 + floor(random() * 3)::int]::mood");
-        COLUMNS.put("c_int_array int[]", "(ARRAY['{}', '{1,NULL,-3}', '{2147483647}', '{NULL}'])[1 + floor(random() * 4)::int]::int[]");
-        COLUMNS.put("c_text_array text[]", "(ARRAY['{}', '{\"a,b\",\"q\\\"uote\",NULL,\"\"}', '{\"Grüße\"}'])"
-                + "[1 + floor(random() * 3)::int]::text[]");
-        COLUMNS.put("c_numeric_array numeric(10,2)[]", "ARRAY[round((random() * 1e7)::numeric, 2), NULL, -0.01]");
-        COLUMNS.put("c_tstz_array timestamptz[]", "ARRAY[timestamptz '1969-07-20 20:17:40.000001+00', now()]");
-        COLUMNS.put("c_domain positive_int", "(1 + floor(random() * 1000))::int");
-        COLUMNS.put("c_domain_text short_text", "left(md5(random()::text), 20)");
+    private static Map<String, String> columns(String table) {
+        Map<String, String> columns = new java.util.LinkedHashMap<>();
+        table.lines().forEach(line -> {
+            int equals = line.indexOf(" = ");
+            columns.put(line.substring(0, equals), line.substring(equals + 3));
+        });
+        return columns;
     }
 
     @Test
