@@ -13,13 +13,7 @@ import java.util.Set;
  * One-dimensional arrays of any mapped type, as a Connect ARRAY of the element's schema (elements may be NULL).
  * Elements are read through the element type's own family, from the driver's row-per-element view of the array.
  */
-final class ArrayType implements PgType {
-
-    private final PgTypeCatalog catalog;
-
-    ArrayType(PgTypeCatalog catalog) {
-        this.catalog = catalog;
-    }
+record ArrayType(PgTypeCatalog catalog) implements PgType {
 
     @Override
     public Set<String> typeNames() {

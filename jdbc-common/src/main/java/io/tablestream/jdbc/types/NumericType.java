@@ -14,18 +14,12 @@ import java.util.Set;
  * {@link NumericMapping}, an integer or double that holds it exactly); unconstrained numeric has no fixed scale, so it
  * travels as its exact text under {@link SchemaNames#NUMERIC}.
  */
-final class NumericType implements PgType {
+record NumericType(NumericMapping mapping) implements PgType {
 
     static final String PRECISION_PARAMETER = "connect.decimal.precision";
 
     /** Decimal digits a double keeps through a text round trip. */
     private static final int DOUBLE_DIGITS = 15;
-
-    private final NumericMapping mapping;
-
-    NumericType(NumericMapping mapping) {
-        this.mapping = mapping;
-    }
 
     private enum Target { TEXT, DECIMAL, INT16, INT32, INT64, FLOAT64 }
 

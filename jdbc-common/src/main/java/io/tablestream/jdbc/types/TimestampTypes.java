@@ -19,15 +19,7 @@ import java.util.Set;
  * with {@link TimePrecisionMode#CONNECT} Connect's Timestamp (milliseconds; a timestamp without time zone is taken in
  * {@code db.timezone}). PostgreSQL's {@code infinity}/{@code -infinity} become the largest/smallest value.
  */
-final class TimestampTypes implements PgType {
-
-    private final TimePrecisionMode mode;
-    private final ZoneId dbTimeZone;
-
-    TimestampTypes(TimePrecisionMode mode, ZoneId dbTimeZone) {
-        this.mode = mode;
-        this.dbTimeZone = dbTimeZone;
-    }
+record TimestampTypes(TimePrecisionMode mode, ZoneId dbTimeZone) implements PgType {
 
     @Override
     public Set<String> typeNames() {
