@@ -26,6 +26,16 @@ public final class Fixtures {
 
     public static final Duration TIMEOUT = Duration.ofSeconds(60);
 
+    /**
+     * The overrides of a forked worker in group {@code groupId} whose work another worker of the group takes over
+     * soon after it is killed: the worker's and its sink consumers' sessions expire after the broker's minimum, 6 s.
+     */
+    public static Map<String, String> quickTakeoverWorker(String groupId) {
+        return Map.of("group.id", groupId,
+                "session.timeout.ms", "6000", "heartbeat.interval.ms", "1000",
+                "consumer.session.timeout.ms", "6000", "consumer.heartbeat.interval.ms", "1000");
+    }
+
     private Fixtures() {
     }
 

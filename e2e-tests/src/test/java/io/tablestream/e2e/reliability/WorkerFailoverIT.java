@@ -29,10 +29,8 @@ record WorkerFailoverIT(Stack stack, ClassDatabase database) {
 
     private static final int ROWS = 60_000;
     private static final Duration LOAD_TIMEOUT = Duration.ofSeconds(90);
-    // The survivor takes over once the dead worker's group sessions expire: the broker's minimum.
-    private static final Map<String, String> WORKER = Map.of("group.id", "worker-failover-it",
-            "session.timeout.ms", "6000", "heartbeat.interval.ms", "1000",
-            "consumer.session.timeout.ms", "6000", "consumer.heartbeat.interval.ms", "1000");
+    // The survivor takes over once the dead worker's group sessions expire.
+    private static final Map<String, String> WORKER = Fixtures.quickTakeoverWorker("worker-failover-it");
 
     @Test
     void theSurvivingWorkerCompletesTheRun() {

@@ -1,5 +1,6 @@
 package io.tablestream.e2e.sink;
 
+import io.tablestream.e2e.reliability.Fixtures;
 import io.tablestream.testkit.ConnectWorker;
 import io.tablestream.testkit.ConnectorConfigs;
 import io.tablestream.testkit.Pause;
@@ -45,10 +46,8 @@ record SinkExactlyOnceIT(Stack stack) {
     private static final int PARTITIONS = 2;
     private static final String TOPIC = "eos_events";
     private static final Duration LOAD_TIMEOUT = Duration.ofSeconds(120);
-    // A replacement can only take over once the killed worker's group sessions expire: use the broker's minimum.
-    private static final Map<String, String> WORKER = Map.of("group.id", "sink-eos-it",
-            "session.timeout.ms", "6000", "heartbeat.interval.ms", "1000",
-            "consumer.session.timeout.ms", "6000", "consumer.heartbeat.interval.ms", "1000");
+    // A replacement can only take over once the killed worker's group sessions expire.
+    private static final Map<String, String> WORKER = Fixtures.quickTakeoverWorker("sink-eos-it");
 
     @Test
     void aKilledWorkerLeavesEveryRecordWrittenExactlyOnce() {
