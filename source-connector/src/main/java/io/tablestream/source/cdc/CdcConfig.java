@@ -36,6 +36,11 @@ public final class CdcConfig {
     private static final String CHUNK_SIZE_DOC = "snapshot.mode=incremental: rows per chunk. A chunk is read in one"
             + " short transaction and held in memory until the stream has passed it; a restart reads at most one"
             + " chunk per table again.";
+    public static final String SNAPSHOT_MAX_THREADS_CONFIG = "snapshot.max.threads";
+    private static final String SNAPSHOT_MAX_THREADS_DOC = "snapshot.mode=incremental: chunks of one table read at"
+            + " once, each through its own connection, while the task thread hands the previous chunks to Connect."
+            + " More threads help when PostgreSQL and the row conversion, not Connect's converter and producer, are"
+            + " what limits the snapshot; each thread holds one more connection and one more chunk in memory.";
     public static final String SIGNAL_DATA_COLLECTION_CONFIG = "signal.data.collection";
     private static final String SIGNAL_DATA_COLLECTION_DOC = "Table (schema.table, columns id text, type text, data"
             + " text) whose inserts are signals: execute-snapshot, stop-snapshot, pause-snapshot, resume-snapshot,"
@@ -117,6 +122,8 @@ public final class CdcConfig {
                 SNAPSHOT_MODE_DOC, GROUP, ++order, Width.SHORT, "Snapshot mode");
         def.define(CHUNK_SIZE_CONFIG, Type.INT, 1024, ConfigDef.Range.between(1, 1_000_000), Importance.LOW,
                         CHUNK_SIZE_DOC, GROUP, ++order, Width.SHORT, "Incremental snapshot chunk size")
+                .define(SNAPSHOT_MAX_THREADS_CONFIG, Type.INT, 2, ConfigDef.Range.between(1, 64), Importance.LOW,
+                        SNAPSHOT_MAX_THREADS_DOC, GROUP, ++order, Width.SHORT, "Snapshot threads")
                 .define(SIGNAL_DATA_COLLECTION_CONFIG, Type.STRING, "", Importance.LOW, SIGNAL_DATA_COLLECTION_DOC,
                         GROUP, ++order, Width.MEDIUM, "Signal table");
         ConfigEnum.define(def, ENVELOPE_CONFIG, Envelope.class, Envelope.FLAT, Importance.MEDIUM, ENVELOPE_DOC, GROUP,
@@ -177,6 +184,10 @@ public final class CdcConfig {
 
     public int chunkSize() {
         return config.getInt(CHUNK_SIZE_CONFIG);
+    }
+
+    public int snapshotMaxThreads() {
+        return config.getInt(SNAPSHOT_MAX_THREADS_CONFIG);
     }
 
     public Envelope envelope() {
