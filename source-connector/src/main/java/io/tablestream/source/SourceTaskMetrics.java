@@ -71,7 +71,10 @@ public final class SourceTaskMetrics implements AutoCloseable {
         TaskMetricRegistration.add(metrics, name(name, description, Map.of()), value);
     }
 
-    /** Publishes a value of one table computed when read, e.g. its snapshot progress in mode=cdc. */
+    /**
+     * Publishes a value of one table computed when read, e.g. its snapshot progress in mode=cdc: a
+     * {@link Measurable} (a number) or a {@link org.apache.kafka.common.metrics.Gauge} (e.g. a state's name).
+     */
     public void addTableGauge(TableId table, String name, String description, MetricValueProvider<?> value) {
         TaskMetricRegistration.add(metrics, name(name, description, Map.of("table", table.toString())), value);
     }

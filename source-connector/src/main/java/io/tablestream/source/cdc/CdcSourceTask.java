@@ -9,6 +9,7 @@ import io.tablestream.jdbc.types.PgTypeCatalog;
 import io.tablestream.source.PostgresSourceConfig;
 import io.tablestream.source.SourceTaskMetrics;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.metrics.Measurable;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.apache.kafka.connect.source.SourceTask;
@@ -269,11 +270,11 @@ public class CdcSourceTask extends SourceTask {
     /** The incremental snapshot's progress of one table, tagged table=<schema.table>. */
     private void addSnapshotTableMetrics(TableId table) {
         metrics.addTableGauge(table, "snapshot-rows-read", "rows of the table the incremental snapshot has emitted in"
-                + " this task run", (metricConfig, nowMs) -> snapshotTables.get(table).rowsRead());
+                + " this task run", (Measurable) (metricConfig, nowMs) -> snapshotTables.get(table).rowsRead());
         metrics.addTableGauge(table, "snapshot-rows-estimated", "rows of the table as pg_class.reltuples estimated"
-                + " them when its snapshot was queued", (metricConfig, nowMs) -> snapshotTables.get(table).rowsEstimated());
+                + " them when its snapshot was queued", (Measurable) (metricConfig, nowMs) -> snapshotTables.get(table).rowsEstimated());
         metrics.addTableGauge(table, "snapshot-chunks-done", "chunks of the table the incremental snapshot has read"
-                + " in this task run", (metricConfig, nowMs) -> snapshotTables.get(table).chunksDone());
+                + " in this task run", (Measurable) (metricConfig, nowMs) -> snapshotTables.get(table).chunksDone());
         metrics.addTableGauge(table, "snapshot-state", "queued, running, paused, completed or stopped",
                 (org.apache.kafka.common.metrics.Gauge<String>) (metricConfig, nowMs) ->
                         snapshotTables.get(table).state().label());
