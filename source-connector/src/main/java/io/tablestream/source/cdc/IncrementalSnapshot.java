@@ -72,8 +72,9 @@ final class IncrementalSnapshot {
     private TableProgress progress;
     // The chunks being read (null: none), then, until the stream passes them, their windows and the progress after
     // each (null: none waiting).
-    private List<Future<ChunkReader.Chunk>> reading;
+    private List<Future<ReadChunk>> reading;
     private List<SnapshotWindow> windows;
+    private List<Map<ChangeEvent, List<SourceRecord>>> windowRecords;
     private List<TableProgress> afterWindows;
     /**
      * Changes to the tables still to read streamed since their last chunk was released (or since they were queued),
@@ -306,7 +307,7 @@ final class IncrementalSnapshot {
 
     /** Whether chunks have been read and wait to be judged (so a stream poll had better return now). */
     boolean chunksRead() {
-        List<Future<ChunkReader.Chunk>> inFlight = reading;
+        List<Future<ReadChunk>> inFlight = reading;
         return inFlight != null && inFlight.stream().allMatch(Future::isDone);
     }
 
@@ -382,9 +383,12 @@ final class IncrementalSnapshot {
             // Only the last record claims the chunk (and the empty ones after it): a restart with part of it in
             // Kafka reads the chunk again.
             Map<String, Object> claim = afterWindows.get(next - 1).toMap();
+            Map<ChangeEvent, List<SourceRecord>> built = windowRecords.get(c);
             for (int i = 0; i < rows.size(); i++) {
-                records.addAll(rows.get(i).toRecords(partition, i == rows.size() - 1 ? claim : before,
-                        settings.format()));
+                ChangeEvent row = rows.get(i);
+                List<SourceRecord> asRead = built.get(row); // null for a row the window merged with an update
+                records.addAll(i < rows.size() - 1 && asRead != null ? asRead
+                        : row.toRecords(partition, i == rows.size() - 1 ? claim : before, settings.format()));
             }
             before = claim;
             rowCount += rows.size();
@@ -409,6 +413,7 @@ final class IncrementalSnapshot {
         progress = afterWindows.get(afterWindows.size() - 1);
         stored.put(current.table(), progress);
         windows = null;
+        windowRecords = null;
         afterWindows = null;
         if (progress.done()) {
             if (records.isEmpty() && current.run() == null) {
@@ -431,6 +436,7 @@ final class IncrementalSnapshot {
         current = null;
         topic = null;
         windows = null;
+        windowRecords = null;
         afterWindows = null;
         if (pending.isEmpty()) {
             readers.forEach(ChunkReader::close);
@@ -449,13 +455,23 @@ final class IncrementalSnapshot {
         if (threads == null) {
             threads = Executors.newFixedThreadPool(readers.size(), new ChunkThreads(settings.cdc().slotName()));
         }
-        List<Future<ChunkReader.Chunk>> futures = new ArrayList<>(bounds.size() + 1);
+        List<Future<ReadChunk>> futures = new ArrayList<>(bounds.size() + 1);
+        Map<String, String> partition = TableProgress.partition(settings.cdc().slotName(), work.table());
+        RecordFormat format = settings.format();
         TableProgress from = progress;
         for (int i = 0; i <= bounds.size(); i++) {
             ChunkReader reader = readers.get(i);
             TableProgress chunkFrom = from;
+            Map<String, Object> before = chunkFrom.inRun(work.run()).toMap();
             List<String> upTo = i < bounds.size() ? bounds.get(i) : null;
-            futures.add(threads.submit(() -> reader.read(work.table(), workTopic, chunkFrom, upTo, work.filter())));
+            futures.add(threads.submit(() -> {
+                ChunkReader.Chunk chunk = reader.read(work.table(), workTopic, chunkFrom, upTo, work.filter());
+                Map<ChangeEvent, List<SourceRecord>> records = new java.util.IdentityHashMap<>(chunk.rows().size());
+                for (ChangeEvent row : chunk.rows()) {
+                    records.put(row, row.toRecords(partition, before, format));
+                }
+                return new ReadChunk(chunk, records);
+            }));
             from = new TableProgress(upTo, false);
         }
         reading = futures;
@@ -467,9 +483,12 @@ final class IncrementalSnapshot {
      */
     private void judgeChunks() throws SQLException {
         List<ChunkReader.Chunk> chunks = new ArrayList<>(reading.size());
+        List<Map<ChangeEvent, List<SourceRecord>>> records = new ArrayList<>(reading.size());
         try {
-            for (Future<ChunkReader.Chunk> read : reading) {
-                chunks.add(read.get());
+            for (Future<ReadChunk> read : reading) {
+                ReadChunk done = read.get();
+                chunks.add(done.chunk());
+                records.add(done.records());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -496,6 +515,7 @@ final class IncrementalSnapshot {
             return;
         }
         windows = new ArrayList<>(chunks.size());
+        windowRecords = records;
         afterWindows = new ArrayList<>(chunks.size());
         for (ChunkReader.Chunk chunk : chunks) {
             windows.add(new SnapshotWindow(topic, chunk.snapshot(), chunk.highWatermark(), chunk.rows(),
@@ -526,7 +546,7 @@ final class IncrementalSnapshot {
         if (reading == null) {
             return;
         }
-        for (Future<ChunkReader.Chunk> read : reading) {
+        for (Future<ReadChunk> read : reading) {
             try {
                 read.get();
             } catch (ExecutionException e) {
@@ -537,6 +557,13 @@ final class IncrementalSnapshot {
             }
         }
         reading = null;
+    }
+
+    /**
+     * A chunk read, and its rows' records built on the thread that read it (the task thread has Connect's converter
+     * and producer to run): each carries the progress before the chunk, as all but a chunk's last record do.
+     */
+    private record ReadChunk(ChunkReader.Chunk chunk, Map<ChangeEvent, List<SourceRecord>> records) {
     }
 
     /** Daemon threads named after the slot, so a thread dump tells whose reads they are. */
