@@ -101,12 +101,7 @@ final class ChunkReader implements AutoCloseable {
                 }
                 String keyList = keys.stream().map(Identifiers::quote).collect(Collectors.joining(", "));
                 StringBuilder sql = new StringBuilder("SELECT * FROM (SELECT ");
-                for (int i = 0; i < keys.size(); i++) {
-                    // Named apart from the key columns, which ORDER BY must find (as themselves, not as text).
-                    sql.append(Identifiers.quote(keys.get(i))).append("::text AS ")
-                            .append(Identifiers.quote("tablestream key " + i)).append(", ");
-                }
-                sql.append("row_number() OVER (ORDER BY ").append(keyList).append(") AS n FROM ")
+                sql.append(keyTexts(keys)).append(", row_number() OVER (ORDER BY ").append(keyList).append(") AS n FROM ")
                         .append(table.quoted()).append(" WHERE ").append(filter == null ? "true" : "(" + filter + ")")
                         .append(afterCondition(h, schema, progress)).append(" ORDER BY ").append(keyList)
                         .append(" LIMIT ").append((long) (chunks - 1) * chunkSize).append(") bounds WHERE n % ")
@@ -208,11 +203,7 @@ final class ChunkReader implements AutoCloseable {
         List<String> keys = schema.keyColumns();
         String keyList = keys.stream().map(Identifiers::quote).collect(Collectors.joining(", "));
         StringBuilder sql = new StringBuilder("SELECT ").append(columnList(schema));
-        for (int i = 0; i < keys.size(); i++) {
-            // Named apart from the columns themselves, which ORDER BY refers to.
-            sql.append(", ").append(Identifiers.quote(keys.get(i))).append("::text AS ")
-                    .append(Identifiers.quote("tablestream key " + i));
-        }
+        sql.append(", ").append(keyTexts(keys));
         sql.append(" FROM ").append(schema.table().quoted()).append(" WHERE ")
                 .append(filter == null ? "true" : "(" + filter + ")").append(afterCondition(h, schema, progress));
         if (upTo != null) {
@@ -240,6 +231,18 @@ final class ChunkReader implements AutoCloseable {
         }
         // A bounded chunk covers its range whatever it held, and ends before the next bounded or open one.
         return upTo != null ? new TableProgress(upTo, false) : new TableProgress(last, rows.size() < chunkSize);
+    }
+
+    /**
+     * The key columns as text, each named apart from the column itself: ORDER BY must find the column (ordered as
+     * its type), not its text.
+     */
+    private static String keyTexts(List<String> keys) {
+        List<String> texts = new ArrayList<>(keys.size());
+        for (int i = 0; i < keys.size(); i++) {
+            texts.add(Identifiers.quote(keys.get(i)) + "::text AS " + Identifiers.quote("tablestream key " + i));
+        }
+        return String.join(", ", texts);
     }
 
     /** {@code AND (key) > (?::type, ...)} after the progress's key, or nothing when nothing was read yet. */
