@@ -25,6 +25,9 @@ record DebeziumCdcBenchmark(BenchEnvironment env, long rows, int customers) {
     /** What the worker's heap peak while ours runs is kept under. */
     private static final String HEAP = "cdc-debezium ours";
 
+    /** Set: ours reads its snapshot with this snapshot.max.threads instead of the default. */
+    static final String SNAPSHOT_THREADS_ENV = "TABLESTREAM_BENCH_SNAPSHOT_THREADS";
+
     /** Two rows (snapshot and streamed INSERT ... SELECT, ours against Debezium) and the latency row. */
     List<Result> run(int runs, int latencySeconds, Path repoRoot) throws Exception {
         if (!Files.isDirectory(BenchEnvironment.debeziumPostgresPlugins(repoRoot))) {
@@ -37,8 +40,12 @@ record DebeziumCdcBenchmark(BenchEnvironment env, long rows, int customers) {
         List<Double> debeziumStream = new ArrayList<>();
         for (int run = 0; run < runs; run++) {
             String ours = "bench_cdcdbz_ours_" + run;
-            double[] figures = measure("ours", run, ours + "." + TABLE,
-                    CdcBenchmark.cdcConfig(env, ours + ".", TABLE, ours), true);
+            Map<String, String> oursConfig = CdcBenchmark.cdcConfig(env, ours + ".", TABLE, ours);
+            String threads = System.getenv(SNAPSHOT_THREADS_ENV);
+            if (threads != null && !threads.isBlank()) {
+                oursConfig.put("snapshot.max.threads", threads.trim()); // to compare against the default
+            }
+            double[] figures = measure("ours", run, ours + "." + TABLE, oursConfig, true);
             oursSnapshot.add(figures[0]);
             oursStream.add(figures[1]);
             String debezium = "bench_cdcdbz_debezium_" + run;

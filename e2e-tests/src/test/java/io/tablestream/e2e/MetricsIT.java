@@ -138,7 +138,10 @@ class MetricsIT {
         }
     }
 
-    /** mode=cdc: snapshot progress against pg_class's estimate, then slot lag and the last acknowledged commit. */
+    /**
+     * mode=cdc: snapshot progress against pg_class's estimate, for the task and for the table (chunks read two at a
+     * time), in JMX and in the task's log; then slot lag and the last acknowledged commit.
+     */
     @Test
     void cdcMetricsShowSnapshotProgressAndSlotLag() throws Exception {
         String connector = "metrics-cdc";
@@ -151,11 +154,23 @@ class MetricsIT {
         try {
             stack.rest().createOrUpdateConnector(connector, ConnectorConfigs.source(stack, url, "metrics-cdc.",
                     "mode", "cdc", "table.include.list", "cdc_rows", "slot.name", "metrics_cdc",
-                    "publication.name", "metrics_cdc", "heartbeat.interval.ms", "300"));
+                    "publication.name", "metrics_cdc", "heartbeat.interval.ms", "300",
+                    "incremental.snapshot.chunk.size", "64", "snapshot.max.threads", "2"));
             stack.rest().awaitRunning(connector, TIMEOUT);
             ObjectName task = new ObjectName("kafka.connect:type=plugins,connector=" + connector + ",task=0");
             await("snapshot-rows-read", 300.0, () -> attribute(task, "snapshot-rows-read"));
             assertEquals(300.0, attribute(task, "snapshot-rows-estimated"), "reltuples after ANALYZE");
+            ObjectName table = new ObjectName(task + ",table=public.cdc_rows");
+            await("the table's snapshot-state", "completed", () -> jmxValue(table, "snapshot-state"));
+            assertEquals(300.0, attribute(table, "snapshot-rows-read"), "the table's snapshot-rows-read");
+            assertEquals(300.0, attribute(table, "snapshot-rows-estimated"), "the table's snapshot-rows-estimated");
+            // 64-row chunks two at a time: 1-64 and 65-128, 129-192 and 193-256, then 257-300, short: the end.
+            assertEquals(5.0, attribute(table, "snapshot-chunks-done"), "the table's snapshot-chunks-done");
+            List<String> progressLines = logs.events().stream().map(MetricsIT::message)
+                    .filter(m -> m.startsWith("Incremental snapshot of public.cdc_rows")).toList();
+            assertTrue(progressLines.stream().anyMatch(m -> m.contains("starts (about 300 rows")), progressLines::toString);
+            assertTrue(progressLines.stream().anyMatch(m -> m.contains("done: 300 of about 300 rows")
+                    && m.contains("5 chunks")), progressLines::toString);
 
             long before = epochMillis(cdcDb);
             cdcDb.useHandle(h -> h.execute("INSERT INTO cdc_rows SELECT i, 'label ' || i FROM generate_series(301, 303) i"));
@@ -184,6 +199,14 @@ class MetricsIT {
     private double attribute(ObjectName name, String attribute) {
         try {
             return ((Number) jmx.getAttribute(name, attribute)).doubleValue();
+        } catch (Exception e) {
+            throw new IllegalStateException(name + " " + attribute + ": " + e, e);
+        }
+    }
+
+    private Object jmxValue(ObjectName name, String attribute) {
+        try {
+            return jmx.getAttribute(name, attribute);
         } catch (Exception e) {
             throw new IllegalStateException(name + " " + attribute + ": " + e, e);
         }

@@ -27,9 +27,10 @@ public final class TaskMetricRegistration {
     }
 
     public static void add(PluginMetrics metrics, MetricName name, MetricValueProvider<?> value) {
+        MetricValueProvider<?> delegate = delegate(name, value); // fails for a value of neither kind, never silently
         NEWEST.put(name, value);
         try {
-            metrics.addMetric(name, delegate(name, value));
+            metrics.addMetric(name, delegate);
         } catch (IllegalArgumentException registeredByThePreviousInstance) {
             // its delegate reads NEWEST, so it now reports this instance's value
         }

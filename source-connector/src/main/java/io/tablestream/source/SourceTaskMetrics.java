@@ -4,6 +4,7 @@ import io.tablestream.jdbc.TableId;
 import io.tablestream.jdbc.TaskMetricRegistration;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.metrics.Measurable;
+import org.apache.kafka.common.metrics.MetricValueProvider;
 import org.apache.kafka.common.metrics.Metrics;
 import org.apache.kafka.common.metrics.PluginMetrics;
 import org.apache.kafka.common.metrics.Sensor;
@@ -68,6 +69,14 @@ public final class SourceTaskMetrics implements AutoCloseable {
     /** Publishes a task-level value computed when read, e.g. the last LSN Kafka acknowledged in mode=cdc. */
     public void addGauge(String name, String description, Measurable value) {
         TaskMetricRegistration.add(metrics, name(name, description, Map.of()), value);
+    }
+
+    /**
+     * Publishes a value of one table computed when read, e.g. its snapshot progress in mode=cdc: a
+     * {@link Measurable} (a number) or a {@link org.apache.kafka.common.metrics.Gauge} (e.g. a state's name).
+     */
+    public void addTableGauge(TableId table, String name, String description, MetricValueProvider<?> value) {
+        TaskMetricRegistration.add(metrics, name(name, description, Map.of("table", table.toString())), value);
     }
 
     /** Publishes {@code newest-row-age-ms} for a table polled by a timestamp column. */

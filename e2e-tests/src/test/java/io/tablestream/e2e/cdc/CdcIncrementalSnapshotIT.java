@@ -14,8 +14,9 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.json.JsonConverter;
 import org.jdbi.v3.core.Jdbi;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -48,9 +49,11 @@ record CdcIncrementalSnapshotIT(Stack stack, CdcFixture cdc) {
     private static final Duration TIMEOUT = Duration.ofSeconds(Math.max(120, ROWS / 5_000));
     private static final int CHUNK = 1024;
 
-    @Test
-    void aWorkerKilledMidSnapshotIsReplacedAndTheTopicEqualsTheTable() throws Exception {
-        String name = "cdc-incr-kill";
+    /** One thread, and several reading chunks of the table at once through their own connections. */
+    @ParameterizedTest(name = "snapshot.max.threads={0}")
+    @ValueSource(ints = {1, 4})
+    void aWorkerKilledMidSnapshotIsReplacedAndTheTopicEqualsTheTable(int threads) throws Exception {
+        String name = "cdc-incr-kill-" + threads;
         String slot = name.replace('-', '_');
         String topic = name + ".items";
         String group = name + "-it";
@@ -64,7 +67,6 @@ record CdcIncrementalSnapshotIT(Stack stack, CdcFixture cdc) {
         try (TopicState state = new TopicState(stack.kafka().bootstrapServers(), topic)) {
             first.rest().createOrUpdateConnector(name, Map.of(
                     "connector.class", "io.tablestream.source.PostgresSourceConnector",
-                    "tasks.max", "1",
                     "connection.url", stack.postgres().jdbcUrl(slot + "_it"),
                     "connection.user", stack.postgres().user(),
                     "connection.password", stack.postgres().passwordOrEmpty(),
@@ -72,7 +74,8 @@ record CdcIncrementalSnapshotIT(Stack stack, CdcFixture cdc) {
                     "table.include.list", "items",
                     "topic.prefix", name + ".",
                     "slot.name", slot,
-                    "incremental.snapshot.chunk.size", String.valueOf(CHUNK)));
+                    "incremental.snapshot.chunk.size", String.valueOf(CHUNK),
+                    "snapshot.max.threads", String.valueOf(threads)));
             first.rest().awaitRunning(name, TIMEOUT);
             writer = CompletableFuture.runAsync(() -> write(db, stop, operations));
 
@@ -112,8 +115,8 @@ record CdcIncrementalSnapshotIT(Stack stack, CdcFixture cdc) {
             assertTrue(reads.values().stream().allMatch(n -> n <= 2), "no row read three times");
             assertTrue(reRead <= inKafkaAtKill - committedAfterKey, reRead + " rows read again, but only "
                     + (inKafkaAtKill - committedAfterKey) + " keys were in Kafka past the committed progress");
-            System.out.printf("incremental snapshot kill: %d rows, %d operations, committed key %d, in Kafka %d at"
-                    + " the kill, %d rows read again (chunk %d)%n", ROWS, operations.get(), committedAfterKey,
+            System.out.printf("incremental snapshot kill, %d threads: %d rows, %d operations, committed key %d, in Kafka %d at"
+                    + " the kill, %d rows read again (chunk %d)%n", threads, ROWS, operations.get(), committedAfterKey,
                     inKafkaAtKill, reRead, CHUNK);
             second.rest().deleteConnector(name);
         } finally {

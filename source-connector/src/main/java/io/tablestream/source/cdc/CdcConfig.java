@@ -34,8 +34,14 @@ public final class CdcConfig {
             + " only; initial_only: copy the tables as initial does and stop.";
     public static final String CHUNK_SIZE_CONFIG = "incremental.snapshot.chunk.size";
     private static final String CHUNK_SIZE_DOC = "snapshot.mode=incremental: rows per chunk. A chunk is read in one"
-            + " short transaction and held in memory until the stream has passed it; a restart reads at most one"
-            + " chunk per table again.";
+            + " short transaction and held in memory until the stream has passed it; a restart reads at most"
+            + " snapshot.max.threads chunks per table again.";
+    public static final String SNAPSHOT_MAX_THREADS_CONFIG = "snapshot.max.threads";
+    private static final String SNAPSHOT_MAX_THREADS_DOC = "snapshot.mode=incremental: chunks of one table read at"
+            + " once, each through its own connection; even one thread reads the next chunks while the task thread"
+            + " hands the previous ones to Connect. More threads help only when reading from PostgreSQL, not Connect's"
+            + " converter and producer on the task thread, limits the snapshot; each holds one more connection and"
+            + " one more chunk in memory.";
     public static final String SIGNAL_DATA_COLLECTION_CONFIG = "signal.data.collection";
     private static final String SIGNAL_DATA_COLLECTION_DOC = "Table (schema.table, columns id text, type text, data"
             + " text) whose inserts are signals: execute-snapshot, stop-snapshot, pause-snapshot, resume-snapshot,"
@@ -117,6 +123,8 @@ public final class CdcConfig {
                 SNAPSHOT_MODE_DOC, GROUP, ++order, Width.SHORT, "Snapshot mode");
         def.define(CHUNK_SIZE_CONFIG, Type.INT, 1024, ConfigDef.Range.between(1, 1_000_000), Importance.LOW,
                         CHUNK_SIZE_DOC, GROUP, ++order, Width.SHORT, "Incremental snapshot chunk size")
+                .define(SNAPSHOT_MAX_THREADS_CONFIG, Type.INT, 1, ConfigDef.Range.between(1, 64), Importance.LOW,
+                        SNAPSHOT_MAX_THREADS_DOC, GROUP, ++order, Width.SHORT, "Snapshot threads")
                 .define(SIGNAL_DATA_COLLECTION_CONFIG, Type.STRING, "", Importance.LOW, SIGNAL_DATA_COLLECTION_DOC,
                         GROUP, ++order, Width.MEDIUM, "Signal table");
         ConfigEnum.define(def, ENVELOPE_CONFIG, Envelope.class, Envelope.FLAT, Importance.MEDIUM, ENVELOPE_DOC, GROUP,
@@ -177,6 +185,10 @@ public final class CdcConfig {
 
     public int chunkSize() {
         return config.getInt(CHUNK_SIZE_CONFIG);
+    }
+
+    public int snapshotMaxThreads() {
+        return config.getInt(SNAPSHOT_MAX_THREADS_CONFIG);
     }
 
     public Envelope envelope() {

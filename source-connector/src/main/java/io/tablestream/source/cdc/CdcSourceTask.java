@@ -9,6 +9,7 @@ import io.tablestream.jdbc.types.PgTypeCatalog;
 import io.tablestream.source.PostgresSourceConfig;
 import io.tablestream.source.SourceTaskMetrics;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.metrics.Measurable;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.apache.kafka.connect.source.SourceTask;
@@ -79,6 +80,8 @@ public class CdcSourceTask extends SourceTask {
     private volatile long snapshotRowsRead = -1;
     private volatile long snapshotRowsEstimated = -1;
     private volatile long snapshotChunksDone = -1;
+    // The incremental snapshot's progress per table, as the per-table metrics read it (JMX threads).
+    private final Map<TableId, SnapshotTableStatus> snapshotTables = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile long confirmedLsn;
     private volatile long serverWalLsn;
     private volatile boolean caughtUp;
@@ -264,6 +267,19 @@ public class CdcSourceTask extends SourceTask {
                 + " them (-1: no snapshot in this task run)", (metricConfig, nowMs) -> snapshotRowsEstimated);
     }
 
+    /** The incremental snapshot's progress of one table, tagged table=<schema.table>. */
+    private void addSnapshotTableMetrics(TableId table) {
+        metrics.addTableGauge(table, "snapshot-rows-read", "rows of the table the incremental snapshot has emitted in"
+                + " this task run", (Measurable) (metricConfig, nowMs) -> snapshotTables.get(table).rowsRead());
+        metrics.addTableGauge(table, "snapshot-rows-estimated", "rows of the table as pg_class.reltuples estimated"
+                + " them when its snapshot was queued", (Measurable) (metricConfig, nowMs) -> snapshotTables.get(table).rowsEstimated());
+        metrics.addTableGauge(table, "snapshot-chunks-done", "chunks of the table the incremental snapshot has read"
+                + " in this task run", (Measurable) (metricConfig, nowMs) -> snapshotTables.get(table).chunksDone());
+        metrics.addTableGauge(table, "snapshot-state", "queued, running, paused, completed or stopped",
+                (org.apache.kafka.common.metrics.Gauge<String>) (metricConfig, nowMs) ->
+                        snapshotTables.get(table).state().label());
+    }
+
     /** After a poll: what the lag and progress metrics read. The server's WAL position costs a query: seldom. */
     private void updateLagAndProgress(List<SourceRecord> records) {
         if (exportedSnapshot != null) {
@@ -274,6 +290,13 @@ public class CdcSourceTask extends SourceTask {
                 snapshotRowsRead = incremental.rowsRead();
                 snapshotRowsEstimated = incremental.rowsEstimated();
                 snapshotChunksDone = incremental.chunksDone();
+            }
+            if (incremental != null) {
+                incremental.tableStatuses().forEach(status -> {
+                    if (snapshotTables.put(status.table(), status) == null) {
+                        addSnapshotTableMetrics(status.table());
+                    }
+                });
             }
             confirmedLsn = stream.confirmedLsn();
             caughtUp = records.isEmpty() && acks.allAcknowledged();
@@ -421,6 +444,7 @@ public class CdcSourceTask extends SourceTask {
         try {
             stream.snapshotsPending(incremental.pendingText());
             stream.returnOncePassed(Math.max(0, incremental.waitingFor()));
+            stream.returnWhen(incremental::chunksRead);
             List<SourceRecord> polled = stream.poll(config.batchMaxRows());
             List<SourceRecord> records = new java.util.ArrayList<>(polled.size());
             for (SourceRecord record : polled) {

@@ -60,17 +60,69 @@ final class ChunkReader implements AutoCloseable {
     }
 
     /**
-     * The chunk of {@code table} after {@code progress}, in the schema the stream gives the table; only rows
-     * matching {@code filter} (an SQL condition from a signal; null: all).
+     * The chunk of {@code table} after {@code progress} up to the key {@code upTo} included (null: the next
+     * chunk.size rows), in the schema the stream gives the table; only rows matching {@code filter} (an SQL
+     * condition from a signal; null: all). A table without a primary key has no bounds: {@code upTo} must be null.
      */
-    Chunk read(TableId table, String topic, TableProgress progress, String filter) throws SQLException {
+    Chunk read(TableId table, String topic, TableProgress progress, List<String> upTo, String filter)
+            throws SQLException {
         if (handle == null) {
             handle = jdbi.open();
         }
         try {
-            return handle.inTransaction(TransactionIsolationLevel.REPEATABLE_READ, h -> read(h, table, topic, progress, filter));
+            return handle.inTransaction(TransactionIsolationLevel.REPEATABLE_READ,
+                    h -> read(h, table, topic, progress, upTo, filter));
         } catch (SQLException | RuntimeException e) {
             close(); // the next chunk starts on a new connection
+            throw e;
+        }
+    }
+
+    /**
+     * The last keys of the next {@code chunks - 1} chunks of {@code table} after {@code progress}, in key order, so
+     * that {@code chunks} chunks (the last one open: up to chunk.size rows after the last bound) can be read at once;
+     * fewer where the table has fewer rows, none for a table without a primary key (its page ranges are read one
+     * after the other). The bounds need no particular snapshot: the ranges they make cover every key after
+     * {@code progress}, and each chunk is judged against the stream in its own snapshot.
+     */
+    List<List<String>> bounds(TableId table, TableProgress progress, String filter, int chunks) throws SQLException {
+        if (chunks < 2) {
+            return List.of();
+        }
+        if (handle == null) {
+            handle = jdbi.open();
+        }
+        try {
+            return handle.inTransaction(TransactionIsolationLevel.REPEATABLE_READ, h -> {
+                TableSchema schema = schema(h, table);
+                List<String> keys = schema.keyColumns();
+                if (keys.isEmpty()) {
+                    return List.<List<String>>of();
+                }
+                String keyList = keys.stream().map(Identifiers::quote).collect(Collectors.joining(", "));
+                StringBuilder sql = new StringBuilder("SELECT * FROM (SELECT ");
+                sql.append(keyTexts(keys)).append(", row_number() OVER (ORDER BY ").append(keyList).append(") AS n FROM ")
+                        .append(table.quoted()).append(" WHERE ").append(filter == null ? "true" : "(" + filter + ")")
+                        .append(afterCondition(h, schema, progress)).append(" ORDER BY ").append(keyList)
+                        .append(" LIMIT ").append((long) (chunks - 1) * chunkSize).append(") bounds WHERE n % ")
+                        .append(chunkSize).append(" = 0 ORDER BY n");
+                List<List<String>> bounds = new ArrayList<>();
+                try (PreparedStatement statement = h.getConnection().prepareStatement(sql.toString())) {
+                    bindKey(statement, 1, progress.after());
+                    try (ResultSet rs = statement.executeQuery()) {
+                        while (rs.next()) {
+                            List<String> bound = new ArrayList<>(keys.size());
+                            for (int i = 0; i < keys.size(); i++) {
+                                bound.add(rs.getString(i + 1));
+                            }
+                            bounds.add(bound);
+                        }
+                    }
+                }
+                return bounds;
+            });
+        } catch (SQLException | RuntimeException e) {
+            close();
             throw e;
         }
     }
@@ -103,12 +155,25 @@ final class ChunkReader implements AutoCloseable {
                 .mapTo(String.class).one();
     }
 
-    private Chunk read(Handle h, TableId table, String topic, TableProgress progress, String filter)
-            throws SQLException {
+    private Chunk read(Handle h, TableId table, String topic, TableProgress progress, List<String> upTo,
+                       String filter) throws SQLException {
         record Watermarks(String snapshot, long lsn) {
         }
         Watermarks marks = h.createQuery(WATERMARKS_SQL)
                 .map((rs, ctx) -> new Watermarks(rs.getString(1), rs.getLong(2))).one();
+        TableSchema schema = schema(h, table);
+        if (schema.keyColumns().isEmpty() && upTo != null) {
+            throw new IllegalStateException(table + " has no primary key: its chunks have no key bounds");
+        }
+        List<ChangeEvent> rows = new ArrayList<>();
+        TableProgress after = schema.keyColumns().isEmpty()
+                ? readPages(h, schema, topic, progress, filter, marks.lsn(), rows)
+                : readKeyRange(h, schema, topic, progress, upTo, filter, marks.lsn(), rows);
+        return new Chunk(SnapshotWindow.PgSnapshot.parse(marks.snapshot()), marks.lsn(), rows, after);
+    }
+
+    /** The table's schema, read again only when the catalog state it was read from changed. */
+    private TableSchema schema(Handle h, TableId table) throws SQLException {
         String fingerprint = h.createQuery(FINGERPRINT_SQL).bind(0, table.quoted()).mapTo(String.class).one();
         if (!table.equals(schemaTable) || !fingerprint.equals(schemaFingerprint)) {
             UnavailableValues.Profile profile = UnavailableValues.profile(h, table);
@@ -117,13 +182,7 @@ final class ChunkReader implements AutoCloseable {
             schemaTable = table;
             schemaFingerprint = fingerprint;
         }
-        {
-            List<ChangeEvent> rows = new ArrayList<>();
-            TableProgress after = schema.keyColumns().isEmpty()
-                    ? readPages(h, schema, topic, progress, filter, marks.lsn(), rows)
-                    : readKeyRange(h, schema, topic, progress, filter, marks.lsn(), rows);
-            return new Chunk(SnapshotWindow.PgSnapshot.parse(marks.snapshot()), marks.lsn(), rows, after);
-        }
+        return schema;
     }
 
     @Override
@@ -139,50 +198,87 @@ final class ChunkReader implements AutoCloseable {
     }
 
     private TableProgress readKeyRange(Handle h, TableSchema schema, String topic, TableProgress progress,
-                                       String filter, long lsn, List<ChangeEvent> rows) throws SQLException {
+                                       List<String> upTo, String filter, long lsn, List<ChangeEvent> rows)
+            throws SQLException {
         List<String> keys = schema.keyColumns();
         String keyList = keys.stream().map(Identifiers::quote).collect(Collectors.joining(", "));
         StringBuilder sql = new StringBuilder("SELECT ").append(columnList(schema));
-        for (int i = 0; i < keys.size(); i++) {
-            // Named apart from the columns themselves, which ORDER BY refers to.
-            sql.append(", ").append(Identifiers.quote(keys.get(i))).append("::text AS ")
-                    .append(Identifiers.quote("tablestream key " + i));
-        }
+        sql.append(", ").append(keyTexts(keys));
         sql.append(" FROM ").append(schema.table().quoted()).append(" WHERE ")
-                .append(filter == null ? "true" : "(" + filter + ")");
-        if (progress.after() != null) {
-            if (progress.after().size() != keys.size()) {
-                throw new ConnectException("The snapshot progress of " + schema.table() + " holds " + progress.after()
-                        + ", but the table's primary key is now " + keys + "; reset the table's snapshot offset");
-            }
-            List<String> typed = new ArrayList<>();
-            for (String key : keys) {
-                String type = h.createQuery(KEY_TYPES_SQL).bind(0, schema.table().quoted()).bind(1, key)
-                        .mapTo(String.class).one();
-                typed.add("?::" + type);
-            }
-            sql.append(" AND (").append(keyList).append(") > (").append(String.join(", ", typed)).append(")");
+                .append(filter == null ? "true" : "(" + filter + ")").append(afterCondition(h, schema, progress));
+        if (upTo != null) {
+            sql.append(" AND (").append(keyList).append(") <= (").append(typedParameters(h, schema))
+                    .append(") ORDER BY ").append(keyList);
+        } else {
+            sql.append(" ORDER BY ").append(keyList).append(" LIMIT ").append(chunkSize);
         }
-        sql.append(" ORDER BY ").append(keyList).append(" LIMIT ").append(chunkSize);
         List<String> last = progress.after();
         try (PreparedStatement statement = h.getConnection().prepareStatement(sql.toString())) {
-            if (progress.after() != null) {
-                for (int i = 0; i < keys.size(); i++) {
-                    statement.setString(i + 1, progress.after().get(i));
-                }
-            }
+            int next = bindKey(statement, 1, progress.after());
+            bindKey(statement, next, upTo);
             try (ResultSet rs = statement.executeQuery()) {
                 int first = schema.columns().size() + 1;
                 while (rs.next()) {
                     rows.add(event(schema, topic, rs, lsn));
-                    last = new ArrayList<>(keys.size());
-                    for (int i = 0; i < keys.size(); i++) {
-                        last.add(rs.getString(first + i));
+                    if (upTo == null) {
+                        last = new ArrayList<>(keys.size());
+                        for (int i = 0; i < keys.size(); i++) {
+                            last.add(rs.getString(first + i));
+                        }
                     }
                 }
             }
         }
-        return new TableProgress(last, rows.size() < chunkSize);
+        // A bounded chunk covers its range whatever it held, and ends before the next bounded or open one.
+        return upTo != null ? new TableProgress(upTo, false) : new TableProgress(last, rows.size() < chunkSize);
+    }
+
+    /**
+     * The key columns as text, each named apart from the column itself: ORDER BY must find the column (ordered as
+     * its type), not its text.
+     */
+    private static String keyTexts(List<String> keys) {
+        List<String> texts = new ArrayList<>(keys.size());
+        for (int i = 0; i < keys.size(); i++) {
+            texts.add(Identifiers.quote(keys.get(i)) + "::text AS " + Identifiers.quote("tablestream key " + i));
+        }
+        return String.join(", ", texts);
+    }
+
+    /** {@code AND (key) > (?::type, ...)} after the progress's key, or nothing when nothing was read yet. */
+    private static String afterCondition(Handle h, TableSchema schema, TableProgress progress) {
+        if (progress.after() == null) {
+            return "";
+        }
+        if (progress.after().size() != schema.keyColumns().size()) {
+            throw new ConnectException("The snapshot progress of " + schema.table() + " holds " + progress.after()
+                    + ", but the table's primary key is now " + schema.keyColumns() + "; reset the table's snapshot"
+                    + " offset");
+        }
+        return " AND (" + schema.keyColumns().stream().map(Identifiers::quote).collect(Collectors.joining(", "))
+                + ") > (" + typedParameters(h, schema) + ")";
+    }
+
+    /** One parameter per key column, cast to the column's type, as the key's text is bound. */
+    private static String typedParameters(Handle h, TableSchema schema) {
+        List<String> typed = new ArrayList<>();
+        for (String key : schema.keyColumns()) {
+            String type = h.createQuery(KEY_TYPES_SQL).bind(0, schema.table().quoted()).bind(1, key)
+                    .mapTo(String.class).one();
+            typed.add("?::" + type);
+        }
+        return String.join(", ", typed);
+    }
+
+    /** Binds a key's text from parameter {@code index} on (none when null); the next parameter's index. */
+    private static int bindKey(PreparedStatement statement, int index, List<String> key) throws SQLException {
+        if (key == null) {
+            return index;
+        }
+        for (String value : key) {
+            statement.setString(index++, value);
+        }
+        return index;
     }
 
     /**

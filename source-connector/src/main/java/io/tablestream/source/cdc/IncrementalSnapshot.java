@@ -3,6 +3,7 @@ package io.tablestream.source.cdc;
 import io.tablestream.jdbc.Json;
 import io.tablestream.jdbc.RetryPolicy;
 import io.tablestream.jdbc.TableId;
+import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.jdbi.v3.core.JdbiException;
 import org.slf4j.Logger;
@@ -15,11 +16,30 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The incremental snapshot: reads tables chunk by chunk while the stream runs, each chunk emitted once the stream
- * has passed it, without the keys the stream changed meanwhile ({@link SnapshotWindow}). One table at a time, one
- * chunk at a time.
+ * has passed it, without the keys the stream changed meanwhile ({@link SnapshotWindow}). One table at a time; its
+ * chunks read snapshot.max.threads at a time, each on its own connection, while the stream goes on.
+ *
+ * <p>Reading chunks at once keeps each chunk's rule: every chunk is read in its own transaction, with its own
+ * snapshot and high watermark, and gets its own window, which judges every change streamed from the previous
+ * release on (those streamed while the chunks were read wait in {@link #seenSinceRelease} until the chunks' snapshots
+ * are known). The windows are released together, once the stream has passed the highest watermark, which is past
+ * each chunk's own. The chunks' ranges come from key bounds read beforehand ({@link ChunkReader#bounds}): they
+ * cover every key after the progress whatever was written since, so no row falls between two chunks.
+ *
+ * <p>Why the offset only ever claims chunks whose records all went to Connect: the chunks are released on the task
+ * thread, in key order, as one list of records after the stream's. A chunk's records carry the progress before it,
+ * its last record the progress after it (and after the empty chunks that follow it, which have nothing left to
+ * send). Connect commits a partition's offset only up to the first record it has not acknowledged, in the order
+ * the records were polled, so a committed offset never passes a chunk part of which was lost; a restart reads that
+ * chunk and the ones after it again, at most snapshot.max.threads chunks.
  *
  * <p>Where it resumes after a restart: each table's progress is in the offsets of its chunk records
  * ({@link TableProgress}); tables read because they are captured and have no finished progress need nothing more.
@@ -36,7 +56,9 @@ final class IncrementalSnapshot {
     }
 
     private final CdcSourceTask.Settings settings;
-    private final ChunkReader reader;
+    /** One per thread, each used by one read at a time (the bounds are read on the first, before the reads). */
+    private final List<ChunkReader> readers;
+    private ExecutorService threads;
     private final RetryPolicy retry;
     private final int kafkaTransactionRecords;
     private final Map<TableId, TableProgress> stored;
@@ -48,8 +70,12 @@ final class IncrementalSnapshot {
     private Work current;
     private String topic;
     private TableProgress progress;
-    private SnapshotWindow window;
-    private TableProgress afterWindow;
+    // The chunks being read (null: none), then, until the stream passes them, their windows and the progress after
+    // each (null: none waiting).
+    private List<Future<ReadChunk>> reading;
+    private List<SnapshotWindow> windows;
+    private List<Map<ChangeEvent, List<SourceRecord>>> windowRecords;
+    private List<TableProgress> afterWindows;
     /**
      * Changes to the tables still to read streamed since their last chunk was released (or since they were queued),
      * judged when their next chunk's snapshot is known; only the newest {@value #SEEN_MAX} (while paused the list
@@ -69,7 +95,12 @@ final class IncrementalSnapshot {
     private volatile long rowsRead;
     private volatile long rowsEstimated;
     private volatile long chunksDone;
-    private long tableRows;
+    /** Per table read or queued in this task run, in the order they were first queued. */
+    private final Map<TableId, SnapshotTableStatus> statuses = new java.util.concurrent.ConcurrentSkipListMap<>(
+            java.util.Comparator.comparing(TableId::toString));
+    private long progressLoggedMs;
+    /** How often the task's log says how far the table being read has come. */
+    private static final long PROGRESS_LOG_MS = 10_000;
 
     /**
      * @param retry  how often, and how far apart, reading a chunk is tried again when PostgreSQL cannot be reached
@@ -84,7 +115,11 @@ final class IncrementalSnapshot {
         this.settings = settings;
         this.retry = retry;
         this.kafkaTransactionRecords = kafkaTransactionRecords;
-        this.reader = new ChunkReader(settings.jdbi(), settings.types(), chunkSize);
+        List<ChunkReader> perThread = new ArrayList<>();
+        for (int i = 0; i < settings.cdc().snapshotMaxThreads(); i++) {
+            perThread.add(new ChunkReader(settings.jdbi(), settings.types(), chunkSize));
+        }
+        this.readers = List.copyOf(perThread);
         this.stored = new java.util.HashMap<>(stored);
         this.paused = signalled.paused();
         for (TableId table : signalled.readWithoutRecord()) {
@@ -101,7 +136,7 @@ final class IncrementalSnapshot {
                 pending.addLast(new Work(table, null, null));
             }
         }
-        rowsEstimated = estimate(pending.stream().map(Work::table).toList());
+        rowsEstimated = queue(pending.stream().map(Work::table).toList());
         if (!pending.isEmpty()) {
             log.info("Incremental snapshot of {} (about {} rows, pg_class.reltuples){}",
                     pending.stream().map(Work::table).toList(), rowsEstimated, paused ? ", paused by a signal" : "");
@@ -136,15 +171,18 @@ final class IncrementalSnapshot {
         }
     }
 
-    private long estimate(List<TableId> tables) {
+    /** Marks the tables queued, with their pg_class.reltuples estimates; the sum of those. */
+    private long queue(List<TableId> tables) {
         if (tables.isEmpty()) {
             return 0;
         }
         return settings.jdbi().withHandle(h -> {
             long sum = 0;
             for (TableId t : tables) {
-                sum += h.createQuery("SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = ?::regclass")
-                        .bind(0, t.quoted()).mapTo(Long.class).findOne().orElse(0L);
+                long estimate = h.createQuery("SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid ="
+                        + " ?::regclass").bind(0, t.quoted()).mapTo(Long.class).findOne().orElse(0L);
+                statuses.computeIfAbsent(t, table -> new SnapshotTableStatus(table, estimate)).queued(estimate);
+                sum += estimate;
             }
             return sum;
         });
@@ -174,7 +212,7 @@ final class IncrementalSnapshot {
 
     /** A signal asks to read {@code tables} (each with its filter, if any) again: after the work already queued. */
     void execute(String run, List<TableId> tables, Map<TableId, String> filters) {
-        filters.forEach(reader::requireValidFilter);
+        filters.forEach(readers.get(0)::requireValidFilter);
         for (TableId table : tables) {
             Work work = new Work(table, filters.get(table), run);
             if (work.equals(current) || pending.contains(work)) {
@@ -186,31 +224,64 @@ final class IncrementalSnapshot {
             }
             pending.addLast(work);
         }
-        rowsEstimated += estimate(tables);
+        rowsEstimated += queue(tables);
         nextTable();
     }
 
     /** A signal stops the snapshot of {@code tables} (none listed: of all), the chunk waiting included. */
     void stop(List<TableId> tables) {
-        pending.removeIf(w -> tables.isEmpty() || tables.contains(w.table()));
+        pending.removeIf(w -> {
+            boolean stopped = tables.isEmpty() || tables.contains(w.table());
+            if (stopped && statuses.containsKey(w.table())) {
+                statuses.get(w.table()).state(SnapshotTableStatus.State.STOPPED);
+            }
+            return stopped;
+        });
         if (current != null && (tables.isEmpty() || tables.contains(current.table()))) {
-            finishTable("stopped");
+            awaitReads();
+            finishTable(true);
         }
         nextTable();
     }
 
     void pause() {
         paused = true;
+        if (current != null) {
+            statuses.get(current.table()).state(SnapshotTableStatus.State.PAUSED);
+        }
     }
 
     void resume() {
         paused = false;
+        if (current != null) {
+            statuses.get(current.table()).state(SnapshotTableStatus.State.RUNNING);
+        }
     }
 
-    /** Releases the snapshot's connection. */
-    void close() {
-        reader.close();
+    /** The progress of each table read or queued in this task run (a live view, for the metrics). */
+    java.util.Collection<SnapshotTableStatus> tableStatuses() {
+        return statuses.values();
     }
+
+    /** Releases the snapshot's threads and connections. */
+    void close() {
+        if (threads != null) {
+            threads.shutdownNow();
+            try {
+                if (!threads.awaitTermination(CLOSE_WAIT_MS, TimeUnit.MILLISECONDS)) {
+                    log.warn("Snapshot chunk reads still running after {} ms: closing their connections",
+                            CLOSE_WAIT_MS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            threads = null;
+        }
+        reading = null;
+        readers.forEach(ChunkReader::close);
+    }
+
+    private static final long CLOSE_WAIT_MS = 10_000;
 
     /** Whether there is nothing to read (now: a signal may add work). */
     boolean idle() {
@@ -229,9 +300,15 @@ final class IncrementalSnapshot {
         return chunksDone;
     }
 
-    /** The high watermark the stream must pass before the waiting chunk goes out, or -1 when none waits. */
+    /** The high watermark the stream must pass before the waiting chunks go out, or -1 when none waits. */
     long waitingFor() {
-        return window == null ? -1 : window.highWatermark();
+        return windows == null ? -1 : windows.stream().mapToLong(SnapshotWindow::highWatermark).max().orElse(-1);
+    }
+
+    /** Whether chunks have been read and wait to be judged (so a stream poll had better return now). */
+    boolean chunksRead() {
+        List<Future<ReadChunk>> inFlight = reading;
+        return inFlight != null && inFlight.stream().allMatch(Future::isDone);
     }
 
     /**
@@ -245,12 +322,18 @@ final class IncrementalSnapshot {
      */
     List<SourceRecord> afterStreamPoll(long position, boolean betweenTransactions) throws SQLException {
         List<SourceRecord> out = List.of();
-        if (window != null && betweenTransactions && window.passedBy(position)) {
+        if (windows != null && betweenTransactions && position >= waitingFor()) {
             out = release();
         }
-        if (window == null && !paused && System.currentTimeMillis() >= retryAtMs) {
+        // Chunks read are judged even while paused: their snapshots are older than what the stream sees meanwhile.
+        boolean judge = chunksRead();
+        if (judge || (windows == null && reading == null && !paused && System.currentTimeMillis() >= retryAtMs)) {
             try {
-                readNextChunk();
+                if (judge) {
+                    judgeChunks();
+                } else {
+                    startReading();
+                }
                 failures = 0;
             } catch (SQLException | JdbiException e) {
                 failures++;
@@ -272,8 +355,8 @@ final class IncrementalSnapshot {
         if (change == null) {
             return;
         }
-        if (window != null && change.topic().equals(topic)) {
-            window.observe(change);
+        if (windows != null && change.topic().equals(topic)) {
+            windows.forEach(w -> w.observe(change));
         } else if (queuedTopics.contains(change.topic())) {
             if (seenSinceRelease.size() == SEEN_MAX) {
                 seenSinceRelease.removeFirst();
@@ -283,14 +366,32 @@ final class IncrementalSnapshot {
     }
 
     private List<SourceRecord> release() {
-        List<ChangeEvent> rows = window.rows();
         Map<String, String> partition = TableProgress.partition(settings.cdc().slotName(), current.table());
+        List<List<ChangeEvent>> chunks = windows.stream().map(SnapshotWindow::rows).toList();
         Map<String, Object> before = progress.toMap();
-        List<SourceRecord> records = new ArrayList<>(rows.size());
-        for (int i = 0; i < rows.size(); i++) {
-            // Only the last record claims the chunk: a restart with part of it in Kafka reads the chunk again.
-            Map<String, Object> offset = i == rows.size() - 1 ? afterWindow.toMap() : before;
-            records.addAll(rows.get(i).toRecords(partition, offset, settings.format()));
+        List<SourceRecord> records = new ArrayList<>();
+        int rowCount = 0;
+        for (int c = 0; c < chunks.size(); c++) {
+            List<ChangeEvent> rows = chunks.get(c);
+            if (rows.isEmpty()) {
+                continue;
+            }
+            int next = c + 1;
+            while (next < chunks.size() && chunks.get(next).isEmpty()) {
+                next++;
+            }
+            // Only the last record claims the chunk (and the empty ones after it): a restart with part of it in
+            // Kafka reads the chunk again.
+            Map<String, Object> claim = afterWindows.get(next - 1).toMap();
+            Map<ChangeEvent, List<SourceRecord>> built = windowRecords.get(c);
+            for (int i = 0; i < rows.size(); i++) {
+                ChangeEvent row = rows.get(i);
+                List<SourceRecord> asRead = built.get(row); // null for a row the window merged with an update
+                records.addAll(i < rows.size() - 1 && asRead != null ? asRead
+                        : row.toRecords(partition, i == rows.size() - 1 ? claim : before, settings.format()));
+            }
+            before = claim;
+            rowCount += rows.size();
         }
         if (settings.transactions() != null) {
             // Chunk rows are no database transaction: bounded Kafka transactions, so none outlives the producer's
@@ -301,57 +402,180 @@ final class IncrementalSnapshot {
                 }
             }
         }
-        rowsRead += rows.size();
-        tableRows += rows.size();
-        chunksDone++;
-        progress = afterWindow;
+        rowsRead += rowCount;
+        chunksDone += chunks.size();
+        SnapshotTableStatus status = statuses.get(current.table());
+        status.chunksReleased(chunks.size(), rowCount);
+        if (System.currentTimeMillis() - progressLoggedMs >= PROGRESS_LOG_MS) {
+            progressLoggedMs = System.currentTimeMillis();
+            log.info("Incremental snapshot of {}: {}", current.table(), status.describe());
+        }
+        progress = afterWindows.get(afterWindows.size() - 1);
         stored.put(current.table(), progress);
-        window = null;
+        windows = null;
+        windowRecords = null;
+        afterWindows = null;
         if (progress.done()) {
             if (records.isEmpty() && current.run() == null) {
                 readWithoutRecord.add(current.table());
             }
-            finishTable("done");
+            finishTable(false);
             nextTable();
         }
         return records;
     }
 
-    private void finishTable(String how) {
-        log.info("Incremental snapshot of {}{} {}: {} rows", current.table(),
-                current.run() == null ? "" : " (signal " + current.run() + ")", how, tableRows);
+    private void finishTable(boolean stopped) {
+        SnapshotTableStatus status = statuses.get(current.table());
+        status.state(stopped ? SnapshotTableStatus.State.STOPPED : SnapshotTableStatus.State.COMPLETED);
+        log.info("Incremental snapshot of {}{} {}: {}", current.table(),
+                current.run() == null ? "" : " (signal " + current.run() + ")", stopped ? "stopped" : "done",
+                status.describe());
         String finished = topic;
         seenSinceRelease.removeIf(c -> c.topic().equals(finished));
         current = null;
         topic = null;
-        window = null;
+        windows = null;
+        windowRecords = null;
+        afterWindows = null;
         if (pending.isEmpty()) {
-            reader.close();
+            readers.forEach(ChunkReader::close);
         }
     }
 
-    private void readNextChunk() throws SQLException {
+    /** Starts reading the next chunks of the current table, one per thread, where bounds allow that many. */
+    private void startReading() throws SQLException {
         nextTable();
         if (current == null) {
             return;
         }
-        ChunkReader.Chunk chunk = reader.read(current.table(), topic, progress, current.filter());
-        if (chunk.rows().isEmpty() && chunk.after().done()) {
-            // Nothing to emit, so nothing to wait for: the table is done now, and the stream's next offsets say so.
-            if (current.run() == null) {
-                readWithoutRecord.add(current.table());
+        Work work = current;
+        String workTopic = topic;
+        List<List<String>> bounds = readers.get(0).bounds(work.table(), progress, work.filter(), readers.size());
+        if (threads == null) {
+            threads = Executors.newFixedThreadPool(readers.size(), new ChunkThreads(settings.cdc().slotName()));
+        }
+        List<Future<ReadChunk>> futures = new ArrayList<>(bounds.size() + 1);
+        Map<String, String> partition = TableProgress.partition(settings.cdc().slotName(), work.table());
+        RecordFormat format = settings.format();
+        TableProgress from = progress;
+        for (int i = 0; i <= bounds.size(); i++) {
+            ChunkReader reader = readers.get(i);
+            TableProgress chunkFrom = from;
+            Map<String, Object> before = chunkFrom.inRun(work.run()).toMap();
+            List<String> upTo = i < bounds.size() ? bounds.get(i) : null;
+            futures.add(threads.submit(() -> {
+                ChunkReader.Chunk chunk = reader.read(work.table(), workTopic, chunkFrom, upTo, work.filter());
+                Map<ChangeEvent, List<SourceRecord>> records = new java.util.IdentityHashMap<>(chunk.rows().size());
+                for (ChangeEvent row : chunk.rows()) {
+                    records.put(row, row.toRecords(partition, before, format));
+                }
+                return new ReadChunk(chunk, records);
+            }));
+            from = new TableProgress(upTo, false);
+        }
+        reading = futures;
+    }
+
+    /**
+     * The chunks read: each gets its window, judging what was streamed since the last release; then a watermark
+     * message moves the stream past them. Chunks without a row need no window.
+     */
+    private void judgeChunks() throws SQLException {
+        List<ChunkReader.Chunk> chunks = new ArrayList<>(reading.size());
+        List<Map<ChangeEvent, List<SourceRecord>>> records = new ArrayList<>(reading.size());
+        try {
+            for (Future<ReadChunk> read : reading) {
+                ReadChunk done = read.get();
+                chunks.add(done.chunk());
+                records.add(done.records());
             }
-            stored.put(current.table(), chunk.after().inRun(current.run()));
-            chunksDone++;
-            finishTable("done");
-            nextTable();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ConnectException("Interrupted while collecting snapshot chunks of " + current.table(), e);
+        } catch (ExecutionException e) {
+            throw rethrown(e.getCause());
+        } finally {
+            reading = null;
+        }
+        TableProgress last = chunks.get(chunks.size() - 1).after().inRun(current.run());
+        if (chunks.stream().allMatch(c -> c.rows().isEmpty())) {
+            // Nothing to emit, so nothing to wait for; if the table is done now, the stream's next offsets say so.
+            chunksDone += chunks.size();
+            statuses.get(current.table()).chunksReleased(chunks.size(), 0);
+            progress = last;
+            stored.put(current.table(), last);
+            if (last.done()) {
+                if (current.run() == null) {
+                    readWithoutRecord.add(current.table());
+                }
+                finishTable(false);
+                nextTable();
+            }
             return;
         }
-        window = new SnapshotWindow(topic, chunk.snapshot(), chunk.highWatermark(), chunk.rows(), seenSinceRelease);
-        afterWindow = chunk.after().inRun(current.run());
+        windows = new ArrayList<>(chunks.size());
+        windowRecords = records;
+        afterWindows = new ArrayList<>(chunks.size());
+        for (ChunkReader.Chunk chunk : chunks) {
+            windows.add(new SnapshotWindow(topic, chunk.snapshot(), chunk.highWatermark(), chunk.rows(),
+                    seenSinceRelease));
+            afterWindows.add(chunk.after().inRun(current.run()));
+        }
         String read = topic;
         seenSinceRelease.removeIf(c -> c.topic().equals(read));
         writeWatermarkMessage();
+    }
+
+    /** What a chunk read failed with, as the task thread handles it. */
+    private static SQLException rethrown(Throwable cause) {
+        if (cause instanceof SQLException sql) {
+            return sql;
+        }
+        if (cause instanceof RuntimeException runtime) {
+            throw runtime; // JdbiException (retried) or ConnectException (a schema the snapshot cannot read)
+        }
+        if (cause instanceof Error error) {
+            throw error;
+        }
+        throw new ConnectException("Reading a snapshot chunk failed: " + cause, cause);
+    }
+
+    /** Waits for the chunk reads in flight, whatever their outcome, so their readers may read again. */
+    private void awaitReads() {
+        if (reading == null) {
+            return;
+        }
+        for (Future<ReadChunk> read : reading) {
+            try {
+                read.get();
+            } catch (ExecutionException e) {
+                // The chunk is dropped anyway: its failure no longer matters.
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        reading = null;
+    }
+
+    /**
+     * A chunk read, and its rows' records built on the thread that read it (the task thread has Connect's converter
+     * and producer to run): each carries the progress before the chunk, as all but a chunk's last record do.
+     */
+    private record ReadChunk(ChunkReader.Chunk chunk, Map<ChangeEvent, List<SourceRecord>> records) {
+    }
+
+    /** Daemon threads named after the slot, so a thread dump tells whose reads they are. */
+    private record ChunkThreads(String slot) implements java.util.concurrent.ThreadFactory {
+        private static final java.util.concurrent.atomic.AtomicInteger COUNT = new java.util.concurrent.atomic.AtomicInteger();
+
+        @Override
+        public Thread newThread(Runnable task) {
+            Thread thread = new Thread(task, "tablestream-snapshot-" + slot + "-" + COUNT.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        }
     }
 
     /**
@@ -365,16 +589,24 @@ final class IncrementalSnapshot {
             TableProgress from = stale != null && Objects.equals(stale.run(), next.run()) ? stale
                     : TableProgress.START.inRun(next.run());
             if (from.done()) {
+                SnapshotTableStatus done = statuses.get(next.table());
+                if (done != null) {
+                    done.state(SnapshotTableStatus.State.COMPLETED);
+                }
                 continue;
             }
             current = next;
             topic = settings.topics().apply(next.table());
             progress = from;
-            tableRows = 0;
-            log.info("Incremental snapshot of {}{}{} {}", next.table(),
-                    next.run() == null ? "" : " (signal " + next.run() + ")",
+            SnapshotTableStatus status = statuses.computeIfAbsent(next.table(),
+                    table -> new SnapshotTableStatus(table, 0));
+            status.state(paused ? SnapshotTableStatus.State.PAUSED : SnapshotTableStatus.State.RUNNING);
+            progressLoggedMs = System.currentTimeMillis();
+            log.info("Incremental snapshot of {}{}{} {} (about {} rows, pg_class.reltuples; {} thread(s))",
+                    next.table(), next.run() == null ? "" : " (signal " + next.run() + ")",
                     next.filter() == null ? "" : " where " + next.filter(),
-                    from.after() == null ? "starts" : "resumes after key " + from.after());
+                    from.after() == null ? "starts" : "resumes after key " + from.after(), status.rowsEstimated(),
+                    readers.size());
         }
         queuedTopics.clear();
         if (current != null) {
@@ -389,7 +621,7 @@ final class IncrementalSnapshot {
             return;
         }
         try {
-            reader.writeWatermarkMessage();
+            readers.get(0).writeWatermarkMessage();
         } catch (JdbiException e) {
             // A read-only server (standby): chunks then wait for the next change or the walsender's keepalive.
             watermarkMessageFailed = true;

@@ -90,6 +90,8 @@ final class StreamSource implements ChangeSource {
     private String offsetSnapshots;
     // A poll returns as soon as the stream has handed out every transaction committed before this LSN (0: never).
     private long returnOncePassed;
+    // A poll returns as soon as this says so (the snapshot's chunks are read and wait to be judged).
+    private java.util.function.BooleanSupplier returnWhen = () -> false;
 
     // null while the connection is lost, until the next attempt (at retryAtMs) succeeds
     private Connection connection;
@@ -193,7 +195,8 @@ final class StreamSource implements ChangeSource {
             if (message != null) {
                 handle(PgOutputDecoder.decode(message), out);
             }
-            if (batch.complete(out.size(), message != null) || passed(returnOncePassed)) {
+            if (batch.complete(out.size(), message != null) || passed(returnOncePassed)
+                    || returnWhen.getAsBoolean()) {
                 break;
             }
             if (message == null) {
@@ -473,6 +476,11 @@ final class StreamSource implements ChangeSource {
     /** Makes polls return as soon as {@link #position} reaches {@code lsn} between transactions (0: never). */
     void returnOncePassed(long lsn) {
         returnOncePassed = lsn;
+    }
+
+    /** Makes polls return as soon as {@code condition} holds, checked between messages. */
+    void returnWhen(java.util.function.BooleanSupplier condition) {
+        returnWhen = condition;
     }
 
     private boolean passed(long lsn) {
