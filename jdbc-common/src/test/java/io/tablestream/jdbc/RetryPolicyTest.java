@@ -25,4 +25,14 @@ class RetryPolicyTest {
         assertFalse(policy.mayRetry(1, new SQLException("bad password", "28P01")));
         assertFalse(policy.mayRetry(1, new IllegalStateException("not SQL")));
     }
+
+    @Test
+    void maxRetriesCountsRetriesAfterTheFirstAttempt() {
+        RetryPolicy none = RetryPolicy.ofRetries(0, 100);
+        assertFalse(none.attemptsLeft(1));
+        RetryPolicy two = RetryPolicy.ofRetries(2, 100);
+        assertTrue(two.attemptsLeft(1));
+        assertTrue(two.attemptsLeft(2));
+        assertFalse(two.attemptsLeft(3));
+    }
 }

@@ -3,6 +3,7 @@ package io.tablestream.sink;
 import io.tablestream.jdbc.ConfigEnum;
 import io.tablestream.jdbc.ConnectionConfig;
 import io.tablestream.jdbc.ListAlias;
+import io.tablestream.jdbc.RetryPolicy;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -252,5 +253,10 @@ public final class PostgresSinkConfig extends AbstractConfig {
     /** How long Connect waits before redelivering records after a transient database error. */
     public long retryBackoffMs() {
         return getLong(RETRY_BACKOFF_MS_CONFIG);
+    }
+
+    /** max.retries and retry.backoff.ms as the policy every task of the project retries by. */
+    public RetryPolicy retryPolicy() {
+        return RetryPolicy.ofRetries(maxRetries(), retryBackoffMs());
     }
 }

@@ -1,6 +1,7 @@
 package io.tablestream.sink;
 
 import io.tablestream.jdbc.ConnectionConfig;
+import io.tablestream.jdbc.RetryPolicy;
 import io.tablestream.jdbc.SqlErrors;
 import io.tablestream.jdbc.TableId;
 import io.tablestream.jdbc.Version;
@@ -49,7 +50,9 @@ public class PostgresSinkTask extends SinkTask {
     private final Map<TopicPartition, Long> written = new HashMap<>();
     private final PendingRecords pending = new PendingRecords();
     private boolean reloadOffsets;
-    private int remainingRetries;
+    private RetryPolicy retryPolicy;
+    /** Writes in a row that failed with a transient condition. */
+    private int failuresInARow;
     private SinkTaskMetrics metrics;
 
     @Override
@@ -75,7 +78,7 @@ public class PostgresSinkTask extends SinkTask {
         // The worker offers a reporter when a dead-letter queue or error logging is configured; it applies
         // errors.tolerance itself (with "none" it fails the task). Asked when needed, not cached at start.
         chunkWriter = new ChunkWriter(writer, offsetStore, this::errantRecordReporter, metrics);
-        remainingRetries = config.maxRetries();
+        retryPolicy = config.retryPolicy();
     }
 
     private ErrantRecordReporter errantRecordReporter() {
@@ -147,18 +150,19 @@ public class PostgresSinkTask extends SinkTask {
         }
         try {
             writePending();
-            remainingRetries = config.maxRetries();
+            failuresInARow = 0;
         } catch (RetriableException e) {
             closeHandle();
             reloadOffsets = true;
-            if (remainingRetries-- <= 0) {
+            failuresInARow++;
+            if (!retryPolicy.attemptsLeft(failuresInARow)) {
                 throw new ConnectException("Giving up after " + config.maxRetries() + " retries ("
                         + PostgresSinkConfig.MAX_RETRIES_CONFIG + "): " + e.getMessage(), e);
             }
             metrics.retried();
-            log.warn("{}; retrying in {} ms, {} retries left", e.getMessage(), config.retryBackoffMs(),
-                    remainingRetries);
-            context.timeout(config.retryBackoffMs());
+            log.warn("{}; retrying in {} ms, {} retries left", e.getMessage(), retryPolicy.backoffMs(),
+                    retryPolicy.attempts() - failuresInARow);
+            context.timeout(retryPolicy.backoffMs());
             throw e;
         }
     }

@@ -90,9 +90,9 @@ final class PostgresSql {
         return "COPY " + quotedTable + " (" + join(columns) + ") FROM STDIN";
     }
 
-    /** A temporary table with the target's column types, dropped when the transaction ends. */
+    /** A temporary table with the target's column types, dropped when the transaction ends; kept if already there. */
     static String createStage(String stage, String table, List<SinkColumn> columns) {
-        return "CREATE TEMP TABLE " + stage + " ON COMMIT DROP AS SELECT " + join(columns) + " FROM "
+        return "CREATE TEMP TABLE IF NOT EXISTS " + stage + " ON COMMIT DROP AS SELECT " + join(columns) + " FROM "
                 + table + " WITH NO DATA";
     }
 

@@ -6,16 +6,11 @@ import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.sink.SinkRecord;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.JdbiException;
-import org.jdbi.v3.core.statement.PreparedBatch;
-import org.postgresql.PGConnection;
-import org.postgresql.copy.CopyIn;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,9 +19,8 @@ import java.util.Set;
 import java.util.function.Consumer;
 
 /**
- * Runs a write plan's SQL: makes sure the table is there, then writes a chunk of operations in one transaction, by
- * COPY (into the table, or a staging table merged with one statement; an upsert first tries the table itself, see
- * {@link #copiedAsNewKeys}) or by JDBC batch. A chunk is the one word for a group of records: the records of one
+ * Runs a write plan: makes sure the table is there, converts a chunk of operations to rows (COPY lines or batch
+ * values, as write.method says), then writes them in one transaction with the plan's {@link WriteStrategy}. A chunk is the one word for a group of records: the records of one
  * table written in one transaction. Within a chunk, upsert and update keep only the last operation per key; insert
  * writes the chunk in several passes when a key repeats (each pass's keys are distinct), so a delete and a re-insert
  * of one key still apply in order.
@@ -35,15 +29,10 @@ final class TableWriter {
 
     private static final Logger log = LoggerFactory.getLogger(TableWriter.class);
     private static final char KEY_SEPARATOR = '\u0000'; // cannot occur in PostgreSQL text
-    private static final String NEW_KEYS_SAVEPOINT = "tablestream_new_keys";
-    private static final String UNIQUE_VIOLATION = "23505";
 
     private final boolean autoCreate;
     private final WriteMethod method;
-    private final Map<String, NewKeyCopies> newKeyCopies = new HashMap<>();
     private final CopyBuffer copyBuffer = new CopyBuffer();
-    private int stageCount;
-    private int insertedWithoutUnavailable;
 
     TableWriter(boolean autoCreate, WriteMethod method) {
         this.autoCreate = autoCreate;
@@ -166,14 +155,15 @@ final class TableWriter {
      */
     int write(Handle handle, WritePlan plan, List<PreparedRow> rows, Consumer<Handle> alsoInTransaction) {
         List<List<PreparedRow>> passes = passes(plan, rows);
-        stageCount = 0;
-        insertedWithoutUnavailable = 0;
+        int insertedWithoutUnavailable;
         try {
-            handle.useTransaction(tx -> {
-                for (List<PreparedRow> pass : passes) {
-                    writePass(tx, plan, pass);
+            insertedWithoutUnavailable = handle.inTransaction(tx -> {
+                int inserted = 0;
+                for (int i = 0; i < passes.size(); i++) {
+                    inserted += writePass(tx, plan, passes.get(i), i > 0);
                 }
                 alsoInTransaction.accept(tx);
+                return inserted;
             });
         } catch (JdbiException | SQLException e) {
             throw WriteErrors.translateRows(e, "Failed to write " + Records.offsetRanges(
@@ -212,195 +202,17 @@ final class TableWriter {
         return passes;
     }
 
-    private void writePass(Handle tx, WritePlan plan, List<PreparedRow> pass) throws SQLException {
+    private int writePass(Handle tx, WritePlan plan, List<PreparedRow> pass, boolean laterPass) throws SQLException {
         List<PreparedRow> writes = pass.stream().filter(r -> !r.op().delete()).toList();
         List<PreparedRow> deletes = pass.stream().filter(r -> r.op().delete()).toList();
-        if (!writes.isEmpty() && plan.insertSql() != null) {
-            if (plan.partial() && plan.mode() == InsertMode.UPSERT) {
-                insertedWithoutUnavailable += upsertAvailableColumns(tx, plan, writes);
-            } else if (method == WriteMethod.BATCH) {
-                batch(tx, plan.insertSql(), writes);
-            } else if (plan.mode() == InsertMode.INSERT) {
-                copy(tx, PostgresSql.copyFrom(plan.tableSql(), plan.columns()), writes);
-            } else if (plan.mode() == InsertMode.UPSERT && copiedAsNewKeys(tx, plan, writes)) {
-                log.trace("Upserted {} rows with new keys into {} by COPY", writes.size(), plan.table());
-            } else {
-                String stage = nextStage();
-                tx.execute(PostgresSql.createStage(stage, plan.tableSql(), plan.columns()));
-                copy(tx, PostgresSql.copyFrom(stage, plan.columns()), writes);
-                tx.execute(PostgresSql.mergeStage(stage, plan.tableSql(), plan.columns(), plan.mode()));
-            }
-            if (plan.partial() && plan.mode() == InsertMode.INSERT) {
-                insertedWithoutUnavailable += writes.size();
-            }
+        int insertedWithoutUnavailable = 0;
+        if (!writes.isEmpty() && plan.writes() != null) {
+            insertedWithoutUnavailable = plan.writes().write(tx, writes, laterPass);
         }
         if (!deletes.isEmpty()) {
-            if (method == WriteMethod.BATCH) {
-                batch(tx, plan.deleteSql(), deletes);
-            } else {
-                String stage = nextStage();
-                tx.execute(PostgresSql.createStage(stage, plan.tableSql(), plan.keys()));
-                copy(tx, PostgresSql.copyFrom(stage, plan.keys()), deletes);
-                tx.execute(PostgresSql.deleteUsingStage(stage, plan.tableSql(), plan.keys()));
-            }
+            plan.deletes().write(tx, deletes, laterPass);
         }
-    }
-
-    /**
-     * An upsert of rows that leave some columns unavailable: updates the available columns of the rows there, then
-     * inserts the others (their unavailable columns get the table's defaults); returns how many it inserted. Both
-     * steps see the pass's distinct keys, so the count is exact unless another writer inserts a key in between,
-     * which the insert's ON CONFLICT still handles.
-     */
-    private int upsertAvailableColumns(Handle tx, WritePlan plan, List<PreparedRow> writes) throws SQLException {
-        List<SinkColumn> values = plan.columns().stream().filter(c -> !c.primaryKey()).toList();
-        if (method == WriteMethod.BATCH) {
-            List<PreparedRow> missing = writes;
-            if (!values.isEmpty()) {
-                List<SinkColumn> updateOrder = new ArrayList<>(values);
-                updateOrder.addAll(plan.keys());
-                int[] order = updateOrder.stream().mapToInt(plan.bindOrder()::indexOf).toArray();
-                int[] updated = batch(tx, PostgresSql.update(plan.tableSql(), plan.keys(), values), writes, order);
-                missing = new ArrayList<>();
-                for (int i = 0; i < updated.length; i++) {
-                    if (updated[i] == 0) {
-                        missing.add(writes.get(i));
-                    }
-                }
-            }
-            if (missing.isEmpty()) {
-                return 0;
-            }
-            int[] inserted = batch(tx, plan.insertSql(), missing);
-            return values.isEmpty() ? (int) Arrays.stream(inserted).filter(n -> n > 0).count() : missing.size();
-        }
-        String stage = nextStage();
-        tx.execute(PostgresSql.createStage(stage, plan.tableSql(), plan.columns()));
-        copy(tx, PostgresSql.copyFrom(stage, plan.columns()), writes);
-        if (!values.isEmpty()) {
-            tx.execute(PostgresSql.mergeStage(stage, plan.tableSql(), plan.columns(), InsertMode.UPDATE));
-        }
-        return tx.execute(PostgresSql.insertMissingFromStage(stage, plan.tableSql(), plan.columns()));
-    }
-
-    /**
-     * Upsert fast path: COPY the rows straight into the table, as if their keys were all new, behind a savepoint. A
-     * key already there fails the COPY with a unique violation on the key's own index; the savepoint undoes it all
-     * and the caller merges through the staging table as usual, so the table ends the same either way. Only tried
-     * where the table has a unique index on exactly the key columns (without one the merge fails as before, and a
-     * COPY would add duplicates), and after a conflict not for a while, so update-heavy topics pay little.
-     */
-    private boolean copiedAsNewKeys(Handle tx, WritePlan plan, List<PreparedRow> writes) throws SQLException {
-        NewKeyCopies copies = newKeyCopies.computeIfAbsent(plan.insertSql(),
-                sql -> new NewKeyCopies(hasKeyIndex(tx, plan)));
-        if (!copies.worthTrying()) {
-            return false;
-        }
-        tx.savepoint(NEW_KEYS_SAVEPOINT);
-        try {
-            copy(tx, PostgresSql.copyFrom(plan.tableSql(), plan.columns()), writes);
-        } catch (SQLException e) {
-            if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
-                throw e;
-            }
-            tx.rollbackToSavepoint(NEW_KEYS_SAVEPOINT);
-            copies.conflicted();
-            return false;
-        }
-        tx.releaseSavepoint(NEW_KEYS_SAVEPOINT);
-        copies.succeeded();
-        return true;
-    }
-
-    /** Whether the table has a unique, immediate, non-partial index on exactly the plan's key columns. */
-    private static boolean hasKeyIndex(Handle tx, WritePlan plan) {
-        List<String> keys = plan.keys().stream().map(SinkColumn::name).toList();
-        return tx.createQuery(PostgresSql.HAS_UNIQUE_INDEX_ON)
-                .bind(0, plan.table().quoted())
-                .bindArray(1, String.class, keys)
-                .bindArray(2, String.class, keys)
-                .mapTo(Boolean.class)
-                .one();
-    }
-
-    /** When the new-keys COPY of one plan is worth trying: always until a conflict, then after a growing pause. */
-    static final class NewKeyCopies {
-        private static final int MAX_PAUSE = 64; // a topic that turns to new keys gets the fast way back soon
-        private final boolean possible;
-        private int pause;
-        private int skipped;
-
-        NewKeyCopies(boolean possible) {
-            this.possible = possible;
-        }
-
-        boolean worthTrying() {
-            if (!possible || skipped < pause) {
-                skipped++;
-                return false;
-            }
-            return true;
-        }
-
-        void conflicted() {
-            pause = Math.min(MAX_PAUSE, Math.max(1, pause * 2));
-            skipped = 0;
-        }
-
-        void succeeded() {
-            pause = 0;
-        }
-    }
-
-    private String nextStage() {
-        return "tablestream_stage_" + (++stageCount);
-    }
-
-    private static int[] batch(Handle tx, String sql, List<PreparedRow> rows) {
-        return batch(tx, sql, rows, null);
-    }
-
-    /** Runs the statement once per row; {@code order} (null: as prepared) picks each parameter's prepared value. */
-    private static int[] batch(Handle tx, String sql, List<PreparedRow> rows, int[] order) {
-        try (PreparedBatch batch = tx.prepareBatch(sql)) {
-            for (PreparedRow row : rows) {
-                Object[] values = row.values();
-                int parameters = order == null ? values.length : order.length;
-                for (int i = 0; i < parameters; i++) {
-                    batch.bind(i, (JdbcArgument) values[order == null ? i : order[i]]);
-                }
-                batch.add();
-            }
-            return batch.execute();
-        }
-    }
-
-    /** Streams the rows' lines; lines that lie next to each other in the buffer go in one write (one span). */
-    private static void copy(Handle tx, String sql, List<PreparedRow> rows) throws SQLException {
-        CopyIn in = tx.getConnection().unwrap(PGConnection.class).getCopyAPI().copyIn(sql);
-        try {
-            int spanStart = 0;
-            int spanEnd = 0;
-            CopyBuffer buffer = null;
-            for (PreparedRow row : rows) {
-                if (row.copyText() != buffer || row.copyStart() != spanEnd) {
-                    if (spanEnd > spanStart) {
-                        buffer.writeTo(in, spanStart, spanEnd);
-                    }
-                    buffer = row.copyText();
-                    spanStart = row.copyStart();
-                }
-                spanEnd = row.copyEnd();
-            }
-            if (spanEnd > spanStart) {
-                buffer.writeTo(in, spanStart, spanEnd);
-            }
-            in.endCopy();
-        } finally {
-            if (in.isActive()) {
-                in.cancelCopy();
-            }
-        }
+        return insertedWithoutUnavailable;
     }
 
     private static boolean exists(Handle handle, TableId table, List<SinkRecord> records) {

@@ -13,11 +13,12 @@ import java.util.stream.Stream;
  * writing a record only extracts and converts its values. {@code tableSql} and the columns' {@code sqlName} are the
  * names as quote.sql.identifiers writes them. {@code bindOrder} is the columns in the order the batch statement binds
  * them (for update: values, then keys). {@code unavailableColumns}: value fields the records do not carry, left out
- * of {@code columns}, so their table values stay as they are.
+ * of {@code columns}, so their table values stay as they are. {@code writes} and {@code deletes} run the rows'
+ * writes and deletes (null where the plan has none: deletes only, an update of key columns only, no key).
  */
 record WritePlan(TableId table, String tableSql, InsertMode mode, List<SinkColumn> columns, List<SinkColumn> keys,
                  List<SinkColumn> bindOrder, String insertSql, String deleteSql, String createTableSql,
-                 boolean deletesOnly, Set<String> unavailableColumns) {
+                 boolean deletesOnly, Set<String> unavailableColumns, WriteStrategy writes, WriteStrategy deletes) {
 
     /** Whether rows are written without some of their columns: a new key then gets those columns' defaults. */
     boolean partial() {
@@ -53,9 +54,13 @@ record WritePlan(TableId table, String tableSql, InsertMode mode, List<SinkColum
         List<SinkColumn> bindOrder = mode == InsertMode.UPDATE
                 ? Stream.concat(values.stream(), keys.stream()).toList() : columns;
         String write = deletesOnly || nothingToUpdate ? null : PostgresSql.insertOrUpdate(tableSql, columns, mode);
-        return new WritePlan(table, tableSql, mode, columns, keys, new ArrayList<>(bindOrder), write,
-                keys.isEmpty() ? null : PostgresSql.delete(tableSql, keys),
+        String delete = keys.isEmpty() ? null : PostgresSql.delete(tableSql, keys);
+        boolean partial = !unavailableColumns.isEmpty();
+        WriteMethod method = config.writeMethod();
+        return new WritePlan(table, tableSql, mode, columns, keys, new ArrayList<>(bindOrder), write, delete,
                 creatable ? PostgresSql.createTable(tableSql, allColumns) : null, deletesOnly,
-                Set.copyOf(unavailableColumns));
+                Set.copyOf(unavailableColumns),
+                write == null ? null : WriteStrategy.forWrites(method, mode, table, tableSql, columns, partial, write),
+                delete == null ? null : WriteStrategy.forDeletes(method, tableSql, keys, delete));
     }
 }

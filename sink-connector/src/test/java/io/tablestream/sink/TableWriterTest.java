@@ -85,7 +85,7 @@ class TableWriterTest {
     @Test
     void stagedStatements() {
         WritePlan upsert = plan("upsert");
-        assertEquals("CREATE TEMP TABLE s ON COMMIT DROP AS SELECT \"id\", \"note\" FROM \"public\".\"items\" WITH NO DATA",
+        assertEquals("CREATE TEMP TABLE IF NOT EXISTS s ON COMMIT DROP AS SELECT \"id\", \"note\" FROM \"public\".\"items\" WITH NO DATA",
                 PostgresSql.createStage("s", ITEMS.quoted(), upsert.columns()));
         assertEquals("INSERT INTO \"public\".\"items\" (\"id\", \"note\") SELECT \"id\", \"note\" FROM s ON CONFLICT "
                 + "(\"id\") DO UPDATE SET \"note\" = EXCLUDED.\"note\"",
@@ -99,7 +99,7 @@ class TableWriterTest {
 
     @Test
     void theNewKeysCopyOfAnUpsertPausesLongerAfterEachConflict() {
-        TableWriter.NewKeyCopies copies = new TableWriter.NewKeyCopies(true);
+        WriteStrategy.NewKeyCopies copies = new WriteStrategy.NewKeyCopies(true);
         assertTrue(copies.worthTrying());
         copies.conflicted();
         assertEquals(List.of(false, true), List.of(copies.worthTrying(), copies.worthTrying()));
@@ -110,7 +110,7 @@ class TableWriterTest {
         assertTrue(copies.worthTrying());
         assertTrue(copies.worthTrying(), "tried every time while the keys are new");
 
-        TableWriter.NewKeyCopies withoutKeyIndex = new TableWriter.NewKeyCopies(false);
+        WriteStrategy.NewKeyCopies withoutKeyIndex = new WriteStrategy.NewKeyCopies(false);
         assertEquals(List.of(false, false), List.of(withoutKeyIndex.worthTrying(), withoutKeyIndex.worthTrying()),
                 "never without a unique index on the key: a COPY would add duplicates");
     }

@@ -120,4 +120,23 @@ class WritePlanTest {
         assertEquals(List.of(7L, "ada", new BigDecimal("12.50"),
                 java.time.OffsetDateTime.of(1970, 1, 1, 0, 0, 0, 0, java.time.ZoneOffset.UTC)), values);
     }
+
+    /** The strategy is chosen once per plan from write.method and insert.mode; a pass only runs it. */
+    @Test
+    void strategyChosenWithThePlan() {
+        assertEquals(WriteStrategy.CopyInto.class, strategy("copy", "insert").getClass());
+        assertEquals(WriteStrategy.CopyNewKeysOrMerge.class, strategy("copy", "upsert").getClass());
+        assertEquals(WriteStrategy.StagedMerge.class, strategy("copy", "update").getClass());
+        assertEquals(WriteStrategy.Batch.class, strategy("batch", "upsert").getClass());
+        WritePlan keyed = WritePlan.create(TestRecords.config("pk.mode", "record_key", "delete.enabled", "true"),
+                ORDERS, order());
+        WriteStrategy.StagedMerge deletes = (WriteStrategy.StagedMerge) keyed.deletes();
+        assertEquals("DELETE FROM \"public\".\"enriched_orders\" t USING " + deletes.stage().name()
+                + " s WHERE t.\"order_id\" = s.\"order_id\"", deletes.mergeSql());
+    }
+
+    private static WriteStrategy strategy(String method, String mode) {
+        return WritePlan.create(TestRecords.config("write.method", method, "insert.mode", mode, "pk.mode",
+                "record_key"), ORDERS, order()).writes();
+    }
 }

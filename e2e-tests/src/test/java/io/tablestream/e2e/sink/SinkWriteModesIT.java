@@ -157,6 +157,32 @@ record SinkWriteModesIT(Stack stack, ClassDatabase sink) {
     }
 
     /**
+     * In insert mode a repeated key starts a new pass of the same transaction; the deletes of a later pass go through
+     * the same staging table as an earlier pass's, which must not delete the earlier pass's keys again: key 1,
+     * deleted in the second pass and inserted again in the third, stays.
+     */
+    @Test
+    void insertModeDeletesInLaterPassesOfOneTransactionDeleteOnlyTheirKeys() {
+        Schema key = SchemaBuilder.struct().name("PassKey").field("id", Schema.INT32_SCHEMA).build();
+        Schema row = SchemaBuilder.struct().name("PassRow").optional().field("id", Schema.INT32_SCHEMA)
+                .field("name", Schema.OPTIONAL_STRING_SCHEMA).build();
+        stack.kafka().createTopic("passes", 1);
+        SinkTopics.produce(stack.kafka().bootstrapServers(), "passes", List.of(
+                new Rec(key, k(key, 1), row, r(row, 1, "one")),
+                new Rec(key, k(key, 2), row, r(row, 2, "two")),
+                new Rec(key, k(key, 1), null, null),
+                new Rec(key, k(key, 1), row, r(row, 1, "one is back")),
+                new Rec(key, k(key, 2), null, null)));
+        for (String method : List.of("copy", "batch")) {
+            sink.deploy("passes-" + method, ConnectorConfigs.sink(stack, sink.url(), "passes", "write.method", method,
+                    "auto.create", "true", "table.name.format", "passes_" + method, "pk.mode", "record_key",
+                    "insert.mode", "insert", "delete.enabled", "true"));
+            await("passes via " + method, List.of(List.of("1", "one is back")),
+                    () -> rows(sink.db(), "SELECT id, name FROM passes_" + method + " ORDER BY id"), TIMEOUT);
+        }
+    }
+
+    /**
      * An upsert by COPY first copies a chunk straight into the table, as if its keys were new, and merges through the
      * staging table when one is not: chunks of new keys, of existing keys and of both, against rows already there,
      * end the same as by batch.
