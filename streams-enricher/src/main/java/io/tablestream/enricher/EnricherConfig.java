@@ -403,9 +403,9 @@ public final class EnricherConfig extends AbstractConfig {
         String deadLetterTopic = deadLetterTopic();
         if (deadLetterTopic == null) {
             props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
-                    BadRecords.StopOnUnreadable.class.getName());
+                    BadRecords.StopOnBadRecord.class.getName());
             props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
-                    BadRecords.StopOnUnprocessable.class.getName());
+                    BadRecords.StopOnBadRecord.class.getName());
         } else {
             props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, deadLetterTopic);
             props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,

@@ -81,7 +81,7 @@ public final class EnricherTopology {
         for (LookupSpec lookup : config.lookups()) {
             EnrichingJoiner joiner = new EnrichingJoiner(inputTopic, lookup);
             records = lookup.semantics() == Semantics.GLOBAL
-                    ? joinGlobal(builder, records, lookup, joiner, serdes, inputTopic)
+                    ? joinGlobal(builder, records, lookup, joiner, serdes)
                     : joinVersioned(builder, records, lookup, joiner, serdes, inputTopic);
         }
         records.map((key, record) -> KeyValue.pair(record.key(), record.value()), Named.as("restore-original-key"))
@@ -118,7 +118,7 @@ public final class EnricherTopology {
             joined = joined.withGracePeriod(Duration.ofMillis(lookup.graceMs()));
         }
         KStream<String, Object> outcomes = records
-                .process(new JoinKeyRouter(inputTopic, lookup), Named.as(name + "-route-by-join-key"))
+                .process(new JoinKeyRouter(inputTopic, joiner), Named.as(name + "-route-by-join-key"))
                 .repartition(Repartitioned.<String, OriginalRecord>as(name + INPUT_REPARTITION_SUFFIX)
                         .withKeySerde(joinKeys).withValueSerde(originalRecords))
                 .leftJoin(lookupTable, (record, row) -> (Object) JoinOutcome.of(joiner, record, row), joined);
@@ -134,12 +134,12 @@ public final class EnricherTopology {
 
     private static <K> KStream<K, OriginalRecord> joinGlobal(StreamsBuilder builder,
                                                              KStream<K, OriginalRecord> records,
-                                                         LookupSpec lookup, EnrichingJoiner joiner, TopicSerdes serdes,
-                                                         String inputTopic) {
+                                                             LookupSpec lookup, EnrichingJoiner joiner,
+                                                             TopicSerdes serdes) {
         builder.addGlobalStore(GlobalLookup.store(lookup, serdes.internal()), lookup.topic(),
                 Consumed.with(serdes.keys(), serdes.values()).withName(lookup.name() + "-read-lookup-topic"),
                 () -> new GlobalLookup.Updater(lookup, joiner));
-        return records.processValues(() -> new GlobalLookup.Join<>(inputTopic, lookup, joiner),
+        return records.processValues(() -> new GlobalLookup.Join<>(joiner),
                 Named.as(lookup.name() + "-join-global-lookup-table"));
     }
 
@@ -175,8 +175,7 @@ public final class EnricherTopology {
                                             name + LOOKUP_STORE_SUFFIX)
                                     .withKeySerde(Serdes.String())
                                     .withValueSerde(compact).withCachingDisabled());
-            Function<SchemaAndValue, String> foreignKey = value -> JoinKeys.ofStreamValue(
-                    JoinKeys.streamStruct(value, inputTopic), lookup.joinField(), inputTopic);
+            Function<SchemaAndValue, String> foreignKey = joiner::joinKey;
             TableJoined<Bytes, String> tableJoined = TableJoined.as(name + "-fk-join");
             boolean last = lookup == lookups.get(lookups.size() - 1);
             if (last) {

@@ -68,22 +68,18 @@ final class GlobalLookup {
 
     /** Enriches each record with the current row of its join key; drops inner-join misses. */
     static final class Join<K> implements FixedKeyProcessor<K, OriginalRecord, OriginalRecord> {
-        private final String inputTopic;
-        private final LookupSpec lookup;
         private final EnrichingJoiner joiner;
         private FixedKeyProcessorContext<K, OriginalRecord> context;
         private KeyValueStore<String, SchemaAndValue> rows;
 
-        Join(String inputTopic, LookupSpec lookup, EnrichingJoiner joiner) {
-            this.inputTopic = inputTopic;
-            this.lookup = lookup;
+        Join(EnrichingJoiner joiner) {
             this.joiner = joiner;
         }
 
         @Override
         public void init(FixedKeyProcessorContext<K, OriginalRecord> context) {
             this.context = context;
-            rows = context.getStateStore(lookup.name() + STORE_SUFFIX);
+            rows = context.getStateStore(joiner.lookup().name() + STORE_SUFFIX);
         }
 
         @Override
@@ -91,8 +87,7 @@ final class GlobalLookup {
             OriginalRecord original = record.value();
             SchemaAndValue row = null;
             if (!original.isTombstone()) {
-                String joinKey = JoinKeys.ofStreamValue(JoinKeys.streamStruct(original.value(), inputTopic),
-                        lookup.joinField(), inputTopic);
+                String joinKey = joiner.joinKey(original.value());
                 row = joinKey == null ? null : rows.get(joinKey);
             }
             OriginalRecord joined = joiner.joinRecord(original, row);

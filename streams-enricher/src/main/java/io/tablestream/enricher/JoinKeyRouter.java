@@ -33,15 +33,13 @@ final class JoinKeyRouter implements ProcessorSupplier<Object, OriginalRecord, S
     private static final Logger log = LoggerFactory.getLogger(JoinKeyRouter.class);
 
     private final String inputTopic;
-    private final String joinField;
-    private final JoinType joinType;
+    private final EnrichingJoiner joiner;
     private final String storeName;
 
-    JoinKeyRouter(String inputTopic, LookupSpec lookup) {
+    JoinKeyRouter(String inputTopic, EnrichingJoiner joiner) {
         this.inputTopic = inputTopic;
-        this.joinField = lookup.joinField();
-        this.joinType = lookup.joinType();
-        this.storeName = lookup.name() + STORE_SUFFIX;
+        this.joiner = joiner;
+        this.storeName = joiner.lookup().name() + STORE_SUFFIX;
     }
 
     @Override
@@ -78,11 +76,10 @@ final class JoinKeyRouter implements ProcessorSupplier<Object, OriginalRecord, S
                 context.forward(record.withKey(lastRoute != null ? lastRoute : fallbackRoute(key)));
                 return;
             }
-            String joinKey = JoinKeys.ofStreamValue(JoinKeys.streamStruct(record.value().value(), inputTopic),
-                    joinField, inputTopic);
-            if (joinKey == null && joinType == JoinType.INNER) {
+            String joinKey = joiner.joinKey(record.value().value());
+            if (joinKey == null && joiner.lookup().joinType() == JoinType.INNER) {
                 log.debug("Dropping a record of topic '{}' whose {} is null: an inner join needs a lookup row",
-                        inputTopic, joinField);
+                        inputTopic, joiner.lookup().joinField());
                 return;
             }
             String lastRoute = storeKey == null ? null : lastRoutes.get(storeKey);

@@ -45,9 +45,9 @@ class EnricherConfigTest {
         assertEquals("tablestream-enricher", streams.get(StreamsConfig.APPLICATION_ID_CONFIG));
         assertEquals("kafka-1:9092,kafka-2:9092", streams.get(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG));
         assertEquals("exactly_once_v2", streams.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));
-        assertEquals(BadRecords.StopOnUnreadable.class.getName(),
+        assertEquals(BadRecords.StopOnBadRecord.class.getName(),
                 streams.get(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG));
-        assertEquals(BadRecords.StopOnUnprocessable.class.getName(),
+        assertEquals(BadRecords.StopOnBadRecord.class.getName(),
                 streams.get(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG));
         assertEquals(DefaultProductionExceptionHandler.class.getName(),
                 streams.get(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG));
