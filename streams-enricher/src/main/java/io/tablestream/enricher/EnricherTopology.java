@@ -64,7 +64,10 @@ public final class EnricherTopology {
         return builder.build(config.streamsProperties());
     }
 
-    /** External topics go through the configured converters; internal ones always hold Connect JSON. */
+    /**
+     * External topics go through the configured converters; {@code internal} reads the Connect JSON that
+     * internal topics held before they took the compact form.
+     */
     private record TopicSerdes(ConverterSerde keys, ConverterSerde values, ConnectJsonSerde internal) {
     }
 
@@ -136,7 +139,7 @@ public final class EnricherTopology {
                                                              KStream<K, OriginalRecord> records,
                                                              LookupSpec lookup, EnrichingJoiner joiner,
                                                              TopicSerdes serdes) {
-        builder.addGlobalStore(GlobalLookup.store(lookup, serdes.internal()), lookup.topic(),
+        builder.addGlobalStore(GlobalLookup.store(lookup, new CompactValueSerde()), lookup.topic(),
                 Consumed.with(serdes.keys(), serdes.values()).withName(lookup.name() + "-read-lookup-topic"),
                 () -> new GlobalLookup.Updater(lookup, joiner));
         return records.processValues(() -> new GlobalLookup.Join<>(joiner),

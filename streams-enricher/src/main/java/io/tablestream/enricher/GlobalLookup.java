@@ -25,7 +25,11 @@ final class GlobalLookup {
     private GlobalLookup() {
     }
 
-    static StoreBuilder<KeyValueStore<String, SchemaAndValue>> store(LookupSpec lookup, ConnectJsonSerde values) {
+    /**
+     * Each stream record reads its row from this store, so rows are kept in the compact form (Connect JSON
+     * written by an earlier build stays readable).
+     */
+    static StoreBuilder<KeyValueStore<String, SchemaAndValue>> store(LookupSpec lookup, CompactValueSerde values) {
         // Global stores are restored from the lookup topic itself, so they have no changelog.
         return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(lookup.name() + STORE_SUFFIX),
                 Serdes.String(), values).withLoggingDisabled();

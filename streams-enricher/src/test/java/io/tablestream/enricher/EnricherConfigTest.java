@@ -71,6 +71,21 @@ class EnricherConfigTest {
     }
 
     @Test
+    void producersBatchUpTo256KiBUnlessTheFileSetsABatchSize() {
+        assertEquals(262_144, new EnricherConfig(required()).streamsProperties().get("producer.batch.size"));
+
+        Map<String, String> unprefixed = required();
+        unprefixed.put("batch.size", "32768");
+        Properties streams = new EnricherConfig(unprefixed).streamsProperties();
+        assertEquals("32768", streams.get("batch.size"));
+        assertFalse(streams.containsKey("producer.batch.size"), "the file's batch.size must reach the producer");
+
+        Map<String, String> prefixed = required();
+        prefixed.put("producer.batch.size", "65536");
+        assertEquals("65536", new EnricherConfig(prefixed).streamsProperties().get("producer.batch.size"));
+    }
+
+    @Test
     void explicitValuesAreUsed() {
         Map<String, String> props = required();
         props.put("application.id", "orders-enricher");
