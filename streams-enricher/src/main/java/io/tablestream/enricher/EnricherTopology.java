@@ -85,7 +85,7 @@ public final class EnricherTopology {
             EnrichingJoiner joiner = new EnrichingJoiner(inputTopic, lookup);
             records = lookup.semantics() == Semantics.GLOBAL
                     ? joinGlobal(builder, records, lookup, joiner, serdes)
-                    : joinVersioned(builder, records, lookup, joiner, serdes, inputTopic);
+                    : joinVersioned(builder, records, lookup, joiner, serdes);
         }
         records.map((key, record) -> KeyValue.pair(record.key(), record.value()), Named.as("restore-original-key"))
                 .to(config.outputTopic(), Produced.with(Serdes.ByteArray(),
@@ -102,7 +102,7 @@ public final class EnricherTopology {
     private static KStream<String, OriginalRecord> joinVersioned(StreamsBuilder builder,
                                                                  KStream<?, OriginalRecord> records,
                                                                  LookupSpec lookup, EnrichingJoiner joiner,
-                                                                 TopicSerdes serdes, String inputTopic) {
+                                                                 TopicSerdes serdes) {
         String name = lookup.name();
         Serde<String> joinKeys = Serdes.String();
         // Records cross the repartition topics and lookup rows are read from the store once per record:
@@ -121,7 +121,7 @@ public final class EnricherTopology {
             joined = joined.withGracePeriod(Duration.ofMillis(lookup.graceMs()));
         }
         KStream<String, Object> outcomes = records
-                .process(new JoinKeyRouter(inputTopic, joiner), Named.as(name + "-route-by-join-key"))
+                .process(new JoinKeyRouter(joiner), Named.as(name + "-route-by-join-key"))
                 .repartition(Repartitioned.<String, OriginalRecord>as(name + INPUT_REPARTITION_SUFFIX)
                         .withKeySerde(joinKeys).withValueSerde(originalRecords))
                 .leftJoin(lookupTable, (record, row) -> (Object) JoinOutcome.of(joiner, record, row), joined);

@@ -68,6 +68,10 @@ final class EnrichingJoiner {
         return lookup;
     }
 
+    String inputTopic() {
+        return inputTopic;
+    }
+
     /** The enriched value, or null under an inner join without lookup row. */
     SchemaAndValue join(SchemaAndValue value, SchemaAndValue lookupValue) {
         Struct input = JoinKeys.streamStruct(value, inputTopic);

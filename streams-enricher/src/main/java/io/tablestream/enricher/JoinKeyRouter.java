@@ -32,12 +32,11 @@ final class JoinKeyRouter implements ProcessorSupplier<Object, OriginalRecord, S
 
     private static final Logger log = LoggerFactory.getLogger(JoinKeyRouter.class);
 
-    private final String inputTopic;
+    /** Computes the join keys; its lookup and input topic are the router's too. */
     private final EnrichingJoiner joiner;
     private final String storeName;
 
-    JoinKeyRouter(String inputTopic, EnrichingJoiner joiner) {
-        this.inputTopic = inputTopic;
+    JoinKeyRouter(EnrichingJoiner joiner) {
         this.joiner = joiner;
         this.storeName = joiner.lookup().name() + STORE_SUFFIX;
     }
@@ -69,7 +68,8 @@ final class JoinKeyRouter implements ProcessorSupplier<Object, OriginalRecord, S
             Bytes storeKey = key == null ? null : Bytes.wrap(key);
             if (record.value().isTombstone()) {
                 if (key == null) {
-                    log.debug("Dropping a tombstone without key from topic '{}': nothing to delete", inputTopic);
+                    log.debug("Dropping a tombstone without key from topic '{}': nothing to delete",
+                            joiner.inputTopic());
                     return;
                 }
                 String lastRoute = lastRoutes.delete(storeKey);
@@ -79,7 +79,7 @@ final class JoinKeyRouter implements ProcessorSupplier<Object, OriginalRecord, S
             String joinKey = joiner.joinKey(record.value().value());
             if (joinKey == null && joiner.lookup().joinType() == JoinType.INNER) {
                 log.debug("Dropping a record of topic '{}' whose {} is null: an inner join needs a lookup row",
-                        inputTopic, joiner.lookup().joinField());
+                        joiner.inputTopic(), joiner.lookup().joinField());
                 return;
             }
             String lastRoute = storeKey == null ? null : lastRoutes.get(storeKey);
