@@ -423,8 +423,9 @@ public final class EnricherConfig extends AbstractConfig {
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, "true");
         // Each input record is written two to five times (internal topics, changelogs, output), and a 16 KiB
         // batch holds only about 16 records in Connect JSON with schemas: small batches cost the producer, its
-        // network thread and the broker more than the join itself. Transactions commit every commit.interval.ms
-        // anyway, so bigger batches add no latency. A batch.size in the file, prefixed or not, wins.
+        // network thread and the broker more than the join itself. A batch leaves after linger.ms (Streams: 100 ms)
+        // or at the next commit whether full or not, so bigger batches add no latency. A batch.size in the file,
+        // prefixed or not, wins.
         if (!originals().containsKey(ProducerConfig.BATCH_SIZE_CONFIG)
                 && !originals().containsKey(PRODUCER_BATCH_SIZE_CONFIG)) {
             props.put(PRODUCER_BATCH_SIZE_CONFIG, PRODUCER_BATCH_SIZE_DEFAULT);

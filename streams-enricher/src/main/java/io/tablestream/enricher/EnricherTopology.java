@@ -65,8 +65,8 @@ public final class EnricherTopology {
     }
 
     /**
-     * External topics go through the configured converters; {@code internal} reads the Connect JSON that
-     * internal topics held before they took the compact form.
+     * External topics go through the configured converters; {@code internal} reads internal values stored as
+     * Connect JSON, so state kept in that form stays readable.
      */
     private record TopicSerdes(ConverterSerde keys, ConverterSerde values, ConnectJsonSerde internal) {
     }
