@@ -10,7 +10,9 @@ import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.connect.data.SchemaAndValue;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyConfig;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Joined;
 import org.apache.kafka.streams.kstream.KStream;
@@ -25,6 +27,7 @@ import org.apache.kafka.streams.state.Stores;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Properties;
 import java.util.function.Function;
 
 /**
@@ -52,7 +55,13 @@ public final class EnricherTopology {
     private EnricherTopology() {
     }
 
-    public static Topology build(StreamsBuilder builder, EnricherConfig config) {
+    /**
+     * The builder gets the Streams settings too, so settings that shape what it builds (e.g.
+     * {@code default.dsl.store}, {@code dsl.store.suppliers.class}) apply as the file asks.
+     */
+    public static Topology build(EnricherConfig config) {
+        Properties props = config.streamsProperties();
+        StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(props)));
         TopicSerdes serdes = new TopicSerdes(new ConverterSerde(config.keyConverter()),
                 new ConverterSerde(config.valueConverter()), ConnectJsonSerde.forValues());
         boolean table = config.lookups().get(0).semantics() == Semantics.TABLE;
@@ -61,7 +70,7 @@ public final class EnricherTopology {
         } else {
             buildStream(builder, config, serdes);
         }
-        return builder.build(config.streamsProperties());
+        return builder.build(props);
     }
 
     /**
