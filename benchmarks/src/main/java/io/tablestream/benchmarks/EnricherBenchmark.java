@@ -4,6 +4,7 @@ import io.tablestream.enricher.EnricherApp;
 import io.tablestream.enricher.EnricherConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -29,7 +30,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
+import java.util.function.ToLongFunction;
 
 /**
  * Enricher throughput with exactly_once_v2: orders joined with customers in each lookup semantics, beside a plain
@@ -149,6 +152,16 @@ final class EnricherBenchmark {
 
     /** Reads the output as a read_committed consumer until it has seen {@code expected} records. */
     private void countCommitted(String topic, long expected) {
+        long[] seen = {0};
+        readCommitted(topic, expected, "records", records -> seen[0] += records.count());
+    }
+
+    /**
+     * Polls {@code topic} from the start as a read_committed consumer, handing each batch to {@code progress},
+     * until it answers at least {@code expected} ({@code what} names the count in the timeout's message).
+     */
+    private void readCommitted(String topic, long expected, String what,
+                               ToLongFunction<ConsumerRecords<byte[], byte[]>> progress) {
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, env.bootstrap(),
                 ConsumerConfig.GROUP_ID_CONFIG, "bench-count-" + UUID.randomUUID(),
@@ -156,14 +169,15 @@ final class EnricherBenchmark {
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
                 new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             consumer.subscribe(List.of(topic));
-            long seen = 0;
+            long done = 0;
             Duration timeout = BenchEnvironment.timeoutFor(expected);
             long deadline = System.nanoTime() + timeout.toNanos();
-            while (seen < expected) {
+            while (done < expected) {
                 if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException(topic + " got " + seen + " of " + expected + " within " + timeout);
+                    throw new IllegalStateException(topic + " got " + done + " of " + expected + " " + what
+                            + " within " + timeout);
                 }
-                seen += consumer.poll(Duration.ofMillis(100)).count();
+                done = progress.applyAsLong(consumer.poll(Duration.ofMillis(100)));
             }
         }
     }
@@ -171,18 +185,44 @@ final class EnricherBenchmark {
     /**
      * The CPU time of the app's threads (stream threads and their clients' network threads, all named after the
      * application id): on a machine shared with other work the records/s swing with the load, the CPU time a
-     * record costs much less.
+     * record costs much less. Split by kind of thread, since a change may move work between them. RocksDB's own
+     * background threads are not Java threads and not counted.
      */
     private void printCpu(String applicationId) {
+        printCpu(applicationId, applicationId, Map.of());
+    }
+
+    /**
+     * Prints the CPU time of the threads whose name contains {@code threadNamePart} plus {@code moreNanos} (CPU
+     * time of other threads, by kind), per order.
+     */
+    private void printCpu(String label, String threadNamePart, Map<String, Long> moreNanos) {
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-        long nanos = 0;
+        Map<String, Long> byKind = new TreeMap<>(moreNanos);
         for (ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
-            if (info != null && info.getThreadName().contains(applicationId)) {
-                nanos += Math.max(0, threads.getThreadCpuTime(info.getThreadId()));
+            if (info != null && info.getThreadName().contains(threadNamePart)) {
+                byKind.merge(threadKind(info.getThreadName()), Math.max(0, threads.getThreadCpuTime(
+                        info.getThreadId())), Long::sum);
             }
         }
-        System.out.printf("CPU %s: %.1f s on its threads, %.0f µs per order%n", applicationId, nanos / 1e9,
-                nanos / 1e3 / rows);
+        long nanos = byKind.values().stream().mapToLong(Long::longValue).sum();
+        StringBuilder kinds = new StringBuilder();
+        byKind.forEach((kind, kindNanos) -> kinds.append(String.format(", %s %.0f", kind, kindNanos / 1e3 / rows)));
+        System.out.printf("CPU %s: %.1f s on its threads, %.0f µs per order (µs per order by thread%s)%n",
+                label, nanos / 1e9, nanos / 1e3 / rows, kinds);
+    }
+
+    private static String threadKind(String threadName) {
+        if (threadName.startsWith("kafka-producer-network-thread")) {
+            return "producer network";
+        }
+        if (threadName.contains("GlobalStreamThread")) {
+            return "global";
+        }
+        if (threadName.matches(".*StreamThread-\\d+")) {
+            return "stream";
+        }
+        return "other";
     }
 
     private static final byte[] WITH_CUSTOMER = "\"customer_name\":\"".getBytes(StandardCharsets.UTF_8);
@@ -192,31 +232,18 @@ final class EnricherBenchmark {
      * value, one with the customer's fields.
      */
     private void countEnrichedKeys(String topic, long expected) {
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, env.bootstrap(),
-                ConsumerConfig.GROUP_ID_CONFIG, "bench-count-" + UUID.randomUUID(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            consumer.subscribe(List.of(topic));
-            Set<ByteBuffer> enriched = new HashSet<>();
-            Duration timeout = BenchEnvironment.timeoutFor(expected);
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (enriched.size() < expected) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException(topic + " got " + enriched.size() + " of " + expected
-                            + " orders with their customer within " + timeout);
-                }
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(100))) {
-                    ByteBuffer key = ByteBuffer.wrap(record.key());
-                    if (record.value() != null && indexOf(record.value(), WITH_CUSTOMER) >= 0) {
-                        enriched.add(key);
-                    } else {
-                        enriched.remove(key);
-                    }
+        Set<ByteBuffer> enriched = new HashSet<>();
+        readCommitted(topic, expected, "orders with their customer", records -> {
+            for (ConsumerRecord<byte[], byte[]> record : records) {
+                ByteBuffer key = ByteBuffer.wrap(record.key());
+                if (record.value() != null && indexOf(record.value(), WITH_CUSTOMER) >= 0) {
+                    enriched.add(key);
+                } else {
+                    enriched.remove(key);
                 }
             }
-        }
+            return enriched.size();
+        });
     }
 
     private static int indexOf(byte[] bytes, byte[] part) {
@@ -243,6 +270,7 @@ final class EnricherBenchmark {
             });
         }
         long start = System.nanoTime();
+        long startCpu = ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
         try (KafkaConsumer<byte[], byte[]> consumer = consumer();
              KafkaProducer<byte[], byte[]> producer = BenchEnvironment.producer(env.bootstrap())) {
             drain(consumer, ORDERS, record -> {
@@ -256,9 +284,14 @@ final class EnricherBenchmark {
                 producer.send(new ProducerRecord<>(output, record.key(), values.fromConnectData(output, ENRICHED, enriched)));
             });
             producer.flush();
+            double recordsPerSecond = rows / CopyBenchmark.seconds(start);
+            // The loop's consumer works on this thread; its producer on a network thread named after its client id.
+            String producerId = producer.metrics().keySet().iterator().next().tags().get("client-id");
+            printCpu("reference loop", "| " + producerId, Map.of("loop (consume, convert, lookup, send)",
+                    ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() - startCpu));
+            keys.close();
+            return recordsPerSecond;
         }
-        keys.close();
-        return rows / CopyBenchmark.seconds(start);
     }
 
     private KafkaConsumer<byte[], byte[]> consumer() {

@@ -58,18 +58,22 @@ final class BadRecords {
         return null;
     }
 
-    private static BadRecords from(Map<String, ?> configs) {
-        return configs.get(INSTANCE_CONFIG) instanceof BadRecords records ? records : new BadRecords();
-    }
-
-    /** Kafka Streams' log-and-fail for records that cannot be deserialized, noting the record. */
-    public static final class StopOnUnreadable extends LogAndFailExceptionHandler {
+    /**
+     * Kafka Streams' log-and-fail, for records that cannot be deserialized and for records a processor fails on,
+     * noting each record. One class serves both handler settings, so both note records the same way.
+     */
+    public static final class StopOnBadRecord implements DeserializationExceptionHandler, ProcessingExceptionHandler {
+        private final LogAndFailExceptionHandler unreadable = new LogAndFailExceptionHandler();
+        private final LogAndFailProcessingExceptionHandler unprocessable = new LogAndFailProcessingExceptionHandler();
         private BadRecords badRecords = new BadRecords();
 
         @Override
         public void configure(Map<String, ?> configs) {
-            super.configure(configs);
-            badRecords = from(configs);
+            unreadable.configure(configs);
+            unprocessable.configure(configs);
+            if (configs.get(INSTANCE_CONFIG) instanceof BadRecords records) {
+                badRecords = records;
+            }
         }
 
         @Override
@@ -77,18 +81,7 @@ final class BadRecords {
                                                                     ConsumerRecord<byte[], byte[]> record,
                                                                     Exception exception) {
             badRecords.add(new BadRecord(context.topic(), context.partition(), context.offset(), null, exception));
-            return super.handleError(context, record, exception);
-        }
-    }
-
-    /** Kafka Streams' log-and-fail for records a processor fails on, noting the record. */
-    public static final class StopOnUnprocessable extends LogAndFailProcessingExceptionHandler {
-        private BadRecords badRecords = new BadRecords();
-
-        @Override
-        public void configure(Map<String, ?> configs) {
-            super.configure(configs);
-            badRecords = from(configs);
+            return unreadable.handleError(context, record, exception);
         }
 
         @Override
@@ -96,7 +89,7 @@ final class BadRecords {
                                                                Exception exception) {
             badRecords.add(new BadRecord(context.topic(), context.partition(), context.offset(),
                     context.processorNodeId(), exception));
-            return super.handleError(context, record, exception);
+            return unprocessable.handleError(context, record, exception);
         }
     }
 }

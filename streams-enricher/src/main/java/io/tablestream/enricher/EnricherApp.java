@@ -3,7 +3,6 @@ package io.tablestream.enricher;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.TopologyDescription;
@@ -113,7 +112,7 @@ public final class EnricherApp {
 
     /** The topology as Kafka Streams describes it, or as a Mermaid flowchart. */
     static String describe(EnricherConfig config, boolean mermaid) {
-        TopologyDescription description = EnricherTopology.build(new StreamsBuilder(), config).describe();
+        TopologyDescription description = EnricherTopology.build(config).describe();
         return mermaid ? TopologyMermaid.render(description) : description.toString();
     }
 
@@ -144,7 +143,7 @@ public final class EnricherApp {
      * {@link StreamThreadFailureHandler}).
      */
     static KafkaStreams create(EnricherConfig config, StreamThreadFailureHandler failures, Runnable onError) {
-        Topology topology = EnricherTopology.build(new StreamsBuilder(), config);
+        Topology topology = EnricherTopology.build(config);
         log.info("Topology:\n{}", topology.describe());
         Properties props = config.streamsProperties();
         props.put(BadRecords.INSTANCE_CONFIG, failures.badRecords());

@@ -3,6 +3,7 @@ package io.tablestream.enricher;
 import io.tablestream.enricher.LookupSpec.JoinType;
 import io.tablestream.enricher.LookupSpec.Semantics;
 import io.tablestream.jdbc.ConfigEnum;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -87,6 +88,9 @@ public final class EnricherConfig extends AbstractConfig {
             "semantics", "grace.ms", "history.retention.ms", "wait.ms");
     public static final long HISTORY_RETENTION_MS_DEFAULT = Duration.ofHours(1).toMillis();
     public static final long WAIT_MS_DEFAULT = Duration.ofMinutes(10).toMillis();
+    /** The producers' batch size unless the file sets one (Kafka's default is 16 KiB). */
+    static final String PRODUCER_BATCH_SIZE_CONFIG = StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG);
+    static final int PRODUCER_BATCH_SIZE_DEFAULT = 262_144;
     private static final Pattern LOOKUP_NAME = Pattern.compile("[A-Za-z0-9_-]+");
 
     public static final String KEY_CONVERTER_CONFIG = "key.converter";
@@ -403,9 +407,9 @@ public final class EnricherConfig extends AbstractConfig {
         String deadLetterTopic = deadLetterTopic();
         if (deadLetterTopic == null) {
             props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
-                    BadRecords.StopOnUnreadable.class.getName());
+                    BadRecords.StopOnBadRecord.class.getName());
             props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
-                    BadRecords.StopOnUnprocessable.class.getName());
+                    BadRecords.StopOnBadRecord.class.getName());
         } else {
             props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, deadLetterTopic);
             props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
@@ -417,6 +421,15 @@ public final class EnricherConfig extends AbstractConfig {
                 DefaultProductionExceptionHandler.class.getName());
         // Kafka 5.0's default, and Streams warns without it.
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, "true");
+        // Each input record is written two to five times (internal topics, changelogs, output), and a 16 KiB
+        // batch holds only about 16 records in Connect JSON with schemas: small batches cost the producer, its
+        // network thread and the broker more than the join itself. A batch leaves after linger.ms (Streams: 100 ms)
+        // or at the next commit whether full or not, so bigger batches add no latency. A batch.size in the file,
+        // prefixed or not, wins.
+        if (!originals().containsKey(ProducerConfig.BATCH_SIZE_CONFIG)
+                && !originals().containsKey(PRODUCER_BATCH_SIZE_CONFIG)) {
+            props.put(PRODUCER_BATCH_SIZE_CONFIG, PRODUCER_BATCH_SIZE_DEFAULT);
+        }
         originals().forEach((key, value) -> {
             if (!isEnricherKey(key) && value != null) {
                 props.put(key, value);

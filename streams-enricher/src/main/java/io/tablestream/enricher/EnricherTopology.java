@@ -10,7 +10,9 @@ import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.connect.data.SchemaAndValue;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyConfig;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Joined;
 import org.apache.kafka.streams.kstream.KStream;
@@ -25,6 +27,7 @@ import org.apache.kafka.streams.state.Stores;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Properties;
 import java.util.function.Function;
 
 /**
@@ -52,7 +55,13 @@ public final class EnricherTopology {
     private EnricherTopology() {
     }
 
-    public static Topology build(StreamsBuilder builder, EnricherConfig config) {
+    /**
+     * The builder gets the Streams settings too, so settings that shape what it builds (e.g.
+     * {@code default.dsl.store}, {@code dsl.store.suppliers.class}) apply as the file asks.
+     */
+    public static Topology build(EnricherConfig config) {
+        Properties props = config.streamsProperties();
+        StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(props)));
         TopicSerdes serdes = new TopicSerdes(new ConverterSerde(config.keyConverter()),
                 new ConverterSerde(config.valueConverter()), ConnectJsonSerde.forValues());
         boolean table = config.lookups().get(0).semantics() == Semantics.TABLE;
@@ -61,10 +70,13 @@ public final class EnricherTopology {
         } else {
             buildStream(builder, config, serdes);
         }
-        return builder.build(config.streamsProperties());
+        return builder.build(props);
     }
 
-    /** External topics go through the configured converters; internal ones always hold Connect JSON. */
+    /**
+     * External topics go through the configured converters; {@code internal} reads internal values stored as
+     * Connect JSON, so state kept in that form stays readable.
+     */
     private record TopicSerdes(ConverterSerde keys, ConverterSerde values, ConnectJsonSerde internal) {
     }
 
@@ -81,8 +93,8 @@ public final class EnricherTopology {
         for (LookupSpec lookup : config.lookups()) {
             EnrichingJoiner joiner = new EnrichingJoiner(inputTopic, lookup);
             records = lookup.semantics() == Semantics.GLOBAL
-                    ? joinGlobal(builder, records, lookup, joiner, serdes, inputTopic)
-                    : joinVersioned(builder, records, lookup, joiner, serdes, inputTopic);
+                    ? joinGlobal(builder, records, lookup, joiner, serdes)
+                    : joinVersioned(builder, records, lookup, joiner, serdes);
         }
         records.map((key, record) -> KeyValue.pair(record.key(), record.value()), Named.as("restore-original-key"))
                 .to(config.outputTopic(), Produced.with(Serdes.ByteArray(),
@@ -99,7 +111,7 @@ public final class EnricherTopology {
     private static KStream<String, OriginalRecord> joinVersioned(StreamsBuilder builder,
                                                                  KStream<?, OriginalRecord> records,
                                                                  LookupSpec lookup, EnrichingJoiner joiner,
-                                                                 TopicSerdes serdes, String inputTopic) {
+                                                                 TopicSerdes serdes) {
         String name = lookup.name();
         Serde<String> joinKeys = Serdes.String();
         // Records cross the repartition topics and lookup rows are read from the store once per record:
@@ -118,7 +130,7 @@ public final class EnricherTopology {
             joined = joined.withGracePeriod(Duration.ofMillis(lookup.graceMs()));
         }
         KStream<String, Object> outcomes = records
-                .process(new JoinKeyRouter(inputTopic, lookup), Named.as(name + "-route-by-join-key"))
+                .process(new JoinKeyRouter(joiner), Named.as(name + "-route-by-join-key"))
                 .repartition(Repartitioned.<String, OriginalRecord>as(name + INPUT_REPARTITION_SUFFIX)
                         .withKeySerde(joinKeys).withValueSerde(originalRecords))
                 .leftJoin(lookupTable, (record, row) -> (Object) JoinOutcome.of(joiner, record, row), joined);
@@ -134,12 +146,12 @@ public final class EnricherTopology {
 
     private static <K> KStream<K, OriginalRecord> joinGlobal(StreamsBuilder builder,
                                                              KStream<K, OriginalRecord> records,
-                                                         LookupSpec lookup, EnrichingJoiner joiner, TopicSerdes serdes,
-                                                         String inputTopic) {
-        builder.addGlobalStore(GlobalLookup.store(lookup, serdes.internal()), lookup.topic(),
+                                                             LookupSpec lookup, EnrichingJoiner joiner,
+                                                             TopicSerdes serdes) {
+        builder.addGlobalStore(GlobalLookup.store(lookup, new CompactValueSerde()), lookup.topic(),
                 Consumed.with(serdes.keys(), serdes.values()).withName(lookup.name() + "-read-lookup-topic"),
                 () -> new GlobalLookup.Updater(lookup, joiner));
-        return records.processValues(() -> new GlobalLookup.Join<>(inputTopic, lookup, joiner),
+        return records.processValues(() -> new GlobalLookup.Join<>(joiner),
                 Named.as(lookup.name() + "-join-global-lookup-table"));
     }
 
@@ -175,8 +187,7 @@ public final class EnricherTopology {
                                             name + LOOKUP_STORE_SUFFIX)
                                     .withKeySerde(Serdes.String())
                                     .withValueSerde(compact).withCachingDisabled());
-            Function<SchemaAndValue, String> foreignKey = value -> JoinKeys.ofStreamValue(
-                    JoinKeys.streamStruct(value, inputTopic), lookup.joinField(), inputTopic);
+            Function<SchemaAndValue, String> foreignKey = joiner::joinKey;
             TableJoined<Bytes, String> tableJoined = TableJoined.as(name + "-fk-join");
             boolean last = lookup == lookups.get(lookups.size() - 1);
             if (last) {

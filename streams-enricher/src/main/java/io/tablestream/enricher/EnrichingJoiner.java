@@ -56,8 +56,20 @@ final class EnrichingJoiner {
 
     /** Whether the record's value has a (non-null) join field. */
     boolean hasJoinKey(OriginalRecord record) {
-        return JoinKeys.ofStreamValue(JoinKeys.streamStruct(record.value(), inputTopic), lookup.joinField(),
-                inputTopic) != null;
+        return joinKey(record.value()) != null;
+    }
+
+    /** The canonical join key of a stream value; null when its join field is null. */
+    String joinKey(SchemaAndValue value) {
+        return JoinKeys.ofStreamValue(JoinKeys.streamStruct(value, inputTopic), lookup.joinField(), inputTopic);
+    }
+
+    LookupSpec lookup() {
+        return lookup;
+    }
+
+    String inputTopic() {
+        return inputTopic;
     }
 
     /** The enriched value, or null under an inner join without lookup row. */
@@ -65,8 +77,7 @@ final class EnrichingJoiner {
         Struct input = JoinKeys.streamStruct(value, inputTopic);
         // A record with a null join field is routed by its previous join key to keep its order; any row
         // found under that key is not its lookup row.
-        boolean hasJoinKey = JoinKeys.ofStreamValue(input, lookup.joinField(), inputTopic) != null;
-        Struct lookupRow = hasJoinKey ? lookupStruct(lookupValue) : null;
+        Struct lookupRow = joinKey(value) != null ? lookupStruct(lookupValue) : null;
         if (lookupRow == null && lookup.joinType() == JoinType.INNER) {
             return null;
         }

@@ -25,7 +25,11 @@ final class GlobalLookup {
     private GlobalLookup() {
     }
 
-    static StoreBuilder<KeyValueStore<String, SchemaAndValue>> store(LookupSpec lookup, ConnectJsonSerde values) {
+    /**
+     * Each stream record reads its row from this store, so rows are kept in the compact form (Connect JSON
+     * written by an earlier build stays readable).
+     */
+    static StoreBuilder<KeyValueStore<String, SchemaAndValue>> store(LookupSpec lookup, CompactValueSerde values) {
         // Global stores are restored from the lookup topic itself, so they have no changelog.
         return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(lookup.name() + STORE_SUFFIX),
                 Serdes.String(), values).withLoggingDisabled();
@@ -68,22 +72,18 @@ final class GlobalLookup {
 
     /** Enriches each record with the current row of its join key; drops inner-join misses. */
     static final class Join<K> implements FixedKeyProcessor<K, OriginalRecord, OriginalRecord> {
-        private final String inputTopic;
-        private final LookupSpec lookup;
         private final EnrichingJoiner joiner;
         private FixedKeyProcessorContext<K, OriginalRecord> context;
         private KeyValueStore<String, SchemaAndValue> rows;
 
-        Join(String inputTopic, LookupSpec lookup, EnrichingJoiner joiner) {
-            this.inputTopic = inputTopic;
-            this.lookup = lookup;
+        Join(EnrichingJoiner joiner) {
             this.joiner = joiner;
         }
 
         @Override
         public void init(FixedKeyProcessorContext<K, OriginalRecord> context) {
             this.context = context;
-            rows = context.getStateStore(lookup.name() + STORE_SUFFIX);
+            rows = context.getStateStore(joiner.lookup().name() + STORE_SUFFIX);
         }
 
         @Override
@@ -91,8 +91,7 @@ final class GlobalLookup {
             OriginalRecord original = record.value();
             SchemaAndValue row = null;
             if (!original.isTombstone()) {
-                String joinKey = JoinKeys.ofStreamValue(JoinKeys.streamStruct(original.value(), inputTopic),
-                        lookup.joinField(), inputTopic);
+                String joinKey = joiner.joinKey(original.value());
                 row = joinKey == null ? null : rows.get(joinKey);
             }
             OriginalRecord joined = joiner.joinRecord(original, row);

@@ -32,16 +32,13 @@ final class JoinKeyRouter implements ProcessorSupplier<Object, OriginalRecord, S
 
     private static final Logger log = LoggerFactory.getLogger(JoinKeyRouter.class);
 
-    private final String inputTopic;
-    private final String joinField;
-    private final JoinType joinType;
+    /** Computes the join keys; its lookup and input topic are the router's too. */
+    private final EnrichingJoiner joiner;
     private final String storeName;
 
-    JoinKeyRouter(String inputTopic, LookupSpec lookup) {
-        this.inputTopic = inputTopic;
-        this.joinField = lookup.joinField();
-        this.joinType = lookup.joinType();
-        this.storeName = lookup.name() + STORE_SUFFIX;
+    JoinKeyRouter(EnrichingJoiner joiner) {
+        this.joiner = joiner;
+        this.storeName = joiner.lookup().name() + STORE_SUFFIX;
     }
 
     @Override
@@ -71,18 +68,18 @@ final class JoinKeyRouter implements ProcessorSupplier<Object, OriginalRecord, S
             Bytes storeKey = key == null ? null : Bytes.wrap(key);
             if (record.value().isTombstone()) {
                 if (key == null) {
-                    log.debug("Dropping a tombstone without key from topic '{}': nothing to delete", inputTopic);
+                    log.debug("Dropping a tombstone without key from topic '{}': nothing to delete",
+                            joiner.inputTopic());
                     return;
                 }
                 String lastRoute = lastRoutes.delete(storeKey);
                 context.forward(record.withKey(lastRoute != null ? lastRoute : fallbackRoute(key)));
                 return;
             }
-            String joinKey = JoinKeys.ofStreamValue(JoinKeys.streamStruct(record.value().value(), inputTopic),
-                    joinField, inputTopic);
-            if (joinKey == null && joinType == JoinType.INNER) {
+            String joinKey = joiner.joinKey(record.value().value());
+            if (joinKey == null && joiner.lookup().joinType() == JoinType.INNER) {
                 log.debug("Dropping a record of topic '{}' whose {} is null: an inner join needs a lookup row",
-                        inputTopic, joinField);
+                        joiner.inputTopic(), joiner.lookup().joinField());
                 return;
             }
             String lastRoute = storeKey == null ? null : lastRoutes.get(storeKey);

@@ -45,9 +45,9 @@ class EnricherConfigTest {
         assertEquals("tablestream-enricher", streams.get(StreamsConfig.APPLICATION_ID_CONFIG));
         assertEquals("kafka-1:9092,kafka-2:9092", streams.get(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG));
         assertEquals("exactly_once_v2", streams.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));
-        assertEquals(BadRecords.StopOnUnreadable.class.getName(),
+        assertEquals(BadRecords.StopOnBadRecord.class.getName(),
                 streams.get(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG));
-        assertEquals(BadRecords.StopOnUnprocessable.class.getName(),
+        assertEquals(BadRecords.StopOnBadRecord.class.getName(),
                 streams.get(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG));
         assertEquals(DefaultProductionExceptionHandler.class.getName(),
                 streams.get(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG));
@@ -68,6 +68,21 @@ class EnricherConfigTest {
         for (String enricherKey : List.of("input.topic", "lookup.topic", "output.topic", "join.field")) {
             assertFalse(streams.containsKey(enricherKey), enricherKey);
         }
+    }
+
+    @Test
+    void producersBatchUpTo256KiBUnlessTheFileSetsABatchSize() {
+        assertEquals(262_144, new EnricherConfig(required()).streamsProperties().get("producer.batch.size"));
+
+        Map<String, String> unprefixed = required();
+        unprefixed.put("batch.size", "32768");
+        Properties streams = new EnricherConfig(unprefixed).streamsProperties();
+        assertEquals("32768", streams.get("batch.size"));
+        assertFalse(streams.containsKey("producer.batch.size"), "the file's batch.size must reach the producer");
+
+        Map<String, String> prefixed = required();
+        prefixed.put("producer.batch.size", "65536");
+        assertEquals("65536", new EnricherConfig(prefixed).streamsProperties().get("producer.batch.size"));
     }
 
     @Test

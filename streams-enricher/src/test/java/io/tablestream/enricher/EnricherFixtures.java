@@ -4,7 +4,6 @@ import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaBuilder;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.json.JsonConverter;
-import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.TopologyTestDriver;
 
 import java.nio.file.Path;
@@ -32,7 +31,7 @@ final class EnricherFixtures {
     }
 
     static TopologyTestDriver driver(EnricherConfig config) {
-        return new TopologyTestDriver(EnricherTopology.build(new StreamsBuilder(), config), config.streamsProperties());
+        return new TopologyTestDriver(EnricherTopology.build(config), config.streamsProperties());
     }
 
     static byte[] idKey(String topic, int id) {

@@ -10,7 +10,6 @@ import org.apache.kafka.connect.data.SchemaBuilder;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.data.Timestamp;
 import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.Topology;
@@ -38,6 +37,7 @@ import static io.tablestream.enricher.EnricherFixtures.enrichedValue;
 import static io.tablestream.enricher.EnricherFixtures.idKey;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -314,8 +314,18 @@ class EnricherTopologyTest {
     }
 
     @Test
+    void theStoreTypeTheFileAsksForReachesTheTablesKafkaStreamsBuilds() {
+        EnricherConfig config = config(Map.of("lookup.semantics", "table", "default.dsl.store", "in_memory"));
+
+        try (TopologyTestDriver driver = driver(config)) {
+            assertFalse(driver.getTimestampedKeyValueStore(EnricherTopology.INPUT_TABLE_STORE).persistent(),
+                    "default.dsl.store=in_memory must give an in-memory input table");
+        }
+    }
+
+    @Test
     void topologyNamesAreStable() {
-        Topology topology = EnricherTopology.build(new StreamsBuilder(), config(Map.of()));
+        Topology topology = EnricherTopology.build(config(Map.of()));
 
         String description = topology.describe().toString();
 
