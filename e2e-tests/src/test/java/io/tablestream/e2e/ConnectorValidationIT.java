@@ -52,6 +52,17 @@ record ConnectorValidationIT(Stack stack) {
     }
 
     @Test
+    void optionsTheModeDoesNotReadAreNotVisible() {
+        Map<String, String> config = validSource();
+        config.put("mode", "cdc");
+        config.remove("incrementing.column.name");
+        JsonNode result = stack.rest().validate("PostgresSourceConnector", config);
+        assertEquals(true, ValidationErrors.field(result, "slot.name").get("visible").asBoolean());
+        assertEquals(false, ValidationErrors.field(result, "poll.interval.ms").get("visible").asBoolean());
+        assertEquals(false, ValidationErrors.field(result, "incrementing.column.name").get("visible").asBoolean());
+    }
+
+    @Test
     void missingConnectionUrlIsReportedOnThatField() {
         Map<String, String> config = validSource();
         config.remove("connection.url");

@@ -13,12 +13,17 @@ public final class ValidationErrors {
     private ValidationErrors() {
     }
 
-    /** The errors on {@code field}; fails when the answer has no such field. */
-    public static List<String> errors(JsonNode validation, String field) {
-        JsonNode entry = StreamSupport.stream(validation.get("configs").spliterator(), false)
+    /** The answer's value entry of {@code field} (name, value, errors, visible, ...); fails when it has none. */
+    public static JsonNode field(JsonNode validation, String field) {
+        return StreamSupport.stream(validation.get("configs").spliterator(), false)
                 .map(c -> c.get("value"))
                 .filter(v -> field.equals(v.get("name").asText()))
                 .findFirst().orElseThrow(() -> new AssertionError("no field " + field + " in " + validation));
+    }
+
+    /** The errors on {@code field}; fails when the answer has no such field. */
+    public static List<String> errors(JsonNode validation, String field) {
+        JsonNode entry = field(validation, field);
         return StreamSupport.stream(entry.get("errors").spliterator(), false).map(JsonNode::asText).toList();
     }
 

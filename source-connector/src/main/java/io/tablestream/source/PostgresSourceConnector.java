@@ -46,6 +46,9 @@ public class PostgresSourceConnector extends SourceConnector {
         this.props = Map.copyOf(props);
         this.config = new PostgresSourceConfig(props);
         ConfluentKeys.logIgnored(config);
+        for (String key : ModeScope.unread(config.mode(), props)) {
+            log.warn(ModeScope.unreadWarning(config.mode(), key));
+        }
         if (config.mode() != Mode.QUERY && !config.pollsQuery()) {
             monitor = new TableMonitor(ConnectionConfig.jdbi(config), config.tableSelector(), config.tablePollIntervalMs(),
                     context::requestTaskReconfiguration);
@@ -117,6 +120,7 @@ public class PostgresSourceConnector extends SourceConnector {
         if (chosen == null) {
             return result;
         }
+        values.forEach((key, value) -> value.visible(ModeScope.reads(chosen, key)));
         if (chosen == Mode.CDC) {
             CdcValidation.check(values, connectorConfigs);
         }

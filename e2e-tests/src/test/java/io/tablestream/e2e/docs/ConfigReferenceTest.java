@@ -2,6 +2,7 @@ package io.tablestream.e2e.docs;
 
 import io.tablestream.enricher.EnricherConfig;
 import io.tablestream.sink.PostgresSinkConfig;
+import io.tablestream.source.ModeScope;
 import io.tablestream.source.PostgresSourceConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.junit.jupiter.api.Test;
@@ -14,6 +15,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -30,22 +32,23 @@ class ConfigReferenceTest {
     @Test
     void sourceConnectorPageIsUpToDate() throws IOException {
         check("source-connector.md", "Source connector configuration", "io.tablestream.source.PostgresSourceConnector",
-                PostgresSourceConfig.CONFIG_DEF);
+                PostgresSourceConfig.CONFIG_DEF, ModeScope::describe);
     }
 
     @Test
     void sinkConnectorPageIsUpToDate() throws IOException {
         check("sink-connector.md", "Sink connector configuration", "io.tablestream.sink.PostgresSinkConnector",
-                PostgresSinkConfig.CONFIG_DEF);
+                PostgresSinkConfig.CONFIG_DEF, null);
     }
 
     @Test
     void enricherPageIsUpToDate() throws IOException {
-        check("enricher.md", "Enricher configuration", null, EnricherConfig.CONFIG_DEF);
+        check("enricher.md", "Enricher configuration", null, EnricherConfig.CONFIG_DEF, null);
     }
 
-    private static void check(String file, String title, String connectorClass, ConfigDef def) throws IOException {
-        String rendered = render(title, connectorClass, def);
+    private static void check(String file, String title, String connectorClass, ConfigDef def,
+                              Function<String, String> modes) throws IOException {
+        String rendered = render(title, connectorClass, def, modes);
         Path page = DOCS.resolve(file);
         if (Boolean.getBoolean("tablestream.docs.update")) {
             Files.createDirectories(DOCS);
@@ -56,8 +59,11 @@ class ConfigReferenceTest {
                 + "-Dtablestream.docs.update=true (see ConfigReferenceTest)");
     }
 
-    /** Markdown: one table per group, in the ConfigDef's order. */
-    static String render(String title, String connectorClass, ConfigDef def) {
+    /**
+     * Markdown: one table per group, in the ConfigDef's order; with {@code modes} (the source's modes that read an
+     * option, see ModeScope) a column of them.
+     */
+    static String render(String title, String connectorClass, ConfigDef def, Function<String, String> modes) {
         Map<String, List<ConfigDef.ConfigKey>> groups = new LinkedHashMap<>();
         for (ConfigDef.ConfigKey key : def.configKeys().values()) {
             if (key.internalConfig) {
@@ -75,11 +81,15 @@ class ConfigReferenceTest {
         }
         for (Map.Entry<String, List<ConfigDef.ConfigKey>> group : groups.entrySet()) {
             md.append("## ").append(group.getKey()).append("\n\n");
-            md.append("| option | type | default | valid values | importance | description |\n");
-            md.append("|---|---|---|---|---|---|\n");
+            md.append("| option |").append(modes == null ? "" : " modes |")
+                    .append(" type | default | valid values | importance | description |\n");
+            md.append("|---|").append(modes == null ? "" : "---|").append("---|---|---|---|---|\n");
             for (ConfigDef.ConfigKey key : group.getValue()) {
-                md.append("| `").append(key.name).append("` | ")
-                        .append(key.type.name().toLowerCase(java.util.Locale.ROOT)).append(" | ")
+                md.append("| `").append(key.name).append("` | ");
+                if (modes != null) {
+                    md.append(modes.apply(key.name)).append(" | ");
+                }
+                md.append(key.type.name().toLowerCase(java.util.Locale.ROOT)).append(" | ")
                         .append(defaultValue(key)).append(" | ")
                         .append(key.validator == null ? "" : cell(key.validator.toString())).append(" | ")
                         .append(key.importance == null ? "" : key.importance.name().toLowerCase(java.util.Locale.ROOT)).append(" | ")
