@@ -31,8 +31,13 @@ final class ChunkReader implements AutoCloseable {
                  TableProgress after) {
     }
 
-    private static final String WATERMARKS_SQL = "SELECT pg_current_snapshot()::text,"
-            + " pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::bigint";
+    /**
+     * The transaction snapshot and the high watermark: on a primary the WAL insert position, on a hot standby (in
+     * recovery, where no WAL is written) the position replayed so far (see {@link SnapshotWindow} for why either
+     * bounds the commits the snapshot sees). Asked per chunk, so a standby promoted meanwhile is followed.
+     */
+    private static final String WATERMARKS_SQL = "SELECT pg_current_snapshot()::text, pg_wal_lsn_diff(CASE WHEN"
+            + " pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_insert_lsn() END, '0/0')::bigint";
     /** What the schema is read from: columns and their types, the primary key and the replica identity. */
     private static final String FINGERPRINT_SQL = "SELECT c.relreplident::text || coalesce((SELECT string_agg(a.attname"
             + " || ':' || a.atttypid || ':' || a.atttypmod || ':' || a.attnotnull, ',' ORDER BY a.attnum) FROM"
@@ -139,10 +144,12 @@ final class ChunkReader implements AutoCloseable {
     }
 
     /**
-     * Writes a logical decoding message (not transactional, ignored by pgoutput): its WAL record lies past every
-     * watermark read before, so the stream moves past them even when nothing else is written. Flushed at once
-     * where the server can (PostgreSQL 17+): the walsender decodes only flushed WAL, and an unflushed record waits
-     * for the WAL writer (wal_writer_delay) or the next commit.
+     * On a primary, writes a logical decoding message (not transactional, ignored by pgoutput): its WAL record lies
+     * past every watermark read before, so the stream moves past them even when nothing else is written. Flushed at
+     * once where the server can (PostgreSQL 17+): the walsender decodes only flushed WAL, and an unflushed record
+     * waits for the WAL writer (wal_writer_delay) or the next commit. On a hot standby nothing can be written, and
+     * nothing needs to be: the watermarks there are replayed positions, which the standby's walsender decodes up to
+     * (and its keepalives report) without any further WAL.
      */
     void writeWatermarkMessage() {
         if (flushableMessages == null) {
@@ -150,9 +157,11 @@ final class ChunkReader implements AutoCloseable {
                     .mapTo(Boolean.class).one();
         }
         handle.createQuery(flushableMessages
-                        ? "SELECT pg_logical_emit_message(false, 'tablestream.snapshot', '', true)"
-                        : "SELECT pg_logical_emit_message(false, 'tablestream.snapshot', '')")
-                .mapTo(String.class).one();
+                        ? "SELECT CASE WHEN NOT pg_is_in_recovery() THEN"
+                        + " pg_logical_emit_message(false, 'tablestream.snapshot', '', true) END"
+                        : "SELECT CASE WHEN NOT pg_is_in_recovery() THEN"
+                        + " pg_logical_emit_message(false, 'tablestream.snapshot', '') END")
+                .mapTo(String.class).findOne();
     }
 
     private Chunk read(Handle h, TableId table, String topic, TableProgress progress, List<String> upTo,
