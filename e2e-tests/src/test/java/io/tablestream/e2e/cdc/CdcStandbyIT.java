@@ -141,6 +141,41 @@ class CdcStandbyIT {
         }
     }
 
+    /** The slot's exported snapshot is read on the standby, then the stream goes on from its consistent point. */
+    @Test
+    void initialSnapshotOnAHotStandby() {
+        String database = "cdc_standby_initial_it";
+        String name = "cdc-standby-initial";
+        String topic = name + ".items";
+        Jdbi primary = database(pair.primary(), database);
+        primary.useHandle(h -> h.execute("""
+                CREATE TABLE items (id int PRIMARY KEY, v text NOT NULL, n int NOT NULL);
+                INSERT INTO items SELECT g, 'v' || g, 0 FROM generate_series(1, 500) g;
+                CREATE PUBLICATION cdc_standby_initial FOR TABLE items"""));
+        pair.awaitReplayed(TIMEOUT);
+        Jdbi standby = Jdbi.create(() -> pair.standby().connect(database));
+        ChangeLog log = new ChangeLog(stack.kafka().bootstrapServers(), List.of(topic));
+        try {
+            stack.rest().createOrUpdateConnector(name, config(name, database, Map.of("snapshot.mode", "initial",
+                    "publication.autocreate.mode", "disabled")));
+            CdcFixture.awaitCondition("the slot on the standby", TIMEOUT, () -> {
+                pair.logStandbySnapshot();
+                Pause.millis(200);
+                return CdcFixture.slotActive(standby, "cdc_standby_initial");
+            });
+            log.await(c -> snapshotIds(c).size() >= 500, TIMEOUT, "the snapshot");
+            primary.useHandle(h -> h.execute("UPDATE items SET v = 'streamed' WHERE id = 7"));
+            List<Change> changes = log.await(c -> c.stream().anyMatch(r -> "u".equals(r.op())), TIMEOUT,
+                    "the streamed update");
+            assertEquals(java.util.stream.IntStream.rangeClosed(1, 500).boxed().toList(),
+                    snapshotIds(changes).stream().sorted().toList());
+            assertEquals(rows(primary), asRows(ChangeLog.finalState(changes, topic, "id")));
+        } finally {
+            log.close();
+            stack.rest().deleteConnectorIfExists(name);
+        }
+    }
+
     @Test
     void aPublicationThatWouldHaveToBeCreatedOnTheStandbyFailsTheTaskNamingTheFix() {
         String database = "cdc_standby_nopub_it";
