@@ -1,6 +1,7 @@
 package io.tablestream.e2e.cdc;
 
 import io.tablestream.e2e.cdc.ChangeLog.Change;
+import io.tablestream.testkit.ConnectRestException;
 import io.tablestream.testkit.Pause;
 import io.tablestream.testkit.PostgresServer;
 import io.tablestream.testkit.PostgresStandbyPair;
@@ -28,6 +29,7 @@ import javax.management.JMException;
 import javax.management.ObjectName;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -176,18 +178,30 @@ class CdcStandbyIT {
         }
     }
 
+    /**
+     * A publication the connector would have to create (refused by validation) or to alter (the task fails) on the
+     * standby: the error names publication.autocreate.mode and the statement to run on the primary.
+     */
     @Test
-    void aPublicationThatWouldHaveToBeCreatedOnTheStandbyFailsTheTaskNamingTheFix() {
+    void aPublicationThatWouldHaveToBeCreatedOrAlteredOnTheStandbyIsRefusedNamingTheFix() {
         String database = "cdc_standby_nopub_it";
         String name = "cdc-standby-nopub";
         Jdbi primary = database(pair.primary(), database);
-        primary.useHandle(h -> h.execute("CREATE TABLE items (id int PRIMARY KEY)"));
+        primary.useHandle(h -> h.execute("CREATE TABLE items (id int PRIMARY KEY); CREATE TABLE other (id int PRIMARY KEY)"));
         pair.awaitReplayed(TIMEOUT);
         try {
+            ConnectRestException refused = assertThrows(ConnectRestException.class,
+                    () -> stack.rest().createOrUpdateConnector(name, config(name, database, Map.of())));
+            assertTrue(refused.getMessage().contains("hot standby")
+                    && refused.getMessage().contains("publication.autocreate.mode=filtered cannot create it")
+                    && refused.getMessage().contains("publication.autocreate.mode=disabled"), refused.getMessage());
+
+            primary.useHandle(h -> h.execute("CREATE PUBLICATION cdc_standby_nopub FOR TABLE other"));
+            pair.awaitReplayed(TIMEOUT);
             stack.rest().createOrUpdateConnector(name, config(name, database, Map.of()));
             String trace = new CdcFixture(stack).awaitTaskFailure(name);
             assertTrue(trace.contains("hot standby") && trace.contains("publication.autocreate.mode=filtered")
-                    && trace.contains("CREATE PUBLICATION \"cdc_standby_nopub\" FOR TABLE")
+                    && trace.contains("ALTER PUBLICATION \"cdc_standby_nopub\" ADD TABLE \"public\".\"items\"")
                     && trace.contains("publication.autocreate.mode=disabled"), trace);
         } finally {
             stack.rest().deleteConnectorIfExists(name);
