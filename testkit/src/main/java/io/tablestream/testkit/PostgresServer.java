@@ -110,7 +110,8 @@ public final class PostgresServer implements AutoCloseable {
         return startEmbedded(dataDirectory, serverConfig, binariesJar);
     }
 
-    private static PostgresServer startEmbedded(Path dataDirectory, java.util.Map<String, String> serverConfig) {
+    /** {@link #startEmbedded(Path)} with {@code serverConfig} overriding the defaults. */
+    public static PostgresServer startEmbedded(Path dataDirectory, java.util.Map<String, String> serverConfig) {
         return startEmbedded(dataDirectory, serverConfig, null);
     }
 

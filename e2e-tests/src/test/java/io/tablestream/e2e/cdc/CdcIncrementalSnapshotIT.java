@@ -14,6 +14,7 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.json.JsonConverter;
 import org.jdbi.v3.core.Jdbi;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -28,6 +29,7 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -129,6 +131,25 @@ record CdcIncrementalSnapshotIT(Stack stack, CdcFixture cdc) {
                 second.stop();
             }
         }
+    }
+
+    /**
+     * A table without a primary key is read by page ranges, snapshot.max.threads of them at once, as a keyed table
+     * by key ranges: every row arrives, once.
+     */
+    @Test
+    void aTableWithoutAPrimaryKeyIsReadByPageRangesOnSeveralThreads() {
+        int rows = 5000;
+        String name = "cdc-incr-nokey";
+        cdc.database("cdc_incr_nokey_it", "CREATE TABLE log (n int NOT NULL, v text NOT NULL);"
+                + " INSERT INTO log SELECT g, 'v' || g FROM generate_series(1, " + rows + ") g; ANALYZE log");
+        cdc.deploy(name, "cdc_incr_nokey_it", "log", Map.of("incremental.snapshot.chunk.size", "200",
+                "snapshot.max.threads", "4"));
+        ChangeLog log = cdc.changeLog(name + ".log");
+        log.await(c -> c.size() >= rows, TIMEOUT, "every row");
+        List<Integer> read = log.readCommitted(TIMEOUT).stream().filter(c -> "r".equals(c.op()))
+                .map(c -> (Integer) c.value().get("n")).sorted().toList();
+        assertEquals(IntStream.rangeClosed(1, rows).boxed().toList(), read);
     }
 
     private ConnectWorker worker(String groupId) {

@@ -75,6 +75,8 @@ public class CdcSourceTask extends SourceTask {
     private SnapshotSignals signals;
     private boolean snapshotting;
     private boolean finished;
+    // Whether connection.url names a hot standby (in recovery): nothing is written there.
+    private boolean standby;
     private SourceTaskMetrics metrics;
     // Read by the metrics (JMX threads), written by the poll thread.
     private volatile long snapshotRowsRead = -1;
@@ -168,10 +170,14 @@ public class CdcSourceTask extends SourceTask {
         CdcOffset offset = resumeFrom != null ? resumeFrom
                 : CdcOffset.fromMap(context.offsetStorageReader().offset(settings.partition()));
         jdbi.useHandle(h -> {
+            standby = Replication.inRecovery(h);
+            if (standby) {
+                Replication.requireStandbySupport(h, cdc);
+            }
             if (cdc.slotFailover()) {
                 Replication.requireFailoverSupport(h);
             }
-            Replication.ensurePublication(h, cdc, withSignalTable(h, cdc, settings.tables()));
+            Replication.ensurePublication(h, cdc, withSignalTable(h, cdc, settings.tables()), standby);
             PartitionedTables.requirePublishedAsCaptured(h, cdc.publicationName(), settings.tables());
             settings.tables().forEach(table -> UnavailableValues.profile(h, table).warnIfLacking(log));
         });
@@ -305,7 +311,8 @@ public class CdcSourceTask extends SourceTask {
                 serverWalCheckedMs = now;
                 try {
                     serverWalLsn = settings.jdbi().withHandle(h -> h.createQuery(
-                            "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint").mapTo(Long.class).one());
+                            "SELECT pg_wal_lsn_diff(CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()"
+                            + " ELSE pg_current_wal_lsn() END, '0/0')::bigint").mapTo(Long.class).one());
                 } catch (JdbiException e) {
                     log.debug("Reading the server's WAL position failed; slot-lag-bytes keeps its last value: {}",
                             e.getMessage());
@@ -339,6 +346,7 @@ public class CdcSourceTask extends SourceTask {
                         cdc.slotName());
                 settings.jdbi().useHandle(h -> Replication.dropSlot(h, cdc.slotName()));
             }
+            logSlotCreationOnStandby();
             Replication.NewSlot created = Replication.createSlotWithSnapshot(config, cdc.slotName(), cdc.slotFailover());
             try {
                 log.info("Created slot {} at {}; reading the snapshot of {}", cdc.slotName(),
@@ -356,6 +364,7 @@ public class CdcSourceTask extends SourceTask {
         }
         LogSequenceNumber start = offset == null ? LogSequenceNumber.INVALID_LSN : LogSequenceNumber.valueOf(offset.lsn());
         if (!slot.exists()) {
+            logSlotCreationOnStandby();
             Replication.NewSlot created = Replication.createSlotWithSnapshot(config, cdc.slotName(), cdc.slotFailover());
             created.connection().close();
             start = created.consistentPoint();
@@ -372,6 +381,18 @@ public class CdcSourceTask extends SourceTask {
         incremental = new IncrementalSnapshot(settings, cdc.chunkSize(), RetryPolicy.of(config), config.batchMaxRows(),
                 incrementalMode ? settings.tables() : List.of(), storedProgress(settings.tables()), signalled);
         snapshotting = !incremental.idle();
+    }
+
+    /**
+     * A slot created on a standby is ready only once the standby replays a record of the transactions running on
+     * the primary: the primary logs one every 15 s while it writes, none while it is idle.
+     */
+    private void logSlotCreationOnStandby() {
+        if (standby) {
+            log.info("Creating slot {} on a hot standby: this waits for the primary's next record of its running"
+                    + " transactions (written every 15 s while the primary is busy, never while it is idle); run"
+                    + " SELECT pg_log_standby_snapshot() on the primary to write one now", settings.cdc().slotName());
+        }
     }
 
     /** The incremental snapshot progress stored for each table (absent: none). */

@@ -62,6 +62,12 @@ public final class CdcValidation {
                 values.get(ConnectionConfig.CONNECTION_USER_CONFIG).addErrorMessage("mode=cdc needs a user with the"
                         + " REPLICATION attribute: ALTER ROLE " + user + " WITH REPLICATION");
             }
+            boolean standby = "true".equals(single(c, "SELECT pg_is_in_recovery()::text", null));
+            if (standby && c.getMetaData().getDatabaseMajorVersion() < 16) {
+                url.addErrorMessage("connection.url names a hot standby running PostgreSQL "
+                        + c.getMetaData().getDatabaseProductVersion() + ": logical decoding on a standby needs"
+                        + " PostgreSQL 16 or later; connect to the primary");
+            }
             ConfigValue slot = values.get(CdcConfig.SLOT_NAME_CONFIG);
             String slotName = String.valueOf(slot.value());
             boolean slotExists = "1".equals(single(c, "SELECT count(*)::text FROM pg_replication_slots WHERE slot_name = ?", slotName));
@@ -72,6 +78,10 @@ public final class CdcValidation {
                         + " (SELECT slot_name, active FROM pg_replication_slots)");
             }
             ConfigValue failover = values.get(CdcConfig.SLOT_FAILOVER_CONFIG);
+            if (Boolean.TRUE.equals(failover.value()) && standby && !slotExists) {
+                failover.addErrorMessage(CdcConfig.SLOT_FAILOVER_CONFIG + "=true, but connection.url names a hot"
+                        + " standby, and a slot created on a standby cannot be a failover slot: set it to false");
+            }
             if (Boolean.TRUE.equals(failover.value()) && c.getMetaData().getDatabaseMajorVersion() < 17) {
                 failover.addErrorMessage(CdcConfig.SLOT_FAILOVER_CONFIG + "=true needs PostgreSQL 17 or later"
                         + " (failover slots); the server runs " + c.getMetaData().getDatabaseProductVersion()
@@ -79,12 +89,21 @@ public final class CdcValidation {
             }
             ConfigValue publication = values.get(CdcConfig.PUBLICATION_NAME_CONFIG);
             String publicationName = CdcConfig.publicationName(publication.value(), slot.value());
-            if (ConfigValues.valid(values, CdcConfig.PUBLICATION_AUTOCREATE_MODE_CONFIG, PublicationAutocreateMode.class)
-                    == PublicationAutocreateMode.DISABLED
-                    && "0".equals(single(c, "SELECT count(*)::text FROM pg_publication WHERE pubname = ?", publicationName))) {
+            PublicationAutocreateMode autocreate = ConfigValues.valid(values,
+                    CdcConfig.PUBLICATION_AUTOCREATE_MODE_CONFIG, PublicationAutocreateMode.class);
+            boolean publicationMissing = "0".equals(single(c, "SELECT count(*)::text FROM pg_publication WHERE"
+                    + " pubname = ?", publicationName));
+            if (autocreate == PublicationAutocreateMode.DISABLED && publicationMissing) {
                 publication.addErrorMessage("publication.name=" + publicationName + " does not exist and"
                         + " publication.autocreate.mode=disabled: create it (CREATE PUBLICATION ... FOR TABLE ...)"
                         + " or set publication.autocreate.mode=filtered");
+            } else if (autocreate != null && standby && publicationMissing) {
+                values.get(CdcConfig.PUBLICATION_AUTOCREATE_MODE_CONFIG).addErrorMessage("publication.name="
+                        + publicationName + " does not exist, and connection.url names a hot standby, where "
+                        + CdcConfig.PUBLICATION_AUTOCREATE_MODE_CONFIG + "=" + autocreate.configValue() + " cannot"
+                        + " create it: create it on the primary (CREATE PUBLICATION ... FOR TABLE ...; it reaches the"
+                        + " standby with the WAL) and set " + CdcConfig.PUBLICATION_AUTOCREATE_MODE_CONFIG
+                        + "=disabled");
             }
             warnAboutUnavailableValues(c, connectorConfigs);
         } catch (SQLException e) {

@@ -31,8 +31,13 @@ final class ChunkReader implements AutoCloseable {
                  TableProgress after) {
     }
 
-    private static final String WATERMARKS_SQL = "SELECT pg_current_snapshot()::text,"
-            + " pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::bigint";
+    /**
+     * The transaction snapshot and the high watermark: on a primary the WAL insert position, on a hot standby (in
+     * recovery, where no WAL is written) the position replayed so far (see {@link SnapshotWindow} for why either
+     * bounds the commits the snapshot sees). Asked per chunk, so a standby promoted meanwhile is followed.
+     */
+    private static final String WATERMARKS_SQL = "SELECT pg_current_snapshot()::text, pg_wal_lsn_diff(CASE WHEN"
+            + " pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_insert_lsn() END, '0/0')::bigint";
     /** What the schema is read from: columns and their types, the primary key and the replica identity. */
     private static final String FINGERPRINT_SQL = "SELECT c.relreplident::text || coalesce((SELECT string_agg(a.attname"
             + " || ':' || a.atttypid || ':' || a.atttypmod || ':' || a.attnotnull, ',' ORDER BY a.attnum) FROM"
@@ -62,7 +67,8 @@ final class ChunkReader implements AutoCloseable {
     /**
      * The chunk of {@code table} after {@code progress} up to the key {@code upTo} included (null: the next
      * chunk.size rows), in the schema the stream gives the table; only rows matching {@code filter} (an SQL
-     * condition from a signal; null: all). A table without a primary key has no bounds: {@code upTo} must be null.
+     * condition from a signal; null: all). For a table without a primary key {@code upTo} is the page where the
+     * chunk's range ends, excluded (null: about chunk.size rows' worth of pages).
      */
     Chunk read(TableId table, String topic, TableProgress progress, List<String> upTo, String filter)
             throws SQLException {
@@ -81,9 +87,9 @@ final class ChunkReader implements AutoCloseable {
     /**
      * The last keys of the next {@code chunks - 1} chunks of {@code table} after {@code progress}, in key order, so
      * that {@code chunks} chunks (the last one open: up to chunk.size rows after the last bound) can be read at once;
-     * fewer where the table has fewer rows, none for a table without a primary key (its page ranges are read one
-     * after the other). The bounds need no particular snapshot: the ranges they make cover every key after
-     * {@code progress}, and each chunk is judged against the stream in its own snapshot.
+     * fewer where the table has fewer rows. For a table without a primary key the bounds are pages, where the next
+     * page ranges end ({@link #pageBounds}). The bounds need no particular snapshot: the ranges they make cover
+     * every key (or page) after {@code progress}, and each chunk is judged against the stream in its own snapshot.
      */
     List<List<String>> bounds(TableId table, TableProgress progress, String filter, int chunks) throws SQLException {
         if (chunks < 2) {
@@ -97,7 +103,7 @@ final class ChunkReader implements AutoCloseable {
                 TableSchema schema = schema(h, table);
                 List<String> keys = schema.keyColumns();
                 if (keys.isEmpty()) {
-                    return List.<List<String>>of();
+                    return pageBounds(h, schema.table(), progress, chunks);
                 }
                 String keyList = keys.stream().map(Identifiers::quote).collect(Collectors.joining(", "));
                 StringBuilder sql = new StringBuilder("SELECT * FROM (SELECT ");
@@ -139,10 +145,12 @@ final class ChunkReader implements AutoCloseable {
     }
 
     /**
-     * Writes a logical decoding message (not transactional, ignored by pgoutput): its WAL record lies past every
-     * watermark read before, so the stream moves past them even when nothing else is written. Flushed at once
-     * where the server can (PostgreSQL 17+): the walsender decodes only flushed WAL, and an unflushed record waits
-     * for the WAL writer (wal_writer_delay) or the next commit.
+     * On a primary, writes a logical decoding message (not transactional, ignored by pgoutput): its WAL record lies
+     * past every watermark read before, so the stream moves past them even when nothing else is written. Flushed at
+     * once where the server can (PostgreSQL 17+): the walsender decodes only flushed WAL, and an unflushed record
+     * waits for the WAL writer (wal_writer_delay) or the next commit. On a hot standby nothing can be written, and
+     * nothing needs to be: the watermarks there are replayed positions, which the standby's walsender decodes up to
+     * (and its keepalives report) without any further WAL.
      */
     void writeWatermarkMessage() {
         if (flushableMessages == null) {
@@ -150,9 +158,48 @@ final class ChunkReader implements AutoCloseable {
                     .mapTo(Boolean.class).one();
         }
         handle.createQuery(flushableMessages
-                        ? "SELECT pg_logical_emit_message(false, 'tablestream.snapshot', '', true)"
-                        : "SELECT pg_logical_emit_message(false, 'tablestream.snapshot', '')")
-                .mapTo(String.class).one();
+                        ? "SELECT CASE WHEN NOT pg_is_in_recovery() THEN"
+                        + " pg_logical_emit_message(false, 'tablestream.snapshot', '', true) END"
+                        : "SELECT CASE WHEN NOT pg_is_in_recovery() THEN"
+                        + " pg_logical_emit_message(false, 'tablestream.snapshot', '') END")
+                .mapTo(String.class).findOne();
+    }
+
+    /**
+     * A table without a primary key: where the next {@code chunks - 1} page ranges after {@code progress} end (each
+     * as many pages as should hold about a chunk of rows, as {@link #readPages} reads them), below the table's size;
+     * the range after the last bound is read open, up to the end if the table is that short. None for a table that
+     * is not a plain one ({@link #readPages} refuses it).
+     */
+    private List<List<String>> pageBounds(Handle h, TableId table, TableProgress progress, int chunks) {
+        PageSize size = pageSize(h, table);
+        if (!"r".equals(size.kind())) {
+            return List.of();
+        }
+        long from = progress.after() == null ? 0 : Long.parseLong(progress.after().get(0));
+        List<List<String>> bounds = new ArrayList<>();
+        for (long to = from + size.pagesPerChunk(chunkSize); bounds.size() < chunks - 1 && to < size.pages();
+             to += size.pagesPerChunk(chunkSize)) {
+            bounds.add(List.of(Long.toString(to)));
+        }
+        return bounds;
+    }
+
+    /** A table's size in pages now, and as pg_class estimated it (rows, pages), and its kind. */
+    private record PageSize(long pages, double tuples, long relpages, String kind) {
+
+        /** How many pages should hold about {@code rows} rows. */
+        long pagesPerChunk(int rows) {
+            long rowsPerPage = relpages > 0 && tuples > 0 ? Math.max(1, (long) (tuples / relpages)) : 1;
+            return Math.max(1, rows / rowsPerPage);
+        }
+    }
+
+    private static PageSize pageSize(Handle h, TableId table) {
+        return h.createQuery("SELECT pg_relation_size(c.oid) / current_setting('block_size')::bigint,"
+                        + " c.reltuples, c.relpages, c.relkind::text FROM pg_class c WHERE c.oid = ?::regclass")
+                .bind(0, table.quoted())
+                .map((rs, ctx) -> new PageSize(rs.getLong(1), rs.getDouble(2), rs.getLong(3), rs.getString(4))).one();
     }
 
     private Chunk read(Handle h, TableId table, String topic, TableProgress progress, List<String> upTo,
@@ -162,12 +209,9 @@ final class ChunkReader implements AutoCloseable {
         Watermarks marks = h.createQuery(WATERMARKS_SQL)
                 .map((rs, ctx) -> new Watermarks(rs.getString(1), rs.getLong(2))).one();
         TableSchema schema = schema(h, table);
-        if (schema.keyColumns().isEmpty() && upTo != null) {
-            throw new IllegalStateException(table + " has no primary key: its chunks have no key bounds");
-        }
         List<ChangeEvent> rows = new ArrayList<>();
         TableProgress after = schema.keyColumns().isEmpty()
-                ? readPages(h, schema, topic, progress, filter, marks.lsn(), rows)
+                ? readPages(h, schema, topic, progress, upTo, filter, marks.lsn(), rows)
                 : readKeyRange(h, schema, topic, progress, upTo, filter, marks.lsn(), rows);
         return new Chunk(SnapshotWindow.PgSnapshot.parse(marks.snapshot()), marks.lsn(), rows, after);
     }
@@ -282,25 +326,21 @@ final class ChunkReader implements AutoCloseable {
     }
 
     /**
-     * A table without a primary key: the next pages, as many as should hold about a chunk of rows. Rows beyond the
-     * table's size at this snapshot were written after it, so the stream has them.
+     * A table without a primary key: the pages after the progress up to the page {@code upTo} (excluded), or, when
+     * null, as many as should hold about a chunk of rows. Rows beyond the table's size at this snapshot were
+     * written after it, so the stream has them.
      */
     private TableProgress readPages(Handle h, TableSchema schema, String topic, TableProgress progress,
-                                    String filter, long lsn, List<ChangeEvent> rows) throws SQLException {
-        record Size(long pages, double tuples, long relpages, String kind) {
-        }
-        Size size = h.createQuery("SELECT pg_relation_size(c.oid) / current_setting('block_size')::bigint,"
-                        + " c.reltuples, c.relpages, c.relkind::text FROM pg_class c WHERE c.oid = ?::regclass")
-                .bind(0, schema.table().quoted())
-                .map((rs, ctx) -> new Size(rs.getLong(1), rs.getDouble(2), rs.getLong(3), rs.getString(4))).one();
+                                    List<String> upTo, String filter, long lsn, List<ChangeEvent> rows)
+            throws SQLException {
+        PageSize size = pageSize(h, schema.table());
         if (!"r".equals(size.kind())) {
             throw new ConnectException("Table " + schema.table() + " has no primary key and is not a plain table"
                     + " (relkind " + size.kind() + "): the incremental snapshot cannot read it in chunks. Add a"
                     + " primary key, or set " + CdcConfig.SNAPSHOT_MODE_CONFIG + "=" + SnapshotMode.INITIAL.configValue());
         }
         long from = progress.after() == null ? 0 : Long.parseLong(progress.after().get(0));
-        long rowsPerPage = size.relpages() > 0 && size.tuples() > 0 ? Math.max(1, (long) (size.tuples() / size.relpages())) : 1;
-        long to = from + Math.max(1, chunkSize / rowsPerPage);
+        long to = upTo != null ? Long.parseLong(upTo.get(0)) : from + size.pagesPerChunk(chunkSize);
         String sql = "SELECT " + columnList(schema) + " FROM " + schema.table().quoted()
                 + " WHERE ctid >= ?::tid AND ctid < ?::tid" + (filter == null ? "" : " AND (" + filter + ")");
         try (PreparedStatement statement = h.getConnection().prepareStatement(sql)) {
@@ -312,7 +352,8 @@ final class ChunkReader implements AutoCloseable {
                 }
             }
         }
-        return new TableProgress(List.of(Long.toString(to)), to >= size.pages());
+        // A bounded range ends before the next range of its batch, which decides whether the table is done.
+        return new TableProgress(List.of(Long.toString(to)), upTo == null && to >= size.pages());
     }
 
     private static String columnList(TableSchema schema) {

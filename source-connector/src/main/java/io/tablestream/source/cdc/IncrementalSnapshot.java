@@ -16,30 +16,15 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The incremental snapshot: reads tables chunk by chunk while the stream runs, each chunk emitted once the stream
- * has passed it, without the keys the stream changed meanwhile ({@link SnapshotWindow}). One table at a time; its
- * chunks read snapshot.max.threads at a time, each on its own connection, while the stream goes on.
- *
- * <p>Reading chunks at once keeps each chunk's rule: every chunk is read in its own transaction, with its own
- * snapshot and high watermark, and gets its own window, which judges every change streamed from the previous
- * release on (those streamed while the chunks were read wait in {@link #seenSinceRelease} until the chunks' snapshots
- * are known). The windows are released together, once the stream has passed the highest watermark, which is past
- * each chunk's own. The chunks' ranges come from key bounds read beforehand ({@link ChunkReader#bounds}): they
- * cover every key after the progress whatever was written since, so no row falls between two chunks.
- *
- * <p>Why the offset only ever claims chunks whose records all went to Connect: the chunks are released on the task
- * thread, in key order, as one list of records after the stream's. A chunk's records carry the progress before it,
- * its last record the progress after it (and after the empty chunks that follow it, which have nothing left to
- * send). Connect commits a partition's offset only up to the first record it has not acknowledged, in the order
- * the records were polled, so a committed offset never passes a chunk part of which was lost; a restart reads that
- * chunk and the ones after it again, at most snapshot.max.threads chunks.
+ * The incremental snapshot, as a state machine per table: tables queue up (captured ones without finished progress,
+ * and those signals ask for), one is read at a time, a batch of chunks at a time ({@link ChunkBatch}: read at once,
+ * judged against the stream, released in key order once the stream has passed them), until its last chunk; pause,
+ * resume and stop come from signals. Streaming never waits for it.
  *
  * <p>Where it resumes after a restart: each table's progress is in the offsets of its chunk records
  * ({@link TableProgress}); tables read because they are captured and have no finished progress need nothing more.
@@ -70,12 +55,8 @@ final class IncrementalSnapshot {
     private Work current;
     private String topic;
     private TableProgress progress;
-    // The chunks being read (null: none), then, until the stream passes them, their windows and the progress after
-    // each (null: none waiting).
-    private List<Future<ReadChunk>> reading;
-    private List<SnapshotWindow> windows;
-    private List<Map<ChangeEvent, List<SourceRecord>>> windowRecords;
-    private List<TableProgress> afterWindows;
+    // The chunks of the current table being read, or waiting for the stream to pass them (null: none).
+    private ChunkBatch batch;
     /**
      * Changes to the tables still to read streamed since their last chunk was released (or since they were queued),
      * judged when their next chunk's snapshot is known; only the newest {@value #SEEN_MAX} (while paused the list
@@ -238,7 +219,9 @@ final class IncrementalSnapshot {
             return stopped;
         });
         if (current != null && (tables.isEmpty() || tables.contains(current.table()))) {
-            awaitReads();
+            if (batch != null) {
+                batch.abandon();
+            }
             finishTable(true);
         }
         nextTable();
@@ -277,7 +260,7 @@ final class IncrementalSnapshot {
             }
             threads = null;
         }
-        reading = null;
+        batch = null;
         readers.forEach(ChunkReader::close);
     }
 
@@ -302,13 +285,13 @@ final class IncrementalSnapshot {
 
     /** The high watermark the stream must pass before the waiting chunks go out, or -1 when none waits. */
     long waitingFor() {
-        return windows == null ? -1 : windows.stream().mapToLong(SnapshotWindow::highWatermark).max().orElse(-1);
+        return batch == null || !batch.waiting() ? -1 : batch.highWatermark();
     }
 
     /** Whether chunks have been read and wait to be judged (so a stream poll had better return now). */
     boolean chunksRead() {
-        List<Future<ReadChunk>> inFlight = reading;
-        return inFlight != null && inFlight.stream().allMatch(Future::isDone);
+        ChunkBatch inFlight = batch;
+        return inFlight != null && inFlight.readDone();
     }
 
     /**
@@ -322,12 +305,12 @@ final class IncrementalSnapshot {
      */
     List<SourceRecord> afterStreamPoll(long position, boolean betweenTransactions) throws SQLException {
         List<SourceRecord> out = List.of();
-        if (windows != null && betweenTransactions && position >= waitingFor()) {
+        if (batch != null && batch.waiting() && betweenTransactions && position >= batch.highWatermark()) {
             out = release();
         }
         // Chunks read are judged even while paused: their snapshots are older than what the stream sees meanwhile.
         boolean judge = chunksRead();
-        if (judge || (windows == null && reading == null && !paused && System.currentTimeMillis() >= retryAtMs)) {
+        if (judge || (batch == null && !paused && System.currentTimeMillis() >= retryAtMs)) {
             try {
                 if (judge) {
                     judgeChunks();
@@ -355,8 +338,8 @@ final class IncrementalSnapshot {
         if (change == null) {
             return;
         }
-        if (windows != null && change.topic().equals(topic)) {
-            windows.forEach(w -> w.observe(change));
+        if (batch != null && batch.waiting() && change.topic().equals(topic)) {
+            batch.observe(change);
         } else if (queuedTopics.contains(change.topic())) {
             if (seenSinceRelease.size() == SEEN_MAX) {
                 seenSinceRelease.removeFirst();
@@ -366,33 +349,9 @@ final class IncrementalSnapshot {
     }
 
     private List<SourceRecord> release() {
-        Map<String, String> partition = TableProgress.partition(settings.cdc().slotName(), current.table());
-        List<List<ChangeEvent>> chunks = windows.stream().map(SnapshotWindow::rows).toList();
-        Map<String, Object> before = progress.toMap();
-        List<SourceRecord> records = new ArrayList<>();
-        int rowCount = 0;
-        for (int c = 0; c < chunks.size(); c++) {
-            List<ChangeEvent> rows = chunks.get(c);
-            if (rows.isEmpty()) {
-                continue;
-            }
-            int next = c + 1;
-            while (next < chunks.size() && chunks.get(next).isEmpty()) {
-                next++;
-            }
-            // Only the last record claims the chunk (and the empty ones after it): a restart with part of it in
-            // Kafka reads the chunk again.
-            Map<String, Object> claim = afterWindows.get(next - 1).toMap();
-            Map<ChangeEvent, List<SourceRecord>> built = windowRecords.get(c);
-            for (int i = 0; i < rows.size(); i++) {
-                ChangeEvent row = rows.get(i);
-                List<SourceRecord> asRead = built.get(row); // null for a row the window merged with an update
-                records.addAll(i < rows.size() - 1 && asRead != null ? asRead
-                        : row.toRecords(partition, i == rows.size() - 1 ? claim : before, settings.format()));
-            }
-            before = claim;
-            rowCount += rows.size();
-        }
+        ChunkBatch.Release released = batch.release(progress.toMap());
+        batch = null;
+        List<SourceRecord> records = released.records();
         if (settings.transactions() != null) {
             // Chunk rows are no database transaction: bounded Kafka transactions, so none outlives the producer's
             // transaction.timeout.ms however slow the records are to send.
@@ -402,19 +361,16 @@ final class IncrementalSnapshot {
                 }
             }
         }
-        rowsRead += rowCount;
-        chunksDone += chunks.size();
+        rowsRead += released.rows();
+        chunksDone += released.chunks();
         SnapshotTableStatus status = statuses.get(current.table());
-        status.chunksReleased(chunks.size(), rowCount);
+        status.chunksReleased(released.chunks(), released.rows());
         if (System.currentTimeMillis() - progressLoggedMs >= PROGRESS_LOG_MS) {
             progressLoggedMs = System.currentTimeMillis();
             log.info("Incremental snapshot of {}: {}", current.table(), status.describe());
         }
-        progress = afterWindows.get(afterWindows.size() - 1);
+        progress = released.after();
         stored.put(current.table(), progress);
-        windows = null;
-        windowRecords = null;
-        afterWindows = null;
         if (progress.done()) {
             if (records.isEmpty() && current.run() == null) {
                 readWithoutRecord.add(current.table());
@@ -435,9 +391,7 @@ final class IncrementalSnapshot {
         seenSinceRelease.removeIf(c -> c.topic().equals(finished));
         current = null;
         topic = null;
-        windows = null;
-        windowRecords = null;
-        afterWindows = null;
+        batch = null;
         if (pending.isEmpty()) {
             readers.forEach(ChunkReader::close);
         }
@@ -449,121 +403,46 @@ final class IncrementalSnapshot {
         if (current == null) {
             return;
         }
-        Work work = current;
-        String workTopic = topic;
-        List<List<String>> bounds = readers.get(0).bounds(work.table(), progress, work.filter(), readers.size());
+        List<List<String>> bounds = readers.get(0).bounds(current.table(), progress, current.filter(),
+                readers.size());
         if (threads == null) {
             threads = Executors.newFixedThreadPool(readers.size(), new ChunkThreads(settings.cdc().slotName()));
         }
-        List<Future<ReadChunk>> futures = new ArrayList<>(bounds.size() + 1);
-        Map<String, String> partition = TableProgress.partition(settings.cdc().slotName(), work.table());
-        RecordFormat format = settings.format();
-        TableProgress from = progress;
-        for (int i = 0; i <= bounds.size(); i++) {
-            ChunkReader reader = readers.get(i);
-            TableProgress chunkFrom = from;
-            Map<String, Object> before = chunkFrom.inRun(work.run()).toMap();
-            List<String> upTo = i < bounds.size() ? bounds.get(i) : null;
-            futures.add(threads.submit(() -> {
-                ChunkReader.Chunk chunk = reader.read(work.table(), workTopic, chunkFrom, upTo, work.filter());
-                Map<ChangeEvent, List<SourceRecord>> records = new java.util.IdentityHashMap<>(chunk.rows().size());
-                for (ChangeEvent row : chunk.rows()) {
-                    records.put(row, row.toRecords(partition, before, format));
-                }
-                return new ReadChunk(chunk, records);
-            }));
-            from = new TableProgress(upTo, false);
-        }
-        reading = futures;
+        batch = ChunkBatch.read(threads, readers, bounds, current.table(), topic, current.run(), current.filter(),
+                progress, TableProgress.partition(settings.cdc().slotName(), current.table()), settings.format());
     }
 
     /**
-     * The chunks read: each gets its window, judging what was streamed since the last release; then a watermark
-     * message moves the stream past them. Chunks without a row need no window.
+     * The chunks read: judged against what was streamed since the last release; then a watermark message moves the
+     * stream past them. Chunks without a row need no waiting.
      */
     private void judgeChunks() throws SQLException {
-        List<ChunkReader.Chunk> chunks = new ArrayList<>(reading.size());
-        List<Map<ChangeEvent, List<SourceRecord>>> records = new ArrayList<>(reading.size());
+        TableProgress last;
         try {
-            for (Future<ReadChunk> read : reading) {
-                ReadChunk done = read.get();
-                chunks.add(done.chunk());
-                records.add(done.records());
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ConnectException("Interrupted while collecting snapshot chunks of " + current.table(), e);
-        } catch (ExecutionException e) {
-            throw rethrown(e.getCause());
-        } finally {
-            reading = null;
+            last = batch.judge(seenSinceRelease);
+        } catch (SQLException | RuntimeException e) {
+            batch = null;
+            throw e;
         }
-        TableProgress last = chunks.get(chunks.size() - 1).after().inRun(current.run());
-        if (chunks.stream().allMatch(c -> c.rows().isEmpty())) {
-            // Nothing to emit, so nothing to wait for; if the table is done now, the stream's next offsets say so.
-            chunksDone += chunks.size();
-            statuses.get(current.table()).chunksReleased(chunks.size(), 0);
-            progress = last;
-            stored.put(current.table(), last);
-            if (last.done()) {
-                if (current.run() == null) {
-                    readWithoutRecord.add(current.table());
-                }
-                finishTable(false);
-                nextTable();
-            }
+        if (batch.waiting()) {
+            String read = topic;
+            seenSinceRelease.removeIf(c -> c.topic().equals(read));
+            writeWatermarkMessage();
             return;
         }
-        windows = new ArrayList<>(chunks.size());
-        windowRecords = records;
-        afterWindows = new ArrayList<>(chunks.size());
-        for (ChunkReader.Chunk chunk : chunks) {
-            windows.add(new SnapshotWindow(topic, chunk.snapshot(), chunk.highWatermark(), chunk.rows(),
-                    seenSinceRelease));
-            afterWindows.add(chunk.after().inRun(current.run()));
-        }
-        String read = topic;
-        seenSinceRelease.removeIf(c -> c.topic().equals(read));
-        writeWatermarkMessage();
-    }
-
-    /** What a chunk read failed with, as the task thread handles it. */
-    private static SQLException rethrown(Throwable cause) {
-        if (cause instanceof SQLException sql) {
-            return sql;
-        }
-        if (cause instanceof RuntimeException runtime) {
-            throw runtime; // JdbiException (retried) or ConnectException (a schema the snapshot cannot read)
-        }
-        if (cause instanceof Error error) {
-            throw error;
-        }
-        throw new ConnectException("Reading a snapshot chunk failed: " + cause, cause);
-    }
-
-    /** Waits for the chunk reads in flight, whatever their outcome, so their readers may read again. */
-    private void awaitReads() {
-        if (reading == null) {
-            return;
-        }
-        for (Future<ReadChunk> read : reading) {
-            try {
-                read.get();
-            } catch (ExecutionException e) {
-                // The chunk is dropped anyway: its failure no longer matters.
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
+        // Nothing to emit, so nothing to wait for; if the table is done now, the stream's next offsets say so.
+        chunksDone += batch.chunks();
+        statuses.get(current.table()).chunksReleased(batch.chunks(), 0);
+        batch = null;
+        progress = last;
+        stored.put(current.table(), last);
+        if (last.done()) {
+            if (current.run() == null) {
+                readWithoutRecord.add(current.table());
             }
+            finishTable(false);
+            nextTable();
         }
-        reading = null;
-    }
-
-    /**
-     * A chunk read, and its rows' records built on the thread that read it (the task thread has Connect's converter
-     * and producer to run): each carries the progress before the chunk, as all but a chunk's last record do.
-     */
-    private record ReadChunk(ChunkReader.Chunk chunk, Map<ChangeEvent, List<SourceRecord>> records) {
     }
 
     /** Daemon threads named after the slot, so a thread dump tells whose reads they are. */
@@ -623,7 +502,8 @@ final class IncrementalSnapshot {
         try {
             readers.get(0).writeWatermarkMessage();
         } catch (JdbiException e) {
-            // A read-only server (standby): chunks then wait for the next change or the walsender's keepalive.
+            // Refused on a primary (a read-only session, default_transaction_read_only): each batch then waits for
+            // the next WAL the server writes to be decoded.
             watermarkMessageFailed = true;
             log.warn("Cannot write the snapshot's watermark message ({}): each chunk waits for the stream to move"
                     + " past it on its own", e.getMessage());

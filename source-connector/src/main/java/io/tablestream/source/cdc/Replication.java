@@ -130,6 +130,26 @@ final class Replication {
                 .mapTo(Boolean.class).one();
     }
 
+    /**
+     * On a standby the publication cannot be created or changed: it must exist, made on the primary (it reaches the
+     * standby with the WAL), and publish every table this connector streams.
+     */
+    private static void requirePublishedOnStandby(Handle handle, CdcConfig cdc, List<TableId> tables, boolean exists) {
+        String name = cdc.publicationName();
+        List<TableId> missing = exists ? missingFromPublication(handle, name, tables) : tables;
+        if (exists && missing.isEmpty()) {
+            return;
+        }
+        String list = missing.stream().map(TableId::quoted).collect(Collectors.joining(", "));
+        String quoted = Identifiers.quote(name);
+        throw new ConnectException("connection.url names a hot standby (in recovery), where publication " + name
+                + " cannot be " + (exists ? "altered: it does not publish " + missing : "created") + ", as "
+                + CdcConfig.PUBLICATION_AUTOCREATE_MODE_CONFIG + "=" + cdc.publicationAutocreateMode().configValue()
+                + " would. Run on the primary: " + (exists ? "ALTER PUBLICATION " + quoted + " ADD TABLE " + list
+                : "CREATE PUBLICATION " + quoted + " FOR TABLE " + list + VIA_ROOT) + " (it reaches the standby with"
+                + " the WAL), and set " + CdcConfig.PUBLICATION_AUTOCREATE_MODE_CONFIG + "=disabled");
+    }
+
     /** The tables the publication does not publish yet (none when it is FOR ALL TABLES). */
     private static List<TableId> missingFromPublication(Handle handle, String publication, List<TableId> tables) {
         boolean allTables = handle.createQuery("SELECT puballtables FROM pg_publication WHERE pubname = ?")
@@ -143,12 +163,42 @@ final class Replication {
         return tables.stream().filter(t -> !published.contains(t)).toList();
     }
 
-    /** Creates or updates the publication as publication.autocreate.mode says. */
-    static void ensurePublication(Handle handle, CdcConfig cdc, List<TableId> tables) {
+    /**
+     * Whether the server is a hot standby (in recovery): from PostgreSQL 16 on it decodes a slot of its own, but
+     * nothing can be written there (no publication created, no WAL position of its own to take).
+     */
+    static boolean inRecovery(Handle handle) {
+        return handle.createQuery("SELECT pg_is_in_recovery()").mapTo(Boolean.class).one();
+    }
+
+    /**
+     * Refuses a hot standby that cannot run the connector: before PostgreSQL 16 (no logical decoding on a standby),
+     * or with slot.failover=true for a slot still to create (a slot created on a standby cannot be a failover slot).
+     */
+    static void requireStandbySupport(Handle handle, CdcConfig cdc) {
+        int version = handle.createQuery("SELECT current_setting('server_version_num')::int").mapTo(Integer.class).one();
+        if (version < 160000) {
+            throw new ConnectException("connection.url names a hot standby (pg_is_in_recovery() is true) running"
+                    + " PostgreSQL " + handle.createQuery("SHOW server_version").mapTo(String.class).one() + ":"
+                    + " logical decoding on a standby needs PostgreSQL 16 or later; connect to the primary");
+        }
+        if (cdc.slotFailover() && !slotExists(handle, cdc.slotName())) {
+            throw new ConnectException(CdcConfig.SLOT_FAILOVER_CONFIG + "=true, but connection.url names a hot standby,"
+                    + " where slot " + cdc.slotName() + " would be created, and a slot created on a standby cannot be a"
+                    + " failover slot: set " + CdcConfig.SLOT_FAILOVER_CONFIG + "=false");
+        }
+    }
+
+    /** Creates or updates the publication as publication.autocreate.mode says (on a standby: only checks it). */
+    static void ensurePublication(Handle handle, CdcConfig cdc, List<TableId> tables, boolean standby) {
         String name = cdc.publicationName();
         boolean exists = handle.createQuery("SELECT count(*) FROM pg_publication WHERE pubname = ?").bind(0, name)
                 .mapTo(Integer.class).one() > 0;
         String quoted = Identifiers.quote(name);
+        if (standby && cdc.publicationAutocreateMode() != PublicationAutocreateMode.DISABLED) {
+            requirePublishedOnStandby(handle, cdc, tables, exists);
+            return;
+        }
         switch (cdc.publicationAutocreateMode()) {
             case FILTERED -> {
                 // Only ever adds: another connector may stream the tables this one does not capture.

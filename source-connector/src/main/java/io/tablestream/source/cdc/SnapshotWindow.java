@@ -19,7 +19,8 @@ import java.util.Set;
  * watermarks are a transaction snapshot and a WAL position instead of rows written to a signal table.
  *
  * <p>The chunk was read in one repeatable-read transaction whose first statement returned its snapshot {@code S}
- * ({@code pg_current_snapshot()}) and {@code H = pg_current_wal_insert_lsn()}. Why that is enough:
+ * ({@code pg_current_snapshot()}) and {@code H = pg_current_wal_insert_lsn()} (on a hot standby see below). Why that
+ * is enough:
  * <ul>
  *   <li>Every transaction visible in {@code S} had written its commit record before {@code S} was taken, so before
  *       {@code H}: once the stream has handed out everything committed before {@code H}, it has handed out every
@@ -36,8 +37,28 @@ import java.util.Set;
  *       left unchanged large values out of the WAL: its record lacks them, so the chunk's complete row stays.</li>
  * </ul>
  * So for every key the last record in Kafka is the newest state: a chunk row never follows a newer streamed change,
- * and a row the stream has just sent is not sent again.
+ * and a row the stream has just sent is not sent again. {@code H} only decides WHEN the chunk goes out: released
+ * earlier, the chunk would still not revert anything (the newer changes it missed are either seen and dropped, or
+ * streamed after it), but the stream could then repeat, after the chunk's row, states the row already holds.
  * Tables without a key cannot be deduplicated: their chunk rows are emitted as read.
+ *
+ * <p><b>On a hot standby</b> (PostgreSQL 16+ decodes a slot there) no WAL can be written, so there is no insert
+ * position and no watermark message; {@code H = pg_last_wal_replay_lsn()} instead, read in the same statement as
+ * {@code S}, after it:
+ * <ul>
+ *   <li>A standby's snapshot sees a transaction only once the startup process has replayed its commit record (the
+ *       record's redo is what ends the transaction there), and a record's end is published as the replay position
+ *       right after its redo. So every commit {@code S} sees ends at or before {@code H}, except, in the instant
+ *       between those two steps, the one commit being replayed: that transaction may then be streamed after the
+ *       chunk, repeating a state the chunk's rows hold (the first bullet above does not depend on {@code H}, so
+ *       nothing is lost or reverted).</li>
+ *   <li>The changes themselves are judged as on a primary: the standby's stream is the primary's WAL, decoded in
+ *       the same commit order, and visibility on the standby follows the replayed commit records.</li>
+ *   <li>The stream passes {@code H} without any new WAL: the standby's walsender decodes up to the replay
+ *       position, so once it has decoded (and handed out) everything replayed when the chunk was read, the position
+ *       it has sent is at least {@code H}, and its keepalives carry that position
+ *       ({@link StreamSource#position}), also while the primary writes nothing at all.</li>
+ * </ul>
  */
 final class SnapshotWindow {
 
@@ -130,7 +151,7 @@ final class SnapshotWindow {
     /**
      * @param topic         the topic of the chunk's table
      * @param snapshot      the chunk's transaction snapshot
-     * @param highWatermark the WAL insert position read in that snapshot
+     * @param highWatermark the WAL insert position (on a standby: the replay position) read with that snapshot
      * @param rows          the chunk's rows, in key order
      * @param seenBefore    changes streamed since the previous chunk was released, in stream order, judged now
      *                      that S is known
