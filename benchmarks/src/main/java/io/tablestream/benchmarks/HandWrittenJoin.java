@@ -107,14 +107,21 @@ final class HandWrittenJoin {
         return out;
     }
 
-    static Properties properties(String applicationId, String bootstrap, String stateDir) {
+    /**
+     * {@code streamTableJoin}: the KStream-KTable join needs its tasks to wait for data on both inputs, or an order
+     * processed before its customer reached the table is joined with none for good; the foreign-key join re-emits
+     * the order when its customer arrives, so it keeps Kafka's default.
+     */
+    static Properties properties(String applicationId, String bootstrap, String stateDir, boolean streamTableJoin) {
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        // A task waits up to 2 s for data on each of its input partitions (orders and customers) before processing,
-        // so an order meets the customer rows that precede it in time.
-        props.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, 2000L);
+        if (streamTableJoin) {
+            // A task waits up to 2 s for data on each of its input partitions (orders and customers) before
+            // processing, so an order meets the customer rows that precede it in time.
+            props.put(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, 2000L);
+        }
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir);
         return props;
     }
