@@ -113,7 +113,7 @@ final class CompactValueSerde implements BytesSerde<SchemaAndValue> {
         return bytes == null ? null : fromBytes(topic, bytes, 0);
     }
 
-    /** Reads a value written by {@link #toBytes} that starts at {@code offset} and ends with {@code bytes}. */
+    /** Reads a value written by {@link #toBytes} that fills {@code bytes} from {@code offset} to its end. */
     SchemaAndValue fromBytes(String topic, byte[] bytes, int offset) {
         if (bytes.length == offset || bytes[offset] != FORMAT_COMPACT) {
             return connectJson.fromBytes(topic, offset == 0 ? bytes : Arrays.copyOfRange(bytes, offset, bytes.length));
