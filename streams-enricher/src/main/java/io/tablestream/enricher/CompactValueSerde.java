@@ -16,7 +16,6 @@ import org.apache.kafka.connect.json.JsonConverterConfig;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -25,6 +24,7 @@ import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -73,8 +73,20 @@ final class CompactValueSerde implements BytesSerde<SchemaAndValue> {
         if (row == null) {
             return null;
         }
+        RecordBuffer buffer = RecordBuffer.start();
+        try {
+            write(buffer.data(), topic, row);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return buffer.finish();
+    }
+
+    /** Writes a non-null {@code row} as {@link #toBytes} returns it, so a serde that embeds it copies it once. */
+    void write(DataOutputStream out, String topic, SchemaAndValue row) throws IOException {
         if (row.schema() == null) {
-            return connectJson.toBytes(topic, row);
+            out.write(connectJson.toBytes(topic, row));
+            return;
         }
         // Converters cache their schemas, so consecutive values nearly always carry the very same instance:
         // checking it first skips hashing the whole schema for each value.
@@ -87,37 +99,34 @@ final class CompactValueSerde implements BytesSerde<SchemaAndValue> {
             schema = schemas.asJsonSchema(row.schema()).toString().getBytes(StandardCharsets.UTF_8);
             encodedSchemas.put(row.schema(), schema);
         }
-        lastEncoded = new EncodedSchema(row.schema(), schema);
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(schema.length + 128);
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeByte(FORMAT_COMPACT);
-            out.writeInt(schema.length);
-            out.write(schema);
-            write(out, row.schema(), row.value());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        if (last == null || last.schema() != row.schema()) {
+            lastEncoded = new EncodedSchema(row.schema(), schema);
         }
-        return bytes.toByteArray();
+        out.writeByte(FORMAT_COMPACT);
+        out.writeInt(schema.length);
+        out.write(schema);
+        write(out, row.schema(), row.value());
     }
 
     @Override
     public SchemaAndValue fromBytes(String topic, byte[] bytes) {
-        if (bytes == null) {
-            return null;
-        }
-        if (bytes.length == 0 || bytes[0] != FORMAT_COMPACT) {
-            return connectJson.fromBytes(topic, bytes);
+        return bytes == null ? null : fromBytes(topic, bytes, 0);
+    }
+
+    /** Reads a value written by {@link #toBytes} that fills {@code bytes} from {@code offset} to its end. */
+    SchemaAndValue fromBytes(String topic, byte[] bytes, int offset) {
+        if (bytes.length == offset || bytes[offset] != FORMAT_COMPACT) {
+            return connectJson.fromBytes(topic, offset == 0 ? bytes : Arrays.copyOfRange(bytes, offset, bytes.length));
         }
         try {
-            ByteBuffer in = ByteBuffer.wrap(bytes);
-            in.get();
+            ByteBuffer in = ByteBuffer.wrap(bytes, offset + 1, bytes.length - offset - 1);
             int schemaLength = in.getInt();
             Schema schema = schema(ByteBuffer.wrap(bytes, in.position(), schemaLength).slice());
             in.position(in.position() + schemaLength);
             return new SchemaAndValue(schema, read(in, schema));
         } catch (BufferUnderflowException | IndexOutOfBoundsException | IllegalArgumentException | IOException e) {
             throw new SerializationException("Corrupt enricher value in topic '" + topic + "' ("
-                    + bytes.length + " bytes)", e);
+                    + (bytes.length - offset) + " bytes)", e);
         }
     }
 

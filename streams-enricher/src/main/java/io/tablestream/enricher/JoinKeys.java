@@ -33,7 +33,11 @@ final class JoinKeys {
             }
             value = struct.getWithoutDefault(fields.get(0).name());
         }
-        return canonical(value, "key of lookup topic '" + lookupTopic + "'");
+        String joinKey = canonical(value);
+        if (joinKey == null && value != null) {
+            throw unsupported(value, "key of lookup topic '" + lookupTopic + "'");
+        }
+        return joinKey;
     }
 
     /** The stream value's join field, or null when the field is null. */
@@ -43,8 +47,12 @@ final class JoinKeys {
                     + inputTopic + "'; its fields are " + value.schema().fields().stream().map(Field::name).toList()
                     + ". Set join.field to one of them");
         }
-        return canonical(value.getWithoutDefault(joinField), "field '" + joinField + "' of input topic '"
-                + inputTopic + "'");
+        Object joinValue = value.getWithoutDefault(joinField);
+        String joinKey = canonical(joinValue);
+        if (joinKey == null && joinValue != null) {
+            throw unsupported(joinValue, "field '" + joinField + "' of input topic '" + inputTopic + "'");
+        }
+        return joinKey;
     }
 
     /** The stream value as a Struct: the join needs named fields, so schemaless values are rejected. */
@@ -57,10 +65,11 @@ final class JoinKeys {
                 + value.value().getClass().getSimpleName());
     }
 
-    private static String canonical(Object value, String where) {
-        if (value == null) {
-            return null;
-        }
+    /**
+     * The canonical form of {@code value}; null when it is null or of a type that cannot be a join key. The
+     * callers name the value only when it is rejected: join keys are computed several times per record.
+     */
+    private static String canonical(Object value) {
         if (value instanceof Byte || value instanceof Short || value instanceof Integer || value instanceof Long) {
             return Long.toString(((Number) value).longValue());
         }
@@ -70,7 +79,11 @@ final class JoinKeys {
         if (value instanceof String || value instanceof Boolean) {
             return value.toString();
         }
-        throw new DataException("Cannot join on the " + where + ": its type " + value.getClass().getSimpleName()
+        return null;
+    }
+
+    private static DataException unsupported(Object value, String where) {
+        return new DataException("Cannot join on the " + where + ": its type " + value.getClass().getSimpleName()
                 + " is not supported; join keys must be integers, decimals, strings or booleans");
     }
 }

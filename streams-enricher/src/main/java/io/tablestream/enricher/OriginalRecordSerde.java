@@ -3,6 +3,9 @@ package io.tablestream.enricher;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Serde;
 
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 
@@ -37,15 +40,21 @@ final class OriginalRecordSerde implements BytesSerde<OriginalRecord> {
             return null;
         }
         byte[] key = record.key();
-        byte[] value = record.isTombstone() ? new byte[0] : compact.toBytes(topic, record.value());
-        int keyLength = key == null ? 0 : key.length;
-        ByteBuffer buffer = ByteBuffer.allocate(HEADER_BYTES + keyLength + value.length)
-                .put(FORMAT_COMPACT)
-                .putInt(key == null ? -1 : key.length);
-        if (key != null) {
-            buffer.put(key);
+        RecordBuffer buffer = RecordBuffer.start();
+        DataOutputStream out = buffer.data();
+        try {
+            out.writeByte(FORMAT_COMPACT);
+            out.writeInt(key == null ? -1 : key.length);
+            if (key != null) {
+                out.write(key);
+            }
+            if (!record.isTombstone()) {
+                compact.write(out, topic, record.value());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
-        return buffer.put(value).array();
+        return buffer.finish();
     }
 
     @Override
@@ -68,9 +77,8 @@ final class OriginalRecordSerde implements BytesSerde<OriginalRecord> {
         if (valueStart == bytes.length) {
             return new OriginalRecord(key, null);
         }
-        byte[] value = Arrays.copyOfRange(bytes, valueStart, bytes.length);
         return new OriginalRecord(key, format == FORMAT_CONNECT_JSON
-                ? connectJson.fromBytes(topic, value)
-                : compact.fromBytes(topic, value));
+                ? connectJson.fromBytes(topic, Arrays.copyOfRange(bytes, valueStart, bytes.length))
+                : compact.fromBytes(topic, bytes, valueStart));
     }
 }

@@ -64,6 +64,29 @@ class OriginalRecordSerdeTest {
         }
     }
 
+    /**
+     * Records written into one reused buffer keep format 3's layout exactly ({@code [3][key length][key][the value
+     * as CompactValueSerde writes it]}), so apps of either build read each other's repartition records; a long
+     * record then a short one leave nothing of the first in the second.
+     */
+    @Test
+    void formatThreeLayoutIsTheHeaderThenTheCompactValue() {
+        CompactValueSerde compact = new CompactValueSerde();
+        byte[] key = idKey("orders", 7);
+        SchemaAndValue longValue = new SchemaAndValue(ORDER, order(7L, 8L, "1.00", null).put("note", "x".repeat(5000)));
+        SchemaAndValue shortValue = new SchemaAndValue(ORDER, order(8L, 9L, "2.00", null));
+        for (SchemaAndValue value : new SchemaAndValue[] {longValue, shortValue}) {
+            byte[] compactValue = compact.toBytes(REPARTITION, value);
+            byte[] expected = ByteBuffer.allocate(5 + key.length + compactValue.length)
+                    .put(OriginalRecordSerde.FORMAT_COMPACT).putInt(key.length).put(key).put(compactValue).array();
+
+            byte[] hop = serde.serializer().serialize(REPARTITION, new OriginalRecord(key, value));
+
+            assertArrayEquals(expected, hop);
+            assertEquals(value, serde.deserializer().deserialize(REPARTITION, hop).value());
+        }
+    }
+
     @Test
     void tombstonesAndNullKeysCrossTheHop() {
         OriginalRecord tombstone = roundTrip(new OriginalRecord(idKey("orders", 1), null));
