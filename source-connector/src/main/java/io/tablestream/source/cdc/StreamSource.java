@@ -387,8 +387,8 @@ final class StreamSource implements ChangeSource {
     @Override
     public void close() {
         if (reader != null) {
-            confirmedLsn();
             reader.close();
+            confirmedLsn(); // after the reader stopped: it may have sent a confirmation meanwhile
             reader = null;
         }
     }
