@@ -56,6 +56,18 @@ final class Handoff<T> {
         filling = new ArrayList<>(listSize);
     }
 
+    /**
+     * Producer: hands over what was added if the consumer has nothing queued, so it never waits for a list to
+     * fill while items are ready; a consumer that is behind gets full lists. Whether it handed over.
+     */
+    boolean flushIfConsumerWaits() throws InterruptedException {
+        if (!queue.isEmpty()) {
+            return false;
+        }
+        flush();
+        return true;
+    }
+
     /** Consumer: the next item, waiting up to {@code waitMs} for one; null if none came. */
     T take(long waitMs) throws InterruptedException {
         if (next == taking.size()) {

@@ -205,6 +205,12 @@ final class WalReader implements AutoCloseable {
         bytesSinceFlush = 0;
     }
 
+    private void flushIfConsumerWaits() throws InterruptedException {
+        if (handoff.flushIfConsumerWaits()) {
+            bytesSinceFlush = 0;
+        }
+    }
+
     private void fail(Exception cause) {
         if (closed) {
             return; // closing the connection under a stuck reader fails it
@@ -249,6 +255,7 @@ final class WalReader implements AutoCloseable {
         } else if (message instanceof Commit commit) {
             transaction = null;
             handoff.add(new Committed(commit.endLsn()));
+            flushIfConsumerWaits(); // a transaction's records go out at its commit: no need to wait for more
         } else if (message instanceof Relation relation) {
             relation(relation);
         } else if (message instanceof Insert insert) {

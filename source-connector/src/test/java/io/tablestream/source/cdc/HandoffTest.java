@@ -10,6 +10,7 @@ import java.util.function.BooleanSupplier;
 import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -26,6 +27,18 @@ class HandoffTest {
         handoff.flush();
         assertEquals(List.of("commit", "passed"), takeAll(handoff), "a position after the commit it follows");
         assertNull(handoff.take(1), "nothing more");
+    }
+
+    @Test
+    void aListIsHandedOverBeforeItIsFullOnlyWhileTheConsumerHasNothingQueued() throws InterruptedException {
+        Handoff<String> handoff = new Handoff<>(4, 100);
+        handoff.add("commit 1");
+        assertTrue(handoff.flushIfConsumerWaits(), "nothing queued: the consumer gets it at once");
+        handoff.add("commit 2");
+        assertFalse(handoff.flushIfConsumerWaits(), "the consumer has a list to work on");
+        assertEquals(List.of("commit 1"), takeAll(handoff));
+        assertTrue(handoff.flushIfConsumerWaits());
+        assertEquals(List.of("commit 2"), takeAll(handoff));
     }
 
     @Test
