@@ -139,16 +139,19 @@ class TaskStopIT {
         deleteAndAssertStopsPromptly(connector);
     }
 
+    /** The task thread ends promptly, and so does a CDC task's replication reader (named after its slot). */
     private void deleteAndAssertStopsPromptly(String connector) {
         long t0 = System.nanoTime();
         stack.rest().deleteConnector(connector);
-        String taskThread = "task-thread-" + connector + "-0";
-        while (threadAlive(taskThread)) {
-            if (System.nanoTime() - t0 > STOP_BOUND.toNanos()) {
-                fail("task thread " + taskThread + " still running " + STOP_BOUND.toSeconds()
-                        + " s after its connector was deleted:\n" + stackOf(taskThread));
+        for (String thread : List.of("task-thread-" + connector + "-0",
+                "tablestream-cdc-reader-" + connector.replace('-', '_'))) {
+            while (threadAlive(thread)) {
+                if (System.nanoTime() - t0 > STOP_BOUND.toNanos()) {
+                    fail("thread " + thread + " still running " + STOP_BOUND.toSeconds()
+                            + " s after its connector was deleted:\n" + stackOf(thread));
+                }
+                sleep(Duration.ofMillis(100));
             }
-            sleep(Duration.ofMillis(100));
         }
     }
 

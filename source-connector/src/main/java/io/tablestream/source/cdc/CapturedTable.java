@@ -115,18 +115,8 @@ record CapturedTable(TableSchema schema, String topic, List<ColumnReader> reader
         return row;
     }
 
-    /** The primary key of a tuple that carries at least the key columns (a new row, or an old key or row). */
-    Struct key(TupleData tuple) {
-        if (schema.keySchema() == null) {
-            return null;
-        }
-        Struct key = new Struct(schema.keySchema());
-        for (int i = 0; i < readers.size(); i++) {
-            ColumnReader reader = readers.get(i);
-            if (reader != null && schema.keyColumns().contains(reader.column().name())) {
-                key.put(reader.column().name(), schema.readText(reader, tuple.values().get(i)));
-            }
-        }
-        return key;
+    /** The primary key of a row converted by {@link #row} or {@link #knownValues}, null for a table without one. */
+    Struct key(Struct row) {
+        return schema.key(row);
     }
 }

@@ -1,85 +1,67 @@
 package io.tablestream.source.cdc;
 
-import io.tablestream.jdbc.Identifiers;
 import io.tablestream.jdbc.RetryPolicy;
-import io.tablestream.jdbc.TableId;
-import io.tablestream.jdbc.types.PgTypeCatalog;
-import io.tablestream.source.cdc.PgOutputMessage.Begin;
-import io.tablestream.source.cdc.PgOutputMessage.Commit;
-import io.tablestream.source.cdc.PgOutputMessage.Delete;
-import io.tablestream.source.cdc.PgOutputMessage.Insert;
-import io.tablestream.source.cdc.PgOutputMessage.Relation;
-import io.tablestream.source.cdc.PgOutputMessage.Truncate;
-import io.tablestream.source.cdc.PgOutputMessage.Update;
-import org.apache.kafka.connect.data.Struct;
+import io.tablestream.source.cdc.WalReader.Began;
+import io.tablestream.source.cdc.WalReader.Change;
+import io.tablestream.source.cdc.WalReader.Committed;
+import io.tablestream.source.cdc.WalReader.Failed;
+import io.tablestream.source.cdc.WalReader.Passed;
 import org.apache.kafka.connect.source.SourceRecord;
 import org.apache.kafka.connect.source.TransactionContext;
-import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.JdbiException;
-import org.postgresql.PGConnection;
 import org.postgresql.replication.LogSequenceNumber;
-import org.postgresql.replication.PGReplicationStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.ByteBuffer;
-import java.sql.Connection;
 import java.sql.SQLException;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
 
 /**
  * Streams the slot's changes. The last change seen is held back until the next message shows whether it ends its
  * database transaction: only the record ending a transaction carries that transaction's LSN as offset (earlier
  * ones carry the previous transaction's), so the slot never confirms a transaction Kafka has only partly, and with
- * {@code transaction.boundary=connector} the Kafka transaction commits exactly at that record.
+ * {@code transaction.boundary=connector} the Kafka transaction commits exactly at that record. A {@link WalReader}
+ * reads, decodes and converts the changes ahead on its own thread; this class, on the task thread, turns them into
+ * records.
  */
 final class StreamSource implements ChangeSource {
 
     private static final Logger log = LoggerFactory.getLogger(StreamSource.class);
-    /** PostgreSQL timestamps count from 2000-01-01. */
-    private static final Instant PG_EPOCH = Instant.parse("2000-01-01T00:00:00Z");
     /** A poll that finds nothing returns after this long, so the task still confirms and heartbeats. */
     private static final long IDLE_WAIT_MS = 500;
     /**
-     * How long an idle poll sleeps between looks at the stream: short, as it adds up to this much to a change's
-     * latency, and a look ({@code readPending}) is only a check of the socket's buffer.
+     * How long an idle poll waits for the reader at a time before it looks again whether it must return (a chunk
+     * of the incremental snapshot may be read); an item arriving ends the wait at once.
      */
-    private static final long IDLE_SLEEP_MS = 2;
+    private static final long TAKE_WAIT_MS = 2;
 
-    private final Jdbi jdbi;
-    private final PgTypeCatalog types;
-    private final ReplicationConnector connector;
+    private final CdcSourceTask.Settings settings;
+    private final WalReader.ReplicationConnector connector;
     private final String slotName;
-    private final String publicationName;
     private final RetryPolicy retry;
-    private final Set<TableId> captured;
-    private final Function<TableId, String> topics;
     private final Map<String, String> partition;
     private final RecordFormat format;
     private final TransactionContext transactions; // null unless transaction.boundary=connector
     private final AckTracker acks;
     private final long heartbeatIntervalMs;
     private final long batchMaxWaitMs;
-    private final Set<Character> skippedOperations;
-    private final String unavailablePlaceholder;
-    private final Map<Integer, CapturedTable> relations = new HashMap<>();
     private final long kafkaTransactionBudgetMs;
 
     private long lastCompletedLsn;
     private long lastCompletedTxid;
-    private Begin transaction;
+    private boolean inTransaction;
+    private long transactionXid;
     private ChangeEvent held;
-    private long flushedLsn;
+    // Between transactions, every transaction committed before this LSN has been handed out (the reader says so).
+    private long passedLsn;
+    // Asked of the reader, and confirmed by it to the slot
+    private long confirmRequested;
+    private long confirmedLsn;
     private long lastHeartbeatMs = System.currentTimeMillis();
     private Map<String, Object> offset;
     private long offsetLsn;
@@ -94,8 +76,7 @@ final class StreamSource implements ChangeSource {
     private java.util.function.BooleanSupplier returnWhen = () -> false;
 
     // null while the connection is lost, until the next attempt (at retryAtMs) succeeds
-    private Connection connection;
-    private PGReplicationStream stream;
+    private WalReader reader;
     private int failures;
     private long retryAtMs;
     // A lost stream resumes at lastCompletedLsn, so the transaction in progress is sent again from its start: its
@@ -110,32 +91,21 @@ final class StreamSource implements ChangeSource {
     private long partTxid;
     private int partChanges;
 
-    /** Opens a replication (walsender) connection. */
-    @FunctionalInterface
-    interface ReplicationConnector {
-        Connection open() throws SQLException;
-    }
-
-    StreamSource(CdcSourceTask.Settings settings, ReplicationConnector connector, RetryPolicy retry,
+    StreamSource(CdcSourceTask.Settings settings, WalReader.ReplicationConnector connector, RetryPolicy retry,
                  LogSequenceNumber start, CdcOffset offset) throws SQLException {
-        this.jdbi = settings.jdbi();
-        this.types = settings.types();
+        this.settings = settings;
         this.connector = connector;
         this.retry = retry;
         this.slotName = settings.cdc().slotName();
-        this.publicationName = settings.cdc().publicationName();
-        this.captured = Set.copyOf(settings.tables());
-        this.topics = settings.topics();
         this.partition = settings.partition();
         this.format = settings.format();
         this.transactions = settings.transactions();
         this.acks = settings.acks();
         this.heartbeatIntervalMs = settings.cdc().heartbeatIntervalMs();
         this.batchMaxWaitMs = settings.cdc().batchMaxWaitMs();
-        this.skippedOperations = settings.cdc().skippedOperations();
-        this.unavailablePlaceholder = settings.cdc().unavailableValuePlaceholder();
         this.lastCompletedLsn = start.asLong();
-        this.flushedLsn = start.asLong(); // the slot never streams from before its confirmed position
+        this.confirmedLsn = start.asLong(); // the slot never streams from before its confirmed position
+        this.confirmRequested = confirmedLsn;
         this.lastCompletedTxid = offset == null ? 0 : offset.txid();
         this.kafkaTransactionBudgetMs = settings.kafkaTransactionBudgetMs();
         if (offset != null && offset.partChanges() > 0) {
@@ -150,20 +120,8 @@ final class StreamSource implements ChangeSource {
     }
 
     private void startStream(LogSequenceNumber start) throws SQLException {
-        connection = connector.open();
-        try {
-            stream = connection.unwrap(PGConnection.class).getReplicationAPI().replicationStream().logical()
-                    .withSlotName(slotName)
-                    .withSlotOption("proto_version", "1")
-                    .withSlotOption("publication_names", Identifiers.quote(publicationName))
-                    .withStartPosition(start)
-                    .withStatusInterval(10, TimeUnit.SECONDS)
-                    .start();
-        } catch (SQLException | RuntimeException e) {
-            closeConnection();
-            throw e;
-        }
-        log.info("Streaming slot {} from LSN {}", slotName, start.asString());
+        reader = WalReader.start(settings, connector, start, confirmedLsn);
+        reader.confirm(confirmRequested); // asked of a reader lost since
     }
 
     /**
@@ -176,7 +134,7 @@ final class StreamSource implements ChangeSource {
     public List<SourceRecord> poll(int maxRecords) throws SQLException, InterruptedException {
         List<SourceRecord> out = new ArrayList<>();
         pollStartedMs = System.currentTimeMillis();
-        if (stream == null && !reconnect()) {
+        if (reader == null && !reconnect()) {
             return out;
         }
         try {
@@ -191,16 +149,13 @@ final class StreamSource implements ChangeSource {
     private void read(int maxRecords, List<SourceRecord> out) throws SQLException, InterruptedException {
         PollBatch batch = new PollBatch(maxRecords, batchMaxWaitMs, IDLE_WAIT_MS, System::nanoTime);
         while (true) {
-            ByteBuffer message = stream.readPending();
-            if (message != null) {
-                handle(PgOutputDecoder.decode(message), out);
+            // Holding records, it only takes what is there: nothing waiting ends the batch.
+            WalReader.Item item = reader.next(out.isEmpty() ? TAKE_WAIT_MS : 0);
+            if (item != null) {
+                handle(item, out);
             }
-            if (batch.complete(out.size(), message != null) || passed(returnOncePassed)
-                    || returnWhen.getAsBoolean()) {
+            if (batch.complete(out.size(), item != null) || passed(returnOncePassed) || returnWhen.getAsBoolean()) {
                 break;
-            }
-            if (message == null) {
-                TimeUnit.MILLISECONDS.sleep(IDLE_SLEEP_MS);
             }
         }
         if (out.isEmpty()) {
@@ -213,8 +168,7 @@ final class StreamSource implements ChangeSource {
         close();
         // Not emitted yet: it comes again with the rest of its transaction.
         held = null;
-        transaction = null;
-        relations.clear(); // a new session describes each table again
+        inTransaction = false;
         scheduleReconnect(e);
     }
 
@@ -255,16 +209,19 @@ final class StreamSource implements ChangeSource {
         return true;
     }
 
-    private void handle(PgOutputMessage message, List<SourceRecord> out) {
-        if (message instanceof Begin begin) {
-            transaction = begin;
+    private void handle(WalReader.Item item, List<SourceRecord> out) throws SQLException {
+        if (item instanceof Change change) {
+            hold(change.event(), out);
+        } else if (item instanceof Began began) {
+            inTransaction = true;
+            transactionXid = began.xid();
             changesInTransaction = 0;
-            if (begin.xid() != emittedTxid) {
+            if (began.xid() != emittedTxid) {
                 emittedInTransaction = 0;
             }
-        } else if (message instanceof Commit commit) {
-            lastCompletedLsn = commit.endLsn();
-            lastCompletedTxid = transaction == null ? lastCompletedTxid : transaction.xid();
+        } else if (item instanceof Committed committed) {
+            lastCompletedLsn = committed.endLsn();
+            lastCompletedTxid = inTransaction ? transactionXid : lastCompletedTxid;
             emittedInTransaction = 0;
             partTxid = 0;
             partChanges = 0;
@@ -273,86 +230,18 @@ final class StreamSource implements ChangeSource {
                 held = null;
                 commitKafkaTransaction(last);
             }
-            transaction = null;
-        } else if (message instanceof Relation relation) {
-            relation(relation);
-        } else if (message instanceof Insert insert) {
-            CapturedTable table = relations.get(insert.relationId());
-            if (table != null) {
-                hold(event(table, 'c', table.key(insert.newTuple()), null, table.row(insert.newTuple()), List.of()),
-                        out);
+            inTransaction = false;
+        } else if (item instanceof Passed passed) {
+            passedLsn = passed.lsn();
+        } else if (item instanceof Failed failed) {
+            if (failed.cause() instanceof SQLException e) {
+                throw e;
             }
-        } else if (message instanceof Update update) {
-            CapturedTable table = relations.get(update.relationId());
-            if (table != null) {
-                update(table, update, out);
-            }
-        } else if (message instanceof Delete delete) {
-            CapturedTable table = relations.get(delete.relationId());
-            if (table != null) {
-                Struct before = delete.oldIsKeyOnly() ? table.knownValues(delete.oldTuple())
-                        : table.row(delete.oldTuple());
-                hold(event(table, 'd', table.key(delete.oldTuple()), before, null, List.of()), out);
-            }
-        } else if (message instanceof Truncate truncate) {
-            truncate.relationIds().stream().map(relations::get).filter(Objects::nonNull).forEach(t -> {
-                if (skippedOperations.contains('t')) {
-                    log.warn("Table {} was truncated; with {} containing t the truncate is not emitted, so its topic"
-                            + " still holds the old rows", t.table(), CdcConfig.SKIPPED_OPERATIONS_CONFIG);
-                }
-                hold(event(t, 't', null, null, null, List.of()), out);
-            });
+            throw (RuntimeException) failed.cause(); // JdbiException: the connection is lost; else the task fails
         }
-    }
-
-    private void update(CapturedTable table, Update update, List<SourceRecord> out) {
-        Struct key = table.key(update.newTuple());
-        Struct before = null;
-        if (update.oldTuple() != null) {
-            Struct oldKey = table.key(update.oldTuple());
-            if (oldKey != null && !oldKey.equals(key)) {
-                // The primary key changed: the old key's row is gone, downstream must delete it.
-                Struct oldRow = update.oldIsKeyOnly() ? table.knownValues(update.oldTuple())
-                        : table.row(update.oldTuple());
-                hold(event(table, 'd', oldKey, oldRow, null, List.of()), out);
-            } else if (!update.oldIsKeyOnly()) {
-                before = table.row(update.oldTuple());
-            }
-        }
-        PgOutputMessage.TupleData oldRow = update.oldIsKeyOnly() ? null : update.oldTuple();
-        List<String> unavailable = new ArrayList<>();
-        Struct after = table.row(update.newTuple(), oldRow, unavailable);
-        hold(event(table, 'u', key, before, after, unavailable), out);
-    }
-
-    private void relation(Relation relation) {
-        TableId table = new TableId(relation.namespace(), relation.name());
-        if (!captured.contains(table)) {
-            return; // a publication FOR ALL TABLES also sends tables we do not capture
-        }
-        CapturedTable previous = relations.get(relation.relationId());
-        CapturedTable current = jdbi.withHandle(h -> CapturedTable.of(relation, h, topics.apply(table), types,
-                unavailablePlaceholder));
-        if (previous != null && !previous.schema().valueSchema().equals(current.schema().valueSchema())) {
-            log.info("Table {} changed its columns; the next records carry the new schema", table);
-        }
-        relations.put(relation.relationId(), current);
-    }
-
-    private ChangeEvent event(CapturedTable table, char op, Struct key, Struct before, Struct after,
-                              List<String> unavailableColumns) {
-        long xid = transaction == null ? 0 : transaction.xid();
-        long commitMs = transaction == null ? System.currentTimeMillis()
-                : PG_EPOCH.plus(transaction.commitTimeMicros(), ChronoUnit.MICROS).toEpochMilli();
-        long lsn = transaction == null ? stream.getLastReceiveLSN().asLong() : transaction.finalLsn();
-        return new ChangeEvent(table.schema(), table.topic(), op, key, before, after, lsn, xid, commitMs,
-                unavailableColumns);
     }
 
     private void hold(ChangeEvent event, List<SourceRecord> out) {
-        if (skippedOperations.contains(event.op())) {
-            return;
-        }
         if (changesInTransaction++ < emittedInTransaction) {
             return; // emitted before the stream was lost and sent again on resuming
         }
@@ -427,9 +316,9 @@ final class StreamSource implements ChangeSource {
     }
 
     /** Lets the slot release WAL up to what Kafka has acknowledged. */
-    private void confirmAcknowledged() throws SQLException {
+    private void confirmAcknowledged() {
         long lsn = acks.flushableLsn();
-        if (lsn > flushedLsn) {
+        if (lsn > confirmRequested) {
             confirm(lsn);
         }
     }
@@ -438,17 +327,14 @@ final class StreamSource implements ChangeSource {
      * With every record acknowledged and no transaction open, all WAL the server has sent so far is done with, even
      * where it holds only other tables' or databases' changes: confirm it, or the slot would hold it back.
      */
-    private void heartbeat() throws SQLException {
+    private void heartbeat() {
         long now = System.currentTimeMillis();
         if (heartbeatIntervalMs <= 0 || now - lastHeartbeatMs < heartbeatIntervalMs) {
             return;
         }
         lastHeartbeatMs = now;
-        if (transaction == null && held == null && acks.allAcknowledged()) {
-            long received = stream.getLastReceiveLSN().asLong();
-            if (received > flushedLsn) {
-                confirm(received);
-            }
+        if (betweenTransactions() && acks.allAcknowledged() && passedLsn > confirmRequested) {
+            confirm(passedLsn);
         }
     }
 
@@ -457,15 +343,12 @@ final class StreamSource implements ChangeSource {
      * one, or, between transactions, the position the server says it has decoded up to (its keepalives carry it).
      */
     long position() {
-        if (stream == null || !betweenTransactions()) {
-            return lastCompletedLsn;
-        }
-        return Math.max(lastCompletedLsn, stream.getLastReceiveLSN().asLong());
+        return betweenTransactions() ? Math.max(lastCompletedLsn, passedLsn) : lastCompletedLsn;
     }
 
     /** Whether the records handed out so far end a database transaction (none is partly handed out). */
     boolean betweenTransactions() {
-        return transaction == null && held == null;
+        return !inTransaction && held == null;
     }
 
     /** The signalled snapshots still to do, for the offsets of the records emitted from now on (null: none). */
@@ -489,38 +372,24 @@ final class StreamSource implements ChangeSource {
 
     /** The LSN last confirmed to the slot (its confirmed_flush_lsn, once the server has the status update). */
     long confirmedLsn() {
-        return flushedLsn;
+        if (reader != null) {
+            confirmedLsn = Math.max(confirmedLsn, reader.confirmed());
+        }
+        return confirmedLsn;
     }
 
-    private void confirm(long lsn) throws SQLException {
-        LogSequenceNumber position = LogSequenceNumber.valueOf(lsn);
-        stream.setFlushedLSN(position);
-        stream.setAppliedLSN(position);
-        stream.forceUpdateStatus();
-        flushedLsn = lsn;
+    /** The reader sends the confirmation to the slot: only its thread touches the replication stream. */
+    private void confirm(long lsn) {
+        confirmRequested = lsn;
+        reader.confirm(lsn);
     }
 
     @Override
     public void close() {
-        if (stream != null) {
-            try {
-                stream.close();
-            } catch (SQLException e) {
-                log.warn("Closing the replication stream failed: {}", e.getMessage());
-            }
-            stream = null;
-        }
-        closeConnection();
-    }
-
-    private void closeConnection() {
-        if (connection != null) {
-            try {
-                connection.close();
-            } catch (SQLException e) {
-                log.warn("Closing the replication connection failed: {}", e.getMessage());
-            }
-            connection = null;
+        if (reader != null) {
+            reader.close();
+            confirmedLsn(); // after the reader stopped: it may have sent a confirmation meanwhile
+            reader = null;
         }
     }
 }
