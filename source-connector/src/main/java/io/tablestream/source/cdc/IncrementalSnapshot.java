@@ -334,7 +334,7 @@ final class IncrementalSnapshot {
 
     /** A streamed record: if it is newer than the waiting chunk, it wins. */
     void observe(SourceRecord record) {
-        if (windows == null && queuedTopics.isEmpty()) {
+        if ((batch == null || !batch.waiting()) && queuedTopics.isEmpty()) {
             return; // no chunk waits and none is queued: reading the record's headers would be wasted per change
         }
         SnapshotWindow.StreamedChange change = SnapshotWindow.StreamedChange.of(record);
