@@ -1,5 +1,10 @@
 package io.tablestream.benchmarks;
 
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.json.JsonConverter;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,13 +18,17 @@ import java.util.Map;
  * Our sink beside Debezium's JDBC sink connector in the same worker, on the same topic of Debezium change envelopes
  * (4 partitions, upsert by record key into a table that already holds half of the keys): ours at its default
  * settings and tuned, Debezium's tuned alike. Each figure is the time from the connector's POST to the last row, and
- * the rows per CPU second the worker and PostgreSQL spent meanwhile, the steadier figure on a shared machine.
+ * the rows per CPU second the worker and PostgreSQL spent meanwhile, the steadier figure on a shared machine. Beside
+ * them, the sink stage's consume+COPY loop on the same topic (no Connect): the most any sink could do here with this
+ * converter, so its ratio to Debezium's is the highest ratio reachable; and the converter's own cost per envelope.
  */
 record DebeziumSinkBenchmark(BenchEnvironment env, long rows, int customers) {
 
     static final String DEBEZIUM_CONNECTOR = "io.debezium.connector.jdbc.JdbcSinkConnector";
     private static final int PARTITIONS = 4;
     private static final String TOPIC = "bench.debezium.envelopes";
+    /** The consume+COPY loop without Connect, measured beside the connectors. */
+    private static final String REFERENCE = "consume_copy";
     /** The tuning the sink stage uses for ours, given to Debezium's alike. */
     private static final Map<String, String> TUNED = Map.of("batch.size", "5000",
             "consumer.override.max.poll.records", "5000");
@@ -32,11 +41,12 @@ record DebeziumSinkBenchmark(BenchEnvironment env, long rows, int customers) {
         if (env.endOffsets(TOPIC) < rows) {
             env.produceOrderEnvelopes(TOPIC, PARTITIONS, rows, customers, OrderRows.NOTE);
         }
-        // Each connector once untimed, so no measured run pays the worker JVM's warm-up: a worker runs for long.
+        // Each contender once untimed, so no measured run pays a JVM's warm-up: a worker runs for long.
         Map<String, Map<String, String>> connectors = new LinkedHashMap<>();
         connectors.put("ours_default", ours(Map.of()));
         connectors.put("ours_tuned", ours(TUNED));
         connectors.put("debezium_tuned", debezium());
+        connectors.put(REFERENCE, null);
         connectors.forEach((label, connector) -> measure("dbz_warmup_" + label, connector));
         Map<String, List<Double>> rowsPerSecond = new LinkedHashMap<>();
         Map<String, List<Double>> rowsPerCpuSecond = new LinkedHashMap<>();
@@ -55,6 +65,10 @@ record DebeziumSinkBenchmark(BenchEnvironment env, long rows, int customers) {
         String reference = "; reference: Debezium JDBC sink with batch.size=5000, max.poll.records=5000";
         String tuned = "; ours with batch.size=5000, max.poll.records=5000";
         String cpu = " (CPU of the Connect worker and PostgreSQL together)";
+        String loop = "; reference: consumer + JsonConverter + after + COPY into staging + INSERT ... ON CONFLICT, "
+                + "2 threads, 5,000 rows a transaction, no Connect";
+        String loopCpu = " (CPU of the worker, or of the loop's JVM with the Kafka broker in it, and PostgreSQL)";
+        List<Double> ceilingMicros = converterMicrosPerRecord();
         return List.of(
                 new Result("sink upsert, defaults vs Debezium", workload + reference,
                         rowsPerSecond.get("ours_default"), rowsPerSecond.get("debezium_tuned"), "rows/s", ">= 3", ""),
@@ -65,7 +79,53 @@ record DebeziumSinkBenchmark(BenchEnvironment env, long rows, int customers) {
                         "rows/CPU-s", "—", ""),
                 new Result("sink upsert per CPU second, tuned vs Debezium", workload + tuned + cpu + reference,
                         rowsPerCpuSecond.get("ours_tuned"), rowsPerCpuSecond.get("debezium_tuned"),
-                        "rows/CPU-s", "—", ""));
+                        "rows/CPU-s", "—", ""),
+                new Result("envelope sink, defaults vs consume+COPY", workload + loop,
+                        rowsPerSecond.get("ours_default"), rowsPerSecond.get(REFERENCE), "rows/s", ">= 0.8", ""),
+                new Result("envelope sink, tuned vs consume+COPY", workload + tuned + loop,
+                        rowsPerSecond.get("ours_tuned"), rowsPerSecond.get(REFERENCE), "rows/s", ">= 0.8", ""),
+                new Result("Debezium JDBC sink vs consume+COPY", workload + reference.replace("; reference:",
+                        "; measured:") + loop,
+                        rowsPerSecond.get("debezium_tuned"), rowsPerSecond.get(REFERENCE), "rows/s", "—", ""),
+                new Result("ceiling: consume+COPY vs Debezium", "the best ratio to Debezium's JDBC sink any sink "
+                        + "could reach here with this converter; " + workload + loop + reference,
+                        rowsPerSecond.get(REFERENCE), rowsPerSecond.get("debezium_tuned"), "rows/s", "—", ""),
+                new Result("ceiling per CPU second: consume+COPY vs Debezium", workload + loopCpu + loop + reference,
+                        rowsPerCpuSecond.get(REFERENCE), rowsPerCpuSecond.get("debezium_tuned"), "rows/CPU-s", "—",
+                        ""),
+                new Result("JsonConverter.toConnectData of one envelope", "CPU time of one thread converting "
+                        + "20,000 of these envelopes (warm, median of 5 rounds after 10)", ceilingMicros, List.of(),
+                        "µs/record", "—", ""));
+    }
+
+    /**
+     * CPU microseconds of one {@code JsonConverter.toConnectData} (and taking its after) for these envelopes, on one
+     * warm thread: the part of the per-record cost every sink of JSON-with-schemas records pays before writing.
+     */
+    private List<Double> converterMicrosPerRecord() {
+        int records = 20_000;
+        JsonConverter converter = BenchEnvironment.converter(false);
+        List<byte[]> values = new ArrayList<>(records);
+        for (long id = 0; id < records; id++) {
+            values.add(converter.fromConnectData(TOPIC, OrderRows.ENVELOPE_SCHEMA,
+                    OrderRows.envelope(id, customers, OrderRows.NOTE)));
+        }
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        List<Double> rounds = new ArrayList<>();
+        long checksum = 0;
+        for (int round = 0; round < 15; round++) {
+            long start = threads.getCurrentThreadCpuTime();
+            for (byte[] value : values) {
+                checksum += ((Struct) converter.toConnectData(TOPIC, value).value()).getStruct("after").getInt64("id");
+            }
+            if (round >= 10) {
+                rounds.add((threads.getCurrentThreadCpuTime() - start) / 1e3 / records);
+            }
+        }
+        if (checksum == 42) { // keeps the conversions from being optimised away
+            rounds.add(0.0);
+        }
+        return List.of(Result.median(rounds));
     }
 
     /** Rows per second from POST to the last row, and rows per CPU second the worker and PostgreSQL spent. */
@@ -99,6 +159,9 @@ record DebeziumSinkBenchmark(BenchEnvironment env, long rows, int customers) {
      */
     private Measured measure(String table, Map<String, String> connector) {
         SinkBenchmark.prepare(env, table, rows, true);
+        if (connector == null) {
+            return measureReference(table);
+        }
         Map<String, String> config = new HashMap<>(connector);
         config.put("tasks.max", "2");
         config.put("topics", TOPIC);
@@ -123,6 +186,26 @@ record DebeziumSinkBenchmark(BenchEnvironment env, long rows, int customers) {
             return new Measured(rows / ((end - start) / 1e9), rows / cpuSeconds);
         } finally {
             env.rest().deleteConnector(name);
+            env.db.useHandle(h -> h.execute("DROP TABLE " + table));
+        }
+    }
+
+    /** The consume+COPY loop of the sink stage on the same topic, in this JVM: the ceiling for this work here. */
+    private Measured measureReference(String table) {
+        long self = ProcessHandle.current().pid();
+        long postmasterPid = postmasterPid();
+        long cpuBefore = ProcessCpu.ticks(self) + ProcessCpu.withReapedChildren(postmasterPid);
+        try {
+            double rowsPerSecond = new SinkBenchmark(env, rows, customers).referenceLoop(TOPIC, PARTITIONS, table,
+                    true, envelope -> envelope.getStruct("after"));
+            double cpuSeconds = (ProcessCpu.ticks(self) + ProcessCpu.withReapedChildren(postmasterPid) - cpuBefore)
+                    * ProcessCpu.SECONDS_PER_TICK;
+            long written = env.count("SELECT count(*) FROM " + table + " WHERE note <> 'old'");
+            if (written != rows) {
+                throw new IllegalStateException("The reference loop wrote " + written + " of " + rows + " rows");
+            }
+            return new Measured(rowsPerSecond, rows / cpuSeconds);
+        } finally {
             env.db.useHandle(h -> h.execute("DROP TABLE " + table));
         }
     }
