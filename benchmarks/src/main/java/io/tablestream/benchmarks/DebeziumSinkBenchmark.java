@@ -50,12 +50,14 @@ record DebeziumSinkBenchmark(BenchEnvironment env, long rows, int customers) {
         connectors.forEach((label, connector) -> measure("dbz_warmup_" + label, connector));
         Map<String, List<Double>> rowsPerSecond = new LinkedHashMap<>();
         Map<String, List<Double>> rowsPerCpuSecond = new LinkedHashMap<>();
+        Map<String, List<Double>> postgresMicrosPerRow = new LinkedHashMap<>();
         List<String> order = new ArrayList<>(connectors.keySet());
         for (int run = 0; run < runs; run++) {
             for (String label : order) { // rotated each run: none always comes first after another's load
                 Measured m = measure("dbz_" + label + "_" + run, connectors.get(label));
                 rowsPerSecond.computeIfAbsent(label, l -> new ArrayList<>()).add(m.rowsPerSecond());
                 rowsPerCpuSecond.computeIfAbsent(label, l -> new ArrayList<>()).add(m.rowsPerCpuSecond());
+                postgresMicrosPerRow.computeIfAbsent(label, l -> new ArrayList<>()).add(m.postgresMicrosPerRow());
             }
             Collections.rotate(order, 1);
         }
@@ -93,6 +95,12 @@ record DebeziumSinkBenchmark(BenchEnvironment env, long rows, int customers) {
                 new Result("ceiling per CPU second: consume+COPY vs Debezium", workload + loopCpu + loop + reference,
                         rowsPerCpuSecond.get(REFERENCE), rowsPerCpuSecond.get("debezium_tuned"), "rows/CPU-s", "—",
                         ""),
+                new Result("PostgreSQL CPU per row, defaults vs consume+COPY", workload + loop,
+                        postgresMicrosPerRow.get("ours_default"), postgresMicrosPerRow.get(REFERENCE), "µs/row", "—",
+                        ""),
+                new Result("PostgreSQL CPU per row, Debezium vs consume+COPY", workload + loop,
+                        postgresMicrosPerRow.get("debezium_tuned"), postgresMicrosPerRow.get(REFERENCE), "µs/row", "—",
+                        ""),
                 new Result("JsonConverter.toConnectData of one envelope", "CPU time of one thread converting "
                         + "20,000 of these envelopes (warm, median of 5 rounds after 10)", ceilingMicros, List.of(),
                         "µs/record", "—", ""));
@@ -128,8 +136,16 @@ record DebeziumSinkBenchmark(BenchEnvironment env, long rows, int customers) {
         return List.of(Result.median(rounds));
     }
 
-    /** Rows per second from POST to the last row, and rows per CPU second the worker and PostgreSQL spent. */
-    private record Measured(double rowsPerSecond, double rowsPerCpuSecond) {
+    /**
+     * Rows per second from POST to the last row, rows per CPU second the worker (or the loop's JVM) and PostgreSQL
+     * spent, and PostgreSQL's CPU microseconds per row.
+     */
+    private record Measured(double rowsPerSecond, double rowsPerCpuSecond, double postgresMicrosPerRow) {
+
+        static Measured of(long rows, long nanos, long processTicks, long postgresTicks) {
+            return new Measured(rows / (nanos / 1e9), rows / ((processTicks + postgresTicks)
+                    * ProcessCpu.SECONDS_PER_TICK), postgresTicks * ProcessCpu.SECONDS_PER_TICK * 1e6 / rows);
+        }
     }
 
     private Map<String, String> ours(Map<String, String> tuning) {
@@ -170,7 +186,8 @@ record DebeziumSinkBenchmark(BenchEnvironment env, long rows, int customers) {
         String name = "bench-" + table;
         long workerPid = env.worker.pid().orElseThrow();
         long postmasterPid = postmasterPid();
-        long cpuBefore = ProcessCpu.ticks(workerPid) + ProcessCpu.withReapedChildren(postmasterPid);
+        long workerBefore = ProcessCpu.ticks(workerPid);
+        long postgresBefore = ProcessCpu.withReapedChildren(postmasterPid);
         long start = System.nanoTime();
         try {
             env.rest().createOrUpdateConnector(name, config);
@@ -181,9 +198,8 @@ record DebeziumSinkBenchmark(BenchEnvironment env, long rows, int customers) {
                 }
                 return env.count("SELECT count(*) FROM " + table + " WHERE note <> 'old'");
             }, rows, BenchEnvironment.timeoutFor(rows), table);
-            double cpuSeconds = (ProcessCpu.ticks(workerPid) + ProcessCpu.withReapedChildren(postmasterPid)
-                    - cpuBefore) * ProcessCpu.SECONDS_PER_TICK;
-            return new Measured(rows / ((end - start) / 1e9), rows / cpuSeconds);
+            return Measured.of(rows, end - start, ProcessCpu.ticks(workerPid) - workerBefore,
+                    ProcessCpu.withReapedChildren(postmasterPid) - postgresBefore);
         } finally {
             env.rest().deleteConnector(name);
             env.db.useHandle(h -> h.execute("DROP TABLE " + table));
@@ -194,17 +210,20 @@ record DebeziumSinkBenchmark(BenchEnvironment env, long rows, int customers) {
     private Measured measureReference(String table) {
         long self = ProcessHandle.current().pid();
         long postmasterPid = postmasterPid();
-        long cpuBefore = ProcessCpu.ticks(self) + ProcessCpu.withReapedChildren(postmasterPid);
+        long selfBefore = ProcessCpu.ticks(self);
+        long postgresBefore = ProcessCpu.withReapedChildren(postmasterPid);
         try {
-            double rowsPerSecond = new SinkBenchmark(env, rows, customers).referenceLoop(TOPIC, PARTITIONS, table,
-                    true, envelope -> envelope.getStruct("after"));
-            double cpuSeconds = (ProcessCpu.ticks(self) + ProcessCpu.withReapedChildren(postmasterPid) - cpuBefore)
-                    * ProcessCpu.SECONDS_PER_TICK;
+            long start = System.nanoTime();
+            new SinkBenchmark(env, rows, customers).referenceLoop(TOPIC, PARTITIONS, table, true,
+                    envelope -> envelope.getStruct("after"));
+            long nanos = System.nanoTime() - start;
+            long selfTicks = ProcessCpu.ticks(self) - selfBefore;
+            long postgresTicks = ProcessCpu.withReapedChildren(postmasterPid) - postgresBefore;
             long written = env.count("SELECT count(*) FROM " + table + " WHERE note <> 'old'");
             if (written != rows) {
                 throw new IllegalStateException("The reference loop wrote " + written + " of " + rows + " rows");
             }
-            return new Measured(rowsPerSecond, rows / cpuSeconds);
+            return Measured.of(rows, nanos, selfTicks, postgresTicks);
         } finally {
             env.db.useHandle(h -> h.execute("DROP TABLE " + table));
         }
