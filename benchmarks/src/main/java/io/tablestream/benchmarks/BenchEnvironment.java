@@ -272,6 +272,11 @@ final class BenchEnvironment implements AutoCloseable {
 
     /** Polls {@code progress} until it reaches {@code target}; returns the nanoTime at which it was seen there. */
     static long awaitProgress(LongSupplier progress, long target, Duration timeout, String what) {
+        return awaitProgress(progress, target, timeout, what, 50);
+    }
+
+    /** As above, polling every {@code pollMillis}. */
+    static long awaitProgress(LongSupplier progress, long target, Duration timeout, String what, long pollMillis) {
         long deadline = System.nanoTime() + timeout.toNanos();
         long last = -1;
         while (System.nanoTime() < deadline) {
@@ -279,7 +284,7 @@ final class BenchEnvironment implements AutoCloseable {
             if (last >= target) {
                 return System.nanoTime();
             }
-            sleep(50);
+            sleep(pollMillis);
         }
         throw new IllegalStateException(what + " reached " + last + " of " + target + " within " + timeout);
     }

@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.UnaryOperator;
 
 /**
  * Sink throughput: the connector draining a topic of orders into a table, beside a plain consumer + COPY loop using the
@@ -43,7 +44,7 @@ record SinkBenchmark(BenchEnvironment env, long rows, int customers) {
         for (int run = 0; run < runs; run++) {
             String refTable = "sink_ref_" + mode + "_p" + partitions + "_" + run;
             prepare(env, refTable, rows, upsert);
-            reference.add(referenceLoop(topic, partitions, refTable, upsert));
+            reference.add(referenceLoop(topic, partitions, refTable, upsert, value -> value));
             String table = "sink_" + mode + "_p" + partitions + "_" + run;
             prepare(env, table, rows, upsert);
             ours.add(connector(topic, partitions, table, upsert, run));
@@ -112,8 +113,11 @@ record SinkBenchmark(BenchEnvironment env, long rows, int customers) {
         }
     }
 
-    /** The same work without Connect: consume, convert with JsonConverter, COPY; one thread per two partitions. */
-    private double referenceLoop(String topic, int partitions, String table, boolean upsert) {
+    /**
+     * The same work without Connect: consume, convert with JsonConverter, take the row ({@code row} of the converted
+     * value: itself, or a change envelope's after), COPY; one thread per two partitions. Returns rows/s.
+     */
+    double referenceLoop(String topic, int partitions, String table, boolean upsert, UnaryOperator<Struct> row) {
         int threads = Math.min(partitions, 2);
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         long start = System.nanoTime();
@@ -125,7 +129,7 @@ record SinkBenchmark(BenchEnvironment env, long rows, int customers) {
                     assigned.add(new TopicPartition(topic, p));
                 }
                 done.add(pool.submit(() -> {
-                    consumeAndCopy(assigned, table, upsert);
+                    consumeAndCopy(assigned, table, upsert, row);
                     return null;
                 }));
             }
@@ -140,7 +144,8 @@ record SinkBenchmark(BenchEnvironment env, long rows, int customers) {
         return rows / CopyBenchmark.seconds(start);
     }
 
-    private void consumeAndCopy(List<TopicPartition> partitions, String table, boolean upsert) throws Exception {
+    private void consumeAndCopy(List<TopicPartition> partitions, String table, boolean upsert,
+                                UnaryOperator<Struct> row) throws Exception {
         JsonConverter converter = BenchEnvironment.converter(false);
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, env.bootstrap(),
@@ -162,7 +167,8 @@ record SinkBenchmark(BenchEnvironment env, long rows, int customers) {
             int buffered = 0;
             while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
                 for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-                    OrderRows.appendCopyLine(lines, (Struct) converter.toConnectData(record.topic(), record.value()).value());
+                    Struct value = (Struct) converter.toConnectData(record.topic(), record.value()).value();
+                    OrderRows.appendCopyLine(lines, row.apply(value));
                     if (++buffered == REFERENCE_BATCH) {
                         flush(db, target, table, lines, upsert);
                         buffered = 0;

@@ -1,5 +1,6 @@
 package io.tablestream.sink;
 
+import io.tablestream.jdbc.types.BinaryOut;
 import org.postgresql.copy.CopyIn;
 
 import java.nio.charset.StandardCharsets;
@@ -8,11 +9,11 @@ import java.time.LocalDate;
 import java.util.Arrays;
 
 /**
- * The COPY text of a flush as UTF-8 bytes in one growable array, written value by value with COPY's text escaping
- * (backslash, newline, carriage return and tab escaped; \N for null), so rows cost no intermediate strings; a row is
- * a range of it ({@link PreparedRow}).
+ * The COPY data of a flush in one growable array, so rows cost no intermediate strings; a row is a range of it
+ * ({@link PreparedRow}). Text rows are written value by value with COPY's text escaping (backslash, newline, carriage
+ * return and tab escaped; \N for null) as UTF-8; binary rows through {@link BinaryOut}, each value behind its length.
  */
-final class CopyBuffer {
+final class CopyBuffer implements BinaryOut {
 
     private static final int INITIAL_CAPACITY = 64 * 1024;
     /** Beyond this a buffer is not kept for the next flush, so one huge flush does not pin the heap. */
@@ -62,6 +63,71 @@ final class CopyBuffer {
                 i = appendNonAscii(text, i, c);
             }
         }
+    }
+
+    @Override
+    public void writeUtf8(String text) {
+        int length = text.length();
+        ensure(length);
+        for (int i = 0; i < length; i++) {
+            char c = text.charAt(i);
+            if (c < 0x80) {
+                ensure(1);
+                bytes[size++] = (byte) c;
+            } else {
+                i = appendNonAscii(text, i, c);
+            }
+        }
+    }
+
+    @Override
+    public void writeByte(int value) {
+        ensure(1);
+        bytes[size++] = (byte) value;
+    }
+
+    @Override
+    public void writeShort(int value) {
+        ensure(2);
+        bytes[size++] = (byte) (value >>> 8);
+        bytes[size++] = (byte) value;
+    }
+
+    @Override
+    public void writeInt(int value) {
+        ensure(4);
+        putInt(size, value);
+        size += 4;
+    }
+
+    @Override
+    public void writeLong(long value) {
+        writeInt((int) (value >>> 32));
+        writeInt((int) value);
+    }
+
+    @Override
+    public void write(byte[] source, int offset, int length) {
+        ensure(length);
+        System.arraycopy(source, offset, bytes, size, length);
+        size += length;
+    }
+
+    /** Writes a placeholder for a binary value's length; {@link #endLength} fills it in once the value is written. */
+    int startLength() {
+        writeInt(0);
+        return size;
+    }
+
+    void endLength(int valueStart) {
+        putInt(valueStart - 4, size - valueStart);
+    }
+
+    private void putInt(int at, int value) {
+        bytes[at] = (byte) (value >>> 24);
+        bytes[at + 1] = (byte) (value >>> 16);
+        bytes[at + 2] = (byte) (value >>> 8);
+        bytes[at + 3] = (byte) value;
     }
 
     /** A whole number in decimal, as {@code String.valueOf} writes it. */
@@ -119,6 +185,11 @@ final class CopyBuffer {
         bytes[size++] = '+';
         bytes[size++] = '0';
         bytes[size++] = '0';
+    }
+
+    /** The bytes {@code [start, end)} one char each: equal strings for equal bytes, whatever the format. */
+    String key(int start, int end) {
+        return new String(bytes, start, end - start, StandardCharsets.ISO_8859_1);
     }
 
     /** The text of {@code [start, end)}. */

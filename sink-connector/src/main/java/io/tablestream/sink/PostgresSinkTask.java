@@ -223,9 +223,14 @@ public class PostgresSinkTask extends SinkTask {
 
     /**
      * A table or column that went away while the task ran (concurrent DDL) is put back by auto.create or auto.evolve
-     * when the plan is made anew: forget the plans and retry. Anything else as it is.
+     * when the plan is made anew, and a binary COPY plan whose column types changed is made for the new types: forget
+     * the plans and retry. Anything else as it is.
      */
     private ConnectException retryIfDdlRepairs(ConnectException e) {
+        if (e instanceof BinaryCopy.StalePlanException) {
+            plans.clear();
+            return e;
+        }
         String state = e instanceof RetriableException ? null : WriteErrors.state(e);
         boolean repairs = SqlErrors.UNDEFINED_TABLE.equals(state) && config.autoCreate()
                 || SqlErrors.UNDEFINED_COLUMN.equals(state) && config.autoEvolve();

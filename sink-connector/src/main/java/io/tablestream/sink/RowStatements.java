@@ -15,9 +15,10 @@ final class RowStatements {
     }
 
     /** Streams the rows' lines; lines that lie next to each other in the buffer go in one write (one span). */
-    static void copy(Handle tx, String sql, List<PreparedRow> rows) throws SQLException {
-        CopyIn in = tx.getConnection().unwrap(PGConnection.class).getCopyAPI().copyIn(sql);
+    static void copy(Handle tx, CopyStatement copy, List<PreparedRow> rows) throws SQLException {
+        CopyIn in = tx.getConnection().unwrap(PGConnection.class).getCopyAPI().copyIn(copy.sql());
         try {
+            copy.start(in);
             int spanStart = 0;
             int spanEnd = 0;
             CopyBuffer buffer = null;
@@ -34,6 +35,7 @@ final class RowStatements {
             if (spanEnd > spanStart) {
                 buffer.writeTo(in, spanStart, spanEnd);
             }
+            copy.end(in);
             in.endCopy();
         } finally {
             if (in.isActive()) {

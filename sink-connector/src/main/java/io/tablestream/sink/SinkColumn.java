@@ -3,6 +3,7 @@ package io.tablestream.sink;
 import io.tablestream.jdbc.Identifiers;
 import io.tablestream.jdbc.TableId;
 import io.tablestream.jdbc.types.ConnectToPostgres;
+import io.tablestream.jdbc.types.BinaryEncoder;
 import io.tablestream.jdbc.types.ConnectType;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.sink.SinkRecord;
@@ -12,15 +13,16 @@ import java.util.function.Function;
 /**
  * One column of a target table: its name (and how SQL text writes it), the Connect schema of its values (resolved once to its PostgreSQL
  * {@link ConnectType}), whether it is part of the primary key, and where a record's value for it comes from (a key
- * field, the whole key, a value field or the Kafka coordinates). {@code copyWriter} writes its values as COPY text.
+ * field, the whole key, a value field or the Kafka coordinates). {@code copyWriter} writes its values as COPY text;
+ * {@code binaryEncoder}, set once the table's column type is known to have one, in COPY's binary format.
  */
 record SinkColumn(String name, Schema schema, boolean primaryKey, Function<SinkRecord, Object> source,
-                  String sqlName, ConnectType type, CopyValueWriter copyWriter) {
+                  String sqlName, ConnectType type, CopyValueWriter copyWriter, BinaryEncoder binaryEncoder) {
 
     /** {@code schema} null for a schemaless column, typed from the table. */
     SinkColumn(String name, Schema schema, boolean primaryKey, Function<SinkRecord, Object> source, String sqlName,
                ConnectType type) {
-        this(name, schema, primaryKey, source, sqlName, type, CopyValueWriter.of(schema, type));
+        this(name, schema, primaryKey, source, sqlName, type, CopyValueWriter.of(schema, type), null);
     }
 
     static SinkColumn of(String name, Schema schema, boolean primaryKey, Function<SinkRecord, Object> source) {
@@ -29,7 +31,13 @@ record SinkColumn(String name, Schema schema, boolean primaryKey, Function<SinkR
 
     /** This column with its name as {@code quoting} writes it in SQL; {@code table} only names it in errors. */
     SinkColumn writtenWith(QuoteIdentifiers quoting, TableId table) {
-        return new SinkColumn(name, schema, primaryKey, source, quoting.column(name, table), type, copyWriter);
+        return new SinkColumn(name, schema, primaryKey, source, quoting.column(name, table), type, copyWriter,
+                binaryEncoder);
+    }
+
+    /** This column written by {@code encoder} in binary COPY. */
+    SinkColumn withBinaryEncoder(BinaryEncoder encoder) {
+        return new SinkColumn(name, schema, primaryKey, source, sqlName, type, copyWriter, encoder);
     }
 
     int jdbcType() {

@@ -11,14 +11,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * dropped when it ends, so it always has the table's current types. Its name is fixed per {@link WriteStrategy}; a
  * later pass of the same transaction finds it there and empties it first.
  */
-record Stage(String name, String createSql, String emptySql, String copySql) {
+record Stage(String name, String createSql, String emptySql, CopyStatement copy) {
 
     private static final AtomicLong NEXT = new AtomicLong();
 
-    static Stage of(String tableSql, List<SinkColumn> columns) {
+    static Stage of(String tableSql, List<SinkColumn> columns, boolean binary) {
         String name = "tablestream_stage_" + NEXT.incrementAndGet();
         return new Stage(name, PostgresSql.createStage(name, tableSql, columns), "DELETE FROM " + name,
-                PostgresSql.copyFrom(name, columns));
+                CopyStatement.of(name, columns, binary));
     }
 
     /** Makes the stage hold exactly these rows; {@code laterPass}: an earlier pass may have filled it. */
@@ -27,6 +27,6 @@ record Stage(String name, String createSql, String emptySql, String copySql) {
         if (laterPass) {
             tx.execute(emptySql);
         }
-        RowStatements.copy(tx, copySql, rows);
+        RowStatements.copy(tx, copy, rows);
     }
 }

@@ -115,6 +115,9 @@ final class TableWriter {
      */
     private List<PreparedRow> prepareCopy(WritePlan plan, List<SinkOp> ops) {
         copyBuffer.reset();
+        if (plan.binaryCopy() != null) {
+            return prepareBinaryCopy(plan, ops);
+        }
         boolean keyed = !plan.keys().isEmpty();
         List<PreparedRow> rows = new ArrayList<>(ops.size());
         for (SinkOp op : ops) {
@@ -133,14 +136,54 @@ final class TableWriter {
                     throw new BadRecordException(op, plan.table(), column.name(), e);
                 }
                 if (keyed && column.primaryKey()) {
-                    String text = copyBuffer.text(valueStart, copyBuffer.size());
-                    key = key == null ? text : key + KEY_SEPARATOR + text;
+                    key = appendKey(key, valueStart);
                 }
             }
             copyBuffer.appendByte('\n');
             rows.add(new PreparedRow(op, key, null, copyBuffer, start, copyBuffer.size()));
         }
         return rows;
+    }
+
+    /**
+     * Binary COPY rows: the field count, then each value behind its length (-1 for null); the key is the bytes of
+     * the key columns' fields, length included, so a null differs from every value.
+     */
+    private List<PreparedRow> prepareBinaryCopy(WritePlan plan, List<SinkOp> ops) {
+        boolean keyed = !plan.keys().isEmpty();
+        List<PreparedRow> rows = new ArrayList<>(ops.size());
+        for (SinkOp op : ops) {
+            List<SinkColumn> columns = op.delete() ? plan.keys() : plan.columns();
+            int start = copyBuffer.size();
+            String key = null;
+            copyBuffer.writeShort(columns.size());
+            for (SinkColumn column : columns) {
+                int fieldStart = copyBuffer.size();
+                try {
+                    Object value = column.source().apply(op.row());
+                    if (value == null) {
+                        copyBuffer.writeInt(-1);
+                    } else {
+                        int valueStart = copyBuffer.startLength();
+                        column.binaryEncoder().write(value, copyBuffer);
+                        copyBuffer.endLength(valueStart);
+                    }
+                } catch (RuntimeException e) { // DataException, ClassCastException: the value does not fit
+                    throw new BadRecordException(op, plan.table(), column.name(), e);
+                }
+                if (keyed && column.primaryKey()) {
+                    key = appendKey(key, fieldStart);
+                }
+            }
+            rows.add(new PreparedRow(op, key, null, copyBuffer, start, copyBuffer.size()));
+        }
+        return rows;
+    }
+
+    /** The key so far with the buffer's bytes from {@code valueStart} on. */
+    private String appendKey(String key, int valueStart) {
+        String value = copyBuffer.key(valueStart, copyBuffer.size());
+        return key == null ? value : key + KEY_SEPARATOR + value;
     }
 
     WriteMethod method() {
@@ -158,6 +201,9 @@ final class TableWriter {
         int insertedWithoutUnavailable;
         try {
             insertedWithoutUnavailable = handle.inTransaction(tx -> {
+                if (plan.binaryCopy() != null) {
+                    plan.binaryCopy().check(tx, plan.columns());
+                }
                 int inserted = 0;
                 for (int i = 0; i < passes.size(); i++) {
                     inserted += writePass(tx, plan, passes.get(i), i > 0);

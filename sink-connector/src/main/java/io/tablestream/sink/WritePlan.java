@@ -15,10 +15,13 @@ import java.util.stream.Stream;
  * them (for update: values, then keys). {@code unavailableColumns}: value fields the records do not carry, left out
  * of {@code columns}, so their table values stay as they are. {@code writes} and {@code deletes} run the rows'
  * writes and deletes (null where the plan has none: deletes only, an update of key columns only, no key).
+ * {@code binaryCopy}: its COPY is binary, every column having a {@link SinkColumn#binaryEncoder} for the table's
+ * column types, checked in each transaction; null for text.
  */
 record WritePlan(TableId table, String tableSql, InsertMode mode, List<SinkColumn> columns, List<SinkColumn> keys,
                  List<SinkColumn> bindOrder, String insertSql, String deleteSql, String createTableSql,
-                 boolean deletesOnly, Set<String> unavailableColumns, WriteStrategy writes, WriteStrategy deletes) {
+                 boolean deletesOnly, Set<String> unavailableColumns, WriteStrategy writes, WriteStrategy deletes,
+                 BinaryCopy binaryCopy) {
 
     /** Whether rows are written without some of their columns: a new key then gets those columns' defaults. */
     boolean partial() {
@@ -42,6 +45,17 @@ record WritePlan(TableId table, String tableSql, InsertMode mode, List<SinkColum
      */
     static WritePlan of(PostgresSinkConfig config, TableId table, List<SinkColumn> namedColumns, boolean deletesOnly,
                         boolean creatable, Set<String> unavailableColumns) {
+        return of(config, table, namedColumns, deletesOnly, creatable, unavailableColumns, null);
+    }
+
+    /** This plan writing with binary COPY: its columns carry their encoders, {@code binary} checks the types. */
+    WritePlan withBinaryCopy(PostgresSinkConfig config, List<SinkColumn> encodedColumns, BinaryCopy binary) {
+        return of(config, table, encodedColumns, deletesOnly, createTableSql != null, unavailableColumns, binary);
+    }
+
+    private static WritePlan of(PostgresSinkConfig config, TableId table, List<SinkColumn> namedColumns,
+                                boolean deletesOnly, boolean creatable, Set<String> unavailableColumns,
+                                BinaryCopy binaryCopy) {
         QuoteIdentifiers quoting = config.quoteIdentifiers();
         InsertMode mode = config.insertMode();
         String tableSql = quoting.table(table, PostgresSinkConfig.TABLE_NAME_FORMAT_CONFIG);
@@ -57,10 +71,12 @@ record WritePlan(TableId table, String tableSql, InsertMode mode, List<SinkColum
         String delete = keys.isEmpty() ? null : PostgresSql.delete(tableSql, keys);
         boolean partial = !unavailableColumns.isEmpty();
         WriteMethod method = config.writeMethod();
+        boolean binary = binaryCopy != null;
         return new WritePlan(table, tableSql, mode, columns, keys, new ArrayList<>(bindOrder), write, delete,
                 creatable ? PostgresSql.createTable(tableSql, allColumns) : null, deletesOnly,
                 Set.copyOf(unavailableColumns),
-                write == null ? null : WriteStrategy.forWrites(method, mode, table, tableSql, columns, partial, write),
-                delete == null ? null : WriteStrategy.forDeletes(method, tableSql, keys, delete));
+                write == null ? null
+                        : WriteStrategy.forWrites(method, mode, table, tableSql, columns, partial, write, binary),
+                delete == null ? null : WriteStrategy.forDeletes(method, tableSql, keys, delete, binary), binaryCopy);
     }
 }

@@ -59,8 +59,8 @@ final class WritePlans {
                     : schemaPlan(handle, chunk);
             plans.put(key, plan);
             // Column names only: never values.
-            log.info("Writing topic {} to table {} ({} {}, columns {}{})", sample.topic(), plan.table(),
-                    deletesOnly ? "deletes" : plan.mode(), writer.method(),
+            log.info("Writing topic {} to table {} ({} {}{}, columns {}{})", sample.topic(), plan.table(),
+                    deletesOnly ? "deletes" : plan.mode(), writer.method(), plan.binaryCopy() != null ? " binary" : "",
                     plan.columns().stream().map(SinkColumn::name).toList(),
                     unavailable.isEmpty() ? "" : ", leaving unavailable columns " + unavailable + " as they are");
         }
@@ -78,7 +78,11 @@ final class WritePlans {
         if (config.autoEvolve() && !chunk.deletesOnly()) {
             TableEvolution.evolve(handle, plan); // reads the table's columns once per (table, schemas)
         }
-        return plan;
+        try {
+            return BinaryCopy.choose(handle, config, plan);
+        } catch (JdbiException e) {
+            throw WriteErrors.translate(e, "Failed to read the column types of table " + plan.table());
+        }
     }
 
     /** Schemaless records go to an existing table, by column name, bound with the catalog's column types. */

@@ -12,8 +12,8 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * How the rows of one {@link WritePlan} reach its table: chosen once per plan, from write.method, insert.mode and
- * whether columns are unavailable, with all its SQL built then; writing a pass only runs it. {@link #forWrites} and
+ * How the rows of one {@link WritePlan} reach its table: chosen once per plan, from write.method, insert.mode,
+ * whether columns are unavailable and whether the plan's COPY is binary, with all its SQL built then; writing a pass only runs it. {@link #forWrites} and
  * {@link #forDeletes} are the one place that choice is made.
  */
 sealed interface WriteStrategy {
@@ -30,7 +30,7 @@ sealed interface WriteStrategy {
      * {@code columns} are the written ones, and {@code partial} says some of the table's are left out.
      */
     static WriteStrategy forWrites(WriteMethod method, InsertMode mode, TableId table, String tableSql,
-                                   List<SinkColumn> columns, boolean partial, String statement) {
+                                   List<SinkColumn> columns, boolean partial, String statement, boolean binary) {
         List<SinkColumn> keys = columns.stream().filter(SinkColumn::primaryKey).toList();
         List<SinkColumn> values = columns.stream().filter(c -> !c.primaryKey()).toList();
         if (partial && mode == InsertMode.UPSERT) {
@@ -40,7 +40,7 @@ sealed interface WriteStrategy {
                         : PostgresSql.update(tableSql, keys, values),
                         updateOrder.stream().mapToInt(columns::indexOf).toArray(), statement, values.isEmpty());
             }
-            Stage stage = Stage.of(tableSql, columns);
+            Stage stage = Stage.of(tableSql, columns, binary);
             return new StagedUpsertOfAvailable(stage, values.isEmpty() ? null
                     : PostgresSql.mergeStage(stage.name(), tableSql, columns, InsertMode.UPDATE),
                     PostgresSql.insertMissingFromStage(stage.name(), tableSql, columns));
@@ -50,20 +50,21 @@ sealed interface WriteStrategy {
             return new Batch(statement, newRowsLackColumns);
         }
         if (mode == InsertMode.INSERT) {
-            return new CopyInto(PostgresSql.copyFrom(tableSql, columns), newRowsLackColumns);
+            return new CopyInto(CopyStatement.of(tableSql, columns, binary), newRowsLackColumns);
         }
-        Stage stage = Stage.of(tableSql, columns);
+        Stage stage = Stage.of(tableSql, columns, binary);
         StagedMerge merge = new StagedMerge(stage, PostgresSql.mergeStage(stage.name(), tableSql, columns, mode));
         return mode == InsertMode.UPSERT ? new CopyNewKeysOrMerge(table, keys.stream().map(SinkColumn::name).toList(),
-                PostgresSql.copyFrom(tableSql, columns), merge) : merge;
+                CopyStatement.of(tableSql, columns, binary), merge) : merge;
     }
 
     /** The strategy for deletes by key, {@code statement} the one-row DELETE. */
-    static WriteStrategy forDeletes(WriteMethod method, String tableSql, List<SinkColumn> keys, String statement) {
+    static WriteStrategy forDeletes(WriteMethod method, String tableSql, List<SinkColumn> keys, String statement,
+                                    boolean binary) {
         if (method == WriteMethod.BATCH) {
             return new Batch(statement, false);
         }
-        Stage stage = Stage.of(tableSql, keys);
+        Stage stage = Stage.of(tableSql, keys, binary);
         return new StagedMerge(stage, PostgresSql.deleteUsingStage(stage.name(), tableSql, keys));
     }
 
@@ -77,10 +78,10 @@ sealed interface WriteStrategy {
     }
 
     /** COPY straight into the table: insert.mode=insert. */
-    record CopyInto(String copySql, boolean newRowsLackColumns) implements WriteStrategy {
+    record CopyInto(CopyStatement copy, boolean newRowsLackColumns) implements WriteStrategy {
         @Override
         public int write(Handle tx, List<PreparedRow> rows, boolean laterPass) throws SQLException {
-            RowStatements.copy(tx, copySql, rows);
+            RowStatements.copy(tx, copy, rows);
             return newRowsLackColumns ? rows.size() : 0;
         }
     }
@@ -152,14 +153,14 @@ sealed interface WriteStrategy {
 
         private final TableId table;
         private final List<String> keyNames;
-        private final String copySql;
+        private final CopyStatement copy;
         private final StagedMerge merge;
         private NewKeyCopies copies;
 
-        CopyNewKeysOrMerge(TableId table, List<String> keyNames, String copySql, StagedMerge merge) {
+        CopyNewKeysOrMerge(TableId table, List<String> keyNames, CopyStatement copy, StagedMerge merge) {
             this.table = table;
             this.keyNames = keyNames;
-            this.copySql = copySql;
+            this.copy = copy;
             this.merge = merge;
         }
 
@@ -178,7 +179,7 @@ sealed interface WriteStrategy {
         private boolean copiedAsNewKeys(Handle tx, List<PreparedRow> rows) throws SQLException {
             tx.savepoint(SAVEPOINT);
             try {
-                RowStatements.copy(tx, copySql, rows);
+                RowStatements.copy(tx, copy, rows);
             } catch (SQLException e) {
                 if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
                     throw e;

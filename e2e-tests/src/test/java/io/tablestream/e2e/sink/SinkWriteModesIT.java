@@ -1,5 +1,6 @@
 package io.tablestream.e2e.sink;
 
+import io.tablestream.e2e.LogCapture;
 import io.tablestream.e2e.sink.SinkTopics.Rec;
 import io.tablestream.jdbc.types.SchemaNames;
 import io.tablestream.testkit.ClassDatabase;
@@ -9,6 +10,7 @@ import io.tablestream.testkit.TablestreamStack;
 import io.tablestream.testkit.TopicReader;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
+import org.apache.logging.log4j.Level;
 import org.apache.kafka.connect.data.Decimal;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaBuilder;
@@ -17,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -106,6 +109,145 @@ record SinkWriteModesIT(Stack stack, ClassDatabase sink) {
                         List.of("attrs", "jsonb")),
                 rows(sink.db(), "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = "
                         + "'\"Hostile hostile copy\"'::regclass AND attnum > 0 ORDER BY attnum"));
+    }
+
+    /**
+     * COPY is binary for a table whose every column type has a binary form for its field's schema, text otherwise:
+     * the same records (edge values, NULLs, repeated keys, a delete) give the same table by binary COPY, by text COPY
+     * (a domain column makes that table text) and by batch.
+     */
+    @Test
+    void binaryCopyWritesEveryTypeItHandlesAsTextCopyAndBatchDo() {
+        Schema key = SchemaBuilder.struct().name("BinKey").field("id", Schema.INT64_SCHEMA).build();
+        Schema value = SchemaBuilder.struct().name("Bin")
+                .field("id", Schema.INT64_SCHEMA)
+                .field("i2", Schema.OPTIONAL_INT16_SCHEMA)
+                .field("i4", Schema.OPTIONAL_INT32_SCHEMA)
+                .field("i8", Schema.OPTIONAL_INT64_SCHEMA)
+                .field("i4_of_i2", Schema.OPTIONAL_INT16_SCHEMA)
+                .field("f4", Schema.OPTIONAL_FLOAT32_SCHEMA)
+                .field("f8", Schema.OPTIONAL_FLOAT64_SCHEMA)
+                .field("n", Decimal.builder(8).optional().build())
+                .field("n_free", Decimal.builder(0).optional().build())
+                .field("n_neg", Decimal.builder(-3).optional().build())
+                .field("b", Schema.OPTIONAL_BOOLEAN_SCHEMA)
+                .field("t", Schema.OPTIONAL_STRING_SCHEMA)
+                .field("vc", Schema.OPTIONAL_STRING_SCHEMA)
+                .field("bp", Schema.OPTIONAL_STRING_SCHEMA)
+                .field("ts", org.apache.kafka.connect.data.Timestamp.builder().optional().build())
+                .field("tstz", org.apache.kafka.connect.data.Timestamp.builder().optional().build())
+                .field("ts_micros", SchemaBuilder.int64().name(SchemaNames.TIMESTAMP_MICROS).optional().build())
+                .field("tstz_micros", SchemaBuilder.int64().name(SchemaNames.TIMESTAMPTZ_MICROS).optional().build())
+                .field("d", org.apache.kafka.connect.data.Date.builder().optional().build())
+                .field("u", SchemaBuilder.string().name(SchemaNames.UUID).optional().build())
+                .field("by", Schema.OPTIONAL_BYTES_SCHEMA)
+                .build();
+        long[] millis = {0L, 946_684_799_999L, -2_208_988_800_000L, -62_135_596_800_000L - 86_400_000L * 366,
+                253_402_300_799_999L, 6_249_223_680_000_000L, 1_709_249_415_123L, 946_684_800_000L};
+        long[] micros = {Long.MAX_VALUE, Long.MIN_VALUE, -1L, 946_684_800_000_000L, -210_866_803_200_000_000L,
+                9_223_372_036_854_775_000L, 1_709_249_415_123_456L, 0L};
+        long[] days = {0L, 10_956L, 10_957L, -719_162L, 2_932_896L, -719_528L, 19_782L, -1L};
+        String[] texts = {"", "ünï€😀 ", "tab\t\\N\nline", "NULL", "x".repeat(20), "\\", "ab", "a'b\"c"};
+        BigDecimal[] decimals = {new BigDecimal("0E-8"), new BigDecimal("-0.00000001"),
+                new BigDecimal("1234567890123456789012.12345678"), new BigDecimal("-99.50000000"),
+                new BigDecimal("0.00010000"), new BigDecimal("10000.00000000"), new BigDecimal("-9999.99999999"),
+                new BigDecimal("1.00000001")};
+        List<Rec> records = new ArrayList<>();
+        for (int i = 0; i < millis.length; i++) {
+            records.add(new Rec(key, new Struct(key).put("id", (long) i), value, new Struct(value)
+                    .put("id", (long) i)
+                    .put("i2", (short) (i % 2 == 0 ? Short.MIN_VALUE + i : Short.MAX_VALUE - i))
+                    .put("i4", i % 2 == 0 ? Integer.MIN_VALUE : Integer.MAX_VALUE - i)
+                    .put("i8", i % 2 == 0 ? Long.MIN_VALUE + i : Long.MAX_VALUE)
+                    .put("i4_of_i2", (short) -i)
+                    .put("f4", new float[]{0f, -0f, 1.1f, Float.MAX_VALUE, Float.MIN_VALUE, -3.4e-38f, 1e10f, 7f}[i])
+                    .put("f8", new double[]{0d, -0d, 1.1d, Double.MAX_VALUE, Double.MIN_VALUE, -1e-300, 0.1 + 0.2,
+                            Math.PI}[i])
+                    .put("n", decimals[i])
+                    .put("n_free", new BigDecimal("123456789012345678901234567890123456789012345678901234567890")
+                            .multiply(BigDecimal.valueOf(i % 2 == 0 ? -i : i)))
+                    .put("n_neg", new BigDecimal(BigInteger.valueOf(12_345L * (i - 3)), -3))
+                    .put("b", i % 2 == 0)
+                    .put("t", texts[i])
+                    .put("vc", texts[(i + 1) % texts.length].isEmpty() ? "y" : texts[(i + 1) % texts.length]
+                            .substring(0, Math.min(20, texts[(i + 1) % texts.length].length())))
+                    .put("bp", new String[]{"", "ab", "abcde", "ü", "x", "\\", "a b", "'"}[i])
+                    .put("ts", new java.util.Date(millis[i]))
+                    .put("tstz", new java.util.Date(millis[(i + 3) % millis.length]))
+                    .put("ts_micros", micros[i])
+                    .put("tstz_micros", micros[(i + 5) % micros.length])
+                    .put("d", new java.util.Date(days[i] * 86_400_000L))
+                    .put("u", new UUID(-i, i * 7919L).toString())
+                    .put("by", new byte[][]{{}, {0}, {(byte) 0xff, 0, '\\', '\n'}, "ü".getBytes(StandardCharsets.UTF_8),
+                            new byte[300], {1}, {'\t'}, {(byte) 0x80}}[i])));
+        }
+        records.add(new Rec(key, new Struct(key).put("id", 100L), value, new Struct(value).put("id", 100L)));
+        // a repeated key: the last record wins
+        records.add(new Rec(key, new Struct(key).put("id", 3L), value, new Struct(value).put("id", 3L)));
+        records.add(new Rec(key, new Struct(key).put("id", 7L), null, null)); // delete
+        stack.kafka().createTopic("binary_types", 1);
+        SinkTopics.produce(stack.kafka().bootstrapServers(), "binary_types", records);
+        String columns = "(id bigint PRIMARY KEY, i2 smallint, i4 integer, i8 bigint, i4_of_i2 integer, f4 real,"
+                + " f8 double precision, n numeric(30,8), n_free numeric, n_neg numeric(20,0), b boolean, t %s,"
+                + " vc varchar(20), bp char(5), ts timestamp, tstz timestamptz, ts_micros timestamp,"
+                + " tstz_micros timestamptz, d date, u uuid, by bytea)";
+        sink.db().useHandle(h -> h.execute("CREATE DOMAIN plain_text AS text"));
+        Map<String, String> tables = Map.of("copy", "text", "textcopy", "plain_text", "batch", "text");
+        try (LogCapture logs = LogCapture.capture()) {
+            tables.forEach((name, textType) -> {
+                sink.db().useHandle(h -> h.execute("CREATE TABLE binary_types_" + name + " " + columns.formatted(
+                        textType)));
+                sink.deploy("binary-types-" + name, ConnectorConfigs.sink(stack, sink.url(), "binary_types",
+                        "write.method", name.equals("batch") ? "batch" : "copy", "table.name.format",
+                        "${topic}_" + name, "pk.mode", "record_key", "insert.mode", "upsert", "delete.enabled",
+                        "true"));
+            });
+            String select = "SELECT id, i2, i4, i8, i4_of_i2, f4::text, f8::text, n::text, n_free::text, n_neg::text,"
+                    + " b, t::text, vc, bp::text, ts::text, tstz::text, ts_micros::text, tstz_micros::text, d::text,"
+                    + " u::text, encode(by, 'hex') FROM binary_types_%s ORDER BY id";
+            for (String name : tables.keySet()) { // row 100 there and row 7 deleted: every record is written
+                await(name + " rows", 1L, () -> sink.db().withHandle(h -> h.createQuery(
+                        "SELECT count(*) FILTER (WHERE id = 100) - count(*) FILTER (WHERE id = 7) FROM binary_types_"
+                                + name).mapTo(Long.class).one()), TIMEOUT);
+            }
+            List<List<String>> binary = rows(sink.db(), select.formatted("copy"));
+            assertEquals(rows(sink.db(), select.formatted("batch")), binary, "binary COPY and batch");
+            assertEquals(rows(sink.db(), select.formatted("textcopy")), binary, "binary COPY and text COPY");
+            assertEquals(List.of("0", "-32768", "-2147483648", "-9223372036854775808", "0", "0", "0", "0.00000000",
+                    "0", "-37035000", "t", "", "ünï€😀 ", "", "1970-01-01 00:00:00", "0001-01-01 00:00:00+00 BC",
+                    "infinity", "294247-01-10 04:00:54.775+00", "1970-01-01", "00000000-0000-0000-0000-000000000000",
+                    ""), binary.get(0), "extremes, empty strings and bytes, infinity, far future, before year 1");
+            assertEquals(List.of("5", "32762", "2147483642", "9223372036854775807", "-5", "-3.4e-38", "-1e-300",
+                    "10000.00000000", "617283945061728394506172839450617283945061728394506172839450", "24690000",
+                    "f", "\\", "ab", "\\", "200000-01-06 18:40:00", "1970-01-01 00:00:00+00",
+                    "294247-01-10 04:00:54.775", "1969-12-31 23:59:59.999999+00", "0001-01-01 BC",
+                    "ffffffff-ffff-fffb-0000-000000009aab", "01"), binary.get(5));
+            assertEquals(List.of("6", "-32762", "-2147483648", "-9223372036854775802", "-6", "1e+10",
+                    "0.30000000000000004", "-9999.99999999",
+                    "-740740734074074073407407407340740740734074074073407407407340", "37035000", "t", "ab",
+                    "a'b\"c", "a b", "2024-02-29 23:30:15.123", "1999-12-31 23:59:59.999+00",
+                    "2024-02-29 23:30:15.123456", "2000-01-01 00:00:00+00", "2024-02-29",
+                    "ffffffff-ffff-fffa-0000-00000000b99a", "09"), binary.get(6));
+            assertEquals(List.of("4", "4714-11-24 00:00:00 BC", "-infinity", "9999-12-31", "0".repeat(600)),
+                    List.of(binary.get(4).get(0), binary.get(4).get(16), binary.get(4).get(17),
+                            binary.get(4).get(18), binary.get(4).get(20)), "the earliest timestamp, -infinity");
+            assertEquals(Arrays.asList("100", null, null, null, null, null, null, null, null, null, null, null, null,
+                    null, null, null, null, null, null, null, null), binary.get(binary.size() - 1), "NULLs");
+            List<String> planned = logs.messages(Level.INFO).stream().filter(m -> m.contains("binary_types_")).toList();
+            assertTrue(planned.stream().anyMatch(m -> m.contains("binary_types_copy") && m.contains("COPY binary")),
+                    String.valueOf(planned));
+            assertTrue(planned.stream().noneMatch(m -> m.contains("binary_types_textcopy") && m.contains("binary,")),
+                    String.valueOf(planned));
+        }
+
+        // A column type changed under a binary plan: the plan is made for the new type, the row lands as sent.
+        sink.db().useHandle(h -> h.execute("ALTER TABLE binary_types_copy ALTER COLUMN i4 TYPE bigint,"
+                + " ALTER COLUMN i2 TYPE integer"));
+        SinkTopics.produce(stack.kafka().bootstrapServers(), "binary_types", List.of(new Rec(key,
+                new Struct(key).put("id", 200L), value, new Struct(value).put("id", 200L).put("i2", (short) -7)
+                .put("i4", 123_456).put("t", "after the change"))));
+        await("the row after the type change", List.of(List.of("200", "-7", "123456", "after the change")),
+                () -> rows(sink.db(), "SELECT id, i2, i4, t FROM binary_types_copy WHERE id = 200"), TIMEOUT);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.tablestream.jdbc.types;
 
+import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaBuilder;
 
 import java.sql.ResultSet;
@@ -17,6 +18,12 @@ final class BooleanType extends FixedSchemaType {
     public Object read(ResultSet rs, int index, PgColumn column) throws SQLException {
         boolean value = rs.getBoolean(index);
         return rs.wasNull() ? null : value;
+    }
+
+    @Override
+    public BinaryEncoder binaryEncoder(PgColumn column, Schema schema) {
+        return schema.name() == null && schema.type() == Schema.Type.BOOLEAN
+                ? (value, out) -> out.writeByte((Boolean) value ? 1 : 0) : null;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.tablestream.jdbc.types;
 
+import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaBuilder;
 
 import java.io.ByteArrayOutputStream;
@@ -18,6 +19,11 @@ final class ByteaType extends FixedSchemaType {
     @Override
     public Object read(ResultSet rs, int index, PgColumn column) throws SQLException {
         return rs.getBytes(index);
+    }
+
+    @Override
+    public BinaryEncoder binaryEncoder(PgColumn column, Schema schema) {
+        return schema.name() == null && schema.type() == Schema.Type.BYTES ? PgBinary::bytes : null;
     }
 
     /** Both of {@code bytea_output}'s forms: hex ({@code \x0aff}, the default) and escape ({@code a\012\\}). */

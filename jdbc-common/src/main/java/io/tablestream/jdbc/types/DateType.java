@@ -1,5 +1,6 @@
 package io.tablestream.jdbc.types;
 
+import org.apache.kafka.connect.data.Schema;
 
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -19,6 +20,15 @@ final class DateType extends FixedSchemaType {
     public Object read(ResultSet rs, int index, PgColumn column) throws SQLException {
         LocalDate value = rs.getObject(index, LocalDate.class);
         return value == null ? null : connect(value);
+    }
+
+    @Override
+    public BinaryEncoder binaryEncoder(PgColumn column, Schema schema) {
+        if (org.apache.kafka.connect.data.Date.LOGICAL_NAME.equals(schema.name())) {
+            return (value, out) -> PgBinary.dateMillis(((Date) value).getTime(), out);
+        }
+        return "io.debezium.time.Date".equals(schema.name())
+                ? (value, out) -> PgBinary.dateDays((Integer) value, out) : null;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.tablestream.jdbc.types;
 
+import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaBuilder;
 
 import java.sql.ResultSet;
@@ -31,6 +32,31 @@ final class IntegerTypes implements PgType {
             default -> rs.getLong(index);
         };
         return rs.wasNull() ? null : value;
+    }
+
+    /** A whole number of a Connect type no wider than the column; a wider one goes as text (PostgreSQL checks it). */
+    @Override
+    public BinaryEncoder binaryEncoder(PgColumn column, Schema schema) {
+        int columnBytes = switch (column.typeName()) {
+            case "int2" -> 2;
+            case "int4" -> 4;
+            default -> 8;
+        };
+        int valueBytes = switch (schema.type()) {
+            case INT8 -> 1;
+            case INT16 -> 2;
+            case INT32 -> 4;
+            case INT64 -> 8;
+            default -> Integer.MAX_VALUE;
+        };
+        if (schema.name() != null || valueBytes > columnBytes) {
+            return null;
+        }
+        return switch (columnBytes) {
+            case 2 -> (value, out) -> out.writeShort(((Number) value).shortValue());
+            case 4 -> (value, out) -> out.writeInt(((Number) value).intValue());
+            default -> (value, out) -> out.writeLong(((Number) value).longValue());
+        };
     }
 
     @Override

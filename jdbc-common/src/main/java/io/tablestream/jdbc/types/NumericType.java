@@ -1,6 +1,7 @@
 package io.tablestream.jdbc.types;
 
 import org.apache.kafka.connect.data.Decimal;
+import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaBuilder;
 
 import java.math.BigDecimal;
@@ -64,6 +65,16 @@ record NumericType(NumericMapping mapping) implements PgType {
         }
         BigDecimal value = rs.getBigDecimal(index);
         return value == null ? null : convert(value, column, target);
+    }
+
+    /**
+     * Connect's Decimal, exact: PostgreSQL rounds to the column's scale and checks its precision as for text. Not the
+     * text of {@link SchemaNames#NUMERIC}: it may be NaN or Infinity, which travel as text.
+     */
+    @Override
+    public BinaryEncoder binaryEncoder(PgColumn column, Schema schema) {
+        return Decimal.LOGICAL_NAME.equals(schema.name())
+                ? (value, out) -> PgBinary.numeric((BigDecimal) value, out) : null;
     }
 
     @Override

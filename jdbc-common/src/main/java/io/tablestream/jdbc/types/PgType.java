@@ -1,5 +1,6 @@
 package io.tablestream.jdbc.types;
 
+import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaBuilder;
 
 import java.sql.ResultSet;
@@ -23,4 +24,13 @@ public interface PgType {
      * Equal to what {@link #read} returns for the same value under the same options.
      */
     Object readText(String text, PgColumn column);
+
+    /**
+     * How a Connect value of {@code schema} goes into a column of this family in COPY's binary format, giving the
+     * value {@link ConnectType#toText}'s text would; null where this family has no binary form for that schema (a
+     * sink then writes the table as text).
+     */
+    default BinaryEncoder binaryEncoder(PgColumn column, Schema schema) {
+        return null;
+    }
 }

@@ -1,5 +1,6 @@
 package io.tablestream.jdbc.types;
 
+import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaBuilder;
 
 import java.util.HashMap;
@@ -50,6 +51,18 @@ public final class PgTypeCatalog {
             }
             return new ColumnReader(column, family, schema.build());
         });
+    }
+
+    /**
+     * How a Connect value of {@code schema} goes into the column in COPY's binary format, or empty where text is the
+     * only way: enums, arrays, domains (pass their base type only when the column is not a domain), types tablestream
+     * does not know, and schemas the column's family has no binary form for. Independent of the options.
+     */
+    public static Optional<BinaryEncoder> binaryEncoder(PgColumn column, Schema schema) {
+        if (column.kind() != PgColumn.Kind.BASE || schema == null) {
+            return Optional.empty();
+        }
+        return DEFAULT.family(column).map(family -> family.binaryEncoder(column, schema));
     }
 
     Optional<PgType> family(PgColumn column) {

@@ -1,5 +1,6 @@
 package io.tablestream.jdbc.types;
 
+import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaBuilder;
 
 import java.util.Set;
@@ -9,6 +10,17 @@ final class TextTypes extends FixedSchemaType {
 
     TextTypes() {
         super(Set.of("text", "varchar", "bpchar", "name", "citext", "char"), SchemaBuilder::string);
+    }
+
+    /** Plain strings into text, varchar(n) and char(n): PostgreSQL applies the length as it does to text input. */
+    @Override
+    public BinaryEncoder binaryEncoder(PgColumn column, Schema schema) {
+        boolean binaryText = switch (column.typeName()) {
+            case "text", "varchar", "bpchar" -> true;
+            default -> false;
+        };
+        return binaryText && schema.name() == null && schema.type() == Schema.Type.STRING
+                ? (value, out) -> out.writeUtf8((String) value) : null;
     }
 
     @Override

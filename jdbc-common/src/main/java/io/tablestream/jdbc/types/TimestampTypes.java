@@ -1,5 +1,6 @@
 package io.tablestream.jdbc.types;
 
+import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaBuilder;
 import org.apache.kafka.connect.data.Timestamp;
 
@@ -48,6 +49,26 @@ record TimestampTypes(TimePrecisionMode mode, ZoneId dbTimeZone) implements PgTy
     private Object infinity(boolean positive) {
         long value = positive ? Long.MAX_VALUE : Long.MIN_VALUE;
         return mode == TimePrecisionMode.CONNECT ? new Date(value) : value;
+    }
+
+    /**
+     * Connect's Timestamp into either type (a timestamp without time zone takes the UTC wall clock, as from the text
+     * form's "+00"); microseconds into the type they name, or UTC microseconds into a timestamp without time zone.
+     * Not wall-clock microseconds into timestamptz: as text those are read in the session's time zone.
+     */
+    @Override
+    public BinaryEncoder binaryEncoder(PgColumn column, Schema schema) {
+        if (schema.name() == null) {
+            return null;
+        }
+        boolean withZone = "timestamptz".equals(column.typeName());
+        return switch (schema.name()) {
+            case Timestamp.LOGICAL_NAME -> (value, out) -> PgBinary.timestampMillis(((Date) value).getTime(), out);
+            case SchemaNames.TIMESTAMPTZ_MICROS -> (value, out) -> PgBinary.timestampMicros((Long) value, out);
+            case SchemaNames.TIMESTAMP_MICROS, "io.debezium.time.MicroTimestamp" -> withZone ? null
+                    : (value, out) -> PgBinary.timestampMicros((Long) value, out);
+            default -> null;
+        };
     }
 
     @Override
