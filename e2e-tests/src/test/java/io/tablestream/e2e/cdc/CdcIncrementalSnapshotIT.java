@@ -3,7 +3,6 @@ package io.tablestream.e2e.cdc;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.tablestream.testkit.ConnectWorker;
-import io.tablestream.testkit.Pause;
 import io.tablestream.testkit.Stack;
 import io.tablestream.testkit.TablestreamStack;
 import io.tablestream.testkit.TopicReader;
@@ -24,7 +23,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -79,7 +77,7 @@ record CdcIncrementalSnapshotIT(Stack stack, CdcFixture cdc) {
                     "incremental.snapshot.chunk.size", String.valueOf(CHUNK),
                     "snapshot.max.threads", String.valueOf(threads)));
             first.rest().awaitRunning(name, TIMEOUT);
-            writer = CompletableFuture.runAsync(() -> write(db, stop, operations));
+            writer = CompletableFuture.runAsync(() -> ConcurrentItemWrites.run(db, ROWS, stop, operations));
 
             // Killed once a third of the table is in a committed offset; at the CI size, where the whole snapshot
             // takes seconds, as soon as a few chunks are, so the kill still comes before its end.
@@ -155,27 +153,6 @@ record CdcIncrementalSnapshotIT(Stack stack, CdcFixture cdc) {
     private ConnectWorker worker(String groupId) {
         return ConnectWorker.startForked(stack.kafka().bootstrapServers(), Map.of("group.id", groupId,
                 "session.timeout.ms", "6000", "heartbeat.interval.ms", "1000"));
-    }
-
-    /** Inserts above the snapshot's keys, updates and deletes anywhere, one statement per transaction. */
-    private static void write(Jdbi db, AtomicBoolean stop, AtomicInteger operations) {
-        Random random = new Random(17);
-        int nextId = ROWS + 1;
-        while (!stop.get()) {
-            int id = 1 + random.nextInt(nextId - 1);
-            int kind = random.nextInt(10);
-            int newId = nextId;
-            if (kind < 3) {
-                db.useHandle(h -> h.execute("INSERT INTO items VALUES (?, 'new' || ?, 0)", newId, newId));
-                nextId++;
-            } else if (kind < 8) {
-                db.useHandle(h -> h.execute("UPDATE items SET v = v || '+', n = n + 1 WHERE id = ?", id));
-            } else {
-                db.useHandle(h -> h.execute("DELETE FROM items WHERE id = ?", id));
-            }
-            operations.incrementAndGet();
-            Pause.millis(2);
-        }
     }
 
     /** The last key of the committed snapshot progress of the table (0: none). */

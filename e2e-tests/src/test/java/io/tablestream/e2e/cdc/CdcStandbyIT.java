@@ -19,7 +19,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -84,7 +83,7 @@ class CdcStandbyIT {
         AtomicInteger operations = new AtomicInteger();
         CompletableFuture<Void> writer = null;
         try {
-            writer = CompletableFuture.runAsync(() -> write(primary, stop, operations));
+            writer = CompletableFuture.runAsync(() -> ConcurrentItemWrites.run(primary, ROWS, stop, operations));
             stack.rest().createOrUpdateConnector(name, config(name, database, Map.of(
                     "signal.data.collection", "public.signals",
                     "incremental.snapshot.chunk.size", "100",
@@ -227,27 +226,6 @@ class CdcStandbyIT {
     private static Jdbi database(PostgresServer server, String name) {
         server.createDatabase(name);
         return Jdbi.create(() -> server.connect(name));
-    }
-
-    /** Inserts above the table's keys, updates and deletes anywhere, one statement per transaction. */
-    private static void write(Jdbi db, AtomicBoolean stop, AtomicInteger operations) {
-        Random random = new Random(17);
-        int nextId = ROWS + 1;
-        while (!stop.get()) {
-            int id = 1 + random.nextInt(nextId - 1);
-            int kind = random.nextInt(10);
-            int newId = nextId;
-            if (kind < 3) {
-                db.useHandle(h -> h.execute("INSERT INTO items VALUES (?, 'new' || ?, 0)", newId, newId));
-                nextId++;
-            } else if (kind < 8) {
-                db.useHandle(h -> h.execute("UPDATE items SET v = v || '+', n = n + 1 WHERE id = ?", id));
-            } else {
-                db.useHandle(h -> h.execute("DELETE FROM items WHERE id = ?", id));
-            }
-            operations.incrementAndGet();
-            Pause.millis(2);
-        }
     }
 
     private static boolean isMarker(Change change) {
