@@ -34,8 +34,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * exactly-once, without losing one). The workers are forked (so they can be killed) with their own group and
  * internal topics; the shared worker is not used.
  */
-@ExtendWith(TablestreamStack.class)
-record CdcExactlyOnceIT(Stack stack) {
+@ExtendWith({TablestreamStack.class, CdcFixture.Extension.class})
+record CdcExactlyOnceIT(Stack stack, CdcFixture cdc) {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
     private static final int ROWS_PER_TRANSACTION = 5;
@@ -66,16 +66,13 @@ record CdcExactlyOnceIT(Stack stack) {
     @Test
     void eachDatabaseTransactionIsOneKafkaTransaction() {
         String database = "cdc_eos_tx_it";
-        stack.postgres().createDatabase(database);
-        Jdbi db = Jdbi.create(() -> stack.postgres().connect(database));
-        db.useHandle(h -> h.execute("""
+        Jdbi db = cdc.database(database, """
                 CREATE TABLE orders (id int PRIMARY KEY, amount int NOT NULL, note text);
                 CREATE TABLE order_lines (order_id int, line int, sku text NOT NULL, PRIMARY KEY (order_id, line));
                 INSERT INTO orders VALUES (0, 5, 'before the slot');
-                """));
+                """);
+        ChangeLog log = cdc.changeLog("cdc-eos-tx.orders", "cdc-eos-tx.order_lines");
         ConnectWorker worker = eosWorker("cdc-eos-tx-it");
-        ChangeLog log = new ChangeLog(stack.kafka().bootstrapServers(),
-                List.of("cdc-eos-tx.orders", "cdc-eos-tx.order_lines"));
         try {
             worker.rest().createOrUpdateConnector("cdc-eos-tx", connector("cdc-eos-tx", database, "orders,order_lines"));
             worker.rest().awaitRunning("cdc-eos-tx", TIMEOUT);
@@ -118,9 +115,7 @@ record CdcExactlyOnceIT(Stack stack) {
             assertOneKafkaTransactionPerDatabaseTransaction(read);
             worker.rest().deleteConnector("cdc-eos-tx");
         } finally {
-            log.close();
             worker.stop();
-            stack.postgres().dropDatabase(database);
         }
     }
 
@@ -138,10 +133,8 @@ record CdcExactlyOnceIT(Stack stack) {
         String name = "cdc-eos-large";
         String database = "cdc_eos_large_it";
         String topic = name + ".big";
-        stack.postgres().createDatabase(database);
-        Jdbi db = Jdbi.create(() -> stack.postgres().connect(database));
-        db.useHandle(h -> h.execute("CREATE TABLE big (id bigint PRIMARY KEY, payload text NOT NULL);"
-                + "INSERT INTO big SELECT i, 'row ' || i FROM generate_series(0, " + (snapshotRows - 1) + ") i"));
+        Jdbi db = cdc.database(database, "CREATE TABLE big (id bigint PRIMARY KEY, payload text NOT NULL);"
+                + "INSERT INTO big SELECT i, 'row ' || i FROM generate_series(0, " + (snapshotRows - 1) + ") i");
         ConnectWorker worker = eosWorker("cdc-eos-large-it");
         try (OnceCounter counter = new OnceCounter(stack.kafka().bootstrapServers(), topic)) {
             long start = System.nanoTime();
@@ -159,7 +152,6 @@ record CdcExactlyOnceIT(Stack stack) {
             worker.rest().deleteConnector(name);
         } finally {
             worker.stop();
-            stack.postgres().dropDatabase(database);
         }
     }
 
@@ -227,11 +219,8 @@ record CdcExactlyOnceIT(Stack stack) {
             this.database = slot + "_it";
             this.topic = name + ".events";
             this.workers = workers;
-            stack.postgres().createDatabase(database);
-            db = Jdbi.create(() -> stack.postgres().connect(database));
-            db.useHandle(h -> h.execute(
-                    "CREATE TABLE events (id int PRIMARY KEY, batch int NOT NULL, payload text NOT NULL)"));
-            log = new ChangeLog(stack.kafka().bootstrapServers(), List.of(topic));
+            db = cdc.database(database, "CREATE TABLE events (id int PRIMARY KEY, batch int NOT NULL, payload text NOT NULL)");
+            log = cdc.changeLog(topic);
         }
 
         /** The exactly-once connector config, to adjust before {@link #deployAndStartWriting}. */
@@ -337,14 +326,12 @@ record CdcExactlyOnceIT(Stack stack) {
             if (writer != null) {
                 writer.exceptionally(e -> null).get();
             }
-            log.close();
             if (first != null) {
                 first.kill();
             }
             if (second != null) {
                 second.stop();
             }
-            stack.postgres().dropDatabase(database);
         }
     }
 

@@ -26,8 +26,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * restart would fail the same way: every row must arrive exactly once, with the task running, also when the task
  * restarts after part of the split database transaction is committed.
  */
-@ExtendWith(TablestreamStack.class)
-record CdcLongKafkaTransactionIT(Stack stack) {
+@ExtendWith({TablestreamStack.class, CdcFixture.Extension.class})
+record CdcLongKafkaTransactionIT(Stack stack, CdcFixture cdc) {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(150);
     private static final int ROWS = 600;
@@ -37,13 +37,11 @@ record CdcLongKafkaTransactionIT(Stack stack) {
         String name = "cdc-long-tx";
         String database = "cdc_long_tx_it";
         String topic = name + ".items";
-        stack.postgres().createDatabase(database);
-        Jdbi db = Jdbi.create(() -> stack.postgres().connect(database));
-        db.useHandle(h -> h.execute("CREATE TABLE items (id int PRIMARY KEY, payload text NOT NULL);"
-                + "INSERT INTO items SELECT i, 'row ' || i FROM generate_series(1, " + ROWS + ") i"));
+        Jdbi db = cdc.database(database, "CREATE TABLE items (id int PRIMARY KEY, payload text NOT NULL);"
+                + "INSERT INTO items SELECT i, 'row ' || i FROM generate_series(1, " + ROWS + ") i");
         ConnectWorker worker = ConnectWorker.startForked(stack.kafka().bootstrapServers(),
                 Map.of("group.id", name + "-it", "exactly.once.source.support", "enabled"));
-        ChangeLog log = new ChangeLog(stack.kafka().bootstrapServers(), List.of(topic));
+        ChangeLog log = cdc.changeLog(topic);
         try {
             worker.rest().createOrUpdateConnector(name, CdcFixture.config(stack, name, database, "items", Map.of(
                     "batch.max.rows", "10",
@@ -75,9 +73,7 @@ record CdcLongKafkaTransactionIT(Stack stack) {
             assertEquals("RUNNING", taskState(worker, name));
             worker.rest().deleteConnector(name);
         } finally {
-            log.close();
             worker.stop();
-            stack.postgres().dropDatabase(database);
         }
     }
 
