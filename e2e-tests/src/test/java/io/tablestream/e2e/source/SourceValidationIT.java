@@ -1,14 +1,18 @@
 package io.tablestream.e2e.source;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.tablestream.e2e.LogCapture;
 import io.tablestream.testkit.ClassDatabase;
+import io.tablestream.testkit.ConnectorConfigs;
 import io.tablestream.testkit.Stack;
 import io.tablestream.testkit.TablestreamStack;
+import org.apache.logging.log4j.Level;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -57,6 +61,28 @@ record SourceValidationIT(Stack stack, ClassDatabase database) {
         Map<String, String> regex = valid();
         regex.put("table.include.list", "sales\\..*,ord.*");
         assertEquals(0, validate(regex).get("error_count").asInt());
+    }
+
+    /** A user who switched modes learns at start, in the worker's log, which of their settings no longer apply. */
+    @Test
+    void aStartedConnectorWarnsOfEachSettingItsModeDoesNotRead() {
+        String name = "source-validation-unread-options";
+        Map<String, String> config = ConnectorConfigs.with(ConnectorConfigs.source(stack, database.url(), "unread-"),
+                valid());
+        config.put("slot.name", "left_from_cdc");
+        config.put("snapshot.mode", "initial");
+        try (LogCapture logs = LogCapture.capture()) {
+            stack.rest().createOrUpdateConnector(name, config);
+            stack.rest().awaitRunning(name, Duration.ofSeconds(60));
+            List<String> warnings = logs.messages(Level.WARN).stream()
+                    .filter(m -> m.contains("mode=timestamp+incrementing does not read it")).sorted().toList();
+            assertEquals(2, warnings.size(), String.join("\n", warnings));
+            assertTrue(warnings.get(0).startsWith("slot.name is set") && warnings.get(0).contains("mode cdc"),
+                    warnings.get(0));
+            assertTrue(warnings.get(1).startsWith("snapshot.mode is set"), warnings.get(1));
+        } finally {
+            stack.rest().deleteConnectorIfExists(name);
+        }
     }
 
     @Test
