@@ -142,6 +142,87 @@ class CdcStandbyIT {
         }
     }
 
+    /**
+     * A standby promoted while its incremental snapshot is paused half way (the old primary stopped writing, as in a
+     * switchover): the slot survives the promotion, the remaining chunks are read on the new primary with its writes
+     * running, and the topic's compacted view equals the new primary's table.
+     */
+    @Test
+    void aStandbyPromotedMidSnapshotGoesOnAsThePrimary() throws Exception {
+        String database = "cdc_promoted_it";
+        String name = "cdc-promoted";
+        String topic = name + ".items";
+        try (PostgresStandbyPair promoted = PostgresStandbyPair.start()) {
+            Jdbi primary = database(promoted.primary(), database);
+            primary.useHandle(h -> h.execute("""
+                    CREATE TABLE items (id int PRIMARY KEY, v text NOT NULL, n int NOT NULL);
+                    INSERT INTO items SELECT g, 'v' || g, 0 FROM generate_series(1, %d) g;
+                    ANALYZE items;
+                    CREATE TABLE signals (id text PRIMARY KEY, type text NOT NULL, data text);
+                    CREATE PUBLICATION cdc_promoted FOR TABLE items, signals WITH (publish_via_partition_root = true)"""
+                    .formatted(ROWS)));
+            promoted.awaitReplayed(TIMEOUT);
+            Jdbi standby = Jdbi.create(() -> promoted.standby().connect(database));
+            ChangeLog log = new ChangeLog(stack.kafka().bootstrapServers(), List.of(topic));
+            AtomicBoolean stop = new AtomicBoolean();
+            AtomicBoolean stopOnPromoted = new AtomicBoolean();
+            AtomicInteger operations = new AtomicInteger();
+            CompletableFuture<Void> writer = CompletableFuture.runAsync(
+                    () -> ConcurrentItemWrites.run(primary, ROWS, stop, operations));
+            try {
+                Map<String, String> config = config(promoted, name, database, Map.of(
+                        "signal.data.collection", "public.signals",
+                        "incremental.snapshot.chunk.size", "100"));
+                stack.rest().createOrUpdateConnector(name, config);
+                CdcFixture.awaitCondition("the slot on the standby", TIMEOUT, () -> {
+                    promoted.logStandbySnapshot();
+                    Pause.millis(200);
+                    return CdcFixture.slotActive(standby, "cdc_promoted");
+                });
+                stack.rest().awaitRunning(name, TIMEOUT);
+                log.await(c -> snapshotIds(c).size() >= ROWS / 10, TIMEOUT, "a tenth of the snapshot");
+                primary.useHandle(h -> h.execute("INSERT INTO signals VALUES ('pause', 'pause-snapshot', null)"));
+                ObjectName tableMetrics = new ObjectName("kafka.connect:type=plugins,connector=" + name
+                        + ",task=0,table=public.items");
+                CdcFixture.awaitCondition("the snapshot to pause", TIMEOUT,
+                        () -> "paused".equals(attribute(tableMetrics, "snapshot-state")));
+                int readBeforePromotion = snapshotIds(log.await(c -> true, TIMEOUT, "the records so far")).size();
+
+                stop.set(true);
+                writer.get();
+                promoted.awaitReplayed(TIMEOUT);
+                standby.useHandle(h -> h.execute("SELECT pg_promote(true, 60)"));
+                assertEquals(false, standby.withHandle(h -> h.createQuery("SELECT pg_is_in_recovery()")
+                        .mapTo(Boolean.class).one()), "promoted");
+
+                int nextId = standby.withHandle(h -> h.createQuery("SELECT max(id) + 1 FROM items")
+                        .mapTo(Integer.class).one());
+                AtomicInteger operationsOnPromoted = new AtomicInteger();
+                writer = CompletableFuture.runAsync(() -> ConcurrentItemWrites.run(standby, nextId, 18,
+                        stopOnPromoted, operationsOnPromoted));
+                standby.useHandle(h -> h.execute("INSERT INTO signals VALUES ('resume', 'resume-snapshot', null)"));
+                CdcFixture.awaitCondition("the snapshot to complete on the promoted server", TIMEOUT,
+                        () -> "completed".equals(attribute(tableMetrics, "snapshot-state")));
+                stopOnPromoted.set(true);
+                writer.get();
+                assertTrue(operationsOnPromoted.get() > 0, "the promoted server was written during the snapshot");
+                assertTrue(readBeforePromotion < ROWS, "paused before the snapshot was read: " + readBeforePromotion);
+
+                Map<Integer, String> table = rows(standby);
+                List<Change> changes = log.await(c -> asRows(ChangeLog.finalState(c, topic, "id")).equals(table),
+                        TIMEOUT, "the topic's compacted view to equal the promoted server's table");
+                assertEquals(table, asRows(ChangeLog.finalState(changes, topic, "id")));
+                assertEquals("RUNNING", new CdcFixture(stack).taskState(name));
+            } finally {
+                stop.set(true);
+                stopOnPromoted.set(true);
+                writer.exceptionally(e -> null).get();
+                log.close();
+                stack.rest().deleteConnectorIfExists(name);
+            }
+        }
+    }
+
     /** The slot's exported snapshot is read on the standby, then the stream goes on from its consistent point. */
     @Test
     void initialSnapshotOnAHotStandby() {
@@ -208,6 +289,11 @@ class CdcStandbyIT {
     }
 
     private Map<String, String> config(String name, String database, Map<String, String> extra) {
+        return config(pair, name, database, extra);
+    }
+
+    private static Map<String, String> config(PostgresStandbyPair pair, String name, String database,
+                                              Map<String, String> extra) {
         PostgresServer server = pair.standby();
         Map<String, String> config = new HashMap<>(Map.of(
                 "connector.class", "io.tablestream.source.PostgresSourceConnector",

@@ -18,8 +18,13 @@ final class ConcurrentItemWrites {
     }
 
     static void run(Jdbi db, int rows, AtomicBoolean stop, AtomicInteger operations) {
-        Random random = new Random(17);
-        int nextId = rows + 1;
+        run(db, rows + 1, 17, stop, operations);
+    }
+
+    /** As {@link #run(Jdbi, int, AtomicBoolean, AtomicInteger)}, inserting from {@code firstNewId} on, in the order of {@code seed}. */
+    static void run(Jdbi db, int firstNewId, long seed, AtomicBoolean stop, AtomicInteger operations) {
+        Random random = new Random(seed);
+        int nextId = firstNewId;
         while (!stop.get()) {
             int id = 1 + random.nextInt(nextId - 1);
             int kind = random.nextInt(10);
