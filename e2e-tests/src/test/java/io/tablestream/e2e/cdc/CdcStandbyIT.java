@@ -143,7 +143,7 @@ class CdcStandbyIT {
     }
 
     /**
-     * A standby promoted while its incremental snapshot is paused half way (the old primary stopped writing, as in a
+     * A standby promoted while its incremental snapshot is paused part way (the old primary stopped writing, as in a
      * switchover): the slot survives the promotion, the remaining chunks are read on the new primary with its writes
      * running, and the topic's compacted view equals the new primary's table.
      */
