@@ -7,17 +7,24 @@ import org.apache.kafka.connect.runtime.Connect;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Entry point of a worker started by {@link ConnectWorker#startForked}: {@code ForkedConnectWorkerMain worker.properties}.
  *
  * <p>Like {@code ConnectDistributed.main}, plus: the parent keeps this process's stdin open, and when it closes
  * (the parent JVM is gone, however it ended) this process halts, so no orphaned workers survive a test run.
- * SIGTERM runs Connect's shutdown hook (clean stop); SIGKILL is the hard kill. SIGINT is ignored: a terminal's
+ * SIGTERM is the clean stop: Connect's own stop runs to its end, and only then does the JVM exit. Left to the JVM, the
+ * exit would run Connect's shutdown hook and Jetty's stop-at-shutdown hook (the REST server's) at the same time; when
+ * Jetty's hook finds the server already stopping it destroys it under Connect's stop, which then waits for ever on
+ * the REST server's thread pool (seen in thread dumps: {@code RestServer.stop} in {@code Server.join}), and neither
+ * the tasks nor their offsets are stopped or committed. SIGKILL is the hard kill. SIGINT is ignored: a terminal's
  * Ctrl-C reaches every process of its process group, this one too, but the parent owns the stop order (it stops
  * what uses the worker first, then sends SIGTERM).
  */
 public final class ForkedConnectWorkerMain {
+
+    private static final int TERMINATED_BY_SIGTERM = 128 + 15;
 
     private ForkedConnectWorkerMain() {
     }
@@ -28,6 +35,14 @@ public final class ForkedConnectWorkerMain {
             System.exit(1);
         }
         sun.misc.Signal.handle(new sun.misc.Signal("INT"), sun.misc.SignalHandler.SIG_IGN);
+        AtomicReference<Connect<?>> started = new AtomicReference<>();
+        sun.misc.Signal.handle(new sun.misc.Signal("TERM"), signal -> {
+            Connect<?> connect = started.get();
+            if (connect != null) {
+                connect.stop(); // on this signal's own thread; the exit's hooks then find everything stopped
+            }
+            System.exit(TERMINATED_BY_SIGTERM);
+        });
         Thread parentWatch = new Thread(() -> {
             try {
                 InputStream in = System.in;
@@ -47,6 +62,7 @@ public final class ForkedConnectWorkerMain {
         Connect<?> connect;
         try {
             connect = new ConnectDistributed().startConnect(props);
+            started.set(connect);
         } catch (Throwable t) {
             t.printStackTrace();
             System.exit(2);
