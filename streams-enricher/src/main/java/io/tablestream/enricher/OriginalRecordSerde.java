@@ -13,8 +13,9 @@ import java.util.Arrays;
  * Serde of {@link OriginalRecord} for the repartition topics: {@code [format: 1 byte]
  * [key length: int32, -1 = null key][key bytes][value, absent = tombstone]}, where the value is
  * <ul>
- * <li>format 3, written: the value in {@link CompactValueSerde}'s binary form (schema cached by its bytes),
- * which decodes several times faster than Connect JSON;</li>
+ * <li>format 3, written: the value in {@link CompactValueSerde}'s binary form, which decodes several times
+ * faster than Connect JSON; that form starts with its own format byte (schema by id, or the schema itself), so
+ * both stay readable;</li>
  * <li>format 1, read only: the value as Connect JSON with its schema, so records of that form in the topic
  * are understood.</li>
  * </ul>
