@@ -101,8 +101,8 @@ class CompactValueSerdeTest {
         byte[] withId = byId.toBytes(TOPIC, new SchemaAndValue(ROW, row));
 
         assertEquals(CompactValueSerde.FORMAT_SCHEMA_ID, withId[0]);
-        // The id replaces the schema: the same values behind 9 bytes instead of the schema's JSON.
-        assertEquals(withSchema.length - withId.length, 1 + Integer.BYTES
+        // The id (8 bytes) replaces the schema and its length.
+        assertEquals(withSchema.length - withId.length, Integer.BYTES
                 + ByteBuffer.wrap(withSchema, 1, Integer.BYTES).getInt() - Long.BYTES);
         // Another instance of the serde (another thread, instance or restart) finds the schema by its id.
         CompactValueSerde reader = new CompactValueSerde(schemas);
