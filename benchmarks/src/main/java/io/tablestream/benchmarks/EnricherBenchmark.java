@@ -70,8 +70,8 @@ final class EnricherBenchmark {
      * configured by default (it remembers each order's route for a later delete) and without that memory, which
      * these orders, never deleted, do not need.
      */
-    static final List<String> SEMANTICS = List.of("stream", STREAM_WITHOUT_ROUTES, "global", "table");
     private static final String STREAM_WITHOUT_ROUTES = "stream remember.routes=false";
+    static final List<String> SEMANTICS = List.of("stream", STREAM_WITHOUT_ROUTES, "global", "table");
 
     private static final String DSL_JOIN_REFERENCE = "hand-written Kafka Streams DSL join (re-key + repartition,"
             + " KStream-KTable left join, compact internal serde, max.task.idle.ms=2000)";
