@@ -43,31 +43,31 @@ import java.util.concurrent.TimeoutException;
  */
 final class SchemaTopic implements InternalSchemas {
 
-    static final String TOPIC_SUFFIX = "-internal-schemas";
+    private static final String TOPIC_SUFFIX = "-internal-schemas";
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
     private final StreamsConfig streamsConfig;
     private final String topic;
     private final Map<Long, byte[]> known = new ConcurrentHashMap<>();
+    /** Whether the topic exists and {@link #known} holds what it held when first read. */
+    private boolean synced;
 
     SchemaTopic(StreamsConfig streamsConfig) {
         this.streamsConfig = streamsConfig;
         this.topic = streamsConfig.getString(StreamsConfig.APPLICATION_ID_CONFIG) + TOPIC_SUFFIX;
     }
 
-    String topic() {
-        return topic;
-    }
-
     @Override
     public synchronized long register(byte[] schemaJson) {
         long id = idOf(schemaJson);
-        byte[] stored = known.get(id);
-        if (stored == null) {
+        // The topic is read once, for the schemas other instances wrote; after that a schema this process has
+        // not seen is written at once: if another instance wrote it meanwhile, compaction keeps one of the two.
+        if (!synced && !known.containsKey(id)) {
             createTopicIfMissing();
             readAll();
-            stored = known.get(id);
+            synced = true;
         }
+        byte[] stored = known.get(id);
         if (stored == null) {
             write(id, schemaJson);
             known.put(id, schemaJson.clone());
