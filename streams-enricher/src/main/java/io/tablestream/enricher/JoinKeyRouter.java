@@ -27,7 +27,9 @@ import java.util.Set;
  * elsewhere could reach the sink before the upsert it deletes. The only partition that keeps it behind them is the
  * one their join key chose, and nothing in such a record names it, so the router remembers, per input key, the
  * repartition key it used last ({@code N-last-route-by-input-key}: key bytes and join key, removed by a tombstone)
- * and sends such records the same way.
+ * and sends such records the same way. When a key's join key changes, a notice that it moved goes the old way
+ * first, so its versions still waiting there for their lookup row are dropped rather than written after the new
+ * version ({@link AwaitLookupRow}).
  * <p>
  * That memory costs a store read, write and changelog record per new input key (about a quarter of the CPU an
  * order costs), and no cheaper structure gives the same guarantee: the route must be written when the record that
@@ -111,6 +113,10 @@ final class JoinKeyRouter implements ProcessorSupplier<Object, OriginalRecord, S
             String lastRoute = storeKey == null ? null : lastRoutes.get(storeKey);
             String route = joinKey != null ? joinKey : lastRoute != null ? lastRoute : fallbackRoute(key);
             if (storeKey != null && !route.equals(lastRoute)) {
+                if (lastRoute != null) {
+                    // Ahead of the record, on the path its earlier versions took, so it passes them in order.
+                    context.forward(record.withKey(lastRoute).withValue(OriginalRecord.movedAway(key)));
+                }
                 lastRoutes.put(storeKey, route);
             }
             context.forward(record.withKey(route));
