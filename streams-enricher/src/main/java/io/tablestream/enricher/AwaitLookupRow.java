@@ -25,6 +25,7 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -42,7 +43,8 @@ import java.util.Set;
  * once with null lookup fields.</li>
  * </ul>
  * Every later record routed to a join key that has records waiting queues behind them, so a record (or the
- * tombstone deleting it) never overtakes an earlier version of itself.
+ * tombstone deleting it) never overtakes an earlier version of itself; a record that moved to another join key
+ * sends a notice ahead along its old one ({@link OriginalRecord#moved()}), which drops its versions waiting there.
  */
 final class AwaitLookupRow implements ProcessorSupplier<String, Object, String, OriginalRecord> {
 
@@ -61,6 +63,9 @@ final class AwaitLookupRow implements ProcessorSupplier<String, Object, String, 
     record JoinOutcome(OriginalRecord input, OriginalRecord joined, boolean missed) {
 
         static JoinOutcome of(EnrichingJoiner joiner, OriginalRecord input, SchemaAndValue lookupRow) {
+            if (input.moved()) {
+                return new JoinOutcome(input, null, false);
+            }
             return lookupRow == null && !input.isTombstone() && joiner.hasJoinKey(input)
                     ? new JoinOutcome(input, null, true)
                     : new JoinOutcome(input, joiner.joinRecord(input, lookupRow), false);
@@ -141,6 +146,10 @@ final class AwaitLookupRow implements ProcessorSupplier<String, Object, String, 
             }
             JoinOutcome outcome = (JoinOutcome) record.value();
             String joinKey = record.key();
+            if (outcome.input().moved()) {
+                dropOlderVersions(joinKey, outcome.input().key());
+                return;
+            }
             if (hasWaiting(joinKey)) {
                 await(joinKey, record, outcome.input());
                 return;
@@ -197,6 +206,29 @@ final class AwaitLookupRow implements ProcessorSupplier<String, Object, String, 
                     context.forward(new Record<>(joinKey, joined, awaiting.timestamp(), awaiting.headers()));
                 }
             }
+        }
+
+        /**
+         * Drops the records of input key {@code inputKey} waiting for {@code joinKey}: a later version of the key
+         * went to another join key, and writing these after it would leave an older version last in the output.
+         */
+        private void dropOlderVersions(String joinKey, byte[] inputKey) {
+            if (waitingCount == 0) {
+                return;
+            }
+            List<String> older = new ArrayList<>();
+            try (KeyValueIterator<String, AwaitingRecord> range = waitingFor(joinKey)) {
+                range.forEachRemaining(entry -> {
+                    if (Arrays.equals(entry.value.record().key(), inputKey)) {
+                        older.add(entry.key);
+                    }
+                });
+            }
+            for (String storeKey : older) {
+                waiting.delete(storeKey);
+                waitingCount--;
+            }
+            waitingSensor.record(waitingCount);
         }
 
         /** Drops the records that waited longer than wait.ms; a waiting tombstone is written, it needs no row. */

@@ -33,9 +33,15 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Serde of the enricher's internal values in {@code stream} semantics: the records on the input repartition
  * topic and the lookup rows (their repartition topic, versioned store and changelog). Each of them is decoded
- * once per input record, so decoding must be cheap:
- * {@code [0x00][schema length: int32][schema as Connect JSON][values in binary]}, where the schema is decoded
- * once per distinct schema (cached by its bytes) and the values are read by their schema's types.
+ * once per input record, so decoding must be cheap. Two forms, told apart by their first byte:
+ * <ul>
+ * <li>{@code [0x00][schema length: int32][schema as Connect JSON][values in binary]}, written when the serde has
+ * no {@link InternalSchemas};</li>
+ * <li>{@code [0x01][schema id: int64][values in binary]}, written when it has: the schema (several times the size
+ * of the values of a typical row) is stored once in {@link InternalSchemas} instead of in every value.</li>
+ * </ul>
+ * Both are always read, so values written in either form (by an earlier build too) stay readable. A schema is
+ * decoded once per distinct schema (cached by its bytes or id) and the values are read by their schema's types.
  * <p>
  * Values decode to what a Connect JSON round trip gives (same schema, same Java types, nulls kept), so the join
  * sees the same values whichever form a record is stored in. Values without a schema are written as Connect
@@ -45,25 +51,41 @@ import java.util.concurrent.ConcurrentHashMap;
 final class CompactValueSerde implements BytesSerde<SchemaAndValue> {
 
     static final byte FORMAT_COMPACT = 0;
+    static final byte FORMAT_SCHEMA_ID = 1;
     /** Schemas change rarely; the bound only stops a misbehaving producer from growing the caches forever. */
     private static final int MAX_CACHED_SCHEMAS = 256;
 
     private final ConnectJsonSerde connectJson = ConnectJsonSerde.forValues();
     private final JsonConverter schemas = new JsonConverter();
     private final ObjectMapper json = new ObjectMapper();
-    private final Map<Schema, byte[]> encodedSchemas = new ConcurrentHashMap<>();
+    /** Null: each value carries its schema. */
+    private final InternalSchemas ids;
+    private final Map<Schema, EncodedSchema> encodedSchemas = new ConcurrentHashMap<>();
     private final Map<ByteBuffer, Schema> decodedSchemas = new ConcurrentHashMap<>();
+    private final Map<Long, Schema> schemasById = new ConcurrentHashMap<>();
     private volatile EncodedSchema lastEncoded;
     private volatile DecodedSchema lastDecoded;
+    private volatile IdentifiedSchema lastById;
 
-    private record EncodedSchema(Schema schema, byte[] bytes) {
+    /** {@code id} is meaningful only when the serde has {@link InternalSchemas}. */
+    private record EncodedSchema(Schema schema, byte[] bytes, long id) {
+    }
+
+    private record IdentifiedSchema(long id, Schema schema) {
     }
 
     /** {@code bytes} is never moved (its position stays 0), so threads may compare it at once. */
     private record DecodedSchema(ByteBuffer bytes, Schema schema) {
     }
 
+    /** Writes each value with its schema, for stores and topics read by no other build than this one's. */
     CompactValueSerde() {
+        this(null);
+    }
+
+    /** Writes each value with the id {@code ids} gives its schema. */
+    CompactValueSerde(InternalSchemas ids) {
+        this.ids = ids;
         schemas.configure(Map.of(JsonConverterConfig.SCHEMAS_ENABLE_CONFIG, "true",
                 JsonConverterConfig.REPLACE_NULL_WITH_DEFAULT_CONFIG, "false"), false);
     }
@@ -91,20 +113,26 @@ final class CompactValueSerde implements BytesSerde<SchemaAndValue> {
         // Converters cache their schemas, so consecutive values nearly always carry the very same instance:
         // checking it first skips hashing the whole schema for each value.
         EncodedSchema last = lastEncoded;
-        byte[] schema = last != null && last.schema() == row.schema() ? last.bytes() : encodedSchemas.get(row.schema());
+        EncodedSchema schema = last != null && last.schema() == row.schema() ? last : encodedSchemas.get(row.schema());
         if (schema == null) {
             if (encodedSchemas.size() >= MAX_CACHED_SCHEMAS) {
                 encodedSchemas.clear();
             }
-            schema = schemas.asJsonSchema(row.schema()).toString().getBytes(StandardCharsets.UTF_8);
+            byte[] json = schemas.asJsonSchema(row.schema()).toString().getBytes(StandardCharsets.UTF_8);
+            schema = new EncodedSchema(row.schema(), json, ids == null ? 0 : ids.register(json));
             encodedSchemas.put(row.schema(), schema);
         }
-        if (last == null || last.schema() != row.schema()) {
-            lastEncoded = new EncodedSchema(row.schema(), schema);
+        if (last != schema) {
+            lastEncoded = schema;
         }
-        out.writeByte(FORMAT_COMPACT);
-        out.writeInt(schema.length);
-        out.write(schema);
+        if (ids == null) {
+            out.writeByte(FORMAT_COMPACT);
+            out.writeInt(schema.bytes().length);
+            out.write(schema.bytes());
+        } else {
+            out.writeByte(FORMAT_SCHEMA_ID);
+            out.writeLong(schema.id());
+        }
         write(out, row.schema(), row.value());
     }
 
@@ -115,19 +143,46 @@ final class CompactValueSerde implements BytesSerde<SchemaAndValue> {
 
     /** Reads a value written by {@link #toBytes} that fills {@code bytes} from {@code offset} to its end. */
     SchemaAndValue fromBytes(String topic, byte[] bytes, int offset) {
-        if (bytes.length == offset || bytes[offset] != FORMAT_COMPACT) {
+        byte format = bytes.length == offset ? -1 : bytes[offset];
+        if (format != FORMAT_COMPACT && format != FORMAT_SCHEMA_ID) {
             return connectJson.fromBytes(topic, offset == 0 ? bytes : Arrays.copyOfRange(bytes, offset, bytes.length));
         }
         try {
             ByteBuffer in = ByteBuffer.wrap(bytes, offset + 1, bytes.length - offset - 1);
-            int schemaLength = in.getInt();
-            Schema schema = schema(ByteBuffer.wrap(bytes, in.position(), schemaLength).slice());
-            in.position(in.position() + schemaLength);
+            Schema schema;
+            if (format == FORMAT_SCHEMA_ID) {
+                schema = schemaById(in.getLong());
+            } else {
+                int schemaLength = in.getInt();
+                schema = schema(ByteBuffer.wrap(bytes, in.position(), schemaLength).slice());
+                in.position(in.position() + schemaLength);
+            }
             return new SchemaAndValue(schema, read(in, schema));
         } catch (BufferUnderflowException | IndexOutOfBoundsException | IllegalArgumentException | IOException e) {
             throw new SerializationException("Corrupt enricher value in topic '" + topic + "' ("
                     + (bytes.length - offset) + " bytes)", e);
         }
+    }
+
+    private Schema schemaById(long id) throws IOException {
+        IdentifiedSchema last = lastById;
+        if (last != null && last.id() == id) {
+            return last.schema();
+        }
+        Schema schema = schemasById.get(id);
+        if (schema == null) {
+            if (ids == null) {
+                throw new SerializationException("An enricher value names its schema by id "
+                        + Long.toHexString(id) + ", but this serde has no schema store to look it up");
+            }
+            schema = schemas.asConnectSchema(json.readTree(ids.schemaJson(id)));
+            if (schemasById.size() >= MAX_CACHED_SCHEMAS) {
+                schemasById.clear();
+            }
+            schemasById.put(id, schema);
+        }
+        lastById = new IdentifiedSchema(id, schema);
+        return schema;
     }
 
     private Schema schema(ByteBuffer encoded) throws IOException {

@@ -60,10 +60,15 @@ public final class EnricherTopology {
      * {@code default.dsl.store}, {@code dsl.store.suppliers.class}) apply as the file asks.
      */
     public static Topology build(EnricherConfig config) {
+        return build(config, new SchemaTopic(new StreamsConfig(config.streamsProperties())));
+    }
+
+    /** {@code schemas} keeps the schemas of the values {@code stream} semantics writes to its topics and stores. */
+    static Topology build(EnricherConfig config, InternalSchemas schemas) {
         Properties props = config.streamsProperties();
         StreamsBuilder builder = new StreamsBuilder(new TopologyConfig(new StreamsConfig(props)));
         TopicSerdes serdes = new TopicSerdes(new ConverterSerde(config.keyConverter()),
-                new ConverterSerde(config.valueConverter()), ConnectJsonSerde.forValues());
+                new ConverterSerde(config.valueConverter()), ConnectJsonSerde.forValues(), schemas);
         boolean table = config.lookups().get(0).semantics() == Semantics.TABLE;
         if (table) {
             buildTable(builder, config, serdes);
@@ -77,7 +82,8 @@ public final class EnricherTopology {
      * External topics go through the configured converters; {@code internal} reads internal values stored as
      * Connect JSON, so state kept in that form stays readable.
      */
-    private record TopicSerdes(ConverterSerde keys, ConverterSerde values, ConnectJsonSerde internal) {
+    private record TopicSerdes(ConverterSerde keys, ConverterSerde values, ConnectJsonSerde internal,
+                               InternalSchemas schemas) {
     }
 
     private static void buildStream(StreamsBuilder builder, EnricherConfig config, TopicSerdes serdes) {
@@ -115,8 +121,9 @@ public final class EnricherTopology {
         String name = lookup.name();
         Serde<String> joinKeys = Serdes.String();
         // Records cross the repartition topics and lookup rows are read from the store once per record:
-        // a compact binary format keeps both cheaper than Connect JSON.
-        CompactValueSerde compact = new CompactValueSerde();
+        // a compact binary format keeps both cheaper than Connect JSON, and naming the schema by id keeps each value
+        // several times smaller than carrying its schema.
+        CompactValueSerde compact = new CompactValueSerde(serdes.schemas());
         OriginalRecordSerde originalRecords = new OriginalRecordSerde(serdes.internal(), compact);
         CompactValueSerde lookupRows = compact;
         KTable<String, SchemaAndValue> lookupTable = lookupByJoinKey(builder, lookup, joiner, serdes, lookupRows)

@@ -3,6 +3,7 @@ package io.tablestream.enricher;
 import io.tablestream.enricher.LookupSpec.JoinType;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.connect.errors.DataException;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.ProcessorSupplier;
@@ -20,11 +21,25 @@ import java.util.Set;
  * Re-keys input records by their canonical join key and wraps them, original key included, in an
  * {@link OriginalRecord} for the repartition topic.
  * <p>
- * Records that carry no join key (tombstones; null join field under a left join) need no lookup, but they
- * must not overtake the earlier records of the same input key, which went through the repartition topic:
- * a tombstone written straight to the output could reach the sink before the upsert it deletes. So the
- * router remembers, per input key, the repartition key it used last and sends such records the same way.
- * The store holds one entry per live input key (its key bytes and join key); a tombstone removes it.
+ * Records that carry no join key (tombstones; deletes that carry only the key, as a CDC source sends them under
+ * {@code REPLICA IDENTITY DEFAULT}; a null join field under a left join) need no lookup, but they must not overtake
+ * the earlier records of the same input key, which went through the repartition topic: a tombstone written
+ * elsewhere could reach the sink before the upsert it deletes. The only partition that keeps it behind them is the
+ * one their join key chose, and nothing in such a record names it, so the router remembers, per input key, the
+ * repartition key it used last ({@code N-last-route-by-input-key}: key bytes and join key, removed by a tombstone)
+ * and sends such records the same way. When a key's join key changes, a notice that it moved goes the old way
+ * first, so its versions still waiting there for their lookup row are dropped rather than written after the new
+ * version ({@link AwaitLookupRow}).
+ * <p>
+ * That memory costs a store read, write and changelog record per new input key (about a quarter of the CPU an
+ * order costs), and no cheaper structure gives the same guarantee: the route must be written when the record that
+ * has the join key passes, since the later keyless record cannot find it anywhere else, and whether such a record
+ * will come is not known then. Sending it to every partition instead would keep it behind its upserts, but its
+ * copies could then overtake a later re-insert of the key in another partition and delete it; and no per-partition
+ * summary can tell one key's partition without storing it per key. So for an input that has no such records (no
+ * deletes, join field never null: e.g. a stream of events) {@code remember.routes=false} drops the store, and a
+ * record that carries no join key is then a bad record (dead-lettered or stopping the app) rather than routed where
+ * it might overtake what it replaces.
  */
 final class JoinKeyRouter implements ProcessorSupplier<Object, OriginalRecord, String, OriginalRecord> {
 
@@ -43,6 +58,9 @@ final class JoinKeyRouter implements ProcessorSupplier<Object, OriginalRecord, S
 
     @Override
     public Set<StoreBuilder<?>> stores() {
+        if (!joiner.lookup().rememberRoutes()) {
+            return Set.of();
+        }
         return Set.of(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(storeName), Serdes.Bytes(), Serdes.String()));
     }
@@ -59,7 +77,7 @@ final class JoinKeyRouter implements ProcessorSupplier<Object, OriginalRecord, S
         @Override
         public void init(ProcessorContext<String, OriginalRecord> context) {
             this.context = context;
-            this.lastRoutes = context.getStateStore(storeName);
+            this.lastRoutes = joiner.lookup().rememberRoutes() ? context.getStateStore(storeName) : null;
         }
 
         @Override
@@ -72,6 +90,9 @@ final class JoinKeyRouter implements ProcessorSupplier<Object, OriginalRecord, S
                             joiner.inputTopic());
                     return;
                 }
+                if (lastRoutes == null) {
+                    throw cannotRoute("a delete (tombstone)");
+                }
                 String lastRoute = lastRoutes.delete(storeKey);
                 context.forward(record.withKey(lastRoute != null ? lastRoute : fallbackRoute(key)));
                 return;
@@ -82,13 +103,32 @@ final class JoinKeyRouter implements ProcessorSupplier<Object, OriginalRecord, S
                         joiner.inputTopic(), joiner.lookup().joinField());
                 return;
             }
+            if (lastRoutes == null) {
+                if (joinKey == null) {
+                    throw cannotRoute("a record whose " + joiner.lookup().joinField() + " is null");
+                }
+                context.forward(record.withKey(joinKey));
+                return;
+            }
             String lastRoute = storeKey == null ? null : lastRoutes.get(storeKey);
             String route = joinKey != null ? joinKey : lastRoute != null ? lastRoute : fallbackRoute(key);
             if (storeKey != null && !route.equals(lastRoute)) {
+                if (lastRoute != null) {
+                    // Ahead of the record, on the path its earlier versions took, so it passes them in order.
+                    context.forward(record.withKey(lastRoute).withValue(OriginalRecord.movedAway(key)));
+                }
                 lastRoutes.put(storeKey, route);
             }
             context.forward(record.withKey(route));
         }
+    }
+
+    private DataException cannotRoute(String what) {
+        String key = EnricherConfig.lookupKey(joiner.lookup().name(), "remember.routes");
+        return new DataException("Input topic '" + joiner.inputTopic() + "' has " + what + ", which carries no join "
+                + "key of lookup '" + joiner.lookup().name() + "', but " + key + "=false, so the enricher does not "
+                + "know where the earlier records of its key went and could let it overtake them. Set " + key
+                + "=true (the default) for an input with deletes or null join fields");
     }
 
     /**

@@ -20,10 +20,12 @@ import java.util.Locale;
  * @param historyRetentionMs how far back a {@code stream} lookup keeps old versions of a lookup row
  * @param waitMs             how long (wall-clock) a record of a {@code stream} inner join that found no lookup
  *                           row waits for it before it is dropped; 0 = not at all
+ * @param rememberRoutes     whether a {@code stream} lookup remembers each input key's last route, so records
+ *                           without a join key can follow it (see {@link JoinKeyRouter})
  */
 public record LookupSpec(String name, String topic, String joinField, List<String> fields, String prefix,
                          JoinType joinType, Semantics semantics, long graceMs, long historyRetentionMs,
-                         long waitMs) {
+                         long waitMs, boolean rememberRoutes) {
 
     /** How stream records without a matching lookup row are treated. */
     public enum JoinType implements ConfigEnum {

@@ -13,17 +13,20 @@ import java.util.Arrays;
  * Serde of {@link OriginalRecord} for the repartition topics: {@code [format: 1 byte]
  * [key length: int32, -1 = null key][key bytes][value, absent = tombstone]}, where the value is
  * <ul>
- * <li>format 3, written: the value in {@link CompactValueSerde}'s binary form (schema cached by its bytes),
- * which decodes several times faster than Connect JSON;</li>
+ * <li>format 3, written: the value in {@link CompactValueSerde}'s binary form, which decodes several times
+ * faster than Connect JSON; that form starts with its own format byte (schema by id, or the schema itself), so
+ * both stay readable;</li>
  * <li>format 1, read only: the value as Connect JSON with its schema, so records of that form in the topic
  * are understood.</li>
  * </ul>
+ * Format 4, key only, is the notice that the key moved to another join key ({@link OriginalRecord#moved()}).
  * Any other format byte (2 included) is an error.
  */
 final class OriginalRecordSerde implements BytesSerde<OriginalRecord> {
 
     static final byte FORMAT_CONNECT_JSON = 1;
     static final byte FORMAT_COMPACT = 3;
+    static final byte FORMAT_MOVED = 4;
     private static final int HEADER_BYTES = 1 + Integer.BYTES;
 
     private final ConnectJsonSerde connectJson;
@@ -43,12 +46,12 @@ final class OriginalRecordSerde implements BytesSerde<OriginalRecord> {
         RecordBuffer buffer = RecordBuffer.start();
         DataOutputStream out = buffer.data();
         try {
-            out.writeByte(FORMAT_COMPACT);
+            out.writeByte(record.moved() ? FORMAT_MOVED : FORMAT_COMPACT);
             out.writeInt(key == null ? -1 : key.length);
             if (key != null) {
                 out.write(key);
             }
-            if (!record.isTombstone()) {
+            if (record.value() != null) {
                 compact.write(out, topic, record.value());
             }
         } catch (IOException e) {
@@ -63,7 +66,7 @@ final class OriginalRecordSerde implements BytesSerde<OriginalRecord> {
             return null;
         }
         byte format = bytes.length < HEADER_BYTES ? 0 : bytes[0];
-        if (format != FORMAT_CONNECT_JSON && format != FORMAT_COMPACT) {
+        if (format != FORMAT_CONNECT_JSON && format != FORMAT_COMPACT && format != FORMAT_MOVED) {
             throw new SerializationException("Not an enricher repartition record in topic '" + topic
                     + "' (unknown format or truncated, " + bytes.length + " bytes)");
         }
@@ -74,6 +77,9 @@ final class OriginalRecordSerde implements BytesSerde<OriginalRecord> {
                     + "': key length " + keyLength + " in " + bytes.length + " bytes");
         }
         byte[] key = keyLength < 0 ? null : Arrays.copyOfRange(bytes, HEADER_BYTES, valueStart);
+        if (format == FORMAT_MOVED) {
+            return OriginalRecord.movedAway(key);
+        }
         if (valueStart == bytes.length) {
             return new OriginalRecord(key, null);
         }

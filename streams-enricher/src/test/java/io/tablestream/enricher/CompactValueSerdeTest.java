@@ -92,6 +92,28 @@ class CompactValueSerdeTest {
         assertTrue(serde.fromBytes(TOPIC, bytes).schema() == serde.fromBytes(TOPIC, bytes.clone()).schema());
     }
 
+    @Test
+    void namesTheSchemaByIdAndStillReadsValuesThatCarryTheirSchema() {
+        InMemorySchemas schemas = new InMemorySchemas();
+        CompactValueSerde byId = new CompactValueSerde(schemas);
+        Struct row = new Struct(ROW).put("id", 1L).put("name", "a").put("created_at", new java.util.Date(5));
+        byte[] withSchema = serde.toBytes(TOPIC, new SchemaAndValue(ROW, row));
+        byte[] withId = byId.toBytes(TOPIC, new SchemaAndValue(ROW, row));
+
+        assertEquals(CompactValueSerde.FORMAT_SCHEMA_ID, withId[0]);
+        // The id (8 bytes) replaces the schema and its length.
+        assertEquals(withSchema.length - withId.length, Integer.BYTES
+                + ByteBuffer.wrap(withSchema, 1, Integer.BYTES).getInt() - Long.BYTES);
+        // Another instance of the serde (another thread, instance or restart) finds the schema by its id.
+        CompactValueSerde reader = new CompactValueSerde(schemas);
+        assertEquals(row, reader.fromBytes(TOPIC, withId).value());
+        assertEquals(ROW, reader.fromBytes(TOPIC, withId).schema());
+        // Values written with their schema, e.g. by an earlier build, stay readable.
+        assertEquals(row, reader.fromBytes(TOPIC, withSchema).value());
+        assertThrows(SerializationException.class, () -> new CompactValueSerde(new InMemorySchemas())
+                .fromBytes(TOPIC, withId));
+    }
+
     /** State written by earlier releases (and the changelog restored from it) is Connect JSON. */
     @Test
     void readsConnectJsonAndWritesSchemalessValuesAsConnectJson() {

@@ -31,7 +31,7 @@ final class EnricherFixtures {
     }
 
     static TopologyTestDriver driver(EnricherConfig config) {
-        return new TopologyTestDriver(EnricherTopology.build(config), config.streamsProperties());
+        return new TopologyTestDriver(EnricherTopology.build(config, new InMemorySchemas()), config.streamsProperties());
     }
 
     static byte[] idKey(String topic, int id) {

@@ -116,6 +116,19 @@ class EnricherSemanticsTest {
     }
 
     @Test
+    void aRecordMovedToAnotherJoinKeyIsNotOvertakenByItsWaitingPreviousVersion() {
+        start(Map.of());
+        customer(2, "Bob", 1, 500);
+        order(100, 1, 1_000);
+        // The same order moved to customer 2 while its first version waits for customer 1.
+        order(100, 2, 1_100);
+        customer(1, "Alice", 1, 2_000);
+        order(101, 1, 3_000);
+
+        assertEquals(List.of("100:Bob", "101:Alice"), readIdsAndNames());
+    }
+
+    @Test
     void aRecordWhoseRowNeverArrivesIsDroppedAfterWaitMs() {
         start(Map.of(EnricherConfig.LOOKUP_WAIT_MS_CONFIG, "60000"));
         order(100, 1, 1_000);

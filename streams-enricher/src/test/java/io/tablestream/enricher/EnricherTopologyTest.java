@@ -235,6 +235,35 @@ class EnricherTopologyTest {
     }
 
     @Test
+    void withoutRememberedRoutesOrdersAreEnrichedWithoutARouteStore() {
+        start(Map.of(EnricherConfig.LOOKUP_REMEMBER_ROUTES_CONFIG, "false"));
+        customer(1, "Alice", "Paris");
+        order(100, 1, "12.50");
+        order(100, 1, "13.00");
+
+        assertEquals(List.of("Alice:12.50", "Alice:13.00"), enriched.readValuesToList().stream()
+                .map(EnricherFixtures::enrichedValue).map(v -> v.get("customers_name") + ":" + v.get("amount"))
+                .toList());
+        assertFalse(EnricherTopology.build(config(Map.of(EnricherConfig.LOOKUP_REMEMBER_ROUTES_CONFIG, "false")))
+                .describe().toString().contains(JoinKeyRouter.STORE_SUFFIX));
+    }
+
+    @Test
+    void withoutRememberedRoutesARecordWithoutJoinKeyIsABadRecordNamingTheSetting() {
+        start(Map.of(EnricherConfig.LOOKUP_REMEMBER_ROUTES_CONFIG, "false", EnricherConfig.JOIN_TYPE_CONFIG, "left"));
+        customer(1, "Alice", "Paris");
+        byte[] orderKey = order(100, 1, "12.50");
+
+        for (Runnable keyless : List.<Runnable>of(() -> orders.pipeInput(orderKey, (byte[]) null),
+                () -> pipeOrderWithoutCustomer(100))) {
+            String messages = messages(assertThrows(RuntimeException.class, keyless::run));
+            assertTrue(messages.contains("lookup.customers.remember.routes=false")
+                    && messages.contains("'orders'"), messages);
+        }
+        assertEquals(1, enriched.readValuesToList().size());
+    }
+
+    @Test
     void repartitionCarriesTheOrderInTheCompactFormat() {
         start(Map.of());
         customer(1, "Alice", "Paris");
@@ -243,7 +272,10 @@ class EnricherTopologyTest {
                 "tablestream-enricher-customers" + EnricherTopology.INPUT_REPARTITION_SUFFIX + "-repartition",
                 new StringDeserializer(), new ByteArrayDeserializer());
 
-        assertEquals(OriginalRecordSerde.FORMAT_COMPACT, repartition.readValue()[0]);
+        byte[] internal = repartition.readValue();
+        assertEquals(OriginalRecordSerde.FORMAT_COMPACT, internal[0]);
+        // After the key: the value names its schema by id rather than carrying it.
+        assertEquals(CompactValueSerde.FORMAT_SCHEMA_ID, internal[1 + Integer.BYTES + key(100).length]);
         Struct value = value(enriched.readKeyValue());
         assertEquals(new BigDecimal("12.50"), value.get("amount"));
         assertEquals(CREATED_AT, value.get("created_at"));

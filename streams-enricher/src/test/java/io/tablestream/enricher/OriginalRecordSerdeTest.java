@@ -21,6 +21,7 @@ import static io.tablestream.enricher.EnricherFixtures.idKey;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** The repartition format: compact values (format 3); Connect JSON (format 1) from older releases still read. */
@@ -97,6 +98,18 @@ class OriginalRecordSerdeTest {
         assertNull(tombstone.value());
         assertNull(withoutKey.key());
         assertEquals(1L, ((Struct) withoutKey.value().value()).get("id"));
+        assertTrue(tombstone.isTombstone() && !tombstone.moved());
+    }
+
+    @Test
+    void theNoticeThatAKeyMovedIsItsKeyUnderFormatFour() {
+        byte[] bytes = serde.serializer().serialize("t", OriginalRecord.movedAway(idKey("orders", 1)));
+        OriginalRecord moved = serde.deserializer().deserialize("t", bytes);
+
+        assertEquals(OriginalRecordSerde.FORMAT_MOVED, bytes[0]);
+        assertEquals(1 + Integer.BYTES + idKey("orders", 1).length, bytes.length);
+        assertArrayEquals(idKey("orders", 1), moved.key());
+        assertTrue(moved.moved() && !moved.isTombstone());
     }
 
     /** What a release before format 3 left in the repartition topic is still read after an upgrade. */
