@@ -53,6 +53,17 @@ record DebeziumCdcBenchmark(BenchEnvironment env, long rows, int customers) {
             debeziumSnapshot.add(figures[0]);
             debeziumStream.add(figures[1]);
         }
+        // The table still holds the last run's rows: the snapshot's 0..rows-1 are what both connectors read first.
+        Map<String, String> oursDefaults = CdcBenchmark.cdcConfig(env, "bench.cdc.ceiling.", TABLE, "unused");
+        CdcRecordCeiling.Figures ceiling = new CdcRecordCeiling(env, TABLE, rows, "default", Map.of(), true)
+                .run(oursDefaults);
+        CdcRecordCeiling.Figures headerless = new CdcRecordCeiling(env, TABLE, rows, "noheaders", Map.of(), false)
+                .run(oursDefaults);
+        CdcRecordCeiling.Figures batched = new CdcRecordCeiling(env, TABLE, rows, "batched", Map.of(
+                "linger.ms", 20, "batch.size", 262_144), true).run(oursDefaults);
+        System.out.println("CDC record ceiling, Connect's default producer: " + ceiling);
+        System.out.println("CDC record ceiling, Connect's default producer, records without headers: " + headerless);
+        System.out.println("CDC record ceiling, linger.ms=20, batch.size=262144: " + batched);
         CdcBenchmark cdc = new CdcBenchmark(env, rows, customers);
         cdc.dropLeftoverSlots();
         Result latency = cdc.latency(LATENCY_RATE, latencySeconds, runs);
@@ -65,6 +76,12 @@ record DebeziumCdcBenchmark(BenchEnvironment env, long rows, int customers) {
                 new Result("CDC stream vs Debezium", String.format(Locale.ROOT, "then one INSERT ... SELECT of %,d"
                         + " rows, from its commit until the topic holds them, default settings" + reference, rows),
                         oursStream, debeziumStream, "rows/s", ">= 4", ""),
+                new Result("CDC snapshot vs record ceiling", String.format(Locale.ROOT, "the same snapshot against a"
+                        + " loop without Connect over its rows: cursor, our records (key, flat value, headers), the"
+                        + " worker's JsonConverter and SimpleHeaderConverter, a producer with Connect's defaults: %s;"
+                        + " the same without headers: %s; with linger.ms=20 and batch.size=262144: %s", ceiling,
+                        headerless, batched),
+                        oursSnapshot, List.of(ceiling.rowsPerSecond()), "rows/s", "", ""),
                 latency,
                 new Result("CDC heap", "peak heap the worker used (jstat, every 250 ms, garbage included) while ours"
                         + " read the snapshot and the stream above", env.peakWorkerHeapMb(HEAP) < 0 ? List.of()
