@@ -118,6 +118,9 @@ record DebeziumCdcBenchmark(BenchEnvironment env, long rows, int customers) {
             return env.endOffsets(topic);
         }, rows, BenchEnvironment.timeoutFor(rows), name + " snapshot");
         double snapshot = rows / ((end - start) / 1e9);
+        // What decides how many records Connect's default producer (one 16 KiB batch in flight) sends per round trip.
+        System.out.printf(Locale.ROOT, "CDC-DEBEZIUM %s %d snapshot: %,.0f bytes per record on the broker%n", who, run,
+                env.topicBytes(topic) / (double) env.endOffsets(topic));
 
         progress(who, run, "stream");
         env.db.useHandle(h -> h.execute(CdcBenchmark.insertOrders(TABLE, rows, 2 * rows, customers)));
