@@ -247,6 +247,24 @@ final class BenchEnvironment implements AutoCloseable {
     }
 
     /**
+     * The bytes the broker holds of {@code topic} (every partition, record batches with their headers), so a run can
+     * tell how large a connector's records are as the producer batches them.
+     */
+    long topicBytes(String topic) {
+        try {
+            List<Integer> brokers = admin.describeCluster().nodes().get(30, TimeUnit.SECONDS).stream()
+                    .map(node -> node.id()).toList();
+            return admin.describeLogDirs(brokers).allDescriptions().get(30, TimeUnit.SECONDS).values().stream()
+                    .flatMap(dirs -> dirs.values().stream())
+                    .flatMap(dir -> dir.replicaInfos().entrySet().stream())
+                    .filter(replica -> replica.getKey().topic().equals(topic))
+                    .mapToLong(replica -> replica.getValue().size()).sum();
+        } catch (Exception e) {
+            throw new IllegalStateException("Cannot read the size of " + topic, e);
+        }
+    }
+
+    /**
      * Runs {@code work} while sampling the worker's used heap (jstat, every 250 ms, garbage included); when it
      * returns, its peak counts towards {@link #peakWorkerHeapMb}{@code (what)}. A worker in this JVM is not sampled.
      */

@@ -27,6 +27,12 @@ record DebeziumCdcBenchmark(BenchEnvironment env, long rows, int customers) {
 
     /** Set: ours reads its snapshot with this snapshot.max.threads instead of the default. */
     static final String SNAPSHOT_THREADS_ENV = "TABLESTREAM_BENCH_SNAPSHOT_THREADS";
+    /**
+     * Set (bytes): both connectors' producers batch up to this many bytes ({@code producer.override.batch.size},
+     * with {@code linger.ms=20}) instead of Connect's default 16 KiB, to see the ratio where one 16 KiB batch per
+     * round trip to the broker is not the limit. Not the targets' setting.
+     */
+    static final String PRODUCER_BATCH_ENV = "TABLESTREAM_BENCH_PRODUCER_BATCH";
 
     /** Two rows (snapshot and streamed INSERT ... SELECT, ours against Debezium) and the latency row. */
     List<Result> run(int runs, int latencySeconds, Path repoRoot) throws Exception {
@@ -45,14 +51,33 @@ record DebeziumCdcBenchmark(BenchEnvironment env, long rows, int customers) {
             if (threads != null && !threads.isBlank()) {
                 oursConfig.put("snapshot.max.threads", threads.trim()); // to compare against the default
             }
+            Map<String, String> debeziumConfig = debezium("bench_cdcdbz_debezium_" + run);
+            String batch = System.getenv(PRODUCER_BATCH_ENV);
+            if (batch != null && !batch.isBlank()) {
+                for (Map<String, String> config : List.of(oursConfig, debeziumConfig)) {
+                    config.put("producer.override.batch.size", batch.trim());
+                    config.put("producer.override.linger.ms", "20");
+                }
+            }
             double[] figures = measure("ours", run, ours + "." + TABLE, oursConfig, true);
             oursSnapshot.add(figures[0]);
             oursStream.add(figures[1]);
             String debezium = "bench_cdcdbz_debezium_" + run;
-            figures = measure("Debezium", run, debezium + ".public." + TABLE, debezium(debezium), false);
+            figures = measure("Debezium", run, debezium + ".public." + TABLE, debeziumConfig, false);
             debeziumSnapshot.add(figures[0]);
             debeziumStream.add(figures[1]);
         }
+        // The table still holds the last run's rows: the snapshot's 0..rows-1 are what both connectors read first.
+        Map<String, String> oursDefaults = CdcBenchmark.cdcConfig(env, "bench.cdc.ceiling.", TABLE, "unused");
+        CdcRecordCeiling.Figures ceiling = new CdcRecordCeiling(env, TABLE, rows, "default", Map.of(), true)
+                .run(oursDefaults);
+        CdcRecordCeiling.Figures headerless = new CdcRecordCeiling(env, TABLE, rows, "noheaders", Map.of(), false)
+                .run(oursDefaults);
+        CdcRecordCeiling.Figures batched = new CdcRecordCeiling(env, TABLE, rows, "batched", Map.of(
+                "linger.ms", 20, "batch.size", 262_144), true).run(oursDefaults);
+        System.out.println("CDC record ceiling, Connect's default producer: " + ceiling);
+        System.out.println("CDC record ceiling, Connect's default producer, records without headers: " + headerless);
+        System.out.println("CDC record ceiling, linger.ms=20, batch.size=262144: " + batched);
         CdcBenchmark cdc = new CdcBenchmark(env, rows, customers);
         cdc.dropLeftoverSlots();
         Result latency = cdc.latency(LATENCY_RATE, latencySeconds, runs);
@@ -65,6 +90,12 @@ record DebeziumCdcBenchmark(BenchEnvironment env, long rows, int customers) {
                 new Result("CDC stream vs Debezium", String.format(Locale.ROOT, "then one INSERT ... SELECT of %,d"
                         + " rows, from its commit until the topic holds them, default settings" + reference, rows),
                         oursStream, debeziumStream, "rows/s", ">= 4", ""),
+                new Result("CDC snapshot vs record ceiling", String.format(Locale.ROOT, "the same snapshot against a"
+                        + " loop without Connect over its rows: cursor, our records (key, flat value, headers), the"
+                        + " worker's JsonConverter and SimpleHeaderConverter, a producer with Connect's defaults: %s;"
+                        + " the same without headers: %s; with linger.ms=20 and batch.size=262144: %s", ceiling,
+                        headerless, batched),
+                        oursSnapshot, List.of(ceiling.rowsPerSecond()), "rows/s", "", ""),
                 latency,
                 new Result("CDC heap", "peak heap the worker used (jstat, every 250 ms, garbage included) while ours"
                         + " read the snapshot and the stream above", env.peakWorkerHeapMb(HEAP) < 0 ? List.of()
@@ -101,6 +132,9 @@ record DebeziumCdcBenchmark(BenchEnvironment env, long rows, int customers) {
             return env.endOffsets(topic);
         }, rows, BenchEnvironment.timeoutFor(rows), name + " snapshot");
         double snapshot = rows / ((end - start) / 1e9);
+        // What decides how many records Connect's default producer (one 16 KiB batch in flight) sends per round trip.
+        System.out.printf(Locale.ROOT, "CDC-DEBEZIUM %s %d snapshot: %,.0f bytes per record on the broker%n", who, run,
+                env.topicBytes(topic) / (double) env.endOffsets(topic));
 
         progress(who, run, "stream");
         env.db.useHandle(h -> h.execute(CdcBenchmark.insertOrders(TABLE, rows, 2 * rows, customers)));

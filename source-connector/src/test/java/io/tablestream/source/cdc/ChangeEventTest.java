@@ -15,7 +15,9 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 
 class ChangeEventTest {
 
@@ -44,6 +46,26 @@ class ChangeEventTest {
         Struct key = new Struct(ORDERS.keySchema()).put("id", 7);
         Struct row = new Struct(ORDERS.valueSchema()).put("id", 7).put("note", "new");
         return new ChangeEvent(ORDERS, "shop.orders", 'c', key, null, row, 0x16B3748L, 731, 1_000L);
+    }
+
+    @Test
+    void theRecordsOfOneTransactionShareTheirHeaderObjectsButNotTheirHeaderLists() {
+        SourceRecord first = insert().toRecords(Map.of("slot", "s"), Map.of(), FLAT).get(0);
+        SourceRecord second = insert().toRecords(Map.of("slot", "s"), Map.of(), FLAT).get(0);
+        SourceRecord delete = delete().toRecords(Map.of("slot", "s"), Map.of(), FLAT).get(0);
+
+        for (String name : List.of("op", "lsn", "txid", "commit_ts_ms")) {
+            assertSame(first.headers().lastWithName(name), second.headers().lastWithName(name), name);
+        }
+        assertEquals(List.of("c", "0/16B3748", 731L, 1_000L),
+                List.of(first.headers().lastWithName("op").value(), first.headers().lastWithName("lsn").value(),
+                        first.headers().lastWithName("txid").value(),
+                        first.headers().lastWithName("commit_ts_ms").value()));
+        assertEquals("d", delete.headers().lastWithName("op").value()); // another operation: its own headers
+        assertNotSame(first.headers(), second.headers());
+        first.headers().addString("added", "by a transform");
+        assertNull(second.headers().lastWithName("added"));
+        assertEquals(4, second.headers().size());
     }
 
     @Test
