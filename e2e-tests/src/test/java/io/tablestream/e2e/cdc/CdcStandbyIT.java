@@ -67,15 +67,7 @@ class CdcStandbyIT {
         String database = "cdc_standby_it";
         String name = "cdc-standby";
         String topic = name + ".items";
-        Jdbi primary = database(pair.primary(), database);
-        primary.useHandle(h -> h.execute("""
-                CREATE TABLE items (id int PRIMARY KEY, v text NOT NULL, n int NOT NULL);
-                INSERT INTO items SELECT g, 'v' || g, 0 FROM generate_series(1, %d) g;
-                ANALYZE items;
-                CREATE TABLE signals (id text PRIMARY KEY, type text NOT NULL, data text);
-                CREATE PUBLICATION cdc_standby FOR TABLE items, signals WITH (publish_via_partition_root = true)"""
-                .formatted(ROWS)));
-        pair.awaitReplayed(TIMEOUT);
+        Jdbi primary = itemsAndSignals(pair, database, "cdc_standby");
         Jdbi standby = Jdbi.create(() -> pair.standby().connect(database));
 
         ChangeLog log = new ChangeLog(stack.kafka().bootstrapServers(), List.of(topic));
@@ -153,15 +145,7 @@ class CdcStandbyIT {
         String name = "cdc-promoted";
         String topic = name + ".items";
         try (PostgresStandbyPair promoted = PostgresStandbyPair.start()) {
-            Jdbi primary = database(promoted.primary(), database);
-            primary.useHandle(h -> h.execute("""
-                    CREATE TABLE items (id int PRIMARY KEY, v text NOT NULL, n int NOT NULL);
-                    INSERT INTO items SELECT g, 'v' || g, 0 FROM generate_series(1, %d) g;
-                    ANALYZE items;
-                    CREATE TABLE signals (id text PRIMARY KEY, type text NOT NULL, data text);
-                    CREATE PUBLICATION cdc_promoted FOR TABLE items, signals WITH (publish_via_partition_root = true)"""
-                    .formatted(ROWS)));
-            promoted.awaitReplayed(TIMEOUT);
+            Jdbi primary = itemsAndSignals(promoted, database, "cdc_promoted");
             Jdbi standby = Jdbi.create(() -> promoted.standby().connect(database));
             ChangeLog log = new ChangeLog(stack.kafka().bootstrapServers(), List.of(topic));
             AtomicBoolean stop = new AtomicBoolean();
@@ -307,6 +291,23 @@ class CdcStandbyIT {
                 "slot.name", name.replace('-', '_')));
         config.putAll(extra);
         return config;
+    }
+
+    /**
+     * A database on the pair's primary with {@value #ROWS} items, a signal table and a publication of both, replayed
+     * on the standby; returns the primary's.
+     */
+    private static Jdbi itemsAndSignals(PostgresStandbyPair pair, String database, String publication) {
+        Jdbi primary = database(pair.primary(), database);
+        primary.useHandle(h -> h.execute("""
+                CREATE TABLE items (id int PRIMARY KEY, v text NOT NULL, n int NOT NULL);
+                INSERT INTO items SELECT g, 'v' || g, 0 FROM generate_series(1, %d) g;
+                ANALYZE items;
+                CREATE TABLE signals (id text PRIMARY KEY, type text NOT NULL, data text);
+                CREATE PUBLICATION %s FOR TABLE items, signals WITH (publish_via_partition_root = true)"""
+                .formatted(ROWS, publication)));
+        pair.awaitReplayed(TIMEOUT);
+        return primary;
     }
 
     private static Jdbi database(PostgresServer server, String name) {
