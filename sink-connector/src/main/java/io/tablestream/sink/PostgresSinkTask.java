@@ -44,8 +44,8 @@ public class PostgresSinkTask extends SinkTask {
     private OffsetStore offsetStore;
     /**
      * A put waiting for more records lets the next poll wait this long before handing no records, the sign that the
-     * topics have nothing more. Long enough for a fetch on a busy machine (at 10 ms, transactions ended at every
-     * other fetch there), short beside {@link #MAX_LINGER_MS}.
+     * topics have nothing more. Long enough for a fetch on a busy machine, where a shorter wait ends transactions
+     * at every other fetch; short beside {@link #MAX_LINGER_MS}.
      */
     static final long IDLE_POLL_MS = 50;
     /** The longest a record waits in the buffer while records keep coming, ms. */
