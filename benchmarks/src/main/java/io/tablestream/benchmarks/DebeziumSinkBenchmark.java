@@ -17,6 +17,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * Our sink beside Debezium's JDBC sink connector in the same worker, on the same topic of Debezium change envelopes
@@ -33,6 +34,13 @@ record DebeziumSinkBenchmark(BenchEnvironment env, long rows, int customers) {
     private static final String TOPIC = "bench.debezium.envelopes";
     /** The consume+COPY loop without Connect, measured beside the connectors. */
     private static final String REFERENCE = "consume_copy";
+    /**
+     * The same loop on the same orders as plain rows (the sink stage's records): JSON a third the size of an
+     * envelope's, so its converter costs about a third. Shows what the envelope costs any sink here, and keeps the
+     * sink stage's ceiling from being taken for this stage's.
+     */
+    private static final String REFERENCE_PLAIN = "consume_copy_plain";
+    private static final String PLAIN_TOPIC = "bench.debezium.plain";
     /** Each count scans the table: often enough for the time, rarely enough not to load the machine. */
     private static final long PROGRESS_POLL_MS = 250;
     /** The tuning the sink stage uses for ours, given to Debezium's alike. */
@@ -47,20 +55,24 @@ record DebeziumSinkBenchmark(BenchEnvironment env, long rows, int customers) {
         if (env.endOffsets(TOPIC) < rows) {
             env.produceOrderEnvelopes(TOPIC, PARTITIONS, rows, customers, OrderRows.NOTE);
         }
+        if (env.endOffsets(PLAIN_TOPIC) < rows) {
+            env.produceOrders(PLAIN_TOPIC, PARTITIONS, rows, customers, OrderRows.NOTE);
+        }
         // Each contender once untimed, so no measured run pays a JVM's warm-up: a worker runs for long.
         Map<String, Map<String, String>> connectors = new LinkedHashMap<>();
         connectors.put("ours_default", ours(Map.of()));
         connectors.put("ours_tuned", ours(TUNED));
         connectors.put("debezium_tuned", debezium());
         connectors.put(REFERENCE, null);
-        connectors.forEach((label, connector) -> measure("dbz_warmup_" + label, connector));
+        connectors.put(REFERENCE_PLAIN, null);
+        connectors.forEach((label, connector) -> measure("dbz_warmup_" + label, label, connector));
         Map<String, List<Double>> rowsPerSecond = new LinkedHashMap<>();
         Map<String, List<Double>> rowsPerCpuSecond = new LinkedHashMap<>();
         Map<String, List<Double>> postgresMicrosPerRow = new LinkedHashMap<>();
         List<String> order = new ArrayList<>(connectors.keySet());
         for (int run = 0; run < runs; run++) {
             for (String label : order) { // rotated each run: none always comes first after another's load
-                Measured m = measure("dbz_" + label + "_" + run, connectors.get(label));
+                Measured m = measure("dbz_" + label + "_" + run, label, connectors.get(label));
                 rowsPerSecond.computeIfAbsent(label, l -> new ArrayList<>()).add(m.rowsPerSecond());
                 rowsPerCpuSecond.computeIfAbsent(label, l -> new ArrayList<>()).add(m.rowsPerCpuSecond());
                 postgresMicrosPerRow.computeIfAbsent(label, l -> new ArrayList<>()).add(m.postgresMicrosPerRow());
@@ -100,6 +112,13 @@ record DebeziumSinkBenchmark(BenchEnvironment env, long rows, int customers) {
                         rowsPerSecond.get(REFERENCE), rowsPerSecond.get("debezium_tuned"), "rows/s", "—", ""),
                 new Result("ceiling per CPU second: consume+COPY vs Debezium", workload + loopCpu + loop + reference,
                         rowsPerCpuSecond.get(REFERENCE), rowsPerCpuSecond.get("debezium_tuned"), "rows/CPU-s", "—",
+                        ""),
+                new Result("consume+COPY: envelopes vs plain rows", workload + loop + "; reference: the same loop "
+                        + "on the same orders as plain rows (no envelope, JSON a third the size)",
+                        rowsPerSecond.get(REFERENCE), rowsPerSecond.get(REFERENCE_PLAIN), "rows/s", "—", ""),
+                new Result("consume+COPY per CPU second: envelopes vs plain rows", workload + loopCpu + loop
+                        + "; reference: the same loop on the same orders as plain rows",
+                        rowsPerCpuSecond.get(REFERENCE), rowsPerCpuSecond.get(REFERENCE_PLAIN), "rows/CPU-s", "—",
                         ""),
                 new Result("PostgreSQL CPU per row, defaults vs consume+COPY", workload + loop,
                         postgresMicrosPerRow.get("ours_default"), postgresMicrosPerRow.get(REFERENCE), "µs/row", "—",
@@ -181,10 +200,11 @@ record DebeziumSinkBenchmark(BenchEnvironment env, long rows, int customers) {
      * The count runs every {@link #PROGRESS_POLL_MS} on one connection of its own, whose backend's CPU is left out
      * of PostgreSQL's: a scan of the table each time, it is the benchmark's cost, not the connector's.
      */
-    private Measured measure(String table, Map<String, String> connector) {
+    private Measured measure(String table, String label, Map<String, String> connector) {
         SinkBenchmark.prepare(env, table, rows, true);
         if (connector == null) {
-            return measureReference(table);
+            return REFERENCE_PLAIN.equals(label) ? measureReference(table, PLAIN_TOPIC, UnaryOperator.identity())
+                    : measureReference(table, TOPIC, envelope -> envelope.getStruct("after"));
         }
         Map<String, String> config = new HashMap<>(connector);
         config.put("tasks.max", "2");
@@ -220,8 +240,11 @@ record DebeziumSinkBenchmark(BenchEnvironment env, long rows, int customers) {
         }
     }
 
-    /** The consume+COPY loop of the sink stage on the same topic, in this JVM: the ceiling for this work here. */
-    private Measured measureReference(String table) {
+    /**
+     * The consume+COPY loop of the sink stage on {@code topic}, in this JVM, {@code row} taking the row from a
+     * value: on the envelopes, the ceiling for this work here.
+     */
+    private Measured measureReference(String table, String topic, UnaryOperator<Struct> row) {
         long self = ProcessHandle.current().pid();
         long postmasterPid = postmasterPid();
         long backendsBefore = backends(postmasterPid);
@@ -229,8 +252,7 @@ record DebeziumSinkBenchmark(BenchEnvironment env, long rows, int customers) {
         long postgresBefore = ProcessCpu.withReapedChildren(postmasterPid);
         try {
             long start = System.nanoTime();
-            new SinkBenchmark(env, rows, customers).referenceLoop(TOPIC, PARTITIONS, table, true,
-                    envelope -> envelope.getStruct("after"));
+            new SinkBenchmark(env, rows, customers).referenceLoop(topic, PARTITIONS, table, true, row);
             long nanos = System.nanoTime() - start;
             // The loop closed its connections: their backends' CPU counts once the postmaster has reaped them.
             long deadline = System.nanoTime() + 5_000_000_000L;

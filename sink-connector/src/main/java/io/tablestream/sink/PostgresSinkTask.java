@@ -42,8 +42,12 @@ public class PostgresSinkTask extends SinkTask {
     private WritePlans plans;
     private ChunkWriter chunkWriter;
     private OffsetStore offsetStore;
-    /** A put waiting for more records lets the next poll wait this long before handing no records. */
-    static final long IDLE_POLL_MS = 10;
+    /**
+     * A put waiting for more records lets the next poll wait this long before handing no records, the sign that the
+     * topics have nothing more. Long enough for a fetch on a busy machine, where a shorter wait ends transactions
+     * at every other fetch; short beside {@link #MAX_LINGER_MS}.
+     */
+    static final long IDLE_POLL_MS = 50;
     /** The longest a record waits in the buffer while records keep coming, ms. */
     static final long MAX_LINGER_MS = 200;
 
@@ -139,18 +143,22 @@ public class PostgresSinkTask extends SinkTask {
     public void put(Collection<SinkRecord> records) {
         if (!records.isEmpty()) {
             metrics.recordsReceived(records.size());
-            pending.add(records);
+            pending.add(records, errantRecordReporter() != null); // only a dead-letter report needs the bytes
         }
         if (pending.isEmpty()) {
             return;
         }
-        if (pending.size() < config.batchSize() && !records.isEmpty() && pending.ageMs() < MAX_LINGER_MS) {
+        boolean idleOrOld = records.isEmpty() || pending.ageMs() >= MAX_LINGER_MS;
+        if (pending.size() < config.batchSize() && !idleOrOld) {
             context.timeout(IDLE_POLL_MS); // the next put comes by then, empty when the topics have nothing more
             return;
         }
         try {
-            writePending();
+            writePending(idleOrOld);
             failuresInARow = 0;
+            if (!pending.isEmpty()) {
+                context.timeout(IDLE_POLL_MS); // what is left of an overfull buffer waits as any put does
+            }
         } catch (RetriableException e) {
             closeHandle();
             reloadOffsets = true;
@@ -167,17 +175,24 @@ public class PostgresSinkTask extends SinkTask {
         }
     }
 
-    /** Writes the pending records; they stay pending unless all are written. */
-    private void writePending() {
+    /**
+     * Writes the pending records, batch.size at a time in the order they came; with {@code all} false, only whole
+     * batches, the rest waiting for more. A batch stays pending unless all of it is written. Whole batches keep a
+     * put that overfills the buffer from making a transaction of its few extra records.
+     */
+    private void writePending(boolean all) {
         try {
             if (reloadOffsets && offsetStore != null) {
                 // The last commit may have succeeded although its acknowledgement was lost: ask the database.
                 loadOffsets(context.assignment());
             }
             reloadOffsets = false;
-            write(pending.records());
-            metrics.committedOffsets(written);
-            pending.clear();
+            while (pending.size() >= config.batchSize() || all && !pending.isEmpty()) {
+                List<SinkRecord> batch = pending.oldest(config.batchSize());
+                write(batch);
+                metrics.committedOffsets(written);
+                pending.removeOldest(batch.size());
+            }
         } catch (JdbiException e) { // opening the connection
             closeHandle();
             throw WriteErrors.translate(e, "Failed to use the database for "

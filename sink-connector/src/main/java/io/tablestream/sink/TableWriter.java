@@ -110,64 +110,28 @@ final class TableWriter {
     }
 
     /**
-     * Writes each operation's COPY line straight into the buffer; the key is the line's bytes of the key columns
-     * (COPY's escaping keeps distinct values distinct, and a null apart from the text "null").
+     * Writes each operation's COPY row straight into the buffer, in the plan's format (binary when it has
+     * {@link WritePlan#binaryCopy()}); the key is the row's bytes of its key columns' fields, which each format keeps
+     * distinct for distinct values and a null apart from every value (text escaping and {@code \N}, binary lengths).
      */
     private List<PreparedRow> prepareCopy(WritePlan plan, List<SinkOp> ops) {
         copyBuffer.reset();
-        if (plan.binaryCopy() != null) {
-            return prepareBinaryCopy(plan, ops);
-        }
+        CopyRowFormat format = plan.binaryCopy() != null ? CopyRowFormat.BINARY : CopyRowFormat.TEXT;
         boolean keyed = !plan.keys().isEmpty();
         List<PreparedRow> rows = new ArrayList<>(ops.size());
         for (SinkOp op : ops) {
             List<SinkColumn> columns = op.delete() ? plan.keys() : plan.columns();
             int start = copyBuffer.size();
             String key = null;
+            format.startRow(copyBuffer, columns.size());
             for (int i = 0; i < columns.size(); i++) {
                 SinkColumn column = columns.get(i);
                 if (i > 0) {
-                    copyBuffer.appendByte('\t');
+                    format.separateFields(copyBuffer);
                 }
-                int valueStart = copyBuffer.size();
-                try {
-                    column.copyWriter().write(column.source().apply(op.row()), copyBuffer);
-                } catch (RuntimeException e) { // DataException, ClassCastException: the value does not fit
-                    throw new BadRecordException(op, plan.table(), column.name(), e);
-                }
-                if (keyed && column.primaryKey()) {
-                    key = appendKey(key, valueStart);
-                }
-            }
-            copyBuffer.appendByte('\n');
-            rows.add(new PreparedRow(op, key, null, copyBuffer, start, copyBuffer.size()));
-        }
-        return rows;
-    }
-
-    /**
-     * Binary COPY rows: the field count, then each value behind its length (-1 for null); the key is the bytes of
-     * the key columns' fields, length included, so a null differs from every value.
-     */
-    private List<PreparedRow> prepareBinaryCopy(WritePlan plan, List<SinkOp> ops) {
-        boolean keyed = !plan.keys().isEmpty();
-        List<PreparedRow> rows = new ArrayList<>(ops.size());
-        for (SinkOp op : ops) {
-            List<SinkColumn> columns = op.delete() ? plan.keys() : plan.columns();
-            int start = copyBuffer.size();
-            String key = null;
-            copyBuffer.writeShort(columns.size());
-            for (SinkColumn column : columns) {
                 int fieldStart = copyBuffer.size();
                 try {
-                    Object value = column.source().apply(op.row());
-                    if (value == null) {
-                        copyBuffer.writeInt(-1);
-                    } else {
-                        int valueStart = copyBuffer.startLength();
-                        column.binaryEncoder().write(value, copyBuffer);
-                        copyBuffer.endLength(valueStart);
-                    }
+                    format.writeField(copyBuffer, column, column.source().apply(op.row()));
                 } catch (RuntimeException e) { // DataException, ClassCastException: the value does not fit
                     throw new BadRecordException(op, plan.table(), column.name(), e);
                 }
@@ -175,14 +139,15 @@ final class TableWriter {
                     key = appendKey(key, fieldStart);
                 }
             }
+            format.endRow(copyBuffer);
             rows.add(new PreparedRow(op, key, null, copyBuffer, start, copyBuffer.size()));
         }
         return rows;
     }
 
-    /** The key so far with the buffer's bytes from {@code valueStart} on. */
-    private String appendKey(String key, int valueStart) {
-        String value = copyBuffer.key(valueStart, copyBuffer.size());
+    /** The key so far with the buffer's bytes from {@code fieldStart} on. */
+    private String appendKey(String key, int fieldStart) {
+        String value = copyBuffer.key(fieldStart, copyBuffer.size());
         return key == null ? value : key + KEY_SEPARATOR + value;
     }
 
