@@ -55,8 +55,12 @@ public class CdcSourceTask extends SourceTask {
 
     /** Longest a poll waits for the next attempt to start capturing, so the task still stops promptly. */
     private static final long RETRY_WAIT_MS = 500;
+    // How long one poll() waits for room in the send window before it returns nothing (stop() waits for a poll).
+    private static final long SEND_WINDOW_WAIT_MS = 50;
 
     private final AckTracker acks = new AckTracker();
+    // null with transaction.boundary=connector (see SendWindow)
+    private SendWindow sendWindow;
     private Map<String, String> props;
     private Jdbi jdbi;
     private RetryPolicy retry;
@@ -104,6 +108,7 @@ public class CdcSourceTask extends SourceTask {
         registerLagAndProgressMetrics();
         jdbi = ConnectionConfig.jdbi(config);
         retry = RetryPolicy.of(config);
+        sendWindow = context.transactionContext() == null ? new SendWindow(SendWindow.DEFAULT_RECORDS) : null;
         if (context.transactionContext() != null) {
             log.info("transaction.boundary=connector: a database transaction still being sent to Kafka after {} ms"
                     + " (half of {}{}) is committed in several Kafka transactions; raise {} to keep larger ones atomic",
@@ -452,11 +457,17 @@ public class CdcSourceTask extends SourceTask {
                 return null;
             }
         }
+        if (sendWindow != null && !sendWindow.awaitRoom(SEND_WINDOW_WAIT_MS)) {
+            return null;
+        }
         long start = System.nanoTime();
         List<SourceRecord> records = exportedSnapshot != null ? pollExportedSnapshot() : pollStream();
         if (records != null) {
             metrics.polled(records.size(), (System.nanoTime() - start) / 1_000_000, System.currentTimeMillis());
             updateLagAndProgress(records);
+            if (sendWindow != null) {
+                sendWindow.handedOver(records.size());
+            }
         }
         return records == null || records.isEmpty() ? null : records;
     }
@@ -525,6 +536,9 @@ public class CdcSourceTask extends SourceTask {
 
     @Override
     public void commitRecord(SourceRecord record, RecordMetadata metadata) {
+        if (sendWindow != null) {
+            sendWindow.acknowledged();
+        }
         acks.acknowledged(record);
         metrics.produced();
     }
