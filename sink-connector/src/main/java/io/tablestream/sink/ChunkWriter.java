@@ -15,6 +15,8 @@ import java.util.HashSet;
 import java.util.Set;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.function.Supplier;
 
 /**
@@ -37,6 +39,8 @@ final class ChunkWriter {
     private final Supplier<ErrantRecordReporter> reporters;
     private final SinkTaskMetrics metrics;
     private final Set<TableId> warnedTables = new HashSet<>();
+    /** Dead-letter reports not yet known to be stored. */
+    private final List<Future<Void>> reported = new ArrayList<>();
 
     /** {@code offsetStore} null without exactly.once; {@code reporter} null when the worker offers none. */
     ChunkWriter(TableWriter writer, OffsetStore offsetStore, Supplier<ErrantRecordReporter> reporters,
@@ -64,7 +68,7 @@ final class ChunkWriter {
                 if (reporter == null) {
                     throw new ConnectException(e.getMessage() + BAD_RECORD_FIX, e);
                 }
-                reporter.report(e.op().original(), e);
+                reported.add(reporter.report(e.op().original(), e));
                 metrics.deadLettered();
                 ops.remove(e.op());
             }
@@ -91,13 +95,34 @@ final class ChunkWriter {
                     // its message names the one record, the table, the column and the database's error
                     throw new ConnectException(e.getMessage() + BAD_RECORD_FIX, e);
                 }
-                reporter.report(rows.get(0).op().original(), e);
+                reported.add(reporter.report(rows.get(0).op().original(), e));
                 metrics.deadLettered();
                 return;
             }
             int half = rows.size() / 2;
             writeIsolating(handle, plan, rows.subList(0, half), written);
             writeIsolating(handle, plan, rows.subList(half, rows.size()), written);
+        }
+    }
+
+    /**
+     * Waits until the records reported since the last call are stored by the worker. Connect awaits the reports made
+     * before it calls preCommit; reports made by the writer thread meanwhile are not among them, so the task reports
+     * a batch's offsets to preCommit only after this.
+     */
+    void awaitReports() {
+        try {
+            for (Future<Void> report : reported) {
+                report.get();
+            }
+        } catch (ExecutionException e) {
+            throw new ConnectException("A record could not be reported to the dead-letter queue: " + e.getCause(),
+                    e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ConnectException("Interrupted while waiting for dead-letter reports", e);
+        } finally {
+            reported.clear();
         }
     }
 

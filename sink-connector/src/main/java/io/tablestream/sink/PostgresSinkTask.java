@@ -15,9 +15,11 @@ import org.apache.kafka.connect.sink.SinkTask;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.JdbiException;
+import org.postgresql.PGConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -36,7 +38,8 @@ public class PostgresSinkTask extends SinkTask {
 
     private PostgresSinkConfig config;
     private Jdbi jdbi;
-    private Handle handle;
+    /** Volatile for {@link #stop}'s cancel; otherwise used by one thread at a time (see WriterThread). */
+    private volatile Handle handle;
     private RecordUnwrapper unwrapper;
     private RecordChunker chunker;
     private WritePlans plans;
@@ -51,8 +54,15 @@ public class PostgresSinkTask extends SinkTask {
     /** The longest a record waits in the buffer while records keep coming, ms. */
     static final long MAX_LINGER_MS = 200;
 
+    /** Each partition's last offset in the database: the writer's while a batch is in flight (see WriterThread). */
     private final Map<TopicPartition, Long> written = new HashMap<>();
+    /** A copy of {@link #written} as of the last write or (re)assignment, for {@link #preCommit}. */
+    private volatile Map<TopicPartition, Long> committed = Map.of();
     private final PendingRecords pending = new PendingRecords();
+    private WriterThread writerThread;
+    /** A failure of the writer seen where it could not be thrown (closing partitions): the next put throws it. */
+    private ConnectException deferredFailure;
+    private final TaskTimeline timeline = new TaskTimeline();
     private boolean reloadOffsets;
     private RetryPolicy retryPolicy;
     /** Writes in a row that failed with a transient condition. */
@@ -83,6 +93,7 @@ public class PostgresSinkTask extends SinkTask {
         // errors.tolerance itself (with "none" it fails the task). Asked when needed, not cached at start.
         chunkWriter = new ChunkWriter(writer, offsetStore, this::errantRecordReporter, metrics);
         retryPolicy = config.retryPolicy();
+        writerThread = new WriterThread(Thread.currentThread().getName() + "-writer"); // the worker's task thread name
     }
 
     private ErrantRecordReporter errantRecordReporter() {
@@ -104,6 +115,7 @@ public class PostgresSinkTask extends SinkTask {
         if (offsetStore == null) {
             return;
         }
+        settleKeepingFailure(); // the connection and the written offsets are the writer's until then
         Map<TopicPartition, Long> stored = loadOffsets(partitions);
         stored.forEach((tp, offset) -> context.offset(tp, offset + 1));
         metrics.committedOffsets(stored);
@@ -118,6 +130,7 @@ public class PostgresSinkTask extends SinkTask {
             Map<TopicPartition, Long> stored = offsetStore.load(h, partitions);
             partitions.forEach(written::remove);
             written.putAll(stored);
+            publishCommitted();
             return stored;
         } catch (JdbiException e) {
             closeHandle();
@@ -125,43 +138,56 @@ public class PostgresSinkTask extends SinkTask {
         }
     }
 
+    /**
+     * Cancels the batch being written (its records of these partitions must not reach the table after their next
+     * owner's, and a rebalance or a stop waits for this call, so it must not wait on a locked table), then forgets
+     * these partitions' records.
+     */
     @Override
     public void close(Collection<TopicPartition> partitions) {
         log.info("Closing partitions {}", partitions);
+        cancelInFlight();
         partitions.forEach(written::remove);
+        publishCommitted();
         pending.drop(partitions);
         metrics.partitionsClosed(partitions);
     }
 
     /**
-     * Buffers the records and writes what is pending once it holds batch.size records, once the consumer found
-     * nothing more (Connect calls put with no records after a poll that waited {@link #IDLE_POLL_MS}), or once the oldest
-     * record has waited {@link #MAX_LINGER_MS}. A transient failure is retried through Connect: the worker waits
-     * retry.backoff.ms and hands the same records again, so put never sleeps and stop() is prompt.
+     * Buffers the records and hands the oldest batch.size to the writer thread once that many wait, once the consumer
+     * found nothing more (Connect calls put with no records after a poll that waited {@link #IDLE_POLL_MS}), or once
+     * the oldest has waited {@link #MAX_LINGER_MS}; with a batch still being written, waits for it first, so the task
+     * holds at most the batch being written and the one filling. A failure of the writer is thrown here, by the put
+     * after it. A transient failure is retried through Connect: the worker waits retry.backoff.ms and hands the same
+     * records again, so put never sleeps and stop() is prompt.
      */
     @Override
     public void put(Collection<SinkRecord> records) {
-        if (!records.isEmpty()) {
-            metrics.recordsReceived(records.size());
-            pending.add(records, errantRecordReporter() != null); // only a dead-letter report needs the bytes
-        }
-        if (pending.isEmpty()) {
-            return;
-        }
-        boolean idleOrOld = records.isEmpty() || pending.ageMs() >= MAX_LINGER_MS;
-        if (pending.size() < config.batchSize() && !idleOrOld) {
-            context.timeout(IDLE_POLL_MS); // the next put comes by then, empty when the topics have nothing more
-            return;
-        }
+        timeline.putStarted(records.size());
         try {
-            writePending(idleOrOld);
-            failuresInARow = 0;
+            if (!records.isEmpty()) {
+                metrics.recordsReceived(records.size());
+                pending.add(records, errantRecordReporter() != null); // only a dead-letter report needs the bytes
+            }
+            throwDeferredFailure();
+            if (writerThread.finished()) {
+                settle(writerThread.await());
+            }
+            boolean idleOrOld = records.isEmpty() || pending.ageMs() >= MAX_LINGER_MS;
+            while (pending.waiting() >= config.batchSize() || idleOrOld && pending.waiting() > 0) {
+                if (writerThread.busy()) {
+                    long waitStart = System.nanoTime();
+                    WriterThread.Outcome outcome = writerThread.await();
+                    timeline.waitedForWriter(System.nanoTime() - waitStart);
+                    settle(outcome);
+                }
+                handOver();
+            }
             if (!pending.isEmpty()) {
-                context.timeout(IDLE_POLL_MS); // what is left of an overfull buffer waits as any put does
+                // the next put comes by then (empty when the topics have nothing more) and collects the write
+                context.timeout(IDLE_POLL_MS);
             }
         } catch (RetriableException e) {
-            closeHandle();
-            reloadOffsets = true;
             failuresInARow++;
             if (!retryPolicy.attemptsLeft(failuresInARow)) {
                 throw new ConnectException("Giving up after " + config.maxRetries() + " retries ("
@@ -172,32 +198,105 @@ public class PostgresSinkTask extends SinkTask {
                     retryPolicy.attempts() - failuresInARow);
             context.timeout(retryPolicy.backoffMs());
             throw e;
+        } finally {
+            timeline.putEnded();
+        }
+    }
+
+    /** Hands the oldest batch.size waiting records (all when fewer) to the writer thread; the writer is idle. */
+    private void handOver() {
+        if (reloadOffsets && offsetStore != null) {
+            // The last commit may have succeeded although its acknowledgement was lost: ask the database.
+            loadOffsets(context.assignment()); // the consumer's assignment: read on the task thread only
+        }
+        reloadOffsets = false;
+        List<SinkRecord> batch = pending.handOver(config.batchSize());
+        writerThread.submit(() -> writeBatch(batch), batch.size());
+    }
+
+    /**
+     * Applies the outcome of a batch on the task thread: a written batch leaves the buffer, a failed one waits again
+     * and its failure is thrown (a transient one after the connection is dropped and the offsets marked for reading
+     * again, as the commit may have succeeded).
+     */
+    private void settle(WriterThread.Outcome outcome) {
+        if (outcome == null) {
+            return;
+        }
+        if (outcome.failure() == null) {
+            pending.written();
+            failuresInARow = 0;
+            return;
+        }
+        pending.notWritten();
+        if (outcome.failure() instanceof RetriableException) {
+            closeHandle();
+            reloadOffsets = true;
+        }
+        throw outcome.failure();
+    }
+
+    /**
+     * Cancels the batch being written, if any, and waits for the writer. The cancel is not exact: a transaction
+     * (one per chunk of the batch) either commits with its offsets or rolls back with them, so a batch that is not
+     * written whole waits again, the connection is dropped, and the next batch first reads the stored offsets.
+     */
+    private void cancelInFlight() {
+        if (!writerThread.busy()) {
+            return;
+        }
+        cancelRunningStatement();
+        WriterThread.Outcome outcome = writerThread.await();
+        if (outcome.failure() == null) {
+            pending.written();
+            failuresInARow = 0;
+            return;
+        }
+        log.info("The batch being written was cancelled: {}; its records are written again or by the partitions' "
+                + "next owner", outcome.failure().getMessage());
+        pending.notWritten();
+        closeHandle();
+        reloadOffsets = true;
+    }
+
+    /** Waits for the batch in flight where put cannot follow with a failure: it is kept for the next put. */
+    private void settleKeepingFailure() {
+        try {
+            settle(writerThread.await());
+        } catch (ConnectException e) {
+            deferredFailure = e;
+        }
+    }
+
+    private void throwDeferredFailure() {
+        ConnectException failure = deferredFailure;
+        if (failure != null) {
+            deferredFailure = null;
+            throw failure;
         }
     }
 
     /**
-     * Writes the pending records, batch.size at a time in the order they came; with {@code all} false, only whole
-     * batches, the rest waiting for more. A batch stays pending unless all of it is written. Whole batches keep a
-     * put that overfills the buffer from making a transaction of its few extra records.
+     * On the writer thread: writes a batch, one transaction per chunk of it, and publishes what is written for
+     * {@link #preCommit} once its dead-letter reports are stored. A batch stays pending unless all of it is written;
+     * a retry skips what was.
      */
-    private void writePending(boolean all) {
+    private void writeBatch(List<SinkRecord> batch) {
         try {
-            if (reloadOffsets && offsetStore != null) {
-                // The last commit may have succeeded although its acknowledgement was lost: ask the database.
-                loadOffsets(context.assignment());
-            }
-            reloadOffsets = false;
-            while (pending.size() >= config.batchSize() || all && !pending.isEmpty()) {
-                List<SinkRecord> batch = pending.oldest(config.batchSize());
-                write(batch);
-                metrics.committedOffsets(written);
-                pending.removeOldest(batch.size());
-            }
+            write(batch);
         } catch (JdbiException e) { // opening the connection
             closeHandle();
-            throw WriteErrors.translate(e, "Failed to use the database for "
-                    + Records.offsetRanges(pending.records()));
+            throw WriteErrors.translate(e, "Failed to use the database for " + Records.offsetRanges(batch));
+        } finally {
+            chunkWriter.awaitReports();
+            publishCommitted();
         }
+        metrics.committedOffsets(written);
+    }
+
+    /** What preCommit reports, readable from the task thread while the writer writes. */
+    private void publishCommitted() {
+        committed = Map.copyOf(written);
     }
 
     private void write(Collection<SinkRecord> records) {
@@ -259,13 +358,15 @@ public class PostgresSinkTask extends SinkTask {
     }
 
     /**
-     * Reports only written offsets. It writes nothing itself: Connect awaits the dead-letter reports of records
-     * before it calls preCommit, not after, so records reported here could be committed before their report is
-     * stored; and a failure here would not fail the task. Pending records are written by the next put, which comes
-     * within {@link #IDLE_POLL_MS}.
+     * Reports only written offsets, as the writer thread last published them: a batch being written counts once it
+     * is committed and its dead-letter reports are stored. It writes nothing itself: Connect awaits the dead-letter
+     * reports of records before it calls preCommit, not after, so records reported here could be committed before
+     * their report is stored; and a failure here would not fail the task. Pending records are handed to the writer by the next put, which comes within
+     * {@link #IDLE_POLL_MS}.
      */
     @Override
     public Map<TopicPartition, OffsetAndMetadata> preCommit(Map<TopicPartition, OffsetAndMetadata> currentOffsets) {
+        Map<TopicPartition, Long> written = committed;
         Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
         currentOffsets.keySet().forEach(tp -> {
             Long offset = written.get(tp);
@@ -283,6 +384,19 @@ public class PostgresSinkTask extends SinkTask {
         return handle;
     }
 
+    /** Asks PostgreSQL to cancel the writer's statement; harmless between statements, a cancel then finds none. */
+    private void cancelRunningStatement() {
+        Handle h = handle;
+        if (h == null) {
+            return;
+        }
+        try {
+            h.getConnection().unwrap(PGConnection.class).cancelQuery();
+        } catch (SQLException e) {
+            log.debug("Could not cancel the write in progress; waiting for it", e);
+        }
+    }
+
     private void closeHandle() {
         if (handle != null) {
             try {
@@ -294,8 +408,14 @@ public class PostgresSinkTask extends SinkTask {
         }
     }
 
+    /** Stops the writer thread (Connect has closed the partitions, which cancelled any batch being written). */
     @Override
     public void stop() {
+        if (writerThread != null) {
+            cancelInFlight();
+            writerThread.close();
+            log.info("{}", timeline.summary(writerThread));
+        }
         closeHandle();
         if (plans != null) {
             plans.clear();

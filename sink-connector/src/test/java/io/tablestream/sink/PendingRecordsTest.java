@@ -8,6 +8,8 @@ import org.junit.jupiter.api.Test;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class PendingRecordsTest {
 
@@ -45,15 +47,46 @@ class PendingRecordsTest {
     void writingTheOldestRecordsKeepsTheRestBufferedOnce() {
         PendingRecords pending = new PendingRecords();
         pending.add(List.of(rec("t", 0, 1), rec("t", 1, 5), rec("t", 0, 2), rec("t", 1, 6)), false);
-        assertEquals(List.of(1L, 5L, 2L), pending.oldest(3).stream().map(SinkRecord::kafkaOffset).toList());
-        pending.removeOldest(3);
+        assertEquals(List.of(1L, 5L, 2L), pending.handOver(3).stream().map(SinkRecord::kafkaOffset).toList());
+        assertEquals(1, pending.waiting());
+        pending.written();
         assertEquals(List.of(6L), offsets(pending));
         pending.add(List.of(rec("t", 1, 6), rec("t", 1, 7)), false); // 6 handed again after a retriable failure
         assertEquals(List.of(6L, 7L), offsets(pending));
-        assertEquals(List.of(6L, 7L), pending.oldest(10).stream().map(SinkRecord::kafkaOffset).toList());
-        pending.removeOldest(2);
+        assertEquals(List.of(6L, 7L), pending.handOver(10).stream().map(SinkRecord::kafkaOffset).toList());
+        assertEquals(0, pending.waiting());
+        pending.written();
         assertEquals(0, pending.size());
         assertEquals(0, pending.ageMs());
+    }
+
+    @Test
+    void recordsArrivingWhileABatchIsWrittenWaitBehindIt() {
+        PendingRecords pending = new PendingRecords();
+        pending.add(List.of(rec("t", 0, 1), rec("t", 0, 2)), false);
+        List<SinkRecord> batch = pending.handOver(5);
+        pending.add(List.of(rec("t", 0, 2), rec("t", 0, 3), rec("t", 0, 4)), false); // 2 is being written
+        assertEquals(List.of(1L, 2L), batch.stream().map(SinkRecord::kafkaOffset).toList());
+        assertEquals(2, pending.waiting());
+        assertThrows(IllegalStateException.class, () -> pending.handOver(5), "one batch in flight at a time");
+        assertThrows(IllegalStateException.class, () -> pending.drop(List.of(new TopicPartition("t", 0))),
+                "a partition's records are not dropped under the writer");
+        pending.written();
+        assertEquals(List.of(3L, 4L), offsets(pending));
+        assertEquals(2, pending.waiting());
+    }
+
+    @Test
+    void aBatchNotWrittenWaitsAgainFirstWithItsAge() throws InterruptedException {
+        PendingRecords pending = new PendingRecords();
+        pending.add(List.of(rec("t", 0, 1), rec("t", 0, 2)), false);
+        Thread.sleep(30);
+        pending.handOver(5);
+        pending.add(List.of(rec("t", 0, 3)), false);
+        pending.notWritten();
+        assertEquals(3, pending.waiting());
+        assertTrue(pending.ageMs() >= 30, "the batch keeps its wait: " + pending.ageMs());
+        assertEquals(List.of(1L, 2L, 3L), pending.handOver(5).stream().map(SinkRecord::kafkaOffset).toList());
     }
 
     @Test
