@@ -3,6 +3,8 @@ package io.tablestream.benchmarks;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.json.JsonConverter;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
@@ -18,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
 
 /**
  * Our sink beside Debezium's JDBC sink connector in the same worker, on the same topic of Debezium change envelopes
@@ -79,6 +82,7 @@ record DebeziumSinkBenchmark(BenchEnvironment env, long rows, int customers) {
             }
             Collections.rotate(order, 1);
         }
+        printTaskTimelines();
         String workload = String.format("%,d Debezium change envelopes (JSON with schemas) in a topic, %d partitions, "
                 + "tasks.max=2, upsert by record key, half of the keys already in the table, warm worker", rows,
                 PARTITIONS);
@@ -268,6 +272,22 @@ record DebeziumSinkBenchmark(BenchEnvironment env, long rows, int customers) {
             return Measured.of(rows, nanos, selfTicks, postgresTicks);
         } finally {
             env.db.useHandle(h -> h.execute("DROP TABLE " + table));
+        }
+    }
+
+    /**
+     * Each of ours' measured tasks' timeline, as it logged it when it stopped (time between puts, in put, waiting
+     * for its writer thread, the writer's time writing): where the wall-clock went, without a profiler.
+     */
+    private void printTaskTimelines() {
+        try (Stream<String> lines = Files.lines(env.worker.logFile())) {
+            lines.filter(line -> line.contains("Task timeline") && line.contains("[task-thread-bench-dbz_ours_"))
+                    .map(line -> "SINK-DEBEZIUM " + line.substring(line.indexOf("[task-thread-") + 13,
+                            line.indexOf(']', line.indexOf("[task-thread-"))) + " "
+                            + line.substring(line.indexOf("Task timeline")))
+                    .forEach(System.out::println);
+        } catch (IOException | UncheckedIOException e) {
+            System.out.println("SINK-DEBEZIUM task timelines unavailable: " + e);
         }
     }
 

@@ -1,7 +1,9 @@
 package io.tablestream.sink;
 
 import org.apache.kafka.connect.errors.ConnectException;
+import org.slf4j.MDC;
 
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -27,9 +29,16 @@ final class WriterThread implements AutoCloseable {
     private long busyNanos;
     private int batches;
 
+    /** Call on the task thread: the writer's log lines carry its logging context (Connect's connector.context). */
     WriterThread(String name) {
+        Map<String, String> loggingContext = MDC.getCopyOfContextMap();
         executor = Executors.newSingleThreadExecutor(runnable -> {
-            Thread thread = new Thread(runnable, name);
+            Thread thread = new Thread(() -> {
+                if (loggingContext != null) {
+                    MDC.setContextMap(loggingContext);
+                }
+                runnable.run();
+            }, name);
             thread.setDaemon(true); // a worker whose task never stopped still exits
             return thread;
         });
