@@ -44,6 +44,11 @@ record DebeziumSinkBenchmark(BenchEnvironment env, long rows, int customers) {
      */
     private static final String REFERENCE_PLAIN = "consume_copy_plain";
     private static final String PLAIN_TOPIC = "bench.debezium.plain";
+    /**
+     * The connectors' tasks.max: 2 (a task per core here), or TABLESTREAM_BENCH_SINK_TASKS, e.g. 1 to see one task's
+     * own rate, which two tasks on two cores hide (the reference loop keeps its 2 threads).
+     */
+    private static final String TASKS = System.getenv().getOrDefault("TABLESTREAM_BENCH_SINK_TASKS", "2");
     /** Each count scans the table: often enough for the time, rarely enough not to load the machine. */
     private static final long PROGRESS_POLL_MS = 250;
     /** The tuning the sink stage uses for ours, given to Debezium's alike. */
@@ -84,8 +89,8 @@ record DebeziumSinkBenchmark(BenchEnvironment env, long rows, int customers) {
         }
         printTaskTimelines();
         String workload = String.format("%,d Debezium change envelopes (JSON with schemas) in a topic, %d partitions, "
-                + "tasks.max=2, upsert by record key, half of the keys already in the table, warm worker", rows,
-                PARTITIONS);
+                + "tasks.max=%s, upsert by record key, half of the keys already in the table, warm worker", rows,
+                PARTITIONS, TASKS);
         String reference = "; reference: Debezium JDBC sink with batch.size=5000, max.poll.records=5000";
         String tuned = "; ours with batch.size=5000, max.poll.records=5000";
         String cpu = " (CPU of the Connect worker and PostgreSQL together)";
@@ -211,7 +216,7 @@ record DebeziumSinkBenchmark(BenchEnvironment env, long rows, int customers) {
                     : measureReference(table, TOPIC, envelope -> envelope.getStruct("after"));
         }
         Map<String, String> config = new HashMap<>(connector);
-        config.put("tasks.max", "2");
+        config.put("tasks.max", TASKS);
         config.put("topics", TOPIC);
         config.put(DEBEZIUM_CONNECTOR.equals(config.get("connector.class")) ? "collection.name.format"
                 : "table.name.format", table);
