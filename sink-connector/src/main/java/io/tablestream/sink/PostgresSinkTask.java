@@ -27,8 +27,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Buffers records across {@code put} calls (see {@link #put}) and writes them one transaction per chunk of at most
- * {@code batch.size} operations of one table and schema. With exactly.once each transaction also stores the
+ * Buffers records across {@code put} calls (see {@link #put}) and writes them on its {@link WriterThread}, a batch at
+ * a time while the next fills, one transaction per chunk of at most {@code batch.size} operations of one table and
+ * schema. With exactly.once each transaction also stores the
  * partitions' offsets, {@link #open} resumes from them. {@link #preCommit} reports only what is written, so records
  * still buffered when the task stops or loses a partition are read again.
  */
