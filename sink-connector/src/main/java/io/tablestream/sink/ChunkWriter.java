@@ -77,6 +77,7 @@ final class ChunkWriter {
 
     private void writeIsolating(Handle handle, WritePlan plan, List<PreparedRow> rows,
                                 Map<TopicPartition, Long> written) {
+        awaitReports();
         Map<TopicPartition, Long> offsets = lastOffsets(rows);
         try {
             long start = System.nanoTime();
@@ -106,17 +107,23 @@ final class ChunkWriter {
     }
 
     /**
-     * Waits until the records reported since the last call are stored by the worker. Connect awaits the reports made
-     * before it calls preCommit; reports made by the writer thread meanwhile are not among them, so the task reports
-     * a batch's offsets to preCommit only after this.
+     * Waits until the records reported since the last call are stored by the worker. A report is a write like a row:
+     * no offset past a reported record may be stored (exactly.once: in the database, with the next rows) or reported
+     * to preCommit until it is, or a crash or a failed report would lose the record. Connect awaits the reports made
+     * before it calls preCommit; reports made by the writer thread meanwhile are not among them.
      */
     void awaitReports() {
+        if (reported.isEmpty()) {
+            return;
+        }
         try {
             for (Future<Void> report : reported) {
                 report.get();
             }
         } catch (ExecutionException e) {
-            throw new ConnectException("A record could not be reported to the dead-letter queue: " + e.getCause(),
+            throw new ConnectException("A bad record could not be stored in the dead-letter queue"
+                    + " (errors.deadletterqueue.topic.name): " + e.getCause() + "; nothing after it is written or"
+                    + " committed, so once the topic takes records again a restart of the task reports it again",
                     e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -146,6 +153,7 @@ final class ChunkWriter {
         if (offsetStore == null) {
             return;
         }
+        awaitReports();
         try {
             handle.useTransaction(tx -> offsetStore.save(tx, offsets, written));
         } catch (JdbiException e) {

@@ -8,8 +8,11 @@ import io.tablestream.testkit.Stack;
 import io.tablestream.testkit.TablestreamStack;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaBuilder;
 import org.apache.kafka.connect.data.Struct;
@@ -101,6 +104,58 @@ record SinkExactlyOnceIT(Stack stack) {
             second.rest().deleteConnector("eos-sink");
         } finally {
             second.stop();
+        }
+    }
+
+    /**
+     * A bad record's dead-letter report is a write too: the offsets in the database move past the record only once the
+     * worker has stored the report. Here the dead-letter topic refuses it (its max.message.bytes is too small): the
+     * task fails naming the dead-letter queue with nothing stored past the record, and once the topic takes it and
+     * the task is restarted, the record reaches the dead-letter topic and every good row the table.
+     */
+    @Test
+    void aBadRecordWhoseReportFailedIsReportedAgainAfterARestart() {
+        String topic = "eos_dlq_events";
+        String deadLetters = "eos_dlq_events-dlq";
+        String connector = "eos-dlq-sink";
+        String url = stack.postgres().createDatabase("sink_eos_dlq");
+        Jdbi db = Jdbi.create(() -> stack.postgres().connect("sink_eos_dlq"));
+        db.useHandle(h -> h.execute("CREATE TABLE " + topic + " (id bigint PRIMARY KEY, note text NOT NULL"
+                + " CHECK (note <> 'bad'))"));
+        stack.kafka().createTopic(topic, 1);
+        stack.kafka().createTopic(deadLetters, 1, Map.of("max.message.bytes", "64"));
+        SinkTopics.awaitLeaders(stack, topic, 1);
+        Schema value = SchemaBuilder.struct().name("DlqEvent").field("id", Schema.INT64_SCHEMA)
+                .field("note", Schema.STRING_SCHEMA).build();
+        int records = 100;
+        long bad = 50;
+        SinkTopics.produce(stack.kafka().bootstrapServers(), topic, LongStream.range(0, records)
+                .mapToObj(id -> new SinkTopics.Rec(null, null, value, new Struct(value).put("id", id)
+                        .put("note", id == bad ? "bad" : "good"))).toList());
+        stack.rest().createOrUpdateConnector(connector, ConnectorConfigs.sink(stack, url, topic,
+                "insert.mode", "upsert", "pk.mode", "record_value", "pk.fields", "id", "errors.tolerance", "all",
+                "errors.deadletterqueue.topic.name", deadLetters, "errors.deadletterqueue.topic.replication.factor", "1"));
+        try {
+            String trace = Fixtures.awaitTaskFailed(stack.rest(), connector);
+            assertTrue(trace.contains("dead-letter"), trace);
+            assertEquals(List.of(), rows(db, "SELECT kafka_offset FROM tablestream_sink_offsets"
+                    + " WHERE kafka_offset >= " + bad), "no offset stored past the record whose report failed");
+
+            try {
+                stack.kafka().admin().incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.TOPIC,
+                        deadLetters), List.of(new AlterConfigOp(new ConfigEntry("max.message.bytes", "1048588"),
+                        AlterConfigOp.OpType.SET)))).all().get(60, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                throw new AssertionError("could not raise max.message.bytes of " + deadLetters, e);
+            }
+            stack.rest().restartConnector(connector, true, true);
+            await("every good row after the restart", (long) records - 1, () -> Fixtures.count(db, topic),
+                    LOAD_TIMEOUT);
+            await("the bad record in the dead-letter topic", true,
+                    () -> SinkTopics.endOffsets(stack, deadLetters, 1).get(0) >= 1, LOAD_TIMEOUT);
+            assertEquals(List.of(), rows(db, "SELECT id FROM " + topic + " WHERE id = " + bad));
+        } finally {
+            stack.rest().deleteConnectorIfExists(connector);
         }
     }
 
