@@ -16,7 +16,11 @@ import java.util.Map;
  * rows from its commit until the topic holds them too. The two run one after the other, each on a freshly loaded
  * copy of the table, so neither competes with the other for the machine. The worker's heap is sampled while ours runs.
  */
-record DebeziumCdcBenchmark(BenchEnvironment env, long rows, int customers) {
+record DebeziumCdcBenchmark(BenchEnvironment env, long rows, int customers, List<String> producerLines) {
+
+    DebeziumCdcBenchmark(BenchEnvironment env, long rows, int customers) {
+        this(env, rows, customers, new java.util.concurrent.CopyOnWriteArrayList<>());
+    }
 
     static final String DEBEZIUM_CONNECTOR = "io.debezium.connector.postgresql.PostgresConnector";
     private static final String TABLE = "cdc_dbz_orders";
@@ -97,6 +101,9 @@ record DebeziumCdcBenchmark(BenchEnvironment env, long rows, int customers) {
                         headerless, batched),
                         oursSnapshot, List.of(ceiling.rowsPerSecond()), "rows/s", "", ""),
                 latency,
+                new Result("CDC producer", "each connector's producer in the worker (JMX; one 16 KiB batch per"
+                        + " request at default settings): " + String.join("; ", producerLines), List.of(), List.of(),
+                        "", "", ""),
                 new Result("CDC heap", "peak heap the worker used (jstat, every 250 ms, garbage included) while ours"
                         + " read the snapshot and the stream above", env.peakWorkerHeapMb(HEAP) < 0 ? List.of()
                         : List.of((double) env.peakWorkerHeapMb(HEAP)), List.of(), "MB", "< 512 MB at 5,000,000 rows",
@@ -122,6 +129,20 @@ record DebeziumCdcBenchmark(BenchEnvironment env, long rows, int customers) {
 
     private double[] snapshotAndStream(String who, int run, String name, String topic, Map<String, String> config) {
         progress(who, run, "snapshot");
+        WorkerProducerMetrics producer = env.worker.pid().isPresent()
+                ? new WorkerProducerMetrics(env.worker.pid().getAsLong()) : null;
+        try {
+            return snapshotAndStream(who, run, name, topic, config, producer);
+        } finally {
+            if (producer != null) {
+                producer.close();
+            }
+        }
+    }
+
+    private double[] snapshotAndStream(String who, int run, String name, String topic, Map<String, String> config,
+                                       WorkerProducerMetrics producer) {
+        WorkerProducerMetrics.Sample before = producer == null ? null : producer.sample(name);
         long start = System.nanoTime();
         env.rest().createOrUpdateConnector(name, config);
         int[] polls = {0};
@@ -135,14 +156,31 @@ record DebeziumCdcBenchmark(BenchEnvironment env, long rows, int customers) {
         // What decides how many records Connect's default producer (one 16 KiB batch in flight) sends per round trip.
         System.out.printf(Locale.ROOT, "CDC-DEBEZIUM %s %d snapshot: %,.0f bytes per record on the broker%n", who, run,
                 env.topicBytes(topic) / (double) env.endOffsets(topic));
+        WorkerProducerMetrics.Sample snapshotEnd = producer == null ? null : producer.sample(name);
+        producerLine(who, run, "snapshot", before, snapshotEnd);
 
         progress(who, run, "stream");
         env.db.useHandle(h -> h.execute(CdcBenchmark.insertOrders(TABLE, rows, 2 * rows, customers)));
+        WorkerProducerMetrics.Sample streamStart = producer == null ? null : producer.sample(name);
         long committed = System.nanoTime();
         end = BenchEnvironment.awaitProgress(() -> env.endOffsets(topic), 2 * rows,
                 BenchEnvironment.timeoutFor(rows), name + " stream");
+        producerLine(who, run, "stream", streamStart, producer == null ? null : producer.sample(name));
         progress(who, run, "done");
         return new double[] {snapshot, rows / ((end - committed) / 1e9)};
+    }
+
+    /**
+     * The phase as the connector's producer saw it (the worker's JMX): requests, records per request, wall time per
+     * request against the producer's request latency, CPU per record of its network thread and of the task thread.
+     */
+    private void producerLine(String who, int run, String phase, WorkerProducerMetrics.Sample start,
+                              WorkerProducerMetrics.Sample end) {
+        if (start != null && end != null) {
+            String line = String.format(Locale.ROOT, "%s %s: %s", who, phase, end.since(start));
+            producerLines.add(line);
+            System.out.println("CDC-DEBEZIUM " + run + " producer, " + line);
+        }
     }
 
     /** A line to time a profiler by (e.g. JFR started on the worker while "ours 0 stream" runs). */

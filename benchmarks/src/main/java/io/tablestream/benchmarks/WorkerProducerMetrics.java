@@ -1,0 +1,114 @@
+package io.tablestream.benchmarks;
+
+import com.sun.tools.attach.VirtualMachine;
+
+import javax.management.MBeanServerConnection;
+import javax.management.ObjectName;
+import javax.management.remote.JMXConnector;
+import javax.management.remote.JMXConnectorFactory;
+import javax.management.remote.JMXServiceURL;
+import java.io.IOException;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * What a source task's producer did inside the forked Connect worker, read over the worker's local JMX (the JDK's
+ * attach API starts it): requests and records sent, the producer's request latency, and the CPU of the producer's
+ * network thread and of the task thread, plus the worker's garbage collection time. Taken at the start and the end
+ * of a phase, so the figures are the phase's own: the wall time per request against the request latency says how
+ * much of a round trip the network thread spends outside the broker's answer.
+ */
+final class WorkerProducerMetrics implements AutoCloseable {
+
+    private final JMXConnector connector;
+    private final MBeanServerConnection server;
+    private final ThreadMXBean threads;
+    private final List<GarbageCollectorMXBean> collectors;
+
+    WorkerProducerMetrics(long pid) {
+        try {
+            VirtualMachine vm = VirtualMachine.attach(Long.toString(pid));
+            String address;
+            try {
+                address = vm.startLocalManagementAgent();
+            } finally {
+                vm.detach();
+            }
+            connector = JMXConnectorFactory.connect(new JMXServiceURL(address));
+            server = connector.getMBeanServerConnection();
+            threads = ManagementFactory.newPlatformMXBeanProxy(server, ManagementFactory.THREAD_MXBEAN_NAME,
+                    ThreadMXBean.class);
+            collectors = ManagementFactory.getPlatformMXBeans(server, GarbageCollectorMXBean.class);
+        } catch (IOException | com.sun.tools.attach.AttachNotSupportedException e) {
+            throw new IllegalStateException("Cannot read the worker's JMX (pid " + pid + ")", e);
+        }
+    }
+
+    /** The cumulative counters of one connector's task 0 at this moment. */
+    Sample sample(String connectorName) {
+        String clientId = "connector-producer-" + connectorName + "-0";
+        try {
+            ObjectName producer = new ObjectName("kafka.producer:type=producer-metrics,client-id=" + clientId);
+            boolean exists = server.isRegistered(producer);
+            double requests = exists ? number(producer, "request-total") : 0;
+            double records = exists ? number(producer, "record-send-total") : 0;
+            double latencyAvg = exists ? number(producer, "request-latency-avg") : Double.NaN;
+            double recordsPerRequestAvg = exists ? number(producer, "records-per-request-avg") : Double.NaN;
+            long networkCpu = 0;
+            long taskCpu = 0;
+            for (ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
+                if (info == null) {
+                    continue;
+                }
+                if (info.getThreadName().equals("kafka-producer-network-thread | " + clientId)) {
+                    networkCpu += Math.max(0, threads.getThreadCpuTime(info.getThreadId()));
+                } else if (info.getThreadName().equals("task-thread-" + connectorName + "-0")) {
+                    taskCpu += Math.max(0, threads.getThreadCpuTime(info.getThreadId()));
+                }
+            }
+            long gcMs = 0;
+            for (GarbageCollectorMXBean gc : collectors) {
+                gcMs += Math.max(0, gc.getCollectionTime());
+            }
+            return new Sample(System.nanoTime(), requests, records, latencyAvg, recordsPerRequestAvg, networkCpu,
+                    taskCpu, gcMs);
+        } catch (IOException | javax.management.JMException e) {
+            throw new IllegalStateException("Cannot read the producer metrics of " + clientId, e);
+        }
+    }
+
+    private double number(ObjectName name, String attribute) throws IOException, javax.management.JMException {
+        return ((Number) server.getAttribute(name, attribute)).doubleValue();
+    }
+
+    @Override
+    public void close() {
+        try {
+            connector.close();
+        } catch (IOException e) {
+            // the worker's JMX went away with the worker: nothing left to release
+        }
+    }
+
+    /** Cumulative counters (and the producer's windowed averages) at one moment. */
+    record Sample(long nanos, double requests, double records, double latencyAvgMs, double recordsPerRequestAvg,
+                  long networkCpuNanos, long taskCpuNanos, long gcMs) {
+
+        /** The phase from {@code start} to this sample, as one line of the benchmark's output. */
+        String since(Sample start) {
+            double requestCount = requests - start.requests;
+            double recordCount = records - start.records;
+            double wallMs = (nanos - start.nanos) / 1e6;
+            return String.format(Locale.ROOT, "%,.0f requests, %.1f records per request, %.3f ms wall time per request"
+                            + " (producer's request-latency-avg %.3f ms at the end), network thread %.2f us CPU per"
+                            + " record, task thread %.2f us, worker GC %,d ms of %,.0f ms", requestCount,
+                    recordCount / requestCount, wallMs / requestCount, latencyAvgMs,
+                    (networkCpuNanos - start.networkCpuNanos) / 1e3 / recordCount,
+                    (taskCpuNanos - start.taskCpuNanos) / 1e3 / recordCount, gcMs - start.gcMs, wallMs);
+        }
+    }
+}
