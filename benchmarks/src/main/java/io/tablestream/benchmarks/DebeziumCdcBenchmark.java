@@ -130,7 +130,8 @@ record DebeziumCdcBenchmark(BenchEnvironment env, long rows, int customers, List
     private double[] snapshotAndStream(String who, int run, String name, String topic, Map<String, String> config) {
         progress(who, run, "snapshot");
         WorkerProducerMetrics producer = env.worker.pid().isPresent()
-                ? new WorkerProducerMetrics(env.worker.pid().getAsLong()) : null;
+                ? new WorkerProducerMetrics(env.worker.pid().getAsLong(),
+                DebeziumSinkBenchmark.postmasterPid(env)) : null;
         try {
             return snapshotAndStream(who, run, name, topic, config, producer);
         } finally {
@@ -180,6 +181,8 @@ record DebeziumCdcBenchmark(BenchEnvironment env, long rows, int customers, List
             String line = String.format(Locale.ROOT, "%s %s: %s", who, phase, end.since(start));
             producerLines.add(line);
             System.out.println("CDC-DEBEZIUM " + run + " producer, " + line);
+            System.out.println("CDC-DEBEZIUM " + run + " worker threads, us CPU per record, " + who + " " + phase + ": "
+                    + end.busiestThreads(start, 8));
         }
     }
 

@@ -12,7 +12,9 @@ import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 
 /**
@@ -29,7 +31,12 @@ final class WorkerProducerMetrics implements AutoCloseable {
     private final ThreadMXBean threads;
     private final List<GarbageCollectorMXBean> collectors;
 
-    WorkerProducerMetrics(long pid) {
+    private final long workerPid;
+    private final long postmasterPid;
+
+    WorkerProducerMetrics(long pid, long postmasterPid) {
+        this.workerPid = pid;
+        this.postmasterPid = postmasterPid;
         try {
             VirtualMachine vm = VirtualMachine.attach(Long.toString(pid));
             String address;
@@ -60,10 +67,13 @@ final class WorkerProducerMetrics implements AutoCloseable {
             double recordsPerRequestAvg = exists ? number(producer, "records-per-request-avg") : Double.NaN;
             long networkCpu = 0;
             long taskCpu = 0;
+            Map<String, Long> threadCpu = new HashMap<>();
             for (ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
                 if (info == null) {
                     continue;
                 }
+                threadCpu.merge(info.getThreadName().replaceAll("[0-9]+$", "N"),
+                        Math.max(0, threads.getThreadCpuTime(info.getThreadId())), Long::sum);
                 if (info.getThreadName().equals("kafka-producer-network-thread | " + clientId)) {
                     networkCpu += Math.max(0, threads.getThreadCpuTime(info.getThreadId()));
                 } else if (info.getThreadName().equals("task-thread-" + connectorName + "-0")) {
@@ -75,7 +85,8 @@ final class WorkerProducerMetrics implements AutoCloseable {
                 gcMs += Math.max(0, gc.getCollectionTime());
             }
             return new Sample(System.nanoTime(), requests, records, latencyAvg, recordsPerRequestAvg, networkCpu,
-                    taskCpu, gcMs);
+                    taskCpu, gcMs, ProcessCpu.ticks(workerPid), ProcessCpu.withReapedChildren(postmasterPid),
+                    ProcessCpu.ticks(ProcessHandle.current().pid()), threadCpu);
         } catch (IOException | javax.management.JMException e) {
             throw new IllegalStateException("Cannot read the producer metrics of " + clientId, e);
         }
@@ -96,7 +107,8 @@ final class WorkerProducerMetrics implements AutoCloseable {
 
     /** Cumulative counters (and the producer's windowed averages) at one moment. */
     record Sample(long nanos, double requests, double records, double latencyAvgMs, double recordsPerRequestAvg,
-                  long networkCpuNanos, long taskCpuNanos, long gcMs) {
+                  long networkCpuNanos, long taskCpuNanos, long gcMs, long workerTicks, long postgresTicks,
+                  long benchmarkTicks, Map<String, Long> threadCpuNanos) {
 
         /** The phase from {@code start} to this sample, as one line of the benchmark's output. */
         String since(Sample start) {
@@ -108,7 +120,25 @@ final class WorkerProducerMetrics implements AutoCloseable {
                             + " record, task thread %.2f us, worker GC %,d ms of %,.0f ms", requestCount,
                     recordCount / requestCount, wallMs / requestCount, latencyAvgMs,
                     (networkCpuNanos - start.networkCpuNanos) / 1e3 / recordCount,
-                    (taskCpuNanos - start.taskCpuNanos) / 1e3 / recordCount, gcMs - start.gcMs, wallMs);
+                    (taskCpuNanos - start.taskCpuNanos) / 1e3 / recordCount, gcMs - start.gcMs, wallMs)
+                    + String.format(Locale.ROOT, "; CPU per record: worker %.1f us, PostgreSQL %.1f us, the"
+                            + " benchmark's JVM (broker) %.1f us", micros(workerTicks - start.workerTicks, recordCount),
+                    micros(postgresTicks - start.postgresTicks, recordCount),
+                    micros(benchmarkTicks - start.benchmarkTicks, recordCount));
+        }
+
+        /** The worker's threads that used the most CPU since {@code start}, in us per record. */
+        String busiestThreads(Sample start, int limit) {
+            double recordCount = records - start.records;
+            return threadCpuNanos.entrySet().stream()
+                    .map(e -> Map.entry(e.getKey(), e.getValue() - start.threadCpuNanos.getOrDefault(e.getKey(), 0L)))
+                    .sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(limit)
+                    .map(e -> String.format(Locale.ROOT, "%s %.2f", e.getKey(), e.getValue() / 1e3 / recordCount))
+                    .collect(java.util.stream.Collectors.joining(", "));
+        }
+
+        private static double micros(long ticks, double records) {
+            return ticks * ProcessCpu.SECONDS_PER_TICK * 1e6 / records;
         }
     }
 }
