@@ -37,6 +37,8 @@ record DebeziumCdcBenchmark(BenchEnvironment env, long rows, int customers, List
      * round trip to the broker is not the limit. Not the targets' setting.
      */
     static final String PRODUCER_BATCH_ENV = "TABLESTREAM_BENCH_PRODUCER_BATCH";
+    /** Rows of the warm-up read by each connector before the measured runs (fewer when the table is smaller). */
+    static final long WARMUP_ROWS = 100_000;
 
     /** Two rows (snapshot and streamed INSERT ... SELECT, ours against Debezium) and the latency row. */
     List<Result> run(int runs, int latencySeconds, Path repoRoot) throws Exception {
@@ -62,6 +64,9 @@ record DebeziumCdcBenchmark(BenchEnvironment env, long rows, int customers, List
                     config.put("producer.override.batch.size", batch.trim());
                     config.put("producer.override.linger.ms", "20");
                 }
+            }
+            if (run == 0) {
+                warmUp(oursConfig, debeziumConfig);
             }
             double[] figures = measure("ours", run, ours + "." + TABLE, oursConfig, true);
             oursSnapshot.add(figures[0]);
@@ -110,12 +115,30 @@ record DebeziumCdcBenchmark(BenchEnvironment env, long rows, int customers, List
                         ""));
     }
 
+    /**
+     * Each connector reads a smaller table the same way first (its own slot and topic, figures discarded), so that
+     * both are measured in a worker and a broker whose code the JIT has compiled: the connector measured first would
+     * otherwise pay the compilation of Connect's converter and producer and of the broker's request path (seconds of
+     * CPU of both JVMs on this 2-core machine) for both.
+     */
+    private void warmUp(Map<String, String> oursConfig, Map<String, String> debeziumConfig) {
+        DebeziumCdcBenchmark warm = new DebeziumCdcBenchmark(env, Math.min(rows, WARMUP_ROWS), customers);
+        Map<String, String> ours = new HashMap<>(oursConfig);
+        ours.putAll(CdcBenchmark.cdcConfig(env, "bench_cdcdbz_warm_ours.", TABLE, "bench_cdcdbz_warm_ours"));
+        warm.measure("ours", -1, "bench_cdcdbz_warm_ours." + TABLE, ours, false);
+        Map<String, String> debezium = new HashMap<>(debeziumConfig);
+        debezium.putAll(debezium("bench_cdcdbz_warm_debezium"));
+        warm.measure("Debezium", -1, "bench_cdcdbz_warm_debezium.public." + TABLE, debezium, false);
+        // The heap peak is sampled with its garbage: what the warm-up left in the old generation is not ours' run's.
+        env.worker.pid().ifPresent(HeapSampler::usedMbAfterGc);
+    }
+
     /** Rows/s of the snapshot and of the streamed INSERT ... SELECT of one connector on a freshly loaded table. */
     private double[] measure(String who, int run, String topic, Map<String, String> config, boolean sampleHeap) {
         env.db.useHandle(h -> h.execute("DROP TABLE IF EXISTS " + TABLE + "; " + OrderRows.createTable(TABLE)));
         CopyBenchmark.copyOrders(env, TABLE, 0, rows, customers, OrderRows.NOTE);
         env.db.useHandle(h -> h.execute("VACUUM ANALYZE " + TABLE));
-        String name = "bench-cdc-" + who.toLowerCase(Locale.ROOT) + "-" + run;
+        String name = "bench-cdc-" + who.toLowerCase(Locale.ROOT) + "-" + (run < 0 ? "warm" : Integer.toString(run));
         try {
             return sampleHeap ? env.sampleWorkerHeap(HEAP, () -> snapshotAndStream(who, run, name, topic, config))
                     : snapshotAndStream(who, run, name, topic, config);

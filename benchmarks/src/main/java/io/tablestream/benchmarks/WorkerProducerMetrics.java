@@ -8,6 +8,7 @@ import javax.management.remote.JMXConnector;
 import javax.management.remote.JMXConnectorFactory;
 import javax.management.remote.JMXServiceURL;
 import java.io.IOException;
+import java.lang.management.CompilationMXBean;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
@@ -30,6 +31,7 @@ final class WorkerProducerMetrics implements AutoCloseable {
     private final MBeanServerConnection server;
     private final ThreadMXBean threads;
     private final List<GarbageCollectorMXBean> collectors;
+    private final CompilationMXBean compiler;
 
     private final long workerPid;
     private final long postmasterPid;
@@ -50,6 +52,8 @@ final class WorkerProducerMetrics implements AutoCloseable {
             threads = ManagementFactory.newPlatformMXBeanProxy(server, ManagementFactory.THREAD_MXBEAN_NAME,
                     ThreadMXBean.class);
             collectors = ManagementFactory.getPlatformMXBeans(server, GarbageCollectorMXBean.class);
+            compiler = ManagementFactory.newPlatformMXBeanProxy(server, ManagementFactory.COMPILATION_MXBEAN_NAME,
+                    CompilationMXBean.class);
         } catch (IOException | com.sun.tools.attach.AttachNotSupportedException e) {
             throw new IllegalStateException("Cannot read the worker's JMX (pid " + pid + ")", e);
         }
@@ -67,13 +71,14 @@ final class WorkerProducerMetrics implements AutoCloseable {
             double recordsPerRequestAvg = exists ? number(producer, "records-per-request-avg") : Double.NaN;
             long networkCpu = 0;
             long taskCpu = 0;
-            Map<String, Long> threadCpu = new HashMap<>();
+            Map<Long, Long> threadCpu = new HashMap<>();
+            Map<Long, String> threadNames = new HashMap<>();
             for (ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
                 if (info == null) {
                     continue;
                 }
-                threadCpu.merge(info.getThreadName().replaceAll("[0-9]+$", "N"),
-                        Math.max(0, threads.getThreadCpuTime(info.getThreadId())), Long::sum);
+                threadCpu.put(info.getThreadId(), Math.max(0, threads.getThreadCpuTime(info.getThreadId())));
+                threadNames.put(info.getThreadId(), info.getThreadName().replaceAll("[0-9]+$", "N"));
                 if (info.getThreadName().equals("kafka-producer-network-thread | " + clientId)) {
                     networkCpu += Math.max(0, threads.getThreadCpuTime(info.getThreadId()));
                 } else if (info.getThreadName().equals("task-thread-" + connectorName + "-0")) {
@@ -86,7 +91,8 @@ final class WorkerProducerMetrics implements AutoCloseable {
             }
             return new Sample(System.nanoTime(), requests, records, latencyAvg, recordsPerRequestAvg, networkCpu,
                     taskCpu, gcMs, ProcessCpu.ticks(workerPid), ProcessCpu.withReapedChildren(postmasterPid),
-                    ProcessCpu.ticks(ProcessHandle.current().pid()), threadCpu);
+                    ProcessCpu.ticks(ProcessHandle.current().pid()), threadCpu, threadNames, compiler.getTotalCompilationTime(),
+                    ManagementFactory.getCompilationMXBean().getTotalCompilationTime());
         } catch (IOException | javax.management.JMException e) {
             throw new IllegalStateException("Cannot read the producer metrics of " + clientId, e);
         }
@@ -108,7 +114,7 @@ final class WorkerProducerMetrics implements AutoCloseable {
     /** Cumulative counters (and the producer's windowed averages) at one moment. */
     record Sample(long nanos, double requests, double records, double latencyAvgMs, double recordsPerRequestAvg,
                   long networkCpuNanos, long taskCpuNanos, long gcMs, long workerTicks, long postgresTicks,
-                  long benchmarkTicks, Map<String, Long> threadCpuNanos) {
+                  long benchmarkTicks, Map<Long, Long> threadCpuNanos, Map<Long, String> threadNames, long workerJitMs, long benchmarkJitMs) {
 
         /** The phase from {@code start} to this sample, as one line of the benchmark's output. */
         String since(Sample start) {
@@ -124,14 +130,21 @@ final class WorkerProducerMetrics implements AutoCloseable {
                     + String.format(Locale.ROOT, "; CPU per record: worker %.1f us, PostgreSQL %.1f us, the"
                             + " benchmark's JVM (broker) %.1f us", micros(workerTicks - start.workerTicks, recordCount),
                     micros(postgresTicks - start.postgresTicks, recordCount),
-                    micros(benchmarkTicks - start.benchmarkTicks, recordCount));
+                    micros(benchmarkTicks - start.benchmarkTicks, recordCount))
+                    + String.format(Locale.ROOT, "; JIT compilation: worker %,d ms, the benchmark's JVM %,d ms",
+                    workerJitMs - start.workerJitMs, benchmarkJitMs - start.benchmarkJitMs);
         }
 
-        /** The worker's threads that used the most CPU since {@code start}, in us per record. */
+        /**
+         * The worker's threads that used the most CPU since {@code start}, in us per record, by name (Connect renames
+         * the pool threads it reuses, so a thread is followed by its id).
+         */
         String busiestThreads(Sample start, int limit) {
             double recordCount = records - start.records;
-            return threadCpuNanos.entrySet().stream()
-                    .map(e -> Map.entry(e.getKey(), e.getValue() - start.threadCpuNanos.getOrDefault(e.getKey(), 0L)))
+            Map<String, Long> byName = new HashMap<>();
+            threadCpuNanos.forEach((id, cpu) -> byName.merge(threadNames.get(id),
+                    cpu - start.threadCpuNanos.getOrDefault(id, 0L), Long::sum));
+            return byName.entrySet().stream()
                     .sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(limit)
                     .map(e -> String.format(Locale.ROOT, "%s %.2f", e.getKey(), e.getValue() / 1e3 / recordCount))
                     .collect(java.util.stream.Collectors.joining(", "));
