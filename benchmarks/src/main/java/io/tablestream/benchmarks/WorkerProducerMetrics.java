@@ -69,28 +69,20 @@ final class WorkerProducerMetrics implements AutoCloseable {
             double records = exists ? number(producer, "record-send-total") : 0;
             double latencyAvg = exists ? number(producer, "request-latency-avg") : Double.NaN;
             double recordsPerRequestAvg = exists ? number(producer, "records-per-request-avg") : Double.NaN;
-            long networkCpu = 0;
-            long taskCpu = 0;
             Map<Long, Long> threadCpu = new HashMap<>();
             Map<Long, String> threadNames = new HashMap<>();
             for (ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
-                if (info == null) {
-                    continue;
-                }
-                threadCpu.put(info.getThreadId(), Math.max(0, threads.getThreadCpuTime(info.getThreadId())));
-                threadNames.put(info.getThreadId(), info.getThreadName().replaceAll("[0-9]+$", "N"));
-                if (info.getThreadName().equals("kafka-producer-network-thread | " + clientId)) {
-                    networkCpu += Math.max(0, threads.getThreadCpuTime(info.getThreadId()));
-                } else if (info.getThreadName().equals("task-thread-" + connectorName + "-0")) {
-                    taskCpu += Math.max(0, threads.getThreadCpuTime(info.getThreadId()));
+                if (info != null) {
+                    threadCpu.put(info.getThreadId(), Math.max(0, threads.getThreadCpuTime(info.getThreadId())));
+                    threadNames.put(info.getThreadId(), info.getThreadName());
                 }
             }
             long gcMs = 0;
             for (GarbageCollectorMXBean gc : collectors) {
                 gcMs += Math.max(0, gc.getCollectionTime());
             }
-            return new Sample(System.nanoTime(), requests, records, latencyAvg, recordsPerRequestAvg, networkCpu,
-                    taskCpu, gcMs, ProcessCpu.ticks(workerPid), ProcessCpu.withReapedChildren(postmasterPid),
+            return new Sample(System.nanoTime(), requests, records, latencyAvg, recordsPerRequestAvg,
+                    "kafka-producer-network-thread | " + clientId, "task-thread-" + connectorName + "-0", gcMs, ProcessCpu.ticks(workerPid), ProcessCpu.withReapedChildren(postmasterPid),
                     ProcessCpu.ticks(ProcessHandle.current().pid()), threadCpu, threadNames, compiler.getTotalCompilationTime(),
                     ManagementFactory.getCompilationMXBean().getTotalCompilationTime());
         } catch (IOException | javax.management.JMException e) {
@@ -113,7 +105,7 @@ final class WorkerProducerMetrics implements AutoCloseable {
 
     /** Cumulative counters (and the producer's windowed averages) at one moment. */
     record Sample(long nanos, double requests, double records, double latencyAvgMs, double recordsPerRequestAvg,
-                  long networkCpuNanos, long taskCpuNanos, long gcMs, long workerTicks, long postgresTicks,
+                  String networkThread, String taskThread, long gcMs, long workerTicks, long postgresTicks,
                   long benchmarkTicks, Map<Long, Long> threadCpuNanos, Map<Long, String> threadNames, long workerJitMs, long benchmarkJitMs) {
 
         /** The phase from {@code start} to this sample, as one line of the benchmark's output. */
@@ -125,14 +117,25 @@ final class WorkerProducerMetrics implements AutoCloseable {
                             + " (producer's request-latency-avg %.3f ms at the end), network thread %.2f us CPU per"
                             + " record, task thread %.2f us, worker GC %,d ms of %,.0f ms", requestCount,
                     recordCount / requestCount, wallMs / requestCount, latencyAvgMs,
-                    (networkCpuNanos - start.networkCpuNanos) / 1e3 / recordCount,
-                    (taskCpuNanos - start.taskCpuNanos) / 1e3 / recordCount, gcMs - start.gcMs, wallMs)
+                    cpuSince(start, networkThread) / 1e3 / recordCount, cpuSince(start, taskThread) / 1e3 / recordCount,
+                    gcMs - start.gcMs, wallMs)
                     + String.format(Locale.ROOT, "; CPU per record: worker %.1f us, PostgreSQL %.1f us, the"
                             + " benchmark's JVM (broker) %.1f us", micros(workerTicks - start.workerTicks, recordCount),
                     micros(postgresTicks - start.postgresTicks, recordCount),
                     micros(benchmarkTicks - start.benchmarkTicks, recordCount))
                     + String.format(Locale.ROOT, "; JIT compilation: worker %,d ms, the benchmark's JVM %,d ms",
                     workerJitMs - start.workerJitMs, benchmarkJitMs - start.benchmarkJitMs);
+        }
+
+        /** CPU of the threads now named {@code name} since {@code start} (Connect renames the pool threads it reuses). */
+        private long cpuSince(Sample start, String name) {
+            long cpu = 0;
+            for (Map.Entry<Long, String> thread : threadNames.entrySet()) {
+                if (thread.getValue().equals(name)) {
+                    cpu += threadCpuNanos.get(thread.getKey()) - start.threadCpuNanos.getOrDefault(thread.getKey(), 0L);
+                }
+            }
+            return cpu;
         }
 
         /**
@@ -142,7 +145,7 @@ final class WorkerProducerMetrics implements AutoCloseable {
         String busiestThreads(Sample start, int limit) {
             double recordCount = records - start.records;
             Map<String, Long> byName = new HashMap<>();
-            threadCpuNanos.forEach((id, cpu) -> byName.merge(threadNames.get(id),
+            threadCpuNanos.forEach((id, cpu) -> byName.merge(threadNames.get(id).replaceAll("[0-9]+$", "N"),
                     cpu - start.threadCpuNanos.getOrDefault(id, 0L), Long::sum));
             return byName.entrySet().stream()
                     .sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(limit)
