@@ -14,7 +14,8 @@ import java.util.Map;
  * default settings (pgoutput for both; each its own slot and publication, dropped on stop): the initial snapshot of
  * the table from the connector's POST until its topic holds every row, then one {@code INSERT ... SELECT} of as many
  * rows from its commit until the topic holds them too. The two run one after the other, each on a freshly loaded
- * copy of the table, so neither competes with the other for the machine. The worker's heap is sampled while ours runs.
+ * copy of the table, so neither competes with the other for the machine, after a warm-up of both. The worker's
+ * heap is sampled while ours runs; each connector's producer is read over the worker's JMX.
  */
 record DebeziumCdcBenchmark(BenchEnvironment env, long rows, int customers, List<String> producerLines) {
 

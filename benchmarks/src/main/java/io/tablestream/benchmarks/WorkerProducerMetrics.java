@@ -20,10 +20,12 @@ import java.util.Locale;
 
 /**
  * What a source task's producer did inside the forked Connect worker, read over the worker's local JMX (the JDK's
- * attach API starts it): requests and records sent, the producer's request latency, and the CPU of the producer's
- * network thread and of the task thread, plus the worker's garbage collection time. Taken at the start and the end
- * of a phase, so the figures are the phase's own: the wall time per request against the request latency says how
- * much of a round trip the network thread spends outside the broker's answer.
+ * attach API starts it): requests and records sent, the producer's request latency, the CPU of the worker's threads
+ * (the producer's network thread and the task thread by name), the worker's garbage collection and JIT compilation
+ * time, and the CPU of the worker's, PostgreSQL's and this JVM's (the broker's) processes. Taken at the start and the
+ * end of a phase, so the figures are the phase's own: the wall time per request against the request latency says
+ * how much of a round trip the network thread spends outside the broker's answer, the CPU per record what a request
+ * costs the machine.
  */
 final class WorkerProducerMetrics implements AutoCloseable {
 
@@ -68,7 +70,6 @@ final class WorkerProducerMetrics implements AutoCloseable {
             double requests = exists ? number(producer, "request-total") : 0;
             double records = exists ? number(producer, "record-send-total") : 0;
             double latencyAvg = exists ? number(producer, "request-latency-avg") : Double.NaN;
-            double recordsPerRequestAvg = exists ? number(producer, "records-per-request-avg") : Double.NaN;
             Map<Long, Long> threadCpu = new HashMap<>();
             Map<Long, String> threadNames = new HashMap<>();
             for (ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
@@ -81,10 +82,11 @@ final class WorkerProducerMetrics implements AutoCloseable {
             for (GarbageCollectorMXBean gc : collectors) {
                 gcMs += Math.max(0, gc.getCollectionTime());
             }
-            return new Sample(System.nanoTime(), requests, records, latencyAvg, recordsPerRequestAvg,
-                    "kafka-producer-network-thread | " + clientId, "task-thread-" + connectorName + "-0", gcMs, ProcessCpu.ticks(workerPid), ProcessCpu.withReapedChildren(postmasterPid),
-                    ProcessCpu.ticks(ProcessHandle.current().pid()), threadCpu, threadNames, compiler.getTotalCompilationTime(),
-                    ManagementFactory.getCompilationMXBean().getTotalCompilationTime());
+            return new Sample(System.nanoTime(), requests, records, latencyAvg,
+                    "kafka-producer-network-thread | " + clientId, "task-thread-" + connectorName + "-0", threadCpu,
+                    threadNames, gcMs, compiler.getTotalCompilationTime(),
+                    ManagementFactory.getCompilationMXBean().getTotalCompilationTime(), ProcessCpu.ticks(workerPid),
+                    ProcessCpu.withReapedChildren(postmasterPid), ProcessCpu.ticks(ProcessHandle.current().pid()));
         } catch (IOException | javax.management.JMException e) {
             throw new IllegalStateException("Cannot read the producer metrics of " + clientId, e);
         }
@@ -103,10 +105,10 @@ final class WorkerProducerMetrics implements AutoCloseable {
         }
     }
 
-    /** Cumulative counters (and the producer's windowed averages) at one moment. */
-    record Sample(long nanos, double requests, double records, double latencyAvgMs, double recordsPerRequestAvg,
-                  String networkThread, String taskThread, long gcMs, long workerTicks, long postgresTicks,
-                  long benchmarkTicks, Map<Long, Long> threadCpuNanos, Map<Long, String> threadNames, long workerJitMs, long benchmarkJitMs) {
+    /** Cumulative counters (and the producer's windowed request latency) at one moment. */
+    record Sample(long nanos, double requests, double records, double latencyAvgMs, String networkThread,
+                  String taskThread, Map<Long, Long> threadCpuNanos, Map<Long, String> threadNames, long gcMs,
+                  long workerJitMs, long benchmarkJitMs, long workerTicks, long postgresTicks, long benchmarkTicks) {
 
         /** The phase from {@code start} to this sample, as one line of the benchmark's output. */
         String since(Sample start) {
@@ -117,8 +119,8 @@ final class WorkerProducerMetrics implements AutoCloseable {
                             + " (producer's request-latency-avg %.3f ms at the end), network thread %.2f us CPU per"
                             + " record, task thread %.2f us, worker GC %,d ms of %,.0f ms", requestCount,
                     recordCount / requestCount, wallMs / requestCount, latencyAvgMs,
-                    cpuSince(start, networkThread) / 1e3 / recordCount, cpuSince(start, taskThread) / 1e3 / recordCount,
-                    gcMs - start.gcMs, wallMs)
+                    cpuSince(start, networkThread) / 1e3 / recordCount,
+                    cpuSince(start, taskThread) / 1e3 / recordCount, gcMs - start.gcMs, wallMs)
                     + String.format(Locale.ROOT, "; CPU per record: worker %.1f us, PostgreSQL %.1f us, the"
                             + " benchmark's JVM (broker) %.1f us", micros(workerTicks - start.workerTicks, recordCount),
                     micros(postgresTicks - start.postgresTicks, recordCount),
@@ -127,12 +129,13 @@ final class WorkerProducerMetrics implements AutoCloseable {
                     workerJitMs - start.workerJitMs, benchmarkJitMs - start.benchmarkJitMs);
         }
 
-        /** CPU of the threads now named {@code name} since {@code start} (Connect renames the pool threads it reuses). */
+        /** CPU since {@code start} of the thread now named {@code name} (Connect renames pool threads it reuses). */
         private long cpuSince(Sample start, String name) {
             long cpu = 0;
             for (Map.Entry<Long, String> thread : threadNames.entrySet()) {
                 if (thread.getValue().equals(name)) {
-                    cpu += threadCpuNanos.get(thread.getKey()) - start.threadCpuNanos.getOrDefault(thread.getKey(), 0L);
+                    cpu += threadCpuNanos.get(thread.getKey())
+                            - start.threadCpuNanos.getOrDefault(thread.getKey(), 0L);
                 }
             }
             return cpu;
