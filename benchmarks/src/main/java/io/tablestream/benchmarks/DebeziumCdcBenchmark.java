@@ -14,9 +14,14 @@ import java.util.Map;
  * default settings (pgoutput for both; each its own slot and publication, dropped on stop): the initial snapshot of
  * the table from the connector's POST until its topic holds every row, then one {@code INSERT ... SELECT} of as many
  * rows from its commit until the topic holds them too. The two run one after the other, each on a freshly loaded
- * copy of the table, so neither competes with the other for the machine. The worker's heap is sampled while ours runs.
+ * copy of the table, so neither competes with the other for the machine, after a warm-up of both. The worker's
+ * heap is sampled while ours runs; each connector's producer is read over the worker's JMX.
  */
-record DebeziumCdcBenchmark(BenchEnvironment env, long rows, int customers) {
+record DebeziumCdcBenchmark(BenchEnvironment env, long rows, int customers, List<String> producerLines) {
+
+    DebeziumCdcBenchmark(BenchEnvironment env, long rows, int customers) {
+        this(env, rows, customers, new java.util.concurrent.CopyOnWriteArrayList<>());
+    }
 
     static final String DEBEZIUM_CONNECTOR = "io.debezium.connector.postgresql.PostgresConnector";
     private static final String TABLE = "cdc_dbz_orders";
@@ -33,6 +38,8 @@ record DebeziumCdcBenchmark(BenchEnvironment env, long rows, int customers) {
      * round trip to the broker is not the limit. Not the targets' setting.
      */
     static final String PRODUCER_BATCH_ENV = "TABLESTREAM_BENCH_PRODUCER_BATCH";
+    /** Rows of the warm-up read by each connector before the measured runs (fewer when the table is smaller). */
+    static final long WARMUP_ROWS = 100_000;
 
     /** Two rows (snapshot and streamed INSERT ... SELECT, ours against Debezium) and the latency row. */
     List<Result> run(int runs, int latencySeconds, Path repoRoot) throws Exception {
@@ -58,6 +65,9 @@ record DebeziumCdcBenchmark(BenchEnvironment env, long rows, int customers) {
                     config.put("producer.override.batch.size", batch.trim());
                     config.put("producer.override.linger.ms", "20");
                 }
+            }
+            if (run == 0) {
+                warmUp(oursConfig, debeziumConfig);
             }
             double[] figures = measure("ours", run, ours + "." + TABLE, oursConfig, true);
             oursSnapshot.add(figures[0]);
@@ -97,10 +107,31 @@ record DebeziumCdcBenchmark(BenchEnvironment env, long rows, int customers) {
                         headerless, batched),
                         oursSnapshot, List.of(ceiling.rowsPerSecond()), "rows/s", "", ""),
                 latency,
+                new Result("CDC producer", "each connector's producer in the worker (JMX; one 16 KiB batch per"
+                        + " request at default settings): " + String.join("; ", producerLines), List.of(), List.of(),
+                        "", "", ""),
                 new Result("CDC heap", "peak heap the worker used (jstat, every 250 ms, garbage included) while ours"
                         + " read the snapshot and the stream above", env.peakWorkerHeapMb(HEAP) < 0 ? List.of()
                         : List.of((double) env.peakWorkerHeapMb(HEAP)), List.of(), "MB", "< 512 MB at 5,000,000 rows",
                         ""));
+    }
+
+    /**
+     * Each connector reads a smaller table the same way first (its own slot and topic, figures discarded), so that
+     * both are measured in a worker and a broker whose code the JIT has compiled: the connector measured first would
+     * otherwise pay the compilation of Connect's converter and producer and of the broker's request path (seconds of
+     * CPU of both JVMs on this 2-core machine) for both.
+     */
+    private void warmUp(Map<String, String> oursConfig, Map<String, String> debeziumConfig) {
+        DebeziumCdcBenchmark warm = new DebeziumCdcBenchmark(env, Math.min(rows, WARMUP_ROWS), customers);
+        Map<String, String> ours = new HashMap<>(oursConfig);
+        ours.putAll(CdcBenchmark.cdcConfig(env, "bench_cdcdbz_warm_ours.", TABLE, "bench_cdcdbz_warm_ours"));
+        warm.measure("ours", -1, "bench_cdcdbz_warm_ours." + TABLE, ours, false);
+        Map<String, String> debezium = new HashMap<>(debeziumConfig);
+        debezium.putAll(debezium("bench_cdcdbz_warm_debezium"));
+        warm.measure("Debezium", -1, "bench_cdcdbz_warm_debezium.public." + TABLE, debezium, false);
+        // The heap peak is sampled with its garbage: what the warm-up left in the old generation is not ours' run's.
+        env.worker.pid().ifPresent(HeapSampler::usedMbAfterGc);
     }
 
     /** Rows/s of the snapshot and of the streamed INSERT ... SELECT of one connector on a freshly loaded table. */
@@ -108,7 +139,7 @@ record DebeziumCdcBenchmark(BenchEnvironment env, long rows, int customers) {
         env.db.useHandle(h -> h.execute("DROP TABLE IF EXISTS " + TABLE + "; " + OrderRows.createTable(TABLE)));
         CopyBenchmark.copyOrders(env, TABLE, 0, rows, customers, OrderRows.NOTE);
         env.db.useHandle(h -> h.execute("VACUUM ANALYZE " + TABLE));
-        String name = "bench-cdc-" + who.toLowerCase(Locale.ROOT) + "-" + run;
+        String name = "bench-cdc-" + who.toLowerCase(Locale.ROOT) + "-" + (run < 0 ? "warm" : Integer.toString(run));
         try {
             return sampleHeap ? env.sampleWorkerHeap(HEAP, () -> snapshotAndStream(who, run, name, topic, config))
                     : snapshotAndStream(who, run, name, topic, config);
@@ -122,6 +153,21 @@ record DebeziumCdcBenchmark(BenchEnvironment env, long rows, int customers) {
 
     private double[] snapshotAndStream(String who, int run, String name, String topic, Map<String, String> config) {
         progress(who, run, "snapshot");
+        WorkerProducerMetrics producer = env.worker.pid().isPresent()
+                ? new WorkerProducerMetrics(env.worker.pid().getAsLong(),
+                DebeziumSinkBenchmark.postmasterPid(env)) : null;
+        try {
+            return snapshotAndStream(who, run, name, topic, config, producer);
+        } finally {
+            if (producer != null) {
+                producer.close();
+            }
+        }
+    }
+
+    private double[] snapshotAndStream(String who, int run, String name, String topic, Map<String, String> config,
+                                       WorkerProducerMetrics producer) {
+        WorkerProducerMetrics.Sample before = producer == null ? null : producer.sample(name);
         long start = System.nanoTime();
         env.rest().createOrUpdateConnector(name, config);
         int[] polls = {0};
@@ -135,14 +181,33 @@ record DebeziumCdcBenchmark(BenchEnvironment env, long rows, int customers) {
         // What decides how many records Connect's default producer (one 16 KiB batch in flight) sends per round trip.
         System.out.printf(Locale.ROOT, "CDC-DEBEZIUM %s %d snapshot: %,.0f bytes per record on the broker%n", who, run,
                 env.topicBytes(topic) / (double) env.endOffsets(topic));
+        WorkerProducerMetrics.Sample snapshotEnd = producer == null ? null : producer.sample(name);
+        producerLine(who, run, "snapshot", before, snapshotEnd);
 
         progress(who, run, "stream");
         env.db.useHandle(h -> h.execute(CdcBenchmark.insertOrders(TABLE, rows, 2 * rows, customers)));
+        WorkerProducerMetrics.Sample streamStart = producer == null ? null : producer.sample(name);
         long committed = System.nanoTime();
         end = BenchEnvironment.awaitProgress(() -> env.endOffsets(topic), 2 * rows,
                 BenchEnvironment.timeoutFor(rows), name + " stream");
+        producerLine(who, run, "stream", streamStart, producer == null ? null : producer.sample(name));
         progress(who, run, "done");
         return new double[] {snapshot, rows / ((end - committed) / 1e9)};
+    }
+
+    /**
+     * The phase as the connector's producer saw it (the worker's JMX): requests, records per request, wall time per
+     * request against the producer's request latency, CPU per record of its network thread and of the task thread.
+     */
+    private void producerLine(String who, int run, String phase, WorkerProducerMetrics.Sample start,
+                              WorkerProducerMetrics.Sample end) {
+        if (start != null && end != null) {
+            String line = String.format(Locale.ROOT, "%s %s: %s", who, phase, end.since(start));
+            producerLines.add(line);
+            System.out.println("CDC-DEBEZIUM " + run + " producer, " + line);
+            System.out.println("CDC-DEBEZIUM " + run + " worker threads, us CPU per record, " + who + " " + phase + ": "
+                    + end.busiestThreads(start, 8));
+        }
     }
 
     /** A line to time a profiler by (e.g. JFR started on the worker while "ours 0 stream" runs). */

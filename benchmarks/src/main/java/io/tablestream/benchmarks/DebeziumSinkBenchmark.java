@@ -222,7 +222,7 @@ record DebeziumSinkBenchmark(BenchEnvironment env, long rows, int customers) {
                 : "table.name.format", table);
         String name = "bench-" + table;
         long workerPid = env.worker.pid().orElseThrow();
-        long postmasterPid = postmasterPid();
+        long postmasterPid = postmasterPid(env);
         try (Connection progress = env.postgres.connect(BenchEnvironment.DATABASE);
              Statement count = progress.createStatement()) {
             long progressPid = backendPid(count);
@@ -255,7 +255,7 @@ record DebeziumSinkBenchmark(BenchEnvironment env, long rows, int customers) {
      */
     private Measured measureReference(String table, String topic, UnaryOperator<Struct> row) {
         long self = ProcessHandle.current().pid();
-        long postmasterPid = postmasterPid();
+        long postmasterPid = postmasterPid(env);
         long backendsBefore = backends(postmasterPid);
         long selfBefore = ProcessCpu.ticks(self);
         long postgresBefore = ProcessCpu.withReapedChildren(postmasterPid);
@@ -313,7 +313,7 @@ record DebeziumSinkBenchmark(BenchEnvironment env, long rows, int customers) {
         return ProcessHandle.of(postmasterPid).map(p -> p.children().count()).orElse(0L);
     }
 
-    private long postmasterPid() {
+    static long postmasterPid(BenchEnvironment env) {
         return env.db.withHandle(h -> {
             long backend = h.createQuery("SELECT pg_backend_pid()").mapTo(Long.class).one();
             return ProcessHandle.of(backend).flatMap(ProcessHandle::parent).orElseThrow().pid();

@@ -196,10 +196,10 @@ public record TableSchema(TableId table, List<ColumnReader> columns, List<String
                                 + " has a type tablestream cannot map yet"));
                 key.field(k, reader.schema());
             }
-            keySchema = key.build();
+            keySchema = CanonicalSchemas.of(key.build());
         }
-        return new TableSchema(table, List.copyOf(readers), List.copyOf(keyColumns), keySchema, value.build(),
-                rowVersions);
+        return new TableSchema(table, List.copyOf(readers), List.copyOf(keyColumns), keySchema,
+                CanonicalSchemas.of(value.build()), rowVersions);
     }
 
     public ColumnReader column(String name) {
