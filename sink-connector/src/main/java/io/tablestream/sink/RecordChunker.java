@@ -1,10 +1,12 @@
 package io.tablestream.sink;
 
 import io.tablestream.jdbc.TableId;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.connect.sink.SinkRecord;
 
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -54,21 +56,48 @@ final class RecordChunker {
         this.keySchemaMatters = keySchemaMatters;
     }
 
+    /**
+     * The chunks, written in the order given. Grouping by table reorders records of different tables; that is safe
+     * only while each partition's records go to one table, as a chunk stores each partition's last offset in it:
+     * had a partition's later records of table A been written before its earlier ones of table B, a failure of B's
+     * chunk (or a crash) would leave an offset stored past records never written. A partition that feeds several
+     * tables (a topic carrying several source tables, named by ${source.table}) makes the whole put chunked in
+     * Kafka order, a chunk ending where the table changes.
+     */
     List<Chunk> chunk(Collection<SinkOp> ops) {
         Map<TableId, List<SinkOp>> byTable = new LinkedHashMap<>();
+        List<Map.Entry<TableId, List<SinkOp>>> inOrder = new ArrayList<>();
+        Map<TopicPartition, TableId> tableOfPartition = new HashMap<>();
+        boolean partitionFeedsSeveralTables = false;
         TableId lastTable = null;
         List<SinkOp> lastOps = null;
         for (SinkOp op : ops) {
             TableId table = tableFor.apply(op.original());
             if (table != lastTable) { // consecutive records nearly always share the table (and its instance)
+                if (!table.equals(lastTable)) {
+                    inOrder.add(Map.entry(table, new ArrayList<>()));
+                }
                 lastOps = byTable.computeIfAbsent(table, t -> new ArrayList<>());
                 lastTable = table;
             }
             lastOps.add(op);
+            inOrder.get(inOrder.size() - 1).getValue().add(op);
+            if (!partitionFeedsSeveralTables) {
+                TableId earlier = tableOfPartition.putIfAbsent(partition(op), table);
+                partitionFeedsSeveralTables = earlier != null && !earlier.equals(table);
+            }
         }
         List<Chunk> chunks = new ArrayList<>();
-        byTable.forEach((table, tableOps) -> split(table, tableOps, chunks));
+        if (partitionFeedsSeveralTables) {
+            inOrder.forEach(run -> split(run.getKey(), run.getValue(), chunks));
+        } else {
+            byTable.forEach((table, tableOps) -> split(table, tableOps, chunks));
+        }
         return chunks;
+    }
+
+    private static TopicPartition partition(SinkOp op) {
+        return new TopicPartition(op.original().topic(), op.original().kafkaPartition());
     }
 
     private void split(TableId table, List<SinkOp> ops, List<Chunk> chunks) {

@@ -49,6 +49,29 @@ class RecordChunkerTest {
         return new RecordChunker(tables::tableFor, batchSize, false).chunk(ops(true, records));
     }
 
+    /**
+     * A partition whose records go to several tables (a topic carrying several source tables, named by
+     * ${source.table}): its records are written in Kafka order, as a chunk's offsets are stored with it and a
+     * chunk of the later records written first would store an offset past the earlier ones of the other table.
+     */
+    @Test
+    void aPartitionFeedingSeveralTablesIsChunkedInKafkaOrder() {
+        List<SinkRecord> records = new ArrayList<>();
+        for (long i = 0; i < 6; i++) {
+            records.add(rec("mixed", i, V1));
+        }
+        records.add(rec("plain", 100, V1));
+        RecordChunker chunker = new RecordChunker(r -> TableId.parse(r.topic().equals("plain") ? "plain"
+                : r.kafkaOffset() % 3 == 1 ? "b" : "a"), 10, false);
+
+        List<RecordChunker.Chunk> chunks = chunker.chunk(ops(true, records));
+
+        assertEquals(List.of("public.a", "public.b", "public.a", "public.b", "public.a", "public.plain"),
+                chunks.stream().map(c -> c.table().toString()).toList());
+        assertEquals(List.of(List.of(0L), List.of(1L), List.of(2L, 3L), List.of(4L), List.of(5L), List.of(100L)),
+                chunks.stream().map(RecordChunkerTest::offsets).toList());
+    }
+
     @Test
     void groupsByTableKeepingOrderAndSplitsAtBatchSize() {
         List<SinkRecord> records = new ArrayList<>();
