@@ -150,10 +150,10 @@ final class ChunkWriter {
 
     /** Stores offsets alone, for records that wrote no row; {@code written}: what the task believes is stored. */
     void saveOffsets(Handle handle, Map<TopicPartition, Long> offsets, Map<TopicPartition, Long> written) {
+        awaitReports();
         if (offsetStore == null) {
             return;
         }
-        awaitReports();
         try {
             handle.useTransaction(tx -> offsetStore.save(tx, offsets, written));
         } catch (JdbiException e) {

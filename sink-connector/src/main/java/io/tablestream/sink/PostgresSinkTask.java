@@ -52,6 +52,9 @@ public class PostgresSinkTask extends SinkTask {
      * at every other fetch; short beside {@link #MAX_LINGER_MS}.
      */
     static final long IDLE_POLL_MS = 50;
+    /** How often a cancel of the batch being written is repeated until the batch ends, ms. */
+    private static final long CANCEL_REPEAT_MS = 100;
+
     /** The longest a record waits in the buffer while records keep coming, ms. */
     static final long MAX_LINGER_MS = 200;
 
@@ -246,18 +249,27 @@ public class PostgresSinkTask extends SinkTask {
         if (!writerThread.busy()) {
             return;
         }
-        cancelRunningStatement();
+        // PostgreSQL drops a cancel that comes while the writer is between statements (preparing rows, committing,
+        // connecting), and the next statement could then wait on a lock for as long as it is held: cancel again
+        // until the batch ends, as close() holds up the group's rebalance and stop() the worker.
+        do {
+            cancelRunningStatement();
+        } while (!writerThread.awaitEnd(CANCEL_REPEAT_MS));
         WriterThread.Outcome outcome = writerThread.await();
         if (outcome.failure() == null) {
             pending.written();
             failuresInARow = 0;
             return;
         }
-        log.info("The batch being written was cancelled: {}; its records are written again or by the partitions' "
-                + "next owner", outcome.failure().getMessage());
         pending.notWritten();
         closeHandle();
         reloadOffsets = true;
+        if (outcome.failure() instanceof RetriableException) { // the cancel itself, or a transient condition
+            log.info("The batch being written was cancelled: {}; its records are written again or by the partitions'"
+                    + " next owner", outcome.failure().getMessage());
+        } else if (deferredFailure == null) {
+            deferredFailure = outcome.failure(); // a failure of its own, not to be lost to the cancel: the next put
+        }
     }
 
     /** Waits for the batch in flight where put cannot follow with a failure: it is kept for the next put. */
@@ -283,14 +295,28 @@ public class PostgresSinkTask extends SinkTask {
      * a retry skips what was.
      */
     private void writeBatch(List<SinkRecord> batch) {
+        ConnectException failure = null;
         try {
             write(batch);
         } catch (JdbiException e) { // opening the connection
             closeHandle();
-            throw WriteErrors.translate(e, "Failed to use the database for " + Records.offsetRanges(batch));
-        } finally {
+            failure = WriteErrors.translate(e, "Failed to use the database for " + Records.offsetRanges(batch));
+        } catch (ConnectException e) {
+            failure = e;
+        }
+        try {
             chunkWriter.awaitReports();
-            publishCommitted();
+        } catch (ConnectException e) {
+            if (failure == null) {
+                failure = e;
+            } else {
+                failure.addSuppressed(e); // the batch's own failure decides whether it is retried
+            }
+        }
+        // Nothing is committed past a report not stored (ChunkWriter waits before each commit): what is, is written.
+        publishCommitted();
+        if (failure != null) {
+            throw failure;
         }
         metrics.committedOffsets(written);
     }
@@ -412,17 +438,22 @@ public class PostgresSinkTask extends SinkTask {
     /** Stops the writer thread (Connect has closed the partitions, which cancelled any batch being written). */
     @Override
     public void stop() {
-        if (writerThread != null) {
-            cancelInFlight();
-            writerThread.close();
-            log.info("{}", timeline.summary(writerThread));
-        }
-        closeHandle();
-        if (plans != null) {
-            plans.clear();
-        }
-        if (metrics != null) {
-            metrics.close();
+        try {
+            if (writerThread != null) {
+                cancelInFlight();
+                log.info("{}", timeline.summary(writerThread));
+            }
+        } finally {
+            if (writerThread != null) {
+                writerThread.close();
+            }
+            closeHandle();
+            if (plans != null) {
+                plans.clear();
+            }
+            if (metrics != null) {
+                metrics.close();
+            }
         }
     }
 }

@@ -9,6 +9,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * A task's one thread for database writes, so the task thread goes on receiving records (Connect converts them
@@ -105,6 +106,29 @@ final class WriterThread implements AutoCloseable {
                 inFlight = null;
                 inFlightRecords = 0;
             }
+        }
+    }
+
+    /**
+     * Waits up to {@code timeoutMs} for the batch in flight to end, leaving its outcome to {@link #await}.
+     *
+     * @return whether no batch is in flight any more (or none was)
+     */
+    boolean awaitEnd(long timeoutMs) {
+        if (inFlight == null) {
+            return true;
+        }
+        try {
+            inFlight.get(timeoutMs, TimeUnit.MILLISECONDS);
+            return true;
+        } catch (ExecutionException e) {
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ConnectException("Interrupted while the writer thread wrote a batch of " + inFlightRecords
+                    + " records; the batch is written again unless it was committed", e);
         }
     }
 
