@@ -71,9 +71,11 @@ final class RecordChunker {
         boolean partitionFeedsSeveralTables = false;
         TableId lastTable = null;
         List<SinkOp> lastOps = null;
+        SinkRecord previous = null;
         for (SinkOp op : ops) {
             TableId table = tableFor.apply(op.original());
-            if (table != lastTable) { // consecutive records nearly always share the table (and its instance)
+            boolean tableChanged = table != lastTable;
+            if (tableChanged) { // consecutive records nearly always share the table (and its instance)
                 if (!table.equals(lastTable)) {
                     inOrder.add(Map.entry(table, new ArrayList<>()));
                 }
@@ -82,10 +84,12 @@ final class RecordChunker {
             }
             lastOps.add(op);
             inOrder.get(inOrder.size() - 1).getValue().add(op);
-            if (!partitionFeedsSeveralTables) {
+            // A run of records of one partition to one table tells nothing new: look only where either changes.
+            if (!partitionFeedsSeveralTables && (tableChanged || !samePartition(previous, op.original()))) {
                 TableId earlier = tableOfPartition.putIfAbsent(partition(op), table);
                 partitionFeedsSeveralTables = earlier != null && !earlier.equals(table);
             }
+            previous = op.original();
         }
         List<Chunk> chunks = new ArrayList<>();
         if (partitionFeedsSeveralTables) {
@@ -94,6 +98,10 @@ final class RecordChunker {
             byTable.forEach((table, tableOps) -> split(table, tableOps, chunks));
         }
         return chunks;
+    }
+
+    private static boolean samePartition(SinkRecord a, SinkRecord b) {
+        return a != null && a.kafkaPartition().equals(b.kafkaPartition()) && a.topic().equals(b.topic());
     }
 
     private static TopicPartition partition(SinkOp op) {

@@ -98,9 +98,7 @@ final class WriterThread implements AutoCloseable {
             return new Outcome(records, new ConnectException("Writing a batch of " + records + " records failed: "
                     + cause, cause));
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ConnectException("Interrupted while the writer thread wrote a batch of " + records
-                    + " records; the batch is written again unless it was committed", e);
+            throw interrupted(e);
         } finally {
             if (inFlight.isDone()) {
                 inFlight = null;
@@ -126,10 +124,14 @@ final class WriterThread implements AutoCloseable {
         } catch (TimeoutException e) {
             return false;
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ConnectException("Interrupted while the writer thread wrote a batch of " + inFlightRecords
-                    + " records; the batch is written again unless it was committed", e);
+            throw interrupted(e);
         }
+    }
+
+    private ConnectException interrupted(InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return new ConnectException("Interrupted while the writer thread wrote a batch of " + inFlightRecords
+                + " records; the batch is written again unless it was committed", e);
     }
 
     /** Time spent writing and batches written so far; read after {@link #await}. */

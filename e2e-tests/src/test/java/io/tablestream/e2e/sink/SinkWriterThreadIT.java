@@ -51,12 +51,8 @@ record SinkWriterThreadIT(Stack stack, ClassDatabase sink) {
     void aRebalanceWhileTheWriterWaitsOnALockedTableLosesNothingAndWritesNothingTwice() throws Exception {
         String topic = "writer_rebalance";
         String connector = "writer-rebalance";
-        createTableAndTopic(topic, 2);
         try (Handle locker = sink.db().open()) {
-            locker.begin();
-            locker.execute("LOCK TABLE " + topic + " IN ACCESS EXCLUSIVE MODE");
-            sink.deploy(connector, ConnectorConfigs.sink(stack, sink.url(), topic, "insert.mode", "insert"));
-            awaitWriterWaitingForTheLock(topic);
+            deployWhileLocked(locker, topic, 2, connector);
 
             // A second member of the task's consumer group takes a partition: the task must give both up (and take
             // one back) while its writer still waits for the lock.
@@ -83,12 +79,8 @@ record SinkWriterThreadIT(Stack stack, ClassDatabase sink) {
     void aTaskStoppedWhileTheWriterWaitsOnALockedTableStopsPromptlyAndResumesExactly() throws Exception {
         String topic = "writer_stop";
         String connector = "writer-stop";
-        createTableAndTopic(topic, 1);
         try (Handle locker = sink.db().open()) {
-            locker.begin();
-            locker.execute("LOCK TABLE " + topic + " IN ACCESS EXCLUSIVE MODE");
-            sink.deploy(connector, ConnectorConfigs.sink(stack, sink.url(), topic, "insert.mode", "insert"));
-            awaitWriterWaitingForTheLock(topic);
+            deployWhileLocked(locker, topic, 1, connector);
             long t0 = System.nanoTime();
             stack.rest().deleteConnector(connector);
             for (String thread : List.of("task-thread-" + connector + "-0", "task-thread-" + connector + "-0-writer")) {
@@ -125,6 +117,16 @@ record SinkWriterThreadIT(Stack stack, ClassDatabase sink) {
                 f.get();
             }
         }
+    }
+
+    /** The table and its topic, the table locked by {@code locker}, the connector deployed, its writer waiting. */
+    private void deployWhileLocked(Handle locker, String topic, int partitions, String connector)
+            throws InterruptedException, ExecutionException {
+        createTableAndTopic(topic, partitions);
+        locker.begin();
+        locker.execute("LOCK TABLE " + topic + " IN ACCESS EXCLUSIVE MODE");
+        sink.deploy(connector, ConnectorConfigs.sink(stack, sink.url(), topic, "insert.mode", "insert"));
+        awaitWriterWaitingForTheLock(topic);
     }
 
     private void awaitWriterWaitingForTheLock(String table) {
