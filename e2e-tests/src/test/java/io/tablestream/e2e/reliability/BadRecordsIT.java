@@ -6,6 +6,7 @@ import io.tablestream.testkit.TablestreamStack;
 import io.tablestream.testkit.TopicReader;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.connect.data.Schema;
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -169,6 +171,58 @@ class BadRecordsIT {
         assertEquals(List.of(), wrong, "each dead letter carries the original bytes and its reason");
     }
 
+    /**
+     * Many bad records, in small puts while the worker commits offsets (every second in the testkit): the dead-letter
+     * reports must not race with the worker's commit, which awaits the reports made so far on the task thread. The
+     * dead-letter topic ends with exactly the bad records, the table with exactly the good ones, the task running and
+     * the consumer's offsets committed past everything.
+     */
+    @Test
+    void manyBadRecordsAreDeadLetteredWhileTheWorkerCommitsOffsets() {
+        createTable("busy");
+        int total = 1500;
+        List<byte[]> values = new ArrayList<>();
+        List<Long> badIds = new ArrayList<>();
+        List<Long> goodIds = new ArrayList<>();
+        for (long id = 0; id < total; id++) {
+            if (id % 5 == 1) { // the database rejects it: found by splitting the chunk
+                values.add(json.fromConnectData("t", ROW, new Struct(ROW).put("id", id).put("name", "x".repeat(11))));
+                badIds.add(id);
+            } else if (id % 5 == 3) { // its value does not convert: found before the write
+                values.add(json.fromConnectData("t", WRONG_TYPE, new Struct(WRONG_TYPE).put("id", id).put("name", "w")
+                        .put("amount", "lots")));
+                badIds.add(id);
+            } else {
+                values.add(json.fromConnectData("t", ROW, new Struct(ROW).put("id", id).put("name", "n" + id)));
+                goodIds.add(id);
+            }
+        }
+        stack.kafka().createTopic("busy", 1);
+        stack.kafka().createTopic("busy-dlq", 1);
+        Fixtures.produceRaw(stack.kafka().bootstrapServers(), "busy", values);
+        connectors.add("busy-sink");
+        stack.rest().createOrUpdateConnector("busy-sink", ConnectorConfigs.sink(stack, url, "busy",
+                "insert.mode", "upsert", "pk.mode", "record_value", "pk.fields", "id", "batch.size", "40",
+                "consumer.override.max.poll.records", "20",
+                "errors.tolerance", "all", "errors.deadletterqueue.topic.name", "busy-dlq",
+                "errors.deadletterqueue.topic.replication.factor", "1"));
+
+        Duration slow = TIMEOUT.multipliedBy(3); // hundreds of chunks split down to one record
+        await("committed consumer offset", (long) total, () -> committedOffset("connect-busy-sink", "busy"), slow);
+        assertEquals(goodIds, Fixtures.rows(db, "SELECT id FROM busy ORDER BY id").stream()
+                .map(row -> Long.parseLong(row.get(0))).toList(), "the table holds exactly the good records");
+        assertEquals((long) badIds.size(), endOffset("busy-dlq"), "one dead letter per bad record");
+        List<Long> dead = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> letter : TopicReader.records(stack.kafka().bootstrapServers(),
+                "busy-dlq", badIds.size(), TIMEOUT)) {
+            dead.add(((Number) ((Struct) json.toConnectData("busy", letter.value()).value()).get("id")).longValue());
+        }
+        dead.sort(null);
+        assertEquals(badIds, dead, "the dead letters are exactly the bad records");
+        assertEquals("RUNNING", Fixtures.taskStateAndTrace(stack.rest(), "busy-sink").get(0),
+                String.valueOf(Fixtures.taskStateAndTrace(stack.rest(), "busy-sink")));
+    }
+
     @Test
     void withTheDefaultToleranceTheTaskFailsNamingTheRecord() {
         List<Bad> bads = bads();
@@ -255,6 +309,17 @@ class BadRecordsIT {
         Struct row = (Struct) json.toConnectData("far.ms.far_future", records.get(0).value()).value();
         assertEquals(java.time.LocalDateTime.parse("+294250-06-01T00:00:00").toInstant(java.time.ZoneOffset.UTC),
                 ((java.util.Date) row.get("due")).toInstant());
+    }
+
+    /** The consumer group's committed offset of partition 0 of a topic; -1 when none. */
+    private long committedOffset(String group, String topic) {
+        try {
+            OffsetAndMetadata committed = stack.kafka().admin().listConsumerGroupOffsets(group)
+                    .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS).get(new TopicPartition(topic, 0));
+            return committed == null ? -1 : committed.offset();
+        } catch (InterruptedException | ExecutionException | TimeoutException e) {
+            throw new AssertionError("could not read the committed offsets of " + group, e);
+        }
     }
 
     /** The record count of partition 0 of a topic. */
