@@ -7,11 +7,15 @@ import io.tablestream.testkit.TopicReader;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaBuilder;
 import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.connect.json.JsonConverter;
 import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.AfterAll;
@@ -221,6 +225,38 @@ class BadRecordsIT {
         assertEquals(badIds, dead, "the dead letters are exactly the bad records");
         assertEquals("RUNNING", Fixtures.taskStateAndTrace(stack.rest(), "busy-sink").get(0),
                 String.valueOf(Fixtures.taskStateAndTrace(stack.rest(), "busy-sink")));
+    }
+
+    /**
+     * Upsert keeps each key's last operation of a transaction. A tombstone whose key field is null deletes nothing
+     * (no key is NULL); it must not count as the same key as an earlier record whose key is the text "null", or that
+     * record is dropped in silence.
+     */
+    @Test
+    void aNullKeyIsNotTheSameKeyAsTheTextNull() {
+        Schema key = SchemaBuilder.struct().name("NoteKey").field("id", Schema.OPTIONAL_STRING_SCHEMA).build();
+        Schema value = SchemaBuilder.struct().name("Note").field("id", Schema.OPTIONAL_STRING_SCHEMA)
+                .field("note", Schema.OPTIONAL_STRING_SCHEMA).build();
+        db.useHandle(h -> h.execute("CREATE TABLE null_keys (id text PRIMARY KEY, note text)"));
+        stack.kafka().createTopic("null_keys", 1);
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().bootstrapServers(),
+                ProducerConfig.LINGER_MS_CONFIG, "50"), new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (String id : new String[] {"null", null, "b"}) {
+                byte[] k = json.fromConnectData("null_keys", key, new Struct(key).put("id", id));
+                byte[] v = id == null ? null
+                        : json.fromConnectData("null_keys", value, new Struct(value).put("id", id).put("note", "n"));
+                producer.send(new ProducerRecord<>("null_keys", 0, k, v));
+            }
+            producer.flush();
+        }
+        connectors.add("null-keys-sink");
+        stack.rest().createOrUpdateConnector("null-keys-sink", ConnectorConfigs.sink(stack, url, "null_keys",
+                "insert.mode", "upsert", "pk.mode", "record_key", "pk.fields", "id", "delete.enabled", "true",
+                "write.method", "batch"));
+
+        await("committed consumer offset", 3L, () -> committedOffset("connect-null-keys-sink", "null_keys"), TIMEOUT);
+        assertEquals(List.of(List.of("b"), List.of("null")), Fixtures.rows(db, "SELECT id FROM null_keys ORDER BY id"));
     }
 
     @Test
