@@ -49,6 +49,14 @@ class ChunkWriterTest {
     @Test
     void deadLetterReportsAreMadeOnTheTaskThread() {
         ThreadRecordingReporter reporter = new ThreadRecordingReporter();
+        assertNull(writeBadRecords(reporter).failure());
+        assertEquals(List.of(3L, 4L, 5L), reporter.offsets);
+        String task = Thread.currentThread().getName();
+        assertEquals(List.of(task, task, task), reporter.threads, "every report made on the task thread");
+    }
+
+    /** Writes three bad records on a writer thread, waiting for it on this thread as the task does. */
+    private static WriterThread.Outcome writeBadRecords(ErrantRecordReporter reporter) {
         SinkOp first = badOp(3);
         WritePlan plan = WritePlan.create(TestRecords.config(), TableId.parse("items"), first.original());
         Map<TopicPartition, Long> written = new HashMap<>();
@@ -60,24 +68,6 @@ class ChunkWriterTest {
                 chunkWriter.write(null, plan, List.of(first, badOp(4), badOp(5)), written);
                 chunkWriter.awaitReports();
             }, 3);
-            WriterThread.Outcome outcome = writerThread.await();
-            assertNull(outcome.failure());
-        }
-        assertEquals(List.of(3L, 4L, 5L), reporter.offsets);
-        String task = Thread.currentThread().getName();
-        assertEquals(List.of(task, task, task), reporter.threads, "every report made on the task thread");
-    }
-
-    private static WriterThread.Outcome writeBadRecords(ErrantRecordReporter reporter) {
-        SinkOp first = badOp(3);
-        WritePlan plan = WritePlan.create(TestRecords.config(), TableId.parse("items"), first.original());
-        try (WriterThread writerThread = new WriterThread("test-writer")) {
-            ChunkWriter chunkWriter = new ChunkWriter(new TableWriter(false, WriteMethod.BATCH), null,
-                    new DeadLetterReporter(() -> reporter, writerThread), new SinkTaskMetrics(null));
-            writerThread.submit(() -> {
-                chunkWriter.write(null, plan, List.of(first, badOp(4)), new HashMap<>());
-                chunkWriter.awaitReports();
-            }, 2);
             return writerThread.await();
         }
     }
