@@ -3,7 +3,6 @@ package io.tablestream.sink;
 import io.tablestream.jdbc.TableId;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.connect.errors.ConnectException;
-import org.apache.kafka.connect.sink.ErrantRecordReporter;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.JdbiException;
 import org.slf4j.Logger;
@@ -16,13 +15,11 @@ import java.util.Set;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
-import java.util.function.Supplier;
 
 /**
  * Writes a chunk and, when the database rejects its rows' values ({@link RowRejectedException}), isolates the bad
  * record by splitting the chunk in halves (in order, so stored offsets only move forward). With the worker's
- * {@link ErrantRecordReporter} (errors.tolerance=all and a dead-letter queue) a bad record goes to the queue and the
+ * {@link DeadLetterReporter} (errors.tolerance=all and a dead-letter queue) a bad record goes to the queue and the
  * good ones are written; otherwise the task fails naming the record. Other failures (a transient condition, a
  * missing privilege, table or column) concern every record alike: they go up unchanged.
  */
@@ -36,18 +33,17 @@ final class ChunkWriter {
     static final String BAD_RECORD_FIX = "; fix the record or the table, or set errors.tolerance=all with"
             + " errors.deadletterqueue.topic.name to route bad records to a dead-letter topic";
 
-    private final Supplier<ErrantRecordReporter> reporters;
+    private final DeadLetterReporter deadLetters;
     private final SinkTaskMetrics metrics;
     private final Set<TableId> warnedTables = new HashSet<>();
     /** Dead-letter reports not yet known to be stored. */
-    private final List<Future<Void>> reported = new ArrayList<>();
+    private final List<DeadLetterReporter.Report> reported = new ArrayList<>();
 
-    /** {@code offsetStore} null without exactly.once; {@code reporter} null when the worker offers none. */
-    ChunkWriter(TableWriter writer, OffsetStore offsetStore, Supplier<ErrantRecordReporter> reporters,
-                SinkTaskMetrics metrics) {
+    /** {@code offsetStore} null without exactly.once. */
+    ChunkWriter(TableWriter writer, OffsetStore offsetStore, DeadLetterReporter deadLetters, SinkTaskMetrics metrics) {
         this.writer = writer;
         this.offsetStore = offsetStore;
-        this.reporters = reporters;
+        this.deadLetters = deadLetters;
         this.metrics = metrics;
     }
 
@@ -64,11 +60,10 @@ final class ChunkWriter {
             try {
                 return writer.prepare(plan, ops);
             } catch (BadRecordException e) {
-                ErrantRecordReporter reporter = reporters.get();
-                if (reporter == null) {
+                if (!deadLetters.available()) {
                     throw new ConnectException(e.getMessage() + BAD_RECORD_FIX, e);
                 }
-                reported.add(reporter.report(e.op().original(), e));
+                reported.add(deadLetters.report(e.op().original(), e));
                 metrics.deadLettered();
                 ops.remove(e.op());
             }
@@ -91,12 +86,11 @@ final class ChunkWriter {
                     (System.nanoTime() - start) / 1_000_000);
         } catch (RowRejectedException e) {
             if (rows.size() == 1) {
-                ErrantRecordReporter reporter = reporters.get();
-                if (reporter == null) {
+                if (!deadLetters.available()) {
                     // its message names the one record, the table, the column and the database's error
                     throw new ConnectException(e.getMessage() + BAD_RECORD_FIX, e);
                 }
-                reported.add(reporter.report(rows.get(0).op().original(), e));
+                reported.add(deadLetters.report(rows.get(0).op().original(), e));
                 metrics.deadLettered();
                 return;
             }
@@ -110,15 +104,15 @@ final class ChunkWriter {
      * Waits until the records reported since the last call are stored by the worker. A report is a write like a row:
      * no offset past a reported record may be stored (exactly.once: in the database, with the next rows) or reported
      * to preCommit until it is, or a crash or a failed report would lose the record. Connect awaits the reports made
-     * before it calls preCommit; reports made by the writer thread meanwhile are not among them.
+     * before it calls preCommit; reports made while the writer thread writes are not among them.
      */
     void awaitReports() {
         if (reported.isEmpty()) {
             return;
         }
         try {
-            for (Future<Void> report : reported) {
-                report.get();
+            for (DeadLetterReporter.Report report : reported) {
+                report.await();
             }
         } catch (ExecutionException e) {
             throw new ConnectException("A bad record could not be stored in the dead-letter queue"

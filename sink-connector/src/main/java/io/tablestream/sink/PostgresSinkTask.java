@@ -93,11 +93,12 @@ public class PostgresSinkTask extends SinkTask {
             offsetStore = new OffsetStore(props.getOrDefault("name", ""), offsetsTable,
                     config.quoteIdentifiers().table(offsetsTable, PostgresSinkConfig.OFFSETS_TABLE_NAME_CONFIG));
         }
+        writerThread = new WriterThread(Thread.currentThread().getName() + "-writer"); // the worker's task thread name
         // The worker offers a reporter when a dead-letter queue or error logging is configured; it applies
         // errors.tolerance itself (with "none" it fails the task). Asked when needed, not cached at start.
-        chunkWriter = new ChunkWriter(writer, offsetStore, this::errantRecordReporter, metrics);
+        chunkWriter = new ChunkWriter(writer, offsetStore,
+                new DeadLetterReporter(this::errantRecordReporter, writerThread), metrics);
         retryPolicy = config.retryPolicy();
-        writerThread = new WriterThread(Thread.currentThread().getName() + "-writer"); // the worker's task thread name
     }
 
     private ErrantRecordReporter errantRecordReporter() {
@@ -163,7 +164,9 @@ public class PostgresSinkTask extends SinkTask {
      * the oldest has waited {@link #MAX_LINGER_MS}; with a batch still being written, waits for it first, so the task
      * holds at most the batch being written and the one filling. A failure of the writer is thrown here, by the put
      * after it. A transient failure is retried through Connect: the worker waits retry.backoff.ms and hands the same
-     * records again, so put never sleeps and stop() is prompt.
+     * records again, so put never sleeps and stop() is prompt. The dead-letter reports the writer asks for are made
+     * here, on the task thread (see {@link DeadLetterReporter}); while the batch in flight has bad records put waits
+     * for it, making its reports, rather than leave the writer waiting for the next put.
      */
     @Override
     public void put(Collection<SinkRecord> records) {
@@ -173,9 +176,13 @@ public class PostgresSinkTask extends SinkTask {
                 metrics.recordsReceived(records.size());
                 pending.add(records, errantRecordReporter() != null); // only a dead-letter report needs the bytes
             }
+            boolean reporting = writerThread.runTaskThreadCalls() > 0;
             throwDeferredFailure();
-            if (writerThread.finished()) {
-                settle(writerThread.await());
+            if (writerThread.finished() || reporting && writerThread.busy()) {
+                long waitStart = System.nanoTime();
+                WriterThread.Outcome outcome = writerThread.await();
+                timeline.waitedForWriter(System.nanoTime() - waitStart);
+                settle(outcome);
             }
             boolean idleOrOld = records.isEmpty() || pending.ageMs() >= MAX_LINGER_MS;
             while (pending.waiting() >= config.batchSize() || idleOrOld && pending.waiting() > 0) {
@@ -388,11 +395,13 @@ public class PostgresSinkTask extends SinkTask {
      * Reports only written offsets, as the writer thread last published them: a batch being written counts once it
      * is committed and its dead-letter reports are stored. It writes nothing itself: Connect awaits the dead-letter
      * reports of records before it calls preCommit, not after, so records reported here could be committed before
-     * their report is stored; and a failure here would not fail the task. Pending records are handed to the writer by the next put, which comes within
-     * {@link #IDLE_POLL_MS}.
+     * their report is stored; and a failure here would not fail the task. It makes the reports the writer asked for
+     * (the writer awaits them before it publishes what follows them). Pending records are handed to the writer by the
+     * next put, which comes within {@link #IDLE_POLL_MS}.
      */
     @Override
     public Map<TopicPartition, OffsetAndMetadata> preCommit(Map<TopicPartition, OffsetAndMetadata> currentOffsets) {
+        writerThread.runTaskThreadCalls(); // the writer may wait for a dead-letter report to be made
         Map<TopicPartition, Long> written = committed;
         Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
         currentOffsets.keySet().forEach(tp -> {

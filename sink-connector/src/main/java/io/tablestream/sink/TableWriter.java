@@ -29,6 +29,8 @@ final class TableWriter {
 
     private static final Logger log = LoggerFactory.getLogger(TableWriter.class);
     private static final char KEY_SEPARATOR = '\u0000'; // cannot occur in PostgreSQL text
+    /** Leads a key part that is a value, so a null part (the separator alone) reads unlike any text, even "null". */
+    private static final char VALUE_MARK = 'v';
 
     private final boolean autoCreate;
     private final WriteMethod method;
@@ -98,7 +100,7 @@ final class TableWriter {
                     Object raw = column.source().apply(op.row());
                     values[i] = new JdbcArgument(column.type().toJdbc(raw), column.jdbcType());
                     if (key != null && column.primaryKey()) {
-                        key.append(column.type().toText(raw)).append(KEY_SEPARATOR);
+                        appendKeyPart(key, column.type().toText(raw));
                     }
                 } catch (RuntimeException e) { // DataException, ClassCastException: the value does not fit
                     throw new BadRecordException(op, plan.table(), column.name(), e);
@@ -107,6 +109,17 @@ final class TableWriter {
             rows.add(new PreparedRow(op, key == null ? null : key.toString(), values, null, 0, 0));
         }
         return rows;
+    }
+
+    /**
+     * Two operations whose keys read alike are taken for the same row (upsert keeps only the last), so distinct keys
+     * must read differently: each part ends with a char no text holds, and a null part is that char alone.
+     */
+    private static void appendKeyPart(StringBuilder key, String text) {
+        if (text != null) {
+            key.append(VALUE_MARK).append(text);
+        }
+        key.append(KEY_SEPARATOR);
     }
 
     /**

@@ -4,18 +4,22 @@ import org.apache.kafka.connect.errors.ConnectException;
 import org.slf4j.MDC;
 
 import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 
 /**
  * A task's one thread for database writes, so the task thread goes on receiving records (Connect converts them
  * before {@code put}, the larger part of a record's cost) while PostgreSQL writes the previous batch on the other
  * core. At most one batch is in flight. What the write uses (the connection, the written offsets, the plans) is the
  * writer's from {@link #submit} until {@link #await} returns: the future's completion orders the two threads' use.
+ * What must happen on the task thread (Connect's dead-letter reports) the writer asks for with {@link #onTaskThread}:
+ * the task thread makes those calls whenever it waits for the writer and in {@link #runTaskThreadCalls}.
  */
 final class WriterThread implements AutoCloseable {
 
@@ -23,8 +27,13 @@ final class WriterThread implements AutoCloseable {
     record Outcome(int records, ConnectException failure) {
     }
 
+    /** Runs on the task thread, to wake it when a batch ends. */
+    private static final Runnable BATCH_ENDED = () -> { };
+
     private final ExecutorService executor;
-    private Future<?> inFlight;
+    /** Calls the writer asked the task thread to make, and {@link #BATCH_ENDED} after each batch. */
+    private final BlockingQueue<Runnable> taskThreadCalls = new LinkedBlockingQueue<>();
+    private CompletableFuture<Void> inFlight;
     private int inFlightRecords;
     /** Written on the writer thread, read after {@link #await}. */
     private long busyNanos;
@@ -64,7 +73,7 @@ final class WriterThread implements AutoCloseable {
             throw new IllegalStateException("A batch is already being written");
         }
         inFlightRecords = records;
-        inFlight = executor.submit(() -> {
+        inFlight = CompletableFuture.runAsync(() -> {
             long start = System.nanoTime();
             try {
                 write.run();
@@ -72,12 +81,46 @@ final class WriterThread implements AutoCloseable {
                 busyNanos += System.nanoTime() - start;
                 batches++;
             }
-        });
+        }, executor);
+        // once the future is done, so a task thread woken by it sees it done
+        inFlight.whenComplete((ignored, failure) -> taskThreadCalls.add(BATCH_ENDED));
     }
 
     /**
-     * Waits for the batch in flight to end; null when none is. A failure is handed back, not thrown, so the caller
-     * decides when the task sees it; an {@link Error} is thrown as it is.
+     * On the writer thread: asks the task thread to make a call; the future ends with the call's result or its
+     * failure. The writer may wait for it: the task thread makes the calls whenever it waits for the writer (a full
+     * buffer, a rebalance, a stop) and at the start of each put and preCommit, which keep coming while a batch is in
+     * flight.
+     */
+    <T> CompletableFuture<T> onTaskThread(Supplier<T> call) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        taskThreadCalls.add(() -> {
+            try {
+                result.complete(call.get());
+            } catch (RuntimeException e) {
+                result.completeExceptionally(e);
+            }
+        });
+        return result;
+    }
+
+    /** On the task thread: makes the calls the writer asked for so far; returns how many. */
+    int runTaskThreadCalls() {
+        int calls = 0;
+        Runnable call;
+        while ((call = taskThreadCalls.poll()) != null) {
+            if (call != BATCH_ENDED) {
+                call.run();
+                calls++;
+            }
+        }
+        return calls;
+    }
+
+    /**
+     * Waits for the batch in flight to end, making the calls the writer asks for meanwhile; null when none is. A
+     * failure is handed back, not thrown, so the caller decides when the task sees it; an {@link Error} is thrown as
+     * it is.
      */
     Outcome await() {
         if (inFlight == null) {
@@ -85,6 +128,9 @@ final class WriterThread implements AutoCloseable {
         }
         int records = inFlightRecords;
         try {
+            while (!inFlight.isDone()) {
+                taskThreadCalls.take().run();
+            }
             inFlight.get();
             return new Outcome(records, null);
         } catch (ExecutionException e) {
@@ -108,7 +154,8 @@ final class WriterThread implements AutoCloseable {
     }
 
     /**
-     * Waits up to {@code timeoutMs} for the batch in flight to end, leaving its outcome to {@link #await}.
+     * Waits up to {@code timeoutMs} for the batch in flight to end, making the calls the writer asks for meanwhile,
+     * and leaves its outcome to {@link #await}.
      *
      * @return whether no batch is in flight any more (or none was)
      */
@@ -116,13 +163,16 @@ final class WriterThread implements AutoCloseable {
         if (inFlight == null) {
             return true;
         }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         try {
-            inFlight.get(timeoutMs, TimeUnit.MILLISECONDS);
+            while (!inFlight.isDone()) {
+                Runnable call = taskThreadCalls.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+                if (call == null) {
+                    return inFlight.isDone();
+                }
+                call.run();
+            }
             return true;
-        } catch (ExecutionException e) {
-            return true;
-        } catch (TimeoutException e) {
-            return false;
         } catch (InterruptedException e) {
             throw interrupted(e);
         }

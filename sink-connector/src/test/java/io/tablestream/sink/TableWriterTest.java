@@ -69,6 +69,26 @@ class TableWriterTest {
     }
 
     @Test
+    void aNullKeyIsNotTheTextNullNorTheEmptyText() {
+        Schema textKey = SchemaBuilder.struct().field("id", Schema.OPTIONAL_STRING_SCHEMA)
+                .field("note", Schema.OPTIONAL_STRING_SCHEMA).build();
+        List<SinkOp> ops = new java.util.ArrayList<>();
+        String[] ids = {"null", null, "", "null"};
+        for (int i = 0; i < ids.length; i++) {
+            SinkRecord r = TestRecords.record("items", 0, i, null, null, textKey,
+                    new Struct(textKey).put("id", ids[i]).put("note", "n" + i));
+            ops.add(new SinkOp(r, r, false));
+        }
+        WritePlan plan = WritePlan.create(TestRecords.config("insert.mode", "upsert", "pk.mode", "record_value",
+                "pk.fields", "id"), ITEMS, ops.get(0).row());
+        for (WriteMethod method : WriteMethod.values()) {
+            List<PreparedRow> rows = new TableWriter(false, method).prepare(plan, ops);
+            assertEquals(List.of(List.of(1L, 2L, 3L)), offsets(TableWriter.passes(plan, rows)),
+                    method + ": only the second \"null\" replaces the first");
+        }
+    }
+
+    @Test
     void aValueThatDoesNotFitNamesTheRecordAndColumn() {
         Schema uuid = SchemaBuilder.struct().field("id", Schema.INT32_SCHEMA).field("ref",
                 SchemaBuilder.string().name("io.tablestream.data.Uuid").build()).build();

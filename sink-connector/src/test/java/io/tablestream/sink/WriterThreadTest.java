@@ -4,7 +4,9 @@ import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.errors.RetriableException;
 import org.junit.jupiter.api.Test;
 
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -60,6 +62,60 @@ class WriterThreadTest {
             }, 1);
             assertThrows(AssertionError.class, writer::await);
             assertFalse(writer.busy());
+        }
+    }
+
+    /** The writer waits for calls only the task thread may make: every wait for the writer makes them. */
+    @Test
+    void callsTheWriterAsksForAreMadeOnTheTaskThreadWhileItWaits() {
+        String task = Thread.currentThread().getName();
+        try (WriterThread writer = new WriterThread("test-writer")) {
+            for (boolean cancelling : new boolean[] {false, true}) {
+                writer.submit(() -> {
+                    for (int i = 0; i < 3; i++) {
+                        String caller = join(writer.onTaskThread(() -> Thread.currentThread().getName()));
+                        if (!caller.equals(task)) {
+                            throw new IllegalStateException("called on " + caller);
+                        }
+                    }
+                }, 1);
+                if (cancelling) {
+                    while (!writer.awaitEnd(10)) {
+                        // as cancelInFlight: short waits until the batch ends
+                    }
+                }
+                assertNull(writer.await().failure());
+            }
+            RuntimeException refused = new IllegalStateException("refused");
+            writer.submit(() -> join(writer.onTaskThread(() -> {
+                throw refused;
+            })), 1);
+            assertSame(refused, writer.await().failure().getCause(), "a failure of the call reaches the writer");
+        }
+    }
+
+    @Test
+    void callsAskedWhileTheTaskThreadIsAwayAreMadeByTheNextRun() throws Exception {
+        try (WriterThread writer = new WriterThread("test-writer")) {
+            CompletableFuture<CompletableFuture<String>> asked = new CompletableFuture<>();
+            writer.submit(() -> asked.complete(writer.onTaskThread(() -> "made")), 1);
+            CompletableFuture<String> call = asked.get();
+            assertFalse(call.isDone(), "not made off the task thread");
+            assertEquals(1, writer.runTaskThreadCalls());
+            assertEquals("made", call.get());
+            assertNull(writer.await().failure());
+            assertEquals(0, writer.runTaskThreadCalls());
+        }
+    }
+
+    private static <T> T join(CompletableFuture<T> call) {
+        try {
+            return call.get();
+        } catch (ExecutionException e) {
+            throw (RuntimeException) e.getCause();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
         }
     }
 }

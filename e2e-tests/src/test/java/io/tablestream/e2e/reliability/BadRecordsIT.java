@@ -6,11 +6,16 @@ import io.tablestream.testkit.TablestreamStack;
 import io.tablestream.testkit.TopicReader;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaBuilder;
 import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.connect.json.JsonConverter;
 import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.AfterAll;
@@ -20,6 +25,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -169,6 +175,90 @@ class BadRecordsIT {
         assertEquals(List.of(), wrong, "each dead letter carries the original bytes and its reason");
     }
 
+    /**
+     * Many bad records, in small puts while the worker commits offsets (every second in the testkit): the dead-letter
+     * reports must not race with the worker's commit, which awaits the reports made so far on the task thread. The
+     * dead-letter topic ends with exactly the bad records, the table with exactly the good ones, the task running and
+     * the consumer's offsets committed past everything.
+     */
+    @Test
+    void manyBadRecordsAreDeadLetteredWhileTheWorkerCommitsOffsets() {
+        createTable("busy");
+        int total = 1500;
+        List<byte[]> values = new ArrayList<>();
+        List<Long> badIds = new ArrayList<>();
+        List<Long> goodIds = new ArrayList<>();
+        for (long id = 0; id < total; id++) {
+            if (id % 5 == 1) { // the database rejects it: found by splitting the chunk
+                values.add(json.fromConnectData("t", ROW, new Struct(ROW).put("id", id).put("name", "x".repeat(11))));
+                badIds.add(id);
+            } else if (id % 5 == 3) { // its value does not convert: found before the write
+                values.add(json.fromConnectData("t", WRONG_TYPE, new Struct(WRONG_TYPE).put("id", id).put("name", "w")
+                        .put("amount", "lots")));
+                badIds.add(id);
+            } else {
+                values.add(json.fromConnectData("t", ROW, new Struct(ROW).put("id", id).put("name", "n" + id)));
+                goodIds.add(id);
+            }
+        }
+        stack.kafka().createTopic("busy", 1);
+        stack.kafka().createTopic("busy-dlq", 1);
+        Fixtures.produceRaw(stack.kafka().bootstrapServers(), "busy", values);
+        connectors.add("busy-sink");
+        stack.rest().createOrUpdateConnector("busy-sink", ConnectorConfigs.sink(stack, url, "busy",
+                "insert.mode", "upsert", "pk.mode", "record_value", "pk.fields", "id", "batch.size", "40",
+                "consumer.override.max.poll.records", "20",
+                "errors.tolerance", "all", "errors.deadletterqueue.topic.name", "busy-dlq",
+                "errors.deadletterqueue.topic.replication.factor", "1"));
+
+        Duration slow = TIMEOUT.multipliedBy(3); // hundreds of chunks split down to one record
+        await("committed consumer offset", (long) total, () -> committedOffset("connect-busy-sink", "busy"), slow);
+        assertEquals(goodIds, Fixtures.rows(db, "SELECT id FROM busy ORDER BY id").stream()
+                .map(row -> Long.parseLong(row.get(0))).toList(), "the table holds exactly the good records");
+        assertEquals((long) badIds.size(), endOffset("busy-dlq"), "one dead letter per bad record");
+        List<Long> dead = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> letter : TopicReader.records(stack.kafka().bootstrapServers(),
+                "busy-dlq", badIds.size(), TIMEOUT)) {
+            dead.add(((Number) ((Struct) json.toConnectData("busy", letter.value()).value()).get("id")).longValue());
+        }
+        dead.sort(null);
+        assertEquals(badIds, dead, "the dead letters are exactly the bad records");
+        assertEquals("RUNNING", Fixtures.taskStateAndTrace(stack.rest(), "busy-sink").get(0),
+                String.valueOf(Fixtures.taskStateAndTrace(stack.rest(), "busy-sink")));
+    }
+
+    /**
+     * Upsert keeps each key's last operation of a transaction. A tombstone whose key field is null deletes nothing
+     * (no key is NULL); it must not count as the same key as an earlier record whose key is the text "null", or that
+     * record is dropped in silence.
+     */
+    @Test
+    void aNullKeyIsNotTheSameKeyAsTheTextNull() {
+        Schema key = SchemaBuilder.struct().name("NoteKey").field("id", Schema.OPTIONAL_STRING_SCHEMA).build();
+        Schema value = SchemaBuilder.struct().name("Note").field("id", Schema.OPTIONAL_STRING_SCHEMA)
+                .field("note", Schema.OPTIONAL_STRING_SCHEMA).build();
+        db.useHandle(h -> h.execute("CREATE TABLE null_keys (id text PRIMARY KEY, note text)"));
+        stack.kafka().createTopic("null_keys", 1);
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().bootstrapServers(),
+                ProducerConfig.LINGER_MS_CONFIG, "50"), new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (String id : new String[] {"null", null, "b"}) {
+                byte[] k = json.fromConnectData("null_keys", key, new Struct(key).put("id", id));
+                byte[] v = id == null ? null
+                        : json.fromConnectData("null_keys", value, new Struct(value).put("id", id).put("note", "n"));
+                producer.send(new ProducerRecord<>("null_keys", 0, k, v));
+            }
+            producer.flush();
+        }
+        connectors.add("null-keys-sink");
+        stack.rest().createOrUpdateConnector("null-keys-sink", ConnectorConfigs.sink(stack, url, "null_keys",
+                "insert.mode", "upsert", "pk.mode", "record_key", "pk.fields", "id", "delete.enabled", "true",
+                "write.method", "batch"));
+
+        await("committed consumer offset", 3L, () -> committedOffset("connect-null-keys-sink", "null_keys"), TIMEOUT);
+        assertEquals(List.of(List.of("b"), List.of("null")), Fixtures.rows(db, "SELECT id FROM null_keys ORDER BY id"));
+    }
+
     @Test
     void withTheDefaultToleranceTheTaskFailsNamingTheRecord() {
         List<Bad> bads = bads();
@@ -255,6 +345,17 @@ class BadRecordsIT {
         Struct row = (Struct) json.toConnectData("far.ms.far_future", records.get(0).value()).value();
         assertEquals(java.time.LocalDateTime.parse("+294250-06-01T00:00:00").toInstant(java.time.ZoneOffset.UTC),
                 ((java.util.Date) row.get("due")).toInstant());
+    }
+
+    /** The consumer group's committed offset of partition 0 of a topic; -1 when none. */
+    private long committedOffset(String group, String topic) {
+        try {
+            OffsetAndMetadata committed = stack.kafka().admin().listConsumerGroupOffsets(group)
+                    .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS).get(new TopicPartition(topic, 0));
+            return committed == null ? -1 : committed.offset();
+        } catch (InterruptedException | ExecutionException | TimeoutException e) {
+            throw new AssertionError("could not read the committed offsets of " + group, e);
+        }
     }
 
     /** The record count of partition 0 of a topic. */
