@@ -2,7 +2,7 @@ package io.tablestream.sink;
 
 /**
  * An operation with its column values converted once: {@code key} identifies its row within a flush (null without
- * a primary key), {@code values} are bound by a batch; for COPY, bytes {@code [copyStart, copyEnd)} of {@code copyText}
+ * a primary key, or when a key field is null: it names no row), {@code values} are bound by a batch; for COPY, bytes {@code [copyStart, copyEnd)} of {@code copyText}
  * are its line (one of the two is set).
  */
 record PreparedRow(SinkOp op, String key, Object[] values, CopyBuffer copyText, int copyStart, int copyEnd) {

@@ -29,8 +29,6 @@ final class TableWriter {
 
     private static final Logger log = LoggerFactory.getLogger(TableWriter.class);
     private static final char KEY_SEPARATOR = '\u0000'; // cannot occur in PostgreSQL text
-    /** Leads a key part that is a value, so a null part (the separator alone) reads unlike any text, even "null". */
-    private static final char VALUE_MARK = 'v';
 
     private final boolean autoCreate;
     private final WriteMethod method;
@@ -94,32 +92,23 @@ final class TableWriter {
             List<SinkColumn> columns = op.delete() ? plan.keys() : plan.bindOrder();
             Object[] values = new Object[columns.size()];
             StringBuilder key = plan.keys().isEmpty() ? null : new StringBuilder();
+            boolean keyHasNull = false;
             for (int i = 0; i < columns.size(); i++) {
                 SinkColumn column = columns.get(i);
                 try {
                     Object raw = column.source().apply(op.row());
                     values[i] = new JdbcArgument(column.type().toJdbc(raw), column.jdbcType());
                     if (key != null && column.primaryKey()) {
-                        appendKeyPart(key, column.type().toText(raw));
+                        keyHasNull |= raw == null;
+                        key.append(column.type().toText(raw)).append(KEY_SEPARATOR);
                     }
                 } catch (RuntimeException e) { // DataException, ClassCastException: the value does not fit
                     throw new BadRecordException(op, plan.table(), column.name(), e);
                 }
             }
-            rows.add(new PreparedRow(op, key == null ? null : key.toString(), values, null, 0, 0));
+            rows.add(new PreparedRow(op, key == null || keyHasNull ? null : key.toString(), values, null, 0, 0));
         }
         return rows;
-    }
-
-    /**
-     * Two operations whose keys read alike are taken for the same row (upsert keeps only the last), so distinct keys
-     * must read differently: each part ends with a char no text holds, and a null part is that char alone.
-     */
-    private static void appendKeyPart(StringBuilder key, String text) {
-        if (text != null) {
-            key.append(VALUE_MARK).append(text);
-        }
-        key.append(KEY_SEPARATOR);
     }
 
     /**
@@ -136,6 +125,7 @@ final class TableWriter {
             List<SinkColumn> columns = op.delete() ? plan.keys() : plan.columns();
             int start = copyBuffer.size();
             String key = null;
+            boolean keyHasNull = false;
             format.startRow(copyBuffer, columns.size());
             for (int i = 0; i < columns.size(); i++) {
                 SinkColumn column = columns.get(i);
@@ -143,17 +133,20 @@ final class TableWriter {
                     format.separateFields(copyBuffer);
                 }
                 int fieldStart = copyBuffer.size();
+                Object raw;
                 try {
-                    format.writeField(copyBuffer, column, column.source().apply(op.row()));
+                    raw = column.source().apply(op.row());
+                    format.writeField(copyBuffer, column, raw);
                 } catch (RuntimeException e) { // DataException, ClassCastException: the value does not fit
                     throw new BadRecordException(op, plan.table(), column.name(), e);
                 }
                 if (keyed && column.primaryKey()) {
+                    keyHasNull |= raw == null;
                     key = appendKey(key, fieldStart);
                 }
             }
             format.endRow(copyBuffer);
-            rows.add(new PreparedRow(op, key, null, copyBuffer, start, copyBuffer.size()));
+            rows.add(new PreparedRow(op, keyHasNull ? null : key, null, copyBuffer, start, copyBuffer.size()));
         }
         return rows;
     }
@@ -197,16 +190,21 @@ final class TableWriter {
         return insertedWithoutUnavailable;
     }
 
-    /** The chunk's rows in passes whose keys are distinct, so each pass's statements may run in any order. */
+    /**
+     * The chunk's rows in passes whose keys are distinct, so each pass's statements may run in any order. A key with a
+     * null part (a row's {@code null} key) names no row, as NULL equals nothing in SQL: such a row never replaces or
+     * is replaced by another, and the database judges it (a primary key refuses it: a bad record).
+     */
     static List<List<PreparedRow>> passes(WritePlan plan, List<PreparedRow> rows) {
         if (plan.keys().isEmpty()) {
             return List.of(rows);
         }
         if (plan.mode() != InsertMode.INSERT) {
-            Map<String, PreparedRow> last = new LinkedHashMap<>();
+            Map<Object, PreparedRow> last = new LinkedHashMap<>();
             for (PreparedRow row : rows) {
-                last.remove(row.key());
-                last.put(row.key(), row);
+                Object key = row.key() != null ? row.key() : new Object();
+                last.remove(key);
+                last.put(key, row);
             }
             return List.of(new ArrayList<>(last.values()));
         }
@@ -214,7 +212,7 @@ final class TableWriter {
         List<PreparedRow> current = new ArrayList<>();
         Set<String> keys = new HashSet<>();
         for (PreparedRow row : rows) {
-            if (!keys.add(row.key())) {
+            if (row.key() != null && !keys.add(row.key())) {
                 passes.add(current);
                 current = new ArrayList<>();
                 keys.clear();

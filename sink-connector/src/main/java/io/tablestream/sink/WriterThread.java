@@ -99,6 +99,9 @@ final class WriterThread implements AutoCloseable {
                 result.complete(call.get());
             } catch (RuntimeException e) {
                 result.completeExceptionally(e);
+            } catch (Error e) {
+                result.completeExceptionally(e); // else the writer would wait for it for ever
+                throw e;
             }
         });
         return result;

@@ -89,6 +89,27 @@ class TableWriterTest {
     }
 
     @Test
+    void aRowWhoseKeyIsNullNeverReplacesAnotherNorIsReplaced() {
+        Schema textKey = SchemaBuilder.struct().field("id", Schema.OPTIONAL_STRING_SCHEMA)
+                .field("note", Schema.OPTIONAL_STRING_SCHEMA).build();
+        List<SinkOp> ops = new java.util.ArrayList<>();
+        for (int i = 0; i < 3; i++) { // a null key, a delete of a null key, a null key again: NULL equals nothing
+            SinkRecord r = TestRecords.record("items", 0, i, null, null, textKey,
+                    new Struct(textKey).put("id", null).put("note", "n" + i));
+            ops.add(new SinkOp(r, r, i == 1));
+        }
+        for (String mode : List.of("upsert", "insert")) {
+            WritePlan plan = WritePlan.create(TestRecords.config("insert.mode", mode, "pk.mode", "record_value",
+                    "pk.fields", "id"), ITEMS, ops.get(0).row());
+            for (WriteMethod method : WriteMethod.values()) {
+                List<PreparedRow> rows = new TableWriter(false, method).prepare(plan, ops);
+                assertEquals(List.of(List.of(0L, 1L, 2L)), offsets(TableWriter.passes(plan, rows)),
+                        mode + ", " + method + ": every row reaches the database, which judges it");
+            }
+        }
+    }
+
+    @Test
     void aValueThatDoesNotFitNamesTheRecordAndColumn() {
         Schema uuid = SchemaBuilder.struct().field("id", Schema.INT32_SCHEMA).field("ref",
                 SchemaBuilder.string().name("io.tablestream.data.Uuid").build()).build();

@@ -108,6 +108,20 @@ class WriterThreadTest {
         }
     }
 
+    @Test
+    void anErrorInACallIsThrownOnTheTaskThreadAndEndsTheWritersWait() throws Exception {
+        try (WriterThread writer = new WriterThread("test-writer")) {
+            CompletableFuture<CompletableFuture<String>> asked = new CompletableFuture<>();
+            writer.submit(() -> asked.complete(writer.onTaskThread(() -> {
+                throw new AssertionError("out of memory, say");
+            })), 1);
+            CompletableFuture<String> call = asked.get();
+            assertThrows(AssertionError.class, writer::runTaskThreadCalls);
+            ExecutionException seen = assertThrows(ExecutionException.class, call::get);
+            assertTrue(seen.getCause() instanceof AssertionError, "the writer is not left waiting");
+        }
+    }
+
     private static <T> T join(CompletableFuture<T> call) {
         try {
             return call.get();
