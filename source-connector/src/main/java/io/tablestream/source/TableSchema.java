@@ -153,6 +153,17 @@ public record TableSchema(TableId table, List<ColumnReader> columns, List<String
         return columns;
     }
 
+    /**
+     * The column as a value of type {@code typeOid} (domains and arrays resolved), or empty when the type does not
+     * exist any more (dropped since a WAL record using it was written).
+     */
+    public static Optional<PgColumn> resolveIfTypeExists(Handle handle, String name, long typeOid, int typmod,
+                                                         boolean notNull) {
+        boolean exists = handle.createQuery("SELECT count(*) > 0 FROM pg_type WHERE oid = ?").bind(0, typeOid)
+                .mapTo(Boolean.class).one();
+        return exists ? Optional.of(resolve(handle, name, typeOid, typmod, notNull)) : Optional.empty();
+    }
+
     /** Follows domains to their base type and arrays to their element type. */
     static PgColumn resolve(Handle handle, String name, long typeOid, int typmod, boolean notNull) {
         record PgTypeRow(String name, String schema, String typtype, long baseType, int baseTypmod, boolean notNull,

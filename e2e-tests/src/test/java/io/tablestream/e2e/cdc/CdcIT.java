@@ -1,6 +1,7 @@
 package io.tablestream.e2e.cdc;
 
 import io.tablestream.e2e.cdc.ChangeLog.Change;
+import io.tablestream.testkit.Stack;
 import io.tablestream.testkit.TablestreamStack;
 import org.apache.kafka.connect.data.Struct;
 import org.jdbi.v3.core.Jdbi;
@@ -22,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** mode=cdc through the real worker: snapshot, then inserts, updates, deletes and a schema change from the WAL. */
 @ExtendWith({TablestreamStack.class, CdcFixture.Extension.class})
-record CdcIT(CdcFixture cdc) {
+record CdcIT(Stack stack, CdcFixture cdc) {
 
     @Test
     void snapshotAndConcurrentWritesMeetWithoutGapOrDuplicate() throws Exception {
@@ -122,6 +123,39 @@ record CdcIT(CdcFixture cdc) {
         Change withEmail = log.await(c -> c.size() == 6, TIMEOUT, "the insert after ADD COLUMN").get(5);
         assertEquals(List.of("Grace", "grace@example.com"),
                 List.of(withEmail.value().get("name"), withEmail.value().get("email")));
+    }
+
+    @Test
+    void changesWrittenBeforeAColumnTypeChangeKeepTheTypeTheyWereWrittenWith() {
+        Jdbi db = cdc.database("cdc_retype_it", """
+                CREATE TABLE readings (id int PRIMARY KEY, reading text, taken_at timestamp);
+                """);
+        cdc.deploy("cdc-retype", "cdc_retype_it", "readings", Map.of());
+        ChangeLog log = cdc.changeLog("cdc-retype.readings");
+        db.useHandle(h -> h.execute("INSERT INTO readings VALUES (1, 'one', '2024-05-01 10:00:00')"));
+        log.await(c -> c.size() == 1, TIMEOUT, "the first insert");
+
+        // A migration while the connector is down: the WAL still holds changes written under the old types, which
+        // the connector decodes only after the catalog has moved on.
+        cdc.stopAndAwaitSlotReleased("cdc-retype", db);
+        db.useHandle(h -> h.execute("""
+                INSERT INTO readings VALUES (2, 'seven', '2024-05-02 10:00:00');
+                ALTER TABLE readings ALTER COLUMN reading TYPE int USING length(reading),
+                                     ALTER COLUMN taken_at TYPE timestamptz USING taken_at AT TIME ZONE 'UTC';
+                INSERT INTO readings VALUES (3, 42, '2024-05-03 10:00:00+00');
+                """));
+        stack.rest().resumeConnector("cdc-retype");
+
+        List<Change> changes = log.await(c -> c.size() == 3, TIMEOUT, "the inserts before and after the change");
+        Change before = changes.get(1);
+        assertEquals(List.of(2, "seven"), List.of(before.keyField("id"), before.value().get("reading")),
+                "the value PostgreSQL held when the row was written");
+        assertEquals(java.time.Instant.parse("2024-05-02T10:00:00Z").getEpochSecond() * 1_000_000L,
+                before.value().get("taken_at"));
+        assertEquals(changes.get(0).value().schema(), before.value().schema(), "the old columns' schema");
+        Change after = changes.get(2);
+        assertEquals(List.of(3, 42), List.of(after.keyField("id"), after.value().get("reading")));
+        assertEquals("io.tablestream.time.TimestamptzMicros", after.value().schema().field("taken_at").schema().name());
     }
 
     private static List<Change> only(List<Change> changes, String topic) {
