@@ -158,6 +158,32 @@ record CdcIT(Stack stack, CdcFixture cdc) {
         assertEquals("io.tablestream.time.TimestamptzMicros", after.value().schema().field("taken_at").schema().name());
     }
 
+    @Test
+    void aNullWrittenBeforeSetNotNullStreamsAsNull() {
+        Jdbi db = cdc.database("cdc_notnull_it", """
+                CREATE TABLE sensors (id int PRIMARY KEY, zone int);
+                """);
+        cdc.deploy("cdc-notnull", "cdc_notnull_it", "sensors", Map.of());
+        ChangeLog log = cdc.changeLog("cdc-notnull.sensors");
+        db.useHandle(h -> h.execute("INSERT INTO sensors VALUES (1, 7)"));
+        log.await(c -> c.size() == 1, TIMEOUT, "the first insert");
+
+        // The usual migration to a required column (backfill, then SET NOT NULL) while the connector is down: the
+        // WAL holds a null the catalog now forbids.
+        cdc.stopAndAwaitSlotReleased("cdc-notnull", db);
+        db.useHandle(h -> h.execute("""
+                INSERT INTO sensors VALUES (2, NULL);
+                UPDATE sensors SET zone = 0 WHERE zone IS NULL;
+                ALTER TABLE sensors ALTER COLUMN zone SET NOT NULL;
+                INSERT INTO sensors VALUES (3, 9);
+                """));
+        stack.rest().resumeConnector("cdc-notnull");
+
+        List<Change> changes = log.await(c -> c.size() == 4, TIMEOUT, "the insert, the backfill and the insert after");
+        assertEquals(List.of("c 2 null", "u 2 0", "c 3 9"), changes.subList(1, 4).stream()
+                .map(c -> c.op() + " " + c.keyField("id") + " " + c.value().get("zone")).toList());
+    }
+
     private static List<Change> only(List<Change> changes, String topic) {
         return changes.stream().filter(c -> c.topic().equals(topic)).toList();
     }

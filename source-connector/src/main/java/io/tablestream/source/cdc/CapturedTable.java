@@ -26,8 +26,10 @@ import java.util.stream.Collectors;
  *
  * @param readers                one per relation column, null where tablestream does not map the column's type
  * @param unavailablePlaceholder   what an unavailable text or bytes field holds, null: nothing
+ * @param types                  the type mapping the readers come from
  */
-record CapturedTable(TableSchema schema, String topic, List<ColumnReader> readers, String unavailablePlaceholder) {
+record CapturedTable(TableSchema schema, String topic, List<ColumnReader> readers, String unavailablePlaceholder,
+                     PgTypeCatalog types) {
 
     private static final Logger log = LoggerFactory.getLogger(CapturedTable.class);
 
@@ -54,7 +56,7 @@ record CapturedTable(TableSchema schema, String topic, List<ColumnReader> reader
                 UnavailableValues.profile(handle, table).toastable(), types);
         List<ColumnReader> relaxed = readers.stream().map(r -> r == null ? null
                 : schema.column(r.column().name())).toList();
-        return new CapturedTable(schema, topic, relaxed, unavailablePlaceholder);
+        return new CapturedTable(schema, topic, relaxed, unavailablePlaceholder, types);
     }
 
     /**
@@ -78,6 +80,43 @@ record CapturedTable(TableSchema schema, String topic, List<ColumnReader> reader
             return inCatalog;
         }
         return types.readerFor(written.get()).orElse(null);
+    }
+
+    /**
+     * This table, or (with a warning) one whose value schema makes optional the non-key fields a tuple holds null
+     * in while they are required. NOT NULL is not in the WAL: the schema takes it from the catalog when a relation
+     * is streamed, so a change written before an {@code ALTER COLUMN ... SET NOT NULL} and streamed after it can
+     * hold null there, and failing on it would stop the stream at that change for good.
+     */
+    CapturedTable admitting(TupleData... tuples) {
+        List<String> nulls = null; // allocated only in the rare case, as this runs for every change
+        for (TupleData tuple : tuples) {
+            for (int i = 0; i < readers.size(); i++) {
+                ColumnReader reader = readers.get(i);
+                if (reader != null && !reader.schema().isOptional() && tuple.values().get(i) == null
+                        && !schema.keyColumns().contains(reader.column().name())) {
+                    nulls = nulls == null ? new ArrayList<>() : nulls;
+                    nulls.add(reader.column().name());
+                }
+            }
+        }
+        if (nulls == null) {
+            return this;
+        }
+        List<String> optionalColumns = nulls;
+        log.warn("Table {} columns {} are NOT NULL in the catalog but null in a change written before that"
+                + " constraint; their fields are optional from now on", table(), nulls);
+        List<ColumnReader> relaxed = readers.stream()
+                .map(r -> r == null || !optionalColumns.contains(r.column().name()) ? r
+                        : types.readerFor(optional(r.column())).orElseThrow()).toList();
+        TableSchema optional = TableSchema.of(table(), relaxed.stream().filter(r -> r != null).toList(),
+                schema.keyColumns());
+        return new CapturedTable(optional, topic, relaxed.stream().map(r -> r == null ? null
+                : optional.column(r.column().name())).toList(), unavailablePlaceholder, types);
+    }
+
+    private static PgColumn optional(PgColumn c) {
+        return new PgColumn(c.name(), c.typeName(), c.typmod(), false, c.kind(), c.typeSchema(), c.element());
     }
 
     TableId table() {
