@@ -184,6 +184,51 @@ record CdcIT(Stack stack, CdcFixture cdc) {
                 .map(c -> c.op() + " " + c.keyField("id") + " " + c.value().get("zone")).toList());
     }
 
+    @Test
+    void snapshotAndStreamCarryTheColumnsThePublicationSends() {
+        Jdbi db = cdc.database("cdc_columns_it", """
+                CREATE TABLE lines (id int PRIMARY KEY, price numeric(10,2) NOT NULL, qty int NOT NULL,
+                                    total numeric(12,2) GENERATED ALWAYS AS (price * qty) STORED);
+                CREATE TABLE accounts (id int PRIMARY KEY, owner text NOT NULL, secret text);
+                INSERT INTO lines (id, price, qty) VALUES (1, 2.50, 4);
+                INSERT INTO accounts VALUES (1, 'Ada', 'not published');
+                CREATE PUBLICATION cdc_columns FOR TABLE lines, accounts (id, owner);
+                CREATE PUBLICATION cdc_gencols FOR TABLE lines WITH (publish_generated_columns = stored);
+                """);
+        cdc.deploy("cdc-columns", "cdc_columns_it", "lines,accounts", Map.of("publication.name", "cdc_columns",
+                "publication.autocreate.mode", "disabled"));
+        cdc.deploy("cdc-gencols", "cdc_columns_it", "lines", Map.of("publication.name", "cdc_gencols",
+                "publication.autocreate.mode", "disabled"));
+        ChangeLog log = cdc.changeLog("cdc-columns.lines", "cdc-columns.accounts");
+        log.await(c -> c.size() == 2, TIMEOUT, "the snapshot rows");
+        ChangeLog withGenerated = cdc.changeLog("cdc-gencols.lines");
+        withGenerated.await(c -> c.size() == 1, TIMEOUT, "the snapshot row");
+        db.useHandle(h -> h.execute("""
+                UPDATE lines SET qty = 5 WHERE id = 1;
+                INSERT INTO accounts VALUES (2, 'Grace', 'not published either');
+                """));
+        List<Change> all = log.await(c -> c.size() == 4, TIMEOUT, "the update and the insert");
+
+        // A consumer mirroring the rows must never keep a snapshot value the stream does not update (a generated
+        // total), nor see in the snapshot a column the publication leaves out on purpose.
+        Map<String, List<String>> ops = Map.of("cdc-columns.lines", List.of("r", "u"),
+                "cdc-columns.accounts", List.of("r", "c"));
+        for (String topic : ops.keySet()) {
+            List<Change> changes = only(all, topic);
+            assertEquals(ops.get(topic), changes.stream().map(Change::op).toList());
+            assertEquals(changes.get(1).value().schema(), changes.get(0).value().schema(),
+                    topic + ": snapshot and stream records have the same columns");
+        }
+        assertNull(only(all, "cdc-columns.accounts").get(0).value().schema().field("secret"),
+                "a column outside the publication's column list");
+
+        // PostgreSQL 18 publishes stored generated columns on request: then snapshot and stream both carry them.
+        List<Change> generated = withGenerated.await(c -> c.size() == 2, TIMEOUT, "the update");
+        assertEquals(List.of(new BigDecimal("10.00"), new BigDecimal("12.50")),
+                generated.stream().map(c -> c.value().get("total")).toList());
+        assertEquals(generated.get(0).value().schema(), generated.get(1).value().schema());
+    }
+
     private static List<Change> only(List<Change> changes, String topic) {
         return changes.stream().filter(c -> c.topic().equals(topic)).toList();
     }

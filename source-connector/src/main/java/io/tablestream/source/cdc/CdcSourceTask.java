@@ -357,7 +357,7 @@ public class CdcSourceTask extends SourceTask {
                 log.info("Created slot {} at {}; reading the snapshot of {}", cdc.slotName(),
                         created.consistentPoint().asString(), settings.tables());
                 exportedSnapshot = new SnapshotSource(settings.jdbi(), created, settings.tables(), settings.topics(),
-                        settings.partition(), settings.format(), settings.types());
+                        settings.partition(), settings.format(), settings.types(), settings.cdc().publicationName());
                 return;
             } finally {
                 created.connection().close(); // the snapshot is imported: its exporter may go

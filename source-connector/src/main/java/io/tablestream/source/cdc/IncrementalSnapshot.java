@@ -98,7 +98,8 @@ final class IncrementalSnapshot {
         this.kafkaTransactionRecords = kafkaTransactionRecords;
         List<ChunkReader> perThread = new ArrayList<>();
         for (int i = 0; i < settings.cdc().snapshotMaxThreads(); i++) {
-            perThread.add(new ChunkReader(settings.jdbi(), settings.types(), chunkSize));
+            perThread.add(new ChunkReader(settings.jdbi(), settings.types(), settings.cdc().publicationName(),
+                    chunkSize));
         }
         this.readers = List.copyOf(perThread);
         this.stored = new java.util.HashMap<>(stored);
