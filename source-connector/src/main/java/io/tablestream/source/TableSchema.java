@@ -58,6 +58,8 @@ public record TableSchema(TableId table, List<ColumnReader> columns, List<String
             return column.read(rs, index);
         } catch (ArithmeticException e) {
             throw doesNotFit(column, e);
+        } catch (DataException e) {
+            throw inTable(e);
         }
     }
 
@@ -72,8 +74,13 @@ public record TableSchema(TableId table, List<ColumnReader> columns, List<String
             if (e.getCause() instanceof ArithmeticException overflow) {
                 throw doesNotFit(column, overflow);
             }
-            throw e;
+            throw inTable(e);
         }
+    }
+
+    /** The error of a value that cannot be read, naming the table (the column's reader names the column). */
+    private DataException inTable(DataException e) {
+        return new DataException("Table " + table + ": " + e.getMessage(), e);
     }
 
     private DataException doesNotFit(ColumnReader column, ArithmeticException e) {

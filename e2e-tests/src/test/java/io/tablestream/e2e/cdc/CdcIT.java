@@ -185,6 +185,19 @@ record CdcIT(Stack stack, CdcFixture cdc) {
     }
 
     @Test
+    void aMultiDimensionalArrayFailsTheTaskNamingTableColumnAndFix() {
+        // Any array column can hold a matrix (PostgreSQL does not enforce declared dimensions); its Connect schema
+        // is a list of elements, so the rows must not arrive as text like "{a,b}".
+        cdc.database("cdc_matrix_it", """
+                CREATE TABLE grid (id int PRIMARY KEY, cells text[]);
+                INSERT INTO grid VALUES (1, '{x,y}'), (2, '{{a,b},{c,d}}');
+                """);
+        String trace = cdc.deployAndAwaitTaskFailure("cdc-matrix", "cdc_matrix_it", "grid", Map.of());
+        assertTrue(trace.contains("public.grid") && trace.contains("Column cells")
+                && trace.contains("one dimension") && trace.contains("jsonb"), trace);
+    }
+
+    @Test
     void snapshotAndStreamCarryTheColumnsThePublicationSends() {
         Jdbi db = cdc.database("cdc_columns_it", """
                 CREATE TABLE lines (id int PRIMARY KEY, price numeric(10,2) NOT NULL, qty int NOT NULL,

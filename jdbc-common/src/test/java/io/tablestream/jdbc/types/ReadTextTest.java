@@ -134,6 +134,17 @@ class ReadTextTest {
     }
 
     @Test
+    void aMultiDimensionalArrayIsRefusedWithTheFix() {
+        PgColumn texts = PgColumn.ofArray("c", "_text", false, new PgColumn("e", "text", -1, false));
+        ColumnReader reader = PgTypeCatalog.reader(texts).orElseThrow();
+        for (String literal : List.of("{{a,b},{c,d}}", "[0:1][1:2]={{a,b},{c,d}}", "{ {1}}")) {
+            DataException e = assertThrows(DataException.class, () -> reader.readText(literal));
+            assertTrue(e.getMessage().contains("Column c") && e.getMessage().contains("jsonb"), e.getMessage());
+        }
+        assertEquals(Arrays.asList("{a,b}", "x"), reader.readText("{\"{a,b}\",x}"));
+    }
+
+    @Test
     void badTextNamesTheColumnButNotTheValue() {
         DataException e = assertThrows(DataException.class, () -> micros("bool", -1, "secret"));
         assertTrue(e.getMessage().startsWith("Column c of type bool"));
