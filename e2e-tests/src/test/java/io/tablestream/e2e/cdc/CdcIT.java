@@ -198,6 +198,23 @@ record CdcIT(Stack stack, CdcFixture cdc) {
     }
 
     @Test
+    void intervalsKeepEveryPartWhateverTheDatabasesIntervalStyle() {
+        Jdbi db = cdc.database("cdc_interval_it", """
+                CREATE TABLE leases (id int PRIMARY KEY, term interval);
+                INSERT INTO leases VALUES (1, '1 year 2 mons 3 days 04:05:06');
+                """);
+        // A database (or role) may print intervals in another style; each new session takes it.
+        db.useHandle(h -> h.execute("ALTER DATABASE cdc_interval_it SET IntervalStyle = 'sql_standard'"));
+        cdc.deploy("cdc-interval", "cdc_interval_it", "leases", Map.of());
+        ChangeLog log = cdc.changeLog("cdc-interval.leases");
+        log.await(c -> c.size() == 1, TIMEOUT, "the snapshot row");
+        db.useHandle(h -> h.execute("INSERT INTO leases VALUES (2, '-1 years -2 mons +3 days -04:05:06.5')"));
+        List<Change> changes = log.await(c -> c.size() == 2, TIMEOUT, "the insert");
+        assertEquals(List.of("P1Y2M3DT4H5M6S", "P-1Y-2M3DT-4H-5M-6.5S"),
+                changes.stream().map(c -> c.value().get("term")).toList());
+    }
+
+    @Test
     void snapshotAndStreamCarryTheColumnsThePublicationSends() {
         Jdbi db = cdc.database("cdc_columns_it", """
                 CREATE TABLE lines (id int PRIMARY KEY, price numeric(10,2) NOT NULL, qty int NOT NULL,

@@ -31,7 +31,7 @@ final class Replication {
     private Replication() {
     }
 
-    /** A walsender connection: only replication commands, simple query protocol. */
+    /** A walsender connection: replication commands (and SET), simple query protocol. */
     static Connection open(AbstractConfig config) throws SQLException {
         Properties props = new Properties();
         String user = config.getString(ConnectionConfig.CONNECTION_USER_CONFIG);
@@ -45,7 +45,9 @@ final class Replication {
         PGProperty.ASSUME_MIN_SERVER_VERSION.set(props, "10");
         PGProperty.REPLICATION.set(props, "database");
         PGProperty.PREFER_QUERY_MODE.set(props, "simple");
-        return new org.postgresql.Driver().connect(config.getString(ConnectionConfig.CONNECTION_URL_CONFIG), props);
+        // pgoutput prints values with the walsender session's settings.
+        return ConnectionConfig.withSessionSettings(new org.postgresql.Driver().connect(
+                config.getString(ConnectionConfig.CONNECTION_URL_CONFIG), props));
     }
 
     /** What the server says of a slot; {@code invalidation} is null while the slot can still stream. */
