@@ -131,6 +131,11 @@ final class IncrementalSnapshot {
 
         static final Pending NONE = new Pending(List.of(), false, List.of());
 
+        /** This work, with {@code tables} no longer listed as read (they are to be read again as new). */
+        Pending unread(java.util.Set<TableId> tables) {
+            return new Pending(work, paused, readWithoutRecord.stream().filter(t -> !tables.contains(t)).toList());
+        }
+
         /** The pending work as {@link #pendingText} wrote it (null: none). */
         static Pending parse(String text) {
             if (text == null) {

@@ -191,15 +191,19 @@ final class Replication {
         }
     }
 
-    /** Creates or updates the publication as publication.autocreate.mode says (on a standby: only checks it). */
-    static void ensurePublication(Handle handle, CdcConfig cdc, List<TableId> tables, boolean standby) {
+    /**
+     * Creates or updates the publication as publication.autocreate.mode says (on a standby: only checks it).
+     *
+     * @return the tables it added to the publication: their changes were not streamed until now
+     */
+    static List<TableId> ensurePublication(Handle handle, CdcConfig cdc, List<TableId> tables, boolean standby) {
         String name = cdc.publicationName();
         boolean exists = handle.createQuery("SELECT count(*) FROM pg_publication WHERE pubname = ?").bind(0, name)
                 .mapTo(Integer.class).one() > 0;
         String quoted = Identifiers.quote(name);
         if (standby && cdc.publicationAutocreateMode() != PublicationAutocreateMode.DISABLED) {
             requirePublishedOnStandby(handle, cdc, tables, exists);
-            return;
+            return List.of();
         }
         switch (cdc.publicationAutocreateMode()) {
             case FILTERED -> {
@@ -219,6 +223,7 @@ final class Replication {
                     log.info("Adding {} to publication {}", missing, name);
                     handle.execute("ALTER PUBLICATION " + quoted + " ADD TABLE " + list);
                 }
+                return missing;
             }
             case ALL_TABLES -> {
                 if (!exists) {
@@ -233,5 +238,6 @@ final class Replication {
                 }
             }
         }
+        return List.of();
     }
 }
