@@ -14,6 +14,7 @@ import java.util.stream.Collectors;
 
 import static io.tablestream.e2e.cdc.CdcFixture.TIMEOUT;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Which tables a mode=cdc connector captures and how several connectors share a database's publications. */
 @ExtendWith({TablestreamStack.class, CdcFixture.Extension.class})
@@ -50,6 +51,12 @@ record CdcPublicationIT(Stack stack, CdcFixture cdc) {
                         .map((rs, ctx) -> Map.entry(rs.getString(1), rs.getString(2))).list()).stream()
                         .collect(Collectors.groupingBy(Map.Entry::getKey,
                                 Collectors.mapping(Map.Entry::getValue, Collectors.toSet()))));
+
+        // A publication managed by hand that lacks a captured table: its snapshot would arrive, its changes never.
+        String trace = cdc.deployAndAwaitTaskFailure("cdc-pub-e", "cdc_publications_it", "a,c",
+                Map.of("publication.name", "shared", "publication.autocreate.mode", "disabled"));
+        assertTrue(trace.contains("Publication shared does not publish [public.a]")
+                && trace.contains("ALTER PUBLICATION \"shared\" ADD TABLE \"public\".\"a\""), trace);
     }
 
     @Test

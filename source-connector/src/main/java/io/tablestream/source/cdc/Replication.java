@@ -3,6 +3,7 @@ package io.tablestream.source.cdc;
 import io.tablestream.jdbc.ConnectionConfig;
 import io.tablestream.jdbc.Identifiers;
 import io.tablestream.jdbc.TableId;
+import io.tablestream.source.PostgresSourceConfig;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.types.Password;
 import org.apache.kafka.connect.errors.ConnectException;
@@ -235,6 +236,17 @@ final class Replication {
                     throw new ConnectException(CdcConfig.PUBLICATION_NAME_CONFIG + "=" + name + ": no such publication"
                             + " and " + CdcConfig.PUBLICATION_AUTOCREATE_MODE_CONFIG + "=disabled; create it with"
                             + " CREATE PUBLICATION " + quoted + " FOR TABLE ... or set the mode to filtered");
+                }
+                // Else the table's snapshot would be read and its changes never streamed, without a word.
+                List<TableId> missing = missingFromPublication(handle, name, tables);
+                if (!missing.isEmpty()) {
+                    throw new ConnectException("Publication " + name + " does not publish " + missing + ", which the"
+                            + " connector captures (" + PostgresSourceConfig.TABLE_INCLUDE_LIST_CONFIG + ", or "
+                            + CdcConfig.SIGNAL_DATA_COLLECTION_CONFIG + "), and "
+                            + CdcConfig.PUBLICATION_AUTOCREATE_MODE_CONFIG + "=disabled: their changes would never be"
+                            + " streamed. Run ALTER PUBLICATION " + quoted + " ADD TABLE " + missing.stream()
+                            .map(TableId::quoted).collect(Collectors.joining(", ")) + ", or set "
+                            + CdcConfig.PUBLICATION_AUTOCREATE_MODE_CONFIG + "=filtered");
                 }
             }
         }
