@@ -185,7 +185,7 @@ record CdcIT(Stack stack, CdcFixture cdc) {
     }
 
     @Test
-    void aMultiDimensionalArrayFailsTheTaskNamingTableColumnAndFix() {
+    void valuesNoConnectTypeHoldsFailTheTaskNamingTableColumnAndFix() {
         // Any array column can hold a matrix (PostgreSQL does not enforce declared dimensions); its Connect schema
         // is a list of elements, so the rows must not arrive as text like "{a,b}".
         cdc.database("cdc_matrix_it", """
@@ -195,6 +195,15 @@ record CdcIT(Stack stack, CdcFixture cdc) {
         String trace = cdc.deployAndAwaitTaskFailure("cdc-matrix", "cdc_matrix_it", "grid", Map.of());
         assertTrue(trace.contains("public.grid") && trace.contains("Column cells")
                 && trace.contains("one dimension") && trace.contains("jsonb"), trace);
+
+        // Likewise NaN, which PostgreSQL allows in numeric(p,s): no Decimal holds it.
+        cdc.database("cdc_nan_it", """
+                CREATE TABLE prices (id int PRIMARY KEY, amount numeric(10,2));
+                INSERT INTO prices VALUES (1, 1.50), (2, 'NaN');
+                """);
+        trace = cdc.deployAndAwaitTaskFailure("cdc-nan", "cdc_nan_it", "prices", Map.of());
+        assertTrue(trace.contains("Table public.prices: Column amount (numeric(10,2)) holds NaN")
+                && trace.contains("unconstrained numeric"), trace);
     }
 
     @Test

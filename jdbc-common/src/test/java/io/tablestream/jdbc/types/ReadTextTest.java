@@ -134,6 +134,18 @@ class ReadTextTest {
     }
 
     @Test
+    void nanInAConstrainedNumericIsRefusedWithTheFixUnlessADoubleHoldsIt() {
+        PgColumn amount = new PgColumn("amount", "numeric", (10 << 16) + 2 + 4, false);
+        DataException e = assertThrows(DataException.class,
+                () -> PgTypeCatalog.reader(amount).orElseThrow().readText("NaN"));
+        assertTrue(e.getMessage().contains("Column amount (numeric(10,2)) holds NaN")
+                && e.getMessage().contains("unconstrained numeric"), e.getMessage());
+        PgTypeCatalog bestFit = PgTypeCatalog.of(new PgTypeOptions(TimePrecisionMode.MICROSECONDS,
+                NumericMapping.BEST_FIT, java.time.ZoneOffset.UTC));
+        assertEquals(Double.NaN, bestFit.readerFor(amount).orElseThrow().readText("NaN"));
+    }
+
+    @Test
     void aMultiDimensionalArrayIsRefusedWithTheFix() {
         PgColumn texts = PgColumn.ofArray("c", "_text", false, new PgColumn("e", "text", -1, false));
         ColumnReader reader = PgTypeCatalog.reader(texts).orElseThrow();
