@@ -56,6 +56,25 @@ public final class ConnectionConfig {
                         CONNECTION_BACKOFF_MS_DOC, GROUP, ++order, Width.SHORT, "Connection backoff (ms)");
     }
 
+    /**
+     * Session settings every connection runs first. The output of {@code interval} follows the session's
+     * IntervalStyle, which a database or role may set: the driver (and tablestream's reading of pgoutput's text)
+     * reads only the default {@code postgres} style, and reads {@code sql_standard}'s {@code +1-2 +3 +4:05:06}
+     * silently as 4 hours 5 minutes 6 seconds.
+     */
+    public static final String SESSION_SETTINGS = "SET IntervalStyle = postgres";
+
+    /** Runs {@link #SESSION_SETTINGS} on a new connection; closes it if that fails. */
+    public static java.sql.Connection withSessionSettings(java.sql.Connection connection) throws java.sql.SQLException {
+        try (java.sql.Statement statement = connection.createStatement()) {
+            statement.execute(SESSION_SETTINGS);
+        } catch (java.sql.SQLException | RuntimeException e) {
+            connection.close();
+            throw e;
+        }
+        return connection;
+    }
+
     /** One {@link Jdbi} per task: it opens a connection per handle through the PostgreSQL driver. */
     public static Jdbi jdbi(AbstractConfig config) {
         Properties props = new Properties();
@@ -75,7 +94,7 @@ public final class ConnectionConfig {
             if (c == null) {
                 throw new java.sql.SQLException("connection.url '" + url + "' is not a PostgreSQL JDBC URL");
             }
-            return c;
+            return withSessionSettings(c);
         });
         // Our SQL is complete as built and uses only '?' placeholders; quoted names may contain '<', ':' or '?',
         // which jdbi's template engine and colon parser would otherwise rewrite.

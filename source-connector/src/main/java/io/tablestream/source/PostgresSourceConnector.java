@@ -64,11 +64,14 @@ public class PostgresSourceConnector extends SourceConnector {
     @Override
     public List<Map<String, String>> taskConfigs(int maxTasks) {
         if (config.mode() == Mode.CDC) {
-            // One slot, one ordered stream, one task. It reads its tables itself; listing them here restarts it
-            // when the selection changes, so it adds a new table to the publication.
+            // One slot, one ordered stream, one task. It reads its tables itself; listing them (and their oids:
+            // a table dropped and created again under the same name leaves the publication) here restarts it when
+            // the selection changes, so it adds a new table to the publication.
             Map<String, String> task = new HashMap<>(props);
             task.put(PostgresSourceConfig.TASK_TABLES_CONFIG,
                     monitor.tables().keySet().stream().map(TableId::quoted).collect(Collectors.joining(",")));
+            task.put(PostgresSourceConfig.TASK_TABLE_OIDS_CONFIG,
+                    monitor.tables().values().stream().map(String::valueOf).collect(Collectors.joining(",")));
             return List.of(task);
         }
         if (config.mode() == Mode.QUERY || config.pollsQuery()) {

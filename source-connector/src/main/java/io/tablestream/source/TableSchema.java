@@ -58,6 +58,8 @@ public record TableSchema(TableId table, List<ColumnReader> columns, List<String
             return column.read(rs, index);
         } catch (ArithmeticException e) {
             throw doesNotFit(column, e);
+        } catch (DataException e) {
+            throw inTable(e);
         }
     }
 
@@ -72,8 +74,13 @@ public record TableSchema(TableId table, List<ColumnReader> columns, List<String
             if (e.getCause() instanceof ArithmeticException overflow) {
                 throw doesNotFit(column, overflow);
             }
-            throw e;
+            throw inTable(e);
         }
+    }
+
+    /** The error of a value that cannot be read, naming the table (the column's reader names the column). */
+    private DataException inTable(DataException e) {
+        return new DataException("Table " + table + ": " + e.getMessage(), e);
     }
 
     private DataException doesNotFit(ColumnReader column, ArithmeticException e) {
@@ -151,6 +158,17 @@ public record TableSchema(TableId table, List<ColumnReader> columns, List<String
             columns.add(resolve(handle, a.name(), a.typeOid(), a.typmod(), a.notNull()));
         }
         return columns;
+    }
+
+    /**
+     * The column as a value of type {@code typeOid} (domains and arrays resolved), or empty when the type does not
+     * exist any more (dropped since a WAL record using it was written).
+     */
+    public static Optional<PgColumn> resolveIfTypeExists(Handle handle, String name, long typeOid, int typmod,
+                                                         boolean notNull) {
+        boolean exists = handle.createQuery("SELECT count(*) > 0 FROM pg_type WHERE oid = ?").bind(0, typeOid)
+                .mapTo(Boolean.class).one();
+        return exists ? Optional.of(resolve(handle, name, typeOid, typmod, notNull)) : Optional.empty();
     }
 
     /** Follows domains to their base type and arrays to their element type. */

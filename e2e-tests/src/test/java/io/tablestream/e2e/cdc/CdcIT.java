@@ -1,6 +1,7 @@
 package io.tablestream.e2e.cdc;
 
 import io.tablestream.e2e.cdc.ChangeLog.Change;
+import io.tablestream.testkit.Stack;
 import io.tablestream.testkit.TablestreamStack;
 import org.apache.kafka.connect.data.Struct;
 import org.jdbi.v3.core.Jdbi;
@@ -22,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** mode=cdc through the real worker: snapshot, then inserts, updates, deletes and a schema change from the WAL. */
 @ExtendWith({TablestreamStack.class, CdcFixture.Extension.class})
-record CdcIT(CdcFixture cdc) {
+record CdcIT(Stack stack, CdcFixture cdc) {
 
     @Test
     void snapshotAndConcurrentWritesMeetWithoutGapOrDuplicate() throws Exception {
@@ -122,6 +123,149 @@ record CdcIT(CdcFixture cdc) {
         Change withEmail = log.await(c -> c.size() == 6, TIMEOUT, "the insert after ADD COLUMN").get(5);
         assertEquals(List.of("Grace", "grace@example.com"),
                 List.of(withEmail.value().get("name"), withEmail.value().get("email")));
+    }
+
+    @Test
+    void changesWrittenBeforeAColumnTypeChangeKeepTheTypeTheyWereWrittenWith() {
+        Jdbi db = cdc.database("cdc_retype_it", """
+                CREATE TABLE readings (id int PRIMARY KEY, reading text, taken_at timestamp);
+                """);
+        cdc.deploy("cdc-retype", "cdc_retype_it", "readings", Map.of());
+        ChangeLog log = cdc.changeLog("cdc-retype.readings");
+        db.useHandle(h -> h.execute("INSERT INTO readings VALUES (1, 'one', '2024-05-01 10:00:00')"));
+        log.await(c -> c.size() == 1, TIMEOUT, "the first insert");
+
+        // A migration while the connector is down: the WAL still holds changes written under the old types, which
+        // the connector decodes only after the catalog has moved on.
+        cdc.stopAndAwaitSlotReleased("cdc-retype", db);
+        db.useHandle(h -> h.execute("""
+                INSERT INTO readings VALUES (2, 'seven', '2024-05-02 10:00:00');
+                ALTER TABLE readings ALTER COLUMN reading TYPE int USING length(reading),
+                                     ALTER COLUMN taken_at TYPE timestamptz USING taken_at AT TIME ZONE 'UTC';
+                INSERT INTO readings VALUES (3, 42, '2024-05-03 10:00:00+00');
+                """));
+        stack.rest().resumeConnector("cdc-retype");
+
+        List<Change> changes = log.await(c -> c.size() == 3, TIMEOUT, "the inserts before and after the change");
+        Change before = changes.get(1);
+        assertEquals(List.of(2, "seven"), List.of(before.keyField("id"), before.value().get("reading")),
+                "the value PostgreSQL held when the row was written");
+        assertEquals(java.time.Instant.parse("2024-05-02T10:00:00Z").getEpochSecond() * 1_000_000L,
+                before.value().get("taken_at"));
+        assertEquals(changes.get(0).value().schema(), before.value().schema(), "the old columns' schema");
+        Change after = changes.get(2);
+        assertEquals(List.of(3, 42), List.of(after.keyField("id"), after.value().get("reading")));
+        assertEquals("io.tablestream.time.TimestamptzMicros", after.value().schema().field("taken_at").schema().name());
+    }
+
+    @Test
+    void aNullWrittenBeforeSetNotNullStreamsAsNull() {
+        Jdbi db = cdc.database("cdc_notnull_it", """
+                CREATE TABLE sensors (id int PRIMARY KEY, zone int);
+                """);
+        cdc.deploy("cdc-notnull", "cdc_notnull_it", "sensors", Map.of());
+        ChangeLog log = cdc.changeLog("cdc-notnull.sensors");
+        db.useHandle(h -> h.execute("INSERT INTO sensors VALUES (1, 7)"));
+        log.await(c -> c.size() == 1, TIMEOUT, "the first insert");
+
+        // The usual migration to a required column (backfill, then SET NOT NULL) while the connector is down: the
+        // WAL holds a null the catalog now forbids.
+        cdc.stopAndAwaitSlotReleased("cdc-notnull", db);
+        db.useHandle(h -> h.execute("""
+                INSERT INTO sensors VALUES (2, NULL);
+                UPDATE sensors SET zone = 0 WHERE zone IS NULL;
+                ALTER TABLE sensors ALTER COLUMN zone SET NOT NULL;
+                INSERT INTO sensors VALUES (3, 9);
+                """));
+        stack.rest().resumeConnector("cdc-notnull");
+
+        List<Change> changes = log.await(c -> c.size() == 4, TIMEOUT, "the insert, the backfill and the insert after");
+        assertEquals(List.of("c 2 null", "u 2 0", "c 3 9"), changes.subList(1, 4).stream()
+                .map(c -> c.op() + " " + c.keyField("id") + " " + c.value().get("zone")).toList());
+    }
+
+    @Test
+    void valuesNoConnectTypeHoldsFailTheTaskNamingTableColumnAndFix() {
+        // Any array column can hold a matrix (PostgreSQL does not enforce declared dimensions); its Connect schema
+        // is a list of elements, so the rows must not arrive as text like "{a,b}".
+        cdc.database("cdc_matrix_it", """
+                CREATE TABLE grid (id int PRIMARY KEY, cells text[]);
+                INSERT INTO grid VALUES (1, '{x,y}'), (2, '{{a,b},{c,d}}');
+                """);
+        String trace = cdc.deployAndAwaitTaskFailure("cdc-matrix", "cdc_matrix_it", "grid", Map.of());
+        assertTrue(trace.contains("public.grid") && trace.contains("Column cells")
+                && trace.contains("one dimension") && trace.contains("jsonb"), trace);
+
+        // Likewise NaN, which PostgreSQL allows in numeric(p,s): no Decimal holds it.
+        cdc.database("cdc_nan_it", """
+                CREATE TABLE prices (id int PRIMARY KEY, amount numeric(10,2));
+                INSERT INTO prices VALUES (1, 1.50), (2, 'NaN');
+                """);
+        trace = cdc.deployAndAwaitTaskFailure("cdc-nan", "cdc_nan_it", "prices", Map.of());
+        assertTrue(trace.contains("Table public.prices: Column amount (numeric(10,2)) holds NaN")
+                && trace.contains("unconstrained numeric"), trace);
+    }
+
+    @Test
+    void intervalsKeepEveryPartWhateverTheDatabasesIntervalStyle() {
+        Jdbi db = cdc.database("cdc_interval_it", """
+                CREATE TABLE leases (id int PRIMARY KEY, term interval);
+                INSERT INTO leases VALUES (1, '1 year 2 mons 3 days 04:05:06');
+                """);
+        // A database (or role) may print intervals in another style; each new session takes it.
+        db.useHandle(h -> h.execute("ALTER DATABASE cdc_interval_it SET IntervalStyle = 'sql_standard'"));
+        cdc.deploy("cdc-interval", "cdc_interval_it", "leases", Map.of());
+        ChangeLog log = cdc.changeLog("cdc-interval.leases");
+        log.await(c -> c.size() == 1, TIMEOUT, "the snapshot row");
+        db.useHandle(h -> h.execute("INSERT INTO leases VALUES (2, '-1 years -2 mons +3 days -04:05:06.5')"));
+        List<Change> changes = log.await(c -> c.size() == 2, TIMEOUT, "the insert");
+        assertEquals(List.of("P1Y2M3DT4H5M6S", "P-1Y-2M3DT-4H-5M-6.5S"),
+                changes.stream().map(c -> c.value().get("term")).toList());
+    }
+
+    @Test
+    void snapshotAndStreamCarryTheColumnsThePublicationSends() {
+        Jdbi db = cdc.database("cdc_columns_it", """
+                CREATE TABLE lines (id int PRIMARY KEY, price numeric(10,2) NOT NULL, qty int NOT NULL,
+                                    total numeric(12,2) GENERATED ALWAYS AS (price * qty) STORED);
+                CREATE TABLE accounts (id int PRIMARY KEY, owner text NOT NULL, secret text);
+                INSERT INTO lines (id, price, qty) VALUES (1, 2.50, 4);
+                INSERT INTO accounts VALUES (1, 'Ada', 'not published');
+                CREATE PUBLICATION cdc_columns FOR TABLE lines, accounts (id, owner);
+                CREATE PUBLICATION cdc_gencols FOR TABLE lines WITH (publish_generated_columns = stored);
+                """);
+        cdc.deploy("cdc-columns", "cdc_columns_it", "lines,accounts", Map.of("publication.name", "cdc_columns",
+                "publication.autocreate.mode", "disabled"));
+        cdc.deploy("cdc-gencols", "cdc_columns_it", "lines", Map.of("publication.name", "cdc_gencols",
+                "publication.autocreate.mode", "disabled"));
+        ChangeLog log = cdc.changeLog("cdc-columns.lines", "cdc-columns.accounts");
+        log.await(c -> c.size() == 2, TIMEOUT, "the snapshot rows");
+        ChangeLog withGenerated = cdc.changeLog("cdc-gencols.lines");
+        withGenerated.await(c -> c.size() == 1, TIMEOUT, "the snapshot row");
+        db.useHandle(h -> h.execute("""
+                UPDATE lines SET qty = 5 WHERE id = 1;
+                INSERT INTO accounts VALUES (2, 'Grace', 'not published either');
+                """));
+        List<Change> all = log.await(c -> c.size() == 4, TIMEOUT, "the update and the insert");
+
+        // A consumer mirroring the rows must never keep a snapshot value the stream does not update (a generated
+        // total), nor see in the snapshot a column the publication leaves out on purpose.
+        Map<String, List<String>> ops = Map.of("cdc-columns.lines", List.of("r", "u"),
+                "cdc-columns.accounts", List.of("r", "c"));
+        for (String topic : ops.keySet()) {
+            List<Change> changes = only(all, topic);
+            assertEquals(ops.get(topic), changes.stream().map(Change::op).toList());
+            assertEquals(changes.get(1).value().schema(), changes.get(0).value().schema(),
+                    topic + ": snapshot and stream records have the same columns");
+        }
+        assertNull(only(all, "cdc-columns.accounts").get(0).value().schema().field("secret"),
+                "a column outside the publication's column list");
+
+        // PostgreSQL 18 publishes stored generated columns on request: then snapshot and stream both carry them.
+        List<Change> generated = withGenerated.await(c -> c.size() == 2, TIMEOUT, "the update");
+        assertEquals(List.of(new BigDecimal("10.00"), new BigDecimal("12.50")),
+                generated.stream().map(c -> c.value().get("total")).toList());
+        assertEquals(generated.get(0).value().schema(), generated.get(1).value().schema());
     }
 
     private static List<Change> only(List<Change> changes, String topic) {

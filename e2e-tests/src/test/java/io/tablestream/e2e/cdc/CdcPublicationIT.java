@@ -14,6 +14,7 @@ import java.util.stream.Collectors;
 
 import static io.tablestream.e2e.cdc.CdcFixture.TIMEOUT;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Which tables a mode=cdc connector captures and how several connectors share a database's publications. */
 @ExtendWith({TablestreamStack.class, CdcFixture.Extension.class})
@@ -50,6 +51,12 @@ record CdcPublicationIT(Stack stack, CdcFixture cdc) {
                         .map((rs, ctx) -> Map.entry(rs.getString(1), rs.getString(2))).list()).stream()
                         .collect(Collectors.groupingBy(Map.Entry::getKey,
                                 Collectors.mapping(Map.Entry::getValue, Collectors.toSet()))));
+
+        // A publication managed by hand that lacks a captured table: its snapshot would arrive, its changes never.
+        String trace = cdc.deployAndAwaitTaskFailure("cdc-pub-e", "cdc_publications_it", "a,c",
+                Map.of("publication.name", "shared", "publication.autocreate.mode", "disabled"));
+        assertTrue(trace.contains("Publication shared does not publish [public.a]")
+                && trace.contains("ALTER PUBLICATION \"shared\" ADD TABLE \"public\".\"a\""), trace);
     }
 
     @Test
@@ -90,6 +97,32 @@ record CdcPublicationIT(Stack stack, CdcFixture cdc) {
         List<Change> returns = cdc.changeLog("cdc-select.sales.returns").await(c -> !c.isEmpty(), TIMEOUT,
                 "the insert into the new table");
         assertEquals("c 4", returns.get(0).op() + " " + returns.get(0).keyField("id"));
+
+        // A table dropped and created again under the same name leaves the publication with the old one: its rows
+        // written before the restarted task adds it again are read as for a new table, whatever the old one's
+        // snapshot had done.
+        db.useHandle(h -> h.execute("""
+                DROP TABLE sales.refunds;
+                CREATE TABLE sales.refunds (id int PRIMARY KEY);
+                INSERT INTO sales.refunds VALUES (5);
+                """));
+        log.await(c -> c.stream().anyMatch(r -> r.keyField("id").equals(5)), TIMEOUT,
+                "the row written into the re-created table before it joined the publication");
+
+        // A table swap: the captured table renamed out of the selection, another renamed into its place, which is
+        // read as a re-created table; the old table's changes are not the captured table's any more.
+        db.useTransaction(h -> h.execute("""
+                CREATE TABLE sales.orders_next (id int PRIMARY KEY);
+                INSERT INTO sales.orders_next VALUES (1), (3), (6);
+                ALTER TABLE sales.orders RENAME TO orders_audit_before;
+                ALTER TABLE sales.orders_next RENAME TO orders;
+                DELETE FROM sales.orders_audit_before;
+                """));
+        List<Change> orders = log.await(c -> c.stream().anyMatch(r -> r.keyField("id").equals(6)), TIMEOUT,
+                "the rows of the table swapped in").stream().filter(c -> c.topic().equals("cdc-select.sales.orders"))
+                .toList();
+        assertEquals(List.of(), orders.stream().filter(c -> "d".equals(c.op())).toList(),
+                "deletes of the table swapped out");
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.tablestream.jdbc.types;
 
 import org.apache.kafka.connect.data.SchemaBuilder;
+import org.apache.kafka.connect.errors.DataException;
 
 import java.sql.Array;
 import java.sql.ResultSet;
@@ -14,6 +15,14 @@ import java.util.Set;
  * Elements are read through the element type's own family, from the driver's row-per-element view of the array.
  */
 record ArrayType(PgTypeCatalog catalog) implements PgType {
+
+    /**
+     * Why a multi-dimensional value is refused, and what to do: any array column can hold one (PostgreSQL does not
+     * enforce the declared dimensions), but the column's Connect schema is an array of elements.
+     */
+    static final String MULTI_DIMENSIONAL = "a multi-dimensional array, and tablestream maps arrays of one"
+            + " dimension only: store such values as jsonb or as one-dimensional arrays, or leave the column out of"
+            + " the records (mode=cdc: a publication column list, PostgreSQL 15+; polling: mode=query)";
 
     @Override
     public Set<String> typeNames() {
@@ -34,7 +43,13 @@ record ArrayType(PgTypeCatalog catalog) implements PgType {
         ColumnReader element = elementReader(column);
         List<Object> values = new ArrayList<>();
         try (ResultSet elements = array.getResultSet()) {
+            boolean first = true;
             while (elements.next()) {
+                // The driver gives a multi-dimensional array's rows as arrays: read as elements, they would be text.
+                if (first && elements.getObject(2) instanceof Array) {
+                    throw new DataException("Column " + column.name() + " holds " + MULTI_DIMENSIONAL);
+                }
+                first = false;
                 values.add(element.read(elements, 2)); // column 1 is the element's index, column 2 its value
             }
         } finally {
@@ -53,6 +68,9 @@ record ArrayType(PgTypeCatalog catalog) implements PgType {
     public Object readText(String text, PgColumn column) {
         ColumnReader element = elementReader(column);
         List<Object> values = new ArrayList<>();
+        if (PgText.isMultiDimensional(text)) {
+            throw new DataException(MULTI_DIMENSIONAL);
+        }
         for (String elementText : PgText.arrayElements(text)) {
             values.add(element.readText(elementText));
         }

@@ -3,6 +3,7 @@ package io.tablestream.jdbc.types;
 import org.apache.kafka.connect.data.Decimal;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaBuilder;
+import org.apache.kafka.connect.errors.DataException;
 
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -18,6 +19,8 @@ import java.util.Set;
 record NumericType(NumericMapping mapping) implements PgType {
 
     static final String PRECISION_PARAMETER = "connect.decimal.precision";
+
+    private static final String NOT_A_NUMBER = "NaN";
 
     /** Decimal digits a double keeps through a text round trip. */
     private static final int DOUBLE_DIGITS = 15;
@@ -63,8 +66,30 @@ record NumericType(NumericMapping mapping) implements PgType {
         if (target == Target.TEXT) {
             return rs.getString(index); // exact, and keeps NaN/Infinity readable
         }
-        BigDecimal value = rs.getBigDecimal(index);
+        BigDecimal value;
+        try {
+            value = rs.getBigDecimal(index);
+        } catch (SQLException e) {
+            if (NOT_A_NUMBER.equals(rs.getString(index))) {
+                return notANumber(column, target);
+            }
+            throw e;
+        }
         return value == null ? null : convert(value, column, target);
+    }
+
+    /**
+     * NaN, which PostgreSQL allows in a {@code numeric(p,s)} column too: a double holds it, a Decimal or an integer
+     * does not, and no made-up number may stand for it.
+     */
+    private static Object notANumber(PgColumn column, Target target) {
+        if (target == Target.FLOAT64) {
+            return Double.NaN;
+        }
+        throw new DataException("Column " + column.name() + " (numeric(" + column.numericPrecision() + ","
+                + column.numericScale() + ")) holds NaN, which its Connect type " + target + " cannot hold: make the"
+                + " column unconstrained numeric (sent as exact text, NaN included), or keep NaN out of it (CHECK ("
+                + column.name() + " <> 'NaN'))");
     }
 
     /**
@@ -80,7 +105,10 @@ record NumericType(NumericMapping mapping) implements PgType {
     @Override
     public Object readText(String text, PgColumn column) {
         Target target = target(column);
-        return target == Target.TEXT ? text : convert(new BigDecimal(text), column, target);
+        if (target == Target.TEXT) {
+            return text;
+        }
+        return NOT_A_NUMBER.equals(text) ? notANumber(column, target) : convert(new BigDecimal(text), column, target);
     }
 
     private static Object convert(BigDecimal value, PgColumn column, Target target) {

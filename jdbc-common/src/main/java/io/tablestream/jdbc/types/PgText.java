@@ -127,6 +127,13 @@ final class PgText {
         return LocalDate.of(bc ? 1 - year : year, month, day); // 1 BC is year 0 of the proleptic calendar
     }
 
+    /** Whether an array literal (optionally preceded by bounds like {@code [0:1][0:1]=}) has nested braces. */
+    static boolean isMultiDimensional(String text) {
+        int start = text.startsWith("[") ? text.indexOf('=') + 1 : 0;
+        return text.charAt(start) == '{' && skipSpaces(text, start + 1) < text.length()
+                && text.charAt(skipSpaces(text, start + 1)) == '{';
+    }
+
     /**
      * The elements of a one-dimensional array literal such as {@code {1,NULL,"b c","say \"hi\""}} (optionally
      * preceded by bounds like {@code [0:1]=}): quotes and backslash escapes removed, unquoted {@code NULL} as null.

@@ -134,6 +134,29 @@ class ReadTextTest {
     }
 
     @Test
+    void nanInAConstrainedNumericIsRefusedWithTheFixUnlessADoubleHoldsIt() {
+        PgColumn amount = new PgColumn("amount", "numeric", (10 << 16) + 2 + 4, false);
+        DataException e = assertThrows(DataException.class,
+                () -> PgTypeCatalog.reader(amount).orElseThrow().readText("NaN"));
+        assertTrue(e.getMessage().contains("Column amount (numeric(10,2)) holds NaN")
+                && e.getMessage().contains("unconstrained numeric"), e.getMessage());
+        PgTypeCatalog bestFit = PgTypeCatalog.of(new PgTypeOptions(TimePrecisionMode.MICROSECONDS,
+                NumericMapping.BEST_FIT, java.time.ZoneOffset.UTC));
+        assertEquals(Double.NaN, bestFit.readerFor(amount).orElseThrow().readText("NaN"));
+    }
+
+    @Test
+    void aMultiDimensionalArrayIsRefusedWithTheFix() {
+        PgColumn texts = PgColumn.ofArray("c", "_text", false, new PgColumn("e", "text", -1, false));
+        ColumnReader reader = PgTypeCatalog.reader(texts).orElseThrow();
+        for (String literal : List.of("{{a,b},{c,d}}", "[0:1][1:2]={{a,b},{c,d}}", "{ {1}}")) {
+            DataException e = assertThrows(DataException.class, () -> reader.readText(literal));
+            assertTrue(e.getMessage().contains("Column c") && e.getMessage().contains("jsonb"), e.getMessage());
+        }
+        assertEquals(Arrays.asList("{a,b}", "x"), reader.readText("{\"{a,b}\",x}"));
+    }
+
+    @Test
     void badTextNamesTheColumnButNotTheValue() {
         DataException e = assertThrows(DataException.class, () -> micros("bool", -1, "secret"));
         assertTrue(e.getMessage().startsWith("Column c of type bool"));

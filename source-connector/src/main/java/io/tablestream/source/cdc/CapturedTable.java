@@ -15,6 +15,7 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -25,14 +26,12 @@ import java.util.stream.Collectors;
  *
  * @param readers                one per relation column, null where tablestream does not map the column's type
  * @param unavailablePlaceholder   what an unavailable text or bytes field holds, null: nothing
+ * @param types                  the type mapping the readers come from
  */
-record CapturedTable(TableSchema schema, String topic, List<ColumnReader> readers, String unavailablePlaceholder) {
+record CapturedTable(TableSchema schema, String topic, List<ColumnReader> readers, String unavailablePlaceholder,
+                     PgTypeCatalog types) {
 
     private static final Logger log = LoggerFactory.getLogger(CapturedTable.class);
-
-    private static final String TYPE_NAME_SQL = """
-            SELECT CASE WHEN t.typtype = 'd' THEN bt.typname ELSE t.typname END
-            FROM pg_type t LEFT JOIN pg_type bt ON bt.oid = t.typbasetype WHERE t.oid = ?""";
 
     static CapturedTable of(Relation relation, Handle handle, String topic, PgTypeCatalog types,
                             String unavailablePlaceholder) {
@@ -42,12 +41,7 @@ record CapturedTable(TableSchema schema, String topic, List<ColumnReader> reader
                 .collect(Collectors.toMap(r -> r.column().name(), Function.identity()));
         List<ColumnReader> readers = new ArrayList<>();
         for (PgOutputMessage.Column column : relation.columns()) {
-            ColumnReader reader = catalog.get(column.name());
-            if (reader == null) { // dropped again since: fall back to what the WAL says
-                String typeName = handle.createQuery(TYPE_NAME_SQL).bind(0, column.typeOid()).mapTo(String.class)
-                        .findOne().orElse("unknown");
-                reader = types.readerFor(new PgColumn(column.name(), typeName, column.typmod(), false)).orElse(null);
-            }
+            ColumnReader reader = reader(handle, table, column, catalog.get(column.name()), types);
             if (reader == null) {
                 log.warn("Table {} column {} has a type tablestream does not map yet; the column is skipped",
                         table, column.name());
@@ -62,7 +56,67 @@ record CapturedTable(TableSchema schema, String topic, List<ColumnReader> reader
                 UnavailableValues.profile(handle, table).toastable(), types);
         List<ColumnReader> relaxed = readers.stream().map(r -> r == null ? null
                 : schema.column(r.column().name())).toList();
-        return new CapturedTable(schema, topic, relaxed, unavailablePlaceholder);
+        return new CapturedTable(schema, topic, relaxed, unavailablePlaceholder, types);
+    }
+
+    /**
+     * The reader of a relation column. The relation gives the type the WAL's values were written with; the
+     * catalog is read later (a connector streaming WAL written before an ALTER ... TYPE sees the new type there),
+     * so its reader is used only where it reads that same type: otherwise the catalog's reader would parse an old
+     * value as the new type, failing or altering it. NOT NULL comes from the catalog (the WAL does not carry it).
+     */
+    private static ColumnReader reader(Handle handle, TableId table, PgOutputMessage.Column column,
+                                       ColumnReader inCatalog, PgTypeCatalog types) {
+        boolean notNull = inCatalog != null && inCatalog.column().notNull();
+        Optional<PgColumn> written = TableSchema.resolveIfTypeExists(handle, column.name(), column.typeOid(),
+                column.typmod(), notNull);
+        if (written.isEmpty()) {
+            // Dropped since (an enum replaced by text, say): its text output, as the WAL holds it, is all there is.
+            log.warn("Table {} column {} was written with a type (oid {}) dropped since; its values of that time are"
+                    + " streamed as text", table, column.name(), column.typeOid());
+            return types.readerFor(new PgColumn(column.name(), "text", -1, notNull)).orElseThrow();
+        }
+        if (inCatalog != null && inCatalog.column().equals(written.get())) {
+            return inCatalog;
+        }
+        return types.readerFor(written.get()).orElse(null);
+    }
+
+    /**
+     * This table, or (with a warning) one whose value schema makes optional the non-key fields a tuple holds null
+     * in while they are required. NOT NULL is not in the WAL: the schema takes it from the catalog when a relation
+     * is streamed, so a change written before an {@code ALTER COLUMN ... SET NOT NULL} and streamed after it can
+     * hold null there, and failing on it would stop the stream at that change for good.
+     */
+    CapturedTable admitting(TupleData... tuples) {
+        List<String> nulls = null; // allocated only in the rare case, as this runs for every change
+        for (TupleData tuple : tuples) {
+            for (int i = 0; i < readers.size(); i++) {
+                ColumnReader reader = readers.get(i);
+                if (reader != null && !reader.schema().isOptional() && tuple.values().get(i) == null
+                        && !schema.keyColumns().contains(reader.column().name())) {
+                    nulls = nulls == null ? new ArrayList<>() : nulls;
+                    nulls.add(reader.column().name());
+                }
+            }
+        }
+        if (nulls == null) {
+            return this;
+        }
+        List<String> optionalColumns = nulls;
+        log.warn("Table {} columns {} are NOT NULL in the catalog but null in a change written before that"
+                + " constraint; their fields are optional from now on", table(), nulls);
+        List<ColumnReader> relaxed = readers.stream()
+                .map(r -> r == null || !optionalColumns.contains(r.column().name()) ? r
+                        : types.readerFor(optional(r.column())).orElseThrow()).toList();
+        TableSchema optional = TableSchema.of(table(), relaxed.stream().filter(r -> r != null).toList(),
+                schema.keyColumns());
+        return new CapturedTable(optional, topic, relaxed.stream().map(r -> r == null ? null
+                : optional.column(r.column().name())).toList(), unavailablePlaceholder, types);
+    }
+
+    private static PgColumn optional(PgColumn c) {
+        return new PgColumn(c.name(), c.typeName(), c.typmod(), false, c.kind(), c.typeSchema(), c.element());
     }
 
     TableId table() {

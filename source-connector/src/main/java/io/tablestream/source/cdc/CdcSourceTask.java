@@ -81,6 +81,8 @@ public class CdcSourceTask extends SourceTask {
     private boolean finished;
     // Whether connection.url names a hot standby (in recovery): nothing is written there.
     private boolean standby;
+    /** Captured tables this task added to the publication, until the incremental snapshot has seen them. */
+    private final java.util.Set<TableId> joinedPublication = new java.util.HashSet<>();
     private SourceTaskMetrics metrics;
     // Read by the metrics (JMX threads), written by the poll thread.
     private volatile long snapshotRowsRead = -1;
@@ -182,7 +184,8 @@ public class CdcSourceTask extends SourceTask {
             if (cdc.slotFailover()) {
                 Replication.requireFailoverSupport(h);
             }
-            Replication.ensurePublication(h, cdc, withSignalTable(h, cdc, settings.tables()), standby);
+            joinedPublication.addAll(Replication.ensurePublication(h, cdc, withSignalTable(h, cdc,
+                    settings.tables()), standby));
             PartitionedTables.requirePublishedAsCaptured(h, cdc.publicationName(), settings.tables());
             settings.tables().forEach(table -> UnavailableValues.profile(h, table).warnIfLacking(log));
         });
@@ -357,7 +360,7 @@ public class CdcSourceTask extends SourceTask {
                 log.info("Created slot {} at {}; reading the snapshot of {}", cdc.slotName(),
                         created.consistentPoint().asString(), settings.tables());
                 exportedSnapshot = new SnapshotSource(settings.jdbi(), created, settings.tables(), settings.topics(),
-                        settings.partition(), settings.format(), settings.types());
+                        settings.partition(), settings.format(), settings.types(), settings.cdc().publicationName());
                 return;
             } finally {
                 created.connection().close(); // the snapshot is imported: its exporter may go
@@ -382,9 +385,14 @@ public class CdcSourceTask extends SourceTask {
                 : new SnapshotSignals(signalTable, settings.topics().apply(signalTable), settings.tables());
         IncrementalSnapshot.Pending signalled = offset == null ? IncrementalSnapshot.Pending.NONE
                 : IncrementalSnapshot.Pending.parse(offset.snapshots());
+        Map<TableId, TableProgress> progress = storedProgress(settings.tables());
+        if (incrementalMode) {
+            signalled = readAgainIfRejoined(progress, signalled);
+        }
+        joinedPublication.clear(); // once: the progress stored from now on is the new table's
         // Only snapshot.mode=incremental reads captured tables on its own; signals work in every mode.
         incremental = new IncrementalSnapshot(settings, cdc.chunkSize(), RetryPolicy.of(config), config.batchMaxRows(),
-                incrementalMode ? settings.tables() : List.of(), storedProgress(settings.tables()), signalled);
+                incrementalMode ? settings.tables() : List.of(), progress, signalled);
         snapshotting = !incremental.idle();
     }
 
@@ -412,6 +420,27 @@ public class CdcSourceTask extends SourceTask {
             }
         });
         return progress;
+    }
+
+    /**
+     * Forgets, in {@code progress} and the returned work, that a table this task has just added back to the
+     * publication was read: it was out of the publication (dropped and created again under the same name, or
+     * removed from it), so its changes meanwhile were never streamed, and it is read again as a new table.
+     */
+    private IncrementalSnapshot.Pending readAgainIfRejoined(Map<TableId, TableProgress> progress,
+                                                            IncrementalSnapshot.Pending signalled) {
+        java.util.Set<TableId> rejoined = new java.util.HashSet<>();
+        for (TableId table : joinedPublication) {
+            TableProgress stored = progress.get(table);
+            if (stored != null ? stored.run() == null : signalled.readWithoutRecord().contains(table)) {
+                log.info("Table {} joined publication {} again after its snapshot (dropped and created again under"
+                        + " the same name, or removed from the publication): its rows are read again", table,
+                        settings.cdc().publicationName());
+                progress.remove(table);
+                rejoined.add(table);
+            }
+        }
+        return signalled.unread(rejoined);
     }
 
     /** Whether the slot the offset streamed from can no longer give the changes after it. */

@@ -49,6 +49,8 @@ final class ChunkReader implements AutoCloseable {
 
     private final Jdbi jdbi;
     private final PgTypeCatalog types;
+    /** The publication the stream reads: a chunk carries the columns it sends. */
+    private final String publication;
     private final int chunkSize;
     // One connection for all chunks (null until the first, and after a failure), and the schema read last with
     // the catalog state it was read from: a chunk re-reads the schema only when that changed.
@@ -58,9 +60,10 @@ final class ChunkReader implements AutoCloseable {
     private TableSchema schema;
     private Boolean flushableMessages;
 
-    ChunkReader(Jdbi jdbi, PgTypeCatalog types, int chunkSize) {
+    ChunkReader(Jdbi jdbi, PgTypeCatalog types, String publication, int chunkSize) {
         this.jdbi = jdbi;
         this.types = types;
+        this.publication = publication;
         this.chunkSize = chunkSize;
     }
 
@@ -220,9 +223,7 @@ final class ChunkReader implements AutoCloseable {
     private TableSchema schema(Handle h, TableId table) throws SQLException {
         String fingerprint = h.createQuery(FINGERPRINT_SQL).bind(0, table.quoted()).mapTo(String.class).one();
         if (!table.equals(schemaTable) || !fingerprint.equals(schemaFingerprint)) {
-            UnavailableValues.Profile profile = UnavailableValues.profile(h, table);
-            schema = UnavailableValues.relax(TableSchema.read(h, table, types), profile.replicaIdentity(),
-                    profile.toastable(), types);
+            schema = StreamSchema.read(h, table, types, publication);
             schemaTable = table;
             schemaFingerprint = fingerprint;
         }

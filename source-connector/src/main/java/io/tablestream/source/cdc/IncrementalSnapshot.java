@@ -98,7 +98,8 @@ final class IncrementalSnapshot {
         this.kafkaTransactionRecords = kafkaTransactionRecords;
         List<ChunkReader> perThread = new ArrayList<>();
         for (int i = 0; i < settings.cdc().snapshotMaxThreads(); i++) {
-            perThread.add(new ChunkReader(settings.jdbi(), settings.types(), chunkSize));
+            perThread.add(new ChunkReader(settings.jdbi(), settings.types(), settings.cdc().publicationName(),
+                    chunkSize));
         }
         this.readers = List.copyOf(perThread);
         this.stored = new java.util.HashMap<>(stored);
@@ -129,6 +130,11 @@ final class IncrementalSnapshot {
     record Pending(List<Work> work, boolean paused, List<TableId> readWithoutRecord) {
 
         static final Pending NONE = new Pending(List.of(), false, List.of());
+
+        /** This work, with {@code tables} no longer listed as read (they are to be read again as new). */
+        Pending unread(java.util.Set<TableId> tables) {
+            return new Pending(work, paused, readWithoutRecord.stream().filter(t -> !tables.contains(t)).toList());
+        }
 
         /** The pending work as {@link #pendingText} wrote it (null: none). */
         static Pending parse(String text) {

@@ -3,6 +3,7 @@ package io.tablestream.source.cdc;
 import io.tablestream.jdbc.ConnectionConfig;
 import io.tablestream.jdbc.Identifiers;
 import io.tablestream.jdbc.TableId;
+import io.tablestream.source.PostgresSourceConfig;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.types.Password;
 import org.apache.kafka.connect.errors.ConnectException;
@@ -31,7 +32,7 @@ final class Replication {
     private Replication() {
     }
 
-    /** A walsender connection: only replication commands, simple query protocol. */
+    /** A walsender connection: replication commands (and SET), simple query protocol. */
     static Connection open(AbstractConfig config) throws SQLException {
         Properties props = new Properties();
         String user = config.getString(ConnectionConfig.CONNECTION_USER_CONFIG);
@@ -45,7 +46,9 @@ final class Replication {
         PGProperty.ASSUME_MIN_SERVER_VERSION.set(props, "10");
         PGProperty.REPLICATION.set(props, "database");
         PGProperty.PREFER_QUERY_MODE.set(props, "simple");
-        return new org.postgresql.Driver().connect(config.getString(ConnectionConfig.CONNECTION_URL_CONFIG), props);
+        // pgoutput prints values with the walsender session's settings.
+        return ConnectionConfig.withSessionSettings(new org.postgresql.Driver().connect(
+                config.getString(ConnectionConfig.CONNECTION_URL_CONFIG), props));
     }
 
     /** What the server says of a slot; {@code invalidation} is null while the slot can still stream. */
@@ -189,15 +192,19 @@ final class Replication {
         }
     }
 
-    /** Creates or updates the publication as publication.autocreate.mode says (on a standby: only checks it). */
-    static void ensurePublication(Handle handle, CdcConfig cdc, List<TableId> tables, boolean standby) {
+    /**
+     * Creates or updates the publication as publication.autocreate.mode says (on a standby: only checks it).
+     *
+     * @return the tables it added to the publication: their changes were not streamed until now
+     */
+    static List<TableId> ensurePublication(Handle handle, CdcConfig cdc, List<TableId> tables, boolean standby) {
         String name = cdc.publicationName();
         boolean exists = handle.createQuery("SELECT count(*) FROM pg_publication WHERE pubname = ?").bind(0, name)
                 .mapTo(Integer.class).one() > 0;
         String quoted = Identifiers.quote(name);
         if (standby && cdc.publicationAutocreateMode() != PublicationAutocreateMode.DISABLED) {
             requirePublishedOnStandby(handle, cdc, tables, exists);
-            return;
+            return List.of();
         }
         switch (cdc.publicationAutocreateMode()) {
             case FILTERED -> {
@@ -217,6 +224,7 @@ final class Replication {
                     log.info("Adding {} to publication {}", missing, name);
                     handle.execute("ALTER PUBLICATION " + quoted + " ADD TABLE " + list);
                 }
+                return missing;
             }
             case ALL_TABLES -> {
                 if (!exists) {
@@ -229,7 +237,19 @@ final class Replication {
                             + " and " + CdcConfig.PUBLICATION_AUTOCREATE_MODE_CONFIG + "=disabled; create it with"
                             + " CREATE PUBLICATION " + quoted + " FOR TABLE ... or set the mode to filtered");
                 }
+                // Else the table's snapshot would be read and its changes never streamed, without a word.
+                List<TableId> missing = missingFromPublication(handle, name, tables);
+                if (!missing.isEmpty()) {
+                    throw new ConnectException("Publication " + name + " does not publish " + missing + ", which the"
+                            + " connector captures (" + PostgresSourceConfig.TABLE_INCLUDE_LIST_CONFIG + ", or "
+                            + CdcConfig.SIGNAL_DATA_COLLECTION_CONFIG + "), and "
+                            + CdcConfig.PUBLICATION_AUTOCREATE_MODE_CONFIG + "=disabled: their changes would never be"
+                            + " streamed. Run ALTER PUBLICATION " + quoted + " ADD TABLE " + missing.stream()
+                            .map(TableId::quoted).collect(Collectors.joining(", ")) + ", or set "
+                            + CdcConfig.PUBLICATION_AUTOCREATE_MODE_CONFIG + "=filtered");
+                }
             }
         }
+        return List.of();
     }
 }

@@ -34,6 +34,8 @@ final class SnapshotSource implements ChangeSource {
     private final long consistentLsn;
     private final RecordFormat format;
     private final PgTypeCatalog types;
+    /** The publication the stream reads: the snapshot carries the columns it sends. */
+    private final String publication;
     private int tableIndex = -1;
     private TableSchema schema;
     private Statement statement;
@@ -48,8 +50,9 @@ final class SnapshotSource implements ChangeSource {
     private ChangeEvent next;
 
     SnapshotSource(Jdbi jdbi, Replication.NewSlot slot, List<TableId> tables, Function<TableId, String> topics,
-                   Map<String, String> partition, RecordFormat format, PgTypeCatalog types)
+                   Map<String, String> partition, RecordFormat format, PgTypeCatalog types, String publication)
             throws SQLException {
+        this.publication = publication;
         this.tables = tables;
         this.topics = topics;
         this.partition = partition;
@@ -138,10 +141,8 @@ final class SnapshotSource implements ChangeSource {
             handle.getConnection().commit();
             return;
         }
-        UnavailableValues.Profile profile = UnavailableValues.profile(handle, tables.get(tableIndex));
         // The schema the stream will give the table, so snapshot and stream records share it.
-        schema = UnavailableValues.relax(TableSchema.read(handle, tables.get(tableIndex), types),
-                profile.replicaIdentity(), profile.toastable(), types);
+        schema = StreamSchema.read(handle, tables.get(tableIndex), types, publication);
         topic = topics.apply(schema.table());
         String columns = schema.columns().stream().map(c -> Identifiers.quote(c.column().name()))
                 .collect(Collectors.joining(", "));

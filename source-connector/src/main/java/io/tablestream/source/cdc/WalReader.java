@@ -259,18 +259,21 @@ final class WalReader implements AutoCloseable {
         } else if (message instanceof Relation relation) {
             relation(relation);
         } else if (message instanceof Insert insert) {
-            CapturedTable table = relations.get(insert.relationId());
+            CapturedTable table = admitting(insert.relationId(), insert.newTuple());
             if (table != null) {
                 Struct after = table.row(insert.newTuple());
                 change(table, 'c', table.key(after), null, after, List.of());
             }
         } else if (message instanceof Update update) {
-            CapturedTable table = relations.get(update.relationId());
+            CapturedTable table = update.oldTuple() == null || update.oldIsKeyOnly()
+                    ? admitting(update.relationId(), update.newTuple())
+                    : admitting(update.relationId(), update.newTuple(), update.oldTuple());
             if (table != null) {
                 update(table, update);
             }
         } else if (message instanceof Delete delete) {
-            CapturedTable table = relations.get(delete.relationId());
+            CapturedTable table = delete.oldIsKeyOnly() ? relations.get(delete.relationId())
+                    : admitting(delete.relationId(), delete.oldTuple());
             if (table != null) {
                 Struct before = delete.oldIsKeyOnly() ? table.knownValues(delete.oldTuple())
                         : table.row(delete.oldTuple());
@@ -303,6 +306,19 @@ final class WalReader implements AutoCloseable {
             }
         }
         change(table, 'u', key, before, after, unavailable);
+    }
+
+    /** The captured table of a relation (null: not captured), able to hold the tuples' nulls. */
+    private CapturedTable admitting(int relationId, PgOutputMessage.TupleData... tuples) {
+        CapturedTable table = relations.get(relationId);
+        if (table == null) {
+            return null;
+        }
+        CapturedTable admitting = table.admitting(tuples);
+        if (admitting != table) {
+            relations.put(relationId, admitting);
+        }
+        return admitting;
     }
 
     private void relation(Relation relation) {
