@@ -46,10 +46,10 @@ final class StreamSchema {
         if (columnLists) {
             // No row while the table is not in the publication (yet): then it sends what pgoutput sends by default.
             String[] names = handle.createQuery(PUBLISHED_SQL).bind(0, publication).bind(1, table.schema())
-                    .bind(2, table.table()).map((rs, ctx) -> rs.getArray(1) == null ? new String[0]
+                    .bind(2, table.table()).map((rs, ctx) -> rs.getArray(1) == null ? null
                             : (String[]) rs.getArray(1).getArray()).findOne()
                     .orElse(null);
-            if (names != null) {
+            if (names != null && names.length > 0) { // never a record without columns
                 return Set.of(names);
             }
         }
