@@ -18,13 +18,24 @@ import java.util.Set;
  */
 final class StreamSchema {
 
-    /** PostgreSQL 15+: the columns the publication sends, generated ones and column lists accounted for. */
-    private static final String PUBLISHED_SQL = """
-            SELECT attnames::text[] FROM pg_publication_tables WHERE pubname = ? AND schemaname = ? AND tablename = ?""";
-    /** What pgoutput sends of a table before PostgreSQL 15 (no column lists, no generated columns). */
-    private static final String NOT_GENERATED_SQL = """
+    /**
+     * PostgreSQL 15+: the table's own column list in the publication, if it has one. Read from the catalog for this
+     * table alone: the {@code pg_publication_tables} view lists (and locks) every table of the publication, which for
+     * {@code FOR ALL TABLES} is every table of the database, and waits behind a lock held on any of them.
+     */
+    private static final String COLUMN_LIST_SQL = """
+            SELECT array_agg(a.attname::text ORDER BY a.attnum)
+            FROM pg_publication p
+            JOIN pg_publication_rel pr ON pr.prpubid = p.oid AND pr.prattrs IS NOT NULL
+            JOIN pg_attribute a ON a.attrelid = pr.prrelid AND a.attnum = ANY (pr.prattrs::int2[])
+            WHERE p.pubname = ? AND pr.prrelid = ?::regclass""";
+    /** PostgreSQL 18+: whether the publication sends stored generated columns ({@code publish_generated_columns}). */
+    private static final String STORED_GENERATED_SQL = "SELECT pubgencols = 's' FROM pg_publication WHERE pubname = ?";
+    /** What pgoutput sends of a table without a column list: its columns, generated ones only when asked to. */
+    private static final String DEFAULT_COLUMNS_SQL = """
             SELECT attname::text FROM pg_attribute
-            WHERE attrelid = ?::regclass AND attnum > 0 AND NOT attisdropped AND attgenerated = ''""";
+            WHERE attrelid = ?::regclass AND attnum > 0 AND NOT attisdropped
+              AND (attgenerated = '' OR (attgenerated = 's' AND ?))""";
 
     private StreamSchema() {
     }
@@ -41,18 +52,20 @@ final class StreamSchema {
     }
 
     private static Set<String> published(Handle handle, TableId table, String publication) {
-        boolean columnLists = handle.createQuery("SELECT current_setting('server_version_num')::int >= 150000")
-                .mapTo(Boolean.class).one();
-        if (columnLists) {
-            // No row while the table is not in the publication (yet): then it sends what pgoutput sends by default.
-            String[] names = handle.createQuery(PUBLISHED_SQL).bind(0, publication).bind(1, table.schema())
-                    .bind(2, table.table()).map((rs, ctx) -> rs.getArray(1) == null ? null
-                            : (String[]) rs.getArray(1).getArray()).findOne()
-                    .orElse(null);
-            if (names != null && names.length > 0) { // never a record without columns
-                return Set.of(names);
+        int version = handle.createQuery("SELECT current_setting('server_version_num')::int").mapTo(Integer.class)
+                .one();
+        if (version >= 150000) {
+            String[] listed = handle.createQuery(COLUMN_LIST_SQL).bind(0, publication).bind(1, table.quoted())
+                    .map((rs, ctx) -> rs.getArray(1) == null ? null : (String[]) rs.getArray(1).getArray())
+                    .findOne().orElse(null);
+            if (listed != null && listed.length > 0) { // never a record without columns
+                return Set.of(listed);
             }
         }
-        return Set.copyOf(handle.createQuery(NOT_GENERATED_SQL).bind(0, table.quoted()).mapTo(String.class).list());
+        // Not in the publication (yet), or without a column list: what pgoutput sends by default.
+        boolean storedGenerated = version >= 180000 && handle.createQuery(STORED_GENERATED_SQL)
+                .bind(0, publication).mapTo(Boolean.class).findOne().orElse(false);
+        return Set.copyOf(handle.createQuery(DEFAULT_COLUMNS_SQL).bind(0, table.quoted()).bind(1, storedGenerated)
+                .mapTo(String.class).list());
     }
 }
