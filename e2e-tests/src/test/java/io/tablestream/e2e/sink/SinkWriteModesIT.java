@@ -1,6 +1,7 @@
 package io.tablestream.e2e.sink;
 
 import io.tablestream.e2e.LogCapture;
+import io.tablestream.e2e.reliability.Fixtures;
 import io.tablestream.e2e.sink.SinkTopics.Rec;
 import io.tablestream.jdbc.types.SchemaNames;
 import io.tablestream.testkit.ClassDatabase;
@@ -387,6 +388,28 @@ record SinkWriteModesIT(Stack stack, ClassDatabase sink) {
         long statements = sink.db().withHandle(h -> h.createQuery("SELECT count(*) FROM buffered_statements")
                 .mapTo(Long.class).one());
         assertTrue(statements <= 50, statements + " statements for 100 puts of 20 records");
+    }
+
+    /**
+     * Debezium's binary.handling.mode=base64 (or hex) sends a bytea column as a STRING of its encoding. Into an
+     * existing bytea column PostgreSQL would take the text's characters as the bytes (AQID as 41 51 49 44, not
+     * 01 02 03): the task fails naming the field, the column type and the fix instead, writing nothing.
+     */
+    @Test
+    void textIntoAByteaColumnFailsInsteadOfStoringTheCharacters() {
+        sink.db().useHandle(h -> h.execute("CREATE TABLE dbz_blobs (id int PRIMARY KEY, payload bytea)"));
+        Schema key = SchemaBuilder.struct().name("BlobKey").field("id", Schema.INT32_SCHEMA).build();
+        Schema value = SchemaBuilder.struct().name("Blob").field("id", Schema.INT32_SCHEMA)
+                .field("payload", Schema.OPTIONAL_STRING_SCHEMA).build();
+        stack.kafka().createTopic("dbz_blobs", 1);
+        SinkTopics.produce(stack.kafka().bootstrapServers(), "dbz_blobs", List.of(new Rec(key,
+                new Struct(key).put("id", 1), value, new Struct(value).put("id", 1).put("payload", "AQID"))));
+        sink.create("blobs-sink", ConnectorConfigs.sink(stack, sink.url(), "dbz_blobs", "insert.mode", "upsert",
+                "pk.mode", "record_key"));
+        String trace = Fixtures.awaitTaskFailed(stack.rest(), "blobs-sink");
+        assertTrue(trace.contains("'payload'") && trace.contains("bytea") && trace.contains("binary.handling.mode"),
+                trace);
+        assertEquals(List.of(List.of("0")), rows(sink.db(), "SELECT count(*) FROM dbz_blobs"));
     }
 
     @Test
