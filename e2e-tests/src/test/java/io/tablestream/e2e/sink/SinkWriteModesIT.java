@@ -391,6 +391,47 @@ record SinkWriteModesIT(Stack stack, ClassDatabase sink) {
     }
 
     /**
+     * Debezium's PostgreSQL connector sends a timestamp column's infinity and -infinity as PgJDBC's sentinel instants,
+     * in microseconds (MicroTimestamp) or, for timestamp(0..3) under time.precision.mode=adaptive, milliseconds
+     * (Timestamp). They are written back as infinity and -infinity (not as the year 294247, nor refused as out of
+     * range), by binary COPY, text COPY and batch alike.
+     */
+    @Test
+    void debeziumInfinityTimestampsStayInfinite() {
+        Schema key = SchemaBuilder.struct().name("ValidityKey").field("id", Schema.INT32_SCHEMA).build();
+        Schema value = SchemaBuilder.struct().name("Validity").field("id", Schema.INT32_SCHEMA)
+                .field("valid_to", SchemaBuilder.int64().name("io.debezium.time.MicroTimestamp").optional().build())
+                .field("valid_ms", SchemaBuilder.int64().name("io.debezium.time.Timestamp").optional().build())
+                .build();
+        long[][] values = {{9_223_372_036_825_200_000L, 9_223_372_036_825_200L},
+                {-9_223_372_036_832_400_000L, -9_223_372_036_832_400L}, {1_709_249_415_123_456L, 1_709_249_415_123L}};
+        List<Rec> records = new ArrayList<>();
+        for (int i = 0; i < values.length; i++) {
+            records.add(new Rec(key, new Struct(key).put("id", i), value, new Struct(value).put("id", i)
+                    .put("valid_to", values[i][0]).put("valid_ms", values[i][1])));
+        }
+        stack.kafka().createTopic("dbz_validity", 1);
+        SinkTopics.produce(stack.kafka().bootstrapServers(), "dbz_validity", records);
+        List<List<String>> expected = List.of(List.of("0", "infinity", "infinity"),
+                List.of("1", "-infinity", "-infinity"),
+                List.of("2", "2024-02-29 23:30:15.123456", "2024-02-29 23:30:15.123"));
+        for (String method : List.of("copy", "batch")) {
+            String table = "dbz_validity_" + method;
+            sink.deploy("validity-" + method, ConnectorConfigs.sink(stack, sink.url(), "dbz_validity",
+                    "insert.mode", "upsert", "pk.mode", "record_key", "auto.create", "true", "write.method", method,
+                    "table.name.format", table));
+            await("infinite timestamps in " + table, expected, () -> rows(sink.db(),
+                    "SELECT id, valid_to::text, valid_ms::text FROM " + table + " ORDER BY id"), TIMEOUT);
+        }
+        // Without the millisecond field every column has a binary form: the MicroTimestamps go by binary COPY.
+        sink.deploy("validity-binary", ConnectorConfigs.sink(stack, sink.url(), "dbz_validity", "insert.mode", "upsert",
+                "pk.mode", "record_key", "auto.create", "true", "fields.include.list", "valid_to",
+                "table.name.format", "dbz_validity_binary"));
+        await("infinite timestamps by binary COPY", expected.stream().map(row -> row.subList(0, 2)).toList(),
+                () -> rows(sink.db(), "SELECT id, valid_to::text FROM dbz_validity_binary ORDER BY id"), TIMEOUT);
+    }
+
+    /**
      * Debezium's binary.handling.mode=base64 (or hex) sends a bytea column as a STRING of its encoding. Into an
      * existing bytea column PostgreSQL would take the text's characters as the bytes (AQID as 41 51 49 44, not
      * 01 02 03): the task fails naming the field, the column type and the fix instead, writing nothing.

@@ -52,9 +52,11 @@ final class ConnectTypes {
                     v -> ConnectToPostgres.numericValue((String) v), v -> ConnectToPostgres.numericText((String) v));
             case SchemaNames.ENUM, "io.debezium.data.Enum", "io.debezium.data.EnumSet" ->
                     ConnectType.textual("text", v -> (String) v);
-            case SchemaNames.TIMESTAMP_MICROS, "io.debezium.time.MicroTimestamp" ->
-                    ConnectType.textual("timestamp", v -> timestampMicros((Long) v, ""));
-            case "io.debezium.time.Timestamp" -> ConnectType.textual("timestamp", v -> timestamp(micros((Long) v * 1000)));
+            case SchemaNames.TIMESTAMP_MICROS -> ConnectType.textual("timestamp", v -> timestampMicros((Long) v, ""));
+            case "io.debezium.time.MicroTimestamp" ->
+                    ConnectType.textual("timestamp", v -> timestampMicros(DebeziumInfinity.micros((Long) v), ""));
+            case "io.debezium.time.Timestamp" ->
+                    ConnectType.textual("timestamp", v -> timestampMicros(DebeziumInfinity.millisToMicros((Long) v), ""));
             case "io.debezium.time.NanoTimestamp" ->
                     ConnectType.textual("timestamp", v -> timestamp(micros(Math.floorDiv((Long) v, 1000L))));
             case SchemaNames.TIMESTAMPTZ_MICROS -> ConnectType.textual("timestamptz",
