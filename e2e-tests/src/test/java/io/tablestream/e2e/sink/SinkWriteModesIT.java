@@ -432,6 +432,35 @@ record SinkWriteModesIT(Stack stack, ClassDatabase sink) {
     }
 
     /**
+     * Debezium sends many column types as plain STRING: numerics under decimal.handling.mode=string, inet, cidr,
+     * macaddr, ranges, ltree. Into an existing table with the original column types, batch writes them (values and
+     * nulls) as COPY does: as text the column's type reads.
+     */
+    @Test
+    void plainTextFieldsFillTypedColumnsByCopyAndBatchAlike() {
+        Schema key = SchemaBuilder.struct().name("TypedKey").field("id", Schema.INT32_SCHEMA).build();
+        Schema value = SchemaBuilder.struct().name("Typed").field("id", Schema.INT32_SCHEMA)
+                .field("amount", Schema.OPTIONAL_STRING_SCHEMA).field("addr", Schema.OPTIONAL_STRING_SCHEMA)
+                .field("span", Schema.OPTIONAL_STRING_SCHEMA).field("note", Schema.OPTIONAL_STRING_SCHEMA).build();
+        stack.kafka().createTopic("dbz_typed", 1);
+        SinkTopics.produce(stack.kafka().bootstrapServers(), "dbz_typed", List.of(
+                new Rec(key, new Struct(key).put("id", 1), value, new Struct(value).put("id", 1).put("amount", "12.5")
+                        .put("addr", "10.0.0.1").put("span", "[1,5)").put("note", "x")),
+                new Rec(key, new Struct(key).put("id", 2), value, new Struct(value).put("id", 2))));
+        for (String method : List.of("copy", "batch")) {
+            String table = "dbz_typed_" + method;
+            sink.db().useHandle(h -> h.execute("CREATE TABLE " + table + " (id int PRIMARY KEY, amount numeric(10,2),"
+                    + " addr inet, span int4range, note text)"));
+            sink.deploy("typed-" + method, ConnectorConfigs.sink(stack, sink.url(), "dbz_typed", "insert.mode",
+                    "upsert", "pk.mode", "record_key", "write.method", method, "table.name.format", table));
+            await("typed columns from text by " + method, List.of(List.of("1", "12.50", "10.0.0.1", "[1,5)", "x"),
+                            Arrays.asList("2", null, null, null, null)),
+                    () -> rows(sink.db(), "SELECT id, amount, addr, span, note FROM " + table + " ORDER BY id"),
+                    TIMEOUT);
+        }
+    }
+
+    /**
      * Debezium's binary.handling.mode=base64 (or hex) sends a bytea column as a STRING of its encoding. Into an
      * existing bytea column PostgreSQL would take the text's characters as the bytes (AQID as 41 51 49 44, not
      * 01 02 03): the task fails naming the field, the column type and the fix instead, writing nothing.

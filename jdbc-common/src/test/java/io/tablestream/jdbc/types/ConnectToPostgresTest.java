@@ -64,7 +64,7 @@ class ConnectToPostgresTest {
         assertEquals(Types.SMALLINT, ConnectToPostgres.jdbcType(Schema.INT8_SCHEMA));
         assertEquals(Types.INTEGER, ConnectToPostgres.jdbcType(Schema.INT32_SCHEMA));
         assertEquals(Types.BIGINT, ConnectToPostgres.jdbcType(Schema.INT64_SCHEMA));
-        assertEquals(Types.VARCHAR, ConnectToPostgres.jdbcType(Schema.STRING_SCHEMA));
+        assertEquals(Types.OTHER, ConnectToPostgres.jdbcType(Schema.STRING_SCHEMA), "untyped: the column's type reads it");
         assertEquals(Types.BINARY, ConnectToPostgres.jdbcType(Schema.BYTES_SCHEMA));
         assertEquals(Types.NUMERIC, ConnectToPostgres.jdbcType(Decimal.schema(2)));
         assertEquals(Types.TIMESTAMP_WITH_TIMEZONE, ConnectToPostgres.jdbcType(Timestamp.SCHEMA));
