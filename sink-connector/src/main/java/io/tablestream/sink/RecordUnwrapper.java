@@ -54,6 +54,11 @@ final class RecordUnwrapper {
         }
         Records.requireWritableValue(record);
         Schema schema = record.valueSchema();
+        if (schema != null && isMessageEvent(schema, record.value())) {
+            log.debug("Skipping the logical decoding message (op=m) at {}: it changes no row",
+                    Records.position(record));
+            return null;
+        }
         if (schema == null || !isEnvelope(schema)) { // a schemaless map is a row as it is
             return rewrittenDelete(record.value()) ? deleteOrSkip(record, record)
                     : new SinkOp(record, record, false, unavailableColumns(record));
@@ -130,6 +135,19 @@ final class RecordUnwrapper {
     private static SinkRecord withValue(SinkRecord record, Struct value) {
         return record.newRecord(record.topic(), record.kafkaPartition(), record.keySchema(), record.key(),
                 value.schema(), value, record.timestamp());
+    }
+
+    /**
+     * Debezium's event for a logical decoding message ({@code pg_logical_emit_message}): {@code op=m} with a
+     * {@code message} Struct and no {@code after}. It carries no row: written as one, its {@code op}, {@code source}
+     * and {@code message} would become columns of a table nobody has.
+     */
+    static boolean isMessageEvent(Schema schema, Object value) {
+        Field op = schema.field("op");
+        Field message = schema.field("message");
+        return op != null && op.schema().type() == Schema.Type.STRING && message != null
+                && message.schema().type() == Schema.Type.STRUCT && schema.field("after") == null
+                && "m".equals(((Struct) value).get(op));
     }
 
     /** {@code op} is a string and {@code after} a Struct: Debezium's Envelope and our source's change records. */

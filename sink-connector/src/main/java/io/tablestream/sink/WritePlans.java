@@ -78,6 +78,13 @@ final class WritePlans {
         if (config.autoEvolve() && !chunk.deletesOnly()) {
             TableEvolution.evolve(handle, plan); // reads the table's columns once per (table, schemas)
         }
+        Map<String, String> tableColumns;
+        try {
+            tableColumns = TableEvolution.columns(handle, plan.table());
+        } catch (JdbiException e) {
+            throw WriteErrors.translate(e, "Failed to read the columns of table " + plan.table());
+        }
+        ColumnFit.check(chunk.sample().topic(), plan.table(), plan.columns(), tableColumns);
         try {
             return BinaryCopy.choose(handle, config, plan);
         } catch (JdbiException e) {

@@ -40,6 +40,21 @@ class RecordUnwrapperTest {
             .field("v", Schema.OPTIONAL_STRING_SCHEMA).field("__deleted", Schema.OPTIONAL_STRING_SCHEMA).build();
 
     @Test
+    void debeziumsLogicalDecodingMessageEventIsSkippedAndAMessageFieldOfARowIsNot() {
+        Schema block = SchemaBuilder.struct().field("prefix", Schema.OPTIONAL_STRING_SCHEMA)
+                .field("content", Schema.OPTIONAL_BYTES_SCHEMA).build();
+        Schema event = SchemaBuilder.struct().name("io.debezium.connector.postgresql.MessageValue")
+                .field("op", Schema.STRING_SCHEMA).field("ts_ms", Schema.OPTIONAL_INT64_SCHEMA)
+                .field("message", block).build();
+        Struct message = new Struct(block).put("prefix", "audit").put("content", new byte[] {1});
+        assertNull(unwrapper.unwrap(new SinkRecord("dbz.message", 0, null, null, event,
+                new Struct(event).put("op", "m").put("message", message), 3)));
+        SinkOp row = unwrapper.unwrap(new SinkRecord("chat", 0, null, null, event,
+                new Struct(event).put("op", "posted").put("message", message), 4));
+        assertFalse(row.delete(), "a table with columns op and message is written as rows");
+    }
+
+    @Test
     void aFlatDeleteRecordWithTheKeyAsValueIsADeleteOrSkipped() {
         SinkRecord record = new SinkRecord("t", 0, KEY, new Struct(KEY).put("id", 1), KEY,
                 new Struct(KEY).put("id", 1), 9);

@@ -2,6 +2,7 @@ package io.tablestream.sink;
 
 import io.tablestream.jdbc.TableId;
 import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.data.SchemaBuilder;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.junit.jupiter.api.Test;
 
@@ -37,6 +38,18 @@ class TableEvolutionTest {
                 "ALTER TABLE \"public\".\"orders\" ALTER COLUMN \"price\" TYPE double precision",
                 "ALTER TABLE \"public\".\"orders\" ALTER COLUMN \"note\" TYPE text",
                 "ALTER TABLE \"public\".\"orders\" ADD COLUMN IF NOT EXISTS \"new \"\"col\"\"\" text"), changes);
+    }
+
+    @Test
+    void aFieldsDefaultValueBecomesTheAddedColumnsDefault() {
+        List<String> changes = TableEvolution.changes(TABLE.quoted(), TABLE, Map.of("id", "bigint"), List.of(
+                column("tier", SchemaBuilder.string().optional().defaultValue("it's basic").build()),
+                column("points", SchemaBuilder.int32().optional().defaultValue(0).build()),
+                column("note", Schema.OPTIONAL_STRING_SCHEMA)));
+        assertEquals(List.of(
+                "ALTER TABLE \"public\".\"orders\" ADD COLUMN IF NOT EXISTS \"tier\" text DEFAULT 'it''s basic'",
+                "ALTER TABLE \"public\".\"orders\" ADD COLUMN IF NOT EXISTS \"points\" integer DEFAULT '0'",
+                "ALTER TABLE \"public\".\"orders\" ADD COLUMN IF NOT EXISTS \"note\" text"), changes);
     }
 
     @Test

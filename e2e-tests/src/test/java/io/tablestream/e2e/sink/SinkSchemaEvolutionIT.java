@@ -73,6 +73,38 @@ record SinkSchemaEvolutionIT(Stack stack, ClassDatabase sink) {
                         + "WHERE attrelid = 'customers'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum"));
     }
 
+    /**
+     * A column added at the source with {@code ADD COLUMN ... DEFAULT} gives the rows already there its default
+     * without any change event; Debezium puts the default into the field's schema. The evolved column takes that
+     * default, so the rows written before read it here too, as do rows of the old schema that still arrive.
+     */
+    @Test
+    void aFieldAddedWithADefaultGivesTheRowsWrittenBeforeItsDefault() {
+        Schema v1 = SchemaBuilder.struct().name("Member").field("id", Schema.INT64_SCHEMA)
+                .field("name", Schema.STRING_SCHEMA).build();
+        Schema v2 = SchemaBuilder.struct().name("Member").field("id", Schema.INT64_SCHEMA)
+                .field("name", Schema.STRING_SCHEMA)
+                .field("tier", SchemaBuilder.string().optional().defaultValue("basic").build())
+                .field("points", SchemaBuilder.int32().optional().defaultValue(0).build()).build();
+        stack.kafka().createTopic("members", 1);
+        SinkTopics.produce(stack.kafka().bootstrapServers(), "members", List.of(
+                new Rec(null, null, v1, new Struct(v1).put("id", 1L).put("name", "ann")),
+                new Rec(null, null, v1, new Struct(v1).put("id", 2L).put("name", "bob"))));
+        sink.deploy("members-sink", ConnectorConfigs.sink(stack, sink.url(), "members", "auto.create", "true",
+                "auto.evolve", "true", "pk.mode", "record_value", "pk.fields", "id", "insert.mode", "upsert"));
+        await("first schema's rows", 2L, () -> sink.db().withHandle(h -> h.createQuery("SELECT count(*) FROM members")
+                .mapTo(Long.class).one()), TIMEOUT);
+
+        SinkTopics.produce(stack.kafka().bootstrapServers(), "members", List.of(
+                new Rec(null, null, v2, new Struct(v2).put("id", 3L).put("name", "cy").put("tier", "gold")
+                        .put("points", 5)),
+                new Rec(null, null, v1, new Struct(v1).put("id", 4L).put("name", "dee"))));
+        await("rows after the column was added", List.of(
+                        List.of("1", "ann", "basic", "0"), List.of("2", "bob", "basic", "0"),
+                        List.of("3", "cy", "gold", "5"), List.of("4", "dee", "basic", "0")),
+                () -> rows(sink.db(), "SELECT id, name, tier, points FROM members ORDER BY id"), TIMEOUT);
+    }
+
     private List<List<String>> columns() {
         return rows(sink.db(), "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = "
                 + "'customers'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum");

@@ -18,12 +18,14 @@ import java.util.List;
 import static io.tablestream.e2e.sink.SinkTopics.TIMEOUT;
 import static io.tablestream.e2e.sink.SinkTopics.await;
 import static io.tablestream.e2e.sink.SinkTopics.rows;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Debezium names topics {@code <prefix>.<schema>.<table>}: the default table.name.format writes such a topic to its
  * source table, {@code ${source.schema}}/{@code ${source.table}} name it explicitly, and a dotted topic never turns
- * into a schema that does not exist without an error naming table.name.format.
+ * into a schema that does not exist without an error naming table.name.format. Debezium's logical decoding message
+ * events ({@code <prefix>.message}, op=m) are no rows.
  */
 @ExtendWith(TablestreamStack.class)
 record SinkTableNamesIT(Stack stack, ClassDatabase sink) {
@@ -87,6 +89,49 @@ record SinkTableNamesIT(Stack stack, ClassDatabase sink) {
                         List.of("4", "400"), List.of("5", "500"), List.of("6", "600")),
                 () -> rows(sink.db(), "SELECT aid, abalance FROM (SELECT * FROM routed_a UNION ALL"
                         + " SELECT * FROM routed_b) t ORDER BY aid"), TIMEOUT);
+    }
+
+    /**
+     * Debezium's PostgreSQL connector puts logical decoding messages ({@code pg_logical_emit_message}) on the topic
+     * {@code <prefix>.message} as {@code op=m} events: no row of any table. A sink subscribed to every topic of the
+     * prefix skips them (offset stored) and writes the rows of the other topics.
+     */
+    @Test
+    void aDebeziumMessageEventIsNotARow() {
+        String messages = "dbzm.message";
+        String rowsTopic = "dbzm.public.msg_rows";
+        Schema messageKey = SchemaBuilder.struct().name("io.debezium.connector.postgresql.MessageKey")
+                .field("prefix", Schema.OPTIONAL_STRING_SCHEMA).build();
+        Schema block = SchemaBuilder.struct().name("io.debezium.connector.postgresql.Message")
+                .field("prefix", Schema.OPTIONAL_STRING_SCHEMA).field("content", Schema.OPTIONAL_BYTES_SCHEMA)
+                .build();
+        Schema messageValue = SchemaBuilder.struct().name("io.debezium.connector.postgresql.MessageValue")
+                .field("op", Schema.STRING_SCHEMA).field("ts_ms", Schema.OPTIONAL_INT64_SCHEMA)
+                .field("source", SOURCE).field("message", block).build();
+        Struct source = new Struct(SOURCE).put("version", "3.1.0.Final").put("connector", "postgresql")
+                .put("name", "dbzm").put("ts_ms", 1L).put("db", "bench").put("schema", "").put("table", "");
+        Struct event = new Struct(messageValue).put("op", "m").put("ts_ms", 1L).put("source", source)
+                .put("message", new Struct(block).put("prefix", "audit").put("content", new byte[] {1, 2}));
+        stack.kafka().createTopic(messages, 1);
+        stack.kafka().createTopic(rowsTopic, 1);
+        SinkTopics.produce(stack.kafka().bootstrapServers(), messages, List.of(
+                new Rec(messageKey, new Struct(messageKey).put("prefix", "audit"), messageValue, event)));
+        Struct rowSource = new Struct(SOURCE).put("version", "3.1.0.Final").put("connector", "postgresql")
+                .put("name", "dbzm").put("ts_ms", 1L).put("db", "bench").put("schema", "public")
+                .put("table", "msg_rows");
+        SinkTopics.produce(stack.kafka().bootstrapServers(), rowsTopic, List.of(new Rec(KEY, key(7), ENVELOPE,
+                new Struct(ENVELOPE).put("source", rowSource).put("op", "c")
+                        .put("after", new Struct(ROW).put("aid", 7).put("abalance", 70)))));
+        sink.deploy("dbz-messages", ConnectorConfigs.sink(stack, sink.url(), messages + "," + rowsTopic,
+                "insert.mode", "upsert", "pk.mode", "record_key", "auto.create", "true"));
+        await("the row written and the message's offset stored",
+                List.of(List.of("7", "70", "0")),
+                () -> rows(sink.db(), "SELECT aid, abalance, (SELECT kafka_offset FROM tablestream_sink_offsets"
+                        + " WHERE connector_name = 'dbz-messages' AND topic = '" + messages + "')"
+                        + " FROM public.msg_rows"), TIMEOUT);
+        assertEquals("RUNNING", Fixtures.taskStateAndTrace(stack.rest(), "dbz-messages").get(0));
+        assertEquals(List.of(List.of("0")), rows(sink.db(),
+                "SELECT count(*) FROM pg_catalog.pg_class WHERE relname = 'message'"));
     }
 
     @Test

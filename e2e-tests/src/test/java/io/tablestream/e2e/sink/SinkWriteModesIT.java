@@ -1,6 +1,7 @@
 package io.tablestream.e2e.sink;
 
 import io.tablestream.e2e.LogCapture;
+import io.tablestream.e2e.reliability.Fixtures;
 import io.tablestream.e2e.sink.SinkTopics.Rec;
 import io.tablestream.jdbc.types.SchemaNames;
 import io.tablestream.testkit.ClassDatabase;
@@ -387,6 +388,98 @@ record SinkWriteModesIT(Stack stack, ClassDatabase sink) {
         long statements = sink.db().withHandle(h -> h.createQuery("SELECT count(*) FROM buffered_statements")
                 .mapTo(Long.class).one());
         assertTrue(statements <= 50, statements + " statements for 100 puts of 20 records");
+    }
+
+    /**
+     * Debezium's PostgreSQL connector sends a timestamp column's infinity and -infinity as PgJDBC's sentinel instants,
+     * in microseconds (MicroTimestamp) or, for timestamp(0..3) under time.precision.mode=adaptive, milliseconds
+     * (Timestamp). They are written back as infinity and -infinity (not as the year 294247, nor refused as out of
+     * range), by binary COPY, text COPY and batch alike.
+     */
+    @Test
+    void debeziumInfinityTimestampsStayInfinite() {
+        Schema key = SchemaBuilder.struct().name("ValidityKey").field("id", Schema.INT32_SCHEMA).build();
+        Schema value = SchemaBuilder.struct().name("Validity").field("id", Schema.INT32_SCHEMA)
+                .field("valid_to", SchemaBuilder.int64().name("io.debezium.time.MicroTimestamp").optional().build())
+                .field("valid_ms", SchemaBuilder.int64().name("io.debezium.time.Timestamp").optional().build())
+                .build();
+        long[][] values = {{9_223_372_036_825_200_000L, 9_223_372_036_825_200L},
+                {-9_223_372_036_832_400_000L, -9_223_372_036_832_400L}, {1_709_249_415_123_456L, 1_709_249_415_123L}};
+        List<Rec> records = new ArrayList<>();
+        for (int i = 0; i < values.length; i++) {
+            records.add(new Rec(key, new Struct(key).put("id", i), value, new Struct(value).put("id", i)
+                    .put("valid_to", values[i][0]).put("valid_ms", values[i][1])));
+        }
+        stack.kafka().createTopic("dbz_validity", 1);
+        SinkTopics.produce(stack.kafka().bootstrapServers(), "dbz_validity", records);
+        List<List<String>> expected = List.of(List.of("0", "infinity", "infinity"),
+                List.of("1", "-infinity", "-infinity"),
+                List.of("2", "2024-02-29 23:30:15.123456", "2024-02-29 23:30:15.123"));
+        for (String method : List.of("copy", "batch")) {
+            String table = "dbz_validity_" + method;
+            sink.deploy("validity-" + method, ConnectorConfigs.sink(stack, sink.url(), "dbz_validity",
+                    "insert.mode", "upsert", "pk.mode", "record_key", "auto.create", "true", "write.method", method,
+                    "table.name.format", table));
+            await("infinite timestamps in " + table, expected, () -> rows(sink.db(),
+                    "SELECT id, valid_to::text, valid_ms::text FROM " + table + " ORDER BY id"), TIMEOUT);
+        }
+        // Without the millisecond field every column has a binary form: the MicroTimestamps go by binary COPY.
+        sink.deploy("validity-binary", ConnectorConfigs.sink(stack, sink.url(), "dbz_validity", "insert.mode", "upsert",
+                "pk.mode", "record_key", "auto.create", "true", "fields.include.list", "valid_to",
+                "table.name.format", "dbz_validity_binary"));
+        await("infinite timestamps by binary COPY", expected.stream().map(row -> row.subList(0, 2)).toList(),
+                () -> rows(sink.db(), "SELECT id, valid_to::text FROM dbz_validity_binary ORDER BY id"), TIMEOUT);
+    }
+
+    /**
+     * Debezium sends many column types as plain STRING: numerics under decimal.handling.mode=string, inet, cidr,
+     * macaddr, ranges, ltree. Into an existing table with the original column types, batch writes them (values and
+     * nulls) as COPY does: as text the column's type reads.
+     */
+    @Test
+    void plainTextFieldsFillTypedColumnsByCopyAndBatchAlike() {
+        Schema key = SchemaBuilder.struct().name("TypedKey").field("id", Schema.INT32_SCHEMA).build();
+        Schema value = SchemaBuilder.struct().name("Typed").field("id", Schema.INT32_SCHEMA)
+                .field("amount", Schema.OPTIONAL_STRING_SCHEMA).field("addr", Schema.OPTIONAL_STRING_SCHEMA)
+                .field("span", Schema.OPTIONAL_STRING_SCHEMA).field("note", Schema.OPTIONAL_STRING_SCHEMA).build();
+        stack.kafka().createTopic("dbz_typed", 1);
+        SinkTopics.produce(stack.kafka().bootstrapServers(), "dbz_typed", List.of(
+                new Rec(key, new Struct(key).put("id", 1), value, new Struct(value).put("id", 1).put("amount", "12.5")
+                        .put("addr", "10.0.0.1").put("span", "[1,5)").put("note", "x")),
+                new Rec(key, new Struct(key).put("id", 2), value, new Struct(value).put("id", 2))));
+        for (String method : List.of("copy", "batch")) {
+            String table = "dbz_typed_" + method;
+            sink.db().useHandle(h -> h.execute("CREATE TABLE " + table + " (id int PRIMARY KEY, amount numeric(10,2),"
+                    + " addr inet, span int4range, note text)"));
+            sink.deploy("typed-" + method, ConnectorConfigs.sink(stack, sink.url(), "dbz_typed", "insert.mode",
+                    "upsert", "pk.mode", "record_key", "write.method", method, "table.name.format", table));
+            await("typed columns from text by " + method, List.of(List.of("1", "12.50", "10.0.0.1", "[1,5)", "x"),
+                            Arrays.asList("2", null, null, null, null)),
+                    () -> rows(sink.db(), "SELECT id, amount, addr, span, note FROM " + table + " ORDER BY id"),
+                    TIMEOUT);
+        }
+    }
+
+    /**
+     * Debezium's binary.handling.mode=base64 (or hex) sends a bytea column as a STRING of its encoding. Into an
+     * existing bytea column PostgreSQL would take the text's characters as the bytes (AQID as 41 51 49 44, not
+     * 01 02 03): the task fails naming the field, the column type and the fix instead, writing nothing.
+     */
+    @Test
+    void textIntoAByteaColumnFailsInsteadOfStoringTheCharacters() {
+        sink.db().useHandle(h -> h.execute("CREATE TABLE dbz_blobs (id int PRIMARY KEY, payload bytea)"));
+        Schema key = SchemaBuilder.struct().name("BlobKey").field("id", Schema.INT32_SCHEMA).build();
+        Schema value = SchemaBuilder.struct().name("Blob").field("id", Schema.INT32_SCHEMA)
+                .field("payload", Schema.OPTIONAL_STRING_SCHEMA).build();
+        stack.kafka().createTopic("dbz_blobs", 1);
+        SinkTopics.produce(stack.kafka().bootstrapServers(), "dbz_blobs", List.of(new Rec(key,
+                new Struct(key).put("id", 1), value, new Struct(value).put("id", 1).put("payload", "AQID"))));
+        sink.create("blobs-sink", ConnectorConfigs.sink(stack, sink.url(), "dbz_blobs", "insert.mode", "upsert",
+                "pk.mode", "record_key"));
+        String trace = Fixtures.awaitTaskFailed(stack.rest(), "blobs-sink");
+        assertTrue(trace.contains("'payload'") && trace.contains("bytea") && trace.contains("binary.handling.mode"),
+                trace);
+        assertEquals(List.of(List.of("0")), rows(sink.db(), "SELECT count(*) FROM dbz_blobs"));
     }
 
     @Test

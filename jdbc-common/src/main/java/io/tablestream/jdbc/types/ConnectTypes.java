@@ -52,9 +52,11 @@ final class ConnectTypes {
                     v -> ConnectToPostgres.numericValue((String) v), v -> ConnectToPostgres.numericText((String) v));
             case SchemaNames.ENUM, "io.debezium.data.Enum", "io.debezium.data.EnumSet" ->
                     ConnectType.textual("text", v -> (String) v);
-            case SchemaNames.TIMESTAMP_MICROS, "io.debezium.time.MicroTimestamp" ->
-                    ConnectType.textual("timestamp", v -> timestampMicros((Long) v, ""));
-            case "io.debezium.time.Timestamp" -> ConnectType.textual("timestamp", v -> timestamp(micros((Long) v * 1000)));
+            case SchemaNames.TIMESTAMP_MICROS -> ConnectType.textual("timestamp", v -> timestampMicros((Long) v, ""));
+            case "io.debezium.time.MicroTimestamp" ->
+                    ConnectType.textual("timestamp", v -> timestampMicros(DebeziumInfinity.micros((Long) v), ""));
+            case "io.debezium.time.Timestamp" ->
+                    ConnectType.textual("timestamp", v -> timestampMicros(DebeziumInfinity.millisToMicros((Long) v), ""));
             case "io.debezium.time.NanoTimestamp" ->
                     ConnectType.textual("timestamp", v -> timestamp(micros(Math.floorDiv((Long) v, 1000L))));
             case SchemaNames.TIMESTAMPTZ_MICROS -> ConnectType.textual("timestamptz",
@@ -84,7 +86,9 @@ final class ConnectTypes {
             case FLOAT32 -> new ConnectType("real", Types.REAL, v -> v, String::valueOf);
             case FLOAT64 -> new ConnectType("double precision", Types.DOUBLE, v -> v, String::valueOf);
             case BOOLEAN -> new ConnectType("boolean", Types.BOOLEAN, v -> v, v -> (Boolean) v ? "t" : "f");
-            case STRING -> new ConnectType("text", Types.VARCHAR, v -> v, v -> (String) v);
+            // Untyped text, read with the column's own type as COPY reads it: bound as varchar, a STRING field (and
+            // its null) failed in a numeric, inet, range, json or uuid column that COPY fills from the same text.
+            case STRING -> new ConnectType("text", Types.OTHER, v -> v, v -> (String) v);
             case BYTES -> new ConnectType("bytea", Types.BINARY, ConnectTypes::bytes, v -> hex(bytes(v)));
             case ARRAY -> array(schema);
             case MAP, STRUCT -> new ConnectType("jsonb", Types.OTHER,

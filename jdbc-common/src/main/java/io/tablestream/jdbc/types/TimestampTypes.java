@@ -65,8 +65,10 @@ record TimestampTypes(TimePrecisionMode mode, ZoneId dbTimeZone) implements PgTy
         return switch (schema.name()) {
             case Timestamp.LOGICAL_NAME -> (value, out) -> PgBinary.timestampMillis(((Date) value).getTime(), out);
             case SchemaNames.TIMESTAMPTZ_MICROS -> (value, out) -> PgBinary.timestampMicros((Long) value, out);
-            case SchemaNames.TIMESTAMP_MICROS, "io.debezium.time.MicroTimestamp" -> withZone ? null
+            case SchemaNames.TIMESTAMP_MICROS -> withZone ? null
                     : (value, out) -> PgBinary.timestampMicros((Long) value, out);
+            case "io.debezium.time.MicroTimestamp" -> withZone ? null
+                    : (value, out) -> PgBinary.timestampMicros(DebeziumInfinity.micros((Long) value), out);
             default -> null;
         };
     }

@@ -64,7 +64,7 @@ class ConnectToPostgresTest {
         assertEquals(Types.SMALLINT, ConnectToPostgres.jdbcType(Schema.INT8_SCHEMA));
         assertEquals(Types.INTEGER, ConnectToPostgres.jdbcType(Schema.INT32_SCHEMA));
         assertEquals(Types.BIGINT, ConnectToPostgres.jdbcType(Schema.INT64_SCHEMA));
-        assertEquals(Types.VARCHAR, ConnectToPostgres.jdbcType(Schema.STRING_SCHEMA));
+        assertEquals(Types.OTHER, ConnectToPostgres.jdbcType(Schema.STRING_SCHEMA), "untyped: the column's type reads it");
         assertEquals(Types.BINARY, ConnectToPostgres.jdbcType(Schema.BYTES_SCHEMA));
         assertEquals(Types.NUMERIC, ConnectToPostgres.jdbcType(Decimal.schema(2)));
         assertEquals(Types.TIMESTAMP_WITH_TIMEZONE, ConnectToPostgres.jdbcType(Timestamp.SCHEMA));
@@ -220,6 +220,14 @@ class ConnectToPostgresTest {
         assertEquals("numeric", ConnectToPostgres.columnType(vsd));
         assertEquals("2024-02-29", ConnectToPostgres.toText(date, (int) LocalDate.of(2024, 2, 29).toEpochDay()));
         assertEquals("1970-01-01 00:00:01.000002", ConnectToPostgres.toText(microTs, 1_000_002L));
+        Schema millisTs = SchemaBuilder.int64().name("io.debezium.time.Timestamp").build();
+        assertEquals("infinity", ConnectToPostgres.toText(microTs, 9_223_372_036_825_200_000L), "PgJDBC's sentinel");
+        assertEquals("-infinity", ConnectToPostgres.toText(microTs, -9_223_372_036_832_400_000L));
+        assertEquals("infinity", ConnectToPostgres.toText(millisTs, 9_223_372_036_825_200L));
+        assertEquals("-infinity", ConnectToPostgres.toText(millisTs, -9_223_372_036_832_400L));
+        assertEquals("1970-01-01 00:00:01.002000", ConnectToPostgres.toText(millisTs, 1_002L));
+        assertThrows(DataException.class, () -> ConnectToPostgres.toText(millisTs, Long.MAX_VALUE / 10),
+                "too large for microseconds: never a wrapped-around date");
         org.apache.kafka.connect.data.Struct amount = new org.apache.kafka.connect.data.Struct(vsd).put("scale", 3)
                 .put("value", java.math.BigInteger.valueOf(-12345).toByteArray());
         assertEquals(new BigDecimal("-12.345"), ConnectToPostgres.toJdbc(vsd, amount));
