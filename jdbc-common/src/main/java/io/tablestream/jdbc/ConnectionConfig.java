@@ -64,10 +64,19 @@ public final class ConnectionConfig {
      */
     public static final String SESSION_SETTINGS = "SET IntervalStyle = postgres";
 
-    /** Runs {@link #SESSION_SETTINGS} on a new connection; closes it if that fails. */
+    /**
+     * Runs {@link #SESSION_SETTINGS} on a new connection where the server reports another style (it reports
+     * IntervalStyle with every change), so a session that already has it costs no round trip; closes the connection
+     * if that fails.
+     */
     public static java.sql.Connection withSessionSettings(java.sql.Connection connection) throws java.sql.SQLException {
-        try (java.sql.Statement statement = connection.createStatement()) {
-            statement.execute(SESSION_SETTINGS);
+        try {
+            if (!"postgres".equals(connection.unwrap(org.postgresql.PGConnection.class)
+                    .getParameterStatus("IntervalStyle"))) {
+                try (java.sql.Statement statement = connection.createStatement()) {
+                    statement.execute(SESSION_SETTINGS);
+                }
+            }
         } catch (java.sql.SQLException | RuntimeException e) {
             connection.close();
             throw e;
