@@ -57,6 +57,16 @@ record CdcPublicationIT(Stack stack, CdcFixture cdc) {
                 Map.of("publication.name", "shared", "publication.autocreate.mode", "disabled"));
         assertTrue(trace.contains("Publication shared does not publish [public.a]")
                 && trace.contains("ALTER PUBLICATION \"shared\" ADD TABLE \"public\".\"a\""), trace);
+
+        // A partitioned table published under its partitions' names is a member: the fix is another.
+        db.useHandle(h -> h.execute("""
+                CREATE TABLE p (id int PRIMARY KEY) PARTITION BY RANGE (id);
+                CREATE TABLE p_1 PARTITION OF p FOR VALUES FROM (0) TO (100);
+                CREATE PUBLICATION by_partitions FOR TABLE p;
+                """));
+        trace = cdc.deployAndAwaitTaskFailure("cdc-pub-f", "cdc_publications_it", "p",
+                Map.of("publication.name", "by_partitions", "publication.autocreate.mode", "disabled"));
+        assertTrue(trace.contains("SET (publish_via_partition_root = true)") && !trace.contains("ADD TABLE"), trace);
     }
 
     @Test
@@ -123,6 +133,45 @@ record CdcPublicationIT(Stack stack, CdcFixture cdc) {
                 .toList();
         assertEquals(List.of(), orders.stream().filter(c -> "d".equals(c.op())).toList(),
                 "deletes of the table swapped out");
+    }
+
+    @Test
+    void aReCreatedTableIsReadAgainThoughTheTaskRestartsBeforeItsFirstChunk() {
+        Jdbi db = cdc.database("cdc_recreated_restart_it", """
+                CREATE TABLE signals (id text PRIMARY KEY, type text NOT NULL, data text);
+                CREATE TABLE t (id int PRIMARY KEY);
+                CREATE TABLE marks (id int PRIMARY KEY);
+                INSERT INTO t VALUES (1), (2);
+                """);
+        String name = "cdc-recreated-restart";
+        cdc.deploy(name, "cdc_recreated_restart_it", "t,marks", Map.of("signal.data.collection", "signals",
+                "table.poll.interval.ms", "500"));
+        ChangeLog log = cdc.changeLog(name + ".t", name + ".marks");
+        log.await(c -> c.stream().filter(r -> r.topic().endsWith(".t")).count() == 2, TIMEOUT, "the first snapshot");
+        // Paused, the re-created table waits behind the pause: no chunk of it is read before the restart below.
+        db.useHandle(h -> h.execute("INSERT INTO signals VALUES ('p', 'pause-snapshot', null)"));
+        db.useHandle(h -> h.execute("INSERT INTO marks VALUES (1)")); // streamed after the signal: it was applied
+        log.await(c -> c.stream().anyMatch(r -> r.topic().endsWith(".marks")), TIMEOUT, "the mark after the pause");
+
+        db.useHandle(h -> h.execute("""
+                DROP TABLE t;
+                CREATE TABLE t (id int PRIMARY KEY);
+                INSERT INTO t VALUES (10), (11);
+                """));
+        CdcFixture.awaitCondition("the re-created t in the publication", () -> db.withHandle(h -> h.createQuery(
+                "SELECT count(*) = 1 FROM pg_publication_tables WHERE tablename = 't'").mapTo(Boolean.class).one()));
+        // A restart between joining the publication and the new table's first chunk (a rebalance, say).
+        cdc.stopAndAwaitSlotReleased(name, db);
+        stack.rest().resumeConnector(name);
+        stack.rest().awaitRunning(name, TIMEOUT);
+        db.useHandle(h -> h.execute("INSERT INTO signals VALUES ('r', 'resume-snapshot', null)"));
+        db.useHandle(h -> h.execute("INSERT INTO t VALUES (12)"));
+
+        List<Change> changes = log.await(c -> c.stream().anyMatch(r -> r.keyField("id").equals(12)), TIMEOUT,
+                "the insert into the re-created table");
+        log.await(c -> c.stream().map(r -> r.keyField("id")).collect(Collectors.toSet())
+                        .containsAll(List.of(10, 11)), TIMEOUT,
+                "the rows of the re-created table written before it joined the publication, after " + changes);
     }
 
     @Test

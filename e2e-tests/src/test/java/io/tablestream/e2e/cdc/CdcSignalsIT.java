@@ -14,6 +14,7 @@ import java.util.stream.IntStream;
 
 import static io.tablestream.e2e.cdc.CdcFixture.TIMEOUT;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Incremental snapshots on demand, through the signal table (signal.data.collection), while the stream runs, and
@@ -99,6 +100,46 @@ record CdcSignalsIT(Stack stack, CdcFixture cdc) {
                 .sorted().toList());
         assertEquals(20, changes.stream().filter(c -> c.topic().endsWith(".first")).count(), "first not read again");
         assertEquals("changed", ChangeLog.finalState(changes, name + ".later", "id").get(2999).get("v"));
+    }
+
+    @Test
+    void aSignalledSnapshotUnderWayWhenItsTableIsCreatedAgainStartsOverOnTheNewTable() {
+        Jdbi db = withSignalTable(cdc.database("cdc_signal_recreated_it"));
+        db.useHandle(h -> h.execute("""
+                CREATE TABLE items (id int PRIMARY KEY, v text NOT NULL);
+                CREATE TABLE marks (id int PRIMARY KEY);
+                INSERT INTO items SELECT g, 'old' FROM generate_series(1, 3000) g;
+                """));
+        String name = "cdc-signal-recreated";
+        cdc.deploy(name, "cdc_signal_recreated_it", "items,marks", Map.of("snapshot.mode", "never",
+                "signal.data.collection", "signals", "incremental.snapshot.chunk.size", "10",
+                "table.poll.interval.ms", "500"));
+        ChangeLog log = cdc.changeLog(name + ".items", name + ".marks");
+        signal(db, "go", "execute-snapshot", "{\"data-collections\": [\"public.items\"]}");
+        log.await(c -> ids(c, "r").size() >= 50, TIMEOUT, "the first chunks");
+        signal(db, "p", "pause-snapshot", null);
+        db.useHandle(h -> h.execute("INSERT INTO marks VALUES (1)")); // streamed after the signal: it was applied
+        List<Change> before = log.await(c -> c.stream().anyMatch(r -> r.topic().endsWith(".marks")), TIMEOUT,
+                "the mark after the pause");
+        assertTrue(ids(before, "r").size() < 3000, "the signal's snapshot is still under way");
+
+        // The new table's keys are all below the old one's last key read.
+        db.useHandle(h -> h.execute("""
+                DROP TABLE items;
+                CREATE TABLE items (id int PRIMARY KEY, v text NOT NULL);
+                INSERT INTO items SELECT g, 'new' FROM generate_series(1, 50) g;
+                """));
+        CdcFixture.awaitCondition("the re-created items in the publication", () -> db.withHandle(h -> h.createQuery(
+                "SELECT count(*) = 1 FROM pg_publication_tables WHERE tablename = 'items'").mapTo(Boolean.class).one()));
+        signal(db, "r", "resume-snapshot", null);
+        List<Change> changes = log.await(c -> newRowsRead(c).size() == 50, TIMEOUT,
+                "the new table's rows, read from its first key");
+        assertEquals(IntStream.rangeClosed(1, 50).boxed().toList(), newRowsRead(changes));
+    }
+
+    private static List<Integer> newRowsRead(List<Change> changes) {
+        return changes.stream().filter(c -> "r".equals(c.op()) && "new".equals(c.value().getString("v")))
+                .map(c -> (Integer) c.keyField("id")).distinct().sorted().toList();
     }
 
     @Test

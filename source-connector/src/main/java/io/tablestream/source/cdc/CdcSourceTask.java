@@ -81,8 +81,13 @@ public class CdcSourceTask extends SourceTask {
     private boolean finished;
     // Whether connection.url names a hot standby (in recovery): nothing is written there.
     private boolean standby;
-    /** Captured tables this task added to the publication, until the incremental snapshot has seen them. */
+    /**
+     * Captured tables this task added to the publication, until the incremental snapshot has seen them: for progress
+     * stored without the table's oid, which cannot tell a table created again under the same name.
+     */
     private final java.util.Set<TableId> joinedPublication = new java.util.HashSet<>();
+    // The pg_class oid of each captured table, as read at start.
+    private Map<TableId, Long> tableOids = Map.of();
     private SourceTaskMetrics metrics;
     // Read by the metrics (JMX threads), written by the poll thread.
     private volatile long snapshotRowsRead = -1;
@@ -254,7 +259,8 @@ public class CdcSourceTask extends SourceTask {
                         + " cannot see it); create it or fix the list");
             }
         }
-        List<TableId> tables = List.copyOf(PartitionedTables.selector(config).select(handle).keySet());
+        tableOids = PartitionedTables.selector(config).select(handle);
+        List<TableId> tables = List.copyOf(tableOids.keySet());
         if (tables.isEmpty()) {
             log.warn("No table matches {}/{}; capturing none until one appears",
                     PostgresSourceConfig.TABLE_INCLUDE_LIST_CONFIG, PostgresSourceConfig.TABLE_EXCLUDE_LIST_CONFIG);
@@ -386,13 +392,11 @@ public class CdcSourceTask extends SourceTask {
         IncrementalSnapshot.Pending signalled = offset == null ? IncrementalSnapshot.Pending.NONE
                 : IncrementalSnapshot.Pending.parse(offset.snapshots());
         Map<TableId, TableProgress> progress = storedProgress(settings.tables());
-        if (incrementalMode) {
-            signalled = readAgainIfRejoined(progress, signalled);
-        }
+        signalled = readAgainIfAnotherTable(progress, signalled, incrementalMode);
         joinedPublication.clear(); // once: the progress stored from now on is the new table's
         // Only snapshot.mode=incremental reads captured tables on its own; signals work in every mode.
         incremental = new IncrementalSnapshot(settings, cdc.chunkSize(), RetryPolicy.of(config), config.batchMaxRows(),
-                incrementalMode ? settings.tables() : List.of(), progress, signalled);
+                incrementalMode ? settings.tables() : List.of(), progress, tableOids, signalled);
         snapshotting = !incremental.idle();
     }
 
@@ -423,24 +427,41 @@ public class CdcSourceTask extends SourceTask {
     }
 
     /**
-     * Forgets, in {@code progress} and the returned work, that a table this task has just added back to the
-     * publication was read: it was out of the publication (dropped and created again under the same name, or
-     * removed from it), so its changes meanwhile were never streamed, and it is read again as a new table.
+     * Forgets, in {@code progress} and the returned work, what was read of a table the stored progress is not for:
+     * its oid is another (the table was dropped and created again under the same name), or this task has just added
+     * the table back to the publication (removed from it, or, for progress stored without an oid, dropped and
+     * created again), so its changes meanwhile were never streamed. With {@code incremental} such a
+     * table is read again as a newly captured one; a signal's snapshot of it that was under way starts over from its
+     * first key, as the old table's keys say nothing of the new one's rows.
      */
-    private IncrementalSnapshot.Pending readAgainIfRejoined(Map<TableId, TableProgress> progress,
-                                                            IncrementalSnapshot.Pending signalled) {
-        java.util.Set<TableId> rejoined = new java.util.HashSet<>();
-        for (TableId table : joinedPublication) {
+    private IncrementalSnapshot.Pending readAgainIfAnotherTable(Map<TableId, TableProgress> progress,
+                                                                IncrementalSnapshot.Pending signalled,
+                                                                boolean incremental) {
+        java.util.Set<TableId> unread = new java.util.HashSet<>();
+        for (TableId table : settings.tables()) {
             TableProgress stored = progress.get(table);
-            if (stored != null ? stored.run() == null : signalled.readWithoutRecord().contains(table)) {
+            Long oid = tableOids.get(table);
+            if (stored != null && stored.oid() != null && oid != null && !stored.oid().equals(oid)) {
+                log.info("Table {} (oid {}) is not the table its stored snapshot progress was read from (oid {}):"
+                        + " it was dropped and created again under the same name{}", table, oid, stored.oid(),
+                        incremental ? "; its rows are read again" : "");
+                if (stored.run() != null && !stored.done()) {
+                    log.warn("The snapshot of {} asked for by signal {} was under way on the former table (after key"
+                            + " {}): it starts over from the new table's first key", table, stored.run(),
+                            stored.after());
+                }
+                progress.remove(table);
+                unread.add(table);
+            } else if (incremental && joinedPublication.contains(table) && (stored != null ? stored.run() == null
+                    : signalled.readWithoutRecord().contains(table))) {
                 log.info("Table {} joined publication {} again after its snapshot (dropped and created again under"
                         + " the same name, or removed from the publication): its rows are read again", table,
                         settings.cdc().publicationName());
                 progress.remove(table);
-                rejoined.add(table);
+                unread.add(table);
             }
         }
-        return signalled.unread(rejoined);
+        return signalled.unread(unread);
     }
 
     /** Whether the slot the offset streamed from can no longer give the changes after it. */

@@ -48,6 +48,8 @@ final class ChunkBatch {
     private final TableId table;
     private final String topic;
     private final String run;
+    /** The pg_class oid of the table, stored with each chunk's progress (null: not known). */
+    private final Long oid;
     private final Map<String, String> partition;
     private final RecordFormat format;
     // The reads (null once collected), then the chunks' windows, the records built for their rows and the progress
@@ -58,10 +60,12 @@ final class ChunkBatch {
     private List<TableProgress> afterEach;
     private int chunks;
 
-    private ChunkBatch(TableId table, String topic, String run, Map<String, String> partition, RecordFormat format) {
+    private ChunkBatch(TableId table, String topic, String run, Long oid, Map<String, String> partition,
+                       RecordFormat format) {
         this.table = table;
         this.topic = topic;
         this.run = run;
+        this.oid = oid;
         this.partition = partition;
         this.format = format;
     }
@@ -75,13 +79,14 @@ final class ChunkBatch {
     static ChunkBatch read(ExecutorService threads, List<ChunkReader> readers, List<List<String>> bounds,
                            TableId table, String topic, String run, String filter, TableProgress from,
                            Map<String, String> partition, RecordFormat format) {
-        ChunkBatch batch = new ChunkBatch(table, topic, run, partition, format);
+        Long oid = from.oid();
+        ChunkBatch batch = new ChunkBatch(table, topic, run, oid, partition, format);
         List<Future<ReadChunk>> futures = new ArrayList<>(bounds.size() + 1);
         TableProgress chunkFrom = from;
         for (int i = 0; i <= bounds.size(); i++) {
             ChunkReader reader = readers.get(i);
             TableProgress after = chunkFrom;
-            Map<String, Object> before = after.inRun(run).toMap();
+            Map<String, Object> before = after.inRun(run).ofTable(oid).toMap();
             List<String> upTo = i < bounds.size() ? bounds.get(i) : null;
             futures.add(threads.submit(() -> {
                 ChunkReader.Chunk chunk = reader.read(table, topic, after, upTo, filter);
@@ -123,7 +128,7 @@ final class ChunkBatch {
             reading = null;
         }
         chunks = read.size();
-        TableProgress last = read.get(read.size() - 1).chunk().after().inRun(run);
+        TableProgress last = read.get(read.size() - 1).chunk().after().inRun(run).ofTable(oid);
         if (read.stream().allMatch(r -> r.chunk().rows().isEmpty())) {
             return last;
         }
@@ -134,7 +139,7 @@ final class ChunkBatch {
             ChunkReader.Chunk chunk = r.chunk();
             windows.add(new SnapshotWindow(topic, chunk.snapshot(), chunk.highWatermark(), chunk.rows(), seenBefore));
             records.add(r.records());
-            afterEach.add(chunk.after().inRun(run));
+            afterEach.add(chunk.after().inRun(run).ofTable(oid));
         }
         return last;
     }

@@ -47,6 +47,8 @@ final class IncrementalSnapshot {
     private final RetryPolicy retry;
     private final int kafkaTransactionRecords;
     private final Map<TableId, TableProgress> stored;
+    /** The pg_class oid of each captured table, stored with its progress (absent: not known). */
+    private final Map<TableId, Long> oids;
     private final Deque<Work> pending = new ArrayDeque<>();
     // Reading a chunk failed this many times in a row (connection.attempts); the next try is at retryAtMs.
     private int failures;
@@ -88,11 +90,13 @@ final class IncrementalSnapshot {
      * @param kafkaTransactionRecords with transaction.boundary=connector, records per Kafka transaction at most
      *                                (batch.max.rows): chunk rows are no database transaction
      * @param tables the captured tables to read unless their progress says they are done, in order
-     * @param stored the progress stored for the captured tables (absent: none)
+     * @param stored the progress stored for the captured tables (absent: none), of the tables {@code oids} names
+     * @param oids   the pg_class oid of each captured table, stored with its progress
      * @param signalled what the offset lists as asked for by signals and not done yet
      */
     IncrementalSnapshot(CdcSourceTask.Settings settings, int chunkSize, RetryPolicy retry, int kafkaTransactionRecords,
-                        List<TableId> tables, Map<TableId, TableProgress> stored, Pending signalled) {
+                        List<TableId> tables, Map<TableId, TableProgress> stored, Map<TableId, Long> oids,
+                        Pending signalled) {
         this.settings = settings;
         this.retry = retry;
         this.kafkaTransactionRecords = kafkaTransactionRecords;
@@ -103,12 +107,14 @@ final class IncrementalSnapshot {
         }
         this.readers = List.copyOf(perThread);
         this.stored = new java.util.HashMap<>(stored);
+        this.oids = Map.copyOf(oids);
         this.paused = signalled.paused();
         for (TableId table : signalled.readWithoutRecord()) {
             readWithoutRecord.add(table);
             TableProgress known = this.stored.get(table);
             if (known == null || known.run() == null) {
-                this.stored.put(table, new TableProgress(known == null ? null : known.after(), true));
+                this.stored.put(table, new TableProgress(known == null ? null : known.after(), true, null,
+                        oids.get(table)));
             }
         }
         signalled.work().forEach(pending::addLast);
@@ -485,7 +491,7 @@ final class IncrementalSnapshot {
             }
             current = next;
             topic = settings.topics().apply(next.table());
-            progress = from;
+            progress = from.ofTable(oids.get(next.table()));
             SnapshotTableStatus status = statuses.computeIfAbsent(next.table(),
                     table -> new SnapshotTableStatus(table, 0));
             status.state(paused ? SnapshotTableStatus.State.PAUSED : SnapshotTableStatus.State.RUNNING);

@@ -237,6 +237,9 @@ final class Replication {
                             + " and " + CdcConfig.PUBLICATION_AUTOCREATE_MODE_CONFIG + "=disabled; create it with"
                             + " CREATE PUBLICATION " + quoted + " FOR TABLE ... or set the mode to filtered");
                 }
+                // First: a partitioned table published under its partitions' names is a member already, and
+                // needs another fix than ADD TABLE.
+                PartitionedTables.requirePublishedAsCaptured(handle, name, tables);
                 // Else the table's snapshot would be read and its changes never streamed, without a word.
                 List<TableId> missing = missingFromPublication(handle, name, tables);
                 if (!missing.isEmpty()) {

@@ -84,6 +84,24 @@ class CdcOffsetTest {
         assertNull(TableProgress.fromMap(Map.of()));
     }
 
+    @Test
+    void tableProgressKeepsTheTablesOidAndReadsOffsetsWithoutOne() {
+        TableProgress progress = new TableProgress(List.of("7"), false, "sig-1", 16_384L);
+        assertEquals(16_384L, progress.toMap().get("oid"));
+        assertEquals(progress, TableProgress.fromMap(progress.toMap()));
+        // Connect's JSON gives whole numbers back as Long, or Integer from a map built by hand.
+        assertEquals(16_385L, TableProgress.fromMap(Map.of("v", 1, "done", true, "oid", 16_385)).oid());
+        assertEquals(progress.ofTable(99L), TableProgress.fromMap(progress.ofTable(99L).toMap()));
+        assertEquals(false, progress.ofTable(null).toMap().containsKey("oid"));
+        assertNull(TableProgress.fromMap(Map.of("v", 1, "done", true)).oid(), "written before the oid was stored");
+        assertEquals(true, org.junit.jupiter.api.Assertions.assertThrows(
+                org.apache.kafka.connect.errors.ConnectException.class,
+                () -> TableProgress.fromMap(Map.of("v", 1, "done", true, "oid", "16384"))).getMessage()
+                .contains("\"oid\":<the table's pg_class oid> (optional)"));
+        assertEquals(false, TableProgress.fromMap(Map.of("v", 1, "done", true, "oid", 7L)).inRun("sig-2").oid() == null,
+                "a run keeps the table's oid");
+    }
+
     private static Map<String, Object> orderedOffset(long lsn) {
         Map<String, Object> offset = new java.util.LinkedHashMap<>();
         offset.put("v", 1);
