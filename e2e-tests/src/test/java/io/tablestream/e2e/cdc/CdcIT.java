@@ -159,6 +159,34 @@ record CdcIT(Stack stack, CdcFixture cdc) {
     }
 
     @Test
+    void changesWrittenBeforeAKeyColumnIsRenamedKeepTheirKey() {
+        Jdbi db = cdc.database("cdc_rekey_it", """
+                CREATE TABLE parcels (id int PRIMARY KEY, note text);
+                """);
+        cdc.deploy("cdc-rekey", "cdc_rekey_it", "parcels", Map.of());
+        ChangeLog log = cdc.changeLog("cdc-rekey.parcels");
+        db.useHandle(h -> h.execute("INSERT INTO parcels VALUES (1, 'one')"));
+        log.await(c -> c.size() == 1, TIMEOUT, "the first insert");
+
+        // A rename while the connector is down: the WAL's changes before it name the key column as it was.
+        cdc.stopAndAwaitSlotReleased("cdc-rekey", db);
+        db.useHandle(h -> h.execute("""
+                INSERT INTO parcels VALUES (2, 'two');
+                DELETE FROM parcels WHERE id = 1;
+                ALTER TABLE parcels RENAME COLUMN id TO parcel_id;
+                INSERT INTO parcels VALUES (3, 'three');
+                """));
+        stack.rest().resumeConnector("cdc-rekey");
+
+        List<Change> changes = log.await(c -> c.size() >= 4, TIMEOUT, "the changes before and after the rename");
+        assertEquals(2, changes.get(1).keyField("id"), "the insert written before the rename keeps its key");
+        assertEquals(1, changes.get(2).keyField("id"), "so does the delete: a keyless delete deletes nothing");
+        Change renamed = changes.stream().filter(c -> c.key() != null && c.key().schema().field("parcel_id") != null)
+                .findFirst().orElseThrow(() -> new AssertionError("no record keyed parcel_id: " + changes));
+        assertEquals(3, renamed.keyField("parcel_id"));
+    }
+
+    @Test
     void aNullWrittenBeforeSetNotNullStreamsAsNull() {
         Jdbi db = cdc.database("cdc_notnull_it", """
                 CREATE TABLE sensors (id int PRIMARY KEY, zone int);

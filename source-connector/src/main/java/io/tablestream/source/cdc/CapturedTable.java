@@ -49,14 +49,28 @@ record CapturedTable(TableSchema schema, String topic, List<ColumnReader> reader
             readers.add(reader);
         }
         List<ColumnReader> mapped = readers.stream().filter(r -> r != null).toList();
-        List<String> keys = current.keyColumns().stream()
-                .filter(k -> mapped.stream().anyMatch(r -> r.column().name().equals(k))).toList();
+        List<String> keys = keyColumns(relation, current.keyColumns(), mapped);
         // The identity the WAL describes decides whether values may be missing, as it decides what the WAL holds.
         TableSchema schema = UnavailableValues.relax(TableSchema.of(table, mapped, keys), relation.replicaIdentity(),
                 UnavailableValues.profile(handle, table).toastable(), types);
         List<ColumnReader> relaxed = readers.stream().map(r -> r == null ? null
                 : schema.column(r.column().name())).toList();
         return new CapturedTable(schema, topic, relaxed, unavailablePlaceholder, types);
+    }
+
+    /**
+     * The record key's columns. The catalog's key, as the snapshot uses it, while the WAL's description has all of
+     * its columns; when it lacks some (a key column renamed since these changes were written) the identity's columns
+     * the WAL itself flags, under the names they had, so those changes keep their key. Under REPLICA IDENTITY FULL
+     * the WAL flags every column, which says nothing of the key.
+     */
+    private static List<String> keyColumns(Relation relation, List<String> catalogKey, List<ColumnReader> mapped) {
+        List<String> described = mapped.stream().map(r -> r.column().name()).toList();
+        if (described.containsAll(catalogKey) || relation.replicaIdentity() == UnavailableValues.REPLICA_IDENTITY_FULL) {
+            return catalogKey.stream().filter(described::contains).toList();
+        }
+        return relation.columns().stream().filter(PgOutputMessage.Column::partOfKey).map(PgOutputMessage.Column::name)
+                .filter(described::contains).toList();
     }
 
     /**

@@ -27,7 +27,7 @@ final class UnavailableValues {
     /** Header listing the columns whose values are unavailable, as JSON array text: {@code ["big_text","doc"]}. */
     static final String HEADER = "unavailable.columns";
 
-    private static final char REPLICA_IDENTITY_FULL = 'f';
+    static final char REPLICA_IDENTITY_FULL = 'f';
 
     private static final String PROFILE_SQL = """
             SELECT c.relreplident::text,
