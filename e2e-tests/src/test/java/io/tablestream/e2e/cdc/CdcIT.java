@@ -125,26 +125,35 @@ record CdcIT(Stack stack, CdcFixture cdc) {
                 List.of(withEmail.value().get("name"), withEmail.value().get("email")));
     }
 
+    /**
+     * Deploys connector {@code name} on table {@code table} of a new database, streams {@code firstRow}, then runs
+     * {@code whileStopped} (changes and a migration) with the connector stopped and resumes it: the WAL then holds
+     * changes written before the migration, which the connector decodes only after the catalog has moved on.
+     */
+    private ChangeLog migratedWhileStopped(String name, String table, String createTable, String firstRow,
+                                           String whileStopped) {
+        String database = name.replace('-', '_') + "_it";
+        Jdbi db = cdc.database(database, createTable);
+        cdc.deploy(name, database, table, Map.of());
+        ChangeLog log = cdc.changeLog(name + "." + table);
+        db.useHandle(h -> h.execute(firstRow));
+        log.await(c -> c.size() == 1, TIMEOUT, "the first insert");
+        cdc.stopAndAwaitSlotReleased(name, db);
+        db.useHandle(h -> h.execute(whileStopped));
+        stack.rest().resumeConnector(name);
+        return log;
+    }
+
     @Test
     void changesWrittenBeforeAColumnTypeChangeKeepTheTypeTheyWereWrittenWith() {
-        Jdbi db = cdc.database("cdc_retype_it", """
-                CREATE TABLE readings (id int PRIMARY KEY, reading text, taken_at timestamp);
-                """);
-        cdc.deploy("cdc-retype", "cdc_retype_it", "readings", Map.of());
-        ChangeLog log = cdc.changeLog("cdc-retype.readings");
-        db.useHandle(h -> h.execute("INSERT INTO readings VALUES (1, 'one', '2024-05-01 10:00:00')"));
-        log.await(c -> c.size() == 1, TIMEOUT, "the first insert");
-
-        // A migration while the connector is down: the WAL still holds changes written under the old types, which
-        // the connector decodes only after the catalog has moved on.
-        cdc.stopAndAwaitSlotReleased("cdc-retype", db);
-        db.useHandle(h -> h.execute("""
+        ChangeLog log = migratedWhileStopped("cdc-retype", "readings",
+                "CREATE TABLE readings (id int PRIMARY KEY, reading text, taken_at timestamp)",
+                "INSERT INTO readings VALUES (1, 'one', '2024-05-01 10:00:00')", """
                 INSERT INTO readings VALUES (2, 'seven', '2024-05-02 10:00:00');
                 ALTER TABLE readings ALTER COLUMN reading TYPE int USING length(reading),
                                      ALTER COLUMN taken_at TYPE timestamptz USING taken_at AT TIME ZONE 'UTC';
                 INSERT INTO readings VALUES (3, 42, '2024-05-03 10:00:00+00');
-                """));
-        stack.rest().resumeConnector("cdc-retype");
+                """);
 
         List<Change> changes = log.await(c -> c.size() == 3, TIMEOUT, "the inserts before and after the change");
         Change before = changes.get(1);
@@ -160,23 +169,14 @@ record CdcIT(Stack stack, CdcFixture cdc) {
 
     @Test
     void changesWrittenBeforeAKeyColumnIsRenamedKeepTheirKey() {
-        Jdbi db = cdc.database("cdc_rekey_it", """
-                CREATE TABLE parcels (id int PRIMARY KEY, note text);
-                """);
-        cdc.deploy("cdc-rekey", "cdc_rekey_it", "parcels", Map.of());
-        ChangeLog log = cdc.changeLog("cdc-rekey.parcels");
-        db.useHandle(h -> h.execute("INSERT INTO parcels VALUES (1, 'one')"));
-        log.await(c -> c.size() == 1, TIMEOUT, "the first insert");
-
-        // A rename while the connector is down: the WAL's changes before it name the key column as it was.
-        cdc.stopAndAwaitSlotReleased("cdc-rekey", db);
-        db.useHandle(h -> h.execute("""
+        // The WAL's changes before the rename name the key column as it was.
+        ChangeLog log = migratedWhileStopped("cdc-rekey", "parcels",
+                "CREATE TABLE parcels (id int PRIMARY KEY, note text)", "INSERT INTO parcels VALUES (1, 'one')", """
                 INSERT INTO parcels VALUES (2, 'two');
                 DELETE FROM parcels WHERE id = 1;
                 ALTER TABLE parcels RENAME COLUMN id TO parcel_id;
                 INSERT INTO parcels VALUES (3, 'three');
-                """));
-        stack.rest().resumeConnector("cdc-rekey");
+                """);
 
         List<Change> changes = log.await(c -> c.size() >= 4, TIMEOUT, "the changes before and after the rename");
         assertEquals(2, changes.get(1).keyField("id"), "the insert written before the rename keeps its key");
@@ -188,24 +188,15 @@ record CdcIT(Stack stack, CdcFixture cdc) {
 
     @Test
     void aNullWrittenBeforeSetNotNullStreamsAsNull() {
-        Jdbi db = cdc.database("cdc_notnull_it", """
-                CREATE TABLE sensors (id int PRIMARY KEY, zone int);
-                """);
-        cdc.deploy("cdc-notnull", "cdc_notnull_it", "sensors", Map.of());
-        ChangeLog log = cdc.changeLog("cdc-notnull.sensors");
-        db.useHandle(h -> h.execute("INSERT INTO sensors VALUES (1, 7)"));
-        log.await(c -> c.size() == 1, TIMEOUT, "the first insert");
-
-        // The usual migration to a required column (backfill, then SET NOT NULL) while the connector is down: the
-        // WAL holds a null the catalog now forbids.
-        cdc.stopAndAwaitSlotReleased("cdc-notnull", db);
-        db.useHandle(h -> h.execute("""
+        // The usual migration to a required column (backfill, then SET NOT NULL): the WAL holds a null the catalog
+        // now forbids.
+        ChangeLog log = migratedWhileStopped("cdc-notnull", "sensors",
+                "CREATE TABLE sensors (id int PRIMARY KEY, zone int)", "INSERT INTO sensors VALUES (1, 7)", """
                 INSERT INTO sensors VALUES (2, NULL);
                 UPDATE sensors SET zone = 0 WHERE zone IS NULL;
                 ALTER TABLE sensors ALTER COLUMN zone SET NOT NULL;
                 INSERT INTO sensors VALUES (3, 9);
-                """));
-        stack.rest().resumeConnector("cdc-notnull");
+                """);
 
         List<Change> changes = log.await(c -> c.size() == 4, TIMEOUT, "the insert, the backfill and the insert after");
         assertEquals(List.of("c 2 null", "u 2 0", "c 3 9"), changes.subList(1, 4).stream()

@@ -91,9 +91,14 @@ final class Replication {
         }
     }
 
+    /** The server's version as a number (PostgreSQL 15.4 is 150004), to tell what it offers. */
+    static int serverVersion(Handle handle) {
+        return handle.createQuery("SELECT current_setting('server_version_num')::int").mapTo(Integer.class).one();
+    }
+
     /** Refuses slot.failover=true on a server without failover slots (before PostgreSQL 17). */
     static void requireFailoverSupport(Handle handle) {
-        int version = handle.createQuery("SELECT current_setting('server_version_num')::int").mapTo(Integer.class).one();
+        int version = serverVersion(handle);
         if (version < 170000) {
             throw new ConnectException(CdcConfig.SLOT_FAILOVER_CONFIG + "=true needs PostgreSQL 17 or later (failover"
                     + " slots); the server runs " + handle.createQuery("SHOW server_version").mapTo(String.class).one()
@@ -179,7 +184,7 @@ final class Replication {
      * or with slot.failover=true for a slot still to create (a slot created on a standby cannot be a failover slot).
      */
     static void requireStandbySupport(Handle handle, CdcConfig cdc) {
-        int version = handle.createQuery("SELECT current_setting('server_version_num')::int").mapTo(Integer.class).one();
+        int version = serverVersion(handle);
         if (version < 160000) {
             throw new ConnectException("connection.url names a hot standby (pg_is_in_recovery() is true) running"
                     + " PostgreSQL " + handle.createQuery("SHOW server_version").mapTo(String.class).one() + ":"

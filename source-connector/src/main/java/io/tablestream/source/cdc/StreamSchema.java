@@ -52,8 +52,7 @@ final class StreamSchema {
     }
 
     private static Set<String> published(Handle handle, TableId table, String publication) {
-        int version = handle.createQuery("SELECT current_setting('server_version_num')::int").mapTo(Integer.class)
-                .one();
+        int version = Replication.serverVersion(handle);
         if (version >= 150000) {
             String[] listed = handle.createQuery(COLUMN_LIST_SQL).bind(0, publication).bind(1, table.quoted())
                     .map((rs, ctx) -> rs.getArray(1) == null ? null : (String[]) rs.getArray(1).getArray())
