@@ -60,7 +60,8 @@ final class BulkQuerier implements Querier {
         String query = withoutTrailingSemicolon(config.getString(PostgresSourceConfig.QUERY_CONFIG));
         TableSchema schema = querySchema(handle, query, catalog, config.queryTopic());
         String topic = config.queryTopic();
-        return new BulkQuerier(jdbi, schema, (query + " " + config.querySuffix()).trim(), topic,
+        String suffix = config.querySuffix().trim();
+        return new BulkQuerier(jdbi, schema, suffix.isEmpty() ? query : PollQuery.endsLine(query) + suffix, topic,
                 Map.of(QUERY_PARTITION_KEY, topic), "query for topic " + topic);
     }
 

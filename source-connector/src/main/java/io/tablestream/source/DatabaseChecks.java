@@ -105,7 +105,7 @@ final class DatabaseChecks {
             return;
         }
         if (config.pollsQuery()) {
-            checkModeColumns(schema, config, fields, false); // a query's columns do not say whether they can be NULL
+            checkModeColumns(handle, schema, "the query", config, fields, false); // a query's columns do not say whether they can be NULL
         }
     }
 
@@ -128,13 +128,17 @@ final class DatabaseChecks {
             return;
         }
         for (TableId table : selected.stream().limit(MAX_TABLES_CHECKED).toList()) {
-            checkModeColumns(TableSchema.read(handle, table, catalog), config, fields, config.validateNonNull());
+            checkModeColumns(handle, TableSchema.read(handle, table, catalog), table.toString(), config, fields,
+                    config.validateNonNull());
         }
     }
 
-    /** The incrementing and timestamp columns the mode reads exist in {@code schema} and are usable. */
-    private static void checkModeColumns(TableSchema schema, PostgresSourceConfig config, Map<String, ConfigValue> fields,
-                                         boolean requireNotNull) {
+    /**
+     * The incrementing and timestamp columns the mode reads exist in {@code schema} (a table, or the query: {@code
+     * what}) and are usable, and a timestamp column without time zone is read in its writers' zone.
+     */
+    private static void checkModeColumns(Handle handle, TableSchema schema, String what, PostgresSourceConfig config,
+                                         Map<String, ConfigValue> fields, boolean requireNotNull) {
         Mode mode = config.mode();
         if (mode.usesIncrementing()) {
             addIfProblem(fields, PostgresSourceConfig.INCREMENTING_COLUMN_NAME_CONFIG, TableQuerier.columnProblem(
@@ -145,6 +149,10 @@ final class DatabaseChecks {
             addIfProblem(fields, PostgresSourceConfig.TIMESTAMP_COLUMN_NAME_CONFIG, TableQuerier.columnProblem(
                     schema, config.timestampColumn(), TableQuerier.TIMESTAMP_TYPES,
                     PostgresSourceConfig.TIMESTAMP_COLUMN_NAME_CONFIG, requireNotNull));
+            if (fields.get(PostgresSourceConfig.DB_TIMEZONE_CONFIG).errorMessages().isEmpty()) { // once, not per table
+                addIfProblem(fields, PostgresSourceConfig.DB_TIMEZONE_CONFIG,
+                        DbTimeZoneCheck.problem(handle, config, schema, what));
+            }
         }
     }
 

@@ -134,14 +134,19 @@ public final class PollQuery {
                 .append(schema.rowVersions() && mode != Mode.BULK ? ", xmin::text::bigint AS " : ", NULL::bigint AS ")
                 .append(XMIN_COLUMN)
                 .append(" FROM ").append(options.customQuery() == null ? schema.table().quoted()
-                        : "(" + options.customQuery() + ") AS " + Identifiers.quote(CUSTOM_QUERY_ALIAS));
+                        : "(" + endsLine(options.customQuery()) + ") AS " + Identifiers.quote(CUSTOM_QUERY_ALIAS));
         String inc = mode.usesIncrementing() ? Identifiers.quote(incrementingColumn) : null;
+        // A NULL id has no place in the order (it would sort last and read as 0, moving the offset back).
+        String incNotNull = mode.usesIncrementing() && !schema.column(incrementingColumn).column().notNull()
+                ? inc + " IS NOT NULL AND " : "";
         String ts = mode.usesTimestamp() ? Identifiers.quote(timestampColumn) : null;
         String now = mode.usesTimestamp() ? upperBound(options) : null;
         switch (mode) {
             case INCREMENTING -> {
                 if (fromOffset) {
                     sql.append(" WHERE ").append(inc).append(" > ?");
+                } else if (!incNotNull.isEmpty()) {
+                    sql.append(" WHERE ").append(inc).append(" IS NOT NULL");
                 }
                 sql.append(" ORDER BY ").append(inc);
             }
@@ -156,7 +161,7 @@ public final class PollQuery {
                 // the whole table, every time; no order needed
             }
             case TIMESTAMP_INCREMENTING -> {
-                sql.append(" WHERE ").append(ts).append(" < ").append(now);
+                sql.append(" WHERE ").append(incNotNull).append(ts).append(" < ").append(now);
                 if (fromOffset) {
                     sql.append(" AND (").append(ts).append(" > ? OR (").append(ts).append(" = ? AND ")
                             .append(inc).append(" > ?))");
@@ -172,6 +177,11 @@ public final class PollQuery {
             sql.append(' ').append(options.suffix());
         }
         return sql.toString();
+    }
+
+    /** The user's query, ended by a line break: a line comment closing it must not swallow what we append. */
+    static String endsLine(String query) {
+        return query + "\n";
     }
 
     /**

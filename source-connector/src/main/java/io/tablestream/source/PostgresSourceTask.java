@@ -110,6 +110,7 @@ public class PostgresSourceTask extends SourceTask {
             } else if (config.pollsQuery()) {
                 String query = BulkQuerier.withoutTrailingSemicolon(config.getString(PostgresSourceConfig.QUERY_CONFIG));
                 TableSchema schema = BulkQuerier.querySchema(connection(), query, catalog, config.queryTopic());
+                failOnZoneProblem(schema, "the query");
                 TableOffset offset = TableOffset.fromMap(context.offsetStorageReader()
                         .offset(Map.of(BulkQuerier.QUERY_PARTITION_KEY, config.queryTopic())));
                 TableQuerier querier = TableQuerier.forQuery(schema, config, offset, query);
@@ -136,6 +137,7 @@ public class PostgresSourceTask extends SourceTask {
             log.info("Reading all of {} every {} ms", table, config.pollIntervalMs());
             return BulkQuerier.forTable(jdbi, schema, config);
         }
+        failOnZoneProblem(schema, table.toString());
         TableOffset offset = TableOffset.fromMap(context.offsetStorageReader().offset(TableOffset.partition(table)));
         TableQuerier querier = new TableQuerier(schema, config, offset);
         if (mode.usesTimestamp()) {
@@ -143,6 +145,13 @@ public class PostgresSourceTask extends SourceTask {
         }
         log.info("Polling {} in mode {} from offset {}", table, mode.configValue(), querier.offset().toMap());
         return querier;
+    }
+
+    private void failOnZoneProblem(TableSchema schema, String what) {
+        String problem = DbTimeZoneCheck.problem(connection(), config, schema, what);
+        if (problem != null) {
+            throw new ConnectException(problem);
+        }
     }
 
     private List<SourceRecord> pollOne(Querier querier, long now) {

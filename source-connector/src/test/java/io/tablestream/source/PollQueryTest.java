@@ -39,6 +39,30 @@ class PollQueryTest {
                 timestampOnly);
     }
 
+    /** Rows whose (nullable) id is NULL are left out of every poll, the first one included. */
+    @Test
+    void aNullableIncrementingColumnIsReadWhereItIsNotNull() {
+        TableSchema nullable = TableSchema.of(TableId.parse("loose"), List.of(
+                PgTypeCatalog.reader(new PgColumn("seq", "int8", -1, false)).orElseThrow(),
+                PgTypeCatalog.reader(new PgColumn("at", "timestamptz", -1, true)).orElseThrow()), List.of());
+        for (TableOffset offset : List.of(TableOffset.START, new TableOffset(1L, 1L))) {
+            String inc = new PollQuery(nullable, Mode.INCREMENTING, "seq", "", PollQuery.Options.DEFAULTS)
+                    .statement(offset, null, 1).sql();
+            assertTrue(inc.contains(offset.isStart() ? " WHERE \"seq\" IS NOT NULL ORDER BY" : " WHERE \"seq\" > ? ORDER BY"), inc);
+            String both = new PollQuery(nullable, Mode.TIMESTAMP_INCREMENTING, "seq", "at", PollQuery.Options.DEFAULTS)
+                    .statement(offset, null, 1).sql();
+            assertTrue(both.contains(" WHERE \"seq\" IS NOT NULL AND \"at\" < "), both);
+        }
+    }
+
+    /** A line comment closing a custom query comments out none of the SQL around it. */
+    @Test
+    void aCustomQueryEndingInALineCommentIsClosedOnTheNextLine() {
+        String sql = sql(Mode.INCREMENTING, "id", "", true,
+                new PollQuery.Options(0, "UTC", "", "SELECT * FROM orders -- new ones"));
+        assertTrue(sql.contains("(SELECT * FROM orders -- new ones\n) AS \"tablestream_query\" WHERE \"id\" > ?"), sql);
+    }
+
     @Test
     void everyStatementBindsOneValuePerPlaceholderInItsOrder() {
         OffsetDateTime bound = OffsetDateTime.parse("2026-01-02T03:04:05Z");

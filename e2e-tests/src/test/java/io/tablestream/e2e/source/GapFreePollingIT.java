@@ -11,6 +11,7 @@ import io.tablestream.testkit.TablestreamStack;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.logging.log4j.Level;
 import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -199,18 +200,22 @@ record GapFreePollingIT(Stack stack, ClassDatabase database) {
                 "poll.interval.ms", "100"), modeConfig));
     }
 
-    /** Waits until the connector has queried the table {@code polls} more times (PostgreSQL's scan counters). */
     private void awaitPolls(String table, int polls) {
-        long start = scans(table);
+        awaitPolls(database.db(), table, polls);
+    }
+
+    /** Waits until the connector has queried the table {@code polls} more times (PostgreSQL's scan counters). */
+    static void awaitPolls(Jdbi db, String table, int polls) {
+        long start = scans(db, table);
         long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        while (scans(table) < start + polls) {
+        while (scans(db, table) < start + polls) {
             assertTrue(System.nanoTime() < deadline, "the connector did not poll " + table + " within " + TIMEOUT);
             Pause.millis(100);
         }
     }
 
-    private long scans(String table) {
-        return database.db().withHandle(h -> {
+    private static long scans(Jdbi db, String table) {
+        return db.withHandle(h -> {
             h.execute("SELECT pg_stat_clear_snapshot()");
             return h.createQuery("SELECT coalesce(seq_scan, 0) + coalesce(idx_scan, 0) FROM pg_stat_user_tables WHERE relname = ?")
                     .bind(0, table).mapTo(Long.class).one();

@@ -1,0 +1,81 @@
+package io.tablestream.e2e.source;
+
+import io.tablestream.testkit.ClassDatabase;
+import io.tablestream.testkit.ConnectorConfigs;
+import io.tablestream.testkit.Stack;
+import io.tablestream.testkit.TablestreamStack;
+import io.tablestream.testkit.TopicReader;
+import org.apache.kafka.connect.data.Struct;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** What users write that the connector must read as written: a query ending in a comment, a nullable id column. */
+@ExtendWith(TablestreamStack.class)
+record PollingInputsIT(Stack stack, ClassDatabase database) {
+
+    private static final Duration TIMEOUT = ClassDatabase.TIMEOUT;
+
+    /** A line comment at the end of the query comments out nothing the connector adds after it. */
+    @Test
+    void aQueryEndingInALineCommentKeepsTheSuffixAndTheModesBounds() {
+        database.db().useHandle(h -> h.execute("""
+                CREATE TABLE commented_rows (id bigint PRIMARY KEY, note text NOT NULL);
+                INSERT INTO commented_rows VALUES (1, 'one'), (2, 'two'), (3, 'three')"""));
+        database.deploy("inputs-query-comment", config("comment_bulk", Map.of("mode", "query",
+                "query", "SELECT id, note FROM commented_rows -- every row", "query.suffix", "ORDER BY id DESC")));
+        List<Struct> scan = TopicReader.readUntil(bootstrap(), "comment_bulk", v -> v.size() >= 3, TIMEOUT);
+        stack.rest().deleteConnector("inputs-query-comment");
+        assertEquals(List.of(3L, 2L, 1L), TopicReader.ids(scan.subList(0, 3)), "query.suffix ORDER BY id DESC");
+
+        database.deploy("inputs-inc-comment", config("comment_inc", Map.of("mode", "incrementing",
+                "incrementing.column.name", "id", "query", "SELECT id, note FROM commented_rows -- new rows")));
+        TopicReader.readUntilId(bootstrap(), "comment_inc", 3L, TIMEOUT);
+        database.db().useHandle(h -> h.execute("INSERT INTO commented_rows VALUES (4, 'four')"));
+        List<Struct> values = TopicReader.readUntilId(bootstrap(), "comment_inc", 4L, TIMEOUT);
+        stack.rest().deleteConnector("inputs-inc-comment");
+        assertEquals(List.of(1L, 2L, 3L, 4L), TopicReader.ids(values));
+    }
+
+    /**
+     * With validate.non.null=false, rows whose incrementing column is NULL are never read (as documented), in
+     * every poll: not on the first one (which has no lower bound), and they do not move the offset back.
+     */
+    @Test
+    void rowsWithANullIncrementingValueAreNeverReadAndMoveNothing() {
+        database.db().useHandle(h -> h.execute("""
+                CREATE TABLE nullable_ids (seq bigint, note text NOT NULL, updated_at timestamptz NOT NULL);
+                INSERT INTO nullable_ids VALUES (1, 'one', now() - interval '1 hour'), (2, 'two', now() - interval '1 hour'),
+                                                (NULL, 'no id', now() - interval '1 hour')"""));
+        for (String mode : List.of("incrementing", "timestamp+incrementing")) {
+            String topic = "nulls_" + mode.replace('+', '_');
+            database.deploy("inputs-" + topic, config(topic + ".", Map.of("mode", mode, "incrementing.column.name", "seq",
+                    "timestamp.column.name", "updated_at", "table.include.list", "nullable_ids",
+                    "validate.non.null", "false", "poll.interval.ms", "100")));
+            TopicReader.readUntil(bootstrap(), topic + ".nullable_ids", hasSeq(2L), TIMEOUT);
+            database.db().useHandle(h -> h.execute("INSERT INTO nullable_ids VALUES (3, 'three', now() - interval '1 minute')"));
+            List<Struct> values = TopicReader.readUntil(bootstrap(), topic + ".nullable_ids", hasSeq(3L), TIMEOUT);
+            stack.rest().deleteConnector("inputs-" + topic);
+            database.db().useHandle(h -> h.execute("DELETE FROM nullable_ids WHERE seq = 3"));
+            assertEquals(List.of(1L, 2L, 3L), values.stream().map(v -> v.get("seq")).toList(), mode);
+        }
+    }
+
+    private static Predicate<List<Struct>> hasSeq(long seq) {
+        return values -> values.stream().anyMatch(v -> Long.valueOf(seq).equals(v.get("seq")));
+    }
+
+    private Map<String, String> config(String prefix, Map<String, String> extra) {
+        return ConnectorConfigs.with(ConnectorConfigs.source(stack, database.url(), prefix), extra);
+    }
+
+    private String bootstrap() {
+        return stack.kafka().bootstrapServers();
+    }
+}

@@ -1,0 +1,120 @@
+package io.tablestream.e2e.source;
+
+import io.tablestream.testkit.ClassDatabase;
+import io.tablestream.testkit.ConnectorConfigs;
+import io.tablestream.testkit.Stack;
+import io.tablestream.testkit.TablestreamStack;
+import io.tablestream.testkit.TopicReader;
+import org.apache.kafka.connect.data.Struct;
+import org.jdbi.v3.core.Handle;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static io.tablestream.e2e.ValidationErrors.onlyError;
+import static io.tablestream.e2e.reliability.Fixtures.awaitTaskFailed;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A {@code timestamp} (without time zone) column holds wall-clock times of the zone its writers' sessions use,
+ * usually the database's TimeZone. Here that is New York, five hours behind UTC: read as UTC, a transaction's
+ * start ({@code DEFAULT now()}) would not hold back the rows stamped after it, and its own row would be skipped.
+ */
+@ExtendWith(TablestreamStack.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+record PollingTimeZoneIT(Stack stack, ClassDatabase database) {
+
+    private static final Duration TIMEOUT = ClassDatabase.TIMEOUT;
+    private static final String ZONE = "America/New_York";
+
+    @BeforeAll
+    void databaseInNewYork() {
+        database.db().useHandle(h -> h.execute("ALTER DATABASE " + database.name() + " SET TimeZone = '" + ZONE + "'"));
+    }
+
+    /** Left unset, db.timezone would be UTC: validate and the task refuse it, naming the database's zone. */
+    @Test
+    void aTimestampColumnOfADatabaseInAnotherZoneNeedsDbTimezone() {
+        createTable("unset_rows");
+        Map<String, String> config = config("unset_rows", Map.of());
+        String error = onlyError(stack.rest().validate("PostgresSourceConnector", config), "db.timezone");
+        assertTrue(error.contains(ZONE) && error.contains("db.timezone=" + ZONE) && error.contains("updated_at"), error);
+
+        database.create("tz-unset", config);
+        String trace = awaitTaskFailed(stack.rest(), "tz-unset");
+        assertTrue(trace.contains("db.timezone=" + ZONE), trace);
+        stack.rest().deleteConnector("tz-unset");
+
+        Map<String, String> utc = config("unset_rows", Map.of("db.timezone", "UTC")); // said explicitly: the user knows
+        assertEquals(0, stack.rest().validate("PostgresSourceConnector", utc).get("error_count").asInt());
+    }
+
+    /**
+     * With db.timezone naming the database's zone, A begins and only reads, B inserts and commits, the connector
+     * polls, A inserts and commits: A's row, stamped before B's, arrives before it.
+     */
+    @Test
+    void aLateCommitIsReadWhenDbTimezoneNamesTheWritersZone() {
+        lateCommit("ny_rows", "tz-ny", Map.of("db.timezone", ZONE));
+    }
+
+    @Test
+    void probeToday() {
+        lateCommit("probe_rows", "tz-probe", Map.of());
+    }
+
+    private void lateCommit(String table, String connector, Map<String, String> extra) {
+        createTable(table);
+        database.deploy(connector, config(table, extra));
+        String topic = "tz." + table;
+        TopicReader.readUntilId(stack.kafka().bootstrapServers(), topic, 3L, TIMEOUT);
+        try (Handle a = writer()) {
+            a.begin();
+            a.createQuery("SELECT count(*) FROM " + table).mapTo(Long.class).one(); // A's now() is fixed here
+            try (Handle b = writer()) {
+                b.execute("INSERT INTO " + table + " (note) VALUES ('B, committed first')");
+            }
+            GapFreePollingIT.awaitPolls(database.db(), table, 2);
+            a.execute("INSERT INTO " + table + " (note) VALUES ('A, stamped at its start')");
+            a.commit();
+        }
+        try (Handle h = writer()) {
+            h.execute("INSERT INTO " + table + " (note) VALUES ('marker')");
+        }
+        List<Struct> values = TopicReader.readUntil(stack.kafka().bootstrapServers(), topic,
+                v -> v.stream().anyMatch(r -> "marker".equals(r.get("note"))), TIMEOUT);
+        assertEquals(List.of("row 1", "row 2", "row 3", "A, stamped at its start", "B, committed first", "marker"),
+                values.stream().map(v -> v.get("note")).toList());
+        stack.rest().deleteConnector(connector);
+    }
+
+    private void createTable(String table) {
+        try (Handle h = writer()) {
+            h.execute("CREATE TABLE " + table + " (id bigserial PRIMARY KEY, note text NOT NULL,"
+                    + " updated_at timestamp NOT NULL DEFAULT now())");
+            h.execute("INSERT INTO " + table + " (note) SELECT 'row ' || g FROM generate_series(1, 3) g");
+        }
+    }
+
+    /**
+     * A session as the database's own clients get it (pgjdbc sends the JVM's zone at login, which overrides the
+     * database's TimeZone, so it is set again here).
+     */
+    private Handle writer() {
+        Handle handle = database.db().open();
+        handle.execute("SET TimeZone = '" + ZONE + "'");
+        return handle;
+    }
+
+    private Map<String, String> config(String table, Map<String, String> extra) {
+        return ConnectorConfigs.with(ConnectorConfigs.with(ConnectorConfigs.source(stack, database.url(), "tz.",
+                "poll.interval.ms", "100"), Map.of("mode", "timestamp+incrementing", "timestamp.column.name", "updated_at",
+                "incrementing.column.name", "id", "table.include.list", table)), extra);
+    }
+}
