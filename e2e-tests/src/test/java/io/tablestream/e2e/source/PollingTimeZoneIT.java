@@ -61,17 +61,10 @@ record PollingTimeZoneIT(Stack stack, ClassDatabase database) {
      */
     @Test
     void aLateCommitIsReadWhenDbTimezoneNamesTheWritersZone() {
-        lateCommit("ny_rows", "tz-ny", Map.of("db.timezone", ZONE));
-    }
-
-    @Test
-    void probeToday() {
-        lateCommit("probe_rows", "tz-probe", Map.of());
-    }
-
-    private void lateCommit(String table, String connector, Map<String, String> extra) {
+        String table = "ny_rows";
+        String connector = "tz-ny";
         createTable(table);
-        database.deploy(connector, config(table, extra));
+        database.deploy(connector, config(table, Map.of("db.timezone", ZONE)));
         String topic = "tz." + table;
         TopicReader.readUntilId(stack.kafka().bootstrapServers(), topic, 3L, TIMEOUT);
         try (Handle a = writer()) {
