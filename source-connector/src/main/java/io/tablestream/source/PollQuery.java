@@ -30,6 +30,8 @@ public final class PollQuery {
 
     private final Mode mode;
     private final boolean timestampWithTimeZone;
+    /** The unit, in microseconds, the timestamp column rounds its values to: 1 at full precision. */
+    private final long stampUnitMicros;
     private final String firstSql;
     private final String nextSql;
 
@@ -75,6 +77,8 @@ public final class PollQuery {
         this.mode = mode;
         ColumnReader stamp = mode.usesTimestamp() ? schema.column(timestampColumn) : null;
         this.timestampWithTimeZone = stamp != null && "timestamptz".equals(stamp.column().typeName());
+        int precision = stamp == null ? -1 : stamp.column().typmod(); // timestamp(p): p fractional digits, -1 = 6
+        this.stampUnitMicros = precision >= 0 && precision < 6 ? (long) Math.pow(10, 6 - precision) : 1;
         this.firstSql = sql(schema, incrementingColumn, timestampColumn, false, options);
         this.nextSql = sql(schema, incrementingColumn, timestampColumn, true, options);
     }
@@ -90,7 +94,7 @@ public final class PollQuery {
         boolean fromOffset = !offset.isStart();
         List<Object> parameters = new ArrayList<>();
         if (mode.usesTimestamp()) {
-            parameters.add(timestampBound);
+            parameters.add(roundedDownToColumnPrecision(timestampBound));
         }
         if (fromOffset && mode.usesTimestamp()) {
             Object stamp = timestampParameter(offset.timestampMicros());
@@ -106,6 +110,20 @@ public final class PollQuery {
             parameters.add(maxRows);
         }
         return new Statement(fromOffset ? nextSql : firstSql, Collections.unmodifiableList(parameters));
+    }
+
+    /**
+     * A column of reduced precision (timestamp(0) ... timestamp(5)) rounds {@code now()} to the nearest unit, so a
+     * transaction that began after the bound may still stamp below it, down to the bound rounded down to the unit.
+     * Zone offsets are whole seconds, so rounding the instant rounds the wall-clock time of a timestamp column too.
+     */
+    private OffsetDateTime roundedDownToColumnPrecision(OffsetDateTime bound) {
+        if (bound == null || stampUnitMicros == 1) {
+            return bound;
+        }
+        long micros = ChronoUnit.MICROS.between(Instant.EPOCH, bound.toInstant());
+        Instant floored = Instant.EPOCH.plus(Math.floorDiv(micros, stampUnitMicros) * stampUnitMicros, ChronoUnit.MICROS);
+        return OffsetDateTime.ofInstant(floored, bound.getOffset());
     }
 
     private boolean limited() {

@@ -55,6 +55,24 @@ class PollQueryTest {
         }
     }
 
+    /** timestamptz(0) rounds now() to the nearest second: the bound is the second it began in. */
+    @Test
+    void theBoundIsRoundedDownToTheStampColumnsPrecision() {
+        OffsetDateTime bound = OffsetDateTime.parse("2026-01-02T03:04:05.678901+01:00");
+        for (int precision : new int[] {0, 3, 6, -1}) {
+            TableSchema table = TableSchema.of(TableId.parse("rounded"), List.of(
+                    PgTypeCatalog.reader(new PgColumn("at", "timestamptz", precision, true)).orElseThrow()), List.of());
+            Object parameter = new PollQuery(table, Mode.TIMESTAMP, "", "at", PollQuery.Options.DEFAULTS)
+                    .statement(TableOffset.START, bound, 1).parameters().get(0);
+            String expected = switch (precision) {
+                case 0 -> "2026-01-02T03:04:05+01:00";
+                case 3 -> "2026-01-02T03:04:05.678+01:00";
+                default -> "2026-01-02T03:04:05.678901+01:00";
+            };
+            assertEquals(OffsetDateTime.parse(expected), parameter, "timestamptz(" + precision + ")");
+        }
+    }
+
     /** A line comment closing a custom query comments out none of the SQL around it. */
     @Test
     void aCustomQueryEndingInALineCommentIsClosedOnTheNextLine() {

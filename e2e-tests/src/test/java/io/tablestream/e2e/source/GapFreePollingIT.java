@@ -85,6 +85,67 @@ record GapFreePollingIT(Stack stack, ClassDatabase database) {
         stack.rest().deleteConnector("gap-ts");
     }
 
+    /**
+     * A stamp column of reduced precision rounds {@code now()}: A begins (and only reads) early in a second, B
+     * begins after it, inserts and commits, the connector polls, A inserts and commits. Both rows are stamped with
+     * that whole second, before A began: A's row must not be skipped.
+     */
+    @Test
+    void aStampRoundedToTheSecondWaitsForTheTransactionThatBeganInThatSecond() {
+        database.db().useHandle(h -> h.execute("""
+                CREATE TABLE second_rows (id int PRIMARY KEY, note text NOT NULL,
+                                          updated_at timestamptz(0) NOT NULL DEFAULT now());
+                INSERT INTO second_rows SELECT g, 'row ' || g, now() - interval '1 hour' + g * interval '1 second'
+                FROM generate_series(1, 3) g"""));
+        deploy("gap-second", Map.of("mode", "timestamp", "timestamp.column.name", "updated_at",
+                "table.include.list", "second_rows"));
+        String topic = "gap.second_rows";
+        TopicReader.readUntil(stack.kafka().bootstrapServers(), topic, values -> values.size() >= 3, TIMEOUT);
+
+        try (Handle a = database.db().open(); Handle b = database.db().open()) {
+            beginInTheFirstHalfOfOneSecond(a, b);
+            b.execute("INSERT INTO second_rows (id, note) VALUES (4, 'B, committed first')");
+            b.commit();
+            awaitPolls("second_rows", 2);
+            List<Object> whileOpen = TopicReader.ids(TopicReader.readUntil(stack.kafka().bootstrapServers(), topic,
+                    values -> values.size() >= 3, TIMEOUT));
+            assertEquals(List.of(1, 2, 3), whileOpen, "B's row shares its stamp with the row A will write");
+            a.execute("INSERT INTO second_rows (id, note) VALUES (5, 'A, began first')");
+            a.commit();
+        }
+        database.db().useHandle(h -> h.execute("INSERT INTO second_rows VALUES (6, 'marker', now() + interval '1 second')"));
+        List<Object> ids = TopicReader.ids(TopicReader.readUntilId(stack.kafka().bootstrapServers(), topic, 6, TIMEOUT));
+        assertEquals(6, ids.size(), "each row once: " + ids);
+        assertEquals(List.of(1, 2, 3), ids.subList(0, 3));
+        assertEquals(java.util.Set.of(4, 5), java.util.Set.copyOf(ids.subList(3, 5)), "A and B share a stamp: " + ids);
+        stack.rest().deleteConnector("gap-second");
+    }
+
+    /**
+     * Begins A, then B, both in the first half of the same second (so now() of each rounds down to it), neither
+     * having written; tries again at the next second when the machine was too slow for that.
+     */
+    private static void beginInTheFirstHalfOfOneSecond(Handle a, Handle b) {
+        String fraction = "SELECT extract(epoch FROM now()) - floor(extract(epoch FROM now()))";
+        while (true) {
+            while (a.createQuery("SELECT extract(epoch FROM clock_timestamp()) - floor(extract(epoch FROM clock_timestamp()))")
+                    .mapTo(Double.class).one() > 0.2) {
+                Pause.millis(10);
+            }
+            a.begin();
+            double aFraction = a.createQuery(fraction).mapTo(Double.class).one(); // A's now() is fixed here
+            b.begin();
+            double bFraction = b.createQuery(fraction).mapTo(Double.class).one();
+            boolean sameSecond = a.createQuery("SELECT floor(extract(epoch FROM now()))").mapTo(Double.class).one()
+                    .equals(b.createQuery("SELECT floor(extract(epoch FROM now()))").mapTo(Double.class).one());
+            if (sameSecond && aFraction < 0.5 && bFraction < 0.5) {
+                return;
+            }
+            a.rollback();
+            b.rollback();
+        }
+    }
+
     /** A transaction that has only read so far holds back the rows stamped after it began (see {@link #nowRace}). */
     @Test
     void timestampModesWaitForAnOpenTransactionThatHasNotWrittenYet() {
