@@ -2,6 +2,9 @@ package io.tablestream.source;
 
 import org.apache.kafka.connect.errors.ConnectException;
 
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -18,6 +21,8 @@ public record TableOffset(Long incrementing, Long timestampMicros) {
     static final String TABLE_PARTITION_KEY = "table";
 
     public static final TableOffset START = new TableOffset(null, null);
+    /** How far ahead of UTC a stored wall-clock stamp can be (a timestamp column of a zone east of UTC), and more. */
+    private static final Duration MAX_AHEAD = Duration.ofDays(1);
 
     public boolean isStart() {
         return incrementing == null && timestampMicros == null;
@@ -53,10 +58,31 @@ public record TableOffset(Long incrementing, Long timestampMicros) {
         if (value == null) {
             return null;
         }
-        if (value instanceof Number n) {
+        if (value instanceof Number n && isWhole(n)) {
             return n.longValue();
         }
         throw new ConnectException("Source offset field '" + key + "' must be a whole number, got '" + value + "' in " + map);
+    }
+
+    /** Whether a number (as a JSON parser gives it) is a whole number that fits a long: no silent rounding. */
+    private static boolean isWhole(Number n) {
+        if (n instanceof Long || n instanceof Integer || n instanceof Short || n instanceof Byte) {
+            return true;
+        }
+        try {
+            new java.math.BigDecimal(n.toString()).longValueExact();
+            return true;
+        } catch (ArithmeticException | NumberFormatException e) {
+            return false;
+        }
+    }
+
+    private static String describeMicros(long micros) {
+        long seconds = Math.floorDiv(micros, 1_000_000L);
+        if (seconds > Instant.MAX.getEpochSecond()) {
+            return "after the year 1000000000";
+        }
+        return Instant.ofEpochSecond(seconds, Math.floorMod(micros, 1_000_000L) * 1_000L).toString();
     }
 
     /** The Connect source partition of a table. */
@@ -77,10 +103,13 @@ public record TableOffset(Long incrementing, Long timestampMicros) {
         boolean query = customQuery || mode == Mode.QUERY;
         String partitionKey = query ? BulkQuerier.QUERY_PARTITION_KEY : TABLE_PARTITION_KEY;
         Object name = partition == null ? null : partition.get(partitionKey);
-        if (!(name instanceof String s) || s.isBlank() || partition.size() != 1) {
+        // A table's partition always names its schema: "orders" would be stored beside public.orders, unread.
+        if (!(name instanceof String s) || s.isBlank() || partition.size() != 1 || (!query && !s.contains("."))) {
             return "Source partition " + partition + " must be {\"" + partitionKey + "\": \""
                     + (query ? "<topic.prefix>" : "<schema>.<table>") + "\"}, e.g. "
-                    + (query ? "{\"query\": \"orders_report\"}" : "{\"table\": \"public.orders\"}");
+                    + (query ? "{\"query\": \"orders_report\"}" : "{\"table\": \"public.orders\"}")
+                    + (!query && name instanceof String bare && !bare.isBlank() && !bare.contains(".")
+                    ? " (for a table of schema public: {\"table\": \"public." + bare + "\"})" : "");
         }
         if (offset == null) {
             return null;
@@ -98,6 +127,15 @@ public record TableOffset(Long incrementing, Long timestampMicros) {
                 + (mode.usesTimestamp() ? ", \"ts_us\":<epoch microseconds>" : "") + "}";
         if (mode.usesIncrementing() != (parsed.incrementing() != null) || mode.usesTimestamp() != (parsed.timestampMicros() != null)) {
             return "Offset " + offset + " for " + partition + " does not fit mode=" + mode.configValue() + "; expected " + expected;
+        }
+        Long stamp = parsed.timestampMicros();
+        long latestMicros = ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now().plus(MAX_AHEAD));
+        if (stamp != null && stamp > latestMicros) {
+            // Rows are read only once their stamp has passed, so an offset in the future skips every row until then.
+            return "Offset " + offset + " for " + partition + ": " + TIMESTAMP_KEY + " " + stamp + " is "
+                    + describeMicros(stamp) + ", in the future, so every row stamped before it would be skipped; "
+                    + TIMESTAMP_KEY + " counts microseconds since 1970-01-01 UTC (e.g. 1700000000123456 is "
+                    + describeMicros(1_700_000_000_123_456L) + "), not milliseconds or nanoseconds";
         }
         return null;
     }

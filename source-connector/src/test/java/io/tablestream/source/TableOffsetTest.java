@@ -50,6 +50,21 @@ class TableOffsetTest {
         assertNull(TableOffset.alterProblem(Mode.QUERY, Map.of("query", "topic"), null));
     }
 
+    /** Hand-written offsets that would silently mean something else are refused, saying what they would mean. */
+    @Test
+    void alteredOffsetsThatWouldMeanSomethingElseAreRefused() {
+        Map<String, String> partition = Map.of("table", "public.orders");
+        String nanos = TableOffset.alterProblem(Mode.TIMESTAMP, partition, Map.of("v", 1, "ts_us", 1_700_000_000_123_456_789L));
+        assertTrue(nanos.contains("in the future") && nanos.contains("microseconds since 1970"), nanos);
+        assertNull(TableOffset.alterProblem(Mode.TIMESTAMP, partition, Map.of("v", 1, "ts_us", 1_700_000_000_123_456L)));
+        assertNull(TableOffset.alterProblem(Mode.TIMESTAMP, partition, Map.of("v", 1, "ts_us", Long.MIN_VALUE)));
+        assertTrue(TableOffset.alterProblem(Mode.INCREMENTING, partition, Map.of("v", 1, "inc", 6.5)).contains("whole number"));
+        assertNull(TableOffset.alterProblem(Mode.INCREMENTING, partition, Map.of("v", 1, "inc", 6.0)));
+        assertTrue(TableOffset.alterProblem(Mode.INCREMENTING, partition, Map.of("v", 1, "inc", 1e30)).contains("whole number"));
+        assertTrue(TableOffset.alterProblem(Mode.INCREMENTING, Map.of("table", "orders"), Map.of("v", 1, "inc", 6))
+                .contains("{\"table\": \"public.orders\"}"));
+    }
+
     @Test
     void aCustomQueryWithAnIncrementalModeKeepsOffsetsUnderItsTopic() {
         Map<String, String> partition = Map.of("query", "orders_report");

@@ -1,7 +1,9 @@
 package io.tablestream.e2e.source;
 
 import io.tablestream.testkit.ClassDatabase;
+import io.tablestream.testkit.ConnectRestException;
 import io.tablestream.testkit.ConnectorConfigs;
+import io.tablestream.testkit.Pause;
 import io.tablestream.testkit.Stack;
 import io.tablestream.testkit.TablestreamStack;
 import io.tablestream.testkit.TopicReader;
@@ -15,8 +17,13 @@ import java.util.Map;
 import java.util.function.Predicate;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** What users write that the connector must read as written: a query ending in a comment, a nullable id column. */
+/**
+ * What users write that the connector must read as written, or refuse: a query ending in a comment, a nullable id
+ * column, offsets patched by hand.
+ */
 @ExtendWith(TablestreamStack.class)
 record PollingInputsIT(Stack stack, ClassDatabase database) {
 
@@ -64,6 +71,46 @@ record PollingInputsIT(Stack stack, ClassDatabase database) {
             stack.rest().deleteConnector("inputs-" + topic);
             database.db().useHandle(h -> h.execute("DELETE FROM nullable_ids WHERE seq = 3"));
             assertEquals(List.of(1L, 2L, 3L), values.stream().map(v -> v.get("seq")).toList(), mode);
+        }
+    }
+
+    /**
+     * An offset written by hand that the connector would read as something else is refused: a stamp in nanoseconds
+     * (microseconds 50,000 years ahead: every row skipped), a fractional id, a table named without its schema
+     * (stored beside the table's own partition and never read).
+     */
+    @Test
+    void handWrittenOffsetsThatWouldMeanSomethingElseAreRefused() {
+        database.db().useHandle(h -> h.execute("""
+                CREATE TABLE patched_rows (id bigint PRIMARY KEY, updated_at timestamptz NOT NULL);
+                INSERT INTO patched_rows VALUES (1, now() - interval '1 minute')"""));
+        String name = "inputs-patched";
+        database.deploy(name, config("patched.", Map.of("mode", "timestamp+incrementing", "incrementing.column.name", "id",
+                "timestamp.column.name", "updated_at", "table.include.list", "patched_rows")));
+        TopicReader.readUntilId(bootstrap(), "patched.patched_rows", 1L, TIMEOUT);
+        stack.rest().stopConnector(name);
+        awaitStopped(name);
+        Map<String, Object> table = Map.of("table", "public.patched_rows");
+        Map<String, String> refusals = Map.of(
+                "microseconds since 1970", patchProblem(name, table, Map.of("v", 1, "inc", 1, "ts_us", 1_700_000_000_123_456_789L)),
+                "whole number", patchProblem(name, table, Map.of("v", 1, "inc", 1.5, "ts_us", 1_700_000_000_123_456L)),
+                "public.patched_rows", patchProblem(name, Map.of("table", "patched_rows"),
+                        Map.of("v", 1, "inc", 1, "ts_us", 1_700_000_000_123_456L)));
+        refusals.forEach((expected, message) -> assertTrue(message.contains(expected), expected + " in " + message));
+        stack.rest().deleteConnector(name);
+    }
+
+    private String patchProblem(String connector, Map<String, Object> partition, Map<String, Object> offset) {
+        return assertThrows(ConnectRestException.class, () -> stack.rest().send("PATCH", "/connectors/" + connector
+                + "/offsets", Map.of("offsets", List.of(Map.of("partition", partition, "offset", offset))), TIMEOUT))
+                .getMessage();
+    }
+
+    private void awaitStopped(String connector) {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (!"STOPPED".equals(((Map<?, ?>) stack.rest().status(connector).get("connector")).get("state"))) {
+            assertTrue(System.nanoTime() < deadline, connector + " not STOPPED within " + TIMEOUT);
+            Pause.millis(100);
         }
     }
 
