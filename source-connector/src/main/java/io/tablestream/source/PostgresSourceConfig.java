@@ -100,7 +100,8 @@ public class PostgresSourceConfig extends AbstractConfig {
     public static final String DB_TIMEZONE_CONFIG = "db.timezone";
     private static final String DB_TIMEZONE_DOC =
             "Time zone of the values in timestamp (without time zone) columns, e.g. Europe/Berlin; used for the"
-            + " timestamp-mode upper bound and for time.precision.mode=connect.";
+            + " timestamp-mode upper bound and for time.precision.mode=connect. Left unset, timestamp modes refuse"
+            + " such a column when the database's TimeZone is another zone.";
 
     /** Set by the connector for each task: the tables that task polls. */
     public static final String TASK_TABLES_CONFIG = "task.tables";
