@@ -1,6 +1,7 @@
 package io.tablestream.e2e.source;
 
 import io.tablestream.testkit.ClassDatabase;
+import io.tablestream.testkit.ConnectRestException;
 import io.tablestream.testkit.ConnectorConfigs;
 import io.tablestream.testkit.Stack;
 import io.tablestream.testkit.TablestreamStack;
@@ -19,6 +20,7 @@ import java.util.Map;
 import static io.tablestream.e2e.ValidationErrors.onlyError;
 import static io.tablestream.e2e.reliability.Fixtures.awaitTaskFailed;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -35,24 +37,40 @@ record PollingTimeZoneIT(Stack stack, ClassDatabase database) {
 
     @BeforeAll
     void databaseInNewYork() {
-        database.db().useHandle(h -> h.execute("ALTER DATABASE " + database.name() + " SET TimeZone = '" + ZONE + "'"));
+        setDatabaseZone(ZONE);
     }
 
-    /** Left unset, db.timezone would be UTC: validate and the task refuse it, naming the database's zone. */
+    /**
+     * Left unset, db.timezone would be UTC: validate (and so creating the connector) refuses it, naming the
+     * database's zone; a connector created while the database was in UTC fails at its next start once it is not.
+     */
     @Test
     void aTimestampColumnOfADatabaseInAnotherZoneNeedsDbTimezone() {
         createTable("unset_rows");
         Map<String, String> config = config("unset_rows", Map.of());
         String error = onlyError(stack.rest().validate("PostgresSourceConnector", config), "db.timezone");
         assertTrue(error.contains(ZONE) && error.contains("db.timezone=" + ZONE) && error.contains("updated_at"), error);
+        ConnectRestException refused = assertThrows(ConnectRestException.class,
+                () -> stack.rest().createOrUpdateConnector("tz-unset", config));
+        assertTrue(refused.getMessage().contains("db.timezone=" + ZONE), refused.getMessage());
 
-        database.create("tz-unset", config);
+        setDatabaseZone("UTC");
+        try {
+            database.deploy("tz-unset", config);
+        } finally {
+            setDatabaseZone(ZONE);
+        }
+        stack.rest().restartConnector("tz-unset", true, false);
         String trace = awaitTaskFailed(stack.rest(), "tz-unset");
         assertTrue(trace.contains("db.timezone=" + ZONE), trace);
         stack.rest().deleteConnector("tz-unset");
 
         Map<String, String> utc = config("unset_rows", Map.of("db.timezone", "UTC")); // said explicitly: the user knows
         assertEquals(0, stack.rest().validate("PostgresSourceConnector", utc).get("error_count").asInt());
+    }
+
+    private void setDatabaseZone(String zone) {
+        database.db().useHandle(h -> h.execute("ALTER DATABASE " + database.name() + " SET TimeZone = '" + zone + "'"));
     }
 
     /**
