@@ -23,6 +23,15 @@ class PositionalSqlParserTest {
         assertEquals(2, PositionalSqlParser.placeholders(TABLE_EXISTS));
     }
 
+    /** A user's query (mode=query, or wrapped by an incremental mode) may hold comments and dollar quotes. */
+    @Test
+    void countsNoPlaceholderInCommentsOrDollarQuotes() {
+        assertEquals(2, PositionalSqlParser.placeholders("SELECT * FROM (SELECT a FROM t -- what's new?\n) q WHERE a > ? LIMIT ?"));
+        assertEquals(1, PositionalSqlParser.placeholders("SELECT /* why? /* nested? */ it's */ a FROM t WHERE a > ?"));
+        assertEquals(1, PositionalSqlParser.placeholders("SELECT $$it's?$$, $x$?$x$, a$b, ? FROM t"));
+        assertEquals(1, PositionalSqlParser.placeholders("SELECT a - -1, ? FROM t"));
+    }
+
     @Test
     void passesGeneratedSqlThroughUnchanged() {
         // Statements as the sink generates them for table "x?"."y:z" with columns named to look like

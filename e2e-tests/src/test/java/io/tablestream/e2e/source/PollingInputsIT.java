@@ -29,20 +29,23 @@ record PollingInputsIT(Stack stack, ClassDatabase database) {
 
     private static final Duration TIMEOUT = ClassDatabase.TIMEOUT;
 
-    /** A line comment at the end of the query comments out nothing the connector adds after it. */
+    /**
+     * A line comment at the end of the query comments out nothing the connector adds after it, and a {@code ?} or
+     * an apostrophe in it is no placeholder or string.
+     */
     @Test
     void aQueryEndingInALineCommentKeepsTheSuffixAndTheModesBounds() {
         database.db().useHandle(h -> h.execute("""
                 CREATE TABLE commented_rows (id bigint PRIMARY KEY, note text NOT NULL);
                 INSERT INTO commented_rows VALUES (1, 'one'), (2, 'two'), (3, 'three')"""));
         database.deploy("inputs-query-comment", config("comment_bulk", Map.of("mode", "query",
-                "query", "SELECT id, note FROM commented_rows -- every row", "query.suffix", "ORDER BY id DESC")));
+                "query", "SELECT id, note FROM commented_rows -- which rows? every one", "query.suffix", "ORDER BY id DESC")));
         List<Struct> scan = TopicReader.readUntil(bootstrap(), "comment_bulk", v -> v.size() >= 3, TIMEOUT);
         stack.rest().deleteConnector("inputs-query-comment");
         assertEquals(List.of(3L, 2L, 1L), TopicReader.ids(scan.subList(0, 3)), "query.suffix ORDER BY id DESC");
 
         database.deploy("inputs-inc-comment", config("comment_inc", Map.of("mode", "incrementing",
-                "incrementing.column.name", "id", "query", "SELECT id, note FROM commented_rows -- new rows")));
+                "incrementing.column.name", "id", "query", "SELECT id, note FROM commented_rows -- what's new")));
         TopicReader.readUntilId(bootstrap(), "comment_inc", 3L, TIMEOUT);
         database.db().useHandle(h -> h.execute("INSERT INTO commented_rows VALUES (4, 'four')"));
         List<Struct> values = TopicReader.readUntilId(bootstrap(), "comment_inc", 4L, TIMEOUT);
