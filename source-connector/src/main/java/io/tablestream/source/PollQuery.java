@@ -34,6 +34,8 @@ public final class PollQuery {
     private final long stampUnitMicros;
     private final String firstSql;
     private final String nextSql;
+    /** Incrementing modes: the rows at one position (see {@link #groupStatement}). */
+    private final String groupSql;
 
     /**
      * Settings that shape the SQL beyond the mode.
@@ -81,6 +83,10 @@ public final class PollQuery {
         this.stampUnitMicros = precision >= 0 && precision < 6 ? (long) Math.pow(10, 6 - precision) : 1;
         this.firstSql = sql(schema, incrementingColumn, timestampColumn, false, options);
         this.nextSql = sql(schema, incrementingColumn, timestampColumn, true, options);
+        this.groupSql = mode.usesIncrementing() ? selectFrom(schema, options) + " WHERE "
+                + Identifiers.quote(incrementingColumn) + " = ?"
+                + (mode == Mode.TIMESTAMP_INCREMENTING ? " AND " + Identifiers.quote(timestampColumn) + " = ?" : "")
+                + (options.suffix().isEmpty() ? "" : " " + options.suffix()) : null;
     }
 
     /**
@@ -145,14 +151,7 @@ public final class PollQuery {
     /** The SQL; {@code fromOffset}: whether a stored offset bounds the query (no bound on the very first poll). */
     private String sql(TableSchema schema, String incrementingColumn, String timestampColumn, boolean fromOffset,
                        Options options) {
-        String columns = schema.columns().stream().map(ColumnReader::column)
-                .map(c -> Identifiers.quote(c.name())).collect(Collectors.joining(", "));
-        StringBuilder sql = new StringBuilder("SELECT ").append(columns)
-                // Views have no xmin: their rows count as old (no gap-free guarantee for views, see docs/source-polling.md).
-                .append(schema.rowVersions() && mode != Mode.BULK ? ", xmin::text::bigint AS " : ", NULL::bigint AS ")
-                .append(XMIN_COLUMN)
-                .append(" FROM ").append(options.customQuery() == null ? schema.table().quoted()
-                        : "(" + endsLine(options.customQuery()) + ") AS " + Identifiers.quote(CUSTOM_QUERY_ALIAS));
+        StringBuilder sql = new StringBuilder(selectFrom(schema, options));
         String inc = mode.usesIncrementing() ? Identifiers.quote(incrementingColumn) : null;
         // A NULL id has no place in the order (it would sort last and read as 0, moving the offset back).
         String incNotNull = mode.usesIncrementing() && !schema.column(incrementingColumn).column().notNull()
@@ -195,6 +194,30 @@ public final class PollQuery {
             sql.append(' ').append(options.suffix());
         }
         return sql.toString();
+    }
+
+    /** SELECT the columns and the writer's id FROM the table or the custom query. */
+    private String selectFrom(TableSchema schema, Options options) {
+        String columns = schema.columns().stream().map(ColumnReader::column)
+                .map(c -> Identifiers.quote(c.name())).collect(Collectors.joining(", "));
+        return "SELECT " + columns
+                // Views have no xmin: their rows count as old (no gap-free guarantee for views, see docs/source-polling.md).
+                + (schema.rowVersions() && mode != Mode.BULK ? ", xmin::text::bigint AS " : ", NULL::bigint AS ")
+                + XMIN_COLUMN + " FROM " + (options.customQuery() == null ? schema.table().quoted()
+                : "(" + endsLine(options.customQuery()) + ") AS " + Identifiers.quote(CUSTOM_QUERY_ALIAS));
+    }
+
+    /**
+     * The statement reading every row at one position of an incrementing mode ({@code inc}, and {@code stamp} in
+     * timestamp+incrementing): a poll's LIMIT may have cut through rows sharing it.
+     */
+    public Statement groupStatement(long inc, Long stamp) {
+        List<Object> parameters = new ArrayList<>();
+        parameters.add(inc);
+        if (mode == Mode.TIMESTAMP_INCREMENTING) {
+            parameters.add(timestampParameter(stamp));
+        }
+        return new Statement(groupSql, Collections.unmodifiableList(parameters));
     }
 
     /** The user's query, ended by a line break: a line comment closing it must not swallow what we append. */

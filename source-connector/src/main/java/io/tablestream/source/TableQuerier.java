@@ -232,6 +232,9 @@ final class TableQuerier implements Querier {
         Query rowsQuery = query.statement(offset, bounds.timestampBound(), maxRows).create(handle)
                 .setFetchSize(Math.min(maxRows + 1, 10_000));
         Rows rows = rowsQuery.scanResultSet((rs, ctx) -> readRows(rs.get(), maxRows, horizon, snapshot.xmax()));
+        if (mode.usesIncrementing() && rows.heldXid() == null && rows.rows().size() >= maxRows) {
+            rows = withWholeLastGroup(handle, rows.rows(), horizon, snapshot.xmax());
+        }
         // Held only by the open transaction's id horizon, not by a writer in flight at our snapshot.
         boolean heldByOpenTransaction = rows.heldXid() != null && rows.heldXid() < snapshot.xmin();
         return toRecords(rows.rows(), heldByOpenTransaction);
@@ -251,27 +254,54 @@ final class TableQuerier implements Querier {
     private Rows readRows(ResultSet rs, int maxRows, long horizon, long snapshotXmax) throws SQLException {
         List<Row> rows = new ArrayList<>();
         int xminIndex = schema.columns().size() + 1;
-        Long blockedAtTimestamp = null;
+        Row blocked = null;
         Long heldXid = null;
         while (rs.next()) {
             Long ts = timestampIndex >= 0 ? timestampMicros(rs, timestampIndex + 1) : null;
+            Long inc = incrementingIndex >= 0 ? rs.getLong(incrementingIndex + 1) : null;
             long rowXid = rs.getLong(xminIndex);
             if (writtenAtOrAfter(rowXid, horizon, snapshotXmax)) {
-                blockedAtTimestamp = ts;
+                blocked = new Row(null, inc, ts);
                 heldXid = TransactionIds.full(rowXid, snapshotXmax);
                 break;
             }
             if (mode == Mode.TIMESTAMP && rows.size() >= maxRows && !ts.equals(rows.get(rows.size() - 1).timestampMicros)) {
                 break; // the group of rows sharing the last stamp is complete
             }
-            rows.add(new Row(schema.readValue(rs), incrementingIndex >= 0 ? rs.getLong(incrementingIndex + 1) : null, ts));
+            rows.add(new Row(schema.readValue(rs), inc, ts));
         }
-        if (mode == Mode.TIMESTAMP && blockedAtTimestamp != null) {
-            // A stamp's rows must go out together: drop those that share the blocked row's stamp, read them next time.
-            long blocked = blockedAtTimestamp;
-            rows.removeIf(r -> r.timestampMicros == blocked);
+        if (blocked != null) {
+            // The rows at one offset position must go out together (a stamp in timestamp mode; an id, or a stamp and
+            // an id, that several rows may share otherwise): drop those at the blocked row's, read them next time.
+            Row held = blocked;
+            rows.removeIf(r -> samePosition(r, held));
         }
         return new Rows(rows, heldXid);
+    }
+
+    /** Whether two rows stand at the same offset position: an offset cannot stand between them. */
+    private boolean samePosition(Row a, Row b) {
+        return switch (mode) {
+            case TIMESTAMP -> Objects.equals(a.timestampMicros, b.timestampMicros);
+            case INCREMENTING -> Objects.equals(a.incrementing, b.incrementing);
+            default -> Objects.equals(a.timestampMicros, b.timestampMicros) && Objects.equals(a.incrementing, b.incrementing);
+        };
+    }
+
+    /**
+     * A full batch of an incrementing mode may end inside a group of rows at the last row's position (an id that is
+     * not unique, or a query joining one row to several), and the offset cannot stand inside it: the group is read
+     * whole, in the same snapshot, or left for a later poll when a row of it is held back.
+     */
+    private Rows withWholeLastGroup(Handle handle, List<Row> rows, long horizon, long snapshotXmax) {
+        Row last = rows.get(rows.size() - 1);
+        List<Row> before = new ArrayList<>(rows.stream().filter(r -> !samePosition(r, last)).toList());
+        Rows group = query.groupStatement(last.incrementing, last.timestampMicros).create(handle)
+                .scanResultSet((rs, ctx) -> readRows(rs.get(), Integer.MAX_VALUE, horizon, snapshotXmax));
+        if (group.heldXid() == null) {
+            before.addAll(group.rows());
+        }
+        return new Rows(before, group.heldXid());
     }
 
     /**

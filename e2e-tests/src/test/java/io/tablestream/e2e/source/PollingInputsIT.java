@@ -78,6 +78,27 @@ record PollingInputsIT(Stack stack, ClassDatabase database) {
     }
 
     /**
+     * An incrementing column that is not unique: the batch limit (2 rows) falls between the two rows with id 2,
+     * which must both be read (the offset cannot stand between them), in both incrementing modes.
+     */
+    @Test
+    void rowsSharingAnIdAcrossTheBatchLimitAreAllRead() {
+        database.db().useHandle(h -> h.execute("""
+                CREATE TABLE shared_ids (seq bigint NOT NULL, note text NOT NULL, updated_at timestamptz NOT NULL);
+                INSERT INTO shared_ids VALUES (1, 'one', now() - interval '1 hour'), (2, 'two a', now() - interval '1 hour'),
+                                              (2, 'two b', now() - interval '1 hour'), (3, 'three', now() - interval '1 hour')"""));
+        for (String mode : List.of("incrementing", "timestamp+incrementing")) {
+            String topic = "shared_" + mode.replace('+', '_');
+            database.deploy("inputs-" + topic, config(topic + ".", Map.of("mode", mode, "incrementing.column.name", "seq",
+                    "timestamp.column.name", "updated_at", "table.include.list", "shared_ids", "batch.max.rows", "2")));
+            List<Struct> values = TopicReader.readUntil(bootstrap(), topic + ".shared_ids", hasSeq(3L), TIMEOUT);
+            stack.rest().deleteConnector("inputs-" + topic);
+            assertEquals(List.of(1L, 2L, 2L, 3L), values.stream().map(v -> v.get("seq")).toList(), mode);
+            assertEquals(List.of("two a", "two b"), values.subList(1, 3).stream().map(v -> (String) v.get("note")).sorted().toList());
+        }
+    }
+
+    /**
      * An offset written by hand that the connector would read as something else is refused: a stamp in nanoseconds
      * (microseconds 50,000 years ahead: every row skipped), a fractional id, a table named without its schema
      * (stored beside the table's own partition and never read).
