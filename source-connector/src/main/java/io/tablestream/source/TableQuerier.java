@@ -344,13 +344,13 @@ final class TableQuerier implements Querier {
         List<SourceRecord> records = new ArrayList<>(rows.size());
         for (int i = 0; i < rows.size(); i++) {
             Row row = rows.get(i);
-            boolean lastOfStampGroup = i == rows.size() - 1
-                    || !Objects.equals(rows.get(i + 1).timestampMicros, row.timestampMicros);
-            TableOffset after = switch (mode) {
+            // Only the last row at a position may claim it (rows may share a stamp, or an id): a crash inside the
+            // group then replays the group instead of skipping its rest.
+            boolean lastAtPosition = i == rows.size() - 1 || !samePosition(rows.get(i + 1), row);
+            TableOffset after = !lastAtPosition ? position : switch (mode) {
                 case INCREMENTING -> new TableOffset(row.incrementing, null);
                 case TIMESTAMP_INCREMENTING -> new TableOffset(row.incrementing, row.timestampMicros);
-                // Only the last row of a stamp group may claim the stamp: a crash mid-group then replays the group.
-                case TIMESTAMP -> lastOfStampGroup ? new TableOffset(null, row.timestampMicros) : position;
+                case TIMESTAMP -> new TableOffset(null, row.timestampMicros);
                 default -> throw new IllegalStateException("TableQuerier does not poll in mode " + mode);
             };
             records.add(new SourceRecord(partition, after.toMap(), topic, null,
