@@ -87,6 +87,36 @@ public final class TableSelector {
         return included && excludeMatchers.stream().noneMatch(m -> m.test(table));
     }
 
+    /**
+     * Whether the selection takes a table by its name alone, as a change in the WAL names it (the table may have
+     * been renamed or dropped since): the lists and schema.pattern, without the catalog's types and privileges.
+     */
+    public boolean selectsName(TableId table) {
+        String schema = table.schema();
+        boolean systemSchema = schema.equals("pg_catalog") || schema.equals("information_schema")
+                || schema.startsWith("pg_toast") || schema.startsWith("pg_temp_");
+        return !systemSchema && (schemaPattern.isEmpty() || likePattern(schemaPattern).matcher(schema).matches())
+                && matches(table);
+    }
+
+    /** A SQL LIKE pattern (%, _ and \ as its escape) as a regular expression. */
+    private static Pattern likePattern(String like) {
+        StringBuilder regex = new StringBuilder();
+        for (int i = 0; i < like.length(); i++) {
+            char c = like.charAt(i);
+            if (c == '\\' && i + 1 < like.length()) {
+                regex.append(Pattern.quote(String.valueOf(like.charAt(++i))));
+            } else if (c == '%') {
+                regex.append(".*");
+            } else if (c == '_') {
+                regex.append('.');
+            } else {
+                regex.append(Pattern.quote(String.valueOf(c)));
+            }
+        }
+        return Pattern.compile(regex.toString(), Pattern.DOTALL);
+    }
+
     /** The include entries that name one table exactly (a missing one is a user error worth reporting). */
     public List<TableId> namedTables() {
         return include.stream().filter(TableSelector::isPlainName).map(TableId::parse).toList();

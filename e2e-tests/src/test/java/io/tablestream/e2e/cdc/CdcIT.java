@@ -132,10 +132,16 @@ record CdcIT(Stack stack, CdcFixture cdc) {
      */
     private ChangeLog migratedWhileStopped(String name, String table, String createTable, String firstRow,
                                            String whileStopped) {
+        return migratedWhileStopped(name, table, List.of(table), createTable, firstRow, whileStopped);
+    }
+
+    /** As above, with {@code includeList} as table.include.list and the log reading {@code tables}' topics. */
+    private ChangeLog migratedWhileStopped(String name, String includeList, List<String> tables, String createTable,
+                                           String firstRow, String whileStopped) {
         String database = name.replace('-', '_') + "_it";
         Jdbi db = cdc.database(database, createTable);
-        cdc.deploy(name, database, table, Map.of());
-        ChangeLog log = cdc.changeLog(name + "." + table);
+        cdc.deploy(name, database, includeList, Map.of());
+        ChangeLog log = cdc.changeLog(tables.stream().map(t -> name + "." + t).toArray(String[]::new));
         db.useHandle(h -> h.execute(firstRow));
         log.await(c -> c.size() == 1, TIMEOUT, "the first insert");
         cdc.stopAndAwaitSlotReleased(name, db);
@@ -184,6 +190,84 @@ record CdcIT(Stack stack, CdcFixture cdc) {
         Change renamed = changes.stream().filter(c -> c.key() != null && c.key().schema().field("parcel_id") != null)
                 .findFirst().orElseThrow(() -> new AssertionError("no record keyed parcel_id: " + changes));
         assertEquals(3, renamed.keyField("parcel_id"));
+    }
+
+    @Test
+    void changesWrittenBeforeATableIsRenamedReachTheTopicItHad() {
+        // The include list names the table: after the rename the old name's changes are still the table's, the new
+        // name is not selected, and a table created under the old name is the one captured from then on.
+        ChangeLog log = migratedWhileStopped("cdc-renamed", "shipments",
+                "CREATE TABLE shipments (id int PRIMARY KEY, weight numeric(8,2) NOT NULL, note text)",
+                "INSERT INTO shipments VALUES (1, 1.50, 'one')", """
+                INSERT INTO shipments VALUES (2, 2.25, 'two');
+                UPDATE shipments SET weight = 1.75, note = 'one again' WHERE id = 1;
+                DELETE FROM shipments WHERE id = 2;
+                ALTER TABLE shipments RENAME TO shipments_archived;
+                INSERT INTO shipments_archived VALUES (3, 3.00, 'after the rename');
+                CREATE TABLE shipments (code text PRIMARY KEY, weight int NOT NULL, note text NOT NULL);
+                INSERT INTO shipments VALUES ('four', 4, 'four');
+                """);
+
+        List<Change> changes = log.await(c -> c.stream().anyMatch(r -> r.key().schema().field("code") != null), TIMEOUT,
+                "the changes before the rename and the new table's row");
+        assertEquals(List.of("c 2 2.25 two", "u 1 1.75 one again", "d 2"), changes.subList(1, 4).stream()
+                .map(CdcIT::describe).toList());
+        assertEquals(changes.get(0).value().schema(), changes.get(1).value().schema(), "the table's schema then");
+        assertEquals(5, changes.size(), "nothing of the renamed table after its rename: " + changes);
+        assertEquals(4, changes.get(4).value().get("weight"), "the new table's row, with its own schema");
+    }
+
+    @Test
+    void aRenamedTableStillSelectedUnderItsNewNameGoesOnInTheNewNamesTopic() {
+        // Selected by a pattern that matches both names: the changes before the rename keep the old topic; the new
+        // name's topic gets the table's rows (read as a newly captured table) and its changes from the rename on.
+        ChangeLog log = migratedWhileStopped("cdc-moved", "public\\.depots.*", List.of("depots", "depots_v2"),
+                "CREATE TABLE depots (id int PRIMARY KEY, city text NOT NULL)",
+                "INSERT INTO depots VALUES (1, 'Oslo')", """
+                INSERT INTO depots VALUES (2, 'Bergen');
+                UPDATE depots SET city = 'Trondheim' WHERE id = 1;
+                ALTER TABLE depots RENAME TO depots_v2;
+                INSERT INTO depots_v2 VALUES (3, 'Tromso');
+                DELETE FROM depots_v2 WHERE id = 2;
+                """);
+
+        List<Change> all = log.await(c -> only(c, "cdc-moved.depots").size() == 3
+                        && ChangeLog.finalState(only(c, "cdc-moved.depots_v2"), "cdc-moved.depots_v2", "id").keySet()
+                        .equals(java.util.Set.of(1, 3)),
+                TIMEOUT, "the old name's changes and the new name's rows");
+        assertEquals(List.of("c 1 Oslo", "c 2 Bergen", "u 1 Trondheim"),
+                only(all, "cdc-moved.depots").stream().map(CdcIT::describe).toList());
+        Map<Object, Struct> renamed = ChangeLog.finalState(only(all, "cdc-moved.depots_v2"), "cdc-moved.depots_v2",
+                "id");
+        assertEquals(List.of("Trondheim", "Tromso"), List.of(renamed.get(1).get("city"), renamed.get(3).get("city")));
+    }
+
+    @Test
+    void changesWrittenBeforeATableIsDroppedReachItsTopic() {
+        ChangeLog log = migratedWhileStopped("cdc-dropped", "invoices",
+                "CREATE TABLE invoices (id bigint PRIMARY KEY, total numeric(10,2) NOT NULL, paid boolean)",
+                "INSERT INTO invoices VALUES (1, 10.00, false)", """
+                INSERT INTO invoices VALUES (2, 20.50, false);
+                UPDATE invoices SET paid = true WHERE id = 1;
+                DELETE FROM invoices WHERE id = 2;
+                DROP TABLE invoices;
+                """);
+
+        List<Change> changes = log.await(c -> c.size() == 4, TIMEOUT, "the changes before the drop");
+        assertEquals(List.of("c 2 20.50 false", "u 1 10.00 true", "d 2"),
+                changes.subList(1, 4).stream().map(CdcIT::describe).toList());
+        assertEquals(changes.get(0).key().schema(), changes.get(3).key().schema(), "the key the table had");
+    }
+
+    /** op, key and value fields of a change, in the value's field order; a delete is its op and key. */
+    private static String describe(Change change) {
+        StringBuilder text = new StringBuilder(change.op());
+        change.key().schema().fields().forEach(f -> text.append(' ').append(change.key().get(f)));
+        if (change.value() != null) {
+            change.value().schema().fields().stream().filter(f -> change.key().schema().field(f.name()) == null)
+                    .forEach(f -> text.append(' ').append(change.value().get(f)));
+        }
+        return text.toString();
     }
 
     @Test

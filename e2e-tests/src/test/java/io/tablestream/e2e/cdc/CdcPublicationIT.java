@@ -1,6 +1,7 @@
 package io.tablestream.e2e.cdc;
 
 import io.tablestream.e2e.cdc.ChangeLog.Change;
+import io.tablestream.testkit.Pause;
 import io.tablestream.testkit.Stack;
 import io.tablestream.testkit.TablestreamStack;
 import org.jdbi.v3.core.Jdbi;
@@ -67,6 +68,30 @@ record CdcPublicationIT(Stack stack, CdcFixture cdc) {
         trace = cdc.deployAndAwaitTaskFailure("cdc-pub-f", "cdc_publications_it", "p",
                 Map.of("publication.name", "by_partitions", "publication.autocreate.mode", "disabled"));
         assertTrue(trace.contains("SET (publish_via_partition_root = true)") && !trace.contains("ADD TABLE"), trace);
+    }
+
+    @Test
+    void thePublicationTheConnectorCreatesSendsStoredGeneratedColumns() {
+        // PostgreSQL 18 refuses an UPDATE or DELETE of a table whose replica identity holds a stored generated column
+        // its publication does not send: a publication without them would break the application's writes.
+        Jdbi db = cdc.database("cdc_pub_gencols_it", """
+                CREATE TABLE lines (id int PRIMARY KEY, price numeric(10,2) NOT NULL, qty int NOT NULL,
+                                    total numeric(12,2) GENERATED ALWAYS AS (price * qty) STORED);
+                ALTER TABLE lines REPLICA IDENTITY FULL;
+                INSERT INTO lines (id, price, qty) VALUES (1, 2.50, 4);
+                """);
+        cdc.deploy("cdc-pub-gencols", "cdc_pub_gencols_it", "lines", Map.of());
+        ChangeLog log = cdc.changeLog("cdc-pub-gencols.lines");
+        log.await(c -> c.size() == 1, TIMEOUT, "the snapshot row");
+        db.useHandle(h -> h.execute("UPDATE lines SET qty = 5 WHERE id = 1"));
+        db.useHandle(h -> h.execute("DELETE FROM lines WHERE id = 1"));
+
+        List<Change> changes = log.await(c -> c.size() == 3, TIMEOUT, "the update and the delete");
+        assertEquals(List.of("r", "u", "d"), changes.stream().map(Change::op).toList());
+        assertEquals(List.of(new java.math.BigDecimal("10.00"), new java.math.BigDecimal("12.50")),
+                changes.subList(0, 2).stream().map(c -> c.value().get("total")).toList(),
+                "snapshot and stream carry the stored generated column, as the polling modes do");
+        assertEquals(changes.get(0).value().schema(), changes.get(1).value().schema());
     }
 
     @Test
@@ -171,6 +196,53 @@ record CdcPublicationIT(Stack stack, CdcFixture cdc) {
                 "the insert into the re-created table");
         log.await(c -> c.stream().map(r -> r.keyField("id")).collect(Collectors.toSet())
                         .containsAll(List.of(10, 11)), TIMEOUT,
+                "the rows of the re-created table written before it joined the publication, after " + changes);
+    }
+
+    @Test
+    void aReCreatedTableWhoseOldTableWasEmptyIsReadAgainThoughTheTaskRestartsBeforeItsFirstChunk() {
+        Jdbi db = cdc.database("cdc_recreated_empty_it", """
+                CREATE TABLE signals (id text PRIMARY KEY, type text NOT NULL, data text);
+                CREATE TABLE t (id int PRIMARY KEY);
+                CREATE TABLE marks (id int PRIMARY KEY);
+                """);
+        String name = "cdc-recreated-empty";
+        cdc.deploy(name, "cdc_recreated_empty_it", "t,marks", Map.of("signal.data.collection", "signals",
+                "table.poll.interval.ms", "500"));
+        ChangeLog log = cdc.changeLog(name + ".t", name + ".marks");
+        // The empty t read to its end left no record to carry its progress: only the stream's offset says it is read,
+        // once a streamed change after it is committed.
+        java.util.concurrent.atomic.AtomicInteger mark = new java.util.concurrent.atomic.AtomicInteger(1000);
+        CdcFixture.awaitCondition("the stream's offset to list t as read", () -> {
+            db.useHandle(h -> h.execute("INSERT INTO marks VALUES (?)", mark.incrementAndGet()));
+            Pause.millis(200);
+            return stack.rest().offsets(name).toString().contains("\"public.t\"");
+        });
+        // Paused, the re-created table waits behind the pause: no chunk of it is read before the restart below.
+        db.useHandle(h -> h.execute("INSERT INTO signals VALUES ('p', 'pause-snapshot', null)"));
+        int afterPause = mark.incrementAndGet();
+        db.useHandle(h -> h.execute("INSERT INTO marks VALUES (?)", afterPause));
+        log.await(c -> c.stream().anyMatch(r -> r.topic().endsWith(".marks") && r.keyField("id").equals(afterPause)),
+                TIMEOUT, "the mark after the pause");
+
+        db.useHandle(h -> h.execute("""
+                DROP TABLE t;
+                CREATE TABLE t (id int PRIMARY KEY);
+                INSERT INTO t VALUES (10), (11);
+                """));
+        CdcFixture.awaitCondition("the re-created t in the publication", () -> db.withHandle(h -> h.createQuery(
+                "SELECT count(*) = 1 FROM pg_publication_tables WHERE tablename = 't'").mapTo(Boolean.class).one()));
+        // A restart between joining the publication and the new table's first chunk (a rebalance, say).
+        cdc.stopAndAwaitSlotReleased(name, db);
+        stack.rest().resumeConnector(name);
+        stack.rest().awaitRunning(name, TIMEOUT);
+        db.useHandle(h -> h.execute("INSERT INTO signals VALUES ('r', 'resume-snapshot', null)"));
+        db.useHandle(h -> h.execute("INSERT INTO t VALUES (12)"));
+
+        List<Change> changes = log.await(c -> c.stream().anyMatch(r -> r.topic().endsWith(".t")
+                && r.keyField("id").equals(12)), TIMEOUT, "the insert into the re-created table");
+        log.await(c -> c.stream().filter(r -> r.topic().endsWith(".t")).map(r -> r.keyField("id"))
+                        .collect(Collectors.toSet()).containsAll(List.of(10, 11)), TIMEOUT,
                 "the rows of the re-created table written before it joined the publication, after " + changes);
     }
 

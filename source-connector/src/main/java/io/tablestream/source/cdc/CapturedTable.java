@@ -33,15 +33,33 @@ record CapturedTable(TableSchema schema, String topic, List<ColumnReader> reader
 
     private static final Logger log = LoggerFactory.getLogger(CapturedTable.class);
 
+    /** The table a relation oid names now, if it still exists (it may have been renamed since). */
+    private static final String TABLE_NOW_SQL = """
+            SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE c.oid = ?""";
+
+    /**
+     * The captured table a relation message describes, under the name the message gives (so its topic and schema
+     * names are the ones the table had when these changes were written). The catalog is looked up by the relation's
+     * oid, never by that name: the table may have been renamed since (another table may even have its old name), or
+     * dropped, and then the WAL's description is all there is.
+     */
     static CapturedTable of(Relation relation, Handle handle, String topic, PgTypeCatalog types,
                             String unavailablePlaceholder) {
         TableId table = new TableId(relation.namespace(), relation.name());
-        TableSchema current = TableSchema.read(handle, table, types);
-        Map<String, ColumnReader> catalog = current.columns().stream()
+        long oid = Integer.toUnsignedLong(relation.relationId());
+        Optional<TableId> now = handle.createQuery(TABLE_NOW_SQL).bind(0, oid)
+                .map((rs, ctx) -> new TableId(rs.getString(1), rs.getString(2))).findOne();
+        if (now.isPresent() && !now.get().equals(table)) {
+            log.info("Table {} is named {} now; its changes written before the rename go to {}'s topic", table,
+                    now.get(), table);
+        }
+        TableSchema current = now.map(t -> TableSchema.read(handle, t, types)).orElse(null);
+        Map<String, ColumnReader> catalog = current == null ? Map.of() : current.columns().stream()
                 .collect(Collectors.toMap(r -> r.column().name(), Function.identity()));
         List<ColumnReader> readers = new ArrayList<>();
         for (PgOutputMessage.Column column : relation.columns()) {
-            ColumnReader reader = reader(handle, table, column, catalog.get(column.name()), types);
+            ColumnReader reader = reader(handle, table, relation, column, catalog.get(column.name()), types);
             if (reader == null) {
                 log.warn("Table {} column {} has a type tablestream does not map yet; the column is skipped",
                         table, column.name());
@@ -49,10 +67,18 @@ record CapturedTable(TableSchema schema, String topic, List<ColumnReader> reader
             readers.add(reader);
         }
         List<ColumnReader> mapped = readers.stream().filter(r -> r != null).toList();
-        List<String> keys = keyColumns(relation, current.keyColumns(), mapped);
+        List<String> keys = keyColumns(relation, current == null ? null : current.keyColumns(), mapped);
+        if (current == null) {
+            log.warn("Table {} (oid {}) no longer exists: its changes written before it was dropped are streamed as"
+                    + " the WAL describes them, every field but the key optional (NOT NULL is not in the WAL){}",
+                    table, oid, keys.isEmpty() && relation.replicaIdentity() == UnavailableValues.REPLICA_IDENTITY_FULL
+                            ? " and without a key (under REPLICA IDENTITY FULL the WAL does not say which columns"
+                            + " were the primary key)" : "");
+        }
         // The identity the WAL describes decides whether values may be missing, as it decides what the WAL holds.
+        List<String> toastable = now.map(t -> UnavailableValues.profile(handle, t).toastable()).orElse(List.of());
         TableSchema schema = UnavailableValues.relax(TableSchema.of(table, mapped, keys), relation.replicaIdentity(),
-                UnavailableValues.profile(handle, table).toastable(), types);
+                toastable, types);
         List<ColumnReader> relaxed = readers.stream().map(r -> r == null ? null
                 : schema.column(r.column().name())).toList();
         return new CapturedTable(schema, topic, relaxed, unavailablePlaceholder, types);
@@ -60,14 +86,18 @@ record CapturedTable(TableSchema schema, String topic, List<ColumnReader> reader
 
     /**
      * The record key's columns. The catalog's key, as the snapshot uses it, while the WAL's description has all of
-     * its columns; when it lacks some (a key column renamed since these changes were written) the identity's columns
-     * the WAL itself flags, under the names they had, so those changes keep their key. Under REPLICA IDENTITY FULL
-     * the WAL flags every column, which says nothing of the key.
+     * its columns; when it lacks some (a key column renamed since these changes were written), or the table is gone
+     * ({@code catalogKey} null), the identity's columns the WAL itself flags, under the names they had, so those
+     * changes keep their key. Under REPLICA IDENTITY FULL the WAL flags every column, which says nothing of the key.
      */
     private static List<String> keyColumns(Relation relation, List<String> catalogKey, List<ColumnReader> mapped) {
         List<String> described = mapped.stream().map(r -> r.column().name()).toList();
-        if (described.containsAll(catalogKey) || relation.replicaIdentity() == UnavailableValues.REPLICA_IDENTITY_FULL) {
+        boolean full = relation.replicaIdentity() == UnavailableValues.REPLICA_IDENTITY_FULL;
+        if (catalogKey != null && (described.containsAll(catalogKey) || full)) {
             return catalogKey.stream().filter(described::contains).toList();
+        }
+        if (full) {
+            return List.of();
         }
         return relation.columns().stream().filter(PgOutputMessage.Column::partOfKey).map(PgOutputMessage.Column::name)
                 .filter(described::contains).toList();
@@ -79,9 +109,12 @@ record CapturedTable(TableSchema schema, String topic, List<ColumnReader> reader
      * so its reader is used only where it reads that same type: otherwise the catalog's reader would parse an old
      * value as the new type, failing or altering it. NOT NULL comes from the catalog (the WAL does not carry it).
      */
-    private static ColumnReader reader(Handle handle, TableId table, PgOutputMessage.Column column,
+    private static ColumnReader reader(Handle handle, TableId table, Relation relation, PgOutputMessage.Column column,
                                        ColumnReader inCatalog, PgTypeCatalog types) {
-        boolean notNull = inCatalog != null && inCatalog.column().notNull();
+        // A column the catalog no longer has (renamed, or its table dropped) is NOT NULL if it is part of the
+        // replica identity the WAL flags: a primary key's or a replica identity index's columns are.
+        boolean notNull = inCatalog != null ? inCatalog.column().notNull()
+                : column.partOfKey() && relation.replicaIdentity() != UnavailableValues.REPLICA_IDENTITY_FULL;
         Optional<PgColumn> written = TableSchema.resolveIfTypeExists(handle, column.name(), column.typeOid(),
                 column.typmod(), notNull);
         if (written.isEmpty()) {

@@ -8,6 +8,7 @@ import io.tablestream.jdbc.Version;
 import io.tablestream.jdbc.types.PgTypeCatalog;
 import io.tablestream.source.PostgresSourceConfig;
 import io.tablestream.source.SourceTaskMetrics;
+import io.tablestream.source.TableSelector;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.metrics.Measurable;
 import org.apache.kafka.connect.errors.ConnectException;
@@ -34,14 +35,20 @@ public class CdcSourceTask extends SourceTask {
 
     private static final Logger log = LoggerFactory.getLogger(CdcSourceTask.class);
 
-    /** What the snapshot and the stream share. */
-    record Settings(Jdbi jdbi, CdcConfig cdc, List<TableId> tables, Function<TableId, String> topics,
-                    Map<String, String> partition, TransactionContext transactions, AckTracker acks,
-                    PgTypeCatalog types, RecordFormat format, long kafkaTransactionBudgetMs) {
+    /**
+     * What the snapshot and the stream share.
+     *
+     * @param tables   the tables captured, as the catalog names them when the task starts
+     * @param selector the selection (table.include.list...), which the stream applies to a table's name as the WAL
+     *                 gives it: a table renamed or dropped since its changes were written is not among the tables
+     */
+    record Settings(Jdbi jdbi, CdcConfig cdc, List<TableId> tables, TableSelector selector,
+                    Function<TableId, String> topics, Map<String, String> partition, TransactionContext transactions,
+                    AckTracker acks, PgTypeCatalog types, RecordFormat format, long kafkaTransactionBudgetMs) {
 
         /** The same settings for other tables. */
         Settings withTables(List<TableId> others) {
-            return new Settings(jdbi, cdc, others, topics, partition, transactions, acks, types, format,
+            return new Settings(jdbi, cdc, others, selector, topics, partition, transactions, acks, types, format,
                     kafkaTransactionBudgetMs);
         }
     }
@@ -170,17 +177,18 @@ public class CdcSourceTask extends SourceTask {
             withPublication.put(CdcConfig.PUBLICATION_NAME_CONFIG, FORMER_DEFAULT_PUBLICATION);
             config = new PostgresSourceConfig(withPublication);
         }
-        List<TableId> tables = jdbi.withHandle(this::capturedTables);
         CdcConfig cdc = new CdcConfig(config);
-        settings = new Settings(jdbi, cdc, tables, config::topicFor,
-                CdcOffset.partition(cdc.slotName()), context.transactionContext(), acks,
-                PgTypeCatalog.of(config.typeOptions()), RecordFormat.of(cdc), kafkaTransactionBudgetMs(props));
+        Map<String, String> partition = CdcOffset.partition(cdc.slotName());
+        CdcOffset offset = resumeFrom != null ? resumeFrom
+                : CdcOffset.fromMap(context.offsetStorageReader().offset(partition));
+        List<TableId> tables = jdbi.withHandle(h -> capturedTables(h, offset != null));
+        settings = new Settings(jdbi, cdc, tables, PartitionedTables.selector(config), config::topicFor, partition,
+                context.transactionContext(), acks, PgTypeCatalog.of(config.typeOptions()), RecordFormat.of(cdc),
+                kafkaTransactionBudgetMs(props));
         if (cdc.deleteHandlingMode() == DeleteHandlingMode.NONE) {
             log.warn("{}=none: deletes are not emitted; downstream copies keep deleted rows",
                     CdcConfig.DELETE_HANDLING_MODE_CONFIG);
         }
-        CdcOffset offset = resumeFrom != null ? resumeFrom
-                : CdcOffset.fromMap(context.offsetStorageReader().offset(settings.partition()));
         jdbi.useHandle(h -> {
             standby = Replication.inRecovery(h);
             if (standby) {
@@ -249,14 +257,21 @@ public class CdcSourceTask extends SourceTask {
     /**
      * The tables table.include.list / table.exclude.list select, as in the polling modes (names and regular
      * expressions), read when the task starts, a partitioned table being one table (its partitions are left out
-     * when it is selected). A table named exactly that does not exist is an error.
+     * when it is selected). A table named exactly that does not exist is an error on the first start; once the
+     * slot has been streamed, the WAL may still hold its changes from before it was renamed or dropped, which the
+     * stream sends to its topic.
      */
-    private List<TableId> capturedTables(Handle handle) {
+    private List<TableId> capturedTables(Handle handle, boolean streamedBefore) {
         for (TableId named : config.tableSelector().namedTables()) {
             if (handle.createQuery("SELECT to_regclass(?) IS NULL").bind(0, named.quoted()).mapTo(Boolean.class).one()) {
-                throw new ConnectException("Table " + named + " listed in "
-                        + PostgresSourceConfig.TABLE_INCLUDE_LIST_CONFIG + " does not exist (or the connector's user"
-                        + " cannot see it); create it or fix the list");
+                if (!streamedBefore) {
+                    throw new ConnectException("Table " + named + " listed in "
+                            + PostgresSourceConfig.TABLE_INCLUDE_LIST_CONFIG + " does not exist (or the connector's"
+                            + " user cannot see it); create it or fix the list");
+                }
+                log.warn("Table {} listed in {} does not exist (renamed or dropped?): its changes the slot still holds"
+                        + " from before are streamed to its topic; remove it from the list if it is gone for good",
+                        named, PostgresSourceConfig.TABLE_INCLUDE_LIST_CONFIG);
             }
         }
         tableOids = PartitionedTables.selector(config).select(handle);
@@ -441,11 +456,13 @@ public class CdcSourceTask extends SourceTask {
         for (TableId table : settings.tables()) {
             TableProgress stored = progress.get(table);
             Long oid = tableOids.get(table);
-            if (stored != null && stored.oid() != null && oid != null && !stored.oid().equals(oid)) {
+            // Read without a record to carry its progress (empty, say): the stream's offset names the oid read.
+            Long readOid = stored != null ? stored.oid() : signalled.readWithoutRecord().get(table);
+            if (readOid != null && oid != null && !readOid.equals(oid)) {
                 log.info("Table {} (oid {}) is not the table its stored snapshot progress was read from (oid {}):"
-                        + " it was dropped and created again under the same name{}", table, oid, stored.oid(),
+                        + " it was dropped and created again under the same name{}", table, oid, readOid,
                         incremental ? "; its rows are read again" : "");
-                if (stored.run() != null && !stored.done()) {
+                if (stored != null && stored.run() != null && !stored.done()) {
                     log.warn("The snapshot of {} asked for by signal {} was under way on the former table (after key"
                             + " {}): it starts over from the new table's first key", table, stored.run(),
                             stored.after());
@@ -453,7 +470,7 @@ public class CdcSourceTask extends SourceTask {
                 progress.remove(table);
                 unread.add(table);
             } else if (incremental && joinedPublication.contains(table) && (stored != null ? stored.run() == null
-                    : signalled.readWithoutRecord().contains(table))) {
+                    : signalled.readWithoutRecord().containsKey(table))) {
                 log.info("Table {} joined publication {} again after its snapshot (dropped and created again under"
                         + " the same name, or removed from the publication): its rows are read again", table,
                         settings.cdc().publicationName());

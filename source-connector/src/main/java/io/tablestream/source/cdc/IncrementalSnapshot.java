@@ -70,9 +70,11 @@ final class IncrementalSnapshot {
     private final java.util.Set<String> queuedTopics = new java.util.HashSet<>();
     /**
      * Captured tables read to their end whose last chunk emitted no record (an empty table, or every row of the
-     * last chunk sent by the stream): no table progress says they are done, so the stream's offsets do.
+     * last chunk sent by the stream), each with the pg_class oid of the table read (null: not known): no table
+     * progress says they are done, so the stream's offsets do, and the oid tells a table created again under the
+     * same name.
      */
-    private final java.util.Set<TableId> readWithoutRecord = new java.util.TreeSet<>(
+    private final Map<TableId, Long> readWithoutRecord = new java.util.TreeMap<>(
             java.util.Comparator.comparing(TableId::toString));
     private boolean watermarkMessageFailed;
     private volatile long rowsRead;
@@ -109,14 +111,14 @@ final class IncrementalSnapshot {
         this.stored = new java.util.HashMap<>(stored);
         this.oids = Map.copyOf(oids);
         this.paused = signalled.paused();
-        for (TableId table : signalled.readWithoutRecord()) {
-            readWithoutRecord.add(table);
+        signalled.readWithoutRecord().forEach((table, oid) -> {
+            readWithoutRecord.put(table, oid);
             TableProgress known = this.stored.get(table);
             if (known == null || known.run() == null) {
                 this.stored.put(table, new TableProgress(known == null ? null : known.after(), true, null,
-                        oids.get(table)));
+                        oid != null ? oid : oids.get(table)));
             }
-        }
+        });
         signalled.work().forEach(pending::addLast);
         for (TableId table : tables) {
             TableProgress from = this.stored.get(table);
@@ -133,13 +135,15 @@ final class IncrementalSnapshot {
     }
 
     /** What signals asked for and is not done, and whether a signal paused the snapshot, as offsets carry it. */
-    record Pending(List<Work> work, boolean paused, List<TableId> readWithoutRecord) {
+    record Pending(List<Work> work, boolean paused, Map<TableId, Long> readWithoutRecord) {
 
-        static final Pending NONE = new Pending(List.of(), false, List.of());
+        static final Pending NONE = new Pending(List.of(), false, Map.of());
 
         /** This work, with {@code tables} no longer listed as read (they are to be read again as new). */
         Pending unread(java.util.Set<TableId> tables) {
-            return new Pending(work, paused, readWithoutRecord.stream().filter(t -> !tables.contains(t)).toList());
+            Map<TableId, Long> left = new java.util.LinkedHashMap<>(readWithoutRecord);
+            left.keySet().removeAll(tables);
+            return new Pending(work, paused, left);
         }
 
         /** The pending work as {@link #pendingText} wrote it (null: none). */
@@ -155,10 +159,13 @@ final class IncrementalSnapshot {
                 work.add(new Work(TableId.parse((String) fields.get(0)), filter.isEmpty() ? null : filter,
                         (String) fields.get(1)));
             }
-            List<TableId> done = new ArrayList<>();
-            Object listed = json.get("done");
-            if (listed != null) {
-                ((List<?>) listed).forEach(name -> done.add(TableId.parse((String) name)));
+            // "doneOids", aligned with "done", is absent from offsets written before it was stored.
+            Map<TableId, Long> done = new java.util.LinkedHashMap<>();
+            List<?> listed = json.get("done") == null ? List.of() : (List<?>) json.get("done");
+            List<?> oids = json.get("doneOids") == null ? List.of() : (List<?>) json.get("doneOids");
+            for (int i = 0; i < listed.size(); i++) {
+                Object oid = i < oids.size() ? oids.get(i) : null;
+                done.put(TableId.parse((String) listed.get(i)), oid == null ? null : ((Number) oid).longValue());
             }
             return new Pending(work, Boolean.TRUE.equals(json.get("paused")), done);
         }
@@ -195,7 +202,8 @@ final class IncrementalSnapshot {
             return null;
         }
         return "{\"paused\":" + paused + ",\"tables\":[" + String.join(",", entries) + "],\"done\":"
-                + Json.write(readWithoutRecord.stream().map(TableId::toString).toList()) + "}";
+                + Json.write(readWithoutRecord.keySet().stream().map(TableId::toString).toList()) + ",\"doneOids\":"
+                + Json.write(new ArrayList<>(readWithoutRecord.values())) + "}";
     }
 
     private static String entryText(Work work) {
@@ -388,7 +396,7 @@ final class IncrementalSnapshot {
         stored.put(current.table(), progress);
         if (progress.done()) {
             if (records.isEmpty() && current.run() == null) {
-                readWithoutRecord.add(current.table());
+                readWithoutRecord.put(current.table(), oids.get(current.table()));
             }
             finishTable(false);
             nextTable();
@@ -453,7 +461,7 @@ final class IncrementalSnapshot {
         stored.put(current.table(), last);
         if (last.done()) {
             if (current.run() == null) {
-                readWithoutRecord.add(current.table());
+                readWithoutRecord.put(current.table(), oids.get(current.table()));
             }
             finishTable(false);
             nextTable();

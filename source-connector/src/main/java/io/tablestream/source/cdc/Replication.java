@@ -132,6 +132,19 @@ final class Replication {
      * that holds the row, so they reach its topic and a new partition needs no change.
      */
     private static final String VIA_ROOT = " WITH (publish_via_partition_root = true)";
+    /**
+     * PostgreSQL 18+: stored generated columns are published too, so the records carry every stored column, as the
+     * polling modes' do (the snapshot reads what the publication sends). Without it the server refuses an UPDATE or
+     * DELETE of a table whose replica identity holds a stored generated column (REPLICA IDENTITY FULL, say): creating
+     * the publication would break the application's writes.
+     */
+    private static final String VIA_ROOT_WITH_GENERATED = " WITH (publish_via_partition_root = true,"
+            + " publish_generated_columns = stored)";
+
+    /** The options of a publication the connector creates, for this server. */
+    private static String createOptions(Handle handle) {
+        return serverVersion(handle) >= 180000 ? VIA_ROOT_WITH_GENERATED : VIA_ROOT;
+    }
 
     private static boolean publishesViaRoot(Handle handle, String publication) {
         return handle.createQuery("SELECT pubviaroot FROM pg_publication WHERE pubname = ?").bind(0, publication)
@@ -154,8 +167,8 @@ final class Replication {
                 + " cannot be " + (exists ? "altered: it does not publish " + missing : "created") + ", as "
                 + CdcConfig.PUBLICATION_AUTOCREATE_MODE_CONFIG + "=" + cdc.publicationAutocreateMode().configValue()
                 + " would. Run on the primary: " + (exists ? "ALTER PUBLICATION " + quoted + " ADD TABLE " + list
-                : "CREATE PUBLICATION " + quoted + " FOR TABLE " + list + VIA_ROOT) + " (it reaches the standby with"
-                + " the WAL), and set " + CdcConfig.PUBLICATION_AUTOCREATE_MODE_CONFIG + "=disabled");
+                : "CREATE PUBLICATION " + quoted + " FOR TABLE " + list + createOptions(handle)) + " (it reaches the"
+                + " standby with the WAL), and set " + CdcConfig.PUBLICATION_AUTOCREATE_MODE_CONFIG + "=disabled");
     }
 
     /** The tables the publication does not publish yet (none when it is FOR ALL TABLES). */
@@ -223,8 +236,8 @@ final class Replication {
                 List<TableId> missing = exists ? missingFromPublication(handle, name, tables) : tables;
                 String list = missing.stream().map(TableId::quoted).collect(Collectors.joining(", "));
                 if (!exists) {
-                    handle.execute("CREATE PUBLICATION " + quoted + (list.isEmpty() ? "" : " FOR TABLE " + list)
-                            + VIA_ROOT);
+                        handle.execute("CREATE PUBLICATION " + quoted + (list.isEmpty() ? "" : " FOR TABLE " + list)
+                            + createOptions(handle));
                 } else if (!missing.isEmpty()) {
                     log.info("Adding {} to publication {}", missing, name);
                     handle.execute("ALTER PUBLICATION " + quoted + " ADD TABLE " + list);
@@ -233,7 +246,7 @@ final class Replication {
             }
             case ALL_TABLES -> {
                 if (!exists) {
-                    handle.execute("CREATE PUBLICATION " + quoted + " FOR ALL TABLES" + VIA_ROOT);
+                    handle.execute("CREATE PUBLICATION " + quoted + " FOR ALL TABLES" + createOptions(handle));
                 }
             }
             case DISABLED -> {

@@ -323,8 +323,11 @@ final class WalReader implements AutoCloseable {
 
     private void relation(Relation relation) {
         TableId table = new TableId(relation.namespace(), relation.name());
-        if (!captured.contains(table)) {
-            return; // a publication FOR ALL TABLES also sends tables we do not capture
+        // The WAL names a table as it was then: one renamed or dropped since is captured if that name is selected.
+        // A publication FOR ALL TABLES also sends tables we do not capture.
+        if (!captured.contains(table) && !settings.selector().selectsName(table)) {
+            relations.remove(relation.relationId()); // renamed to a name not selected: its changes are not captured
+            return;
         }
         CapturedTable previous = relations.get(relation.relationId());
         CapturedTable current = settings.jdbi().withHandle(h -> CapturedTable.of(relation, h,

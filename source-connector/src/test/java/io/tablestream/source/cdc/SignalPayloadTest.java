@@ -46,7 +46,17 @@ class SignalPayloadTest {
         assertEquals(true, pending.paused());
         assertEquals(List.of(new IncrementalSnapshot.Work(new TableId("public", "a"), "id > 5", "sig-1"),
                 new IncrementalSnapshot.Work(new TableId("s", "b"), null, "sig-2")), pending.work());
-        assertEquals(List.of(new TableId("public", "empty")), pending.readWithoutRecord());
+        java.util.Map<TableId, Long> unknownOid = new java.util.HashMap<>();
+        unknownOid.put(new TableId("public", "empty"), null); // written before the oid was stored
+        assertEquals(unknownOid, pending.readWithoutRecord());
         assertEquals(IncrementalSnapshot.Pending.NONE, IncrementalSnapshot.Pending.parse(null));
+
+        // Each table read without a record keeps the oid of the table read: one created again is another table.
+        IncrementalSnapshot.Pending withOids = IncrementalSnapshot.Pending.parse(
+                "{\"paused\":false,\"tables\":[],\"done\":[\"public.empty\",\"s.gone\"],\"doneOids\":[16385,null]}");
+        java.util.Map<TableId, Long> expected = new java.util.HashMap<>();
+        expected.put(new TableId("public", "empty"), 16_385L);
+        expected.put(new TableId("s", "gone"), null);
+        assertEquals(expected, withOids.readWithoutRecord());
     }
 }
