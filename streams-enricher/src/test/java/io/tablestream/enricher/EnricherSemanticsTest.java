@@ -36,6 +36,8 @@ class EnricherSemanticsTest {
 
     private static final Schema ORDER = SchemaBuilder.struct()
             .field("id", Schema.INT32_SCHEMA).field("customer_id", Schema.INT32_SCHEMA).build();
+    private static final Schema ORDER_WITH_OPTIONAL_CUSTOMER = SchemaBuilder.struct()
+            .field("id", Schema.INT32_SCHEMA).field("customer_id", Schema.OPTIONAL_INT32_SCHEMA).build();
     private static final Schema ORDER_WITHOUT_CUSTOMER = SchemaBuilder.struct()
             .field("id", Schema.INT32_SCHEMA).build();
     private static final Schema CUSTOMER = SchemaBuilder.struct()
@@ -126,6 +128,21 @@ class EnricherSemanticsTest {
         order(101, 1, 3_000);
 
         assertEquals(List.of("100:Bob", "101:Alice"), readIdsAndNames());
+    }
+
+    @Test
+    void aVersionWhoseJoinFieldBecameNullDropsItsWaitingPreviousVersionUnderAnInnerJoin() {
+        start(Map.of());
+        order(100, 1, 1_000);
+        // The same order loses its customer while its first version waits for customer 1: an inner join drops the
+        // new version, and the old one must not be written after it either.
+        orders.pipeInput(orderKey(100), VALUES.fromConnectData("orders", ORDER_WITH_OPTIONAL_CUSTOMER,
+                new Struct(ORDER_WITH_OPTIONAL_CUSTOMER).put("id", 100).put("customer_id", null)), 1_100);
+        customer(1, "Alice", 1, 2_000);
+        order(101, 1, 3_000);
+        orders.pipeInput(orderKey(100), null, 3_100);
+
+        assertEquals(List.of("101:Alice", "100:tombstone"), readIdsAndNames());
     }
 
     @Test
