@@ -196,14 +196,18 @@ final class AwaitLookupRow implements ProcessorSupplier<String, Object, String, 
             try (KeyValueIterator<String, AwaitingRecord> range = waitingFor(joinKey)) {
                 range.forEachRemaining(released::add);
             }
+            // Every join first: one that fails leaves them all waiting, none removed and not written.
+            List<OriginalRecord> joined = new ArrayList<>(released.size());
             for (KeyValue<String, AwaitingRecord> entry : released) {
-                waiting.delete(entry.key);
+                joined.add(joiner.joinRecord(entry.value.record(), row));
+            }
+            for (int i = 0; i < released.size(); i++) {
+                waiting.delete(released.get(i).key);
                 waitingCount--;
                 waitingSensor.record(waitingCount);
-                AwaitingRecord awaiting = entry.value;
-                OriginalRecord joined = joiner.joinRecord(awaiting.record(), row);
-                if (joined != null) {
-                    context.forward(new Record<>(joinKey, joined, awaiting.timestamp(), awaiting.headers()));
+                AwaitingRecord awaiting = released.get(i).value;
+                if (joined.get(i) != null) {
+                    context.forward(new Record<>(joinKey, joined.get(i), awaiting.timestamp(), awaiting.headers()));
                 }
             }
         }

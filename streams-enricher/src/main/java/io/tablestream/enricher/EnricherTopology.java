@@ -218,7 +218,10 @@ public final class EnricherTopology {
         return config.lookups().stream().map(LookupSpec::joinField).toList();
     }
 
-    /** The lookup topic re-keyed by canonical join key; a delete becomes a tombstone. */
+    /**
+     * The lookup topic re-keyed by canonical join key; a delete becomes a tombstone, a row the join cannot use is a
+     * bad record (see {@link EnrichingJoiner#acceptLookupRecord}).
+     */
     private static KStream<String, SchemaAndValue> lookupByJoinKey(StreamsBuilder builder, LookupSpec lookup,
                                                                    EnrichingJoiner joiner, TopicSerdes serdes,
                                                                    Serde<SchemaAndValue> rows) {
@@ -229,10 +232,8 @@ public final class EnricherTopology {
                         Named.as(lookup.name() + "-" + DELETES_TO_TOMBSTONES))
                 .processValues(() -> UnavailableColumns.ofLookupFields(lookup),
                         Named.as(lookup.name() + "-reject-unavailable-lookup-fields"))
-                .map((key, row) -> {
-                    joiner.rememberLookupSchema(row);
-                    return KeyValue.pair(JoinKeys.ofLookupKey(key, lookup.topic()), row);
-                }, Named.as(lookup.name() + "-key-lookup-by-join-key"))
+                .map((key, row) -> KeyValue.pair(joiner.acceptLookupRecord(key, row), row),
+                        Named.as(lookup.name() + "-key-lookup-by-join-key"))
                 .filter((joinKey, row) -> joinKey != null, Named.as(lookup.name() + "-drop-lookup-without-key"))
                 .repartition(Repartitioned.<String, SchemaAndValue>as(lookup.name() + LOOKUP_REPARTITION_SUFFIX)
                         .withKeySerde(Serdes.String()).withValueSerde(rows));

@@ -146,6 +146,19 @@ class EnricherSemanticsTest {
     }
 
     @Test
+    void recordsWaitingForTheirRowAreNotLostWhenAVersionOfTheRowCannotBeUsed() {
+        start(Map.of(EnricherConfig.DEADLETTER_TOPIC_CONFIG, "enricher_dlq"));
+        order(100, 1, 1_000);
+        // Customer 1 arrives without the copied column name (dead-lettered), then with it.
+        Schema withoutName = SchemaBuilder.struct().field("id", Schema.INT32_SCHEMA).build();
+        customers.pipeInput(customerKey(1), VALUES.fromConnectData("customers", withoutName,
+                new Struct(withoutName).put("id", 1)), 1_500);
+        customer(1, "Alice", 1, 2_000);
+
+        assertEquals(List.of("100:Alice"), readIdsAndNames());
+    }
+
+    @Test
     void aRecordWhoseRowNeverArrivesIsDroppedAfterWaitMs() {
         start(Map.of(EnricherConfig.LOOKUP_WAIT_MS_CONFIG, "60000"));
         order(100, 1, 1_000);
