@@ -55,8 +55,7 @@ final class GlobalLookup {
 
         @Override
         public void process(Record<SchemaAndValue, SchemaAndValue> record) {
-            SchemaAndValue row = DeletesToTombstones.isDelete(record.headers(), record.value()) ? null
-                    : record.value();
+            SchemaAndValue row = DeletesToTombstones.rowOf(record.headers(), record.value());
             unavailable.check(record.headers(), row);
             String joinKey = joiner.acceptLookupRecord(record.key(), row);
             if (joinKey == null) {

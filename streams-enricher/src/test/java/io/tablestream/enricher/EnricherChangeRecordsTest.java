@@ -5,6 +5,7 @@ import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.connect.data.Field;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaBuilder;
 import org.apache.kafka.connect.data.Struct;
@@ -253,6 +254,58 @@ class EnricherChangeRecordsTest {
         String message = header(dead.get(0).headers(), "__streams.errors.message");
         assertTrue(message.contains("'name', which is not a field of this row of lookup topic 'customers'")
                 && message.contains("lookup.fields"), message);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"stream", "global", "table"})
+    void debeziumEnvelopesAreUnwrappedOnBothSides(String semantics) {
+        start(semantics, "inner");
+        Schema customerRow = SchemaBuilder.struct().name("dbz.public.customers.Value").optional()
+                .field("id", Schema.INT32_SCHEMA).field("name", Schema.OPTIONAL_STRING_SCHEMA).build();
+        Schema orderRow = SchemaBuilder.struct().name("dbz.public.orders.Value").optional()
+                .field("id", Schema.INT32_SCHEMA).field("customer_id", Schema.OPTIONAL_INT32_SCHEMA)
+                .field("note", Schema.OPTIONAL_STRING_SCHEMA).build();
+        customers.pipeInput(new TestRecord<>(idKey("customers", 1), envelope("customers", customerRow, "r", null,
+                new Struct(customerRow).put("id", 1).put("name", "Alice")), new RecordHeaders(),
+                Instant.ofEpochMilli(1_000)));
+        customers.pipeInput(new TestRecord<>(idKey("customers", 2), envelope("customers", customerRow, "c", null,
+                new Struct(customerRow).put("id", 2).put("name", "Bob")), new RecordHeaders(),
+                Instant.ofEpochMilli(1_000)));
+        Struct order = new Struct(orderRow).put("id", 100).put("customer_id", 1).put("note", "first");
+        orders.pipeInput(new TestRecord<>(orderKey(100), envelope("orders", orderRow, "c", null, order),
+                new RecordHeaders(), Instant.ofEpochMilli(2_000)));
+        Struct moved = new Struct(orderRow).put("id", 100).put("customer_id", 2).put("note", "moved");
+        orders.pipeInput(new TestRecord<>(orderKey(100), envelope("orders", orderRow, "u", order, moved),
+                new RecordHeaders(), Instant.ofEpochMilli(3_000)));
+        orders.pipeInput(new TestRecord<>(orderKey(100), envelope("orders", orderRow, "d", moved, null),
+                new RecordHeaders(), Instant.ofEpochMilli(4_000)));
+        // Customer 1 deleted: a later order of customer 1 finds no row.
+        customers.pipeInput(new TestRecord<>(idKey("customers", 1), envelope("customers", customerRow, "d",
+                new Struct(customerRow).put("id", 1).put("name", "Alice"), null), new RecordHeaders(),
+                Instant.ofEpochMilli(5_000)));
+        orders.pipeInput(new TestRecord<>(orderKey(101), envelope("orders", orderRow, "c", null,
+                new Struct(orderRow).put("id", 101).put("customer_id", 2).put("note", "second")),
+                new RecordHeaders(), Instant.ofEpochMilli(6_000)));
+        orders.pipeInput(new TestRecord<>(orderKey(102), envelope("orders", orderRow, "c", null,
+                new Struct(orderRow).put("id", 102).put("customer_id", 1).put("note", "third")),
+                new RecordHeaders(), Instant.ofEpochMilli(6_000)));
+
+        List<TestRecord<byte[], byte[]>> out = enriched.readRecordsToList();
+
+        assertEquals(List.of("100:Alice", "100:Bob", "100:tombstone", "101:Bob"), describe(out));
+        Struct first = enrichedValue(out.get(0).value());
+        assertEquals(List.of("id", "customer_id", "note", "customers_name"),
+                first.schema().fields().stream().map(Field::name).toList());
+        assertEquals("first", first.get("note"));
+    }
+
+    /** A change envelope as Debezium (and our source with envelope=debezium) writes it. */
+    private static byte[] envelope(String topic, Schema rowSchema, String op, Struct before, Struct after) {
+        Schema schema = SchemaBuilder.struct().name("dbz.public." + topic + ".Envelope")
+                .field("before", rowSchema).field("after", rowSchema).field("op", Schema.STRING_SCHEMA)
+                .field("ts_ms", Schema.OPTIONAL_INT64_SCHEMA).build();
+        return VALUES.fromConnectData(topic, schema, new Struct(schema).put("before", before).put("after", after)
+                .put("op", op).put("ts_ms", 1L));
     }
 
     private void start(String semantics, String joinType) {
