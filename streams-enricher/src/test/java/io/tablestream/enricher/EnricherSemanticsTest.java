@@ -107,14 +107,17 @@ class EnricherSemanticsTest {
     }
 
     @Test
-    void aTombstoneWaitsBehindTheRecordItDeletes() {
+    void aTombstoneDropsTheWaitingVersionsItDeletesSoAReinsertElsewhereIsNotDeleted() {
         start(Map.of());
+        customer(2, "Bob", 1, 500);
         order(100, 1, 1_000);
         orders.pipeInput(orderKey(100), null, 1_100);
-        assertEquals(List.of(), readIdsAndNames());
+        // Order 100 re-created for customer 2 while its deleted first version still waits for customer 1.
+        order(100, 2, 1_200);
         customer(1, "Alice", 1, 2_000);
+        order(101, 1, 3_000);
 
-        assertEquals(List.of("100:Alice", "100:tombstone"), readIdsAndNames());
+        assertEquals(List.of("100:tombstone", "100:Bob", "101:Alice"), readIdsAndNames());
     }
 
     @Test
