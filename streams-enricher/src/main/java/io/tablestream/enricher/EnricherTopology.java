@@ -126,7 +126,9 @@ public final class EnricherTopology {
         CompactValueSerde compact = new CompactValueSerde(serdes.schemas());
         OriginalRecordSerde originalRecords = new OriginalRecordSerde(serdes.internal(), compact);
         CompactValueSerde lookupRows = compact;
-        KTable<String, SchemaAndValue> lookupTable = lookupByJoinKey(builder, lookup, joiner, serdes, lookupRows)
+        KStream<String, SchemaAndValue> lookupRowsByJoinKey = lookupByJoinKey(builder, lookup, joiner, serdes,
+                lookupRows);
+        KTable<String, SchemaAndValue> lookupTable = lookupRowsByJoinKey
                 .toTable(Named.as(name + "-to-lookup-table"),
                         Materialized.<String, SchemaAndValue>as(Stores.persistentVersionedKeyValueStore(
                                         name + LOOKUP_STORE_SUFFIX, Duration.ofMillis(lookup.historyRetentionMs())))
@@ -144,8 +146,13 @@ public final class EnricherTopology {
         KStream<String, Object> lookupUpdates = lookupTable
                 .toStream(Named.as(name + "-lookup-updates"))
                 .mapValues(row -> (Object) new LookupUpdate(row), Named.as(name + "-wrap-lookup-update"));
+        // Built after the table, so each row reaches it after the table's store has had it.
+        KStream<String, Object> keptLookupRows = lookupRowsByJoinKey.process(
+                () -> new ExpiredLookupRows(lookup, name + LOOKUP_STORE_SUFFIX),
+                Named.as(name + "-keep-expired-lookup-rows"), name + LOOKUP_STORE_SUFFIX);
         return outcomes
                 .merge(lookupUpdates, Named.as(name + "-merge-lookup-updates"))
+                .merge(keptLookupRows, Named.as(name + "-merge-kept-lookup-rows"))
                 .process(new AwaitLookupRow(lookup, joiner, name + LOOKUP_STORE_SUFFIX,
                                 new AwaitingRecordSerde(originalRecords)), Named.as(name + "-await-lookup-row"),
                         name + LOOKUP_STORE_SUFFIX);

@@ -107,6 +107,23 @@ class EnricherSemanticsTest {
     }
 
     @Test
+    void aLookupRowReadAfterRowsNewerThanItsHistoryRetentionIsKeptNotDropped() {
+        start(Map.of(EnricherConfig.LOOKUP_HISTORY_RETENTION_MS_CONFIG, "3600000"));
+        long now = 10 * 3_600_000L;
+        // As at a first start over a customers topic of several partitions: one partition's recent rows are read
+        // before another's rows that have not changed for hours.
+        customer(2, "Bob", 1, now);
+        customer(1, "Alice", 1, now - 3 * 3_600_000L);
+        customer(3, "Carol", 1, now - 3 * 3_600_000L);
+        customers.pipeInput(customerKey(3), null, now - 2 * 3_600_000L);
+        order(100, 1, now);
+        order(101, 1, now - 3 * 3_600_000L + 1);
+        order(102, 3, now);
+
+        assertEquals(List.of("100:Alice", "101:Alice"), readIdsAndNames());
+    }
+
+    @Test
     void aTombstoneDropsTheWaitingVersionsItDeletesSoAReinsertElsewhereIsNotDeleted() {
         start(Map.of());
         customer(2, "Bob", 1, 500);
