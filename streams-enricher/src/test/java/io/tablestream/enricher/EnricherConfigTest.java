@@ -7,6 +7,8 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.DefaultProductionExceptionHandler;
 import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.HashMap;
 import java.util.List;
@@ -144,6 +146,18 @@ class EnricherConfigTest {
         ConfigException error = assertThrows(ConfigException.class, () -> new EnricherConfig(props));
 
         assertTrue(error.getMessage().contains("output.topic"), error.getMessage());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"orders", "customers", "enriched_orders"})
+    void deadLetterTopicMustNotBeATopicTheEnricherReadsOrWrites(String topic) {
+        Map<String, String> props = required();
+        props.put("errors.deadletter.topic", topic);
+
+        ConfigException error = assertThrows(ConfigException.class, () -> new EnricherConfig(props));
+
+        assertTrue(error.getMessage().contains("errors.deadletter.topic") && error.getMessage().contains(topic)
+                && error.getMessage().contains("enricher_dlq"), error.getMessage());
     }
 
     @Test
