@@ -37,6 +37,8 @@ final class EnrichedSchemas {
     private final String lookupTopic;
     private final List<String> selectedFields;
     private final String prefix;
+    private final String fieldsKey;
+    private final String prefixKey;
     private final Map<SchemaPair, Layout> cache = new ConcurrentHashMap<>();
     /** The last pair looked up, compared by identity; shared by the stream threads, so published whole. */
     private volatile LastLayout lastLayout;
@@ -51,6 +53,8 @@ final class EnrichedSchemas {
         this.lookupTopic = lookup.topic();
         this.selectedFields = lookup.fields();
         this.prefix = lookup.prefix();
+        this.fieldsKey = lookup.configKey("fields");
+        this.prefixKey = lookup.configKey("prefix");
     }
 
     /** The layout for these schemas; a null lookup schema (never seen one yet) yields the input fields only. */
@@ -89,8 +93,8 @@ final class EnrichedSchemas {
                 if (inputSchema.field(target) != null) {
                     throw new DataException("Lookup field '" + source + "' would be written as '" + target
                             + "', which is already a field of input topic '" + inputTopic
-                            + "' (or was added by an earlier lookup). Set another prefix or leave the field out of "
-                            + "the lookup's fields");
+                            + "' (or was added by an earlier lookup). Set another " + prefixKey + " or leave the "
+                            + "field out of " + fieldsKey);
                 }
                 builder.field(target, optionalWithoutDefault(field.schema()));
                 sources.add(source);
@@ -113,8 +117,7 @@ final class EnrichedSchemas {
                 throw new DataException("The lookup fields name '" + source + "', which is not a field of this row "
                         + "of lookup topic '" + lookupTopic + "'; its fields are " + fieldNames(lookupSchema)
                         + ". The lookup table keeps the row's previous version. Leave the field out of "
-                        + EnricherConfig.LOOKUP_FIELDS_CONFIG + " (lookup.<name>.fields), or give the lookup table "
-                        + "that column back");
+                        + fieldsKey + ", or give the lookup table that column back");
             }
         }
         lastCheckedLookupSchema = lookupSchema;

@@ -201,10 +201,8 @@ public final class EnricherApp {
     private static Map<String, String> topicKeys(EnricherConfig config) {
         Map<String, String> keys = new TreeMap<>();
         keys.put(config.inputTopic(), EnricherConfig.INPUT_TOPIC_CONFIG);
-        boolean shorthand = config.getList(EnricherConfig.LOOKUPS_CONFIG).isEmpty();
         for (LookupSpec lookup : config.lookups()) {
-            String key = shorthand ? EnricherConfig.LOOKUP_TOPIC_CONFIG : EnricherConfig.lookupKey(lookup.name(), "topic");
-            keys.merge(lookup.topic(), key, (a, b) -> a + ", " + b);
+            keys.merge(lookup.topic(), lookup.configKey("topic"), (a, b) -> a + ", " + b);
         }
         return keys;
     }

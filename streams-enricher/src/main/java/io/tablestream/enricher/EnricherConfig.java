@@ -297,7 +297,7 @@ public final class EnricherConfig extends AbstractConfig {
                 fields, prefix != null ? prefix : topic + "_",
                 ConfigEnum.parse(JoinType.class, (String) values.get(key.apply("join.type"))), semantics, grace,
                 history != null ? history : Math.max(HISTORY_RETENTION_MS_DEFAULT, grace),
-                wait != null ? wait : semantics == Semantics.STREAM ? WAIT_MS_DEFAULT : 0, rememberRoutes);
+                wait != null ? wait : semantics == Semantics.STREAM ? WAIT_MS_DEFAULT : 0, rememberRoutes, name == null);
     }
 
     /** Rejects empty and whitespace-only values; the message says what belongs there. */

@@ -130,7 +130,7 @@ final class JoinKeyRouter implements ProcessorSupplier<Object, OriginalRecord, S
     }
 
     private DataException cannotRoute(String what) {
-        String key = EnricherConfig.lookupKey(joiner.lookup().name(), "remember.routes");
+        String key = joiner.lookup().configKey("remember.routes");
         return new DataException("Input topic '" + joiner.inputTopic() + "' has " + what + ", which carries no join "
                 + "key of lookup '" + joiner.lookup().name() + "', but " + key + "=false, so the enricher does not "
                 + "know where the earlier records of its key went and could let it overtake them. Set " + key

@@ -38,7 +38,7 @@ class EnricherConfigTest {
 
         assertEquals("tablestream-enricher", config.applicationId());
         assertEquals(List.of(new LookupSpec("customers", "customers", "customer_id", List.of(), "customers_",
-                JoinType.INNER, Semantics.STREAM, 0, 3_600_000, 600_000, true)), config.lookups());
+                JoinType.INNER, Semantics.STREAM, 0, 3_600_000, 600_000, true, true)), config.lookups());
         assertEquals(-1, config.httpPort());
         assertEquals(null, config.deadLetterTopic());
         assertEquals("exactly_once_v2", config.processingGuarantee());
@@ -180,9 +180,9 @@ class EnricherConfigTest {
 
         assertEquals(List.of(
                 new LookupSpec("customers", "customers", "customer_id", List.of(), "customers_", JoinType.INNER,
-                        Semantics.GLOBAL, 0, 3_600_000, 0, true),
+                        Semantics.GLOBAL, 0, 3_600_000, 0, true, false),
                 new LookupSpec("regions", "regions", "customers_region_id", List.of("label"), "region_",
-                        JoinType.LEFT, Semantics.STREAM, 7_200_000, 7_200_000, 600_000, true)), config.lookups());
+                        JoinType.LEFT, Semantics.STREAM, 7_200_000, 7_200_000, 600_000, true, false)), config.lookups());
         assertFalse(config.streamsProperties().containsKey("lookup.regions.topic"));
         assertFalse(config.streamsProperties().containsKey("lookups"));
     }
