@@ -42,9 +42,10 @@ import java.util.Set;
  * {@code wait.ms} of wall-clock time, after which it is dropped as a miss; under a left join it is written at
  * once with null lookup fields.</li>
  * </ul>
- * Every later record routed to a join key that has records waiting queues behind them, so a record (or the
- * tombstone deleting it) never overtakes an earlier version of itself; a record that moved to another join key
- * sends a notice ahead along its old one ({@link OriginalRecord#moved()}), which drops its versions waiting there.
+ * Every later record routed to a join key that has records waiting queues behind them, so a record never
+ * overtakes an earlier version of itself; a record that moved to another join key sends a notice ahead along its
+ * old one ({@link OriginalRecord#moved()}), which drops its versions waiting there, and so does the tombstone
+ * deleting it, which is then written at once.
  */
 final class AwaitLookupRow implements ProcessorSupplier<String, Object, String, OriginalRecord> {
 
@@ -150,6 +151,15 @@ final class AwaitLookupRow implements ProcessorSupplier<String, Object, String, 
                 dropOlderVersions(joinKey, outcome.input().key());
                 return;
             }
+            if (outcome.input().isTombstone()) {
+                // The versions of its key waiting here were never written, and it deletes them: they are dropped
+                // and it is written at once. Queued behind them it would be written whenever they left, possibly
+                // after a re-insert of its key that went another way (the route is forgotten with the delete),
+                // and delete that.
+                dropOlderVersions(joinKey, outcome.input().key());
+                context.forward(record.withValue(outcome.input()));
+                return;
+            }
             if (hasWaiting(joinKey)) {
                 await(joinKey, record, outcome.input());
                 return;
@@ -196,14 +206,18 @@ final class AwaitLookupRow implements ProcessorSupplier<String, Object, String, 
             try (KeyValueIterator<String, AwaitingRecord> range = waitingFor(joinKey)) {
                 range.forEachRemaining(released::add);
             }
+            // Every join first: one that fails leaves them all waiting, none removed and not written.
+            List<OriginalRecord> joined = new ArrayList<>(released.size());
             for (KeyValue<String, AwaitingRecord> entry : released) {
-                waiting.delete(entry.key);
+                joined.add(joiner.joinRecord(entry.value.record(), row));
+            }
+            for (int i = 0; i < released.size(); i++) {
+                waiting.delete(released.get(i).key);
                 waitingCount--;
                 waitingSensor.record(waitingCount);
-                AwaitingRecord awaiting = entry.value;
-                OriginalRecord joined = joiner.joinRecord(awaiting.record(), row);
-                if (joined != null) {
-                    context.forward(new Record<>(joinKey, joined, awaiting.timestamp(), awaiting.headers()));
+                AwaitingRecord awaiting = released.get(i).value;
+                if (joined.get(i) != null) {
+                    context.forward(new Record<>(joinKey, joined.get(i), awaiting.timestamp(), awaiting.headers()));
                 }
             }
         }
@@ -231,7 +245,10 @@ final class AwaitLookupRow implements ProcessorSupplier<String, Object, String, 
             waitingSensor.record(waitingCount);
         }
 
-        /** Drops the records that waited longer than wait.ms; a waiting tombstone is written, it needs no row. */
+        /**
+         * Drops the records that waited longer than wait.ms; a waiting tombstone (as an earlier build queued them)
+         * is written, it needs no row.
+         */
         private void dropExpired(long nowMs) {
             if (waitingCount == 0) {
                 return;

@@ -37,9 +37,13 @@ final class EnrichedSchemas {
     private final String lookupTopic;
     private final List<String> selectedFields;
     private final String prefix;
+    private final String fieldsKey;
+    private final String prefixKey;
     private final Map<SchemaPair, Layout> cache = new ConcurrentHashMap<>();
     /** The last pair looked up, compared by identity; shared by the stream threads, so published whole. */
     private volatile LastLayout lastLayout;
+    /** The last lookup schema found to have every selected field, compared by identity. */
+    private volatile Schema lastCheckedLookupSchema;
 
     private record LastLayout(Schema input, Schema lookup, Layout layout) {
     }
@@ -49,6 +53,8 @@ final class EnrichedSchemas {
         this.lookupTopic = lookup.topic();
         this.selectedFields = lookup.fields();
         this.prefix = lookup.prefix();
+        this.fieldsKey = lookup.configKey("fields");
+        this.prefixKey = lookup.configKey("prefix");
     }
 
     /** The layout for these schemas; a null lookup schema (never seen one yet) yields the input fields only. */
@@ -80,19 +86,15 @@ final class EnrichedSchemas {
         inputSchema.fields().forEach(field -> builder.field(field.name(), field.schema()));
         List<String> sources = new ArrayList<>();
         if (lookupSchema != null) {
+            requireLookupFields(lookupSchema);
             for (String source : selectedFields.isEmpty() ? fieldNames(lookupSchema) : selectedFields) {
                 Field field = lookupSchema.field(source);
-                if (field == null) {
-                    throw new DataException("The lookup fields name '" + source + "', which is not a field of the "
-                            + "values in lookup topic '" + lookupTopic + "'; its fields are "
-                            + fieldNames(lookupSchema) + ". Fix lookup.fields (lookup.<name>.fields)");
-                }
                 String target = prefix + source;
                 if (inputSchema.field(target) != null) {
                     throw new DataException("Lookup field '" + source + "' would be written as '" + target
                             + "', which is already a field of input topic '" + inputTopic
-                            + "' (or was added by an earlier lookup). Set another prefix or leave the field out of "
-                            + "the lookup's fields");
+                            + "' (or was added by an earlier lookup). Set another " + prefixKey + " or leave the "
+                            + "field out of " + fieldsKey);
                 }
                 builder.field(target, optionalWithoutDefault(field.schema()));
                 sources.add(source);
@@ -103,6 +105,22 @@ final class EnrichedSchemas {
                 .map(source -> new LookupField(source, schema.field(prefix + source)))
                 .toList();
         return new Layout(schema, lookupFields);
+    }
+
+    /** Rejects a lookup schema that lacks one of the fields the lookup copies. */
+    void requireLookupFields(Schema lookupSchema) {
+        if (lookupSchema == lastCheckedLookupSchema) {
+            return;
+        }
+        for (String source : selectedFields) {
+            if (lookupSchema.field(source) == null) {
+                throw new DataException("The lookup fields name '" + source + "', which is not a field of this row "
+                        + "of lookup topic '" + lookupTopic + "'; its fields are " + fieldNames(lookupSchema)
+                        + ". The lookup table keeps the row's previous version. Leave the field out of "
+                        + fieldsKey + ", or give the lookup table that column back");
+            }
+        }
+        lastCheckedLookupSchema = lookupSchema;
     }
 
     /**

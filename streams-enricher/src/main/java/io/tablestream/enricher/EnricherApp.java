@@ -164,8 +164,7 @@ public final class EnricherApp {
      * (minutes). Source connectors create their topics with the first row, so wait for them here instead.
      */
     static void awaitInputTopics(EnricherConfig config) {
-        Set<String> wanted = new TreeSet<>(Set.of(config.inputTopic()));
-        config.lookups().forEach(lookup -> wanted.add(lookup.topic()));
+        Set<String> wanted = topicKeys(config).keySet();
         Map<String, Object> adminConfig = new StreamsConfig(config.streamsProperties()).getAdminConfigs("enricher-startup");
         try (Admin admin = Admin.create(adminConfig)) {
             long lastLog = 0;
@@ -176,7 +175,7 @@ public final class EnricherApp {
                     return;
                 }
                 if (System.currentTimeMillis() - lastLog > 10_000) {
-                    log.info("Waiting for topics {} to exist (a source connector creates them with its first row)", missing);
+                    log.info(missingTopics(config, missing));
                     lastLog = System.currentTimeMillis();
                 }
                 Thread.sleep(1000);
@@ -188,6 +187,24 @@ public final class EnricherApp {
             throw new IllegalStateException("Cannot list topics at bootstrap.servers="
                     + config.streamsProperties().get("bootstrap.servers") + ": " + e.getMessage(), e);
         }
+    }
+
+    /** What the app waits for, naming each missing topic's key, so a misspelt name shows what to fix. */
+    static String missingTopics(EnricherConfig config, Set<String> missing) {
+        Map<String, String> keys = topicKeys(config);
+        return "Waiting for topics to exist: " + String.join(", ", missing.stream()
+                .map(topic -> "'" + topic + "' (" + keys.get(topic) + ")").toList())
+                + ". A source connector creates its topic with its first row; if a name is wrong, fix the key named";
+    }
+
+    /** Each topic the app reads, with the key (or keys) that name it. */
+    private static Map<String, String> topicKeys(EnricherConfig config) {
+        Map<String, String> keys = new TreeMap<>();
+        keys.put(config.inputTopic(), EnricherConfig.INPUT_TOPIC_CONFIG);
+        for (LookupSpec lookup : config.lookups()) {
+            keys.merge(lookup.topic(), lookup.configKey("topic"), (a, b) -> a + ", " + b);
+        }
+        return keys;
     }
 
     static Properties load(Path file) throws IOException {

@@ -126,6 +126,13 @@ public final class EnricherConfig extends AbstractConfig {
             throw new ConfigException(OUTPUT_TOPIC_CONFIG, outputTopic(), "must differ from input.topic and the "
                     + "lookup topics, or the enricher would read its own output");
         }
+        String deadLetterTopic = deadLetterTopic();
+        if (deadLetterTopic != null && (sources.contains(deadLetterTopic) || deadLetterTopic.equals(outputTopic()))) {
+            throw new ConfigException(DEADLETTER_TOPIC_CONFIG, deadLetterTopic, "must differ from input.topic, the "
+                    + "lookup topics and output.topic: a dead letter is the raw record that failed, which would be read "
+                    + "again (and fail forever) or taken for an enriched row. Set it to a topic of its own, e.g. "
+                    + "enricher_dlq");
+        }
         boolean anyTable = lookups.stream().anyMatch(l -> l.semantics() == Semantics.TABLE);
         for (LookupSpec lookup : lookups) {
             if (anyTable && lookup.semantics() != Semantics.TABLE) {
@@ -290,7 +297,7 @@ public final class EnricherConfig extends AbstractConfig {
                 fields, prefix != null ? prefix : topic + "_",
                 ConfigEnum.parse(JoinType.class, (String) values.get(key.apply("join.type"))), semantics, grace,
                 history != null ? history : Math.max(HISTORY_RETENTION_MS_DEFAULT, grace),
-                wait != null ? wait : semantics == Semantics.STREAM ? WAIT_MS_DEFAULT : 0, rememberRoutes);
+                wait != null ? wait : semantics == Semantics.STREAM ? WAIT_MS_DEFAULT : 0, rememberRoutes, name == null);
     }
 
     /** Rejects empty and whitespace-only values; the message says what belongs there. */

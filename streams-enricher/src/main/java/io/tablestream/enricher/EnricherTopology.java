@@ -126,7 +126,9 @@ public final class EnricherTopology {
         CompactValueSerde compact = new CompactValueSerde(serdes.schemas());
         OriginalRecordSerde originalRecords = new OriginalRecordSerde(serdes.internal(), compact);
         CompactValueSerde lookupRows = compact;
-        KTable<String, SchemaAndValue> lookupTable = lookupByJoinKey(builder, lookup, joiner, serdes, lookupRows)
+        KStream<String, SchemaAndValue> lookupRowsByJoinKey = lookupByJoinKey(builder, lookup, joiner, serdes,
+                lookupRows);
+        KTable<String, SchemaAndValue> lookupTable = lookupRowsByJoinKey
                 .toTable(Named.as(name + "-to-lookup-table"),
                         Materialized.<String, SchemaAndValue>as(Stores.persistentVersionedKeyValueStore(
                                         name + LOOKUP_STORE_SUFFIX, Duration.ofMillis(lookup.historyRetentionMs())))
@@ -144,8 +146,13 @@ public final class EnricherTopology {
         KStream<String, Object> lookupUpdates = lookupTable
                 .toStream(Named.as(name + "-lookup-updates"))
                 .mapValues(row -> (Object) new LookupUpdate(row), Named.as(name + "-wrap-lookup-update"));
+        // Built after the table, so each row reaches it after the table's store has had it.
+        KStream<String, Object> keptLookupRows = lookupRowsByJoinKey.process(
+                () -> new ExpiredLookupRows(lookup, name + LOOKUP_STORE_SUFFIX),
+                Named.as(name + "-keep-expired-lookup-rows"), name + LOOKUP_STORE_SUFFIX);
         return outcomes
                 .merge(lookupUpdates, Named.as(name + "-merge-lookup-updates"))
+                .merge(keptLookupRows, Named.as(name + "-merge-kept-lookup-rows"))
                 .process(new AwaitLookupRow(lookup, joiner, name + LOOKUP_STORE_SUFFIX,
                                 new AwaitingRecordSerde(originalRecords)), Named.as(name + "-await-lookup-row"),
                         name + LOOKUP_STORE_SUFFIX);
@@ -218,7 +225,10 @@ public final class EnricherTopology {
         return config.lookups().stream().map(LookupSpec::joinField).toList();
     }
 
-    /** The lookup topic re-keyed by canonical join key; a delete becomes a tombstone. */
+    /**
+     * The lookup topic re-keyed by canonical join key; a delete becomes a tombstone, a row the join cannot use is a
+     * bad record (see {@link EnrichingJoiner#acceptLookupRecord}).
+     */
     private static KStream<String, SchemaAndValue> lookupByJoinKey(StreamsBuilder builder, LookupSpec lookup,
                                                                    EnrichingJoiner joiner, TopicSerdes serdes,
                                                                    Serde<SchemaAndValue> rows) {
@@ -229,10 +239,8 @@ public final class EnricherTopology {
                         Named.as(lookup.name() + "-" + DELETES_TO_TOMBSTONES))
                 .processValues(() -> UnavailableColumns.ofLookupFields(lookup),
                         Named.as(lookup.name() + "-reject-unavailable-lookup-fields"))
-                .map((key, row) -> {
-                    joiner.rememberLookupSchema(row);
-                    return KeyValue.pair(JoinKeys.ofLookupKey(key, lookup.topic()), row);
-                }, Named.as(lookup.name() + "-key-lookup-by-join-key"))
+                .map((key, row) -> KeyValue.pair(joiner.acceptLookupRecord(key, row), row),
+                        Named.as(lookup.name() + "-key-lookup-by-join-key"))
                 .filter((joinKey, row) -> joinKey != null, Named.as(lookup.name() + "-drop-lookup-without-key"))
                 .repartition(Repartitioned.<String, SchemaAndValue>as(lookup.name() + LOOKUP_REPARTITION_SUFFIX)
                         .withKeySerde(Serdes.String()).withValueSerde(rows));

@@ -35,11 +35,32 @@ final class EnrichingJoiner {
         this.schemas = new EnrichedSchemas(inputTopic, lookup);
     }
 
-    /** Called for each lookup row read, so left-join misses can carry typed null lookup fields early. */
-    void rememberLookupSchema(SchemaAndValue row) {
+    /**
+     * The canonical join key of a record read from the lookup topic ({@code row} null: a delete), or null for a
+     * record that changes no row the join can find (a delete without key, e.g. a truncate: logged and skipped).
+     * A row the join could not use is rejected here, as a bad record of the lookup topic, rather than stored
+     * where every record joined with it would fail (and those waiting for it be lost): a row without key, or one
+     * that lacks a field the lookup copies. The lookup table then keeps the row's previous version. Remembers the
+     * row's schema, so left-join misses can carry typed null lookup fields early.
+     */
+    String acceptLookupRecord(SchemaAndValue key, SchemaAndValue row) {
+        String joinKey = JoinKeys.ofLookupKey(key, lookup.topic());
+        if (joinKey == null) {
+            if (row != null) {
+                throw new DataException("Lookup topic '" + lookup.topic() + "' has a row without key (or with a null"
+                        + " key field): the enricher finds lookup rows by their key, the lookup table's primary key,"
+                        + " so no record could ever join it. Give the source table a primary key, or key the topic's"
+                        + " records by a unique column (e.g. with the ValueToKey transform)");
+            }
+            log.warn("Skipping a delete without key in lookup topic '{}' (e.g. a truncate): it names no row, so the"
+                    + " lookup table keeps its rows", lookup.topic());
+            return null;
+        }
         if (row != null && row.value() instanceof Struct struct) {
+            schemas.requireLookupFields(struct.schema());
             lastLookupSchema = struct.schema();
         }
+        return joinKey;
     }
 
     /**

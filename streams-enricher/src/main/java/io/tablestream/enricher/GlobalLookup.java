@@ -55,16 +55,15 @@ final class GlobalLookup {
 
         @Override
         public void process(Record<SchemaAndValue, SchemaAndValue> record) {
-            String joinKey = JoinKeys.ofLookupKey(record.key(), lookup.topic());
+            SchemaAndValue row = DeletesToTombstones.rowOf(record.headers(), record.value());
+            unavailable.check(record.headers(), row);
+            String joinKey = joiner.acceptLookupRecord(record.key(), row);
             if (joinKey == null) {
                 return;
             }
-            SchemaAndValue row = record.value();
-            if (DeletesToTombstones.isDelete(record.headers(), row)) {
+            if (row == null) {
                 rows.delete(joinKey);
             } else {
-                unavailable.check(record.headers(), row);
-                joiner.rememberLookupSchema(row);
                 rows.put(joinKey, row);
             }
         }

@@ -101,6 +101,12 @@ final class JoinKeyRouter implements ProcessorSupplier<Object, OriginalRecord, S
             if (joinKey == null && joiner.lookup().joinType() == JoinType.INNER) {
                 log.debug("Dropping a record of topic '{}' whose {} is null: an inner join needs a lookup row",
                         joiner.inputTopic(), joiner.lookup().joinField());
+                // Its join key moved to none: earlier versions still waiting for their row on the old path must
+                // not be written after this one (the route stays, so a later delete still follows them).
+                String lastRoute = lastRoutes == null || storeKey == null ? null : lastRoutes.get(storeKey);
+                if (lastRoute != null) {
+                    context.forward(record.withKey(lastRoute).withValue(OriginalRecord.movedAway(key)));
+                }
                 return;
             }
             if (lastRoutes == null) {
@@ -124,7 +130,7 @@ final class JoinKeyRouter implements ProcessorSupplier<Object, OriginalRecord, S
     }
 
     private DataException cannotRoute(String what) {
-        String key = EnricherConfig.lookupKey(joiner.lookup().name(), "remember.routes");
+        String key = joiner.lookup().configKey("remember.routes");
         return new DataException("Input topic '" + joiner.inputTopic() + "' has " + what + ", which carries no join "
                 + "key of lookup '" + joiner.lookup().name() + "', but " + key + "=false, so the enricher does not "
                 + "know where the earlier records of its key went and could let it overtake them. Set " + key

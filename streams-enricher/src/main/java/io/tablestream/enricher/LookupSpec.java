@@ -22,10 +22,12 @@ import java.util.Locale;
  *                           row waits for it before it is dropped; 0 = not at all
  * @param rememberRoutes     whether a {@code stream} lookup remembers each input key's last route, so records
  *                           without a join key can follow it (see {@link JoinKeyRouter})
+ * @param shorthand          whether the lookup is configured with the shorthand keys ({@code lookup.topic}, ...)
+ *                           rather than {@code lookup.<name>.*}, so messages name the keys the file has
  */
 public record LookupSpec(String name, String topic, String joinField, List<String> fields, String prefix,
                          JoinType joinType, Semantics semantics, long graceMs, long historyRetentionMs,
-                         long waitMs, boolean rememberRoutes) {
+                         long waitMs, boolean rememberRoutes, boolean shorthand) {
 
     /** How stream records without a matching lookup row are treated. */
     public enum JoinType implements ConfigEnum {
@@ -55,5 +57,10 @@ public record LookupSpec(String name, String topic, String joinField, List<Strin
 
     public LookupSpec {
         fields = List.copyOf(fields);
+    }
+
+    /** The config key of this lookup's setting {@code suffix} (e.g. "fields"), as the file spells it. */
+    public String configKey(String suffix) {
+        return EnricherConfig.lookupKey(shorthand ? null : name, suffix);
     }
 }

@@ -52,8 +52,7 @@ final class UnavailableColumns<K> implements FixedKeyProcessor<K, SchemaAndValue
         return new UnavailableColumns<>(column -> lookup.fields().isEmpty() || lookup.fields().contains(column)
                 ? "A row of lookup topic '" + lookup.topic() + "' lists column '" + column + "', which the "
                 + "enricher copies into its output, in header " + HEADER + "; the lookup table keeps whole rows, so "
-                + "it would copy null: " + FIX + ", or leave the column out of the lookup's fields ("
-                + EnricherConfig.LOOKUP_FIELDS_CONFIG + " or lookup.<name>.fields)" : null);
+                + "it would copy null: " + FIX + ", or leave the column out of " + lookup.configKey("fields") : null);
     }
 
     @Override

@@ -13,6 +13,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
+import java.util.TreeSet;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -40,6 +42,18 @@ class EnricherAppTest {
         } finally {
             streams.close(Duration.ofSeconds(10));
         }
+    }
+
+    @Test
+    void aMissingTopicIsNamedWithTheKeyThatNamesIt() {
+        EnricherConfig config = new EnricherConfig(Map.of("bootstrap.servers", "localhost:9092",
+                "input.topic", "orders", "output.topic", "enriched_orders", "lookups", "customers,regions",
+                "lookup.customers.topic", "custmers", "lookup.customers.join.field", "customer_id",
+                "lookup.regions.topic", "regions", "lookup.regions.join.field", "customers_region_id"));
+
+        assertEquals("Waiting for topics to exist: 'custmers' (lookup.customers.topic), 'orders' (input.topic). A "
+                + "source connector creates its topic with its first row; if a name is wrong, fix the key named",
+                EnricherApp.missingTopics(config, new TreeSet<>(Set.of("custmers", "orders"))));
     }
 
     @Test

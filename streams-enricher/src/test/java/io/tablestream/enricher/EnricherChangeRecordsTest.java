@@ -5,6 +5,7 @@ import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.connect.data.Field;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaBuilder;
 import org.apache.kafka.connect.data.Struct;
@@ -201,6 +202,110 @@ class EnricherChangeRecordsTest {
         String message = header(dead.get(0).headers(), "__streams.errors.message");
         assertTrue(message.contains("lookup topic 'customers' lists column 'name'")
                 && message.contains("REPLICA IDENTITY FULL"), message);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"stream", "global", "table"})
+    void aLookupRowWithoutKeyIsDeadLetteredNotDroppedAndAKeylessDeleteIsSkipped(String semantics) {
+        start(semantics, "left", Map.of(EnricherConfig.DEADLETTER_TOPIC_CONFIG, "enricher_dlq"));
+        TestOutputTopic<byte[], byte[]> deadLetters = driver.createOutputTopic("enricher_dlq",
+                new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        customer(1, "Alice");
+        // A customers table without primary key: no record could ever find this row.
+        customers.pipeInput(new TestRecord<>(null, VALUES.fromConnectData("customers", CUSTOMER,
+                new Struct(CUSTOMER).put("id", 2).put("name", "Bob")), headers("op", "c"), Instant.ofEpochMilli(1_000)));
+        // A truncate of the customers table: no key, no value.
+        customers.pipeInput(new TestRecord<>(null, null, headers("op", "t"), Instant.ofEpochMilli(1_000)));
+        order(100, 1, "first", 2_000);
+
+        assertEquals(List.of("100:Alice"), describe(enriched.readRecordsToList()));
+        if (semantics.equals("global")) {
+            return; // TopologyTestDriver does not capture the dead letters of a global store's processor
+        }
+        List<TestRecord<byte[], byte[]>> dead = deadLetters.readRecordsToList();
+        assertEquals(1, dead.size());
+        String message = header(dead.get(0).headers(), "__streams.errors.message");
+        assertTrue(message.contains("Lookup topic 'customers' has a row without key")
+                && message.contains("primary key"), message);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"stream", "global", "table"})
+    void aLookupRowLackingACopiedFieldIsDeadLetteredAndTheRecordsJoinItsPreviousVersion(String semantics) {
+        start(semantics, "inner", Map.of(EnricherConfig.DEADLETTER_TOPIC_CONFIG, "enricher_dlq"));
+        TestOutputTopic<byte[], byte[]> deadLetters = driver.createOutputTopic("enricher_dlq",
+                new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        customer(1, "Alice");
+        // Column name dropped from the customers table while lookup.fields still copies it.
+        Schema withoutName = SchemaBuilder.struct().field("id", Schema.INT32_SCHEMA)
+                .field("email", Schema.STRING_SCHEMA).build();
+        customers.pipeInput(new TestRecord<>(idKey("customers", 1), VALUES.fromConnectData("customers",
+                withoutName, new Struct(withoutName).put("id", 1).put("email", "a@example.com")),
+                headers("op", "u"), Instant.ofEpochMilli(1_500)));
+        order(100, 1, "first", 2_000);
+
+        assertEquals(List.of("100:Alice"), describe(enriched.readRecordsToList()));
+        if (semantics.equals("global")) {
+            return;
+        }
+        List<TestRecord<byte[], byte[]>> dead = deadLetters.readRecordsToList();
+        assertEquals(1, dead.size());
+        assertEquals("customers", header(dead.get(0).headers(), "__streams.errors.topic"));
+        String message = header(dead.get(0).headers(), "__streams.errors.message");
+        assertTrue(message.contains("'name', which is not a field of this row of lookup topic 'customers'")
+                && message.contains("lookup.fields"), message);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"stream", "global", "table"})
+    void debeziumEnvelopesAreUnwrappedOnBothSides(String semantics) {
+        start(semantics, "inner");
+        Schema customerRow = SchemaBuilder.struct().name("dbz.public.customers.Value").optional()
+                .field("id", Schema.INT32_SCHEMA).field("name", Schema.OPTIONAL_STRING_SCHEMA).build();
+        Schema orderRow = SchemaBuilder.struct().name("dbz.public.orders.Value").optional()
+                .field("id", Schema.INT32_SCHEMA).field("customer_id", Schema.OPTIONAL_INT32_SCHEMA)
+                .field("note", Schema.OPTIONAL_STRING_SCHEMA).build();
+        customers.pipeInput(new TestRecord<>(idKey("customers", 1), envelope("customers", customerRow, "r", null,
+                new Struct(customerRow).put("id", 1).put("name", "Alice")), new RecordHeaders(),
+                Instant.ofEpochMilli(1_000)));
+        customers.pipeInput(new TestRecord<>(idKey("customers", 2), envelope("customers", customerRow, "c", null,
+                new Struct(customerRow).put("id", 2).put("name", "Bob")), new RecordHeaders(),
+                Instant.ofEpochMilli(1_000)));
+        Struct order = new Struct(orderRow).put("id", 100).put("customer_id", 1).put("note", "first");
+        orders.pipeInput(new TestRecord<>(orderKey(100), envelope("orders", orderRow, "c", null, order),
+                new RecordHeaders(), Instant.ofEpochMilli(2_000)));
+        Struct moved = new Struct(orderRow).put("id", 100).put("customer_id", 2).put("note", "moved");
+        orders.pipeInput(new TestRecord<>(orderKey(100), envelope("orders", orderRow, "u", order, moved),
+                new RecordHeaders(), Instant.ofEpochMilli(3_000)));
+        orders.pipeInput(new TestRecord<>(orderKey(100), envelope("orders", orderRow, "d", moved, null),
+                new RecordHeaders(), Instant.ofEpochMilli(4_000)));
+        // Customer 1 deleted: a later order of customer 1 finds no row.
+        customers.pipeInput(new TestRecord<>(idKey("customers", 1), envelope("customers", customerRow, "d",
+                new Struct(customerRow).put("id", 1).put("name", "Alice"), null), new RecordHeaders(),
+                Instant.ofEpochMilli(5_000)));
+        orders.pipeInput(new TestRecord<>(orderKey(101), envelope("orders", orderRow, "c", null,
+                new Struct(orderRow).put("id", 101).put("customer_id", 2).put("note", "second")),
+                new RecordHeaders(), Instant.ofEpochMilli(6_000)));
+        orders.pipeInput(new TestRecord<>(orderKey(102), envelope("orders", orderRow, "c", null,
+                new Struct(orderRow).put("id", 102).put("customer_id", 1).put("note", "third")),
+                new RecordHeaders(), Instant.ofEpochMilli(6_000)));
+
+        List<TestRecord<byte[], byte[]>> out = enriched.readRecordsToList();
+
+        assertEquals(List.of("100:Alice", "100:Bob", "100:tombstone", "101:Bob"), describe(out));
+        Struct first = enrichedValue(out.get(0).value());
+        assertEquals(List.of("id", "customer_id", "note", "customers_name"),
+                first.schema().fields().stream().map(Field::name).toList());
+        assertEquals("first", first.get("note"));
+    }
+
+    /** A change envelope as Debezium (and our source with envelope=debezium) writes it. */
+    private static byte[] envelope(String topic, Schema rowSchema, String op, Struct before, Struct after) {
+        Schema schema = SchemaBuilder.struct().name("dbz.public." + topic + ".Envelope")
+                .field("before", rowSchema).field("after", rowSchema).field("op", Schema.STRING_SCHEMA)
+                .field("ts_ms", Schema.OPTIONAL_INT64_SCHEMA).build();
+        return VALUES.fromConnectData(topic, schema, new Struct(schema).put("before", before).put("after", after)
+                .put("op", op).put("ts_ms", 1L));
     }
 
     private void start(String semantics, String joinType) {

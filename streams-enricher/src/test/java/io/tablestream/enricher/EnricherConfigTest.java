@@ -7,6 +7,8 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.DefaultProductionExceptionHandler;
 import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.HashMap;
 import java.util.List;
@@ -36,7 +38,7 @@ class EnricherConfigTest {
 
         assertEquals("tablestream-enricher", config.applicationId());
         assertEquals(List.of(new LookupSpec("customers", "customers", "customer_id", List.of(), "customers_",
-                JoinType.INNER, Semantics.STREAM, 0, 3_600_000, 600_000, true)), config.lookups());
+                JoinType.INNER, Semantics.STREAM, 0, 3_600_000, 600_000, true, true)), config.lookups());
         assertEquals(-1, config.httpPort());
         assertEquals(null, config.deadLetterTopic());
         assertEquals("exactly_once_v2", config.processingGuarantee());
@@ -146,6 +148,18 @@ class EnricherConfigTest {
         assertTrue(error.getMessage().contains("output.topic"), error.getMessage());
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"orders", "customers", "enriched_orders"})
+    void deadLetterTopicMustNotBeATopicTheEnricherReadsOrWrites(String topic) {
+        Map<String, String> props = required();
+        props.put("errors.deadletter.topic", topic);
+
+        ConfigException error = assertThrows(ConfigException.class, () -> new EnricherConfig(props));
+
+        assertTrue(error.getMessage().contains("errors.deadletter.topic") && error.getMessage().contains(topic)
+                && error.getMessage().contains("enricher_dlq"), error.getMessage());
+    }
+
     @Test
     void indexedLookupsAreParsedInOrder() {
         Map<String, String> props = required();
@@ -166,9 +180,9 @@ class EnricherConfigTest {
 
         assertEquals(List.of(
                 new LookupSpec("customers", "customers", "customer_id", List.of(), "customers_", JoinType.INNER,
-                        Semantics.GLOBAL, 0, 3_600_000, 0, true),
+                        Semantics.GLOBAL, 0, 3_600_000, 0, true, false),
                 new LookupSpec("regions", "regions", "customers_region_id", List.of("label"), "region_",
-                        JoinType.LEFT, Semantics.STREAM, 7_200_000, 7_200_000, 600_000, true)), config.lookups());
+                        JoinType.LEFT, Semantics.STREAM, 7_200_000, 7_200_000, 600_000, true, false)), config.lookups());
         assertFalse(config.streamsProperties().containsKey("lookup.regions.topic"));
         assertFalse(config.streamsProperties().containsKey("lookups"));
     }

@@ -36,6 +36,8 @@ class EnricherSemanticsTest {
 
     private static final Schema ORDER = SchemaBuilder.struct()
             .field("id", Schema.INT32_SCHEMA).field("customer_id", Schema.INT32_SCHEMA).build();
+    private static final Schema ORDER_WITH_OPTIONAL_CUSTOMER = SchemaBuilder.struct()
+            .field("id", Schema.INT32_SCHEMA).field("customer_id", Schema.OPTIONAL_INT32_SCHEMA).build();
     private static final Schema ORDER_WITHOUT_CUSTOMER = SchemaBuilder.struct()
             .field("id", Schema.INT32_SCHEMA).build();
     private static final Schema CUSTOMER = SchemaBuilder.struct()
@@ -105,14 +107,34 @@ class EnricherSemanticsTest {
     }
 
     @Test
-    void aTombstoneWaitsBehindTheRecordItDeletes() {
+    void aLookupRowReadAfterRowsNewerThanItsHistoryRetentionIsKeptNotDropped() {
+        start(Map.of(EnricherConfig.LOOKUP_HISTORY_RETENTION_MS_CONFIG, "3600000"));
+        long now = 10 * 3_600_000L;
+        // As at a first start over a customers topic of several partitions: one partition's recent rows are read
+        // before another's rows that have not changed for hours.
+        customer(2, "Bob", 1, now);
+        customer(1, "Alice", 1, now - 3 * 3_600_000L);
+        customer(3, "Carol", 1, now - 3 * 3_600_000L);
+        customers.pipeInput(customerKey(3), null, now - 2 * 3_600_000L);
+        order(100, 1, now);
+        order(101, 1, now - 3 * 3_600_000L + 1);
+        order(102, 3, now);
+
+        assertEquals(List.of("100:Alice", "101:Alice"), readIdsAndNames());
+    }
+
+    @Test
+    void aTombstoneDropsTheWaitingVersionsItDeletesSoAReinsertElsewhereIsNotDeleted() {
         start(Map.of());
+        customer(2, "Bob", 1, 500);
         order(100, 1, 1_000);
         orders.pipeInput(orderKey(100), null, 1_100);
-        assertEquals(List.of(), readIdsAndNames());
+        // Order 100 re-created for customer 2 while its deleted first version still waits for customer 1.
+        order(100, 2, 1_200);
         customer(1, "Alice", 1, 2_000);
+        order(101, 1, 3_000);
 
-        assertEquals(List.of("100:Alice", "100:tombstone"), readIdsAndNames());
+        assertEquals(List.of("100:tombstone", "100:Bob", "101:Alice"), readIdsAndNames());
     }
 
     @Test
@@ -126,6 +148,34 @@ class EnricherSemanticsTest {
         order(101, 1, 3_000);
 
         assertEquals(List.of("100:Bob", "101:Alice"), readIdsAndNames());
+    }
+
+    @Test
+    void aVersionWhoseJoinFieldBecameNullDropsItsWaitingPreviousVersionUnderAnInnerJoin() {
+        start(Map.of());
+        order(100, 1, 1_000);
+        // The same order loses its customer while its first version waits for customer 1: an inner join drops the
+        // new version, and the old one must not be written after it either.
+        orders.pipeInput(orderKey(100), VALUES.fromConnectData("orders", ORDER_WITH_OPTIONAL_CUSTOMER,
+                new Struct(ORDER_WITH_OPTIONAL_CUSTOMER).put("id", 100).put("customer_id", null)), 1_100);
+        customer(1, "Alice", 1, 2_000);
+        order(101, 1, 3_000);
+        orders.pipeInput(orderKey(100), null, 3_100);
+
+        assertEquals(List.of("101:Alice", "100:tombstone"), readIdsAndNames());
+    }
+
+    @Test
+    void recordsWaitingForTheirRowAreNotLostWhenAVersionOfTheRowCannotBeUsed() {
+        start(Map.of(EnricherConfig.DEADLETTER_TOPIC_CONFIG, "enricher_dlq"));
+        order(100, 1, 1_000);
+        // Customer 1 arrives without the copied column name (dead-lettered), then with it.
+        Schema withoutName = SchemaBuilder.struct().field("id", Schema.INT32_SCHEMA).build();
+        customers.pipeInput(customerKey(1), VALUES.fromConnectData("customers", withoutName,
+                new Struct(withoutName).put("id", 1)), 1_500);
+        customer(1, "Alice", 1, 2_000);
+
+        assertEquals(List.of("100:Alice"), readIdsAndNames());
     }
 
     @Test

@@ -257,7 +257,9 @@ class EnricherTopologyTest {
         for (Runnable keyless : List.<Runnable>of(() -> orders.pipeInput(orderKey, (byte[]) null),
                 () -> pipeOrderWithoutCustomer(100))) {
             String messages = messages(assertThrows(RuntimeException.class, keyless::run));
-            assertTrue(messages.contains("lookup.customers.remember.routes=false")
+            // The key the file has: the shorthand one.
+            assertTrue(messages.contains("but lookup.remember.routes=false") && messages.contains("Set "
+                    + "lookup.remember.routes=true")
                     && messages.contains("'orders'"), messages);
         }
         assertEquals(1, enriched.readValuesToList().size());

@@ -28,9 +28,11 @@ class EnricherColdStartIT {
     private static final int ORDER_COUNT = 300;
     private static final int CUSTOMER_COUNT = 20;
 
+    private final KafkaBroker kafka;
     private final EnricherFixture fixture;
 
     EnricherColdStartIT(KafkaBroker kafka) {
+        this.kafka = kafka;
         this.fixture = new EnricherFixture(kafka, "coldstart_", Duration.ofSeconds(90));
     }
 
@@ -53,6 +55,47 @@ class EnricherColdStartIT {
 
         fixture.start(EnricherFixture.with(fixture.enrichingConfig("coldstart-it-enricher"), "state.dir",
                 stateDir.toString()));
+
+        Map<Integer, String> enriched = new TreeMap<>();
+        for (ConsumerRecord<byte[], byte[]> record : fixture.readCommitted(fixture.output, ORDER_COUNT)) {
+            Struct value = fixture.valueOf(record);
+            enriched.put((Integer) value.get("id"), EnricherFixture.enrichment(value));
+        }
+        assertEquals(EnricherFixture.expectedEnrichments(ORDER_COUNT, CUSTOMER_COUNT), enriched);
+    }
+
+    /**
+     * Customer rows read after rows hours newer than them (at a first start, the lookup topic's partitions are read
+     * at their own pace): Kafka's versioned store drops a write older than its history retention behind the newest
+     * one it has seen, so these customers, and the orders waiting for them, were lost.
+     */
+    @Test
+    void customersReadAfterRowsHoursNewerThanThemStillJoin(@TempDir Path stateDir) throws Exception {
+        try (EnricherFixture fixture = new EnricherFixture(kafka, "coldstart_old_rows_", Duration.ofSeconds(90))) {
+            customersReadAfterRowsHoursNewerThanThemStillJoin(fixture, stateDir);
+        }
+    }
+
+    private void customersReadAfterRowsHoursNewerThanThemStillJoin(EnricherFixture fixture, Path stateDir)
+            throws Exception {
+        fixture.createTopics(2);
+        int recent = CUSTOMER_COUNT / 2;
+        try (KafkaProducer<byte[], byte[]> producer = fixture.producer()) {
+            fixture.sendCustomers(producer, 1, recent, System.currentTimeMillis());
+            fixture.sendOrders(producer, 1, ORDER_COUNT, CUSTOMER_COUNT);
+            producer.flush();
+        }
+        fixture.start(EnricherFixture.with(fixture.enrichingConfig("coldstart-old-rows-it-enricher"), "state.dir",
+                stateDir.toString()));
+        int ordersOfRecentCustomers = (int) EnricherFixture.expectedEnrichments(ORDER_COUNT, CUSTOMER_COUNT)
+                .values().stream().filter(e -> Integer.parseInt(e.substring(0, e.indexOf(':'))) <= recent).count();
+        assertEquals(ordersOfRecentCustomers, fixture.readCommitted(fixture.output, ordersOfRecentCustomers).size());
+
+        // The other customers, unchanged for three hours (history.retention.ms is one hour by default).
+        try (KafkaProducer<byte[], byte[]> producer = fixture.producer()) {
+            fixture.sendCustomers(producer, recent + 1, CUSTOMER_COUNT, System.currentTimeMillis() - 3 * 3_600_000L);
+            producer.flush();
+        }
 
         Map<Integer, String> enriched = new TreeMap<>();
         for (ConsumerRecord<byte[], byte[]> record : fixture.readCommitted(fixture.output, ORDER_COUNT)) {

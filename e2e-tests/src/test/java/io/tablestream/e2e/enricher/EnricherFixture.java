@@ -106,6 +106,14 @@ final class EnricherFixture implements AutoCloseable {
         }
     }
 
+    /** Customers from..to, named {@code c<id>}, with the record timestamp {@code timestampMs}. */
+    void sendCustomers(KafkaProducer<byte[], byte[]> producer, int from, int to, long timestampMs) {
+        for (int id = from; id <= to; id++) {
+            producer.send(new ProducerRecord<>(customers, null, timestampMs, key(customers, id),
+                    values.fromConnectData(customers, CUSTOMER, new Struct(CUSTOMER).put("id", id).put("name", "c" + id))));
+        }
+    }
+
     /** Orders from..to, each pointing to customer {@link #customerOf}. */
     void sendOrders(KafkaProducer<byte[], byte[]> producer, int from, int to, int customerCount) {
         for (int id = from; id <= to; id++) {

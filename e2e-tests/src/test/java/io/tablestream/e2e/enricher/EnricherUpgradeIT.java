@@ -82,22 +82,36 @@ class EnricherUpgradeIT {
         }
 
         // Orders 1 and 2 enriched, then deleted; orders 3..10 enriched.
-        List<ConsumerRecord<byte[], byte[]>> out = fixture.readCommitted(fixture.output, 12);
+        Map<Integer, String> expected = new TreeMap<>(EnricherFixture.expectedEnrichments(10, CUSTOMER_COUNT));
+        expected.put(1, "deleted");
+        expected.put(2, "deleted");
+        List<ConsumerRecord<byte[], byte[]>> out = fixture.readCommitted(fixture.output,
+                records -> expected.equals(states(records).latest()));
+        States states = states(out);
+        assertEquals(expected, states.latest(), "latest state of each order in " + out.size() + " records");
+        assertEquals("1:c1", states.first().get(1), "order 1 joined before its tombstone");
+        // Customer 2 reaches the lookup table through its own repartition topic, maybe after order 2 was read: order 2
+        // then waits for it, and its tombstone drops it unwritten (the end state is the same).
+        assertTrue(List.of("2:c2", "deleted").contains(states.first().get(2)), "order 2 joined before its "
+                + "tombstone, or dropped by it while waiting: " + states.first().get(2));
+        assertEquals(states.first().get(2).equals("deleted") ? 11 : 12, out.size(),
+                "each order written at most once, each delete once");
+        assertTrue(kafka.topics().contains(APP + "-internal-schemas"), "the schemas of this build's values are in Kafka");
+    }
+
+    /** The first and the latest state of each order in the output: its enrichment, or "deleted". */
+    private record States(Map<Integer, String> first, Map<Integer, String> latest) {
+    }
+
+    private States states(List<ConsumerRecord<byte[], byte[]>> records) {
         Map<Integer, String> latest = new TreeMap<>();
         Map<Integer, String> first = new TreeMap<>();
-        for (ConsumerRecord<byte[], byte[]> record : out) {
+        for (ConsumerRecord<byte[], byte[]> record : records) {
             String state = record.value() == null ? "deleted" : EnricherFixture.enrichment(fixture.valueOf(record));
             latest.put(fixture.idOf(record), state);
             first.putIfAbsent(fixture.idOf(record), state);
         }
-        Map<Integer, String> expected = new TreeMap<>(EnricherFixture.expectedEnrichments(10, CUSTOMER_COUNT));
-        expected.put(1, "deleted");
-        expected.put(2, "deleted");
-        assertEquals(expected, latest, "latest state of each order in " + out.size() + " records");
-        assertEquals("1:c1", first.get(1), "order 1 joined before its tombstone");
-        assertEquals("2:c2", first.get(2), "order 2 joined before its tombstone");
-        assertEquals(12, out.size(), "each order written once, each delete once");
-        assertTrue(kafka.topics().contains(APP + "-internal-schemas"), "the schemas of this build's values are in Kafka");
+        return new States(first, latest);
     }
 
     private static byte[] utf8(String text) {
