@@ -122,7 +122,7 @@ public class CdcSourceTask extends SourceTask {
         registerLagAndProgressMetrics();
         jdbi = ConnectionConfig.jdbi(config);
         retry = RetryPolicy.of(config);
-        sendWindow = context.transactionContext() == null ? new SendWindow(SendWindow.DEFAULT_RECORDS) : null;
+        sendWindow = context.transactionContext() == null ? new SendWindow() : null;
         if (context.transactionContext() != null) {
             log.info("transaction.boundary=connector: a database transaction still being sent to Kafka after {} ms"
                     + " (half of {}{}) is committed in several Kafka transactions; raise {} to keep larger ones atomic",
