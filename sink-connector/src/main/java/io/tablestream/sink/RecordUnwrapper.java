@@ -59,6 +59,10 @@ final class RecordUnwrapper {
                     Records.position(record));
             return null;
         }
+        if (isTransactionEvent(record.value())) {
+            log.debug("Skipping the transaction boundary event at {}: it changes no row", Records.position(record));
+            return null;
+        }
         if (schema == null || !isEnvelope(schema)) { // a schemaless map is a row as it is
             return rewrittenDelete(record.value()) ? deleteOrSkip(record, record)
                     : new SinkOp(record, record, false, unavailableColumns(record));
@@ -148,6 +152,37 @@ final class RecordUnwrapper {
         return op != null && op.schema().type() == Schema.Type.STRING && message != null
                 && message.schema().type() == Schema.Type.STRUCT && schema.field("after") == null
                 && "m".equals(((Struct) value).get(op));
+    }
+
+    /**
+     * Debezium's transaction boundary event ({@code provide.transaction.metadata=true}, on the topic
+     * {@code <prefix>.transaction}): {@code status} BEGIN or END, {@code id} and {@code data_collections}, as a Struct
+     * or, with schemaless JSON, a map. It carries no row: written as one, a sink subscribed to every topic of a
+     * prefix would create a table {@code transaction} of those fields. Recognised by its fields, not by its schema
+     * name, which converters and name adjusters may change.
+     */
+    static boolean isTransactionEvent(Object value) {
+        Object status;
+        Object id;
+        boolean hasCollections;
+        if (value instanceof Struct struct) {
+            Schema schema = struct.schema();
+            Field statusField = schema.field("status");
+            Field idField = schema.field("id");
+            hasCollections = schema.field("data_collections") != null;
+            if (statusField == null || idField == null || schema.field("after") != null) {
+                return false;
+            }
+            status = struct.get(statusField);
+            id = struct.get(idField);
+        } else if (value instanceof Map<?, ?> map) {
+            status = map.get("status");
+            id = map.get("id");
+            hasCollections = map.containsKey("data_collections");
+        } else {
+            return false;
+        }
+        return hasCollections && id instanceof String && ("BEGIN".equals(status) || "END".equals(status));
     }
 
     /** {@code op} is a string and {@code after} a Struct: Debezium's Envelope and our source's change records. */
