@@ -103,4 +103,48 @@ record SinkDebeziumTypesIT(Stack stack, ClassDatabase sink) {
         assertTrue(trace.contains("'mask'") && trace.contains("bit varying(8)") && trace.contains("bit(n)"), trace);
         assertEquals(List.of(List.of("0")), rows(sink.db(), "SELECT count(*) FROM dbz_masks"));
     }
+
+    /**
+     * Debezium's text forms of json, time with time zone, intervals (interval.handling.mode=string) and numeric
+     * without precision (VariableScaleDecimal) and with decimal.handling.mode=double, into the source's column types:
+     * a json column keeps the document's text as sent (key order, spaces, repeated keys), a double keeps the digits
+     * it was sent with, by COPY and batch alike.
+     */
+    @Test
+    void debeziumTextAndNumberFormsKeepTheirValues() {
+        Schema json = SchemaBuilder.string().name("io.debezium.data.Json").optional().build();
+        Schema zonedTime = SchemaBuilder.string().name("io.debezium.time.ZonedTime").optional().build();
+        Schema zonedTimestamp = SchemaBuilder.string().name("io.debezium.time.ZonedTimestamp").optional().build();
+        Schema interval = SchemaBuilder.string().name("io.debezium.time.Interval").optional().build();
+        Schema variable = SchemaBuilder.struct().name("io.debezium.data.VariableScaleDecimal").optional()
+                .field("scale", Schema.INT32_SCHEMA).field("value", Schema.BYTES_SCHEMA).build();
+        Schema value = SchemaBuilder.struct().name("dbz.public.forms.Value").field("id", Schema.INT32_SCHEMA)
+                .field("doc", json).field("doc_text", json).field("at", zonedTime).field("ts", zonedTimestamp)
+                .field("span", interval).field("amount", variable).field("ratio", Schema.OPTIONAL_FLOAT64_SCHEMA)
+                .build();
+        String doc = "{\"b\": 1, \"a\": [1, 2], \"a\": 3}";
+        stack.kafka().createTopic("dbz_forms", 1);
+        SinkTopics.produce(stack.kafka().bootstrapServers(), "dbz_forms", List.of(
+                new Rec(KEY, new Struct(KEY).put("id", 1), value, new Struct(value).put("id", 1).put("doc", doc)
+                        .put("doc_text", doc).put("at", "13:45:30.123456Z").put("ts", "2024-02-29T23:30:15.123456Z")
+                        .put("span", "P-1Y-2M3DT-4H-5M-6.780000S")
+                        .put("amount", new Struct(variable).put("scale", 4)
+                                .put("value", new java.math.BigInteger("-123456789").toByteArray()))
+                        .put("ratio", 1234567.123456789)),
+                new Rec(KEY, new Struct(KEY).put("id", 2), value, new Struct(value).put("id", 2))));
+        List<List<String>> expected = List.of(
+                List.of("1", doc, doc, "13:45:30.123456+00", "2024-02-29 23:30:15.123456+00",
+                        "-1 years -2 mons +3 days -04:05:06.78", "-12345.6789", "1234567.123456789"),
+                Arrays.asList("2", null, null, null, null, null, null, null));
+        for (String method : List.of("copy", "batch")) {
+            String table = "dbz_forms_" + method;
+            sink.db().useHandle(h -> h.execute("CREATE TABLE " + table + " (id int PRIMARY KEY, doc json,"
+                    + " doc_text text, at timetz, ts timestamptz, span interval, amount numeric, ratio numeric)"));
+            sink.deploy("forms-" + method, ConnectorConfigs.sink(stack, sink.url(), "dbz_forms", "insert.mode",
+                    "upsert", "pk.mode", "record_key", "write.method", method, "table.name.format", table));
+            await("text and number forms by " + method, expected, () -> rows(sink.db(),
+                    "SELECT id, doc::text, doc_text, at::text, ts::text, span::text, amount::text, ratio::text FROM "
+                            + table + " ORDER BY id"), TIMEOUT);
+        }
+    }
 }

@@ -11,9 +11,10 @@ import java.util.Optional;
 
 /**
  * How values of a schema go into an existing column whose type reads them differently from the type
- * {@link ConnectToPostgres#of} would create: Debezium's forms of {@code bit}, {@code hstore} and PostGIS values. Each
- * would otherwise reach the column as the text of another type (bytea's hex, jsonb, a JSON object) and be refused
- * row by row. Empty where the schema's own mapping is the one to use.
+ * {@link ConnectToPostgres#of} would create: Debezium's forms of {@code bit}, {@code hstore} and PostGIS values
+ * (which would otherwise reach the column as the text of another type, bytea's hex, jsonb, a JSON object, and be
+ * refused row by row), and floating point numbers into {@code numeric}. Empty where the schema's own mapping is the
+ * one to use.
  */
 public final class ColumnTargetTypes {
 
@@ -48,6 +49,12 @@ public final class ColumnTargetTypes {
         if (base.equals("bit") && BITS.equals(schema.name())) {
             int length = typmodLength(columnType);
             return Optional.of(ConnectType.textual(columnType, v -> bitString(ConnectTypes.bytes(v), length)));
+        }
+        if (base.equals("numeric") && schema.name() == null
+                && (schema.type() == Schema.Type.FLOAT64 || schema.type() == Schema.Type.FLOAT32)) {
+            // Bound as a double, PostgreSQL's float8-to-numeric cast keeps 15 significant digits: Debezium's
+            // decimal.handling.mode=double sends a numeric's 16th and 17th digits, which COPY's text kept
+            return Optional.of(ConnectType.textual(columnType, String::valueOf));
         }
         if (base.equals("hstore") && DEBEZIUM_JSON.equals(schema.name())) {
             return Optional.of(ConnectType.textual(columnType, v -> hstoreFromJson((String) v)));
