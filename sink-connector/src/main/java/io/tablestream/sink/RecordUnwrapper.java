@@ -21,7 +21,8 @@ import java.util.Set;
  * envelope (a Struct with {@code op} and {@code after}/{@code before}, as our source's CDC topics and Debezium's
  * carry) with {@code op=d}; a row whose {@code __deleted} field is true (Debezium's delete.handling.mode=rewrite and
  * ours). Each is recognised on its own, so a delete applies whichever put or chunk its record lands in. Any other
- * Struct is a row as it is; a header {@code unavailable.columns} names the fields it does not carry.
+ * Struct is a row as it is; a header {@code unavailable.columns} names the fields it does not carry, as does
+ * Debezium's unavailable-value placeholder in a field. Debezium's message and transaction events are no rows.
  */
 final class RecordUnwrapper {
 
@@ -35,9 +36,16 @@ final class RecordUnwrapper {
     static final String UNAVAILABLE_COLUMNS_HEADER = "unavailable.columns";
 
     private final boolean deleteEnabled;
+    private final UnavailablePlaceholder placeholder;
+
+    /** {@code placeholder}: Debezium's unavailable.value.placeholder, empty for none. */
+    RecordUnwrapper(boolean deleteEnabled, String placeholder) {
+        this.deleteEnabled = deleteEnabled;
+        this.placeholder = new UnavailablePlaceholder(placeholder);
+    }
 
     RecordUnwrapper(boolean deleteEnabled) {
-        this.deleteEnabled = deleteEnabled;
+        this(deleteEnabled, "");
     }
 
     /** The operation, or null when the record asks for nothing this sink does (a delete with deletes disabled). */
@@ -65,7 +73,7 @@ final class RecordUnwrapper {
         }
         if (schema == null || !isEnvelope(schema)) { // a schemaless map is a row as it is
             return rewrittenDelete(record.value()) ? deleteOrSkip(record, record)
-                    : new SinkOp(record, record, false, unavailableColumns(record));
+                    : new SinkOp(record, record, false, unavailable(record, record.value()));
         }
         Struct envelope = (Struct) record.value();
         String op = envelope.getString("op");
@@ -78,7 +86,7 @@ final class RecordUnwrapper {
             log.debug("Skipping the envelope with op={} and no 'after' at {}", op, Records.position(record));
             return null;
         }
-        return new SinkOp(record, withValue(record, after), false, unavailableColumns(record));
+        return new SinkOp(record, withValue(record, after), false, unavailable(record, after));
     }
 
     private SinkOp deleteOrSkip(SinkRecord original, SinkRecord row) {
@@ -107,6 +115,21 @@ final class RecordUnwrapper {
             return false;
         }
         return Boolean.TRUE.equals(deleted) || deleted instanceof String text && "true".equalsIgnoreCase(text);
+    }
+
+    /** The columns the header names and the fields holding the placeholder. */
+    private Set<String> unavailable(SinkRecord record, Object row) {
+        Set<String> named = unavailableColumns(record);
+        Set<String> placeheld = placeholder.fields(row);
+        if (placeheld.isEmpty()) {
+            return named;
+        }
+        if (named.isEmpty()) {
+            return placeheld;
+        }
+        Set<String> both = new LinkedHashSet<>(named);
+        both.addAll(placeheld);
+        return Set.copyOf(both);
     }
 
     /**

@@ -147,4 +147,38 @@ record SinkDebeziumTypesIT(Stack stack, ClassDatabase sink) {
                             + table + " ORDER BY id"), TIMEOUT);
         }
     }
+
+    /**
+     * Debezium's PostgreSQL connector puts its unavailable.value.placeholder in the fields of unchanged TOASTed
+     * columns of an update (text, its bytes for bytea, a one-element array for arrays): those columns keep their
+     * stored values instead of being overwritten with the placeholder; a new key gets the columns' defaults.
+     */
+    @Test
+    void debeziumUnavailableValuePlaceholdersKeepTheStoredValues() {
+        String placeholder = "__debezium_unavailable_value";
+        Schema value = SchemaBuilder.struct().name("dbz.public.docs.Value").field("id", Schema.INT32_SCHEMA)
+                .field("title", Schema.OPTIONAL_STRING_SCHEMA).field("body", Schema.OPTIONAL_STRING_SCHEMA)
+                .field("blob", Schema.OPTIONAL_BYTES_SCHEMA)
+                .field("tags", SchemaBuilder.array(Schema.OPTIONAL_STRING_SCHEMA).optional().build()).build();
+        byte[] placeholderBytes = placeholder.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        stack.kafka().createTopic("dbz_docs", 1);
+        SinkTopics.produce(stack.kafka().bootstrapServers(), "dbz_docs", List.of(
+                new Rec(KEY, new Struct(KEY).put("id", 1), value, new Struct(value).put("id", 1).put("title", "t1")
+                        .put("body", "long body").put("blob", new byte[] {1, 2}).put("tags", List.of("a", "b"))),
+                new Rec(KEY, new Struct(KEY).put("id", 1), value, new Struct(value).put("id", 1).put("title", "t2")
+                        .put("body", placeholder).put("blob", placeholderBytes).put("tags", List.of(placeholder))),
+                new Rec(KEY, new Struct(KEY).put("id", 2), value, new Struct(value).put("id", 2).put("title", "new")
+                        .put("body", placeholder).put("blob", placeholderBytes).put("tags", List.of(placeholder)))));
+        List<List<String>> expected = List.of(List.of("1", "t2", "long body", "\\x0102", "{a,b}"),
+                List.of("2", "new", "unknown", "\\x", "{}"));
+        for (String method : List.of("copy", "batch")) {
+            String table = "dbz_docs_" + method;
+            sink.db().useHandle(h -> h.execute("CREATE TABLE " + table + " (id int PRIMARY KEY, title text,"
+                    + " body text NOT NULL DEFAULT 'unknown', blob bytea DEFAULT '', tags text[] DEFAULT '{}')"));
+            sink.deploy("docs-" + method, ConnectorConfigs.sink(stack, sink.url(), "dbz_docs", "insert.mode",
+                    "upsert", "pk.mode", "record_key", "write.method", method, "table.name.format", table));
+            await("unavailable values kept by " + method, expected, () -> rows(sink.db(),
+                    "SELECT id, title, body, blob::text, tags::text FROM " + table + " ORDER BY id"), TIMEOUT);
+        }
+    }
 }
