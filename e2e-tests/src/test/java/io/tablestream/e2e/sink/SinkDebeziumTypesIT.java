@@ -181,4 +181,38 @@ record SinkDebeziumTypesIT(Stack stack, ClassDatabase sink) {
                     "SELECT id, title, body, blob::text, tags::text FROM " + table + " ORDER BY id"), TIMEOUT);
         }
     }
+
+    /**
+     * A wall-clock timestamp (Debezium's MicroTimestamp of a timestamp column) into a timestamptz column is the UTC
+     * instant of that wall clock, and a Connect Timestamp into a timestamp column its UTC wall clock, by COPY and
+     * batch alike, whatever the worker JVM's default time zone (from which pgjdbc sets the session's).
+     */
+    @Test
+    void timestampsDoNotDependOnTheWorkersTimeZone() {
+        Schema micro = SchemaBuilder.int64().name("io.debezium.time.MicroTimestamp").optional().build();
+        Schema value = SchemaBuilder.struct().name("dbz.public.events.Value").field("id", Schema.INT32_SCHEMA)
+                .field("at", micro).field("logged", org.apache.kafka.connect.data.Timestamp.builder().optional()
+                        .build()).build();
+        stack.kafka().createTopic("dbz_events", 1);
+        SinkTopics.produce(stack.kafka().bootstrapServers(), "dbz_events", List.of(new Rec(KEY,
+                new Struct(KEY).put("id", 1), value, new Struct(value).put("id", 1).put("at", 1_709_249_415_123_456L)
+                        .put("logged", new java.util.Date(1_709_249_415_123L)))));
+        java.util.TimeZone workerZone = java.util.TimeZone.getDefault();
+        java.util.TimeZone.setDefault(java.util.TimeZone.getTimeZone("America/New_York"));
+        try {
+            for (String method : List.of("copy", "batch")) {
+                String table = "dbz_events_" + method;
+                sink.db().useHandle(h -> h.execute("CREATE TABLE " + table + " (id int PRIMARY KEY, at timestamptz,"
+                        + " logged timestamp)"));
+                sink.deploy("events-" + method, ConnectorConfigs.sink(stack, sink.url(), "dbz_events", "insert.mode",
+                        "upsert", "pk.mode", "record_key", "write.method", method, "table.name.format", table));
+                await("timestamps by " + method, List.of(List.of("1", "2024-02-29 23:30:15.123456",
+                                "2024-02-29 23:30:15.123")),
+                        () -> rows(sink.db(), "SELECT id, (at AT TIME ZONE 'UTC')::text, logged::text FROM " + table
+                                + " ORDER BY id"), TIMEOUT);
+            }
+        } finally {
+            java.util.TimeZone.setDefault(workerZone);
+        }
+    }
 }

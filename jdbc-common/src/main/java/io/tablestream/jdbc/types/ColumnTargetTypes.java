@@ -3,11 +3,13 @@ package io.tablestream.jdbc.types;
 import io.tablestream.jdbc.Json;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.data.Timestamp;
 import org.apache.kafka.connect.errors.DataException;
 
 import java.util.BitSet;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * How values of a schema go into an existing column whose type reads them differently from the type
@@ -27,6 +29,9 @@ public final class ColumnTargetTypes {
     private static final String GEOGRAPHY = "io.debezium.data.geometry.Geography";
     private static final String POINT = "io.debezium.data.geometry.Point";
     private static final int EWKB_SRID_FLAG = 0x20000000;
+    /** Timestamps without a zone: a {@code timestamp} column's value as Debezium and the tablestream source send it. */
+    private static final Set<String> WALL_CLOCK_TIMESTAMPS = Set.of(SchemaNames.TIMESTAMP_MICROS,
+            "io.debezium.time.MicroTimestamp", "io.debezium.time.Timestamp", "io.debezium.time.NanoTimestamp");
     private static final char[] HEX = "0123456789abcdef".toCharArray();
 
     private ColumnTargetTypes() {
@@ -49,6 +54,18 @@ public final class ColumnTargetTypes {
         if (base.equals("bit") && BITS.equals(schema.name())) {
             int length = typmodLength(columnType);
             return Optional.of(ConnectType.textual(columnType, v -> bitString(ConnectTypes.bytes(v), length)));
+        }
+        if (base.equals("timestamp with time zone") && WALL_CLOCK_TIMESTAMPS.contains(String.valueOf(schema.name()))) {
+            // A wall-clock time carries no zone: taken as UTC, as Connect's Timestamp is, not in the session's
+            // zone, which pgjdbc sets from the worker JVM's default (a row's instant would hang on the worker)
+            ConnectType own = ConnectToPostgres.of(schema);
+            return Optional.of(ConnectType.textual(columnType, v -> utc(own.toText(v))));
+        }
+        if (base.equals("timestamp without time zone") && Timestamp.LOGICAL_NAME.equals(schema.name())) {
+            // Bound as an instant, the server would convert it to the session's (the worker JVM's) wall clock;
+            // COPY's text with +00, whose offset a timestamp ignores, gives the UTC wall clock
+            ConnectType own = ConnectToPostgres.of(schema);
+            return Optional.of(ConnectType.textual(columnType, own::toText));
         }
         if (base.equals("numeric") && schema.name() == null
                 && (schema.type() == Schema.Type.FLOAT64 || schema.type() == Schema.Type.FLOAT32)) {
@@ -75,13 +92,17 @@ public final class ColumnTargetTypes {
                 && schema.type() == Schema.Type.STRUCT && schema.field("wkb") != null;
     }
 
-    /** {@code public.geometry(Point,4326)[]} -> {@code geometry}; {@code bit varying(8)} -> {@code bit varying}. */
+    /** A wall-clock time is infinite as it is; any other gets the offset +00. */
+    private static String utc(String wallClock) {
+        return wallClock.endsWith("infinity") ? wallClock : wallClock + "+00";
+    }
+
+    /**
+     * {@code public.geometry(Point,4326)[]} -> {@code geometry}; {@code bit varying(8)} -> {@code bit varying};
+     * {@code timestamp(3) with time zone} -> {@code timestamp with time zone}.
+     */
     public static String baseType(String columnType) {
-        String type = columnType;
-        int paren = type.indexOf('(');
-        if (paren >= 0) {
-            type = type.substring(0, paren);
-        }
+        String type = columnType.replaceAll("\\([^)]*\\)", "");
         if (type.endsWith("[]")) {
             type = type.substring(0, type.length() - 2);
         }

@@ -38,6 +38,16 @@ class ColumnTargetTypesTest {
         assertEquals("geometry", ColumnTargetTypes.baseType("public.geometry(Point,4326)"));
         assertEquals("bit varying", ColumnTargetTypes.baseType("bit varying(8)"));
         assertEquals("hstore", ColumnTargetTypes.baseType("hstore[]"));
+        assertEquals("timestamp with time zone", ColumnTargetTypes.baseType("timestamp(3) with time zone"));
+    }
+
+    @Test
+    void wallClockTimestampsIntoTimestamptzAreUtc() {
+        Schema micro = SchemaBuilder.int64().name("io.debezium.time.MicroTimestamp").build();
+        ConnectType type = ColumnTargetTypes.forColumn(micro, "timestamp with time zone").orElseThrow();
+        assertEquals("2024-02-29 23:30:15.123456+00", type.toText(1_709_249_415_123_456L));
+        assertEquals("infinity", type.toText(9_223_372_036_825_200_000L));
+        assertEquals(java.util.Optional.empty(), ColumnTargetTypes.forColumn(micro, "timestamp without time zone"));
     }
 
     private static byte[] hexBytes(String hex) {
