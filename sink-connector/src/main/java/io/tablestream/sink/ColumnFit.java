@@ -1,36 +1,65 @@
 package io.tablestream.sink;
 
 import io.tablestream.jdbc.TableId;
+import io.tablestream.jdbc.types.ColumnTargetTypes;
+import io.tablestream.jdbc.types.ConnectType;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.errors.ConnectException;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
- * Refuses a field whose values an existing column would take without an error but read as something else. A STRING
- * field for a {@code bytea} column is one: bytea's input reads text without a backslash as its characters' bytes, so
- * the base64 or hex text Debezium sends under {@code binary.handling.mode=base64|hex} would be stored as that text's
- * bytes, never as the bytes it encodes. Fields the column type refuses outright are left to the database, which
- * names them.
+ * Fits a plan's columns to the column types of an existing table. A field whose schema the column reads in another
+ * form is written in that form ({@link ColumnTargetTypes}: Debezium's bits into {@code bit(n)}, its hstore JSON or map
+ * into {@code hstore}, its geometry Structs into PostGIS columns). A field the column would take without an error
+ * but read as something else is refused, naming the field, the column type and the fix: a STRING field for a
+ * {@code bytea} column (bytea's input reads text without a backslash as its characters' bytes, so the base64 or hex
+ * text Debezium sends under {@code binary.handling.mode=base64|hex} would be stored as that text's bytes), and
+ * Debezium's bits for a {@code bit varying} column (the bits' count is not in the record). Other fields the column
+ * type refuses are left to the database, which names them.
  */
 final class ColumnFit {
 
     private ColumnFit() {
     }
 
-    /** {@code tableColumns}: name to type as format_type() writes it. Throws for the first column that misreads. */
-    static void check(String topic, TableId table, List<SinkColumn> columns, Map<String, String> tableColumns) {
+    /**
+     * {@code tableColumns}: name to type as format_type() writes it. The columns, each typed for its table column;
+     * throws for the first column that would misread.
+     */
+    static List<SinkColumn> fit(String topic, TableId table, List<SinkColumn> columns,
+                                Map<String, String> tableColumns) {
+        List<SinkColumn> fitted = new ArrayList<>(columns.size());
         for (SinkColumn column : columns) {
             String columnType = tableColumns.get(column.name());
-            if (columnType != null && column.schema() != null && isText(column.schema())
-                    && baseType(columnType).equals("bytea")) {
-                throw new ConnectException("Field '" + column.name() + "' of topic '" + topic + "' is text (a "
-                        + "STRING schema) but column '" + column.name() + "' of table " + table + " is "
-                        + columnType + ": PostgreSQL would store the characters of the text as the bytes, not the "
-                        + "bytes a base64 or hex text encodes. Send the field as BYTES (Debezium's "
-                        + "binary.handling.mode=bytes, its default), or make the column text");
+            if (columnType == null || column.schema() == null) {
+                fitted.add(column);
+                continue;
             }
+            refuseMisreading(topic, table, column, columnType);
+            Optional<ConnectType> target = ColumnTargetTypes.forColumn(column.schema(), columnType);
+            fitted.add(target.isPresent() ? column.withType(target.get()) : column);
+        }
+        return fitted;
+    }
+
+    private static void refuseMisreading(String topic, TableId table, SinkColumn column, String columnType) {
+        String base = ColumnTargetTypes.baseType(columnType);
+        String where = "Field '" + column.name() + "' of topic '" + topic + "' is ";
+        String into = " but column '" + column.name() + "' of table " + table + " is " + columnType + ": ";
+        if (isText(column.schema()) && base.equals("bytea")) {
+            throw new ConnectException(where + "text (a STRING schema)" + into + "PostgreSQL would store the "
+                    + "characters of the text as the bytes, not the bytes a base64 or hex text encodes. Send the field"
+                    + " as BYTES (Debezium's binary.handling.mode=bytes, its default), or make the column text");
+        }
+        if (ColumnTargetTypes.BITS.equals(column.schema().name()) && base.equals("bit varying")) {
+            throw new ConnectException(where + "Debezium's bits (" + ColumnTargetTypes.BITS + ")" + into
+                    + "the record carries the bits as a binary number without their count, so a bit varying value "
+                    + "with leading zeros cannot be told from a shorter one. Make the column bit(n) where the "
+                    + "source's values all have n bits, or bytea to keep Debezium's bytes as they are");
         }
     }
 
@@ -41,10 +70,5 @@ final class ColumnFit {
             element = element.valueSchema();
         }
         return element.type() == Schema.Type.STRING;
-    }
-
-    /** {@code bytea[]} -> {@code bytea}. */
-    private static String baseType(String columnType) {
-        return columnType.endsWith("[]") ? baseType(columnType.substring(0, columnType.length() - 2)) : columnType;
     }
 }

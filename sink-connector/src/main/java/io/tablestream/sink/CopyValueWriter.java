@@ -51,7 +51,7 @@ interface CopyValueWriter {
         };
     }
 
-    private static CopyValueWriter textOf(ConnectType type) {
+    static CopyValueWriter textOf(ConnectType type) {
         return (value, out) -> out.appendValue(type.toText(value));
     }
 }

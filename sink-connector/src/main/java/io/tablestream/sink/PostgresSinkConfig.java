@@ -41,6 +41,12 @@ public final class PostgresSinkConfig extends AbstractConfig {
             + "sources write: a tombstone (null value), a record with header op=d, a change envelope with op=d, or a "
             + "row whose __deleted field is \"true\". Needs pk.mode=record_key. When false, such records are skipped, "
             + "never written as rows.";
+    public static final String UNAVAILABLE_VALUE_PLACEHOLDER_CONFIG = "unavailable.value.placeholder";
+    private static final String UNAVAILABLE_VALUE_PLACEHOLDER_DOC = "The value Debezium's source connector writes, "
+            + "under its setting of the same name, for a column a change did not carry (an unchanged TOASTed value "
+            + "of an update). A field holding it (as text, as its UTF-8 bytes, or as the one element of an array) is "
+            + "left as it is in the table, like a column the header unavailable.columns names, instead of being "
+            + "written over the stored value. Empty: no value is read as unavailable.";
     public static final String BATCH_SIZE_CONFIG = "batch.size";
     private static final String BATCH_SIZE_DOC = "Most records written to one table in one database transaction; "
             + "records are buffered across put calls up to this many (at most 200 ms while records keep coming).";
@@ -133,6 +139,9 @@ public final class PostgresSinkConfig extends AbstractConfig {
                 WRITE_METHOD_DOC, WRITES_GROUP, ++writes, Width.SHORT, "Write method");
         def.define(DELETE_ENABLED_CONFIG, Type.BOOLEAN, false, Importance.MEDIUM, DELETE_ENABLED_DOC,
                         WRITES_GROUP, ++writes, Width.SHORT, "Enable deletes")
+                .define(UNAVAILABLE_VALUE_PLACEHOLDER_CONFIG, Type.STRING, "__debezium_unavailable_value",
+                        Importance.LOW, UNAVAILABLE_VALUE_PLACEHOLDER_DOC, WRITES_GROUP, ++writes, Width.MEDIUM,
+                        "Unavailable value placeholder")
                 .define(BATCH_SIZE_CONFIG, Type.INT, 3000, ConfigDef.Range.atLeast(1), Importance.MEDIUM,
                         BATCH_SIZE_DOC, WRITES_GROUP, ++writes, Width.SHORT, "Batch size")
                 .define(TABLE_NAME_FORMAT_CONFIG, Type.STRING, TOPIC_PLACEHOLDER, new ConfigDef.NonEmptyString(),
@@ -215,6 +224,11 @@ public final class PostgresSinkConfig extends AbstractConfig {
 
     public boolean deleteEnabled() {
         return getBoolean(DELETE_ENABLED_CONFIG);
+    }
+
+    /** The unavailable-value placeholder; empty when none is recognised. */
+    public String unavailableValuePlaceholder() {
+        return getString(UNAVAILABLE_VALUE_PLACEHOLDER_CONFIG);
     }
 
     /** fields.include.list, or its alias fields.whitelist ({@link ListAlias}); empty means every field. */

@@ -83,7 +83,7 @@ public class PostgresSinkTask extends SinkTask {
         config = new PostgresSinkConfig(props);
         metrics = new SinkTaskMetrics(context == null ? null : context.pluginMetrics());
         jdbi = ConnectionConfig.jdbi(config);
-        unwrapper = new RecordUnwrapper(config.deleteEnabled());
+        unwrapper = new RecordUnwrapper(config.deleteEnabled(), config.unavailableValuePlaceholder());
         TableNameFormat tables = new TableNameFormat(config.tableNameFormat());
         chunker = new RecordChunker(tables::tableFor, config.batchSize(), config.pkMode() == PkMode.RECORD_KEY);
         TableWriter writer = new TableWriter(config.autoCreate(), config.writeMethod());

@@ -21,7 +21,8 @@ import java.util.Set;
  * envelope (a Struct with {@code op} and {@code after}/{@code before}, as our source's CDC topics and Debezium's
  * carry) with {@code op=d}; a row whose {@code __deleted} field is true (Debezium's delete.handling.mode=rewrite and
  * ours). Each is recognised on its own, so a delete applies whichever put or chunk its record lands in. Any other
- * Struct is a row as it is; a header {@code unavailable.columns} names the fields it does not carry.
+ * Struct is a row as it is; a header {@code unavailable.columns} names the fields it does not carry, as does
+ * Debezium's unavailable-value placeholder in a field. Debezium's message and transaction events are no rows.
  */
 final class RecordUnwrapper {
 
@@ -35,9 +36,16 @@ final class RecordUnwrapper {
     static final String UNAVAILABLE_COLUMNS_HEADER = "unavailable.columns";
 
     private final boolean deleteEnabled;
+    private final UnavailablePlaceholder placeholder;
+
+    /** {@code placeholder}: Debezium's unavailable.value.placeholder, empty for none. */
+    RecordUnwrapper(boolean deleteEnabled, String placeholder) {
+        this.deleteEnabled = deleteEnabled;
+        this.placeholder = new UnavailablePlaceholder(placeholder);
+    }
 
     RecordUnwrapper(boolean deleteEnabled) {
-        this.deleteEnabled = deleteEnabled;
+        this(deleteEnabled, "");
     }
 
     /** The operation, or null when the record asks for nothing this sink does (a delete with deletes disabled). */
@@ -59,9 +67,13 @@ final class RecordUnwrapper {
                     Records.position(record));
             return null;
         }
+        if (isTransactionEvent(record.value())) {
+            log.debug("Skipping the transaction boundary event at {}: it changes no row", Records.position(record));
+            return null;
+        }
         if (schema == null || !isEnvelope(schema)) { // a schemaless map is a row as it is
             return rewrittenDelete(record.value()) ? deleteOrSkip(record, record)
-                    : new SinkOp(record, record, false, unavailableColumns(record));
+                    : new SinkOp(record, record, false, unavailable(record, record.value()));
         }
         Struct envelope = (Struct) record.value();
         String op = envelope.getString("op");
@@ -74,7 +86,7 @@ final class RecordUnwrapper {
             log.debug("Skipping the envelope with op={} and no 'after' at {}", op, Records.position(record));
             return null;
         }
-        return new SinkOp(record, withValue(record, after), false, unavailableColumns(record));
+        return new SinkOp(record, withValue(record, after), false, unavailable(record, after));
     }
 
     private SinkOp deleteOrSkip(SinkRecord original, SinkRecord row) {
@@ -103,6 +115,21 @@ final class RecordUnwrapper {
             return false;
         }
         return Boolean.TRUE.equals(deleted) || deleted instanceof String text && "true".equalsIgnoreCase(text);
+    }
+
+    /** The columns the header names and the fields holding the placeholder. */
+    private Set<String> unavailable(SinkRecord record, Object row) {
+        Set<String> named = unavailableColumns(record);
+        Set<String> placeheld = placeholder.fields(row);
+        if (placeheld.isEmpty()) {
+            return named;
+        }
+        if (named.isEmpty()) {
+            return placeheld;
+        }
+        Set<String> both = new LinkedHashSet<>(named);
+        both.addAll(placeheld);
+        return Set.copyOf(both);
     }
 
     /**
@@ -148,6 +175,37 @@ final class RecordUnwrapper {
         return op != null && op.schema().type() == Schema.Type.STRING && message != null
                 && message.schema().type() == Schema.Type.STRUCT && schema.field("after") == null
                 && "m".equals(((Struct) value).get(op));
+    }
+
+    /**
+     * Debezium's transaction boundary event ({@code provide.transaction.metadata=true}, on the topic
+     * {@code <prefix>.transaction}): {@code status} BEGIN or END, {@code id} and {@code data_collections}, as a Struct
+     * or, with schemaless JSON, a map. It carries no row: written as one, a sink subscribed to every topic of a
+     * prefix would create a table {@code transaction} of those fields. Recognised by its fields, not by its schema
+     * name, which converters and name adjusters may change.
+     */
+    static boolean isTransactionEvent(Object value) {
+        Object status;
+        Object id;
+        boolean hasCollections;
+        if (value instanceof Struct struct) {
+            Schema schema = struct.schema();
+            Field statusField = schema.field("status");
+            Field idField = schema.field("id");
+            hasCollections = schema.field("data_collections") != null;
+            if (statusField == null || idField == null || schema.field("after") != null) {
+                return false;
+            }
+            status = struct.get(statusField);
+            id = struct.get(idField);
+        } else if (value instanceof Map<?, ?> map) {
+            status = map.get("status");
+            id = map.get("id");
+            hasCollections = map.containsKey("data_collections");
+        } else {
+            return false;
+        }
+        return hasCollections && id instanceof String && ("BEGIN".equals(status) || "END".equals(status));
     }
 
     /** {@code op} is a string and {@code after} a Struct: Debezium's Envelope and our source's change records. */

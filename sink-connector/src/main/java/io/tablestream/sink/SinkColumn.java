@@ -35,6 +35,12 @@ record SinkColumn(String name, Schema schema, boolean primaryKey, Function<SinkR
                 binaryEncoder);
     }
 
+    /** This column with its values written as {@code columnType} says (for a column type of an existing table). */
+    SinkColumn withType(ConnectType columnType) {
+        return new SinkColumn(name, schema, primaryKey, source, sqlName, columnType,
+                CopyValueWriter.textOf(columnType), null);
+    }
+
     /** This column written by {@code encoder} in binary COPY. */
     SinkColumn withBinaryEncoder(BinaryEncoder encoder) {
         return new SinkColumn(name, schema, primaryKey, source, sqlName, type, copyWriter, encoder);
@@ -44,13 +50,28 @@ record SinkColumn(String name, Schema schema, boolean primaryKey, Function<SinkR
         return type.jdbcType();
     }
 
-    /** {@code "name" type [NOT NULL]} for CREATE TABLE; {@code columnType} may be an existing enum type's name. */
+    /**
+     * {@code "name" type [DEFAULT value] [NOT NULL]} for CREATE TABLE; {@code columnType} may be an existing enum
+     * type's name.
+     */
     String definition(String columnType) {
-        return sqlName + " " + columnType + (schema.isOptional() ? "" : " NOT NULL");
+        return sqlName + " " + columnType + defaultClause() + (schema.isOptional() ? "" : " NOT NULL");
     }
 
     String definition() {
         return definition(type.columnType());
+    }
+
+    /**
+     * {@code  DEFAULT 'text'} from the field's default value, or empty: a created or added column carries the
+     * source column's default (Debezium puts it into the field's schema), so a row that leaves the column out (an
+     * upsert of unavailable columns, a row written by hand, the rows already there when auto.evolve adds the column)
+     * reads it here as it does at the source.
+     */
+    String defaultClause() {
+        Object value = schema == null ? null : schema.defaultValue();
+        String text = value == null ? null : type.toText(value);
+        return text == null ? "" : " DEFAULT '" + text.replace("'", "''") + "'";
     }
 
     /** The record's value for this column, ready to bind. */

@@ -14,7 +14,8 @@ import java.util.Map;
 
 /**
  * auto.evolve: brings an existing table up to a write plan's columns. A column the table lacks is added (nullable,
- * so existing rows read NULL, or the field's default value when its schema has one); a column whose type is too small for the records is widened where that is safe
+ * so existing rows read NULL, or the field's default value when its schema has one, see
+ * {@link SinkColumn#defaultClause}); a column whose type is too small for the records is widened where that is safe
  * (smallint -> integer -> bigint, real -> double precision, varchar(n) -> text); a change that would narrow a column
  * or change its kind (integer to double precision, a number to text) is refused. Columns are never dropped.
  */
@@ -77,24 +78,13 @@ final class TableEvolution {
             String oldType = existing.get(column.name());
             if (oldType == null) {
                 changes.add("ALTER TABLE " + tableSql + " ADD COLUMN IF NOT EXISTS " + column.sqlName()
-                        + " " + newType + defaultClause(column));
+                        + " " + newType + column.defaultClause());
             } else if (needsWidening(table, column.name(), oldType, newType)) {
                 changes.add("ALTER TABLE " + tableSql + " ALTER COLUMN " + column.sqlName() + " TYPE "
                         + newType);
             }
         }
         return changes;
-    }
-
-    /**
-     * The field's default value as the column's default: adding the column then gives the rows written before it,
-     * as the source's {@code ADD COLUMN ... DEFAULT} gave its rows (Debezium puts a column's default into the field's
-     * schema), and never sends a change for them. Without it they would read NULL here and the default there.
-     */
-    private static String defaultClause(SinkColumn column) {
-        Object value = column.schema() == null ? null : column.schema().defaultValue();
-        String text = value == null ? null : column.type().toText(value);
-        return text == null ? "" : " DEFAULT '" + text.replace("'", "''") + "'";
     }
 
     /**

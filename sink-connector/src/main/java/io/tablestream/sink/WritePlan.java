@@ -48,6 +48,11 @@ record WritePlan(TableId table, String tableSql, InsertMode mode, List<SinkColum
         return of(config, table, namedColumns, deletesOnly, creatable, unavailableColumns, null);
     }
 
+    /** This plan with its columns as {@code fitted}: the same columns, typed for the table's column types. */
+    WritePlan withColumns(PostgresSinkConfig config, List<SinkColumn> fitted) {
+        return of(config, table, fitted, deletesOnly, createTableSql != null, unavailableColumns, binaryCopy);
+    }
+
     /** This plan writing with binary COPY: its columns carry their encoders, {@code binary} checks the types. */
     WritePlan withBinaryCopy(PostgresSinkConfig config, List<SinkColumn> encodedColumns, BinaryCopy binary) {
         return of(config, table, encodedColumns, deletesOnly, createTableSql != null, unavailableColumns, binary);

@@ -84,9 +84,10 @@ final class WritePlans {
         } catch (JdbiException e) {
             throw WriteErrors.translate(e, "Failed to read the columns of table " + plan.table());
         }
-        ColumnFit.check(chunk.sample().topic(), plan.table(), plan.columns(), tableColumns);
+        WritePlan fitted = plan.withColumns(config,
+                ColumnFit.fit(chunk.sample().topic(), plan.table(), plan.columns(), tableColumns));
         try {
-            return BinaryCopy.choose(handle, config, plan);
+            return BinaryCopy.choose(handle, config, fitted);
         } catch (JdbiException e) {
             throw WriteErrors.translate(e, "Failed to read the column types of table " + plan.table());
         }

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -23,19 +24,47 @@ class ColumnFitTest {
 
     @Test
     void textForAByteaColumnIsRefusedNamingFieldColumnAndFix() {
-        ConnectException e = assertThrows(ConnectException.class, () -> ColumnFit.check("dbz.public.blobs", TABLE,
+        ConnectException e = assertThrows(ConnectException.class, () -> ColumnFit.fit("dbz.public.blobs", TABLE,
                 List.of(column("payload", Schema.OPTIONAL_STRING_SCHEMA)), Map.of("payload", "bytea")));
         assertTrue(e.getMessage().contains("'payload'") && e.getMessage().contains("binary.handling.mode=bytes")
                 && e.getMessage().contains("dbz.public.blobs"), e.getMessage());
-        assertThrows(ConnectException.class, () -> ColumnFit.check("t", TABLE,
+        assertThrows(ConnectException.class, () -> ColumnFit.fit("t", TABLE,
                 List.of(column("parts", SchemaBuilder.array(Schema.OPTIONAL_STRING_SCHEMA).build())),
                 Map.of("parts", "bytea[]")));
     }
 
     @Test
     void bytesForByteaAndTextForTextFit() {
-        assertDoesNotThrow(() -> ColumnFit.check("t", TABLE, List.of(column("payload", Schema.BYTES_SCHEMA),
+        assertDoesNotThrow(() -> ColumnFit.fit("t", TABLE, List.of(column("payload", Schema.BYTES_SCHEMA),
                 column("note", Schema.STRING_SCHEMA), column("missing", Schema.STRING_SCHEMA)),
                 Map.of("payload", "bytea", "note", "text")));
+    }
+
+    @Test
+    void debeziumBitsForABitVaryingColumnIsRefusedNamingTheFix() {
+        Schema bits = SchemaBuilder.bytes().name("io.debezium.data.Bits").parameter("length", "8").optional().build();
+        ConnectException e = assertThrows(ConnectException.class, () -> ColumnFit.fit("t", TABLE,
+                List.of(column("flags", bits)), Map.of("flags", "bit varying(8)")));
+        assertTrue(e.getMessage().contains("'flags'") && e.getMessage().contains("bit varying(8)")
+                && e.getMessage().contains("bit(n)"), e.getMessage());
+    }
+
+    @Test
+    void debeziumFormsAreWrittenAsTheColumnTypeReadsThem() {
+        Schema bits = SchemaBuilder.bytes().name("io.debezium.data.Bits").parameter("length", "6").build();
+        Schema json = SchemaBuilder.string().name("io.debezium.data.Json").build();
+        Schema map = SchemaBuilder.map(Schema.STRING_SCHEMA, Schema.OPTIONAL_STRING_SCHEMA).build();
+        List<SinkColumn> fitted = ColumnFit.fit("t", TABLE, List.of(column("b", bits), column("one", Schema.BOOLEAN_SCHEMA),
+                column("hj", json), column("hm", map), column("plain", Schema.BOOLEAN_SCHEMA)),
+                Map.of("b", "bit(6)", "one", "bit(1)", "hj", "public.hstore", "hm", "hstore", "plain", "boolean"));
+        assertEquals("000101", fitted.get(0).type().toText(new byte[] {5}));
+        assertEquals("1", fitted.get(1).type().toText(true));
+        assertEquals("\"a\"=>\"x\\\"y\", \"b\"=>NULL", fitted.get(2).type().toText("{\"a\":\"x\\\"y\",\"b\":null}"));
+        java.util.Map<String, String> entries = new java.util.LinkedHashMap<>();
+        entries.put("k", "v");
+        assertEquals("\"k\"=>\"v\"", fitted.get(3).type().toText(entries));
+        assertEquals("t", fitted.get(4).type().toText(true));
+        assertThrows(org.apache.kafka.connect.errors.DataException.class,
+                () -> fitted.get(0).type().toText(new byte[] {(byte) 0x40}));
     }
 }

@@ -97,4 +97,38 @@ class RecordUnwrapperTest {
         assertTrue(assertThrows(ConnectException.class, () -> unwrapper.unwrap(bad)).getMessage()
                 .contains("unavailable.columns"));
     }
+
+    @Test
+    void fieldsHoldingDebeziumsPlaceholderAreUnavailableBesideTheHeadersColumns() {
+        Schema row = SchemaBuilder.struct().field("id", Schema.INT32_SCHEMA).field("a", Schema.OPTIONAL_STRING_SCHEMA)
+                .field("b", Schema.OPTIONAL_BYTES_SCHEMA)
+                .field("c", SchemaBuilder.array(Schema.OPTIONAL_STRING_SCHEMA).optional().build())
+                .field("d", Schema.OPTIONAL_STRING_SCHEMA).build();
+        String placeholder = "__debezium_unavailable_value";
+        SinkRecord record = new SinkRecord("t", 0, KEY, new Struct(KEY).put("id", 1), row, new Struct(row).put("id", 1)
+                .put("a", placeholder).put("b", placeholder.getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                .put("c", List.of(placeholder)).put("d", "x"), 9);
+        record.headers().addString("unavailable.columns", "[\"d\"]");
+        assertEquals(Set.of("a", "b", "c", "d"), new RecordUnwrapper(true, placeholder).unwrap(record)
+                .unavailableColumns());
+        assertEquals(Set.of("d"), new RecordUnwrapper(true, "").unwrap(record).unavailableColumns());
+    }
+
+    @Test
+    void debeziumTransactionBoundariesAreSkippedWithASchemaOrWithout() {
+        Schema tx = SchemaBuilder.struct().field("status", Schema.STRING_SCHEMA).field("id", Schema.STRING_SCHEMA)
+                .field("event_count", Schema.OPTIONAL_INT64_SCHEMA)
+                .field("data_collections", SchemaBuilder.array(Schema.STRING_SCHEMA).optional().build()).build();
+        assertNull(unwrapper.unwrap(new SinkRecord("p.transaction", 0, null, null, tx,
+                new Struct(tx).put("status", "BEGIN").put("id", "1:2"), 0)));
+        java.util.Map<String, Object> end = new java.util.HashMap<>();
+        end.put("status", "END");
+        end.put("id", "1:2");
+        end.put("data_collections", List.of());
+        assertNull(unwrapper.unwrap(new SinkRecord("p.transaction", 0, null, null, null, end, 1)));
+        Schema order = SchemaBuilder.struct().field("status", Schema.STRING_SCHEMA).field("id", Schema.STRING_SCHEMA)
+                .build();
+        assertTrue(unwrapper.unwrap(new SinkRecord("orders", 0, null, null, order,
+                new Struct(order).put("status", "BEGIN").put("id", "7"), 0)) != null, "a row of its own fields");
+    }
 }

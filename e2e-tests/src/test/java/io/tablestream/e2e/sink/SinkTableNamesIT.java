@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Debezium names topics {@code <prefix>.<schema>.<table>}: the default table.name.format writes such a topic to its
  * source table, {@code ${source.schema}}/{@code ${source.table}} name it explicitly, and a dotted topic never turns
  * into a schema that does not exist without an error naming table.name.format. Debezium's logical decoding message
- * events ({@code <prefix>.message}, op=m) are no rows.
+ * events ({@code <prefix>.message}, op=m) and transaction boundaries ({@code <prefix>.transaction}) are no rows.
  */
 @ExtendWith(TablestreamStack.class)
 record SinkTableNamesIT(Stack stack, ClassDatabase sink) {
@@ -132,6 +132,52 @@ record SinkTableNamesIT(Stack stack, ClassDatabase sink) {
         assertEquals("RUNNING", Fixtures.taskStateAndTrace(stack.rest(), "dbz-messages").get(0));
         assertEquals(List.of(List.of("0")), rows(sink.db(),
                 "SELECT count(*) FROM pg_catalog.pg_class WHERE relname = 'message'"));
+    }
+
+    /**
+     * With {@code provide.transaction.metadata=true} Debezium puts a BEGIN and an END event per transaction on the
+     * topic {@code <prefix>.transaction}: no row of any table. A sink subscribed to every topic of the prefix skips
+     * them (offset stored) and writes the rows of the other topics.
+     */
+    @Test
+    void debeziumTransactionBoundariesAreNotRows() {
+        String transactions = "dbzt.transaction";
+        String rowsTopic = "dbzt.public.tx_rows";
+        Schema txKey = SchemaBuilder.struct().name("io.debezium.connector.common.TransactionMetadataKey")
+                .field("id", Schema.STRING_SCHEMA).build();
+        Schema collection = SchemaBuilder.struct().name("event.collection")
+                .field("data_collection", Schema.STRING_SCHEMA).field("event_count", Schema.INT64_SCHEMA).build();
+        Schema txValue = SchemaBuilder.struct().name("io.debezium.connector.common.TransactionMetadataValue")
+                .field("status", Schema.STRING_SCHEMA).field("id", Schema.STRING_SCHEMA)
+                .field("event_count", Schema.OPTIONAL_INT64_SCHEMA)
+                .field("data_collections", SchemaBuilder.array(collection).optional().build())
+                .field("ts_ms", Schema.INT64_SCHEMA).build();
+        String id = "571:53195832";
+        stack.kafka().createTopic(transactions, 1);
+        stack.kafka().createTopic(rowsTopic, 1);
+        SinkTopics.produce(stack.kafka().bootstrapServers(), transactions, List.of(
+                new Rec(txKey, new Struct(txKey).put("id", id), txValue, new Struct(txValue).put("status", "BEGIN")
+                        .put("id", id).put("ts_ms", 1L)),
+                new Rec(txKey, new Struct(txKey).put("id", id), txValue, new Struct(txValue).put("status", "END")
+                        .put("id", id).put("event_count", 1L).put("ts_ms", 2L).put("data_collections", List.of(
+                                new Struct(collection).put("data_collection", "public.tx_rows")
+                                        .put("event_count", 1L))))));
+        Struct rowSource = new Struct(SOURCE).put("version", "3.1.0.Final").put("connector", "postgresql")
+                .put("name", "dbzt").put("ts_ms", 1L).put("db", "bench").put("schema", "public")
+                .put("table", "tx_rows");
+        SinkTopics.produce(stack.kafka().bootstrapServers(), rowsTopic, List.of(new Rec(KEY, key(8), ENVELOPE,
+                new Struct(ENVELOPE).put("source", rowSource).put("op", "c")
+                        .put("after", new Struct(ROW).put("aid", 8).put("abalance", 80)))));
+        sink.deploy("dbz-transactions", ConnectorConfigs.sink(stack, sink.url(), transactions + "," + rowsTopic,
+                "insert.mode", "upsert", "pk.mode", "record_key", "auto.create", "true"));
+        await("the row written and the transaction events' last offset stored",
+                List.of(List.of("8", "80", "1")),
+                () -> rows(sink.db(), "SELECT aid, abalance, (SELECT kafka_offset FROM tablestream_sink_offsets"
+                        + " WHERE connector_name = 'dbz-transactions' AND topic = '" + transactions + "')"
+                        + " FROM public.tx_rows"), TIMEOUT);
+        assertEquals("RUNNING", Fixtures.taskStateAndTrace(stack.rest(), "dbz-transactions").get(0));
+        assertEquals(List.of(List.of("0")), rows(sink.db(),
+                "SELECT count(*) FROM pg_catalog.pg_class WHERE relname = 'transaction'"));
     }
 
     @Test

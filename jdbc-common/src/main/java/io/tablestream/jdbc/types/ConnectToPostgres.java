@@ -77,17 +77,6 @@ public final class ConnectToPostgres {
         }
     }
 
-    static PGobject jsonb(String json) {
-        PGobject object = new PGobject();
-        object.setType("jsonb");
-        try {
-            object.setValue(json);
-        } catch (SQLException e) { // PGobject declares it but never throws it
-            throw new DataException("Cannot bind a JSON value as jsonb", e);
-        }
-        return object;
-    }
-
     static UUID uuid(String text) {
         try {
             return UUID.fromString(text);

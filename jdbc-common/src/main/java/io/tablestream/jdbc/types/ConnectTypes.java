@@ -44,8 +44,9 @@ final class ConnectTypes {
                     v -> timeOfDayMicros(utc(v).toLocalTime().toNanoOfDay() / 1000));
             case Timestamp.LOGICAL_NAME -> new ConnectType("timestamptz", Types.TIMESTAMP_WITH_TIMEZONE,
                     v -> utc(v).atOffset(ZoneOffset.UTC), v -> timestamp(utc(v)) + "+00");
-            case SchemaNames.JSON, "io.debezium.data.Json" -> new ConnectType("jsonb", Types.OTHER,
-                    v -> ConnectToPostgres.jsonb((String) v), v -> (String) v);
+            // Untyped text, as COPY sends it: bound as jsonb, a document for a json or text column came out
+            // normalised (keys reordered, repeated keys dropped, spaces changed) by batch only.
+            case SchemaNames.JSON, "io.debezium.data.Json" -> ConnectType.textual("jsonb", v -> (String) v);
             case SchemaNames.UUID, "io.debezium.data.Uuid" -> new ConnectType("uuid", Types.OTHER,
                     v -> ConnectToPostgres.uuid((String) v), v -> ConnectToPostgres.uuid((String) v).toString());
             case SchemaNames.NUMERIC -> new ConnectType("numeric", Types.NUMERIC,
@@ -91,8 +92,7 @@ final class ConnectTypes {
             case STRING -> new ConnectType("text", Types.OTHER, v -> v, v -> (String) v);
             case BYTES -> new ConnectType("bytea", Types.BINARY, ConnectTypes::bytes, v -> hex(bytes(v)));
             case ARRAY -> array(schema);
-            case MAP, STRUCT -> new ConnectType("jsonb", Types.OTHER,
-                    v -> ConnectToPostgres.jsonb(JsonText.write(schema, v)), v -> JsonText.write(schema, v));
+            case MAP, STRUCT -> ConnectType.textual("jsonb", v -> JsonText.write(schema, v));
         };
     }
 

@@ -121,11 +121,10 @@ class ConnectToPostgresTest {
     }
 
     @Test
-    void jsonBindsAsJsonbObject() {
-        Object bound = ConnectToPostgres.toJdbc(JSON, "{\"a\":1}");
-        PGobject object = assertInstanceOf(PGobject.class, bound);
-        assertEquals("jsonb", object.getType());
-        assertEquals("{\"a\":1}", object.getValue());
+    void jsonBindsAsItsTextForTheColumnToRead() {
+        assertEquals("{\"b\": 1, \"a\": 2}", ConnectToPostgres.toJdbc(JSON, "{\"b\": 1, \"a\": 2}"));
+        assertEquals(java.sql.Types.OTHER, ConnectToPostgres.jdbcType(JSON));
+        assertEquals("jsonb", ConnectToPostgres.columnType(JSON));
     }
 
     @Test
@@ -200,7 +199,7 @@ class ConnectToPostgresTest {
         org.apache.kafka.connect.data.Struct value = new org.apache.kafka.connect.data.Struct(struct).put("a", 1)
                 .put("b", "line\nbreak").put("raw", new byte[] {1});
         assertEquals("{\"a\":1,\"b\":\"line\\nbreak\",\"raw\":\"AQ==\"}", ConnectToPostgres.toText(struct, value));
-        assertInstanceOf(PGobject.class, ConnectToPostgres.toJdbc(struct, value));
+        assertEquals(ConnectToPostgres.toText(struct, value), ConnectToPostgres.toJdbc(struct, value));
     }
 
     @Test

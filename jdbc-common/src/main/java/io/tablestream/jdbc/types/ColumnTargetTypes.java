@@ -1,0 +1,231 @@
+package io.tablestream.jdbc.types;
+
+import io.tablestream.jdbc.Json;
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.data.Timestamp;
+import org.apache.kafka.connect.errors.DataException;
+
+import java.util.BitSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * How values of a schema go into an existing column whose type reads them differently from the type
+ * {@link ConnectToPostgres#of} would create: Debezium's forms of {@code bit}, {@code hstore} and PostGIS values
+ * (which would otherwise reach the column as the text of another type, bytea's hex, jsonb, a JSON object, and be
+ * refused row by row), and floating point numbers into {@code numeric}. Empty where the schema's own mapping is the
+ * one to use.
+ */
+public final class ColumnTargetTypes {
+
+    /** Debezium's {@code bit(n)}/{@code bit varying(n)} with n > 1: BYTES, parameter {@value #BITS_LENGTH}. */
+    public static final String BITS = "io.debezium.data.Bits";
+    public static final String BITS_LENGTH = "length";
+    /** Debezium's {@code hstore.handling.mode=json}: STRING holding a JSON object of text values. */
+    private static final String DEBEZIUM_JSON = "io.debezium.data.Json";
+    private static final String GEOMETRY = "io.debezium.data.geometry.Geometry";
+    private static final String GEOGRAPHY = "io.debezium.data.geometry.Geography";
+    private static final String POINT = "io.debezium.data.geometry.Point";
+    private static final int EWKB_SRID_FLAG = 0x20000000;
+    /** Timestamps without a zone: a {@code timestamp} column's value as Debezium and the tablestream source send it. */
+    private static final Set<String> WALL_CLOCK_TIMESTAMPS = Set.of(SchemaNames.TIMESTAMP_MICROS,
+            "io.debezium.time.MicroTimestamp", "io.debezium.time.Timestamp", "io.debezium.time.NanoTimestamp");
+    private static final char[] HEX = "0123456789abcdef".toCharArray();
+
+    private ColumnTargetTypes() {
+    }
+
+    /**
+     * The mapping of {@code schema} into a column of {@code columnType} (as format_type() writes it, e.g.
+     * {@code bit(4)}, {@code public.hstore}, {@code geometry(Point,4326)}), where it differs from the schema's own.
+     */
+    public static Optional<ConnectType> forColumn(Schema schema, String columnType) {
+        if (columnType.endsWith("[]")) {
+            return Optional.empty();
+        }
+        String base = baseType(columnType);
+        if ((base.equals("bit") || base.equals("bit varying")) && schema.name() == null
+                && schema.type() == Schema.Type.BOOLEAN) {
+            // Debezium sends bit(1) as BOOLEAN; bit's input reads 1 and 0, not t and f
+            return Optional.of(ConnectType.textual(columnType, v -> (Boolean) v ? "1" : "0"));
+        }
+        if (base.equals("bit") && BITS.equals(schema.name())) {
+            int length = typmodLength(columnType);
+            return Optional.of(ConnectType.textual(columnType, v -> bitString(ConnectTypes.bytes(v), length)));
+        }
+        if (base.equals("timestamp with time zone") && WALL_CLOCK_TIMESTAMPS.contains(String.valueOf(schema.name()))) {
+            // A wall-clock time carries no zone: taken as UTC, as Connect's Timestamp is, not in the session's
+            // zone, which pgjdbc sets from the worker JVM's default (a row's instant would hang on the worker)
+            ConnectType own = ConnectToPostgres.of(schema);
+            return Optional.of(ConnectType.textual(columnType, v -> utc(own.toText(v))));
+        }
+        if (base.equals("timestamp without time zone") && Timestamp.LOGICAL_NAME.equals(schema.name())) {
+            // Bound as an instant, the server would convert it to the session's (the worker JVM's) wall clock;
+            // COPY's text with +00, whose offset a timestamp ignores, gives the UTC wall clock
+            ConnectType own = ConnectToPostgres.of(schema);
+            return Optional.of(ConnectType.textual(columnType, own::toText));
+        }
+        if (base.equals("numeric") && schema.name() == null
+                && (schema.type() == Schema.Type.FLOAT64 || schema.type() == Schema.Type.FLOAT32)) {
+            // Bound as a double, PostgreSQL's float8-to-numeric cast keeps 15 significant digits: Debezium's
+            // decimal.handling.mode=double sends a numeric's 16th and 17th digits, which COPY's text kept
+            return Optional.of(ConnectType.textual(columnType, String::valueOf));
+        }
+        if (base.equals("hstore") && DEBEZIUM_JSON.equals(schema.name())) {
+            return Optional.of(ConnectType.textual(columnType, v -> hstoreFromJson((String) v)));
+        }
+        if (base.equals("hstore") && schema.type() == Schema.Type.MAP
+                && schema.keySchema().type() == Schema.Type.STRING) {
+            return Optional.of(ConnectType.textual(columnType, v -> hstore((Map<?, ?>) v)));
+        }
+        if ((base.equals("geometry") || base.equals("geography")) && isDebeziumGeometry(schema)) {
+            return Optional.of(ConnectType.textual(columnType, v -> ewkbHex((Struct) v)));
+        }
+        return Optional.empty();
+    }
+
+    /** Debezium's geometry, geography and point Structs: {@code wkb} BYTES and an optional {@code srid}. */
+    public static boolean isDebeziumGeometry(Schema schema) {
+        return (GEOMETRY.equals(schema.name()) || GEOGRAPHY.equals(schema.name()) || POINT.equals(schema.name()))
+                && schema.type() == Schema.Type.STRUCT && schema.field("wkb") != null;
+    }
+
+    /** A wall-clock time is infinite as it is; any other gets the offset +00. */
+    private static String utc(String wallClock) {
+        return wallClock.endsWith("infinity") ? wallClock : wallClock + "+00";
+    }
+
+    /**
+     * {@code public.geometry(Point,4326)[]} -> {@code geometry}; {@code bit varying(8)} -> {@code bit varying};
+     * {@code timestamp(3) with time zone} -> {@code timestamp with time zone}.
+     */
+    public static String baseType(String columnType) {
+        String type = columnType.replaceAll("\\([^)]*\\)", "");
+        if (type.endsWith("[]")) {
+            type = type.substring(0, type.length() - 2);
+        }
+        int dot = type.lastIndexOf('.');
+        return (dot >= 0 ? type.substring(dot + 1) : type).replace("\"", "").trim();
+    }
+
+    /** The n of {@code bit(n)}; PostgreSQL writes plain {@code bit} for bit(1). */
+    private static int typmodLength(String columnType) {
+        int open = columnType.indexOf('(');
+        return open < 0 ? 1 : Integer.parseInt(columnType.substring(open + 1, columnType.indexOf(')', open)).trim());
+    }
+
+    /**
+     * Debezium's bytes of a bit string: the string read as a binary number, little-endian (its last bit is bit 0 of
+     * the first byte), so the leading zeros are gone; {@code bit(n)} has exactly n bits, which gives them back.
+     */
+    static String bitString(byte[] bytes, int length) {
+        BitSet bits = BitSet.valueOf(bytes);
+        if (bits.length() > length) {
+            throw new DataException("The bit string has " + bits.length() + " significant bits, more than the "
+                    + length + " of the column");
+        }
+        char[] out = new char[length];
+        for (int i = 0; i < length; i++) {
+            out[length - 1 - i] = bits.get(i) ? '1' : '0';
+        }
+        return new String(out);
+    }
+
+    private static String hstoreFromJson(String json) {
+        Object parsed;
+        try {
+            parsed = Json.parse(json);
+        } catch (IllegalArgumentException e) {
+            throw new DataException("The hstore value is not JSON: " + e.getMessage(), e);
+        }
+        if (!(parsed instanceof Map<?, ?> map)) {
+            throw new DataException("The hstore value is not a JSON object of text values");
+        }
+        return hstore(map);
+    }
+
+    /** {@code "k"=>"v", "k2"=>NULL}: hstore's input form, every key and value quoted. */
+    static String hstore(Map<?, ?> entries) {
+        StringBuilder out = new StringBuilder();
+        for (Map.Entry<?, ?> entry : entries.entrySet()) {
+            if (entry.getKey() == null) {
+                throw new DataException("An hstore key is null");
+            }
+            Object value = entry.getValue();
+            if (value instanceof Map<?, ?> || value instanceof Iterable<?>) {
+                throw new DataException("The hstore value of key '" + entry.getKey() + "' is not text");
+            }
+            if (!out.isEmpty()) {
+                out.append(", ");
+            }
+            quoted(out, entry.getKey().toString()).append("=>");
+            if (value == null) {
+                out.append("NULL");
+            } else {
+                quoted(out, value.toString());
+            }
+        }
+        return out.toString();
+    }
+
+    private static StringBuilder quoted(StringBuilder out, String text) {
+        out.append('"');
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '"' || c == '\\') {
+                out.append('\\');
+            }
+            out.append(c);
+        }
+        return out.append('"');
+    }
+
+    /**
+     * PostGIS reads hex EWKB: the WKB with the SRID put in (the type's SRID flag set and the SRID after it), since
+     * Debezium sends the SRID beside plain WKB. Without an SRID, or with the WKB already extended, the WKB as it is.
+     */
+    static String ewkbHex(Struct geometry) {
+        byte[] wkb = ConnectTypes.bytes(geometry.get("wkb"));
+        Object srid = geometry.schema().field("srid") == null ? null : geometry.get("srid");
+        if (wkb.length < 5) {
+            throw new DataException("The geometry's wkb has " + wkb.length + " bytes, too few for WKB");
+        }
+        boolean littleEndian = wkb[0] == 1;
+        int type = readInt(wkb, 1, littleEndian);
+        if (srid == null || (type & EWKB_SRID_FLAG) != 0) {
+            return hex(wkb);
+        }
+        byte[] ewkb = new byte[wkb.length + 4];
+        ewkb[0] = wkb[0];
+        writeInt(ewkb, 1, type | EWKB_SRID_FLAG, littleEndian);
+        writeInt(ewkb, 5, (Integer) srid, littleEndian);
+        System.arraycopy(wkb, 5, ewkb, 9, wkb.length - 5);
+        return hex(ewkb);
+    }
+
+    private static int readInt(byte[] bytes, int at, boolean littleEndian) {
+        int value = 0;
+        for (int i = 0; i < 4; i++) {
+            int b = bytes[at + (littleEndian ? 3 - i : i)] & 0xff;
+            value = (value << 8) | b;
+        }
+        return value;
+    }
+
+    private static void writeInt(byte[] bytes, int at, int value, boolean littleEndian) {
+        for (int i = 0; i < 4; i++) {
+            bytes[at + (littleEndian ? i : 3 - i)] = (byte) (value >>> (8 * i));
+        }
+    }
+
+    private static String hex(byte[] bytes) {
+        char[] out = new char[bytes.length * 2];
+        for (int i = 0; i < bytes.length; i++) {
+            out[2 * i] = HEX[(bytes[i] >> 4) & 0xf];
+            out[2 * i + 1] = HEX[bytes[i] & 0xf];
+        }
+        return new String(out);
+    }
+}

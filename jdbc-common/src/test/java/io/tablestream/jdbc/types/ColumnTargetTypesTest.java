@@ -1,0 +1,60 @@
+package io.tablestream.jdbc.types;
+
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.data.SchemaBuilder;
+import org.apache.kafka.connect.data.Struct;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+class ColumnTargetTypesTest {
+
+    private static final Schema GEOMETRY = SchemaBuilder.struct().name("io.debezium.data.geometry.Geometry")
+            .field("wkb", Schema.BYTES_SCHEMA).field("srid", Schema.OPTIONAL_INT32_SCHEMA).build();
+    /** POINT(1 2) as little-endian WKB. */
+    private static final String POINT_WKB = "0101000000000000000000f03f0000000000000040";
+
+    @Test
+    void debeziumBitsAreTheBitStringOfTheColumnsLength() {
+        assertEquals("0000", ColumnTargetTypes.bitString(new byte[0], 4));
+        assertEquals("101", ColumnTargetTypes.bitString(new byte[] {5}, 3));
+        // B'1000000001': 513 little-endian
+        assertEquals("1000000001", ColumnTargetTypes.bitString(new byte[] {1, 2}, 10));
+    }
+
+    @Test
+    void aGeometryWithAnSridBecomesHexEwkb() {
+        byte[] wkb = hexBytes(POINT_WKB);
+        assertEquals(POINT_WKB, ColumnTargetTypes.ewkbHex(new Struct(GEOMETRY).put("wkb", wkb)));
+        assertEquals("0101000020e6100000000000000000f03f0000000000000040",
+                ColumnTargetTypes.ewkbHex(new Struct(GEOMETRY).put("wkb", wkb).put("srid", 4326)));
+        byte[] bigEndian = hexBytes("00000000013ff00000000000004000000000000000");
+        assertEquals("0020000001000010e63ff00000000000004000000000000000",
+                ColumnTargetTypes.ewkbHex(new Struct(GEOMETRY).put("wkb", bigEndian).put("srid", 4326)));
+    }
+
+    @Test
+    void baseTypesLoseSchemaModifiersAndArrays() {
+        assertEquals("geometry", ColumnTargetTypes.baseType("public.geometry(Point,4326)"));
+        assertEquals("bit varying", ColumnTargetTypes.baseType("bit varying(8)"));
+        assertEquals("hstore", ColumnTargetTypes.baseType("hstore[]"));
+        assertEquals("timestamp with time zone", ColumnTargetTypes.baseType("timestamp(3) with time zone"));
+    }
+
+    @Test
+    void wallClockTimestampsIntoTimestamptzAreUtc() {
+        Schema micro = SchemaBuilder.int64().name("io.debezium.time.MicroTimestamp").build();
+        ConnectType type = ColumnTargetTypes.forColumn(micro, "timestamp with time zone").orElseThrow();
+        assertEquals("2024-02-29 23:30:15.123456+00", type.toText(1_709_249_415_123_456L));
+        assertEquals("infinity", type.toText(9_223_372_036_825_200_000L));
+        assertEquals(java.util.Optional.empty(), ColumnTargetTypes.forColumn(micro, "timestamp without time zone"));
+    }
+
+    private static byte[] hexBytes(String hex) {
+        byte[] out = new byte[hex.length() / 2];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (byte) Integer.parseInt(hex.substring(2 * i, 2 * i + 2), 16);
+        }
+        return out;
+    }
+}
