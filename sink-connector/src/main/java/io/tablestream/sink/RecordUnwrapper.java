@@ -10,6 +10,7 @@ import org.apache.kafka.connect.sink.SinkRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -34,9 +35,15 @@ final class RecordUnwrapper {
     static final String DELETED_FIELD = "__deleted";
     /** The header listing, as a JSON array of names, the fields whose values the change did not carry. */
     static final String UNAVAILABLE_COLUMNS_HEADER = "unavailable.columns";
+    /** Debezium's ExtractNewRecordState name of the operation, as a header (add.headers=op) or field (add.fields=op). */
+    static final String DEBEZIUM_OP = "__op";
+    private static final String UPDATE_OP = "u";
+    /** The end of the name of Debezium's transaction event schema, whatever its prefix. */
+    private static final String TRANSACTION_SCHEMA_SUFFIX = "TransactionMetadataValue";
 
     private final boolean deleteEnabled;
     private final UnavailablePlaceholder placeholder;
+    private final Set<String> transactionTopicsLogged = new HashSet<>();
 
     /** {@code placeholder}: Debezium's unavailable.value.placeholder, empty for none. */
     RecordUnwrapper(boolean deleteEnabled, String placeholder) {
@@ -68,12 +75,15 @@ final class RecordUnwrapper {
             return null;
         }
         if (isTransactionEvent(record.value())) {
-            log.debug("Skipping the transaction boundary event at {}: it changes no row", Records.position(record));
+            if (transactionTopicsLogged.add(record.topic())) {
+                log.info("Skipping Debezium's transaction boundary events of topic {} (first at {}): they change no"
+                        + " row; logged once per topic", record.topic(), Records.position(record));
+            }
             return null;
         }
         if (schema == null || !isEnvelope(schema)) { // a schemaless map is a row as it is
             return rewrittenDelete(record.value()) ? deleteOrSkip(record, record)
-                    : new SinkOp(record, record, false, unavailable(record, record.value()));
+                    : new SinkOp(record, record, false, unavailable(record, record.value(), flatOp(record)));
         }
         Struct envelope = (Struct) record.value();
         String op = envelope.getString("op");
@@ -86,7 +96,30 @@ final class RecordUnwrapper {
             log.debug("Skipping the envelope with op={} and no 'after' at {}", op, Records.position(record));
             return null;
         }
-        return new SinkOp(record, withValue(record, after), false, unavailable(record, after));
+        return new SinkOp(record, withValue(record, after), false, unavailable(record, after, op));
+    }
+
+    /**
+     * The operation of a record that is a row as it is: the header {@code op} (our CDC source), or Debezium's
+     * ExtractNewRecordState {@code __op} (as a header with add.headers=op, or a field with add.fields=op); null when
+     * the record names none.
+     */
+    static String flatOp(SinkRecord record) {
+        for (String name : new String[] {OP_HEADER, DEBEZIUM_OP}) {
+            Header header = record.headers().lastWithName(name);
+            if (header != null && header.value() != null) {
+                return String.valueOf(header.value());
+            }
+        }
+        Object value = record.value();
+        Object op = null;
+        if (value instanceof Struct struct) {
+            Field field = struct.schema().field(DEBEZIUM_OP);
+            op = field == null ? null : struct.get(field);
+        } else if (value instanceof Map<?, ?> map) {
+            op = map.get(DEBEZIUM_OP);
+        }
+        return op == null ? null : String.valueOf(op);
     }
 
     private SinkOp deleteOrSkip(SinkRecord original, SinkRecord row) {
@@ -117,10 +150,15 @@ final class RecordUnwrapper {
         return Boolean.TRUE.equals(deleted) || deleted instanceof String text && "true".equalsIgnoreCase(text);
     }
 
-    /** The columns the header names and the fields holding the placeholder. */
-    private Set<String> unavailable(SinkRecord record, Object row) {
+    /**
+     * The columns the header names and the fields holding the placeholder. Debezium puts the placeholder only in
+     * updates, so a record whose operation is known and is not {@code u} (a create, a snapshot read) carries real
+     * values, even one equal to the placeholder. {@code op} null: unknown (a flattened record without Debezium's
+     * {@code __op}), every record is scanned.
+     */
+    private Set<String> unavailable(SinkRecord record, Object row, String op) {
         Set<String> named = unavailableColumns(record);
-        Set<String> placeheld = placeholder.fields(row);
+        Set<String> placeheld = op == null || UPDATE_OP.equals(op) ? placeholder.fields(row) : Set.of();
         if (placeheld.isEmpty()) {
             return named;
         }
@@ -179,33 +217,65 @@ final class RecordUnwrapper {
 
     /**
      * Debezium's transaction boundary event ({@code provide.transaction.metadata=true}, on the topic
-     * {@code <prefix>.transaction}): {@code status} BEGIN or END, {@code id} and {@code data_collections}, as a Struct
-     * or, with schemaless JSON, a map. It carries no row: written as one, a sink subscribed to every topic of a
-     * prefix would create a table {@code transaction} of those fields. Recognised by its fields, not by its schema
-     * name, which converters and name adjusters may change.
+     * {@code <prefix>.transaction}), as a Struct or, with schemaless JSON, a map. It carries no row: written as one, a
+     * sink subscribed to every topic of a prefix would create a table {@code transaction} of those fields. Its whole
+     * shape is required (a schema named {@code ...TransactionMetadataValue}, or the fields status BEGIN/END, id,
+     * event_count and data_collections, an array of Structs or maps with data_collection), so a table that merely has
+     * a status and an id is still written.
      */
     static boolean isTransactionEvent(Object value) {
         Object status;
-        Object id;
-        boolean hasCollections;
         if (value instanceof Struct struct) {
             Schema schema = struct.schema();
             Field statusField = schema.field("status");
             Field idField = schema.field("id");
-            hasCollections = schema.field("data_collections") != null;
-            if (statusField == null || idField == null || schema.field("after") != null) {
+            if (statusField == null || idField == null || statusField.schema().type() != Schema.Type.STRING
+                    || idField.schema().type() != Schema.Type.STRING) {
+                return false;
+            }
+            boolean named = schema.name() != null && schema.name().endsWith(TRANSACTION_SCHEMA_SUFFIX);
+            if (!named && !hasTransactionFields(schema)) {
                 return false;
             }
             status = struct.get(statusField);
-            id = struct.get(idField);
         } else if (value instanceof Map<?, ?> map) {
+            if (map.size() < 4 || !map.containsKey("id") || !map.containsKey("event_count")
+                    || !map.containsKey("data_collections") || !(map.get("id") instanceof String)
+                    || !collectionsList(map.get("data_collections"))) {
+                return false;
+            }
             status = map.get("status");
-            id = map.get("id");
-            hasCollections = map.containsKey("data_collections");
         } else {
             return false;
         }
-        return hasCollections && id instanceof String && ("BEGIN".equals(status) || "END".equals(status));
+        return "BEGIN".equals(status) || "END".equals(status);
+    }
+
+    private static boolean hasTransactionFields(Schema schema) {
+        Field count = schema.field("event_count");
+        Field collections = schema.field("data_collections");
+        if (count == null || count.schema().type() != Schema.Type.INT64 || collections == null
+                || collections.schema().type() != Schema.Type.ARRAY) {
+            return false;
+        }
+        Schema element = collections.schema().valueSchema();
+        return element.type() == Schema.Type.STRUCT && element.field("data_collection") != null;
+    }
+
+    /** Null (a BEGIN) or a list of maps each naming its data_collection. */
+    private static boolean collectionsList(Object collections) {
+        if (collections == null) {
+            return true;
+        }
+        if (!(collections instanceof List<?> list)) {
+            return false;
+        }
+        for (Object element : list) {
+            if (!(element instanceof Map<?, ?> entry) || !entry.containsKey("data_collection")) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** {@code op} is a string and {@code after} a Struct: Debezium's Envelope and our source's change records. */

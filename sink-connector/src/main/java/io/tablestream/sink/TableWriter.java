@@ -65,17 +65,18 @@ final class TableWriter {
 
     /** The plan's CREATE TABLE, with enum columns typed as their enum when the database has that type. */
     private static String createTableSql(Handle handle, WritePlan plan) {
-        if (plan.columns().stream().noneMatch(c -> ConnectToPostgres.enumTypeName(c.schema()) != null)) {
+        List<SinkColumn> columns = plan.tableColumns();
+        if (columns.stream().noneMatch(c -> ConnectToPostgres.enumTypeName(c.schema()) != null)) {
             return plan.createTableSql();
         }
         List<String> definitions = new ArrayList<>();
-        for (SinkColumn column : plan.columns()) {
+        for (SinkColumn column : columns) {
             String enumType = ConnectToPostgres.enumTypeName(column.schema());
             String existing = enumType == null ? null : handle.createQuery("SELECT to_regtype(?)::text")
                     .bind(0, enumType).mapTo(String.class).findOne().orElse(null);
             definitions.add(existing == null ? column.definition() : column.definition(existing));
         }
-        return PostgresSql.createTable(plan.tableSql(), plan.columns(), definitions);
+        return PostgresSql.createTable(plan.tableSql(), columns, definitions);
     }
 
     /**

@@ -116,19 +116,117 @@ class RecordUnwrapperTest {
 
     @Test
     void debeziumTransactionBoundariesAreSkippedWithASchemaOrWithout() {
+        Schema collection = SchemaBuilder.struct().field("data_collection", Schema.STRING_SCHEMA)
+                .field("event_count", Schema.INT64_SCHEMA).build();
         Schema tx = SchemaBuilder.struct().field("status", Schema.STRING_SCHEMA).field("id", Schema.STRING_SCHEMA)
                 .field("event_count", Schema.OPTIONAL_INT64_SCHEMA)
-                .field("data_collections", SchemaBuilder.array(Schema.STRING_SCHEMA).optional().build()).build();
+                .field("data_collections", SchemaBuilder.array(collection).optional().build()).build();
         assertNull(unwrapper.unwrap(new SinkRecord("p.transaction", 0, null, null, tx,
                 new Struct(tx).put("status", "BEGIN").put("id", "1:2"), 0)));
         java.util.Map<String, Object> end = new java.util.HashMap<>();
         end.put("status", "END");
         end.put("id", "1:2");
-        end.put("data_collections", List.of());
+        end.put("event_count", 2L);
+        end.put("data_collections", List.of(java.util.Map.of("data_collection", "public.a", "event_count", 2L)));
         assertNull(unwrapper.unwrap(new SinkRecord("p.transaction", 0, null, null, null, end, 1)));
         Schema order = SchemaBuilder.struct().field("status", Schema.STRING_SCHEMA).field("id", Schema.STRING_SCHEMA)
                 .build();
         assertTrue(unwrapper.unwrap(new SinkRecord("orders", 0, null, null, order,
                 new Struct(order).put("status", "BEGIN").put("id", "7"), 0)) != null, "a row of its own fields");
+    }
+
+    private static final String PLACEHOLDER = "__debezium_unavailable_value";
+
+    private static Struct envelope(Schema row, Struct after, String op) {
+        Schema schema = SchemaBuilder.struct().field("before", SchemaBuilder.struct().optional().build())
+                .field("after", row).field("op", Schema.STRING_SCHEMA).build();
+        return new Struct(schema).put("after", after).put("op", op);
+    }
+
+    @Test
+    void thePlaceholderIsUnavailableOnlyInUpdatesWhenTheOperationIsKnown() {
+        Schema row = SchemaBuilder.struct().field("id", Schema.INT32_SCHEMA).field("a", Schema.OPTIONAL_STRING_SCHEMA)
+                .optional().build();
+        Struct after = new Struct(row).put("id", 1).put("a", PLACEHOLDER);
+        RecordUnwrapper debezium = new RecordUnwrapper(true, PLACEHOLDER);
+        for (String op : List.of("c", "r")) {
+            Struct value = envelope(row, after, op);
+            assertEquals(Set.of(), debezium.unwrap(new SinkRecord("t", 0, KEY, new Struct(KEY).put("id", 1),
+                    value.schema(), value, 1)).unavailableColumns(), op);
+        }
+        Struct update = envelope(row, after, "u");
+        assertEquals(Set.of("a"), debezium.unwrap(new SinkRecord("t", 0, KEY, new Struct(KEY).put("id", 1),
+                update.schema(), update, 1)).unavailableColumns());
+        SinkRecord flatCreate = new SinkRecord("t", 0, KEY, new Struct(KEY).put("id", 1), row, after, 2);
+        flatCreate.headers().addString("__op", "c");
+        assertEquals(Set.of(), debezium.unwrap(flatCreate).unavailableColumns());
+        Schema withOp = SchemaBuilder.struct().field("id", Schema.INT32_SCHEMA)
+                .field("a", Schema.OPTIONAL_STRING_SCHEMA).field("__op", Schema.STRING_SCHEMA).build();
+        assertEquals(Set.of(), debezium.unwrap(new SinkRecord("t", 0, KEY, new Struct(KEY).put("id", 1), withOp,
+                new Struct(withOp).put("id", 1).put("a", PLACEHOLDER).put("__op", "r"), 3)).unavailableColumns());
+        assertEquals(Set.of("a"), debezium.unwrap(new SinkRecord("t", 0, KEY, new Struct(KEY).put("id", 1), withOp,
+                new Struct(withOp).put("id", 1).put("a", PLACEHOLDER).put("__op", "u"), 3)).unavailableColumns());
+        assertEquals(Set.of("a"), debezium.unwrap(new SinkRecord("t", 0, KEY, new Struct(KEY).put("id", 1), row,
+                after, 4)).unavailableColumns(), "no operation named: scanned");
+    }
+
+    @Test
+    void everyFormOfDebeziumsPlaceholderIsRecognised() {
+        byte[] bytes = PLACEHOLDER.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        List<Integer> ints = new java.util.ArrayList<>();
+        List<Long> longs = new java.util.ArrayList<>();
+        for (byte b : bytes) {
+            ints.add((int) b);
+            longs.add((long) b);
+        }
+        Schema geometry = SchemaBuilder.struct().name("io.debezium.data.geometry.Geometry").optional()
+                .field("wkb", Schema.BYTES_SCHEMA).field("srid", Schema.OPTIONAL_INT32_SCHEMA).build();
+        Schema point = SchemaBuilder.struct().name("io.debezium.data.geometry.Point").optional()
+                .field("x", Schema.FLOAT64_SCHEMA).field("y", Schema.FLOAT64_SCHEMA)
+                .field("wkb", Schema.OPTIONAL_BYTES_SCHEMA).field("srid", Schema.OPTIONAL_INT32_SCHEMA).build();
+        Schema row = SchemaBuilder.struct().field("id", Schema.INT32_SCHEMA)
+                .field("ints", SchemaBuilder.array(Schema.INT32_SCHEMA).optional().build())
+                .field("longs", SchemaBuilder.array(Schema.INT64_SCHEMA).optional().build())
+                .field("hstore_map", SchemaBuilder.map(Schema.STRING_SCHEMA, Schema.OPTIONAL_STRING_SCHEMA)
+                        .optional().build())
+                .field("hstore_json", SchemaBuilder.string().name("io.debezium.data.Json").optional().build())
+                .field("uuids", SchemaBuilder.array(SchemaBuilder.string().name("io.debezium.data.Uuid").build())
+                        .optional().build())
+                .field("blobs", SchemaBuilder.array(Schema.BYTES_SCHEMA).optional().build())
+                .field("shape", geometry).field("place", geometry).field("spot", point)
+                .field("real_ints", SchemaBuilder.array(Schema.INT32_SCHEMA).optional().build())
+                .optional().build();
+        Struct after = new Struct(row).put("id", 1).put("ints", ints).put("longs", longs)
+                .put("hstore_map", java.util.Map.of(PLACEHOLDER, PLACEHOLDER))
+                .put("hstore_json", "{\"" + PLACEHOLDER + "\":\"" + PLACEHOLDER + "\"}")
+                .put("uuids", List.of(java.util.UUID.nameUUIDFromBytes(bytes).toString()))
+                .put("blobs", List.of(bytes))
+                .put("shape", new Struct(geometry).put("srid", 4326).put("wkb", java.util.HexFormat.of()
+                        .parseHex("0101000020E6100000000000FC83D797C1000000FC83D797C1")))
+                .put("place", new Struct(geometry).put("srid", 4326).put("wkb", java.util.HexFormat.of()
+                        .parseHex("0101000020E61000000C21E7FDFF7F66401842CEFBFF7F5640")))
+                .put("spot", new Struct(point).put("x", -99999999.0).put("y", -99999999.0))
+                .put("real_ints", List.of(1, 2));
+        Struct update = envelope(row, after, "u");
+        assertEquals(Set.of("ints", "longs", "hstore_map", "hstore_json", "uuids", "blobs", "shape", "place", "spot"),
+                new RecordUnwrapper(true, PLACEHOLDER).unwrap(new SinkRecord("t", 0, KEY,
+                        new Struct(KEY).put("id", 1), update.schema(), update, 1)).unavailableColumns());
+    }
+
+    @Test
+    void aTableWithStatusAndIdLikeATransactionEventIsWritten() {
+        Schema jobs = SchemaBuilder.struct().name("dbz.public.sync_jobs.Value").field("id", Schema.STRING_SCHEMA)
+                .field("status", Schema.OPTIONAL_STRING_SCHEMA)
+                .field("data_collections", SchemaBuilder.array(Schema.STRING_SCHEMA).optional().build()).build();
+        for (String status : List.of("BEGIN", "END")) {
+            assertTrue(unwrapper.unwrap(new SinkRecord("sync_jobs", 0, null, null, jobs, new Struct(jobs)
+                    .put("id", "j1").put("status", status).put("data_collections", List.of("a")), 0)) != null, status);
+            java.util.Map<String, Object> map = new java.util.HashMap<>();
+            map.put("id", "j1");
+            map.put("status", status);
+            map.put("data_collections", List.of("a"));
+            map.put("event_count", 3L);
+            assertTrue(unwrapper.unwrap(new SinkRecord("sync_jobs", 0, null, null, null, map, 0)) != null, status);
+        }
     }
 }

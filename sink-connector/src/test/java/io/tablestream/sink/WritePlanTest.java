@@ -139,4 +139,30 @@ class WritePlanTest {
         return WritePlan.create(TestRecords.config("write.method", method, "insert.mode", mode, "pk.mode",
                 "record_key"), ORDERS, order()).writes();
     }
+
+    @Test
+    void onlyWrittenValueColumnsAreLeftOutAsUnavailable() {
+        PostgresSinkConfig config = TestRecords.config("insert.mode", "upsert", "pk.mode", "record_key",
+                "fields.include.list", "customer,total");
+        WritePlan notWritten = WritePlan.create(config, ORDERS, order(), false, java.util.Set.of("placed_at", "x"));
+        assertEquals(java.util.Set.of(), notWritten.unavailableColumns());
+        org.junit.jupiter.api.Assertions.assertFalse(notWritten.partial());
+        WritePlan partial = WritePlan.create(config, ORDERS, order(), false, java.util.Set.of("customer", "x"));
+        assertEquals(java.util.Set.of("customer"), partial.unavailableColumns());
+        org.junit.jupiter.api.Assertions.assertTrue(partial.partial());
+        assertEquals(List.of("order_id", "customer", "total"),
+                partial.tableColumns().stream().map(SinkColumn::name).toList(), "CREATE TABLE has every column");
+    }
+
+    @Test
+    void anUnavailableKeyColumnFailsNamingTheColumnAndTheFix() {
+        PostgresSinkConfig config = TestRecords.config("insert.mode", "upsert", "pk.mode", "record_value",
+                "pk.fields", "customer");
+        String message = org.junit.jupiter.api.Assertions.assertThrows(
+                org.apache.kafka.connect.errors.ConnectException.class,
+                () -> WritePlan.create(config, ORDERS, order(), false, java.util.Set.of("customer"))).getMessage();
+        org.junit.jupiter.api.Assertions.assertTrue(message.contains("'customer'")
+                && message.contains("REPLICA IDENTITY FULL") && message.contains("ReselectColumnsPostProcessor"),
+                message);
+    }
 }

@@ -215,4 +215,72 @@ record SinkDebeziumTypesIT(Stack stack, ClassDatabase sink) {
             java.util.TimeZone.setDefault(workerZone);
         }
     }
+
+    private static Struct envelope(Schema row, Struct after, String op) {
+        Schema schema = SchemaBuilder.struct().name("dbz.public.notes.Envelope")
+                .field("before", row).field("after", row).field("op", Schema.STRING_SCHEMA).build();
+        return new Struct(schema).put("after", after).put("op", op);
+    }
+
+    /**
+     * Debezium puts its placeholder only in updates: a created or snapshotted row whose value equals it is written as
+     * it is; in an update the text and an hstore (map or JSON) holding it keep the stored values, by COPY and batch.
+     */
+    @Test
+    void thePlaceholderIsAnUnavailableValueOnlyInUpdates() {
+        String placeholder = "__debezium_unavailable_value";
+        Schema json = SchemaBuilder.string().name("io.debezium.data.Json").optional().build();
+        Schema map = SchemaBuilder.map(Schema.STRING_SCHEMA, Schema.OPTIONAL_STRING_SCHEMA).optional().build();
+        Schema row = SchemaBuilder.struct().name("dbz.public.notes.Value").optional()
+                .field("id", Schema.INT32_SCHEMA).field("body", Schema.OPTIONAL_STRING_SCHEMA)
+                .field("attrs", json).field("attrs_map", map).build();
+        String jsonPlaceholder = "{\"" + placeholder + "\":\"" + placeholder + "\"}";
+        stack.kafka().createTopic("dbz_notes", 1);
+        SinkTopics.produce(stack.kafka().bootstrapServers(), "dbz_notes", List.of(
+                rec(1, envelope(row, new Struct(row).put("id", 1).put("body", placeholder)
+                        .put("attrs", "{\"a\":\"1\"}").put("attrs_map", Map.of("k", "v")), "c")),
+                rec(2, envelope(row, new Struct(row).put("id", 2).put("body", placeholder), "r")),
+                rec(3, envelope(row, new Struct(row).put("id", 3).put("body", "kept")
+                        .put("attrs", "{\"a\":\"1\"}").put("attrs_map", Map.of("k", "v")), "c")),
+                rec(3, envelope(row, new Struct(row).put("id", 3).put("body", placeholder)
+                        .put("attrs", jsonPlaceholder).put("attrs_map", Map.of(placeholder, placeholder)), "u"))));
+        sink.db().useHandle(h -> h.execute("CREATE EXTENSION IF NOT EXISTS hstore"));
+        List<List<String>> expected = List.of(List.of("1", placeholder, "\"a\"=>\"1\"", "\"k\"=>\"v\""),
+                Arrays.asList("2", placeholder, null, null),
+                List.of("3", "kept", "\"a\"=>\"1\"", "\"k\"=>\"v\""));
+        for (String method : List.of("copy", "batch")) {
+            String table = "dbz_notes_" + method;
+            sink.db().useHandle(h -> h.execute("CREATE TABLE " + table + " (id int PRIMARY KEY, body text,"
+                    + " attrs hstore, attrs_map hstore)"));
+            sink.deploy("notes-" + method, ConnectorConfigs.sink(stack, sink.url(), "dbz_notes", "insert.mode",
+                    "upsert", "pk.mode", "record_key", "write.method", method, "table.name.format", table));
+            await("placeholders of updates only by " + method, expected, () -> rows(sink.db(),
+                    "SELECT id, body, attrs::text, attrs_map::text FROM " + table + " ORDER BY id"), TIMEOUT);
+        }
+    }
+
+    /**
+     * A key column holding the placeholder (an unchanged TOASTed key of an update under REPLICA IDENTITY DEFAULT)
+     * names no row: the task fails naming the column and the fix, writing no row keyed by the placeholder.
+     */
+    @Test
+    void aPlaceholderInAKeyColumnFailsNamingTheFix() {
+        String placeholder = "__debezium_unavailable_value";
+        Schema row = SchemaBuilder.struct().name("dbz.public.codes.Value").optional()
+                .field("code", Schema.OPTIONAL_STRING_SCHEMA).field("label", Schema.OPTIONAL_STRING_SCHEMA).build();
+        stack.kafka().createTopic("dbz_codes", 1);
+        SinkTopics.produce(stack.kafka().bootstrapServers(), "dbz_codes", List.of(new Rec(null, null,
+                envelope(row, row, "u").schema(),
+                envelope(row, new Struct(row).put("code", placeholder).put("label", "x"), "u"), Map.of())));
+        sink.db().useHandle(h -> h.execute("CREATE TABLE dbz_codes (code text PRIMARY KEY, label text)"));
+        sink.create("codes-sink", ConnectorConfigs.sink(stack, sink.url(), "dbz_codes", "insert.mode", "upsert",
+                "pk.mode", "record_value", "pk.fields", "code"));
+        String trace = Fixtures.awaitTaskFailed(stack.rest(), "codes-sink");
+        assertTrue(trace.contains("'code'") && trace.contains("REPLICA IDENTITY FULL"), trace);
+        assertEquals(List.of(List.of("0")), rows(sink.db(), "SELECT count(*) FROM dbz_codes"));
+    }
+
+    private static Rec rec(int id, Struct value) {
+        return new Rec(KEY, new Struct(KEY).put("id", id), value.schema(), value, Map.of());
+    }
 }
