@@ -6,6 +6,9 @@ import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.data.Timestamp;
 import org.apache.kafka.connect.errors.DataException;
 
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.math.RoundingMode;
 import java.util.BitSet;
 import java.util.Map;
 import java.util.Optional;
@@ -32,7 +35,6 @@ public final class ColumnTargetTypes {
     /** Timestamps without a zone: a {@code timestamp} column's value as Debezium and the tablestream source send it. */
     private static final Set<String> WALL_CLOCK_TIMESTAMPS = Set.of(SchemaNames.TIMESTAMP_MICROS,
             "io.debezium.time.MicroTimestamp", "io.debezium.time.Timestamp", "io.debezium.time.NanoTimestamp");
-    private static final char[] HEX = "0123456789abcdef".toCharArray();
 
     private ColumnTargetTypes() {
     }
@@ -69,9 +71,9 @@ public final class ColumnTargetTypes {
         }
         if (base.equals("numeric") && schema.name() == null
                 && (schema.type() == Schema.Type.FLOAT64 || schema.type() == Schema.Type.FLOAT32)) {
-            // Bound as a double, PostgreSQL's float8-to-numeric cast keeps 15 significant digits: Debezium's
-            // decimal.handling.mode=double sends a numeric's 16th and 17th digits, which COPY's text kept
-            return Optional.of(ConnectType.textual(columnType, String::valueOf));
+            // Bound as a double, PostgreSQL's float8-to-numeric cast keeps 15 significant digits, losing the 16th
+            // and 17th of Debezium's decimal.handling.mode=double; Java 17's Double.toString may add digits
+            return Optional.of(ConnectType.textual(columnType, ColumnTargetTypes::shortestDecimal));
         }
         if (base.equals("hstore") && DEBEZIUM_JSON.equals(schema.name())) {
             return Optional.of(ConnectType.textual(columnType, v -> hstoreFromJson((String) v)));
@@ -160,26 +162,40 @@ public final class ColumnTargetTypes {
             if (!out.isEmpty()) {
                 out.append(", ");
             }
-            quoted(out, entry.getKey().toString()).append("=>");
+            ArrayLiteral.appendQuoted(out, entry.getKey().toString());
+            out.append("=>");
             if (value == null) {
                 out.append("NULL");
             } else {
-                quoted(out, value.toString());
+                ArrayLiteral.appendQuoted(out, value.toString());
             }
         }
         return out.toString();
     }
 
-    private static StringBuilder quoted(StringBuilder out, String text) {
-        out.append('"');
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (c == '"' || c == '\\') {
-                out.append('\\');
-            }
-            out.append(c);
+    /**
+     * The shortest decimal that reads back as the same double (or float), as PostgreSQL 12+ prints float8: 0.1 is
+     * 0.1, 1.0E23 is 100000000000000000000000 (Java 17's Double.toString gives 9.999999999999999E22) and 1 is 1, not
+     * 1.0, whose scale numeric would keep. NaN and the infinities as numeric reads them.
+     */
+    static String shortestDecimal(Object value) {
+        double number = ((Number) value).doubleValue();
+        if (!Double.isFinite(number)) {
+            return Double.toString(number);
         }
-        return out.append('"');
+        if (number == 0) {
+            return "0";
+        }
+        boolean isFloat = value instanceof Float;
+        BigDecimal exact = new BigDecimal(number);
+        for (int digits = 1; digits < 17; digits++) {
+            BigDecimal rounded = exact.round(new MathContext(digits, RoundingMode.HALF_EVEN));
+            boolean same = isFloat ? rounded.floatValue() == (Float) value : rounded.doubleValue() == number;
+            if (same) {
+                return rounded.stripTrailingZeros().toPlainString();
+            }
+        }
+        return exact.round(new MathContext(17, RoundingMode.HALF_EVEN)).stripTrailingZeros().toPlainString();
     }
 
     /**
@@ -221,11 +237,6 @@ public final class ColumnTargetTypes {
     }
 
     private static String hex(byte[] bytes) {
-        char[] out = new char[bytes.length * 2];
-        for (int i = 0; i < bytes.length; i++) {
-            out[2 * i] = HEX[(bytes[i] >> 4) & 0xf];
-            out[2 * i + 1] = HEX[bytes[i] & 0xf];
-        }
-        return new String(out);
+        return ConnectTypes.hexDigits(bytes);
     }
 }

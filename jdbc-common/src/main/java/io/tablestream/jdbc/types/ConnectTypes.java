@@ -206,12 +206,15 @@ final class ConnectTypes {
 
     /** bytea's hex input form, {@code \x0a1b}. */
     private static String hex(byte[] bytes) {
-        char[] out = new char[2 + bytes.length * 2];
-        out[0] = '\\';
-        out[1] = 'x';
+        return "\\x" + hexDigits(bytes);
+    }
+
+    /** The bytes as lower-case hex digits, two a byte. */
+    static String hexDigits(byte[] bytes) {
+        char[] out = new char[bytes.length * 2];
         for (int i = 0; i < bytes.length; i++) {
-            out[2 + 2 * i] = HEX[(bytes[i] >> 4) & 0xf];
-            out[3 + 2 * i] = HEX[bytes[i] & 0xf];
+            out[2 * i] = HEX[(bytes[i] >> 4) & 0xf];
+            out[2 * i + 1] = HEX[bytes[i] & 0xf];
         }
         return new String(out);
     }

@@ -50,6 +50,22 @@ class ColumnTargetTypesTest {
         assertEquals(java.util.Optional.empty(), ColumnTargetTypes.forColumn(micro, "timestamp without time zone"));
     }
 
+    @Test
+    void floatingPointIntoNumericIsTheShortestDecimalThatReadsBackAsTheSameNumber() {
+        ConnectType type = ColumnTargetTypes.forColumn(Schema.FLOAT64_SCHEMA, "numeric").orElseThrow();
+        assertEquals("100000000000000000000000", type.toText(1.0E23));
+        assertEquals("0.1", type.toText(0.1));
+        assertEquals("1", type.toText(1.0));
+        assertEquals("1234567.123456789", type.toText(1234567.123456789));
+        assertEquals("0.30000000000000004", type.toText(0.1 + 0.2));
+        assertEquals("-0.000001", type.toText(-1.0E-6));
+        assertEquals("NaN", type.toText(Double.NaN));
+        assertEquals("0", type.toText(-0.0));
+        ConnectType real = ColumnTargetTypes.forColumn(Schema.FLOAT32_SCHEMA, "numeric(10,3)").orElseThrow();
+        assertEquals("0.1", real.toText(0.1f));
+        assertEquals("16777216", real.toText(16777216f));
+    }
+
     private static byte[] hexBytes(String hex) {
         byte[] out = new byte[hex.length() / 2];
         for (int i = 0; i < out.length; i++) {
