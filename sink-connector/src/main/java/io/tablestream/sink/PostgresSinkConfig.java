@@ -43,10 +43,14 @@ public final class PostgresSinkConfig extends AbstractConfig {
             + "never written as rows.";
     public static final String UNAVAILABLE_VALUE_PLACEHOLDER_CONFIG = "unavailable.value.placeholder";
     private static final String UNAVAILABLE_VALUE_PLACEHOLDER_DOC = "The value Debezium's source connector writes, "
-            + "under its setting of the same name, for a column a change did not carry (an unchanged TOASTed value "
-            + "of an update). A field holding it (as text, as its UTF-8 bytes, or as the one element of an array) is "
-            + "left as it is in the table, like a column the header unavailable.columns names, instead of being "
-            + "written over the stored value. Empty: no value is read as unavailable.";
+            + "under its setting of the same name, for a column an update did not carry (an unchanged TOASTed "
+            + "value). A field of an update holding it in any of Debezium's forms (text, its UTF-8 bytes, a "
+            + "one-element array, the bytes as an int[] or bigint[], the hstore map or JSON object {placeholder: "
+            + "placeholder}, the uuid[] of its name-based UUID, Debezium's placeholder geometry, geography or point) "
+            + "is left as it is in the table, like a column the header unavailable.columns names. Creates and "
+            + "snapshot reads are written as they are; a flattened record without Debezium's __op header or field is "
+            + "looked at like an update; a key column holding it fails the task. Empty: no value is read as "
+            + "unavailable.";
     public static final String BATCH_SIZE_CONFIG = "batch.size";
     private static final String BATCH_SIZE_DOC = "Most records written to one table in one database transaction; "
             + "records are buffered across put calls up to this many (at most 200 ms while records keep coming).";
