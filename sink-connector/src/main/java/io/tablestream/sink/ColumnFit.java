@@ -55,12 +55,32 @@ final class ColumnFit {
                     + "characters of the text as the bytes, not the bytes a base64 or hex text encodes. Send the field"
                     + " as BYTES (Debezium's binary.handling.mode=bytes, its default), or make the column text");
         }
+        if (isDocument(column.schema()) && base.equals("bytea")) {
+            throw new ConnectException(where + "a " + column.schema().type() + into + "the sink would store the"
+                    + " bytes of its JSON text, not bytes the source had. Send the field as BYTES, or make the column"
+                    + " jsonb (or json)");
+        }
+        if (ColumnTargetTypes.BITS.equals(column.schema().name()) && base.equals("bit")) {
+            String length = column.schema().parameters() == null ? null
+                    : column.schema().parameters().get(ColumnTargetTypes.BITS_LENGTH);
+            int columnLength = ColumnTargetTypes.bitLength(columnType);
+            if (length != null && !length.equals(String.valueOf(columnLength))) {
+                throw new ConnectException(where + "Debezium's bits of a bit(" + length + ") column" + into
+                        + "bit(n) takes exactly n bits, so the source's values would be padded or refused. Make the"
+                        + " column bit(" + length + "), as the source's");
+            }
+        }
         if (ColumnTargetTypes.BITS.equals(column.schema().name()) && base.equals("bit varying")) {
             throw new ConnectException(where + "Debezium's bits (" + ColumnTargetTypes.BITS + ")" + into
                     + "the record carries the bits as a binary number without their count, so a bit varying value "
                     + "with leading zeros cannot be told from a shorter one. Make the column bit(n) where the "
                     + "source's values all have n bits, or bytea to keep Debezium's bytes as they are");
         }
+    }
+
+    /** A MAP or STRUCT, written as its JSON text. */
+    private static boolean isDocument(Schema schema) {
+        return schema.type() == Schema.Type.MAP || schema.type() == Schema.Type.STRUCT;
     }
 
     /** STRING, or an array (of arrays) of STRING. */

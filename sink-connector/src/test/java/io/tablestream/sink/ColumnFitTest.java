@@ -67,4 +67,20 @@ class ColumnFitTest {
         assertThrows(org.apache.kafka.connect.errors.DataException.class,
                 () -> fitted.get(0).type().toText(new byte[] {(byte) 0x40}));
     }
+
+    @Test
+    void debeziumBitsOfAnotherLengthAndDocumentsForBytea() {
+        Schema bits = SchemaBuilder.bytes().name("io.debezium.data.Bits").parameter("length", "4").build();
+        ConnectException e = assertThrows(ConnectException.class, () -> ColumnFit.fit("t", TABLE,
+                List.of(column("flags", bits)), Map.of("flags", "bit(6)")));
+        assertTrue(e.getMessage().contains("'flags'") && e.getMessage().contains("bit(4)"), e.getMessage());
+        Schema map = SchemaBuilder.map(Schema.STRING_SCHEMA, Schema.STRING_SCHEMA).build();
+        Schema struct = SchemaBuilder.struct().field("a", Schema.STRING_SCHEMA).build();
+        for (Schema document : List.of(map, struct)) {
+            ConnectException refused = assertThrows(ConnectException.class, () -> ColumnFit.fit("t", TABLE,
+                    List.of(column("doc", document)), Map.of("doc", "bytea")));
+            assertTrue(refused.getMessage().contains("'doc'") && refused.getMessage().contains("jsonb"),
+                    refused.getMessage());
+        }
+    }
 }

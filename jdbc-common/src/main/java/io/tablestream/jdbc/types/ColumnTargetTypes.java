@@ -54,7 +54,7 @@ public final class ColumnTargetTypes {
             return Optional.of(ConnectType.textual(columnType, v -> (Boolean) v ? "1" : "0"));
         }
         if (base.equals("bit") && BITS.equals(schema.name())) {
-            int length = typmodLength(columnType);
+            int length = bitLength(columnType);
             return Optional.of(ConnectType.textual(columnType, v -> bitString(ConnectTypes.bytes(v), length)));
         }
         if (base.equals("timestamp with time zone") && WALL_CLOCK_TIMESTAMPS.contains(String.valueOf(schema.name()))) {
@@ -113,7 +113,7 @@ public final class ColumnTargetTypes {
     }
 
     /** The n of {@code bit(n)}; PostgreSQL writes plain {@code bit} for bit(1). */
-    private static int typmodLength(String columnType) {
+    public static int bitLength(String columnType) {
         int open = columnType.indexOf('(');
         return open < 0 ? 1 : Integer.parseInt(columnType.substring(open + 1, columnType.indexOf(')', open)).trim());
     }
