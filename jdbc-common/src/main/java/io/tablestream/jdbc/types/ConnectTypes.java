@@ -44,8 +44,8 @@ final class ConnectTypes {
                     v -> timeOfDayMicros(utc(v).toLocalTime().toNanoOfDay() / 1000));
             case Timestamp.LOGICAL_NAME -> new ConnectType("timestamptz", Types.TIMESTAMP_WITH_TIMEZONE,
                     v -> utc(v).atOffset(ZoneOffset.UTC), v -> timestamp(utc(v)) + "+00");
-            // Untyped text, as COPY sends it: bound as jsonb, a document for a json or text column came out
-            // normalised (keys reordered, repeated keys dropped, spaces changed) by batch only.
+            // Untyped text, as COPY sends it, so a json or text column keeps the document as sent: bound as jsonb
+            // it would be normalised (keys reordered, repeated keys dropped, spaces changed).
             case SchemaNames.JSON, "io.debezium.data.Json" -> ConnectType.textual("jsonb", v -> (String) v);
             case SchemaNames.UUID, "io.debezium.data.Uuid" -> new ConnectType("uuid", Types.OTHER,
                     v -> ConnectToPostgres.uuid((String) v), v -> ConnectToPostgres.uuid((String) v).toString());

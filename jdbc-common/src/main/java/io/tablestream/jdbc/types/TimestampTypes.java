@@ -54,7 +54,7 @@ record TimestampTypes(TimePrecisionMode mode, ZoneId dbTimeZone) implements PgTy
     /**
      * Connect's Timestamp into either type (a timestamp without time zone takes the UTC wall clock, as from the text
      * form's "+00"); microseconds into the type they name, or UTC microseconds into a timestamp without time zone.
-     * Not wall-clock microseconds into timestamptz: as text those are read in the session's time zone.
+     * Not wall-clock microseconds into timestamptz: those go as text with the offset +00 (see ColumnTargetTypes).
      */
     @Override
     public BinaryEncoder binaryEncoder(PgColumn column, Schema schema) {
