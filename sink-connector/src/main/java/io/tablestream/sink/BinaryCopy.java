@@ -7,6 +7,9 @@ import io.tablestream.jdbc.types.PgTypeCatalog;
 import org.apache.kafka.connect.errors.RetriableException;
 import org.jdbi.v3.core.Handle;
 
+import org.apache.kafka.connect.data.Timestamp;
+
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -44,7 +47,8 @@ record BinaryCopy(TableId table, String signature) {
         StringBuilder signature = new StringBuilder();
         for (SinkColumn column : plan.columns()) {
             TableColumn tableColumn = tableColumns.get(column.name());
-            Optional<BinaryEncoder> encoder = tableColumn == null || !tableColumn.builtIn() ? Optional.empty()
+            Optional<BinaryEncoder> encoder = tableColumn == null || !tableColumn.builtIn()
+                    || zoned(config, column, tableColumn) ? Optional.empty()
                     : PgTypeCatalog.binaryEncoder(tableColumn.column(), column.schema());
             if (encoder.isEmpty()) {
                 return plan;
@@ -53,6 +57,13 @@ record BinaryCopy(TableId table, String signature) {
             signature.append(column.name()).append('=').append(tableColumn.signature()).append('\n');
         }
         return plan.withBinaryCopy(config, encoded, new BinaryCopy(plan.table(), signature.toString()));
+    }
+
+    /** An instant into a timestamp column under a db.timezone other than UTC: its wall clock is written as text. */
+    private static boolean zoned(PostgresSinkConfig config, SinkColumn column, TableColumn tableColumn) {
+        return column.schema() != null && Timestamp.LOGICAL_NAME.equals(column.schema().name())
+                && "timestamp".equals(tableColumn.column().typeName())
+                && !config.dbTimeZone().normalized().equals(ZoneOffset.UTC);
     }
 
     /**

@@ -6,6 +6,7 @@ import io.tablestream.jdbc.types.ConnectType;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.errors.ConnectException;
 
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -27,11 +28,11 @@ final class ColumnFit {
     }
 
     /**
-     * {@code tableColumns}: name to type as format_type() writes it. The columns, each typed for its table column;
+     * {@code tableColumns}: name to type as format_type() writes it; {@code dbTimeZone}: db.timezone. The columns, each typed for its table column;
      * throws for the first column that would misread.
      */
     static List<SinkColumn> fit(String topic, TableId table, List<SinkColumn> columns,
-                                Map<String, String> tableColumns) {
+                                Map<String, String> tableColumns, ZoneId dbTimeZone) {
         List<SinkColumn> fitted = new ArrayList<>(columns.size());
         for (SinkColumn column : columns) {
             String columnType = tableColumns.get(column.name());
@@ -40,7 +41,7 @@ final class ColumnFit {
                 continue;
             }
             refuseMisreading(topic, table, column, columnType);
-            Optional<ConnectType> target = ColumnTargetTypes.forColumn(column.schema(), columnType);
+            Optional<ConnectType> target = ColumnTargetTypes.forColumn(column.schema(), columnType, dbTimeZone);
             fitted.add(target.isPresent() ? column.withType(target.get()) : column);
         }
         return fitted;

@@ -9,9 +9,6 @@ import org.apache.kafka.common.config.ConfigException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.time.DateTimeException;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -20,7 +17,7 @@ import java.util.Map;
  * Keys of Confluent's JDBC sink that this sink has no key of the same name for, so that a Confluent config runs as
  * written or is refused: a value that asks for what the sink does anyway is accepted and ignored with a log line at
  * start; a value that asks for something else is refused at validation, naming the fix. Without them Connect would
- * accept the keys without a word, and e.g. db.timezone=Europe/Berlin would silently not be applied.
+ * accept the keys without a word, and e.g. table.types=VIEW would silently not be applied.
  */
 final class ConfluentSinkKeys {
 
@@ -28,7 +25,6 @@ final class ConfluentSinkKeys {
     private static final String GROUP = "Confluent JDBC sink compatibility";
 
     static final String DIALECT_NAME_CONFIG = "dialect.name";
-    static final String DB_TIMEZONE_CONFIG = "db.timezone";
     static final String TABLE_TYPES_CONFIG = "table.types";
     static final String TRIM_SENSITIVE_LOG_CONFIG = "trim.sensitive.log";
     static final String MSSQL_USE_MERGE_HOLDLOCK_CONFIG = "mssql.use.merge.holdlock";
@@ -39,7 +35,6 @@ final class ConfluentSinkKeys {
     /** Why each accepted key changes nothing here, for the log line at start. */
     private static final Map<String, String> IGNORED = Map.of(
             DIALECT_NAME_CONFIG, "the sink writes to PostgreSQL only",
-            DB_TIMEZONE_CONFIG, "Connect Timestamps are written as UTC instants, as db.timezone=UTC asks",
             TABLE_TYPES_CONFIG, "the sink writes into tables, as table.types=TABLE asks",
             TRIM_SENSITIVE_LOG_CONFIG, "row values are never logged at INFO or WARN",
             MSSQL_USE_MERGE_HOLDLOCK_CONFIG, "a SQL Server setting");
@@ -54,12 +49,6 @@ final class ConfluentSinkKeys {
                                 ConfluentSinkKeys::checkDialect, () -> POSTGRES_DIALECT + " or empty"), Importance.LOW,
                         "Confluent: the database dialect. Only " + POSTGRES_DIALECT + " (or empty) is accepted, and"
                                 + " ignored.", GROUP, ++order, Width.MEDIUM, "Dialect")
-                .define(DB_TIMEZONE_CONFIG, Type.STRING, null, ConfigDef.LambdaValidator.with(
-                                ConfluentSinkKeys::checkTimezone, () -> "UTC"), Importance.LOW,
-                        "Confluent: the time zone timestamps are written in. Only UTC (or an equivalent such as"
-                                + " Etc/UTC) is accepted, and ignored: Connect Timestamps are written as UTC instants,"
-                                + " so a timestamp (without time zone) column gets their UTC wall-clock time.",
-                        GROUP, ++order, Width.MEDIUM, "Database time zone")
                 .define(TABLE_TYPES_CONFIG, Type.LIST, null, ConfigDef.LambdaValidator.with(
                                 ConfluentSinkKeys::checkTableTypes, () -> TABLE), Importance.LOW,
                         "Confluent: the kinds of relation the sink may write into. Only TABLE is accepted, and"
@@ -86,23 +75,6 @@ final class ConfluentSinkKeys {
         if (value != null && !value.toString().isBlank() && !POSTGRES_DIALECT.equalsIgnoreCase(value.toString().trim())) {
             throw new ConfigException(name, value, "tablestream writes to PostgreSQL only; remove " + name
                     + " or set it to " + POSTGRES_DIALECT);
-        }
-    }
-
-    private static void checkTimezone(String name, Object value) {
-        if (value == null || value.toString().isBlank()) {
-            return;
-        }
-        boolean utc;
-        try {
-            utc = ZoneId.of(value.toString().trim()).normalized().equals(ZoneOffset.UTC);
-        } catch (DateTimeException e) {
-            utc = false;
-        }
-        if (!utc) {
-            throw new ConfigException(name, value, "the sink writes Connect Timestamps as UTC instants: a timestamptz"
-                    + " column holds the instant, a timestamp column its UTC wall-clock time. Remove " + name
-                    + " (or set it to UTC), and write local times into timestamptz columns or convert them upstream");
         }
     }
 

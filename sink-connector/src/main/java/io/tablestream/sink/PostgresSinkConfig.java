@@ -4,6 +4,7 @@ import io.tablestream.jdbc.ConfigEnum;
 import io.tablestream.jdbc.ConnectionConfig;
 import io.tablestream.jdbc.ListAlias;
 import io.tablestream.jdbc.RetryPolicy;
+import io.tablestream.jdbc.TimeZoneValidator;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -11,6 +12,7 @@ import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigDef.Width;
 import org.apache.kafka.common.config.ConfigException;
 
+import java.time.ZoneId;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -51,6 +53,12 @@ public final class PostgresSinkConfig extends AbstractConfig {
             + "snapshot reads are written as they are; a flattened record without Debezium's __op header or field is "
             + "looked at like an update; a key column holding it fails the task. Empty: no value is read as "
             + "unavailable.";
+    public static final String DB_TIMEZONE_CONFIG = "db.timezone";
+    private static final String DB_TIMEZONE_DOC = "The time zone of wall-clock times (timestamp without time zone), as "
+            + "in Confluent's JDBC sink, e.g. Europe/Berlin: a wall-clock value (Debezium's Timestamp, MicroTimestamp, "
+            + "NanoTimestamp, our source's timestamp) written into a timestamptz column is taken as a time in this "
+            + "zone, and an instant (Connect's Timestamp) written into a timestamp column becomes this zone's wall "
+            + "clock. Set it to the source's db.timezone (or the source database's zone) when those differ from UTC.";
     public static final String BATCH_SIZE_CONFIG = "batch.size";
     private static final String BATCH_SIZE_DOC = "Most records written to one table in one database transaction; "
             + "records are buffered across put calls up to this many (at most 200 ms while records keep coming).";
@@ -150,7 +158,9 @@ public final class PostgresSinkConfig extends AbstractConfig {
                         BATCH_SIZE_DOC, WRITES_GROUP, ++writes, Width.SHORT, "Batch size")
                 .define(TABLE_NAME_FORMAT_CONFIG, Type.STRING, TOPIC_PLACEHOLDER, new ConfigDef.NonEmptyString(),
                         Importance.MEDIUM, TABLE_NAME_FORMAT_DOC, DATA_MAPPING_GROUP, ++mapping, Width.LONG,
-                        "Table name format");
+                        "Table name format")
+                .define(DB_TIMEZONE_CONFIG, Type.STRING, "UTC", new TimeZoneValidator(), Importance.MEDIUM,
+                        DB_TIMEZONE_DOC, DATA_MAPPING_GROUP, ++mapping, Width.MEDIUM, "Database time zone");
         ConfigEnum.define(def, QUOTE_SQL_IDENTIFIERS_CONFIG, QuoteIdentifiers.class, QuoteIdentifiers.ALWAYS,
                 Importance.LOW, QUOTE_SQL_IDENTIFIERS_DOC, DATA_MAPPING_GROUP, ++mapping, Width.SHORT,
                 "Quote SQL identifiers");
@@ -175,6 +185,11 @@ public final class PostgresSinkConfig extends AbstractConfig {
                         MAX_RETRIES_DOC, DELIVERY_GROUP, ++delivery, Width.SHORT, "Maximum retries")
                 .define(RETRY_BACKOFF_MS_CONFIG, Type.LONG, 3000L, ConfigDef.Range.atLeast(0), Importance.MEDIUM,
                         RETRY_BACKOFF_MS_DOC, DELIVERY_GROUP, ++delivery, Width.SHORT, "Retry backoff (ms)");
+    }
+
+    /** {@code db.timezone}: the zone of wall-clock times. */
+    public ZoneId dbTimeZone() {
+        return ZoneId.of(getString(DB_TIMEZONE_CONFIG).trim());
     }
 
     /**

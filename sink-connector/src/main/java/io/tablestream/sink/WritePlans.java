@@ -85,7 +85,8 @@ final class WritePlans {
             throw WriteErrors.translate(e, "Failed to read the columns of table " + plan.table());
         }
         WritePlan fitted = plan.withColumns(config,
-                ColumnFit.fit(chunk.sample().topic(), plan.table(), plan.columns(), tableColumns));
+                ColumnFit.fit(chunk.sample().topic(), plan.table(), plan.columns(), tableColumns,
+                        config.dbTimeZone()));
         try {
             return BinaryCopy.choose(handle, config, fitted);
         } catch (JdbiException e) {

@@ -25,26 +25,26 @@ class ColumnFitTest {
     @Test
     void textForAByteaColumnIsRefusedNamingFieldColumnAndFix() {
         ConnectException e = assertThrows(ConnectException.class, () -> ColumnFit.fit("dbz.public.blobs", TABLE,
-                List.of(column("payload", Schema.OPTIONAL_STRING_SCHEMA)), Map.of("payload", "bytea")));
+                List.of(column("payload", Schema.OPTIONAL_STRING_SCHEMA)), Map.of("payload", "bytea"), java.time.ZoneOffset.UTC));
         assertTrue(e.getMessage().contains("'payload'") && e.getMessage().contains("binary.handling.mode=bytes")
                 && e.getMessage().contains("dbz.public.blobs"), e.getMessage());
         assertThrows(ConnectException.class, () -> ColumnFit.fit("t", TABLE,
                 List.of(column("parts", SchemaBuilder.array(Schema.OPTIONAL_STRING_SCHEMA).build())),
-                Map.of("parts", "bytea[]")));
+                Map.of("parts", "bytea[]"), java.time.ZoneOffset.UTC));
     }
 
     @Test
     void bytesForByteaAndTextForTextFit() {
         assertDoesNotThrow(() -> ColumnFit.fit("t", TABLE, List.of(column("payload", Schema.BYTES_SCHEMA),
                 column("note", Schema.STRING_SCHEMA), column("missing", Schema.STRING_SCHEMA)),
-                Map.of("payload", "bytea", "note", "text")));
+                Map.of("payload", "bytea", "note", "text"), java.time.ZoneOffset.UTC));
     }
 
     @Test
     void debeziumBitsForABitVaryingColumnIsRefusedNamingTheFix() {
         Schema bits = SchemaBuilder.bytes().name("io.debezium.data.Bits").parameter("length", "8").optional().build();
         ConnectException e = assertThrows(ConnectException.class, () -> ColumnFit.fit("t", TABLE,
-                List.of(column("flags", bits)), Map.of("flags", "bit varying(8)")));
+                List.of(column("flags", bits)), Map.of("flags", "bit varying(8)"), java.time.ZoneOffset.UTC));
         assertTrue(e.getMessage().contains("'flags'") && e.getMessage().contains("bit varying(8)")
                 && e.getMessage().contains("bit(n)"), e.getMessage());
     }
@@ -56,7 +56,7 @@ class ColumnFitTest {
         Schema map = SchemaBuilder.map(Schema.STRING_SCHEMA, Schema.OPTIONAL_STRING_SCHEMA).build();
         List<SinkColumn> fitted = ColumnFit.fit("t", TABLE, List.of(column("b", bits), column("one", Schema.BOOLEAN_SCHEMA),
                 column("hj", json), column("hm", map), column("plain", Schema.BOOLEAN_SCHEMA)),
-                Map.of("b", "bit(6)", "one", "bit(1)", "hj", "public.hstore", "hm", "hstore", "plain", "boolean"));
+                Map.of("b", "bit(6)", "one", "bit(1)", "hj", "public.hstore", "hm", "hstore", "plain", "boolean"), java.time.ZoneOffset.UTC);
         assertEquals("000101", fitted.get(0).type().toText(new byte[] {5}));
         assertEquals("1", fitted.get(1).type().toText(true));
         assertEquals("\"a\"=>\"x\\\"y\", \"b\"=>NULL", fitted.get(2).type().toText("{\"a\":\"x\\\"y\",\"b\":null}"));
@@ -72,13 +72,13 @@ class ColumnFitTest {
     void debeziumBitsOfAnotherLengthAndDocumentsForBytea() {
         Schema bits = SchemaBuilder.bytes().name("io.debezium.data.Bits").parameter("length", "4").build();
         ConnectException e = assertThrows(ConnectException.class, () -> ColumnFit.fit("t", TABLE,
-                List.of(column("flags", bits)), Map.of("flags", "bit(6)")));
+                List.of(column("flags", bits)), Map.of("flags", "bit(6)"), java.time.ZoneOffset.UTC));
         assertTrue(e.getMessage().contains("'flags'") && e.getMessage().contains("bit(4)"), e.getMessage());
         Schema map = SchemaBuilder.map(Schema.STRING_SCHEMA, Schema.STRING_SCHEMA).build();
         Schema struct = SchemaBuilder.struct().field("a", Schema.STRING_SCHEMA).build();
         for (Schema document : List.of(map, struct)) {
             ConnectException refused = assertThrows(ConnectException.class, () -> ColumnFit.fit("t", TABLE,
-                    List.of(column("doc", document)), Map.of("doc", "bytea")));
+                    List.of(column("doc", document)), Map.of("doc", "bytea"), java.time.ZoneOffset.UTC));
             assertTrue(refused.getMessage().contains("'doc'") && refused.getMessage().contains("jsonb"),
                     refused.getMessage());
         }

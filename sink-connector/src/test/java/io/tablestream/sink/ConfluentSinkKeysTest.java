@@ -16,27 +16,33 @@ class ConfluentSinkKeysTest {
 
     @Test
     void valuesThatAskForWhatTheSinkDoesAreAccepted() {
-        TestRecords.config("dialect.name", "PostgreSqlDatabaseDialect", "db.timezone", "UTC", "table.types", "TABLE",
+        TestRecords.config("dialect.name", "PostgreSqlDatabaseDialect", "table.types", "TABLE",
                 "trim.sensitive.log", "true", "mssql.use.merge.holdlock", "false");
-        TestRecords.config("dialect.name", "", "db.timezone", "Etc/UTC");
-        TestRecords.config("db.timezone", "Z", "table.types", "table");
+        TestRecords.config("dialect.name", "");
+        TestRecords.config("table.types", "table");
     }
 
     @Test
     void valuesThatAskForSomethingElseAreRefusedNamingKeyAndFix() {
         assertRefused("dialect.name", "MySqlDatabaseDialect", "set it to PostgreSqlDatabaseDialect");
-        assertRefused("db.timezone", "Europe/Berlin", "UTC instants");
-        assertRefused("db.timezone", "Mars/Phobos", "set it to UTC");
         assertRefused("table.types", "TABLE,VIEW", "set it to TABLE");
     }
 
     @Test
     void validationPinsTheErrorOnTheKey() {
-        Map<String, String> props = TestRecords.props("db.timezone", "America/New_York");
+        Map<String, String> props = TestRecords.props("table.types", "VIEW");
         List<ConfigValue> values = PostgresSinkConfig.CONFIG_DEF.validate(props);
-        ConfigValue timezone = values.stream().filter(v -> v.name().equals("db.timezone")).findFirst().orElseThrow();
-        assertEquals(1, timezone.errorMessages().size(), timezone.toString());
-        assertTrue(values.stream().filter(v -> !v.name().equals("db.timezone")).allMatch(v -> v.errorMessages().isEmpty()));
+        ConfigValue types = values.stream().filter(v -> v.name().equals("table.types")).findFirst().orElseThrow();
+        assertEquals(1, types.errorMessages().size(), types.toString());
+        assertTrue(values.stream().filter(v -> !v.name().equals("table.types")).allMatch(v -> v.errorMessages().isEmpty()));
+    }
+
+    @Test
+    void dbTimezoneIsAZoneOfTheSinksOwn() {
+        assertEquals(java.time.ZoneId.of("Europe/Berlin"), TestRecords.config("db.timezone", "Europe/Berlin")
+                .dbTimeZone());
+        assertEquals(java.time.ZoneId.of("UTC"), TestRecords.config().dbTimeZone());
+        assertRefused("db.timezone", "Mars/Phobos", "Europe/Berlin");
     }
 
     private static void assertRefused(String key, String value, String fix) {

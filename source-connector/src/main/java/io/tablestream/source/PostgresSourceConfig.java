@@ -2,6 +2,7 @@ package io.tablestream.source;
 
 import io.tablestream.jdbc.ConfigEnum;
 import io.tablestream.jdbc.ConnectionConfig;
+import io.tablestream.jdbc.TimeZoneValidator;
 import io.tablestream.jdbc.ListAlias;
 import io.tablestream.jdbc.TableId;
 import io.tablestream.jdbc.types.NumericMapping;
@@ -14,7 +15,6 @@ import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigDef.Width;
 import org.apache.kafka.common.config.ConfigException;
 
-import java.time.DateTimeException;
 import java.time.ZoneId;
 import java.util.List;
 import java.util.Map;
@@ -283,22 +283,5 @@ public class PostgresSourceConfig extends AbstractConfig {
 
     public int batchMaxRows() {
         return getInt(BATCH_MAX_ROWS_CONFIG);
-    }
-
-    /** Accepts the zone ids Java knows (Europe/Berlin, UTC, +02:00). */
-    static final class TimeZoneValidator implements ConfigDef.Validator {
-        @Override
-        public void ensureValid(String name, Object value) {
-            try {
-                ZoneId.of(String.valueOf(value).trim());
-            } catch (DateTimeException e) {
-                throw new ConfigException(name, value, "Not a time zone; use a region id such as UTC or Europe/Berlin");
-            }
-        }
-
-        @Override
-        public String toString() {
-            return "a time zone id, e.g. UTC or Europe/Berlin";
-        }
     }
 }

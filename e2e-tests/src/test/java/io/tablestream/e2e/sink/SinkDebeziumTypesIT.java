@@ -216,6 +216,34 @@ record SinkDebeziumTypesIT(Stack stack, ClassDatabase sink) {
         }
     }
 
+    /**
+     * With db.timezone=Europe/Berlin (the source's zone), a wall-clock timestamp into timestamptz is that Berlin
+     * time's instant and a Connect Timestamp into timestamp its Berlin wall clock, by COPY and batch alike.
+     */
+    @Test
+    void dbTimezoneGivesWallClocksTheirZone() {
+        Schema micro = SchemaBuilder.int64().name("io.debezium.time.MicroTimestamp").optional().build();
+        Schema value = SchemaBuilder.struct().name("dbz.public.visits.Value").field("id", Schema.INT32_SCHEMA)
+                .field("at", micro).field("logged", org.apache.kafka.connect.data.Timestamp.builder().optional()
+                        .build()).build();
+        stack.kafka().createTopic("dbz_visits", 1);
+        SinkTopics.produce(stack.kafka().bootstrapServers(), "dbz_visits", List.of(new Rec(KEY,
+                new Struct(KEY).put("id", 1), value, new Struct(value).put("id", 1).put("at", 1_709_249_415_123_456L)
+                        .put("logged", new java.util.Date(1_719_792_000_000L)))));
+        for (String method : List.of("copy", "batch")) {
+            String table = "dbz_visits_" + method;
+            sink.db().useHandle(h -> h.execute("CREATE TABLE " + table + " (id int PRIMARY KEY, at timestamptz,"
+                    + " logged timestamp)"));
+            sink.deploy("visits-" + method, ConnectorConfigs.sink(stack, sink.url(), "dbz_visits", "insert.mode",
+                    "upsert", "pk.mode", "record_key", "write.method", method, "table.name.format", table,
+                    "db.timezone", "Europe/Berlin"));
+            await("db.timezone by " + method, List.of(List.of("1", "2024-02-29 22:30:15.123456",
+                            "2024-07-01 02:00:00")),
+                    () -> rows(sink.db(), "SELECT id, (at AT TIME ZONE 'UTC')::text, logged::text FROM " + table
+                            + " ORDER BY id"), TIMEOUT);
+        }
+    }
+
     private static Struct envelope(Schema row, Struct after, String op) {
         Schema schema = SchemaBuilder.struct().name("dbz.public.notes.Envelope")
                 .field("before", row).field("after", row).field("op", Schema.STRING_SCHEMA).build();

@@ -9,7 +9,11 @@ import org.apache.kafka.connect.errors.DataException;
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.math.RoundingMode;
+import java.time.LocalDateTime;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.BitSet;
+import java.util.Date;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -41,9 +45,10 @@ public final class ColumnTargetTypes {
 
     /**
      * The mapping of {@code schema} into a column of {@code columnType} (as format_type() writes it, e.g.
-     * {@code bit(4)}, {@code public.hstore}, {@code geometry(Point,4326)}), where it differs from the schema's own.
+     * {@code bit(4)}, {@code public.hstore}, {@code geometry(Point,4326)}), where it differs from the schema's own;
+     * {@code dbTimeZone} is the zone of wall-clock times (db.timezone).
      */
-    public static Optional<ConnectType> forColumn(Schema schema, String columnType) {
+    public static Optional<ConnectType> forColumn(Schema schema, String columnType, ZoneId dbTimeZone) {
         if (columnType.endsWith("[]")) {
             return Optional.empty();
         }
@@ -57,17 +62,20 @@ public final class ColumnTargetTypes {
             int length = bitLength(columnType);
             return Optional.of(ConnectType.textual(columnType, v -> bitString(ConnectTypes.bytes(v), length)));
         }
+        boolean utc = dbTimeZone.normalized().equals(ZoneOffset.UTC);
         if (base.equals("timestamp with time zone") && WALL_CLOCK_TIMESTAMPS.contains(String.valueOf(schema.name()))) {
-            // A wall-clock time carries no zone: taken as UTC, as Connect's Timestamp is, not in the session's
-            // zone, which pgjdbc sets from the worker JVM's default (a row's instant would hang on the worker)
+            // A wall-clock time carries no zone: taken in db.timezone, not in the session's zone, which pgjdbc
+            // sets from the worker JVM's default (a row's instant would hang on the worker)
             ConnectType own = ConnectToPostgres.of(schema);
-            return Optional.of(ConnectType.textual(columnType, v -> utc(own.toText(v))));
+            String zone = utc ? "+00" : " " + dbTimeZone.getId();
+            return Optional.of(ConnectType.textual(columnType, v -> inZone(own.toText(v), zone)));
         }
         if (base.equals("timestamp without time zone") && Timestamp.LOGICAL_NAME.equals(schema.name())) {
             // Bound as an instant, the server would convert it to the session's (the worker JVM's) wall clock;
             // COPY's text with +00, whose offset a timestamp ignores, gives the UTC wall clock
             ConnectType own = ConnectToPostgres.of(schema);
-            return Optional.of(ConnectType.textual(columnType, own::toText));
+            return Optional.of(ConnectType.textual(columnType, utc ? own::toText
+                    : v -> ConnectTypes.timestamp(LocalDateTime.ofInstant(((Date) v).toInstant(), dbTimeZone))));
         }
         if (base.equals("numeric") && schema.name() == null
                 && (schema.type() == Schema.Type.FLOAT64 || schema.type() == Schema.Type.FLOAT32)) {
@@ -94,9 +102,9 @@ public final class ColumnTargetTypes {
                 && schema.type() == Schema.Type.STRUCT && schema.field("wkb") != null;
     }
 
-    /** A wall-clock time is infinite as it is; any other gets the offset +00. */
-    private static String utc(String wallClock) {
-        return wallClock.endsWith("infinity") ? wallClock : wallClock + "+00";
+    /** A wall-clock time is infinite as it is; any other gets the zone, which timestamptz's input reads. */
+    private static String inZone(String wallClock, String zone) {
+        return wallClock.endsWith("infinity") ? wallClock : wallClock + zone;
     }
 
     /**

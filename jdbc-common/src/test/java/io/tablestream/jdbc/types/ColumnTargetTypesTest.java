@@ -5,9 +5,14 @@ import org.apache.kafka.connect.data.SchemaBuilder;
 import org.apache.kafka.connect.data.Struct;
 import org.junit.jupiter.api.Test;
 
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 class ColumnTargetTypesTest {
+
+    private static final ZoneId UTC = ZoneOffset.UTC;
 
     private static final Schema GEOMETRY = SchemaBuilder.struct().name("io.debezium.data.geometry.Geometry")
             .field("wkb", Schema.BYTES_SCHEMA).field("srid", Schema.OPTIONAL_INT32_SCHEMA).build();
@@ -44,15 +49,27 @@ class ColumnTargetTypesTest {
     @Test
     void wallClockTimestampsIntoTimestamptzAreUtc() {
         Schema micro = SchemaBuilder.int64().name("io.debezium.time.MicroTimestamp").build();
-        ConnectType type = ColumnTargetTypes.forColumn(micro, "timestamp with time zone").orElseThrow();
+        ConnectType type = ColumnTargetTypes.forColumn(micro, "timestamp with time zone", UTC).orElseThrow();
         assertEquals("2024-02-29 23:30:15.123456+00", type.toText(1_709_249_415_123_456L));
         assertEquals("infinity", type.toText(9_223_372_036_825_200_000L));
-        assertEquals(java.util.Optional.empty(), ColumnTargetTypes.forColumn(micro, "timestamp without time zone"));
+        assertEquals(java.util.Optional.empty(), ColumnTargetTypes.forColumn(micro, "timestamp without time zone", UTC));
+    }
+
+    @Test
+    void wallClocksAreInDbTimezone() {
+        ZoneId berlin = ZoneId.of("Europe/Berlin");
+        Schema micro = SchemaBuilder.int64().name("io.debezium.time.MicroTimestamp").build();
+        assertEquals("2024-02-29 23:30:15.123456 Europe/Berlin", ColumnTargetTypes.forColumn(micro,
+                "timestamp with time zone", berlin).orElseThrow().toText(1_709_249_415_123_456L));
+        ConnectType instant = ColumnTargetTypes.forColumn(org.apache.kafka.connect.data.Timestamp.SCHEMA,
+                "timestamp without time zone", berlin).orElseThrow();
+        assertEquals("2024-03-01 00:30:15.123000", instant.toText(new java.util.Date(1_709_249_415_123L)));
+        assertEquals("2024-07-01 02:00:00.000000", instant.toText(new java.util.Date(1_719_792_000_000L)));
     }
 
     @Test
     void floatingPointIntoNumericIsTheShortestDecimalThatReadsBackAsTheSameNumber() {
-        ConnectType type = ColumnTargetTypes.forColumn(Schema.FLOAT64_SCHEMA, "numeric").orElseThrow();
+        ConnectType type = ColumnTargetTypes.forColumn(Schema.FLOAT64_SCHEMA, "numeric", UTC).orElseThrow();
         assertEquals("100000000000000000000000", type.toText(1.0E23));
         assertEquals("0.1", type.toText(0.1));
         assertEquals("1", type.toText(1.0));
@@ -61,7 +78,7 @@ class ColumnTargetTypesTest {
         assertEquals("-0.000001", type.toText(-1.0E-6));
         assertEquals("NaN", type.toText(Double.NaN));
         assertEquals("0", type.toText(-0.0));
-        ConnectType real = ColumnTargetTypes.forColumn(Schema.FLOAT32_SCHEMA, "numeric(10,3)").orElseThrow();
+        ConnectType real = ColumnTargetTypes.forColumn(Schema.FLOAT32_SCHEMA, "numeric(10,3)", UTC).orElseThrow();
         assertEquals("0.1", real.toText(0.1f));
         assertEquals("16777216", real.toText(16777216f));
     }
