@@ -244,6 +244,27 @@ record SinkDebeziumTypesIT(Stack stack, ClassDatabase sink) {
         }
     }
 
+    /**
+     * auto.create of a table with an enum column from a first chunk whose rows leave a column unavailable: the
+     * table gets every column of the schema, the unavailable one too.
+     */
+    @Test
+    void autoCreateFromAnUpdateWithUnavailableColumnsCreatesEveryColumn() {
+        Schema mood = SchemaBuilder.string().name("io.tablestream.data.Enum")
+                .parameter("io.tablestream.enum.type", "mood").optional().build();
+        Schema row = SchemaBuilder.struct().name("dbz.public.moods.Value").optional()
+                .field("id", Schema.INT32_SCHEMA).field("mood", mood).field("body", Schema.OPTIONAL_STRING_SCHEMA)
+                .build();
+        stack.kafka().createTopic("dbz_moods", 1);
+        SinkTopics.produce(stack.kafka().bootstrapServers(), "dbz_moods", List.of(rec(1, envelope(row,
+                new Struct(row).put("id", 1).put("mood", "happy").put("body", "__debezium_unavailable_value"), "u"))));
+        sink.db().useHandle(h -> h.execute("CREATE TYPE mood AS ENUM ('happy', 'sad')"));
+        sink.deploy("moods-sink", ConnectorConfigs.sink(stack, sink.url(), "dbz_moods", "insert.mode", "upsert",
+                "pk.mode", "record_key", "auto.create", "true", "table.name.format", "dbz_moods"));
+        await("every column created", List.of(Arrays.asList("1", "happy", null)), () -> rows(sink.db(),
+                "SELECT id, mood::text, body FROM dbz_moods"), TIMEOUT);
+    }
+
     private static Struct envelope(Schema row, Struct after, String op) {
         Schema schema = SchemaBuilder.struct().name("dbz.public.notes.Envelope")
                 .field("before", row).field("after", row).field("op", Schema.STRING_SCHEMA).build();
