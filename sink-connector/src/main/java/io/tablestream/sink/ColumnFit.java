@@ -3,6 +3,7 @@ package io.tablestream.sink;
 import io.tablestream.jdbc.TableId;
 import io.tablestream.jdbc.types.ColumnTargetTypes;
 import io.tablestream.jdbc.types.ConnectType;
+import io.tablestream.jdbc.types.DebeziumSchemaNames;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.errors.ConnectException;
 
@@ -61,9 +62,9 @@ final class ColumnFit {
                     + " bytes of its JSON text, not bytes the source had. Send the field as BYTES, or make the column"
                     + " jsonb (or json)");
         }
-        if (ColumnTargetTypes.BITS.equals(column.schema().name()) && base.equals("bit")) {
+        if (DebeziumSchemaNames.BITS.equals(column.schema().name()) && base.equals("bit")) {
             String length = column.schema().parameters() == null ? null
-                    : column.schema().parameters().get(ColumnTargetTypes.BITS_LENGTH);
+                    : column.schema().parameters().get(DebeziumSchemaNames.BITS_LENGTH);
             int columnLength = ColumnTargetTypes.bitLength(columnType);
             if (length != null && !length.equals(String.valueOf(columnLength))) {
                 throw new ConnectException(where + "Debezium's bits of a bit(" + length + ") column" + into
@@ -71,8 +72,8 @@ final class ColumnFit {
                         + " column bit(" + length + "), as the source's");
             }
         }
-        if (ColumnTargetTypes.BITS.equals(column.schema().name()) && base.equals("bit varying")) {
-            throw new ConnectException(where + "Debezium's bits (" + ColumnTargetTypes.BITS + ")" + into
+        if (DebeziumSchemaNames.BITS.equals(column.schema().name()) && base.equals("bit varying")) {
+            throw new ConnectException(where + "Debezium's bits (" + DebeziumSchemaNames.BITS + ")" + into
                     + "the record carries the bits as a binary number without their count, so a bit varying value "
                     + "with leading zeros cannot be told from a shorter one. Make the column bit(n) where the "
                     + "source's values all have n bits, or bytea to keep Debezium's bytes as they are");

@@ -35,7 +35,7 @@ final class RecordUnwrapper {
     static final String DELETED_FIELD = "__deleted";
     /** The header listing, as a JSON array of names, the fields whose values the change did not carry. */
     static final String UNAVAILABLE_COLUMNS_HEADER = "unavailable.columns";
-    /** Debezium's ExtractNewRecordState name of the operation, as a header (add.headers=op) or field (add.fields=op). */
+    /** Debezium's ExtractNewRecordState name of the operation: header (add.headers=op) or field (add.fields=op). */
     static final String DEBEZIUM_OP = "__op";
     private static final String UPDATE_OP = "u";
     /** The end of the name of Debezium's transaction event schema, whatever its prefix. */

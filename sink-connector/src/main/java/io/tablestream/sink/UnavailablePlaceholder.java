@@ -32,8 +32,12 @@ import java.util.function.Predicate;
 final class UnavailablePlaceholder {
 
     private static final int MAX_CACHED_SCHEMAS = 1000;
-    private static final byte[] GEOMETRY_WKB = HexFormat.of().parseHex("0101000020e6100000000000fc83d797c1000000fc83d797c1");
-    private static final byte[] GEOGRAPHY_WKB = HexFormat.of().parseHex("0101000020e61000000c21e7fdff7f66401842cefbff7f5640");
+    /** SRID=4326;POINT(-99999999 -99999999) as EWKB. */
+    private static final byte[] GEOMETRY_WKB =
+            HexFormat.of().parseHex("0101000020e6100000000000fc83d797c1000000fc83d797c1");
+    /** SRID=4326;POINT(179.999999 89.999999) as EWKB. */
+    private static final byte[] GEOGRAPHY_WKB =
+            HexFormat.of().parseHex("0101000020e61000000c21e7fdff7f66401842cefbff7f5640");
     private static final double POINT_COORDINATE = -99999999;
 
     private final String text;

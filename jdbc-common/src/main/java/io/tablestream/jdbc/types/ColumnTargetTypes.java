@@ -27,18 +27,10 @@ import java.util.Set;
  */
 public final class ColumnTargetTypes {
 
-    /** Debezium's {@code bit(n)}/{@code bit varying(n)} with n > 1: BYTES, parameter {@value #BITS_LENGTH}. */
-    public static final String BITS = "io.debezium.data.Bits";
-    public static final String BITS_LENGTH = "length";
-    /** Debezium's {@code hstore.handling.mode=json}: STRING holding a JSON object of text values. */
-    private static final String DEBEZIUM_JSON = "io.debezium.data.Json";
-    private static final String GEOMETRY = "io.debezium.data.geometry.Geometry";
-    private static final String GEOGRAPHY = "io.debezium.data.geometry.Geography";
-    private static final String POINT = "io.debezium.data.geometry.Point";
     private static final int EWKB_SRID_FLAG = 0x20000000;
     /** Timestamps without a zone: a {@code timestamp} column's value as Debezium and the tablestream source send it. */
     private static final Set<String> WALL_CLOCK_TIMESTAMPS = Set.of(SchemaNames.TIMESTAMP_MICROS,
-            "io.debezium.time.MicroTimestamp", "io.debezium.time.Timestamp", "io.debezium.time.NanoTimestamp");
+            DebeziumSchemaNames.MICRO_TIMESTAMP, DebeziumSchemaNames.TIMESTAMP, DebeziumSchemaNames.NANO_TIMESTAMP);
 
     private ColumnTargetTypes() {
     }
@@ -58,7 +50,7 @@ public final class ColumnTargetTypes {
             // Debezium sends bit(1) as BOOLEAN; bit's input reads 1 and 0, not t and f
             return Optional.of(ConnectType.textual(columnType, v -> (Boolean) v ? "1" : "0"));
         }
-        if (base.equals("bit") && BITS.equals(schema.name())) {
+        if (base.equals("bit") && DebeziumSchemaNames.BITS.equals(schema.name())) {
             int length = bitLength(columnType);
             return Optional.of(ConnectType.textual(columnType, v -> bitString(ConnectTypes.bytes(v), length)));
         }
@@ -83,7 +75,7 @@ public final class ColumnTargetTypes {
             // and 17th of Debezium's decimal.handling.mode=double; Java 17's Double.toString may add digits
             return Optional.of(ConnectType.textual(columnType, ColumnTargetTypes::shortestDecimal));
         }
-        if (base.equals("hstore") && DEBEZIUM_JSON.equals(schema.name())) {
+        if (base.equals("hstore") && DebeziumSchemaNames.JSON.equals(schema.name())) {
             return Optional.of(ConnectType.textual(columnType, v -> hstoreFromJson((String) v)));
         }
         if (base.equals("hstore") && schema.type() == Schema.Type.MAP
@@ -98,7 +90,9 @@ public final class ColumnTargetTypes {
 
     /** Debezium's geometry, geography and point Structs: {@code wkb} BYTES and an optional {@code srid}. */
     public static boolean isDebeziumGeometry(Schema schema) {
-        return (GEOMETRY.equals(schema.name()) || GEOGRAPHY.equals(schema.name()) || POINT.equals(schema.name()))
+        String name = schema.name();
+        return (DebeziumSchemaNames.GEOMETRY.equals(name) || DebeziumSchemaNames.GEOGRAPHY.equals(name)
+                || DebeziumSchemaNames.POINT.equals(name))
                 && schema.type() == Schema.Type.STRUCT && schema.field("wkb") != null;
     }
 

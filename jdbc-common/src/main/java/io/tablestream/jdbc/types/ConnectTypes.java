@@ -46,33 +46,34 @@ final class ConnectTypes {
                     v -> utc(v).atOffset(ZoneOffset.UTC), v -> timestamp(utc(v)) + "+00");
             // Untyped text, as COPY sends it, so a json or text column keeps the document as sent: bound as jsonb
             // it would be normalised (keys reordered, repeated keys dropped, spaces changed).
-            case SchemaNames.JSON, "io.debezium.data.Json" -> ConnectType.textual("jsonb", v -> (String) v);
-            case SchemaNames.UUID, "io.debezium.data.Uuid" -> new ConnectType("uuid", Types.OTHER,
+            case SchemaNames.JSON, DebeziumSchemaNames.JSON -> ConnectType.textual("jsonb", v -> (String) v);
+            case SchemaNames.UUID, DebeziumSchemaNames.UUID -> new ConnectType("uuid", Types.OTHER,
                     v -> ConnectToPostgres.uuid((String) v), v -> ConnectToPostgres.uuid((String) v).toString());
             case SchemaNames.NUMERIC -> new ConnectType("numeric", Types.NUMERIC,
                     v -> ConnectToPostgres.numericValue((String) v), v -> ConnectToPostgres.numericText((String) v));
-            case SchemaNames.ENUM, "io.debezium.data.Enum", "io.debezium.data.EnumSet" ->
+            case SchemaNames.ENUM, DebeziumSchemaNames.ENUM, DebeziumSchemaNames.ENUM_SET ->
                     ConnectType.textual("text", v -> (String) v);
             case SchemaNames.TIMESTAMP_MICROS -> ConnectType.textual("timestamp", v -> timestampMicros((Long) v, ""));
-            case "io.debezium.time.MicroTimestamp" ->
+            case DebeziumSchemaNames.MICRO_TIMESTAMP ->
                     ConnectType.textual("timestamp", v -> timestampMicros(DebeziumInfinity.micros((Long) v), ""));
-            case "io.debezium.time.Timestamp" ->
-                    ConnectType.textual("timestamp", v -> timestampMicros(DebeziumInfinity.millisToMicros((Long) v), ""));
-            case "io.debezium.time.NanoTimestamp" ->
+            case DebeziumSchemaNames.TIMESTAMP ->
+                    ConnectType.textual("timestamp",
+                            v -> timestampMicros(DebeziumInfinity.millisToMicros((Long) v), ""));
+            case DebeziumSchemaNames.NANO_TIMESTAMP ->
                     ConnectType.textual("timestamp", v -> timestamp(micros(Math.floorDiv((Long) v, 1000L))));
             case SchemaNames.TIMESTAMPTZ_MICROS -> ConnectType.textual("timestamptz",
                     v -> timestampMicros((Long) v, "+00"));
-            case "io.debezium.time.ZonedTimestamp" -> ConnectType.textual("timestamptz", v -> (String) v);
-            case SchemaNames.TIME_MICROS, "io.debezium.time.MicroTime" ->
+            case DebeziumSchemaNames.ZONED_TIMESTAMP -> ConnectType.textual("timestamptz", v -> (String) v);
+            case SchemaNames.TIME_MICROS, DebeziumSchemaNames.MICRO_TIME ->
                     ConnectType.textual("time", v -> timeOfDayMicros((Long) v));
-            case "io.debezium.time.Time" -> ConnectType.textual("time", v -> timeOfDayMicros((Integer) v * 1000L));
-            case "io.debezium.time.NanoTime" -> ConnectType.textual("time", v -> timeOfDayMicros((Long) v / 1000));
-            case SchemaNames.TIMETZ, "io.debezium.time.ZonedTime" -> ConnectType.textual("timetz", v -> (String) v);
-            case "io.debezium.time.Date" -> ConnectType.textual("date", v -> date(LocalDate.ofEpochDay((Integer) v)));
-            case SchemaNames.INTERVAL, "io.debezium.time.Interval" -> ConnectType.textual("interval", v -> (String) v);
-            case "io.debezium.time.MicroDuration" -> ConnectType.textual("interval", v -> v + " microseconds");
-            case "io.debezium.data.Xml" -> ConnectType.textual("xml", v -> (String) v);
-            case "io.debezium.data.VariableScaleDecimal" -> new ConnectType("numeric", Types.NUMERIC,
+            case DebeziumSchemaNames.TIME -> ConnectType.textual("time", v -> timeOfDayMicros((Integer) v * 1000L));
+            case DebeziumSchemaNames.NANO_TIME -> ConnectType.textual("time", v -> timeOfDayMicros((Long) v / 1000));
+            case SchemaNames.TIMETZ, DebeziumSchemaNames.ZONED_TIME -> ConnectType.textual("timetz", v -> (String) v);
+            case DebeziumSchemaNames.DATE -> ConnectType.textual("date", v -> date(LocalDate.ofEpochDay((Integer) v)));
+            case SchemaNames.INTERVAL, DebeziumSchemaNames.INTERVAL -> ConnectType.textual("interval", v -> (String) v);
+            case DebeziumSchemaNames.MICRO_DURATION -> ConnectType.textual("interval", v -> v + " microseconds");
+            case DebeziumSchemaNames.XML -> ConnectType.textual("xml", v -> (String) v);
+            case DebeziumSchemaNames.VARIABLE_SCALE_DECIMAL -> new ConnectType("numeric", Types.NUMERIC,
                     ConnectTypes::variableScaleDecimal, v -> variableScaleDecimal(v).toPlainString());
             default -> null; // an unknown name: the primitive type decides
         };

@@ -27,7 +27,7 @@ final class DateType extends FixedSchemaType {
         if (org.apache.kafka.connect.data.Date.LOGICAL_NAME.equals(schema.name())) {
             return (value, out) -> PgBinary.dateMillis(((Date) value).getTime(), out);
         }
-        return "io.debezium.time.Date".equals(schema.name())
+        return DebeziumSchemaNames.DATE.equals(schema.name())
                 ? (value, out) -> PgBinary.dateDays((Integer) value, out) : null;
     }
 

@@ -27,7 +27,7 @@ final class JsonText {
         }
         if (schema != null && schema.name() != null && schema.type() != Schema.Type.STRUCT) {
             String text = ConnectToPostgres.toText(schema, value);
-            if (SchemaNames.JSON.equals(schema.name()) || "io.debezium.data.Json".equals(schema.name())) {
+            if (SchemaNames.JSON.equals(schema.name()) || DebeziumSchemaNames.JSON.equals(schema.name())) {
                 out.append(text); // already JSON
             } else {
                 string(out, text);

@@ -67,7 +67,7 @@ record TimestampTypes(TimePrecisionMode mode, ZoneId dbTimeZone) implements PgTy
             case SchemaNames.TIMESTAMPTZ_MICROS -> (value, out) -> PgBinary.timestampMicros((Long) value, out);
             case SchemaNames.TIMESTAMP_MICROS -> withZone ? null
                     : (value, out) -> PgBinary.timestampMicros((Long) value, out);
-            case "io.debezium.time.MicroTimestamp" -> withZone ? null
+            case DebeziumSchemaNames.MICRO_TIMESTAMP -> withZone ? null
                     : (value, out) -> PgBinary.timestampMicros(DebeziumInfinity.micros((Long) value), out);
             default -> null;
         };

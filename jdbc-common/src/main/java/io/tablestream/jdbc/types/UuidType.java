@@ -14,7 +14,7 @@ final class UuidType extends FixedSchemaType {
 
     @Override
     public BinaryEncoder binaryEncoder(PgColumn column, Schema schema) {
-        boolean uuid = SchemaNames.UUID.equals(schema.name()) || "io.debezium.data.Uuid".equals(schema.name());
+        boolean uuid = SchemaNames.UUID.equals(schema.name()) || DebeziumSchemaNames.UUID.equals(schema.name());
         return uuid ? (value, out) -> {
             java.util.UUID parsed = ConnectToPostgres.uuid((String) value);
             out.writeLong(parsed.getMostSignificantBits());
