@@ -26,8 +26,11 @@ import java.util.Set;
  * the earlier records of the same input key, which went through the repartition topic: a tombstone written
  * elsewhere could reach the sink before the upsert it deletes. The only partition that keeps it behind them is the
  * one their join key chose, and nothing in such a record names it, so the router remembers, per input key, the
- * repartition key it used last ({@code N-last-route-by-input-key}: key bytes and join key, removed by a tombstone)
- * and sends such records the same way. When a key's join key changes, a notice that it moved goes the old way
+ * repartition key it used last ({@code N-last-route-by-input-key}: key bytes and join key) and sends such records
+ * the same way. A delete marks the entry deleted rather than removing it: a CDC source sends a delete as a change
+ * record followed by a tombstone, and that tombstone, which finds the mark, is dropped (and the entry with it)
+ * rather than sent along a fallback route where it could overtake a re-insert of the key and delete it. The next
+ * record of the key replaces the mark. When a key's join key changes, a notice that it moved goes the old way
  * first, so its versions still waiting there for their lookup row are dropped rather than written after the new
  * version ({@link AwaitLookupRow}).
  * <p>
@@ -44,6 +47,11 @@ import java.util.Set;
 final class JoinKeyRouter implements ProcessorSupplier<Object, OriginalRecord, String, OriginalRecord> {
 
     static final String STORE_SUFFIX = "-last-route-by-input-key";
+    /**
+     * Prefixes the route of a key deleted there: a canonical join key never starts with it (it is not text a
+     * column holds).
+     */
+    static final String DELETED_MARKER = "\u0000deleted\u0000";
 
     private static final Logger log = LoggerFactory.getLogger(JoinKeyRouter.class);
 
@@ -93,8 +101,22 @@ final class JoinKeyRouter implements ProcessorSupplier<Object, OriginalRecord, S
                 if (lastRoutes == null) {
                     throw cannotRoute("a delete (tombstone)");
                 }
-                String lastRoute = lastRoutes.delete(storeKey);
-                context.forward(record.withKey(lastRoute != null ? lastRoute : fallbackRoute(key)));
+                String stored = lastRoutes.get(storeKey);
+                if (isDeletedMarker(stored)) {
+                    // The second half of a delete sent as a change record plus a tombstone (Debezium's
+                    // tombstones.on.delete): the first half already deleted the key on its route. Sent anywhere
+                    // else, it could reach the sink after a re-insert of the key and delete it.
+                    lastRoutes.delete(storeKey);
+                    log.debug("Dropping a tombstone of topic '{}' that follows a delete of the same key",
+                            joiner.inputTopic());
+                    return;
+                }
+                if (stored == null) {
+                    context.forward(record.withKey(fallbackRoute(key)));
+                    return;
+                }
+                lastRoutes.put(storeKey, DELETED_MARKER + stored);
+                context.forward(record.withKey(stored));
                 return;
             }
             String joinKey = joiner.joinKey(record.value().value());
@@ -103,7 +125,8 @@ final class JoinKeyRouter implements ProcessorSupplier<Object, OriginalRecord, S
                         joiner.inputTopic(), joiner.lookup().joinField());
                 // Its join key moved to none: earlier versions still waiting for their row on the old path must
                 // not be written after this one (the route stays, so a later delete still follows them).
-                String lastRoute = lastRoutes == null || storeKey == null ? null : lastRoutes.get(storeKey);
+                String lastRoute = lastRoutes == null || storeKey == null ? null
+                        : liveRoute(lastRoutes.get(storeKey));
                 if (lastRoute != null) {
                     context.forward(record.withKey(lastRoute).withValue(OriginalRecord.movedAway(key)));
                 }
@@ -116,9 +139,10 @@ final class JoinKeyRouter implements ProcessorSupplier<Object, OriginalRecord, S
                 context.forward(record.withKey(joinKey));
                 return;
             }
-            String lastRoute = storeKey == null ? null : lastRoutes.get(storeKey);
+            String stored = storeKey == null ? null : lastRoutes.get(storeKey);
+            String lastRoute = liveRoute(stored);
             String route = joinKey != null ? joinKey : lastRoute != null ? lastRoute : fallbackRoute(key);
-            if (storeKey != null && !route.equals(lastRoute)) {
+            if (storeKey != null && !route.equals(stored)) {
                 if (lastRoute != null) {
                     // Ahead of the record, on the path its earlier versions took, so it passes them in order.
                     context.forward(record.withKey(lastRoute).withValue(OriginalRecord.movedAway(key)));
@@ -127,6 +151,15 @@ final class JoinKeyRouter implements ProcessorSupplier<Object, OriginalRecord, S
             }
             context.forward(record.withKey(route));
         }
+    }
+
+    private static boolean isDeletedMarker(String stored) {
+        return stored != null && stored.startsWith(DELETED_MARKER);
+    }
+
+    /** The route a key's records take now; null when it has none or was deleted. */
+    private static String liveRoute(String stored) {
+        return isDeletedMarker(stored) ? null : stored;
     }
 
     private DataException cannotRoute(String what) {
