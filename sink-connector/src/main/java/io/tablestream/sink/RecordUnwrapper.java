@@ -1,7 +1,7 @@
 package io.tablestream.sink;
 
+import io.tablestream.jdbc.ChangeEvents;
 import io.tablestream.jdbc.Json;
-import org.apache.kafka.connect.data.Field;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.errors.ConnectException;
@@ -12,7 +12,6 @@ import org.slf4j.LoggerFactory;
 
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -31,7 +30,7 @@ final class RecordUnwrapper {
     /** The header naming the operation of a change record: c, u, d, r or t. */
     static final String OP_HEADER = "op";
     /** The field a rewritten delete carries as "true" (other rows: "false"); never written as a column. */
-    static final String DELETED_FIELD = "__deleted";
+    static final String DELETED_FIELD = ChangeEvents.DELETED_FIELD;
     /** The header listing, as a JSON array of names, the fields whose values the change did not carry. */
     static final String UNAVAILABLE_COLUMNS_HEADER = "unavailable.columns";
 
@@ -62,17 +61,17 @@ final class RecordUnwrapper {
         }
         Records.requireWritableValue(record);
         Schema schema = record.valueSchema();
-        if (schema != null && isMessageEvent(schema, record.value())) {
+        if (schema != null && ChangeEvents.isMessageEvent(schema, record.value())) {
             log.debug("Skipping the logical decoding message (op=m) at {}: it changes no row",
                     Records.position(record));
             return null;
         }
-        if (isTransactionEvent(record.value())) {
+        if (ChangeEvents.isTransactionEvent(record.value())) {
             log.debug("Skipping the transaction boundary event at {}: it changes no row", Records.position(record));
             return null;
         }
-        if (schema == null || !isEnvelope(schema)) { // a schemaless map is a row as it is
-            return rewrittenDelete(record.value()) ? deleteOrSkip(record, record)
+        if (schema == null || !ChangeEvents.isEnvelope(schema)) { // a schemaless map is a row as it is
+            return ChangeEvents.isRewrittenDelete(record.value()) ? deleteOrSkip(record, record)
                     : new SinkOp(record, record, false, unavailable(record, record.value()));
         }
         Struct envelope = (Struct) record.value();
@@ -101,20 +100,6 @@ final class RecordUnwrapper {
     private static boolean deleteHeader(SinkRecord record) {
         Header op = record.headers().lastWithName(OP_HEADER);
         return op != null && "d".equals(String.valueOf(op.value()));
-    }
-
-    /** A value with {@code __deleted} true (the string, as Debezium writes it, or a boolean). */
-    static boolean rewrittenDelete(Object value) {
-        Object deleted;
-        if (value instanceof Struct struct) {
-            Field field = struct.schema().field(DELETED_FIELD);
-            deleted = field == null ? null : struct.get(field);
-        } else if (value instanceof Map<?, ?> map) {
-            deleted = map.get(DELETED_FIELD);
-        } else {
-            return false;
-        }
-        return Boolean.TRUE.equals(deleted) || deleted instanceof String text && "true".equalsIgnoreCase(text);
     }
 
     /** The columns the header names and the fields holding the placeholder. */
@@ -162,57 +147,5 @@ final class RecordUnwrapper {
     private static SinkRecord withValue(SinkRecord record, Struct value) {
         return record.newRecord(record.topic(), record.kafkaPartition(), record.keySchema(), record.key(),
                 value.schema(), value, record.timestamp());
-    }
-
-    /**
-     * Debezium's event for a logical decoding message ({@code pg_logical_emit_message}): {@code op=m} with a
-     * {@code message} Struct and no {@code after}. It carries no row: written as one, its {@code op}, {@code source}
-     * and {@code message} would become columns of a table nobody has.
-     */
-    static boolean isMessageEvent(Schema schema, Object value) {
-        Field op = schema.field("op");
-        Field message = schema.field("message");
-        return op != null && op.schema().type() == Schema.Type.STRING && message != null
-                && message.schema().type() == Schema.Type.STRUCT && schema.field("after") == null
-                && "m".equals(((Struct) value).get(op));
-    }
-
-    /**
-     * Debezium's transaction boundary event ({@code provide.transaction.metadata=true}, on the topic
-     * {@code <prefix>.transaction}): {@code status} BEGIN or END, {@code id} and {@code data_collections}, as a Struct
-     * or, with schemaless JSON, a map. It carries no row: written as one, a sink subscribed to every topic of a
-     * prefix would create a table {@code transaction} of those fields. Recognised by its fields, not by its schema
-     * name, which converters and name adjusters may change.
-     */
-    static boolean isTransactionEvent(Object value) {
-        Object status;
-        Object id;
-        boolean hasCollections;
-        if (value instanceof Struct struct) {
-            Schema schema = struct.schema();
-            Field statusField = schema.field("status");
-            Field idField = schema.field("id");
-            hasCollections = schema.field("data_collections") != null;
-            if (statusField == null || idField == null || schema.field("after") != null) {
-                return false;
-            }
-            status = struct.get(statusField);
-            id = struct.get(idField);
-        } else if (value instanceof Map<?, ?> map) {
-            status = map.get("status");
-            id = map.get("id");
-            hasCollections = map.containsKey("data_collections");
-        } else {
-            return false;
-        }
-        return hasCollections && id instanceof String && ("BEGIN".equals(status) || "END".equals(status));
-    }
-
-    /** {@code op} is a string and {@code after} a Struct: Debezium's Envelope and our source's change records. */
-    static boolean isEnvelope(Schema schema) {
-        Field op = schema.field("op");
-        Field after = schema.field("after");
-        return op != null && op.schema().type() == Schema.Type.STRING
-                && after != null && after.schema().type() == Schema.Type.STRUCT;
     }
 }

@@ -55,6 +55,9 @@ final class GlobalLookup {
 
         @Override
         public void process(Record<SchemaAndValue, SchemaAndValue> record) {
+            if (DeletesToTombstones.changesNoRow(record.headers(), record.value())) {
+                return;
+            }
             SchemaAndValue row = DeletesToTombstones.rowOf(record.headers(), record.value());
             unavailable.check(record.headers(), row);
             String joinKey = joiner.acceptLookupRecord(record.key(), row);

@@ -300,6 +300,33 @@ class EnricherChangeRecordsTest {
         assertEquals("first", first.get("note"));
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"stream", "global", "table"})
+    void eventsThatChangeNoRowAreSkippedAsTheSinkSkipsThem(String semantics) {
+        start(semantics, "inner");
+        customer(1, "Alice");
+        order(100, 1, "first");
+        Schema orderRow = SchemaBuilder.struct().name("dbz.public.orders.Value").optional()
+                .field("id", Schema.INT32_SCHEMA).field("customer_id", Schema.OPTIONAL_INT32_SCHEMA)
+                .field("note", Schema.OPTIONAL_STRING_SCHEMA).build();
+        // A truncate envelope: no after, and no delete of this key.
+        orders.pipeInput(new TestRecord<>(orderKey(100), envelope("orders", orderRow, "t", null, null),
+                new RecordHeaders(), Instant.ofEpochMilli(2_000)));
+        Schema content = SchemaBuilder.struct().field("prefix", Schema.STRING_SCHEMA).build();
+        Schema message = SchemaBuilder.struct().name("io.debezium.connector.postgresql.MessageValue")
+                .field("op", Schema.STRING_SCHEMA).field("ts_ms", Schema.OPTIONAL_INT64_SCHEMA)
+                .field("message", content).build();
+        byte[] messageEvent = VALUES.fromConnectData("orders", message, new Struct(message).put("op", "m")
+                .put("ts_ms", 1L).put("message", new Struct(content).put("prefix", "audit")));
+        orders.pipeInput(new TestRecord<>(orderKey(100), messageEvent, new RecordHeaders(),
+                Instant.ofEpochMilli(2_000)));
+        customers.pipeInput(new TestRecord<>(idKey("customers", 1), messageEvent, new RecordHeaders(),
+                Instant.ofEpochMilli(2_000)));
+        order(101, 1, "second", 3_000);
+
+        assertEquals(List.of("100:Alice", "101:Alice"), describe(enriched.readRecordsToList()));
+    }
+
     @Test
     void theTombstoneAfterADeleteEnvelopeDoesNotTakeAnotherRouteThanTheDelete() {
         start("stream", "inner");
