@@ -32,7 +32,8 @@ import java.util.Set;
  * rather than sent along a fallback route where it could overtake a re-insert of the key and delete it. The next
  * record of the key replaces the mark. When a key's join key changes, a notice that it moved goes the old way
  * first, so its versions still waiting there for their lookup row are dropped rather than written after the new
- * version ({@link AwaitLookupRow}).
+ * version ({@link AwaitLookupRow}); a version without join key under an inner join sends it once, and marks the
+ * entry so the versions after it (dropped too) do not send it again.
  * <p>
  * That memory costs a store read, write and changelog record per new input key (about a quarter of the CPU an
  * order costs), and no cheaper structure gives the same guarantee: the route must be written when the record that
@@ -52,6 +53,8 @@ final class JoinKeyRouter implements ProcessorSupplier<Object, OriginalRecord, S
      * column holds).
      */
     static final String DELETED_MARKER = "\u0000deleted\u0000";
+    /** Prefixes the route of a key whose last version had no join key (inner join) and whose notice was sent. */
+    static final String MOVED_AWAY_MARKER = "\u0000moved\u0000";
 
     private static final Logger log = LoggerFactory.getLogger(JoinKeyRouter.class);
 
@@ -115,8 +118,9 @@ final class JoinKeyRouter implements ProcessorSupplier<Object, OriginalRecord, S
                     context.forward(record.withKey(fallbackRoute(key)));
                     return;
                 }
-                lastRoutes.put(storeKey, DELETED_MARKER + stored);
-                context.forward(record.withKey(stored));
+                String route = routeOf(stored);
+                lastRoutes.put(storeKey, DELETED_MARKER + route);
+                context.forward(record.withKey(route));
                 return;
             }
             String joinKey = joiner.joinKey(record.value().value());
@@ -124,11 +128,12 @@ final class JoinKeyRouter implements ProcessorSupplier<Object, OriginalRecord, S
                 log.debug("Dropping a record of topic '{}' whose {} is null: an inner join needs a lookup row",
                         joiner.inputTopic(), joiner.lookup().joinField());
                 // Its join key moved to none: earlier versions still waiting for their row on the old path must
-                // not be written after this one (the route stays, so a later delete still follows them).
-                String lastRoute = lastRoutes == null || storeKey == null ? null
-                        : liveRoute(lastRoutes.get(storeKey));
-                if (lastRoute != null) {
-                    context.forward(record.withKey(lastRoute).withValue(OriginalRecord.movedAway(key)));
+                // not be written after this one. The route stays, so a later delete still follows them, marked so
+                // that further such versions send no notice again.
+                String stored = lastRoutes == null || storeKey == null ? null : lastRoutes.get(storeKey);
+                if (stored != null && !stored.startsWith(DELETED_MARKER) && !stored.startsWith(MOVED_AWAY_MARKER)) {
+                    context.forward(record.withKey(stored).withValue(OriginalRecord.movedAway(key)));
+                    lastRoutes.put(storeKey, MOVED_AWAY_MARKER + stored);
                 }
                 return;
             }
@@ -140,10 +145,10 @@ final class JoinKeyRouter implements ProcessorSupplier<Object, OriginalRecord, S
                 return;
             }
             String stored = storeKey == null ? null : lastRoutes.get(storeKey);
-            String lastRoute = liveRoute(stored);
+            String lastRoute = isDeletedMarker(stored) ? null : routeOf(stored);
             String route = joinKey != null ? joinKey : lastRoute != null ? lastRoute : fallbackRoute(key);
             if (storeKey != null && !route.equals(stored)) {
-                if (lastRoute != null) {
+                if (lastRoute != null && !route.equals(lastRoute) && !stored.startsWith(MOVED_AWAY_MARKER)) {
                     // Ahead of the record, on the path its earlier versions took, so it passes them in order.
                     context.forward(record.withKey(lastRoute).withValue(OriginalRecord.movedAway(key)));
                 }
@@ -157,9 +162,13 @@ final class JoinKeyRouter implements ProcessorSupplier<Object, OriginalRecord, S
         return stored != null && stored.startsWith(DELETED_MARKER);
     }
 
-    /** The route a key's records take now; null when it has none or was deleted. */
-    private static String liveRoute(String stored) {
-        return isDeletedMarker(stored) ? null : stored;
+    /** The route an entry names, without its mark. */
+    private static String routeOf(String stored) {
+        if (stored == null) {
+            return null;
+        }
+        return stored.startsWith(DELETED_MARKER) ? stored.substring(DELETED_MARKER.length())
+                : stored.startsWith(MOVED_AWAY_MARKER) ? stored.substring(MOVED_AWAY_MARKER.length()) : stored;
     }
 
     private DataException cannotRoute(String what) {

@@ -235,6 +235,26 @@ class EnricherSemanticsTest {
     }
 
     @Test
+    void versionsWithoutJoinKeyUnderAnInnerJoinSendOneNoticeAndTheDeleteStillFollowsTheRoute() {
+        start(Map.of());
+        TestOutputTopic<byte[], byte[]> routed = driver.createOutputTopic("tablestream-enricher-customers"
+                + EnricherTopology.INPUT_REPARTITION_SUFFIX + "-repartition", new ByteArrayDeserializer(),
+                new ByteArrayDeserializer());
+        customer(1, "Alice", 1, 500);
+        order(100, 1, 1_000);
+        for (long timestamp : new long[] {1_100, 1_200, 1_300}) {
+            orders.pipeInput(orderKey(100), VALUES.fromConnectData("orders", ORDER_WITH_OPTIONAL_CUSTOMER,
+                    new Struct(ORDER_WITH_OPTIONAL_CUSTOMER).put("id", 100).put("customer_id", null)), timestamp);
+        }
+        orders.pipeInput(orderKey(100), null, 1_400);
+
+        // The order, one notice that it moved away, the tombstone: all along customer 1's route.
+        assertEquals(List.of("1", "1", "1"), routed.readKeyValuesToList().stream()
+                .map(record -> new String(record.key, StandardCharsets.UTF_8)).toList());
+        assertEquals(List.of("100:Alice", "100:tombstone"), readIdsAndNames());
+    }
+
+    @Test
     void recordsWaitingForTheirRowAreNotLostWhenAVersionOfTheRowCannotBeUsed() {
         start(Map.of(EnricherConfig.DEADLETTER_TOPIC_CONFIG, "enricher_dlq"));
         order(100, 1, 1_000);
