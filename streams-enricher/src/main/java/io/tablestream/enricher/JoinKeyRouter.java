@@ -28,9 +28,9 @@ import java.util.Set;
  * one their join key chose, and nothing in such a record names it, so the router remembers, per input key, the
  * repartition key it used last ({@code N-last-route-by-input-key}: key bytes and join key) and sends such records
  * the same way. A delete marks the entry deleted rather than removing it: a CDC source sends a delete as a change
- * record followed by a tombstone, and that tombstone, which finds the mark, is dropped (and the entry with it)
- * rather than sent along a fallback route where it could overtake a re-insert of the key and delete it. The next
- * record of the key replaces the mark. When a key's join key changes, a notice that it moved goes the old way
+ * record followed by a tombstone, and that tombstone, which finds the mark, follows the same route and removes the
+ * entry, rather than taking a fallback route where it could overtake a re-insert of the key and delete it. The
+ * next record of the key replaces the mark. When a key's join key changes, a notice that it moved goes the old way
  * first, so its versions still waiting there for their lookup row are dropped rather than written after the new
  * version ({@link AwaitLookupRow}); a version without join key under an inner join sends it once, and marks the
  * entry so the versions after it (dropped too) do not send it again.
@@ -107,11 +107,10 @@ final class JoinKeyRouter implements ProcessorSupplier<Object, OriginalRecord, S
                 String stored = lastRoutes.get(storeKey);
                 if (isDeletedMarker(stored)) {
                     // The second half of a delete sent as a change record plus a tombstone (Debezium's
-                    // tombstones.on.delete): the first half already deleted the key on its route. Sent anywhere
-                    // else, it could reach the sink after a re-insert of the key and delete it.
+                    // tombstones.on.delete): it follows the first half. Sent anywhere else, it could reach the sink
+                    // after a re-insert of the key on the first half's route and delete it.
                     lastRoutes.delete(storeKey);
-                    log.debug("Dropping a tombstone of topic '{}' that follows a delete of the same key",
-                            joiner.inputTopic());
+                    context.forward(record.withKey(routeOf(stored)));
                     return;
                 }
                 if (stored == null) {
