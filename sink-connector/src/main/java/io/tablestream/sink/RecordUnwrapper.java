@@ -1,5 +1,6 @@
 package io.tablestream.sink;
 
+import io.tablestream.jdbc.ChangeEvents;
 import io.tablestream.jdbc.Json;
 import org.apache.kafka.connect.data.Field;
 import org.apache.kafka.connect.data.Schema;
@@ -32,14 +33,12 @@ final class RecordUnwrapper {
     /** The header naming the operation of a change record: c, u, d, r or t. */
     static final String OP_HEADER = "op";
     /** The field a rewritten delete carries as "true" (other rows: "false"); never written as a column. */
-    static final String DELETED_FIELD = "__deleted";
+    static final String DELETED_FIELD = ChangeEvents.DELETED_FIELD;
     /** The header listing, as a JSON array of names, the fields whose values the change did not carry. */
     static final String UNAVAILABLE_COLUMNS_HEADER = "unavailable.columns";
     /** Debezium's ExtractNewRecordState name of the operation: header (add.headers=op) or field (add.fields=op). */
     static final String DEBEZIUM_OP = "__op";
     private static final String UPDATE_OP = "u";
-    /** The end of the name of Debezium's transaction event schema, whatever its prefix. */
-    private static final String TRANSACTION_SCHEMA_SUFFIX = "TransactionMetadataValue";
 
     private final boolean deleteEnabled;
     private final UnavailablePlaceholder placeholder;
@@ -69,20 +68,20 @@ final class RecordUnwrapper {
         }
         Records.requireWritableValue(record);
         Schema schema = record.valueSchema();
-        if (schema != null && isMessageEvent(schema, record.value())) {
+        if (schema != null && ChangeEvents.isMessageEvent(schema, record.value())) {
             log.debug("Skipping the logical decoding message (op=m) at {}: it changes no row",
                     Records.position(record));
             return null;
         }
-        if (isTransactionEvent(record.value())) {
+        if (ChangeEvents.isTransactionEvent(record.value())) {
             if (transactionTopicsLogged.add(record.topic())) {
                 log.info("Skipping Debezium's transaction boundary events of topic {} (first at {}): they change no"
                         + " row; logged once per topic", record.topic(), Records.position(record));
             }
             return null;
         }
-        if (schema == null || !isEnvelope(schema)) { // a schemaless map is a row as it is
-            return rewrittenDelete(record.value()) ? deleteOrSkip(record, record)
+        if (schema == null || !ChangeEvents.isEnvelope(schema)) { // a schemaless map is a row as it is
+            return ChangeEvents.isRewrittenDelete(record.value()) ? deleteOrSkip(record, record)
                     : new SinkOp(record, record, false, unavailable(record, record.value(), flatOp(record)));
         }
         Struct envelope = (Struct) record.value();
@@ -136,20 +135,6 @@ final class RecordUnwrapper {
         return op != null && "d".equals(String.valueOf(op.value()));
     }
 
-    /** A value with {@code __deleted} true (the string, as Debezium writes it, or a boolean). */
-    static boolean rewrittenDelete(Object value) {
-        Object deleted;
-        if (value instanceof Struct struct) {
-            Field field = struct.schema().field(DELETED_FIELD);
-            deleted = field == null ? null : struct.get(field);
-        } else if (value instanceof Map<?, ?> map) {
-            deleted = map.get(DELETED_FIELD);
-        } else {
-            return false;
-        }
-        return Boolean.TRUE.equals(deleted) || deleted instanceof String text && "true".equalsIgnoreCase(text);
-    }
-
     /**
      * The columns the header names and the fields holding the placeholder. Debezium puts the placeholder only in
      * updates, so a record whose operation is known and is not {@code u} (a create, a snapshot read) carries real
@@ -200,89 +185,5 @@ final class RecordUnwrapper {
     private static SinkRecord withValue(SinkRecord record, Struct value) {
         return record.newRecord(record.topic(), record.kafkaPartition(), record.keySchema(), record.key(),
                 value.schema(), value, record.timestamp());
-    }
-
-    /**
-     * Debezium's event for a logical decoding message ({@code pg_logical_emit_message}): {@code op=m} with a
-     * {@code message} Struct and no {@code after}. It carries no row: written as one, its {@code op}, {@code source}
-     * and {@code message} would become columns of a table nobody has.
-     */
-    static boolean isMessageEvent(Schema schema, Object value) {
-        Field op = schema.field("op");
-        Field message = schema.field("message");
-        return op != null && op.schema().type() == Schema.Type.STRING && message != null
-                && message.schema().type() == Schema.Type.STRUCT && schema.field("after") == null
-                && "m".equals(((Struct) value).get(op));
-    }
-
-    /**
-     * Debezium's transaction boundary event ({@code provide.transaction.metadata=true}, on the topic
-     * {@code <prefix>.transaction}), as a Struct or, with schemaless JSON, a map. It carries no row: written as one, a
-     * sink subscribed to every topic of a prefix would create a table {@code transaction} of those fields. Its whole
-     * shape is required (a schema named {@code ...TransactionMetadataValue}, or the fields status BEGIN/END, id,
-     * event_count and data_collections, an array of Structs or maps with data_collection), so a table that merely has
-     * a status and an id is still written.
-     */
-    static boolean isTransactionEvent(Object value) {
-        Object status;
-        if (value instanceof Struct struct) {
-            Schema schema = struct.schema();
-            Field statusField = schema.field("status");
-            Field idField = schema.field("id");
-            if (statusField == null || idField == null || statusField.schema().type() != Schema.Type.STRING
-                    || idField.schema().type() != Schema.Type.STRING) {
-                return false;
-            }
-            boolean named = schema.name() != null && schema.name().endsWith(TRANSACTION_SCHEMA_SUFFIX);
-            if (!named && !hasTransactionFields(schema)) {
-                return false;
-            }
-            status = struct.get(statusField);
-        } else if (value instanceof Map<?, ?> map) {
-            if (map.size() < 4 || !map.containsKey("id") || !map.containsKey("event_count")
-                    || !map.containsKey("data_collections") || !(map.get("id") instanceof String)
-                    || !collectionsList(map.get("data_collections"))) {
-                return false;
-            }
-            status = map.get("status");
-        } else {
-            return false;
-        }
-        return "BEGIN".equals(status) || "END".equals(status);
-    }
-
-    private static boolean hasTransactionFields(Schema schema) {
-        Field count = schema.field("event_count");
-        Field collections = schema.field("data_collections");
-        if (count == null || count.schema().type() != Schema.Type.INT64 || collections == null
-                || collections.schema().type() != Schema.Type.ARRAY) {
-            return false;
-        }
-        Schema element = collections.schema().valueSchema();
-        return element.type() == Schema.Type.STRUCT && element.field("data_collection") != null;
-    }
-
-    /** Null (a BEGIN) or a list of maps each naming its data_collection. */
-    private static boolean collectionsList(Object collections) {
-        if (collections == null) {
-            return true;
-        }
-        if (!(collections instanceof List<?> list)) {
-            return false;
-        }
-        for (Object element : list) {
-            if (!(element instanceof Map<?, ?> entry) || !entry.containsKey("data_collection")) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /** {@code op} is a string and {@code after} a Struct: Debezium's Envelope and our source's change records. */
-    static boolean isEnvelope(Schema schema) {
-        Field op = schema.field("op");
-        Field after = schema.field("after");
-        return op != null && op.schema().type() == Schema.Type.STRING
-                && after != null && after.schema().type() == Schema.Type.STRUCT;
     }
 }

@@ -1,5 +1,6 @@
 package io.tablestream.sink;
 
+import io.tablestream.jdbc.ChangeEvents;
 import io.tablestream.jdbc.TableId;
 import org.apache.kafka.connect.data.Field;
 import org.apache.kafka.connect.data.Schema;
@@ -108,7 +109,7 @@ final class TableNameFormat {
     private static Source source(SinkRecord record) {
         Schema schema = record.valueSchema();
         if (schema == null || schema.type() != Schema.Type.STRUCT || !(record.value() instanceof Struct envelope)
-                || !RecordUnwrapper.isEnvelope(schema)) {
+                || !ChangeEvents.isEnvelope(schema)) {
             return null;
         }
         Field source = schema.field("source");

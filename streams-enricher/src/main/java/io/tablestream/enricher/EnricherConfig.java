@@ -118,7 +118,7 @@ public final class EnricherConfig extends AbstractConfig {
         Set<String> sources = new HashSet<>(Set.of(inputTopic()));
         for (LookupSpec lookup : lookups) {
             if (!sources.add(lookup.topic())) {
-                throw new ConfigException(lookupKey(lookup.name(), "topic"), lookup.topic(),
+                throw new ConfigException(lookup.configKey("topic"), lookup.topic(),
                         "is already read as the input or by another lookup; each lookup needs its own topic");
             }
         }
@@ -136,7 +136,7 @@ public final class EnricherConfig extends AbstractConfig {
         boolean anyTable = lookups.stream().anyMatch(l -> l.semantics() == Semantics.TABLE);
         for (LookupSpec lookup : lookups) {
             if (anyTable && lookup.semantics() != Semantics.TABLE) {
-                throw new ConfigException(lookupKey(lookup.name(), "semantics"), lookup.semantics(), "cannot mix "
+                throw new ConfigException(lookup.configKey("semantics"), lookup.semantics(), "cannot mix "
                         + "table with stream or global lookups: the output is either a table or a stream. Set "
                         + "all lookups' semantics to table, or none");
             }

@@ -35,7 +35,8 @@ import java.util.function.Function;
  * <pre>
  * stream:  input --route by join key--> [NAME-input-by-join-key] --join NAME-lookup-table (versioned)-->
  *          misses: current row, or wait in NAME-awaiting-lookup-row --> ...
- *          lookup --key by join key---> [NAME-lookup-by-join-key] --> NAME-lookup-table --> release waiting
+ *          lookup --key by join key---> [NAME-lookup-by-join-key] --> move rows the table's history would skip
+ *                 up to its cut-off --> NAME-lookup-table --> release waiting
  * global:  input --look up NAME-global-lookup-table in place--> ...
  * table:   input-table --foreign-key join NAME-lookup-table--> NAME-enriched-table --> ...
  * </pre>
@@ -51,6 +52,7 @@ public final class EnricherTopology {
     static final String INPUT_TABLE_STORE = "input-table";
     static final String DELETES_TO_TOMBSTONES = "deletes-to-tombstones";
     static final String REJECT_UNAVAILABLE_JOIN_FIELDS = "reject-unavailable-join-fields";
+    static final String KEEP_EXPIRED_LOOKUP_ROWS = "-keep-expired-lookup-rows";
 
     private EnricherTopology() {
     }
@@ -72,10 +74,18 @@ public final class EnricherTopology {
         boolean table = config.lookups().get(0).semantics() == Semantics.TABLE;
         if (table) {
             buildTable(builder, config, serdes);
-        } else {
-            buildStream(builder, config, serdes);
+            return builder.build(props);
         }
-        return builder.build(props);
+        buildStream(builder, config, serdes);
+        Topology topology = builder.build(props);
+        // The processor before the lookup table reads the table's store, which the DSL adds only after it.
+        for (LookupSpec lookup : config.lookups()) {
+            if (lookup.semantics() == Semantics.STREAM) {
+                topology.connectProcessorAndStateStores(lookup.name() + KEEP_EXPIRED_LOOKUP_ROWS,
+                        lookup.name() + LOOKUP_STORE_SUFFIX);
+            }
+        }
+        return topology;
     }
 
     /**
@@ -126,9 +136,9 @@ public final class EnricherTopology {
         CompactValueSerde compact = new CompactValueSerde(serdes.schemas());
         OriginalRecordSerde originalRecords = new OriginalRecordSerde(serdes.internal(), compact);
         CompactValueSerde lookupRows = compact;
-        KStream<String, SchemaAndValue> lookupRowsByJoinKey = lookupByJoinKey(builder, lookup, joiner, serdes,
-                lookupRows);
-        KTable<String, SchemaAndValue> lookupTable = lookupRowsByJoinKey
+        KTable<String, SchemaAndValue> lookupTable = lookupByJoinKey(builder, lookup, joiner, serdes, lookupRows)
+                .processValues(new ExpiredLookupRows(lookup, name + LOOKUP_STORE_SUFFIX),
+                        Named.as(name + KEEP_EXPIRED_LOOKUP_ROWS))
                 .toTable(Named.as(name + "-to-lookup-table"),
                         Materialized.<String, SchemaAndValue>as(Stores.persistentVersionedKeyValueStore(
                                         name + LOOKUP_STORE_SUFFIX, Duration.ofMillis(lookup.historyRetentionMs())))
@@ -146,13 +156,8 @@ public final class EnricherTopology {
         KStream<String, Object> lookupUpdates = lookupTable
                 .toStream(Named.as(name + "-lookup-updates"))
                 .mapValues(row -> (Object) new LookupUpdate(row), Named.as(name + "-wrap-lookup-update"));
-        // Built after the table, so each row reaches it after the table's store has had it.
-        KStream<String, Object> keptLookupRows = lookupRowsByJoinKey.process(
-                () -> new ExpiredLookupRows(lookup, name + LOOKUP_STORE_SUFFIX),
-                Named.as(name + "-keep-expired-lookup-rows"), name + LOOKUP_STORE_SUFFIX);
         return outcomes
                 .merge(lookupUpdates, Named.as(name + "-merge-lookup-updates"))
-                .merge(keptLookupRows, Named.as(name + "-merge-kept-lookup-rows"))
                 .process(new AwaitLookupRow(lookup, joiner, name + LOOKUP_STORE_SUFFIX,
                                 new AwaitingRecordSerde(originalRecords)), Named.as(name + "-await-lookup-row"),
                         name + LOOKUP_STORE_SUFFIX);

@@ -1,72 +1,124 @@
 package io.tablestream.enricher;
 
-import io.tablestream.enricher.AwaitLookupRow.LookupUpdate;
+import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.connect.data.SchemaAndValue;
-import org.apache.kafka.streams.processor.api.Processor;
-import org.apache.kafka.streams.processor.api.ProcessorContext;
-import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
+import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
+import org.apache.kafka.streams.processor.api.FixedKeyProcessorSupplier;
+import org.apache.kafka.streams.processor.api.FixedKeyRecord;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
 import org.apache.kafka.streams.state.VersionedKeyValueStore;
 import org.apache.kafka.streams.state.VersionedRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/**
- * Keeps the lookup rows the versioned lookup table drops. Its store (KIP-914) skips, with a warning that names
- * nothing, a write whose timestamp is older than its history retention behind the newest timestamp it has seen, of
- * any key. The rows of one key arrive in order, but the lookup topic's partitions are read independently: at a first
- * start, one partition's recent rows often reach the store before another partition's rows that have not changed for
- * hours, and those rows, the current versions of their keys, were lost, and the records pointing to them with them.
- * <p>
- * This processor sees each lookup row right after the table did. A row (or delete) so old that the store may have
- * dropped it, and that the store does not hold, is written again at the oldest timestamp the store surely takes
- * (or that of the version it supersedes, if later), and passed on as an update, so records waiting for it are
- * released. It is the newest version of its key: the rows of one key reach the table in order (one key, one
- * partition of the lookup topic), and their timestamps follow that order. Its exact time is past the history
- * anyway: records older than the history join the current row.
- */
-final class ExpiredLookupRows implements Processor<String, SchemaAndValue, String, Object> {
+import java.nio.ByteBuffer;
+import java.util.Set;
 
+/**
+ * Sits right before the versioned lookup table and moves up the timestamp of a lookup row the table's store would
+ * skip. That store (KIP-914) skips, with a warning that names nothing, a write whose timestamp is older than its
+ * history retention behind the newest timestamp it has taken, of any key; the lookup topic's partitions are read
+ * independently, so at a first start one partition's recent rows often reach the store before another partition's
+ * rows that have not changed for hours, which are the current versions of their keys.
+ * <p>
+ * The store's clock is the newest lookup row timestamp of this task (the store takes every row at or after its
+ * cut-off, and this processor never writes one later than that): it is kept here, in {@code N-lookup-clock}, from
+ * lookup rows only, so a stream record with a far-future timestamp does not move it. A row older than the cut-off
+ * (clock minus {@code history.retention.ms}) goes on stamped with the cut-off, which the store takes; the table
+ * writes it and passes it on as usual, so records waiting for it are released. Its exact time is past the history
+ * anyway: records older than the history join the current row.
+ * <p>
+ * A row never replaces a newer version of its key: the rows of one key arrive in order (one key, one partition of
+ * the lookup topic), so an older one is a replay after a failure ({@code at_least_once}) and is dropped. A version
+ * written at the cut-off is remembered with its own timestamp in {@code N-moved-lookup-rows}, so the next row of its
+ * key, whose own timestamp may be older than that cut-off, still replaces it.
+ */
+final class ExpiredLookupRows implements FixedKeyProcessorSupplier<String, SchemaAndValue, SchemaAndValue> {
+
+    static final String CLOCK_STORE_SUFFIX = "-lookup-clock";
+    static final String MOVED_STORE_SUFFIX = "-moved-lookup-rows";
     private static final Logger log = LoggerFactory.getLogger(ExpiredLookupRows.class);
+    private static final String CLOCK_KEY = "newest-lookup-row";
 
     private final LookupSpec lookup;
-    private final String storeName;
-    private ProcessorContext<String, Object> context;
-    private VersionedKeyValueStore<String, SchemaAndValue> rows;
+    private final String lookupStoreName;
 
-    ExpiredLookupRows(LookupSpec lookup, String storeName) {
+    ExpiredLookupRows(LookupSpec lookup, String lookupStoreName) {
         this.lookup = lookup;
-        this.storeName = storeName;
+        this.lookupStoreName = lookupStoreName;
     }
 
     @Override
-    public void init(ProcessorContext<String, Object> context) {
-        this.context = context;
-        this.rows = context.getStateStore(storeName);
+    public Set<StoreBuilder<?>> stores() {
+        // Cached: the clock changes with nearly every row, its changelog needs only its value at each commit.
+        return Set.of(
+                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(lookup.name() + CLOCK_STORE_SUFFIX),
+                        Serdes.String(), Serdes.Long()).withCachingEnabled(),
+                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(lookup.name() + MOVED_STORE_SUFFIX),
+                        Serdes.String(), Serdes.ByteArray()));
     }
 
     @Override
-    public void process(Record<String, SchemaAndValue> record) {
-        long oldestTaken = context.currentStreamTimeMs() - lookup.historyRetentionMs();
-        // The store's newest timestamp is at most the task's stream time, so it took a row within the history
-        // behind that: no store read for the rows that nearly all are.
-        if (record.timestamp() >= oldestTaken) {
-            return;
+    public FixedKeyProcessor<String, SchemaAndValue, SchemaAndValue> get() {
+        return new Mover();
+    }
+
+    private final class Mover implements FixedKeyProcessor<String, SchemaAndValue, SchemaAndValue> {
+        private FixedKeyProcessorContext<String, SchemaAndValue> context;
+        private VersionedKeyValueStore<String, SchemaAndValue> rows;
+        private KeyValueStore<String, Long> clock;
+        private KeyValueStore<String, byte[]> moved;
+        private long newest = Long.MIN_VALUE;
+
+        @Override
+        public void init(FixedKeyProcessorContext<String, SchemaAndValue> context) {
+            this.context = context;
+            rows = context.getStateStore(lookupStoreName);
+            clock = context.getStateStore(lookup.name() + CLOCK_STORE_SUFFIX);
+            moved = context.getStateStore(lookup.name() + MOVED_STORE_SUFFIX);
+            Long stored = clock.get(CLOCK_KEY);
+            newest = stored == null ? Long.MIN_VALUE : stored;
         }
-        VersionedRecord<SchemaAndValue> latest = rows.get(record.key());
-        boolean taken = record.value() == null ? latest == null
-                : latest != null && latest.timestamp() == record.timestamp();
-        if (taken) {
-            return;
+
+        @Override
+        public void process(FixedKeyRecord<String, SchemaAndValue> record) {
+            long timestamp = record.timestamp();
+            if (timestamp > newest) {
+                newest = timestamp;
+                clock.put(CLOCK_KEY, newest);
+            }
+            long cutOff = newest - lookup.historyRetentionMs();
+            if (timestamp >= cutOff) {
+                context.forward(record);
+                return;
+            }
+            VersionedRecord<SchemaAndValue> latest = rows.get(record.key());
+            long at = cutOff;
+            if (latest != null && latest.timestamp() > timestamp) {
+                byte[] movedRow = moved.get(record.key());
+                boolean latestMovedHere = movedRow != null && movedAt(movedRow) == latest.timestamp();
+                if (!latestMovedHere || originalTimestamp(movedRow) > timestamp) {
+                    log.debug("The row of '{}' with key {} at {} is older than the version at {} the table holds: "
+                            + "a replay, dropped", lookup.topic(), record.key(), timestamp, latest.timestamp());
+                    return;
+                }
+                at = Math.max(cutOff, latest.timestamp());
+            }
+            log.debug("The row of '{}' with key {} at {} is older than {} ms behind the newest lookup row: written "
+                    + "as of {}", lookup.topic(), record.key(), timestamp, lookup.historyRetentionMs(), at);
+            moved.put(record.key(), ByteBuffer.allocate(2 * Long.BYTES).putLong(timestamp).putLong(at).array());
+            context.forward(record.withTimestamp(at));
         }
-        // Replaces a version this processor wrote later than its own time, which this row supersedes.
-        long timestamp = latest == null ? oldestTaken : Math.max(oldestTaken, latest.timestamp());
-        log.debug("The row of '{}' with key {} at {} is older than {} ms behind the rows read before it: kept as "
-                + "of {}", lookup.topic(), record.key(), record.timestamp(), lookup.historyRetentionMs(), timestamp);
-        if (record.value() == null) {
-            rows.delete(record.key(), timestamp);
-        } else {
-            rows.put(record.key(), record.value(), timestamp);
+
+        private static long originalTimestamp(byte[] movedRow) {
+            return ByteBuffer.wrap(movedRow).getLong(0);
         }
-        context.forward(record.withValue((Object) new LookupUpdate(record.value())).withTimestamp(timestamp));
+
+        private static long movedAt(byte[] movedRow) {
+            return ByteBuffer.wrap(movedRow).getLong(Long.BYTES);
+        }
     }
 }

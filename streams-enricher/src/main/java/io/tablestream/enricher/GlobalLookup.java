@@ -2,6 +2,7 @@ package io.tablestream.enricher;
 
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.connect.data.SchemaAndValue;
+import org.apache.kafka.connect.errors.DataException;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
 import org.apache.kafka.streams.processor.api.FixedKeyRecord;
@@ -11,16 +12,20 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A lookup with {@code global} semantics: every instance keeps the whole lookup table, keyed by canonical join
  * key, in a global store, and stream records look their row up in place, without a repartition. The store is
  * filled by {@link Updater}, which Kafka Streams also runs while restoring, so restored rows get the same
- * canonical keys. The lookup is not time-aware: a record joins the row current when it is processed.
+ * canonical keys; a row the join cannot use is skipped with a warning there, not dead-lettered. The lookup is not
+ * time-aware: a record joins the row current when it is processed.
  */
 final class GlobalLookup {
 
     static final String STORE_SUFFIX = "-global-lookup-table";
+    private static final Logger log = LoggerFactory.getLogger(GlobalLookup.class);
 
     private GlobalLookup() {
     }
@@ -40,6 +45,7 @@ final class GlobalLookup {
         private final LookupSpec lookup;
         private final EnrichingJoiner joiner;
         private final UnavailableColumns<SchemaAndValue> unavailable;
+        private ProcessorContext<Void, Void> context;
         private KeyValueStore<String, SchemaAndValue> rows;
 
         Updater(LookupSpec lookup, EnrichingJoiner joiner) {
@@ -50,14 +56,29 @@ final class GlobalLookup {
 
         @Override
         public void init(ProcessorContext<Void, Void> context) {
+            this.context = context;
             rows = context.getStateStore(lookup.name() + STORE_SUFFIX);
         }
 
         @Override
         public void process(Record<SchemaAndValue, SchemaAndValue> record) {
+            if (DeletesToTombstones.changesNoRow(record.headers(), record.value())) {
+                return;
+            }
             SchemaAndValue row = DeletesToTombstones.rowOf(record.headers(), record.value());
-            unavailable.check(record.headers(), row);
-            String joinKey = joiner.acceptLookupRecord(record.key(), row);
+            String joinKey;
+            try {
+                unavailable.check(record.headers(), row);
+                joinKey = joiner.acceptLookupRecord(record.key(), row);
+            } catch (DataException unusable) {
+                // Kafka Streams runs this processor again over the whole topic each time it rebuilds the store: a
+                // dead letter or a stop would repeat on every rebuild, for as long as the row stays in the topic.
+                log.warn("Skipping a row of lookup topic '{}' the join cannot use, at {}; the lookup keeps its "
+                        + "previous version of the row: {}", lookup.topic(), context.recordMetadata()
+                        .map(m -> "partition " + m.partition() + " offset " + m.offset()).orElse("an unknown position"),
+                        unusable.getMessage());
+                return;
+            }
             if (joinKey == null) {
                 return;
             }

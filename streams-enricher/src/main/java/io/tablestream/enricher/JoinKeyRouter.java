@@ -26,10 +26,14 @@ import java.util.Set;
  * the earlier records of the same input key, which went through the repartition topic: a tombstone written
  * elsewhere could reach the sink before the upsert it deletes. The only partition that keeps it behind them is the
  * one their join key chose, and nothing in such a record names it, so the router remembers, per input key, the
- * repartition key it used last ({@code N-last-route-by-input-key}: key bytes and join key, removed by a tombstone)
- * and sends such records the same way. When a key's join key changes, a notice that it moved goes the old way
+ * repartition key it used last ({@code N-last-route-by-input-key}: key bytes and join key) and sends such records
+ * the same way. A delete marks the entry deleted rather than removing it: a CDC source sends a delete as a change
+ * record followed by a tombstone, and that tombstone, which finds the mark, follows the same route and removes the
+ * entry, rather than taking a fallback route where it could overtake a re-insert of the key and delete it. The
+ * next record of the key replaces the mark. When a key's join key changes, a notice that it moved goes the old way
  * first, so its versions still waiting there for their lookup row are dropped rather than written after the new
- * version ({@link AwaitLookupRow}).
+ * version ({@link AwaitLookupRow}); a version without join key under an inner join sends it once, and marks the
+ * entry so the versions after it (dropped too) do not send it again.
  * <p>
  * That memory costs a store read, write and changelog record per new input key (about a quarter of the CPU an
  * order costs), and no cheaper structure gives the same guarantee: the route must be written when the record that
@@ -44,6 +48,13 @@ import java.util.Set;
 final class JoinKeyRouter implements ProcessorSupplier<Object, OriginalRecord, String, OriginalRecord> {
 
     static final String STORE_SUFFIX = "-last-route-by-input-key";
+    /**
+     * Prefixes the route of a key deleted there: a canonical join key never starts with it (it is not text a
+     * column holds).
+     */
+    static final String DELETED_MARKER = "\u0000deleted\u0000";
+    /** Prefixes the route of a key whose last version had no join key (inner join) and whose notice was sent. */
+    static final String MOVED_AWAY_MARKER = "\u0000moved\u0000";
 
     private static final Logger log = LoggerFactory.getLogger(JoinKeyRouter.class);
 
@@ -93,8 +104,22 @@ final class JoinKeyRouter implements ProcessorSupplier<Object, OriginalRecord, S
                 if (lastRoutes == null) {
                     throw cannotRoute("a delete (tombstone)");
                 }
-                String lastRoute = lastRoutes.delete(storeKey);
-                context.forward(record.withKey(lastRoute != null ? lastRoute : fallbackRoute(key)));
+                String stored = lastRoutes.get(storeKey);
+                if (isDeletedMarker(stored)) {
+                    // The second half of a delete sent as a change record plus a tombstone (Debezium's
+                    // tombstones.on.delete): it follows the first half. Sent anywhere else, it could reach the sink
+                    // after a re-insert of the key on the first half's route and delete it.
+                    lastRoutes.delete(storeKey);
+                    context.forward(record.withKey(routeOf(stored)));
+                    return;
+                }
+                if (stored == null) {
+                    context.forward(record.withKey(fallbackRoute(key)));
+                    return;
+                }
+                String route = routeOf(stored);
+                lastRoutes.put(storeKey, DELETED_MARKER + route);
+                context.forward(record.withKey(route));
                 return;
             }
             String joinKey = joiner.joinKey(record.value().value());
@@ -102,10 +127,12 @@ final class JoinKeyRouter implements ProcessorSupplier<Object, OriginalRecord, S
                 log.debug("Dropping a record of topic '{}' whose {} is null: an inner join needs a lookup row",
                         joiner.inputTopic(), joiner.lookup().joinField());
                 // Its join key moved to none: earlier versions still waiting for their row on the old path must
-                // not be written after this one (the route stays, so a later delete still follows them).
-                String lastRoute = lastRoutes == null || storeKey == null ? null : lastRoutes.get(storeKey);
-                if (lastRoute != null) {
-                    context.forward(record.withKey(lastRoute).withValue(OriginalRecord.movedAway(key)));
+                // not be written after this one. The route stays, so a later delete still follows them, marked so
+                // that further such versions send no notice again.
+                String stored = lastRoutes == null || storeKey == null ? null : lastRoutes.get(storeKey);
+                if (stored != null && !stored.startsWith(DELETED_MARKER) && !stored.startsWith(MOVED_AWAY_MARKER)) {
+                    context.forward(record.withKey(stored).withValue(OriginalRecord.movedAway(key)));
+                    lastRoutes.put(storeKey, MOVED_AWAY_MARKER + stored);
                 }
                 return;
             }
@@ -116,10 +143,11 @@ final class JoinKeyRouter implements ProcessorSupplier<Object, OriginalRecord, S
                 context.forward(record.withKey(joinKey));
                 return;
             }
-            String lastRoute = storeKey == null ? null : lastRoutes.get(storeKey);
+            String stored = storeKey == null ? null : lastRoutes.get(storeKey);
+            String lastRoute = isDeletedMarker(stored) ? null : routeOf(stored);
             String route = joinKey != null ? joinKey : lastRoute != null ? lastRoute : fallbackRoute(key);
-            if (storeKey != null && !route.equals(lastRoute)) {
-                if (lastRoute != null) {
+            if (storeKey != null && !route.equals(stored)) {
+                if (lastRoute != null && !route.equals(lastRoute) && !stored.startsWith(MOVED_AWAY_MARKER)) {
                     // Ahead of the record, on the path its earlier versions took, so it passes them in order.
                     context.forward(record.withKey(lastRoute).withValue(OriginalRecord.movedAway(key)));
                 }
@@ -127,6 +155,19 @@ final class JoinKeyRouter implements ProcessorSupplier<Object, OriginalRecord, S
             }
             context.forward(record.withKey(route));
         }
+    }
+
+    private static boolean isDeletedMarker(String stored) {
+        return stored != null && stored.startsWith(DELETED_MARKER);
+    }
+
+    /** The route an entry names, without its mark. */
+    private static String routeOf(String stored) {
+        if (stored == null) {
+            return null;
+        }
+        return stored.startsWith(DELETED_MARKER) ? stored.substring(DELETED_MARKER.length())
+                : stored.startsWith(MOVED_AWAY_MARKER) ? stored.substring(MOVED_AWAY_MARKER.length()) : stored;
     }
 
     private DataException cannotRoute(String what) {

@@ -14,6 +14,7 @@ import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
@@ -297,6 +298,76 @@ class EnricherChangeRecordsTest {
         assertEquals(List.of("id", "customer_id", "note", "customers_name"),
                 first.schema().fields().stream().map(Field::name).toList());
         assertEquals("first", first.get("note"));
+    }
+
+    @Test
+    void aGlobalLookupRowTheJoinCannotUseIsSkippedWithoutStoppingTheApp() {
+        // No dead letter topic: the global store's processor runs again at every rebuild of the store, so a stop
+        // would repeat for as long as the row stays in the topic.
+        start("global", "inner");
+        customer(1, "Alice");
+        Schema withoutName = SchemaBuilder.struct().field("id", Schema.INT32_SCHEMA)
+                .field("email", Schema.STRING_SCHEMA).build();
+        customers.pipeInput(new TestRecord<>(idKey("customers", 1), VALUES.fromConnectData("customers",
+                withoutName, new Struct(withoutName).put("id", 1).put("email", "a@example.com")),
+                headers("op", "u"), Instant.ofEpochMilli(1_500)));
+        order(100, 1, "first", 2_000);
+
+        assertEquals(List.of("100:Alice"), describe(enriched.readRecordsToList()));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"stream", "global", "table"})
+    void eventsThatChangeNoRowAreSkippedAsTheSinkSkipsThem(String semantics) {
+        start(semantics, "inner");
+        customer(1, "Alice");
+        order(100, 1, "first");
+        Schema orderRow = SchemaBuilder.struct().name("dbz.public.orders.Value").optional()
+                .field("id", Schema.INT32_SCHEMA).field("customer_id", Schema.OPTIONAL_INT32_SCHEMA)
+                .field("note", Schema.OPTIONAL_STRING_SCHEMA).build();
+        // A truncate envelope: no after, and no delete of this key.
+        orders.pipeInput(new TestRecord<>(orderKey(100), envelope("orders", orderRow, "t", null, null),
+                new RecordHeaders(), Instant.ofEpochMilli(2_000)));
+        Schema content = SchemaBuilder.struct().field("prefix", Schema.STRING_SCHEMA).build();
+        Schema message = SchemaBuilder.struct().name("io.debezium.connector.postgresql.MessageValue")
+                .field("op", Schema.STRING_SCHEMA).field("ts_ms", Schema.OPTIONAL_INT64_SCHEMA)
+                .field("message", content).build();
+        byte[] messageEvent = VALUES.fromConnectData("orders", message, new Struct(message).put("op", "m")
+                .put("ts_ms", 1L).put("message", new Struct(content).put("prefix", "audit")));
+        orders.pipeInput(new TestRecord<>(orderKey(100), messageEvent, new RecordHeaders(),
+                Instant.ofEpochMilli(2_000)));
+        customers.pipeInput(new TestRecord<>(idKey("customers", 1), messageEvent, new RecordHeaders(),
+                Instant.ofEpochMilli(2_000)));
+        order(101, 1, "second", 3_000);
+
+        assertEquals(List.of("100:Alice", "101:Alice"), describe(enriched.readRecordsToList()));
+    }
+
+    @Test
+    void theTombstoneAfterADeleteEnvelopeDoesNotTakeAnotherRouteThanTheDelete() {
+        start("stream", "inner");
+        Schema orderRow = SchemaBuilder.struct().name("dbz.public.orders.Value").optional()
+                .field("id", Schema.INT32_SCHEMA).field("customer_id", Schema.OPTIONAL_INT32_SCHEMA)
+                .field("note", Schema.OPTIONAL_STRING_SCHEMA).build();
+        TestOutputTopic<byte[], byte[]> routes = driver.createOutputTopic(
+                "tablestream-enricher-customers" + EnricherTopology.INPUT_REPARTITION_SUFFIX + "-repartition",
+                new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        customer(1, "Alice");
+        Struct order = new Struct(orderRow).put("id", 100).put("customer_id", 1).put("note", "first");
+        orders.pipeInput(new TestRecord<>(orderKey(100), envelope("orders", orderRow, "c", null, order),
+                new RecordHeaders(), Instant.ofEpochMilli(2_000)));
+        // A delete as Debezium sends it by default (tombstones.on.delete): the change record, then a tombstone.
+        orders.pipeInput(new TestRecord<>(orderKey(100), envelope("orders", orderRow, "d", order, null),
+                new RecordHeaders(), Instant.ofEpochMilli(3_000)));
+        orders.pipeInput(new TestRecord<>(orderKey(100), null, new RecordHeaders(), Instant.ofEpochMilli(3_000)));
+        // Re-inserted at once: the tombstone must not be able to reach the sink after it.
+        orders.pipeInput(new TestRecord<>(orderKey(100), envelope("orders", orderRow, "c", null, order),
+                new RecordHeaders(), Instant.ofEpochMilli(4_000)));
+
+        assertEquals(List.of("1", "1", "1", "1"), routes.readKeyValuesToList().stream()
+                .map(route -> new String(route.key, StandardCharsets.UTF_8)).toList());
+        assertEquals(List.of("100:Alice", "100:tombstone", "100:tombstone", "100:Alice"),
+                describe(enriched.readRecordsToList()));
     }
 
     /** A change envelope as Debezium (and our source with envelope=debezium) writes it. */

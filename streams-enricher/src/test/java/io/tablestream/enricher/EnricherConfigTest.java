@@ -229,6 +229,17 @@ class EnricherConfigTest {
     }
 
     @Test
+    void aLookupReadingTheInputTopicIsRejectedNamingTheKeyTheFileHas() {
+        Map<String, String> props = required();
+        props.put("lookup.topic", "orders");
+
+        ConfigException error = assertThrows(ConfigException.class, () -> new EnricherConfig(props));
+
+        assertTrue(error.getMessage().startsWith("Invalid value orders for configuration lookup.topic:"),
+                error.getMessage());
+    }
+
+    @Test
     void historyShorterThanGraceIsRejected() {
         Map<String, String> props = required();
         props.put("lookup.grace.ms", "5000");

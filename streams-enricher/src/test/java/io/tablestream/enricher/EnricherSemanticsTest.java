@@ -123,6 +123,75 @@ class EnricherSemanticsTest {
         assertEquals(List.of("100:Alice", "101:Alice"), readIdsAndNames());
     }
 
+    private static final long HOUR = 3_600_000L;
+
+    @Test
+    void aLookupRowTheTableWouldSkipIsPlacedAtTheCutOffOfTheLookupRowsNotOfTheOrders() {
+        start(Map.of(EnricherConfig.LOOKUP_HISTORY_RETENTION_MS_CONFIG, String.valueOf(HOUR)));
+        customer(1, "Alice", 1, 0);
+        customer(2, "Bob", 1, 10 * HOUR);
+        // An order from a partition ahead of the customers: the lookup rows' cut-off is still 9 h.
+        order(999, 2, 20 * HOUR);
+        customer(1, "Alicia", 1, 5 * HOUR);
+        // From a lagging partition, within the lookup table's history: Alicia was customer 1 by then.
+        order(100, 1, 18 * HOUR + HOUR / 2);
+
+        assertEquals(List.of("999:Bob", "100:Alicia"), readIdsAndNames());
+    }
+
+    @Test
+    void aSecondLookupRowWithTheSameTimestampAsTheFirstIsNotLost() {
+        start(Map.of(EnricherConfig.LOOKUP_HISTORY_RETENTION_MS_CONFIG, String.valueOf(HOUR)));
+        // Two changes of one transaction carry its commit time; rows of other keys came in between.
+        customer(1, "Alice", 1, 5 * HOUR);
+        customer(2, "Bob", 1, 10 * HOUR);
+        customer(1, "Alicia", 1, 5 * HOUR);
+        order(100, 1, 10 * HOUR);
+
+        assertEquals(List.of("100:Alicia"), readIdsAndNames());
+    }
+
+    @Test
+    void anOrderStampedFarInTheFutureDoesNotMoveTheLookupRowsTimes() {
+        start(Map.of(EnricherConfig.LOOKUP_HISTORY_RETENTION_MS_CONFIG, String.valueOf(HOUR)));
+        long year2100 = 4_102_444_800_000L;
+        customer(2, "Bob", 1, 10 * HOUR);
+        order(999, 2, year2100);
+        // Older than the table's history: moved to its cut-off, which the orders' times must not decide.
+        customer(3, "Carol", 1, 5 * HOUR);
+        customer(1, "Alice", 1, 11 * HOUR);
+        customer(1, "Alicia", 1, 13 * HOUR);
+        order(100, 1, 12 * HOUR);
+
+        assertEquals(List.of("999:Bob", "100:Alice"), readIdsAndNames());
+    }
+
+    @Test
+    void aReplayedOlderLookupRowDoesNotReplaceTheNewerVersion() {
+        start(Map.of(EnricherConfig.LOOKUP_HISTORY_RETENTION_MS_CONFIG, String.valueOf(HOUR)));
+        customer(1, "Alicia", 1, 5 * HOUR);
+        customer(2, "Bob", 1, 20 * HOUR);
+        // Read again after a failure under at_least_once: a version older than the one the table holds.
+        customer(1, "Alice", 1, 4 * HOUR);
+        order(100, 1, 20 * HOUR);
+
+        assertEquals(List.of("100:Alicia"), readIdsAndNames());
+    }
+
+    @Test
+    void rowsMovedToTheCutOffStillReplaceEachOtherInOrder() {
+        start(Map.of(EnricherConfig.LOOKUP_HISTORY_RETENTION_MS_CONFIG, String.valueOf(HOUR),
+                EnricherConfig.JOIN_TYPE_CONFIG, "left"));
+        customer(2, "Bob", 1, 20 * HOUR);
+        customer(1, "Alice", 1, 4 * HOUR);
+        customer(1, "Alicia", 1, 5 * HOUR);
+        order(100, 1, 20 * HOUR);
+        customers.pipeInput(customerKey(1), null, 6 * HOUR);
+        order(101, 1, 20 * HOUR);
+
+        assertEquals(List.of("100:Alicia", "101:null"), readIdsAndNames());
+    }
+
     @Test
     void aTombstoneDropsTheWaitingVersionsItDeletesSoAReinsertElsewhereIsNotDeleted() {
         start(Map.of());
@@ -163,6 +232,26 @@ class EnricherSemanticsTest {
         orders.pipeInput(orderKey(100), null, 3_100);
 
         assertEquals(List.of("101:Alice", "100:tombstone"), readIdsAndNames());
+    }
+
+    @Test
+    void versionsWithoutJoinKeyUnderAnInnerJoinSendOneNoticeAndTheDeleteStillFollowsTheRoute() {
+        start(Map.of());
+        TestOutputTopic<byte[], byte[]> routed = driver.createOutputTopic("tablestream-enricher-customers"
+                + EnricherTopology.INPUT_REPARTITION_SUFFIX + "-repartition", new ByteArrayDeserializer(),
+                new ByteArrayDeserializer());
+        customer(1, "Alice", 1, 500);
+        order(100, 1, 1_000);
+        for (long timestamp : new long[] {1_100, 1_200, 1_300}) {
+            orders.pipeInput(orderKey(100), VALUES.fromConnectData("orders", ORDER_WITH_OPTIONAL_CUSTOMER,
+                    new Struct(ORDER_WITH_OPTIONAL_CUSTOMER).put("id", 100).put("customer_id", null)), timestamp);
+        }
+        orders.pipeInput(orderKey(100), null, 1_400);
+
+        // The order, one notice that it moved away, the tombstone: all along customer 1's route.
+        assertEquals(List.of("1", "1", "1"), routed.readKeyValuesToList().stream()
+                .map(record -> new String(record.key, StandardCharsets.UTF_8)).toList());
+        assertEquals(List.of("100:Alice", "100:tombstone"), readIdsAndNames());
     }
 
     @Test

@@ -66,8 +66,8 @@ class EnricherColdStartIT {
 
     /**
      * Customer rows read after rows hours newer than them (at a first start, the lookup topic's partitions are read
-     * at their own pace): Kafka's versioned store drops a write older than its history retention behind the newest
-     * one it has seen, so these customers, and the orders waiting for them, were lost.
+     * at their own pace): Kafka's versioned store skips a write older than its history retention behind the newest
+     * one it has taken, so these customers, and the orders waiting for them, must reach it at a later time.
      */
     @Test
     void customersReadAfterRowsHoursNewerThanThemStillJoin(@TempDir Path stateDir) throws Exception {
