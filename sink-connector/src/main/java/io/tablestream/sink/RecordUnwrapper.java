@@ -11,6 +11,8 @@ import org.apache.kafka.connect.sink.SinkRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -39,6 +41,13 @@ final class RecordUnwrapper {
     /** Debezium's ExtractNewRecordState name of the operation: header (add.headers=op) or field (add.fields=op). */
     static final String DEBEZIUM_OP = "__op";
     private static final String UPDATE_OP = "u";
+    private static final String CREATE_OP = "c";
+    /**
+     * Debezium's header on the create that follows a delete when an update changed the key: the create's row is that
+     * update's, with its placeholders.
+     */
+    static final String DEBEZIUM_OLD_KEY_HEADER = "__debezium.oldkey";
+    private static final Set<String> OPS = Set.of("c", "u", "d", "r", "t");
 
     private final boolean deleteEnabled;
     private final UnavailablePlaceholder placeholder;
@@ -105,9 +114,9 @@ final class RecordUnwrapper {
      */
     static String flatOp(SinkRecord record) {
         for (String name : new String[] {OP_HEADER, DEBEZIUM_OP}) {
-            Header header = record.headers().lastWithName(name);
-            if (header != null && header.value() != null) {
-                return String.valueOf(header.value());
+            String op = headerOp(record.headers().lastWithName(name));
+            if (op != null) {
+                return op;
             }
         }
         Object value = record.value();
@@ -118,7 +127,19 @@ final class RecordUnwrapper {
         } else if (value instanceof Map<?, ?> map) {
             op = map.get(DEBEZIUM_OP);
         }
-        return op == null ? null : String.valueOf(op);
+        return op != null && OPS.contains(String.valueOf(op)) ? String.valueOf(op) : null;
+    }
+
+    /** The operation a header names, whatever the worker's header converter made of it; null if none it knows. */
+    private static String headerOp(Header header) {
+        if (header == null || header.value() == null) {
+            return null;
+        }
+        Object value = header.value();
+        String op = value instanceof byte[] bytes ? new String(bytes, StandardCharsets.UTF_8)
+                : value instanceof ByteBuffer buffer ? StandardCharsets.UTF_8.decode(buffer.duplicate()).toString()
+                : String.valueOf(value);
+        return OPS.contains(op) ? op : null;
     }
 
     private SinkOp deleteOrSkip(SinkRecord original, SinkRecord row) {
@@ -131,19 +152,21 @@ final class RecordUnwrapper {
     }
 
     private static boolean deleteHeader(SinkRecord record) {
-        Header op = record.headers().lastWithName(OP_HEADER);
-        return op != null && "d".equals(String.valueOf(op.value()));
+        return "d".equals(headerOp(record.headers().lastWithName(OP_HEADER)));
     }
 
     /**
      * The columns the header names and the fields holding the placeholder. Debezium puts the placeholder only in
-     * updates, so a record whose operation is known and is not {@code u} (a create, a snapshot read) carries real
-     * values, even one equal to the placeholder. {@code op} null: unknown (a flattened record without Debezium's
-     * {@code __op}), every record is scanned.
+     * the row of an update, which is an update or, when the update changed the key, the create after the delete
+     * (with the header {@value #DEBEZIUM_OLD_KEY_HEADER}); any other record whose operation is known (a create, a
+     * snapshot read) carries real values, even one equal to the placeholder. {@code op} null: unknown (a flattened
+     * record without Debezium's {@code __op}), every record is scanned.
      */
     private Set<String> unavailable(SinkRecord record, Object row, String op) {
         Set<String> named = unavailableColumns(record);
-        Set<String> placeheld = op == null || UPDATE_OP.equals(op) ? placeholder.fields(row) : Set.of();
+        boolean mayHoldPlaceholders = op == null || UPDATE_OP.equals(op) || CREATE_OP.equals(op)
+                && record.headers().lastWithName(DEBEZIUM_OLD_KEY_HEADER) != null;
+        Set<String> placeheld = mayHoldPlaceholders ? placeholder.fields(row) : Set.of();
         if (placeheld.isEmpty()) {
             return named;
         }

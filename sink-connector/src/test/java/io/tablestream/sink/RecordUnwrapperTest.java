@@ -171,6 +171,34 @@ class RecordUnwrapperTest {
     }
 
     @Test
+    void theCreateOfAnUpdateThatChangedTheKeyMayHoldThePlaceholder() {
+        Schema row = SchemaBuilder.struct().field("id", Schema.INT32_SCHEMA).field("a", Schema.OPTIONAL_STRING_SCHEMA)
+                .optional().build();
+        Struct after = new Struct(row).put("id", 2).put("a", PLACEHOLDER);
+        Struct create = envelope(row, after, "c");
+        SinkRecord record = new SinkRecord("t", 0, KEY, new Struct(KEY).put("id", 2), create.schema(), create, 1);
+        record.headers().add("__debezium.oldkey", new Struct(KEY).put("id", 1), KEY);
+        assertEquals(Set.of("a"), new RecordUnwrapper(true, PLACEHOLDER).unwrap(record).unavailableColumns());
+    }
+
+    @Test
+    void anOperationHeaderIsReadWhateverTheHeaderConverterMadeOfIt() {
+        Schema row = SchemaBuilder.struct().field("id", Schema.INT32_SCHEMA).field("a", Schema.OPTIONAL_STRING_SCHEMA)
+                .optional().build();
+        Struct value = new Struct(row).put("id", 1).put("a", PLACEHOLDER);
+        RecordUnwrapper debezium = new RecordUnwrapper(true, PLACEHOLDER);
+        SinkRecord bytesCreate = new SinkRecord("t", 0, KEY, new Struct(KEY).put("id", 1), row, value, 1);
+        bytesCreate.headers().addBytes("__op", "c".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertEquals(Set.of(), debezium.unwrap(bytesCreate).unavailableColumns());
+        SinkRecord unknown = new SinkRecord("t", 0, KEY, new Struct(KEY).put("id", 1), row, value, 2);
+        unknown.headers().addString("__op", "insert");
+        assertEquals(Set.of("a"), debezium.unwrap(unknown).unavailableColumns(), "an operation it does not know: scanned");
+        SinkRecord bytesDelete = new SinkRecord("t", 0, KEY, new Struct(KEY).put("id", 1), row, value, 3);
+        bytesDelete.headers().addBytes("op", "d".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertTrue(debezium.unwrap(bytesDelete).delete());
+    }
+
+    @Test
     void everyFormOfDebeziumsPlaceholderIsRecognised() {
         byte[] bytes = PLACEHOLDER.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         List<Integer> ints = new java.util.ArrayList<>();

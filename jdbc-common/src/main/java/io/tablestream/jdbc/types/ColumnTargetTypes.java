@@ -59,7 +59,10 @@ public final class ColumnTargetTypes {
             // A wall-clock time carries no zone: taken in db.timezone, not in the session's zone, which pgjdbc
             // sets from the worker JVM's default (a row's instant would hang on the worker)
             ConnectType own = ConnectToPostgres.of(schema);
-            String zone = utc ? "+00" : " " + dbTimeZone.getId();
+            // A fixed offset goes as an ISO offset: PostgreSQL reads a name with an offset (UTC+2, as Java accepts
+            // it) as a POSIX zone, whose offsets count west
+            String zone = utc ? "+00" : dbTimeZone.normalized() instanceof ZoneOffset offset ? offset.getId()
+                    : " " + dbTimeZone.getId();
             return Optional.of(ConnectType.textual(columnType, v -> inZone(own.toText(v), zone)));
         }
         if (base.equals("timestamp without time zone") && Timestamp.LOGICAL_NAME.equals(schema.name())) {
@@ -190,7 +193,9 @@ public final class ColumnTargetTypes {
         }
         boolean isFloat = value instanceof Float;
         BigDecimal exact = new BigDecimal(number);
-        for (int digits = 1; digits < 17; digits++) {
+        // Every decimal of up to 15 significant digits (a float's 6) reads back as the double it rounds to, so
+        // rounding to 15 gives the shortest form padded with zeros whenever it has 15 digits or fewer
+        for (int digits = isFloat ? 6 : 15; digits < 17; digits++) {
             BigDecimal rounded = exact.round(new MathContext(digits, RoundingMode.HALF_EVEN));
             boolean same = isFloat ? rounded.floatValue() == (Float) value : rounded.doubleValue() == number;
             if (same) {

@@ -6,6 +6,7 @@ import org.apache.kafka.connect.data.Struct;
 import org.junit.jupiter.api.Test;
 
 import java.time.ZoneId;
+import java.util.List;
 import java.time.ZoneOffset;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -65,6 +66,15 @@ class ColumnTargetTypesTest {
                 "timestamp without time zone", berlin).orElseThrow();
         assertEquals("2024-03-01 00:30:15.123000", instant.toText(new java.util.Date(1_709_249_415_123L)));
         assertEquals("2024-07-01 02:00:00.000000", instant.toText(new java.util.Date(1_719_792_000_000L)));
+    }
+
+    @Test
+    void aFixedOffsetGoesAsAnIsoOffsetNotAsAPosixName() {
+        Schema micro = SchemaBuilder.int64().name("io.debezium.time.MicroTimestamp").build();
+        for (String zone : List.of("UTC+2", "GMT+02:00", "+02:00", "Etc/GMT-2")) {
+            assertEquals("2024-02-29 23:30:15.123456+02:00", ColumnTargetTypes.forColumn(micro,
+                    "timestamp with time zone", ZoneId.of(zone)).orElseThrow().toText(1_709_249_415_123_456L), zone);
+        }
     }
 
     @Test
