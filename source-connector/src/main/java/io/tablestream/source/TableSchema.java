@@ -123,8 +123,21 @@ public record TableSchema(TableId table, List<ColumnReader> columns, List<String
             throw new ConnectException("Table " + table + " listed in " + PostgresSourceConfig.TABLE_INCLUDE_LIST_CONFIG
                     + " does not exist (or the connector's user cannot see it); create it or fix the list");
         }
-        List<PgColumn> pgColumns = columns(handle, table.quoted());
-        List<String> keyColumns = handle.createQuery(PRIMARY_KEY_SQL).bind(0, table.quoted())
+        return read(handle, table, table.quoted(), catalog);
+    }
+
+    /**
+     * The schema of the table with this pg_class oid, named {@code table}: read by the oid, never by a name (the
+     * table may have been renamed, or moved to a schema the connector's user has no USAGE on).
+     */
+    public static TableSchema readByOid(Handle handle, TableId table, long oid, PgTypeCatalog catalog) {
+        return read(handle, table, String.valueOf(oid), catalog);
+    }
+
+    /** {@code regclass}: what names the relation to {@code ?::regclass}, its quoted name or its oid. */
+    private static TableSchema read(Handle handle, TableId table, String regclass, PgTypeCatalog catalog) {
+        List<PgColumn> pgColumns = columns(handle, regclass);
+        List<String> keyColumns = handle.createQuery(PRIMARY_KEY_SQL).bind(0, regclass)
                 .mapTo(String.class).list();
 
         List<ColumnReader> readers = new ArrayList<>();
@@ -138,7 +151,7 @@ public record TableSchema(TableId table, List<ColumnReader> columns, List<String
             }
         }
         boolean rowVersions = handle.createQuery("SELECT relkind::text IN ('r', 'p', 'm') FROM pg_class WHERE oid = ?::regclass")
-                .bind(0, table.quoted()).mapTo(Boolean.class).one();
+                .bind(0, regclass).mapTo(Boolean.class).one();
         return of(table, readers, keyColumns, rowVersions);
     }
 

@@ -236,7 +236,7 @@ final class Replication {
                 List<TableId> missing = exists ? missingFromPublication(handle, name, tables) : tables;
                 String list = missing.stream().map(TableId::quoted).collect(Collectors.joining(", "));
                 if (!exists) {
-                        handle.execute("CREATE PUBLICATION " + quoted + (list.isEmpty() ? "" : " FOR TABLE " + list)
+                    handle.execute("CREATE PUBLICATION " + quoted + (list.isEmpty() ? "" : " FOR TABLE " + list)
                             + createOptions(handle));
                 } else if (!missing.isEmpty()) {
                     log.info("Adding {} to publication {}", missing, name);

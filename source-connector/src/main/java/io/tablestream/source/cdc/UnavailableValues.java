@@ -63,7 +63,12 @@ final class UnavailableValues {
     }
 
     static Profile profile(Handle handle, TableId table) {
-        return handle.createQuery(PROFILE_SQL).bind(0, table.quoted()).map((rs, ctx) -> {
+        return profile(handle, table, table.quoted());
+    }
+
+    /** {@code regclass}: what names the table to {@code ?::regclass}, its quoted name or its oid. */
+    static Profile profile(Handle handle, TableId table, String regclass) {
+        return handle.createQuery(PROFILE_SQL).bind(0, regclass).map((rs, ctx) -> {
             Array columns = rs.getArray(2);
             return new Profile(table, rs.getString(1).charAt(0),
                     List.copyOf(Arrays.asList((String[]) columns.getArray())));
