@@ -285,6 +285,36 @@ record CdcIT(Stack stack, CdcFixture cdc) {
         assertEquals(table, topic, "the topic's compacted view is the new table, row by row");
     }
 
+    @Test
+    void changesWrittenBeforeATableMovesToASchemaTheUserCannotUseReachItsTopic() {
+        // The catalog is read by the table's oid: a name in a schema without USAGE would be refused.
+        Jdbi db = cdc.database("cdc_moved_away_it", """
+                CREATE TABLE parcels (id int PRIMARY KEY, note text NOT NULL);
+                CREATE SCHEMA vault;
+                CREATE PUBLICATION moved FOR TABLE parcels WITH (publish_via_partition_root = true);
+                DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'cdc_mover') THEN
+                  CREATE ROLE cdc_mover LOGIN REPLICATION; END IF; END $$;
+                GRANT SELECT ON parcels TO cdc_mover;
+                """);
+        String name = "cdc-moved-away";
+        cdc.deploy(name, "cdc_moved_away_it", "parcels", Map.of("publication.name", "moved",
+                "publication.autocreate.mode", "disabled", "connection.user", "cdc_mover", "connection.password", ""));
+        ChangeLog log = cdc.changeLog(name + ".parcels");
+        db.useHandle(h -> h.execute("INSERT INTO parcels VALUES (1, 'one')"));
+        log.await(c -> c.size() == 1, TIMEOUT, "the first insert");
+        cdc.stopAndAwaitSlotReleased(name, db);
+        db.useHandle(h -> h.execute("""
+                INSERT INTO parcels VALUES (2, 'two');
+                ALTER TABLE parcels SET SCHEMA vault;
+                """));
+        stack.rest().resumeConnector(name);
+
+        List<Change> changes = log.await(c -> c.size() == 2, TIMEOUT, "the insert written before the move");
+        assertEquals("c 2 two", describe(changes.get(1)));
+        assertEquals(changes.get(0).value().schema(), changes.get(1).value().schema(), "the table's schema then");
+        stack.rest().awaitRunning(name, TIMEOUT);
+    }
+
     /** op, key and value fields of a change, in the value's field order; a delete is its op and key. */
     private static String describe(Change change) {
         StringBuilder text = new StringBuilder(change.op());

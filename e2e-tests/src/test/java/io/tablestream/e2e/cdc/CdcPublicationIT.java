@@ -273,6 +273,28 @@ record CdcPublicationIT(Stack stack, CdcFixture cdc) {
     }
 
     @Test
+    void addingATableWhoseIdentityHoldsAnUnpublishedGeneratedColumnIsRefusedBeforeItBreaksItsWrites() {
+        // PostgreSQL 18 refuses UPDATE and DELETE of a published table whose replica identity has a column the
+        // publication does not publish: the task must not add such a table to an existing publication.
+        Jdbi db = cdc.database("cdc_generated_identity_it", """
+                CREATE TABLE other (id int PRIMARY KEY);
+                CREATE PUBLICATION existing FOR TABLE other;
+                CREATE TABLE boxes (id int PRIMARY KEY, side int NOT NULL,
+                                    volume int GENERATED ALWAYS AS (side * side * side) STORED);
+                ALTER TABLE boxes REPLICA IDENTITY FULL;
+                INSERT INTO boxes (id, side) VALUES (1, 2);
+                """);
+        String trace = cdc.deployAndAwaitTaskFailure("cdc-generated-identity", "cdc_generated_identity_it", "boxes",
+                Map.of("publication.name", "existing"));
+
+        assertTrue(trace.contains("public.boxes") && trace.contains(
+                "ALTER PUBLICATION \"existing\" SET (publish_generated_columns = stored)"), trace);
+        db.useHandle(h -> h.execute("UPDATE boxes SET side = 3 WHERE id = 1")); // the application's writes still work
+        assertEquals(List.of("other"), db.withHandle(h -> h.createQuery(
+                "SELECT tablename FROM pg_publication_tables WHERE pubname = 'existing'").mapTo(String.class).list()));
+    }
+
+    @Test
     void aConnectorThatStreamedTheFormerDefaultPublicationKeepsIt() {
         Jdbi db = cdc.database("cdc_former_publication_it", "CREATE TABLE t (id int PRIMARY KEY)");
         String name = "cdc-former-pub";
