@@ -131,11 +131,14 @@ public record TableSchema(TableId table, List<ColumnReader> columns, List<String
      * table may have been renamed, or moved to a schema the connector's user has no USAGE on).
      */
     public static TableSchema readByOid(Handle handle, TableId table, long oid, PgTypeCatalog catalog) {
-        return read(handle, table, String.valueOf(oid), catalog);
+        return read(handle, table, (Object) oid, catalog);
     }
 
-    /** {@code regclass}: what names the relation to {@code ?::regclass}, its quoted name or its oid. */
-    private static TableSchema read(Handle handle, TableId table, String regclass, PgTypeCatalog catalog) {
+    /**
+     * {@code regclass}: what names the relation to {@code ?::regclass}, its quoted name (String) or its oid (Long: a
+     * number, as text would be read as a name).
+     */
+    private static TableSchema read(Handle handle, TableId table, Object regclass, PgTypeCatalog catalog) {
         List<PgColumn> pgColumns = columns(handle, regclass);
         List<String> keyColumns = handle.createQuery(PRIMARY_KEY_SQL).bind(0, regclass)
                 .mapTo(String.class).list();
@@ -161,6 +164,11 @@ public record TableSchema(TableId table, List<ColumnReader> columns, List<String
 
     /** The columns of a relation (quoted name, resolvable by regclass), domains resolved to their base types. */
     static List<PgColumn> columns(Handle handle, String quotedRelation) {
+        return columns(handle, (Object) quotedRelation);
+    }
+
+    /** {@code relation}: its quoted name (String) or its oid (Long). */
+    private static List<PgColumn> columns(Handle handle, Object quotedRelation) {
         record Attribute(String name, long typeOid, int typmod, boolean notNull) {
         }
         List<Attribute> attributes = handle.createQuery(COLUMNS_SQL).bind(0, quotedRelation)

@@ -122,7 +122,7 @@ record CapturedTable(TableSchema schema, String topic, List<ColumnReader> reader
         static Catalog read(Handle handle, TableId table, long oid, PgTypeCatalog types) {
             try {
                 return new Catalog(TableSchema.readByOid(handle, table, oid, types),
-                        UnavailableValues.profile(handle, table, String.valueOf(oid)).toastable());
+                        UnavailableValues.profile(handle, table, oid).toastable());
             } catch (UnableToExecuteStatementException e) {
                 if (!(e.getCause() instanceof SQLException sql) || sql.getSQLState() == null
                         || !sql.getSQLState().startsWith("42")) {

@@ -155,8 +155,8 @@ final class Replication {
             SELECT c.oid::regclass::text FROM pg_class c
             WHERE c.oid = ANY(CAST(? AS regclass[])) AND EXISTS (
                 SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
-                AND a.attgenerated = 's' AND (c.relreplident = 'f' OR (c.relreplident = 'i' AND a.attnum = ANY(
-                    (SELECT i.indkey::int2[] FROM pg_index i WHERE i.indrelid = c.oid AND i.indisreplident)))))
+                AND a.attgenerated = 's' AND (c.relreplident = 'f' OR (c.relreplident = 'i' AND EXISTS (
+                    SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisreplident AND a.attnum = ANY(i.indkey)))))
             AND (SELECT p.pubgencols FROM pg_publication p WHERE p.pubname = ?) <> 's'""";
 
     /**

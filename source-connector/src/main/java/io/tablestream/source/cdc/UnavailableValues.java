@@ -63,11 +63,16 @@ final class UnavailableValues {
     }
 
     static Profile profile(Handle handle, TableId table) {
-        return profile(handle, table, table.quoted());
+        return profile(handle, table, (Object) table.quoted());
     }
 
-    /** {@code regclass}: what names the table to {@code ?::regclass}, its quoted name or its oid. */
-    static Profile profile(Handle handle, TableId table, String regclass) {
+    /** The profile of the table with this pg_class oid, named {@code table}. */
+    static Profile profile(Handle handle, TableId table, long oid) {
+        return profile(handle, table, (Object) oid);
+    }
+
+    /** {@code regclass}: what names the table to {@code ?::regclass}, its quoted name (String) or its oid (Long). */
+    private static Profile profile(Handle handle, TableId table, Object regclass) {
         return handle.createQuery(PROFILE_SQL).bind(0, regclass).map((rs, ctx) -> {
             Array columns = rs.getArray(2);
             return new Profile(table, rs.getString(1).charAt(0),
