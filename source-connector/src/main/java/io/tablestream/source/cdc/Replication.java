@@ -152,7 +152,8 @@ final class Replication {
      * DELETE of a published table whose identity has an unpublished column.
      */
     private static final String IDENTITY_WITH_UNPUBLISHED_GENERATED_SQL = """
-            SELECT c.oid::regclass::text FROM pg_class c
+            SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname)
+            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE c.oid = ANY(CAST(? AS regclass[])) AND EXISTS (
                 SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
                 AND a.attgenerated = 's' AND (c.relreplident = 'f' OR (c.relreplident = 'i' AND EXISTS (
