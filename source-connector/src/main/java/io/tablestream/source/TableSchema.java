@@ -123,8 +123,24 @@ public record TableSchema(TableId table, List<ColumnReader> columns, List<String
             throw new ConnectException("Table " + table + " listed in " + PostgresSourceConfig.TABLE_INCLUDE_LIST_CONFIG
                     + " does not exist (or the connector's user cannot see it); create it or fix the list");
         }
-        List<PgColumn> pgColumns = columns(handle, table.quoted());
-        List<String> keyColumns = handle.createQuery(PRIMARY_KEY_SQL).bind(0, table.quoted())
+        return read(handle, table, table.quoted(), catalog);
+    }
+
+    /**
+     * The schema of the table with this pg_class oid, named {@code table}: read by the oid, never by a name (the
+     * table may have been renamed, or moved to a schema the connector's user has no USAGE on).
+     */
+    public static TableSchema readByOid(Handle handle, TableId table, long oid, PgTypeCatalog catalog) {
+        return read(handle, table, (Object) oid, catalog);
+    }
+
+    /**
+     * {@code regclass}: what names the relation to {@code ?::regclass}, its quoted name (String) or its oid (Long: a
+     * number, as text would be read as a name).
+     */
+    private static TableSchema read(Handle handle, TableId table, Object regclass, PgTypeCatalog catalog) {
+        List<PgColumn> pgColumns = columns(handle, regclass);
+        List<String> keyColumns = handle.createQuery(PRIMARY_KEY_SQL).bind(0, regclass)
                 .mapTo(String.class).list();
 
         List<ColumnReader> readers = new ArrayList<>();
@@ -138,7 +154,7 @@ public record TableSchema(TableId table, List<ColumnReader> columns, List<String
             }
         }
         boolean rowVersions = handle.createQuery("SELECT relkind::text IN ('r', 'p', 'm') FROM pg_class WHERE oid = ?::regclass")
-                .bind(0, table.quoted()).mapTo(Boolean.class).one();
+                .bind(0, regclass).mapTo(Boolean.class).one();
         return of(table, readers, keyColumns, rowVersions);
     }
 
@@ -148,6 +164,11 @@ public record TableSchema(TableId table, List<ColumnReader> columns, List<String
 
     /** The columns of a relation (quoted name, resolvable by regclass), domains resolved to their base types. */
     static List<PgColumn> columns(Handle handle, String quotedRelation) {
+        return columns(handle, (Object) quotedRelation);
+    }
+
+    /** {@code relation}: its quoted name (String) or its oid (Long). */
+    private static List<PgColumn> columns(Handle handle, Object quotedRelation) {
         record Attribute(String name, long typeOid, int typmod, boolean notNull) {
         }
         List<Attribute> attributes = handle.createQuery(COLUMNS_SQL).bind(0, quotedRelation)

@@ -88,33 +88,22 @@ public final class TableSelector {
     }
 
     /**
+     * The schemas the selection takes, as a condition on {@code n.nspname}: never a system schema, and those
+     * schema.pattern (a LIKE pattern, bound twice) matches. The one implementation of it, for the catalog's
+     * relations and for a name the WAL gives.
+     */
+    private static final String SCHEMA_SELECTED = "n.nspname NOT IN ('pg_catalog', 'information_schema')"
+            + " AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'"
+            + " AND (? = '' OR n.nspname LIKE ?)";
+
+    /**
      * Whether the selection takes a table by its name alone, as a change in the WAL names it (the table may have
      * been renamed or dropped since): the lists and schema.pattern, without the catalog's types and privileges.
      */
-    public boolean selectsName(TableId table) {
-        String schema = table.schema();
-        boolean systemSchema = schema.equals("pg_catalog") || schema.equals("information_schema")
-                || schema.startsWith("pg_toast") || schema.startsWith("pg_temp_");
-        return !systemSchema && (schemaPattern.isEmpty() || likePattern(schemaPattern).matcher(schema).matches())
-                && matches(table);
-    }
-
-    /** A SQL LIKE pattern (%, _ and \ as its escape) as a regular expression. */
-    private static Pattern likePattern(String like) {
-        StringBuilder regex = new StringBuilder();
-        for (int i = 0; i < like.length(); i++) {
-            char c = like.charAt(i);
-            if (c == '\\' && i + 1 < like.length()) {
-                regex.append(Pattern.quote(String.valueOf(like.charAt(++i))));
-            } else if (c == '%') {
-                regex.append(".*");
-            } else if (c == '_') {
-                regex.append('.');
-            } else {
-                regex.append(Pattern.quote(String.valueOf(c)));
-            }
-        }
-        return Pattern.compile(regex.toString(), Pattern.DOTALL);
+    public boolean selectsName(Handle handle, TableId table) {
+        return matches(table) && handle.createQuery("SELECT count(*) > 0 FROM (SELECT CAST(? AS text) AS nspname) n"
+                        + " WHERE " + SCHEMA_SELECTED)
+                .bind(0, table.schema()).bind(1, schemaPattern).bind(2, schemaPattern).mapTo(Boolean.class).one();
     }
 
     /** The include entries that name one table exactly (a missing one is a user error worth reporting). */
@@ -152,8 +141,7 @@ public final class TableSelector {
                 + " ELSE '{}'::bigint[] END"
                 + " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
                 + " WHERE c.relkind IN (" + kinds + ")"
-                + " AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_toast%'"
-                + " AND n.nspname NOT LIKE 'pg\\_temp\\_%' AND (? = '' OR n.nspname LIKE ?)"
+                + " AND " + SCHEMA_SELECTED
                 + " AND has_table_privilege(c.oid, 'SELECT') ORDER BY 1, 2";
         return handle.createQuery(sql).bind(0, schemaPattern).bind(1, schemaPattern)
                 .map((rs, ctx) -> new Relation(new TableId(rs.getString(1), rs.getString(2)), rs.getLong(3),

@@ -30,20 +30,6 @@ class TableSelectorTest {
     }
 
     @Test
-    void aNameAsTheWalGivesItIsSelectedByTheListsAndTheSchemaPattern() {
-        TableSelector selector = new TableSelector(List.of(".*"), List.of("sales\\.tmp_.*"), "sal\\_es%",
-                List.of("TABLE"));
-        assertTrue(selector.selectsName(TableId.parse("sal_es.invoices")));
-        assertTrue(selector.selectsName(TableId.parse("sal_es_2024.invoices")), "% is any suffix");
-        assertFalse(selector.selectsName(TableId.parse("salXes.invoices")), "an escaped _ is itself");
-        assertFalse(selector.selectsName(TableId.parse("public.orders")), "outside the schema pattern");
-        TableSelector anySchema = selector(List.of(".*"), List.of());
-        assertTrue(anySchema.selectsName(TableId.parse("public.orders")));
-        assertFalse(anySchema.selectsName(TableId.parse("pg_catalog.pg_class")), "never a system schema");
-        assertFalse(anySchema.selectsName(TableId.parse("information_schema.tables")));
-    }
-
-    @Test
     void regexesMatchSchemaQualifiedOrBareInPublic() {
         TableSelector selector = selector(List.of("sales\\..*", "ord.*"), List.of("sales\\.tmp_.*", "orders_archive"));
         assertTrue(selector.matches(TableId.parse("sales.invoices")));

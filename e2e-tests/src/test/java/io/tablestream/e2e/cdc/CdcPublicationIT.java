@@ -160,6 +160,29 @@ record CdcPublicationIT(Stack stack, CdcFixture cdc) {
                 "deletes of the table swapped out");
     }
 
+    /**
+     * Drops t and creates it again with rows 10 and 11 while a signal pauses the snapshot, restarts the task between
+     * the new t joining the publication and its first chunk (a rebalance, say), then resumes the snapshot and
+     * inserts row 12.
+     */
+    private void reCreateTAndRestartWhilePaused(Jdbi db, String name) {
+        db.useHandle(h -> h.execute("""
+                DROP TABLE t;
+                CREATE TABLE t (id int PRIMARY KEY);
+                INSERT INTO t VALUES (10), (11);
+                """));
+        CdcFixture.awaitCondition("the re-created t in the publication", () -> db.withHandle(h -> h.createQuery(
+                "SELECT count(*) = 1 FROM pg_publication_tables WHERE tablename = 't'").mapTo(Boolean.class).one()));
+        cdc.stopAndAwaitSlotReleased(name, db);
+        // Else the new t could have been read before the restart, and what follows would test nothing.
+        String offsets = stack.rest().offsets(name).toString();
+        assertTrue(offsets.contains("\"paused\":true"), "the stored offset holds the pause: " + offsets);
+        stack.rest().resumeConnector(name);
+        stack.rest().awaitRunning(name, TIMEOUT);
+        db.useHandle(h -> h.execute("INSERT INTO signals VALUES ('r', 'resume-snapshot', null)"));
+        db.useHandle(h -> h.execute("INSERT INTO t VALUES (12)"));
+    }
+
     @Test
     void aReCreatedTableIsReadAgainThoughTheTaskRestartsBeforeItsFirstChunk() {
         Jdbi db = cdc.database("cdc_recreated_restart_it", """
@@ -178,19 +201,7 @@ record CdcPublicationIT(Stack stack, CdcFixture cdc) {
         db.useHandle(h -> h.execute("INSERT INTO marks VALUES (1)")); // streamed after the signal: it was applied
         log.await(c -> c.stream().anyMatch(r -> r.topic().endsWith(".marks")), TIMEOUT, "the mark after the pause");
 
-        db.useHandle(h -> h.execute("""
-                DROP TABLE t;
-                CREATE TABLE t (id int PRIMARY KEY);
-                INSERT INTO t VALUES (10), (11);
-                """));
-        CdcFixture.awaitCondition("the re-created t in the publication", () -> db.withHandle(h -> h.createQuery(
-                "SELECT count(*) = 1 FROM pg_publication_tables WHERE tablename = 't'").mapTo(Boolean.class).one()));
-        // A restart between joining the publication and the new table's first chunk (a rebalance, say).
-        cdc.stopAndAwaitSlotReleased(name, db);
-        stack.rest().resumeConnector(name);
-        stack.rest().awaitRunning(name, TIMEOUT);
-        db.useHandle(h -> h.execute("INSERT INTO signals VALUES ('r', 'resume-snapshot', null)"));
-        db.useHandle(h -> h.execute("INSERT INTO t VALUES (12)"));
+        reCreateTAndRestartWhilePaused(db, name);
 
         List<Change> changes = log.await(c -> c.stream().anyMatch(r -> r.keyField("id").equals(12)), TIMEOUT,
                 "the insert into the re-created table");
@@ -225,25 +236,62 @@ record CdcPublicationIT(Stack stack, CdcFixture cdc) {
         log.await(c -> c.stream().anyMatch(r -> r.topic().endsWith(".marks") && r.keyField("id").equals(afterPause)),
                 TIMEOUT, "the mark after the pause");
 
-        db.useHandle(h -> h.execute("""
-                DROP TABLE t;
-                CREATE TABLE t (id int PRIMARY KEY);
-                INSERT INTO t VALUES (10), (11);
-                """));
-        CdcFixture.awaitCondition("the re-created t in the publication", () -> db.withHandle(h -> h.createQuery(
-                "SELECT count(*) = 1 FROM pg_publication_tables WHERE tablename = 't'").mapTo(Boolean.class).one()));
-        // A restart between joining the publication and the new table's first chunk (a rebalance, say).
-        cdc.stopAndAwaitSlotReleased(name, db);
-        stack.rest().resumeConnector(name);
-        stack.rest().awaitRunning(name, TIMEOUT);
-        db.useHandle(h -> h.execute("INSERT INTO signals VALUES ('r', 'resume-snapshot', null)"));
-        db.useHandle(h -> h.execute("INSERT INTO t VALUES (12)"));
+        reCreateTAndRestartWhilePaused(db, name);
 
         List<Change> changes = log.await(c -> c.stream().anyMatch(r -> r.topic().endsWith(".t")
                 && r.keyField("id").equals(12)), TIMEOUT, "the insert into the re-created table");
         log.await(c -> c.stream().filter(r -> r.topic().endsWith(".t")).map(r -> r.keyField("id"))
                         .collect(Collectors.toSet()).containsAll(List.of(10, 11)), TIMEOUT,
                 "the rows of the re-created table written before it joined the publication, after " + changes);
+    }
+
+    @Test
+    void aTablePublishedForAllTablesThatTheConnectorsUserMayNotReadIsNotStreamed() {
+        // Without an include list every table the user may read is captured; a publication FOR ALL TABLES also
+        // sends the others' changes, which must stay out of Kafka as the snapshot keeps their rows out.
+        Jdbi db = cdc.database("cdc_unreadable_it", """
+                CREATE TABLE open_rows (id int PRIMARY KEY);
+                CREATE TABLE secret_rows (id int PRIMARY KEY, secret text NOT NULL);
+                CREATE PUBLICATION everything FOR ALL TABLES WITH (publish_via_partition_root = true);
+                DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'cdc_narrow') THEN
+                  CREATE ROLE cdc_narrow LOGIN REPLICATION; END IF; END $$;
+                GRANT SELECT ON open_rows TO cdc_narrow;
+                """);
+        String name = "cdc-unreadable";
+        cdc.deploy(name, "cdc_unreadable_it", "", Map.of("publication.name", "everything",
+                "publication.autocreate.mode", "disabled", "connection.user", "cdc_narrow", "connection.password", ""));
+        ChangeLog log = cdc.changeLog(name + ".open_rows", name + ".secret_rows");
+        db.useHandle(h -> h.execute("INSERT INTO secret_rows VALUES (1, 'not for the connector')"));
+        db.useHandle(h -> h.execute("INSERT INTO open_rows VALUES (1)"));
+        db.useHandle(h -> h.execute("INSERT INTO secret_rows VALUES (2, 'not for the connector')"));
+        db.useHandle(h -> h.execute("INSERT INTO open_rows VALUES (2)"));
+
+        List<Change> changes = log.await(c -> c.stream().filter(r -> r.topic().endsWith(".open_rows")).count() == 2,
+                TIMEOUT, "the readable table's inserts");
+        assertEquals(List.of(), changes.stream().filter(r -> r.topic().endsWith(".secret_rows")).toList(),
+                "nothing of a table the connector's user may not SELECT");
+    }
+
+    @Test
+    void addingATableWhoseIdentityHoldsAnUnpublishedGeneratedColumnIsRefusedBeforeItBreaksItsWrites() {
+        // PostgreSQL 18 refuses UPDATE and DELETE of a published table whose replica identity has a column the
+        // publication does not publish: the task must not add such a table to an existing publication.
+        Jdbi db = cdc.database("cdc_generated_identity_it", """
+                CREATE TABLE other (id int PRIMARY KEY);
+                CREATE PUBLICATION existing FOR TABLE other;
+                CREATE TABLE boxes (id int PRIMARY KEY, side int NOT NULL,
+                                    volume int GENERATED ALWAYS AS (side * side * side) STORED);
+                ALTER TABLE boxes REPLICA IDENTITY FULL;
+                INSERT INTO boxes (id, side) VALUES (1, 2);
+                """);
+        String trace = cdc.deployAndAwaitTaskFailure("cdc-generated-identity", "cdc_generated_identity_it", "boxes",
+                Map.of("publication.name", "existing"));
+
+        assertTrue(trace.contains("public.boxes") && trace.contains(
+                "ALTER PUBLICATION \"existing\" SET (publish_generated_columns = stored)"), trace);
+        db.useHandle(h -> h.execute("UPDATE boxes SET side = 3 WHERE id = 1")); // the application's writes still work
+        assertEquals(List.of("other"), db.withHandle(h -> h.createQuery(
+                "SELECT tablename FROM pg_publication_tables WHERE pubname = 'existing'").mapTo(String.class).list()));
     }
 
     @Test

@@ -9,9 +9,11 @@ import io.tablestream.source.cdc.PgOutputMessage.Relation;
 import io.tablestream.source.cdc.PgOutputMessage.TupleData;
 import org.apache.kafka.connect.data.Struct;
 import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -27,39 +29,56 @@ import java.util.stream.Collectors;
  * @param readers                one per relation column, null where tablestream does not map the column's type
  * @param unavailablePlaceholder   what an unavailable text or bytes field holds, null: nothing
  * @param types                  the type mapping the readers come from
+ * @param relationOid            the pg_class oid the relation message gives
  */
 record CapturedTable(TableSchema schema, String topic, List<ColumnReader> readers, String unavailablePlaceholder,
-                     PgTypeCatalog types) {
+                     PgTypeCatalog types, long relationOid) {
 
     private static final Logger log = LoggerFactory.getLogger(CapturedTable.class);
 
-    /** The table a relation oid names now, if it still exists (it may have been renamed since). */
+    /**
+     * The table a relation oid names now, if it still exists as a table (it may have been renamed since; an oid
+     * reused by an index or a sequence is not it), and whether the connector's user may read it.
+     */
     private static final String TABLE_NOW_SQL = """
-            SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE c.oid = ?""";
+            SELECT n.nspname, c.relname, has_table_privilege(c.oid, 'SELECT')
+            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE c.oid = ? AND c.relkind IN ('r', 'p')""";
+
+    /** What the catalog says of a relation's oid now: its name and whether the connector's user may read it. */
+    record TableNow(TableId table, boolean readable) {
+
+        /** The one catalog lookup a relation message costs. */
+        static Optional<TableNow> of(Handle handle, long oid) {
+            return handle.createQuery(TABLE_NOW_SQL).bind(0, oid)
+                    .map((rs, ctx) -> new TableNow(new TableId(rs.getString(1), rs.getString(2)), rs.getBoolean(3)))
+                    .findOne();
+        }
+    }
 
     /**
      * The captured table a relation message describes, under the name the message gives (so its topic and schema
-     * names are the ones the table had when these changes were written). The catalog is looked up by the relation's
-     * oid, never by that name: the table may have been renamed since (another table may even have its old name), or
-     * dropped, and then the WAL's description is all there is.
+     * names are the ones the table had when these changes were written). The catalog is read by the relation's
+     * oid, never by a name: the table may have been renamed since (another table may even have its old name, or it
+     * may be in a schema the connector's user has no USAGE on now), or dropped, and then the WAL's description is
+     * all there is.
+     *
+     * @param now what {@link TableNow#of} says of the relation's oid (empty: dropped)
      */
-    static CapturedTable of(Relation relation, Handle handle, String topic, PgTypeCatalog types,
-                            String unavailablePlaceholder) {
+    static CapturedTable of(Relation relation, Optional<TableNow> now, Handle handle, String topic,
+                            PgTypeCatalog types, String unavailablePlaceholder) {
         TableId table = new TableId(relation.namespace(), relation.name());
         long oid = Integer.toUnsignedLong(relation.relationId());
-        Optional<TableId> now = handle.createQuery(TABLE_NOW_SQL).bind(0, oid)
-                .map((rs, ctx) -> new TableId(rs.getString(1), rs.getString(2))).findOne();
-        if (now.isPresent() && !now.get().equals(table)) {
+        if (now.isPresent() && !now.get().table().equals(table)) {
             log.info("Table {} is named {} now; its changes written before the rename go to {}'s topic", table,
-                    now.get(), table);
+                    now.get().table(), table);
         }
-        TableSchema current = now.map(t -> TableSchema.read(handle, t, types)).orElse(null);
-        Map<String, ColumnReader> catalog = current == null ? Map.of() : current.columns().stream()
+        Catalog catalog = now.isPresent() ? Catalog.read(handle, table, oid, types) : null;
+        Map<String, ColumnReader> columns = catalog == null ? Map.of() : catalog.schema().columns().stream()
                 .collect(Collectors.toMap(r -> r.column().name(), Function.identity()));
         List<ColumnReader> readers = new ArrayList<>();
         for (PgOutputMessage.Column column : relation.columns()) {
-            ColumnReader reader = reader(handle, table, relation, column, catalog.get(column.name()), types);
+            ColumnReader reader = reader(handle, table, relation, column, columns.get(column.name()), types);
             if (reader == null) {
                 log.warn("Table {} column {} has a type tablestream does not map yet; the column is skipped",
                         table, column.name());
@@ -67,21 +86,53 @@ record CapturedTable(TableSchema schema, String topic, List<ColumnReader> reader
             readers.add(reader);
         }
         List<ColumnReader> mapped = readers.stream().filter(r -> r != null).toList();
-        List<String> keys = keyColumns(relation, current == null ? null : current.keyColumns(), mapped);
-        if (current == null) {
+        List<String> keys = keyColumns(relation, catalog == null ? null : catalog.schema().keyColumns(), mapped);
+        if (now.isEmpty()) {
             log.warn("Table {} (oid {}) no longer exists: its changes written before it was dropped are streamed as"
                     + " the WAL describes them, every field but the key optional (NOT NULL is not in the WAL){}",
-                    table, oid, keys.isEmpty() && relation.replicaIdentity() == UnavailableValues.REPLICA_IDENTITY_FULL
-                            ? " and without a key (under REPLICA IDENTITY FULL the WAL does not say which columns"
-                            + " were the primary key)" : "");
+                    table, oid, keyOfDropped(relation, keys));
         }
         // The identity the WAL describes decides whether values may be missing, as it decides what the WAL holds.
-        List<String> toastable = now.map(t -> UnavailableValues.profile(handle, t).toastable()).orElse(List.of());
+        List<String> toastable = catalog == null ? List.of() : catalog.toastable();
         TableSchema schema = UnavailableValues.relax(TableSchema.of(table, mapped, keys), relation.replicaIdentity(),
                 toastable, types);
         List<ColumnReader> relaxed = readers.stream().map(r -> r == null ? null
                 : schema.column(r.column().name())).toList();
-        return new CapturedTable(schema, topic, relaxed, unavailablePlaceholder, types);
+        return new CapturedTable(schema, topic, relaxed, unavailablePlaceholder, types, oid);
+    }
+
+    /**
+     * What a dropped table's records are keyed by, said in its warning: the WAL flags the replica identity's
+     * columns, which are the primary key only under REPLICA IDENTITY DEFAULT.
+     */
+    private static String keyOfDropped(Relation relation, List<String> keys) {
+        return switch (relation.replicaIdentity()) {
+            case UnavailableValues.REPLICA_IDENTITY_FULL -> " and without a key (under REPLICA IDENTITY FULL the WAL"
+                    + " does not say which columns were the primary key)";
+            case 'i' -> "; keyed by the columns of its REPLICA IDENTITY USING INDEX " + keys + ", which may not be"
+                    + " its primary key";
+            case 'n' -> "; without a key: under REPLICA IDENTITY NOTHING the WAL names no key column";
+            default -> "";
+        };
+    }
+
+    /** The catalog's description of a table, read by its oid; null when the catalog refuses it. */
+    private record Catalog(TableSchema schema, List<String> toastable) {
+
+        static Catalog read(Handle handle, TableId table, long oid, PgTypeCatalog types) {
+            try {
+                return new Catalog(TableSchema.readByOid(handle, table, oid, types),
+                        UnavailableValues.profile(handle, table, oid).toastable());
+            } catch (UnableToExecuteStatementException e) {
+                if (!(e.getCause() instanceof SQLException sql) || sql.getSQLState() == null
+                        || !sql.getSQLState().startsWith("42")) {
+                    throw e; // a lost connection, say: the stream reconnects and reads the relation again
+                }
+                log.warn("Table {} (oid {}): the catalog cannot be read ({}); its changes are streamed as the WAL"
+                        + " describes them, as for a dropped table", table, oid, sql.getMessage());
+                return null;
+            }
+        }
     }
 
     /**
@@ -159,7 +210,7 @@ record CapturedTable(TableSchema schema, String topic, List<ColumnReader> reader
         TableSchema optional = TableSchema.of(table(), relaxed.stream().filter(r -> r != null).toList(),
                 schema.keyColumns());
         return new CapturedTable(optional, topic, relaxed.stream().map(r -> r == null ? null
-                : optional.column(r.column().name())).toList(), unavailablePlaceholder, types);
+                : optional.column(r.column().name())).toList(), unavailablePlaceholder, types, relationOid);
     }
 
     private static PgColumn optional(PgColumn c) {

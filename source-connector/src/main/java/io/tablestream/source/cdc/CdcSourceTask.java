@@ -25,6 +25,7 @@ import org.slf4j.LoggerFactory;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 
 /**
@@ -181,7 +182,12 @@ public class CdcSourceTask extends SourceTask {
         Map<String, String> partition = CdcOffset.partition(cdc.slotName());
         CdcOffset offset = resumeFrom != null ? resumeFrom
                 : CdcOffset.fromMap(context.offsetStorageReader().offset(partition));
-        List<TableId> tables = jdbi.withHandle(h -> capturedTables(h, offset != null));
+        Replication.SlotState slot = jdbi.withHandle(h -> Replication.slotState(h, cdc.slotName()));
+        boolean streamedBefore = streamedBefore(offset, cdc.snapshotMode());
+        // Only then may the WAL hold changes of a listed table renamed or dropped since: a slot created anew (lost,
+        // or after an unfinished initial snapshot) starts after them.
+        boolean walHeld = streamedBefore && !lost(slot);
+        List<TableId> tables = jdbi.withHandle(h -> capturedTables(h, walHeld, offset, cdc.slotName()));
         settings = new Settings(jdbi, cdc, tables, PartitionedTables.selector(config), config::topicFor, partition,
                 context.transactionContext(), acks, PgTypeCatalog.of(config.typeOptions()), RecordFormat.of(cdc),
                 kafkaTransactionBudgetMs(props));
@@ -202,7 +208,15 @@ public class CdcSourceTask extends SourceTask {
             PartitionedTables.requirePublishedAsCaptured(h, cdc.publicationName(), settings.tables());
             settings.tables().forEach(table -> UnavailableValues.profile(h, table).warnIfLacking(log));
         });
-        open(offset);
+        open(offset, slot, streamedBefore);
+    }
+
+    /**
+     * Whether the offset says the slot was streamed: its initial snapshot finished, or snapshot.mode=incremental
+     * (which streams from the start). Otherwise the snapshot is read again, on a new slot.
+     */
+    private static boolean streamedBefore(CdcOffset offset, SnapshotMode snapshotMode) {
+        return offset != null && (offset.snapshotDone() || snapshotMode == SnapshotMode.INCREMENTAL);
     }
 
     /** The captured tables and the signal table (signal.data.collection), which must exist, if one is set. */
@@ -257,21 +271,30 @@ public class CdcSourceTask extends SourceTask {
     /**
      * The tables table.include.list / table.exclude.list select, as in the polling modes (names and regular
      * expressions), read when the task starts, a partitioned table being one table (its partitions are left out
-     * when it is selected). A table named exactly that does not exist is an error on the first start; once the
-     * slot has been streamed, the WAL may still hold its changes from before it was renamed or dropped, which the
-     * stream sends to its topic.
+     * when it is selected). A table named exactly that does not exist is an error on the first start; while the
+     * slot holds WAL streamed before ({@code walHeld}), it may still hold its changes from before it was renamed or
+     * dropped, which the stream sends to its topic: a warning says so, and names the table it is now if the oid
+     * stored with its snapshot progress still names one.
      */
-    private List<TableId> capturedTables(Handle handle, boolean streamedBefore) {
+    private List<TableId> capturedTables(Handle handle, boolean walHeld, CdcOffset offset, String slotName) {
         for (TableId named : config.tableSelector().namedTables()) {
             if (handle.createQuery("SELECT to_regclass(?) IS NULL").bind(0, named.quoted()).mapTo(Boolean.class).one()) {
-                if (!streamedBefore) {
+                if (!walHeld) {
                     throw new ConnectException("Table " + named + " listed in "
                             + PostgresSourceConfig.TABLE_INCLUDE_LIST_CONFIG + " does not exist (or the connector's"
                             + " user cannot see it); create it or fix the list");
                 }
-                log.warn("Table {} listed in {} does not exist (renamed or dropped?): its changes the slot still holds"
-                        + " from before are streamed to its topic; remove it from the list if it is gone for good",
-                        named, PostgresSourceConfig.TABLE_INCLUDE_LIST_CONFIG);
+                Optional<TableId> now = storedOid(named, offset, slotName).flatMap(oid -> handle.createQuery(
+                                "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid ="
+                                + " c.relnamespace WHERE c.oid = ? AND c.relkind IN ('r', 'p')").bind(0, oid)
+                        .map((rs, ctx) -> new TableId(rs.getString(1), rs.getString(2))).findOne());
+                log.warn("Table {} listed in {} does not exist ({}): its changes the slot still holds from before are"
+                        + " streamed to its topic; {}remove {} from the list once the slot's lag (slot-lag-bytes) is"
+                        + " near zero", named, PostgresSourceConfig.TABLE_INCLUDE_LIST_CONFIG,
+                        now.map(t -> "now named " + t).orElse("renamed or dropped"),
+                        now.map(t -> "add " + t + " to " + PostgresSourceConfig.TABLE_INCLUDE_LIST_CONFIG
+                                + " to capture its changes from the rename on (they are not captured otherwise); ")
+                                .orElse(""), named);
             }
         }
         tableOids = PartitionedTables.selector(config).select(handle);
@@ -281,6 +304,17 @@ public class CdcSourceTask extends SourceTask {
                     PostgresSourceConfig.TABLE_INCLUDE_LIST_CONFIG, PostgresSourceConfig.TABLE_EXCLUDE_LIST_CONFIG);
         }
         return tables;
+    }
+
+    /** The pg_class oid stored for a table: with its snapshot progress, or in the stream's offset (empty: none). */
+    private Optional<Long> storedOid(TableId table, CdcOffset offset, String slotName) {
+        TableProgress progress = TableProgress.fromMap(context.offsetStorageReader()
+                .offset(TableProgress.partition(slotName, table)));
+        if (progress != null && progress.oid() != null) {
+            return Optional.of(progress.oid());
+        }
+        return Optional.ofNullable(offset == null ? null
+                : IncrementalSnapshot.Pending.parse(offset.snapshots()).readWithoutRecord().get(table));
     }
 
     private void registerLagAndProgressMetrics() {
@@ -355,15 +389,13 @@ public class CdcSourceTask extends SourceTask {
      * whatever the offsets say (none yet: a first start, or a kill before the first commit), the slot streams from
      * where it stands and the tables without finished progress are read chunk by chunk beside it.
      */
-    private void open(CdcOffset offset) throws SQLException {
+    private void open(CdcOffset offset, Replication.SlotState slot, boolean streamedBefore) throws SQLException {
         CdcConfig cdc = settings.cdc();
-        Replication.SlotState slot = settings.jdbi().withHandle(h -> Replication.slotState(h, cdc.slotName()));
         SnapshotMode snapshotMode = cdc.snapshotMode();
         boolean incrementalMode = snapshotMode == SnapshotMode.INCREMENTAL;
         boolean exportedMode = snapshotMode == SnapshotMode.INITIAL || snapshotMode == SnapshotMode.INITIAL_ONLY;
         boolean snapshotPending = exportedMode && (offset == null || !offset.snapshotDone());
         boolean streams = snapshotMode != SnapshotMode.INITIAL_ONLY;
-        boolean streamedBefore = offset != null && (offset.snapshotDone() || incrementalMode);
         if (!snapshotPending && streams && streamedBefore && lost(slot)) {
             // The incremental progress belongs to the lost slot: the exported snapshot reads everything again.
             snapshotPending = resnapshotAfterLosing(slot, offset);
@@ -588,7 +620,9 @@ public class CdcSourceTask extends SourceTask {
                     finished = true;
                 } else {
                     resumeFrom = new CdcOffset(snapshot.consistentLsn(), 0, true);
-                    attempt("Starting to stream after the snapshot", () -> open(resumeFrom));
+                    attempt("Starting to stream after the snapshot", () -> open(resumeFrom,
+                            settings.jdbi().withHandle(h -> Replication.slotState(h, settings.cdc().slotName())),
+                            streamedBefore(resumeFrom, settings.cdc().snapshotMode())));
                 }
             }
             return records;

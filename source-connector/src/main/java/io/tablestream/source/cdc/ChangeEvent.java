@@ -29,14 +29,37 @@ import java.util.concurrent.ConcurrentHashMap;
  * @param after  the row after the change, null for a delete
  * @param unavailableColumns columns whose values the WAL does not carry (null or a placeholder in {@code after}),
  *                           named in the header {@value UnavailableValues#HEADER}
+ * @param relationOid the pg_class oid of the table a streamed change was written to, as its relation message gives
+ *                    it (0: a row a snapshot read); its records carry it ({@link ChangeRecord})
  */
 record ChangeEvent(TableSchema schema, String topic, char op, Struct key, Struct before, Struct after,
-                   long lsn, long txid, long commitTimeMs, List<String> unavailableColumns) {
+                   long lsn, long txid, long commitTimeMs, List<String> unavailableColumns, long relationOid) {
 
-    /** A change whose every value is known. */
+    /** A change whose every value is known, read by a snapshot. */
     ChangeEvent(TableSchema schema, String topic, char op, Struct key, Struct before, Struct after,
                 long lsn, long txid, long commitTimeMs) {
-        this(schema, topic, op, key, before, after, lsn, txid, commitTimeMs, List.of());
+        this(schema, topic, op, key, before, after, lsn, txid, commitTimeMs, List.of(), 0);
+    }
+
+    /**
+     * A record that knows the table its change was written to: the WAL names a table as it was then, so two tables
+     * (one dropped or renamed, another created under its name) can share a topic, and only the oid tells them apart.
+     * Connect never sees the oid (it is no header): only the task reads it, before handing the record over.
+     */
+    static final class ChangeRecord extends SourceRecord {
+
+        private final long relationOid;
+
+        ChangeRecord(long relationOid, Map<String, ?> partition, Map<String, ?> offset, String topic, Schema keySchema,
+                     Object key, Schema valueSchema, Object value, Long timestamp, ConnectHeaders headers) {
+            super(partition, offset, topic, null, keySchema, key, valueSchema, value, timestamp, headers);
+            this.relationOid = relationOid;
+        }
+
+        /** The pg_class oid of the table the change was written to (0: not a streamed change). */
+        long relationOid() {
+            return relationOid;
+        }
     }
 
     static final String OP_HEADER = "op";
@@ -61,26 +84,26 @@ record ChangeEvent(TableSchema schema, String topic, char op, Struct key, Struct
         Schema keySchema = op == 't' ? null : schema.keySchema();
         if (format.debeziumEnvelope()) {
             Schema envelope = envelopeSchema(schema.valueSchema());
-            records.add(new SourceRecord(partition, offset, topic, null, keySchema, key, envelope, envelope(envelope),
-                    commitTimeMs, headers(true)));
+            records.add(new ChangeRecord(relationOid, partition, offset, topic, keySchema, key, envelope,
+                    envelope(envelope), commitTimeMs, headers(true)));
         } else if (op == 't') {
-            records.add(new SourceRecord(partition, offset, topic, null, null, null, null, null,
+            records.add(new ChangeRecord(relationOid, partition, offset, topic, null, null, null, null,
                     commitTimeMs, headers(true)));
         } else if (format.rewritesDeletes()) {
             Schema rewritten = RecordFormat.rewrittenSchema(schema.valueSchema(), schema.keyColumns());
             Struct row = op == 'd' ? lastKnownRow() : after;
-            records.add(new SourceRecord(partition, offset, topic, null, keySchema, key, rewritten,
+            records.add(new ChangeRecord(relationOid, partition, offset, topic, keySchema, key, rewritten,
                     RecordFormat.rewrite(row, rewritten, op == 'd'), commitTimeMs, headers(true)));
         } else if (op == 'd') {
             // The delete is the tombstone itself: a row-shaped value would read as the row, which is gone.
-            records.add(new SourceRecord(partition, offset, topic, null, keySchema, key, null, null,
+            records.add(new ChangeRecord(relationOid, partition, offset, topic, keySchema, key, null, null,
                     commitTimeMs, headers(true)));
         } else {
-            records.add(new SourceRecord(partition, offset, topic, null, keySchema, key, schema.valueSchema(), after,
-                    commitTimeMs, headers(true)));
+            records.add(new ChangeRecord(relationOid, partition, offset, topic, keySchema, key,
+                    schema.valueSchema(), after, commitTimeMs, headers(true)));
         }
         if (op == 'd' && key != null && format.tombstoneAfterDelete()) {
-            records.add(new SourceRecord(partition, offset, topic, null, keySchema, key, null, null,
+            records.add(new ChangeRecord(relationOid, partition, offset, topic, keySchema, key, null, null,
                     commitTimeMs, headers(false)));
         }
         return records;

@@ -137,7 +137,8 @@ final class ChunkBatch {
         afterEach = new ArrayList<>(read.size());
         for (ReadChunk r : read) {
             ChunkReader.Chunk chunk = r.chunk();
-            windows.add(new SnapshotWindow(topic, chunk.snapshot(), chunk.highWatermark(), chunk.rows(), seenBefore));
+            windows.add(new SnapshotWindow(topic, chunk.tableOid(), chunk.snapshot(), chunk.highWatermark(),
+                    chunk.rows(), seenBefore));
             records.add(r.records());
             afterEach.add(chunk.after().inRun(run).ofTable(oid));
         }

@@ -26,9 +26,12 @@ import java.util.stream.Collectors;
  */
 final class ChunkReader implements AutoCloseable {
 
-    /** One chunk: the rows read and the watermarks of the transaction that read them. */
+    /**
+     * One chunk: the rows read, the watermarks of the transaction that read them and the pg_class oid of the table
+     * its name named then (a table dropped and created again under that name is another table).
+     */
     record Chunk(SnapshotWindow.PgSnapshot snapshot, long highWatermark, List<ChangeEvent> rows,
-                 TableProgress after) {
+                 TableProgress after, long tableOid) {
     }
 
     /**
@@ -37,7 +40,8 @@ final class ChunkReader implements AutoCloseable {
      * bounds the commits the snapshot sees). Asked per chunk, so a standby promoted meanwhile is followed.
      */
     private static final String WATERMARKS_SQL = "SELECT pg_current_snapshot()::text, pg_wal_lsn_diff(CASE WHEN"
-            + " pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_insert_lsn() END, '0/0')::bigint";
+            + " pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_insert_lsn() END, '0/0')::bigint,"
+            + " CAST(? AS regclass)::oid::bigint";
     /** What the schema is read from: columns and their types, the primary key and the replica identity. */
     private static final String FINGERPRINT_SQL = "SELECT c.relreplident::text || coalesce((SELECT string_agg(a.attname"
             + " || ':' || a.atttypid || ':' || a.atttypmod || ':' || a.attnotnull, ',' ORDER BY a.attnum) FROM"
@@ -207,16 +211,17 @@ final class ChunkReader implements AutoCloseable {
 
     private Chunk read(Handle h, TableId table, String topic, TableProgress progress, List<String> upTo,
                        String filter) throws SQLException {
-        record Watermarks(String snapshot, long lsn) {
+        record Watermarks(String snapshot, long lsn, long tableOid) {
         }
-        Watermarks marks = h.createQuery(WATERMARKS_SQL)
-                .map((rs, ctx) -> new Watermarks(rs.getString(1), rs.getLong(2))).one();
+        Watermarks marks = h.createQuery(WATERMARKS_SQL).bind(0, table.quoted())
+                .map((rs, ctx) -> new Watermarks(rs.getString(1), rs.getLong(2), rs.getLong(3))).one();
         TableSchema schema = schema(h, table);
         List<ChangeEvent> rows = new ArrayList<>();
         TableProgress after = schema.keyColumns().isEmpty()
                 ? readPages(h, schema, topic, progress, upTo, filter, marks.lsn(), rows)
                 : readKeyRange(h, schema, topic, progress, upTo, filter, marks.lsn(), rows);
-        return new Chunk(SnapshotWindow.PgSnapshot.parse(marks.snapshot()), marks.lsn(), rows, after);
+        return new Chunk(SnapshotWindow.PgSnapshot.parse(marks.snapshot()), marks.lsn(), rows, after,
+                marks.tableOid());
     }
 
     /** The table's schema, read again only when the catalog state it was read from changed. */

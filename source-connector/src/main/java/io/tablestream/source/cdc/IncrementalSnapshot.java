@@ -111,12 +111,13 @@ final class IncrementalSnapshot {
         this.stored = new java.util.HashMap<>(stored);
         this.oids = Map.copyOf(oids);
         this.paused = signalled.paused();
-        signalled.readWithoutRecord().forEach((table, oid) -> {
+        signalled.readWithoutRecord().forEach((table, storedOid) -> {
+            // An offset written before oids were stored has none: the table's now, so it is written from here on.
+            Long oid = storedOid != null ? storedOid : oids.get(table);
             readWithoutRecord.put(table, oid);
             TableProgress known = this.stored.get(table);
             if (known == null || known.run() == null) {
-                this.stored.put(table, new TableProgress(known == null ? null : known.after(), true, null,
-                        oid != null ? oid : oids.get(table)));
+                this.stored.put(table, new TableProgress(known == null ? null : known.after(), true, null, oid));
             }
         });
         signalled.work().forEach(pending::addLast);

@@ -146,6 +146,43 @@ final class Replication {
         return serverVersion(handle) >= 180000 ? VIA_ROOT_WITH_GENERATED : VIA_ROOT;
     }
 
+    /**
+     * Tables whose replica identity holds a stored generated column (REPLICA IDENTITY FULL, or an identity index on
+     * such a column), in a publication that does not publish those columns: PostgreSQL 18+ refuses every UPDATE and
+     * DELETE of a published table whose identity has an unpublished column.
+     */
+    private static final String IDENTITY_WITH_UNPUBLISHED_GENERATED_SQL = """
+            SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname)
+            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE c.oid = ANY(CAST(? AS regclass[])) AND EXISTS (
+                SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+                AND a.attgenerated = 's' AND (c.relreplident = 'f' OR (c.relreplident = 'i' AND EXISTS (
+                    SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisreplident AND a.attnum = ANY(i.indkey)))))
+            AND (SELECT p.pubgencols FROM pg_publication p WHERE p.pubname = ?) <> 's'""";
+
+    /**
+     * Adding such a table (see {@link #IDENTITY_WITH_UNPUBLISHED_GENERATED_SQL}) to the publication would break the
+     * application's writes to it: refused, naming the tables and the fixes.
+     */
+    private static void refuseIdentityWithUnpublishedGeneratedColumns(Handle handle, String publication,
+                                                                      List<TableId> adding) {
+        if (serverVersion(handle) < 180000) {
+            return; // before 18 generated columns are never published, and their identity is not checked
+        }
+        String[] names = adding.stream().map(TableId::quoted).toArray(String[]::new);
+        List<String> breaking = handle.createQuery(IDENTITY_WITH_UNPUBLISHED_GENERATED_SQL).bind(0, names)
+                .bind(1, publication).mapTo(String.class).list();
+        if (!breaking.isEmpty()) {
+            String quoted = Identifiers.quote(publication);
+            throw new ConnectException("Tables " + breaking + " have a replica identity holding a stored generated"
+                    + " column, which publication " + publication + " does not publish: once the connector added them"
+                    + " to it (" + CdcConfig.PUBLICATION_AUTOCREATE_MODE_CONFIG + "=filtered), PostgreSQL would refuse"
+                    + " every UPDATE and DELETE of them. Run ALTER PUBLICATION " + quoted
+                    + " SET (publish_generated_columns = stored), or give the tables another replica identity (ALTER"
+                    + " TABLE ... REPLICA IDENTITY DEFAULT), then restart the connector");
+        }
+    }
+
     private static boolean publishesViaRoot(Handle handle, String publication) {
         return handle.createQuery("SELECT pubviaroot FROM pg_publication WHERE pubname = ?").bind(0, publication)
                 .mapTo(Boolean.class).one();
@@ -236,9 +273,10 @@ final class Replication {
                 List<TableId> missing = exists ? missingFromPublication(handle, name, tables) : tables;
                 String list = missing.stream().map(TableId::quoted).collect(Collectors.joining(", "));
                 if (!exists) {
-                        handle.execute("CREATE PUBLICATION " + quoted + (list.isEmpty() ? "" : " FOR TABLE " + list)
+                    handle.execute("CREATE PUBLICATION " + quoted + (list.isEmpty() ? "" : " FOR TABLE " + list)
                             + createOptions(handle));
                 } else if (!missing.isEmpty()) {
+                    refuseIdentityWithUnpublishedGeneratedColumns(handle, name, missing);
                     log.info("Adding {} to publication {}", missing, name);
                     handle.execute("ALTER PUBLICATION " + quoted + " ADD TABLE " + list);
                 }

@@ -116,10 +116,12 @@ final class SnapshotWindow {
     }
 
     /**
-     * A streamed change: its topic, key (null for a truncate), 32-bit transaction id, and for an update that left
-     * large values out (unchanged TOASTed columns, named in its header) the row with the values it has.
+     * A streamed change: its topic, the pg_class oid of the table it was written to (0: not known), key (null for a
+     * truncate), 32-bit transaction id, and for an update that left large values out (unchanged TOASTed columns,
+     * named in its header) the row with the values it has.
      */
-    record StreamedChange(String topic, Struct key, long xid, Struct partialRow, List<String> unavailable) {
+    record StreamedChange(String topic, long relationOid, Struct key, long xid, Struct partialRow,
+                          List<String> unavailable) {
 
         /** The change a streamed record stands for, or null for a tombstone that follows a delete record. */
         static StreamedChange of(SourceRecord record) {
@@ -136,12 +138,14 @@ final class SnapshotWindow {
                 row = envelope ? value.getStruct("after") : value;
                 columns = UnavailableValues.columnsOf(String.valueOf(unavailable.value()));
             }
-            return new StreamedChange(record.topic(), (Struct) record.key(), ((Number) txid.value()).longValue(),
-                    row, columns);
+            long relationOid = record instanceof ChangeEvent.ChangeRecord change ? change.relationOid() : 0;
+            return new StreamedChange(record.topic(), relationOid, (Struct) record.key(),
+                    ((Number) txid.value()).longValue(), row, columns);
         }
     }
 
     private final String topic;
+    private final long tableOid;
     private final PgSnapshot snapshot;
     private final long highWatermark;
     private final LinkedHashMap<RowKey, ChangeEvent> keyed = new LinkedHashMap<>();
@@ -150,15 +154,18 @@ final class SnapshotWindow {
 
     /**
      * @param topic         the topic of the chunk's table
+     * @param tableOid      the pg_class oid of the table read: a change written to another table of that topic's
+     *                      name (dropped, or renamed away, since) says nothing of the chunk's rows
      * @param snapshot      the chunk's transaction snapshot
      * @param highWatermark the WAL insert position (on a standby: the replay position) read with that snapshot
      * @param rows          the chunk's rows, in key order
      * @param seenBefore    changes streamed since the previous chunk was released, in stream order, judged now
      *                      that S is known
      */
-    SnapshotWindow(String topic, PgSnapshot snapshot, long highWatermark, List<ChangeEvent> rows,
+    SnapshotWindow(String topic, long tableOid, PgSnapshot snapshot, long highWatermark, List<ChangeEvent> rows,
                    Collection<StreamedChange> seenBefore) {
         this.topic = topic;
+        this.tableOid = tableOid;
         this.snapshot = snapshot;
         this.highWatermark = highWatermark;
         for (ChangeEvent row : rows) {
@@ -174,7 +181,10 @@ final class SnapshotWindow {
     /** A change the stream handed out while the chunk waits: the stream's record is the last word for its key. */
     void observe(StreamedChange change) {
         if (change == null || !topic.equals(change.topic())
-                || (change.partialRow() != null && snapshot.visible(change.xid()))) {
+                || (change.relationOid() != 0 && change.relationOid() != tableOid)) {
+            return; // another table's change: an old table of this name, whose keys may be the new one's too
+        }
+        if (change.partialRow() != null && snapshot.visible(change.xid())) {
             return; // the chunk's row is this state, complete: it stays
         }
         if (change.key() == null) {

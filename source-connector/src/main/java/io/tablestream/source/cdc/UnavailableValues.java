@@ -63,7 +63,17 @@ final class UnavailableValues {
     }
 
     static Profile profile(Handle handle, TableId table) {
-        return handle.createQuery(PROFILE_SQL).bind(0, table.quoted()).map((rs, ctx) -> {
+        return profile(handle, table, (Object) table.quoted());
+    }
+
+    /** The profile of the table with this pg_class oid, named {@code table}. */
+    static Profile profile(Handle handle, TableId table, long oid) {
+        return profile(handle, table, (Object) oid);
+    }
+
+    /** {@code regclass}: what names the table to {@code ?::regclass}, its quoted name (String) or its oid (Long). */
+    private static Profile profile(Handle handle, TableId table, Object regclass) {
+        return handle.createQuery(PROFILE_SQL).bind(0, regclass).map((rs, ctx) -> {
             Array columns = rs.getArray(2);
             return new Profile(table, rs.getString(1).charAt(0),
                     List.copyOf(Arrays.asList((String[]) columns.getArray())));

@@ -2,6 +2,7 @@ package io.tablestream.source.cdc;
 
 import io.tablestream.jdbc.Identifiers;
 import io.tablestream.jdbc.TableId;
+import io.tablestream.source.PostgresSourceConfig;
 import io.tablestream.source.cdc.PgOutputMessage.Begin;
 import io.tablestream.source.cdc.PgOutputMessage.Commit;
 import io.tablestream.source.cdc.PgOutputMessage.Delete;
@@ -11,6 +12,7 @@ import io.tablestream.source.cdc.PgOutputMessage.Truncate;
 import io.tablestream.source.cdc.PgOutputMessage.Update;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.errors.ConnectException;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.JdbiException;
 import org.postgresql.PGConnection;
 import org.postgresql.replication.LogSequenceNumber;
@@ -27,6 +29,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -323,19 +326,44 @@ final class WalReader implements AutoCloseable {
 
     private void relation(Relation relation) {
         TableId table = new TableId(relation.namespace(), relation.name());
+        long oid = Integer.toUnsignedLong(relation.relationId());
         // The WAL names a table as it was then: one renamed or dropped since is captured if that name is selected.
         // A publication FOR ALL TABLES also sends tables we do not capture.
-        if (!captured.contains(table) && !settings.selector().selectsName(table)) {
-            relations.remove(relation.relationId()); // renamed to a name not selected: its changes are not captured
-            return;
-        }
-        CapturedTable previous = relations.get(relation.relationId());
-        CapturedTable current = settings.jdbi().withHandle(h -> CapturedTable.of(relation, h,
-                settings.topics().apply(table), settings.types(), settings.cdc().unavailableValuePlaceholder()));
-        if (previous != null && !previous.schema().valueSchema().equals(current.schema().valueSchema())) {
+        boolean capturedName = captured.contains(table);
+        CapturedTable current = !capturedName && !settings.selector().matches(table) ? null
+                : settings.jdbi().withHandle(h -> {
+                    Optional<CapturedTable.TableNow> now = CapturedTable.TableNow.of(h, oid);
+                    if (!capturedName && !renamedOrDropped(h, table, now)) {
+                        return null;
+                    }
+                    return CapturedTable.of(relation, now, h, settings.topics().apply(table), settings.types(),
+                            settings.cdc().unavailableValuePlaceholder());
+                });
+        CapturedTable previous = current == null ? relations.remove(relation.relationId())
+                : relations.put(relation.relationId(), current);
+        if (current == null && previous != null) {
+            log.warn("Table {} (oid {}) is named {} from here on in the WAL, a name this connector does not capture:"
+                    + " its changes are not streamed from here on. To capture it, add {} to {} (or fix {} / {}) and"
+                    + " restart the connector", previous.table(), oid, table, table,
+                    PostgresSourceConfig.TABLE_INCLUDE_LIST_CONFIG, PostgresSourceConfig.TABLE_EXCLUDE_LIST_CONFIG,
+                    PostgresSourceConfig.SCHEMA_PATTERN_CONFIG);
+        } else if (current != null && previous != null
+                && !previous.schema().valueSchema().equals(current.schema().valueSchema())) {
             log.info("Table {} changed its columns; the next records carry the new schema", table);
         }
-        relations.put(relation.relationId(), current);
+    }
+
+    /**
+     * Whether a name the start-up selection did not capture is that of a table renamed or dropped since the WAL
+     * named it so: its oid no longer names a table, or names one under another name, and the lists and
+     * schema.pattern select the name. A table under that very name now was left out by the selection on purpose
+     * (its user may not SELECT it, table.types leaves it out) or created since the task started: not captured.
+     */
+    private boolean renamedOrDropped(Handle handle, TableId table, Optional<CapturedTable.TableNow> now) {
+        if (now.isPresent() && (now.get().table().equals(table) || !now.get().readable())) {
+            return false;
+        }
+        return settings.selector().selectsName(handle, table);
     }
 
     private void change(CapturedTable table, char op, Struct key, Struct before, Struct after,
@@ -352,7 +380,7 @@ final class WalReader implements AutoCloseable {
                 : PG_EPOCH.plus(transaction.commitTimeMicros(), ChronoUnit.MICROS).toEpochMilli();
         long lsn = transaction == null ? stream.getLastReceiveLSN().asLong() : transaction.finalLsn();
         handoff.add(new Change(new ChangeEvent(table.schema(), table.topic(), op, key, before, after, lsn, xid,
-                commitMs, unavailableColumns)));
+                commitMs, unavailableColumns, table.relationOid())));
     }
 
     /** Task thread: stops the reader, drops what it read ahead and closes the connection. */

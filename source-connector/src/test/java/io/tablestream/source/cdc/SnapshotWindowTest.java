@@ -37,6 +37,9 @@ class SnapshotWindowTest {
         ITEMS = TableSchema.of(new TableId("shop", "items"), readers, List.of("id"));
     }
 
+    /** The pg_class oid of the table the chunk was read from. */
+    private static final long TABLE_OID = 16_400;
+
     /** xmin 100, xmax 105, 102 in progress: 99 and 101 visible; 102, 105 and later not. */
     private static final PgSnapshot SNAPSHOT = PgSnapshot.parse("100:105:102");
 
@@ -50,7 +53,7 @@ class SnapshotWindowTest {
     }
 
     private static SnapshotWindow window(List<StreamedChange> seenBefore) {
-        return new SnapshotWindow(TOPIC, SNAPSHOT, 0x5000, List.of(row('r', 1, "a", "A", 0), row('r', 2, "b", "B", 0),
+        return new SnapshotWindow(TOPIC, TABLE_OID, SNAPSHOT, 0x5000, List.of(row('r', 1, "a", "A", 0), row('r', 2, "b", "B", 0),
                 row('r', 3, "c", "C", 0)), seenBefore);
     }
 
@@ -90,6 +93,24 @@ class SnapshotWindowTest {
     }
 
     @Test
+    void aChangeOfAnotherTableOfTheSameNameLeavesTheChunksRowsAlone() {
+        // The table was dropped and created again under its name: the old one's changes, streamed late, share the
+        // topic and the keys, but not the table.
+        SnapshotWindow window = window(List.of(streamedFrom(TABLE_OID - 1, row('u', 1, "old", "A", 101))));
+        window.observe(streamedFrom(TABLE_OID - 1, row('d', 2, null, null, 300)));
+        window.observe(streamedFrom(TABLE_OID - 1, new ChangeEvent(ITEMS, TOPIC, 't', null, null, null, 0, 300, 1L)));
+        assertEquals(List.of(1, 2, 3), ids(window));
+        window.observe(streamedFrom(TABLE_OID, row('d', 3, null, null, 300)));
+        assertEquals(List.of(1, 2), ids(window), "the table's own change still wins");
+    }
+
+    private static StreamedChange streamedFrom(long relationOid, ChangeEvent event) {
+        ChangeEvent written = new ChangeEvent(event.schema(), event.topic(), event.op(), event.key(), event.before(),
+                event.after(), event.lsn(), event.txid(), event.commitTimeMs(), List.of(), relationOid);
+        return streamed(written, FLAT);
+    }
+
+    @Test
     void aChangeVisibleInTheChunksSnapshotIsInKafkaAlreadySoTheChunkDoesNotRepeatIt() {
         SnapshotWindow window = window(List.of());
         window.observe(streamed(row('u', 1, "a2", "A", 101), FLAT));
@@ -102,7 +123,7 @@ class SnapshotWindowTest {
         SnapshotWindow window = window(List.of());
         Struct partial = new Struct(ITEMS.valueSchema()).put("id", 2).put("v", "b");
         window.observe(streamed(new ChangeEvent(ITEMS, TOPIC, 'u', ITEMS.key(partial), null, partial, 0x4000, 101, 1L,
-                List.of("big")), FLAT));
+                List.of("big"), 0), FLAT));
         assertEquals(List.of(1, 2, 3), ids(window));
         assertEquals("B", window.rows().get(1).after().get("big"));
     }
@@ -138,7 +159,7 @@ class SnapshotWindowTest {
         SnapshotWindow window = window(List.of());
         Struct partial = new Struct(ITEMS.valueSchema()).put("id", 2).put("v", "b2");
         ChangeEvent update = new ChangeEvent(ITEMS, TOPIC, 'u', ITEMS.key(partial), null, partial, 0x6000, 300, 1L,
-                List.of("big"));
+                List.of("big"), 0);
         window.observe(streamed(update, FLAT));
         Struct merged = window.rows().get(1).after();
         assertEquals(List.of(2, "b2", "B"), List.of(merged.get("id"), merged.get("v"), merged.get("big")));
