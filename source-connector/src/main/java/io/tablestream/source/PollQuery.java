@@ -86,7 +86,7 @@ public final class PollQuery {
         this.groupSql = mode.usesIncrementing() ? selectFrom(schema, options) + " WHERE "
                 + Identifiers.quote(incrementingColumn) + " = ?"
                 + (mode == Mode.TIMESTAMP_INCREMENTING ? " AND " + Identifiers.quote(timestampColumn) + " = ?" : "")
-                + (options.suffix().isEmpty() ? "" : " " + options.suffix()) : null;
+                + " LIMIT ?" + (options.suffix().isEmpty() ? "" : " " + options.suffix()) : null;
     }
 
     /**
@@ -209,14 +209,15 @@ public final class PollQuery {
 
     /**
      * The statement reading every row at one position of an incrementing mode ({@code inc}, and {@code stamp} in
-     * timestamp+incrementing): a poll's LIMIT may have cut through rows sharing it.
+     * timestamp+incrementing), at most {@code maxRows}: a poll's LIMIT may have cut through rows sharing it.
      */
-    public Statement groupStatement(long inc, Long stamp) {
+    public Statement groupStatement(long inc, Long stamp, int maxRows) {
         List<Object> parameters = new ArrayList<>();
         parameters.add(inc);
         if (mode == Mode.TIMESTAMP_INCREMENTING) {
             parameters.add(timestampParameter(stamp));
         }
+        parameters.add(maxRows);
         return new Statement(groupSql, Collections.unmodifiableList(parameters));
     }
 

@@ -77,11 +77,12 @@ class PollQueryTest {
     @Test
     void aGroupStatementReadsEveryRowAtOnePosition() {
         PollQuery.Statement group = new PollQuery(orders, Mode.TIMESTAMP_INCREMENTING, "id", "updated at",
-                PollQuery.Options.DEFAULTS).groupStatement(41L, 1_000_000L);
-        assertTrue(group.sql().endsWith(" FROM \"shop\".\"Orders\" WHERE \"id\" = ? AND \"updated at\" = ?"), group.sql());
-        assertEquals(List.of(41L, OffsetDateTime.parse("1970-01-01T00:00:01Z")), group.parameters());
-        assertEquals(List.of(41L), new PollQuery(orders, Mode.INCREMENTING, "id", "", PollQuery.Options.DEFAULTS)
-                .groupStatement(41L, null).parameters());
+                PollQuery.Options.DEFAULTS).groupStatement(41L, 1_000_000L, 7);
+        assertTrue(group.sql().endsWith(" FROM \"shop\".\"Orders\" WHERE \"id\" = ? AND \"updated at\" = ? LIMIT ?"),
+                group.sql());
+        assertEquals(List.of(41L, OffsetDateTime.parse("1970-01-01T00:00:01Z"), 7), group.parameters());
+        assertEquals(List.of(41L, 7), new PollQuery(orders, Mode.INCREMENTING, "id", "", PollQuery.Options.DEFAULTS)
+                .groupStatement(41L, null, 7).parameters());
     }
 
     /** A line comment closing a custom query comments out none of the SQL around it. */

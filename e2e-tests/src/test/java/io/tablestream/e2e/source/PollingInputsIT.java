@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 
+import static io.tablestream.e2e.reliability.Fixtures.awaitTaskFailed;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -96,6 +97,23 @@ record PollingInputsIT(Stack stack, ClassDatabase database) {
             assertEquals(List.of(1L, 2L, 2L, 3L), values.stream().map(v -> v.get("seq")).toList(), mode);
             assertEquals(List.of("two a", "two b"), values.subList(1, 3).stream().map(v -> (String) v.get("note")).sorted().toList());
         }
+    }
+
+    /**
+     * A group of rows sharing one id larger than a poll may hold in memory fails the task, naming the column and the
+     * fix, instead of loading the group whole.
+     */
+    @Test
+    void aGroupOfRowsSharingAnIdTooLargeToReadFailsTheTaskNamingTheColumn() {
+        database.db().useHandle(h -> h.execute("""
+                CREATE TABLE one_batch (batch_id bigint NOT NULL, note text NOT NULL);
+                INSERT INTO one_batch SELECT 1, 'row ' || g FROM generate_series(1, 100001) g"""));
+        String name = "inputs-one-batch";
+        database.deploy(name, config("one_batch.", Map.of("mode", "incrementing", "incrementing.column.name", "batch_id",
+                "table.include.list", "one_batch", "batch.max.rows", "2")));
+        String trace = awaitTaskFailed(stack.rest(), name);
+        stack.rest().deleteConnector(name);
+        assertTrue(trace.contains("incrementing.column.name column batch_id") && trace.contains("unique"), trace);
     }
 
     /**
