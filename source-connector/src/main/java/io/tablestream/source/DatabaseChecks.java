@@ -97,7 +97,7 @@ final class DatabaseChecks {
                                    Map<String, ConfigValue> fields) {
         TableSchema schema;
         try {
-            schema = BulkQuerier.querySchema(handle, BulkQuerier.withoutTrailingSemicolon(
+            schema = BulkQuerier.querySchema(handle, PositionalSqlParser.withoutTrailingSemicolons(
                     config.getString(PostgresSourceConfig.QUERY_CONFIG)), catalog, config.queryTopic());
         } catch (RuntimeException e) {
             add(fields, PostgresSourceConfig.QUERY_CONFIG, "PostgreSQL rejects the query: " + rootMessage(e)

@@ -2,6 +2,7 @@ package io.tablestream.source;
 
 import io.tablestream.jdbc.ConnectionConfig;
 import io.tablestream.jdbc.ConnectionRetry;
+import io.tablestream.jdbc.PositionalSqlParser;
 import io.tablestream.jdbc.SqlErrors;
 import io.tablestream.jdbc.TableId;
 import io.tablestream.jdbc.Version;
@@ -108,7 +109,7 @@ public class PostgresSourceTask extends SourceTask {
                 opened.add(BulkQuerier.forQuery(jdbi, connection(), config, catalog));
                 log.info("Running the custom query every {} ms into topic {}", config.pollIntervalMs(), config.queryTopic());
             } else if (config.pollsQuery()) {
-                String query = BulkQuerier.withoutTrailingSemicolon(config.getString(PostgresSourceConfig.QUERY_CONFIG));
+                String query = PositionalSqlParser.withoutTrailingSemicolons(config.getString(PostgresSourceConfig.QUERY_CONFIG));
                 TableSchema schema = BulkQuerier.querySchema(connection(), query, catalog, config.queryTopic());
                 failOnZoneProblem(schema, "the query");
                 TableOffset offset = TableOffset.fromMap(context.offsetStorageReader()

@@ -55,6 +55,33 @@ record PollingInputsIT(Stack stack, ClassDatabase database) {
     }
 
     /**
+     * A query ending in a semicolon and a comment, which validation accepts, runs too: in bulk (with a suffix) and
+     * wrapped by an incremental mode.
+     */
+    @Test
+    void aQueryEndingInASemicolonAndACommentRunsAsValidated() {
+        database.db().useHandle(h -> h.execute("""
+                CREATE TABLE noted_rows (id bigint PRIMARY KEY, note text NOT NULL);
+                INSERT INTO noted_rows VALUES (1, 'one'), (2, 'two')"""));
+        String query = "SELECT id, note FROM noted_rows; -- every row\n";
+        Map<String, String> bulk = config("noted_bulk", Map.of("mode", "query", "query", query,
+                "query.suffix", "ORDER BY id DESC"));
+        Map<String, String> incrementing = config("noted_inc", Map.of("mode", "incrementing",
+                "incrementing.column.name", "id", "query", query));
+        for (Map<String, String> connector : List.of(bulk, incrementing)) {
+            assertEquals(0, stack.rest().validate("PostgresSourceConnector", connector).get("error_count").asInt());
+        }
+        database.deploy("inputs-noted-bulk", bulk);
+        List<Struct> scan = TopicReader.readUntil(bootstrap(), "noted_bulk", v -> v.size() >= 2, TIMEOUT);
+        stack.rest().deleteConnector("inputs-noted-bulk");
+        assertEquals(List.of(2L, 1L), TopicReader.ids(scan.subList(0, 2)), "query.suffix ORDER BY id DESC");
+        database.deploy("inputs-noted-inc", incrementing);
+        List<Struct> values = TopicReader.readUntilId(bootstrap(), "noted_inc", 2L, TIMEOUT);
+        stack.rest().deleteConnector("inputs-noted-inc");
+        assertEquals(List.of(1L, 2L), TopicReader.ids(values));
+    }
+
+    /**
      * With validate.non.null=false, rows whose incrementing column is NULL are never read (as documented), in
      * every poll: not on the first one (which has no lower bound), and they do not move the offset back.
      */
