@@ -238,10 +238,14 @@ public final class PollQuery {
         return timestampWithTimeZone ? bound : "(" + bound + " AT TIME ZONE " + zoneLiteral(options.dbTimeZone()) + ")";
     }
 
-    /** A zone for AT TIME ZONE: names as text; offsets as an interval (PostgreSQL reads '+02:00' as POSIX, sign inverted). */
+    /**
+     * A Java zone for AT TIME ZONE, meaning what Java means: region names as text; fixed offsets, however written
+     * ({@code +02:00}, {@code UTC+2}, {@code GMT+2}), as an interval, since PostgreSQL reads such names as POSIX
+     * zones, with the sign inverted.
+     */
     static String zoneLiteral(String zoneId) {
         java.time.ZoneId zone = java.time.ZoneId.of(zoneId);
-        if (zone instanceof java.time.ZoneOffset offset) {
+        if (zone.normalized() instanceof java.time.ZoneOffset offset) {
             return offset.getTotalSeconds() == 0 ? "'UTC'" : "interval '" + offset.getId() + "'";
         }
         return "'" + zone.getId().replace("'", "''") + "'";

@@ -46,6 +46,7 @@ public class PostgresSourceTask extends SourceTask {
     private Handle handle;
     private List<Querier> queriers; // null until the task's tables have been read
     private SourceTaskMetrics metrics;
+    private DbTimeZoneCheck zoneCheck;
 
     @Override
     public String version() {
@@ -57,6 +58,7 @@ public class PostgresSourceTask extends SourceTask {
         config = new PostgresSourceConfig(props);
         jdbi = ConnectionConfig.jdbi(config);
         retry = ConnectionRetry.from(config);
+        zoneCheck = new DbTimeZoneCheck(config, true);
         metrics = new SourceTaskMetrics(context == null ? null : context.pluginMetrics());
         // The tables are read at the first poll, not here: a database that is down at start is then retried
         // between polls, where the worker can still stop the task.
@@ -149,7 +151,7 @@ public class PostgresSourceTask extends SourceTask {
     }
 
     private void failOnZoneProblem(TableSchema schema, String what) {
-        String problem = DbTimeZoneCheck.problem(connection(), config, schema, what);
+        String problem = zoneCheck.problem(connection(), schema, what);
         if (problem != null) {
             throw new ConnectException(problem);
         }

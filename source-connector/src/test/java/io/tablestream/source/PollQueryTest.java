@@ -73,6 +73,16 @@ class PollQueryTest {
         }
     }
 
+    /** A fixed offset however Java writes it means what Java means; PostgreSQL would read UTC+2 as POSIX (west). */
+    @Test
+    void aZoneIsGivenToPostgresqlAsJavaReadsIt() {
+        assertEquals("interval '+02:00'", PollQuery.zoneLiteral("UTC+2"));
+        assertEquals("interval '+02:00'", PollQuery.zoneLiteral("GMT+02:00"));
+        assertEquals("interval '-05:30'", PollQuery.zoneLiteral("-05:30"));
+        assertEquals("'UTC'", PollQuery.zoneLiteral("Z"));
+        assertEquals("'America/New_York'", PollQuery.zoneLiteral("America/New_York"));
+    }
+
     /** Every row at one position, for a batch whose LIMIT cut through rows sharing it. */
     @Test
     void aGroupStatementReadsEveryRowAtOnePosition() {

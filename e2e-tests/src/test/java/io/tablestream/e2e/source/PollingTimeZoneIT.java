@@ -42,7 +42,8 @@ record PollingTimeZoneIT(Stack stack, ClassDatabase database) {
 
     /**
      * Left unset, db.timezone would be UTC: validate (and so creating the connector) refuses it, naming the
-     * database's zone; a connector created while the database was in UTC fails at its next start once it is not.
+     * database's zone; a connector created (and started) while the database was in UTC fails at its next start
+     * once it is not.
      */
     @Test
     void aTimestampColumnOfADatabaseInAnotherZoneNeedsDbTimezone() {
@@ -57,6 +58,7 @@ record PollingTimeZoneIT(Stack stack, ClassDatabase database) {
         setDatabaseZone("UTC");
         try {
             database.deploy("tz-unset", config);
+            TopicReader.readUntilId(stack.kafka().bootstrapServers(), "tz.unset_rows", 3L, TIMEOUT); // it has started
         } finally {
             setDatabaseZone(ZONE);
         }
@@ -67,6 +69,26 @@ record PollingTimeZoneIT(Stack stack, ClassDatabase database) {
 
         Map<String, String> utc = config("unset_rows", Map.of("db.timezone", "UTC")); // said explicitly: the user knows
         assertEquals(0, stack.rest().validate("PostgresSourceConnector", utc).get("error_count").asInt());
+    }
+
+    /**
+     * PostgreSQL reads a POSIX zone such as {@code UTC+2} as two hours WEST of UTC, Java as two hours east: the
+     * suggested db.timezone gives PostgreSQL's clock as Java reads it, never the name verbatim.
+     */
+    @Test
+    void theSuggestedDbTimezoneIsTheDatabasesClockAsJavaReadsIt() {
+        createTable("posix_rows");
+        Map<String, String> config = config("posix_rows", Map.of());
+        Map<String, String> suggestions = Map.of("UTC+2", "db.timezone=-02:00", "Asia/Tokyo", "db.timezone=Asia/Tokyo");
+        try {
+            suggestions.forEach((zone, suggested) -> {
+                setDatabaseZone(zone);
+                String error = onlyError(stack.rest().validate("PostgresSourceConnector", config), "db.timezone");
+                assertTrue(error.contains("TimeZone " + zone) && error.contains(suggested), error);
+            });
+        } finally {
+            setDatabaseZone(ZONE);
+        }
     }
 
     private void setDatabaseZone(String zone) {
