@@ -123,11 +123,13 @@ record GapFreePollingIT(Stack stack, ClassDatabase database) {
 
     /**
      * Begins A, then B, both in the first half of the same second (so now() of each rounds down to it), neither
-     * having written; tries again at the next second when the machine was too slow for that.
+     * having written; tries again at the next second when the machine was too slow for that, a bounded number of
+     * times.
      */
     private static void beginInTheFirstHalfOfOneSecond(Handle a, Handle b) {
         String fraction = "SELECT extract(epoch FROM now()) - floor(extract(epoch FROM now()))";
-        while (true) {
+        List<String> seen = new java.util.ArrayList<>();
+        for (int attempt = 0; attempt < 30; attempt++) {
             while (a.createQuery("SELECT extract(epoch FROM clock_timestamp()) - floor(extract(epoch FROM clock_timestamp()))")
                     .mapTo(Double.class).one() > 0.2) {
                 Pause.millis(10);
@@ -141,9 +143,11 @@ record GapFreePollingIT(Stack stack, ClassDatabase database) {
             if (sameSecond && aFraction < 0.5 && bFraction < 0.5) {
                 return;
             }
+            seen.add("A " + aFraction + ", B " + bFraction + (sameSecond ? "" : " (another second)"));
             a.rollback();
             b.rollback();
         }
+        throw new AssertionError("A and B never began in the first half of one second; fractions seen: " + seen);
     }
 
     /** A transaction that has only read so far holds back the rows stamped after it began (see {@link #nowRace}). */

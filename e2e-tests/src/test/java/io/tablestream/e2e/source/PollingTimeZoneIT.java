@@ -1,5 +1,6 @@
 package io.tablestream.e2e.source;
 
+import io.tablestream.e2e.LogCapture;
 import io.tablestream.testkit.ClassDatabase;
 import io.tablestream.testkit.ConnectRestException;
 import io.tablestream.testkit.ConnectorConfigs;
@@ -7,6 +8,7 @@ import io.tablestream.testkit.Stack;
 import io.tablestream.testkit.TablestreamStack;
 import io.tablestream.testkit.TopicReader;
 import org.apache.kafka.connect.data.Struct;
+import org.apache.logging.log4j.Level;
 import org.jdbi.v3.core.Handle;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -89,6 +91,36 @@ record PollingTimeZoneIT(Stack stack, ClassDatabase database) {
         } finally {
             setDatabaseZone(ZONE);
         }
+    }
+
+    /**
+     * A role that may run pg_show_all_file_settings() but not read the view pg_file_settings cannot read the server's
+     * zone: validation passes (no unrelated error on connection.url), and the task says once that db.timezone=UTC is
+     * assumed, naming column and table.
+     */
+    @Test
+    void aZoneTheRoleCannotReadIsAssumedAndLoggedOnce() {
+        createTable("unread_rows");
+        database.db().useHandle(h -> h.execute("""
+                DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'tz_partial') THEN
+                  CREATE ROLE tz_partial LOGIN; END IF; END $$;
+                GRANT EXECUTE ON FUNCTION pg_show_all_file_settings() TO tz_partial;
+                GRANT SELECT ON unread_rows TO tz_partial"""));
+        Map<String, String> config = config("unread_rows", Map.of("connection.user", "tz_partial",
+                "connection.password", ""));
+        database.db().useHandle(h -> h.execute("ALTER DATABASE " + database.name() + " RESET TimeZone"));
+        try (LogCapture logs = LogCapture.capture()) {
+            assertEquals(0, stack.rest().validate("PostgresSourceConnector", config).get("error_count").asInt());
+            database.deploy("tz-unread", config);
+            TopicReader.readUntilId(stack.kafka().bootstrapServers(), "tz.unread_rows", 3L, TIMEOUT);
+            List<String> assumed = logs.messages(Level.INFO).stream()
+                    .filter(m -> m.contains("db.timezone=UTC is assumed")).toList();
+            assertEquals(1, assumed.size(), String.valueOf(assumed));
+            assertTrue(assumed.get(0).contains("column updated_at of public.unread_rows"), assumed.get(0));
+        } finally {
+            setDatabaseZone(ZONE);
+        }
+        stack.rest().deleteConnector("tz-unread");
     }
 
     private void setDatabaseZone(String zone) {
