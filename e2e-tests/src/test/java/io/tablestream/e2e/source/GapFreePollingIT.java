@@ -150,6 +150,45 @@ record GapFreePollingIT(Stack stack, ClassDatabase database) {
         throw new AssertionError("A and B never began in the first half of one second; fractions seen: " + seen);
     }
 
+    /**
+     * Rows sharing an id across the batch limit (2) wait whole while one of them waits: A takes a transaction id
+     * and inserts a row with id 2, B inserts another and commits (after A began, so it waits for A); no row with
+     * id 2 arrives while A is open (the offset cannot stand inside their group), and every one arrives once after.
+     */
+    @Test
+    void rowsSharingAnIdWaitTogetherForAnOlderTransaction() {
+        database.db().useHandle(h -> h.execute("""
+                CREATE TABLE held_group (seq bigint NOT NULL, note text NOT NULL);
+                INSERT INTO held_group VALUES (1, 'one');
+                INSERT INTO held_group SELECT 2, 'two, old ' || g FROM generate_series(1, 10) g"""));
+        String topic = "gap.held_group";
+        try (Handle a = database.db().open()) {
+            a.begin();
+            a.execute("INSERT INTO held_group VALUES (2, 'two, by A')");
+            database.db().useHandle(b -> b.execute("INSERT INTO held_group VALUES (2, 'two, by B')"));
+            deploy("gap-held-group", Map.of("mode", "incrementing", "incrementing.column.name", "seq",
+                    "table.include.list", "held_group", "batch.max.rows", "2"));
+            TopicReader.readUntil(stack.kafka().bootstrapServers(), topic, values -> !values.isEmpty(), TIMEOUT);
+            awaitPolls("held_group", 3);
+            List<Struct> whileOpen = TopicReader.readUntil(stack.kafka().bootstrapServers(), topic,
+                    values -> !values.isEmpty(), TIMEOUT);
+            assertEquals(List.of(1L), whileOpen.stream().map(v -> v.get("seq")).toList(), "id 2 waits for A");
+            a.commit();
+        }
+        database.db().useHandle(h -> h.execute("INSERT INTO held_group VALUES (3, 'marker')"));
+        List<Struct> values = TopicReader.readUntil(stack.kafka().bootstrapServers(), topic,
+                v -> v.stream().anyMatch(r -> Long.valueOf(3).equals(r.get("seq"))), TIMEOUT);
+        stack.rest().deleteConnector("gap-held-group");
+        List<String> twos = values.stream().filter(v -> Long.valueOf(2).equals(v.get("seq")))
+                .map(v -> (String) v.get("note")).sorted().toList();
+        List<String> expected = new java.util.ArrayList<>(List.of("two, by A", "two, by B"));
+        for (int g = 1; g <= 10; g++) {
+            expected.add("two, old " + g);
+        }
+        assertEquals(expected.stream().sorted().toList(), twos, "each row with id 2 once");
+        assertEquals(14, values.size(), "1, twelve rows with id 2, 3: " + values);
+    }
+
     /** A transaction that has only read so far holds back the rows stamped after it began (see {@link #nowRace}). */
     @Test
     void timestampModesWaitForAnOpenTransactionThatHasNotWrittenYet() {
