@@ -3,7 +3,6 @@ package io.tablestream.e2e.source;
 import io.tablestream.testkit.ClassDatabase;
 import io.tablestream.testkit.ConnectRestException;
 import io.tablestream.testkit.ConnectorConfigs;
-import io.tablestream.testkit.Pause;
 import io.tablestream.testkit.Stack;
 import io.tablestream.testkit.TablestreamStack;
 import io.tablestream.testkit.TopicReader;
@@ -158,7 +157,7 @@ record PollingInputsIT(Stack stack, ClassDatabase database) {
                 "timestamp.column.name", "updated_at", "table.include.list", "patched_rows")));
         TopicReader.readUntilId(bootstrap(), "patched.patched_rows", 1L, TIMEOUT);
         stack.rest().stopConnector(name);
-        awaitStopped(name);
+        stack.rest().awaitState(name, "STOPPED", TIMEOUT);
         Map<String, Object> table = Map.of("table", "public.patched_rows");
         Map<String, String> refusals = Map.of(
                 "microseconds since 1970", patchProblem(name, table, Map.of("v", 1, "inc", 1, "ts_us", 1_700_000_000_123_456_789L)),
@@ -170,17 +169,8 @@ record PollingInputsIT(Stack stack, ClassDatabase database) {
     }
 
     private String patchProblem(String connector, Map<String, Object> partition, Map<String, Object> offset) {
-        return assertThrows(ConnectRestException.class, () -> stack.rest().send("PATCH", "/connectors/" + connector
-                + "/offsets", Map.of("offsets", List.of(Map.of("partition", partition, "offset", offset))), TIMEOUT))
+        return assertThrows(ConnectRestException.class, () -> stack.rest().patchOffsets(connector, partition, offset))
                 .getMessage();
-    }
-
-    private void awaitStopped(String connector) {
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        while (!"STOPPED".equals(((Map<?, ?>) stack.rest().status(connector).get("connector")).get("state"))) {
-            assertTrue(System.nanoTime() < deadline, connector + " not STOPPED within " + TIMEOUT);
-            Pause.millis(100);
-        }
     }
 
     private static Predicate<List<Struct>> hasSeq(long seq) {
