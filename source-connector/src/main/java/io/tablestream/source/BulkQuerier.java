@@ -61,8 +61,7 @@ final class BulkQuerier implements Querier {
         String query = PositionalSqlParser.withoutTrailingSemicolons(config.getString(PostgresSourceConfig.QUERY_CONFIG));
         TableSchema schema = querySchema(handle, query, catalog, config.queryTopic());
         String topic = config.queryTopic();
-        String suffix = config.querySuffix().trim();
-        return new BulkQuerier(jdbi, schema, suffix.isEmpty() ? query : PollQuery.endsLine(query) + suffix, topic,
+        return new BulkQuerier(jdbi, schema, PollQuery.withSuffix(query, config.querySuffix()), topic,
                 Map.of(QUERY_PARTITION_KEY, topic), "query for topic " + topic);
     }
 

@@ -95,12 +95,12 @@ class PollQueryTest {
                 .groupStatement(41L, null, 7).parameters());
     }
 
-    /** A line comment closing a custom query comments out none of the SQL around it. */
+    /** A line comment or a semicolon ending a custom query comments out or cuts off none of the SQL around it. */
     @Test
-    void aCustomQueryEndingInALineCommentIsClosedOnTheNextLine() {
+    void aCustomQueryEndingInACommentOrASemicolonEndsBeforeIt() {
         String sql = sql(Mode.INCREMENTING, "id", "", true,
-                new PollQuery.Options(0, "UTC", "", "SELECT * FROM orders -- new ones"));
-        assertTrue(sql.contains("(SELECT * FROM orders -- new ones\n) AS \"tablestream_query\" WHERE \"id\" > ?"), sql);
+                new PollQuery.Options(0, "UTC", "", "SELECT * FROM orders; -- new ones"));
+        assertTrue(sql.contains("(SELECT * FROM orders) AS \"tablestream_query\" WHERE \"id\" > ?"), sql);
     }
 
     @Test
