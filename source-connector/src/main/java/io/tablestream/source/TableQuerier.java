@@ -216,8 +216,10 @@ final class TableQuerier implements Querier {
     }
 
     /**
-     * One poll in one repeatable-read snapshot, at most {@code maxRows} rows (timestamp mode may finish the group
-     * of rows sharing the last stamp). The offset moves only after the transaction ended well.
+     * One poll in one repeatable-read snapshot, at most {@code maxRows} rows, but never part of the rows at one
+     * offset position: timestamp mode reads on to the end of the last stamp's rows, incrementing modes read the
+     * rest of the last row's group when the row after the batch shares its position. The offset moves only after
+     * the transaction ended well.
      */
     @Override
     public List<SourceRecord> poll(Handle handle, int maxRows) {
