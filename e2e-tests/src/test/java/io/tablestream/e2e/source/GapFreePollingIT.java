@@ -151,23 +151,26 @@ record GapFreePollingIT(Stack stack, ClassDatabase database) {
     }
 
     /**
-     * Rows sharing an id across the batch limit (2) wait whole while one of them waits: A takes a transaction id
-     * and inserts a row with id 2, B inserts another and commits (after A began, so it waits for A); no row with
-     * id 2 arrives while A is open (the offset cannot stand inside their group), and every one arrives once after.
+     * Rows sharing a position across the batch limit (2) wait whole while one of them waits: A takes a transaction
+     * id and inserts a row at (stamp T, id 2), C inserts another there and commits (after A, so it waits for A);
+     * no row at that position arrives while A is open (the offset cannot stand inside their group), and every one
+     * arrives once after. In timestamp+incrementing mode, whose rows written before A began do not wait (in
+     * incrementing mode a connector started after A holds every row until A ends).
      */
     @Test
-    void rowsSharingAnIdWaitTogetherForAnOlderTransaction() {
+    void rowsSharingAPositionWaitTogetherForAnOlderTransaction() {
+        String stamp = "timestamptz '2020-01-01 00:00:01+00'";
         database.db().useHandle(h -> h.execute("""
-                CREATE TABLE held_group (seq bigint NOT NULL, note text NOT NULL);
-                INSERT INTO held_group VALUES (1, 'one');
-                INSERT INTO held_group SELECT 2, 'two, old ' || g FROM generate_series(1, 10) g"""));
+                CREATE TABLE held_group (seq bigint NOT NULL, note text NOT NULL, updated_at timestamptz NOT NULL);
+                INSERT INTO held_group VALUES (1, 'one', timestamptz '2020-01-01 00:00:00+00');
+                INSERT INTO held_group SELECT 2, 'two, old ' || g, %s FROM generate_series(1, 10) g""".formatted(stamp)));
         String topic = "gap.held_group";
         try (Handle a = database.db().open()) {
             a.begin();
-            a.execute("INSERT INTO held_group VALUES (2, 'two, by A')");
-            database.db().useHandle(b -> b.execute("INSERT INTO held_group VALUES (2, 'two, by B')"));
-            deploy("gap-held-group", Map.of("mode", "incrementing", "incrementing.column.name", "seq",
-                    "table.include.list", "held_group", "batch.max.rows", "2"));
+            a.execute("INSERT INTO held_group VALUES (2, 'two, by A', " + stamp + ")");
+            database.db().useHandle(c -> c.execute("INSERT INTO held_group VALUES (2, 'two, by C', " + stamp + ")"));
+            deploy("gap-held-group", Map.of("mode", "timestamp+incrementing", "incrementing.column.name", "seq",
+                    "timestamp.column.name", "updated_at", "table.include.list", "held_group", "batch.max.rows", "2"));
             TopicReader.readUntil(stack.kafka().bootstrapServers(), topic, values -> !values.isEmpty(), TIMEOUT);
             awaitPolls("held_group", 3);
             List<Struct> whileOpen = TopicReader.readUntil(stack.kafka().bootstrapServers(), topic,
@@ -175,13 +178,13 @@ record GapFreePollingIT(Stack stack, ClassDatabase database) {
             assertEquals(List.of(1L), whileOpen.stream().map(v -> v.get("seq")).toList(), "id 2 waits for A");
             a.commit();
         }
-        database.db().useHandle(h -> h.execute("INSERT INTO held_group VALUES (3, 'marker')"));
+        database.db().useHandle(h -> h.execute("INSERT INTO held_group VALUES (3, 'marker', now())"));
         List<Struct> values = TopicReader.readUntil(stack.kafka().bootstrapServers(), topic,
                 v -> v.stream().anyMatch(r -> Long.valueOf(3).equals(r.get("seq"))), TIMEOUT);
         stack.rest().deleteConnector("gap-held-group");
         List<String> twos = values.stream().filter(v -> Long.valueOf(2).equals(v.get("seq")))
                 .map(v -> (String) v.get("note")).sorted().toList();
-        List<String> expected = new java.util.ArrayList<>(List.of("two, by A", "two, by B"));
+        List<String> expected = new java.util.ArrayList<>(List.of("two, by A", "two, by C"));
         for (int g = 1; g <= 10; g++) {
             expected.add("two, old " + g);
         }
