@@ -32,6 +32,24 @@ class PositionalSqlParserTest {
         assertEquals(1, PositionalSqlParser.placeholders("SELECT a - -1, ? FROM t"));
     }
 
+    /** In an escape string a backslash escapes the quote after it; elsewhere a backslash is a character. */
+    @Test
+    void aBackslashEscapesAQuoteOnlyInAnEscapeString() {
+        assertEquals(2, PositionalSqlParser.placeholders("SELECT * FROM (SELECT E'it\\'s', a FROM t) q WHERE a > ? LIMIT ?"));
+        assertEquals(2, PositionalSqlParser.placeholders("SELECT e'\\\\', ? , ?"));
+        assertEquals(2, PositionalSqlParser.placeholders("SELECT 'C:\\', ?, ?"));
+        assertEquals(1, PositionalSqlParser.placeholders("SELECT type'\\', ?"));
+    }
+
+    /** A user's query may end in semicolons and comments; what is appended to it must not follow them. */
+    @Test
+    void dropsTheSemicolonsAndCommentsEndingAStatement() {
+        assertEquals("SELECT a FROM t", PositionalSqlParser.withoutTrailingSemicolons("SELECT a FROM t ; -- note\n;/* x */ \n"));
+        assertEquals("SELECT a FROM t", PositionalSqlParser.withoutTrailingSemicolons("SELECT a FROM t;;"));
+        assertEquals("SELECT ';' -- one\n, $$;$$", PositionalSqlParser.withoutTrailingSemicolons("SELECT ';' -- one\n, $$;$$ -- two"));
+        assertEquals("SELECT E'\\';'", PositionalSqlParser.withoutTrailingSemicolons("SELECT E'\\';';"));
+    }
+
     @Test
     void passesGeneratedSqlThroughUnchanged() {
         // Statements as the sink generates them for table "x?"."y:z" with columns named to look like

@@ -1,5 +1,6 @@
 package io.tablestream.source;
 
+import io.tablestream.jdbc.PositionalSqlParser;
 import io.tablestream.jdbc.TableId;
 import io.tablestream.jdbc.types.ColumnReader;
 import io.tablestream.jdbc.types.PgColumn;
@@ -57,20 +58,11 @@ final class BulkQuerier implements Querier {
     }
 
     static BulkQuerier forQuery(Jdbi jdbi, Handle handle, PostgresSourceConfig config, PgTypeCatalog catalog) {
-        String query = withoutTrailingSemicolon(config.getString(PostgresSourceConfig.QUERY_CONFIG));
+        String query = PositionalSqlParser.withoutTrailingSemicolons(config.getString(PostgresSourceConfig.QUERY_CONFIG));
         TableSchema schema = querySchema(handle, query, catalog, config.queryTopic());
         String topic = config.queryTopic();
-        String suffix = config.querySuffix().trim();
-        return new BulkQuerier(jdbi, schema, suffix.isEmpty() ? query : PollQuery.endsLine(query) + suffix, topic,
+        return new BulkQuerier(jdbi, schema, PollQuery.withSuffix(query, config.querySuffix()), topic,
                 Map.of(QUERY_PARTITION_KEY, topic), "query for topic " + topic);
-    }
-
-    static String withoutTrailingSemicolon(String query) {
-        String q = query.trim();
-        while (q.endsWith(";")) {
-            q = q.substring(0, q.length() - 1).trim();
-        }
-        return q;
     }
 
     /** The query's columns, typed exactly as for a table: read from a temporary view that is rolled back at once. */

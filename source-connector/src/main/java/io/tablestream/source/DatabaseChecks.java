@@ -44,10 +44,11 @@ final class DatabaseChecks {
         jdbi.setSqlParser(new PositionalSqlParser());
         try (Handle handle = jdbi.open()) {
             PgTypeCatalog catalog = PgTypeCatalog.of(config.typeOptions());
+            DbTimeZoneCheck zoneCheck = new DbTimeZoneCheck(config, false);
             if (config.mode() == Mode.QUERY || config.pollsQuery()) {
-                checkQuery(handle, config, catalog, fields);
+                checkQuery(handle, config, catalog, fields, zoneCheck);
             } else {
-                checkTables(handle, config, catalog, fields);
+                checkTables(handle, config, catalog, fields, zoneCheck);
             }
         } catch (RuntimeException e) {
             add(fields, ConnectionConfig.CONNECTION_URL_CONFIG, "Checking the configuration against the database failed: "
@@ -94,10 +95,10 @@ final class DatabaseChecks {
     }
 
     private static void checkQuery(Handle handle, PostgresSourceConfig config, PgTypeCatalog catalog,
-                                   Map<String, ConfigValue> fields) {
+                                   Map<String, ConfigValue> fields, DbTimeZoneCheck zoneCheck) {
         TableSchema schema;
         try {
-            schema = BulkQuerier.querySchema(handle, BulkQuerier.withoutTrailingSemicolon(
+            schema = BulkQuerier.querySchema(handle, PositionalSqlParser.withoutTrailingSemicolons(
                     config.getString(PostgresSourceConfig.QUERY_CONFIG)), catalog, config.queryTopic());
         } catch (RuntimeException e) {
             add(fields, PostgresSourceConfig.QUERY_CONFIG, "PostgreSQL rejects the query: " + rootMessage(e)
@@ -105,12 +106,12 @@ final class DatabaseChecks {
             return;
         }
         if (config.pollsQuery()) {
-            checkModeColumns(handle, schema, "the query", config, fields, false); // a query's columns do not say whether they can be NULL
+            checkModeColumns(handle, schema, "the query", config, fields, false, zoneCheck); // a query's columns do not say whether they can be NULL
         }
     }
 
     private static void checkTables(Handle handle, PostgresSourceConfig config, PgTypeCatalog catalog,
-                                    Map<String, ConfigValue> fields) {
+                                    Map<String, ConfigValue> fields, DbTimeZoneCheck zoneCheck) {
         TableSelector selector = config.mode() == Mode.CDC ? PartitionedTables.selector(config) : config.tableSelector();
         List<TableId> candidates = selector.candidates(handle);
         for (TableId named : selector.namedTables()) {
@@ -129,7 +130,7 @@ final class DatabaseChecks {
         }
         for (TableId table : selected.stream().limit(MAX_TABLES_CHECKED).toList()) {
             checkModeColumns(handle, TableSchema.read(handle, table, catalog), table.toString(), config, fields,
-                    config.validateNonNull());
+                    config.validateNonNull(), zoneCheck);
         }
     }
 
@@ -138,7 +139,8 @@ final class DatabaseChecks {
      * what}) and are usable, and a timestamp column without time zone is read in its writers' zone.
      */
     private static void checkModeColumns(Handle handle, TableSchema schema, String what, PostgresSourceConfig config,
-                                         Map<String, ConfigValue> fields, boolean requireNotNull) {
+                                         Map<String, ConfigValue> fields, boolean requireNotNull,
+                                         DbTimeZoneCheck zoneCheck) {
         Mode mode = config.mode();
         if (mode.usesIncrementing()) {
             addIfProblem(fields, PostgresSourceConfig.INCREMENTING_COLUMN_NAME_CONFIG, TableQuerier.columnProblem(
@@ -151,7 +153,7 @@ final class DatabaseChecks {
                     PostgresSourceConfig.TIMESTAMP_COLUMN_NAME_CONFIG, requireNotNull));
             if (fields.get(PostgresSourceConfig.DB_TIMEZONE_CONFIG).errorMessages().isEmpty()) { // once, not per table
                 addIfProblem(fields, PostgresSourceConfig.DB_TIMEZONE_CONFIG,
-                        DbTimeZoneCheck.problem(handle, config, schema, what));
+                        zoneCheck.problem(handle, schema, what));
             }
         }
     }

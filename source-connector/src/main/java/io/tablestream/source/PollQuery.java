@@ -1,6 +1,7 @@
 package io.tablestream.source;
 
 import io.tablestream.jdbc.Identifiers;
+import io.tablestream.jdbc.PositionalSqlParser;
 import io.tablestream.jdbc.types.ColumnReader;
 
 import org.jdbi.v3.core.Handle;
@@ -83,10 +84,10 @@ public final class PollQuery {
         this.stampUnitMicros = precision >= 0 && precision < 6 ? (long) Math.pow(10, 6 - precision) : 1;
         this.firstSql = sql(schema, incrementingColumn, timestampColumn, false, options);
         this.nextSql = sql(schema, incrementingColumn, timestampColumn, true, options);
-        this.groupSql = mode.usesIncrementing() ? selectFrom(schema, options) + " WHERE "
+        this.groupSql = mode.usesIncrementing() ? withSuffix(selectFrom(schema, options) + " WHERE "
                 + Identifiers.quote(incrementingColumn) + " = ?"
                 + (mode == Mode.TIMESTAMP_INCREMENTING ? " AND " + Identifiers.quote(timestampColumn) + " = ?" : "")
-                + (options.suffix().isEmpty() ? "" : " " + options.suffix()) : null;
+                + " LIMIT ?", options.suffix()) : null;
     }
 
     /**
@@ -190,10 +191,12 @@ public final class PollQuery {
         if (limited()) {
             sql.append(" LIMIT ?");
         }
-        if (!options.suffix().isEmpty()) {
-            sql.append(' ').append(options.suffix());
-        }
-        return sql.toString();
+        return withSuffix(sql.toString(), options.suffix());
+    }
+
+    /** {@code sql} followed by query.suffix, if any. */
+    static String withSuffix(String sql, String suffix) {
+        return suffix.isBlank() ? sql : sql + " " + suffix.trim();
     }
 
     /** SELECT the columns and the writer's id FROM the table or the custom query. */
@@ -204,25 +207,22 @@ public final class PollQuery {
                 // Views have no xmin: their rows count as old (no gap-free guarantee for views, see docs/source-polling.md).
                 + (schema.rowVersions() && mode != Mode.BULK ? ", xmin::text::bigint AS " : ", NULL::bigint AS ")
                 + XMIN_COLUMN + " FROM " + (options.customQuery() == null ? schema.table().quoted()
-                : "(" + endsLine(options.customQuery()) + ") AS " + Identifiers.quote(CUSTOM_QUERY_ALIAS));
+                : "(" + PositionalSqlParser.withoutTrailingSemicolons(options.customQuery()) + ") AS "
+                + Identifiers.quote(CUSTOM_QUERY_ALIAS));
     }
 
     /**
      * The statement reading every row at one position of an incrementing mode ({@code inc}, and {@code stamp} in
-     * timestamp+incrementing): a poll's LIMIT may have cut through rows sharing it.
+     * timestamp+incrementing), at most {@code maxRows}: a poll's LIMIT may have cut through rows sharing it.
      */
-    public Statement groupStatement(long inc, Long stamp) {
+    public Statement groupStatement(long inc, Long stamp, int maxRows) {
         List<Object> parameters = new ArrayList<>();
         parameters.add(inc);
         if (mode == Mode.TIMESTAMP_INCREMENTING) {
             parameters.add(timestampParameter(stamp));
         }
+        parameters.add(maxRows);
         return new Statement(groupSql, Collections.unmodifiableList(parameters));
-    }
-
-    /** The user's query, ended by a line break: a line comment closing it must not swallow what we append. */
-    static String endsLine(String query) {
-        return query + "\n";
     }
 
     /**
@@ -237,10 +237,14 @@ public final class PollQuery {
         return timestampWithTimeZone ? bound : "(" + bound + " AT TIME ZONE " + zoneLiteral(options.dbTimeZone()) + ")";
     }
 
-    /** A zone for AT TIME ZONE: names as text; offsets as an interval (PostgreSQL reads '+02:00' as POSIX, sign inverted). */
+    /**
+     * A Java zone for AT TIME ZONE, meaning what Java means: region names as text; fixed offsets, however written
+     * ({@code +02:00}, {@code UTC+2}, {@code GMT+2}), as an interval, since PostgreSQL reads such names as POSIX
+     * zones, with the sign inverted.
+     */
     static String zoneLiteral(String zoneId) {
         java.time.ZoneId zone = java.time.ZoneId.of(zoneId);
-        if (zone instanceof java.time.ZoneOffset offset) {
+        if (zone.normalized() instanceof java.time.ZoneOffset offset) {
             return offset.getTotalSeconds() == 0 ? "'UTC'" : "interval '" + offset.getId() + "'";
         }
         return "'" + zone.getId().replace("'", "''") + "'";

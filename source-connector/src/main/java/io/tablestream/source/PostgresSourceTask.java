@@ -2,6 +2,7 @@ package io.tablestream.source;
 
 import io.tablestream.jdbc.ConnectionConfig;
 import io.tablestream.jdbc.ConnectionRetry;
+import io.tablestream.jdbc.PositionalSqlParser;
 import io.tablestream.jdbc.SqlErrors;
 import io.tablestream.jdbc.TableId;
 import io.tablestream.jdbc.Version;
@@ -45,6 +46,7 @@ public class PostgresSourceTask extends SourceTask {
     private Handle handle;
     private List<Querier> queriers; // null until the task's tables have been read
     private SourceTaskMetrics metrics;
+    private DbTimeZoneCheck zoneCheck;
 
     @Override
     public String version() {
@@ -56,6 +58,7 @@ public class PostgresSourceTask extends SourceTask {
         config = new PostgresSourceConfig(props);
         jdbi = ConnectionConfig.jdbi(config);
         retry = ConnectionRetry.from(config);
+        zoneCheck = new DbTimeZoneCheck(config, true);
         metrics = new SourceTaskMetrics(context == null ? null : context.pluginMetrics());
         // The tables are read at the first poll, not here: a database that is down at start is then retried
         // between polls, where the worker can still stop the task.
@@ -108,7 +111,7 @@ public class PostgresSourceTask extends SourceTask {
                 opened.add(BulkQuerier.forQuery(jdbi, connection(), config, catalog));
                 log.info("Running the custom query every {} ms into topic {}", config.pollIntervalMs(), config.queryTopic());
             } else if (config.pollsQuery()) {
-                String query = BulkQuerier.withoutTrailingSemicolon(config.getString(PostgresSourceConfig.QUERY_CONFIG));
+                String query = PositionalSqlParser.withoutTrailingSemicolons(config.getString(PostgresSourceConfig.QUERY_CONFIG));
                 TableSchema schema = BulkQuerier.querySchema(connection(), query, catalog, config.queryTopic());
                 failOnZoneProblem(schema, "the query");
                 TableOffset offset = TableOffset.fromMap(context.offsetStorageReader()
@@ -148,7 +151,7 @@ public class PostgresSourceTask extends SourceTask {
     }
 
     private void failOnZoneProblem(TableSchema schema, String what) {
-        String problem = DbTimeZoneCheck.problem(connection(), config, schema, what);
+        String problem = zoneCheck.problem(connection(), schema, what);
         if (problem != null) {
             throw new ConnectException(problem);
         }

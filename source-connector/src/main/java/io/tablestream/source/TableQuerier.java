@@ -53,6 +53,13 @@ final class TableQuerier implements Querier {
     static final Set<String> INCREMENTING_TYPES = Set.of("int2", "int4", "int8");
     static final Set<String> TIMESTAMP_TYPES = Set.of("timestamp", "timestamptz");
     static final long RECHECK_HELD_MS = 50;
+    /** Rows fetched from the server at a time. */
+    private static final int MAX_FETCH_ROWS = 10_000;
+    /**
+     * Incrementing modes: the most rows sharing one position a poll reads (batch.max.rows when larger); a group of
+     * more fails the task rather than exhaust the worker's memory.
+     */
+    static final int MAX_GROUP_ROWS = 100_000;
 
     private final TableSchema schema;
     private final Mode mode;
@@ -209,8 +216,10 @@ final class TableQuerier implements Querier {
     }
 
     /**
-     * One poll in one repeatable-read snapshot, at most {@code maxRows} rows (timestamp mode may finish the group
-     * of rows sharing the last stamp). The offset moves only after the transaction ended well.
+     * One poll in one repeatable-read snapshot, at most {@code maxRows} rows, but never part of the rows at one
+     * offset position: timestamp mode reads on to the end of the last stamp's rows, incrementing modes read the
+     * rest of the last row's group when the row after the batch shares its position. The offset moves only after
+     * the transaction ended well.
      */
     @Override
     public List<SourceRecord> poll(Handle handle, int maxRows) {
@@ -229,11 +238,14 @@ final class TableQuerier implements Querier {
         Snapshot snapshot = handle.createQuery(SNAPSHOT_SQL)
                 .map((rs, ctx) -> new Snapshot(rs.getLong(1), rs.getLong(2))).one();
         long horizon = mode == Mode.INCREMENTING ? Math.min(snapshot.xmin(), bounds.idHorizon()) : snapshot.xmin();
-        Query rowsQuery = query.statement(offset, bounds.timestampBound(), maxRows).create(handle)
-                .setFetchSize(Math.min(maxRows + 1, 10_000));
+        // Incrementing modes read one row past the batch: it tells whether the LIMIT cut through a group of rows
+        // sharing the last row's position, without a second query when it did not.
+        int limit = (int) Math.min((long) maxRows + 1, Integer.MAX_VALUE);
+        Query rowsQuery = query.statement(offset, bounds.timestampBound(), limit).create(handle)
+                .setFetchSize(Math.min(limit, MAX_FETCH_ROWS));
         Rows rows = rowsQuery.scanResultSet((rs, ctx) -> readRows(rs.get(), maxRows, horizon, snapshot.xmax()));
-        if (mode.usesIncrementing() && rows.heldXid() == null && rows.rows().size() >= maxRows) {
-            rows = withWholeLastGroup(handle, rows.rows(), horizon, snapshot.xmax());
+        if (mode.usesIncrementing() && rows.heldXid() == null && rows.rows().size() > maxRows) {
+            rows = withoutRowPastBatch(handle, rows.rows(), maxRows, horizon, snapshot.xmax());
         }
         // Held only by the open transaction's id horizon, not by a writer in flight at our snapshot.
         boolean heldByOpenTransaction = rows.heldXid() != null && rows.heldXid() < snapshot.xmin();
@@ -289,19 +301,46 @@ final class TableQuerier implements Querier {
     }
 
     /**
-     * A full batch of an incrementing mode may end inside a group of rows at the last row's position (an id that is
-     * not unique, or a query joining one row to several), and the offset cannot stand inside it: the group is read
-     * whole, in the same snapshot, or left for a later poll when a row of it is held back.
+     * The batch without the row read past it. When that row shares the last row's position (an id that is not
+     * unique, or a query joining one row to several), the LIMIT may have cut through the group of rows at it, and
+     * the offset cannot stand inside a group: the group is read whole, in the same snapshot, or left for a later
+     * poll when a row of it is held back.
      */
-    private Rows withWholeLastGroup(Handle handle, List<Row> rows, long horizon, long snapshotXmax) {
-        Row last = rows.get(rows.size() - 1);
+    private Rows withoutRowPastBatch(Handle handle, List<Row> rows, int maxRows, long horizon, long snapshotXmax) {
+        Row pastBatch = rows.get(maxRows);
+        Row last = rows.get(maxRows - 1);
+        if (!samePosition(pastBatch, last)) {
+            return new Rows(rows.subList(0, maxRows), null);
+        }
         List<Row> before = new ArrayList<>(rows.stream().filter(r -> !samePosition(r, last)).toList());
-        Rows group = query.groupStatement(last.incrementing, last.timestampMicros).create(handle)
+        int cap = Math.max(MAX_GROUP_ROWS, maxRows);
+        int limit = (int) Math.min((long) cap + 1, Integer.MAX_VALUE);
+        Rows group = query.groupStatement(last.incrementing, last.timestampMicros, limit).create(handle)
+                .setFetchSize(MAX_FETCH_ROWS)
                 .scanResultSet((rs, ctx) -> readRows(rs.get(), Integer.MAX_VALUE, horizon, snapshotXmax));
+        if (group.rows().size() > cap) {
+            throw new ConnectException(groupTooLarge(cap, last));
+        }
         if (group.heldXid() == null) {
             before.addAll(group.rows());
         }
         return new Rows(before, group.heldXid());
+    }
+
+    private String groupTooLarge(int cap, Row last) {
+        String position = mode == Mode.TIMESTAMP_INCREMENTING
+                ? "share the incrementing value " + last.incrementing + " and one timestamp"
+                : "share the incrementing value " + last.incrementing;
+        return "More than " + cap + " rows of " + name() + " " + position + " in "
+                + PostgresSourceConfig.INCREMENTING_COLUMN_NAME_CONFIG + " column " + incrementingColumnName()
+                + ": rows at one position are read in one poll (the offset cannot stand between them), and so many"
+                + " would not fit in memory. " + PostgresSourceConfig.INCREMENTING_COLUMN_NAME_CONFIG
+                + " should name a unique (or nearly unique) column, such as the primary key; or raise "
+                + PostgresSourceConfig.BATCH_MAX_ROWS_CONFIG + " above the group's size to read it whole";
+    }
+
+    private String incrementingColumnName() {
+        return schema.columns().get(incrementingIndex).column().name();
     }
 
     /**

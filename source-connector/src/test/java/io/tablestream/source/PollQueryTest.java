@@ -73,23 +73,34 @@ class PollQueryTest {
         }
     }
 
+    /** A fixed offset however Java writes it means what Java means; PostgreSQL would read UTC+2 as POSIX (west). */
+    @Test
+    void aZoneIsGivenToPostgresqlAsJavaReadsIt() {
+        assertEquals("interval '+02:00'", PollQuery.zoneLiteral("UTC+2"));
+        assertEquals("interval '+02:00'", PollQuery.zoneLiteral("GMT+02:00"));
+        assertEquals("interval '-05:30'", PollQuery.zoneLiteral("-05:30"));
+        assertEquals("'UTC'", PollQuery.zoneLiteral("Z"));
+        assertEquals("'America/New_York'", PollQuery.zoneLiteral("America/New_York"));
+    }
+
     /** Every row at one position, for a batch whose LIMIT cut through rows sharing it. */
     @Test
     void aGroupStatementReadsEveryRowAtOnePosition() {
         PollQuery.Statement group = new PollQuery(orders, Mode.TIMESTAMP_INCREMENTING, "id", "updated at",
-                PollQuery.Options.DEFAULTS).groupStatement(41L, 1_000_000L);
-        assertTrue(group.sql().endsWith(" FROM \"shop\".\"Orders\" WHERE \"id\" = ? AND \"updated at\" = ?"), group.sql());
-        assertEquals(List.of(41L, OffsetDateTime.parse("1970-01-01T00:00:01Z")), group.parameters());
-        assertEquals(List.of(41L), new PollQuery(orders, Mode.INCREMENTING, "id", "", PollQuery.Options.DEFAULTS)
-                .groupStatement(41L, null).parameters());
+                PollQuery.Options.DEFAULTS).groupStatement(41L, 1_000_000L, 7);
+        assertTrue(group.sql().endsWith(" FROM \"shop\".\"Orders\" WHERE \"id\" = ? AND \"updated at\" = ? LIMIT ?"),
+                group.sql());
+        assertEquals(List.of(41L, OffsetDateTime.parse("1970-01-01T00:00:01Z"), 7), group.parameters());
+        assertEquals(List.of(41L, 7), new PollQuery(orders, Mode.INCREMENTING, "id", "", PollQuery.Options.DEFAULTS)
+                .groupStatement(41L, null, 7).parameters());
     }
 
-    /** A line comment closing a custom query comments out none of the SQL around it. */
+    /** A line comment or a semicolon ending a custom query comments out or cuts off none of the SQL around it. */
     @Test
-    void aCustomQueryEndingInALineCommentIsClosedOnTheNextLine() {
+    void aCustomQueryEndingInACommentOrASemicolonEndsBeforeIt() {
         String sql = sql(Mode.INCREMENTING, "id", "", true,
-                new PollQuery.Options(0, "UTC", "", "SELECT * FROM orders -- new ones"));
-        assertTrue(sql.contains("(SELECT * FROM orders -- new ones\n) AS \"tablestream_query\" WHERE \"id\" > ?"), sql);
+                new PollQuery.Options(0, "UTC", "", "SELECT * FROM orders; -- new ones"));
+        assertTrue(sql.contains("(SELECT * FROM orders) AS \"tablestream_query\" WHERE \"id\" > ?"), sql);
     }
 
     @Test

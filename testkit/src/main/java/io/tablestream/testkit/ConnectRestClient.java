@@ -117,6 +117,34 @@ public final class ConnectRestClient {
         }
     }
 
+    /**
+     * Polls the connector's status until the connector (not its tasks) is in {@code state}, such as STOPPED after
+     * {@link #stopConnector}; a connector with no status written yet counts as in none.
+     */
+    public void awaitState(String name, String state, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Object last = "no status yet";
+        while (true) {
+            try {
+                Map<?, ?> connector = (Map<?, ?>) status(name).get("connector");
+                last = connector;
+                if (connector != null && state.equals(connector.get("state"))) {
+                    return;
+                }
+            } catch (ConnectRestException e) {
+                if (e.statusCode() != 404) {   // 404 until the herder has written the first status
+                    throw e;
+                }
+                last = e.getMessage();
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("Connector " + name + " not " + state + " after " + timeout
+                        + "; last status: " + last);
+            }
+            Pause.millis(100);
+        }
+    }
+
     /** {@code DELETE /connectors/{name}}; 404 if there is no such connector. */
     public void deleteConnector(String name) {
         send("DELETE", "/connectors/" + segment(name), null, REQUEST_TIMEOUT);
@@ -164,6 +192,12 @@ public final class ConnectRestClient {
     /** {@code GET /connectors/{name}/offsets}: {@code {offsets:[{partition:{..}, offset:{..}}]}}. */
     public Map<String, Object> offsets(String name) {
         return parse(send("GET", "/connectors/" + segment(name) + "/offsets", null, REQUEST_TIMEOUT), MAP);
+    }
+
+    /** {@code PATCH /connectors/{name}/offsets} with one partition's offset (the connector must be STOPPED). */
+    public Map<String, Object> patchOffsets(String name, Map<String, Object> partition, Map<String, Object> offset) {
+        return parse(send("PATCH", "/connectors/" + segment(name) + "/offsets",
+                Map.of("offsets", List.of(Map.of("partition", partition, "offset", offset))), REQUEST_TIMEOUT), MAP);
     }
 
     /** {@code DELETE /connectors/{name}/offsets} (the connector must be STOPPED). */

@@ -123,7 +123,7 @@ final class CdcFixture implements AutoCloseable {
      */
     void stopAndAwaitSlotReleased(String name, Jdbi db) {
         stack.rest().stopConnector(name);
-        awaitState(name, "STOPPED");
+        stack.rest().awaitState(name, "STOPPED", TIMEOUT);
         String slot = name.replace('-', '_');
         awaitCondition("the task to release slot " + slot, () -> !slotActive(db, slot));
     }
@@ -133,12 +133,6 @@ final class CdcFixture implements AutoCloseable {
         return db.withHandle(h -> h.createQuery(
                 "SELECT count(*) > 0 FROM pg_replication_slots WHERE slot_name = ? AND active")
                 .bind(0, slot).mapTo(Boolean.class).one());
-    }
-
-    @SuppressWarnings("unchecked")
-    void awaitState(String name, String state) {
-        awaitCondition(name + " to reach " + state, () -> state.equals(
-                ((Map<String, Object>) stack.rest().status(name).get("connector")).get("state")));
     }
 
     /** The state of the connector's first task (null while it has none, or the worker has no status yet). */

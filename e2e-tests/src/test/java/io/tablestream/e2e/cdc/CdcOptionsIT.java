@@ -174,21 +174,16 @@ record CdcOptionsIT(Stack stack, CdcFixture cdc) {
                 .mapTo(Long.class).one());
         db.useHandle(h -> h.execute("INSERT INTO moves VALUES (3, 'after the patched position')"));
 
-        ConnectRestException wrongPartition = assertThrows(ConnectRestException.class, () -> patchOffsets(name,
+        ConnectRestException wrongPartition = assertThrows(ConnectRestException.class, () -> stack.rest().patchOffsets(name,
                 Map.of("table", "public.moves"), Map.of("v", 1, "lsn", lsn, "txid", 0, "snapshot_done", true)));
         assertTrue(wrongPartition.getMessage().contains("cdc_offsets")
                 && wrongPartition.getMessage().contains("slot.name"), wrongPartition.getMessage());
-        patchOffsets(name, Map.of("slot", "cdc_offsets"), Map.of("v", 1, "lsn", lsn, "txid", 0, "snapshot_done", true));
+        stack.rest().patchOffsets(name, Map.of("slot", "cdc_offsets"), Map.of("v", 1, "lsn", lsn, "txid", 0, "snapshot_done", true));
         stack.rest().resumeConnector(name);
 
         List<Change> changes = log.await(c -> c.size() == 2, TIMEOUT, "the insert after the patched position");
         assertEquals(List.of(1, 3), changes.stream().map(c -> c.keyField("id")).toList(),
                 "the change before the patched LSN is skipped, the one after it streamed");
-    }
-
-    private void patchOffsets(String name, Map<String, Object> partition, Map<String, Object> offset) {
-        stack.rest().send("PATCH", "/connectors/" + name + "/offsets",
-                Map.of("offsets", List.of(Map.of("partition", partition, "offset", offset))), TIMEOUT);
     }
 
     private static boolean slotConfirmedAtLeast(Jdbi db, String slot, String lsn) {

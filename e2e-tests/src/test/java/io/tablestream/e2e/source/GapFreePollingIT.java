@@ -123,11 +123,13 @@ record GapFreePollingIT(Stack stack, ClassDatabase database) {
 
     /**
      * Begins A, then B, both in the first half of the same second (so now() of each rounds down to it), neither
-     * having written; tries again at the next second when the machine was too slow for that.
+     * having written; tries again at the next second when the machine was too slow for that, a bounded number of
+     * times.
      */
     private static void beginInTheFirstHalfOfOneSecond(Handle a, Handle b) {
         String fraction = "SELECT extract(epoch FROM now()) - floor(extract(epoch FROM now()))";
-        while (true) {
+        List<String> seen = new java.util.ArrayList<>();
+        for (int attempt = 0; attempt < 30; attempt++) {
             while (a.createQuery("SELECT extract(epoch FROM clock_timestamp()) - floor(extract(epoch FROM clock_timestamp()))")
                     .mapTo(Double.class).one() > 0.2) {
                 Pause.millis(10);
@@ -141,9 +143,53 @@ record GapFreePollingIT(Stack stack, ClassDatabase database) {
             if (sameSecond && aFraction < 0.5 && bFraction < 0.5) {
                 return;
             }
+            seen.add("A " + aFraction + ", B " + bFraction + (sameSecond ? "" : " (another second)"));
             a.rollback();
             b.rollback();
         }
+        throw new AssertionError("A and B never began in the first half of one second; fractions seen: " + seen);
+    }
+
+    /**
+     * Rows sharing a position across the batch limit (2) wait whole while one of them waits: A takes a transaction
+     * id and inserts a row at (stamp T, id 2), C inserts another there and commits (after A, so it waits for A);
+     * no row at that position arrives while A is open (the offset cannot stand inside their group), and every one
+     * arrives once after. In timestamp+incrementing mode, whose rows written before A began do not wait (in
+     * incrementing mode a connector started after A holds every row until A ends).
+     */
+    @Test
+    void rowsSharingAPositionWaitTogetherForAnOlderTransaction() {
+        String stamp = "timestamptz '2020-01-01 00:00:01+00'";
+        database.db().useHandle(h -> h.execute("""
+                CREATE TABLE held_group (seq bigint NOT NULL, note text NOT NULL, updated_at timestamptz NOT NULL);
+                INSERT INTO held_group VALUES (1, 'one', timestamptz '2020-01-01 00:00:00+00');
+                INSERT INTO held_group SELECT 2, 'two, old ' || g, %s FROM generate_series(1, 10) g""".formatted(stamp)));
+        String topic = "gap.held_group";
+        try (Handle a = database.db().open()) {
+            a.begin();
+            a.execute("INSERT INTO held_group VALUES (2, 'two, by A', " + stamp + ")");
+            database.db().useHandle(c -> c.execute("INSERT INTO held_group VALUES (2, 'two, by C', " + stamp + ")"));
+            deploy("gap-held-group", Map.of("mode", "timestamp+incrementing", "incrementing.column.name", "seq",
+                    "timestamp.column.name", "updated_at", "table.include.list", "held_group", "batch.max.rows", "2"));
+            TopicReader.readUntil(stack.kafka().bootstrapServers(), topic, values -> !values.isEmpty(), TIMEOUT);
+            awaitPolls("held_group", 3);
+            List<Struct> whileOpen = TopicReader.readUntil(stack.kafka().bootstrapServers(), topic,
+                    values -> !values.isEmpty(), TIMEOUT);
+            assertEquals(List.of(1L), whileOpen.stream().map(v -> v.get("seq")).toList(), "id 2 waits for A");
+            a.commit();
+        }
+        database.db().useHandle(h -> h.execute("INSERT INTO held_group VALUES (3, 'marker', now())"));
+        List<Struct> values = TopicReader.readUntil(stack.kafka().bootstrapServers(), topic,
+                v -> v.stream().anyMatch(r -> Long.valueOf(3).equals(r.get("seq"))), TIMEOUT);
+        stack.rest().deleteConnector("gap-held-group");
+        List<String> twos = values.stream().filter(v -> Long.valueOf(2).equals(v.get("seq")))
+                .map(v -> (String) v.get("note")).sorted().toList();
+        List<String> expected = new java.util.ArrayList<>(List.of("two, by A", "two, by C"));
+        for (int g = 1; g <= 10; g++) {
+            expected.add("two, old " + g);
+        }
+        assertEquals(expected.stream().sorted().toList(), twos, "each row with id 2 once");
+        assertEquals(14, values.size(), "1, twelve rows with id 2, 3: " + values);
     }
 
     /** A transaction that has only read so far holds back the rows stamped after it began (see {@link #nowRace}). */

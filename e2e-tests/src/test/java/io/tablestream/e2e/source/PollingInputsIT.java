@@ -3,7 +3,6 @@ package io.tablestream.e2e.source;
 import io.tablestream.testkit.ClassDatabase;
 import io.tablestream.testkit.ConnectRestException;
 import io.tablestream.testkit.ConnectorConfigs;
-import io.tablestream.testkit.Pause;
 import io.tablestream.testkit.Stack;
 import io.tablestream.testkit.TablestreamStack;
 import io.tablestream.testkit.TopicReader;
@@ -16,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 
+import static io.tablestream.e2e.reliability.Fixtures.awaitTaskFailed;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -51,6 +51,33 @@ record PollingInputsIT(Stack stack, ClassDatabase database) {
         List<Struct> values = TopicReader.readUntilId(bootstrap(), "comment_inc", 4L, TIMEOUT);
         stack.rest().deleteConnector("inputs-inc-comment");
         assertEquals(List.of(1L, 2L, 3L, 4L), TopicReader.ids(values));
+    }
+
+    /**
+     * A query ending in a semicolon and a comment, which validation accepts, runs too: in bulk (with a suffix) and
+     * wrapped by an incremental mode.
+     */
+    @Test
+    void aQueryEndingInASemicolonAndACommentRunsAsValidated() {
+        database.db().useHandle(h -> h.execute("""
+                CREATE TABLE noted_rows (id bigint PRIMARY KEY, note text NOT NULL);
+                INSERT INTO noted_rows VALUES (1, 'one'), (2, 'two')"""));
+        String query = "SELECT id, note FROM noted_rows; -- every row\n";
+        Map<String, String> bulk = config("noted_bulk", Map.of("mode", "query", "query", query,
+                "query.suffix", "ORDER BY id DESC"));
+        Map<String, String> incrementing = config("noted_inc", Map.of("mode", "incrementing",
+                "incrementing.column.name", "id", "query", query));
+        for (Map<String, String> connector : List.of(bulk, incrementing)) {
+            assertEquals(0, stack.rest().validate("PostgresSourceConnector", connector).get("error_count").asInt());
+        }
+        database.deploy("inputs-noted-bulk", bulk);
+        List<Struct> scan = TopicReader.readUntil(bootstrap(), "noted_bulk", v -> v.size() >= 2, TIMEOUT);
+        stack.rest().deleteConnector("inputs-noted-bulk");
+        assertEquals(List.of(2L, 1L), TopicReader.ids(scan.subList(0, 2)), "query.suffix ORDER BY id DESC");
+        database.deploy("inputs-noted-inc", incrementing);
+        List<Struct> values = TopicReader.readUntilId(bootstrap(), "noted_inc", 2L, TIMEOUT);
+        stack.rest().deleteConnector("inputs-noted-inc");
+        assertEquals(List.of(1L, 2L), TopicReader.ids(values));
     }
 
     /**
@@ -99,6 +126,23 @@ record PollingInputsIT(Stack stack, ClassDatabase database) {
     }
 
     /**
+     * A group of rows sharing one id larger than a poll may hold in memory fails the task, naming the column and the
+     * fix, instead of loading the group whole.
+     */
+    @Test
+    void aGroupOfRowsSharingAnIdTooLargeToReadFailsTheTaskNamingTheColumn() {
+        database.db().useHandle(h -> h.execute("""
+                CREATE TABLE one_batch (batch_id bigint NOT NULL, note text NOT NULL);
+                INSERT INTO one_batch SELECT 1, 'row ' || g FROM generate_series(1, 100001) g"""));
+        String name = "inputs-one-batch";
+        database.deploy(name, config("one_batch.", Map.of("mode", "incrementing", "incrementing.column.name", "batch_id",
+                "table.include.list", "one_batch", "batch.max.rows", "2")));
+        String trace = awaitTaskFailed(stack.rest(), name);
+        stack.rest().deleteConnector(name);
+        assertTrue(trace.contains("incrementing.column.name column batch_id") && trace.contains("unique"), trace);
+    }
+
+    /**
      * An offset written by hand that the connector would read as something else is refused: a stamp in nanoseconds
      * (microseconds 50,000 years ahead: every row skipped), a fractional id, a table named without its schema
      * (stored beside the table's own partition and never read).
@@ -113,7 +157,7 @@ record PollingInputsIT(Stack stack, ClassDatabase database) {
                 "timestamp.column.name", "updated_at", "table.include.list", "patched_rows")));
         TopicReader.readUntilId(bootstrap(), "patched.patched_rows", 1L, TIMEOUT);
         stack.rest().stopConnector(name);
-        awaitStopped(name);
+        stack.rest().awaitState(name, "STOPPED", TIMEOUT);
         Map<String, Object> table = Map.of("table", "public.patched_rows");
         Map<String, String> refusals = Map.of(
                 "microseconds since 1970", patchProblem(name, table, Map.of("v", 1, "inc", 1, "ts_us", 1_700_000_000_123_456_789L)),
@@ -125,17 +169,8 @@ record PollingInputsIT(Stack stack, ClassDatabase database) {
     }
 
     private String patchProblem(String connector, Map<String, Object> partition, Map<String, Object> offset) {
-        return assertThrows(ConnectRestException.class, () -> stack.rest().send("PATCH", "/connectors/" + connector
-                + "/offsets", Map.of("offsets", List.of(Map.of("partition", partition, "offset", offset))), TIMEOUT))
+        return assertThrows(ConnectRestException.class, () -> stack.rest().patchOffsets(connector, partition, offset))
                 .getMessage();
-    }
-
-    private void awaitStopped(String connector) {
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        while (!"STOPPED".equals(((Map<?, ?>) stack.rest().status(connector).get("connector")).get("state"))) {
-            assertTrue(System.nanoTime() < deadline, connector + " not STOPPED within " + TIMEOUT);
-            Pause.millis(100);
-        }
     }
 
     private static Predicate<List<Struct>> hasSeq(long seq) {

@@ -1,5 +1,6 @@
 package io.tablestream.e2e.source;
 
+import io.tablestream.e2e.LogCapture;
 import io.tablestream.testkit.ClassDatabase;
 import io.tablestream.testkit.ConnectRestException;
 import io.tablestream.testkit.ConnectorConfigs;
@@ -7,6 +8,7 @@ import io.tablestream.testkit.Stack;
 import io.tablestream.testkit.TablestreamStack;
 import io.tablestream.testkit.TopicReader;
 import org.apache.kafka.connect.data.Struct;
+import org.apache.logging.log4j.Level;
 import org.jdbi.v3.core.Handle;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -42,7 +44,8 @@ record PollingTimeZoneIT(Stack stack, ClassDatabase database) {
 
     /**
      * Left unset, db.timezone would be UTC: validate (and so creating the connector) refuses it, naming the
-     * database's zone; a connector created while the database was in UTC fails at its next start once it is not.
+     * database's zone; a connector created (and started) while the database was in UTC fails at its next start
+     * once it is not.
      */
     @Test
     void aTimestampColumnOfADatabaseInAnotherZoneNeedsDbTimezone() {
@@ -57,6 +60,7 @@ record PollingTimeZoneIT(Stack stack, ClassDatabase database) {
         setDatabaseZone("UTC");
         try {
             database.deploy("tz-unset", config);
+            TopicReader.readUntilId(stack.kafka().bootstrapServers(), "tz.unset_rows", 3L, TIMEOUT); // it has started
         } finally {
             setDatabaseZone(ZONE);
         }
@@ -67,6 +71,56 @@ record PollingTimeZoneIT(Stack stack, ClassDatabase database) {
 
         Map<String, String> utc = config("unset_rows", Map.of("db.timezone", "UTC")); // said explicitly: the user knows
         assertEquals(0, stack.rest().validate("PostgresSourceConnector", utc).get("error_count").asInt());
+    }
+
+    /**
+     * PostgreSQL reads a POSIX zone such as {@code UTC+2} as two hours WEST of UTC, Java as two hours east: the
+     * suggested db.timezone gives PostgreSQL's clock as Java reads it, never the name verbatim.
+     */
+    @Test
+    void theSuggestedDbTimezoneIsTheDatabasesClockAsJavaReadsIt() {
+        createTable("posix_rows");
+        Map<String, String> config = config("posix_rows", Map.of());
+        Map<String, String> suggestions = Map.of("UTC+2", "db.timezone=-02:00", "Asia/Tokyo", "db.timezone=Asia/Tokyo");
+        try {
+            suggestions.forEach((zone, suggested) -> {
+                setDatabaseZone(zone);
+                String error = onlyError(stack.rest().validate("PostgresSourceConnector", config), "db.timezone");
+                assertTrue(error.contains("TimeZone " + zone) && error.contains(suggested), error);
+            });
+        } finally {
+            setDatabaseZone(ZONE);
+        }
+    }
+
+    /**
+     * A role that may run pg_show_all_file_settings() but not read the view pg_file_settings cannot read the server's
+     * zone: validation passes (no unrelated error on connection.url), and the task says once that db.timezone=UTC is
+     * assumed, naming column and table.
+     */
+    @Test
+    void aZoneTheRoleCannotReadIsAssumedAndLoggedOnce() {
+        createTable("unread_rows");
+        database.db().useHandle(h -> h.execute("""
+                DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'tz_partial') THEN
+                  CREATE ROLE tz_partial LOGIN; END IF; END $$;
+                GRANT EXECUTE ON FUNCTION pg_show_all_file_settings() TO tz_partial;
+                GRANT SELECT ON unread_rows TO tz_partial"""));
+        Map<String, String> config = config("unread_rows", Map.of("connection.user", "tz_partial",
+                "connection.password", ""));
+        database.db().useHandle(h -> h.execute("ALTER DATABASE " + database.name() + " RESET TimeZone"));
+        try (LogCapture logs = LogCapture.capture()) {
+            assertEquals(0, stack.rest().validate("PostgresSourceConnector", config).get("error_count").asInt());
+            database.deploy("tz-unread", config);
+            TopicReader.readUntilId(stack.kafka().bootstrapServers(), "tz.unread_rows", 3L, TIMEOUT);
+            List<String> assumed = logs.messages(Level.INFO).stream()
+                    .filter(m -> m.contains("db.timezone=UTC is assumed")).toList();
+            assertEquals(1, assumed.size(), String.valueOf(assumed));
+            assertTrue(assumed.get(0).contains("column updated_at of public.unread_rows"), assumed.get(0));
+        } finally {
+            setDatabaseZone(ZONE);
+        }
+        stack.rest().deleteConnector("tz-unread");
     }
 
     private void setDatabaseZone(String zone) {

@@ -119,7 +119,7 @@ record SourceModesIT(Stack stack, ClassDatabase database) {
     void anIncludePatternMatchingNoTableYetWaitsForOne() {
         stack.rest().createOrUpdateConnector("modes-late", config("late.", Map.of("mode", "incrementing",
                 "incrementing.column.name", "id", "table.include.list", "late_.*", "table.poll.interval.ms", "500")));
-        awaitState("modes-late", "RUNNING"); // with no task until a table matches
+        stack.rest().awaitState("modes-late", "RUNNING", TIMEOUT); // with no task until a table matches
         database.db().useHandle(h -> h.execute("""
                 CREATE TABLE late_rows (id bigint PRIMARY KEY, label text);
                 INSERT INTO late_rows VALUES (1, 'created after the connector'), (2, 'second row')"""));
@@ -246,11 +246,11 @@ record SourceModesIT(Stack stack, ClassDatabase database) {
         TopicReader.readUntilId(bootstrap(), topic, 5L, TIMEOUT);
 
         stack.rest().stopConnector(name);
-        awaitState(name, "STOPPED");
+        stack.rest().awaitState(name, "STOPPED", TIMEOUT);
         database.db().useHandle(h -> h.execute(
                 "INSERT INTO resume_rows SELECT g, 'n' || g FROM generate_series(6, 8) g"));
         // a malformed offset is refused with the expected shape
-        ConnectRestException bad = assertThrows(ConnectRestException.class, () -> patchOffsets(name,
+        ConnectRestException bad = assertThrows(ConnectRestException.class, () -> stack.rest().patchOffsets(name,
                 Map.of("table", "public.resume_rows"), Map.of("v", 1, "ts_us", 5)));
         assertTrue(bad.getMessage().contains("does not fit mode=incrementing") && bad.getMessage().contains("inc"),
                 bad.getMessage());
@@ -260,36 +260,12 @@ record SourceModesIT(Stack stack, ClassDatabase database) {
 
         // move the offset back to 6: rows 7 and 8 are read again
         stack.rest().stopConnector(name);
-        awaitState(name, "STOPPED");
-        patchOffsets(name, Map.of("table", "public.resume_rows"), Map.of("v", 1, "inc", 6));
+        stack.rest().awaitState(name, "STOPPED", TIMEOUT);
+        stack.rest().patchOffsets(name, Map.of("table", "public.resume_rows"), Map.of("v", 1, "inc", 6));
         stack.rest().resumeConnector(name);
         ids = TopicReader.ids(TopicReader.readUntil(bootstrap(), topic, v -> v.size() >= 10, TIMEOUT));
         assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 7L, 8L), ids);
         stack.rest().deleteConnector(name);
-    }
-
-    private void patchOffsets(String name, Map<String, Object> partition, Map<String, Object> offset) {
-        stack.rest().send("PATCH", "/connectors/" + name + "/offsets",
-                Map.of("offsets", List.of(Map.of("partition", partition, "offset", offset))), TIMEOUT);
-    }
-
-    @SuppressWarnings("unchecked")
-    private void awaitState(String name, String state) {
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        while (true) {
-            Map<String, Object> connector;
-            try {
-                connector = (Map<String, Object>) stack.rest().status(name).get("connector");
-            } catch (ConnectRestException e) {
-                assertEquals(404, e.statusCode(), e.getMessage()); // created, but no status written yet
-                connector = Map.of();
-            }
-            if (state.equals(connector.get("state"))) {
-                return;
-            }
-            assertTrue(System.nanoTime() < deadline, name + " did not reach " + state + ": " + connector);
-            Pause.millis(100);
-        }
     }
 
     private void awaitTaskCount(String name, int count) {
