@@ -243,6 +243,27 @@ record CdcIT(Stack stack, CdcFixture cdc) {
     }
 
     @Test
+    void aTableRenamedWhileStreamingToANameStillSelectedGoesOnInTheNewNamesTopic() {
+        // The task runs on: the WAL names the table anew after the rename, and its changes must not stop there.
+        String database = "cdc_run_renamed_it";
+        Jdbi db = cdc.database(database, "CREATE TABLE sheds (id int PRIMARY KEY, city text NOT NULL)");
+        cdc.deploy("cdc-run-renamed", database, "public\\.sheds.*", Map.of());
+        ChangeLog log = cdc.changeLog("cdc-run-renamed.sheds", "cdc-run-renamed.sheds_v2");
+        db.useHandle(h -> h.execute("INSERT INTO sheds VALUES (1, 'Oslo')"));
+        log.await(c -> c.size() == 1, TIMEOUT, "the first insert");
+        db.useHandle(h -> h.execute("""
+                ALTER TABLE sheds RENAME TO sheds_v2;
+                INSERT INTO sheds_v2 VALUES (2, 'Bergen');
+                UPDATE sheds_v2 SET city = 'Trondheim' WHERE id = 1;
+                """));
+
+        // Streamed (c, u), not only read again by a snapshot of the new name (r)
+        log.await(c -> only(c, "cdc-run-renamed.sheds_v2").stream().map(CdcIT::describe).toList()
+                        .containsAll(List.of("c 2 Bergen", "u 1 Trondheim")), TIMEOUT,
+                "the changes after the rename, streamed");
+    }
+
+    @Test
     void changesWrittenBeforeATableIsDroppedReachItsTopic() {
         ChangeLog log = migratedWhileStopped("cdc-dropped", "invoices",
                 "CREATE TABLE invoices (id bigint PRIMARY KEY, total numeric(10,2) NOT NULL, paid boolean)",

@@ -42,15 +42,18 @@ public class CdcSourceTask extends SourceTask {
      * @param tables   the tables captured, as the catalog names them when the task starts
      * @param selector the selection (table.include.list...), which the stream applies to a table's name as the WAL
      *                 gives it: a table renamed or dropped since its changes were written is not among the tables
+     * @param tableOids the pg_class oids of the tables captured at start: the WAL naming one of them otherwise
+     *                 means it was renamed, whatever its name now
      */
     record Settings(Jdbi jdbi, CdcConfig cdc, List<TableId> tables, TableSelector selector,
                     Function<TableId, String> topics, Map<String, String> partition, TransactionContext transactions,
-                    AckTracker acks, PgTypeCatalog types, RecordFormat format, long kafkaTransactionBudgetMs) {
+                    AckTracker acks, PgTypeCatalog types, RecordFormat format, long kafkaTransactionBudgetMs,
+                    java.util.Set<Long> tableOids) {
 
         /** The same settings for other tables. */
         Settings withTables(List<TableId> others) {
             return new Settings(jdbi, cdc, others, selector, topics, partition, transactions, acks, types, format,
-                    kafkaTransactionBudgetMs);
+                    kafkaTransactionBudgetMs, tableOids);
         }
     }
 
@@ -190,7 +193,7 @@ public class CdcSourceTask extends SourceTask {
         List<TableId> tables = jdbi.withHandle(h -> capturedTables(h, walHeld, offset, cdc.slotName()));
         settings = new Settings(jdbi, cdc, tables, PartitionedTables.selector(config), config::topicFor, partition,
                 context.transactionContext(), acks, PgTypeCatalog.of(config.typeOptions()), RecordFormat.of(cdc),
-                kafkaTransactionBudgetMs(props));
+                kafkaTransactionBudgetMs(props), java.util.Set.copyOf(tableOids.values()));
         if (cdc.deleteHandlingMode() == DeleteHandlingMode.NONE) {
             log.warn("{}=none: deletes are not emitted; downstream copies keep deleted rows",
                     CdcConfig.DELETE_HANDLING_MODE_CONFIG);

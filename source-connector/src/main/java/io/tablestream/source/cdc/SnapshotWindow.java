@@ -154,8 +154,8 @@ final class SnapshotWindow {
 
     /**
      * @param topic         the topic of the chunk's table
-     * @param tableOid      the pg_class oid of the table read: a change written to another table of that topic's
-     *                      name (dropped, or renamed away, since) says nothing of the chunk's rows
+     * @param tableOid      the pg_class oid of the table read: a change another table of that topic's name wrote
+     *                      before the chunk was read (a table dropped or renamed away since) says nothing of its rows
      * @param snapshot      the chunk's transaction snapshot
      * @param highWatermark the WAL insert position (on a standby: the replay position) read with that snapshot
      * @param rows          the chunk's rows, in key order
@@ -180,9 +180,14 @@ final class SnapshotWindow {
 
     /** A change the stream handed out while the chunk waits: the stream's record is the last word for its key. */
     void observe(StreamedChange change) {
-        if (change == null || !topic.equals(change.topic())
-                || (change.relationOid() != 0 && change.relationOid() != tableOid)) {
-            return; // another table's change: an old table of this name, whose keys may be the new one's too
+        if (change == null || !topic.equals(change.topic())) {
+            return;
+        }
+        if (change.relationOid() != 0 && change.relationOid() != tableOid && snapshot.visible(change.xid())) {
+            // Another table of this name, written before the chunk was read: an old table (dropped or renamed away
+            // since), whose keys may be the chunk's too and say nothing of its rows. Written after the read, it is
+            // a table that took the name since, and its change is the last word for its key, as any other.
+            return;
         }
         if (change.partialRow() != null && snapshot.visible(change.xid())) {
             return; // the chunk's row is this state, complete: it stays

@@ -330,10 +330,13 @@ final class WalReader implements AutoCloseable {
         // The WAL names a table as it was then: one renamed or dropped since is captured if that name is selected.
         // A publication FOR ALL TABLES also sends tables we do not capture.
         boolean capturedName = captured.contains(table);
+        // A table captured at start, or in this session, renamed since: its new name needs only to be selected
+        boolean capturedOid = relations.containsKey(relation.relationId()) || settings.tableOids().contains(oid);
         CapturedTable current = !capturedName && !settings.selector().matches(table) ? null
                 : settings.jdbi().withHandle(h -> {
                     Optional<CapturedTable.TableNow> now = CapturedTable.TableNow.of(h, oid);
-                    if (!capturedName && !renamedOrDropped(h, table, now)) {
+                    if (!capturedName && !(capturedOid ? settings.selector().selectsName(h, table)
+                            : renamedOrDropped(h, table, now))) {
                         return null;
                     }
                     return CapturedTable.of(relation, now, h, settings.topics().apply(table), settings.types(),

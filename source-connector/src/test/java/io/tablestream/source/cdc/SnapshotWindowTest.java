@@ -93,15 +93,26 @@ class SnapshotWindowTest {
     }
 
     @Test
-    void aChangeOfAnotherTableOfTheSameNameLeavesTheChunksRowsAlone() {
+    void aChangeAnotherTableOfTheSameNameWroteBeforeTheReadLeavesTheChunksRowsAlone() {
         // The table was dropped and created again under its name: the old one's changes, streamed late, share the
-        // topic and the keys, but not the table.
+        // topic and the keys, but not the table, and were written before the chunk was read.
         SnapshotWindow window = window(List.of(streamedFrom(TABLE_OID - 1, row('u', 1, "old", "A", 101))));
-        window.observe(streamedFrom(TABLE_OID - 1, row('d', 2, null, null, 300)));
-        window.observe(streamedFrom(TABLE_OID - 1, new ChangeEvent(ITEMS, TOPIC, 't', null, null, null, 0, 300, 1L)));
+        window.observe(streamedFrom(TABLE_OID - 1, row('d', 2, null, null, 99)));
+        window.observe(streamedFrom(TABLE_OID - 1, new ChangeEvent(ITEMS, TOPIC, 't', null, null, null, 0, 50, 1L)));
         assertEquals(List.of(1, 2, 3), ids(window));
         window.observe(streamedFrom(TABLE_OID, row('d', 3, null, null, 300)));
         assertEquals(List.of(1, 2), ids(window), "the table's own change still wins");
+    }
+
+    @Test
+    void aChangeAnotherTableOfTheSameNameWroteAfterTheReadIsTheLastWordForItsKey() {
+        // The chunk's table was dropped (or renamed away) right after the read and another took its name: the new
+        // table's rows, streamed while the chunk waits, must not be followed by the old table's rows.
+        SnapshotWindow window = window(List.of(streamedFrom(TABLE_OID + 1, row('c', 1, "new", "N", 300))));
+        window.observe(streamedFrom(TABLE_OID + 1, row('c', 2, "new", "N", 301)));
+        assertEquals(List.of(3), ids(window));
+        window.observe(streamedFrom(TABLE_OID + 1, new ChangeEvent(ITEMS, TOPIC, 't', null, null, null, 0, 302, 1L)));
+        assertEquals(List.of(), ids(window));
     }
 
     private static StreamedChange streamedFrom(long relationOid, ChangeEvent event) {
