@@ -26,11 +26,8 @@ import java.util.Set;
  * the earlier records of the same input key, which went through the repartition topic: a tombstone written
  * elsewhere could reach the sink before the upsert it deletes. The only partition that keeps it behind them is the
  * one their join key chose, and nothing in such a record names it, so the router remembers, per input key, the
- * repartition key it used last ({@code N-last-route-by-input-key}: key bytes and join key) and sends such records
- * the same way. A delete marks the entry deleted rather than removing it: a CDC source sends a delete as a change
- * record followed by a tombstone, and that tombstone, which finds the mark, follows the same route and removes the
- * entry, rather than taking a fallback route where it could overtake a re-insert of the key and delete it. The
- * next record of the key replaces the mark. When a key's join key changes, a notice that it moved goes the old way
+ * repartition key it used last ({@code N-last-route-by-input-key}: key bytes and join key, removed by a tombstone)
+ * and sends such records the same way. When a key's join key changes, a notice that it moved goes the old way
  * first, so its versions still waiting there for their lookup row are dropped rather than written after the new
  * version ({@link AwaitLookupRow}); a version without join key under an inner join sends it once, and marks the
  * entry so the versions after it (dropped too) do not send it again.
@@ -49,11 +46,9 @@ final class JoinKeyRouter implements ProcessorSupplier<Object, OriginalRecord, S
 
     static final String STORE_SUFFIX = "-last-route-by-input-key";
     /**
-     * Prefixes the route of a key deleted there: a canonical join key never starts with it (it is not text a
-     * column holds).
+     * Prefixes the route of a key whose last version had no join key (inner join) and whose notice was sent: a
+     * canonical join key never starts with it (it is not text a column holds).
      */
-    static final String DELETED_MARKER = "\u0000deleted\u0000";
-    /** Prefixes the route of a key whose last version had no join key (inner join) and whose notice was sent. */
     static final String MOVED_AWAY_MARKER = "\u0000moved\u0000";
 
     private static final Logger log = LoggerFactory.getLogger(JoinKeyRouter.class);
@@ -104,22 +99,12 @@ final class JoinKeyRouter implements ProcessorSupplier<Object, OriginalRecord, S
                 if (lastRoutes == null) {
                     throw cannotRoute("a delete (tombstone)");
                 }
-                String stored = lastRoutes.get(storeKey);
-                if (isDeletedMarker(stored)) {
-                    // The second half of a delete sent as a change record plus a tombstone (Debezium's
-                    // tombstones.on.delete): it follows the first half. Sent anywhere else, it could reach the sink
-                    // after a re-insert of the key on the first half's route and delete it.
-                    lastRoutes.delete(storeKey);
-                    context.forward(record.withKey(routeOf(stored)));
-                    return;
-                }
-                if (stored == null) {
-                    context.forward(record.withKey(fallbackRoute(key)));
-                    return;
-                }
-                String route = routeOf(stored);
-                lastRoutes.put(storeKey, DELETED_MARKER + route);
-                context.forward(record.withKey(route));
+                // The entry goes with the key. A delete sent as two records (a change record, then a tombstone)
+                // thus sends its second half by the fallback route, where a re-insert of the key on another route
+                // may overtake it (a documented limit): marking the route instead would keep an entry per deleted
+                // key for good wherever deletes come as one record.
+                String stored = lastRoutes.delete(storeKey);
+                context.forward(record.withKey(stored != null ? routeOf(stored) : fallbackRoute(key)));
                 return;
             }
             String joinKey = joiner.joinKey(record.value().value());
@@ -130,7 +115,7 @@ final class JoinKeyRouter implements ProcessorSupplier<Object, OriginalRecord, S
                 // not be written after this one. The route stays, so a later delete still follows them, marked so
                 // that further such versions send no notice again.
                 String stored = lastRoutes == null || storeKey == null ? null : lastRoutes.get(storeKey);
-                if (stored != null && !stored.startsWith(DELETED_MARKER) && !stored.startsWith(MOVED_AWAY_MARKER)) {
+                if (stored != null && !stored.startsWith(MOVED_AWAY_MARKER)) {
                     context.forward(record.withKey(stored).withValue(OriginalRecord.movedAway(key)));
                     lastRoutes.put(storeKey, MOVED_AWAY_MARKER + stored);
                 }
@@ -144,7 +129,7 @@ final class JoinKeyRouter implements ProcessorSupplier<Object, OriginalRecord, S
                 return;
             }
             String stored = storeKey == null ? null : lastRoutes.get(storeKey);
-            String lastRoute = isDeletedMarker(stored) ? null : routeOf(stored);
+            String lastRoute = routeOf(stored);
             String route = joinKey != null ? joinKey : lastRoute != null ? lastRoute : fallbackRoute(key);
             if (storeKey != null && !route.equals(stored)) {
                 if (lastRoute != null && !route.equals(lastRoute) && !stored.startsWith(MOVED_AWAY_MARKER)) {
@@ -157,17 +142,12 @@ final class JoinKeyRouter implements ProcessorSupplier<Object, OriginalRecord, S
         }
     }
 
-    private static boolean isDeletedMarker(String stored) {
-        return stored != null && stored.startsWith(DELETED_MARKER);
-    }
-
     /** The route an entry names, without its mark. */
     private static String routeOf(String stored) {
         if (stored == null) {
             return null;
         }
-        return stored.startsWith(DELETED_MARKER) ? stored.substring(DELETED_MARKER.length())
-                : stored.startsWith(MOVED_AWAY_MARKER) ? stored.substring(MOVED_AWAY_MARKER.length()) : stored;
+        return stored.startsWith(MOVED_AWAY_MARKER) ? stored.substring(MOVED_AWAY_MARKER.length()) : stored;
     }
 
     private DataException cannotRoute(String what) {

@@ -343,33 +343,6 @@ class EnricherChangeRecordsTest {
         assertEquals(List.of("100:Alice", "101:Alice"), describe(enriched.readRecordsToList()));
     }
 
-    @Test
-    void theTombstoneAfterADeleteEnvelopeDoesNotTakeAnotherRouteThanTheDelete() {
-        start("stream", "inner");
-        Schema orderRow = SchemaBuilder.struct().name("dbz.public.orders.Value").optional()
-                .field("id", Schema.INT32_SCHEMA).field("customer_id", Schema.OPTIONAL_INT32_SCHEMA)
-                .field("note", Schema.OPTIONAL_STRING_SCHEMA).build();
-        TestOutputTopic<byte[], byte[]> routes = driver.createOutputTopic(
-                "tablestream-enricher-customers" + EnricherTopology.INPUT_REPARTITION_SUFFIX + "-repartition",
-                new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        customer(1, "Alice");
-        Struct order = new Struct(orderRow).put("id", 100).put("customer_id", 1).put("note", "first");
-        orders.pipeInput(new TestRecord<>(orderKey(100), envelope("orders", orderRow, "c", null, order),
-                new RecordHeaders(), Instant.ofEpochMilli(2_000)));
-        // A delete as Debezium sends it by default (tombstones.on.delete): the change record, then a tombstone.
-        orders.pipeInput(new TestRecord<>(orderKey(100), envelope("orders", orderRow, "d", order, null),
-                new RecordHeaders(), Instant.ofEpochMilli(3_000)));
-        orders.pipeInput(new TestRecord<>(orderKey(100), null, new RecordHeaders(), Instant.ofEpochMilli(3_000)));
-        // Re-inserted at once: the tombstone must not be able to reach the sink after it.
-        orders.pipeInput(new TestRecord<>(orderKey(100), envelope("orders", orderRow, "c", null, order),
-                new RecordHeaders(), Instant.ofEpochMilli(4_000)));
-
-        assertEquals(List.of("1", "1", "1", "1"), routes.readKeyValuesToList().stream()
-                .map(route -> new String(route.key, StandardCharsets.UTF_8)).toList());
-        assertEquals(List.of("100:Alice", "100:tombstone", "100:tombstone", "100:Alice"),
-                describe(enriched.readRecordsToList()));
-    }
-
     /** A change envelope as Debezium (and our source with envelope=debezium) writes it. */
     private static byte[] envelope(String topic, Schema rowSchema, String op, Struct before, Struct after) {
         Schema schema = SchemaBuilder.struct().name("dbz.public." + topic + ".Envelope")

@@ -167,12 +167,31 @@ class EnricherSemanticsTest {
     }
 
     @Test
-    void aReplayedOlderLookupRowDoesNotReplaceTheNewerVersion() {
+    void aLookupRowStampedBeforeItsKeysLatestVersionStillBecomesCurrent() {
+        start(Map.of(EnricherConfig.LOOKUP_HISTORY_RETENTION_MS_CONFIG, String.valueOf(24 * HOUR)));
+        // A CDC source's snapshot row carries its read time; the change streamed after it, its earlier commit time.
+        customer(1, "Alice", 1, 5 * HOUR);
+        customer(1, "Alicia", 1, 4 * HOUR);
+        order(100, 1, 6 * HOUR);
+        // Beyond the history as well.
+        customer(2, "Bob", 1, 40 * HOUR);
+        customer(2, "Bobby", 1, 39 * HOUR);
+        customer(3, "Carol", 1, 70 * HOUR);
+        customer(2, "Robert", 1, 30 * HOUR);
+        order(101, 2, 70 * HOUR);
+
+        assertEquals(List.of("100:Alicia", "101:Robert"), readIdsAndNames());
+    }
+
+    @Test
+    void aReplayedOlderLookupRowIsCurrentOnlyUntilTheNewerOneIsReplayedAfterIt() {
         start(Map.of(EnricherConfig.LOOKUP_HISTORY_RETENTION_MS_CONFIG, String.valueOf(HOUR)));
+        customer(1, "Alice", 1, 4 * HOUR);
         customer(1, "Alicia", 1, 5 * HOUR);
         customer(2, "Bob", 1, 20 * HOUR);
-        // Read again after a failure under at_least_once: a version older than the one the table holds.
+        // Read again after a failure under at_least_once, in their order.
         customer(1, "Alice", 1, 4 * HOUR);
+        customer(1, "Alicia", 1, 5 * HOUR);
         order(100, 1, 20 * HOUR);
 
         assertEquals(List.of("100:Alicia"), readIdsAndNames());
