@@ -135,7 +135,7 @@ record PollingInputsIT(Stack stack, ClassDatabase database) {
                 CREATE TABLE one_batch (batch_id bigint NOT NULL, note text NOT NULL);
                 INSERT INTO one_batch SELECT 1, 'row ' || g FROM generate_series(1, 100001) g"""));
         String name = "inputs-one-batch";
-        database.deploy(name, config("one_batch.", Map.of("mode", "incrementing", "incrementing.column.name", "batch_id",
+        database.create(name, config("one_batch.", Map.of("mode", "incrementing", "incrementing.column.name", "batch_id",
                 "table.include.list", "one_batch", "batch.max.rows", "2")));
         String trace = awaitTaskFailed(stack.rest(), name);
         stack.rest().deleteConnector(name);
