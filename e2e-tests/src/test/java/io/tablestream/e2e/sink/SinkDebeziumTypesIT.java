@@ -245,6 +245,89 @@ record SinkDebeziumTypesIT(Stack stack, ClassDatabase sink) {
     }
 
     /**
+     * db.timezone=CET (Java's Central European zone, with summer time) and SystemV/EST5EDT: a July wall-clock time
+     * into timestamptz is two hours (four) from UTC, as Java reads the zone, although PostgreSQL would read CET as
+     * its fixed abbreviation of +01 and the SystemV name as a POSIX zone, by COPY and batch alike.
+     */
+    @Test
+    void dbTimezoneIsReadAsJavaReadsIt() {
+        Schema micro = SchemaBuilder.int64().name("io.debezium.time.MicroTimestamp").optional().build();
+        Schema value = SchemaBuilder.struct().name("dbz.public.summer.Value").field("id", Schema.INT32_SCHEMA)
+                .field("at", micro).build();
+        stack.kafka().createTopic("dbz_summer", 1);
+        SinkTopics.produce(stack.kafka().bootstrapServers(), "dbz_summer", List.of(
+                rec(1, new Struct(value).put("id", 1).put("at", 1_721_044_800_000_000L)), // 2024-07-15 12:00
+                rec(2, new Struct(value).put("id", 2).put("at", 953_553_600_000_000L)))); // 2000-03-20 12:00
+        Map<String, List<List<String>>> expected = Map.of(
+                "CET", List.of(List.of("1", "2024-07-15 10:00:00"), List.of("2", "2000-03-20 11:00:00")),
+                "SystemV/EST5EDT", List.of(List.of("1", "2024-07-15 16:00:00"), List.of("2", "2000-03-20 17:00:00")));
+        for (String zone : List.of("CET", "SystemV/EST5EDT")) {
+            for (String method : List.of("copy", "batch")) {
+                String table = "dbz_summer_" + method + "_" + zone.replaceAll("\\W", "").toLowerCase();
+                sink.db().useHandle(h -> h.execute("CREATE TABLE " + table + " (id int PRIMARY KEY, at timestamptz)"));
+                sink.deploy(table.replace('_', '-'), ConnectorConfigs.sink(stack, sink.url(), "dbz_summer",
+                        "insert.mode", "upsert", "pk.mode", "record_key", "write.method", method,
+                        "table.name.format", table, "db.timezone", zone));
+                await("db.timezone=" + zone + " by " + method, expected.get(zone), () -> rows(sink.db(),
+                        "SELECT id, (at AT TIME ZONE 'UTC')::text FROM " + table + " ORDER BY id"), TIMEOUT);
+            }
+        }
+    }
+
+    /**
+     * PostgreSQL's point comes as Debezium's Point Struct (x, y and the WKB): into a point column it is that point,
+     * its coordinates exact, and an array of them into a point[] column, by COPY and batch alike.
+     */
+    @Test
+    void debeziumPointsFillPointColumns() {
+        Schema point = SchemaBuilder.struct().name("io.debezium.data.geometry.Point").version(1).optional()
+                .field("x", Schema.FLOAT64_SCHEMA).field("y", Schema.FLOAT64_SCHEMA)
+                .field("wkb", Schema.OPTIONAL_BYTES_SCHEMA).field("srid", Schema.OPTIONAL_INT32_SCHEMA).build();
+        Schema path = SchemaBuilder.array(point).optional().build();
+        Schema value = SchemaBuilder.struct().name("dbz.public.places.Value").field("id", Schema.INT32_SCHEMA)
+                .field("at", point).field("route", path).build();
+        byte[] wkb = {1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte) 0xf0, 0x3f, 0, 0, 0, 0, 0, 0, 0, 0x40};
+        stack.kafka().createTopic("dbz_places", 1);
+        SinkTopics.produce(stack.kafka().bootstrapServers(), "dbz_places", List.of(
+                rec(1, new Struct(value).put("id", 1)
+                        .put("at", new Struct(point).put("x", 0.1 + 0.2).put("y", 1.0E23).put("wkb", wkb))
+                        .put("route", Arrays.asList(new Struct(point).put("x", 1.0).put("y", 2.0),
+                                new Struct(point).put("x", -0.5).put("y", 1234567.123456789), null))),
+                rec(2, new Struct(value).put("id", 2))));
+        List<List<String>> expected = List.of(
+                List.of("1", "true", "{\"(1,2)\",\"(-0.5,1234567.123456789)\",NULL}"),
+                Arrays.asList("2", null, null));
+        for (String method : List.of("copy", "batch")) {
+            String table = "dbz_places_" + method;
+            sink.db().useHandle(h -> h.execute("CREATE TABLE " + table + " (id int PRIMARY KEY, at point,"
+                    + " route point[])"));
+            sink.deploy("places-" + method, ConnectorConfigs.sink(stack, sink.url(), "dbz_places", "insert.mode",
+                    "upsert", "pk.mode", "record_key", "write.method", method, "table.name.format", table));
+            await("points by " + method, expected, () -> rows(sink.db(),
+                    "SELECT id, (at[0] = 0.30000000000000004::float8 AND at[1] = 1e23::float8)::text, route::text"
+                            + " FROM " + table + " ORDER BY id"), TIMEOUT);
+        }
+    }
+
+    /** A Point without its y into a point column fails the task, naming the column, and writes nothing. */
+    @Test
+    void aPointWithoutACoordinateFailsNamingTheColumn() {
+        Schema point = SchemaBuilder.struct().name("io.debezium.data.geometry.Point").optional()
+                .field("x", Schema.OPTIONAL_FLOAT64_SCHEMA).field("y", Schema.OPTIONAL_FLOAT64_SCHEMA).build();
+        Schema value = SchemaBuilder.struct().name("dbz.public.pins.Value").field("id", Schema.INT32_SCHEMA)
+                .field("at", point).build();
+        stack.kafka().createTopic("dbz_pins", 1);
+        SinkTopics.produce(stack.kafka().bootstrapServers(), "dbz_pins", List.of(
+                rec(1, new Struct(value).put("id", 1).put("at", new Struct(point).put("x", 1.0)))));
+        sink.db().useHandle(h -> h.execute("CREATE TABLE dbz_pins (id int PRIMARY KEY, at point)"));
+        sink.create("pins-sink", ConnectorConfigs.sink(stack, sink.url(), "dbz_pins", "insert.mode", "upsert",
+                "pk.mode", "record_key"));
+        String trace = Fixtures.awaitTaskFailed(stack.rest(), "pins-sink");
+        assertTrue(trace.contains("column 'at'") && trace.contains("no y coordinate"), trace);
+        assertEquals(List.of(List.of("0")), rows(sink.db(), "SELECT count(*) FROM dbz_pins"));
+    }
+
+    /**
      * auto.create of a table with an enum column from a first chunk whose rows leave a column unavailable: the
      * table gets every column of the schema, the unavailable one too.
      */

@@ -20,10 +20,10 @@ import java.util.Set;
 
 /**
  * How values of a schema go into an existing column whose type reads them differently from the type
- * {@link ConnectToPostgres#of} would create: Debezium's forms of {@code bit}, {@code hstore} and PostGIS values
- * (which would otherwise reach the column as the text of another type, bytea's hex, jsonb, a JSON object, and be
- * refused row by row), and floating point numbers into {@code numeric}. Empty where the schema's own mapping is the
- * one to use.
+ * {@link ConnectToPostgres#of} would create: Debezium's forms of {@code bit}, {@code hstore}, {@code point} and
+ * PostGIS values (which would otherwise reach the column as the text of another type, bytea's hex, jsonb, a JSON
+ * object, and be refused row by row), wall-clock times into {@code timestamptz}, and floating point numbers into
+ * {@code numeric}. Empty where the schema's own mapping is the one to use.
  */
 public final class ColumnTargetTypes {
 
@@ -42,7 +42,10 @@ public final class ColumnTargetTypes {
      */
     public static Optional<ConnectType> forColumn(Schema schema, String columnType, ZoneId dbTimeZone) {
         if (columnType.endsWith("[]")) {
-            return Optional.empty();
+            boolean points = baseType(columnType).equals("point") && schema.type() == Schema.Type.ARRAY
+                    && isDebeziumPoint(schema.valueSchema());
+            return points ? Optional.of(ConnectTypes.arrayOf(columnType,
+                    ConnectType.textual("point", ColumnTargetTypes::point))) : Optional.empty();
         }
         String base = baseType(columnType);
         if ((base.equals("bit") || base.equals("bit varying")) && schema.name() == null
@@ -57,13 +60,18 @@ public final class ColumnTargetTypes {
         boolean utc = dbTimeZone.normalized().equals(ZoneOffset.UTC);
         if (base.equals("timestamp with time zone") && WALL_CLOCK_TIMESTAMPS.contains(String.valueOf(schema.name()))) {
             // A wall-clock time carries no zone: taken in db.timezone, not in the session's zone, which pgjdbc
-            // sets from the worker JVM's default (a row's instant would hang on the worker)
+            // sets from the worker JVM's default (a row's instant would hang on the worker). Java resolves the zone,
+            // as it does for the source and for instants into timestamp: given the name, PostgreSQL would read CET,
+            // EET, MET and WET as fixed abbreviations without summer time, SystemV/EST5EDT as a POSIX zone with
+            // today's rules, and use its own tzdata's history
+            String name = schema.name();
             ConnectType own = ConnectToPostgres.of(schema);
-            // A fixed offset goes as an ISO offset: PostgreSQL reads a name with an offset (UTC+2, as Java accepts
-            // it) as a POSIX zone, whose offsets count west
-            String zone = utc ? "+00" : dbTimeZone.normalized() instanceof ZoneOffset offset ? offset.getId()
-                    : " " + dbTimeZone.getId();
-            return Optional.of(ConnectType.textual(columnType, v -> inZone(own.toText(v), zone)));
+            return Optional.of(ConnectType.textual(columnType, v -> {
+                LocalDateTime wallClock = ConnectTypes.wallClock(name, (Long) v);
+                return wallClock == null ? own.toText(v) // infinity, in any zone
+                        : ConnectTypes.timestamp(LocalDateTime.ofInstant(wallClock.atZone(dbTimeZone).toInstant(),
+                        ZoneOffset.UTC)) + "+00";
+            }));
         }
         if (base.equals("timestamp without time zone") && Timestamp.LOGICAL_NAME.equals(schema.name())) {
             // Bound as an instant, the server would convert it to the session's (the worker JVM's) wall clock;
@@ -88,6 +96,9 @@ public final class ColumnTargetTypes {
         if ((base.equals("geometry") || base.equals("geography")) && isDebeziumGeometry(schema)) {
             return Optional.of(ConnectType.textual(columnType, v -> ewkbHex((Struct) v)));
         }
+        if (base.equals("point") && isDebeziumPoint(schema)) {
+            return Optional.of(ConnectType.textual(columnType, ColumnTargetTypes::point));
+        }
         return Optional.empty();
     }
 
@@ -99,9 +110,31 @@ public final class ColumnTargetTypes {
                 && schema.type() == Schema.Type.STRUCT && schema.field("wkb") != null;
     }
 
-    /** A wall-clock time is infinite as it is; any other gets the zone, which timestamptz's input reads. */
-    private static String inZone(String wallClock, String zone) {
-        return wallClock.endsWith("infinity") ? wallClock : wallClock + zone;
+    /** Debezium's form of PostgreSQL's {@code point}: a Struct of {@code x} and {@code y} beside the WKB. */
+    private static boolean isDebeziumPoint(Schema schema) {
+        return DebeziumSchemaNames.POINT.equals(schema.name()) && schema.type() == Schema.Type.STRUCT
+                && schema.field("x") != null && schema.field("y") != null;
+    }
+
+    /**
+     * {@code (x,y)}, point's input form, each coordinate the shortest decimal that reads back as the same double
+     * (float8's input reads it exactly).
+     */
+    static String point(Object value) {
+        Struct point = (Struct) value;
+        Object x = point.get("x");
+        Object y = point.get("y");
+        if (x == null || y == null) {
+            throw new DataException("The point has no " + (x == null ? "x" : "y")
+                    + " coordinate; a point column takes only points with both");
+        }
+        return "(" + coordinate(x) + "," + coordinate(y) + ")";
+    }
+
+    /** As {@link #shortestDecimal}, keeping the sign of -0, which float8 keeps too. */
+    private static String coordinate(Object value) {
+        double number = ((Number) value).doubleValue();
+        return number == 0 && 1 / number < 0 ? "-0" : shortestDecimal(value);
     }
 
     /**

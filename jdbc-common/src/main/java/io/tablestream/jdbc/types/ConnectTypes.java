@@ -106,6 +106,11 @@ final class ConnectTypes {
         return ConnectType.textual(base, text);
     }
 
+    /** A one-dimensional array of {@code element}s into a column of {@code columnType}, as an array literal. */
+    static ConnectType arrayOf(String columnType, ConnectType element) {
+        return ConnectType.textual(columnType, v -> arrayLiteral((List<?>) v, element, false));
+    }
+
     private static String arrayLiteral(List<?> values, ConnectType element, boolean nested) {
         StringBuilder out = new StringBuilder("{");
         for (int i = 0; i < values.size(); i++) {
@@ -134,6 +139,21 @@ final class ConnectTypes {
             return micros == Long.MAX_VALUE ? "infinity" : "-infinity";
         }
         return timestamp(micros(micros)) + zoneSuffix;
+    }
+
+    /**
+     * The wall clock of a timestamp without time zone in one of its forms (our source's TimestampMicros, Debezium's
+     * Timestamp, MicroTimestamp, NanoTimestamp); null for infinity and -infinity.
+     */
+    static LocalDateTime wallClock(String schemaName, long value) {
+        long micros = switch (schemaName) {
+            case SchemaNames.TIMESTAMP_MICROS -> value;
+            case DebeziumSchemaNames.MICRO_TIMESTAMP -> DebeziumInfinity.micros(value);
+            case DebeziumSchemaNames.TIMESTAMP -> DebeziumInfinity.millisToMicros(value);
+            case DebeziumSchemaNames.NANO_TIMESTAMP -> Math.floorDiv(value, 1000L);
+            default -> throw new IllegalArgumentException("Not a wall-clock timestamp: " + schemaName);
+        };
+        return micros == Long.MAX_VALUE || micros == Long.MIN_VALUE ? null : micros(micros);
     }
 
     private static LocalDateTime micros(long micros) {

@@ -3,6 +3,7 @@ package io.tablestream.jdbc.types;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.SchemaBuilder;
 import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.errors.DataException;
 import org.junit.jupiter.api.Test;
 
 import java.time.ZoneId;
@@ -10,6 +11,7 @@ import java.util.List;
 import java.time.ZoneOffset;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 class ColumnTargetTypesTest {
 
@@ -60,7 +62,7 @@ class ColumnTargetTypesTest {
     void wallClocksAreInDbTimezone() {
         ZoneId berlin = ZoneId.of("Europe/Berlin");
         Schema micro = SchemaBuilder.int64().name("io.debezium.time.MicroTimestamp").build();
-        assertEquals("2024-02-29 23:30:15.123456 Europe/Berlin", ColumnTargetTypes.forColumn(micro,
+        assertEquals("2024-02-29 22:30:15.123456+00", ColumnTargetTypes.forColumn(micro,
                 "timestamp with time zone", berlin).orElseThrow().toText(1_709_249_415_123_456L));
         ConnectType instant = ColumnTargetTypes.forColumn(org.apache.kafka.connect.data.Timestamp.SCHEMA,
                 "timestamp without time zone", berlin).orElseThrow();
@@ -69,12 +71,45 @@ class ColumnTargetTypesTest {
     }
 
     @Test
-    void aFixedOffsetGoesAsAnIsoOffsetNotAsAPosixName() {
+    void aFixedOffsetIsEastOfUtcAsJavaReadsIt() {
         Schema micro = SchemaBuilder.int64().name("io.debezium.time.MicroTimestamp").build();
         for (String zone : List.of("UTC+2", "GMT+02:00", "+02:00", "Etc/GMT-2")) {
-            assertEquals("2024-02-29 23:30:15.123456+02:00", ColumnTargetTypes.forColumn(micro,
+            assertEquals("2024-02-29 21:30:15.123456+00", ColumnTargetTypes.forColumn(micro,
                     "timestamp with time zone", ZoneId.of(zone)).orElseThrow().toText(1_709_249_415_123_456L), zone);
         }
+    }
+
+    /** PostgreSQL would read these names as a fixed abbreviation (CET: +01 all year) or a POSIX zone. */
+    @Test
+    void zonesPostgresqlReadsOtherwiseKeepJavasRules() {
+        Schema micro = SchemaBuilder.int64().name("io.debezium.time.MicroTimestamp").build();
+        long julyNoon = 1_721_044_800_000_000L; // 2024-07-15 12:00 as a wall clock
+        assertEquals("2024-07-15 10:00:00.000000+00", ColumnTargetTypes.forColumn(micro,
+                "timestamp with time zone", ZoneId.of("CET")).orElseThrow().toText(julyNoon));
+        assertEquals("2024-07-15 16:00:00.000000+00", ColumnTargetTypes.forColumn(micro,
+                "timestamp with time zone", ZoneId.of("SystemV/EST5EDT")).orElseThrow().toText(julyNoon));
+        Schema millis = SchemaBuilder.int64().name("io.debezium.time.Timestamp").build();
+        assertEquals("2024-07-15 10:00:00.000000+00", ColumnTargetTypes.forColumn(millis,
+                "timestamp with time zone", ZoneId.of("CET")).orElseThrow().toText(julyNoon / 1000));
+    }
+
+    @Test
+    void debeziumPointsArePointTextWithExactCoordinates() {
+        Schema point = SchemaBuilder.struct().name("io.debezium.data.geometry.Point")
+                .field("x", Schema.FLOAT64_SCHEMA).field("y", Schema.FLOAT64_SCHEMA)
+                .field("wkb", Schema.OPTIONAL_BYTES_SCHEMA).field("srid", Schema.OPTIONAL_INT32_SCHEMA).build();
+        ConnectType type = ColumnTargetTypes.forColumn(point, "point", UTC).orElseThrow();
+        assertEquals("(0.1,100000000000000000000000)", type.toText(new Struct(point).put("x", 0.1).put("y", 1.0E23)));
+        assertEquals("(-0,0.30000000000000004)", type.toText(new Struct(point).put("x", -0.0).put("y", 0.1 + 0.2)));
+        ConnectType array = ColumnTargetTypes.forColumn(SchemaBuilder.array(point).build(), "point[]", UTC)
+                .orElseThrow();
+        assertEquals("{\"(1,2)\",NULL}", array.toText(java.util.Arrays.asList(
+                new Struct(point).put("x", 1.0).put("y", 2.0), null)));
+        Schema optional = SchemaBuilder.struct().name("io.debezium.data.geometry.Point")
+                .field("x", Schema.OPTIONAL_FLOAT64_SCHEMA).field("y", Schema.OPTIONAL_FLOAT64_SCHEMA).build();
+        DataException noY = assertThrows(DataException.class, () -> ColumnTargetTypes.forColumn(optional, "point", UTC)
+                .orElseThrow().toText(new Struct(optional).put("x", 1.0)));
+        assertEquals("The point has no y coordinate; a point column takes only points with both", noY.getMessage());
     }
 
     @Test
