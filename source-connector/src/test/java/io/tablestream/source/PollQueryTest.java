@@ -81,6 +81,7 @@ class PollQueryTest {
         assertEquals("interval '-05:30'", PollQuery.zoneLiteral("-05:30"));
         assertEquals("'UTC'", PollQuery.zoneLiteral("Z"));
         assertEquals("'America/New_York'", PollQuery.zoneLiteral("America/New_York"));
+        assertEquals("'Europe/Brussels'", PollQuery.zoneLiteral("CET")); // AT TIME ZONE 'CET' is +01 all year
     }
 
     /** Every row at one position, for a batch whose LIMIT cut through rows sharing it. */

@@ -42,10 +42,12 @@ public final class ColumnTargetTypes {
      */
     public static Optional<ConnectType> forColumn(Schema schema, String columnType, ZoneId dbTimeZone) {
         if (columnType.endsWith("[]")) {
-            boolean points = baseType(columnType).equals("point") && schema.type() == Schema.Type.ARRAY
-                    && isDebeziumPoint(schema.valueSchema());
-            return points ? Optional.of(ConnectTypes.arrayOf(columnType,
-                    ConnectType.textual("point", ColumnTargetTypes::point))) : Optional.empty();
+            // An array's elements go in as a single element would (a wall-clock time into timestamptz[] in
+            // db.timezone, a Debezium Point into point[]), in one array literal
+            return schema.type() == Schema.Type.ARRAY
+                    ? forColumn(schema.valueSchema(), columnType.substring(0, columnType.length() - 2), dbTimeZone)
+                            .map(element -> ConnectTypes.arrayOf(columnType, element))
+                    : Optional.empty();
         }
         String base = baseType(columnType);
         if ((base.equals("bit") || base.equals("bit varying")) && schema.name() == null
@@ -63,13 +65,14 @@ public final class ColumnTargetTypes {
             // sets from the worker JVM's default (a row's instant would hang on the worker). Java resolves the zone,
             // as it does for the source and for instants into timestamp: given the name, PostgreSQL would read CET,
             // EET, MET and WET as fixed abbreviations without summer time, SystemV/EST5EDT as a POSIX zone with
-            // today's rules, and use its own tzdata's history
+            // today's rules, and use its own tzdata's history. A time in the repeated hour is read as PostgreSQL
+            // reads it, in the offset after the change
             String name = schema.name();
             ConnectType own = ConnectToPostgres.of(schema);
             return Optional.of(ConnectType.textual(columnType, v -> {
                 LocalDateTime wallClock = ConnectTypes.wallClock(name, (Long) v);
                 return wallClock == null ? own.toText(v) // infinity, in any zone
-                        : ConnectTypes.timestamp(LocalDateTime.ofInstant(wallClock.atZone(dbTimeZone).toInstant(),
+                        : ConnectTypes.timestamp(LocalDateTime.ofInstant(wallClock.atZone(dbTimeZone).withLaterOffsetAtOverlap().toInstant(),
                         ZoneOffset.UTC)) + "+00";
             }));
         }
@@ -134,7 +137,7 @@ public final class ColumnTargetTypes {
     /** As {@link #shortestDecimal}, keeping the sign of -0, which float8 keeps too. */
     private static String coordinate(Object value) {
         double number = ((Number) value).doubleValue();
-        return number == 0 && 1 / number < 0 ? "-0" : shortestDecimal(value);
+        return number == 0 && 1 / number < 0 ? "-0" : shortestDecimal(number); // a float's own digits are not its double's
     }
 
     /**

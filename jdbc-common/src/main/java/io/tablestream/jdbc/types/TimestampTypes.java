@@ -89,7 +89,9 @@ record TimestampTypes(TimePrecisionMode mode, ZoneId dbTimeZone) implements PgTy
         if (value.equals(LocalDateTime.MAX) || value.equals(LocalDateTime.MIN)) {
             return infinity(value.equals(LocalDateTime.MAX));
         }
-        return connect(mode == TimePrecisionMode.CONNECT ? value.atZone(dbTimeZone).toInstant() : value.toInstant(ZoneOffset.UTC));
+        // In the repeated hour of a change back, the offset after the change, as PostgreSQL reads such a time
+        return connect(mode == TimePrecisionMode.CONNECT
+                ? value.atZone(dbTimeZone).withLaterOffsetAtOverlap().toInstant() : value.toInstant(ZoneOffset.UTC));
     }
 
     private Object connect(Instant instant) {

@@ -93,6 +93,29 @@ class ColumnTargetTypesTest {
                 "timestamp with time zone", ZoneId.of("CET")).orElseThrow().toText(julyNoon / 1000));
     }
 
+    /** As PostgreSQL reads a local time: in a gap, the offset before it; in a repeated hour, the offset after it. */
+    @Test
+    void wallClocksInAGapOrARepeatedHourAreReadAsPostgresqlReadsThem() {
+        Schema micro = SchemaBuilder.int64().name("io.debezium.time.MicroTimestamp").build();
+        ConnectType berlin = ColumnTargetTypes.forColumn(micro, "timestamp with time zone", ZoneId.of("Europe/Berlin"))
+                .orElseThrow();
+        assertEquals("2024-03-31 01:30:00.000000+00", berlin.toText(1_711_852_200_000_000L)); // 2024-03-31 02:30
+        assertEquals("2024-10-27 01:30:00.000000+00", berlin.toText(1_729_996_200_000_000L)); // 2024-10-27 02:30
+    }
+
+    @Test
+    void anArrayOfWallClocksIntoTimestamptzArrayIsInDbTimezone() {
+        Schema micros = SchemaBuilder.array(SchemaBuilder.int64().name(SchemaNames.TIMESTAMP_MICROS).optional().build())
+                .build();
+        ConnectType type = ColumnTargetTypes.forColumn(micros, "timestamp with time zone[]", ZoneId.of("Europe/Berlin"))
+                .orElseThrow();
+        assertEquals("{\"2024-02-29 22:30:15.123456+00\",NULL}",
+                type.toText(java.util.Arrays.asList(1_709_249_415_123_456L, null)));
+        ConnectType doubles = ColumnTargetTypes.forColumn(SchemaBuilder.array(Schema.FLOAT64_SCHEMA).build(),
+                "numeric[]", UTC).orElseThrow();
+        assertEquals("{\"0.1\",\"100000000000000000000000\"}", doubles.toText(List.of(0.1, 1.0E23)));
+    }
+
     @Test
     void debeziumPointsArePointTextWithExactCoordinates() {
         Schema point = SchemaBuilder.struct().name("io.debezium.data.geometry.Point")
