@@ -2,10 +2,10 @@ package io.tablestream.e2e.source;
 
 import io.tablestream.e2e.reliability.Fixtures;
 import io.tablestream.jdbc.types.SchemaNames;
-import io.tablestream.testkit.TopicReader;
 import io.tablestream.testkit.ConnectorConfigs;
 import io.tablestream.testkit.Stack;
 import io.tablestream.testkit.TablestreamStack;
+import io.tablestream.testkit.TopicReader;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.Struct;
 import org.jdbi.v3.core.Jdbi;
@@ -248,6 +248,7 @@ class SourceTypesIT {
                 "incrementing.column.name", "id"));
         stack.rest().awaitRunning("other-types-polling", TIMEOUT);
         TopicReader.readUntilId(stack.kafka().bootstrapServers(), "other_cdc.other_types", 2, TIMEOUT);
+        TopicReader.readUntilId(stack.kafka().bootstrapServers(), "other_polling.other_types", 2, TIMEOUT);
         // Streamed by mode=cdc (text output), where rows 1 and 2 came from its snapshot (JDBC)
         source.useHandle(h -> h.execute("""
                 INSERT INTO other_types VALUES
@@ -323,6 +324,7 @@ class SourceTypesIT {
                 "other-types-sink-cdc")) {
             stack.rest().deleteConnector(connector);
         }
+        stack.postgres().dropDatabase(OTHER_TYPES_DB); // and its slot, which would hold WAL back
     }
 
     private static List<Struct> byId(List<Struct> values) {
