@@ -2,6 +2,8 @@ package io.tablestream.sink;
 
 import io.tablestream.jdbc.TableId;
 import io.tablestream.jdbc.types.ConnectToPostgres;
+import io.tablestream.jdbc.types.SchemaNames;
+import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.sink.SinkRecord;
 import org.jdbi.v3.core.Handle;
@@ -63,20 +65,43 @@ final class TableWriter {
         }
     }
 
-    /** The plan's CREATE TABLE, with enum columns typed as their enum when the database has that type. */
+    /**
+     * The plan's CREATE TABLE, with enum columns typed as their enum, and columns of another type's text output
+     * ({@link SchemaNames#PG_TEXT}) as that type, when the database has that type.
+     */
     private static String createTableSql(Handle handle, WritePlan plan) {
         List<SinkColumn> columns = plan.tableColumns();
-        if (columns.stream().noneMatch(c -> ConnectToPostgres.enumTypeName(c.schema()) != null)) {
+        if (columns.stream().noneMatch(TableWriter::namesAType)) {
             return plan.createTableSql();
         }
         List<String> definitions = new ArrayList<>();
         for (SinkColumn column : columns) {
-            String enumType = ConnectToPostgres.enumTypeName(column.schema());
-            String existing = enumType == null ? null : handle.createQuery("SELECT to_regtype(?)::text")
-                    .bind(0, enumType).mapTo(String.class).findOne().orElse(null);
+            String existing = namesAType(column) ? existingType(handle, column.schema()) : null;
             definitions.add(existing == null ? column.definition() : column.definition(existing));
         }
         return PostgresSql.createTable(plan.tableSql(), columns, definitions);
+    }
+
+    private static boolean namesAType(SinkColumn column) {
+        return column.schema() != null && (ConnectToPostgres.enumTypeName(column.schema()) != null
+                || ConnectToPostgres.pgTypeName(column.schema()) != null);
+    }
+
+    /**
+     * The type the schema names, as the column definition writes it, or null when the database has no such type (a
+     * pseudo-type such as {@code record} is none a column can have).
+     */
+    private static String existingType(Handle handle, Schema schema) {
+        String enumType = ConnectToPostgres.enumTypeName(schema);
+        if (enumType != null) {
+            return handle.createQuery("SELECT to_regtype(?)::text").bind(0, enumType).mapTo(String.class)
+                    .findOne().orElse(null);
+        }
+        // Written as named, modifier included (bit(3)), which to_regtype() would drop
+        String named = ConnectToPostgres.pgTypeName(schema);
+        boolean exists = handle.createQuery("SELECT count(*) > 0 FROM pg_type WHERE oid = to_regtype(?)"
+                + " AND typtype <> 'p'").bind(0, named).mapTo(Boolean.class).one();
+        return exists ? named : null;
     }
 
     /**

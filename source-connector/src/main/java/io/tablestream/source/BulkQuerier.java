@@ -3,7 +3,6 @@ package io.tablestream.source;
 import io.tablestream.jdbc.PositionalSqlParser;
 import io.tablestream.jdbc.TableId;
 import io.tablestream.jdbc.types.ColumnReader;
-import io.tablestream.jdbc.types.PgColumn;
 import io.tablestream.jdbc.types.PgTypeCatalog;
 import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.source.SourceRecord;
@@ -18,7 +17,6 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * Reads a whole table (mode=bulk) or the rows of the custom query (mode=query) on every poll interval. A scan streams
@@ -70,16 +68,8 @@ final class BulkQuerier implements Querier {
         handle.begin();
         try {
             handle.execute("CREATE TEMPORARY VIEW " + QUERY_VIEW + " AS " + query);
-            List<ColumnReader> readers = new ArrayList<>();
-            for (PgColumn column : TableSchema.columns(handle, "pg_temp." + QUERY_VIEW)) {
-                Optional<ColumnReader> reader = catalog.readerFor(column);
-                if (reader.isPresent()) {
-                    readers.add(reader.get());
-                } else {
-                    log.warn("Query column {} has type {}, which tablestream does not map; the column is skipped",
-                            column.name(), column.typeName());
-                }
-            }
+            List<ColumnReader> readers = TableSchema.columns(handle, "pg_temp." + QUERY_VIEW).stream()
+                    .map(catalog::readerFor).toList();
             return TableSchema.of(new TableId("query", name.isEmpty() ? "result" : name), readers, List.of(), false);
         } finally {
             handle.rollback();

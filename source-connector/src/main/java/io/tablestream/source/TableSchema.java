@@ -10,8 +10,6 @@ import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.errors.DataException;
 import org.jdbi.v3.core.Handle;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -20,13 +18,11 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * A table's columns as Connect sees them: readers for the columns we can map, the value schema (all of them)
- * and the key schema (the primary key, if any). Read once per table from the catalog.
+ * A table's columns as Connect sees them: a reader for each column, the value schema (all of them) and the key
+ * schema (the primary key, if any). Read once per table from the catalog.
  */
 public record TableSchema(TableId table, List<ColumnReader> columns, List<String> keyColumns,
                           Schema keySchema, Schema valueSchema, boolean rowVersions) {
-
-    private static final Logger log = LoggerFactory.getLogger(TableSchema.class);
 
     static final String COLUMNS_SQL = """
             SELECT a.attname, a.atttypid, a.atttypmod, a.attnotnull
@@ -34,8 +30,16 @@ public record TableSchema(TableId table, List<ColumnReader> columns, List<String
             WHERE a.attrelid = ?::regclass AND a.attnum > 0 AND NOT a.attisdropped
             ORDER BY a.attnum""";
 
+    /**
+     * A type, and how SQL writes it with the modifier (the first two parameters): a pg_catalog type as format_type()
+     * does ({@code bit(3)}, {@code bit varying}), any other with its quoted schema and name whatever the search_path,
+     * followed by the modifier format_type() prints (PostGIS {@code (Point,4326)}).
+     */
     static final String TYPE_SQL = """
-            SELECT t.typname, n.nspname, t.typtype, t.typbasetype, t.typtypmod, t.typnotnull, t.typelem, t.typcategory
+            SELECT t.typname, n.nspname, t.typtype, t.typbasetype, t.typtypmod, t.typnotnull, t.typelem, t.typcategory,
+              CASE WHEN n.nspname = 'pg_catalog' THEN format_type(t.oid, ?)
+                   ELSE quote_ident(n.nspname) || '.' || quote_ident(t.typname)
+                        || substr(format_type(t.oid, ?), length(format_type(t.oid, NULL)) + 1) END
             FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
             WHERE t.oid = ?""";
 
@@ -143,23 +147,10 @@ public record TableSchema(TableId table, List<ColumnReader> columns, List<String
         List<String> keyColumns = handle.createQuery(PRIMARY_KEY_SQL).bind(0, regclass)
                 .mapTo(String.class).list();
 
-        List<ColumnReader> readers = new ArrayList<>();
-        for (PgColumn column : pgColumns) {
-            Optional<ColumnReader> reader = catalog.readerFor(column);
-            if (reader.isPresent()) {
-                readers.add(reader.get());
-            } else {
-                log.warn("Table {} column {} has type {}, which tablestream does not map; the column is skipped",
-                        table, column.name(), describe(column));
-            }
-        }
+        List<ColumnReader> readers = pgColumns.stream().map(catalog::readerFor).toList();
         boolean rowVersions = handle.createQuery("SELECT relkind::text IN ('r', 'p', 'm') FROM pg_class WHERE oid = ?::regclass")
                 .bind(0, regclass).mapTo(Boolean.class).one();
         return of(table, readers, keyColumns, rowVersions);
-    }
-
-    private static String describe(PgColumn column) {
-        return column.kind() == PgColumn.Kind.ARRAY ? describe(column.element()) + "[]" : column.typeName();
     }
 
     /** The columns of a relation (quoted name, resolvable by regclass), domains resolved to their base types. */
@@ -195,11 +186,11 @@ public record TableSchema(TableId table, List<ColumnReader> columns, List<String
     /** Follows domains to their base type and arrays to their element type. */
     static PgColumn resolve(Handle handle, String name, long typeOid, int typmod, boolean notNull) {
         record PgTypeRow(String name, String schema, String typtype, long baseType, int baseTypmod, boolean notNull,
-                         long element, String category) {
+                         long element, String category, String sqlType) {
         }
-        PgTypeRow type = handle.createQuery(TYPE_SQL).bind(0, typeOid)
+        PgTypeRow type = handle.createQuery(TYPE_SQL).bind(0, typmod).bind(1, typmod).bind(2, typeOid)
                 .map((rs, ctx) -> new PgTypeRow(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4),
-                        rs.getInt(5), rs.getBoolean(6), rs.getLong(7), rs.getString(8)))
+                        rs.getInt(5), rs.getBoolean(6), rs.getLong(7), rs.getString(8), rs.getString(9)))
                 .one();
         if ("d".equals(type.typtype())) {
             return resolve(handle, name, type.baseType(), typmod >= 0 ? typmod : type.baseTypmod(),
@@ -211,7 +202,7 @@ public record TableSchema(TableId table, List<ColumnReader> columns, List<String
         if ("e".equals(type.typtype())) {
             return PgColumn.ofEnum(name, type.schema(), type.name(), notNull);
         }
-        return new PgColumn(name, type.name(), typmod, notNull);
+        return PgColumn.ofBase(name, type.schema(), type.name(), typmod, notNull, type.sqlType());
     }
 
     public static TableSchema of(TableId table, List<ColumnReader> readers, List<String> keyColumns) {
@@ -232,7 +223,7 @@ public record TableSchema(TableId table, List<ColumnReader> columns, List<String
             for (String k : keyColumns) {
                 ColumnReader reader = readers.stream().filter(r -> r.column().name().equals(k)).findFirst()
                         .orElseThrow(() -> new ConnectException("Primary key column " + k + " of " + table
-                                + " has a type tablestream cannot map yet"));
+                                + " is not among the columns the records carry"));
                 key.field(k, reader.schema());
             }
             keySchema = CanonicalSchemas.of(key.build());

@@ -20,8 +20,8 @@ class TableSchemaTest {
 
     private static TableSchema orders(String noteType) {
         List<ColumnReader> readers = List.of(
-                TYPES.readerFor(new PgColumn("id", "int4", -1, true)).orElseThrow(),
-                TYPES.readerFor(new PgColumn("note", noteType, -1, false)).orElseThrow());
+                TYPES.readerFor(new PgColumn("id", "int4", -1, true)),
+                TYPES.readerFor(new PgColumn("note", noteType, -1, false)));
         return TableSchema.of(ORDERS, readers, List.of("id"));
     }
 

@@ -1,11 +1,11 @@
 package io.tablestream.e2e.source;
 
-import io.tablestream.testkit.TopicReader;
-
+import io.tablestream.e2e.reliability.Fixtures;
 import io.tablestream.jdbc.types.SchemaNames;
 import io.tablestream.testkit.ConnectorConfigs;
 import io.tablestream.testkit.Stack;
 import io.tablestream.testkit.TablestreamStack;
+import io.tablestream.testkit.TopicReader;
 import org.apache.kafka.connect.data.Schema;
 import org.apache.kafka.connect.data.Struct;
 import org.jdbi.v3.core.Jdbi;
@@ -23,19 +23,33 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
 import java.util.Date;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-/** Every mapped PostgreSQL type reaches the topic with its exact value: extremes, NULLs, non-ASCII, old and far dates. */
+/**
+ * Every mapped PostgreSQL type reaches the topic with its exact value: extremes, NULLs, non-ASCII, old and far dates;
+ * every other type as its text output, the same by polling and by mode=cdc, and back into its own type by the sink.
+ */
 @ExtendWith(TablestreamStack.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SourceTypesIT {
 
     private static final String DB = "source_types_it";
+    private static final String OTHER_TYPES_DB = "source_other_types_it";
+    private static final String COPY_DB = "sink_other_types_it";
+    /** Types tablestream has no family for, in both databases; a schema and a type whose names need quoting. */
+    private static final String OTHER_TYPE_DEFINITIONS = """
+            CREATE EXTENSION hstore;
+            CREATE SCHEMA "Odd, ""Types""\";
+            CREATE TYPE "Odd, ""Types""\"."a pair" AS (n int, t text);
+            """;
+    private static final String ODD_PAIR = "\"Odd, \"\"Types\"\"\".\"a pair\"";
     private static final java.time.Duration TIMEOUT = java.time.Duration.ofSeconds(60);
 
     private final Stack stack;
@@ -198,5 +212,141 @@ class SourceTypesIT {
         assertEquals(12345678.99, row.get("c_num_small"));
         assertEquals(new BigDecimal("999999999999999.99999"), row.get("c_numeric"), "precision 20 stays Decimal");
         assertEquals(Date.from(Instant.parse("1900-01-01T00:00:00.500Z")), connect.get(1).get("c_tstz"));
+    }
+
+    /**
+     * Types without a family of their own (network addresses, money, bit strings, xml, tsvector, ranges, a composite
+     * in a schema whose name needs quoting, hstore, point, arrays of them) are STRINGs holding PostgreSQL's text
+     * output, named as PostgreSQL names the type: a polling connector and a mode=cdc connector (snapshot and stream)
+     * give the same records, and the sink with auto.create puts them back into columns of the original types (a type
+     * the target database lacks into text), value for value.
+     */
+    @Test
+    void typesWithoutAFamilyTravelAsTextAndComeBackAsTheirOwnTypes() {
+        String sourceUrl = stack.postgres().createDatabase(OTHER_TYPES_DB);
+        Jdbi source = Jdbi.create(() -> stack.postgres().connect(OTHER_TYPES_DB));
+        source.useHandle(h -> h.execute(OTHER_TYPE_DEFINITIONS + """
+                CREATE TYPE only_in_source AS (x int);
+                CREATE TABLE other_types (
+                  c_inet inet PRIMARY KEY, id int NOT NULL,
+                  c_cidr cidr, c_macaddr macaddr, c_money money, c_bit bit(3), c_varbit varbit, c_xml xml,
+                  c_tsvector tsvector, c_int4range int4range, c_tstzrange tstzrange, c_pair %1$s, c_hstore hstore,
+                  c_point point, c_inet_array inet[], c_pair_array %1$s[], c_only_in_source only_in_source);
+                INSERT INTO other_types VALUES
+                 ('192.168.0.1', 1, '10.0.0.0/8', '08:00:2b:01:02:03', 1234.56, B'101', B'1101',
+                  '<a x="1">t &amp; "q"</a>', 'a fat cat sat', '[1,5)', '[2024-01-01 00:00+00,2024-06-01 12:30:00.5+02)',
+                  ROW(1, 'say "hi", (ok)'), 'a=>1, "b c"=>NULL, "q=>,"=>","', '(1.5,-2)', '{10.0.0.1,::1}',
+                  ARRAY[ROW(1, 'x'), ROW(NULL, 'a,b "q"' || chr(92)), NULL]::%1$s[], ROW(7)),
+                 ('::1', 2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+                """.formatted(ODD_PAIR)));
+        Map<String, String> cdc = ConnectorConfigs.source(stack, sourceUrl, "other_cdc.",
+                "table.include.list", "other_types", "mode", "cdc", "slot.name", "other_types_cdc");
+        stack.rest().createOrUpdateConnector("other-types-cdc", cdc);
+        stack.rest().awaitRunning("other-types-cdc", TIMEOUT);
+        stack.rest().createOrUpdateConnector("other-types-polling", ConnectorConfigs.source(stack, sourceUrl,
+                "other_polling.", "table.include.list", "other_types", "mode", "incrementing",
+                "incrementing.column.name", "id"));
+        stack.rest().awaitRunning("other-types-polling", TIMEOUT);
+        TopicReader.readUntilId(stack.kafka().bootstrapServers(), "other_cdc.other_types", 2, TIMEOUT);
+        TopicReader.readUntilId(stack.kafka().bootstrapServers(), "other_polling.other_types", 2, TIMEOUT);
+        // Streamed by mode=cdc (text output), where rows 1 and 2 came from its snapshot (JDBC)
+        source.useHandle(h -> h.execute("""
+                INSERT INTO other_types VALUES
+                 ('2001:db8::ff00:42:8329', 3, '2001:db8::/32', 'ff:ff:ff:ff:ff:ff', -0.01, B'000', B'',
+                  '<empty/>', '', 'empty', '(,)', ROW(NULL, NULL), '', '(0,0)', '{}', '{}', ROW(NULL)),
+                 ('10.1.2.3/24', 4, '192.168.100.128/25', '00:00:00:00:00:00', 92233720368547758.07, B'111',
+                  B'0', 'just text, no tags', $$'a b' c 'it''s'$$::tsvector || setweight(to_tsvector('simple', 'x y'), 'A'), '(-10,10]',
+                  '[-infinity,infinity]', ROW(-1, 'back' || chr(92) || 'slash, tab' || chr(9)), '"k"=>"v"', '(-1e-300,1e300)',
+                  ARRAY[NULL, '0.0.0.0/0']::inet[], ARRAY[ROW(2, '')]::%1$s[], NULL);
+                """.formatted(ODD_PAIR)));
+        List<Struct> polled = TopicReader.readUntilId(stack.kafka().bootstrapServers(), "other_polling.other_types",
+                4, TIMEOUT);
+        List<Struct> streamed = TopicReader.readUntilId(stack.kafka().bootstrapServers(), "other_cdc.other_types",
+                4, TIMEOUT);
+
+        List<String> columns = List.of("c_inet", "c_cidr", "c_macaddr", "c_money", "c_bit", "c_varbit", "c_xml",
+                "c_tsvector", "c_int4range", "c_tstzrange", "c_pair", "c_hstore", "c_point", "c_inet_array",
+                "c_pair_array", "c_only_in_source");
+        Schema schema = polled.get(0).schema();
+        assertEquals(columns.size() + 1, schema.fields().size(), "every column is in the record: " + schema.fields());
+        Map<String, String> named = new LinkedHashMap<>();
+        for (String column : columns) {
+            Schema field = schema.field(column).schema();
+            assertEquals(Schema.Type.STRING, field.type(), column);
+            assertEquals(SchemaNames.PG_TEXT, field.name(), column);
+            named.put(column, field.parameters().get(SchemaNames.PG_TYPE_PARAMETER));
+        }
+        assertEquals(Map.ofEntries(Map.entry("c_inet", "inet"), Map.entry("c_cidr", "cidr"),
+                Map.entry("c_macaddr", "macaddr"), Map.entry("c_money", "money"), Map.entry("c_bit", "bit(3)"),
+                Map.entry("c_varbit", "bit varying"), Map.entry("c_xml", "xml"), Map.entry("c_tsvector", "tsvector"),
+                Map.entry("c_int4range", "int4range"), Map.entry("c_tstzrange", "tstzrange"),
+                Map.entry("c_pair", ODD_PAIR), Map.entry("c_hstore", "public.hstore"), Map.entry("c_point", "point"),
+                Map.entry("c_inet_array", "inet[]"), Map.entry("c_pair_array", ODD_PAIR + "[]"),
+                Map.entry("c_only_in_source", "public.only_in_source")), named);
+
+        // Each value is the column's text output: format() prints through the output function, as pgoutput does
+        // (num_nulls, as IS NOT NULL is false for a composite with a NULL field)
+        String outputs = columns.stream().map(c -> "CASE WHEN num_nulls(" + c + ") = 0 THEN format('%s', " + c
+                + ") END").collect(Collectors.joining(", "));
+        List<List<String>> expected = Fixtures.rows(source, "SELECT id::text, " + outputs
+                + " FROM other_types ORDER BY id");
+        assertEquals(expected, texts(byId(polled), columns), "polling gives each type's text output");
+        assertEquals(byId(polled), byId(streamed), "mode=cdc (snapshot and stream) gives the polling records");
+        assertEquals("$1,234.56", byId(polled).get(0).get("c_money"));
+        assertEquals("(1,\"say \"\"hi\"\", (ok)\")", byId(polled).get(0).get("c_pair"));
+
+        String copyUrl = stack.postgres().createDatabase(COPY_DB);
+        Jdbi copy = Jdbi.create(() -> stack.postgres().connect(COPY_DB));
+        copy.useHandle(h -> h.execute(OTHER_TYPE_DEFINITIONS));
+        for (String from : List.of("polling", "cdc")) {
+            stack.rest().createOrUpdateConnector("other-types-sink-" + from, ConnectorConfigs.sink(stack, copyUrl,
+                    "other_" + from + ".other_types", "table.name.format", "from_" + from, "auto.create", "true",
+                    "pk.mode", "record_key", "insert.mode", "upsert"));
+        }
+        String asText = "SELECT id, " + columns.stream().map(c -> c + "::text").collect(Collectors.joining(", "))
+                + " FROM %s ORDER BY id";
+        List<List<String>> sourceRows = Fixtures.rows(source, asText.formatted("other_types"));
+        Map<String, String> sourceTypes = columnTypes(source, "other_types");
+        sourceTypes.put("c_only_in_source", "text"); // the copy's database has no such type
+        for (String from : List.of("polling", "cdc")) {
+            String table = "from_" + from;
+            Fixtures.await(table + " holds every row", 4L, () -> {
+                List<String> task = Fixtures.taskStateAndTrace(stack.rest(), "other-types-sink-" + from);
+                if (task.get(0).equals("FAILED")) {
+                    throw new AssertionError("the sink failed: " + task.get(1));
+                }
+                return Fixtures.count(copy, table);
+            }, TIMEOUT);
+            assertEquals(sourceRows, Fixtures.rows(copy, asText.formatted(table)), table + " holds the same values");
+            assertEquals(sourceTypes, columnTypes(copy, table), table + " has the source's column types");
+        }
+        for (String connector : List.of("other-types-cdc", "other-types-polling", "other-types-sink-polling",
+                "other-types-sink-cdc")) {
+            stack.rest().deleteConnector(connector);
+        }
+        stack.postgres().dropDatabase(OTHER_TYPES_DB); // and its slot, which would hold WAL back
+    }
+
+    private static List<Struct> byId(List<Struct> values) {
+        Map<Object, Struct> last = new java.util.TreeMap<>();
+        values.forEach(v -> last.put(v.get("id"), v));
+        return List.copyOf(last.values());
+    }
+
+    private static List<List<String>> texts(List<Struct> rows, List<String> columns) {
+        return rows.stream().map(row -> {
+            List<String> texts = new java.util.ArrayList<>();
+            texts.add(row.get("id").toString());
+            columns.forEach(c -> texts.add((String) row.get(c)));
+            return texts;
+        }).toList();
+    }
+
+    /** Column name -> type as format_type() writes it, in column order. */
+    private static Map<String, String> columnTypes(Jdbi db, String table) {
+        Map<String, String> types = new java.util.TreeMap<>();
+        Fixtures.rows(db, "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = '"
+                + table + "'::regclass AND attnum > 0 AND NOT attisdropped").forEach(r -> types.put(r.get(0), r.get(1)));
+        return types;
     }
 }

@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * One-dimensional arrays of any mapped type, as a Connect ARRAY of the element's schema (elements may be NULL).
+ * One-dimensional arrays of a type a family reads (an array of any other type is its text output), as a Connect ARRAY of the element's schema (elements may be NULL).
  * Elements are read through the element type's own family, from the driver's row-per-element view of the array.
  */
 record ArrayType(PgTypeCatalog catalog) implements PgType {
@@ -59,8 +59,7 @@ record ArrayType(PgTypeCatalog catalog) implements PgType {
     }
 
     private ColumnReader elementReader(PgColumn column) {
-        return catalog.readerFor(column.element()).orElseThrow(() -> new IllegalStateException(
-                "No mapping for the element type " + column.element().typeName() + " of column " + column.name()));
+        return catalog.readerFor(column.element());
     }
 
     /** PostgreSQL's array literal, e.g. {@code {1,NULL,"b c"}}; each element is read by its type's own family. */

@@ -64,6 +64,45 @@ public final class ConnectToPostgres {
         return schema.parameters().get(SchemaNames.ENUM_TYPE_PARAMETER);
     }
 
+    /**
+     * The type a {@link SchemaNames#PG_TEXT} schema names (e.g. {@code bit(3)}, {@code "My Types"."a pair"[]}), or
+     * null for any other schema, and for a name that is not written as a type name alone: identifiers, quoted or
+     * not, dots, {@code []} and a modifier list in balanced parentheses, with nothing that could end a column
+     * definition in DDL (a quote left open, a comment, a semicolon, a parenthesis closed too early).
+     */
+    public static String pgTypeName(Schema schema) {
+        if (!SchemaNames.PG_TEXT.equals(schema.name()) || schema.parameters() == null) {
+            return null;
+        }
+        String name = schema.parameters().get(SchemaNames.PG_TYPE_PARAMETER);
+        return name != null && isTypeName(name) ? name : null;
+    }
+
+    static boolean isTypeName(String name) {
+        int depth = 0;
+        boolean quoted = false;
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c == '"') {
+                quoted = !quoted; // a doubled quote inside a quoted name closes and opens it again
+            } else if (quoted) {
+                if (c == '\0') {
+                    return false;
+                }
+            } else if (c == '(') {
+                depth++;
+            } else if (c == ')') {
+                if (--depth < 0) {
+                    return false;
+                }
+            } else if (!(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+                    || " _.,[]".indexOf(c) >= 0)) {
+                return false;
+            }
+        }
+        return !quoted && depth == 0 && !name.isBlank();
+    }
+
     static String decimalType(Schema schema) {
         String precision = schema.parameters() == null ? null : schema.parameters().get(DECIMAL_PRECISION_PARAMETER);
         if (precision == null) {

@@ -53,6 +53,8 @@ final class ConnectTypes {
                     v -> ConnectToPostgres.numericValue((String) v), v -> ConnectToPostgres.numericText((String) v));
             case SchemaNames.ENUM, DebeziumSchemaNames.ENUM, DebeziumSchemaNames.ENUM_SET ->
                     ConnectType.textual("text", v -> (String) v);
+            // The text output of the type the schema names: untyped, so the column's own type reads it
+            case SchemaNames.PG_TEXT -> ConnectType.textual("text", v -> (String) v);
             case SchemaNames.TIMESTAMP_MICROS -> ConnectType.textual("timestamp", v -> timestampMicros((Long) v, ""));
             case DebeziumSchemaNames.MICRO_TIMESTAMP ->
                     ConnectType.textual("timestamp", v -> timestampMicros(DebeziumInfinity.micros((Long) v), ""));

@@ -1,5 +1,7 @@
 package io.tablestream.jdbc.types;
 
+import io.tablestream.jdbc.Identifiers;
+
 /**
  * A column as the PostgreSQL catalog describes it, with domains already resolved to their base type.
  *
@@ -12,28 +14,45 @@ package io.tablestream.jdbc.types;
  * @param kind       plain type, enum or array
  * @param typeSchema schema of the type (names enums, e.g. {@code public} for {@code public.mood})
  * @param element    for an array, its element as a nullable column of the same name; otherwise null
+ * @param sqlType    the type as SQL writes it: {@code format_type()} with the modifier for a pg_catalog type (e.g.
+ *                   {@code bit(3)}, {@code bit varying}), its quoted schema and name (and modifier) for any other
+ *                   (e.g. {@code public.hstore}, {@code "My Types"."a pair"}), an array's element type with {@code []}
  */
 public record PgColumn(String name, String typeName, int typmod, boolean notNull, Kind kind, String typeSchema,
-                       PgColumn element) {
+                       PgColumn element, String sqlType) {
+
+    private static final String PG_CATALOG = "pg_catalog";
 
     /** How a type is built: {@code pg_type.typtype} 'b'ase, 'e'num, or an array of another type. */
     public enum Kind { BASE, ENUM, ARRAY }
 
-    /** A plain (non-enum, non-array) column. */
+    /** A plain (non-enum, non-array) column of a pg_catalog type whose name SQL writes as {@code typeName}. */
     public PgColumn(String name, String typeName, int typmod, boolean notNull) {
-        this(name, typeName, typmod, notNull, Kind.BASE, "pg_catalog", null);
+        this(name, typeName, typmod, notNull, Kind.BASE, PG_CATALOG, null, typeName);
+    }
+
+    /** A plain (non-enum, non-array) column of type {@code typeSchema.typeName}, written {@code sqlType} in SQL. */
+    public static PgColumn ofBase(String name, String typeSchema, String typeName, int typmod, boolean notNull,
+                                  String sqlType) {
+        return new PgColumn(name, typeName, typmod, notNull, Kind.BASE, typeSchema, null, sqlType);
     }
 
     /** An enum column of type {@code typeSchema.typeName}. */
     public static PgColumn ofEnum(String name, String typeSchema, String typeName, boolean notNull) {
-        return new PgColumn(name, typeName, -1, notNull, Kind.ENUM, typeSchema, null);
+        return new PgColumn(name, typeName, -1, notNull, Kind.ENUM, typeSchema, null,
+                Identifiers.quote(typeSchema) + "." + Identifiers.quote(typeName));
     }
 
     /** An array column whose elements are described by {@code element} (its name and nullability are replaced). */
     public static PgColumn ofArray(String name, String arrayTypeName, boolean notNull, PgColumn element) {
-        PgColumn nullableElement = new PgColumn(name, element.typeName, element.typmod, false, element.kind,
-                element.typeSchema, element.element);
-        return new PgColumn(name, arrayTypeName, element.typmod, notNull, Kind.ARRAY, "pg_catalog", nullableElement);
+        PgColumn nullableElement = element.withNotNull(false);
+        return new PgColumn(name, arrayTypeName, element.typmod, notNull, Kind.ARRAY, PG_CATALOG, nullableElement,
+                element.sqlType + "[]");
+    }
+
+    /** This column, NOT NULL or not. */
+    public PgColumn withNotNull(boolean notNull) {
+        return new PgColumn(name, typeName, typmod, notNull, kind, typeSchema, element, sqlType);
     }
 
     /** Precision of a {@code numeric(p,s)} column, or -1 when unconstrained. */

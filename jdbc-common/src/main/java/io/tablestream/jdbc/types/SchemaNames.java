@@ -16,6 +16,12 @@ public final class SchemaNames {
     /** STRING holding a value of a PostgreSQL enum type; parameter {@link #ENUM_TYPE_PARAMETER} names the type. */
     public static final String ENUM = "io.tablestream.data.Enum";
     public static final String ENUM_TYPE_PARAMETER = "io.tablestream.enum.type";
+    /**
+     * STRING holding PostgreSQL's text output of a type no other name covers (inet, money, ranges, composites,
+     * arrays of them...); parameter {@link #PG_TYPE_PARAMETER} names the type as SQL writes it, e.g. {@code bit(3)}.
+     */
+    public static final String PG_TEXT = "io.tablestream.data.PgText";
+    public static final String PG_TYPE_PARAMETER = "io.tablestream.pg.type";
 
     /** INT64 microseconds since 1970-01-01T00:00 of a {@code timestamp} (without time zone) column. */
     public static final String TIMESTAMP_MICROS = "io.tablestream.time.TimestampMicros";

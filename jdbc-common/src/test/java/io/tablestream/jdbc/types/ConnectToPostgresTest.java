@@ -17,6 +17,7 @@ import java.time.LocalDate;
 import java.time.LocalTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.List;
 import java.util.UUID;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -132,6 +133,31 @@ class ConnectToPostgresTest {
         UUID id = UUID.randomUUID();
         assertEquals(id, ConnectToPostgres.toJdbc(UUID_SCHEMA, id.toString()));
         assertThrows(DataException.class, () -> ConnectToPostgres.toJdbc(UUID_SCHEMA, "not-a-uuid"));
+    }
+
+    @Test
+    void textOutputOfAnotherTypeIsBoundAsUntypedTextNamingItsType() {
+        Schema inet = pgText("inet");
+        assertEquals("text", ConnectToPostgres.columnType(inet), "the sink swaps in the named type when it exists");
+        assertEquals(Types.OTHER, ConnectToPostgres.jdbcType(inet), "untyped: the column's type reads the text");
+        assertEquals("10.0.0.1", ConnectToPostgres.toJdbc(inet, "10.0.0.1"));
+        assertEquals("(1,\"a\\\\b\")", ConnectToPostgres.toText(inet, "(1,\"a\\\\b\")"));
+        assertNull(ConnectToPostgres.toJdbc(inet, null));
+
+        for (String named : List.of("inet", "bit(3)", "bit varying", "public.hstore", "inet[]",
+                "\"Odd, \"\"Types\"\"\".\"a pair\"[]", "public.geometry(Point,4326)", "\"x); DROP TABLE t; --\"")) {
+            assertEquals(named, ConnectToPostgres.pgTypeName(pgText(named)), named);
+        }
+        for (String refused : List.of("inet -- comment", "inet/* */", "inet); DROP TABLE t", "\"open", "bit(3",
+                "int) INHERITS (other", "text DEFAULT 'x'", "", " ")) {
+            assertNull(ConnectToPostgres.pgTypeName(pgText(refused)), refused);
+        }
+        assertNull(ConnectToPostgres.pgTypeName(Schema.STRING_SCHEMA));
+        assertNull(ConnectToPostgres.pgTypeName(SchemaBuilder.string().name(SchemaNames.PG_TEXT).build()));
+    }
+
+    private static Schema pgText(String type) {
+        return SchemaBuilder.string().name(SchemaNames.PG_TEXT).parameter(SchemaNames.PG_TYPE_PARAMETER, type).build();
     }
 
     @Test

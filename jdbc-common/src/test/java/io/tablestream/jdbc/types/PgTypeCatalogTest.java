@@ -8,8 +8,10 @@ import org.postgresql.util.PGInterval;
 
 import java.sql.SQLException;
 import java.time.ZoneOffset;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class PgTypeCatalogTest {
@@ -18,7 +20,7 @@ class PgTypeCatalogTest {
             new PgTypeOptions(TimePrecisionMode.CONNECT, NumericMapping.BEST_FIT, ZoneOffset.UTC));
 
     private static Schema schema(PgTypeCatalog catalog, PgColumn column) {
-        return catalog.readerFor(column).orElseThrow().schema();
+        return catalog.readerFor(column).schema();
     }
 
     /** numeric(p,s) as PostgreSQL stores it in atttypmod. */
@@ -29,17 +31,17 @@ class PgTypeCatalogTest {
     @Test
     void timesKeepMicrosecondsByDefaultAndUseConnectTypesOnRequest() {
         PgColumn tstz = new PgColumn("t", "timestamptz", -1, false);
-        Schema micros = PgTypeCatalog.reader(tstz).orElseThrow().schema();
+        Schema micros = PgTypeCatalog.reader(tstz).schema();
         assertEquals(Schema.Type.INT64, micros.type());
         assertEquals(SchemaNames.TIMESTAMPTZ_MICROS, micros.name());
         assertTrue(micros.isOptional());
         assertEquals(Timestamp.LOGICAL_NAME, schema(CONNECT_BEST_FIT, tstz).name());
-        assertEquals(SchemaNames.TIME_MICROS, PgTypeCatalog.reader(new PgColumn("t", "time", -1, true)).orElseThrow().schema().name());
+        assertEquals(SchemaNames.TIME_MICROS, PgTypeCatalog.reader(new PgColumn("t", "time", -1, true)).schema().name());
     }
 
     @Test
     void numericMappings() {
-        Schema none = PgTypeCatalog.reader(numeric(9, 0)).orElseThrow().schema();
+        Schema none = PgTypeCatalog.reader(numeric(9, 0)).schema();
         assertEquals(Decimal.LOGICAL_NAME, none.name());
         assertEquals("0", none.parameters().get(Decimal.SCALE_FIELD));
         PgTypeCatalog precisionOnly = PgTypeCatalog.of(
@@ -55,16 +57,39 @@ class PgTypeCatalogTest {
     }
 
     @Test
-    void enumsArraysAndUnknownTypes() {
-        Schema mood = PgTypeCatalog.reader(PgColumn.ofEnum("m", "shop", "mood", true)).orElseThrow().schema();
+    void enumsAndArrays() {
+        Schema mood = PgTypeCatalog.reader(PgColumn.ofEnum("m", "shop", "mood", true)).schema();
         assertEquals(SchemaNames.ENUM, mood.name());
         assertEquals("shop.mood", mood.parameters().get(SchemaNames.ENUM_TYPE_PARAMETER));
         Schema ints = PgTypeCatalog.reader(PgColumn.ofArray("a", "_int4", false,
-                new PgColumn("a", "int4", -1, true))).orElseThrow().schema();
+                new PgColumn("a", "int4", -1, true))).schema();
         assertEquals(Schema.Type.ARRAY, ints.type());
         assertEquals(Schema.OPTIONAL_INT32_SCHEMA, ints.valueSchema(), "elements may be NULL");
-        assertTrue(PgTypeCatalog.reader(new PgColumn("p", "point", -1, true)).isEmpty());
-        assertTrue(PgTypeCatalog.reader(PgColumn.ofArray("p", "_point", true, new PgColumn("p", "point", -1, true))).isEmpty());
+    }
+
+    @Test
+    void typesWithoutAFamilyAreTheirTextOutputNamingTheType() {
+        PgColumn pair = PgColumn.ofBase("p", "My Types", "a pair", -1, false, "\"My Types\".\"a pair\"");
+        ColumnReader composite = PgTypeCatalog.reader(pair);
+        assertEquals(SchemaNames.PG_TEXT, composite.schema().name());
+        assertEquals(Schema.Type.STRING, composite.schema().type());
+        assertTrue(composite.schema().isOptional());
+        assertEquals(Map.of(SchemaNames.PG_TYPE_PARAMETER, "\"My Types\".\"a pair\""),
+                composite.schema().parameters());
+        assertEquals("(1,\"a, \"\"b\"\"\")", composite.readText("(1,\"a, \"\"b\"\"\")"), "the text as it is");
+
+        Schema bits = PgTypeCatalog.reader(PgColumn.ofBase("b", "pg_catalog", "bit", 3, true, "bit(3)")).schema();
+        assertEquals(Map.of(SchemaNames.PG_TYPE_PARAMETER, "bit(3)"), bits.parameters());
+        assertFalse(bits.isOptional());
+
+        // An array of such a type is one value, its text output: the elements need no family
+        ColumnReader points = PgTypeCatalog.reader(PgColumn.ofArray("p", "_point", true, new PgColumn("p", "point", -1, true)));
+        assertEquals(Schema.Type.STRING, points.schema().type());
+        assertEquals(Map.of(SchemaNames.PG_TYPE_PARAMETER, "point[]"), points.schema().parameters());
+        assertEquals("{\"(1,2)\";\"(3,4)\"}", points.readText("{\"(1,2)\";\"(3,4)\"}"));
+        assertEquals(Schema.Type.ARRAY, PgTypeCatalog.reader(PgColumn.ofArray("a", "_int4", true,
+                new PgColumn("a", "int4", -1, true))).schema().type(), "an array of a mapped type stays an ARRAY");
+        assertTrue(PgTypeCatalog.binaryEncoder(pair, composite.schema()).isEmpty(), "written as text");
     }
 
     @Test

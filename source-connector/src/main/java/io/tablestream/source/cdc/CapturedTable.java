@@ -26,7 +26,7 @@ import java.util.stream.Collectors;
  * added or dropped shows in the records after the change), types, NOT NULL and the primary key from the catalog,
  * so the schema is the query modes' schema.
  *
- * @param readers                one per relation column, null where tablestream does not map the column's type
+ * @param readers                one per relation column
  * @param unavailablePlaceholder   what an unavailable text or bytes field holds, null: nothing
  * @param types                  the type mapping the readers come from
  * @param relationOid            the pg_class oid the relation message gives
@@ -78,15 +78,9 @@ record CapturedTable(TableSchema schema, String topic, List<ColumnReader> reader
                 .collect(Collectors.toMap(r -> r.column().name(), Function.identity()));
         List<ColumnReader> readers = new ArrayList<>();
         for (PgOutputMessage.Column column : relation.columns()) {
-            ColumnReader reader = reader(handle, table, relation, column, columns.get(column.name()), types);
-            if (reader == null) {
-                log.warn("Table {} column {} has a type tablestream does not map yet; the column is skipped",
-                        table, column.name());
-            }
-            readers.add(reader);
+            readers.add(reader(handle, table, relation, column, columns.get(column.name()), types));
         }
-        List<ColumnReader> mapped = readers.stream().filter(r -> r != null).toList();
-        List<String> keys = keyColumns(relation, catalog == null ? null : catalog.schema().keyColumns(), mapped);
+        List<String> keys = keyColumns(relation, catalog == null ? null : catalog.schema().keyColumns(), readers);
         if (now.isEmpty()) {
             log.warn("Table {} (oid {}) no longer exists: its changes written before it was dropped are streamed as"
                     + " the WAL describes them, every field but the key optional (NOT NULL is not in the WAL){}",
@@ -94,11 +88,9 @@ record CapturedTable(TableSchema schema, String topic, List<ColumnReader> reader
         }
         // The identity the WAL describes decides whether values may be missing, as it decides what the WAL holds.
         List<String> toastable = catalog == null ? List.of() : catalog.toastable();
-        TableSchema schema = UnavailableValues.relax(TableSchema.of(table, mapped, keys), relation.replicaIdentity(),
+        TableSchema schema = UnavailableValues.relax(TableSchema.of(table, readers, keys), relation.replicaIdentity(),
                 toastable, types);
-        List<ColumnReader> relaxed = readers.stream().map(r -> r == null ? null
-                : schema.column(r.column().name())).toList();
-        return new CapturedTable(schema, topic, relaxed, unavailablePlaceholder, types, oid);
+        return new CapturedTable(schema, topic, schema.columns(), unavailablePlaceholder, types, oid);
     }
 
     /**
@@ -141,8 +133,8 @@ record CapturedTable(TableSchema schema, String topic, List<ColumnReader> reader
      * ({@code catalogKey} null), the identity's columns the WAL itself flags, under the names they had, so those
      * changes keep their key. Under REPLICA IDENTITY FULL the WAL flags every column, which says nothing of the key.
      */
-    private static List<String> keyColumns(Relation relation, List<String> catalogKey, List<ColumnReader> mapped) {
-        List<String> described = mapped.stream().map(r -> r.column().name()).toList();
+    private static List<String> keyColumns(Relation relation, List<String> catalogKey, List<ColumnReader> readers) {
+        List<String> described = readers.stream().map(r -> r.column().name()).toList();
         boolean full = relation.replicaIdentity() == UnavailableValues.REPLICA_IDENTITY_FULL;
         if (catalogKey != null && (described.containsAll(catalogKey) || full)) {
             return catalogKey.stream().filter(described::contains).toList();
@@ -172,12 +164,12 @@ record CapturedTable(TableSchema schema, String topic, List<ColumnReader> reader
             // Dropped since (an enum replaced by text, say): its text output, as the WAL holds it, is all there is.
             log.warn("Table {} column {} was written with a type (oid {}) dropped since; its values of that time are"
                     + " streamed as text", table, column.name(), column.typeOid());
-            return types.readerFor(new PgColumn(column.name(), "text", -1, notNull)).orElseThrow();
+            return types.readerFor(new PgColumn(column.name(), "text", -1, notNull));
         }
         if (inCatalog != null && inCatalog.column().equals(written.get())) {
             return inCatalog;
         }
-        return types.readerFor(written.get()).orElse(null);
+        return types.readerFor(written.get());
     }
 
     /**
@@ -191,7 +183,7 @@ record CapturedTable(TableSchema schema, String topic, List<ColumnReader> reader
         for (TupleData tuple : tuples) {
             for (int i = 0; i < readers.size(); i++) {
                 ColumnReader reader = readers.get(i);
-                if (reader != null && !reader.schema().isOptional() && tuple.values().get(i) == null
+                if (!reader.schema().isOptional() && tuple.values().get(i) == null
                         && !schema.keyColumns().contains(reader.column().name())) {
                     nulls = nulls == null ? new ArrayList<>() : nulls;
                     nulls.add(reader.column().name());
@@ -205,16 +197,10 @@ record CapturedTable(TableSchema schema, String topic, List<ColumnReader> reader
         log.warn("Table {} columns {} are NOT NULL in the catalog but null in a change written before that"
                 + " constraint; their fields are optional from now on", table(), nulls);
         List<ColumnReader> relaxed = readers.stream()
-                .map(r -> r == null || !optionalColumns.contains(r.column().name()) ? r
-                        : types.readerFor(optional(r.column())).orElseThrow()).toList();
-        TableSchema optional = TableSchema.of(table(), relaxed.stream().filter(r -> r != null).toList(),
-                schema.keyColumns());
-        return new CapturedTable(optional, topic, relaxed.stream().map(r -> r == null ? null
-                : optional.column(r.column().name())).toList(), unavailablePlaceholder, types, relationOid);
-    }
-
-    private static PgColumn optional(PgColumn c) {
-        return new PgColumn(c.name(), c.typeName(), c.typmod(), false, c.kind(), c.typeSchema(), c.element());
+                .map(r -> !optionalColumns.contains(r.column().name()) ? r
+                        : types.readerFor(r.column().withNotNull(false))).toList();
+        TableSchema optional = TableSchema.of(table(), relaxed, schema.keyColumns());
+        return new CapturedTable(optional, topic, optional.columns(), unavailablePlaceholder, types, relationOid);
     }
 
     TableId table() {
@@ -235,9 +221,6 @@ record CapturedTable(TableSchema schema, String topic, List<ColumnReader> reader
         Struct row = new Struct(schema.valueSchema());
         for (int i = 0; i < readers.size(); i++) {
             ColumnReader reader = readers.get(i);
-            if (reader == null) {
-                continue;
-            }
             String name = reader.column().name();
             if (!tuple.isUnchangedToast(i)) {
                 row.put(name, schema.readText(reader, tuple.values().get(i)));
@@ -260,7 +243,7 @@ record CapturedTable(TableSchema schema, String topic, List<ColumnReader> reader
         for (int i = 0; i < readers.size(); i++) {
             ColumnReader reader = readers.get(i);
             String text = tuple.values().get(i);
-            if (reader != null && text != null && !tuple.isUnchangedToast(i)) {
+            if (text != null && !tuple.isUnchangedToast(i)) {
                 row.put(reader.column().name(), schema.readText(reader, text));
             }
         }

@@ -101,8 +101,7 @@ final class UnavailableValues {
         for (ColumnReader reader : schema.columns()) {
             PgColumn c = reader.column();
             boolean relax = c.notNull() && toastable.contains(c.name()) && !schema.keyColumns().contains(c.name());
-            readers.add(relax ? types.readerFor(new PgColumn(c.name(), c.typeName(), c.typmod(), false, c.kind(),
-                    c.typeSchema(), c.element())).orElseThrow() : reader);
+            readers.add(relax ? types.readerFor(c.withNotNull(false)) : reader);
         }
         return TableSchema.of(schema.table(), readers, schema.keyColumns());
     }

@@ -26,8 +26,8 @@ class ChangeEventTest {
     static {
         PgTypeCatalog types = PgTypeCatalog.of(PgTypeOptions.DEFAULTS);
         List<ColumnReader> readers = List.of(
-                types.readerFor(new PgColumn("id", "int4", -1, true)).orElseThrow(),
-                types.readerFor(new PgColumn("note", "text", -1, false)).orElseThrow());
+                types.readerFor(new PgColumn("id", "int4", -1, true)),
+                types.readerFor(new PgColumn("note", "text", -1, false)));
         ORDERS = TableSchema.of(new TableId("public", "orders"), readers, List.of("id"));
     }
 

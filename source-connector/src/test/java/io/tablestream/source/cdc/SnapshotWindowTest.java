@@ -31,9 +31,9 @@ class SnapshotWindowTest {
     static {
         PgTypeCatalog types = PgTypeCatalog.of(PgTypeOptions.DEFAULTS);
         List<ColumnReader> readers = List.of(
-                types.readerFor(new PgColumn("id", "int4", -1, true)).orElseThrow(),
-                types.readerFor(new PgColumn("v", "text", -1, false)).orElseThrow(),
-                types.readerFor(new PgColumn("big", "text", -1, false)).orElseThrow());
+                types.readerFor(new PgColumn("id", "int4", -1, true)),
+                types.readerFor(new PgColumn("v", "text", -1, false)),
+                types.readerFor(new PgColumn("big", "text", -1, false)));
         ITEMS = TableSchema.of(new TableId("shop", "items"), readers, List.of("id"));
     }
 
