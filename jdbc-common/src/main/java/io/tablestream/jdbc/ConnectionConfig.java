@@ -95,9 +95,10 @@ public final class ConnectionConfig {
         if (password != null && password.value() != null) {
             props.setProperty("password", password.value());
         }
-        // A type without a family of its own is read as its text output (getString); the driver receives these in
-        // binary once a statement is server-prepared, and then prints them its own way (point (1.0,2.0), not (1,2)).
-        props.setProperty("binaryTransferDisable", "POINT,BOX,OID_ARRAY");
+        // Values read as their text (getString) must be the server's text. From a statement's fifth run the driver
+        // executes it server-prepared and receives these types in binary, then prints them its own way: point
+        // (1.0,2.0) for (1,2), timetz in UTC without its offset, an unconstrained numeric as 1E-21.
+        props.setProperty("binaryTransferDisable", "POINT,BOX,OID_ARRAY,TIMETZ,NUMERIC");
         // Loaded through our own class loader: under Connect's plugin isolation DriverManager may not see the driver.
         org.postgresql.Driver driver = new org.postgresql.Driver();
         String url = config.getString(CONNECTION_URL_CONFIG);
