@@ -10,9 +10,21 @@ import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.TemplateEngine;
 
 import java.util.Properties;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** The {@code connection.*} settings both connectors share, named as in Confluent's JDBC connectors. */
 public final class ConnectionConfig {
+
+    private static final String BINARY_TRANSFER_DISABLE = "binaryTransferDisable";
+    /**
+     * Values read as their text (getString) must be the server's text. From a statement's fifth run the driver
+     * executes it server-prepared and receives these types in binary, then prints them its own way: point (1.0,2.0)
+     * for (1,2), timetz in UTC without its offset, an unconstrained numeric as 1E-21.
+     */
+    private static final String TEXT_TRANSFER_TYPES = "POINT,BOX,OID_ARRAY,TIMETZ,NUMERIC";
+    private static final Pattern BINARY_TRANSFER_DISABLE_PARAMETER =
+            Pattern.compile("([?&])" + BINARY_TRANSFER_DISABLE + "=([^&]*)");
 
     public static final String GROUP = "Connection";
 
@@ -95,13 +107,10 @@ public final class ConnectionConfig {
         if (password != null && password.value() != null) {
             props.setProperty("password", password.value());
         }
-        // Values read as their text (getString) must be the server's text. From a statement's fifth run the driver
-        // executes it server-prepared and receives these types in binary, then prints them its own way: point
-        // (1.0,2.0) for (1,2), timetz in UTC without its offset, an unconstrained numeric as 1E-21.
-        props.setProperty("binaryTransferDisable", "POINT,BOX,OID_ARRAY,TIMETZ,NUMERIC");
+        props.setProperty(BINARY_TRANSFER_DISABLE, TEXT_TRANSFER_TYPES);
         // Loaded through our own class loader: under Connect's plugin isolation DriverManager may not see the driver.
         org.postgresql.Driver driver = new org.postgresql.Driver();
-        String url = config.getString(CONNECTION_URL_CONFIG);
+        String url = withTextTransferTypes(config.getString(CONNECTION_URL_CONFIG));
         Jdbi jdbi = Jdbi.create(() -> {
             java.sql.Connection c = driver.connect(url, props);
             if (c == null) {
@@ -114,6 +123,16 @@ public final class ConnectionConfig {
         jdbi.setTemplateEngine(TemplateEngine.NOP);
         jdbi.setSqlParser(new PositionalSqlParser());
         return jdbi;
+    }
+
+    /**
+     * The URL with the user's own {@code binaryTransferDisable} list, if it has one, extended by
+     * {@link #TEXT_TRANSFER_TYPES}: the driver takes a URL parameter over the same property.
+     */
+    static String withTextTransferTypes(String url) {
+        Matcher own = BINARY_TRANSFER_DISABLE_PARAMETER.matcher(url);
+        return own.replaceFirst(match -> Matcher.quoteReplacement(match.group(1) + BINARY_TRANSFER_DISABLE + "="
+                + (match.group(2).isEmpty() ? "" : match.group(2) + ",") + TEXT_TRANSFER_TYPES));
     }
 
     /** Rejects URLs the PostgreSQL driver will not accept, naming the field and the expected form. */

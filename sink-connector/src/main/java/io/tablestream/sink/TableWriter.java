@@ -30,6 +30,7 @@ import java.util.function.Consumer;
 final class TableWriter {
 
     private static final Logger log = LoggerFactory.getLogger(TableWriter.class);
+    private static final String TYPE_LOOKUP_SAVEPOINT = "tablestream_type_lookup";
     private static final char KEY_SEPARATOR = '\u0000'; // cannot occur in PostgreSQL text
 
     private final boolean autoCreate;
@@ -94,14 +95,43 @@ final class TableWriter {
     private static String existingType(Handle handle, Schema schema) {
         String enumType = ConnectToPostgres.enumTypeName(schema);
         if (enumType != null) {
-            return handle.createQuery("SELECT to_regtype(?)::text").bind(0, enumType).mapTo(String.class)
-                    .findOne().orElse(null);
+            return lookUpType(handle, enumType, "SELECT to_regtype(?)::text");
         }
         // Written as named, modifier included (bit(3)), which to_regtype() would drop
         String named = ConnectToPostgres.pgTypeName(schema);
-        boolean exists = handle.createQuery("SELECT count(*) > 0 FROM pg_type WHERE oid = to_regtype(?)"
-                + " AND typtype <> 'p'").bind(0, named).mapTo(Boolean.class).one();
-        return exists ? named : null;
+        return lookUpType(handle, named, "SELECT named.name FROM (SELECT CAST(? AS text) AS name) named"
+                + " JOIN pg_type ON pg_type.oid = to_regtype(named.name) AND pg_type.typtype <> 'p'");
+    }
+
+    /**
+     * Runs {@code sql} with {@code name} bound to its parameter. to_regtype() raises, rather than answering null,
+     * for a name it cannot parse (PostgreSQL 15 and earlier) and for a modifier the type refuses ({@code bit(0)}):
+     * then there is no such type either, and the statement's error is undone behind a savepoint so the table is
+     * still created, with a text column.
+     */
+    private static String lookUpType(Handle handle, String name, String sql) {
+        boolean inTransaction = handle.isInTransaction();
+        if (inTransaction) {
+            handle.savepoint(TYPE_LOOKUP_SAVEPOINT);
+        }
+        try {
+            String type = handle.createQuery(sql).bind(0, name).mapTo(String.class).findOne().orElse(null);
+            if (inTransaction) {
+                handle.releaseSavepoint(TYPE_LOOKUP_SAVEPOINT);
+            }
+            return type;
+        } catch (JdbiException e) {
+            String state = e.getCause() instanceof SQLException failure ? String.valueOf(failure.getSQLState()) : "";
+            if (!state.startsWith("42") && !state.startsWith("22")) { // not a name or modifier the server refused
+                throw e;
+            }
+            if (inTransaction) {
+                handle.rollbackToSavepoint(TYPE_LOOKUP_SAVEPOINT);
+            }
+            log.warn("The type {} named by a record's schema is not one this database reads ({}); its column is"
+                    + " created as text", name, e.getCause().getMessage());
+            return null;
+        }
     }
 
     /**

@@ -159,6 +159,38 @@ class HostileIdentifiersIT {
         assertEquals(400, refused.statusCode(), refused.getMessage());
     }
 
+    /**
+     * A type a record's schema names for a column of another type's text output: created as that type only when the
+     * database reads the name as one; a name it refuses (syntax, a modifier the type does not take, a definition
+     * smuggled after the name) gives a text column, and the table is still created and written.
+     */
+    @Test
+    void typeNamesFromRecordsReachTheTableOnlyAsTypesTheDatabaseReads() {
+        List<String> named = List.of("inet", "bit(0)", "a b", "int, x int", "text CHECK (false)", "int4(5)",
+                "integer); DROP TABLE victim; --", "bit(3)");
+        SchemaBuilder builder = SchemaBuilder.struct().name("Typed").field("id", Schema.INT64_SCHEMA);
+        for (int i = 0; i < named.size(); i++) {
+            builder.field("c" + i, SchemaBuilder.string().name("io.tablestream.data.PgText")
+                    .parameter("io.tablestream.pg.type", named.get(i)).optional().build());
+        }
+        Schema schema = builder.build();
+        Struct row = new Struct(schema).put("id", 1L).put("c0", "10.0.0.1").put("c7", "101");
+        for (int i = 1; i < named.size() - 1; i++) {
+            row.put("c" + i, "value " + i);
+        }
+        String topic = "typed_from_records";
+        stack.kafka().createTopic(topic, 1);
+        Fixtures.produce(stack.kafka().bootstrapServers(), topic, schema, List.of(row));
+        deploy("typed-sink", ConnectorConfigs.sink(stack, url, topic, "auto.create", "true"));
+        await("the row written", 1L, () -> Fixtures.count(db, topic), TIMEOUT);
+        assertEquals(List.of(List.of("c0", "inet"), List.of("c1", "text"), List.of("c2", "text"), List.of("c3", "text"),
+                        List.of("c4", "text"), List.of("c5", "text"), List.of("c6", "text"), List.of("c7", "bit(3)")),
+                rows(db, "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute"
+                        + " WHERE attrelid = '" + topic + "'::regclass AND attnum > 1 ORDER BY attnum"));
+        assertEquals(List.of(List.of("10.0.0.1", "value 4", "101")),
+                rows(db, "SELECT c0, c4, c7 FROM " + topic));
+    }
+
     @Test
     void namesOver63BytesFailNamingTheFieldAndTheLimit() {
         String longAscii = "f".repeat(64);

@@ -26,7 +26,8 @@ final class TextOutputType implements PgType {
 
     /**
      * The driver's text of the value as the server sent it: connections made by {@code ConnectionConfig} have the
-     * driver take point, box and oid[] as text too, the types it would otherwise receive in binary and print its own way.
+     * driver take point, box and oid[] (and timetz and numeric, for their own families) as text, which it would
+     * otherwise receive in binary and print its own way.
      */
     @Override
     public Object read(ResultSet rs, int index, PgColumn column) throws SQLException {
