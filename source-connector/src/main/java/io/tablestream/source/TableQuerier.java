@@ -144,8 +144,11 @@ final class TableQuerier implements Querier {
                     + ". Name a column every selected table has, or leave this table out of the selection";
         }
         String type = column.column().typeName();
-        if (!allowedTypes.contains(type) || column.column().kind() != io.tablestream.jdbc.types.PgColumn.Kind.BASE) {
-            return configKey + "=" + name + ": column " + name + " of " + schema.table() + " has type " + type
+        boolean builtIn = "pg_catalog".equals(column.column().typeSchema()); // not a user's type named int8
+        if (!allowedTypes.contains(type) || !builtIn
+                || column.column().kind() != io.tablestream.jdbc.types.PgColumn.Kind.BASE) {
+            return configKey + "=" + name + ": column " + name + " of " + schema.table() + " has type "
+                    + column.column().sqlType()
                     + "; it must be one of " + allowedTypes + ": choose another column";
         }
         if (requireNotNull && !column.column().notNull()) {

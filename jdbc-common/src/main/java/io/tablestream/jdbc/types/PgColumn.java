@@ -21,7 +21,7 @@ import io.tablestream.jdbc.Identifiers;
 public record PgColumn(String name, String typeName, int typmod, boolean notNull, Kind kind, String typeSchema,
                        PgColumn element, String sqlType) {
 
-    private static final String PG_CATALOG = "pg_catalog";
+    static final String PG_CATALOG = "pg_catalog";
 
     /** How a type is built: {@code pg_type.typtype} 'b'ase, 'e'num, or an array of another type. */
     public enum Kind { BASE, ENUM, ARRAY }

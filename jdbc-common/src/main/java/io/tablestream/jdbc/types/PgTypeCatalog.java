@@ -73,7 +73,10 @@ public final class PgTypeCatalog {
             case ENUM -> enumType;
             // An array's text output is one value as much as a composite's is: its elements need no family
             case ARRAY -> family(column.element()) == textOutputType ? textOutputType : arrayType;
-            case BASE -> byName.getOrDefault(column.typeName(), textOutputType);
+            // A user's type may share a built-in's name (app.uuid): only the built-in (and the extension type
+            // citext, in whichever schema it was installed) is read by the family of that name
+            case BASE -> PgColumn.PG_CATALOG.equals(column.typeSchema()) || column.typeName().equals("citext")
+                    ? byName.getOrDefault(column.typeName(), textOutputType) : textOutputType;
         };
     }
 }

@@ -68,6 +68,16 @@ class PgTypeCatalogTest {
     }
 
     @Test
+    void aUsersTypeNamedAsABuiltInIsItsTextOutput() {
+        PgColumn shadow = PgColumn.ofBase("u", "app", "uuid", -1, false, "app.uuid");
+        assertEquals(SchemaNames.PG_TEXT, PgTypeCatalog.reader(shadow).schema().name());
+        PgColumn citext = PgColumn.ofBase("c", "extensions", "citext", -1, false, "extensions.citext");
+        assertEquals(null, PgTypeCatalog.reader(citext).schema().name());
+        PgColumn uuid = PgColumn.ofBase("u", "pg_catalog", "uuid", -1, false, "uuid");
+        assertEquals(SchemaNames.UUID, PgTypeCatalog.reader(uuid).schema().name());
+    }
+
+    @Test
     void typesWithoutAFamilyAreTheirTextOutputNamingTheType() {
         PgColumn pair = PgColumn.ofBase("p", "My Types", "a pair", -1, false, "\"My Types\".\"a pair\"");
         ColumnReader composite = PgTypeCatalog.reader(pair);
