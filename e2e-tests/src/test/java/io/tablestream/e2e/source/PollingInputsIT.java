@@ -213,10 +213,23 @@ record PollingInputsIT(Stack stack, ClassDatabase database) {
                 && errors.get(0).contains("table.exclude.list=\"public\".\"clash.orders\""), errors.toString());
         String put = assertThrows(ConnectRestException.class, () -> stack.rest().createOrUpdateConnector(name, config))
                 .getMessage();
-        assertTrue(put.contains(refusal), put);
+        assertTrue(put.contains("table.include.list=clash[.]orders selects tables") // the answer's JSON escapes quotes
+                && put.contains("which would both write to topic"), put);
         stack.rest().deleteConnector(name);
         Map<String, String> fixed = ConnectorConfigs.with(config, "table.exclude.list", "\"public\".\"clash.orders\"");
         assertEquals(0, stack.rest().validate("PostgresSourceConnector", fixed).get("error_count").asInt());
+
+        // Each on its own topic, but one stored offset: public."clash.orders" and "public.clash".orders.
+        database.db().useHandle(h -> h.execute("""
+                CREATE SCHEMA "public.clash";
+                CREATE TABLE "public.clash".orders (id bigint PRIMARY KEY, origin text NOT NULL)"""));
+        Map<String, String> sharedOffset = ConnectorConfigs.with(config, "table.include.list", "public[.]clash[.]orders",
+                "table.exclude.list", "");
+        String offsetError = ValidationErrors.onlyError(stack.rest().validate("PostgresSourceConnector", sharedOffset),
+                "table.include.list");
+        assertTrue(offsetError.contains("selects tables \"public\".\"clash.orders\" and \"public.clash\".\"orders\","
+                + " which would keep their position under the same stored offset {table=public.clash.orders}")
+                && offsetError.contains("does not separate their offsets"), offsetError);
     }
 
     private static Predicate<List<Struct>> hasSeq(long seq) {
