@@ -122,6 +122,10 @@ final class DatabaseChecks {
                         + " regular expression such as " + named.table() + ".* may match tables that do not exist yet)");
             }
         }
+        String clashes = TableNameClashes.problem(config, selector.select(handle).keySet());
+        if (clashes != null) {
+            add(fields, PostgresSourceConfig.TABLE_INCLUDE_LIST_CONFIG, clashes);
+        }
         // A pattern that matches nothing yet is fine: the connector waits for a matching table (TableMonitor).
         List<TableId> selected = candidates.stream().filter(selector::matches).toList();
         Mode mode = config.mode();

@@ -51,7 +51,8 @@ public class PostgresSourceConnector extends SourceConnector {
         }
         if (config.mode() != Mode.QUERY && !config.pollsQuery()) {
             monitor = new TableMonitor(ConnectionConfig.jdbi(config), config.tableSelector(), config.tablePollIntervalMs(),
-                    context::requestTaskReconfiguration);
+                    tables -> TableNameClashes.problem(config, tables), context::requestTaskReconfiguration,
+                    context::raiseError);
             monitor.start();
         }
     }

@@ -1,15 +1,19 @@
 package io.tablestream.source;
 
 import io.tablestream.jdbc.TableId;
+import org.apache.kafka.connect.errors.ConnectException;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Re-reads the catalog every {@code table.poll.interval.ms} and tells the connector when the selected tables change,
@@ -22,7 +26,9 @@ final class TableMonitor implements Runnable {
     private final Jdbi jdbi;
     private final TableSelector selector;
     private final long intervalMs;
+    private final Function<Collection<TableId>, String> clashes;
     private final Runnable onChange;
+    private final Consumer<Exception> onClash;
     private final CountDownLatch stopping = new CountDownLatch(1);
     private final Thread thread;
     /** The selected tables and their oids: a table re-created under the same name has a new oid. */
@@ -30,16 +36,23 @@ final class TableMonitor implements Runnable {
     /** Connect's connector context (MDC) of the thread that started us, so our log lines carry it too. */
     private volatile Map<String, String> logContext;
 
-    TableMonitor(Jdbi jdbi, TableSelector selector, long intervalMs, Runnable onChange) {
+    /**
+     * {@code clashes} says why tables may not be selected together (null: they may); {@code onChange} is told of a
+     * new selection, {@code onClash} (the connector fails) of one that clashes, which is then not taken.
+     */
+    TableMonitor(Jdbi jdbi, TableSelector selector, long intervalMs, Function<Collection<TableId>, String> clashes,
+                 Runnable onChange, Consumer<Exception> onClash) {
         this.jdbi = jdbi;
         this.selector = selector;
         this.intervalMs = intervalMs;
+        this.clashes = clashes;
         this.onChange = onChange;
+        this.onClash = onClash;
         this.thread = new Thread(this, "tablestream-table-monitor");
         this.thread.setDaemon(true);
     }
 
-    /** Reads the tables once, then watches them in the background. */
+    /** Reads the tables once, then watches them in the background; fails when the tables clash. */
     void start() {
         refresh();
         logContext = MDC.getCopyOfContextMap();
@@ -62,6 +75,9 @@ final class TableMonitor implements Runnable {
                     onChange.run();
                 }
             }
+        } catch (ConnectException e) { // the selected tables clash (a failed catalog read is retried instead)
+            log.error(e.getMessage());
+            onClash.accept(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -69,29 +85,34 @@ final class TableMonitor implements Runnable {
 
     /**
      * Whether the selected tables changed, or one was re-created under the same name; a failed read keeps the last
-     * known tables (the next round retries).
+     * known tables (the next round retries), and so does a selection whose tables clash, which throws.
      */
     boolean refresh() {
+        Map<TableId, Long> now;
         try {
-            Map<TableId, Long> now = jdbi.withHandle(selector::select);
-            if (now.equals(tables)) {
-                return false;
-            }
-            if (now.keySet().equals(tables.keySet())) {
-                log.info("Tables re-created under the same name: {}; their tasks restart and keep"
-                        + " the stored offsets, so rows at or before them are not read: reset a table's offset"
-                        + " (PATCH /connectors/<name>/offsets with null) if its ids or stamps start again",
-                        now.keySet().stream().filter(t -> !now.get(t).equals(tables.get(t))).toList());
-            } else {
-                log.info("Selected tables changed from {} to {}", tables.keySet(), now.keySet());
-            }
-            tables = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(now));
-            return true;
+            now = jdbi.withHandle(selector::select);
         } catch (RuntimeException e) {
             log.warn("Reading the table list failed; keeping {} and retrying in {} ms: {}", tables.keySet(), intervalMs,
                     e.getMessage());
             return false;
         }
+        if (now.equals(tables)) {
+            return false;
+        }
+        String clash = clashes.apply(now.keySet());
+        if (clash != null) {
+            throw new ConnectException(clash);
+        }
+        if (now.keySet().equals(tables.keySet())) {
+            log.info("Tables re-created under the same name: {}; their tasks restart and keep"
+                    + " the stored offsets, so rows at or before them are not read: reset a table's offset"
+                    + " (PATCH /connectors/<name>/offsets with null) if its ids or stamps start again",
+                    now.keySet().stream().filter(t -> !now.get(t).equals(tables.get(t))).toList());
+        } else {
+            log.info("Selected tables changed from {} to {}", tables.keySet(), now.keySet());
+        }
+        tables = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(now));
+        return true;
     }
 
     void stop() {

@@ -1,5 +1,6 @@
 package io.tablestream.e2e.cdc;
 
+import io.tablestream.e2e.ValidationErrors;
 import io.tablestream.e2e.cdc.ChangeLog.Change;
 import io.tablestream.testkit.Pause;
 import io.tablestream.testkit.Stack;
@@ -14,6 +15,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 import static io.tablestream.e2e.cdc.CdcFixture.TIMEOUT;
+import static io.tablestream.e2e.reliability.Fixtures.connectorStateAndTrace;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -158,6 +160,51 @@ record CdcPublicationIT(Stack stack, CdcFixture cdc) {
                 .toList();
         assertEquals(List.of(), orders.stream().filter(c -> "d".equals(c.op())).toList(),
                 "deletes of the table swapped out");
+    }
+
+    /**
+     * Topic names join schema and table with a dot: public."sales.orders" would write to the topic of sales.orders.
+     * A table created while the connector runs whose topic clashes fails the connector, naming both tables and the
+     * fix, instead of joining the stream (its rows never reach the topic); a task started then fails likewise, and
+     * validation refuses the config.
+     */
+    @Test
+    void aTableWhoseNameJoinsToACapturedTablesTopicIsRefusedNotMerged() {
+        Jdbi db = cdc.database("cdc_clash_it", """
+                CREATE SCHEMA sales;
+                CREATE TABLE sales.orders (id int PRIMARY KEY);
+                INSERT INTO sales.orders VALUES (1);
+                """);
+        String name = "cdc-clash";
+        Map<String, String> config = cdc.deploy(name, "cdc_clash_it", "sales[.]orders",
+                Map.of("table.poll.interval.ms", "500"));
+        ChangeLog log = cdc.changeLog("cdc-clash.sales.orders");
+        log.await(c -> !c.isEmpty(), TIMEOUT, "the snapshot row");
+
+        db.useHandle(h -> h.execute("""
+                CREATE TABLE public."sales.orders" (id int PRIMARY KEY);
+                INSERT INTO public."sales.orders" VALUES (2);
+                """));
+        List<Change> changes = log.await(c -> c.stream().anyMatch(r -> r.keyField("id").equals(2))
+                || "FAILED".equals(connectorStateAndTrace(stack.rest(), name).get(0)), TIMEOUT,
+                "the connector to fail, or the new table's row in the topic");
+        db.useHandle(h -> h.execute("INSERT INTO sales.orders VALUES (3)"));
+        changes = log.await(c -> c.stream().anyMatch(r -> r.keyField("id").equals(3)), TIMEOUT,
+                "the captured table's next row");
+        assertEquals(List.of(1, 3), changes.stream().map(c -> c.keyField("id")).toList(),
+                "the rows in cdc-clash.sales.orders");
+        String refusal = "selects tables \"public\".\"sales.orders\" and \"sales\".\"orders\", which would both"
+                + " write to topic \"cdc-clash.sales.orders\"";
+        String trace = connectorStateAndTrace(stack.rest(), name).get(1);
+        assertTrue(trace.contains(refusal) && trace.contains("table.exclude.list"), trace);
+
+        stack.rest().restartTask(name, 0);
+        String taskTrace = cdc.awaitTaskFailure(name);
+        assertTrue(taskTrace.contains(refusal), taskTrace);
+        List<String> errors = ValidationErrors.errors(stack.rest().validate("PostgresSourceConnector", config),
+                "table.include.list");
+        assertTrue(errors.size() == 1 && errors.get(0).startsWith("table.include.list=sales[.]orders " + refusal),
+                errors.toString());
     }
 
     /**

@@ -129,6 +129,13 @@ public final class Fixtures {
         return List.of(String.valueOf(tasks.get(0).get("state")), trace == null ? "" : trace.toString());
     }
 
+    /** The connector's own state and trace ("" when none), as opposed to its tasks'. */
+    public static List<String> connectorStateAndTrace(ConnectRestClient rest, String connector) {
+        Map<?, ?> state = (Map<?, ?>) rest.status(connector).get("connector");
+        Object trace = state.get("trace");
+        return List.of(String.valueOf(state.get("state")), trace == null ? "" : trace.toString());
+    }
+
     /** Waits until the connector's first task is FAILED and returns its trace. */
     public static String awaitTaskFailed(ConnectRestClient rest, String connector) {
         long deadline = System.nanoTime() + TIMEOUT.toNanos();

@@ -1,5 +1,6 @@
 package io.tablestream.e2e.source;
 
+import io.tablestream.e2e.ValidationErrors;
 import io.tablestream.testkit.ClassDatabase;
 import io.tablestream.testkit.ConnectRestException;
 import io.tablestream.testkit.ConnectorConfigs;
@@ -16,13 +17,14 @@ import java.util.Map;
 import java.util.function.Predicate;
 
 import static io.tablestream.e2e.reliability.Fixtures.awaitTaskFailed;
+import static io.tablestream.e2e.reliability.Fixtures.connectorStateAndTrace;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * What users write that the connector must read as written, or refuse: a query ending in a comment, a nullable id
- * column, offsets patched by hand.
+ * column, offsets patched by hand, tables whose names would share a topic.
  */
 @ExtendWith(TablestreamStack.class)
 record PollingInputsIT(Stack stack, ClassDatabase database) {
@@ -171,6 +173,63 @@ record PollingInputsIT(Stack stack, ClassDatabase database) {
     private String patchProblem(String connector, Map<String, Object> partition, Map<String, Object> offset) {
         return assertThrows(ConnectRestException.class, () -> stack.rest().patchOffsets(connector, partition, offset))
                 .getMessage();
+    }
+
+    /**
+     * Topic and offset names join schema and table with a dot: public."clash.orders" would write to the topic of
+     * clash.orders. The connector refuses such tables, naming both and the fix, instead of merging them: when one
+     * is created while it runs (the connector fails, and the topic keeps only the first table's rows), and when
+     * its config selects them (validation and PUT refuse it).
+     */
+    @Test
+    void tablesWhoseNamesJoinToOneTopicAreRefusedNotMerged() {
+        database.db().useHandle(h -> h.execute("""
+                CREATE SCHEMA clash;
+                CREATE TABLE clash.orders (id bigint PRIMARY KEY, origin text NOT NULL);
+                INSERT INTO clash.orders VALUES (1, 'clash.orders')"""));
+        String name = "inputs-clash";
+        String topic = "clash_clash.orders";
+        Map<String, String> config = config("clash_", Map.of("mode", "incrementing", "incrementing.column.name", "id",
+                "table.include.list", "clash[.]orders", "table.poll.interval.ms", "500", "poll.interval.ms", "100"));
+        database.deploy(name, config);
+        TopicReader.readUntilId(bootstrap(), topic, 1L, TIMEOUT);
+
+        database.db().useHandle(h -> h.execute("""
+                CREATE TABLE public."clash.orders" (id bigint PRIMARY KEY, origin text NOT NULL);
+                INSERT INTO public."clash.orders" VALUES (2, 'public."clash.orders"')"""));
+        List<Struct> values = TopicReader.readUntil(bootstrap(), topic, v -> TopicReader.ids(v).contains(1L)
+                && (TopicReader.ids(v).contains(2L) || "FAILED".equals(connectorStateAndTrace(stack.rest(), name).get(0))),
+                TIMEOUT);
+        assertEquals(List.of("clash.orders"), values.stream().map(v -> v.get("origin")).distinct().toList(),
+                "the origins of the records in " + topic);
+        String trace = connectorStateAndTrace(stack.rest(), name).get(1);
+        String refusal = "selects tables \"clash\".\"orders\" and \"public\".\"clash.orders\", which would both"
+                + " write to topic \"" + topic + "\"";
+        assertTrue(trace.contains(refusal) && trace.contains("table.exclude.list"), trace);
+
+        List<String> errors = ValidationErrors.errors(stack.rest().validate("PostgresSourceConnector", config),
+                "table.include.list");
+        assertTrue(errors.size() == 1 && errors.get(0).startsWith("table.include.list=clash[.]orders " + refusal)
+                && errors.get(0).contains("table.exclude.list=\"public\".\"clash.orders\""), errors.toString());
+        String put = assertThrows(ConnectRestException.class, () -> stack.rest().createOrUpdateConnector(name, config))
+                .getMessage();
+        assertTrue(put.contains("table.include.list=clash[.]orders selects tables") // the answer's JSON escapes quotes
+                && put.contains("which would both write to topic"), put);
+        stack.rest().deleteConnector(name);
+        Map<String, String> fixed = ConnectorConfigs.with(config, "table.exclude.list", "\"public\".\"clash.orders\"");
+        assertEquals(0, stack.rest().validate("PostgresSourceConnector", fixed).get("error_count").asInt());
+
+        // Each on its own topic, but one stored offset: public."clash.orders" and "public.clash".orders.
+        database.db().useHandle(h -> h.execute("""
+                CREATE SCHEMA "public.clash";
+                CREATE TABLE "public.clash".orders (id bigint PRIMARY KEY, origin text NOT NULL)"""));
+        Map<String, String> sharedOffset = ConnectorConfigs.with(config, "table.include.list", "public[.]clash[.]orders",
+                "table.exclude.list", "");
+        String offsetError = ValidationErrors.onlyError(stack.rest().validate("PostgresSourceConnector", sharedOffset),
+                "table.include.list");
+        assertTrue(offsetError.contains("selects tables \"public\".\"clash.orders\" and \"public.clash\".\"orders\","
+                + " which would keep their position under the same stored offset {table=public.clash.orders}")
+                && offsetError.contains("does not separate their offsets"), offsetError);
     }
 
     private static Predicate<List<Struct>> hasSeq(long seq) {

@@ -1,5 +1,6 @@
 package io.tablestream.source.cdc;
 
+import io.tablestream.jdbc.TableId;
 import org.apache.kafka.connect.errors.ConnectException;
 
 import java.util.HashMap;
@@ -138,5 +139,16 @@ public record CdcOffset(long lsn, long txid, boolean snapshotDone, long partTxid
 
     public static Map<String, String> partition(String slotName) {
         return Map.of(SLOT_PARTITION_KEY, slotName);
+    }
+
+    /**
+     * The partition of a table's incremental snapshot progress ({@link TableProgress}), its keys always in the same
+     * order: Connect stores offsets under the partition's JSON bytes, so a map whose order changes from one JVM to the next (as {@code Map.of}'s does) would not find them.
+     */
+    public static Map<String, String> tablePartition(String slotName, TableId table) {
+        Map<String, String> partition = new java.util.LinkedHashMap<>();
+        partition.put(SLOT_PARTITION_KEY, slotName);
+        partition.put(TableProgress.TABLE_PARTITION_KEY, table.toString());
+        return java.util.Collections.unmodifiableMap(partition);
     }
 }

@@ -8,6 +8,7 @@ import io.tablestream.jdbc.Version;
 import io.tablestream.jdbc.types.PgTypeCatalog;
 import io.tablestream.source.PostgresSourceConfig;
 import io.tablestream.source.SourceTaskMetrics;
+import io.tablestream.source.TableNameClashes;
 import io.tablestream.source.TableSelector;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.metrics.Measurable;
@@ -302,6 +303,10 @@ public class CdcSourceTask extends SourceTask {
         }
         tableOids = PartitionedTables.selector(config).select(handle);
         List<TableId> tables = List.copyOf(tableOids.keySet());
+        String clashes = TableNameClashes.problem(config, tables);
+        if (clashes != null) {
+            throw new ConnectException(clashes);
+        }
         if (tables.isEmpty()) {
             log.warn("No table matches {}/{}; capturing none until one appears",
                     PostgresSourceConfig.TABLE_INCLUDE_LIST_CONFIG, PostgresSourceConfig.TABLE_EXCLUDE_LIST_CONFIG);
@@ -312,7 +317,7 @@ public class CdcSourceTask extends SourceTask {
     /** The pg_class oid stored for a table: with its snapshot progress, or in the stream's offset (empty: none). */
     private Optional<Long> storedOid(TableId table, CdcOffset offset, String slotName) {
         TableProgress progress = TableProgress.fromMap(context.offsetStorageReader()
-                .offset(TableProgress.partition(slotName, table)));
+                .offset(CdcOffset.tablePartition(slotName, table)));
         if (progress != null && progress.oid() != null) {
             return Optional.of(progress.oid());
         }
@@ -465,7 +470,7 @@ public class CdcSourceTask extends SourceTask {
     /** The incremental snapshot progress stored for each table (absent: none). */
     private Map<TableId, TableProgress> storedProgress(List<TableId> tables) {
         Map<Map<String, String>, TableId> byPartition = new java.util.HashMap<>();
-        tables.forEach(t -> byPartition.put(TableProgress.partition(settings.cdc().slotName(), t), t));
+        tables.forEach(t -> byPartition.put(CdcOffset.tablePartition(settings.cdc().slotName(), t), t));
         Map<TableId, TableProgress> progress = new java.util.HashMap<>();
         context.offsetStorageReader().offsets(byPartition.keySet()).forEach((partition, offset) -> {
             TableProgress stored = TableProgress.fromMap(offset);

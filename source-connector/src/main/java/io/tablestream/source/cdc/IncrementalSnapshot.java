@@ -433,7 +433,7 @@ final class IncrementalSnapshot {
             threads = Executors.newFixedThreadPool(readers.size(), new ChunkThreads(settings.cdc().slotName()));
         }
         batch = ChunkBatch.read(threads, readers, bounds, current.table(), topic, current.run(), current.filter(),
-                progress, TableProgress.partition(settings.cdc().slotName(), current.table()), settings.format());
+                progress, CdcOffset.tablePartition(settings.cdc().slotName(), current.table()), settings.format());
     }
 
     /**

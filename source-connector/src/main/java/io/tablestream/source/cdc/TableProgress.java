@@ -1,7 +1,6 @@
 package io.tablestream.source.cdc;
 
 import io.tablestream.jdbc.Json;
-import io.tablestream.jdbc.TableId;
 import org.apache.kafka.connect.errors.ConnectException;
 
 import java.util.HashMap;
@@ -88,16 +87,5 @@ record TableProgress(List<String> after, boolean done, String run, Long oid) {
         }
         return new TableProgress(after == null ? null : Json.parseStrings((String) after), done, (String) run,
                 oid == null ? null : ((Number) oid).longValue());
-    }
-
-    /**
-     * The table's partition, its keys always in the same order: Connect stores offsets under the partition's JSON
-     * bytes, so a map whose order changes from one JVM to the next (as {@code Map.of}'s does) would not find them.
-     */
-    static Map<String, String> partition(String slotName, TableId table) {
-        Map<String, String> partition = new java.util.LinkedHashMap<>();
-        partition.put(CdcOffset.SLOT_PARTITION_KEY, slotName);
-        partition.put(TABLE_PARTITION_KEY, table.toString());
-        return java.util.Collections.unmodifiableMap(partition);
     }
 }

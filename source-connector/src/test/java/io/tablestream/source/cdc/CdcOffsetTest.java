@@ -61,7 +61,7 @@ class CdcOffsetTest {
 
     @Test
     void alteringAcceptsATablesSnapshotProgressInTheSlot() {
-        Map<String, String> table = TableProgress.partition("shop_cdc", new io.tablestream.jdbc.TableId("public", "orders"));
+        Map<String, String> table = CdcOffset.tablePartition("shop_cdc", new io.tablestream.jdbc.TableId("public", "orders"));
         assertNull(CdcOffset.alterProblem("shop_cdc", table, null), "reset: read the table again");
         assertNull(CdcOffset.alterProblem("shop_cdc", table, new TableProgress(List.of("42"), false).toMap()));
         assertEquals(true, CdcOffset.alterProblem("shop_cdc", table, Map.of("v", 1, "after", 42, "done", false))
@@ -72,7 +72,7 @@ class CdcOffsetTest {
     @Test
     void aTablesPartitionListsItsKeysInOneOrderInEveryJvm() {
         // Connect finds offsets by the partition's JSON bytes: the order of its keys must never change.
-        assertEquals(List.of("slot", "table"), List.copyOf(TableProgress.partition("s",
+        assertEquals(List.of("slot", "table"), List.copyOf(CdcOffset.tablePartition("s",
                 new io.tablestream.jdbc.TableId("public", "orders")).keySet()));
     }
 

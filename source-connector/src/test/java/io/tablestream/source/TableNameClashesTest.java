@@ -1,0 +1,82 @@
+package io.tablestream.source;
+
+import io.tablestream.jdbc.TableId;
+import org.junit.jupiter.api.Test;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class TableNameClashesTest {
+
+    private static final TableId DOTTED_IN_PUBLIC = new TableId("public", "sales.orders");
+    private static final TableId SALES_ORDERS = new TableId("sales", "orders");
+    private static final TableId DOTTED_SCHEMA = new TableId("public.sales", "orders");
+
+    private static PostgresSourceConfig config(String... keyValues) {
+        Map<String, String> props = new HashMap<>(Map.of("connection.url", "jdbc:postgresql://localhost/shop",
+                "mode", "incrementing", "incrementing.column.name", "id", "topic.prefix", "pg."));
+        for (int i = 0; i < keyValues.length; i += 2) {
+            props.put(keyValues[i], keyValues[i + 1]);
+        }
+        return new PostgresSourceConfig(props);
+    }
+
+    @Test
+    void tablesWritingToOneTopicAreNamedWithTheTopicAndTheFix() {
+        PostgresSourceConfig config = config("table.include.list", "sales.*");
+        assertEquals(config.topicFor(DOTTED_IN_PUBLIC), config.topicFor(SALES_ORDERS));
+        assertEquals("table.include.list=sales.* selects tables \"public\".\"sales.orders\" and \"sales\".\"orders\","
+                + " which would both write to topic \"pg.sales.orders\" (topic.prefix and the table name, without the"
+                + " schema for tables of schema public), merging their records: leave one out (add it to"
+                + " table.exclude.list, e.g. table.exclude.list=\"sales\".\"orders\") or rename one (ALTER TABLE ..."
+                + " RENAME TO, ALTER SCHEMA ... RENAME TO); a RegexRouter cannot route them apart, as it sees only"
+                + " the topic name they share.", TableNameClashes.problem(config, List.of(DOTTED_IN_PUBLIC, SALES_ORDERS)));
+    }
+
+    @Test
+    void tablesSharingAStoredOffsetClashEvenOnTheirOwnTopics() {
+        PostgresSourceConfig config = config();
+        assertEquals(TableOffset.partition(DOTTED_IN_PUBLIC), TableOffset.partition(DOTTED_SCHEMA));
+        String problem = TableNameClashes.problem(config, List.of(DOTTED_IN_PUBLIC, DOTTED_SCHEMA));
+        assertTrue(problem.startsWith("table.include.list (empty: every table) selects tables"
+                + " \"public\".\"sales.orders\" and \"public.sales\".\"orders\", which would keep their position under"
+                + " the same stored offset {table=public.sales.orders}"), problem);
+        assertTrue(problem.endsWith("routing their topics apart (RegexRouter, topic.prefix) does not separate their"
+                + " offsets."), problem);
+    }
+
+    @Test
+    void bulkStoresNoOffsetsSoOnlyTopicsClash() {
+        assertNull(TableNameClashes.problem(config("mode", "bulk"), List.of(DOTTED_IN_PUBLIC, DOTTED_SCHEMA)));
+        assertTrue(TableNameClashes.problem(config("mode", "bulk"), List.of(DOTTED_IN_PUBLIC, SALES_ORDERS))
+                .contains("topic \"pg.sales.orders\""));
+    }
+
+    @Test
+    void cdcSnapshotProgressClashesAsTheSlotKeysIt() {
+        String problem = TableNameClashes.problem(config("mode", "cdc", "slot.name", "shop"),
+                List.of(DOTTED_IN_PUBLIC, DOTTED_SCHEMA));
+        assertTrue(problem.contains("which would keep their incremental snapshot progress under the same stored"
+                + " offset {slot=shop, table=public.sales.orders}"), problem);
+    }
+
+    @Test
+    void everyClashIsNamed() {
+        String problem = TableNameClashes.problem(config(), List.of(SALES_ORDERS, DOTTED_IN_PUBLIC, DOTTED_SCHEMA));
+        assertTrue(problem.contains("\"sales\".\"orders\" and \"public\".\"sales.orders\", which would both write to"
+                + " topic"), problem);
+        assertTrue(problem.contains("\"public\".\"sales.orders\" and \"public.sales\".\"orders\", which would keep"
+                + " their position"), problem);
+    }
+
+    @Test
+    void namesDifferingOnlyInCaseOrQuotingOfPlainNamesDoNotClash() {
+        assertNull(TableNameClashes.problem(config(), List.of(new TableId("public", "Orders"),
+                new TableId("public", "orders"), new TableId("sales", "orders"), new TableId("public", "sales_orders"))));
+    }
+}
