@@ -126,12 +126,12 @@ public final class ConnectionConfig {
     }
 
     /**
-     * The URL with the user's own {@code binaryTransferDisable} list, if it has one, extended by
+     * The URL with the user's own {@code binaryTransferDisable} lists, if any (the driver reads the last), each extended by
      * {@link #TEXT_TRANSFER_TYPES}: the driver takes a URL parameter over the same property.
      */
     static String withTextTransferTypes(String url) {
         Matcher own = BINARY_TRANSFER_DISABLE_PARAMETER.matcher(url);
-        return own.replaceFirst(match -> Matcher.quoteReplacement(match.group(1) + BINARY_TRANSFER_DISABLE + "="
+        return own.replaceAll(match -> Matcher.quoteReplacement(match.group(1) + BINARY_TRANSFER_DISABLE + "="
                 + (match.group(2).isEmpty() ? "" : match.group(2) + ",") + TEXT_TRANSFER_TYPES));
     }
 

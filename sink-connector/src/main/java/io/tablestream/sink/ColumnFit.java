@@ -62,9 +62,10 @@ final class ColumnFit {
                     + " bytes of its JSON text, not bytes the source had. Send the field as BYTES, or make the column"
                     + " jsonb (or json)");
         }
-        if (DebeziumSchemaNames.BITS.equals(column.schema().name()) && base.equals("bit")) {
-            String length = column.schema().parameters() == null ? null
-                    : column.schema().parameters().get(DebeziumSchemaNames.BITS_LENGTH);
+        Schema scalar = innermost(column.schema()); // an array's elements are bits as much as one value is
+        if (DebeziumSchemaNames.BITS.equals(scalar.name()) && base.equals("bit")) {
+            String length = scalar.parameters() == null ? null
+                    : scalar.parameters().get(DebeziumSchemaNames.BITS_LENGTH);
             int columnLength = ColumnTargetTypes.bitLength(columnType);
             if (length != null && !length.equals(String.valueOf(columnLength))) {
                 throw new ConnectException(where + "Debezium's bits of a bit(" + length + ") column" + into
@@ -72,7 +73,7 @@ final class ColumnFit {
                         + " column bit(" + length + "), as the source's");
             }
         }
-        if (DebeziumSchemaNames.BITS.equals(column.schema().name()) && base.equals("bit varying")) {
+        if (DebeziumSchemaNames.BITS.equals(scalar.name()) && base.equals("bit varying")) {
             throw new ConnectException(where + "Debezium's bits (" + DebeziumSchemaNames.BITS + ")" + into
                     + "the record carries the bits as a binary number without their count, so a bit varying value "
                     + "with leading zeros cannot be told from a shorter one. Make the column bit(n) where the "
@@ -87,10 +88,15 @@ final class ColumnFit {
 
     /** STRING, or an array (of arrays) of STRING. */
     private static boolean isText(Schema schema) {
+        return innermost(schema).type() == Schema.Type.STRING;
+    }
+
+    /** The schema, or an array's (of arrays') elements' schema. */
+    private static Schema innermost(Schema schema) {
         Schema element = schema;
         while (element.type() == Schema.Type.ARRAY) {
             element = element.valueSchema();
         }
-        return element.type() == Schema.Type.STRING;
+        return element;
     }
 }

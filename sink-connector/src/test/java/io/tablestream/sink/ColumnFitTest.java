@@ -74,6 +74,10 @@ class ColumnFitTest {
         ConnectException e = assertThrows(ConnectException.class, () -> ColumnFit.fit("t", TABLE,
                 List.of(column("flags", bits)), Map.of("flags", "bit(6)"), java.time.ZoneOffset.UTC));
         assertTrue(e.getMessage().contains("'flags'") && e.getMessage().contains("bit(4)"), e.getMessage());
+        ConnectException inArray = assertThrows(ConnectException.class, () -> ColumnFit.fit("t", TABLE,
+                List.of(column("flags", SchemaBuilder.array(bits).build())), Map.of("flags", "bit(6)[]"),
+                java.time.ZoneOffset.UTC));
+        assertTrue(inArray.getMessage().contains("bit(4)"), inArray.getMessage());
         Schema map = SchemaBuilder.map(Schema.STRING_SCHEMA, Schema.STRING_SCHEMA).build();
         Schema struct = SchemaBuilder.struct().field("a", Schema.STRING_SCHEMA).build();
         for (Schema document : List.of(map, struct)) {

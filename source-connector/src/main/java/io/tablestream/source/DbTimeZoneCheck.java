@@ -161,12 +161,14 @@ final class DbTimeZoneCheck {
         if (parsesAsJavaZone(pgZone) && sameClock(handle, pgZone, pgZone)) {
             return Optional.of(pgZone);
         }
-        int offsetSeconds = handle.createQuery(OFFSET_NOW_SQL).bind(0, pgZone).mapTo(Integer.class).one();
+        int offsetSeconds = handle.createQuery(OFFSET_NOW_SQL).bind(0, PollQuery.sessionZone(pgZone))
+                .mapTo(Integer.class).one();
         String offset = ZoneOffset.ofTotalSeconds(offsetSeconds).getId();
         if (sameClock(handle, pgZone, offset)) {
             return Optional.of(offset);
         }
-        List<String> regions = handle.createQuery(REGIONS_AT_OFFSET_SQL).bind(0, pgZone).mapTo(String.class).list();
+        List<String> regions = handle.createQuery(REGIONS_AT_OFFSET_SQL).bind(0, PollQuery.sessionZone(pgZone))
+                .mapTo(String.class).list();
         return regions.stream().filter(JAVA_REGIONS::contains).limit(MAX_REGIONS_TRIED)
                 .filter(region -> sameClock(handle, pgZone, region)).findFirst();
     }
@@ -180,9 +182,12 @@ final class DbTimeZoneCheck {
         }
     }
 
-    /** Whether PostgreSQL's {@code pgZone} and Java's {@code javaZone} give the same wall clock all year. */
+    /**
+     * Whether a session in PostgreSQL's {@code pgZone} and Java's {@code javaZone} give the same wall clock all
+     * year.
+     */
     private static boolean sameClock(Handle handle, String pgZone, String javaZone) {
         return handle.createQuery(SAME_CLOCK_SQL.formatted(PollQuery.zoneLiteral(javaZone)))
-                .bind(0, pgZone).mapTo(Boolean.class).one();
+                .bind(0, PollQuery.sessionZone(pgZone)).mapTo(Boolean.class).one();
     }
 }

@@ -240,16 +240,23 @@ public final class PollQuery {
     /**
      * A Java zone for AT TIME ZONE, meaning what Java means: region names as text; fixed offsets, however written
      * ({@code +02:00}, {@code UTC+2}, {@code GMT+2}), as an interval, since PostgreSQL reads such names as POSIX
-     * zones, with the sign inverted; and CET, EET, MET and WET, which AT TIME ZONE reads as abbreviations without
-     * summer time, as the regions the time zone database links them to (the same rules since 1977).
+     * zones, with the sign inverted; CET, EET, MET and WET as {@link #sessionZone} gives them.
      */
     static String zoneLiteral(String zoneId) {
         java.time.ZoneId zone = java.time.ZoneId.of(zoneId);
         if (zone.normalized() instanceof java.time.ZoneOffset offset) {
             return offset.getTotalSeconds() == 0 ? "'UTC'" : "interval '" + offset.getId() + "'";
         }
-        String region = ABBREVIATION_NAMED_REGIONS.getOrDefault(zone.getId(), zone.getId());
-        return "'" + region.replace("'", "''") + "'";
+        return "'" + sessionZone(zone.getId()).replace("'", "''") + "'";
+    }
+
+    /**
+     * The name AT TIME ZONE reads as the zone a session with this TimeZone is in: CET, EET, MET and WET (which it
+     * would read as abbreviations without summer time) as the regions the time zone database links them to (the
+     * same rules since 1977); any other name as it is.
+     */
+    static String sessionZone(String name) {
+        return ABBREVIATION_NAMED_REGIONS.getOrDefault(name.toUpperCase(java.util.Locale.ROOT), name);
     }
 
     private static final java.util.Map<String, String> ABBREVIATION_NAMED_REGIONS = java.util.Map.of(
