@@ -84,8 +84,15 @@ final class Demo implements AutoCloseable {
         for (String file : connectorFiles(options.source())) {
             out.println(deploy(rest, options.configDir().resolve(file)));
         }
-        for (String name : client.connectors()) {
+        List<String> demoConnectors = connectorFiles(options.source()).stream()
+                .map(file -> connectorName(options.configDir().resolve(file))).toList();
+        // Only the demo's own connectors must run: one of the user's, failing or not, does not stop the demo
+        for (String name : demoConnectors) {
             client.awaitRunning(name, CONNECTOR_START_TIMEOUT);
+        }
+        List<String> others = client.connectors().stream().filter(name -> !demoConnectors.contains(name)).toList();
+        if (!others.isEmpty()) {
+            out.println(LocalStack.otherConnectorsNote(others));
         }
         boolean deletes = options.source().seesDeletes();
         generator = new OrderGenerator(() -> stack.postgres().connect(LocalStack.DATABASE), deletes, options.changes());
@@ -125,7 +132,7 @@ final class Demo implements AutoCloseable {
         }
     }
 
-    private static String connectorName(Path file) {
+    static String connectorName(Path file) {
         String json;
         try {
             json = Files.readString(file, StandardCharsets.UTF_8);

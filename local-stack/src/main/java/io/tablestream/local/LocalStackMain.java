@@ -57,8 +57,13 @@ public final class LocalStackMain {
             if (options.demo()) {
                 running.demo = Demo.start(running.stack, options, out);
             } else {
-                out.println("No --demo: the stack is empty. Deploy connectors with e.g. curl -X POST -H 'Content-Type: application/json' "
+                java.util.List<String> deployed = running.stack.connect().rest().connectors();
+                out.println((deployed.isEmpty() ? "No --demo: the stack is empty." : "No --demo.")
+                        + " Deploy connectors with e.g. curl -X POST -H 'Content-Type: application/json' "
                         + "--data @config/source-shop.json " + running.stack.connect().restUrl() + "/connectors. Ctrl-C stops everything.");
+                if (!deployed.isEmpty()) {
+                    out.println(LocalStack.otherConnectorsNote(deployed));
+                }
             }
         } catch (RuntimeException e) {
             System.err.println("The local stack could not start: " + e.getMessage());

@@ -34,6 +34,7 @@ final class LocalStackProcess implements AutoCloseable {
     static final Pattern STOPPED = Pattern.compile("^Stopped in (\\d+\\.\\d) s: enricher, Connect worker, Kafka broker and PostgreSQL are down\\.$");
     static final Pattern POSTGRES = Pattern.compile("^ {2}PostgreSQL +(jdbc:postgresql://(\\S+?):(\\d+)/\\S+) +\\(user (\\S+),");
     static final Pattern KAFKA = Pattern.compile("^ {2}Kafka broker +(\\S+?):(\\d+) ");
+    static final Pattern WORKER_LOG = Pattern.compile(", log (\\S+)\\)$");
     static final Pattern REST = Pattern.compile("^ {2}Connect REST +(http://\\S+?):(\\d+) ");
 
     private final Process process;
@@ -86,7 +87,8 @@ final class LocalStackProcess implements AutoCloseable {
                 fail("the local stack exited with " + process.exitValue() + ":\n" + tail());
             }
             if (System.nanoTime() > deadline) {
-                fail("the local stack did not print the expected line within " + timeout + ":\n" + tail());
+                fail("the local stack did not print the expected line within " + timeout + ":\n" + tail()
+                        + "\n" + diagnostics());
             }
             Thread.sleep(200);
         }
@@ -140,6 +142,41 @@ final class LocalStackProcess implements AutoCloseable {
         } catch (IOException e) {
             return List.of("(cannot read " + outputFile + ": " + e + ")");
         }
+    }
+
+    /** The connectors' states and the worker log's ERROR lines (with the line after each), to tell why. */
+    String diagnostics() {
+        StringBuilder out = new StringBuilder();
+        Optional<String> restLine = output().stream().filter(l -> REST.matcher(l).find()).findFirst();
+        restLine.ifPresent(line -> {
+            Matcher r = REST.matcher(line);
+            r.find();
+            try {
+                out.append("connectors: ").append(new String(java.net.URI.create(r.group(1) + ":" + r.group(2)
+                        + "/connectors?expand=status").toURL().openStream().readAllBytes(), StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                out.append("connectors: ").append(e);
+            }
+            Matcher log = WORKER_LOG.matcher(line);
+            if (log.find()) {
+                try {
+                    List<String> lines = Files.readAllLines(Path.of(log.group(1)), StandardCharsets.UTF_8);
+                    out.append("\nworker log errors (").append(log.group(1)).append("):");
+                    for (int i = 0, shown = 0; i < lines.size() && shown < 20; i++) {
+                        if (lines.get(i).contains(" ERROR ")) {
+                            out.append('\n').append(lines.get(i));
+                            if (i + 1 < lines.size()) {
+                                out.append('\n').append(lines.get(i + 1));
+                            }
+                            shown++;
+                        }
+                    }
+                } catch (IOException e) {
+                    out.append("\nworker log: ").append(e);
+                }
+            }
+        });
+        return out.toString();
     }
 
     String tail() {

@@ -29,7 +29,9 @@ import static org.junit.jupiter.api.Assertions.fail;
  * {@code ./tablestream-local --demo} twice on the same data directory: the second start finds the broker's topics
  * with the first run's records, and Connect's internal topics with the two connectors (the demo's POSTs answer 409
  * and are kept), the source's offsets and (in PostgreSQL) its replication slot, so the CDC source resumes where it
- * stopped: no change of the first run is read again. Each stop leaves no process or port behind.
+ * stopped: no change of the first run is read again. A connector of the user's that fails after the restart (its
+ * connection.url names the first start's PostgreSQL port) does not stop the demo. Each stop leaves no process or
+ * port behind.
  */
 class LocalStackRestartIT {
 
@@ -42,6 +44,13 @@ class LocalStackRestartIT {
         List<String> firstRun;
         try (LocalStackProcess first = LocalStackProcess.start(dataDir, restPort, "--demo", "--rate", "20")) {
             first.awaitStarted(true);
+            // A connector of the user's naming this start's PostgreSQL port: it fails after the restart, the demo not
+            String url = first.find(LocalStackProcess.POSTGRES).group(1);
+            Matcher firstRest = first.find(LocalStackProcess.REST);
+            post(firstRest.group(1) + ":" + firstRest.group(2) + "/connectors", """
+                    {"name": "users-own-sink", "config": {"connector.class": "io.tablestream.sink.PostgresSinkConnector",
+                     "topics": "users_own", "connection.url": "%s", "connection.user": "${env:TABLESTREAM_PG_USER}",
+                     "connection.password": "${env:TABLESTREAM_PG_PASSWORD}", "auto.create": "true"}}""".formatted(url));
             firstRun = readOrders(first.kafkaBootstrapServers(), 10);
             first.stopAndAssertNothingLeft();
         }
@@ -52,9 +61,14 @@ class LocalStackRestartIT {
                 assertTrue(second.output().contains("Already deployed: " + file + " (kept its current config)"),
                         "the connector of " + file + " must have survived the restart:\n" + second.tail());
             }
+            assertTrue(second.output().contains("Connectors deployed earlier run again: users-own-sink")
+                    && second.output().contains("${env:TABLESTREAM_DB_URL}"), second.tail());
             Matcher rest = second.find(LocalStackProcess.REST);
-            String status = get(rest.group(1) + ":" + rest.group(2) + "/connectors?expand=status");
-            assertFalse(status.contains("FAILED"), status);
+            for (String file : Demo.connectorFiles(LocalStackOptions.DemoSource.CDC)) {
+                String name = Demo.connectorName(Path.of(System.getProperty("tablestream.repo.root"), "config", file));
+                String status = get(rest.group(1) + ":" + rest.group(2) + "/connectors/" + name + "/status");
+                assertFalse(status.contains("FAILED"), status);
+            }
 
             List<String> records = readOrders(second.kafkaBootstrapServers(), firstRun.size() + 20);
             assertEquals(firstRun, records.subList(0, firstRun.size()), "the first run's records in topic " + ORDERS_TOPIC);
@@ -98,6 +112,14 @@ class LocalStackRestartIT {
     private static List<String> duplicates(List<String> values) {
         Set<String> seen = new HashSet<>();
         return values.stream().filter(v -> !seen.add(v)).limit(3).toList();
+    }
+
+    private static void post(String url, String json) throws Exception {
+        java.net.http.HttpResponse<String> response = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "application/json")
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(json)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(201, response.statusCode(), response.body());
     }
 
     private static String get(String url) throws Exception {

@@ -350,13 +350,17 @@ public class PostgresSinkTask extends SinkTask {
         }
         Handle h = handle();
         for (RecordChunker.Chunk chunk : chunker.chunk(ops)) {
+            if (plans.deletesBeforeTheTableExists(h, chunk)) {
+                continue;
+            }
             try {
                 chunkWriter.write(h, plans.planFor(h, chunk), chunk.ops(), written);
             } catch (ConnectException e) {
                 throw retryIfDdlRepairs(e);
             }
         }
-        // Records that wrote nothing (skipped deletes, dead-lettered records) still move the position on.
+        // Records that wrote nothing (skipped deletes, deletes before auto.create made the table, dead-lettered
+        // records) still move the position on.
         Map<TopicPartition, Long> behind = new HashMap<>();
         handled.forEach((tp, offset) -> {
             if (written.getOrDefault(tp, -1L) < offset) {

@@ -293,7 +293,7 @@ final class TableWriter {
         return insertedWithoutUnavailable;
     }
 
-    private static boolean exists(Handle handle, TableId table, List<SinkRecord> records) {
+    static boolean exists(Handle handle, TableId table, List<SinkRecord> records) {
         try {
             return handle.createQuery(PostgresSql.TABLE_EXISTS)
                     .bind(0, table.schema())

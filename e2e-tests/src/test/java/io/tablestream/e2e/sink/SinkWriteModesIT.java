@@ -300,6 +300,34 @@ record SinkWriteModesIT(Stack stack, ClassDatabase sink) {
     }
 
     /**
+     * With auto.create, a topic whose first records are deletes (an order inserted and deleted before the sink ran,
+     * its change records compacted or filtered away): the table does not exist yet, so there is nothing to delete and
+     * nothing to create it from; the deletes write nothing and the rows after them create the table.
+     */
+    @Test
+    void deletesBeforeAutoCreateMadeTheTableWriteNothing() {
+        Schema key = SchemaBuilder.struct().name("EarlyKey").field("id", Schema.INT32_SCHEMA).build();
+        Schema row = SchemaBuilder.struct().name("EarlyRow").optional().field("id", Schema.INT32_SCHEMA)
+                .field("name", Schema.OPTIONAL_STRING_SCHEMA).build();
+        stack.kafka().createTopic("early_deletes", 1);
+        SinkTopics.produce(stack.kafka().bootstrapServers(), "early_deletes", List.of(
+                new Rec(key, k(key, 7), null, null), new Rec(key, k(key, 8), null, null)));
+        sink.deploy("early-deletes", ConnectorConfigs.sink(stack, sink.url(), "early_deletes", "auto.create", "true",
+                "pk.mode", "record_key", "insert.mode", "upsert", "delete.enabled", "true"));
+        // The deletes are the task's first batch, alone: their offsets are committed past them
+        await("the deletes' committed offset", "2", () -> String.valueOf(stack.rest().offsets("early-deletes")
+                .get("offsets") instanceof List<?> offsets && !offsets.isEmpty()
+                ? ((Map<?, ?>) ((Map<?, ?>) offsets.get(0)).get("offset")).get("kafka_offset") : "none"), TIMEOUT);
+        SinkTopics.produce(stack.kafka().bootstrapServers(), "early_deletes", List.of(
+                new Rec(key, k(key, 7), row, r(row, 7, "seven")), new Rec(key, k(key, 9), row, r(row, 9, "nine")),
+                new Rec(key, k(key, 9), null, null)));
+        await("the rows after the deletes", List.of(List.of("7", "seven")),
+                () -> rows(sink.db(), "SELECT id, name FROM early_deletes ORDER BY id"), TIMEOUT);
+        assertEquals("RUNNING", stack.rest().status("early-deletes").get("tasks") instanceof List<?> tasks
+                ? String.valueOf(((Map<?, ?>) tasks.get(0)).get("state")) : "no tasks");
+    }
+
+    /**
      * In insert mode a repeated key starts a new pass of the same transaction; the deletes of a later pass go through
      * the same staging table as an earlier pass's, which must not delete the earlier pass's keys again: key 1,
      * deleted in the second pass and inserted again in the third, stays.
