@@ -112,7 +112,7 @@ final class DatabaseChecks {
 
     private static void checkTables(Handle handle, PostgresSourceConfig config, PgTypeCatalog catalog,
                                     Map<String, ConfigValue> fields, DbTimeZoneCheck zoneCheck) {
-        TableSelector selector = config.mode() == Mode.CDC ? PartitionedTables.selector(config) : config.tableSelector();
+        TableSelector selector = PartitionedTables.forMode(config);
         List<TableId> candidates = selector.candidates(handle);
         for (TableId named : selector.namedTables()) {
             if (!candidates.contains(named)) {

@@ -9,6 +9,7 @@ import io.tablestream.source.cdc.CdcConfig;
 import io.tablestream.source.cdc.CdcOffset;
 import io.tablestream.source.cdc.CdcSourceTask;
 import io.tablestream.source.cdc.CdcValidation;
+import io.tablestream.source.cdc.PartitionedTables;
 import org.apache.kafka.common.config.Config;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigValue;
@@ -50,8 +51,9 @@ public class PostgresSourceConnector extends SourceConnector {
             log.warn(ModeScope.unreadWarning(config.mode(), key));
         }
         if (config.mode() != Mode.QUERY && !config.pollsQuery()) {
-            monitor = new TableMonitor(ConnectionConfig.jdbi(config), config.tableSelector(), config.tablePollIntervalMs(),
-                    tables -> TableNameClashes.problem(config, tables), context::requestTaskReconfiguration,
+            monitor = new TableMonitor(ConnectionConfig.jdbi(config), PartitionedTables.forMode(config),
+                    config.tablePollIntervalMs(), (tables, known) -> TableNameClashes.problem(config, tables, known),
+                    context::requestTaskReconfiguration,
                     context::raiseError);
             monitor.start();
         }

@@ -121,6 +121,9 @@ public class PostgresSourceTask extends SourceTask {
                 log.info("Polling the custom query in mode {} into topic {} from offset {}", mode.configValue(),
                         config.queryTopic(), querier.offset().toMap());
             } else {
+                // The connector checks the selection too, but Connect starts tasks from their stored configs even
+                // when the connector fails: a selection that clashes must not be read by its tasks either.
+                TableNameClashes.refuse(config, config.tableSelector().select(connection()).keySet());
                 for (TableId table : config.taskTables()) {
                     opened.add(openQuerier(mode, TableSchema.read(connection(), table, catalog)));
                 }

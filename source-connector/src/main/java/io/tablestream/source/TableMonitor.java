@@ -1,7 +1,6 @@
 package io.tablestream.source;
 
 import io.tablestream.jdbc.TableId;
-import org.apache.kafka.connect.errors.ConnectException;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -10,10 +9,11 @@ import org.slf4j.MDC;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
 import java.util.function.Consumer;
-import java.util.function.Function;
 
 /**
  * Re-reads the catalog every {@code table.poll.interval.ms} and tells the connector when the selected tables change,
@@ -26,7 +26,7 @@ final class TableMonitor implements Runnable {
     private final Jdbi jdbi;
     private final TableSelector selector;
     private final long intervalMs;
-    private final Function<Collection<TableId>, String> clashes;
+    private final BiFunction<Collection<TableId>, Set<TableId>, String> clashes;
     private final Runnable onChange;
     private final Consumer<Exception> onClash;
     private final CountDownLatch stopping = new CountDownLatch(1);
@@ -37,11 +37,14 @@ final class TableMonitor implements Runnable {
     private volatile Map<String, String> logContext;
 
     /**
-     * {@code clashes} says why tables may not be selected together (null: they may); {@code onChange} is told of a
-     * new selection, {@code onClash} (the connector fails) of one that clashes, which is then not taken.
+     * {@code clashes} says why tables (the first argument) may not be selected together, given the tables selected
+     * before (the second; empty at start), or null when they may; {@code onChange} is told of a new selection,
+     * {@code onClash} (the connector fails) of one that clashes, which is then not taken. Neither is told anything
+     * once {@link #stop()} is called.
      */
-    TableMonitor(Jdbi jdbi, TableSelector selector, long intervalMs, Function<Collection<TableId>, String> clashes,
-                 Runnable onChange, Consumer<Exception> onClash) {
+    TableMonitor(Jdbi jdbi, TableSelector selector, long intervalMs,
+                 BiFunction<Collection<TableId>, Set<TableId>, String> clashes, Runnable onChange,
+                 Consumer<Exception> onClash) {
         this.jdbi = jdbi;
         this.selector = selector;
         this.intervalMs = intervalMs;
@@ -71,16 +74,27 @@ final class TableMonitor implements Runnable {
         }
         try {
             while (!stopping.await(intervalMs, TimeUnit.MILLISECONDS)) {
-                if (refresh()) {
+                boolean changed;
+                try {
+                    changed = refresh();
+                } catch (TableNameClashException e) { // a failed catalog read is retried instead
+                    if (!isStopping()) {
+                        log.error(e.getMessage());
+                        onClash.accept(e);
+                    }
+                    return;
+                }
+                if (changed && !isStopping()) {
                     onChange.run();
                 }
             }
-        } catch (ConnectException e) { // the selected tables clash (a failed catalog read is retried instead)
-            log.error(e.getMessage());
-            onClash.accept(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    private boolean isStopping() {
+        return stopping.getCount() == 0;
     }
 
     /**
@@ -99,9 +113,9 @@ final class TableMonitor implements Runnable {
         if (now.equals(tables)) {
             return false;
         }
-        String clash = clashes.apply(now.keySet());
+        String clash = clashes.apply(now.keySet(), tables.keySet());
         if (clash != null) {
-            throw new ConnectException(clash);
+            throw new TableNameClashException(clash);
         }
         if (now.keySet().equals(tables.keySet())) {
             log.info("Tables re-created under the same name: {}; their tasks restart and keep"

@@ -6,8 +6,10 @@ import org.junit.jupiter.api.Test;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -32,9 +34,10 @@ class TableNameClashesTest {
         assertEquals(config.topicFor(DOTTED_IN_PUBLIC), config.topicFor(SALES_ORDERS));
         assertEquals("table.include.list=sales.* selects tables \"public\".\"sales.orders\" and \"sales\".\"orders\","
                 + " which would both write to topic \"pg.sales.orders\" (topic.prefix and the table name, without the"
-                + " schema for tables of schema public), merging their records: leave one out (add it to"
-                + " table.exclude.list, e.g. table.exclude.list=\"sales\".\"orders\") or rename one (ALTER TABLE ..."
-                + " RENAME TO, ALTER SCHEMA ... RENAME TO); a RegexRouter cannot route them apart, as it sees only"
+                + " schema for tables of schema public), merging their records: leave out the one not wanted (add it"
+                + " to table.exclude.list: table.exclude.list=\"public\".\"sales.orders\" or"
+                + " table.exclude.list=\"sales\".\"orders\") or rename one (ALTER TABLE ... RENAME TO, ALTER SCHEMA"
+                + " ... RENAME TO); a RegexRouter cannot route them apart, as it sees only"
                 + " the topic name they share.", TableNameClashes.problem(config, List.of(DOTTED_IN_PUBLIC, SALES_ORDERS)));
     }
 
@@ -78,5 +81,47 @@ class TableNameClashesTest {
     void namesDifferingOnlyInCaseOrQuotingOfPlainNamesDoNotClash() {
         assertNull(TableNameClashes.problem(config(), List.of(new TableId("public", "Orders"),
                 new TableId("public", "orders"), new TableId("sales", "orders"), new TableId("public", "sales_orders"))));
+    }
+
+    @Test
+    void aTableThatAppearsBesideASelectedOneIsTheOneNamedToLeaveOut() {
+        PostgresSourceConfig config = config("table.include.list", "sales.*");
+        for (List<TableId> order : List.of(List.of(DOTTED_IN_PUBLIC, SALES_ORDERS), List.of(SALES_ORDERS, DOTTED_IN_PUBLIC))) {
+            String problem = TableNameClashes.problem(config, order, Set.of(SALES_ORDERS));
+            assertTrue(problem.contains(": leave out \"public\".\"sales.orders\", the table that appeared while the"
+                    + " connector ran (add it to table.exclude.list, e.g."
+                    + " table.exclude.list=\"public\".\"sales.orders\"), or rename it"), problem);
+            assertFalse(problem.contains("table.exclude.list=\"sales\".\"orders\""), problem);
+        }
+    }
+
+    @Test
+    void cdcSnapshotProgressCannotClashWhenNoIncrementalSnapshotCanRun() {
+        for (String snapshotMode : List.of("initial", "never", "initial_only")) {
+            assertNull(TableNameClashes.problem(config("mode", "cdc", "slot.name", "shop", "snapshot.mode", snapshotMode),
+                    List.of(DOTTED_IN_PUBLIC, DOTTED_SCHEMA)), snapshotMode);
+            assertTrue(TableNameClashes.problem(config("mode", "cdc", "slot.name", "shop", "snapshot.mode",
+                            snapshotMode), List.of(DOTTED_IN_PUBLIC, SALES_ORDERS)).contains("topic \"pg.sales.orders\""),
+                    snapshotMode);
+        }
+        // A signal can start an incremental snapshot in every mode.
+        String problem = TableNameClashes.problem(config("mode", "cdc", "slot.name", "shop", "snapshot.mode", "initial",
+                "signal.data.collection", "ops.signals"), List.of(DOTTED_IN_PUBLIC, DOTTED_SCHEMA));
+        assertTrue(problem.contains("incremental snapshot progress under the same stored offset"), problem);
+    }
+
+    @Test
+    void aCapturedTableOnTheSignalTablesTopicIsRefused() {
+        PostgresSourceConfig schemaSignal = config("mode", "cdc", "slot.name", "shop", "signal.data.collection",
+                "ops.signals");
+        assertNull(TableNameClashes.problem(schemaSignal, List.of(new TableId("ops", "signals"), SALES_ORDERS)));
+        String problem = TableNameClashes.problem(schemaSignal, List.of(new TableId("public", "ops.signals"),
+                SALES_ORDERS));
+        assertEquals("table.include.list (empty: every table) selects table \"public\".\"ops.signals\", whose topic"
+                + " \"pg.ops.signals\" (topic.prefix and the table name, without the schema for tables of schema"
+                + " public) is that of signal.data.collection=ops.signals, so its changes would be taken as signals:"
+                + " leave it out (add it to table.exclude.list, e.g. table.exclude.list=\"public\".\"ops.signals\"),"
+                + " use another signal table, or rename one (ALTER TABLE ... RENAME TO, ALTER SCHEMA ... RENAME TO).",
+                problem);
     }
 }

@@ -303,10 +303,7 @@ public class CdcSourceTask extends SourceTask {
         }
         tableOids = PartitionedTables.selector(config).select(handle);
         List<TableId> tables = List.copyOf(tableOids.keySet());
-        String clashes = TableNameClashes.problem(config, tables);
-        if (clashes != null) {
-            throw new ConnectException(clashes);
-        }
+        TableNameClashes.refuse(config, tables);
         if (tables.isEmpty()) {
             log.warn("No table matches {}/{}; capturing none until one appears",
                     PostgresSourceConfig.TABLE_INCLUDE_LIST_CONFIG, PostgresSourceConfig.TABLE_EXCLUDE_LIST_CONFIG);

@@ -1,6 +1,7 @@
 package io.tablestream.source.cdc;
 
 import io.tablestream.jdbc.TableId;
+import io.tablestream.source.Mode;
 import io.tablestream.source.PostgresSourceConfig;
 import io.tablestream.source.TableSelector;
 import org.apache.kafka.connect.errors.ConnectException;
@@ -25,6 +26,14 @@ public final class PartitionedTables {
      */
     public static TableSelector selector(PostgresSourceConfig config) {
         return config.tableSelector().withPartitionedAsTables();
+    }
+
+    /**
+     * The tables the connector reads in its mode: in mode=cdc partitioned tables through their roots
+     * ({@link #selector}), in the polling modes as {@code table.types} says.
+     */
+    public static TableSelector forMode(PostgresSourceConfig config) {
+        return config.mode() == Mode.CDC ? selector(config) : config.tableSelector();
     }
 
     private static List<TableId> ancestors(Handle handle, TableId table) {
