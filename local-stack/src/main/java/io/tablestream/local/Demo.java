@@ -92,7 +92,7 @@ final class Demo implements AutoCloseable {
         }
         List<String> others = client.connectors().stream().filter(name -> !demoConnectors.contains(name)).toList();
         if (!others.isEmpty()) {
-            out.println(LocalStack.otherConnectorsNote(others));
+            out.println(stack.otherConnectorsNote(others));
         }
         boolean deletes = options.source().seesDeletes();
         generator = new OrderGenerator(() -> stack.postgres().connect(LocalStack.DATABASE), deletes, options.changes());

@@ -276,12 +276,14 @@ public final class LocalStack implements AutoCloseable {
     }
 
     /**
-     * What to know of connectors deployed in an earlier run: they run again, and PostgreSQL's port is new at each
-     * start, so a connection.url naming the old port fails.
+     * What to know of connectors deployed in an earlier run: they are still deployed, and the embedded PostgreSQL's
+     * port is new at each start, so a connection.url naming the old port fails.
      */
-    static String otherConnectorsNote(List<String> connectors) {
-        return "Connectors deployed earlier run again: " + String.join(", ", connectors) + " (GET /connectors/NAME/status"
-                + " shows how they do). PostgreSQL's port is chosen at each start: a connection.url naming a port of an"
-                + " earlier start fails; write \"connection.url\": \"${env:TABLESTREAM_DB_URL}\", as config/*.json do.";
+    String otherConnectorsNote(List<String> connectors) {
+        return "Connectors deployed earlier are still deployed: " + String.join(", ", connectors)
+                + " (GET /connectors/NAME/status shows their state)."
+                + (postgres.isEmbedded() ? " The embedded PostgreSQL's port is chosen at each start: a connection.url"
+                + " naming a port of an earlier start fails; write \"connection.url\": \"${env:TABLESTREAM_DB_URL}\","
+                + " as config/*.json do." : "");
     }
 }

@@ -62,7 +62,7 @@ public final class LocalStackMain {
                         + " Deploy connectors with e.g. curl -X POST -H 'Content-Type: application/json' "
                         + "--data @config/source-shop.json " + running.stack.connect().restUrl() + "/connectors. Ctrl-C stops everything.");
                 if (!deployed.isEmpty()) {
-                    out.println(LocalStack.otherConnectorsNote(deployed));
+                    out.println(running.stack.otherConnectorsNote(deployed));
                 }
             }
         } catch (RuntimeException e) {

@@ -61,8 +61,8 @@ class LocalStackRestartIT {
                 assertTrue(second.output().contains("Already deployed: " + file + " (kept its current config)"),
                         "the connector of " + file + " must have survived the restart:\n" + second.tail());
             }
-            assertTrue(second.output().stream().anyMatch(l -> l.startsWith("Connectors deployed earlier run again:"
-                    + " users-own-sink ") && l.contains("${env:TABLESTREAM_DB_URL}")), second.tail());
+            assertTrue(second.output().stream().anyMatch(l -> l.startsWith("Connectors deployed earlier are still"
+                    + " deployed: users-own-sink ") && l.contains("${env:TABLESTREAM_DB_URL}")), second.tail());
             Matcher rest = second.find(LocalStackProcess.REST);
             for (String file : Demo.connectorFiles(LocalStackOptions.DemoSource.CDC)) {
                 String name = Demo.connectorName(Path.of(System.getProperty("tablestream.repo.root"), "config", file));

@@ -151,11 +151,13 @@ final class WritePlans {
     /**
      * Whether the chunk holds only deletes for a table auto.create has not created yet: there is no row to delete,
      * and deletes carry no columns to create the table from, so the chunk writes nothing (its offsets move on). Looked
-     * up while the task has no plan for the table: a later chunk's records may create it.
+     * up while the task has no plan for the table's deletes: a later chunk's records may create it, or a table
+     * dropped while the task runs may be gone (a plan for its deletes then fails with undefined_table, and the plans
+     * are made anew).
      */
     boolean deletesBeforeTheTableExists(Handle handle, RecordChunker.Chunk chunk) {
         if (!chunk.deletesOnly() || !config.autoCreate()
-                || plans.keySet().stream().anyMatch(key -> key.table().equals(chunk.table()))) {
+                || plans.keySet().stream().anyMatch(key -> key.deletesOnly() && key.table().equals(chunk.table()))) {
             return false;
         }
         return !TableWriter.exists(handle, chunk.table(), chunk.originals());

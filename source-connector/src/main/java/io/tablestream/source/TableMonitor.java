@@ -85,7 +85,12 @@ final class TableMonitor implements Runnable {
                     return;
                 }
                 if (changed && !isStopping()) {
-                    onChange.run();
+                    try {
+                        onChange.run();
+                    } catch (RuntimeException e) { // Connect refuses a reconfiguration while the connector stops
+                        log.warn("Could not ask Connect to reassign the tables; asking again at the next change: {}",
+                                e.toString());
+                    }
                 }
             }
         } catch (InterruptedException e) {
